@@ -1,1 +1,123 @@
-fn main() {}
+//! The `atlas-tui` binary.
+
+use std::path::PathBuf;
+
+use atlas_tui::config::{Paths, Settings};
+use atlas_tui::incus::{CliConfig, Scope, cliconfig};
+use atlas_tui::run::{RunOptions, run};
+use atlas_tui::{logging, remotes, tui};
+use clap::{Parser, Subcommand};
+use color_eyre::eyre::Result;
+
+/// A terminal operations console for Incus fleets.
+#[derive(Parser, Debug)]
+#[command(name = "atlas-tui", version, about)]
+struct Cli {
+    /// Disable every action that changes anything.
+    #[arg(long, global = true)]
+    readonly: bool,
+    /// Config file instead of ~/.config/atlas-tui/config.toml.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Theme name (overrides the config).
+    #[arg(long, global = true)]
+    theme: Option<String>,
+    /// Only this remote (repeatable).
+    #[arg(long = "remote", global = true, value_name = "NAME")]
+    remotes: Vec<String>,
+    /// Only this project.
+    #[arg(long, global = true, conflicts_with = "all_projects")]
+    project: Option<String>,
+    /// Every project at once.
+    #[arg(long, global = true)]
+    all_projects: bool,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Print every path atlas-tui reads, the remotes it would connect to and any config problems.
+    Info,
+}
+
+fn main() -> Result<()> {
+    tui::install_hooks()?;
+    let cli = Cli::parse();
+    let settings = Settings::load(Paths::discover(), cli.config.as_deref(), cli.theme.as_deref());
+    let mut diags = settings.diagnostics.clone();
+    let incus_cli = match CliConfig::load() {
+        Ok(c) => c,
+        Err(e) => {
+            diags.push(atlas_tui::config::Diagnostic { file: cliconfig::conf_dir().join("config.yml"), line: None, message: e });
+            CliConfig::load_from(std::path::Path::new("/nonexistent")).unwrap_or_default()
+        }
+    };
+    let (specs, rdiags) = remotes::resolve(&settings.config, &incus_cli, &cli.remotes);
+    diags.extend(rdiags);
+
+    if let Some(Cmd::Info) = cli.command {
+        print_info(&settings, &cli, &incus_cli, &specs, &diags);
+        return Ok(());
+    }
+
+    let _ = logging::init(&settings.paths.log_file(), &settings.config.log.level);
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), remotes = specs.len(), "starting");
+    let scope = if cli.all_projects {
+        Scope::All
+    } else if let Some(p) = &cli.project {
+        Scope::Project(p.clone())
+    } else if settings.config.incus.all_projects {
+        Scope::All
+    } else {
+        Scope::Project(settings.config.incus.project.clone())
+    };
+    let home_project = cli.project.clone().unwrap_or_else(|| settings.config.incus.project.clone());
+    let mut settings = settings;
+    settings.diagnostics = diags;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    rt.block_on(run(settings, specs, RunOptions { readonly: cli.readonly, scope, home_project }))
+}
+
+fn print_info(
+    settings: &Settings,
+    cli: &Cli,
+    incus_cli: &CliConfig,
+    specs: &[atlas_tui::incus::RemoteSpec],
+    diags: &[atlas_tui::config::Diagnostic],
+) {
+    let mark = |e: bool| if e { "" } else { " (not present)" };
+    println!("atlas-tui {}", env!("CARGO_PKG_VERSION"));
+    println!("\nFiles read:");
+    for (what, path, exists) in settings.sources(cli.config.as_deref()) {
+        println!("  {what:<12} {}{}", path.display(), mark(exists));
+    }
+    println!("  {:<12} {}", "state dir", settings.paths.state_dir.display());
+    println!("\nincus CLI configuration:");
+    println!("  {:<12} {}", "dir", incus_cli.dir.display());
+    let yml = incus_cli.dir.join("config.yml");
+    println!("  {:<12} {}{}", "config.yml", yml.display(), mark(yml.exists()));
+    println!("  {:<12} {}", "socket", cliconfig::socket_path().display());
+    println!("\nShipped defaults (compiled in): config/default.toml, keymaps/default.toml, themes/{{dark,light}}.toml");
+    println!("Theme: {} (chain: {})", settings.theme.name, settings.theme.chain.join(" -> "));
+    println!("\nRemotes:");
+    for r in specs {
+        println!("  {:<14} {}{}", r.name, r.endpoint.describe(), if r.production { " [production]" } else { "" });
+        if let cliconfig::Endpoint::Https { client_cert, client_key, server_cert, .. } = &r.endpoint {
+            for (what, p) in [("client cert", client_cert), ("client key", client_key), ("pinned cert", server_cert)] {
+                println!("  {:<14}   {what}: {}{}", "", p.display(), mark(p.exists()));
+            }
+        }
+    }
+    for (name, why) in &incus_cli.skipped {
+        println!("  {name:<14} skipped: {why}");
+    }
+    if diags.is_empty() {
+        println!("\nNo configuration problems.");
+    } else {
+        println!("\nProblems (defaults used instead):");
+        for d in diags {
+            println!("  {d}");
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Everything a key can do. The keymap maps keys to these; the app state applies them.
+
+use serde::Deserialize;
+
+/// A user-level action, named in keymap files in snake_case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Help,
+    Palette,
+    Filter,
+    ClearFilter,
+    NextPane,
+    PrevPane,
+    PaneHosts,
+    PaneInstances,
+    PaneVolumes,
+    PaneSnapshots,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Details,
+    ConsoleLog,
+    NextTab,
+    Close,
+    SortNext,
+    SortReverse,
+    Refresh,
+    ToggleAllProjects,
+    /// Unbinds a key in a user keymap.
+    None,
+}
+
+impl Action {
+    /// One line for the help screen.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit atlas-tui",
+            Action::Help => "show this help",
+            Action::Palette => "command palette (panes, remotes, projects, themes)",
+            Action::Filter => "fuzzy filter the current pane",
+            Action::ClearFilter => "clear the filter",
+            Action::NextPane => "next pane",
+            Action::PrevPane => "previous pane",
+            Action::PaneHosts => "hosts pane",
+            Action::PaneInstances => "instances pane",
+            Action::PaneVolumes => "volumes pane",
+            Action::PaneSnapshots => "snapshots pane",
+            Action::Up => "move up",
+            Action::Down => "move down",
+            Action::Top => "go to the top",
+            Action::Bottom => "go to the bottom",
+            Action::PageUp => "page up",
+            Action::PageDown => "page down",
+            Action::Details => "details of the selected row",
+            Action::ConsoleLog => "console log of the selected instance",
+            Action::NextTab => "switch config / console log",
+            Action::Close => "close",
+            Action::SortNext => "sort by the next column",
+            Action::SortReverse => "reverse the sort order",
+            Action::Refresh => "reload everything from the remotes",
+            Action::ToggleAllProjects => "toggle all projects / one project",
+            Action::None => "(unbound)",
+        }
+    }
+}

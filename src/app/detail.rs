@@ -1,0 +1,255 @@
+//! The text of the detail view: a YAML-like rendering of the selected object, built from state.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::rows::Pane;
+use super::state::{AppState, DetailState, DetailTab, LogState};
+use crate::inventory::{SnapshotKind, SnapshotRow, human_bytes, human_duration};
+
+fn push_map(out: &mut Vec<String>, title: &str, map: &BTreeMap<String, String>, indent: usize) {
+    let pad = " ".repeat(indent);
+    if map.is_empty() {
+        out.push(format!("{pad}{title}: {{}}"));
+        return;
+    }
+    out.push(format!("{pad}{title}:"));
+    for (k, v) in map {
+        if v.contains('\n') {
+            out.push(format!("{pad}  {k}: |"));
+            for l in v.lines() {
+                out.push(format!("{pad}    {l}"));
+            }
+        } else {
+            out.push(format!("{pad}  {k}: {}", quote(v)));
+        }
+    }
+}
+
+fn push_devices(out: &mut Vec<String>, title: &str, devs: &BTreeMap<String, BTreeMap<String, String>>) {
+    if devs.is_empty() {
+        out.push(format!("{title}: {{}}"));
+        return;
+    }
+    out.push(format!("{title}:"));
+    for (name, d) in devs {
+        push_map(out, name, d, 2);
+    }
+}
+
+fn quote(v: &str) -> String {
+    if v.is_empty() || v.starts_with(['{', '[', '*', '&', '!', '#', '@', '%', '"']) || v.contains(": ") {
+        format!("{v:?}")
+    } else {
+        v.to_string()
+    }
+}
+
+fn when(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match t {
+        Some(t) => {
+            let d = (now - t).num_seconds();
+            let rel = if d >= 0 { format!("{} ago", human_duration(d)) } else { format!("in {}", human_duration(-d)) };
+            format!("{} ({rel})", t.format("%Y-%m-%d %H:%M:%S UTC"))
+        }
+        None => "never".into(),
+    }
+}
+
+/// The title and lines of the detail view.
+pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (String, Vec<String>) {
+    if d.tab == DetailTab::Log {
+        let title = format!("console log: {}", d.key);
+        let lines = match state.console_logs.get(&d.key) {
+            None | Some(LogState::Loading) => vec!["loading console log…".to_string()],
+            Some(LogState::Failed(e)) => vec![format!("error: {e}")],
+            Some(LogState::Loaded(t)) if t.trim().is_empty() => vec!["(the console log is empty)".to_string()],
+            Some(LogState::Loaded(t)) => t.lines().map(|l| l.replace('\r', "")).collect(),
+        };
+        return (title, lines);
+    }
+    let mut out = Vec::new();
+    let found = match d.pane {
+        Pane::Instances => instance_detail(state, &d.key, now, &mut out),
+        Pane::Hosts => host_detail(state, &d.key, &mut out),
+        Pane::Volumes => volume_detail(state, &d.key, now, &mut out),
+        Pane::Snapshots => snapshot_detail(state, &d.key, now, &mut out),
+    };
+    if !found {
+        out = vec![format!("{} is gone (deleted, or its remote no longer lists it)", d.key)];
+    }
+    (format!("{}: {}", d.pane.title().trim_end_matches('s').to_ascii_lowercase(), d.key), out)
+}
+
+fn instance_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    let Some(row) = state.remotes.iter().flat_map(|r| r.instances.iter()).find(|i| i.key() == key) else {
+        return false;
+    };
+    let i = &row.inst;
+    out.push(format!("name: {}", i.name));
+    out.push(format!("remote: {}", row.remote));
+    out.push(format!("project: {}", i.project));
+    out.push(format!("status: {}", row.status()));
+    out.push(format!("type: {}", i.kind));
+    out.push(format!("architecture: {}", i.architecture));
+    out.push(format!("location: {}", if i.location.is_empty() { "none" } else { &i.location }));
+    out.push(format!("created: {}", when(i.created_at, now)));
+    out.push(format!("ephemeral: {}", i.ephemeral));
+    if !i.description.is_empty() {
+        out.push(format!("description: {}", quote(&i.description)));
+    }
+    out.push(format!("profiles: [{}]", i.profiles.join(", ")));
+    if let Some(st) = &i.state {
+        out.push("state:".into());
+        if let Some(t) = st.started_at.filter(|t| t.timestamp() > 0) {
+            out.push(format!("  started: {}", when(Some(t), now)));
+        }
+        out.push(format!("  processes: {}", st.processes));
+        if let Some(c) = row.cpu_pct {
+            out.push(format!("  cpu: {c:.1}%"));
+        }
+        if let Some(m) = &st.memory {
+            out.push(format!("  memory: {} (peak {})", human_bytes(m.usage), human_bytes(m.usage_peak)));
+        }
+        if let Some(d) = st.disk_usage() {
+            out.push(format!("  disk: {}", human_bytes(d)));
+        }
+        let ips = st.ipv4();
+        out.push(format!("  ipv4: [{}]", ips.join(", ")));
+    }
+    let (volatile, config): (BTreeMap<String, String>, BTreeMap<String, String>) =
+        i.config.clone().into_iter().partition(|(k, _)| k.starts_with("volatile."));
+    push_map(out, "config", &config, 0);
+    push_devices(out, "devices", &i.devices);
+    let expanded: BTreeMap<String, String> = i
+        .expanded_config
+        .iter()
+        .filter(|(k, _)| !i.config.contains_key(*k) && !k.starts_with("volatile."))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    push_map(out, "expanded_config (from profiles)", &expanded, 0);
+    let exp_devs: BTreeMap<_, _> = i
+        .expanded_devices
+        .iter()
+        .filter(|(k, _)| !i.devices.contains_key(*k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    push_devices(out, "expanded_devices (from profiles)", &exp_devs);
+    push_map(out, "volatile (set by Incus)", &volatile, 0);
+    match &i.snapshots {
+        Some(s) if !s.is_empty() => {
+            out.push("snapshots:".into());
+            for s in s {
+                let row = SnapshotRow::of_instance(&row.remote, i, s);
+                out.push(format!(
+                    "  - {} (created {}, expires {}{})",
+                    row.name,
+                    row.created_at.map(|c| human_duration((now - c).num_seconds()) + " ago").unwrap_or_default(),
+                    row.expires_at.map(|e| format!("in {}", human_duration((e - now).num_seconds()))).unwrap_or_else(|| "never".into()),
+                    if row.stateful { ", stateful" } else { "" }
+                ));
+            }
+        }
+        Some(_) => out.push("snapshots: []".into()),
+        None => out.push("snapshots: (loading)".into()),
+    }
+    true
+}
+
+fn host_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> bool {
+    for r in &state.remotes {
+        if key == format!("{}/", r.name) {
+            out.push(format!("remote: {}", r.name));
+            out.push(format!("endpoint: {}", r.endpoint));
+            out.push(format!("connection: {:?}", r.conn));
+            return true;
+        }
+        if let Some(h) = r.hosts.iter().find(|h| format!("{}/{}", r.name, h.name) == key) {
+            out.push(format!("remote: {}", r.name));
+            out.push(format!("endpoint: {}", r.endpoint));
+            out.push(format!("host: {}", h.name));
+            out.push(format!("clustered: {}", h.clustered));
+            out.push(format!("status: {}", h.status));
+            if !h.message.is_empty() {
+                out.push(format!("message: {}", h.message));
+            }
+            if !h.url.is_empty() {
+                out.push(format!("url: {}", h.url));
+            }
+            out.push(format!("roles: [{}]", h.roles.join(", ")));
+            out.push(format!("server_version: {}", h.version));
+            if let Some(c) = h.cpus {
+                out.push(format!("cpus: {c}"));
+            }
+            if let Some(l) = h.load {
+                out.push(format!("load: [{:.2}, {:.2}, {:.2}]", l[0], l[1], l[2]));
+            }
+            if let Some(m) = h.memory {
+                out.push(format!("memory: {} used of {}", human_bytes(m.used), human_bytes(m.total)));
+            }
+            if let Some(u) = h.uptime_secs {
+                out.push(format!("uptime: {}", human_duration(u)));
+            }
+            out.push("storage_pools:".into());
+            for (n, u) in &h.pools {
+                out.push(format!("  {n}: {} used of {}", human_bytes(u.used), human_bytes(u.total)));
+            }
+            return true;
+        }
+    }
+    false
+}
+
+fn volume_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    for r in &state.remotes {
+        let Some(v) = r.volumes.iter().find(|v| v.key() == key) else { continue };
+        out.push(format!("name: {}", v.vol.name));
+        out.push(format!("remote: {}", r.name));
+        out.push(format!("project: {}", v.vol.project));
+        out.push(format!("pool: {}", v.pool));
+        out.push(format!("type: {}", v.vol.kind));
+        out.push(format!("content_type: {}", v.vol.content_type));
+        out.push(format!("location: {}", v.vol.location));
+        out.push(format!("created: {}", when(v.vol.created_at, now)));
+        if let Some(u) = v.usage {
+            out.push(format!("usage: {} of {}", human_bytes(u.used), human_bytes(u.total)));
+        } else {
+            out.push("usage: (not reported by this pool)".into());
+        }
+        out.push(format!("used_by: [{}]", v.used_by().join(", ")));
+        push_map(out, "config", &v.vol.config, 0);
+        out.push("snapshots:".into());
+        for s in r.volume_snapshots.iter().filter(|s| s.parent == v.vol.name && s.project == v.vol.project && s.pool.as_deref() == Some(&v.pool)) {
+            out.push(format!("  - {} (created {}, expires {})", s.name, when(s.created_at, now), s.expires_at.map(|e| when(Some(e), now)).unwrap_or_else(|| "never".into())));
+        }
+        return true;
+    }
+    false
+}
+
+fn snapshot_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    for r in &state.remotes {
+        let inst = r.instances.iter().flat_map(|i| {
+            i.inst.snapshots.iter().flatten().map(move |s| SnapshotRow::of_instance(&r.name, &i.inst, s))
+        });
+        let Some(s) = inst.chain(r.volume_snapshots.iter().cloned()).find(|s| s.key() == key) else { continue };
+        out.push(format!("name: {}", s.name));
+        out.push(format!("kind: {}", if s.kind == SnapshotKind::Instance { "instance snapshot" } else { "volume snapshot" }));
+        out.push(format!("parent: {}", s.parent));
+        if let Some(p) = &s.pool {
+            out.push(format!("pool: {p}"));
+        }
+        out.push(format!("remote: {}", r.name));
+        out.push(format!("project: {}", s.project));
+        out.push(format!("created: {}", when(s.created_at, now)));
+        out.push(format!("expires: {}", s.expires_at.map(|e| when(Some(e), now)).unwrap_or_else(|| "never".into())));
+        out.push(format!("stateful: {}", s.stateful));
+        push_map(out, "config", &s.config, 0);
+        if s.kind == SnapshotKind::Instance {
+            push_devices(out, "devices", &s.devices);
+        }
+        return true;
+    }
+    false
+}

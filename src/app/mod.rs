@@ -1,0 +1,8 @@
+//! Application state: what the console shows and how keys and backend updates change it.
+
+pub mod detail;
+pub mod rows;
+pub mod state;
+
+pub use rows::Pane;
+pub use state::{AppState, Effect, InputMode, RemoteView};

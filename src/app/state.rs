@@ -1,0 +1,773 @@
+//! The application state and how actions and backend updates change it. No I/O happens here:
+//! anything that needs the outside world is returned as an [`Effect`].
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::rows::{Pane, columns, view_rows};
+use crate::action::Action;
+use crate::backend::{Command, ConnState, Update};
+use crate::config::keymap::{Key, Lookup, Mode};
+use crate::config::{Diagnostic, Keymap};
+use crate::incus::Scope;
+use crate::inventory::{HostRow, InstanceRow, SnapshotRow, VolumeRow, cpu_percent};
+
+/// Something the main loop must do on the state's behalf.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send a command to one remote's worker, or to all (`None`).
+    Send { remote: Option<String>, cmd: Command },
+    /// Load and switch to a theme.
+    LoadTheme(String),
+    Quit,
+}
+
+/// A remote as the UI knows it.
+#[derive(Debug, Clone)]
+pub struct RemoteView {
+    pub name: String,
+    pub endpoint: String,
+    pub production: bool,
+    pub conn: ConnState,
+    /// When data from this remote was last known good.
+    pub last_ok: Option<DateTime<Utc>>,
+    pub hosts: Vec<HostRow>,
+    pub instances: Vec<InstanceRow>,
+    pub volumes: Vec<VolumeRow>,
+    pub volume_snapshots: Vec<SnapshotRow>,
+    /// Last CPU sample per instance key: (ns, when).
+    cpu_samples: HashMap<String, (u64, DateTime<Utc>)>,
+}
+
+impl RemoteView {
+    pub fn new(name: &str, endpoint: &str, production: bool) -> Self {
+        Self {
+            name: name.to_string(),
+            endpoint: endpoint.to_string(),
+            production,
+            conn: ConnState::Connecting,
+            last_ok: None,
+            hosts: vec![],
+            instances: vec![],
+            volumes: vec![],
+            volume_snapshots: vec![],
+            cpu_samples: HashMap::new(),
+        }
+    }
+}
+
+/// Per-pane view state.
+#[derive(Debug, Clone, Default)]
+pub struct PaneState {
+    pub selected: usize,
+    pub selected_key: Option<String>,
+    pub filter: String,
+    pub sort_col: usize,
+    pub sort_desc: bool,
+}
+
+/// Which tab of the detail view is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailTab {
+    Config,
+    Log,
+}
+
+/// The detail view of one row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailState {
+    pub pane: Pane,
+    pub key: String,
+    pub tab: DetailTab,
+    pub scroll: u16,
+}
+
+/// The console log of an instance, as far as it is known.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogState {
+    Loading,
+    Loaded(String),
+    Failed(String),
+}
+
+/// How serious a status-line message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warning,
+    Error,
+}
+
+/// A status-line message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub level: Level,
+    pub text: String,
+}
+
+/// What is reading keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputMode {
+    Normal,
+    Filter,
+    Palette,
+    Detail,
+    Help,
+}
+
+/// The palette's input and selection.
+#[derive(Debug, Clone, Default)]
+pub struct PaletteState {
+    pub input: String,
+    pub selected: usize,
+}
+
+/// The whole UI state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub remotes: Vec<RemoteView>,
+    pub pane: Pane,
+    pub panes: [PaneState; 4],
+    pub input: InputMode,
+    pub detail: Option<DetailState>,
+    pub help_scroll: u16,
+    pub palette: PaletteState,
+    pub message: Option<Message>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub readonly: bool,
+    pub scope: Scope,
+    /// The project `P` toggles to when leaving all-projects.
+    pub home_project: String,
+    /// Show only this remote.
+    pub remote_filter: Option<String>,
+    pub console_logs: HashMap<String, LogState>,
+    pub last_event: Option<String>,
+    pub themes: Vec<String>,
+    pub theme_name: String,
+    pub keymap: Keymap,
+    pending: Vec<Key>,
+    /// Rows per page, set by the main loop from the terminal height.
+    pub page_size: usize,
+    /// Whether the grid of all panes is shown (set from the terminal size).
+    pub grid: bool,
+}
+
+impl AppState {
+    pub fn new(remotes: Vec<RemoteView>, keymap: Keymap, scope: Scope, home_project: String) -> Self {
+        Self {
+            remotes,
+            pane: Pane::Instances,
+            panes: Default::default(),
+            input: InputMode::Normal,
+            detail: None,
+            help_scroll: 0,
+            palette: PaletteState::default(),
+            message: None,
+            diagnostics: vec![],
+            readonly: false,
+            scope,
+            home_project,
+            remote_filter: None,
+            console_logs: HashMap::new(),
+            last_event: None,
+            themes: vec!["dark".into(), "light".into()],
+            theme_name: "dark".into(),
+            keymap,
+            pending: vec![],
+            page_size: 10,
+            grid: false,
+        }
+    }
+
+    /// Remotes shown (all, or the one chosen with `:remote`).
+    pub fn visible_remotes(&self) -> impl Iterator<Item = &RemoteView> {
+        self.remotes
+            .iter()
+            .filter(|r| self.remote_filter.as_ref().is_none_or(|f| *f == r.name))
+    }
+
+    fn remote_mut(&mut self, name: &str) -> Option<&mut RemoteView> {
+        self.remotes.iter_mut().find(|r| r.name == name)
+    }
+
+    /// Sets a status-line message.
+    pub fn say(&mut self, level: Level, text: impl Into<String>) {
+        self.message = Some(Message { level, text: text.into() });
+    }
+
+    /// True while any remote is not online (the UI ticks to keep "stale for" ages current).
+    pub fn any_offline(&self) -> bool {
+        self.remotes.iter().any(|r| !matches!(r.conn, ConnState::Online { .. }))
+    }
+
+    // ----- backend updates -------------------------------------------------------------------
+
+    /// Applies a backend update.
+    pub fn apply(&mut self, update: Update, now: DateTime<Utc>) {
+        match update {
+            Update::Status { remote, state } => {
+                let Some(r) = self.remote_mut(&remote) else { return };
+                if let ConnState::Offline { error } = &state {
+                    let was_online = matches!(r.conn, ConnState::Online { .. });
+                    if was_online || r.last_ok.is_none() {
+                        let text = format!("{remote}: {error}");
+                        self.say(Level::Error, text);
+                    }
+                } else if matches!(state, ConnState::Online { .. }) {
+                    let was_offline = matches!(r.conn, ConnState::Offline { .. });
+                    r.last_ok = Some(now);
+                    if was_offline {
+                        self.say(Level::Info, format!("{remote}: reconnected"));
+                    }
+                }
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.conn = state;
+                }
+            }
+            Update::Hosts { remote, hosts } => {
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.hosts = hosts;
+                    r.last_ok = Some(now);
+                }
+            }
+            Update::Instances { remote, instances, with_state } => {
+                let Some(r) = self.remote_mut(&remote) else { return };
+                let mut old: HashMap<(String, String), InstanceRow> = r
+                    .instances
+                    .drain(..)
+                    .map(|i| ((i.inst.project.clone(), i.inst.name.clone()), i))
+                    .collect();
+                for inst in instances {
+                    let prev = old.remove(&(inst.project.clone(), inst.name.clone()));
+                    let mut row = InstanceRow { remote: remote.clone(), inst, cpu_pct: None };
+                    if let Some(prev) = prev {
+                        if !with_state {
+                            // Keep what the detailed listing knew until it comes again.
+                            row.inst.state = prev.inst.state;
+                            row.inst.snapshots = prev.inst.snapshots;
+                        }
+                        row.cpu_pct = prev.cpu_pct;
+                    }
+                    sample_cpu(&mut r.cpu_samples, &mut row, now);
+                    r.instances.push(row);
+                }
+                r.last_ok = Some(now);
+            }
+            Update::InstanceStates { remote, instances } => {
+                let Some(r) = self.remote_mut(&remote) else { return };
+                for inst in instances {
+                    if let Some(row) = r
+                        .instances
+                        .iter_mut()
+                        .find(|i| i.inst.project == inst.project && i.inst.name == inst.name)
+                    {
+                        row.inst = inst;
+                        sample_cpu(&mut r.cpu_samples, row, now);
+                    }
+                }
+                r.last_ok = Some(now);
+            }
+            Update::Instance { remote, instance } => {
+                let Some(r) = self.remote_mut(&remote) else { return };
+                match r
+                    .instances
+                    .iter_mut()
+                    .find(|i| i.inst.project == instance.project && i.inst.name == instance.name)
+                {
+                    Some(row) => {
+                        row.inst = instance;
+                        sample_cpu(&mut r.cpu_samples, row, now);
+                    }
+                    None => {
+                        let mut row = InstanceRow { remote: remote.clone(), inst: instance, cpu_pct: None };
+                        sample_cpu(&mut r.cpu_samples, &mut row, now);
+                        r.instances.push(row);
+                    }
+                }
+            }
+            Update::InstanceGone { remote, project, name } => {
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.instances.retain(|i| !(i.inst.project == project && i.inst.name == name));
+                }
+            }
+            Update::Volumes { remote, volumes, snapshots } => {
+                let Some(r) = self.remote_mut(&remote) else { return };
+                let mut vols = volumes;
+                for v in &mut vols {
+                    if let Some(old) = r.volumes.iter().find(|o| o.key() == v.key()) {
+                        v.usage = old.usage;
+                    }
+                }
+                let mut snaps = snapshots;
+                for s in &mut snaps {
+                    if let Some(old) = r.volume_snapshots.iter().find(|o| o.key() == s.key()) {
+                        s.expires_at = old.expires_at;
+                    }
+                }
+                r.volumes = vols;
+                r.volume_snapshots = snaps;
+            }
+            Update::VolumeSnapshots { remote, pool, project, volume, snapshots } => {
+                let Some(r) = self.remote_mut(&remote) else { return };
+                for s in &snapshots {
+                    let short = s.name.rsplit('/').next().unwrap_or(&s.name);
+                    if let Some(row) = r.volume_snapshots.iter_mut().find(|x| {
+                        x.pool.as_deref() == Some(pool.as_str())
+                            && x.project == project
+                            && x.parent == volume
+                            && x.name == short
+                    }) {
+                        row.update_from(s);
+                    }
+                }
+            }
+            Update::VolumeUsage { remote, pool, project, volume, usage } => {
+                let Some(r) = self.remote_mut(&remote) else { return };
+                if let Some(v) = r
+                    .volumes
+                    .iter_mut()
+                    .find(|v| v.pool == pool && v.vol.project == project && v.vol.name == volume)
+                {
+                    v.usage = Some(usage);
+                }
+            }
+            Update::ConsoleLog { remote, project, name, result } => {
+                let key = format!("{remote}/{project}/{name}");
+                self.console_logs.insert(
+                    key,
+                    match result {
+                        Ok(t) => LogState::Loaded(t),
+                        Err(e) => LogState::Failed(e),
+                    },
+                );
+            }
+            Update::Event { remote, summary } => {
+                self.last_event = Some(format!("{remote}: {summary}"));
+            }
+        }
+    }
+
+    // ----- keys ------------------------------------------------------------------------------
+
+    /// Handles a key press.
+    pub fn on_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+        match self.input {
+            InputMode::Filter => return self.filter_key(ev),
+            InputMode::Palette => return self.palette_key(ev, now),
+            _ => {}
+        }
+        let mode = match self.input {
+            InputMode::Detail => Mode::Detail,
+            InputMode::Help => Mode::Help,
+            _ => Mode::Normal,
+        };
+        self.pending.push(Key::from_event(&ev));
+        match self.keymap.lookup(mode, &self.pending) {
+            Lookup::Pending => vec![],
+            Lookup::Action(a) => {
+                self.pending.clear();
+                self.dispatch(a, now)
+            }
+            Lookup::Unbound => {
+                let was_sequence = self.pending.len() > 1;
+                self.pending.clear();
+                if was_sequence {
+                    // The sequence broke off: treat the last key on its own.
+                    return self.on_key(ev, now);
+                }
+                vec![]
+            }
+        }
+    }
+
+    /// Applies an action.
+    pub fn dispatch(&mut self, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
+        match self.input {
+            InputMode::Help => return self.help_action(action),
+            InputMode::Detail => return self.detail_action(action, now),
+            _ => {}
+        }
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            Action::Help => {
+                self.input = InputMode::Help;
+                self.help_scroll = 0;
+            }
+            Action::Palette => {
+                self.input = InputMode::Palette;
+                self.palette = PaletteState::default();
+            }
+            Action::Filter => self.input = InputMode::Filter,
+            Action::ClearFilter => {
+                self.panes[self.pane.index()].filter.clear();
+                self.message = None;
+            }
+            Action::NextPane => self.pane = Pane::ALL[(self.pane.index() + 1) % 4],
+            Action::PrevPane => self.pane = Pane::ALL[(self.pane.index() + 3) % 4],
+            Action::PaneHosts => self.pane = Pane::Hosts,
+            Action::PaneInstances => self.pane = Pane::Instances,
+            Action::PaneVolumes => self.pane = Pane::Volumes,
+            Action::PaneSnapshots => self.pane = Pane::Snapshots,
+            Action::Up => self.move_selection(-1, now),
+            Action::Down => self.move_selection(1, now),
+            Action::PageUp => self.move_selection(-(self.page_size as isize), now),
+            Action::PageDown => self.move_selection(self.page_size as isize, now),
+            Action::Top => self.move_selection(isize::MIN / 2, now),
+            Action::Bottom => self.move_selection(isize::MAX / 2, now),
+            Action::Details => return self.open_detail(DetailTab::Config, now),
+            Action::ConsoleLog => return self.open_detail(DetailTab::Log, now),
+            Action::SortNext => {
+                let n = columns(self.pane).len();
+                let ps = &mut self.panes[self.pane.index()];
+                ps.sort_col = (ps.sort_col + 1) % n;
+                let name = columns(self.pane)[ps.sort_col].name;
+                self.say(Level::Info, format!("sorted by {name}"));
+            }
+            Action::SortReverse => {
+                let ps = &mut self.panes[self.pane.index()];
+                ps.sort_desc = !ps.sort_desc;
+            }
+            Action::Refresh => {
+                self.say(Level::Info, "reloading from all remotes");
+                return vec![Effect::Send { remote: None, cmd: Command::Refresh }];
+            }
+            Action::ToggleAllProjects => {
+                let scope = match &self.scope {
+                    Scope::All => Scope::Project(self.home_project.clone()),
+                    Scope::Project(_) => Scope::All,
+                };
+                return self.set_scope(scope);
+            }
+            Action::NextTab | Action::Close | Action::None => {}
+        }
+        vec![]
+    }
+
+    fn set_scope(&mut self, scope: Scope) -> Vec<Effect> {
+        if let Scope::Project(p) = &scope {
+            self.home_project = p.clone();
+        }
+        self.scope = scope.clone();
+        self.say(Level::Info, format!("showing {}", scope.label()));
+        vec![Effect::Send { remote: None, cmd: Command::SetScope(scope) }]
+    }
+
+    /// The selected row's key in the current pane, resolving a stale index.
+    pub fn selected_index(&self, pane: Pane, rows: &[super::rows::Row]) -> usize {
+        let ps = &self.panes[pane.index()];
+        if let Some(k) = &ps.selected_key {
+            if let Some(i) = rows.iter().position(|r| &r.key == k) {
+                return i;
+            }
+        }
+        ps.selected.min(rows.len().saturating_sub(1))
+    }
+
+    fn move_selection(&mut self, delta: isize, now: DateTime<Utc>) {
+        let rows = view_rows(self, self.pane, now);
+        if rows.is_empty() {
+            return;
+        }
+        let cur = self.selected_index(self.pane, &rows) as isize;
+        let next = (cur + delta).clamp(0, rows.len() as isize - 1) as usize;
+        let ps = &mut self.panes[self.pane.index()];
+        ps.selected = next;
+        ps.selected_key = Some(rows[next].key.clone());
+    }
+
+    fn open_detail(&mut self, tab: DetailTab, now: DateTime<Utc>) -> Vec<Effect> {
+        let rows = view_rows(self, self.pane, now);
+        if rows.is_empty() {
+            self.say(Level::Warning, "nothing selected");
+            return vec![];
+        }
+        let idx = self.selected_index(self.pane, &rows);
+        let key = rows[idx].key.clone();
+        if tab == DetailTab::Log && self.pane != Pane::Instances {
+            self.say(Level::Warning, "the console log is shown for instances");
+            return vec![];
+        }
+        self.detail = Some(DetailState { pane: self.pane, key: key.clone(), tab, scroll: 0 });
+        self.input = InputMode::Detail;
+        if tab == DetailTab::Log { self.request_log() } else { vec![] }
+    }
+
+    fn request_log(&mut self) -> Vec<Effect> {
+        let Some(d) = &self.detail else { return vec![] };
+        if d.pane != Pane::Instances {
+            return vec![];
+        }
+        let mut parts = d.key.splitn(3, '/');
+        let (Some(remote), Some(project), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+            return vec![];
+        };
+        let effect = Effect::Send {
+            remote: Some(remote.to_string()),
+            cmd: Command::ConsoleLog { project: project.to_string(), name: name.to_string() },
+        };
+        self.console_logs.insert(d.key.clone(), LogState::Loading);
+        vec![effect]
+    }
+
+    fn detail_action(&mut self, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
+        let page = self.page_size as u16;
+        let Some(d) = self.detail.as_mut() else {
+            self.input = InputMode::Normal;
+            return vec![];
+        };
+        match action {
+            Action::Close => {
+                self.detail = None;
+                self.input = InputMode::Normal;
+            }
+            Action::Quit => return vec![Effect::Quit],
+            Action::Help => {
+                self.input = InputMode::Help;
+                self.help_scroll = 0;
+            }
+            Action::NextTab | Action::ConsoleLog => {
+                if d.pane != Pane::Instances {
+                    return vec![];
+                }
+                let to_log = action == Action::ConsoleLog || d.tab == DetailTab::Config;
+                d.tab = if to_log { DetailTab::Log } else { DetailTab::Config };
+                d.scroll = 0;
+                if to_log {
+                    return self.request_log();
+                }
+            }
+            Action::Refresh => {
+                if d.tab == DetailTab::Log {
+                    return self.request_log();
+                }
+                let _ = now;
+            }
+            Action::Down => d.scroll = d.scroll.saturating_add(1),
+            Action::Up => d.scroll = d.scroll.saturating_sub(1),
+            Action::PageDown => d.scroll = d.scroll.saturating_add(page),
+            Action::PageUp => d.scroll = d.scroll.saturating_sub(page),
+            Action::Top => d.scroll = 0,
+            Action::Bottom => d.scroll = u16::MAX,
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn help_action(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Close | Action::Help => {
+                self.input = if self.detail.is_some() { InputMode::Detail } else { InputMode::Normal };
+            }
+            Action::Quit => return vec![Effect::Quit],
+            Action::Down => self.help_scroll = self.help_scroll.saturating_add(1),
+            Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn filter_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        let ps = &mut self.panes[self.pane.index()];
+        match ev.code {
+            KeyCode::Esc => {
+                ps.filter.clear();
+                self.input = InputMode::Normal;
+            }
+            KeyCode::Enter => self.input = InputMode::Normal,
+            KeyCode::Backspace => {
+                ps.filter.pop();
+            }
+            KeyCode::Char('u') if ev.modifiers.contains(KeyModifiers::CONTROL) => ps.filter.clear(),
+            KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => return vec![Effect::Quit],
+            KeyCode::Char(c) => ps.filter.push(c),
+            _ => {}
+        }
+        ps.selected = 0;
+        ps.selected_key = None;
+        vec![]
+    }
+
+    // ----- palette ---------------------------------------------------------------------------
+
+    /// Commands the palette offers, best matches for the current input first.
+    pub fn palette_candidates(&self) -> Vec<String> {
+        let mut all: Vec<String> = ["hosts", "instances", "volumes", "snapshots", "refresh", "help", "quit"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        all.push("remote all".into());
+        for r in &self.remotes {
+            all.push(format!("remote {}", r.name));
+        }
+        all.push("project all".into());
+        let mut projects: Vec<String> = self
+            .remotes
+            .iter()
+            .flat_map(|r| r.instances.iter().map(|i| i.inst.project.clone()))
+            .chain(std::iter::once(self.home_project.clone()))
+            .collect();
+        projects.sort();
+        projects.dedup();
+        for p in projects {
+            all.push(format!("project {p}"));
+        }
+        for t in &self.themes {
+            all.push(format!("theme {t}"));
+        }
+        for c in columns(self.pane) {
+            all.push(format!("sort {}", c.name.to_ascii_lowercase()));
+        }
+        let input = self.palette.input.trim();
+        if input.is_empty() {
+            return all;
+        }
+        use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+        let pattern = Pattern::parse(input, CaseMatching::Ignore, Normalization::Smart);
+        let mut matcher = nucleo_matcher::Matcher::new(nucleo_matcher::Config::DEFAULT);
+        pattern.match_list(all, &mut matcher).into_iter().map(|(s, _)| s).collect()
+    }
+
+    fn palette_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+        match ev.code {
+            KeyCode::Esc => self.input = InputMode::Normal,
+            KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => return vec![Effect::Quit],
+            KeyCode::Backspace => {
+                self.palette.input.pop();
+                self.palette.selected = 0;
+            }
+            KeyCode::Down | KeyCode::Char('n') if ev.code == KeyCode::Down || ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.palette.selected += 1;
+            }
+            KeyCode::Up | KeyCode::Char('p') if ev.code == KeyCode::Up || ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.palette.selected = self.palette.selected.saturating_sub(1);
+            }
+            KeyCode::Tab => {
+                let c = self.palette_candidates();
+                if let Some(s) = c.get(self.palette.selected.min(c.len().saturating_sub(1))) {
+                    self.palette.input = format!("{s} ");
+                    self.palette.selected = 0;
+                }
+            }
+            KeyCode::Enter => {
+                let typed = self.palette.input.trim().to_string();
+                let cands = self.palette_candidates();
+                let chosen = if self.palette.selected > 0 || parse_command(&typed).is_none() {
+                    cands
+                        .get(self.palette.selected.min(cands.len().saturating_sub(1)))
+                        .cloned()
+                        .unwrap_or(typed)
+                } else {
+                    typed
+                };
+                self.input = InputMode::Normal;
+                return self.run_command(&chosen, now);
+            }
+            KeyCode::Char(c) => {
+                self.palette.input.push(c);
+                self.palette.selected = 0;
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    /// Runs a palette command line (`instances`, `remote local`, `project lab`, `theme light`).
+    pub fn run_command(&mut self, line: &str, now: DateTime<Utc>) -> Vec<Effect> {
+        let Some(cmd) = parse_command(line) else {
+            self.say(Level::Error, format!("unknown command: {line}"));
+            return vec![];
+        };
+        match cmd {
+            PaletteCommand::Pane(p) => self.pane = p,
+            PaletteCommand::Action(a) => return self.dispatch(a, now),
+            PaletteCommand::Remote(None) => {
+                self.remote_filter = None;
+                self.say(Level::Info, "showing all remotes");
+            }
+            PaletteCommand::Remote(Some(r)) => {
+                if self.remotes.iter().any(|x| x.name == r) {
+                    self.say(Level::Info, format!("showing remote {r}"));
+                    self.remote_filter = Some(r);
+                } else {
+                    self.say(Level::Error, format!("no remote named {r:?}"));
+                }
+            }
+            PaletteCommand::Project(None) => return self.set_scope(Scope::All),
+            PaletteCommand::Project(Some(p)) => return self.set_scope(Scope::Project(p)),
+            PaletteCommand::Theme(t) => return vec![Effect::LoadTheme(t)],
+            PaletteCommand::Sort(c) => {
+                match columns(self.pane).iter().position(|x| x.name.eq_ignore_ascii_case(&c)) {
+                    Some(i) => self.panes[self.pane.index()].sort_col = i,
+                    None => self.say(Level::Error, format!("no column {c:?} in {}", self.pane.title())),
+                }
+            }
+            PaletteCommand::Filter(f) => {
+                self.panes[self.pane.index()].filter = f;
+            }
+        }
+        vec![]
+    }
+}
+
+/// A parsed palette command.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PaletteCommand {
+    Pane(Pane),
+    Action(Action),
+    Remote(Option<String>),
+    Project(Option<String>),
+    Theme(String),
+    Sort(String),
+    Filter(String),
+}
+
+/// Parses a palette line.
+pub fn parse_command(line: &str) -> Option<PaletteCommand> {
+    let line = line.trim().trim_start_matches(':');
+    let (head, rest) = match line.split_once(char::is_whitespace) {
+        Some((h, r)) => (h, r.trim()),
+        None => (line, ""),
+    };
+    let arg = |r: &str| if r.is_empty() || r == "all" || r == "*" { None } else { Some(r.to_string()) };
+    Some(match head {
+        "q" | "quit" | "exit" => PaletteCommand::Action(Action::Quit),
+        "help" => PaletteCommand::Action(Action::Help),
+        "refresh" | "reload" => PaletteCommand::Action(Action::Refresh),
+        "remote" | "remotes" | "r" => PaletteCommand::Remote(arg(rest)),
+        "project" | "projects" | "p" => PaletteCommand::Project(arg(rest)),
+        "theme" if !rest.is_empty() => PaletteCommand::Theme(rest.to_string()),
+        "sort" if !rest.is_empty() => PaletteCommand::Sort(rest.to_string()),
+        "filter" => PaletteCommand::Filter(rest.to_string()),
+        h => {
+            let p = Pane::parse(h)?;
+            if !rest.is_empty() {
+                return None;
+            }
+            PaletteCommand::Pane(p)
+        }
+    })
+}
+
+fn sample_cpu(samples: &mut HashMap<String, (u64, DateTime<Utc>)>, row: &mut InstanceRow, now: DateTime<Utc>) {
+    let key = row.key();
+    let running = row.status().eq_ignore_ascii_case("running");
+    let Some(ns) = row.state().and_then(|s| s.cpu.as_ref()).map(|c| c.usage) else {
+        if !running {
+            row.cpu_pct = None;
+        }
+        return;
+    };
+    if !running {
+        row.cpu_pct = None;
+        samples.remove(&key);
+        return;
+    }
+    if let Some((prev_ns, prev_at)) = samples.get(&key).copied() {
+        if let Some(p) = cpu_percent(prev_ns, prev_at, ns, now) {
+            row.cpu_pct = Some(p);
+        }
+    }
+    samples.insert(key, (ns, now));
+}

@@ -1,0 +1,394 @@
+//! Keymaps: per-mode tables of key sequences to [`Action`]s. The shipped keymap is compiled in;
+//! the user's `keymap.toml` is merged over it section by section (a key bound to `"none"` is
+//! unbound).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::Path;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+
+use super::{Diagnostic, from_table, merge, parse_table, read_user_file};
+use crate::action::Action;
+
+/// The shipped keymap.
+pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
+
+/// Where keys are being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mode {
+    Normal,
+    Detail,
+    Help,
+}
+
+impl Mode {
+    pub fn section(self) -> &'static str {
+        match self {
+            Mode::Normal => "normal",
+            Mode::Detail => "detail",
+            Mode::Help => "help",
+        }
+    }
+}
+
+/// One key with its modifiers (shift is folded into the character for printable keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    /// Normalises a terminal key event.
+    pub fn from_event(ev: &KeyEvent) -> Self {
+        let mut mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let code = match ev.code {
+            KeyCode::Char(c) => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::Char(if mods.contains(KeyModifiers::CONTROL) {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                })
+            }
+            KeyCode::BackTab => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            c => c,
+        };
+        Key { code, mods }
+    }
+
+    /// Parses `ctrl-d`, `G`, `enter`, `shift-tab`, `f5`, `space`, `-`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut mods = KeyModifiers::NONE;
+        let mut rest = s;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let (m, len) = if lower.starts_with("ctrl-") {
+                (KeyModifiers::CONTROL, 5)
+            } else if lower.starts_with("alt-") {
+                (KeyModifiers::ALT, 4)
+            } else if lower.starts_with("shift-") {
+                (KeyModifiers::SHIFT, 6)
+            } else {
+                break;
+            };
+            if rest.len() == len {
+                break;
+            }
+            mods |= m;
+            rest = &rest[len..];
+        }
+        let code = match rest.to_ascii_lowercase().as_str() {
+            "enter" | "return" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "tab" if mods.contains(KeyModifiers::SHIFT) => {
+                mods.remove(KeyModifiers::SHIFT);
+                KeyCode::BackTab
+            }
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "space" => KeyCode::Char(' '),
+            "backspace" => KeyCode::Backspace,
+            "delete" | "del" => KeyCode::Delete,
+            "insert" => KeyCode::Insert,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pageup" => KeyCode::PageUp,
+            "pagedown" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            f if f.len() > 1 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
+                let n: u8 = f[1..].parse().map_err(|_| format!("bad key {s:?}"))?;
+                if !(1..=12).contains(&n) {
+                    return Err(format!("bad function key {s:?}"));
+                }
+                KeyCode::F(n)
+            }
+            _ => {
+                let mut chars = rest.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => {
+                        let c = if mods.contains(KeyModifiers::SHIFT) {
+                            mods.remove(KeyModifiers::SHIFT);
+                            c.to_ascii_uppercase()
+                        } else if mods.contains(KeyModifiers::CONTROL) {
+                            c.to_ascii_lowercase()
+                        } else {
+                            c
+                        };
+                        KeyCode::Char(c)
+                    }
+                    _ => return Err(format!("unknown key {s:?}")),
+                }
+            }
+        };
+        Ok(Key { code, mods })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("ctrl-")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("alt-")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("shift-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("backtab"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Up => f.write_str("up"),
+            KeyCode::Down => f.write_str("down"),
+            KeyCode::Left => f.write_str("left"),
+            KeyCode::Right => f.write_str("right"),
+            KeyCode::PageUp => f.write_str("pageup"),
+            KeyCode::PageDown => f.write_str("pagedown"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// A sequence of keys, e.g. `g g`.
+pub type KeySeq = Vec<Key>;
+
+fn parse_seq(s: &str) -> Result<KeySeq, String> {
+    let seq: Result<Vec<_>, _> = s.split_whitespace().map(Key::parse).collect();
+    let seq = seq?;
+    if seq.is_empty() {
+        return Err("empty key".into());
+    }
+    Ok(seq)
+}
+
+fn seq_to_string(seq: &[Key]) -> String {
+    seq.iter().map(Key::to_string).collect::<Vec<_>>().join(" ")
+}
+
+/// The outcome of feeding a key to the keymap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    /// A binding matched.
+    Action(Action),
+    /// The keys so far begin a longer sequence: wait for more.
+    Pending,
+    /// Nothing matched.
+    Unbound,
+}
+
+/// The active keymap.
+#[derive(Debug, Clone, Default)]
+pub struct Keymap {
+    modes: BTreeMap<Mode, HashMap<KeySeq, Action>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeymapFile {
+    #[serde(default)]
+    normal: BTreeMap<String, Action>,
+    #[serde(default)]
+    detail: BTreeMap<String, Action>,
+    #[serde(default)]
+    help: BTreeMap<String, Action>,
+}
+
+impl Keymap {
+    /// The shipped keymap.
+    pub fn defaults() -> Self {
+        Self::from_user_text(Path::new("keymaps/default.toml"), "").0
+    }
+
+    /// Defaults merged with the user's keymap file.
+    pub fn load(path: &Path) -> (Self, Vec<Diagnostic>) {
+        match read_user_file(path) {
+            Ok(Some(t)) => Self::from_user_text(path, &t),
+            Ok(None) => (Self::defaults(), vec![]),
+            Err(d) => (Self::defaults(), vec![d]),
+        }
+    }
+
+    /// Defaults merged with user text; on error the defaults alone.
+    pub fn from_user_text(path: &Path, text: &str) -> (Self, Vec<Diagnostic>) {
+        let default_path = Path::new("keymaps/default.toml");
+        let mut base = parse_table(default_path, DEFAULT_KEYMAP).expect("shipped keymap parses");
+        let fallback = || {
+            let t = parse_table(default_path, DEFAULT_KEYMAP).expect("shipped keymap parses");
+            Self::build(from_table(t, default_path, DEFAULT_KEYMAP).expect("shipped keymap valid"), default_path, DEFAULT_KEYMAP)
+                .expect("shipped keymap keys valid")
+        };
+        let user = match parse_table(path, text) {
+            Ok(t) => t,
+            Err(d) => return (fallback(), vec![d]),
+        };
+        merge(&mut base, user);
+        let file = match from_table::<KeymapFile>(base, path, text) {
+            Ok(f) => f,
+            Err(d) => return (fallback(), vec![d]),
+        };
+        match Self::build(file, path, text) {
+            Ok(k) => (k, vec![]),
+            Err(d) => (fallback(), vec![d]),
+        }
+    }
+
+    fn build(file: KeymapFile, path: &Path, text: &str) -> Result<Self, Diagnostic> {
+        let mut modes = BTreeMap::new();
+        for (mode, table) in [
+            (Mode::Normal, file.normal),
+            (Mode::Detail, file.detail),
+            (Mode::Help, file.help),
+        ] {
+            let mut m = HashMap::new();
+            for (k, a) in table {
+                let seq = parse_seq(&k).map_err(|message| Diagnostic {
+                    file: path.to_path_buf(),
+                    line: text
+                        .lines()
+                        .position(|l| l.trim_start().starts_with(&format!("\"{k}\"")))
+                        .map(|i| i + 1),
+                    message: format!("[{}] {message}", mode.section()),
+                })?;
+                if a != Action::None {
+                    m.insert(seq, a);
+                }
+            }
+            modes.insert(mode, m);
+        }
+        Ok(Self { modes })
+    }
+
+    /// Looks up a (possibly partial) key sequence.
+    pub fn lookup(&self, mode: Mode, keys: &[Key]) -> Lookup {
+        let Some(map) = self.modes.get(&mode) else {
+            return Lookup::Unbound;
+        };
+        if let Some(a) = map.get(keys) {
+            return Lookup::Action(*a);
+        }
+        if map.keys().any(|s| s.len() > keys.len() && s.starts_with(keys)) {
+            return Lookup::Pending;
+        }
+        Lookup::Unbound
+    }
+
+    /// Bindings of a mode grouped by action, for the help screen: (keys, action).
+    pub fn bindings(&self, mode: Mode) -> Vec<(String, Action)> {
+        let mut by_action: BTreeMap<Action, Vec<String>> = BTreeMap::new();
+        for (seq, a) in self.modes.get(&mode).into_iter().flatten() {
+            by_action.entry(*a).or_default().push(seq_to_string(seq));
+        }
+        by_action
+            .into_iter()
+            .map(|(a, mut keys)| {
+                keys.sort_by_key(|k| (k.len(), k.clone()));
+                (keys.join(", "), a)
+            })
+            .collect()
+    }
+
+    /// The first key bound to an action, for hints in the status line.
+    pub fn hint(&self, mode: Mode, action: Action) -> Option<String> {
+        let map = self.modes.get(&mode)?;
+        let mut seqs: Vec<&KeySeq> = map.iter().filter(|(_, a)| **a == action).map(|(s, _)| s).collect();
+        seqs.sort_by_key(|s| (s.len(), seq_to_string(s).len()));
+        seqs.first().map(|s| seq_to_string(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(s: &str) -> Key {
+        Key::parse(s).unwrap()
+    }
+
+    #[test]
+    fn shipped_keymap_parses_and_binds_basics() {
+        let (km, d) = Keymap::load(Path::new("/nonexistent/keymap.toml"));
+        assert!(d.is_empty());
+        assert_eq!(km.lookup(Mode::Normal, &[k("q")]), Lookup::Action(Action::Quit));
+        assert_eq!(km.lookup(Mode::Normal, &[k("down")]), Lookup::Action(Action::Down));
+        assert_eq!(km.lookup(Mode::Normal, &[k("g")]), Lookup::Pending);
+        assert_eq!(km.lookup(Mode::Normal, &[k("g"), k("g")]), Lookup::Action(Action::Top));
+        assert_eq!(km.lookup(Mode::Normal, &[k("G")]), Lookup::Action(Action::Bottom));
+        assert_eq!(km.lookup(Mode::Normal, &[k("ctrl-d")]), Lookup::Action(Action::PageDown));
+        assert_eq!(km.lookup(Mode::Normal, &[k("z")]), Lookup::Unbound);
+        assert_eq!(km.lookup(Mode::Detail, &[k("esc")]), Lookup::Action(Action::Close));
+    }
+
+    #[test]
+    fn every_action_except_none_has_a_default_key() {
+        let km = Keymap::defaults();
+        let bound: Vec<Action> = [Mode::Normal, Mode::Detail, Mode::Help]
+            .iter()
+            .flat_map(|m| km.bindings(*m).into_iter().map(|b| b.1))
+            .collect();
+        for a in [
+            Action::Quit, Action::Help, Action::Palette, Action::Filter, Action::ClearFilter,
+            Action::NextPane, Action::PrevPane, Action::PaneHosts, Action::PaneInstances,
+            Action::PaneVolumes, Action::PaneSnapshots, Action::Up, Action::Down, Action::Top,
+            Action::Bottom, Action::PageUp, Action::PageDown, Action::Details, Action::ConsoleLog,
+            Action::NextTab, Action::Close, Action::SortNext, Action::SortReverse,
+            Action::Refresh, Action::ToggleAllProjects,
+        ] {
+            assert!(bound.contains(&a), "{a:?} has no key");
+        }
+    }
+
+    #[test]
+    fn user_rebinds_default_keys_and_unbinds() {
+        let (km, d) = Keymap::from_user_text(
+            Path::new("/u/keymap.toml"),
+            "[normal]\n\"x\" = \"quit\"\n\"q\" = \"none\"\n\"ctrl-x ctrl-s\" = \"refresh\"\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(km.lookup(Mode::Normal, &[k("x")]), Lookup::Action(Action::Quit));
+        assert_eq!(km.lookup(Mode::Normal, &[k("q")]), Lookup::Unbound);
+        assert_eq!(km.lookup(Mode::Normal, &[k("ctrl-x")]), Lookup::Pending);
+        assert_eq!(
+            km.lookup(Mode::Normal, &[k("ctrl-x"), k("ctrl-s")]),
+            Lookup::Action(Action::Refresh)
+        );
+        assert_eq!(km.hint(Mode::Normal, Action::Quit).as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn bad_user_keymaps_report_and_fall_back() {
+        let (km, d) = Keymap::from_user_text(Path::new("/u/keymap.toml"), "[normal]\n\"x\" = \"fly\"\n");
+        assert_eq!(d[0].line, Some(2), "{}", d[0]);
+        assert!(d[0].message.contains("fly"), "{}", d[0]);
+        assert_eq!(km.lookup(Mode::Normal, &[k("q")]), Lookup::Action(Action::Quit));
+        let (_, d) = Keymap::from_user_text(Path::new("/u/keymap.toml"), "[normal]\n\"ctrl-\" = \"quit\"\n\"bogus-key\" = \"quit\"\n");
+        assert_eq!(d[0].line, Some(3), "{}", d[0]);
+        let (_, d) = Keymap::from_user_text(Path::new("/u/keymap.toml"), "[nrmal]\n");
+        assert!(d[0].message.contains("nrmal"), "{}", d[0]);
+    }
+
+    #[test]
+    fn key_events_normalise() {
+        let ev = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(Key::from_event(&ev), k("G"));
+        let ev = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+        assert_eq!(Key::from_event(&ev), k("shift-tab"));
+        assert_eq!(k("ctrl-d").to_string(), "ctrl-d");
+    }
+}

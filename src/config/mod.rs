@@ -1,0 +1,360 @@
+//! Configuration, themes and keymaps: shipped defaults compiled into the binary, with the user's
+//! files from the XDG config directory merged over them. A broken user file is reported with
+//! file and line and the defaults are used instead; loading never fails.
+
+pub mod keymap;
+pub mod paths;
+pub mod theme;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use keymap::Keymap;
+pub use paths::Paths;
+pub use theme::Theme;
+
+/// The shipped default configuration.
+pub const DEFAULT_CONFIG: &str = include_str!("../../config/default.toml");
+
+/// A problem found in a user file, shown in the UI and by `atlas-tui info`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{l}: {}", self.file.display(), self.message),
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Parses TOML text into a table; a syntax error becomes a [`Diagnostic`] with its line.
+pub fn parse_table(file: &Path, text: &str) -> Result<toml::Table, Diagnostic> {
+    text.parse::<toml::Table>().map_err(|e| Diagnostic {
+        file: file.to_path_buf(),
+        line: e.span().map(|s| line_of(text, s.start)),
+        message: e.message().trim().to_string(),
+    })
+}
+
+/// Deserializes a table, turning errors into diagnostics that point at the offending key's line.
+pub fn from_table<T: for<'de> Deserialize<'de>>(
+    table: toml::Table,
+    file: &Path,
+    text: &str,
+) -> Result<T, Diagnostic> {
+    T::deserialize(table).map_err(|e| {
+        let message = e.message().trim().to_string();
+        Diagnostic {
+            file: file.to_path_buf(),
+            line: locate_error(text, &message),
+            message,
+        }
+    })
+}
+
+/// Best effort: finds the line of the key or value an error message quotes.
+fn locate_error(text: &str, message: &str) -> Option<usize> {
+    // serde names the culprit in backticks: "unknown field `x`" or "... for key `a.b`".
+    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    for q in quoted.iter().rev() {
+        let leaf = q.rsplit('.').next().unwrap_or(q);
+        for (i, line) in text.lines().enumerate() {
+            let t = line.trim_start();
+            let key = t.split('=').next().unwrap_or("").trim().trim_matches('"');
+            if t.contains('=') && key == leaf {
+                return Some(i + 1);
+            }
+        }
+    }
+    None
+}
+
+/// Merges `over` into `base`: tables recursively, everything else replaced.
+pub fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// A user file read from disk: its path and text, or `None` when it does not exist.
+pub fn read_user_file(path: &Path) -> Result<Option<String>, Diagnostic> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Diagnostic {
+            file: path.to_path_buf(),
+            line: None,
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// `config.toml`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AppConfig {
+    pub theme: String,
+    pub incus: IncusSection,
+    pub refresh: RefreshSection,
+    pub ui: UiSection,
+    pub log: LogSection,
+    #[serde(default)]
+    pub remotes: Vec<ExtraRemote>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IncusSection {
+    pub remotes: Vec<String>,
+    pub all_projects: bool,
+    pub project: String,
+    pub production: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshSection {
+    pub usage_secs: u64,
+    pub reconnect_min_secs: u64,
+    pub reconnect_max_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UiSection {
+    pub start_pane: String,
+    pub grid_min_width: u16,
+    pub grid_min_height: u16,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogSection {
+    pub level: String,
+}
+
+/// A remote added (or overridden) in atlas-tui's own config.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraRemote {
+    pub name: String,
+    pub addr: String,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    pub server_cert: Option<PathBuf>,
+    pub project: Option<String>,
+    #[serde(default)]
+    pub production: bool,
+}
+
+impl AppConfig {
+    /// The shipped defaults (always valid: a test checks it).
+    pub fn defaults() -> Self {
+        let t = parse_table(Path::new("config/default.toml"), DEFAULT_CONFIG)
+            .expect("shipped config/default.toml parses");
+        from_table(t, Path::new("config/default.toml"), DEFAULT_CONFIG)
+            .expect("shipped config/default.toml is valid")
+    }
+
+    /// Defaults merged with the user's file at `path`; problems are returned, defaults kept.
+    pub fn load(path: &Path) -> (Self, Vec<Diagnostic>) {
+        let text = match read_user_file(path) {
+            Ok(Some(t)) => t,
+            Ok(None) => return (Self::defaults(), vec![]),
+            Err(d) => return (Self::defaults(), vec![d]),
+        };
+        Self::from_user_text(path, &text)
+    }
+
+    /// Defaults merged with user text.
+    pub fn from_user_text(path: &Path, text: &str) -> (Self, Vec<Diagnostic>) {
+        let mut base = parse_table(Path::new("config/default.toml"), DEFAULT_CONFIG)
+            .expect("shipped config parses");
+        let user = match parse_table(path, text) {
+            Ok(t) => t,
+            Err(d) => return (Self::defaults(), vec![d]),
+        };
+        merge(&mut base, user);
+        match from_table::<AppConfig>(base, path, text) {
+            Ok(c) => match c.validate(path, text) {
+                Ok(()) => (c, vec![]),
+                Err(d) => (Self::defaults(), vec![d]),
+            },
+            Err(d) => (Self::defaults(), vec![d]),
+        }
+    }
+
+    fn validate(&self, path: &Path, text: &str) -> Result<(), Diagnostic> {
+        let bad = |key: &str, message: String| Diagnostic {
+            file: path.to_path_buf(),
+            line: locate_error(text, &format!("`{key}`")),
+            message,
+        };
+        if !["hosts", "instances", "volumes", "snapshots"].contains(&self.ui.start_pane.as_str()) {
+            return Err(bad(
+                "start_pane",
+                format!(
+                    "ui.start_pane: unknown pane {:?} (hosts, instances, volumes, snapshots)",
+                    self.ui.start_pane
+                ),
+            ));
+        }
+        if self.refresh.usage_secs == 0 {
+            return Err(bad("usage_secs", "refresh.usage_secs must be at least 1".into()));
+        }
+        if self.refresh.reconnect_min_secs == 0
+            || self.refresh.reconnect_max_secs < self.refresh.reconnect_min_secs
+        {
+            return Err(bad(
+                "reconnect_max_secs",
+                "refresh: need 1 <= reconnect_min_secs <= reconnect_max_secs".into(),
+            ));
+        }
+        if !["error", "warn", "info", "debug", "trace"].contains(&self.log.level.as_str()) {
+            return Err(bad("level", format!("log.level: unknown level {:?}", self.log.level)));
+        }
+        Ok(())
+    }
+}
+
+/// Everything loaded at start-up, with the files it came from.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub paths: Paths,
+    pub config: AppConfig,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Settings {
+    /// Loads config, theme and keymap. `theme_override` comes from `--theme`.
+    pub fn load(paths: Paths, config_file: Option<&Path>, theme_override: Option<&str>) -> Self {
+        let cfg_path = config_file
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| paths.config_file());
+        let (config, mut diagnostics) = AppConfig::load(&cfg_path);
+        let theme_name = theme_override.unwrap_or(&config.theme).to_string();
+        let (theme, d) = Theme::load(&paths.themes_dir(), &theme_name);
+        diagnostics.extend(d);
+        let (keymap, d) = Keymap::load(&paths.keymap_file());
+        diagnostics.extend(d);
+        Self {
+            paths,
+            config,
+            theme,
+            keymap,
+            diagnostics,
+        }
+    }
+
+    /// The files read, for `atlas-tui info`: (what, path, exists).
+    pub fn sources(&self, config_file: Option<&Path>) -> Vec<(String, PathBuf, bool)> {
+        let mut out = Vec::new();
+        let cfg = config_file
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.paths.config_file());
+        out.push(("config".to_string(), cfg.clone(), cfg.exists()));
+        let km = self.paths.keymap_file();
+        out.push(("keymap".to_string(), km.clone(), km.exists()));
+        let themes = self.paths.themes_dir();
+        out.push(("themes".to_string(), themes.clone(), themes.exists()));
+        for t in &self.theme.chain {
+            let p = themes.join(format!("{t}.toml"));
+            if p.exists() {
+                out.push((format!("theme {t}"), p, true));
+            }
+        }
+        out.push((
+            "log file".to_string(),
+            self.paths.log_file(),
+            self.paths.log_file().exists(),
+        ));
+        out
+    }
+}
+
+/// Shipped files by name, for listing and for tests.
+pub fn shipped_themes() -> BTreeMap<&'static str, &'static str> {
+    theme::SHIPPED.iter().copied().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_default_config_parses() {
+        let c = AppConfig::defaults();
+        assert_eq!(c.theme, "dark");
+        assert!(c.incus.all_projects);
+        assert_eq!(c.ui.start_pane, "instances");
+    }
+
+    #[test]
+    fn user_file_is_merged_over_defaults() {
+        let (c, d) = AppConfig::from_user_text(
+            Path::new("/u/config.toml"),
+            "theme = \"light\"\n[refresh]\nusage_secs = 3\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(c.theme, "light");
+        assert_eq!(c.refresh.usage_secs, 3);
+        assert_eq!(c.refresh.reconnect_max_secs, 30);
+    }
+
+    #[test]
+    fn syntax_error_reports_file_and_line_and_keeps_defaults() {
+        let (c, d) = AppConfig::from_user_text(
+            Path::new("/u/config.toml"),
+            "theme = \"light\"\n[refresh\nusage_secs = 3\n",
+        );
+        assert_eq!(c, AppConfig::defaults());
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].line, Some(2), "{}", d[0]);
+        assert!(d[0].to_string().starts_with("/u/config.toml:2: "), "{}", d[0]);
+    }
+
+    #[test]
+    fn wrong_type_and_unknown_key_point_at_their_line() {
+        let (_, d) = AppConfig::from_user_text(
+            Path::new("/u/config.toml"),
+            "# comment\n[refresh]\nusage_secs = \"fast\"\n",
+        );
+        assert_eq!(d[0].line, Some(3), "{}", d[0]);
+        let (_, d) = AppConfig::from_user_text(
+            Path::new("/u/config.toml"),
+            "theme = \"dark\"\n\n[ui]\nstart_pane = \"instances\"\ncolour = 1\n",
+        );
+        assert_eq!(d[0].line, Some(5), "{}", d[0]);
+        assert!(d[0].message.contains("colour"), "{}", d[0]);
+    }
+
+    #[test]
+    fn invalid_values_are_rejected() {
+        let (_, d) =
+            AppConfig::from_user_text(Path::new("c.toml"), "[ui]\nstart_pane = \"alerts\"\n");
+        assert_eq!(d[0].line, Some(2), "{}", d[0]);
+        let (_, d) = AppConfig::from_user_text(Path::new("c.toml"), "[refresh]\nusage_secs = 0\n");
+        assert!(d[0].message.contains("usage_secs"));
+    }
+}

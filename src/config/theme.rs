@@ -1,0 +1,265 @@
+//! Themes: semantic style names (`ui.border.focus`, `status.running`) mapped to colours, with a
+//! `[palette]` and `inherits`. User themes live in `<config>/themes/<name>.toml` and may shadow
+//! or extend the shipped ones.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use ratatui::style::{Color, Modifier, Style};
+use serde::Deserialize;
+
+use super::{Diagnostic, from_table, parse_table, read_user_file};
+
+/// The shipped themes, compiled in.
+pub const SHIPPED: &[(&str, &str)] = &[
+    ("dark", include_str!("../../themes/dark.toml")),
+    ("light", include_str!("../../themes/light.toml")),
+];
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ThemeFile {
+    inherits: Option<String>,
+    #[serde(default)]
+    palette: BTreeMap<String, String>,
+    #[serde(default)]
+    styles: BTreeMap<String, StyleSpec>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+enum StyleSpec {
+    Fg(String),
+    Full {
+        fg: Option<String>,
+        bg: Option<String>,
+        #[serde(default)]
+        modifiers: Vec<String>,
+    },
+}
+
+/// A resolved theme.
+#[derive(Debug, Clone, Default)]
+pub struct Theme {
+    pub name: String,
+    /// The theme and the ones it inherits from, child first.
+    pub chain: Vec<String>,
+    styles: HashMap<String, Style>,
+}
+
+impl Theme {
+    /// Looks a semantic style up, falling back to its parents (`a.b.c` → `a.b` → `a`).
+    pub fn style(&self, key: &str) -> Style {
+        let mut k = key;
+        loop {
+            if let Some(s) = self.styles.get(k) {
+                return *s;
+            }
+            match k.rfind('.') {
+                Some(i) => k = &k[..i],
+                None => return Style::default(),
+            }
+        }
+    }
+
+    /// Names of the shipped themes plus the user's.
+    pub fn available(user_dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = SHIPPED.iter().map(|(n, _)| n.to_string()).collect();
+        if let Ok(rd) = std::fs::read_dir(user_dir) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "toml") {
+                    if let Some(s) = p.file_stem().and_then(|s| s.to_str()) {
+                        if !names.iter().any(|n| n == s) {
+                            names.push(s.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        names
+    }
+
+    /// Loads a theme by name; on any problem the shipped dark theme is used and the problem returned.
+    pub fn load(user_dir: &Path, name: &str) -> (Self, Vec<Diagnostic>) {
+        match Self::resolve(user_dir, name) {
+            Ok(t) => (t, vec![]),
+            Err(d) => {
+                let fallback =
+                    Self::resolve(Path::new("/nonexistent"), "dark").expect("shipped dark theme");
+                (fallback, vec![d])
+            }
+        }
+    }
+
+    fn resolve(user_dir: &Path, name: &str) -> Result<Self, Diagnostic> {
+        let mut chain: Vec<(String, PathBuf, ThemeFile)> = Vec::new();
+        let mut next = Some(name.to_string());
+        while let Some(n) = next.take() {
+            if chain.iter().any(|(c, _, _)| *c == n) {
+                let (_, path, _) = chain.last().expect("non-empty chain");
+                return Err(Diagnostic {
+                    file: path.clone(),
+                    line: None,
+                    message: format!(
+                        "theme inheritance cycle: {} -> {n}",
+                        chain.iter().map(|c| c.0.as_str()).collect::<Vec<_>>().join(" -> ")
+                    ),
+                });
+            }
+            let (path, file) = Self::read_one(user_dir, &n)?;
+            next = file.inherits.clone();
+            chain.push((n, path, file));
+        }
+        // Merge parent first, child over it.
+        let mut palette = BTreeMap::new();
+        let mut specs: BTreeMap<String, (StyleSpec, PathBuf)> = BTreeMap::new();
+        for (_, path, file) in chain.iter().rev() {
+            palette.extend(file.palette.clone());
+            for (k, v) in &file.styles {
+                specs.insert(k.clone(), (v.clone(), path.clone()));
+            }
+        }
+        let mut styles = HashMap::new();
+        for (k, (spec, path)) in specs {
+            let style = to_style(&spec, &palette).map_err(|message| Diagnostic {
+                file: path.clone(),
+                line: None,
+                message: format!("style {k:?}: {message}"),
+            })?;
+            styles.insert(k, style);
+        }
+        Ok(Theme {
+            name: name.to_string(),
+            chain: chain.into_iter().map(|c| c.0).collect(),
+            styles,
+        })
+    }
+
+    fn read_one(user_dir: &Path, name: &str) -> Result<(PathBuf, ThemeFile), Diagnostic> {
+        let user_path = user_dir.join(format!("{name}.toml"));
+        let (path, text) = match read_user_file(&user_path)? {
+            Some(t) => (user_path, t),
+            None => match SHIPPED.iter().find(|(n, _)| *n == name) {
+                Some((_, t)) => (PathBuf::from(format!("themes/{name}.toml")), t.to_string()),
+                None => {
+                    return Err(Diagnostic {
+                        file: user_path,
+                        line: None,
+                        message: format!(
+                            "theme {name:?} not found (shipped: {})",
+                            SHIPPED.iter().map(|s| s.0).collect::<Vec<_>>().join(", ")
+                        ),
+                    });
+                }
+            },
+        };
+        let table = parse_table(&path, &text)?;
+        let file = from_table::<ThemeFile>(table, &path, &text)?;
+        Ok((path, file))
+    }
+}
+
+fn to_style(spec: &StyleSpec, palette: &BTreeMap<String, String>) -> Result<Style, String> {
+    let mut style = Style::default();
+    match spec {
+        StyleSpec::Fg(c) => style = style.fg(color(c, palette)?),
+        StyleSpec::Full { fg, bg, modifiers } => {
+            if let Some(c) = fg {
+                style = style.fg(color(c, palette)?);
+            }
+            if let Some(c) = bg {
+                style = style.bg(color(c, palette)?);
+            }
+            for m in modifiers {
+                style = style.add_modifier(modifier(m)?);
+            }
+        }
+    }
+    Ok(style)
+}
+
+fn color(name: &str, palette: &BTreeMap<String, String>) -> Result<Color, String> {
+    let resolved = palette.get(name).map(String::as_str).unwrap_or(name);
+    if let Ok(i) = resolved.parse::<u8>() {
+        return Ok(Color::Indexed(i));
+    }
+    resolved
+        .parse::<Color>()
+        .map_err(|_| format!("unknown colour {name:?}"))
+}
+
+fn modifier(name: &str) -> Result<Modifier, String> {
+    Ok(match name {
+        "bold" => Modifier::BOLD,
+        "dim" => Modifier::DIM,
+        "italic" => Modifier::ITALIC,
+        "underlined" => Modifier::UNDERLINED,
+        "reversed" => Modifier::REVERSED,
+        "crossed_out" => Modifier::CROSSED_OUT,
+        "slow_blink" => Modifier::SLOW_BLINK,
+        _ => return Err(format!("unknown modifier {name:?}")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_theme_resolves() {
+        for (name, _) in SHIPPED {
+            let (t, d) = Theme::load(Path::new("/nonexistent"), name);
+            assert!(d.is_empty(), "{name}: {d:?}");
+            assert_eq!(t.name, *name);
+            assert!(t.style("status.running").fg.is_some());
+        }
+    }
+
+    #[test]
+    fn light_inherits_dark_styles_with_its_palette() {
+        let (light, _) = Theme::load(Path::new("/nonexistent"), "light");
+        let (dark, _) = Theme::load(Path::new("/nonexistent"), "dark");
+        assert_eq!(light.chain, ["light", "dark"]);
+        assert_ne!(light.style("ui.text").fg, dark.style("ui.text").fg);
+        assert_eq!(light.style("ui.text").fg, Some(Color::Rgb(0x24, 0x28, 0x3b)));
+    }
+
+    #[test]
+    fn lookup_falls_back_to_parent_keys() {
+        let (t, _) = Theme::load(Path::new("/nonexistent"), "dark");
+        assert_eq!(t.style("ui.border.focus.extra"), t.style("ui.border.focus"));
+        assert_eq!(t.style("no.such.style"), Style::default());
+    }
+
+    #[test]
+    fn user_theme_overrides_and_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("mine.toml"),
+            "inherits = \"dark\"\n[styles]\n\"status.running\" = \"magenta\"\n",
+        )
+        .unwrap();
+        let (t, d) = Theme::load(dir.path(), "mine");
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(t.style("status.running").fg, Some(Color::Magenta));
+        assert!(t.style("ui.title").fg.is_some());
+
+        std::fs::write(dir.path().join("bad.toml"), "[styles]\n\"x\" = { fg = 3\n").unwrap();
+        let (t, d) = Theme::load(dir.path(), "bad");
+        assert_eq!(t.name, "dark");
+        assert!(d[0].to_string().contains("bad.toml:2"), "{}", d[0]);
+
+        std::fs::write(dir.path().join("a.toml"), "inherits = \"b\"\n").unwrap();
+        std::fs::write(dir.path().join("b.toml"), "inherits = \"a\"\n").unwrap();
+        let (_, d) = Theme::load(dir.path(), "a");
+        assert!(d[0].message.contains("cycle"), "{}", d[0]);
+
+        std::fs::write(dir.path().join("c.toml"), "[styles]\n\"x\" = \"nocolour\"\n").unwrap();
+        let (_, d) = Theme::load(dir.path(), "c");
+        assert!(d[0].message.contains("nocolour"), "{}", d[0]);
+
+        let (_, d) = Theme::load(dir.path(), "missing");
+        assert!(d[0].message.contains("not found"), "{}", d[0]);
+    }
+}

@@ -1,0 +1,494 @@
+//! An async Incus REST client over the local unix socket or HTTPS with a pinned certificate.
+//! It knows nothing of the UI.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+use super::cliconfig::{Endpoint, RemoteSpec};
+use super::types::*;
+
+/// Errors from talking to an Incus server, worded for an operator.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum IncusError {
+    #[error("cannot reach {endpoint}: {reason}")]
+    Connect { endpoint: String, reason: String },
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("{path}: HTTP {status}: {message}")]
+    Api {
+        path: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{path}: unexpected answer: {reason}")]
+    Parse { path: String, reason: String },
+    #[error("events: {0}")]
+    Events(String),
+}
+
+impl IncusError {
+    /// True when the server answered "not found" (the object is gone).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, IncusError::Api { status: 404, .. })
+    }
+}
+
+/// Which projects a listing covers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// Every project (`all-projects=true`).
+    #[default]
+    All,
+    /// One project.
+    Project(String),
+}
+
+impl Scope {
+    /// The query parameter selecting this scope.
+    pub fn query(&self) -> String {
+        match self {
+            Scope::All => "all-projects=true".into(),
+            Scope::Project(p) => format!("project={}", encode(p)),
+        }
+    }
+
+    /// A label for the status line.
+    pub fn label(&self) -> String {
+        match self {
+            Scope::All => "all projects".into(),
+            Scope::Project(p) => format!("project {p}"),
+        }
+    }
+}
+
+/// Percent-encodes a path segment or query value.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Decodes a percent-encoded path segment.
+pub fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Joins an error and its sources into one line.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}
+
+/// A client for one remote.
+#[derive(Clone)]
+pub struct IncusClient {
+    remote: String,
+    endpoint: Endpoint,
+    base: String,
+    http: reqwest::Client,
+    tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl std::fmt::Debug for IncusClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IncusClient")
+            .field("remote", &self.remote)
+            .field("endpoint", &self.endpoint)
+            .finish()
+    }
+}
+
+impl IncusClient {
+    /// Builds a client; reading certificates can fail, connecting happens on first use.
+    pub fn new(spec: &RemoteSpec) -> Result<Self, IncusError> {
+        super::tls::install_crypto_provider();
+        let builder = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .user_agent(concat!("atlas-tui/", env!("CARGO_PKG_VERSION")));
+        let (http, base, tls) = match &spec.endpoint {
+            Endpoint::Unix(path) => (
+                builder.unix_socket(path.clone()).build(),
+                "http://incus".to_string(),
+                None,
+            ),
+            Endpoint::Https {
+                url,
+                client_cert,
+                client_key,
+                server_cert,
+            } => {
+                let config = Arc::new(super::tls::client_config(
+                    client_cert,
+                    client_key,
+                    server_cert,
+                )?);
+                (
+                    builder
+                        .tls_backend_preconfigured((*config).clone())
+                        .build(),
+                    url.clone(),
+                    Some(config),
+                )
+            }
+        };
+        let http = http.map_err(|e| IncusError::Tls(error_chain(&e)))?;
+        Ok(Self {
+            remote: spec.name.clone(),
+            endpoint: spec.endpoint.clone(),
+            base,
+            http,
+            tls,
+        })
+    }
+
+    /// The remote's name.
+    pub fn remote(&self) -> &str {
+        &self.remote
+    }
+
+    /// Where the remote is.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    pub(crate) fn tls_config(&self) -> Option<Arc<rustls::ClientConfig>> {
+        self.tls.clone()
+    }
+
+    fn connect_error(&self, e: &reqwest::Error) -> IncusError {
+        let reason = error_chain(e);
+        let reason = reason
+            .strip_prefix(&format!("error sending request for url ({}", self.base))
+            .map(|r| r.split_once("): ").map(|x| x.1).unwrap_or(r).to_string())
+            .unwrap_or(reason);
+        if reason.contains("pinned certificate") || reason.contains("certificate") {
+            return IncusError::Tls(format!(
+                "{}: {reason} (if the server was reinstalled, re-add the remote with `incus remote add`)",
+                self.endpoint.describe()
+            ));
+        }
+        IncusError::Connect {
+            endpoint: self.endpoint.describe(),
+            reason,
+        }
+    }
+
+    /// GETs a path (with query) and returns the answer's `metadata`.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, IncusError> {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .map_err(|e| self.connect_error(&e))?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(|e| self.connect_error(&e))?;
+        parse_envelope(path, status, &bytes)
+    }
+
+    /// GETs a path whose answer is raw text on success (e.g. the console log).
+    pub async fn get_text(&self, path: &str) -> Result<String, IncusError> {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .map_err(|e| self.connect_error(&e))?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(|e| self.connect_error(&e))?;
+        if status >= 400 {
+            // Errors still come in the JSON envelope.
+            return parse_envelope::<serde_json::Value>(path, status, &bytes).map(|_| String::new());
+        }
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// `GET /1.0`.
+    pub async fn server(&self) -> Result<Server, IncusError> {
+        self.get("/1.0").await
+    }
+
+    /// Instances: `recursion=1` is the cheap list, `recursion=2` adds state and snapshots.
+    pub async fn instances(
+        &self,
+        scope: &Scope,
+        recursion: u8,
+        filter: Option<&str>,
+    ) -> Result<Vec<Instance>, IncusError> {
+        let mut path = format!("/1.0/instances?recursion={recursion}&{}", scope.query());
+        if let Some(f) = filter {
+            path.push_str("&filter=");
+            path.push_str(&encode(f));
+        }
+        self.get(&path).await
+    }
+
+    /// One instance with its state and snapshots.
+    pub async fn instance(&self, project: &str, name: &str) -> Result<Instance, IncusError> {
+        self.get(&format!(
+            "/1.0/instances/{}?recursion=1&project={}",
+            encode(name),
+            encode(project)
+        ))
+        .await
+    }
+
+    /// The instance's console log (what its init printed).
+    pub async fn console_log(&self, project: &str, name: &str) -> Result<String, IncusError> {
+        self.get_text(&format!(
+            "/1.0/instances/{}/console?type=log&project={}",
+            encode(name),
+            encode(project)
+        ))
+        .await
+    }
+
+    /// `GET /1.0/cluster`.
+    pub async fn cluster(&self) -> Result<Cluster, IncusError> {
+        self.get("/1.0/cluster").await
+    }
+
+    /// Cluster members (only valid on a clustered server).
+    pub async fn cluster_members(&self) -> Result<Vec<ClusterMember>, IncusError> {
+        self.get("/1.0/cluster/members?recursion=1").await
+    }
+
+    /// One member's load, memory and pool usage.
+    pub async fn cluster_member_state(
+        &self,
+        member: &str,
+    ) -> Result<ClusterMemberState, IncusError> {
+        self.get(&format!("/1.0/cluster/members/{}/state", encode(member)))
+            .await
+    }
+
+    /// Host resources, optionally of one cluster member.
+    pub async fn resources(&self, target: Option<&str>) -> Result<Resources, IncusError> {
+        match target {
+            Some(t) => self.get(&format!("/1.0/resources?target={}", encode(t))).await,
+            None => self.get("/1.0/resources").await,
+        }
+    }
+
+    /// Storage pools.
+    pub async fn storage_pools(&self) -> Result<Vec<StoragePool>, IncusError> {
+        self.get("/1.0/storage-pools?recursion=1").await
+    }
+
+    /// A pool's space usage.
+    pub async fn pool_resources(&self, pool: &str) -> Result<PoolResources, IncusError> {
+        self.get(&format!("/1.0/storage-pools/{}/resources", encode(pool)))
+            .await
+    }
+
+    /// Custom volumes of a pool (their snapshots come along as `volume/snapshot` entries).
+    pub async fn custom_volumes(
+        &self,
+        pool: &str,
+        scope: &Scope,
+    ) -> Result<Vec<StorageVolume>, IncusError> {
+        self.get(&format!(
+            "/1.0/storage-pools/{}/volumes/custom?recursion=1&{}",
+            encode(pool),
+            scope.query()
+        ))
+        .await
+    }
+
+    /// The snapshots of one custom volume, with their expiry.
+    pub async fn volume_snapshots(
+        &self,
+        pool: &str,
+        project: &str,
+        volume: &str,
+    ) -> Result<Vec<VolumeSnapshot>, IncusError> {
+        self.get(&format!(
+            "/1.0/storage-pools/{}/volumes/custom/{}/snapshots?recursion=1&project={}",
+            encode(pool),
+            encode(volume),
+            encode(project)
+        ))
+        .await
+    }
+
+    /// A custom volume's usage (None on pools that do not report it).
+    pub async fn volume_state(
+        &self,
+        pool: &str,
+        project: &str,
+        volume: &str,
+    ) -> Result<VolumeState, IncusError> {
+        self.get(&format!(
+            "/1.0/storage-pools/{}/volumes/custom/{}/state?project={}",
+            encode(pool),
+            encode(volume),
+            encode(project)
+        ))
+        .await
+    }
+}
+
+/// Decodes the Incus envelope, turning error answers into [`IncusError::Api`].
+pub fn parse_envelope<T: DeserializeOwned>(
+    path: &str,
+    status: u16,
+    bytes: &[u8],
+) -> Result<T, IncusError> {
+    let env: Envelope<serde_json::Value> =
+        serde_json::from_slice(bytes).map_err(|e| IncusError::Parse {
+            path: path.to_string(),
+            reason: if status >= 400 {
+                format!("HTTP {status}: {}", String::from_utf8_lossy(bytes).trim())
+            } else {
+                e.to_string()
+            },
+        })?;
+    if env.kind == "error" || status >= 400 {
+        return Err(IncusError::Api {
+            path: path.to_string(),
+            status: if env.error_code != 0 {
+                env.error_code
+            } else {
+                status
+            },
+            message: env.error,
+        });
+    }
+    let meta = env.metadata.unwrap_or(serde_json::Value::Null);
+    serde_json::from_value(meta).map_err(|e| IncusError::Parse {
+        path: path.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/tests/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn parses_instances_r1_and_r2() {
+        let r1: Vec<Instance> =
+            parse_envelope("/1.0/instances", 200, &fixture("instances_r1.json")).unwrap();
+        assert!(r1.iter().any(|i| i.name == "grafana01"));
+        assert!(r1.iter().all(|i| i.state.is_none()));
+        let r2: Vec<Instance> =
+            parse_envelope("/1.0/instances", 200, &fixture("instances_r2.json")).unwrap();
+        let g = r2.iter().find(|i| i.name == "grafana01").unwrap();
+        let st = g.state.as_ref().unwrap();
+        assert_eq!(st.status, "Running");
+        assert!(st.memory.as_ref().unwrap().usage > 0);
+        assert_eq!(g.snapshots.as_ref().unwrap()[0].name, "pre-upgrade");
+        assert!(r2.iter().any(|i| i.project == "lab"));
+    }
+
+    #[test]
+    fn standalone_cluster_answers() {
+        let c: Cluster =
+            parse_envelope("/1.0/cluster", 200, &fixture("cluster_standalone.json")).unwrap();
+        assert!(!c.enabled);
+        let err = parse_envelope::<Vec<ClusterMember>>(
+            "/1.0/cluster/members",
+            500,
+            &fixture("members_standalone.json"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("Server is not clustered"), "{err}");
+    }
+
+    #[test]
+    fn cluster_member_and_resources() {
+        let m: Vec<ClusterMember> =
+            parse_envelope("/m", 200, &fixture("members.json")).unwrap();
+        assert_eq!(m[0].server_name, "atlas01");
+        assert_eq!(m[0].roles, ["database-leader", "database"]);
+        let s: ClusterMemberState =
+            parse_envelope("/s", 200, &fixture("member_state.json")).unwrap();
+        assert_eq!(s.sysinfo.load_averages.len(), 3);
+        assert!(s.storage_pools["default"].space.total > 0);
+        let r: Resources = parse_envelope("/r", 200, &fixture("resources.json")).unwrap();
+        assert!(r.cpu.total >= 1);
+        assert!(r.memory.total > r.memory.used);
+        assert!(r.load.is_some());
+    }
+
+    #[test]
+    fn volumes_list_includes_snapshots_and_null_usage() {
+        let v: Vec<StorageVolume> = parse_envelope("/v", 200, &fixture("volumes.json")).unwrap();
+        assert!(v.iter().any(|v| v.name == "grafana01-data"
+            && v.config.get("snapshots.schedule").map(String::as_str) == Some("0 3 * * *")));
+        assert!(v.iter().any(|v| v.name == "grafana01-data/nightly-0"));
+        let s: VolumeState = parse_envelope("/s", 200, &fixture("vol_state.json")).unwrap();
+        assert!(s.usage.is_none());
+    }
+
+    #[test]
+    fn ipv4_skips_loopback() {
+        let st: InstanceState = serde_json::from_str(
+            r#"{"status":"Running","network":{
+                "lo":{"type":"loopback","addresses":[{"family":"inet","address":"127.0.0.1","scope":"local"}]},
+                "eth0":{"type":"broadcast","addresses":[
+                    {"family":"inet","address":"10.1.2.3","netmask":"24","scope":"global"},
+                    {"family":"inet6","address":"fe80::1","netmask":"64","scope":"link"}]}}}"#,
+        )
+        .unwrap();
+        assert_eq!(st.ipv4(), ["10.1.2.3"]);
+        assert_eq!(st.disk_usage(), None);
+    }
+
+    #[test]
+    fn malformed_answers_are_errors_not_panics() {
+        assert!(parse_envelope::<Server>("/1.0", 200, b"not json").is_err());
+        assert!(parse_envelope::<Vec<Instance>>("/x", 200, br#"{"type":"sync","metadata":{"a":1}}"#).is_err());
+        let e = parse_envelope::<Server>("/1.0", 502, b"<html>bad gateway</html>").unwrap_err();
+        assert!(e.to_string().contains("502"), "{e}");
+        let e = parse_envelope::<Server>("/1.0", 403, br#"{"type":"error","error":"not authorized","error_code":403}"#).unwrap_err();
+        assert_eq!(e.to_string(), "/1.0: HTTP 403: not authorized");
+    }
+
+    #[test]
+    fn encodes_query_values() {
+        assert_eq!(encode("status eq Running"), "status%20eq%20Running");
+        assert_eq!(Scope::Project("lab".into()).query(), "project=lab");
+    }
+}

@@ -1,0 +1,10 @@
+//! Everything that talks to Incus: configuration discovery, TLS, the REST client and events.
+
+pub mod cliconfig;
+pub mod client;
+pub mod events;
+pub mod tls;
+pub mod types;
+
+pub use cliconfig::{CliConfig, Endpoint, RemoteSpec};
+pub use client::{IncusClient, IncusError, Scope};

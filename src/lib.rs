@@ -1,0 +1,17 @@
+//! atlas-tui: a terminal operations console for Incus fleets.
+//!
+//! Layers: [`incus`] talks to servers and knows nothing of the UI; [`inventory`] holds domain
+//! rows; [`backend`] runs per-remote workers that report through channels; [`app`] is the state
+//! and its pure updates; [`ui`] renders state; [`tui`] owns the terminal.
+
+pub mod action;
+pub mod app;
+pub mod backend;
+pub mod config;
+pub mod incus;
+pub mod inventory;
+pub mod logging;
+pub mod remotes;
+pub mod tui;
+pub mod ui;
+pub mod run;

@@ -1,0 +1,39 @@
+//! Terminal setup and restore, including on panic.
+
+use std::io::{self, Stdout};
+
+use crossterm::execute;
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Enters raw mode and the alternate screen.
+pub fn init() -> io::Result<Term> {
+    enable_raw_mode()?;
+    execute!(io::stdout(), EnterAlternateScreen, crossterm::cursor::Hide)?;
+    let mut t = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    t.clear()?;
+    Ok(t)
+}
+
+/// Leaves the alternate screen and raw mode; safe to call more than once.
+pub fn restore() {
+    let _ = disable_raw_mode();
+    let _ = execute!(io::stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
+}
+
+/// Installs color-eyre's report hooks with a panic hook that restores the terminal first.
+pub fn install_hooks() -> color_eyre::Result<()> {
+    let (panic_hook, eyre_hook) = color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .into_hooks();
+    eyre_hook.install()?;
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        tracing::error!("panic: {info}");
+        eprintln!("{}", panic_hook.panic_report(info));
+    }));
+    Ok(())
+}

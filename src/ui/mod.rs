@@ -1,0 +1,174 @@
+//! Rendering: panes draw from [`AppState`] and never do I/O.
+
+mod overlays;
+mod table;
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::rows::Pane;
+use crate::app::state::{AppState, InputMode, Level};
+use crate::backend::ConnState;
+use crate::config::Theme;
+use crate::incus::Scope;
+use crate::inventory::human_duration;
+
+/// The smallest terminal the console draws in.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 12;
+
+/// Whether the four panes fit side by side.
+pub fn wants_grid(area: Rect, min_w: u16, min_h: u16) -> bool {
+    area.width >= min_w && area.height >= min_h
+}
+
+/// Rows of list content per page for a terminal of this size (for page up/down).
+pub fn page_size(area: Rect, grid: bool) -> usize {
+    let body = area.height.saturating_sub(2);
+    let pane = if grid { body / 2 } else { body };
+    pane.saturating_sub(3).max(1) as usize
+}
+
+/// Draws the whole screen.
+pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "Terminal too small: {}x{}\nneed at least {MIN_WIDTH}x{MIN_HEIGHT}\n(q quits)",
+            area.width, area.height
+        );
+        f.render_widget(
+            Paragraph::new(msg).style(theme.style("ui.message.warning")).centered(),
+            area,
+        );
+        return;
+    }
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(f, header, state, theme);
+    if state.grid {
+        let [top, bottom] = Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body);
+        let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+        let [c, d] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+        for (pane, rect) in [(Pane::Hosts, a), (Pane::Volumes, b), (Pane::Instances, c), (Pane::Snapshots, d)] {
+            table::draw_pane(f, rect, state, theme, pane, pane == state.pane, now);
+        }
+    } else {
+        table::draw_pane(f, body, state, theme, state.pane, true, now);
+    }
+    draw_footer(f, footer, state, theme, now);
+    match state.input {
+        InputMode::Detail => overlays::draw_detail(f, body, state, theme, now),
+        InputMode::Help => {
+            if state.detail.is_some() {
+                overlays::draw_detail(f, body, state, theme, now);
+            }
+            overlays::draw_help(f, body, state, theme)
+        }
+        InputMode::Palette => overlays::draw_palette(f, body, state, theme),
+        _ => {}
+    }
+}
+
+fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let mut spans = vec![Span::styled(" atlas-tui ", theme.style("ui.title")), Span::raw("│")];
+    for (i, p) in Pane::ALL.iter().enumerate() {
+        let style = if *p == state.pane { theme.style("ui.tab.active") } else { theme.style("ui.tab") };
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(format!("{} {}", i + 1, p.title()), style));
+    }
+    spans.push(Span::raw(" │ "));
+    spans.push(Span::styled(
+        match &state.scope {
+            Scope::All => "all projects".to_string(),
+            Scope::Project(p) => format!("project {p}"),
+        },
+        theme.style("ui.text"),
+    ));
+    if let Some(r) = &state.remote_filter {
+        spans.push(Span::styled(format!(" │ remote {r}"), theme.style("ui.text")));
+    }
+    if state.readonly {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled("[READONLY]", theme.style("ui.readonly")));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The right side of the status line: one badge per remote.
+fn remote_badges(state: &AppState, theme: &Theme, now: DateTime<Utc>) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for r in &state.remotes {
+        let (dot, style, extra) = match &r.conn {
+            ConnState::Online { .. } => ("●", theme.style("remote.online"), String::new()),
+            ConnState::Connecting => ("◌", theme.style("remote.connecting"), " connecting".into()),
+            ConnState::Offline { .. } => (
+                "✖",
+                theme.style("remote.offline"),
+                match r.last_ok {
+                    Some(t) => format!(" offline, stale {}", human_duration((now - t).num_seconds())),
+                    None => " offline".into(),
+                },
+            ),
+        };
+        spans.push(Span::styled(format!("{dot} "), style));
+        let name_style = if r.production { theme.style("remote.production") } else { theme.style("ui.text") };
+        spans.push(Span::styled(r.name.clone(), name_style));
+        spans.push(Span::styled(extra, style));
+        spans.push(Span::raw("  "));
+    }
+    spans
+}
+
+fn draw_footer(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: DateTime<Utc>) {
+    let badges = remote_badges(state, theme, now);
+    let badge_width: u16 = badges.iter().map(|s| s.width() as u16).sum();
+    let badge_width = badge_width.min(area.width / 2);
+    let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(badge_width)]).areas(area);
+    let left_line = match state.input {
+        InputMode::Filter => Line::from(vec![
+            Span::styled("/", theme.style("ui.input")),
+            Span::styled(state.panes[state.pane.index()].filter.clone(), theme.style("ui.input")),
+            Span::styled("▏", theme.style("ui.input")),
+            Span::styled("  enter keep · esc clear · !x excludes", theme.style("ui.muted")),
+        ]),
+        _ => match &state.message {
+            Some(m) => Line::from(Span::styled(
+                m.text.clone(),
+                theme.style(match m.level {
+                    Level::Info => "ui.message.info",
+                    Level::Warning => "ui.message.warning",
+                    Level::Error => "ui.message.error",
+                }),
+            )),
+            None => {
+                let km = &state.keymap;
+                let mode = crate::config::keymap::Mode::Normal;
+                let hint = |a| km.hint(mode, a).unwrap_or_else(|| "-".into());
+                use crate::action::Action as A;
+                Line::from(Span::styled(
+                    format!(
+                        "{} help  {} filter  {} palette  {} details  {} quit",
+                        hint(A::Help),
+                        hint(A::Filter),
+                        hint(A::Palette),
+                        hint(A::Details),
+                        hint(A::Quit)
+                    ),
+                    theme.style("ui.muted"),
+                ))
+            }
+        },
+    };
+    f.render_widget(Paragraph::new(left_line), left);
+    f.render_widget(Paragraph::new(Line::from(badges)).right_aligned(), right);
+    let _ = Style::default();
+}

@@ -1,0 +1,128 @@
+//! One pane: a table with columns fitted to the width, the selection and the pane's title.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Cell, Paragraph, Row, Table, TableState};
+
+use crate::app::rows::{Column, Pane, columns, view_rows};
+use crate::app::state::AppState;
+use crate::config::Theme;
+
+/// Width each column needs for these rows: its content, at least its header, at most twice
+/// its nominal width.
+pub fn content_widths(cols: &[Column], rows: &[crate::app::rows::Row]) -> Vec<u16> {
+    cols.iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let content = rows
+                .iter()
+                .map(|r| r.cells.get(i).map(|c| c.text.chars().count()).unwrap_or(0))
+                .max()
+                .unwrap_or(0) as u16;
+            content.max(c.name.len() as u16).min(c.width * 2)
+        })
+        .collect()
+}
+
+/// Picks the columns that fit `width`, dropping the least important first.
+pub fn fit_columns(cols: &[Column], widths: &[u16], width: u16) -> Vec<usize> {
+    let mut keep: Vec<usize> = (0..cols.len()).collect();
+    let total = |k: &[usize]| k.iter().map(|i| widths[*i] + 1).sum::<u16>();
+    while total(&keep) > width {
+        let Some((pos, _)) = keep
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| cols[**i].priority > 0)
+            .max_by_key(|(pos, i)| (cols[**i].priority, *pos))
+        else {
+            break;
+        };
+        keep.remove(pos);
+    }
+    keep
+}
+
+pub fn draw_pane(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, pane: Pane, focused: bool, now: DateTime<Utc>) {
+    let rows = view_rows(state, pane, now);
+    let ps = &state.panes[pane.index()];
+    let cols = columns(pane);
+    let mut title = vec![Span::styled(format!(" {} ", pane.title()), theme.style("ui.title"))];
+    title.push(Span::styled(format!("({}) ", rows.len()), theme.style("ui.muted")));
+    let sort = cols.get(ps.sort_col).map(|c| c.name).unwrap_or("");
+    title.push(Span::styled(
+        format!("sort:{}{} ", sort, if ps.sort_desc { "↓" } else { "↑" }),
+        theme.style("ui.muted"),
+    ));
+    if !ps.filter.is_empty() {
+        title.push(Span::styled(format!("/{} ", ps.filter), theme.style("ui.match")));
+    }
+    let border = if focused { theme.style("ui.border.focus") } else { theme.style("ui.border") };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
+        .border_style(border)
+        .title(Line::from(title));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+
+    if rows.is_empty() {
+        let text = if !ps.filter.is_empty() {
+            format!("no {} match /{}", pane.title().to_ascii_lowercase(), ps.filter)
+        } else if state.remotes.iter().all(|r| !matches!(r.conn, crate::backend::ConnState::Online { .. })) {
+            "waiting for remotes…".to_string()
+        } else {
+            format!("no {}", pane.title().to_ascii_lowercase())
+        };
+        f.render_widget(Paragraph::new(text).style(theme.style("ui.muted")), inner);
+        return;
+    }
+
+    let widths = content_widths(cols, &rows);
+    let keep = fit_columns(cols, &widths, inner.width);
+    let header = Row::new(keep.iter().map(|i| Cell::from(cols[*i].name))).style(theme.style("ui.header"));
+    let stale_style = theme.style("remote.stale");
+    let body: Vec<Row> = rows
+        .iter()
+        .map(|r| {
+            Row::new(keep.iter().map(|i| {
+                let c = &r.cells[*i];
+                let style = if r.stale { stale_style } else { theme.style(c.style) };
+                Cell::from(Span::styled(c.text.clone(), style))
+            }))
+        })
+        .collect();
+    let widths: Vec<Constraint> = keep
+        .iter()
+        .enumerate()
+        .map(|(n, i)| if n + 1 == keep.len() { Constraint::Min(widths[*i]) } else { Constraint::Length(widths[*i]) })
+        .collect();
+    let mut sel = theme.style("ui.selection");
+    if !focused {
+        sel = Style::default().add_modifier(Modifier::DIM);
+    }
+    let table = Table::new(body, widths).header(header).row_highlight_style(sel).column_spacing(1);
+    let mut ts = TableState::default();
+    ts.select(Some(state.selected_index(pane, &rows)));
+    f.render_stateful_widget(table, inner, &mut ts);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_drop_by_priority() {
+        let cols = columns(Pane::Instances);
+        let widths: Vec<u16> = cols.iter().map(|c| c.width).collect();
+        let all = fit_columns(cols, &widths, 500);
+        assert_eq!(all.len(), cols.len());
+        let narrow = fit_columns(cols, &widths, 78);
+        let names: Vec<_> = narrow.iter().map(|i| cols[*i].name).collect();
+        assert!(names.contains(&"NAME") && names.contains(&"STATE") && names.contains(&"REMOTE/PROJECT"));
+        assert!(!names.contains(&"PROFILES"));
+        assert!(narrow.iter().map(|i| cols[*i].width + 1).sum::<u16>() <= 78);
+    }
+}
