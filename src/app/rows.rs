@@ -433,12 +433,20 @@ pub fn filter_and_sort(mut rows: Vec<Row>, filter: &str, sort_col: usize, desc: 
             None => (false, filter),
         };
         if !needle.is_empty() {
-            let pattern = Pattern::parse(needle, CaseMatching::Smart, Normalization::Smart);
+            // Every word must fuzzy-match some cell on its own: matching the joined row would
+            // let letters scattered over several columns match almost anything.
+            let atoms: Vec<Pattern> = needle
+                .split_whitespace()
+                .map(|w| Pattern::parse(w, CaseMatching::Smart, Normalization::Smart))
+                .collect();
             let mut matcher = Matcher::new(Config::DEFAULT);
             let mut buf = Vec::new();
             rows.retain(|row| {
-                let hay = row.cells.iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join(" ");
-                let hit = pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher).is_some();
+                let hit = atoms.iter().all(|atom| {
+                    row.cells
+                        .iter()
+                        .any(|c| atom.score(Utf32Str::new(&c.text, &mut buf), &mut matcher).is_some())
+                });
                 hit != invert
             });
         }

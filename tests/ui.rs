@@ -1,0 +1,247 @@
+//! UI tests: state changes driven by keys, and whole screens rendered into ratatui's TestBackend
+//! compared with insta snapshots.
+
+mod common;
+
+use atlas_tui::app::Pane;
+use atlas_tui::app::state::{AppState, DetailTab, InputMode};
+use atlas_tui::config::Theme;
+use atlas_tui::ui;
+use common::{loaded_state, now};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn key(s: &mut AppState, code: KeyCode) {
+    let _ = s.on_key(KeyEvent::new(code, KeyModifiers::NONE), now());
+}
+
+fn typ(s: &mut AppState, text: &str) {
+    for c in text.chars() {
+        key(s, KeyCode::Char(c));
+    }
+}
+
+fn render(s: &mut AppState, w: u16, h: u16) -> String {
+    let theme = Theme::load(std::path::Path::new("/nonexistent"), "dark").0;
+    let area = ratatui::layout::Rect::new(0, 0, w, h);
+    s.grid = ui::wants_grid(area, 160, 40);
+    s.page_size = ui::page_size(area, s.grid);
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(f, s, &theme, now())).unwrap();
+    t.backend().to_string()
+}
+
+#[test]
+fn instances_pane_80x24() {
+    let mut s = loaded_state();
+    insta::assert_snapshot!(render(&mut s, 80, 24));
+}
+
+#[test]
+fn every_pane_80x24() {
+    let mut s = loaded_state();
+    for (k, name) in [('1', "hosts"), ('3', "volumes"), ('4', "snapshots")] {
+        key(&mut s, KeyCode::Char(k));
+        insta::assert_snapshot!(name, render(&mut s, 80, 24));
+    }
+}
+
+#[test]
+fn grid_in_a_big_terminal() {
+    let mut s = loaded_state();
+    let out = render(&mut s, 200, 50);
+    assert!(s.grid);
+    for t in ["Hosts", "Instances", "Volumes", "Snapshots"] {
+        assert!(out.contains(t), "{t} missing");
+    }
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    let mut s = loaded_state();
+    let out = render(&mut s, 40, 10);
+    assert!(out.contains("Terminal too small: 40x10"), "{out}");
+}
+
+#[test]
+fn filter_then_details_opens_the_filtered_row() {
+    let mut s = loaded_state();
+    key(&mut s, KeyCode::Char('/'));
+    assert_eq!(s.input, InputMode::Filter);
+    typ(&mut s, "graf");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(s.panes[Pane::Instances.index()].filter, "graf");
+    key(&mut s, KeyCode::Enter);
+    let d = s.detail.clone().expect("detail open");
+    assert_eq!(d.key, "local/default/grafana01");
+    let out = render(&mut s, 80, 24);
+    assert!(out.contains("name: grafana01"), "{out}");
+    assert!(out.contains("cloud-init.user-data: |"), "{out}");
+    insta::assert_snapshot!(out);
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.input, InputMode::Normal);
+    assert!(s.detail.is_none());
+}
+
+#[test]
+fn inverted_filter_and_no_match() {
+    let mut s = loaded_state();
+    key(&mut s, KeyCode::Char('/'));
+    typ(&mut s, "!lab");
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
+    assert_eq!(rows.len(), 7);
+    assert!(rows.iter().all(|r| !r.key.contains("/lab/")));
+    key(&mut s, KeyCode::Esc);
+    typ(&mut s, "/zzzz");
+    let out = render(&mut s, 80, 24);
+    assert!(out.contains("no instances match /zzzz"), "{out}");
+}
+
+#[test]
+fn navigation_with_vim_keys_arrows_and_sequences() {
+    let mut s = loaded_state();
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Down);
+    assert_eq!(s.selected_index(Pane::Instances, &rows), 2);
+    key(&mut s, KeyCode::Char('G'));
+    assert_eq!(s.selected_index(Pane::Instances, &rows), rows.len() - 1);
+    key(&mut s, KeyCode::Char('g'));
+    key(&mut s, KeyCode::Char('g'));
+    assert_eq!(s.selected_index(Pane::Instances, &rows), 0);
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.pane, Pane::Volumes);
+    key(&mut s, KeyCode::BackTab);
+    key(&mut s, KeyCode::BackTab);
+    assert_eq!(s.pane, Pane::Hosts);
+}
+
+#[test]
+fn selection_follows_the_row_when_rows_change() {
+    let mut s = loaded_state();
+    key(&mut s, KeyCode::Char('G'));
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
+    let selected = rows[s.selected_index(Pane::Instances, &rows)].key.clone();
+    // A new instance sorting first appears; the selection stays on the same instance.
+    let mut inst: atlas_tui::incus::types::Instance = common::fixture::<Vec<_>>("instances_r1.json").remove(0);
+    inst.name = "aaa-new".into();
+    s.apply(atlas_tui::backend::Update::Instance { remote: "local".into(), instance: inst }, now());
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
+    assert_eq!(rows[s.selected_index(Pane::Instances, &rows)].key, selected);
+}
+
+#[test]
+fn sort_by_column_and_reverse() {
+    let mut s = loaded_state();
+    let names = |s: &AppState| {
+        atlas_tui::app::rows::view_rows(s, Pane::Instances, now()).iter().map(|r| r.cells[1].text.clone()).collect::<Vec<_>>()
+    };
+    key(&mut s, KeyCode::Char('s')); // NAME
+    let asc = names(&s);
+    let mut sorted = asc.clone();
+    sorted.sort();
+    assert_eq!(asc, sorted);
+    key(&mut s, KeyCode::Char('S'));
+    let mut desc = names(&s);
+    desc.reverse();
+    assert_eq!(desc, sorted);
+}
+
+#[test]
+fn help_is_generated_from_the_active_keymap() {
+    let mut s = loaded_state();
+    let (km, d) = atlas_tui::config::Keymap::from_user_text(std::path::Path::new("k.toml"), "[normal]\n\"x\" = \"quit\"\n");
+    assert!(d.is_empty());
+    s.keymap = km;
+    key(&mut s, KeyCode::Char('?'));
+    assert_eq!(s.input, InputMode::Help);
+    let out = render(&mut s, 100, 40);
+    assert!(out.contains("q, x"), "{out}");
+    assert!(out.contains("fuzzy filter the current pane"), "{out}");
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.input, InputMode::Normal);
+}
+
+#[test]
+fn palette_jumps_to_panes_remotes_projects_and_themes() {
+    let mut s = loaded_state();
+    key(&mut s, KeyCode::Char(':'));
+    typ(&mut s, "vol");
+    insta::assert_snapshot!(render(&mut s, 80, 24));
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.pane, Pane::Volumes);
+
+    let fx = s.run_command("project lab", now());
+    assert_eq!(s.scope, atlas_tui::incus::Scope::Project("lab".into()));
+    assert!(matches!(&fx[0], atlas_tui::app::Effect::Send { remote: None, cmd: atlas_tui::backend::Command::SetScope(_) }));
+    s.run_command("remote local", now());
+    assert_eq!(s.remote_filter.as_deref(), Some("local"));
+    s.run_command("remote nope", now());
+    assert!(s.message.as_ref().unwrap().text.contains("no remote"));
+    assert_eq!(s.run_command("theme light", now()), vec![atlas_tui::app::Effect::LoadTheme("light".into())]);
+    s.run_command("bogus", now());
+    assert!(s.message.as_ref().unwrap().text.contains("unknown command"));
+    // Fuzzy: a typo still finds the pane.
+    key(&mut s, KeyCode::Char(':'));
+    typ(&mut s, "snpsht");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.pane, Pane::Snapshots);
+}
+
+#[test]
+fn console_log_requests_and_shows_the_log() {
+    let mut s = loaded_state();
+    key(&mut s, KeyCode::Char('/'));
+    typ(&mut s, "grafana");
+    key(&mut s, KeyCode::Enter);
+    let fx = s.on_key(KeyEvent::new(KeyCode::Char('L'), KeyModifiers::SHIFT), now());
+    assert_eq!(
+        fx,
+        vec![atlas_tui::app::Effect::Send {
+            remote: Some("local".into()),
+            cmd: atlas_tui::backend::Command::ConsoleLog { project: "default".into(), name: "grafana01".into() }
+        }]
+    );
+    assert_eq!(s.detail.as_ref().unwrap().tab, DetailTab::Log);
+    s.apply(
+        atlas_tui::backend::Update::ConsoleLog { remote: "local".into(), project: "default".into(), name: "grafana01".into(), result: Ok("atlas busybox: system up\n".into()) },
+        now(),
+    );
+    let out = render(&mut s, 80, 24);
+    assert!(out.contains("atlas busybox: system up"), "{out}");
+}
+
+#[test]
+fn offline_remote_shows_stale_age() {
+    let mut s = loaded_state();
+    // local goes away 95 s before "now".
+    s.apply(
+        atlas_tui::backend::Update::Status { remote: "local".into(), state: atlas_tui::backend::ConnState::Offline { error: "event stream ended".into() } },
+        now(),
+    );
+    let mut st = s.clone();
+    st.remotes[0].last_ok = Some(now() - chrono::Duration::seconds(95));
+    let out = render(&mut st, 100, 24);
+    assert!(out.contains("local offline, stale 1m"), "{out}");
+    assert!(out.contains("local: event stream ended"), "{out}");
+    // Rows are kept (stale), not dropped.
+    assert!(out.contains("grafana01"), "{out}");
+    s.apply(
+        atlas_tui::backend::Update::Status { remote: "local".into(), state: atlas_tui::backend::ConnState::Online { version: "6.0.4".into(), clustered: true } },
+        now(),
+    );
+    assert!(s.message.as_ref().unwrap().text.contains("reconnected"));
+}
+
+#[test]
+fn light_theme_renders_too() {
+    let mut s = loaded_state();
+    let theme = Theme::load(std::path::Path::new("/nonexistent"), "light").0;
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| ui::draw(f, &s, &theme, now())).unwrap();
+    s.grid = false;
+    assert!(t.backend().to_string().contains("grafana01"));
+}
