@@ -384,6 +384,19 @@ async fn volume_details(client: &IncusClient, volumes: &[VolumeRow], tx: &mpsc::
         .await;
 }
 
+/// An answer from the server that is an error (an object mid-deletion, a busy pool) does not
+/// end the session: it is logged and the next event or refresh settles it. Transport errors do.
+fn soft<T>(r: Result<T, IncusError>) -> Result<Option<T>, IncusError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e @ (IncusError::Api { .. } | IncusError::Parse { .. })) => {
+            tracing::warn!(error = %e, "refresh after event failed");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// What a burst of events made stale.
 #[derive(Debug, Default)]
 struct Dirty {
@@ -440,8 +453,9 @@ impl Dirty {
     ) -> Result<(), IncusError> {
         let remote = client.remote().to_string();
         if self.all_instances {
-            let full = client.instances(scope, 2, None).await?;
-            let _ = tx.send(Update::Instances { remote: remote.clone(), instances: full, with_state: true });
+            if let Some(full) = soft(client.instances(scope, 2, None).await)? {
+                let _ = tx.send(Update::Instances { remote: remote.clone(), instances: full, with_state: true });
+            }
         } else {
             for (project, name) in self.instances {
                 if let Scope::Project(p) = scope {
@@ -456,18 +470,22 @@ impl Dirty {
                     Err(e) if e.is_not_found() => {
                         let _ = tx.send(Update::InstanceGone { remote: remote.clone(), project, name });
                     }
-                    Err(e) => return Err(e),
+                    Err(e) => {
+                        soft::<()>(Err(e))?;
+                    }
                 }
             }
         }
         if self.volumes {
-            let (volumes, snapshots) = load_volumes(client, scope).await?;
-            let _ = tx.send(Update::Volumes { remote: remote.clone(), volumes: volumes.clone(), snapshots });
-            volume_details(client, &volumes, tx).await;
+            if let Some((volumes, snapshots)) = soft(load_volumes(client, scope).await)? {
+                let _ = tx.send(Update::Volumes { remote: remote.clone(), volumes: volumes.clone(), snapshots });
+                volume_details(client, &volumes, tx).await;
+            }
         }
         if self.hosts {
-            let hosts = load_hosts(client, server).await?;
-            let _ = tx.send(Update::Hosts { remote, hosts });
+            if let Some(hosts) = soft(load_hosts(client, server).await)? {
+                let _ = tx.send(Update::Hosts { remote, hosts });
+            }
         }
         Ok(())
     }

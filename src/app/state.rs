@@ -143,6 +143,8 @@ pub struct AppState {
     /// Show only this remote.
     pub remote_filter: Option<String>,
     pub console_logs: HashMap<String, LogState>,
+    /// Console output read so far per instance.
+    console_text: HashMap<String, String>,
     pub last_event: Option<String>,
     pub themes: Vec<String>,
     pub theme_name: String,
@@ -171,6 +173,7 @@ impl AppState {
             home_project,
             remote_filter: None,
             console_logs: HashMap::new(),
+            console_text: HashMap::new(),
             last_event: None,
             themes: vec!["dark".into(), "light".into()],
             theme_name: "dark".into(),
@@ -335,13 +338,17 @@ impl AppState {
             }
             Update::ConsoleLog { remote, project, name, result } => {
                 let key = format!("{remote}/{project}/{name}");
-                self.console_logs.insert(
-                    key,
-                    match result {
-                        Ok(t) => LogState::Loaded(t),
-                        Err(e) => LogState::Failed(e),
-                    },
-                );
+                // Incus hands out the console ring buffer and clears it: each answer is what
+                // came since the last read, so it is appended to what was read before.
+                let text = self.console_text.entry(key.clone()).or_default();
+                let state = match result {
+                    Ok(t) => {
+                        text.push_str(&t);
+                        LogState::Loaded(text.clone())
+                    }
+                    Err(e) => LogState::Failed(e),
+                };
+                self.console_logs.insert(key, state);
             }
             Update::Event { remote, summary } => {
                 self.last_event = Some(format!("{remote}: {summary}"));

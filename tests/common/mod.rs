@@ -40,3 +40,74 @@ pub fn loaded_state() -> AppState {
     s.message = None;
     s
 }
+
+// ----- the real sandbox incusd --------------------------------------------------------------
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use atlas_tui::incus::{CliConfig, RemoteSpec};
+
+/// The sandbox's incus CLI configuration directory (see scripts/sandbox).
+pub fn sandbox_conf() -> PathBuf {
+    let dir = std::env::var("ATLAS_SANDBOX_DIR").unwrap_or_else(|_| "/var/tmp/atlas-sandbox".into());
+    let conf = PathBuf::from(dir).join("incus-conf");
+    assert!(
+        conf.join("config.yml").exists(),
+        "the sandbox is not set up ({} missing): run scripts/sandbox up",
+        conf.display()
+    );
+    conf
+}
+
+/// The sandbox remote of this name (`local` = unix socket, `atlas-https` = mTLS).
+pub fn sandbox_remote(name: &str) -> RemoteSpec {
+    let cli = CliConfig::load_from(&sandbox_conf()).unwrap();
+    cli.remotes.into_iter().find(|r| r.name == name).unwrap_or_else(|| panic!("no remote {name} in the sandbox"))
+}
+
+/// Runs the incus CLI against the sandbox; panics with its output on failure.
+pub fn incus(args: &[&str]) -> String {
+    let out = std::process::Command::new("incus")
+        .args(args)
+        .env("INCUS_CONF", sandbox_conf())
+        .output()
+        .expect("incus CLI");
+    assert!(out.status.success(), "incus {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The incus CLI from async tests, without blocking the runtime the workers run on.
+pub async fn incus_async(args: &[&str]) -> String {
+    let out = tokio::process::Command::new("incus")
+        .args(args)
+        .env("INCUS_CONF", sandbox_conf())
+        .output()
+        .await
+        .expect("incus CLI");
+    assert!(out.status.success(), "incus {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Like [`incus`] but ignores failure (for cleanup).
+pub fn incus_quiet(args: &[&str]) {
+    let _ = std::process::Command::new("incus").args(args).env("INCUS_CONF", sandbox_conf()).output();
+}
+
+/// Waits for an update matching `pred`, up to `secs`.
+pub async fn wait_for(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Update>,
+    secs: u64,
+    what: &str,
+    mut pred: impl FnMut(&Update) -> bool,
+) -> Update {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(u)) if pred(&u) => return u,
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("worker channel closed while waiting for {what}"),
+            Err(_) => panic!("timed out after {secs}s waiting for {what}"),
+        }
+    }
+}
