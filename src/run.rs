@@ -79,6 +79,10 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                 let now = Utc::now();
                 term.draw(|f| ui::draw(f, &state, &settings.theme, now))?;
                 dirty = false;
+                // Fault injection for the end-to-end test of the panic hook.
+                if std::env::var_os("ATLAS_TUI_PANIC_AFTER_DRAW").is_some() {
+                    panic!("ATLAS_TUI_PANIC_AFTER_DRAW is set");
+                }
             }
             // Tick only while something shows a running age (a remote offline); otherwise sleep.
             let tick = async {

@@ -212,6 +212,10 @@ impl AppState {
         match update {
             Update::Status { remote, state } => {
                 let Some(r) = self.remote_mut(&remote) else { return };
+                // A retry of a remote that is down keeps showing it as offline (with its age).
+                if state == ConnState::Connecting && matches!(r.conn, ConnState::Offline { .. }) {
+                    return;
+                }
                 if let ConnState::Offline { error } = &state {
                     let was_online = matches!(r.conn, ConnState::Online { .. });
                     if was_online || r.last_ok.is_none() {

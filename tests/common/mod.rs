@@ -111,3 +111,102 @@ pub async fn wait_for(
         }
     }
 }
+
+// ----- driving the real binary in tmux ------------------------------------------------------
+
+/// A tmux session (on its own server socket) running a command, driven like a person would.
+pub struct Tmux {
+    socket: String,
+    pub config_dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    /// Runs atlas-tui with `args` at `w`x`h`, with a fresh config dir (files may be written into
+    /// `config_dir` first via `prepare`). After atlas-tui exits, the pane prints its exit code and
+    /// whether the terminal is back in canonical mode.
+    pub fn start(name: &str, w: u16, h: u16, args: &str, prepare: impl FnOnce(&std::path::Path)) -> Self {
+        Self::launch(name, w, h, "", args, prepare)
+    }
+
+    /// Like [`Tmux::start`] with extra `VAR=value` words before the command.
+    pub fn start_with_env(name: &str, w: u16, h: u16, env: &str, args: &str) -> Self {
+        Self::launch(name, w, h, env, args, |_| {})
+    }
+
+    fn launch(name: &str, w: u16, h: u16, env: &str, args: &str, prepare: impl FnOnce(&std::path::Path)) -> Self {
+        let config_dir = tempfile::tempdir().unwrap();
+        prepare(config_dir.path());
+        let socket = format!("atlas-e2e-{name}-{}", std::process::id());
+        let bin = env!("CARGO_BIN_EXE_atlas-tui");
+        let cmd = format!(
+            "{env} INCUS_CONF={conf} ATLAS_TUI_CONFIG_DIR={cfg} ATLAS_TUI_STATE_DIR={cfg}/state {bin} {args} 2>{cfg}/stderr; \
+             rc=$?; head -3 {cfg}/stderr; \
+             echo EXITED:$rc; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 60",
+            conf = sandbox_conf().display(),
+            cfg = config_dir.path().display(),
+        );
+        let st = std::process::Command::new("tmux")
+            .args(["-L", &socket, "new-session", "-d", "-s", "e2e", "-x", &w.to_string(), "-y", &h.to_string(), &cmd])
+            .env_remove("TMUX")
+            .status()
+            .expect("tmux");
+        assert!(st.success());
+        Tmux { socket, config_dir }
+    }
+
+    /// Types keys (tmux key names: `Enter`, `Escape`, `Tab`, or literal text), one at a time.
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            let st = std::process::Command::new("tmux").args(["-L", &self.socket, "send-keys", "-t", "e2e", k]).status().unwrap();
+            assert!(st.success());
+            std::thread::sleep(Duration::from_millis(120));
+        }
+    }
+
+    /// Types literal text.
+    pub fn text(&self, s: &str) {
+        let st = std::process::Command::new("tmux").args(["-L", &self.socket, "send-keys", "-t", "e2e", "-l", s]).status().unwrap();
+        assert!(st.success());
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    pub fn screen(&self) -> String {
+        let out = std::process::Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p", "-t", "e2e"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen satisfies `pred`; panics with the screen after `secs`.
+    pub fn wait(&self, secs: u64, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if std::time::Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn wait_text(&self, secs: u64, text: &str) -> String {
+        self.wait(secs, text, |s| s.contains(text))
+    }
+
+    /// Waits for atlas-tui to exit and checks it left the terminal as it found it.
+    pub fn expect_clean_exit(&self, code: i32) -> String {
+        let s = self.wait_text(10, "EXITED:");
+        assert!(s.contains(&format!("EXITED:{code}")), "{s}");
+        let s = self.wait(5, "stty output", |s| s.lines().any(|l| l.trim() == "icanon" || l.trim() == "-icanon"));
+        assert!(s.lines().any(|l| l.trim() == "icanon"), "terminal left in raw mode:\n{s}");
+        assert!(!s.contains("atlas-tui │"), "alternate screen not left:\n{s}");
+        s
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+    }
+}

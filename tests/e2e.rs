@@ -1,0 +1,131 @@
+//! End-to-end: the real binary in tmux against the sandbox incusd, driven by keys.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn browse_panes_filter_details_and_quit() {
+    let t = Tmux::start("browse", 100, 30, "", |_| {});
+    t.wait_text(20, "grafana01");
+    let s = t.wait(20, "both remotes online", |s| s.contains("● local") && s.contains("● atlas-https"));
+    assert!(s.contains("Instances ("), "{s}");
+    t.keys(&["1"]);
+    let s = t.wait_text(10, "atlas01");
+    assert!(s.contains("Hosts (") && s.contains("Online"), "{s}");
+    t.keys(&["3"]);
+    t.wait_text(10, "grafana01-data");
+    t.keys(&["/"]);
+    t.text("graf");
+    t.keys(&["Enter"]);
+    let s = t.wait(10, "filtered volumes", |s| s.contains("/graf") && !s.contains("loki01-data"));
+    assert!(s.contains("grafana01-data") && s.contains("0 3 * * *"), "{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_text(10, "name: grafana01-data");
+    assert!(s.contains("snapshots.schedule: 0 3 * * *"), "{s}");
+    assert!(s.contains("nightly-0"), "{s}");
+    t.keys(&["Escape", "Escape"]);
+    t.keys(&["4"]);
+    let s = t.wait_text(10, "pre-upgrade");
+    assert!(s.contains("before-compaction"), "{s}");
+    t.keys(&[":"]);
+    t.text("inst");
+    t.keys(&["Enter"]);
+    t.wait_text(10, "Instances (");
+    t.keys(&["?"]);
+    t.wait_text(10, "Help");
+    t.keys(&["Escape", "q"]);
+    t.expect_clean_exit(0);
+}
+
+#[test]
+fn works_at_80x24_with_details_and_console_log() {
+    let t = Tmux::start("small", 80, 24, "--remote local", |_| {});
+    t.wait_text(20, "grafana01");
+    t.keys(&["/"]);
+    t.text("lab-web");
+    t.keys(&["Enter", "Enter"]);
+    let s = t.wait_text(10, "name: lab-web01");
+    assert!(s.contains("project: lab"), "{s}");
+    t.keys(&["Tab"]);
+    t.wait(10, "console log tab", |s| s.contains("console log: local/lab/lab-web01"));
+    t.keys(&["Escape", "q"]);
+    t.expect_clean_exit(0);
+}
+
+#[test]
+fn cli_changes_show_up_without_a_keypress() {
+    let name = "e2e-live";
+    incus_quiet(&["delete", "-f", name]);
+    incus(&["init", "busybox", name]);
+    let t = Tmux::start("live", 100, 30, "--remote local", |_| {});
+    t.wait_text(20, name);
+    incus(&["start", name]);
+    t.wait(20, "Running via events", |s| s.lines().any(|l| l.contains(name) && l.contains("Running")));
+    t.keys(&["4"]);
+    incus(&["snapshot", "create", name, "e2e-snap"]);
+    t.wait_text(20, "e2e-snap");
+    incus(&["delete", "-f", name]);
+    t.wait(20, "snapshot gone with the instance", |s| !s.contains("e2e-snap"));
+    t.keys(&["q"]);
+    t.expect_clean_exit(0);
+}
+
+#[test]
+fn broken_user_files_are_reported_and_defaults_used() {
+    let t = Tmux::start("broken", 100, 30, "--remote local", |dir| {
+        std::fs::write(dir.join("config.toml"), "theme = \"dark\"\n[refresh\nusage_secs = 2\n").unwrap();
+        std::fs::write(dir.join("keymap.toml"), "[normal]\n\"x\" = \"fly\"\n").unwrap();
+    });
+    let s = t.wait_text(20, "grafana01");
+    assert!(s.contains("config.toml:2:"), "{s}");
+    assert!(s.contains("using defaults"), "{s}");
+    // The default keymap is in force.
+    t.keys(&["q"]);
+    t.expect_clean_exit(0);
+}
+
+#[test]
+fn unreachable_and_mispinned_remotes_show_offline_while_others_work() {
+    let t = Tmux::start("offline", 120, 30, "", |dir| {
+        std::fs::write(
+            dir.join("config.toml"),
+            "[[remotes]]\nname = \"edge\"\naddr = \"https://127.0.0.1:1\"\n\n[[remotes]]\nname = \"impostor\"\naddr = \"https://127.0.0.1:8443\"\nserver_cert = \"/etc/ssl/certs/ca-certificates.crt\"\n",
+        )
+        .unwrap();
+    });
+    let s = t.wait(30, "offline badges", |s| s.contains("✖ edge offline") && s.contains("✖ impostor offline"));
+    assert!(s.contains("grafana01"), "the other remotes still work:\n{s}");
+    t.keys(&["1"]);
+    let s = t.wait_text(10, "Offline");
+    assert!(s.contains("edge") && s.contains("impostor"), "{s}");
+    t.keys(&["q"]);
+    t.expect_clean_exit(0);
+}
+
+#[test]
+fn panic_restores_the_terminal() {
+    // The fault-injection variable makes the binary panic after its first frame, as a bug would.
+    let t = Tmux::start_with_env("panic2", 100, 30, "ATLAS_TUI_PANIC_AFTER_DRAW=1", "--remote local");
+    let s = t.wait_text(20, "EXITED:");
+    assert!(s.contains("panic"), "{s}");
+    t.expect_clean_exit(101);
+}
+
+#[test]
+fn info_prints_every_path_and_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), "[ui]\nstart_pane = \"nowhere\"\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
+        .arg("info")
+        .env("INCUS_CONF", sandbox_conf())
+        .env("ATLAS_TUI_CONFIG_DIR", dir.path())
+        .env("ATLAS_TUI_STATE_DIR", dir.path().join("state"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let s = String::from_utf8_lossy(&out.stdout);
+    for want in ["config.toml:2: ui.start_pane: unknown pane", "keymap.toml (not present)", "atlas-https", "pinned cert:", "servercerts/atlas-https.crt", "socket", "log file"] {
+        assert!(s.contains(want), "missing {want:?} in:\n{s}");
+    }
+}
