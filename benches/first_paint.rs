@@ -1,1 +1,318 @@
-fn main() {}
+//! Benchmark: time to first paint of 1000 instance names, atlas-tui against `incus list`, in one
+//! run on the sandbox incusd; plus atlas-tui's idle CPU and memory with those instances loaded.
+//!
+//! Run with `scripts/bench` (or `cargo bench --bench first_paint` with the sandbox up). The first
+//! run seeds 1000 instances of the busybox image in a project `bench` (about a minute).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use atlas_tui::app::state::{AppState, RemoteView};
+use atlas_tui::backend::{ConnState, Update};
+use atlas_tui::config::{Keymap, Theme};
+use atlas_tui::incus::client::IncusClient;
+use atlas_tui::incus::{CliConfig, Scope};
+use chrono::Utc;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const N: usize = 1000;
+const PROJECT: &str = "bench";
+const RUNS: usize = 5;
+
+fn conf() -> String {
+    let dir =
+        std::env::var("ATLAS_SANDBOX_DIR").unwrap_or_else(|_| "/var/tmp/atlas-sandbox".into());
+    format!("{dir}/incus-conf")
+}
+
+fn incus(args: &[&str]) -> std::process::Output {
+    Command::new("incus")
+        .args(args)
+        .env("INCUS_CONF", conf())
+        .output()
+        .expect("incus CLI")
+}
+
+fn seed() {
+    if !incus(&["project", "show", PROJECT]).status.success() {
+        let o = incus(&[
+            "project",
+            "create",
+            PROJECT,
+            "-c",
+            "features.images=false",
+            "-c",
+            "features.profiles=false",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let out = incus(&["list", "--project", PROJECT, "-f", "csv", "-c", "n"]);
+    let have: std::collections::HashSet<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let missing: Vec<String> = (0..N)
+        .map(|i| format!("b{i:04}"))
+        .filter(|n| !have.contains(n))
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    eprintln!("seeding {} instances in project {PROJECT} …", missing.len());
+    let t = Instant::now();
+    let mut child = Command::new("xargs")
+        .args([
+            "-P",
+            "4",
+            "-I{}",
+            "incus",
+            "init",
+            "busybox",
+            "{}",
+            "--project",
+            PROJECT,
+            "-q",
+        ])
+        .env("INCUS_CONF", conf())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("xargs");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        for n in &missing {
+            writeln!(stdin, "{n}").unwrap();
+        }
+    }
+    assert!(child.wait().unwrap().success());
+    eprintln!("seeded in {:.1}s", t.elapsed().as_secs_f64());
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// atlas-tui's path to first paint: the cheap list call, state update and one full render with
+/// every name on screen (a terminal tall enough for all rows).
+async fn atlas_first_paint(client: &IncusClient, theme: &Theme) -> Duration {
+    let t = Instant::now();
+    let list = client
+        .instances(&Scope::Project(PROJECT.into()), 1, None)
+        .await
+        .unwrap();
+    let mut s = AppState::new(
+        vec![RemoteView::new("local", "unix", false)],
+        Keymap::defaults(),
+        Scope::Project(PROJECT.into()),
+        PROJECT.into(),
+    );
+    let now = Utc::now();
+    s.apply(
+        Update::Status {
+            remote: "local".into(),
+            state: ConnState::Online {
+                version: String::new(),
+                clustered: true,
+            },
+        },
+        now,
+    );
+    s.apply(
+        Update::Instances {
+            remote: "local".into(),
+            instances: list,
+            with_state: false,
+        },
+        now,
+    );
+    let mut term = Terminal::new(TestBackend::new(120, (N + 6) as u16)).unwrap();
+    term.draw(|f| atlas_tui::ui::draw(f, &s, theme, now))
+        .unwrap();
+    let elapsed = t.elapsed();
+    let screen = term.backend().to_string();
+    assert!(
+        screen.contains("b0000") && screen.contains(&format!("b{:04}", N - 1)),
+        "all names painted"
+    );
+    elapsed
+}
+
+fn proc_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Runs the real binary in tmux on the bench project, waits for it to settle, and measures CPU
+/// over an idle period and its resident memory.
+fn idle_cpu_and_memory() -> (f64, u64) {
+    let sock = format!("atlas-bench-{}", std::process::id());
+    let cfg = tempfile::tempdir().unwrap();
+    std::fs::write(
+        cfg.path().join("config.toml"),
+        "[refresh]\nusage_secs = 3600\n",
+    )
+    .unwrap();
+    let cmd = format!(
+        "INCUS_CONF={} ATLAS_TUI_CONFIG_DIR={} ATLAS_TUI_STATE_DIR={}/state {} --remote local --project {PROJECT}",
+        conf(),
+        cfg.path().display(),
+        cfg.path().display(),
+        env!("CARGO_BIN_EXE_atlas-tui")
+    );
+    let ok = Command::new("tmux")
+        .args([
+            "-L",
+            &sock,
+            "new-session",
+            "-d",
+            "-s",
+            "b",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            &cmd,
+        ])
+        .env_remove("TMUX")
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    std::thread::sleep(Duration::from_secs(8)); // first paint, then the detailed listing
+    let pid = Command::new("pgrep")
+        .args(["-n", "-f", env!("CARGO_BIN_EXE_atlas-tui")])
+        .output()
+        .unwrap();
+    let pid: u32 = String::from_utf8_lossy(&pid.stdout)
+        .trim()
+        .parse()
+        .expect("atlas-tui running");
+    let hz = 100.0; // USER_HZ on Linux
+    let t0 = proc_ticks(pid);
+    let secs = 10.0;
+    std::thread::sleep(Duration::from_secs_f64(secs));
+    let cpu = (proc_ticks(pid) - t0) as f64 / hz / secs * 100.0;
+    let rss = rss_kib(pid);
+    let _ = Command::new("tmux")
+        .args(["-L", &sock, "kill-server"])
+        .status();
+    (cpu, rss)
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return; // `cargo test --all-targets` asks benches to list themselves
+    }
+    seed();
+    let spec = CliConfig::load_from(std::path::Path::new(&conf()))
+        .unwrap()
+        .remotes
+        .into_iter()
+        .find(|r| r.name == "local")
+        .unwrap();
+    let client = IncusClient::new(&spec).unwrap();
+    let theme = Theme::load(std::path::Path::new("/nonexistent"), "dark").0;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+
+    let atlas: Vec<Duration> = (0..RUNS)
+        .map(|_| rt.block_on(atlas_first_paint(&client, &theme)))
+        .collect();
+    let cli: Vec<Duration> = (0..RUNS)
+        .map(|_| {
+            let t = Instant::now();
+            let o = incus(&["list", "--project", PROJECT, "-f", "csv", "-c", "ns"]);
+            assert!(o.status.success());
+            assert!(String::from_utf8_lossy(&o.stdout).lines().count() >= N);
+            t.elapsed()
+        })
+        .collect();
+    let full: Vec<Duration> = (0..RUNS)
+        .map(|_| {
+            let t = Instant::now();
+            let v = rt
+                .block_on(client.instances(&Scope::Project(PROJECT.into()), 2, None))
+                .unwrap();
+            assert!(v.len() >= N);
+            t.elapsed()
+        })
+        .collect();
+    let (a, c, f) = (median(atlas), median(cli), median(full));
+    let (cpu, rss) = idle_cpu_and_memory();
+    println!(
+        "first paint of {N} instance names (median of {RUNS} runs, sandbox incusd, unix socket)"
+    );
+    println!(
+        "  atlas-tui (recursion=1 list + state + render)  {:>8.1} ms",
+        a.as_secs_f64() * 1000.0
+    );
+    println!(
+        "  incus list                                     {:>8.1} ms",
+        c.as_secs_f64() * 1000.0
+    );
+    println!(
+        "  speed-up                                       {:>8.1}x",
+        c.as_secs_f64() / a.as_secs_f64()
+    );
+    println!(
+        "  (full detail, recursion=2, filled in after)    {:>8.1} ms",
+        f.as_secs_f64() * 1000.0
+    );
+    println!(
+        "atlas-tui idle with {N} instances loaded: CPU {cpu:.2}% over 10 s, RSS {:.1} MiB",
+        rss as f64 / 1024.0
+    );
+    if std::env::var_os("ATLAS_BENCH_KEEP").is_none() {
+        cleanup();
+    }
+}
+
+/// Removes the bench project so the demo fleet is what the sandbox shows again
+/// (`ATLAS_BENCH_KEEP=1` keeps it for the next run).
+fn cleanup() {
+    eprintln!("removing the {PROJECT} project …");
+    let out = incus(&["list", "--project", PROJECT, "-f", "csv", "-c", "n"]);
+    let names = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut child = Command::new("xargs")
+        .args([
+            "-P",
+            "4",
+            "-n",
+            "50",
+            "incus",
+            "delete",
+            "-f",
+            "--project",
+            PROJECT,
+        ])
+        .env("INCUS_CONF", conf())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("xargs");
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(names.as_bytes())
+            .unwrap();
+    }
+    let _ = child.wait();
+    let _ = incus(&["project", "delete", PROJECT]);
+}

@@ -19,13 +19,8 @@ const FETCH_CONCURRENCY: usize = 8;
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConnState {
     Connecting,
-    Online {
-        version: String,
-        clustered: bool,
-    },
-    Offline {
-        error: String,
-    },
+    Online { version: String, clustered: bool },
+    Offline { error: String },
 }
 
 /// What a worker reports.
@@ -351,14 +346,21 @@ pub async fn load_volumes(
 }
 
 /// Fills snapshot expiry and usage of volumes in the background of the first paint.
-async fn volume_details(client: &IncusClient, volumes: &[VolumeRow], tx: &mpsc::UnboundedSender<Update>) {
+async fn volume_details(
+    client: &IncusClient,
+    volumes: &[VolumeRow],
+    tx: &mpsc::UnboundedSender<Update>,
+) {
     let remote = client.remote().to_string();
     stream::iter(volumes.iter())
         .for_each_concurrent(FETCH_CONCURRENCY, |v| {
             let remote = remote.clone();
             async move {
                 if v.snapshots > 0 {
-                    if let Ok(snapshots) = client.volume_snapshots(&v.pool, &v.vol.project, &v.vol.name).await {
+                    if let Ok(snapshots) = client
+                        .volume_snapshots(&v.pool, &v.vol.project, &v.vol.name)
+                        .await
+                    {
                         let _ = tx.send(Update::VolumeSnapshots {
                             remote: remote.clone(),
                             pool: v.pool.clone(),
@@ -368,7 +370,10 @@ async fn volume_details(client: &IncusClient, volumes: &[VolumeRow], tx: &mpsc::
                         });
                     }
                 }
-                if let Ok(st) = client.volume_state(&v.pool, &v.vol.project, &v.vol.name).await {
+                if let Ok(st) = client
+                    .volume_state(&v.pool, &v.vol.project, &v.vol.name)
+                    .await
+                {
                     if let Some(usage) = st.usage {
                         let _ = tx.send(Update::VolumeUsage {
                             remote,
@@ -407,30 +412,53 @@ struct Dirty {
 }
 
 impl Dirty {
-    fn add(&mut self, ev: &crate::incus::types::Event, tx: &mpsc::UnboundedSender<Update>, remote: &str) {
+    fn add(
+        &mut self,
+        ev: &crate::incus::types::Event,
+        tx: &mpsc::UnboundedSender<Update>,
+        remote: &str,
+    ) {
         if ev.kind != "lifecycle" {
             return;
         }
         let Ok(lc) = serde_json::from_value::<LifecycleEvent>(ev.metadata.clone()) else {
             return;
         };
-        let project = if ev.project.is_empty() { "default".to_string() } else { ev.project.clone() };
+        let project = if ev.project.is_empty() {
+            "default".to_string()
+        } else {
+            ev.project.clone()
+        };
         let path = lc.source.split('?').next().unwrap_or("");
         let _ = tx.send(Update::Event {
             remote: remote.to_string(),
-            summary: format!("{} {}", lc.action, crate::inventory::short_api_path(&lc.source)),
+            summary: format!(
+                "{} {}",
+                lc.action,
+                crate::inventory::short_api_path(&lc.source)
+            ),
         });
         let act = lc.action.as_str();
         if act.starts_with("instance-") {
-            if let Some(name) = path.strip_prefix("/1.0/instances/").map(|r| r.split('/').next().unwrap_or(r)) {
+            if let Some(name) = path
+                .strip_prefix("/1.0/instances/")
+                .map(|r| r.split('/').next().unwrap_or(r))
+            {
                 let name = crate::incus::client::decode(name);
-                if !self.instances.iter().any(|(p, n)| *p == project && *n == name) {
+                if !self
+                    .instances
+                    .iter()
+                    .any(|(p, n)| *p == project && *n == name)
+                {
                     self.instances.push((project, name));
                 }
             } else {
                 self.all_instances = true;
             }
-            if matches!(act, "instance-created" | "instance-deleted" | "instance-updated" | "instance-renamed") {
+            if matches!(
+                act,
+                "instance-created" | "instance-deleted" | "instance-updated" | "instance-renamed"
+            ) {
                 self.volumes = true;
             }
         } else if act.starts_with("storage-volume-") {
@@ -454,7 +482,11 @@ impl Dirty {
         let remote = client.remote().to_string();
         if self.all_instances {
             if let Some(full) = soft(client.instances(scope, 2, None).await)? {
-                let _ = tx.send(Update::Instances { remote: remote.clone(), instances: full, with_state: true });
+                let _ = tx.send(Update::Instances {
+                    remote: remote.clone(),
+                    instances: full,
+                    with_state: true,
+                });
             }
         } else {
             for (project, name) in self.instances {
@@ -465,10 +497,17 @@ impl Dirty {
                 }
                 match client.instance(&project, &name).await {
                     Ok(instance) => {
-                        let _ = tx.send(Update::Instance { remote: remote.clone(), instance });
+                        let _ = tx.send(Update::Instance {
+                            remote: remote.clone(),
+                            instance,
+                        });
                     }
                     Err(e) if e.is_not_found() => {
-                        let _ = tx.send(Update::InstanceGone { remote: remote.clone(), project, name });
+                        let _ = tx.send(Update::InstanceGone {
+                            remote: remote.clone(),
+                            project,
+                            name,
+                        });
                     }
                     Err(e) => {
                         soft::<()>(Err(e))?;
@@ -478,7 +517,11 @@ impl Dirty {
         }
         if self.volumes {
             if let Some((volumes, snapshots)) = soft(load_volumes(client, scope).await)? {
-                let _ = tx.send(Update::Volumes { remote: remote.clone(), volumes: volumes.clone(), snapshots });
+                let _ = tx.send(Update::Volumes {
+                    remote: remote.clone(),
+                    volumes: volumes.clone(),
+                    snapshots,
+                });
                 volume_details(client, &volumes, tx).await;
             }
         }

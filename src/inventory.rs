@@ -151,16 +151,15 @@ pub struct VolumeRow {
 
 impl VolumeRow {
     pub fn key(&self) -> String {
-        format!("{}/{}/{}/{}", self.remote, self.vol.project, self.pool, self.vol.name)
+        format!(
+            "{}/{}/{}/{}",
+            self.remote, self.vol.project, self.pool, self.vol.name
+        )
     }
 
     /// Instance names (or other objects) using the volume, shortened from their API paths.
     pub fn used_by(&self) -> Vec<String> {
-        self.vol
-            .used_by
-            .iter()
-            .map(|u| short_api_path(u))
-            .collect()
+        self.vol.used_by.iter().map(|u| short_api_path(u)).collect()
     }
 }
 
@@ -298,7 +297,12 @@ pub fn split_volume_listing(
 }
 
 /// CPU percent of one core between two cumulative samples.
-pub fn cpu_percent(prev_ns: u64, prev_at: DateTime<Utc>, now_ns: u64, now_at: DateTime<Utc>) -> Option<f64> {
+pub fn cpu_percent(
+    prev_ns: u64,
+    prev_at: DateTime<Utc>,
+    now_ns: u64,
+    now_at: DateTime<Utc>,
+) -> Option<f64> {
     let dt = (now_at - prev_at).num_microseconds()? as f64 * 1000.0;
     if dt <= 0.0 || now_ns < prev_ns {
         return None;
@@ -348,7 +352,10 @@ mod tests {
         assert_eq!(human_duration(59), "59s");
         assert_eq!(human_duration(3 * 3600 + 5), "3h");
         assert_eq!(human_duration(-120), "-2m");
-        assert_eq!(short_api_path("/1.0/instances/grafana01?project=lab"), "grafana01");
+        assert_eq!(
+            short_api_path("/1.0/instances/grafana01?project=lab"),
+            "grafana01"
+        );
         assert_eq!(short_api_path("/1.0/profiles/default"), "profile default");
     }
 
@@ -365,11 +372,18 @@ mod tests {
         let listing: Vec<StorageVolume> = crate::incus::client::parse_envelope(
             "/v",
             200,
-            &std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/volumes.json")).unwrap(),
+            &std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/volumes.json"
+            ))
+            .unwrap(),
         )
         .unwrap();
         let (vols, snaps) = split_volume_listing("local", "default", listing);
-        let g = vols.iter().find(|v| v.vol.name == "grafana01-data").unwrap();
+        let g = vols
+            .iter()
+            .find(|v| v.vol.name == "grafana01-data")
+            .unwrap();
         assert_eq!(g.snapshots, 1);
         assert_eq!(g.used_by(), ["grafana01"]);
         let s = snaps.iter().find(|s| s.parent == "grafana01-data").unwrap();

@@ -12,6 +12,6 @@ pub mod incus;
 pub mod inventory;
 pub mod logging;
 pub mod remotes;
+pub mod run;
 pub mod tui;
 pub mod ui;
-pub mod run;

@@ -9,7 +9,9 @@ use tracing_subscriber::filter::LevelFilter;
 /// disables logging rather than stopping the console.
 pub fn init(file: &Path, level: &str) -> Result<(), String> {
     let level = std::env::var("ATLAS_TUI_LOG").unwrap_or_else(|_| level.to_string());
-    let filter: LevelFilter = level.parse().map_err(|_| format!("bad log level {level:?}"))?;
+    let filter: LevelFilter = level
+        .parse()
+        .map_err(|_| format!("bad log level {level:?}"))?;
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }

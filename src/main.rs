@@ -44,12 +44,20 @@ enum Cmd {
 fn main() -> Result<()> {
     tui::install_hooks()?;
     let cli = Cli::parse();
-    let settings = Settings::load(Paths::discover(), cli.config.as_deref(), cli.theme.as_deref());
+    let settings = Settings::load(
+        Paths::discover(),
+        cli.config.as_deref(),
+        cli.theme.as_deref(),
+    );
     let mut diags = settings.diagnostics.clone();
     let incus_cli = match CliConfig::load() {
         Ok(c) => c,
         Err(e) => {
-            diags.push(atlas_tui::config::Diagnostic { file: cliconfig::conf_dir().join("config.yml"), line: None, message: e });
+            diags.push(atlas_tui::config::Diagnostic {
+                file: cliconfig::conf_dir().join("config.yml"),
+                line: None,
+                message: e,
+            });
             CliConfig::load_from(std::path::Path::new("/nonexistent")).unwrap_or_default()
         }
     };
@@ -62,7 +70,11 @@ fn main() -> Result<()> {
     }
 
     let _ = logging::init(&settings.paths.log_file(), &settings.config.log.level);
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), remotes = specs.len(), "starting");
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        remotes = specs.len(),
+        "starting"
+    );
     let scope = if cli.all_projects {
         Scope::All
     } else if let Some(p) = &cli.project {
@@ -72,11 +84,25 @@ fn main() -> Result<()> {
     } else {
         Scope::Project(settings.config.incus.project.clone())
     };
-    let home_project = cli.project.clone().unwrap_or_else(|| settings.config.incus.project.clone());
+    let home_project = cli
+        .project
+        .clone()
+        .unwrap_or_else(|| settings.config.incus.project.clone());
     let mut settings = settings;
     settings.diagnostics = diags;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    rt.block_on(run(settings, specs, RunOptions { readonly: cli.readonly, scope, home_project }))
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(run(
+        settings,
+        specs,
+        RunOptions {
+            readonly: cli.readonly,
+            scope,
+            home_project,
+        },
+    ))
 }
 
 fn print_info(
@@ -92,19 +118,49 @@ fn print_info(
     for (what, path, exists) in settings.sources(cli.config.as_deref()) {
         println!("  {what:<12} {}{}", path.display(), mark(exists));
     }
-    println!("  {:<12} {}", "state dir", settings.paths.state_dir.display());
+    println!(
+        "  {:<12} {}",
+        "state dir",
+        settings.paths.state_dir.display()
+    );
     println!("\nincus CLI configuration:");
     println!("  {:<12} {}", "dir", incus_cli.dir.display());
     let yml = incus_cli.dir.join("config.yml");
-    println!("  {:<12} {}{}", "config.yml", yml.display(), mark(yml.exists()));
+    println!(
+        "  {:<12} {}{}",
+        "config.yml",
+        yml.display(),
+        mark(yml.exists())
+    );
     println!("  {:<12} {}", "socket", cliconfig::socket_path().display());
-    println!("\nShipped defaults (compiled in): config/default.toml, keymaps/default.toml, themes/{{dark,light}}.toml");
-    println!("Theme: {} (chain: {})", settings.theme.name, settings.theme.chain.join(" -> "));
+    println!(
+        "\nShipped defaults (compiled in): config/default.toml, keymaps/default.toml, themes/{{dark,light}}.toml"
+    );
+    println!(
+        "Theme: {} (chain: {})",
+        settings.theme.name,
+        settings.theme.chain.join(" -> ")
+    );
     println!("\nRemotes:");
     for r in specs {
-        println!("  {:<14} {}{}", r.name, r.endpoint.describe(), if r.production { " [production]" } else { "" });
-        if let cliconfig::Endpoint::Https { client_cert, client_key, server_cert, .. } = &r.endpoint {
-            for (what, p) in [("client cert", client_cert), ("client key", client_key), ("pinned cert", server_cert)] {
+        println!(
+            "  {:<14} {}{}",
+            r.name,
+            r.endpoint.describe(),
+            if r.production { " [production]" } else { "" }
+        );
+        if let cliconfig::Endpoint::Https {
+            client_cert,
+            client_key,
+            server_cert,
+            ..
+        } = &r.endpoint
+        {
+            for (what, p) in [
+                ("client cert", client_cert),
+                ("client key", client_key),
+                ("pinned cert", server_cert),
+            ] {
                 println!("  {:<14}   {what}: {}{}", "", p.display(), mark(p.exists()));
             }
         }

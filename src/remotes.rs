@@ -4,12 +4,21 @@ use crate::config::{AppConfig, Diagnostic};
 use crate::incus::cliconfig::{CliConfig, Endpoint, RemoteSpec, endpoint_for};
 
 /// Resolves the remotes to connect to. `only` (from `--remote`) overrides the config's list.
-pub fn resolve(config: &AppConfig, cli: &CliConfig, only: &[String]) -> (Vec<RemoteSpec>, Vec<Diagnostic>) {
+pub fn resolve(
+    config: &AppConfig,
+    cli: &CliConfig,
+    only: &[String],
+) -> (Vec<RemoteSpec>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut all: Vec<RemoteSpec> = cli.remotes.clone();
     for extra in &config.remotes {
         let endpoint = match endpoint_for(&cli.dir, &extra.name, &extra.addr) {
-            Ok(Endpoint::Https { url, client_cert, client_key, server_cert }) => Endpoint::Https {
+            Ok(Endpoint::Https {
+                url,
+                client_cert,
+                client_key,
+                server_cert,
+            }) => Endpoint::Https {
                 url,
                 client_cert: extra.client_cert.clone().unwrap_or(client_cert),
                 client_key: extra.client_key.clone().unwrap_or(client_key),
@@ -41,7 +50,11 @@ pub fn resolve(config: &AppConfig, cli: &CliConfig, only: &[String]) -> (Vec<Rem
             r.production = true;
         }
     }
-    let wanted: Vec<String> = if !only.is_empty() { only.to_vec() } else { config.incus.remotes.clone() };
+    let wanted: Vec<String> = if !only.is_empty() {
+        only.to_vec()
+    } else {
+        config.incus.remotes.clone()
+    };
     if wanted.is_empty() {
         return (all, diags);
     }
@@ -55,8 +68,14 @@ pub fn resolve(config: &AppConfig, cli: &CliConfig, only: &[String]) -> (Vec<Rem
                     .iter()
                     .find(|(n, _)| *n == w)
                     .map(|(_, why)| why.clone())
-                    .unwrap_or_else(|| "not in the incus CLI configuration nor in [[remotes]]".into());
-                diags.push(Diagnostic { file: cli.dir.join("config.yml"), line: None, message: format!("remote {w:?}: {why}") });
+                    .unwrap_or_else(|| {
+                        "not in the incus CLI configuration nor in [[remotes]]".into()
+                    });
+                diags.push(Diagnostic {
+                    file: cli.dir.join("config.yml"),
+                    line: None,
+                    message: format!("remote {w:?}: {why}"),
+                });
             }
         }
     }

@@ -30,7 +30,12 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
         .iter()
         .map(|s| RemoteView::new(&s.name, &s.endpoint.describe(), s.production))
         .collect();
-    let mut state = AppState::new(remotes, settings.keymap.clone(), opts.scope.clone(), opts.home_project.clone());
+    let mut state = AppState::new(
+        remotes,
+        settings.keymap.clone(),
+        opts.scope.clone(),
+        opts.home_project.clone(),
+    );
     state.readonly = opts.readonly;
     state.pane = Pane::parse(&settings.config.ui.start_pane).unwrap_or(Pane::Instances);
     state.themes = Theme::available(&settings.paths.themes_dir());
@@ -38,7 +43,10 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
     state.diagnostics = settings.diagnostics.clone();
     if let Some(d) = settings.diagnostics.first() {
         let more = if settings.diagnostics.len() > 1 {
-            format!(" (+{} more, see `atlas-tui info`)", settings.diagnostics.len() - 1)
+            format!(
+                " (+{} more, see `atlas-tui info`)",
+                settings.diagnostics.len() - 1
+            )
         } else {
             String::new()
         };
@@ -61,7 +69,12 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
     let (utx, mut urx) = mpsc::unbounded_channel();
     let workers: HashMap<String, mpsc::UnboundedSender<Command>> = specs
         .iter()
-        .map(|s| (s.name.clone(), backend::spawn_remote(s.clone(), opts.scope.clone(), cfg, utx.clone())))
+        .map(|s| {
+            (
+                s.name.clone(),
+                backend::spawn_remote(s.clone(), opts.scope.clone(), cfg, utx.clone()),
+            )
+        })
         .collect();
 
     let mut term = tui::init().wrap_err("cannot set up the terminal")?;
@@ -74,7 +87,11 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
             if dirty {
                 let size = term.size()?;
                 let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-                state.grid = ui::wants_grid(area, settings.config.ui.grid_min_width, settings.config.ui.grid_min_height);
+                state.grid = ui::wants_grid(
+                    area,
+                    settings.config.ui.grid_min_width,
+                    settings.config.ui.grid_min_height,
+                );
                 state.page_size = ui::page_size(area, state.grid);
                 let now = Utc::now();
                 term.draw(|f| ui::draw(f, &state, &settings.theme, now))?;
@@ -125,7 +142,10 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                             let _ = w.send(cmd.clone());
                         }
                     }
-                    Effect::Send { remote: Some(r), cmd } => {
+                    Effect::Send {
+                        remote: Some(r),
+                        cmd,
+                    } => {
                         if let Some(w) = workers.get(&r) {
                             let _ = w.send(cmd);
                         }

@@ -34,41 +34,72 @@ impl Drop for Restart {
 async fn workers_go_offline_and_reconnect() {
     let _g = DAEMON.lock().unwrap_or_else(|e| e.into_inner());
     let _restart = Restart;
-    let cfg = WorkerConfig { usage_every: Duration::from_secs(3600), backoff_min: Duration::from_millis(200), backoff_max: Duration::from_secs(1) };
+    let cfg = WorkerConfig {
+        usage_every: Duration::from_secs(3600),
+        backoff_min: Duration::from_millis(200),
+        backoff_max: Duration::from_secs(1),
+    };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let _a = backend::spawn_remote(sandbox_remote("local"), Scope::All, cfg, tx.clone());
     let _b = backend::spawn_remote(sandbox_remote("atlas-https"), Scope::All, cfg, tx);
     let mut loaded = 0;
     wait_for(&mut rx, 30, "both loaded", |u| {
-        if matches!(u, Update::Instances { with_state: true, .. }) {
+        if matches!(
+            u,
+            Update::Instances {
+                with_state: true,
+                ..
+            }
+        ) {
             loaded += 1;
         }
         loaded == 2
     })
     .await;
 
-    tokio::task::spawn_blocking(|| sandbox("stop-daemon")).await.unwrap();
+    tokio::task::spawn_blocking(|| sandbox("stop-daemon"))
+        .await
+        .unwrap();
     let mut offline = std::collections::HashSet::new();
     wait_for(&mut rx, 20, "both offline", |u| {
-        if let Update::Status { remote, state: ConnState::Offline { .. } } = u {
+        if let Update::Status {
+            remote,
+            state: ConnState::Offline { .. },
+        } = u
+        {
             offline.insert(remote.clone());
         }
         offline.len() == 2
     })
     .await;
 
-    tokio::task::spawn_blocking(|| sandbox("start-daemon")).await.unwrap();
+    tokio::task::spawn_blocking(|| sandbox("start-daemon"))
+        .await
+        .unwrap();
     let mut online = std::collections::HashSet::new();
     wait_for(&mut rx, 40, "both back online", |u| {
-        if let Update::Status { remote, state: ConnState::Online { .. } } = u {
+        if let Update::Status {
+            remote,
+            state: ConnState::Online { .. },
+        } = u
+        {
             online.insert(remote.clone());
         }
         online.len() == 2
     })
     .await;
-    let u = wait_for(&mut rx, 30, "reload after reconnect", |u| matches!(u, Update::Instances { .. })).await;
-    let Update::Instances { instances, .. } = u else { unreachable!() };
-    assert!(instances.iter().any(|i| i.name == "grafana01" && i.status == "Running"));
+    let u = wait_for(&mut rx, 30, "reload after reconnect", |u| {
+        matches!(u, Update::Instances { .. })
+    })
+    .await;
+    let Update::Instances { instances, .. } = u else {
+        unreachable!()
+    };
+    assert!(
+        instances
+            .iter()
+            .any(|i| i.name == "grafana01" && i.status == "Running")
+    );
 }
 
 #[test]
@@ -82,7 +113,9 @@ fn the_ui_shows_stale_data_and_recovers() {
     let s = t.wait(20, "offline badge", |s| s.contains("local offline, stale"));
     assert!(s.contains("grafana01"), "rows stay, marked stale:\n{s}");
     sandbox("start-daemon");
-    t.wait(40, "reconnected", |s| s.contains("reconnected") && s.contains("● local"));
+    t.wait(40, "reconnected", |s| {
+        s.contains("reconnected") && s.contains("● local")
+    });
     t.keys(&["q"]);
     t.expect_clean_exit(0);
 }

@@ -8,7 +8,9 @@ use common::*;
 fn browse_panes_filter_details_and_quit() {
     let t = Tmux::start("browse", 100, 30, "", |_| {});
     t.wait_text(20, "grafana01");
-    let s = t.wait(20, "both remotes online", |s| s.contains("● local") && s.contains("● atlas-https"));
+    let s = t.wait(20, "both remotes online", |s| {
+        s.contains("● local") && s.contains("● atlas-https")
+    });
     assert!(s.contains("Instances ("), "{s}");
     t.keys(&["1"]);
     let s = t.wait_text(10, "atlas01");
@@ -18,8 +20,13 @@ fn browse_panes_filter_details_and_quit() {
     t.keys(&["/"]);
     t.text("graf");
     t.keys(&["Enter"]);
-    let s = t.wait(10, "filtered volumes", |s| s.contains("/graf") && !s.contains("loki01-data"));
-    assert!(s.contains("grafana01-data") && s.contains("0 3 * * *"), "{s}");
+    let s = t.wait(10, "filtered volumes", |s| {
+        s.contains("/graf") && !s.contains("loki01-data")
+    });
+    assert!(
+        s.contains("grafana01-data") && s.contains("0 3 * * *"),
+        "{s}"
+    );
     t.keys(&["Enter"]);
     let s = t.wait_text(10, "name: grafana01-data");
     assert!(s.contains("snapshots.schedule: 0 3 * * *"), "{s}");
@@ -48,7 +55,9 @@ fn works_at_80x24_with_details_and_console_log() {
     let s = t.wait_text(10, "name: lab-web01");
     assert!(s.contains("project: lab"), "{s}");
     t.keys(&["Tab"]);
-    t.wait(10, "console log tab", |s| s.contains("console log: local/lab/lab-web01"));
+    t.wait(10, "console log tab", |s| {
+        s.contains("console log: local/lab/lab-web01")
+    });
     t.keys(&["Escape", "q"]);
     t.expect_clean_exit(0);
 }
@@ -61,12 +70,16 @@ fn cli_changes_show_up_without_a_keypress() {
     let t = Tmux::start("live", 100, 30, "--remote local", |_| {});
     t.wait_text(20, name);
     incus(&["start", name]);
-    t.wait(20, "Running via events", |s| s.lines().any(|l| l.contains(name) && l.contains("Running")));
+    t.wait(20, "Running via events", |s| {
+        s.lines().any(|l| l.contains(name) && l.contains("Running"))
+    });
     t.keys(&["4"]);
     incus(&["snapshot", "create", name, "e2e-snap"]);
     t.wait_text(20, "e2e-snap");
     incus(&["delete", "-f", name]);
-    t.wait(20, "snapshot gone with the instance", |s| !s.contains("e2e-snap"));
+    t.wait(20, "snapshot gone with the instance", |s| {
+        !s.contains("e2e-snap")
+    });
     t.keys(&["q"]);
     t.expect_clean_exit(0);
 }
@@ -74,7 +87,11 @@ fn cli_changes_show_up_without_a_keypress() {
 #[test]
 fn broken_user_files_are_reported_and_defaults_used() {
     let t = Tmux::start("broken", 100, 30, "--remote local", |dir| {
-        std::fs::write(dir.join("config.toml"), "theme = \"dark\"\n[refresh\nusage_secs = 2\n").unwrap();
+        std::fs::write(
+            dir.join("config.toml"),
+            "theme = \"dark\"\n[refresh\nusage_secs = 2\n",
+        )
+        .unwrap();
         std::fs::write(dir.join("keymap.toml"), "[normal]\n\"x\" = \"fly\"\n").unwrap();
     });
     let s = t.wait_text(20, "grafana01");
@@ -94,8 +111,13 @@ fn unreachable_and_mispinned_remotes_show_offline_while_others_work() {
         )
         .unwrap();
     });
-    let s = t.wait(30, "offline badges", |s| s.contains("✖ edge offline") && s.contains("✖ impostor offline"));
-    assert!(s.contains("grafana01"), "the other remotes still work:\n{s}");
+    let s = t.wait(30, "offline badges", |s| {
+        s.contains("✖ edge offline") && s.contains("✖ impostor offline")
+    });
+    assert!(
+        s.contains("grafana01"),
+        "the other remotes still work:\n{s}"
+    );
     t.keys(&["1"]);
     let s = t.wait_text(10, "Offline");
     assert!(s.contains("edge") && s.contains("impostor"), "{s}");
@@ -106,7 +128,13 @@ fn unreachable_and_mispinned_remotes_show_offline_while_others_work() {
 #[test]
 fn panic_restores_the_terminal() {
     // The fault-injection variable makes the binary panic after its first frame, as a bug would.
-    let t = Tmux::start_with_env("panic2", 100, 30, "ATLAS_TUI_PANIC_AFTER_DRAW=1", "--remote local");
+    let t = Tmux::start_with_env(
+        "panic2",
+        100,
+        30,
+        "ATLAS_TUI_PANIC_AFTER_DRAW=1",
+        "--remote local",
+    );
     let s = t.wait_text(20, "EXITED:");
     assert!(s.contains("panic"), "{s}");
     t.expect_clean_exit(101);
@@ -115,7 +143,11 @@ fn panic_restores_the_terminal() {
 #[test]
 fn info_prints_every_path_and_problem() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("config.toml"), "[ui]\nstart_pane = \"nowhere\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[ui]\nstart_pane = \"nowhere\"\n",
+    )
+    .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
         .arg("info")
         .env("INCUS_CONF", sandbox_conf())
@@ -125,7 +157,15 @@ fn info_prints_every_path_and_problem() {
         .unwrap();
     assert!(out.status.success());
     let s = String::from_utf8_lossy(&out.stdout);
-    for want in ["config.toml:2: ui.start_pane: unknown pane", "keymap.toml (not present)", "atlas-https", "pinned cert:", "servercerts/atlas-https.crt", "socket", "log file"] {
+    for want in [
+        "config.toml:2: ui.start_pane: unknown pane",
+        "keymap.toml (not present)",
+        "atlas-https",
+        "pinned cert:",
+        "servercerts/atlas-https.crt",
+        "socket",
+        "log file",
+    ] {
         assert!(s.contains(want), "missing {want:?} in:\n{s}");
     }
 }

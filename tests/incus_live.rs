@@ -20,7 +20,11 @@ const FLEET: [(&str, &str); 7] = [
 ];
 
 fn cfg() -> WorkerConfig {
-    WorkerConfig { usage_every: Duration::from_secs(2), backoff_min: Duration::from_millis(200), backoff_max: Duration::from_secs(1) }
+    WorkerConfig {
+        usage_every: Duration::from_secs(2),
+        backoff_min: Duration::from_millis(200),
+        backoff_max: Duration::from_secs(1),
+    }
 }
 
 async fn check_fleet(spec: RemoteSpec) {
@@ -28,30 +32,76 @@ async fn check_fleet(spec: RemoteSpec) {
     let server = client.server().await.unwrap();
     assert_eq!(server.auth, "trusted");
     let fast = client.instances(&Scope::All, 1, None).await.unwrap();
-    assert!(fast.iter().all(|i| i.state.is_none()), "recursion=1 must be the cheap list");
+    assert!(
+        fast.iter().all(|i| i.state.is_none()),
+        "recursion=1 must be the cheap list"
+    );
     let full = client.instances(&Scope::All, 2, None).await.unwrap();
     for (name, status) in FLEET {
-        let i = full.iter().find(|i| i.name == name && i.project == "default").unwrap_or_else(|| panic!("{name} missing"));
+        let i = full
+            .iter()
+            .find(|i| i.name == name && i.project == "default")
+            .unwrap_or_else(|| panic!("{name} missing"));
         assert_eq!(i.status, status, "{name}");
-        assert!(i.devices.contains_key(&format!("{name}-data")), "{name} has its data volume attached");
+        assert!(
+            i.devices.contains_key(&format!("{name}-data")),
+            "{name} has its data volume attached"
+        );
     }
-    assert!(full.iter().any(|i| i.project == "lab" && i.name == "lab-web01"));
+    assert!(
+        full.iter()
+            .any(|i| i.project == "lab" && i.name == "lab-web01")
+    );
     let g = full.iter().find(|i| i.name == "grafana01").unwrap();
-    assert!(g.snapshots.as_ref().unwrap().iter().any(|s| s.name == "pre-upgrade"));
-    assert_eq!(g.config.get("limits.memory").map(String::as_str), Some("512MiB"));
+    assert!(
+        g.snapshots
+            .as_ref()
+            .unwrap()
+            .iter()
+            .any(|s| s.name == "pre-upgrade")
+    );
+    assert_eq!(
+        g.config.get("limits.memory").map(String::as_str),
+        Some("512MiB")
+    );
 
-    let lab_only = client.instances(&Scope::Project("lab".into()), 1, None).await.unwrap();
+    let lab_only = client
+        .instances(&Scope::Project("lab".into()), 1, None)
+        .await
+        .unwrap();
     assert!(lab_only.iter().all(|i| i.project == "lab") && !lab_only.is_empty());
 
     let (vols, snaps) = backend::load_volumes(&client, &Scope::All).await.unwrap();
-    let gv = vols.iter().find(|v| v.vol.name == "grafana01-data").unwrap();
-    assert_eq!(gv.vol.config.get("snapshots.schedule").map(String::as_str), Some("0 3 * * *"));
-    assert_eq!(gv.vol.config.get("snapshots.expiry").map(String::as_str), Some("7d"));
+    let gv = vols
+        .iter()
+        .find(|v| v.vol.name == "grafana01-data")
+        .unwrap();
+    assert_eq!(
+        gv.vol.config.get("snapshots.schedule").map(String::as_str),
+        Some("0 3 * * *")
+    );
+    assert_eq!(
+        gv.vol.config.get("snapshots.expiry").map(String::as_str),
+        Some("7d")
+    );
     assert_eq!(gv.used_by(), ["grafana01"]);
-    assert!(snaps.iter().any(|s| s.parent == "grafana01-data" && s.name == "nightly-0"));
-    let vs = client.volume_snapshots("default", "default", "prometheus01-data").await.unwrap();
-    let bc = vs.iter().find(|s| s.name.ends_with("before-compaction")).unwrap();
-    assert!(!atlas_tui::incus::types::is_unset_time(&bc.expires_at), "expiry is read from the volume snapshot list");
+    assert!(
+        snaps
+            .iter()
+            .any(|s| s.parent == "grafana01-data" && s.name == "nightly-0")
+    );
+    let vs = client
+        .volume_snapshots("default", "default", "prometheus01-data")
+        .await
+        .unwrap();
+    let bc = vs
+        .iter()
+        .find(|s| s.name.ends_with("before-compaction"))
+        .unwrap();
+    assert!(
+        !atlas_tui::incus::types::is_unset_time(&bc.expires_at),
+        "expiry is read from the volume snapshot list"
+    );
 
     let hosts = backend::load_hosts(&client, &server).await.unwrap();
     assert_eq!(hosts.len(), 1, "the sandbox is a one-member cluster");
@@ -87,14 +137,30 @@ fn https_with_wrong_pin(dir: &std::path::Path) -> RemoteSpec {
     let mut spec = sandbox_remote("atlas-https");
     let other = dir.join("other.crt");
     let st = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:secp384r1", "-nodes", "-days", "1", "-subj", "/CN=impostor"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:secp384r1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=impostor",
+        ])
         .arg("-keyout")
         .arg(dir.join("other.key"))
         .arg("-out")
         .arg(&other)
         .output()
         .unwrap();
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     if let Endpoint::Https { server_cert, .. } = &mut spec.endpoint {
         *server_cert = other;
     }
@@ -107,9 +173,16 @@ async fn wrong_server_certificate_is_refused_clearly() {
     let spec = https_with_wrong_pin(dir.path());
     let client = IncusClient::new(&spec).unwrap();
     let err = client.server().await.unwrap_err().to_string();
-    assert!(err.contains("does not match the pinned certificate"), "{err}");
+    assert!(
+        err.contains("does not match the pinned certificate"),
+        "{err}"
+    );
     // The event websocket refuses it too.
-    let err = atlas_tui::incus::events::subscribe(&client, &Scope::All).await.err().unwrap().to_string();
+    let err = atlas_tui::incus::events::subscribe(&client, &Scope::All)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("pinned"), "{err}");
 }
 
@@ -120,7 +193,11 @@ async fn missing_pinned_certificate_and_unreachable_remote() {
         *server_cert = "/nonexistent/servercerts/x.crt".into();
     }
     let err = IncusClient::new(&spec).unwrap_err().to_string();
-    assert!(err.contains("no pinned server certificate") && err.contains("/nonexistent/servercerts/x.crt"), "{err}");
+    assert!(
+        err.contains("no pinned server certificate")
+            && err.contains("/nonexistent/servercerts/x.crt"),
+        "{err}"
+    );
 
     let mut spec = sandbox_remote("atlas-https");
     if let Endpoint::Https { url, .. } = &mut spec.endpoint {
@@ -130,9 +207,22 @@ async fn missing_pinned_certificate_and_unreachable_remote() {
     let err = client.server().await.unwrap_err().to_string();
     assert!(err.starts_with("cannot reach https://127.0.0.1:1"), "{err}");
 
-    let spec = RemoteSpec { name: "gone".into(), endpoint: Endpoint::Unix("/nonexistent/unix.socket".into()), project: None, production: false };
-    let err = IncusClient::new(&spec).unwrap().server().await.unwrap_err().to_string();
-    assert!(err.contains("cannot reach unix:/nonexistent/unix.socket"), "{err}");
+    let spec = RemoteSpec {
+        name: "gone".into(),
+        endpoint: Endpoint::Unix("/nonexistent/unix.socket".into()),
+        project: None,
+        production: false,
+    };
+    let err = IncusClient::new(&spec)
+        .unwrap()
+        .server()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cannot reach unix:/nonexistent/unix.socket"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,11 +231,35 @@ async fn worker_reports_offline_for_a_bad_remote_and_keeps_retrying() {
     let spec = https_with_wrong_pin(dir.path());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let cmd = backend::spawn_remote(spec, Scope::All, cfg(), tx);
-    let u = wait_for(&mut rx, 10, "offline", |u| matches!(u, Update::Status { state: ConnState::Offline { .. }, .. })).await;
-    let Update::Status { state: ConnState::Offline { error }, .. } = u else { unreachable!() };
+    let u = wait_for(&mut rx, 10, "offline", |u| {
+        matches!(
+            u,
+            Update::Status {
+                state: ConnState::Offline { .. },
+                ..
+            }
+        )
+    })
+    .await;
+    let Update::Status {
+        state: ConnState::Offline { error },
+        ..
+    } = u
+    else {
+        unreachable!()
+    };
     assert!(error.contains("pinned"), "{error}");
     // It retries with backoff: connecting again, offline again.
-    wait_for(&mut rx, 10, "retry", |u| matches!(u, Update::Status { state: ConnState::Connecting, .. })).await;
+    wait_for(&mut rx, 10, "retry", |u| {
+        matches!(
+            u,
+            Update::Status {
+                state: ConnState::Connecting,
+                ..
+            }
+        )
+    })
+    .await;
     drop(cmd);
 }
 
@@ -154,9 +268,21 @@ async fn events_update_rows(remote: &str, name: &str) {
     incus_quiet(&["delete", "-f", name]);
     incus(&["init", "busybox", name]);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let cfg = WorkerConfig { usage_every: Duration::from_secs(3600), ..cfg() };
+    let cfg = WorkerConfig {
+        usage_every: Duration::from_secs(3600),
+        ..cfg()
+    };
     let _cmd = backend::spawn_remote(sandbox_remote(remote), Scope::All, cfg, tx);
-    wait_for(&mut rx, 30, "detailed instance list", |u| matches!(u, Update::Instances { with_state: true, .. })).await;
+    wait_for(&mut rx, 30, "detailed instance list", |u| {
+        matches!(
+            u,
+            Update::Instances {
+                with_state: true,
+                ..
+            }
+        )
+    })
+    .await;
 
     incus_async(&["start", name]).await;
     wait_for(&mut rx, 30, "instance started via events", |u| {
@@ -165,7 +291,10 @@ async fn events_update_rows(remote: &str, name: &str) {
     .await;
     let client = IncusClient::new(&sandbox_remote(remote)).unwrap();
     let log = client.console_log("default", name).await.unwrap();
-    assert!(log.contains("atlas busybox: system up"), "console log: {log:?}");
+    assert!(
+        log.contains("atlas busybox: system up"),
+        "console log: {log:?}"
+    );
     incus_async(&["snapshot", "create", name, "evt-snap"]).await;
     wait_for(&mut rx, 30, "snapshot via events", |u| {
         matches!(u, Update::Instance { instance, .. } if instance.name == name
@@ -173,7 +302,13 @@ async fn events_update_rows(remote: &str, name: &str) {
     })
     .await;
     incus_async(&["delete", "-f", name]).await;
-    wait_for(&mut rx, 30, "instance gone via events", |u| matches!(u, Update::InstanceGone { name: n, .. } if n == name)).await;
+    wait_for(
+        &mut rx,
+        30,
+        "instance gone via events",
+        |u| matches!(u, Update::InstanceGone { name: n, .. } if n == name),
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,9 +327,29 @@ async fn volume_snapshot_event_updates_volumes() {
     incus_quiet(&["storage", "volume", "delete", "default", vol]);
     incus(&["storage", "volume", "create", "default", vol]);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let _cmd = backend::spawn_remote(sandbox_remote("local"), Scope::All, WorkerConfig { usage_every: Duration::from_secs(3600), ..cfg() }, tx);
-    wait_for(&mut rx, 30, "first load", |u| matches!(u, Update::Instances { with_state: true, .. })).await;
-    incus_async(&["storage", "volume", "snapshot", "create", "default", vol, "s1"]).await;
+    let _cmd = backend::spawn_remote(
+        sandbox_remote("local"),
+        Scope::All,
+        WorkerConfig {
+            usage_every: Duration::from_secs(3600),
+            ..cfg()
+        },
+        tx,
+    );
+    wait_for(&mut rx, 30, "first load", |u| {
+        matches!(
+            u,
+            Update::Instances {
+                with_state: true,
+                ..
+            }
+        )
+    })
+    .await;
+    incus_async(&[
+        "storage", "volume", "snapshot", "create", "default", vol, "s1",
+    ])
+    .await;
     wait_for(&mut rx, 30, "volume snapshot via events", |u| {
         matches!(u, Update::Volumes { snapshots, .. } if snapshots.iter().any(|s| s.parent == vol && s.name == "s1"))
     })
@@ -205,15 +360,53 @@ async fn volume_snapshot_event_updates_volumes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scope_change_and_console_log_commands() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let cmd = backend::spawn_remote(sandbox_remote("local"), Scope::All, WorkerConfig { usage_every: Duration::from_secs(3600), ..cfg() }, tx);
-    wait_for(&mut rx, 30, "first load", |u| matches!(u, Update::Instances { with_state: true, .. })).await;
-    cmd.send(Command::SetScope(Scope::Project("lab".into()))).unwrap();
-    let u = wait_for(&mut rx, 30, "lab listing", |u| matches!(u, Update::Instances { with_state: false, .. })).await;
-    let Update::Instances { instances, .. } = u else { unreachable!() };
+    let cmd = backend::spawn_remote(
+        sandbox_remote("local"),
+        Scope::All,
+        WorkerConfig {
+            usage_every: Duration::from_secs(3600),
+            ..cfg()
+        },
+        tx,
+    );
+    wait_for(&mut rx, 30, "first load", |u| {
+        matches!(
+            u,
+            Update::Instances {
+                with_state: true,
+                ..
+            }
+        )
+    })
+    .await;
+    cmd.send(Command::SetScope(Scope::Project("lab".into())))
+        .unwrap();
+    let u = wait_for(&mut rx, 30, "lab listing", |u| {
+        matches!(
+            u,
+            Update::Instances {
+                with_state: false,
+                ..
+            }
+        )
+    })
+    .await;
+    let Update::Instances { instances, .. } = u else {
+        unreachable!()
+    };
     assert!(!instances.is_empty() && instances.iter().all(|i| i.project == "lab"));
-    cmd.send(Command::ConsoleLog { project: "lab".into(), name: "lab-web01".into() }).unwrap();
-    let u = wait_for(&mut rx, 10, "console log", |u| matches!(u, Update::ConsoleLog { .. })).await;
-    let Update::ConsoleLog { result, .. } = u else { unreachable!() };
+    cmd.send(Command::ConsoleLog {
+        project: "lab".into(),
+        name: "lab-web01".into(),
+    })
+    .unwrap();
+    let u = wait_for(&mut rx, 10, "console log", |u| {
+        matches!(u, Update::ConsoleLog { .. })
+    })
+    .await;
+    let Update::ConsoleLog { result, .. } = u else {
+        unreachable!()
+    };
     result.unwrap();
 }
 
@@ -221,8 +414,18 @@ async fn scope_change_and_console_log_commands() {
 async fn periodic_usage_refresh_gives_cpu_samples() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let _cmd = backend::spawn_remote(sandbox_remote("local"), Scope::All, cfg(), tx);
-    let u = wait_for(&mut rx, 30, "usage refresh", |u| matches!(u, Update::InstanceStates { .. })).await;
-    let Update::InstanceStates { instances, .. } = u else { unreachable!() };
+    let u = wait_for(&mut rx, 30, "usage refresh", |u| {
+        matches!(u, Update::InstanceStates { .. })
+    })
+    .await;
+    let Update::InstanceStates { instances, .. } = u else {
+        unreachable!()
+    };
     assert!(!instances.is_empty());
-    assert!(instances.iter().all(|i| i.status == "Running" && i.state.as_ref().and_then(|s| s.cpu.as_ref()).is_some()));
+    assert!(
+        instances
+            .iter()
+            .all(|i| i.status == "Running"
+                && i.state.as_ref().and_then(|s| s.cpu.as_ref()).is_some())
+    );
 }

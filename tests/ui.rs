@@ -126,9 +126,16 @@ fn selection_follows_the_row_when_rows_change() {
     let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
     let selected = rows[s.selected_index(Pane::Instances, &rows)].key.clone();
     // A new instance sorting first appears; the selection stays on the same instance.
-    let mut inst: atlas_tui::incus::types::Instance = common::fixture::<Vec<_>>("instances_r1.json").remove(0);
+    let mut inst: atlas_tui::incus::types::Instance =
+        common::fixture::<Vec<_>>("instances_r1.json").remove(0);
     inst.name = "aaa-new".into();
-    s.apply(atlas_tui::backend::Update::Instance { remote: "local".into(), instance: inst }, now());
+    s.apply(
+        atlas_tui::backend::Update::Instance {
+            remote: "local".into(),
+            instance: inst,
+        },
+        now(),
+    );
     let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
     assert_eq!(rows[s.selected_index(Pane::Instances, &rows)].key, selected);
 }
@@ -137,7 +144,10 @@ fn selection_follows_the_row_when_rows_change() {
 fn sort_by_column_and_reverse() {
     let mut s = loaded_state();
     let names = |s: &AppState| {
-        atlas_tui::app::rows::view_rows(s, Pane::Instances, now()).iter().map(|r| r.cells[1].text.clone()).collect::<Vec<_>>()
+        atlas_tui::app::rows::view_rows(s, Pane::Instances, now())
+            .iter()
+            .map(|r| r.cells[1].text.clone())
+            .collect::<Vec<_>>()
     };
     key(&mut s, KeyCode::Char('s')); // NAME
     let asc = names(&s);
@@ -153,7 +163,10 @@ fn sort_by_column_and_reverse() {
 #[test]
 fn help_is_generated_from_the_active_keymap() {
     let mut s = loaded_state();
-    let (km, d) = atlas_tui::config::Keymap::from_user_text(std::path::Path::new("k.toml"), "[normal]\n\"x\" = \"quit\"\n");
+    let (km, d) = atlas_tui::config::Keymap::from_user_text(
+        std::path::Path::new("k.toml"),
+        "[normal]\n\"x\" = \"quit\"\n",
+    );
     assert!(d.is_empty());
     s.keymap = km;
     key(&mut s, KeyCode::Char('?'));
@@ -176,12 +189,21 @@ fn palette_jumps_to_panes_remotes_projects_and_themes() {
 
     let fx = s.run_command("project lab", now());
     assert_eq!(s.scope, atlas_tui::incus::Scope::Project("lab".into()));
-    assert!(matches!(&fx[0], atlas_tui::app::Effect::Send { remote: None, cmd: atlas_tui::backend::Command::SetScope(_) }));
+    assert!(matches!(
+        &fx[0],
+        atlas_tui::app::Effect::Send {
+            remote: None,
+            cmd: atlas_tui::backend::Command::SetScope(_)
+        }
+    ));
     s.run_command("remote local", now());
     assert_eq!(s.remote_filter.as_deref(), Some("local"));
     s.run_command("remote nope", now());
     assert!(s.message.as_ref().unwrap().text.contains("no remote"));
-    assert_eq!(s.run_command("theme light", now()), vec![atlas_tui::app::Effect::LoadTheme("light".into())]);
+    assert_eq!(
+        s.run_command("theme light", now()),
+        vec![atlas_tui::app::Effect::LoadTheme("light".into())]
+    );
     s.run_command("bogus", now());
     assert!(s.message.as_ref().unwrap().text.contains("unknown command"));
     // Fuzzy: a typo still finds the pane.
@@ -197,17 +219,28 @@ fn console_log_requests_and_shows_the_log() {
     key(&mut s, KeyCode::Char('/'));
     typ(&mut s, "grafana");
     key(&mut s, KeyCode::Enter);
-    let fx = s.on_key(KeyEvent::new(KeyCode::Char('L'), KeyModifiers::SHIFT), now());
+    let fx = s.on_key(
+        KeyEvent::new(KeyCode::Char('L'), KeyModifiers::SHIFT),
+        now(),
+    );
     assert_eq!(
         fx,
         vec![atlas_tui::app::Effect::Send {
             remote: Some("local".into()),
-            cmd: atlas_tui::backend::Command::ConsoleLog { project: "default".into(), name: "grafana01".into() }
+            cmd: atlas_tui::backend::Command::ConsoleLog {
+                project: "default".into(),
+                name: "grafana01".into()
+            }
         }]
     );
     assert_eq!(s.detail.as_ref().unwrap().tab, DetailTab::Log);
     s.apply(
-        atlas_tui::backend::Update::ConsoleLog { remote: "local".into(), project: "default".into(), name: "grafana01".into(), result: Ok("atlas busybox: system up\n".into()) },
+        atlas_tui::backend::Update::ConsoleLog {
+            remote: "local".into(),
+            project: "default".into(),
+            name: "grafana01".into(),
+            result: Ok("atlas busybox: system up\n".into()),
+        },
         now(),
     );
     let out = render(&mut s, 80, 24);
@@ -219,7 +252,12 @@ fn offline_remote_shows_stale_age() {
     let mut s = loaded_state();
     // local goes away 95 s before "now".
     s.apply(
-        atlas_tui::backend::Update::Status { remote: "local".into(), state: atlas_tui::backend::ConnState::Offline { error: "event stream ended".into() } },
+        atlas_tui::backend::Update::Status {
+            remote: "local".into(),
+            state: atlas_tui::backend::ConnState::Offline {
+                error: "event stream ended".into(),
+            },
+        },
         now(),
     );
     let mut st = s.clone();
@@ -230,7 +268,13 @@ fn offline_remote_shows_stale_age() {
     // Rows are kept (stale), not dropped.
     assert!(out.contains("grafana01"), "{out}");
     s.apply(
-        atlas_tui::backend::Update::Status { remote: "local".into(), state: atlas_tui::backend::ConnState::Online { version: "6.0.4".into(), clustered: true } },
+        atlas_tui::backend::Update::Status {
+            remote: "local".into(),
+            state: atlas_tui::backend::ConnState::Online {
+                version: "6.0.4".into(),
+                clustered: true,
+            },
+        },
         now(),
     );
     assert!(s.message.as_ref().unwrap().text.contains("reconnected"));

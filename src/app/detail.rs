@@ -27,7 +27,11 @@ fn push_map(out: &mut Vec<String>, title: &str, map: &BTreeMap<String, String>, 
     }
 }
 
-fn push_devices(out: &mut Vec<String>, title: &str, devs: &BTreeMap<String, BTreeMap<String, String>>) {
+fn push_devices(
+    out: &mut Vec<String>,
+    title: &str,
+    devs: &BTreeMap<String, BTreeMap<String, String>>,
+) {
     if devs.is_empty() {
         out.push(format!("{title}: {{}}"));
         return;
@@ -39,7 +43,10 @@ fn push_devices(out: &mut Vec<String>, title: &str, devs: &BTreeMap<String, BTre
 }
 
 fn quote(v: &str) -> String {
-    if v.is_empty() || v.starts_with(['{', '[', '*', '&', '!', '#', '@', '%', '"']) || v.contains(": ") {
+    if v.is_empty()
+        || v.starts_with(['{', '[', '*', '&', '!', '#', '@', '%', '"'])
+        || v.contains(": ")
+    {
         format!("{v:?}")
     } else {
         v.to_string()
@@ -50,7 +57,11 @@ fn when(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     match t {
         Some(t) => {
             let d = (now - t).num_seconds();
-            let rel = if d >= 0 { format!("{} ago", human_duration(d)) } else { format!("in {}", human_duration(-d)) };
+            let rel = if d >= 0 {
+                format!("{} ago", human_duration(d))
+            } else {
+                format!("in {}", human_duration(-d))
+            };
             format!("{} ({rel})", t.format("%Y-%m-%d %H:%M:%S UTC"))
         }
         None => "never".into(),
@@ -64,7 +75,9 @@ pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (St
         let lines = match state.console_logs.get(&d.key) {
             None | Some(LogState::Loading) => vec!["loading console log…".to_string()],
             Some(LogState::Failed(e)) => vec![format!("error: {e}")],
-            Some(LogState::Loaded(t)) if t.trim().is_empty() => vec!["(the console log is empty)".to_string()],
+            Some(LogState::Loaded(t)) if t.trim().is_empty() => {
+                vec!["(the console log is empty)".to_string()]
+            }
             Some(LogState::Loaded(t)) => t.lines().map(|l| l.replace('\r', "")).collect(),
         };
         return (title, lines);
@@ -77,13 +90,28 @@ pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (St
         Pane::Snapshots => snapshot_detail(state, &d.key, now, &mut out),
     };
     if !found {
-        out = vec![format!("{} is gone (deleted, or its remote no longer lists it)", d.key)];
+        out = vec![format!(
+            "{} is gone (deleted, or its remote no longer lists it)",
+            d.key
+        )];
     }
-    (format!("{}: {}", d.pane.title().trim_end_matches('s').to_ascii_lowercase(), d.key), out)
+    (
+        format!(
+            "{}: {}",
+            d.pane.title().trim_end_matches('s').to_ascii_lowercase(),
+            d.key
+        ),
+        out,
+    )
 }
 
 fn instance_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
-    let Some(row) = state.remotes.iter().flat_map(|r| r.instances.iter()).find(|i| i.key() == key) else {
+    let Some(row) = state
+        .remotes
+        .iter()
+        .flat_map(|r| r.instances.iter())
+        .find(|i| i.key() == key)
+    else {
         return false;
     };
     let i = &row.inst;
@@ -93,7 +121,14 @@ fn instance_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
     out.push(format!("status: {}", row.status()));
     out.push(format!("type: {}", i.kind));
     out.push(format!("architecture: {}", i.architecture));
-    out.push(format!("location: {}", if i.location.is_empty() { "none" } else { &i.location }));
+    out.push(format!(
+        "location: {}",
+        if i.location.is_empty() {
+            "none"
+        } else {
+            &i.location
+        }
+    ));
     out.push(format!("created: {}", when(i.created_at, now)));
     out.push(format!("ephemeral: {}", i.ephemeral));
     if !i.description.is_empty() {
@@ -110,7 +145,11 @@ fn instance_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
             out.push(format!("  cpu: {c:.1}%"));
         }
         if let Some(m) = &st.memory {
-            out.push(format!("  memory: {} (peak {})", human_bytes(m.usage), human_bytes(m.usage_peak)));
+            out.push(format!(
+                "  memory: {} (peak {})",
+                human_bytes(m.usage),
+                human_bytes(m.usage_peak)
+            ));
         }
         if let Some(d) = st.disk_usage() {
             out.push(format!("  disk: {}", human_bytes(d)));
@@ -118,8 +157,11 @@ fn instance_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
         let ips = st.ipv4();
         out.push(format!("  ipv4: [{}]", ips.join(", ")));
     }
-    let (volatile, config): (BTreeMap<String, String>, BTreeMap<String, String>) =
-        i.config.clone().into_iter().partition(|(k, _)| k.starts_with("volatile."));
+    let (volatile, config): (BTreeMap<String, String>, BTreeMap<String, String>) = i
+        .config
+        .clone()
+        .into_iter()
+        .partition(|(k, _)| k.starts_with("volatile."));
     push_map(out, "config", &config, 0);
     push_devices(out, "devices", &i.devices);
     let expanded: BTreeMap<String, String> = i
@@ -145,8 +187,12 @@ fn instance_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
                 out.push(format!(
                     "  - {} (created {}, expires {}{})",
                     row.name,
-                    row.created_at.map(|c| human_duration((now - c).num_seconds()) + " ago").unwrap_or_default(),
-                    row.expires_at.map(|e| format!("in {}", human_duration((e - now).num_seconds()))).unwrap_or_else(|| "never".into()),
+                    row.created_at
+                        .map(|c| human_duration((now - c).num_seconds()) + " ago")
+                        .unwrap_or_default(),
+                    row.expires_at
+                        .map(|e| format!("in {}", human_duration((e - now).num_seconds())))
+                        .unwrap_or_else(|| "never".into()),
                     if row.stateful { ", stateful" } else { "" }
                 ));
             }
@@ -165,7 +211,11 @@ fn host_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> bool {
             out.push(format!("connection: {:?}", r.conn));
             return true;
         }
-        if let Some(h) = r.hosts.iter().find(|h| format!("{}/{}", r.name, h.name) == key) {
+        if let Some(h) = r
+            .hosts
+            .iter()
+            .find(|h| format!("{}/{}", r.name, h.name) == key)
+        {
             out.push(format!("remote: {}", r.name));
             out.push(format!("endpoint: {}", r.endpoint));
             out.push(format!("host: {}", h.name));
@@ -186,14 +236,22 @@ fn host_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> bool {
                 out.push(format!("load: [{:.2}, {:.2}, {:.2}]", l[0], l[1], l[2]));
             }
             if let Some(m) = h.memory {
-                out.push(format!("memory: {} used of {}", human_bytes(m.used), human_bytes(m.total)));
+                out.push(format!(
+                    "memory: {} used of {}",
+                    human_bytes(m.used),
+                    human_bytes(m.total)
+                ));
             }
             if let Some(u) = h.uptime_secs {
                 out.push(format!("uptime: {}", human_duration(u)));
             }
             out.push("storage_pools:".into());
             for (n, u) in &h.pools {
-                out.push(format!("  {n}: {} used of {}", human_bytes(u.used), human_bytes(u.total)));
+                out.push(format!(
+                    "  {n}: {} used of {}",
+                    human_bytes(u.used),
+                    human_bytes(u.total)
+                ));
             }
             return true;
         }
@@ -203,7 +261,9 @@ fn host_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> bool {
 
 fn volume_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     for r in &state.remotes {
-        let Some(v) = r.volumes.iter().find(|v| v.key() == key) else { continue };
+        let Some(v) = r.volumes.iter().find(|v| v.key() == key) else {
+            continue;
+        };
         out.push(format!("name: {}", v.vol.name));
         out.push(format!("remote: {}", r.name));
         out.push(format!("project: {}", v.vol.project));
@@ -213,15 +273,30 @@ fn volume_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<
         out.push(format!("location: {}", v.vol.location));
         out.push(format!("created: {}", when(v.vol.created_at, now)));
         if let Some(u) = v.usage {
-            out.push(format!("usage: {} of {}", human_bytes(u.used), human_bytes(u.total)));
+            out.push(format!(
+                "usage: {} of {}",
+                human_bytes(u.used),
+                human_bytes(u.total)
+            ));
         } else {
             out.push("usage: (not reported by this pool)".into());
         }
         out.push(format!("used_by: [{}]", v.used_by().join(", ")));
         push_map(out, "config", &v.vol.config, 0);
         out.push("snapshots:".into());
-        for s in r.volume_snapshots.iter().filter(|s| s.parent == v.vol.name && s.project == v.vol.project && s.pool.as_deref() == Some(&v.pool)) {
-            out.push(format!("  - {} (created {}, expires {})", s.name, when(s.created_at, now), s.expires_at.map(|e| when(Some(e), now)).unwrap_or_else(|| "never".into())));
+        for s in r.volume_snapshots.iter().filter(|s| {
+            s.parent == v.vol.name
+                && s.project == v.vol.project
+                && s.pool.as_deref() == Some(&v.pool)
+        }) {
+            out.push(format!(
+                "  - {} (created {}, expires {})",
+                s.name,
+                when(s.created_at, now),
+                s.expires_at
+                    .map(|e| when(Some(e), now))
+                    .unwrap_or_else(|| "never".into())
+            ));
         }
         return true;
     }
@@ -231,11 +306,27 @@ fn volume_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<
 fn snapshot_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     for r in &state.remotes {
         let inst = r.instances.iter().flat_map(|i| {
-            i.inst.snapshots.iter().flatten().map(move |s| SnapshotRow::of_instance(&r.name, &i.inst, s))
+            i.inst
+                .snapshots
+                .iter()
+                .flatten()
+                .map(move |s| SnapshotRow::of_instance(&r.name, &i.inst, s))
         });
-        let Some(s) = inst.chain(r.volume_snapshots.iter().cloned()).find(|s| s.key() == key) else { continue };
+        let Some(s) = inst
+            .chain(r.volume_snapshots.iter().cloned())
+            .find(|s| s.key() == key)
+        else {
+            continue;
+        };
         out.push(format!("name: {}", s.name));
-        out.push(format!("kind: {}", if s.kind == SnapshotKind::Instance { "instance snapshot" } else { "volume snapshot" }));
+        out.push(format!(
+            "kind: {}",
+            if s.kind == SnapshotKind::Instance {
+                "instance snapshot"
+            } else {
+                "volume snapshot"
+            }
+        ));
         out.push(format!("parent: {}", s.parent));
         if let Some(p) = &s.pool {
             out.push(format!("pool: {p}"));
@@ -243,7 +334,12 @@ fn snapshot_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
         out.push(format!("remote: {}", r.name));
         out.push(format!("project: {}", s.project));
         out.push(format!("created: {}", when(s.created_at, now)));
-        out.push(format!("expires: {}", s.expires_at.map(|e| when(Some(e), now)).unwrap_or_else(|| "never".into())));
+        out.push(format!(
+            "expires: {}",
+            s.expires_at
+                .map(|e| when(Some(e), now))
+                .unwrap_or_else(|| "never".into())
+        ));
         out.push(format!("stateful: {}", s.stateful));
         push_map(out, "config", &s.config, 0);
         if s.kind == SnapshotKind::Instance {

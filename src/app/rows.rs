@@ -38,7 +38,9 @@ impl Pane {
     pub fn parse(s: &str) -> Option<Pane> {
         Some(match s.to_ascii_lowercase().as_str() {
             "hosts" | "host" | "h" | "nodes" | "members" | "cluster" => Pane::Hosts,
-            "instances" | "instance" | "inst" | "i" | "containers" | "ct" | "vms" => Pane::Instances,
+            "instances" | "instance" | "inst" | "i" | "containers" | "ct" | "vms" => {
+                Pane::Instances
+            }
             "volumes" | "volume" | "vol" | "v" | "storage" => Pane::Volumes,
             "snapshots" | "snapshot" | "snap" | "snaps" | "s" => Pane::Snapshots,
             _ => return None,
@@ -55,7 +57,11 @@ pub struct Column {
 }
 
 const fn col(name: &'static str, width: u16, priority: u8) -> Column {
-    Column { name, width, priority }
+    Column {
+        name,
+        width,
+        priority,
+    }
 }
 
 /// The columns of a pane.
@@ -69,49 +75,49 @@ pub fn columns(pane: Pane) -> &'static [Column] {
 }
 
 const HOST_COLUMNS: &[Column] = &[
-            col("REMOTE", 12, 0),
-            col("HOST", 12, 0),
-            col("STATUS", 8, 0),
-            col("ROLES", 16, 3),
-            col("CPU", 4, 1),
-            col("LOAD", 14, 1),
-            col("MEMORY", 19, 0),
-            col("POOLS", 26, 2),
-        ];
+    col("REMOTE", 12, 0),
+    col("HOST", 12, 0),
+    col("STATUS", 8, 0),
+    col("ROLES", 16, 3),
+    col("CPU", 4, 1),
+    col("LOAD", 14, 1),
+    col("MEMORY", 19, 0),
+    col("POOLS", 26, 2),
+];
 const INSTANCE_COLUMNS: &[Column] = &[
-            col("REMOTE/PROJECT", 18, 0),
-            col("NAME", 14, 0),
-            col("STATE", 8, 0),
-            col("TYPE", 9, 3),
-            col("CPU%", 6, 1),
-            col("MEMORY", 9, 1),
-            col("DISK", 8, 4),
-            col("IPV4", 15, 2),
-            col("LOCATION", 10, 4),
-            col("PROFILES", 12, 5),
-            col("SNAPS", 5, 3),
-        ];
+    col("REMOTE/PROJECT", 18, 0),
+    col("NAME", 14, 0),
+    col("STATE", 8, 0),
+    col("TYPE", 9, 3),
+    col("CPU%", 6, 1),
+    col("MEMORY", 9, 1),
+    col("DISK", 8, 4),
+    col("IPV4", 15, 2),
+    col("LOCATION", 10, 4),
+    col("PROFILES", 12, 5),
+    col("SNAPS", 5, 3),
+];
 const VOLUME_COLUMNS: &[Column] = &[
-            col("REMOTE/PROJECT", 18, 0),
-            col("POOL", 8, 2),
-            col("NAME", 18, 0),
-            col("CONTENT", 10, 4),
-            col("SIZE", 8, 1),
-            col("USAGE", 9, 3),
-            col("USED BY", 14, 1),
-            col("SCHEDULE", 12, 2),
-            col("EXPIRY", 6, 2),
-            col("SNAPS", 5, 3),
-        ];
+    col("REMOTE/PROJECT", 18, 0),
+    col("POOL", 8, 2),
+    col("NAME", 18, 0),
+    col("CONTENT", 10, 4),
+    col("SIZE", 8, 1),
+    col("USAGE", 9, 3),
+    col("USED BY", 14, 1),
+    col("SCHEDULE", 12, 2),
+    col("EXPIRY", 6, 2),
+    col("SNAPS", 5, 3),
+];
 const SNAPSHOT_COLUMNS: &[Column] = &[
-            col("REMOTE/PROJECT", 18, 0),
-            col("KIND", 8, 1),
-            col("PARENT", 16, 0),
-            col("NAME", 18, 0),
-            col("AGE", 5, 0),
-            col("EXPIRES", 8, 1),
-            col("STATEFUL", 8, 3),
-        ];
+    col("REMOTE/PROJECT", 18, 0),
+    col("KIND", 8, 1),
+    col("PARENT", 16, 0),
+    col("NAME", 18, 0),
+    col("AGE", 5, 0),
+    col("EXPIRES", 8, 1),
+    col("STATEFUL", 8, 3),
+];
 
 /// What a row is sorted by in one column.
 #[derive(Debug, Clone, PartialEq, PartialOrd)]
@@ -128,11 +134,17 @@ pub struct Cell {
 }
 
 fn cell(text: impl Into<String>) -> Cell {
-    Cell { text: text.into(), style: "ui.text" }
+    Cell {
+        text: text.into(),
+        style: "ui.text",
+    }
 }
 
 fn styled(text: impl Into<String>, style: &'static str) -> Cell {
-    Cell { text: text.into(), style }
+    Cell {
+        text: text.into(),
+        style,
+    }
 }
 
 /// A row of a pane.
@@ -188,7 +200,15 @@ fn gauge_style(used: u64, total: u64) -> &'static str {
 }
 
 fn where_(r: &RemoteView, project: &str) -> String {
-    format!("{}/{}", r.name, if project.is_empty() { "default" } else { project })
+    format!(
+        "{}/{}",
+        r.name,
+        if project.is_empty() {
+            "default"
+        } else {
+            project
+        }
+    )
 }
 
 fn stale(r: &RemoteView) -> bool {
@@ -230,29 +250,58 @@ fn host_rows(r: &RemoteView, rows: &mut Vec<Row>) {
                 cell("-"),
                 cell("-"),
             ],
-            sort: vec![text_key(&r.name), text_key(""), text_key(status), text_key(""), opt_num(None), opt_num(None), opt_num(None), opt_num(None)],
+            sort: vec![
+                text_key(&r.name),
+                text_key(""),
+                text_key(status),
+                text_key(""),
+                opt_num(None),
+                opt_num(None),
+                opt_num(None),
+                opt_num(None),
+            ],
             stale: st,
         });
         return;
     }
     for h in &r.hosts {
-        let status = if st { "Offline".to_string() } else { h.status.clone() };
+        let status = if st {
+            "Offline".to_string()
+        } else {
+            h.status.clone()
+        };
         let load = h
             .load
             .map(|l| format!("{:.2} {:.2} {:.2}", l[0], l[1], l[2]))
             .unwrap_or_else(|| "-".into());
-        let mem_style = h.memory.map(|m| gauge_style(m.used, m.total)).unwrap_or("ui.text");
+        let mem_style = h
+            .memory
+            .map(|m| gauge_style(m.used, m.total))
+            .unwrap_or("ui.text");
         let pools = h
             .pools
             .iter()
-            .map(|(n, u)| format!("{n} {}%", if u.total > 0 { u.used * 100 / u.total } else { 0 }))
+            .map(|(n, u)| {
+                format!(
+                    "{n} {}%",
+                    if u.total > 0 {
+                        u.used * 100 / u.total
+                    } else {
+                        0
+                    }
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let worst_pool = h
             .pools
             .iter()
             .map(|(_, u)| gauge_style(u.used, u.total))
-            .max_by_key(|s| match *s { "gauge.high" => 2, "gauge.mid" => 1, _ => 0 })
+            .max_by_key(|s| match *s {
+                "gauge.high" => 2,
+                "gauge.mid" => 1,
+                _ => 0,
+            })
             .unwrap_or("ui.text");
         rows.push(Row {
             key: format!("{}/{}", r.name, h.name),
@@ -260,12 +309,22 @@ fn host_rows(r: &RemoteView, rows: &mut Vec<Row>) {
             cells: vec![
                 remote_cell(r),
                 cell(&h.name),
-                styled(&status, if st { "remote.offline" } else { status_style(&h.status) }),
+                styled(
+                    &status,
+                    if st {
+                        "remote.offline"
+                    } else {
+                        status_style(&h.status)
+                    },
+                ),
                 cell(h.roles.join(",")),
                 cell(h.cpus.map(|c| c.to_string()).unwrap_or_else(|| "-".into())),
                 cell(load),
                 styled(usage(h.memory), mem_style),
-                styled(if pools.is_empty() { "-".into() } else { pools }, worst_pool),
+                styled(
+                    if pools.is_empty() { "-".into() } else { pools },
+                    worst_pool,
+                ),
             ],
             sort: vec![
                 text_key(&r.name),
@@ -283,7 +342,14 @@ fn host_rows(r: &RemoteView, rows: &mut Vec<Row>) {
 }
 
 fn remote_cell(r: &RemoteView) -> Cell {
-    styled(&r.name, if r.production { "remote.production" } else { "ui.text" })
+    styled(
+        &r.name,
+        if r.production {
+            "remote.production"
+        } else {
+            "ui.text"
+        },
+    )
 }
 
 fn instance_rows(r: &RemoteView, rows: &mut Vec<Row>) {
@@ -291,25 +357,58 @@ fn instance_rows(r: &RemoteView, rows: &mut Vec<Row>) {
     for i in &r.instances {
         let state = i.state();
         let status = i.status().to_string();
-        let mem = state.and_then(|s| s.memory.as_ref()).filter(|m| m.usage > 0);
+        let mem = state
+            .and_then(|s| s.memory.as_ref())
+            .filter(|m| m.usage > 0);
         let disk = state.and_then(|s| s.disk_usage());
         let ipv4 = state.map(|s| s.ipv4().join(",")).unwrap_or_default();
         // A detailed listing says `null` for no snapshots.
-        let snaps = i.inst.snapshots.as_ref().map(|s| s.len()).or(state.map(|_| 0));
-        let kind = if i.inst.kind == "virtual-machine" { "vm" } else { &i.inst.kind };
+        let snaps = i
+            .inst
+            .snapshots
+            .as_ref()
+            .map(|s| s.len())
+            .or(state.map(|_| 0));
+        let kind = if i.inst.kind == "virtual-machine" {
+            "vm"
+        } else {
+            &i.inst.kind
+        };
         rows.push(Row {
             key: i.key(),
             remote: r.name.clone(),
             cells: vec![
-                styled(where_(r, &i.inst.project), if r.production { "remote.production" } else { "ui.text" }),
+                styled(
+                    where_(r, &i.inst.project),
+                    if r.production {
+                        "remote.production"
+                    } else {
+                        "ui.text"
+                    },
+                ),
                 cell(&i.inst.name),
                 styled(&status, status_style(&status)),
                 cell(kind),
-                cell(i.cpu_pct.map(|c| format!("{c:.1}")).unwrap_or_else(|| "-".into())),
-                cell(mem.map(|m| human_bytes(m.usage)).unwrap_or_else(|| "-".into())),
+                cell(
+                    i.cpu_pct
+                        .map(|c| format!("{c:.1}"))
+                        .unwrap_or_else(|| "-".into()),
+                ),
+                cell(
+                    mem.map(|m| human_bytes(m.usage))
+                        .unwrap_or_else(|| "-".into()),
+                ),
                 cell(disk.map(human_bytes).unwrap_or_else(|| "-".into())),
-                cell(if ipv4.is_empty() { "-".into() } else { ipv4.clone() }),
-                cell(if i.inst.location.is_empty() || i.inst.location == "none" { "-".to_string() } else { i.inst.location.clone() }),
+                cell(if ipv4.is_empty() {
+                    "-".into()
+                } else {
+                    ipv4.clone()
+                }),
+                cell(if i.inst.location.is_empty() || i.inst.location == "none" {
+                    "-".to_string()
+                } else {
+                    i.inst.location.clone()
+                }),
                 cell(i.inst.profiles.join(",")),
                 cell(snaps.map(|n| n.to_string()).unwrap_or_else(|| "-".into())),
             ],
@@ -334,21 +433,52 @@ fn instance_rows(r: &RemoteView, rows: &mut Vec<Row>) {
 fn volume_rows(r: &RemoteView, rows: &mut Vec<Row>) {
     let st = stale(r);
     for v in &r.volumes {
-        let size = v.vol.config.get("size").cloned().unwrap_or_else(|| "-".into());
-        let sched = v.vol.config.get("snapshots.schedule").cloned().unwrap_or_else(|| "-".into());
-        let expiry = v.vol.config.get("snapshots.expiry").cloned().unwrap_or_else(|| "-".into());
+        let size = v
+            .vol
+            .config
+            .get("size")
+            .cloned()
+            .unwrap_or_else(|| "-".into());
+        let sched = v
+            .vol
+            .config
+            .get("snapshots.schedule")
+            .cloned()
+            .unwrap_or_else(|| "-".into());
+        let expiry = v
+            .vol
+            .config
+            .get("snapshots.expiry")
+            .cloned()
+            .unwrap_or_else(|| "-".into());
         let used_by = v.used_by().join(",");
         rows.push(Row {
             key: v.key(),
             remote: r.name.clone(),
             cells: vec![
-                styled(where_(r, &v.vol.project), if r.production { "remote.production" } else { "ui.text" }),
+                styled(
+                    where_(r, &v.vol.project),
+                    if r.production {
+                        "remote.production"
+                    } else {
+                        "ui.text"
+                    },
+                ),
                 cell(&v.pool),
                 cell(&v.vol.name),
                 cell(&v.vol.content_type),
                 cell(&size),
-                styled(usage(v.usage), v.usage.map(|u| gauge_style(u.used, u.total)).unwrap_or("ui.text")),
-                cell(if used_by.is_empty() { "-".into() } else { used_by.clone() }),
+                styled(
+                    usage(v.usage),
+                    v.usage
+                        .map(|u| gauge_style(u.used, u.total))
+                        .unwrap_or("ui.text"),
+                ),
+                cell(if used_by.is_empty() {
+                    "-".into()
+                } else {
+                    used_by.clone()
+                }),
                 cell(&sched),
                 cell(&expiry),
                 cell(v.snapshots.to_string()),
@@ -384,7 +514,10 @@ fn snapshot_rows(r: &RemoteView, now: DateTime<Utc>, rows: &mut Vec<Row>) {
         let expires = s.expires_at.map(|e| (e - now).num_seconds());
         let (kind, parent) = match s.kind {
             SnapshotKind::Instance => ("instance", s.parent.clone()),
-            SnapshotKind::Volume => ("volume", format!("{}/{}", s.pool.as_deref().unwrap_or("-"), s.parent)),
+            SnapshotKind::Volume => (
+                "volume",
+                format!("{}/{}", s.pool.as_deref().unwrap_or("-"), s.parent),
+            ),
         };
         let exp_style = match expires {
             Some(e) if e < 0 => "status.error",
@@ -395,7 +528,14 @@ fn snapshot_rows(r: &RemoteView, now: DateTime<Utc>, rows: &mut Vec<Row>) {
             key: s.key(),
             remote: r.name.clone(),
             cells: vec![
-                styled(where_(r, &s.project), if r.production { "remote.production" } else { "ui.text" }),
+                styled(
+                    where_(r, &s.project),
+                    if r.production {
+                        "remote.production"
+                    } else {
+                        "ui.text"
+                    },
+                ),
                 cell(kind),
                 cell(&parent),
                 cell(&s.name),
@@ -443,9 +583,10 @@ pub fn filter_and_sort(mut rows: Vec<Row>, filter: &str, sort_col: usize, desc: 
             let mut buf = Vec::new();
             rows.retain(|row| {
                 let hit = atoms.iter().all(|atom| {
-                    row.cells
-                        .iter()
-                        .any(|c| atom.score(Utf32Str::new(&c.text, &mut buf), &mut matcher).is_some())
+                    row.cells.iter().any(|c| {
+                        atom.score(Utf32Str::new(&c.text, &mut buf), &mut matcher)
+                            .is_some()
+                    })
                 });
                 hit != invert
             });
@@ -464,5 +605,10 @@ pub fn filter_and_sort(mut rows: Vec<Row>, filter: &str, sort_col: usize, desc: 
 /// The rows a pane shows right now.
 pub fn view_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> Vec<Row> {
     let ps = &state.panes[pane.index()];
-    filter_and_sort(build_rows(state, pane, now), &ps.filter, ps.sort_col, ps.sort_desc)
+    filter_and_sort(
+        build_rows(state, pane, now),
+        &ps.filter,
+        ps.sort_col,
+        ps.sort_desc,
+    )
 }

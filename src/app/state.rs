@@ -18,7 +18,10 @@ use crate::inventory::{HostRow, InstanceRow, SnapshotRow, VolumeRow, cpu_percent
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Send a command to one remote's worker, or to all (`None`).
-    Send { remote: Option<String>, cmd: Command },
+    Send {
+        remote: Option<String>,
+        cmd: Command,
+    },
     /// Load and switch to a theme.
     LoadTheme(String),
     Quit,
@@ -157,7 +160,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(remotes: Vec<RemoteView>, keymap: Keymap, scope: Scope, home_project: String) -> Self {
+    pub fn new(
+        remotes: Vec<RemoteView>,
+        keymap: Keymap,
+        scope: Scope,
+        home_project: String,
+    ) -> Self {
         Self {
             remotes,
             pane: Pane::Instances,
@@ -197,12 +205,17 @@ impl AppState {
 
     /// Sets a status-line message.
     pub fn say(&mut self, level: Level, text: impl Into<String>) {
-        self.message = Some(Message { level, text: text.into() });
+        self.message = Some(Message {
+            level,
+            text: text.into(),
+        });
     }
 
     /// True while any remote is not online (the UI ticks to keep "stale for" ages current).
     pub fn any_offline(&self) -> bool {
-        self.remotes.iter().any(|r| !matches!(r.conn, ConnState::Online { .. }))
+        self.remotes
+            .iter()
+            .any(|r| !matches!(r.conn, ConnState::Online { .. }))
     }
 
     // ----- backend updates -------------------------------------------------------------------
@@ -211,7 +224,9 @@ impl AppState {
     pub fn apply(&mut self, update: Update, now: DateTime<Utc>) {
         match update {
             Update::Status { remote, state } => {
-                let Some(r) = self.remote_mut(&remote) else { return };
+                let Some(r) = self.remote_mut(&remote) else {
+                    return;
+                };
                 // A retry of a remote that is down keeps showing it as offline (with its age).
                 if state == ConnState::Connecting && matches!(r.conn, ConnState::Offline { .. }) {
                     return;
@@ -239,8 +254,14 @@ impl AppState {
                     r.last_ok = Some(now);
                 }
             }
-            Update::Instances { remote, instances, with_state } => {
-                let Some(r) = self.remote_mut(&remote) else { return };
+            Update::Instances {
+                remote,
+                instances,
+                with_state,
+            } => {
+                let Some(r) = self.remote_mut(&remote) else {
+                    return;
+                };
                 let mut old: HashMap<(String, String), InstanceRow> = r
                     .instances
                     .drain(..)
@@ -248,7 +269,11 @@ impl AppState {
                     .collect();
                 for inst in instances {
                     let prev = old.remove(&(inst.project.clone(), inst.name.clone()));
-                    let mut row = InstanceRow { remote: remote.clone(), inst, cpu_pct: None };
+                    let mut row = InstanceRow {
+                        remote: remote.clone(),
+                        inst,
+                        cpu_pct: None,
+                    };
                     if let Some(prev) = prev {
                         if !with_state {
                             // Keep what the detailed listing knew until it comes again.
@@ -263,7 +288,9 @@ impl AppState {
                 r.last_ok = Some(now);
             }
             Update::InstanceStates { remote, instances } => {
-                let Some(r) = self.remote_mut(&remote) else { return };
+                let Some(r) = self.remote_mut(&remote) else {
+                    return;
+                };
                 for inst in instances {
                     if let Some(row) = r
                         .instances
@@ -277,7 +304,9 @@ impl AppState {
                 r.last_ok = Some(now);
             }
             Update::Instance { remote, instance } => {
-                let Some(r) = self.remote_mut(&remote) else { return };
+                let Some(r) = self.remote_mut(&remote) else {
+                    return;
+                };
                 match r
                     .instances
                     .iter_mut()
@@ -288,19 +317,34 @@ impl AppState {
                         sample_cpu(&mut r.cpu_samples, row, now);
                     }
                     None => {
-                        let mut row = InstanceRow { remote: remote.clone(), inst: instance, cpu_pct: None };
+                        let mut row = InstanceRow {
+                            remote: remote.clone(),
+                            inst: instance,
+                            cpu_pct: None,
+                        };
                         sample_cpu(&mut r.cpu_samples, &mut row, now);
                         r.instances.push(row);
                     }
                 }
             }
-            Update::InstanceGone { remote, project, name } => {
+            Update::InstanceGone {
+                remote,
+                project,
+                name,
+            } => {
                 if let Some(r) = self.remote_mut(&remote) {
-                    r.instances.retain(|i| !(i.inst.project == project && i.inst.name == name));
+                    r.instances
+                        .retain(|i| !(i.inst.project == project && i.inst.name == name));
                 }
             }
-            Update::Volumes { remote, volumes, snapshots } => {
-                let Some(r) = self.remote_mut(&remote) else { return };
+            Update::Volumes {
+                remote,
+                volumes,
+                snapshots,
+            } => {
+                let Some(r) = self.remote_mut(&remote) else {
+                    return;
+                };
                 let mut vols = volumes;
                 for v in &mut vols {
                     if let Some(old) = r.volumes.iter().find(|o| o.key() == v.key()) {
@@ -316,8 +360,16 @@ impl AppState {
                 r.volumes = vols;
                 r.volume_snapshots = snaps;
             }
-            Update::VolumeSnapshots { remote, pool, project, volume, snapshots } => {
-                let Some(r) = self.remote_mut(&remote) else { return };
+            Update::VolumeSnapshots {
+                remote,
+                pool,
+                project,
+                volume,
+                snapshots,
+            } => {
+                let Some(r) = self.remote_mut(&remote) else {
+                    return;
+                };
                 for s in &snapshots {
                     let short = s.name.rsplit('/').next().unwrap_or(&s.name);
                     if let Some(row) = r.volume_snapshots.iter_mut().find(|x| {
@@ -330,8 +382,16 @@ impl AppState {
                     }
                 }
             }
-            Update::VolumeUsage { remote, pool, project, volume, usage } => {
-                let Some(r) = self.remote_mut(&remote) else { return };
+            Update::VolumeUsage {
+                remote,
+                pool,
+                project,
+                volume,
+                usage,
+            } => {
+                let Some(r) = self.remote_mut(&remote) else {
+                    return;
+                };
                 if let Some(v) = r
                     .volumes
                     .iter_mut()
@@ -340,7 +400,12 @@ impl AppState {
                     v.usage = Some(usage);
                 }
             }
-            Update::ConsoleLog { remote, project, name, result } => {
+            Update::ConsoleLog {
+                remote,
+                project,
+                name,
+                result,
+            } => {
                 let key = format!("{remote}/{project}/{name}");
                 // Incus hands out the console ring buffer and clears it: each answer is what
                 // came since the last read, so it is appended to what was read before.
@@ -442,7 +507,10 @@ impl AppState {
             }
             Action::Refresh => {
                 self.say(Level::Info, "reloading from all remotes");
-                return vec![Effect::Send { remote: None, cmd: Command::Refresh }];
+                return vec![Effect::Send {
+                    remote: None,
+                    cmd: Command::Refresh,
+                }];
             }
             Action::ToggleAllProjects => {
                 let scope = match &self.scope {
@@ -462,7 +530,10 @@ impl AppState {
         }
         self.scope = scope.clone();
         self.say(Level::Info, format!("showing {}", scope.label()));
-        vec![Effect::Send { remote: None, cmd: Command::SetScope(scope) }]
+        vec![Effect::Send {
+            remote: None,
+            cmd: Command::SetScope(scope),
+        }]
     }
 
     /// The selected row's key in the current pane, resolving a stale index.
@@ -500,9 +571,18 @@ impl AppState {
             self.say(Level::Warning, "the console log is shown for instances");
             return vec![];
         }
-        self.detail = Some(DetailState { pane: self.pane, key: key.clone(), tab, scroll: 0 });
+        self.detail = Some(DetailState {
+            pane: self.pane,
+            key: key.clone(),
+            tab,
+            scroll: 0,
+        });
         self.input = InputMode::Detail;
-        if tab == DetailTab::Log { self.request_log() } else { vec![] }
+        if tab == DetailTab::Log {
+            self.request_log()
+        } else {
+            vec![]
+        }
     }
 
     fn request_log(&mut self) -> Vec<Effect> {
@@ -511,12 +591,16 @@ impl AppState {
             return vec![];
         }
         let mut parts = d.key.splitn(3, '/');
-        let (Some(remote), Some(project), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(remote), Some(project), Some(name)) = (parts.next(), parts.next(), parts.next())
+        else {
             return vec![];
         };
         let effect = Effect::Send {
             remote: Some(remote.to_string()),
-            cmd: Command::ConsoleLog { project: project.to_string(), name: name.to_string() },
+            cmd: Command::ConsoleLog {
+                project: project.to_string(),
+                name: name.to_string(),
+            },
         };
         self.console_logs.insert(d.key.clone(), LogState::Loading);
         vec![effect]
@@ -543,7 +627,11 @@ impl AppState {
                     return vec![];
                 }
                 let to_log = action == Action::ConsoleLog || d.tab == DetailTab::Config;
-                d.tab = if to_log { DetailTab::Log } else { DetailTab::Config };
+                d.tab = if to_log {
+                    DetailTab::Log
+                } else {
+                    DetailTab::Config
+                };
                 d.scroll = 0;
                 if to_log {
                     return self.request_log();
@@ -569,7 +657,11 @@ impl AppState {
     fn help_action(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Close | Action::Help => {
-                self.input = if self.detail.is_some() { InputMode::Detail } else { InputMode::Normal };
+                self.input = if self.detail.is_some() {
+                    InputMode::Detail
+                } else {
+                    InputMode::Normal
+                };
             }
             Action::Quit => return vec![Effect::Quit],
             Action::Down => self.help_scroll = self.help_scroll.saturating_add(1),
@@ -591,7 +683,9 @@ impl AppState {
                 ps.filter.pop();
             }
             KeyCode::Char('u') if ev.modifiers.contains(KeyModifiers::CONTROL) => ps.filter.clear(),
-            KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => return vec![Effect::Quit],
+            KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                return vec![Effect::Quit];
+            }
             KeyCode::Char(c) => ps.filter.push(c),
             _ => {}
         }
@@ -604,10 +698,18 @@ impl AppState {
 
     /// Commands the palette offers, best matches for the current input first.
     pub fn palette_candidates(&self) -> Vec<String> {
-        let mut all: Vec<String> = ["hosts", "instances", "volumes", "snapshots", "refresh", "help", "quit"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut all: Vec<String> = [
+            "hosts",
+            "instances",
+            "volumes",
+            "snapshots",
+            "refresh",
+            "help",
+            "quit",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         all.push("remote all".into());
         for r in &self.remotes {
             all.push(format!("remote {}", r.name));
@@ -637,21 +739,31 @@ impl AppState {
         use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
         let pattern = Pattern::parse(input, CaseMatching::Ignore, Normalization::Smart);
         let mut matcher = nucleo_matcher::Matcher::new(nucleo_matcher::Config::DEFAULT);
-        pattern.match_list(all, &mut matcher).into_iter().map(|(s, _)| s).collect()
+        pattern
+            .match_list(all, &mut matcher)
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect()
     }
 
     fn palette_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
         match ev.code {
             KeyCode::Esc => self.input = InputMode::Normal,
-            KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => return vec![Effect::Quit],
+            KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                return vec![Effect::Quit];
+            }
             KeyCode::Backspace => {
                 self.palette.input.pop();
                 self.palette.selected = 0;
             }
-            KeyCode::Down | KeyCode::Char('n') if ev.code == KeyCode::Down || ev.modifiers.contains(KeyModifiers::CONTROL) => {
+            KeyCode::Down | KeyCode::Char('n')
+                if ev.code == KeyCode::Down || ev.modifiers.contains(KeyModifiers::CONTROL) =>
+            {
                 self.palette.selected += 1;
             }
-            KeyCode::Up | KeyCode::Char('p') if ev.code == KeyCode::Up || ev.modifiers.contains(KeyModifiers::CONTROL) => {
+            KeyCode::Up | KeyCode::Char('p')
+                if ev.code == KeyCode::Up || ev.modifiers.contains(KeyModifiers::CONTROL) =>
+            {
                 self.palette.selected = self.palette.selected.saturating_sub(1);
             }
             KeyCode::Tab => {
@@ -709,9 +821,15 @@ impl AppState {
             PaletteCommand::Project(Some(p)) => return self.set_scope(Scope::Project(p)),
             PaletteCommand::Theme(t) => return vec![Effect::LoadTheme(t)],
             PaletteCommand::Sort(c) => {
-                match columns(self.pane).iter().position(|x| x.name.eq_ignore_ascii_case(&c)) {
+                match columns(self.pane)
+                    .iter()
+                    .position(|x| x.name.eq_ignore_ascii_case(&c))
+                {
                     Some(i) => self.panes[self.pane.index()].sort_col = i,
-                    None => self.say(Level::Error, format!("no column {c:?} in {}", self.pane.title())),
+                    None => self.say(
+                        Level::Error,
+                        format!("no column {c:?} in {}", self.pane.title()),
+                    ),
                 }
             }
             PaletteCommand::Filter(f) => {
@@ -741,7 +859,13 @@ pub fn parse_command(line: &str) -> Option<PaletteCommand> {
         Some((h, r)) => (h, r.trim()),
         None => (line, ""),
     };
-    let arg = |r: &str| if r.is_empty() || r == "all" || r == "*" { None } else { Some(r.to_string()) };
+    let arg = |r: &str| {
+        if r.is_empty() || r == "all" || r == "*" {
+            None
+        } else {
+            Some(r.to_string())
+        }
+    };
     Some(match head {
         "q" | "quit" | "exit" => PaletteCommand::Action(Action::Quit),
         "help" => PaletteCommand::Action(Action::Help),
@@ -761,7 +885,11 @@ pub fn parse_command(line: &str) -> Option<PaletteCommand> {
     })
 }
 
-fn sample_cpu(samples: &mut HashMap<String, (u64, DateTime<Utc>)>, row: &mut InstanceRow, now: DateTime<Utc>) {
+fn sample_cpu(
+    samples: &mut HashMap<String, (u64, DateTime<Utc>)>,
+    row: &mut InstanceRow,
+    now: DateTime<Utc>,
+) {
     let key = row.key();
     let running = row.status().eq_ignore_ascii_case("running");
     let Some(ns) = row.state().and_then(|s| s.cpu.as_ref()).map(|c| c.usage) else {

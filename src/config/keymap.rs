@@ -43,7 +43,8 @@ pub struct Key {
 impl Key {
     /// Normalises a terminal key event.
     pub fn from_event(ev: &KeyEvent) -> Self {
-        let mut mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let mut mods =
+            ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
         let code = match ev.code {
             KeyCode::Char(c) => {
                 mods.remove(KeyModifiers::SHIFT);
@@ -231,8 +232,12 @@ impl Keymap {
         let mut base = parse_table(default_path, DEFAULT_KEYMAP).expect("shipped keymap parses");
         let fallback = || {
             let t = parse_table(default_path, DEFAULT_KEYMAP).expect("shipped keymap parses");
-            Self::build(from_table(t, default_path, DEFAULT_KEYMAP).expect("shipped keymap valid"), default_path, DEFAULT_KEYMAP)
-                .expect("shipped keymap keys valid")
+            Self::build(
+                from_table(t, default_path, DEFAULT_KEYMAP).expect("shipped keymap valid"),
+                default_path,
+                DEFAULT_KEYMAP,
+            )
+            .expect("shipped keymap keys valid")
         };
         let user = match parse_table(path, text) {
             Ok(t) => t,
@@ -283,7 +288,10 @@ impl Keymap {
         if let Some(a) = map.get(keys) {
             return Lookup::Action(*a);
         }
-        if map.keys().any(|s| s.len() > keys.len() && s.starts_with(keys)) {
+        if map
+            .keys()
+            .any(|s| s.len() > keys.len() && s.starts_with(keys))
+        {
             return Lookup::Pending;
         }
         Lookup::Unbound
@@ -307,7 +315,11 @@ impl Keymap {
     /// The first key bound to an action, for hints in the status line.
     pub fn hint(&self, mode: Mode, action: Action) -> Option<String> {
         let map = self.modes.get(&mode)?;
-        let mut seqs: Vec<&KeySeq> = map.iter().filter(|(_, a)| **a == action).map(|(s, _)| s).collect();
+        let mut seqs: Vec<&KeySeq> = map
+            .iter()
+            .filter(|(_, a)| **a == action)
+            .map(|(s, _)| s)
+            .collect();
         seqs.sort_by_key(|s| (s.len(), seq_to_string(s).len()));
         seqs.first().map(|s| seq_to_string(s))
     }
@@ -325,14 +337,32 @@ mod tests {
     fn shipped_keymap_parses_and_binds_basics() {
         let (km, d) = Keymap::load(Path::new("/nonexistent/keymap.toml"));
         assert!(d.is_empty());
-        assert_eq!(km.lookup(Mode::Normal, &[k("q")]), Lookup::Action(Action::Quit));
-        assert_eq!(km.lookup(Mode::Normal, &[k("down")]), Lookup::Action(Action::Down));
+        assert_eq!(
+            km.lookup(Mode::Normal, &[k("q")]),
+            Lookup::Action(Action::Quit)
+        );
+        assert_eq!(
+            km.lookup(Mode::Normal, &[k("down")]),
+            Lookup::Action(Action::Down)
+        );
         assert_eq!(km.lookup(Mode::Normal, &[k("g")]), Lookup::Pending);
-        assert_eq!(km.lookup(Mode::Normal, &[k("g"), k("g")]), Lookup::Action(Action::Top));
-        assert_eq!(km.lookup(Mode::Normal, &[k("G")]), Lookup::Action(Action::Bottom));
-        assert_eq!(km.lookup(Mode::Normal, &[k("ctrl-d")]), Lookup::Action(Action::PageDown));
+        assert_eq!(
+            km.lookup(Mode::Normal, &[k("g"), k("g")]),
+            Lookup::Action(Action::Top)
+        );
+        assert_eq!(
+            km.lookup(Mode::Normal, &[k("G")]),
+            Lookup::Action(Action::Bottom)
+        );
+        assert_eq!(
+            km.lookup(Mode::Normal, &[k("ctrl-d")]),
+            Lookup::Action(Action::PageDown)
+        );
         assert_eq!(km.lookup(Mode::Normal, &[k("z")]), Lookup::Unbound);
-        assert_eq!(km.lookup(Mode::Detail, &[k("esc")]), Lookup::Action(Action::Close));
+        assert_eq!(
+            km.lookup(Mode::Detail, &[k("esc")]),
+            Lookup::Action(Action::Close)
+        );
     }
 
     #[test]
@@ -343,12 +373,31 @@ mod tests {
             .flat_map(|m| km.bindings(*m).into_iter().map(|b| b.1))
             .collect();
         for a in [
-            Action::Quit, Action::Help, Action::Palette, Action::Filter, Action::ClearFilter,
-            Action::NextPane, Action::PrevPane, Action::PaneHosts, Action::PaneInstances,
-            Action::PaneVolumes, Action::PaneSnapshots, Action::Up, Action::Down, Action::Top,
-            Action::Bottom, Action::PageUp, Action::PageDown, Action::Details, Action::ConsoleLog,
-            Action::NextTab, Action::Close, Action::SortNext, Action::SortReverse,
-            Action::Refresh, Action::ToggleAllProjects,
+            Action::Quit,
+            Action::Help,
+            Action::Palette,
+            Action::Filter,
+            Action::ClearFilter,
+            Action::NextPane,
+            Action::PrevPane,
+            Action::PaneHosts,
+            Action::PaneInstances,
+            Action::PaneVolumes,
+            Action::PaneSnapshots,
+            Action::Up,
+            Action::Down,
+            Action::Top,
+            Action::Bottom,
+            Action::PageUp,
+            Action::PageDown,
+            Action::Details,
+            Action::ConsoleLog,
+            Action::NextTab,
+            Action::Close,
+            Action::SortNext,
+            Action::SortReverse,
+            Action::Refresh,
+            Action::ToggleAllProjects,
         ] {
             assert!(bound.contains(&a), "{a:?} has no key");
         }
@@ -361,7 +410,10 @@ mod tests {
             "[normal]\n\"x\" = \"quit\"\n\"q\" = \"none\"\n\"ctrl-x ctrl-s\" = \"refresh\"\n",
         );
         assert!(d.is_empty(), "{d:?}");
-        assert_eq!(km.lookup(Mode::Normal, &[k("x")]), Lookup::Action(Action::Quit));
+        assert_eq!(
+            km.lookup(Mode::Normal, &[k("x")]),
+            Lookup::Action(Action::Quit)
+        );
         assert_eq!(km.lookup(Mode::Normal, &[k("q")]), Lookup::Unbound);
         assert_eq!(km.lookup(Mode::Normal, &[k("ctrl-x")]), Lookup::Pending);
         assert_eq!(
@@ -373,11 +425,18 @@ mod tests {
 
     #[test]
     fn bad_user_keymaps_report_and_fall_back() {
-        let (km, d) = Keymap::from_user_text(Path::new("/u/keymap.toml"), "[normal]\n\"x\" = \"fly\"\n");
+        let (km, d) =
+            Keymap::from_user_text(Path::new("/u/keymap.toml"), "[normal]\n\"x\" = \"fly\"\n");
         assert_eq!(d[0].line, Some(2), "{}", d[0]);
         assert!(d[0].message.contains("fly"), "{}", d[0]);
-        assert_eq!(km.lookup(Mode::Normal, &[k("q")]), Lookup::Action(Action::Quit));
-        let (_, d) = Keymap::from_user_text(Path::new("/u/keymap.toml"), "[normal]\n\"ctrl-\" = \"quit\"\n\"bogus-key\" = \"quit\"\n");
+        assert_eq!(
+            km.lookup(Mode::Normal, &[k("q")]),
+            Lookup::Action(Action::Quit)
+        );
+        let (_, d) = Keymap::from_user_text(
+            Path::new("/u/keymap.toml"),
+            "[normal]\n\"ctrl-\" = \"quit\"\n\"bogus-key\" = \"quit\"\n",
+        );
         assert_eq!(d[0].line, Some(3), "{}", d[0]);
         let (_, d) = Keymap::from_user_text(Path::new("/u/keymap.toml"), "[nrmal]\n");
         assert!(d[0].message.contains("nrmal"), "{}", d[0]);

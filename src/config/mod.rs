@@ -219,7 +219,10 @@ impl AppConfig {
             ));
         }
         if self.refresh.usage_secs == 0 {
-            return Err(bad("usage_secs", "refresh.usage_secs must be at least 1".into()));
+            return Err(bad(
+                "usage_secs",
+                "refresh.usage_secs must be at least 1".into(),
+            ));
         }
         if self.refresh.reconnect_min_secs == 0
             || self.refresh.reconnect_max_secs < self.refresh.reconnect_min_secs
@@ -230,7 +233,10 @@ impl AppConfig {
             ));
         }
         if !["error", "warn", "info", "debug", "trace"].contains(&self.log.level.as_str()) {
-            return Err(bad("level", format!("log.level: unknown level {:?}", self.log.level)));
+            return Err(bad(
+                "level",
+                format!("log.level: unknown level {:?}", self.log.level),
+            ));
         }
         Ok(())
     }
@@ -331,7 +337,11 @@ mod tests {
         assert_eq!(c, AppConfig::defaults());
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].line, Some(2), "{}", d[0]);
-        assert!(d[0].to_string().starts_with("/u/config.toml:2: "), "{}", d[0]);
+        assert!(
+            d[0].to_string().starts_with("/u/config.toml:2: "),
+            "{}",
+            d[0]
+        );
     }
 
     #[test]

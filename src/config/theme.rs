@@ -103,7 +103,11 @@ impl Theme {
                     line: None,
                     message: format!(
                         "theme inheritance cycle: {} -> {n}",
-                        chain.iter().map(|c| c.0.as_str()).collect::<Vec<_>>().join(" -> ")
+                        chain
+                            .iter()
+                            .map(|c| c.0.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" -> ")
                     ),
                 });
             }
@@ -222,7 +226,10 @@ mod tests {
         let (dark, _) = Theme::load(Path::new("/nonexistent"), "dark");
         assert_eq!(light.chain, ["light", "dark"]);
         assert_ne!(light.style("ui.text").fg, dark.style("ui.text").fg);
-        assert_eq!(light.style("ui.text").fg, Some(Color::Rgb(0x24, 0x28, 0x3b)));
+        assert_eq!(
+            light.style("ui.text").fg,
+            Some(Color::Rgb(0x24, 0x28, 0x3b))
+        );
     }
 
     #[test]
@@ -255,7 +262,11 @@ mod tests {
         let (_, d) = Theme::load(dir.path(), "a");
         assert!(d[0].message.contains("cycle"), "{}", d[0]);
 
-        std::fs::write(dir.path().join("c.toml"), "[styles]\n\"x\" = \"nocolour\"\n").unwrap();
+        std::fs::write(
+            dir.path().join("c.toml"),
+            "[styles]\n\"x\" = \"nocolour\"\n",
+        )
+        .unwrap();
         let (_, d) = Theme::load(dir.path(), "c");
         assert!(d[0].message.contains("nocolour"), "{}", d[0]);
 

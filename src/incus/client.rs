@@ -156,9 +156,7 @@ impl IncusClient {
                     server_cert,
                 )?);
                 (
-                    builder
-                        .tls_backend_preconfigured((*config).clone())
-                        .build(),
+                    builder.tls_backend_preconfigured((*config).clone()).build(),
                     url.clone(),
                     Some(config),
                 )
@@ -231,7 +229,8 @@ impl IncusClient {
         let bytes = resp.bytes().await.map_err(|e| self.connect_error(&e))?;
         if status >= 400 {
             // Errors still come in the JSON envelope.
-            return parse_envelope::<serde_json::Value>(path, status, &bytes).map(|_| String::new());
+            return parse_envelope::<serde_json::Value>(path, status, &bytes)
+                .map(|_| String::new());
         }
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
@@ -298,7 +297,10 @@ impl IncusClient {
     /// Host resources, optionally of one cluster member.
     pub async fn resources(&self, target: Option<&str>) -> Result<Resources, IncusError> {
         match target {
-            Some(t) => self.get(&format!("/1.0/resources?target={}", encode(t))).await,
+            Some(t) => {
+                self.get(&format!("/1.0/resources?target={}", encode(t)))
+                    .await
+            }
             None => self.get("/1.0/resources").await,
         }
     }
@@ -438,8 +440,7 @@ mod tests {
 
     #[test]
     fn cluster_member_and_resources() {
-        let m: Vec<ClusterMember> =
-            parse_envelope("/m", 200, &fixture("members.json")).unwrap();
+        let m: Vec<ClusterMember> = parse_envelope("/m", 200, &fixture("members.json")).unwrap();
         assert_eq!(m[0].server_name, "atlas01");
         assert_eq!(m[0].roles, ["database-leader", "database"]);
         let s: ClusterMemberState =
@@ -479,10 +480,18 @@ mod tests {
     #[test]
     fn malformed_answers_are_errors_not_panics() {
         assert!(parse_envelope::<Server>("/1.0", 200, b"not json").is_err());
-        assert!(parse_envelope::<Vec<Instance>>("/x", 200, br#"{"type":"sync","metadata":{"a":1}}"#).is_err());
+        assert!(
+            parse_envelope::<Vec<Instance>>("/x", 200, br#"{"type":"sync","metadata":{"a":1}}"#)
+                .is_err()
+        );
         let e = parse_envelope::<Server>("/1.0", 502, b"<html>bad gateway</html>").unwrap_err();
         assert!(e.to_string().contains("502"), "{e}");
-        let e = parse_envelope::<Server>("/1.0", 403, br#"{"type":"error","error":"not authorized","error_code":403}"#).unwrap_err();
+        let e = parse_envelope::<Server>(
+            "/1.0",
+            403,
+            br#"{"type":"error","error":"not authorized","error_code":403}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.to_string(), "/1.0: HTTP 403: not authorized");
     }
 

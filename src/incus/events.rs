@@ -6,8 +6,8 @@ use futures_util::{Stream, StreamExt};
 use rustls::pki_types::ServerName;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::client::{IncusClient, IncusError, Scope, error_chain};
 use super::cliconfig::Endpoint;
+use super::client::{IncusClient, IncusError, Scope, error_chain};
 use super::types::Event;
 
 /// A stream of decoded events; it ends (or yields an error) when the connection drops.
@@ -19,12 +19,13 @@ pub async fn subscribe(client: &IncusClient, scope: &Scope) -> Result<EventStrea
     let ev = |e: &dyn std::fmt::Display| IncusError::Events(e.to_string());
     match client.endpoint() {
         Endpoint::Unix(sock) => {
-            let stream = tokio::net::UnixStream::connect(sock)
-                .await
-                .map_err(|e| IncusError::Connect {
-                    endpoint: client.endpoint().describe(),
-                    reason: e.to_string(),
-                })?;
+            let stream =
+                tokio::net::UnixStream::connect(sock)
+                    .await
+                    .map_err(|e| IncusError::Connect {
+                        endpoint: client.endpoint().describe(),
+                        reason: e.to_string(),
+                    })?;
             let (ws, _) = tokio_tungstenite::client_async(format!("ws://incus{path}"), stream)
                 .await
                 .map_err(|e| ev(&error_chain(&e)))?;
@@ -44,12 +45,13 @@ pub async fn subscribe(client: &IncusClient, scope: &Scope) -> Result<EventStrea
             } else {
                 format!("{hostport}:8443")
             };
-            let tcp = tokio::net::TcpStream::connect(&addr)
-                .await
-                .map_err(|e| IncusError::Connect {
-                    endpoint: url.clone(),
-                    reason: e.to_string(),
-                })?;
+            let tcp =
+                tokio::net::TcpStream::connect(&addr)
+                    .await
+                    .map_err(|e| IncusError::Connect {
+                        endpoint: url.clone(),
+                        reason: e.to_string(),
+                    })?;
             let config = client
                 .tls_config()
                 .ok_or_else(|| IncusError::Tls("no TLS configuration".into()))?;
@@ -58,10 +60,9 @@ pub async fn subscribe(client: &IncusClient, scope: &Scope) -> Result<EventStrea
                 .connect(name, tcp)
                 .await
                 .map_err(|e| IncusError::Tls(format!("{url}: {e}")))?;
-            let (ws, _) =
-                tokio_tungstenite::client_async(format!("wss://{hostport}{path}"), tls)
-                    .await
-                    .map_err(|e| ev(&error_chain(&e)))?;
+            let (ws, _) = tokio_tungstenite::client_async(format!("wss://{hostport}{path}"), tls)
+                .await
+                .map_err(|e| ev(&error_chain(&e)))?;
             Ok(decode(ws))
         }
     }
@@ -81,7 +82,9 @@ where
                 serde_json::from_slice::<Event>(&b)
                     .map_err(|e| IncusError::Events(format!("bad event: {e}"))),
             ),
-            Ok(Message::Close(_)) => Some(Err(IncusError::Events("server closed the event stream".into()))),
+            Ok(Message::Close(_)) => Some(Err(IncusError::Events(
+                "server closed the event stream".into(),
+            ))),
             Ok(_) => None,
             Err(e) => Some(Err(IncusError::Events(error_chain(&e)))),
         }

@@ -42,7 +42,9 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
             area.width, area.height
         );
         f.render_widget(
-            Paragraph::new(msg).style(theme.style("ui.message.warning")).centered(),
+            Paragraph::new(msg)
+                .style(theme.style("ui.message.warning"))
+                .centered(),
             area,
         );
         return;
@@ -55,10 +57,18 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
     .areas(area);
     draw_header(f, header, state, theme);
     if state.grid {
-        let [top, bottom] = Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body);
-        let [a, b] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
-        let [c, d] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
-        for (pane, rect) in [(Pane::Hosts, a), (Pane::Volumes, b), (Pane::Instances, c), (Pane::Snapshots, d)] {
+        let [top, bottom] =
+            Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body);
+        let [a, b] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+        let [c, d] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(bottom);
+        for (pane, rect) in [
+            (Pane::Hosts, a),
+            (Pane::Volumes, b),
+            (Pane::Instances, c),
+            (Pane::Snapshots, d),
+        ] {
             table::draw_pane(f, rect, state, theme, pane, pane == state.pane, now);
         }
     } else {
@@ -79,9 +89,16 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
 }
 
 fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let mut spans = vec![Span::styled(" atlas-tui ", theme.style("ui.title")), Span::raw("│")];
+    let mut spans = vec![
+        Span::styled(" atlas-tui ", theme.style("ui.title")),
+        Span::raw("│"),
+    ];
     for (i, p) in Pane::ALL.iter().enumerate() {
-        let style = if *p == state.pane { theme.style("ui.tab.active") } else { theme.style("ui.tab") };
+        let style = if *p == state.pane {
+            theme.style("ui.tab.active")
+        } else {
+            theme.style("ui.tab")
+        };
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!("{} {}", i + 1, p.title()), style));
     }
@@ -94,7 +111,10 @@ fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         theme.style("ui.text"),
     ));
     if let Some(r) = &state.remote_filter {
-        spans.push(Span::styled(format!(" │ remote {r}"), theme.style("ui.text")));
+        spans.push(Span::styled(
+            format!(" │ remote {r}"),
+            theme.style("ui.text"),
+        ));
     }
     if state.readonly {
         spans.push(Span::raw(" "));
@@ -114,13 +134,20 @@ fn remote_badges(state: &AppState, theme: &Theme, now: DateTime<Utc>) -> Vec<Spa
                 "✖",
                 theme.style("remote.offline"),
                 match r.last_ok {
-                    Some(t) => format!(" offline, stale {}", human_duration((now - t).num_seconds())),
+                    Some(t) => format!(
+                        " offline, stale {}",
+                        human_duration((now - t).num_seconds())
+                    ),
                     None => " offline".into(),
                 },
             ),
         };
         spans.push(Span::styled(format!("{dot} "), style));
-        let name_style = if r.production { theme.style("remote.production") } else { theme.style("ui.text") };
+        let name_style = if r.production {
+            theme.style("remote.production")
+        } else {
+            theme.style("ui.text")
+        };
         spans.push(Span::styled(r.name.clone(), name_style));
         spans.push(Span::styled(extra, style));
         spans.push(Span::raw("  "));
@@ -132,13 +159,20 @@ fn draw_footer(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: 
     let badges = remote_badges(state, theme, now);
     let badge_width: u16 = badges.iter().map(|s| s.width() as u16).sum();
     let badge_width = badge_width.min(area.width / 2);
-    let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(badge_width)]).areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(badge_width)]).areas(area);
     let left_line = match state.input {
         InputMode::Filter => Line::from(vec![
             Span::styled("/", theme.style("ui.input")),
-            Span::styled(state.panes[state.pane.index()].filter.clone(), theme.style("ui.input")),
+            Span::styled(
+                state.panes[state.pane.index()].filter.clone(),
+                theme.style("ui.input"),
+            ),
             Span::styled("▏", theme.style("ui.input")),
-            Span::styled("  enter keep · esc clear · !x excludes", theme.style("ui.muted")),
+            Span::styled(
+                "  enter keep · esc clear · !x excludes",
+                theme.style("ui.muted"),
+            ),
         ]),
         _ => match &state.message {
             Some(m) => Line::from(Span::styled(

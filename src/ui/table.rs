@@ -45,24 +45,49 @@ pub fn fit_columns(cols: &[Column], widths: &[u16], width: u16) -> Vec<usize> {
     keep
 }
 
-pub fn draw_pane(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, pane: Pane, focused: bool, now: DateTime<Utc>) {
+pub fn draw_pane(
+    f: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    theme: &Theme,
+    pane: Pane,
+    focused: bool,
+    now: DateTime<Utc>,
+) {
     let rows = view_rows(state, pane, now);
     let ps = &state.panes[pane.index()];
     let cols = columns(pane);
-    let mut title = vec![Span::styled(format!(" {} ", pane.title()), theme.style("ui.title"))];
-    title.push(Span::styled(format!("({}) ", rows.len()), theme.style("ui.muted")));
+    let mut title = vec![Span::styled(
+        format!(" {} ", pane.title()),
+        theme.style("ui.title"),
+    )];
+    title.push(Span::styled(
+        format!("({}) ", rows.len()),
+        theme.style("ui.muted"),
+    ));
     let sort = cols.get(ps.sort_col).map(|c| c.name).unwrap_or("");
     title.push(Span::styled(
         format!("sort:{}{} ", sort, if ps.sort_desc { "↓" } else { "↑" }),
         theme.style("ui.muted"),
     ));
     if !ps.filter.is_empty() {
-        title.push(Span::styled(format!("/{} ", ps.filter), theme.style("ui.match")));
+        title.push(Span::styled(
+            format!("/{} ", ps.filter),
+            theme.style("ui.match"),
+        ));
     }
-    let border = if focused { theme.style("ui.border.focus") } else { theme.style("ui.border") };
+    let border = if focused {
+        theme.style("ui.border.focus")
+    } else {
+        theme.style("ui.border")
+    };
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
         .border_style(border)
         .title(Line::from(title));
     let inner = block.inner(area);
@@ -70,8 +95,16 @@ pub fn draw_pane(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, pan
 
     if rows.is_empty() {
         let text = if !ps.filter.is_empty() {
-            format!("no {} match /{}", pane.title().to_ascii_lowercase(), ps.filter)
-        } else if state.remotes.iter().all(|r| !matches!(r.conn, crate::backend::ConnState::Online { .. })) {
+            format!(
+                "no {} match /{}",
+                pane.title().to_ascii_lowercase(),
+                ps.filter
+            )
+        } else if state
+            .remotes
+            .iter()
+            .all(|r| !matches!(r.conn, crate::backend::ConnState::Online { .. }))
+        {
             "waiting for remotes…".to_string()
         } else {
             format!("no {}", pane.title().to_ascii_lowercase())
@@ -82,14 +115,19 @@ pub fn draw_pane(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, pan
 
     let widths = content_widths(cols, &rows);
     let keep = fit_columns(cols, &widths, inner.width);
-    let header = Row::new(keep.iter().map(|i| Cell::from(cols[*i].name))).style(theme.style("ui.header"));
+    let header =
+        Row::new(keep.iter().map(|i| Cell::from(cols[*i].name))).style(theme.style("ui.header"));
     let stale_style = theme.style("remote.stale");
     let body: Vec<Row> = rows
         .iter()
         .map(|r| {
             Row::new(keep.iter().map(|i| {
                 let c = &r.cells[*i];
-                let style = if r.stale { stale_style } else { theme.style(c.style) };
+                let style = if r.stale {
+                    stale_style
+                } else {
+                    theme.style(c.style)
+                };
                 Cell::from(Span::styled(c.text.clone(), style))
             }))
         })
@@ -97,13 +135,22 @@ pub fn draw_pane(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, pan
     let widths: Vec<Constraint> = keep
         .iter()
         .enumerate()
-        .map(|(n, i)| if n + 1 == keep.len() { Constraint::Min(widths[*i]) } else { Constraint::Length(widths[*i]) })
+        .map(|(n, i)| {
+            if n + 1 == keep.len() {
+                Constraint::Min(widths[*i])
+            } else {
+                Constraint::Length(widths[*i])
+            }
+        })
         .collect();
     let mut sel = theme.style("ui.selection");
     if !focused {
         sel = Style::default().add_modifier(Modifier::DIM);
     }
-    let table = Table::new(body, widths).header(header).row_highlight_style(sel).column_spacing(1);
+    let table = Table::new(body, widths)
+        .header(header)
+        .row_highlight_style(sel)
+        .column_spacing(1);
     let mut ts = TableState::default();
     ts.select(Some(state.selected_index(pane, &rows)));
     f.render_stateful_widget(table, inner, &mut ts);
@@ -121,7 +168,11 @@ mod tests {
         assert_eq!(all.len(), cols.len());
         let narrow = fit_columns(cols, &widths, 78);
         let names: Vec<_> = narrow.iter().map(|i| cols[*i].name).collect();
-        assert!(names.contains(&"NAME") && names.contains(&"STATE") && names.contains(&"REMOTE/PROJECT"));
+        assert!(
+            names.contains(&"NAME")
+                && names.contains(&"STATE")
+                && names.contains(&"REMOTE/PROJECT")
+        );
         assert!(!names.contains(&"PROFILES"));
         assert!(narrow.iter().map(|i| cols[*i].width + 1).sum::<u16>() <= 78);
     }

@@ -11,7 +11,11 @@ use atlas_tui::inventory::{HostRow, split_volume_listing};
 use chrono::{DateTime, TimeZone, Utc};
 
 pub fn fixture<T: serde::de::DeserializeOwned>(name: &str) -> T {
-    let bytes = std::fs::read(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let bytes = std::fs::read(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
     parse_envelope(name, 200, &bytes).unwrap()
 }
 
@@ -22,21 +26,64 @@ pub fn now() -> DateTime<Utc> {
 
 /// State with two remotes: `local` loaded from the fixtures, `edge` offline.
 pub fn loaded_state() -> AppState {
-    let remotes = vec![RemoteView::new("local", "unix:/var/lib/incus/unix.socket", false), RemoteView::new("edge", "https://127.0.0.1:9443", true)];
+    let remotes = vec![
+        RemoteView::new("local", "unix:/var/lib/incus/unix.socket", false),
+        RemoteView::new("edge", "https://127.0.0.1:9443", true),
+    ];
     let mut s = AppState::new(remotes, Keymap::defaults(), Scope::All, "default".into());
     let t = now();
-    s.apply(Update::Status { remote: "local".into(), state: ConnState::Online { version: "6.0.4".into(), clustered: true } }, t);
+    s.apply(
+        Update::Status {
+            remote: "local".into(),
+            state: ConnState::Online {
+                version: "6.0.4".into(),
+                clustered: true,
+            },
+        },
+        t,
+    );
     let members: Vec<ClusterMember> = fixture("members.json");
     let mstate: ClusterMemberState = fixture("member_state.json");
     let res: Resources = fixture("resources.json");
     s.apply(
-        Update::Hosts { remote: "local".into(), hosts: vec![HostRow::member("local", "6.0.4", &members[0], Some(&mstate), Some(&res))] },
+        Update::Hosts {
+            remote: "local".into(),
+            hosts: vec![HostRow::member(
+                "local",
+                "6.0.4",
+                &members[0],
+                Some(&mstate),
+                Some(&res),
+            )],
+        },
         t,
     );
-    s.apply(Update::Instances { remote: "local".into(), instances: fixture("instances_r2.json"), with_state: true }, t);
+    s.apply(
+        Update::Instances {
+            remote: "local".into(),
+            instances: fixture("instances_r2.json"),
+            with_state: true,
+        },
+        t,
+    );
     let (volumes, snapshots) = split_volume_listing("local", "default", fixture("volumes.json"));
-    s.apply(Update::Volumes { remote: "local".into(), volumes, snapshots }, t);
-    s.apply(Update::Status { remote: "edge".into(), state: ConnState::Offline { error: "cannot reach https://127.0.0.1:9443: connection refused".into() } }, t);
+    s.apply(
+        Update::Volumes {
+            remote: "local".into(),
+            volumes,
+            snapshots,
+        },
+        t,
+    );
+    s.apply(
+        Update::Status {
+            remote: "edge".into(),
+            state: ConnState::Offline {
+                error: "cannot reach https://127.0.0.1:9443: connection refused".into(),
+            },
+        },
+        t,
+    );
     s.message = None;
     s
 }
@@ -50,7 +97,8 @@ use atlas_tui::incus::{CliConfig, RemoteSpec};
 
 /// The sandbox's incus CLI configuration directory (see scripts/sandbox).
 pub fn sandbox_conf() -> PathBuf {
-    let dir = std::env::var("ATLAS_SANDBOX_DIR").unwrap_or_else(|_| "/var/tmp/atlas-sandbox".into());
+    let dir =
+        std::env::var("ATLAS_SANDBOX_DIR").unwrap_or_else(|_| "/var/tmp/atlas-sandbox".into());
     let conf = PathBuf::from(dir).join("incus-conf");
     assert!(
         conf.join("config.yml").exists(),
@@ -63,7 +111,10 @@ pub fn sandbox_conf() -> PathBuf {
 /// The sandbox remote of this name (`local` = unix socket, `atlas-https` = mTLS).
 pub fn sandbox_remote(name: &str) -> RemoteSpec {
     let cli = CliConfig::load_from(&sandbox_conf()).unwrap();
-    cli.remotes.into_iter().find(|r| r.name == name).unwrap_or_else(|| panic!("no remote {name} in the sandbox"))
+    cli.remotes
+        .into_iter()
+        .find(|r| r.name == name)
+        .unwrap_or_else(|| panic!("no remote {name} in the sandbox"))
 }
 
 /// Runs the incus CLI against the sandbox; panics with its output on failure.
@@ -73,7 +124,11 @@ pub fn incus(args: &[&str]) -> String {
         .env("INCUS_CONF", sandbox_conf())
         .output()
         .expect("incus CLI");
-    assert!(out.status.success(), "incus {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "incus {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -85,13 +140,20 @@ pub async fn incus_async(args: &[&str]) -> String {
         .output()
         .await
         .expect("incus CLI");
-    assert!(out.status.success(), "incus {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "incus {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Like [`incus`] but ignores failure (for cleanup).
 pub fn incus_quiet(args: &[&str]) {
-    let _ = std::process::Command::new("incus").args(args).env("INCUS_CONF", sandbox_conf()).output();
+    let _ = std::process::Command::new("incus")
+        .args(args)
+        .env("INCUS_CONF", sandbox_conf())
+        .output();
 }
 
 /// Waits for an update matching `pred`, up to `secs`.
@@ -124,7 +186,13 @@ impl Tmux {
     /// Runs atlas-tui with `args` at `w`x`h`, with a fresh config dir (files may be written into
     /// `config_dir` first via `prepare`). After atlas-tui exits, the pane prints its exit code and
     /// whether the terminal is back in canonical mode.
-    pub fn start(name: &str, w: u16, h: u16, args: &str, prepare: impl FnOnce(&std::path::Path)) -> Self {
+    pub fn start(
+        name: &str,
+        w: u16,
+        h: u16,
+        args: &str,
+        prepare: impl FnOnce(&std::path::Path),
+    ) -> Self {
         Self::launch(name, w, h, "", args, prepare)
     }
 
@@ -133,7 +201,14 @@ impl Tmux {
         Self::launch(name, w, h, env, args, |_| {})
     }
 
-    fn launch(name: &str, w: u16, h: u16, env: &str, args: &str, prepare: impl FnOnce(&std::path::Path)) -> Self {
+    fn launch(
+        name: &str,
+        w: u16,
+        h: u16,
+        env: &str,
+        args: &str,
+        prepare: impl FnOnce(&std::path::Path),
+    ) -> Self {
         let config_dir = tempfile::tempdir().unwrap();
         prepare(config_dir.path());
         let socket = format!("atlas-e2e-{name}-{}", std::process::id());
@@ -146,7 +221,19 @@ impl Tmux {
             cfg = config_dir.path().display(),
         );
         let st = std::process::Command::new("tmux")
-            .args(["-L", &socket, "new-session", "-d", "-s", "e2e", "-x", &w.to_string(), "-y", &h.to_string(), &cmd])
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-s",
+                "e2e",
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+                &cmd,
+            ])
             .env_remove("TMUX")
             .status()
             .expect("tmux");
@@ -157,7 +244,10 @@ impl Tmux {
     /// Types keys (tmux key names: `Enter`, `Escape`, `Tab`, or literal text), one at a time.
     pub fn keys(&self, keys: &[&str]) {
         for k in keys {
-            let st = std::process::Command::new("tmux").args(["-L", &self.socket, "send-keys", "-t", "e2e", k]).status().unwrap();
+            let st = std::process::Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", "-t", "e2e", k])
+                .status()
+                .unwrap();
             assert!(st.success());
             std::thread::sleep(Duration::from_millis(120));
         }
@@ -165,13 +255,19 @@ impl Tmux {
 
     /// Types literal text.
     pub fn text(&self, s: &str) {
-        let st = std::process::Command::new("tmux").args(["-L", &self.socket, "send-keys", "-t", "e2e", "-l", s]).status().unwrap();
+        let st = std::process::Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "e2e", "-l", s])
+            .status()
+            .unwrap();
         assert!(st.success());
         std::thread::sleep(Duration::from_millis(150));
     }
 
     pub fn screen(&self) -> String {
-        let out = std::process::Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p", "-t", "e2e"]).output().unwrap();
+        let out = std::process::Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "e2e"])
+            .output()
+            .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -198,15 +294,26 @@ impl Tmux {
     pub fn expect_clean_exit(&self, code: i32) -> String {
         let s = self.wait_text(10, "EXITED:");
         assert!(s.contains(&format!("EXITED:{code}")), "{s}");
-        let s = self.wait(5, "stty output", |s| s.lines().any(|l| l.trim() == "icanon" || l.trim() == "-icanon"));
-        assert!(s.lines().any(|l| l.trim() == "icanon"), "terminal left in raw mode:\n{s}");
-        assert!(!s.contains("atlas-tui │"), "alternate screen not left:\n{s}");
+        let s = self.wait(5, "stty output", |s| {
+            s.lines()
+                .any(|l| l.trim() == "icanon" || l.trim() == "-icanon")
+        });
+        assert!(
+            s.lines().any(|l| l.trim() == "icanon"),
+            "terminal left in raw mode:\n{s}"
+        );
+        assert!(
+            !s.contains("atlas-tui │"),
+            "alternate screen not left:\n{s}"
+        );
         s
     }
 }
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+        let _ = std::process::Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
     }
 }
