@@ -367,6 +367,39 @@ mod tests {
         assert_eq!(cpu_percent(5, t0, 1, t1), None);
     }
 
+    fn fixture<T: serde::de::DeserializeOwned>(name: &str) -> T {
+        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        crate::incus::client::parse_envelope(name, 200, &std::fs::read(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn standalone_host_row_from_resources_and_pools() {
+        let res: Resources = fixture("resources.json");
+        let pool: crate::incus::types::PoolResources = fixture("pool_resources.json");
+        let h = HostRow::standalone(
+            "local",
+            "",
+            "6.0.4",
+            &res,
+            vec![("default".into(), pool.space)],
+        );
+        assert_eq!(h.name, "local");
+        assert!(!h.clustered);
+        assert_eq!(h.roles, ["standalone"]);
+        assert_eq!(h.cpus, Some(2));
+        assert!(h.load.is_some() && h.memory.unwrap().total > 0);
+        assert_eq!(h.pools[0].0, "default");
+    }
+
+    #[test]
+    fn member_row_without_state_or_resources_still_shows_status() {
+        let m: Vec<ClusterMember> = fixture("members.json");
+        let h = HostRow::member("prod", "6.0.4", &m[0], None, None);
+        assert_eq!(h.status, "Online");
+        assert_eq!(h.cpus, None);
+        assert_eq!(h.memory, None);
+    }
+
     #[test]
     fn volume_listing_splits_snapshots() {
         let listing: Vec<StorageVolume> = crate::incus::client::parse_envelope(

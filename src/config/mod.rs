@@ -50,25 +50,65 @@ pub fn parse_table(file: &Path, text: &str) -> Result<toml::Table, Diagnostic> {
     })
 }
 
-/// Deserializes a table, turning errors into diagnostics that point at the offending key's line.
+/// Deserializes a table, turning errors into diagnostics that point at the offending key's line
+/// in `text` (the user's file).
 pub fn from_table<T: for<'de> Deserialize<'de>>(
     table: toml::Table,
     file: &Path,
     text: &str,
 ) -> Result<T, Diagnostic> {
-    T::deserialize(table).map_err(|e| {
-        let message = e.message().trim().to_string();
+    serde_path_to_error::deserialize(table).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = inner.message().trim().to_string();
+        let key = path;
         Diagnostic {
             file: file.to_path_buf(),
-            line: locate_error(text, &message),
-            message,
+            line: locate_key(text, &key),
+            message: if key == "." {
+                message
+            } else {
+                format!("{key}: {message}")
+            },
         }
     })
 }
 
-/// Best effort: finds the line of the key or value an error message quotes.
+/// Finds the line of a dotted key path (`refresh.usage_secs`, `normal.x`) in TOML text.
+fn locate_key(text: &str, path: &str) -> Option<usize> {
+    let clean: String = path
+        .split('.')
+        .map(|p| p.split('[').next().unwrap_or(p))
+        .collect::<Vec<_>>()
+        .join(".");
+    let (table, leaf) = match clean.rsplit_once('.') {
+        Some((t, l)) => (t.to_string(), l.to_string()),
+        None => (String::new(), clean.clone()),
+    };
+    let mut current = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            current = t
+                .trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .trim_matches('"')
+                .to_string();
+            if current == clean {
+                return Some(i + 1);
+            }
+            continue;
+        }
+        let key = t.split('=').next().unwrap_or("").trim().trim_matches('"');
+        if t.contains('=') && key == leaf && current == table {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+/// Best effort: finds the line of a key an error message quotes.
 fn locate_error(text: &str, message: &str) -> Option<usize> {
-    // serde names the culprit in backticks: "unknown field `x`" or "... for key `a.b`".
     let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
     for q in quoted.iter().rev() {
         let leaf = q.rsplit('.').next().unwrap_or(q);

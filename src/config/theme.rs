@@ -244,12 +244,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("mine.toml"),
-            "inherits = \"dark\"\n[styles]\n\"status.running\" = \"magenta\"\n",
+            "inherits = \"dark\"\n[styles]\n\"status.running\" = \"lightmagenta\"\n",
         )
         .unwrap();
         let (t, d) = Theme::load(dir.path(), "mine");
         assert!(d.is_empty(), "{d:?}");
-        assert_eq!(t.style("status.running").fg, Some(Color::Magenta));
+        assert_eq!(t.style("status.running").fg, Some(Color::LightMagenta));
         assert!(t.style("ui.title").fg.is_some());
 
         std::fs::write(dir.path().join("bad.toml"), "[styles]\n\"x\" = { fg = 3\n").unwrap();
