@@ -47,7 +47,7 @@ pub enum Update {
     },
     Instance {
         remote: String,
-        instance: Instance,
+        instance: Box<Instance>,
     },
     InstanceGone {
         remote: String,
@@ -499,7 +499,7 @@ impl Dirty {
                     Ok(instance) => {
                         let _ = tx.send(Update::Instance {
                             remote: remote.clone(),
-                            instance,
+                            instance: Box::new(instance),
                         });
                     }
                     Err(e) if e.is_not_found() => {

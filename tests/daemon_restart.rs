@@ -4,14 +4,13 @@
 
 mod common;
 
-use std::sync::Mutex;
 use std::time::Duration;
 
 use atlas_tui::backend::{self, ConnState, Update, WorkerConfig};
 use atlas_tui::incus::Scope;
 use common::*;
 
-static DAEMON: Mutex<()> = Mutex::new(());
+static DAEMON: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn sandbox(cmd: &str) {
     let st = std::process::Command::new("bash")
@@ -32,7 +31,7 @@ impl Drop for Restart {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workers_go_offline_and_reconnect() {
-    let _g = DAEMON.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = DAEMON.lock().await;
     let _restart = Restart;
     let cfg = WorkerConfig {
         usage_every: Duration::from_secs(3600),
@@ -104,7 +103,7 @@ async fn workers_go_offline_and_reconnect() {
 
 #[test]
 fn the_ui_shows_stale_data_and_recovers() {
-    let _g = DAEMON.lock().unwrap_or_else(|e| e.into_inner());
+    let _g = DAEMON.blocking_lock();
     let _restart = Restart;
     let t = Tmux::start("restart", 100, 30, "--remote local", |_| {});
     t.wait_text(20, "grafana01");

@@ -132,7 +132,7 @@ fn selection_follows_the_row_when_rows_change() {
     s.apply(
         atlas_tui::backend::Update::Instance {
             remote: "local".into(),
-            instance: inst,
+            instance: Box::new(inst),
         },
         now(),
     );

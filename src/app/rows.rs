@@ -281,16 +281,7 @@ fn host_rows(r: &RemoteView, rows: &mut Vec<Row>) {
         let pools = h
             .pools
             .iter()
-            .map(|(n, u)| {
-                format!(
-                    "{n} {}%",
-                    if u.total > 0 {
-                        u.used * 100 / u.total
-                    } else {
-                        0
-                    }
-                )
-            })
+            .map(|(n, u)| format!("{n} {}%", (u.used * 100).checked_div(u.total).unwrap_or(0)))
             .collect::<Vec<_>>()
             .join(", ");
         let worst_pool = h

@@ -313,13 +313,13 @@ impl AppState {
                     .find(|i| i.inst.project == instance.project && i.inst.name == instance.name)
                 {
                     Some(row) => {
-                        row.inst = instance;
+                        row.inst = *instance;
                         sample_cpu(&mut r.cpu_samples, row, now);
                     }
                     None => {
                         let mut row = InstanceRow {
                             remote: remote.clone(),
-                            inst: instance,
+                            inst: *instance,
                             cpu_pct: None,
                         };
                         sample_cpu(&mut r.cpu_samples, &mut row, now);
