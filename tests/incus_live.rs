@@ -132,6 +132,32 @@ async fn fleet_over_https_with_mtls() {
     check_fleet(spec).await;
 }
 
+/// A worker on a sandbox remote (no periodic usage refresh), after its first full load.
+async fn spawn_loaded(
+    remote: &str,
+) -> (
+    tokio::sync::mpsc::UnboundedSender<Command>,
+    tokio::sync::mpsc::UnboundedReceiver<Update>,
+) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let cfg = WorkerConfig {
+        usage_every: Duration::from_secs(3600),
+        ..cfg()
+    };
+    let cmd = backend::spawn_remote(sandbox_remote(remote), Scope::All, cfg, tx);
+    wait_for(&mut rx, 30, "first full load", |u| {
+        matches!(
+            u,
+            Update::Instances {
+                with_state: true,
+                ..
+            }
+        )
+    })
+    .await;
+    (cmd, rx)
+}
+
 /// A copy of the sandbox remote whose pinned certificate is some other certificate.
 fn https_with_wrong_pin(dir: &std::path::Path) -> RemoteSpec {
     let mut spec = sandbox_remote("atlas-https");
@@ -267,22 +293,7 @@ async fn worker_reports_offline_for_a_bad_remote_and_keeps_retrying() {
 async fn events_update_rows(remote: &str, name: &str) {
     incus_quiet(&["delete", "-f", name]);
     incus(&["init", "busybox", name]);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let cfg = WorkerConfig {
-        usage_every: Duration::from_secs(3600),
-        ..cfg()
-    };
-    let _cmd = backend::spawn_remote(sandbox_remote(remote), Scope::All, cfg, tx);
-    wait_for(&mut rx, 30, "detailed instance list", |u| {
-        matches!(
-            u,
-            Update::Instances {
-                with_state: true,
-                ..
-            }
-        )
-    })
-    .await;
+    let (_cmd, mut rx) = spawn_loaded(remote).await;
 
     incus_async(&["start", name]).await;
     wait_for(&mut rx, 30, "instance started via events", |u| {
@@ -326,26 +337,7 @@ async fn volume_snapshot_event_updates_volumes() {
     let vol = "itest-evt-vol";
     incus_quiet(&["storage", "volume", "delete", "default", vol]);
     incus(&["storage", "volume", "create", "default", vol]);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let _cmd = backend::spawn_remote(
-        sandbox_remote("local"),
-        Scope::All,
-        WorkerConfig {
-            usage_every: Duration::from_secs(3600),
-            ..cfg()
-        },
-        tx,
-    );
-    wait_for(&mut rx, 30, "first load", |u| {
-        matches!(
-            u,
-            Update::Instances {
-                with_state: true,
-                ..
-            }
-        )
-    })
-    .await;
+    let (_cmd, mut rx) = spawn_loaded("local").await;
     incus_async(&[
         "storage", "volume", "snapshot", "create", "default", vol, "s1",
     ])
@@ -359,26 +351,7 @@ async fn volume_snapshot_event_updates_volumes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scope_change_and_console_log_commands() {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let cmd = backend::spawn_remote(
-        sandbox_remote("local"),
-        Scope::All,
-        WorkerConfig {
-            usage_every: Duration::from_secs(3600),
-            ..cfg()
-        },
-        tx,
-    );
-    wait_for(&mut rx, 30, "first load", |u| {
-        matches!(
-            u,
-            Update::Instances {
-                with_state: true,
-                ..
-            }
-        )
-    })
-    .await;
+    let (cmd, mut rx) = spawn_loaded("local").await;
     cmd.send(Command::SetScope(Scope::Project("lab".into())))
         .unwrap();
     let u = wait_for(&mut rx, 30, "lab listing", |u| {

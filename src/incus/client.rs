@@ -204,8 +204,8 @@ impl IncusClient {
         }
     }
 
-    /// GETs a path (with query) and returns the answer's `metadata`.
-    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, IncusError> {
+    /// GETs a path and returns the HTTP status and body.
+    async fn fetch(&self, path: &str) -> Result<(u16, Vec<u8>), IncusError> {
         let resp = self
             .http
             .get(format!("{}{path}", self.base))
@@ -214,19 +214,18 @@ impl IncusClient {
             .map_err(|e| self.connect_error(&e))?;
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.map_err(|e| self.connect_error(&e))?;
+        Ok((status, bytes.to_vec()))
+    }
+
+    /// GETs a path (with query) and returns the answer's `metadata`.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, IncusError> {
+        let (status, bytes) = self.fetch(path).await?;
         parse_envelope(path, status, &bytes)
     }
 
     /// GETs a path whose answer is raw text on success (e.g. the console log).
     pub async fn get_text(&self, path: &str) -> Result<String, IncusError> {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .map_err(|e| self.connect_error(&e))?;
-        let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.map_err(|e| self.connect_error(&e))?;
+        let (status, bytes) = self.fetch(path).await?;
         if status >= 400 {
             // Errors still come in the JSON envelope.
             return parse_envelope::<serde_json::Value>(path, status, &bytes)
