@@ -39,6 +39,26 @@ fn instances_pane_80x24() {
 }
 
 #[test]
+fn latest_event_shows_in_the_header() {
+    let mut s = loaded_state();
+    s.apply(
+        atlas_tui::backend::Update::Event {
+            remote: "local".into(),
+            summary: "instance-started grafana01".into(),
+        },
+        now(),
+    );
+    let out = render(&mut s, 120, 24);
+    assert!(
+        out.lines()
+            .next()
+            .unwrap()
+            .contains("local: instance-started grafana01"),
+        "{out}"
+    );
+}
+
+#[test]
 fn every_pane_80x24() {
     let mut s = loaded_state();
     for (k, name) in [('1', "hosts"), ('3', "volumes"), ('4', "snapshots")] {

@@ -120,6 +120,16 @@ fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         spans.push(Span::raw(" "));
         spans.push(Span::styled("[READONLY]", theme.style("ui.readonly")));
     }
+    // The latest lifecycle event, where there is room for it.
+    if let Some(ev) = &state.last_event {
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        let room = (area.width as usize).saturating_sub(used + 3);
+        if room > 12 {
+            let text: String = ev.chars().take(room).collect();
+            spans.push(Span::styled(" │ ", theme.style("ui.muted")));
+            spans.push(Span::styled(text, theme.style("ui.muted")));
+        }
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
