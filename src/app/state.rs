@@ -345,16 +345,24 @@ impl AppState {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
+                // Keep what the detail calls learned (usage, expiry) until they answer again.
+                let usage: HashMap<String, _> =
+                    r.volumes.iter().map(|v| (v.key(), v.usage)).collect();
+                let expiry: HashMap<String, _> = r
+                    .volume_snapshots
+                    .iter()
+                    .map(|s| (s.key(), s.expires_at))
+                    .collect();
                 let mut vols = volumes;
                 for v in &mut vols {
-                    if let Some(old) = r.volumes.iter().find(|o| o.key() == v.key()) {
-                        v.usage = old.usage;
+                    if let Some(u) = usage.get(&v.key()) {
+                        v.usage = *u;
                     }
                 }
                 let mut snaps = snapshots;
                 for s in &mut snaps {
-                    if let Some(old) = r.volume_snapshots.iter().find(|o| o.key() == s.key()) {
-                        s.expires_at = old.expires_at;
+                    if let Some(e) = expiry.get(&s.key()) {
+                        s.expires_at = *e;
                     }
                 }
                 r.volumes = vols;
