@@ -5,6 +5,7 @@
 //! and its pure updates; [`ui`] renders state; [`tui`] owns the terminal.
 
 pub mod action;
+pub mod alerts;
 pub mod app;
 pub mod backend;
 pub mod config;

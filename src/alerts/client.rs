@@ -1,0 +1,203 @@
+//! An async Alertmanager API v2 client (HTTP or HTTPS with an optional CA, basic or bearer auth).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+use super::types::{Alert, Silence, SilenceRequest};
+use crate::incus::client::error_chain;
+
+/// Where an Alertmanager is and how to authenticate.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AlertmanagerSpec {
+    pub name: String,
+    /// Base URL, e.g. `http://127.0.0.1:9093`.
+    pub url: String,
+    pub basic_auth: Option<(String, String)>,
+    pub bearer_token: Option<String>,
+    /// A CA certificate (PEM) to trust for HTTPS.
+    pub tls_ca: Option<PathBuf>,
+    /// Refuse writes (silences) to this Alertmanager.
+    pub readonly: bool,
+}
+
+/// Errors from an Alertmanager, worded for an operator.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum AlertmanagerError {
+    #[error("{name}: cannot reach {url}: {reason}")]
+    Connect {
+        name: String,
+        url: String,
+        reason: String,
+    },
+    #[error("{name}: {path}: HTTP {status}: {message}")]
+    Api {
+        name: String,
+        path: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{name}: {path}: unexpected answer: {reason}")]
+    Parse {
+        name: String,
+        path: String,
+        reason: String,
+    },
+    #[error("{name}: {0}", name = .1)]
+    Config(String, String),
+    #[error("{0} is read-only: silences cannot be changed there")]
+    ReadOnly(String),
+}
+
+/// A client for one Alertmanager.
+#[derive(Debug, Clone)]
+pub struct AlertmanagerClient {
+    spec: AlertmanagerSpec,
+    http: reqwest::Client,
+}
+
+impl AlertmanagerClient {
+    pub fn new(spec: AlertmanagerSpec) -> Result<Self, AlertmanagerError> {
+        crate::incus::tls::install_crypto_provider();
+        let cfg_err = |m: String| AlertmanagerError::Config(m, spec.name.clone());
+        let mut b = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20))
+            .user_agent(concat!("atlas-tui/", env!("CARGO_PKG_VERSION")));
+        if spec.url.starts_with("https://") {
+            let mut roots = rustls::RootCertStore::empty();
+            if let Some(ca) = &spec.tls_ca {
+                use rustls::pki_types::CertificateDer;
+                use rustls::pki_types::pem::PemObject;
+                let certs = CertificateDer::pem_file_iter(ca)
+                    .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+                    .map_err(|e| cfg_err(format!("tls_ca {}: {e}", ca.display())))?;
+                for c in certs {
+                    roots
+                        .add(c)
+                        .map_err(|e| cfg_err(format!("tls_ca {}: {e}", ca.display())))?;
+                }
+            } else {
+                return Err(cfg_err(
+                    "an https URL needs tls_ca (the CA that signed its certificate)".into(),
+                ));
+            }
+            let cfg = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| cfg_err(e.to_string()))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+            b = b.tls_backend_preconfigured(cfg);
+        } else if !spec.url.starts_with("http://") {
+            return Err(cfg_err(format!(
+                "url {:?} must start with http:// or https://",
+                spec.url
+            )));
+        }
+        let http = b.build().map_err(|e| cfg_err(error_chain(&e)))?;
+        Ok(Self { spec, http })
+    }
+
+    pub fn spec(&self) -> &AlertmanagerSpec {
+        &self.spec
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut r = self.http.request(
+            method,
+            format!("{}{path}", self.spec.url.trim_end_matches('/')),
+        );
+        if let Some((u, p)) = &self.spec.basic_auth {
+            r = r.basic_auth(u, Some(p));
+        }
+        if let Some(t) = &self.spec.bearer_token {
+            r = r.bearer_auth(t);
+        }
+        r
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, AlertmanagerError> {
+        let name = self.spec.name.clone();
+        let resp = req.send().await.map_err(|e| AlertmanagerError::Connect {
+            name: name.clone(),
+            url: self.spec.url.clone(),
+            reason: error_chain(&e),
+        })?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(|e| AlertmanagerError::Connect {
+            name: name.clone(),
+            url: self.spec.url.clone(),
+            reason: error_chain(&e),
+        })?;
+        if status >= 400 {
+            return Err(AlertmanagerError::Api {
+                name,
+                path: path.to_string(),
+                status,
+                message: String::from_utf8_lossy(&bytes)
+                    .trim()
+                    .trim_matches('"')
+                    .to_string(),
+            });
+        }
+        let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+        serde_json::from_slice(bytes).map_err(|e| AlertmanagerError::Parse {
+            name,
+            path: path.to_string(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Every alert, silenced and inhibited ones included.
+    pub async fn alerts(&self) -> Result<Vec<Alert>, AlertmanagerError> {
+        let path = "/api/v2/alerts?active=true&silenced=true&inhibited=true&unprocessed=true";
+        self.send(path, self.request(reqwest::Method::GET, path))
+            .await
+    }
+
+    /// Every silence (active, pending, expired).
+    pub async fn silences(&self) -> Result<Vec<Silence>, AlertmanagerError> {
+        let path = "/api/v2/silences";
+        self.send(path, self.request(reqwest::Method::GET, path))
+            .await
+    }
+
+    fn writable(&self) -> Result<(), AlertmanagerError> {
+        if self.spec.readonly {
+            return Err(AlertmanagerError::ReadOnly(self.spec.name.clone()));
+        }
+        Ok(())
+    }
+
+    /// Creates (or, with `id`, updates) a silence; returns its id.
+    pub async fn put_silence(&self, s: &SilenceRequest) -> Result<String, AlertmanagerError> {
+        self.writable()?;
+        #[derive(serde::Deserialize)]
+        struct Created {
+            #[serde(rename = "silenceID")]
+            silence_id: String,
+        }
+        let path = "/api/v2/silences";
+        let c: Created = self
+            .send(path, self.request(reqwest::Method::POST, path).json(s))
+            .await?;
+        Ok(c.silence_id)
+    }
+
+    /// Expires a silence now.
+    pub async fn expire_silence(&self, id: &str) -> Result<(), AlertmanagerError> {
+        self.writable()?;
+        let path = format!("/api/v2/silence/{}", crate::incus::client::encode(id));
+        let _: serde_json::Value = self
+            .send(&path, self.request(reqwest::Method::DELETE, &path))
+            .await?;
+        Ok(())
+    }
+}
