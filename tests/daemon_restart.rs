@@ -109,7 +109,7 @@ fn the_ui_shows_stale_data_and_recovers() {
     t.wait_text(20, "grafana01");
     t.wait_text(20, "● local");
     sandbox("stop-daemon");
-    let s = t.wait(20, "offline badge", |s| s.contains("local offline, stale"));
+    let s = t.wait(30, "offline badge", |s| s.contains("local offline, stale"));
     assert!(s.contains("grafana01"), "rows stay, marked stale:\n{s}");
     sandbox("start-daemon");
     t.wait(40, "reconnected", |s| {
