@@ -17,6 +17,18 @@ pub enum Action {
     PaneInstances,
     PaneVolumes,
     PaneSnapshots,
+    PaneAlerts,
+    PaneSilences,
+    /// From an alert to its object; from an object to its alerts.
+    Jump,
+    /// Silence the selected alert, or the alerts of the selected object.
+    Silence,
+    /// Expire the selected silence.
+    ExpireSilence,
+    /// Extend the selected silence.
+    ExtendSilence,
+    /// Group alerts by alert name, by object, or not at all.
+    GroupNext,
     Up,
     Down,
     Top,
@@ -50,6 +62,13 @@ impl Action {
             Action::PaneInstances => "instances pane",
             Action::PaneVolumes => "volumes pane",
             Action::PaneSnapshots => "snapshots pane",
+            Action::PaneAlerts => "alerts pane",
+            Action::PaneSilences => "silences pane",
+            Action::Jump => "jump: alert → its object, object → its alerts",
+            Action::Silence => "silence the selected alert / the object's alerts",
+            Action::ExpireSilence => "expire the selected silence",
+            Action::ExtendSilence => "extend the selected silence",
+            Action::GroupNext => "group alerts: by name, by object, none",
             Action::Up => "move up",
             Action::Down => "move down",
             Action::Top => "go to the top",

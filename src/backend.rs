@@ -79,6 +79,17 @@ pub enum Update {
         name: String,
         result: Result<String, String>,
     },
+    /// What an alert source answered (alerts and silences), or why it did not.
+    AlertSource {
+        source: String,
+        result: Result<crate::alerts::model::SourceData, String>,
+    },
+    /// A silence write finished: the silence id, or the error.
+    SilenceWrite {
+        source: String,
+        what: String,
+        result: Result<String, String>,
+    },
     /// A lifecycle event was seen (for the status line).
     Event {
         remote: String,

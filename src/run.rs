@@ -9,6 +9,10 @@ use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
+use crate::alerts::SourceSpec;
+use crate::alerts::model::SourceKind;
+use crate::alerts::worker::{PollConfig, SourceCmd, spawn_source};
+use crate::app::alerts::{AlertSourceView, SourceStatus, default_author};
 use crate::app::rows::Pane;
 use crate::app::state::{AppState, Effect, Level, RemoteView};
 use crate::backend::{self, Command, WorkerConfig};
@@ -55,7 +59,42 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
     if specs.is_empty() {
         state.say(Level::Error, "no remotes to show: check `atlas-tui info`");
     }
+    let c = &settings.config;
+    state.label_map = c.alerts.label_map();
+    state.silence_author = if c.alerts.silence_author.trim().is_empty() {
+        default_author()
+    } else {
+        c.alerts.silence_author.clone()
+    };
+    if !c.alerts.silence_durations.is_empty() {
+        state.silence_durations = c.alerts.silence_durations.clone();
+    }
+    for (kind, src) in c
+        .alertmanagers
+        .iter()
+        .map(|s| (SourceKind::Alertmanager, s))
+        .chain(c.prometheus.iter().map(|s| (SourceKind::Prometheus, s)))
+    {
+        let mut v = AlertSourceView::new(&src.name, kind, &src.url, src.readonly);
+        v.remotes = src.remotes.clone();
+        if let Err(e) = src.spec() {
+            v.status = SourceStatus::Down(e.clone());
+            state.say(Level::Error, e);
+        }
+        state.alert_sources.push(v);
+    }
     state
+}
+
+/// Every configured alert source with its client spec (or why it cannot be built).
+pub fn alert_sources(settings: &Settings) -> Vec<(SourceKind, Result<SourceSpec, String>)> {
+    let c = &settings.config;
+    c.alertmanagers
+        .iter()
+        .map(|s| (SourceKind::Alertmanager, s))
+        .chain(c.prometheus.iter().map(|s| (SourceKind::Prometheus, s)))
+        .map(|(k, s)| (k, s.spec()))
+        .collect()
 }
 
 /// Runs the console until the user quits.
@@ -74,6 +113,20 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                 s.name.clone(),
                 backend::spawn_remote(s.clone(), opts.scope.clone(), cfg, utx.clone()),
             )
+        })
+        .collect();
+    let poll = PollConfig {
+        every: Duration::from_secs(settings.config.alerts.refresh_secs),
+        jitter: Duration::from_secs(settings.config.alerts.jitter_secs),
+    };
+    let sources: HashMap<String, mpsc::UnboundedSender<SourceCmd>> = alert_sources(&settings)
+        .into_iter()
+        .filter_map(|(kind, spec)| {
+            let spec = spec.ok()?;
+            Some((
+                spec.name.clone(),
+                spawn_source(spec, kind, poll, utx.clone()),
+            ))
         })
         .collect();
 
@@ -147,6 +200,11 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                         cmd,
                     } => {
                         if let Some(w) = workers.get(&r) {
+                            let _ = w.send(cmd);
+                        }
+                    }
+                    Effect::Alert { source, cmd } => {
+                        if let Some(w) = sources.get(&source) {
                             let _ = w.send(cmd);
                         }
                     }

@@ -2,13 +2,11 @@
 
 use std::time::Duration;
 
-use atlas_tui::alerts::{
-    AlertmanagerClient, AlertmanagerError, AlertmanagerSpec, Matcher, SilenceRequest,
-};
+use atlas_tui::alerts::{AlertmanagerClient, Matcher, SilenceRequest, SourceError, SourceSpec};
 use chrono::Utc;
 
-fn spec(port: u16) -> AlertmanagerSpec {
-    AlertmanagerSpec {
+fn spec(port: u16) -> SourceSpec {
+    SourceSpec {
         name: format!("am{port}"),
         url: format!("http://127.0.0.1:{port}"),
         ..Default::default()
@@ -117,7 +115,7 @@ async fn two_alertmanagers_answer_independently() {
 
 #[tokio::test]
 async fn readonly_unreachable_and_malformed() {
-    let ro = AlertmanagerClient::new(AlertmanagerSpec {
+    let ro = AlertmanagerClient::new(SourceSpec {
         readonly: true,
         ..spec(9093)
     })
@@ -132,11 +130,11 @@ async fn readonly_unreachable_and_malformed() {
     };
     assert_eq!(
         ro.put_silence(&req).await.unwrap_err(),
-        AlertmanagerError::ReadOnly("am9093".into())
+        SourceError::ReadOnly("am9093".into())
     );
     assert!(matches!(
         ro.expire_silence("x").await.unwrap_err(),
-        AlertmanagerError::ReadOnly(_)
+        SourceError::ReadOnly(_)
     ));
 
     let gone = AlertmanagerClient::new(spec(1)).unwrap();
@@ -164,15 +162,15 @@ async fn readonly_unreachable_and_malformed() {
         .alerts()
         .await
         .unwrap_err();
-    assert!(matches!(e, AlertmanagerError::Parse { .. }), "{e}");
+    assert!(matches!(e, SourceError::Parse { .. }), "{e}");
 
-    let e = AlertmanagerClient::new(AlertmanagerSpec {
+    let e = AlertmanagerClient::new(SourceSpec {
         url: "ftp://x".into(),
         ..spec(9093)
     })
     .unwrap_err();
     assert!(e.to_string().contains("must start with http"), "{e}");
-    let e = AlertmanagerClient::new(AlertmanagerSpec {
+    let e = AlertmanagerClient::new(SourceSpec {
         url: "https://127.0.0.1:9093".into(),
         ..spec(9093)
     })

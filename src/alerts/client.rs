@@ -1,4 +1,4 @@
-//! An async Alertmanager API v2 client (HTTP or HTTPS with an optional CA, basic or bearer auth).
+//! Async clients of alert sources: Alertmanager API v2 (HTTP or HTTPS with an optional CA, basic or bearer auth).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,9 +8,9 @@ use serde::de::DeserializeOwned;
 use super::types::{Alert, Silence, SilenceRequest};
 use crate::incus::client::error_chain;
 
-/// Where an Alertmanager is and how to authenticate.
+/// Where an alert source (Alertmanager or Prometheus) is and how to authenticate.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct AlertmanagerSpec {
+pub struct SourceSpec {
     pub name: String,
     /// Base URL, e.g. `http://127.0.0.1:9093`.
     pub url: String,
@@ -18,13 +18,13 @@ pub struct AlertmanagerSpec {
     pub bearer_token: Option<String>,
     /// A CA certificate (PEM) to trust for HTTPS.
     pub tls_ca: Option<PathBuf>,
-    /// Refuse writes (silences) to this Alertmanager.
+    /// Refuse writes (silences) to this source.
     pub readonly: bool,
 }
 
 /// Errors from an Alertmanager, worded for an operator.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
-pub enum AlertmanagerError {
+pub enum SourceError {
     #[error("{name}: cannot reach {url}: {reason}")]
     Connect {
         name: String,
@@ -50,17 +50,17 @@ pub enum AlertmanagerError {
     ReadOnly(String),
 }
 
-/// A client for one Alertmanager.
+/// An HTTP(S) connection to one alert source, with its auth.
 #[derive(Debug, Clone)]
-pub struct AlertmanagerClient {
-    spec: AlertmanagerSpec,
+pub struct HttpSource {
+    spec: SourceSpec,
     http: reqwest::Client,
 }
 
-impl AlertmanagerClient {
-    pub fn new(spec: AlertmanagerSpec) -> Result<Self, AlertmanagerError> {
+impl HttpSource {
+    pub fn new(spec: SourceSpec) -> Result<Self, SourceError> {
         crate::incus::tls::install_crypto_provider();
-        let cfg_err = |m: String| AlertmanagerError::Config(m, spec.name.clone());
+        let cfg_err = |m: String| SourceError::Config(m, spec.name.clone());
         let mut b = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(20))
@@ -101,11 +101,11 @@ impl AlertmanagerClient {
         Ok(Self { spec, http })
     }
 
-    pub fn spec(&self) -> &AlertmanagerSpec {
+    pub fn spec(&self) -> &SourceSpec {
         &self.spec
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    pub(crate) fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let mut r = self.http.request(
             method,
             format!("{}{path}", self.spec.url.trim_end_matches('/')),
@@ -119,25 +119,25 @@ impl AlertmanagerClient {
         r
     }
 
-    async fn send<T: DeserializeOwned>(
+    pub(crate) async fn send<T: DeserializeOwned>(
         &self,
         path: &str,
         req: reqwest::RequestBuilder,
-    ) -> Result<T, AlertmanagerError> {
+    ) -> Result<T, SourceError> {
         let name = self.spec.name.clone();
-        let resp = req.send().await.map_err(|e| AlertmanagerError::Connect {
+        let resp = req.send().await.map_err(|e| SourceError::Connect {
             name: name.clone(),
             url: self.spec.url.clone(),
             reason: error_chain(&e),
         })?;
         let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.map_err(|e| AlertmanagerError::Connect {
+        let bytes = resp.bytes().await.map_err(|e| SourceError::Connect {
             name: name.clone(),
             url: self.spec.url.clone(),
             reason: error_chain(&e),
         })?;
         if status >= 400 {
-            return Err(AlertmanagerError::Api {
+            return Err(SourceError::Api {
                 name,
                 path: path.to_string(),
                 status,
@@ -148,36 +148,62 @@ impl AlertmanagerClient {
             });
         }
         let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
-        serde_json::from_slice(bytes).map_err(|e| AlertmanagerError::Parse {
+        serde_json::from_slice(bytes).map_err(|e| SourceError::Parse {
             name,
             path: path.to_string(),
             reason: e.to_string(),
         })
     }
+}
+
+/// A client for one Alertmanager (API v2).
+#[derive(Debug, Clone)]
+pub struct AlertmanagerClient(HttpSource);
+
+impl AlertmanagerClient {
+    pub fn new(spec: SourceSpec) -> Result<Self, SourceError> {
+        HttpSource::new(spec).map(Self)
+    }
+
+    pub fn spec(&self) -> &SourceSpec {
+        &self.0.spec
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.0.request(method, path)
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, SourceError> {
+        self.0.send(path, req).await
+    }
 
     /// Every alert, silenced and inhibited ones included.
-    pub async fn alerts(&self) -> Result<Vec<Alert>, AlertmanagerError> {
+    pub async fn alerts(&self) -> Result<Vec<Alert>, SourceError> {
         let path = "/api/v2/alerts?active=true&silenced=true&inhibited=true&unprocessed=true";
         self.send(path, self.request(reqwest::Method::GET, path))
             .await
     }
 
     /// Every silence (active, pending, expired).
-    pub async fn silences(&self) -> Result<Vec<Silence>, AlertmanagerError> {
+    pub async fn silences(&self) -> Result<Vec<Silence>, SourceError> {
         let path = "/api/v2/silences";
         self.send(path, self.request(reqwest::Method::GET, path))
             .await
     }
 
-    fn writable(&self) -> Result<(), AlertmanagerError> {
-        if self.spec.readonly {
-            return Err(AlertmanagerError::ReadOnly(self.spec.name.clone()));
+    fn writable(&self) -> Result<(), SourceError> {
+        if self.0.spec.readonly {
+            return Err(SourceError::ReadOnly(self.0.spec.name.clone()));
         }
         Ok(())
     }
 
     /// Creates (or, with `id`, updates) a silence; returns its id.
-    pub async fn put_silence(&self, s: &SilenceRequest) -> Result<String, AlertmanagerError> {
+    pub async fn put_silence(&self, s: &SilenceRequest) -> Result<String, SourceError> {
         self.writable()?;
         #[derive(serde::Deserialize)]
         struct Created {
@@ -192,7 +218,7 @@ impl AlertmanagerClient {
     }
 
     /// Expires a silence now.
-    pub async fn expire_silence(&self, id: &str) -> Result<(), AlertmanagerError> {
+    pub async fn expire_silence(&self, id: &str) -> Result<(), SourceError> {
         self.writable()?;
         let path = format!("/api/v2/silence/{}", crate::incus::client::encode(id));
         let _: serde_json::Value = self

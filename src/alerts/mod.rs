@@ -1,10 +1,13 @@
-//! Alertmanager (API v2): the client and its types. Knows nothing of the UI.
-//!
-//! This is the data layer of the alerts capability; the pane, the join with the inventory and
-//! the silence form build on it.
+//! Alert sources (Alertmanager API v2, Prometheus `/api/v1/alerts`), their merged view, the join
+//! of alerts with the Incus inventory, and the workers that poll them. Knows nothing of the UI.
 
 pub mod client;
+pub mod join;
+pub mod model;
+pub mod prometheus;
 pub mod types;
+pub mod worker;
 
-pub use client::{AlertmanagerClient, AlertmanagerError, AlertmanagerSpec};
+pub use client::{AlertmanagerClient, SourceError, SourceSpec};
+pub use prometheus::PrometheusClient;
 pub use types::{Alert, Matcher, Silence, SilenceRequest};

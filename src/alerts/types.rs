@@ -25,6 +25,15 @@ pub struct Alert {
 }
 
 impl Alert {
+    /// The annotation `summary` (or `description`, or `message`), for one-line display.
+    pub fn summary(&self) -> &str {
+        ["summary", "description", "message"]
+            .iter()
+            .find_map(|k| self.annotations.get(*k))
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
     pub fn name(&self) -> &str {
         self.labels
             .get("alertname")
@@ -116,6 +125,155 @@ impl std::fmt::Display for Matcher {
     }
 }
 
+/// A [`Matcher`] ready to test label sets, with its regex compiled (anchored, as Alertmanager
+/// anchors it).
+#[derive(Debug, Clone)]
+pub struct CompiledMatcher {
+    pub matcher: Matcher,
+    re: Option<regex::Regex>,
+}
+
+impl CompiledMatcher {
+    pub fn new(matcher: Matcher) -> Result<Self, String> {
+        let re = if matcher.is_regex {
+            Some(
+                regex::Regex::new(&format!("^(?:{})$", matcher.value))
+                    .map_err(|e| format!("{}: bad regex: {e}", matcher.name))?,
+            )
+        } else {
+            None
+        };
+        Ok(Self { matcher, re })
+    }
+
+    /// Whether a label set matches; a missing label counts as the empty string.
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        let v = labels
+            .get(&self.matcher.name)
+            .map(String::as_str)
+            .unwrap_or("");
+        let hit = match &self.re {
+            Some(re) => re.is_match(v),
+            None => v == self.matcher.value,
+        };
+        hit == self.matcher.is_equal
+    }
+}
+
+/// Compiles matchers; all must match for a label set to be selected.
+pub fn compile_all(ms: &[Matcher]) -> Result<Vec<CompiledMatcher>, String> {
+    ms.iter().cloned().map(CompiledMatcher::new).collect()
+}
+
+/// Whether every matcher matches.
+pub fn all_match(ms: &[CompiledMatcher], labels: &BTreeMap<String, String>) -> bool {
+    ms.iter().all(|m| m.matches(labels))
+}
+
+/// Splits a matcher line (`alertname="X" instance=~"graf.*"`, commas or spaces between, braces
+/// allowed) into matchers.
+pub fn parse_matchers(line: &str) -> Result<Vec<Matcher>, String> {
+    let line = line.trim().trim_start_matches('{').trim_end_matches('}');
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in line.chars() {
+        if escaped {
+            cur.push(c);
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' if quoted => {
+                cur.push(c);
+                escaped = true;
+            }
+            '"' => {
+                quoted = !quoted;
+                cur.push(c);
+            }
+            ',' | ' ' | '\t' if !quoted => {
+                if !cur.trim().is_empty() {
+                    out.push(Matcher::parse(&cur)?);
+                }
+                cur.clear();
+            }
+            _ => cur.push(c),
+        }
+    }
+    if quoted {
+        return Err("unterminated quote".into());
+    }
+    if !cur.trim().is_empty() {
+        out.push(Matcher::parse(&cur)?);
+    }
+    Ok(out)
+}
+
+/// Alertmanager's fingerprint of a label set (FNV-1a 64 over sorted `name 0xff value 0xff`),
+/// so Prometheus alerts can be matched with what Alertmanager already has.
+pub fn fingerprint(labels: &BTreeMap<String, String>) -> String {
+    const OFFSET: u64 = 14695981039346656037;
+    const PRIME: u64 = 1099511628211;
+    let mut h = OFFSET;
+    let mut add = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(PRIME);
+        }
+    };
+    for (k, v) in labels {
+        add(k.as_bytes());
+        add(&[0xff]);
+        add(v.as_bytes());
+        add(&[0xff]);
+    }
+    format!("{h:016x}")
+}
+
+/// Parses a duration like `90m`, `2h`, `1d`, `1w`, `1h30m` (Alertmanager/amtool units).
+pub fn parse_duration(s: &str) -> Result<chrono::Duration, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("empty duration".into());
+    }
+    let mut total = 0i64;
+    let mut num = String::new();
+    for c in t.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: i64 = num
+            .parse()
+            .map_err(|_| format!("{t:?}: expected a number before {c:?}"))?;
+        num.clear();
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            'w' => 7 * 86400,
+            'y' => 365 * 86400,
+            _ => return Err(format!("{t:?}: unknown unit {c:?} (s, m, h, d, w, y)")),
+        };
+        total = total
+            .checked_add(n.checked_mul(unit).ok_or("duration too long")?)
+            .ok_or("duration too long")?;
+    }
+    if !num.is_empty() {
+        return Err(format!("{t:?}: missing unit after {num} (s, m, h, d, w)"));
+    }
+    if total <= 0 {
+        return Err(format!("{t:?}: must be longer than zero"));
+    }
+    if total > 100 * 365 * 86400 {
+        return Err(format!("{t:?}: too long"));
+    }
+    Ok(chrono::Duration::seconds(total))
+}
+
 /// A silence from `GET /api/v2/silences`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -177,5 +335,59 @@ mod tests {
         assert!(Matcher::parse("novalue").is_err());
         assert!(Matcher::parse("=x").is_err());
         assert!(Matcher::parse("bad name=x").is_err());
+    }
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn matchers_select_like_alertmanager() {
+        let l = labels(&[
+            ("alertname", "HighMemoryUsage"),
+            ("instance", "grafana01.incus:9100"),
+        ]);
+        let ms = compile_all(
+            &parse_matchers(r#"alertname="HighMemoryUsage", instance=~"graf.*""#).unwrap(),
+        )
+        .unwrap();
+        assert!(all_match(&ms, &l));
+        // Regexes are anchored.
+        let ms = compile_all(&parse_matchers("instance=~graf").unwrap()).unwrap();
+        assert!(!all_match(&ms, &l));
+        // A missing label is the empty string.
+        let ms = compile_all(&parse_matchers("team!=ops job=\"\"").unwrap()).unwrap();
+        assert!(all_match(&ms, &l));
+        let ms = compile_all(&parse_matchers("{alertname!~\"High.*\"}").unwrap()).unwrap();
+        assert!(!all_match(&ms, &l));
+        assert!(parse_matchers("a=\"unterminated").is_err());
+        assert!(compile_all(&parse_matchers("a=~\"(\"").unwrap()).is_err());
+        let ms = parse_matchers(r#"summary="two words" x=1"#).unwrap();
+        assert_eq!(ms.len(), 2);
+        assert_eq!(ms[0].value, "two words");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("2h").unwrap().num_seconds(), 7200);
+        assert_eq!(parse_duration("1h30m").unwrap().num_seconds(), 5400);
+        assert_eq!(parse_duration(" 1w ").unwrap().num_days(), 7);
+        for bad in ["", "2", "h", "2x", "0m", "99999999999999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fingerprint_is_alertmanagers() {
+        // Known value: Alertmanager gives this label set the fingerprint below (checked against
+        // the real daemon in tests/alertmanager_live.rs as well).
+        assert_eq!(fingerprint(&BTreeMap::new()), "cbf29ce484222325");
+        let a = fingerprint(&labels(&[("alertname", "A"), ("x", "1")]));
+        let b = fingerprint(&labels(&[("x", "1"), ("alertname", "A")]));
+        assert_eq!(a, b);
+        assert_ne!(a, fingerprint(&labels(&[("alertname", "A"), ("x", "2")])));
     }
 }

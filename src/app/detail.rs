@@ -88,7 +88,12 @@ pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (St
         Pane::Hosts => host_detail(state, &d.key, &mut out),
         Pane::Volumes => volume_detail(state, &d.key, now, &mut out),
         Pane::Snapshots => snapshot_detail(state, &d.key, now, &mut out),
+        Pane::Alerts => alert_detail(state, &d.key, now, &mut out),
+        Pane::Silences => silence_detail(state, &d.key, now, &mut out),
     };
+    if found && matches!(d.pane, Pane::Instances | Pane::Hosts | Pane::Volumes) {
+        object_alerts(state, &d.key, now, &mut out);
+    }
     if !found {
         out = vec![format!(
             "{} is gone (deleted, or its remote no longer lists it)",
@@ -348,4 +353,160 @@ fn snapshot_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
         return true;
     }
     false
+}
+
+/// The alerts about an object (and, for a host, about what runs on it), at the end of its
+/// detail view.
+fn object_alerts(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) {
+    let (index, joined) = state.join_alerts();
+    let mine: Vec<(usize, String)> = joined
+        .targets
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| {
+            let t = t.as_ref()?;
+            if t.key() == key {
+                Some((i, String::new()))
+            } else if index.host_of(t) == Some(key) {
+                Some((i, format!(" (on {})", t.describe())))
+            } else {
+                None
+            }
+        })
+        .collect();
+    if mine.is_empty() {
+        if !state.alert_sources.is_empty() {
+            out.push("alerts: []".into());
+        }
+        return;
+    }
+    out.push("alerts:".into());
+    for (i, on) in mine {
+        let a = &state.alerts[i];
+        let age = a
+            .starts_at
+            .map(|t| human_duration((now - t).num_seconds()))
+            .unwrap_or_else(|| "-".into());
+        out.push(format!(
+            "  - {} [{}] {} for {age}{on}: {}",
+            a.name(),
+            a.severity().short(),
+            a.state().label(),
+            a.summary()
+        ));
+    }
+}
+
+fn alert_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    if key.starts_with("group:") {
+        out.push(format!("group: {}", key.trim_start_matches("group:")));
+        out.push("(m silences the whole group; o jumps to its object)".into());
+        return true;
+    }
+    let Some((i, a)) = state
+        .alerts
+        .iter()
+        .enumerate()
+        .find(|(_, a)| a.fingerprint == key)
+    else {
+        return false;
+    };
+    let (_, joined) = state.join_alerts();
+    out.push(format!("alertname: {}", a.name()));
+    out.push(format!(
+        "severity: {}",
+        quote(a.labels.get("severity").map(String::as_str).unwrap_or(""))
+    ));
+    out.push(format!("state: {}", a.state().label()));
+    out.push(format!(
+        "target: {}",
+        match &joined.targets[i] {
+            Some(t) => format!("{} on {} ({})", t.describe(), t.remote(), t.key()),
+            None => "none (no label of alerts.object_labels names a known object)".into(),
+        }
+    ));
+    out.push(format!("started: {}", when(a.starts_at, now)));
+    out.push(format!("fingerprint: {}", a.fingerprint));
+    out.push(format!("generator_url: {}", quote(&a.generator_url)));
+    if let Some(r) = a
+        .annotations
+        .get("runbook_url")
+        .or(a.annotations.get("runbook"))
+    {
+        out.push(format!("runbook: {r}"));
+    }
+    push_map(out, "labels", &a.labels, 0);
+    push_map(out, "annotations", &a.annotations, 0);
+    out.push("sources:".into());
+    for v in &a.sources {
+        let mut line = format!("  {}: {}", v.source, v.state);
+        if !v.silenced_by.is_empty() {
+            line.push_str(&format!(" (silenced by {})", v.silenced_by.join(", ")));
+        }
+        if !v.inhibited_by.is_empty() {
+            line.push_str(&format!(" (inhibited by {})", v.inhibited_by.join(", ")));
+        }
+        out.push(line);
+    }
+    let matching: Vec<_> = state
+        .silences
+        .iter()
+        .filter(|s| s.silence.status.state != "expired" && s.selects(&a.labels))
+        .collect();
+    if matching.is_empty() {
+        out.push("silences: []".into());
+    } else {
+        out.push("silences:".into());
+        for s in matching {
+            let ms: Vec<String> = s.silence.matchers.iter().map(|m| m.to_string()).collect();
+            out.push(format!(
+                "  - {} on {} ({}, ends {}): {} — {} by {}",
+                s.silence.id,
+                s.source,
+                s.silence.status.state,
+                when(Some(s.silence.ends_at), now),
+                ms.join(" "),
+                s.silence.comment,
+                s.silence.created_by
+            ));
+        }
+    }
+    true
+}
+
+fn silence_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    let Some(s) = state.silence_by_key(key) else {
+        return false;
+    };
+    let si = &s.silence;
+    out.push(format!("id: {}", si.id));
+    out.push(format!("source: {}", s.source));
+    out.push(format!("state: {}", si.status.state));
+    out.push("matchers:".into());
+    for m in &si.matchers {
+        out.push(format!("  - {m}"));
+    }
+    out.push(format!("starts: {}", when(Some(si.starts_at), now)));
+    out.push(format!("ends: {}", when(Some(si.ends_at), now)));
+    out.push(format!("created_by: {}", quote(&si.created_by)));
+    out.push(format!("comment: {}", quote(&si.comment)));
+    let selected: Vec<&crate::alerts::model::MergedAlert> = state
+        .alerts
+        .iter()
+        .filter(|a| s.selects(&a.labels))
+        .collect();
+    if selected.is_empty() {
+        out.push("alerts: []".into());
+    } else {
+        out.push("alerts:".into());
+        for a in selected {
+            out.push(format!(
+                "  - {} [{}] {}",
+                a.name(),
+                a.state().label(),
+                a.summary()
+            ));
+        }
+    }
+    true
 }

@@ -1,5 +1,6 @@
 //! Application state: what the console shows and how keys and backend updates change it.
 
+pub mod alerts;
 pub mod detail;
 pub mod rows;
 pub mod state;

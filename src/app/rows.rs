@@ -5,21 +5,35 @@ use chrono::{DateTime, Utc};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
+use super::alerts::{Grouping, split_alert_filter};
 use super::state::{AppState, RemoteView};
+use crate::alerts::join::Badge;
+use crate::alerts::model::{AlertState, Severity};
+use crate::alerts::types::{all_match, compile_all};
+use crate::alerts::worker::short_id;
 use crate::backend::ConnState;
 use crate::inventory::{SnapshotKind, human_bytes, human_duration};
 
-/// The four panes.
+/// The panes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
     Hosts,
     Instances,
     Volumes,
     Snapshots,
+    Alerts,
+    Silences,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 4] = [Pane::Hosts, Pane::Instances, Pane::Volumes, Pane::Snapshots];
+    pub const ALL: [Pane; 6] = [
+        Pane::Hosts,
+        Pane::Instances,
+        Pane::Volumes,
+        Pane::Snapshots,
+        Pane::Alerts,
+        Pane::Silences,
+    ];
 
     pub fn index(self) -> usize {
         Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
@@ -31,6 +45,20 @@ impl Pane {
             Pane::Instances => "Instances",
             Pane::Volumes => "Volumes",
             Pane::Snapshots => "Snapshots",
+            Pane::Alerts => "Alerts",
+            Pane::Silences => "Silences",
+        }
+    }
+
+    /// A short title for narrow tab bars.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Pane::Hosts => "Hosts",
+            Pane::Instances => "Inst",
+            Pane::Volumes => "Vols",
+            Pane::Snapshots => "Snaps",
+            Pane::Alerts => "Alerts",
+            Pane::Silences => "Sil",
         }
     }
 
@@ -43,6 +71,8 @@ impl Pane {
             }
             "volumes" | "volume" | "vol" | "v" | "storage" => Pane::Volumes,
             "snapshots" | "snapshot" | "snap" | "snaps" | "s" => Pane::Snapshots,
+            "alerts" | "alert" | "a" | "firing" => Pane::Alerts,
+            "silences" | "silence" | "sil" => Pane::Silences,
             _ => return None,
         })
     }
@@ -71,6 +101,8 @@ pub fn columns(pane: Pane) -> &'static [Column] {
         Pane::Instances => INSTANCE_COLUMNS,
         Pane::Volumes => VOLUME_COLUMNS,
         Pane::Snapshots => SNAPSHOT_COLUMNS,
+        Pane::Alerts => ALERT_COLUMNS,
+        Pane::Silences => SILENCE_COLUMNS,
     }
 }
 
@@ -78,6 +110,7 @@ const HOST_COLUMNS: &[Column] = &[
     col("REMOTE", 12, 0),
     col("HOST", 12, 0),
     col("STATUS", 8, 0),
+    col("ALERTS", 7, 1),
     col("ROLES", 16, 3),
     col("CPU", 4, 1),
     col("LOAD", 14, 1),
@@ -88,6 +121,7 @@ const INSTANCE_COLUMNS: &[Column] = &[
     col("REMOTE/PROJECT", 18, 0),
     col("NAME", 14, 0),
     col("STATE", 8, 0),
+    col("ALERTS", 7, 1),
     col("TYPE", 9, 3),
     col("CPU%", 6, 1),
     col("MEMORY", 9, 1),
@@ -101,6 +135,7 @@ const VOLUME_COLUMNS: &[Column] = &[
     col("REMOTE/PROJECT", 18, 0),
     col("POOL", 8, 2),
     col("NAME", 18, 0),
+    col("ALERTS", 7, 1),
     col("CONTENT", 10, 4),
     col("SIZE", 8, 1),
     col("USAGE", 9, 3),
@@ -117,6 +152,26 @@ const SNAPSHOT_COLUMNS: &[Column] = &[
     col("AGE", 5, 0),
     col("EXPIRES", 8, 1),
     col("STATEFUL", 8, 3),
+];
+
+const ALERT_COLUMNS: &[Column] = &[
+    col("SEV", 4, 0),
+    col("ALERT", 20, 0),
+    col("TARGET", 16, 0),
+    col("SUMMARY", 30, 2),
+    col("AGE", 5, 1),
+    col("STATE", 10, 1),
+    col("SOURCE", 12, 3),
+];
+const SILENCE_COLUMNS: &[Column] = &[
+    col("STATE", 8, 0),
+    col("ID", 8, 3),
+    col("MATCHERS", 36, 0),
+    col("ENDS", 10, 0),
+    col("ALERTS", 6, 1),
+    col("CREATED BY", 14, 2),
+    col("COMMENT", 24, 2),
+    col("SOURCE", 10, 3),
 ];
 
 /// What a row is sorted by in one column.
@@ -218,18 +273,298 @@ fn stale(r: &RemoteView) -> bool {
 /// All rows of a pane, unfiltered and unsorted.
 pub fn build_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> Vec<Row> {
     let mut rows = Vec::new();
+    match pane {
+        Pane::Alerts => return alert_rows(state, &state.panes[pane.index()].filter, now),
+        Pane::Silences => return silence_rows(state, now),
+        _ => {}
+    }
+    let badges = match pane {
+        Pane::Hosts | Pane::Instances | Pane::Volumes => state.join_alerts().1.badges,
+        _ => Default::default(),
+    };
     for r in state.visible_remotes() {
         match pane {
-            Pane::Hosts => host_rows(r, &mut rows),
-            Pane::Instances => instance_rows(r, &mut rows),
-            Pane::Volumes => volume_rows(r, &mut rows),
+            Pane::Hosts => host_rows(r, &badges, &mut rows),
+            Pane::Instances => instance_rows(r, &badges, &mut rows),
+            Pane::Volumes => volume_rows(r, &badges, &mut rows),
             Pane::Snapshots => snapshot_rows(r, now, &mut rows),
+            Pane::Alerts | Pane::Silences => {}
         }
     }
     rows
 }
 
-fn host_rows(r: &RemoteView, rows: &mut Vec<Row>) {
+type Badges = std::collections::HashMap<String, Badge>;
+
+fn badge_cell(badges: &Badges, key: &str) -> (Cell, SortKey) {
+    match badges.get(key) {
+        Some(b) if b.count > 0 => {
+            let sev = b.worst.unwrap_or(Severity::None);
+            (
+                styled(format!("▲{}", b.text()), sev.style()),
+                SortKey::Num(sev as u8 as f64 * 1000.0 + b.count as f64),
+            )
+        }
+        _ => (styled("-", "ui.muted"), SortKey::Num(-1.0)),
+    }
+}
+
+/// The alerts pane: label matchers and `@object` words of the filter select here; the other
+/// words are fuzzy-matched later like in every pane.
+fn alert_rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
+    let (matchers, objects, _) = split_alert_filter(filter);
+    let compiled = compile_all(&matchers);
+    let (_, joined) = state.join_alerts();
+    let many_remotes = state.visible_remotes().count() > 1;
+    let mut rows = Vec::new();
+    for (i, a) in state.alerts.iter().enumerate() {
+        match &compiled {
+            Ok(ms) if !all_match(ms, &a.labels) => continue,
+            Err(_) => continue,
+            _ => {}
+        }
+        let target = joined.targets.get(i).cloned().flatten();
+        if !objects.is_empty()
+            && !objects
+                .iter()
+                .any(|o| target.as_ref().is_some_and(|t| &t.key() == o))
+        {
+            continue;
+        }
+        // Alerts about objects of a remote not shown are hidden with it.
+        if let (Some(t), Some(only)) = (&target, &state.remote_filter) {
+            if t.remote() != only {
+                continue;
+            }
+        }
+        let sev = a.severity();
+        let st = a.state();
+        let state_text = match st {
+            AlertState::Silenced => {
+                let ids = a.silenced_by();
+                let short: Vec<&str> = ids.iter().map(|s| short_id(s)).collect();
+                format!("silenced {}", short.join(","))
+            }
+            AlertState::Inhibited => {
+                let by: Vec<String> = a
+                    .inhibited_by()
+                    .iter()
+                    .map(|fp| {
+                        state
+                            .alerts
+                            .iter()
+                            .find(|x| &x.fingerprint == fp)
+                            .map(|x| x.name().to_string())
+                            .unwrap_or_else(|| fp.chars().take(8).collect())
+                    })
+                    .collect();
+                format!("inhibited by {}", by.join(","))
+            }
+            s => s.label().to_string(),
+        };
+        let state_style = match st {
+            AlertState::Active | AlertState::Firing => sev.style(),
+            AlertState::Pending => "alert.pending",
+            AlertState::Silenced | AlertState::Inhibited => "alert.silenced",
+        };
+        let target_text = match &target {
+            Some(t) if many_remotes => format!("{}:{}", t.remote(), t.short()),
+            Some(t) => t.short(),
+            None => "-".into(),
+        };
+        let age = a.starts_at.map(|t| (now - t).num_seconds().max(0));
+        let sources = a.source_names().join(",");
+        rows.push(Row {
+            key: a.fingerprint.clone(),
+            remote: target
+                .as_ref()
+                .map(|t| t.remote().to_string())
+                .unwrap_or_default(),
+            cells: vec![
+                styled(sev.short(), sev.style()),
+                styled(
+                    a.name(),
+                    if st.is_firing() {
+                        sev.style()
+                    } else {
+                        "ui.text"
+                    },
+                ),
+                styled(
+                    target_text.clone(),
+                    if target.is_some() {
+                        "ui.text"
+                    } else {
+                        "ui.muted"
+                    },
+                ),
+                cell(a.summary().lines().next().unwrap_or("")),
+                cell(age.map(human_duration).unwrap_or_else(|| "-".into())),
+                styled(state_text.clone(), state_style),
+                cell(&sources),
+            ],
+            sort: vec![
+                // Severity, then age: the worst and oldest first when sorted descending.
+                SortKey::Num(sev as u8 as f64 * 1e12 + age.unwrap_or(0) as f64),
+                text_key(a.name()),
+                text_key(&target_text),
+                text_key(a.summary()),
+                opt_num(age.map(|a| a as f64)),
+                text_key(&state_text),
+                text_key(&sources),
+            ],
+            stale: false,
+        });
+    }
+    rows
+}
+
+/// Inserts a header row before each group (sorted rows stay sorted within their group).
+fn group_rows(state: &AppState, rows: Vec<Row>) -> Vec<Row> {
+    let grouping = state.grouping;
+    if grouping == Grouping::None || rows.is_empty() {
+        return rows;
+    }
+    let (_, joined) = state.join_alerts();
+    let group_of = |key: &str| -> (String, String) {
+        let Some((i, a)) = state
+            .alerts
+            .iter()
+            .enumerate()
+            .find(|(_, a)| a.fingerprint == key)
+        else {
+            return (String::new(), String::new());
+        };
+        match grouping {
+            Grouping::AlertName => (format!("group:name:{}", a.name()), a.name().to_string()),
+            _ => match joined.targets.get(i).cloned().flatten() {
+                Some(t) => (format!("group:object:{}", t.key()), t.describe()),
+                None => ("group:object:".into(), "(no known object)".into()),
+            },
+        }
+    };
+    // Groups in the order of their first (best-sorted) member.
+    let mut order: Vec<(String, String)> = Vec::new();
+    let mut members: std::collections::HashMap<String, Vec<Row>> = Default::default();
+    for r in rows {
+        let g = group_of(&r.key);
+        if !members.contains_key(&g.0) {
+            order.push(g.clone());
+        }
+        members.entry(g.0).or_default().push(r);
+    }
+    let mut out = Vec::new();
+    for (key, label) in order {
+        let rows = members.remove(&key).unwrap_or_default();
+        let worst = rows
+            .iter()
+            .filter_map(|r| state.alerts.iter().find(|a| a.fingerprint == r.key))
+            .map(|a| a.severity())
+            .max()
+            .unwrap_or(Severity::None);
+        let n = rows.len();
+        let ncols = ALERT_COLUMNS.len();
+        let mut cells = vec![
+            styled(worst.short(), worst.style()),
+            styled(format!("▾ {label}"), "ui.header"),
+        ];
+        cells.push(styled(
+            format!("{n} alert{}", if n == 1 { "" } else { "s" }),
+            "ui.muted",
+        ));
+        while cells.len() < ncols {
+            cells.push(cell(""));
+        }
+        out.push(Row {
+            key: key.clone(),
+            remote: String::new(),
+            cells,
+            sort: vec![],
+            stale: false,
+        });
+        out.extend(rows);
+    }
+    out
+}
+
+fn silence_rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for s in &state.silences {
+        let si = &s.silence;
+        let st = si.status.state.as_str();
+        // Expired silences are kept by Alertmanager for days; the recent ones are what matter.
+        if st == "expired" && (now - si.ends_at).num_hours() >= 24 {
+            continue;
+        }
+        let ends = match st {
+            "pending" => format!(
+                "starts in {}",
+                human_duration((si.starts_at - now).num_seconds())
+            ),
+            "expired" => format!("{} ago", human_duration((now - si.ends_at).num_seconds())),
+            _ => format!("in {}", human_duration((si.ends_at - now).num_seconds())),
+        };
+        let silenced = state
+            .alerts
+            .iter()
+            .filter(|a| {
+                a.sources
+                    .iter()
+                    .any(|v| v.source == s.source && v.silenced_by.contains(&si.id))
+            })
+            .count();
+        let matchers = si
+            .matchers
+            .iter()
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let style = match st {
+            "active" => "status.running",
+            "pending" => "status.busy",
+            _ => "ui.muted",
+        };
+        rows.push(Row {
+            key: format!("{}/{}", s.source, si.id),
+            remote: String::new(),
+            cells: vec![
+                styled(st, style),
+                cell(short_id(&si.id)),
+                cell(&matchers),
+                cell(&ends),
+                cell(if st == "expired" {
+                    "-".to_string()
+                } else {
+                    silenced.to_string()
+                }),
+                cell(&si.created_by),
+                cell(si.comment.lines().next().unwrap_or("")),
+                cell(&s.source),
+            ],
+            sort: vec![
+                SortKey::Num(
+                    match st {
+                        "active" => 0.0,
+                        "pending" => 1.0,
+                        _ => 2.0,
+                    } * 1e12
+                        + (si.ends_at - now).num_seconds().abs() as f64,
+                ),
+                text_key(&si.id),
+                text_key(&matchers),
+                SortKey::Num(si.ends_at.timestamp() as f64),
+                SortKey::Num(silenced as f64),
+                text_key(&si.created_by),
+                text_key(&si.comment),
+                text_key(&s.source),
+            ],
+            stale: false,
+        });
+    }
+    rows
+}
+
+fn host_rows(r: &RemoteView, badges: &Badges, rows: &mut Vec<Row>) {
     let st = stale(r);
     if r.hosts.is_empty() {
         let (status, style) = match &r.conn {
@@ -244,6 +579,7 @@ fn host_rows(r: &RemoteView, rows: &mut Vec<Row>) {
                 remote_cell(r),
                 cell("-"),
                 styled(status, style),
+                styled("-", "ui.muted"),
                 cell(r.endpoint.clone()),
                 cell("-"),
                 cell("-"),
@@ -254,6 +590,7 @@ fn host_rows(r: &RemoteView, rows: &mut Vec<Row>) {
                 text_key(&r.name),
                 text_key(""),
                 text_key(status),
+                SortKey::Num(-1.0),
                 text_key(""),
                 opt_num(None),
                 opt_num(None),
@@ -265,6 +602,7 @@ fn host_rows(r: &RemoteView, rows: &mut Vec<Row>) {
         return;
     }
     for h in &r.hosts {
+        let (badge, badge_sort) = badge_cell(badges, &format!("{}/{}", r.name, h.name));
         let status = if st {
             "Offline".to_string()
         } else {
@@ -308,6 +646,7 @@ fn host_rows(r: &RemoteView, rows: &mut Vec<Row>) {
                         status_style(&h.status)
                     },
                 ),
+                badge,
                 cell(h.roles.join(",")),
                 cell(h.cpus.map(|c| c.to_string()).unwrap_or_else(|| "-".into())),
                 cell(load),
@@ -321,6 +660,7 @@ fn host_rows(r: &RemoteView, rows: &mut Vec<Row>) {
                 text_key(&r.name),
                 text_key(&h.name),
                 text_key(&status),
+                badge_sort,
                 text_key(&h.roles.join(",")),
                 opt_num(h.cpus.map(|c| c as f64)),
                 opt_num(h.load.map(|l| l[0])),
@@ -343,9 +683,10 @@ fn remote_cell(r: &RemoteView) -> Cell {
     )
 }
 
-fn instance_rows(r: &RemoteView, rows: &mut Vec<Row>) {
+fn instance_rows(r: &RemoteView, badges: &Badges, rows: &mut Vec<Row>) {
     let st = stale(r);
     for i in &r.instances {
+        let (badge, badge_sort) = badge_cell(badges, &i.key());
         let state = i.state();
         let status = i.status().to_string();
         let mem = state
@@ -379,6 +720,7 @@ fn instance_rows(r: &RemoteView, rows: &mut Vec<Row>) {
                 ),
                 cell(&i.inst.name),
                 styled(&status, status_style(&status)),
+                badge,
                 cell(kind),
                 cell(
                     i.cpu_pct
@@ -407,6 +749,7 @@ fn instance_rows(r: &RemoteView, rows: &mut Vec<Row>) {
                 text_key(&where_(r, &i.inst.project)),
                 text_key(&i.inst.name),
                 text_key(&status),
+                badge_sort,
                 text_key(kind),
                 opt_num(i.cpu_pct),
                 opt_num(mem.map(|m| m.usage as f64)),
@@ -421,9 +764,10 @@ fn instance_rows(r: &RemoteView, rows: &mut Vec<Row>) {
     }
 }
 
-fn volume_rows(r: &RemoteView, rows: &mut Vec<Row>) {
+fn volume_rows(r: &RemoteView, badges: &Badges, rows: &mut Vec<Row>) {
     let st = stale(r);
     for v in &r.volumes {
+        let (badge, badge_sort) = badge_cell(badges, &v.key());
         let size = v
             .vol
             .config
@@ -457,6 +801,7 @@ fn volume_rows(r: &RemoteView, rows: &mut Vec<Row>) {
                 ),
                 cell(&v.pool),
                 cell(&v.vol.name),
+                badge,
                 cell(&v.vol.content_type),
                 cell(&size),
                 styled(
@@ -478,6 +823,7 @@ fn volume_rows(r: &RemoteView, rows: &mut Vec<Row>) {
                 text_key(&where_(r, &v.vol.project)),
                 text_key(&v.pool),
                 text_key(&v.vol.name),
+                badge_sort,
                 text_key(&v.vol.content_type),
                 text_key(&size),
                 opt_num(v.usage.map(|u| u.used as f64)),
@@ -596,6 +942,16 @@ pub fn filter_and_sort(mut rows: Vec<Row>, filter: &str, sort_col: usize, desc: 
 /// The rows a pane shows right now.
 pub fn view_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> Vec<Row> {
     let ps = &state.panes[pane.index()];
+    if pane == Pane::Alerts {
+        let (_, _, fuzzy) = split_alert_filter(&ps.filter);
+        let rows = filter_and_sort(
+            build_rows(state, pane, now),
+            &fuzzy,
+            ps.sort_col,
+            ps.sort_desc,
+        );
+        return group_rows(state, rows);
+    }
     filter_and_sort(
         build_rows(state, pane, now),
         &ps.filter,

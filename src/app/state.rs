@@ -6,8 +6,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::alerts::{AlertSourceView, Confirm, Grouping, SilenceForm};
 use super::rows::{Pane, columns, view_rows};
 use crate::action::Action;
+use crate::alerts::join::LabelMap;
+use crate::alerts::model::{MergedAlert, SourcedSilence};
+use crate::alerts::worker::SourceCmd;
 use crate::backend::{Command, ConnState, Update};
 use crate::config::keymap::{Key, Lookup, Mode};
 use crate::config::{Diagnostic, Keymap};
@@ -21,6 +25,11 @@ pub enum Effect {
     Send {
         remote: Option<String>,
         cmd: Command,
+    },
+    /// Send a command to one alert source's worker.
+    Alert {
+        source: String,
+        cmd: crate::alerts::worker::SourceCmd,
     },
     /// Load and switch to a theme.
     LoadTheme(String),
@@ -118,6 +127,10 @@ pub enum InputMode {
     Palette,
     Detail,
     Help,
+    /// The silence form.
+    Form,
+    /// A yes/no question.
+    Confirm,
 }
 
 /// The palette's input and selection.
@@ -132,7 +145,7 @@ pub struct PaletteState {
 pub struct AppState {
     pub remotes: Vec<RemoteView>,
     pub pane: Pane,
-    pub panes: [PaneState; 4],
+    pub panes: [PaneState; 6],
     pub input: InputMode,
     pub detail: Option<DetailState>,
     pub help_scroll: u16,
@@ -157,6 +170,18 @@ pub struct AppState {
     pub page_size: usize,
     /// Whether the grid of all panes is shown (set from the terminal size).
     pub grid: bool,
+    /// Alertmanagers and Prometheus servers.
+    pub alert_sources: Vec<AlertSourceView>,
+    /// Alerts of every source, deduplicated.
+    pub alerts: Vec<MergedAlert>,
+    /// Silences of every Alertmanager.
+    pub silences: Vec<SourcedSilence>,
+    pub label_map: LabelMap,
+    pub grouping: Grouping,
+    pub form: Option<SilenceForm>,
+    pub confirm: Option<Confirm>,
+    pub silence_author: String,
+    pub silence_durations: Vec<String>,
 }
 
 impl AppState {
@@ -166,10 +191,13 @@ impl AppState {
         scope: Scope,
         home_project: String,
     ) -> Self {
+        let mut panes: [PaneState; 6] = Default::default();
+        // Alerts: worst severity, then oldest, first.
+        panes[Pane::Alerts.index()].sort_desc = true;
         Self {
             remotes,
             pane: Pane::Instances,
-            panes: Default::default(),
+            panes,
             input: InputMode::Normal,
             detail: None,
             help_scroll: 0,
@@ -189,6 +217,15 @@ impl AppState {
             pending: vec![],
             page_size: 10,
             grid: false,
+            alert_sources: vec![],
+            alerts: vec![],
+            silences: vec![],
+            label_map: LabelMap::default(),
+            grouping: Grouping::None,
+            form: None,
+            confirm: None,
+            silence_author: "atlas-tui".into(),
+            silence_durations: vec!["2h".into()],
         }
     }
 
@@ -216,6 +253,7 @@ impl AppState {
         self.remotes
             .iter()
             .any(|r| !matches!(r.conn, ConnState::Online { .. }))
+            || self.any_source_down()
     }
 
     // ----- backend updates -------------------------------------------------------------------
@@ -427,6 +465,14 @@ impl AppState {
                 };
                 self.console_logs.insert(key, state);
             }
+            Update::AlertSource { source, result } => {
+                self.apply_alert_source(&source, result, now);
+            }
+            Update::SilenceWrite {
+                source,
+                what,
+                result,
+            } => self.apply_silence_write(&source, &what, result),
             Update::Event { remote, summary } => {
                 self.last_event = Some(format!("{remote}: {summary}"));
             }
@@ -440,6 +486,8 @@ impl AppState {
         match self.input {
             InputMode::Filter => return self.filter_key(ev),
             InputMode::Palette => return self.palette_key(ev, now),
+            InputMode::Form => return self.form_key(ev, now),
+            InputMode::Confirm => return self.confirm_key(ev),
             _ => {}
         }
         let mode = match self.input {
@@ -488,12 +536,32 @@ impl AppState {
                 self.panes[self.pane.index()].filter.clear();
                 self.message = None;
             }
-            Action::NextPane => self.pane = Pane::ALL[(self.pane.index() + 1) % 4],
-            Action::PrevPane => self.pane = Pane::ALL[(self.pane.index() + 3) % 4],
+            Action::NextPane => self.pane = Pane::ALL[(self.pane.index() + 1) % Pane::ALL.len()],
+            Action::PrevPane => {
+                self.pane = Pane::ALL[(self.pane.index() + Pane::ALL.len() - 1) % Pane::ALL.len()]
+            }
             Action::PaneHosts => self.pane = Pane::Hosts,
             Action::PaneInstances => self.pane = Pane::Instances,
             Action::PaneVolumes => self.pane = Pane::Volumes,
             Action::PaneSnapshots => self.pane = Pane::Snapshots,
+            Action::PaneAlerts => self.pane = Pane::Alerts,
+            Action::PaneSilences => self.pane = Pane::Silences,
+            Action::Jump => return self.jump(now),
+            Action::Silence => return self.open_silence_form(now),
+            Action::ExpireSilence => return self.ask_expire(now),
+            Action::ExtendSilence => return self.open_extend_form(now),
+            Action::GroupNext => {
+                self.grouping = match self.grouping {
+                    Grouping::None => Grouping::AlertName,
+                    Grouping::AlertName => Grouping::Object,
+                    Grouping::Object => Grouping::None,
+                };
+                self.pane = Pane::Alerts;
+                self.say(
+                    Level::Info,
+                    format!("alerts grouped by {}", self.grouping.label()),
+                );
+            }
             Action::Up => self.move_selection(-1, now),
             Action::Down => self.move_selection(1, now),
             Action::PageUp => self.move_selection(-(self.page_size as isize), now),
@@ -514,11 +582,16 @@ impl AppState {
                 ps.sort_desc = !ps.sort_desc;
             }
             Action::Refresh => {
-                self.say(Level::Info, "reloading from all remotes");
-                return vec![Effect::Send {
+                self.say(Level::Info, "reloading from all remotes and alert sources");
+                let mut effects = vec![Effect::Send {
                     remote: None,
                     cmd: Command::Refresh,
                 }];
+                effects.extend(self.alert_sources.iter().map(|s| Effect::Alert {
+                    source: s.name.clone(),
+                    cmd: SourceCmd::Refresh,
+                }));
+                return effects;
             }
             Action::ToggleAllProjects => {
                 let scope = match &self.scope {
@@ -630,6 +703,11 @@ impl AppState {
                 self.input = InputMode::Help;
                 self.help_scroll = 0;
             }
+            Action::Jump | Action::Silence => {
+                self.detail = None;
+                self.input = InputMode::Normal;
+                return self.dispatch(action, now);
+            }
             Action::NextTab | Action::ConsoleLog => {
                 if d.pane != Pane::Instances {
                     return vec![];
@@ -711,6 +789,12 @@ impl AppState {
             "instances",
             "volumes",
             "snapshots",
+            "alerts",
+            "silences",
+            "group alertname",
+            "group object",
+            "group none",
+            "silence",
             "refresh",
             "help",
             "quit",
@@ -843,6 +927,10 @@ impl AppState {
             PaletteCommand::Filter(f) => {
                 self.panes[self.pane.index()].filter = f;
             }
+            PaletteCommand::Group(g) => {
+                self.grouping = g;
+                self.pane = Pane::Alerts;
+            }
         }
         vec![]
     }
@@ -858,6 +946,7 @@ pub enum PaletteCommand {
     Theme(String),
     Sort(String),
     Filter(String),
+    Group(Grouping),
 }
 
 /// Parses a palette line.
@@ -883,6 +972,16 @@ pub fn parse_command(line: &str) -> Option<PaletteCommand> {
         "theme" if !rest.is_empty() => PaletteCommand::Theme(rest.to_string()),
         "sort" if !rest.is_empty() => PaletteCommand::Sort(rest.to_string()),
         "filter" => PaletteCommand::Filter(rest.to_string()),
+        "silence" | "mute" if rest.is_empty() => PaletteCommand::Action(Action::Silence),
+        "expire" if rest.is_empty() => PaletteCommand::Action(Action::ExpireSilence),
+        "extend" if rest.is_empty() => PaletteCommand::Action(Action::ExtendSilence),
+        "jump" if rest.is_empty() => PaletteCommand::Action(Action::Jump),
+        "group" => PaletteCommand::Group(match rest {
+            "alertname" | "name" => Grouping::AlertName,
+            "object" | "target" => Grouping::Object,
+            "none" | "" | "off" => Grouping::None,
+            _ => return None,
+        }),
         h => {
             let p = Pane::parse(h)?;
             if !rest.is_empty() {

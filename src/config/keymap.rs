@@ -358,7 +358,7 @@ mod tests {
             km.lookup(Mode::Normal, &[k("ctrl-d")]),
             Lookup::Action(Action::PageDown)
         );
-        assert_eq!(km.lookup(Mode::Normal, &[k("z")]), Lookup::Unbound);
+        assert_eq!(km.lookup(Mode::Normal, &[k("Z")]), Lookup::Unbound);
         assert_eq!(
             km.lookup(Mode::Detail, &[k("esc")]),
             Lookup::Action(Action::Close)

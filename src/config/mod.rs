@@ -157,8 +157,94 @@ pub struct AppConfig {
     pub refresh: RefreshSection,
     pub ui: UiSection,
     pub log: LogSection,
+    pub alerts: AlertsSection,
     #[serde(default)]
     pub remotes: Vec<ExtraRemote>,
+    #[serde(default)]
+    pub alertmanagers: Vec<AlertSourceConfig>,
+    #[serde(default)]
+    pub prometheus: Vec<AlertSourceConfig>,
+}
+
+/// `[alerts]`: polling, the label map of the inventory join, silence defaults.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsSection {
+    pub refresh_secs: u64,
+    pub jitter_secs: u64,
+    pub object_labels: Vec<String>,
+    pub project_label: String,
+    pub remote_label: String,
+    pub strip: String,
+    pub silence_author: String,
+    pub silence_durations: Vec<String>,
+}
+
+impl AlertsSection {
+    /// The label map (the regex was checked when the config was loaded).
+    pub fn label_map(&self) -> crate::alerts::join::LabelMap {
+        crate::alerts::join::LabelMap {
+            object_labels: self.object_labels.clone(),
+            project_label: self.project_label.clone(),
+            remote_label: self.remote_label.clone(),
+            strip: regex::Regex::new(&self.strip).unwrap_or_else(|_| {
+                regex::Regex::new(crate::alerts::join::DEFAULT_STRIP).expect("default regex")
+            }),
+        }
+    }
+}
+
+/// An `[[alertmanagers]]` or `[[prometheus]]` entry.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSourceConfig {
+    pub name: String,
+    pub url: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub bearer_token: Option<String>,
+    pub bearer_token_file: Option<PathBuf>,
+    pub tls_ca: Option<PathBuf>,
+    #[serde(default)]
+    pub readonly: bool,
+    /// Incus remotes its alerts are about, preferred when an object name exists on several.
+    #[serde(default)]
+    pub remotes: Vec<String>,
+}
+
+impl AlertSourceConfig {
+    /// The client spec, reading secret files now.
+    pub fn spec(&self) -> Result<crate::alerts::SourceSpec, String> {
+        let read = |p: &PathBuf| {
+            std::fs::read_to_string(p)
+                .map(|s| s.trim().to_string())
+                .map_err(|e| format!("{}: {}: {e}", self.name, p.display()))
+        };
+        let password = match (&self.password, &self.password_file) {
+            (Some(p), _) => Some(p.clone()),
+            (None, Some(f)) => Some(read(f)?),
+            (None, None) => None,
+        };
+        let bearer_token = match (&self.bearer_token, &self.bearer_token_file) {
+            (Some(t), _) => Some(t.clone()),
+            (None, Some(f)) => Some(read(f)?),
+            (None, None) => None,
+        };
+        let basic_auth = match (&self.username, password) {
+            (Some(u), p) => Some((u.clone(), p.unwrap_or_default())),
+            (None, Some(_)) => return Err(format!("{}: password without username", self.name)),
+            (None, None) => None,
+        };
+        Ok(crate::alerts::SourceSpec {
+            name: self.name.clone(),
+            url: self.url.clone(),
+            basic_auth,
+            bearer_token,
+            tls_ca: self.tls_ca.clone(),
+            readonly: self.readonly,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -249,11 +335,11 @@ impl AppConfig {
             line: locate_error(text, &format!("`{key}`")),
             message,
         };
-        if !["hosts", "instances", "volumes", "snapshots"].contains(&self.ui.start_pane.as_str()) {
+        if crate::app::Pane::parse(&self.ui.start_pane).is_none() {
             return Err(bad(
                 "start_pane",
                 format!(
-                    "ui.start_pane: unknown pane {:?} (hosts, instances, volumes, snapshots)",
+                    "ui.start_pane: unknown pane {:?} (hosts, instances, volumes, snapshots, alerts, silences)",
                     self.ui.start_pane
                 ),
             ));
@@ -271,6 +357,44 @@ impl AppConfig {
                 "reconnect_max_secs",
                 "refresh: need 1 <= reconnect_min_secs <= reconnect_max_secs".into(),
             ));
+        }
+        if let Err(e) = regex::Regex::new(&self.alerts.strip) {
+            return Err(bad("strip", format!("alerts.strip: bad regex: {e}")));
+        }
+        if self.alerts.refresh_secs == 0 {
+            return Err(bad(
+                "refresh_secs",
+                "alerts.refresh_secs must be at least 1".into(),
+            ));
+        }
+        for d in &self.alerts.silence_durations {
+            if let Err(e) = crate::alerts::types::parse_duration(d) {
+                return Err(bad(
+                    "silence_durations",
+                    format!("alerts.silence_durations: {e}"),
+                ));
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        for s in self.alertmanagers.iter().chain(&self.prometheus) {
+            let line = text
+                .lines()
+                .position(|l| l.contains(&format!("\"{}\"", s.name)))
+                .map(|i| i + 1);
+            let at = |message: String| Diagnostic {
+                file: path.to_path_buf(),
+                line,
+                message,
+            };
+            if !names.insert(s.name.as_str()) {
+                return Err(at(format!("alert source {:?} is defined twice", s.name)));
+            }
+            if !(s.url.starts_with("http://") || s.url.starts_with("https://")) {
+                return Err(at(format!(
+                    "alert source {:?}: url {:?} must start with http:// or https://",
+                    s.name, s.url
+                )));
+            }
         }
         if !["error", "warn", "info", "debug", "trace"].contains(&self.log.level.as_str()) {
             return Err(bad(
@@ -402,9 +526,44 @@ mod tests {
     #[test]
     fn invalid_values_are_rejected() {
         let (_, d) =
-            AppConfig::from_user_text(Path::new("c.toml"), "[ui]\nstart_pane = \"alerts\"\n");
+            AppConfig::from_user_text(Path::new("c.toml"), "[ui]\nstart_pane = \"graphs\"\n");
         assert_eq!(d[0].line, Some(2), "{}", d[0]);
         let (_, d) = AppConfig::from_user_text(Path::new("c.toml"), "[refresh]\nusage_secs = 0\n");
         assert!(d[0].message.contains("usage_secs"));
+        let (_, d) = AppConfig::from_user_text(
+            Path::new("c.toml"),
+            "theme = \"dark\"\n[alerts]\nstrip = '(unclosed'\n",
+        );
+        assert_eq!(d[0].line, Some(3), "{}", d[0]);
+        assert!(d[0].message.contains("alerts.strip"), "{}", d[0]);
+        let (_, d) = AppConfig::from_user_text(
+            Path::new("c.toml"),
+            "[alerts]\nsilence_durations = [\"2x\"]\n",
+        );
+        assert!(d[0].message.contains("unknown unit"), "{}", d[0]);
+    }
+
+    #[test]
+    fn alert_sources_are_read_and_checked() {
+        let (c, d) = AppConfig::from_user_text(
+            Path::new("c.toml"),
+            "[[alertmanagers]]\nname = \"control\"\nurl = \"http://127.0.0.1:9093\"\nusername = \"u\"\npassword = \"p\"\nreadonly = true\n\n[[prometheus]]\nname = \"prom\"\nurl = \"http://127.0.0.1:9090\"\n",
+        );
+        assert!(d.is_empty(), "{d:?}");
+        let spec = c.alertmanagers[0].spec().unwrap();
+        assert_eq!(spec.basic_auth, Some(("u".into(), "p".into())));
+        assert!(spec.readonly);
+        assert_eq!(c.prometheus[0].name, "prom");
+        let (_, d) = AppConfig::from_user_text(
+            Path::new("c.toml"),
+            "[[alertmanagers]]\nname = \"a\"\nurl = \"127.0.0.1:9093\"\n",
+        );
+        assert_eq!(d[0].line, Some(2), "{}", d[0]);
+        assert!(d[0].message.contains("http://"), "{}", d[0]);
+        let (_, d) = AppConfig::from_user_text(
+            Path::new("c.toml"),
+            "[[alertmanagers]]\nname = \"a\"\nurl = \"http://x\"\n[[alertmanagers]]\nname = \"a\"\nurl = \"http://y\"\n",
+        );
+        assert!(d[0].message.contains("twice"), "{}", d[0]);
     }
 }

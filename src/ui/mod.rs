@@ -10,6 +10,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::app::alerts::SourceStatus;
 use crate::app::rows::Pane;
 use crate::app::state::{AppState, InputMode, Level};
 use crate::backend::ConnState;
@@ -57,17 +58,27 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
     .areas(area);
     draw_header(f, header, state, theme);
     if state.grid {
+        // Hosts and alerts (or silences) on top; instances, volumes and snapshots below.
         let [top, bottom] =
-            Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(body);
+            Layout::vertical([Constraint::Percentage(35), Constraint::Percentage(65)]).areas(body);
         let [a, b] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
-        let [c, d] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-            .areas(bottom);
+            Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(top);
+        let [c, right] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .areas(bottom);
+        let [d, e] =
+            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
+        let top_right = if state.pane == Pane::Silences {
+            Pane::Silences
+        } else {
+            Pane::Alerts
+        };
         for (pane, rect) in [
             (Pane::Hosts, a),
-            (Pane::Volumes, b),
+            (top_right, b),
             (Pane::Instances, c),
-            (Pane::Snapshots, d),
+            (Pane::Volumes, d),
+            (Pane::Snapshots, e),
         ] {
             table::draw_pane(f, rect, state, theme, pane, pane == state.pane, now);
         }
@@ -84,6 +95,8 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
             overlays::draw_help(f, body, state, theme)
         }
         InputMode::Palette => overlays::draw_palette(f, body, state, theme),
+        InputMode::Form => overlays::draw_silence_form(f, body, state, theme, now),
+        InputMode::Confirm => overlays::draw_confirm(f, body, state, theme),
         _ => {}
     }
 }
@@ -93,14 +106,29 @@ fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Span::styled(" atlas-tui ", theme.style("ui.title")),
         Span::raw("│"),
     ];
+    let narrow = area.width < 120;
     for (i, p) in Pane::ALL.iter().enumerate() {
         let style = if *p == state.pane {
             theme.style("ui.tab.active")
         } else {
             theme.style("ui.tab")
         };
+        let title = if narrow { p.short_title() } else { p.title() };
         spans.push(Span::raw(" "));
-        spans.push(Span::styled(format!("{} {}", i + 1, p.title()), style));
+        spans.push(Span::styled(format!("{} {}", i + 1, title), style));
+        if *p == Pane::Alerts {
+            let firing: Vec<_> = state
+                .alerts
+                .iter()
+                .filter(|a| a.state().is_firing())
+                .collect();
+            if let Some(worst) = firing.iter().map(|a| a.severity()).max() {
+                spans.push(Span::styled(
+                    format!("▲{}", firing.len()),
+                    theme.style(worst.style()),
+                ));
+            }
+        }
     }
     spans.push(Span::raw(" │ "));
     spans.push(Span::styled(
@@ -136,6 +164,7 @@ fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 /// The right side of the status line: one badge per remote.
 fn remote_badges(state: &AppState, theme: &Theme, now: DateTime<Utc>) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
+    let per_remote = state.join_alerts().1.per_remote;
     for r in &state.remotes {
         let (dot, style, extra) = match &r.conn {
             ConnState::Online { .. } => ("●", theme.style("remote.online"), String::new()),
@@ -160,6 +189,43 @@ fn remote_badges(state: &AppState, theme: &Theme, now: DateTime<Utc>) -> Vec<Spa
         };
         spans.push(Span::styled(r.name.clone(), name_style));
         spans.push(Span::styled(extra, style));
+        if let Some(b) = per_remote.get(&r.name) {
+            if let Some(w) = b.worst {
+                spans.push(Span::styled(
+                    format!(" ▲{}", b.count),
+                    theme.style(w.style()),
+                ));
+            }
+        }
+        spans.push(Span::raw("  "));
+    }
+    // Alert sources: the ones that are down by name, the rest counted.
+    let up = state
+        .alert_sources
+        .iter()
+        .filter(|s| s.status == SourceStatus::Up)
+        .count();
+    for s in &state.alert_sources {
+        if let SourceStatus::Down(_) = s.status {
+            let since = s
+                .last_ok
+                .map(|t| format!(", stale {}", human_duration((now - t).num_seconds())))
+                .unwrap_or_default();
+            spans.push(Span::styled("✖ ", theme.style("remote.offline")));
+            spans.push(Span::styled(s.name.clone(), theme.style("ui.text")));
+            spans.push(Span::styled(
+                format!(" down{since}"),
+                theme.style("remote.offline"),
+            ));
+            spans.push(Span::raw("  "));
+        }
+    }
+    if up > 0 {
+        spans.push(Span::styled("◆ ", theme.style("remote.online")));
+        spans.push(Span::styled(
+            format!("{up} alert source{}", if up == 1 { "" } else { "s" }),
+            theme.style("ui.text"),
+        ));
         spans.push(Span::raw("  "));
     }
     spans
@@ -198,9 +264,26 @@ fn draw_footer(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: 
                 let mode = crate::config::keymap::Mode::Normal;
                 let hint = |a| km.hint(mode, a).unwrap_or_else(|| "-".into());
                 use crate::action::Action as A;
+                let extra = match state.pane {
+                    Pane::Alerts => format!(
+                        "  {} object  {} silence  {} group",
+                        hint(A::Jump),
+                        hint(A::Silence),
+                        hint(A::GroupNext)
+                    ),
+                    Pane::Silences => format!(
+                        "  {} expire  {} extend",
+                        hint(A::ExpireSilence),
+                        hint(A::ExtendSilence)
+                    ),
+                    Pane::Hosts | Pane::Instances | Pane::Volumes => {
+                        format!("  {} alerts  {} silence", hint(A::Jump), hint(A::Silence))
+                    }
+                    Pane::Snapshots => String::new(),
+                };
                 Line::from(Span::styled(
                     format!(
-                        "{} help  {} filter  {} palette  {} details  {} quit",
+                        "{} help  {} filter  {} palette  {} details  {} quit{extra}",
                         hint(A::Help),
                         hint(A::Filter),
                         hint(A::Palette),

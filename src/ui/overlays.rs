@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
+use crate::app::alerts::FormField;
 use crate::app::detail::detail_text;
 use crate::app::state::{AppState, DetailTab};
 use crate::config::Theme;
@@ -108,6 +109,17 @@ pub fn draw_help(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     lines.push(Line::raw(
         "  fuzzy match over all columns; !text excludes; enter keeps, esc clears",
     ));
+    lines.push(Line::raw(
+        "  alerts: label matchers too (severity=critical instance=~\"graf.*\"), @<object key>",
+    ));
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled(
+        "Silence form",
+        theme.style("ui.header"),
+    )));
+    lines.push(Line::raw(
+        "  tab/↑↓ field · +/- duration presets · ctrl-u clear · enter create · esc cancel",
+    ));
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
         "Palette (:)",
@@ -115,6 +127,9 @@ pub fn draw_help(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     )));
     for (c, d) in [
         ("hosts|instances|volumes|snapshots", "jump to a pane"),
+        ("alerts|silences", "alerts pane, silences pane"),
+        ("group alertname|object|none", "group the alerts"),
+        ("silence, expire, extend, jump", "as the keys do"),
         ("remote <name>|all", "show one remote or all"),
         ("project <name>|all", "one project or all projects"),
         ("theme <name>", "switch theme"),
@@ -190,4 +205,172 @@ pub fn draw_palette(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
         })
         .collect();
     f.render_widget(Paragraph::new(lines), list);
+}
+
+pub fn draw_silence_form(
+    f: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    theme: &Theme,
+    now: DateTime<Utc>,
+) {
+    let Some(form) = &state.form else { return };
+    let rect = centered(area, 96.min(area.width), area.height.min(24));
+    f.render_widget(Clear, rect);
+    let title = if form.extend.is_some() {
+        " Extend silence "
+    } else {
+        " New silence "
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Thick)
+        .border_style(theme.style("ui.border.focus"))
+        .title(Span::styled(title, theme.style("ui.title")))
+        .title_bottom(Line::from(Span::styled(
+            " enter submit · tab/↑↓ field · +/- duration presets · esc cancel ",
+            theme.style("ui.muted"),
+        )));
+    let inner = block.inner(rect);
+    f.render_widget(block, rect);
+    let mut lines: Vec<Line> = Vec::new();
+    for field in FormField::ALL {
+        let label = match field {
+            FormField::Matchers => "Matchers",
+            FormField::Duration if form.extend.is_some() => "Extend by",
+            FormField::Duration => "Duration",
+            FormField::Author => "Author",
+            FormField::Comment => "Comment",
+        };
+        let focused = form.field == field;
+        let mut spans = vec![
+            Span::styled(
+                format!("{}{label:<10}", if focused { "▶ " } else { "  " }),
+                theme.style("ui.form.label"),
+            ),
+            Span::styled(
+                form.value(field).to_string(),
+                if focused {
+                    theme.style("ui.input")
+                } else {
+                    theme.style("ui.text")
+                },
+            ),
+        ];
+        if focused {
+            spans.push(Span::styled("▏", theme.style("ui.input")));
+        }
+        if field == FormField::Duration {
+            let ends = match crate::alerts::types::parse_duration(&form.duration) {
+                Ok(d) => {
+                    let base = form
+                        .extend
+                        .as_ref()
+                        .map(|(_, e)| (*e).max(now))
+                        .unwrap_or(now);
+                    format!("  → ends {}", (base + d).format("%Y-%m-%d %H:%M UTC"))
+                }
+                Err(_) => String::new(),
+            };
+            spans.push(Span::styled(ends, theme.style("ui.muted")));
+        }
+        lines.push(Line::from(spans));
+    }
+    if !state.silence_durations.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!("            presets: {}", state.silence_durations.join(" ")),
+            theme.style("ui.muted"),
+        )));
+    }
+    let mut to = format!("  To        {}", form.targets.join(", "));
+    if !form.skipped_readonly.is_empty() {
+        to.push_str(&format!(
+            "   (read-only, skipped: {})",
+            form.skipped_readonly.join(", ")
+        ));
+    }
+    lines.push(Line::from(Span::styled(to, theme.style("ui.text"))));
+    if let Some(e) = &form.error {
+        lines.push(Line::from(Span::styled(
+            format!("  ✖ {e}"),
+            theme.style("ui.form.error"),
+        )));
+    } else {
+        lines.push(Line::raw(""));
+    }
+    match state.affected_alerts(form) {
+        Err(e) => lines.push(Line::from(Span::styled(
+            format!("  matchers: {e}"),
+            theme.style("ui.form.error"),
+        ))),
+        Ok(hits) => {
+            let (_, joined) = state.join_alerts();
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "Affected alerts right now: {}{}",
+                    hits.len(),
+                    if hits.is_empty() {
+                        " (the silence will only catch alerts that fire later)"
+                    } else {
+                        ""
+                    }
+                ),
+                theme.style("ui.header"),
+            )));
+            let room = (inner.height as usize).saturating_sub(lines.len());
+            let more = hits.len().saturating_sub(room);
+            let show = if more > 0 {
+                room.saturating_sub(1)
+            } else {
+                room
+            };
+            for i in hits.iter().take(show) {
+                let a = &state.alerts[*i];
+                let target = joined.targets[*i]
+                    .as_ref()
+                    .map(|t| t.short())
+                    .unwrap_or_else(|| "-".into());
+                let sev = a.severity();
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {:<5}", sev.short()), theme.style(sev.style())),
+                    Span::styled(format!("{:<24} ", a.name()), theme.style("ui.text")),
+                    Span::styled(format!("{target:<20} "), theme.style("ui.text")),
+                    Span::styled(a.state().label(), theme.style("ui.muted")),
+                ]));
+            }
+            if more > 0 {
+                lines.push(Line::from(Span::styled(
+                    format!("  … and {} more", hits.len() - show),
+                    theme.style("ui.muted"),
+                )));
+            }
+        }
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn draw_confirm(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let Some(c) = &state.confirm else { return };
+    let w = 70.min(area.width);
+    let text_w = w.saturating_sub(4).max(1) as usize;
+    let h = (c.prompt.chars().count() / text_w) as u16 + 5;
+    let rect = centered(area, w, h);
+    f.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Thick)
+        .border_style(theme.style("ui.message.warning"))
+        .title(Span::styled(" Confirm ", theme.style("ui.message.warning")))
+        .title_bottom(Line::from(Span::styled(
+            " y confirm · n/esc cancel ",
+            theme.style("ui.muted"),
+        )));
+    let inner = block.inner(rect);
+    f.render_widget(block, rect);
+    f.render_widget(
+        Paragraph::new(c.prompt.clone())
+            .style(theme.style("ui.text"))
+            .wrap(Wrap { trim: true }),
+        inner,
+    );
 }

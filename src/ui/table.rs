@@ -76,6 +76,22 @@ pub fn draw_pane(
             theme.style("ui.match"),
         ));
     }
+    if pane == Pane::Alerts && state.grouping != crate::app::alerts::Grouping::None {
+        title.push(Span::styled(
+            format!("group:{} ", state.grouping.label()),
+            theme.style("ui.muted"),
+        ));
+    }
+    if matches!(pane, Pane::Alerts | Pane::Silences) {
+        for s in &state.alert_sources {
+            if let crate::app::alerts::SourceStatus::Down(_) = s.status {
+                title.push(Span::styled(
+                    format!("⚠ {} down ", s.name),
+                    theme.style("ui.message.error"),
+                ));
+            }
+        }
+    }
     let border = if focused {
         theme.style("ui.border.focus")
     } else {
@@ -94,7 +110,24 @@ pub fn draw_pane(
     f.render_widget(block, area);
 
     if rows.is_empty() {
-        let text = if !ps.filter.is_empty() {
+        let alerts_pane = matches!(pane, Pane::Alerts | Pane::Silences);
+        let text = if alerts_pane && state.alert_sources.is_empty() {
+            "no alert sources: add [[alertmanagers]] (and [[prometheus]]) to config.toml — see `atlas-tui info`".to_string()
+        } else if alerts_pane && state.alert_sources.iter().all(|s| s.last_ok.is_none()) {
+            let errors: Vec<String> = state
+                .alert_sources
+                .iter()
+                .filter_map(|s| match &s.status {
+                    crate::app::alerts::SourceStatus::Down(e) => Some(e.clone()),
+                    _ => None,
+                })
+                .collect();
+            if errors.is_empty() {
+                "waiting for alert sources…".to_string()
+            } else {
+                errors.join("\n")
+            }
+        } else if !ps.filter.is_empty() {
             format!(
                 "no {} match /{}",
                 pane.title().to_ascii_lowercase(),
@@ -106,10 +139,17 @@ pub fn draw_pane(
             .all(|r| !matches!(r.conn, crate::backend::ConnState::Online { .. }))
         {
             "waiting for remotes…".to_string()
+        } else if pane == Pane::Alerts {
+            "no alerts: all quiet".to_string()
         } else {
             format!("no {}", pane.title().to_ascii_lowercase())
         };
-        f.render_widget(Paragraph::new(text).style(theme.style("ui.muted")), inner);
+        f.render_widget(
+            Paragraph::new(text)
+                .style(theme.style("ui.muted"))
+                .wrap(ratatui::widgets::Wrap { trim: false }),
+            inner,
+        );
         return;
     }
 

@@ -1,0 +1,503 @@
+//! The join of alerts with the Incus inventory: a configurable label map resolves each alert to
+//! the instance, cluster member (host) or custom volume it is about.
+
+use std::collections::{BTreeMap, HashMap};
+
+use regex::Regex;
+
+use super::model::{MergedAlert, Severity};
+use crate::inventory::{HostRow, InstanceRow, VolumeRow};
+
+/// Which labels name an object, and how to clean their values.
+#[derive(Debug, Clone)]
+pub struct LabelMap {
+    /// Labels tried in order (`instance`, `name`, `host`, `node`, `volume`).
+    pub object_labels: Vec<String>,
+    /// Label naming the Incus project, when alerts carry one.
+    pub project_label: String,
+    /// Label naming the remote, when alerts carry one.
+    pub remote_label: String,
+    /// Applied to a label value: capture group 1 (or the whole match) is the object name.
+    pub strip: Regex,
+}
+
+impl Default for LabelMap {
+    fn default() -> Self {
+        Self {
+            object_labels: ["instance", "name", "host", "node", "volume"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            project_label: "project".into(),
+            remote_label: "remote".into(),
+            strip: Regex::new(DEFAULT_STRIP).expect("default strip regex"),
+        }
+    }
+}
+
+/// `grafana01.incus:3000` → `grafana01`.
+pub const DEFAULT_STRIP: &str = r"^([^.:/\s]+)";
+
+impl LabelMap {
+    /// The cleaned-up names a label value may stand for: the stripped name, and the address
+    /// without its port (to match an instance by IP).
+    fn candidates(&self, value: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(c) = self.strip.captures(value) {
+            let m = c.get(1).or_else(|| c.get(0)).map(|m| m.as_str());
+            if let Some(m) = m.filter(|m| !m.is_empty()) {
+                out.push(m.to_string());
+            }
+        }
+        let no_port = match value.rsplit_once(':') {
+            Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) => h,
+            _ => value,
+        };
+        let no_port = no_port.trim_start_matches('[').trim_end_matches(']');
+        if !out.iter().any(|o| o == no_port) && !no_port.is_empty() {
+            out.push(no_port.to_string());
+        }
+        out
+    }
+}
+
+/// The Incus object an alert is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Target {
+    Instance {
+        remote: String,
+        project: String,
+        name: String,
+    },
+    Host {
+        remote: String,
+        name: String,
+    },
+    Volume {
+        remote: String,
+        project: String,
+        pool: String,
+        name: String,
+    },
+}
+
+impl Target {
+    /// The key of its row in the hosts, instances or volumes pane.
+    pub fn key(&self) -> String {
+        match self {
+            Target::Instance {
+                remote,
+                project,
+                name,
+            } => format!("{remote}/{project}/{name}"),
+            Target::Host { remote, name } => format!("{remote}/{name}"),
+            Target::Volume {
+                remote,
+                project,
+                pool,
+                name,
+            } => format!("{remote}/{project}/{pool}/{name}"),
+        }
+    }
+
+    pub fn remote(&self) -> &str {
+        match self {
+            Target::Instance { remote, .. }
+            | Target::Host { remote, .. }
+            | Target::Volume { remote, .. } => remote,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Target::Instance { name, .. }
+            | Target::Host { name, .. }
+            | Target::Volume { name, .. } => name,
+        }
+    }
+
+    /// `instance grafana01`, `host atlas01`, `volume default/prometheus01-data`.
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Instance { name, .. } => format!("instance {name}"),
+            Target::Host { name, .. } => format!("host {name}"),
+            Target::Volume { pool, name, .. } => format!("volume {pool}/{name}"),
+        }
+    }
+
+    /// Short form for a table cell: `grafana01`, `host:atlas01`, `vol:prometheus01-data`.
+    pub fn short(&self) -> String {
+        match self {
+            Target::Instance { name, .. } => name.clone(),
+            Target::Host { name, .. } => format!("host:{name}"),
+            Target::Volume { name, .. } => format!("vol:{name}"),
+        }
+    }
+}
+
+/// One remote's inventory, as the join needs it.
+pub struct RemoteInventory<'a> {
+    pub remote: &'a str,
+    pub hosts: &'a [HostRow],
+    pub instances: &'a [InstanceRow],
+    pub volumes: &'a [VolumeRow],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Instance,
+    Host,
+    Volume,
+}
+
+/// Names → objects, built once per join.
+#[derive(Default)]
+pub struct Index {
+    instances: HashMap<String, Vec<Target>>,
+    hosts: HashMap<String, Vec<Target>>,
+    volumes: HashMap<String, Vec<Target>>,
+    /// Host row key each instance and volume rolls up to.
+    host_of: HashMap<Target, String>,
+}
+
+impl Index {
+    pub fn build<'a>(remotes: impl IntoIterator<Item = RemoteInventory<'a>>) -> Self {
+        let mut ix = Index::default();
+        for r in remotes {
+            let only_host =
+                (r.hosts.len() == 1).then(|| format!("{}/{}", r.remote, r.hosts[0].name));
+            for h in r.hosts {
+                ix.hosts
+                    .entry(h.name.clone())
+                    .or_default()
+                    .push(Target::Host {
+                        remote: r.remote.to_string(),
+                        name: h.name.clone(),
+                    });
+            }
+            for i in r.instances {
+                let t = Target::Instance {
+                    remote: r.remote.to_string(),
+                    project: i.inst.project.clone(),
+                    name: i.inst.name.clone(),
+                };
+                let loc = &i.inst.location;
+                let host = if !loc.is_empty() && loc != "none" {
+                    Some(format!("{}/{loc}", r.remote))
+                } else {
+                    only_host.clone()
+                };
+                if let Some(h) = host {
+                    ix.host_of.insert(t.clone(), h);
+                }
+                ix.instances
+                    .entry(i.inst.name.clone())
+                    .or_default()
+                    .push(t.clone());
+                for ip in i.state().map(|s| s.ipv4()).unwrap_or_default() {
+                    ix.instances.entry(ip).or_default().push(t.clone());
+                }
+            }
+            for v in r.volumes {
+                let t = Target::Volume {
+                    remote: r.remote.to_string(),
+                    project: v.vol.project.clone(),
+                    pool: v.pool.clone(),
+                    name: v.vol.name.clone(),
+                };
+                let loc = &v.vol.location;
+                let host = if !loc.is_empty() && loc != "none" {
+                    Some(format!("{}/{loc}", r.remote))
+                } else {
+                    only_host.clone()
+                };
+                if let Some(h) = host {
+                    ix.host_of.insert(t.clone(), h);
+                }
+                ix.volumes.entry(v.vol.name.clone()).or_default().push(t);
+            }
+        }
+        ix
+    }
+
+    fn lookup(&self, kind: Kind, name: &str) -> &[Target] {
+        let m = match kind {
+            Kind::Instance => &self.instances,
+            Kind::Host => &self.hosts,
+            Kind::Volume => &self.volumes,
+        };
+        m.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The object an alert's labels point at, if any.
+    pub fn resolve(&self, map: &LabelMap, labels: &BTreeMap<String, String>) -> Option<Target> {
+        self.resolve_preferring(map, labels, &[])
+    }
+
+    /// Like [`Index::resolve`], preferring objects on these remotes when a name exists on
+    /// several (the remotes an Alertmanager watches, from its `remotes` config).
+    pub fn resolve_preferring(
+        &self,
+        map: &LabelMap,
+        labels: &BTreeMap<String, String>,
+        prefer: &[String],
+    ) -> Option<Target> {
+        let project = labels.get(&map.project_label);
+        let remote = labels.get(&map.remote_label);
+        for label in &map.object_labels {
+            let Some(value) = labels.get(label) else {
+                continue;
+            };
+            let kinds: &[Kind] = if label.contains("volume") {
+                &[Kind::Volume, Kind::Instance]
+            } else if label == "host" || label == "node" || label.contains("node") {
+                &[Kind::Host, Kind::Instance]
+            } else {
+                &[Kind::Instance, Kind::Host, Kind::Volume]
+            };
+            for name in map.candidates(value) {
+                for kind in kinds {
+                    let mut hits = self.lookup(*kind, &name).iter().filter(|t| {
+                        remote.is_none_or(|r| t.remote() == r)
+                            && project.is_none_or(|p| match t {
+                                Target::Instance { project, .. }
+                                | Target::Volume { project, .. } => project == p,
+                                Target::Host { .. } => true,
+                            })
+                    });
+                    let first = hits.next();
+                    // Several objects of that name (remotes, projects): prefer the source's
+                    // remotes, then the default project.
+                    let best = first.into_iter().chain(hits).min_by_key(|t| {
+                        let other_remote =
+                            !prefer.is_empty() && !prefer.iter().any(|p| p == t.remote());
+                        let other_project = match t {
+                            Target::Instance { project, .. } | Target::Volume { project, .. } => {
+                                project != "default"
+                            }
+                            Target::Host { .. } => false,
+                        };
+                        (other_remote, other_project)
+                    });
+                    if let Some(t) = best {
+                        return Some(t.clone());
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The host row key an object rolls up to.
+    pub fn host_of(&self, t: &Target) -> Option<&str> {
+        self.host_of.get(t).map(String::as_str)
+    }
+}
+
+/// Count and worst severity of the firing alerts on one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Badge {
+    pub count: usize,
+    pub worst: Option<Severity>,
+}
+
+impl Badge {
+    pub fn add(&mut self, s: Severity) {
+        self.count += 1;
+        self.worst = Some(self.worst.map_or(s, |w| w.max(s)));
+    }
+
+    /// `2 crit`.
+    pub fn text(&self) -> String {
+        match self.worst {
+            Some(w) if self.count > 0 => format!("{} {}", self.count, w.short()),
+            _ => String::new(),
+        }
+    }
+}
+
+/// Every alert with its target, and badges per row key (hosts include what runs on them) and
+/// per remote.
+#[derive(Debug, Default)]
+pub struct Joined {
+    /// Target of each alert, in the order given.
+    pub targets: Vec<Option<Target>>,
+    /// Firing alerts per row key.
+    pub badges: HashMap<String, Badge>,
+    /// Firing alerts per remote.
+    pub per_remote: BTreeMap<String, Badge>,
+}
+
+/// Joins alerts with the inventory. `source_remotes` names, per source, the remotes its
+/// alerts are preferably about.
+pub fn join(
+    alerts: &[MergedAlert],
+    index: &Index,
+    map: &LabelMap,
+    source_remotes: &HashMap<String, Vec<String>>,
+) -> Joined {
+    let mut j = Joined::default();
+    for a in alerts {
+        let prefer: Vec<String> = a
+            .sources
+            .iter()
+            .flat_map(|s| source_remotes.get(&s.source).into_iter().flatten().cloned())
+            .collect();
+        let t = index.resolve_preferring(map, &a.labels, &prefer);
+        if let Some(t) = &t {
+            if a.state().is_firing() {
+                let sev = a.severity();
+                j.badges.entry(t.key()).or_default().add(sev);
+                if let Some(h) = index.host_of(t) {
+                    j.badges.entry(h.to_string()).or_default().add(sev);
+                }
+                j.per_remote
+                    .entry(t.remote().to_string())
+                    .or_default()
+                    .add(sev);
+            }
+        }
+        j.targets.push(t);
+    }
+    j
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::incus::types::{Instance, StorageVolume};
+
+    fn inst(name: &str, project: &str, location: &str) -> InstanceRow {
+        InstanceRow {
+            remote: "local".into(),
+            inst: Instance {
+                name: name.into(),
+                project: project.into(),
+                location: location.into(),
+                ..Default::default()
+            },
+            cpu_pct: None,
+        }
+    }
+
+    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn resolves_instances_hosts_and_volumes() {
+        let hosts = vec![HostRow {
+            remote: "local".into(),
+            name: "atlas01".into(),
+            ..Default::default()
+        }];
+        let instances = vec![
+            inst("grafana01", "default", "atlas01"),
+            inst("grafana01", "lab", "atlas01"),
+            inst("web01", "lab", "atlas01"),
+        ];
+        let volumes = vec![VolumeRow {
+            remote: "local".into(),
+            pool: "default".into(),
+            vol: StorageVolume {
+                name: "prometheus01-data".into(),
+                project: "default".into(),
+                ..Default::default()
+            },
+            usage: None,
+            snapshots: 0,
+        }];
+        let ix = Index::build([RemoteInventory {
+            remote: "local",
+            hosts: &hosts,
+            instances: &instances,
+            volumes: &volumes,
+        }]);
+        let map = LabelMap::default();
+        let t = ix.resolve(&map, &labels(&[("instance", "grafana01.incus:3000")]));
+        assert_eq!(t.unwrap().key(), "local/default/grafana01");
+        let t = ix.resolve(
+            &map,
+            &labels(&[("instance", "grafana01:3000"), ("project", "lab")]),
+        );
+        assert_eq!(t.unwrap().key(), "local/lab/grafana01");
+        let t = ix.resolve(&map, &labels(&[("volume", "prometheus01-data")]));
+        assert_eq!(t.unwrap().key(), "local/default/default/prometheus01-data");
+        let t = ix.resolve(&map, &labels(&[("instance", "atlas01:9100")]));
+        assert_eq!(t.unwrap().key(), "local/atlas01");
+        let t = ix.resolve(&map, &labels(&[("node", "atlas01")]));
+        assert_eq!(t.unwrap().describe(), "host atlas01");
+        assert!(
+            ix.resolve(&map, &labels(&[("instance", "nowhere:1")]))
+                .is_none()
+        );
+        assert!(
+            ix.resolve(
+                &map,
+                &labels(&[("instance", "grafana01"), ("remote", "other")])
+            )
+            .is_none()
+        );
+        // A preferred remote does not override the default-project tie-break within it.
+        let t = ix.resolve_preferring(
+            &map,
+            &labels(&[("instance", "grafana01")]),
+            &["local".into()],
+        );
+        assert_eq!(t.unwrap().key(), "local/default/grafana01");
+        assert_eq!(
+            ix.host_of(&Target::Instance {
+                remote: "local".into(),
+                project: "lab".into(),
+                name: "web01".into()
+            }),
+            Some("local/atlas01")
+        );
+    }
+
+    #[test]
+    fn sources_prefer_their_remotes() {
+        let a = vec![inst("grafana01", "default", "")];
+        let mut b = vec![inst("grafana01", "default", "")];
+        b[0].remote = "cluster".into();
+        let ix = Index::build([
+            RemoteInventory {
+                remote: "control",
+                hosts: &[],
+                instances: &a,
+                volumes: &[],
+            },
+            RemoteInventory {
+                remote: "cluster",
+                hosts: &[],
+                instances: &b,
+                volumes: &[],
+            },
+        ]);
+        let map = LabelMap::default();
+        let l = labels(&[("instance", "grafana01.incus:9100")]);
+        assert_eq!(ix.resolve(&map, &l).unwrap().remote(), "control");
+        assert_eq!(
+            ix.resolve_preferring(&map, &l, &["cluster".into()])
+                .unwrap()
+                .remote(),
+            "cluster"
+        );
+    }
+
+    #[test]
+    fn strip_regex_is_configurable() {
+        let map = LabelMap {
+            strip: Regex::new(r"^node-(\w+)").unwrap(),
+            ..Default::default()
+        };
+        assert_eq!(map.candidates("node-grafana01.lan:9100")[0], "grafana01");
+        assert_eq!(
+            LabelMap::default().candidates("10.0.0.5:9100"),
+            ["10", "10.0.0.5"]
+        );
+    }
+}

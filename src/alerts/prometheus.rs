@@ -1,0 +1,128 @@
+//! Prometheus's own view of its alerting rules (`/api/v1/alerts`): pending alerts, and firing
+//! ones Alertmanager may not have received yet.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::client::{HttpSource, SourceError, SourceSpec};
+use super::types::{Alert, AlertStatus, fingerprint};
+
+/// `GET /api/v1/alerts` → `data.alerts[]`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct PromAlert {
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    /// `pending` or `firing`.
+    #[serde(default)]
+    pub state: String,
+    pub active_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub value: String,
+}
+
+#[derive(Deserialize)]
+struct Envelope<T> {
+    status: String,
+    data: Option<T>,
+    #[serde(default)]
+    error: String,
+}
+
+#[derive(Deserialize)]
+struct AlertsData {
+    #[serde(default)]
+    alerts: Vec<PromAlert>,
+}
+
+impl PromAlert {
+    /// As an Alertmanager-shaped alert: same fingerprint Alertmanager would give it, state
+    /// `pending` or `firing`, the value as an annotation.
+    pub fn into_alert(self, source_url: &str) -> Alert {
+        let mut annotations = self.annotations;
+        if !self.value.is_empty() {
+            annotations
+                .entry("value".into())
+                .or_insert(self.value.clone());
+        }
+        Alert {
+            fingerprint: fingerprint(&self.labels),
+            generator_url: format!("{}/alerts", source_url.trim_end_matches('/')),
+            labels: self.labels,
+            annotations,
+            starts_at: self.active_at,
+            ends_at: None,
+            updated_at: None,
+            status: AlertStatus {
+                state: self.state,
+                silenced_by: vec![],
+                inhibited_by: vec![],
+            },
+        }
+    }
+}
+
+/// A client for one Prometheus.
+#[derive(Debug, Clone)]
+pub struct PrometheusClient(HttpSource);
+
+impl PrometheusClient {
+    pub fn new(spec: SourceSpec) -> Result<Self, SourceError> {
+        HttpSource::new(spec).map(Self)
+    }
+
+    pub fn spec(&self) -> &SourceSpec {
+        self.0.spec()
+    }
+
+    /// Pending and firing alerts of every alerting rule.
+    pub async fn alerts(&self) -> Result<Vec<Alert>, SourceError> {
+        let path = "/api/v1/alerts";
+        let env: Envelope<AlertsData> = self
+            .0
+            .send(path, self.0.request(reqwest::Method::GET, path))
+            .await?;
+        if env.status != "success" {
+            return Err(SourceError::Api {
+                name: self.spec().name.clone(),
+                path: path.into(),
+                status: 200,
+                message: format!("status {:?}: {}", env.status, env.error),
+            });
+        }
+        let url = self.spec().url.clone();
+        Ok(env
+            .data
+            .map(|d| d.alerts)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| a.into_alert(&url))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_prometheus_alerts() {
+        let json = r#"{"status":"success","data":{"alerts":[{"labels":{"alertname":"LokiIngestionStalled","instance":"loki01.incus:3100","severity":"warning"},"annotations":{"summary":"no logs"},"state":"pending","activeAt":"2026-11-23T10:00:00.5Z","value":"1e+00"}]}}"#;
+        let env: Envelope<AlertsData> = serde_json::from_str(json).unwrap();
+        let a = env
+            .data
+            .unwrap()
+            .alerts
+            .remove(0)
+            .into_alert("http://p:9090/");
+        assert_eq!(a.status.state, "pending");
+        assert_eq!(a.name(), "LokiIngestionStalled");
+        assert_eq!(a.annotations["value"], "1e+00");
+        assert_eq!(a.generator_url, "http://p:9090/alerts");
+        assert_eq!(a.fingerprint, fingerprint(&a.labels));
+    }
+}

@@ -1,0 +1,890 @@
+//! The alert side of the state: sources, the merged alerts, silences, the silence form, jumps
+//! between alerts and objects. Pure state changes; writes are returned as effects.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::rows::{Pane, view_rows};
+use super::state::{AppState, Effect, InputMode, Level};
+use crate::alerts::join::{Index, Joined, RemoteInventory, Target, join};
+use crate::alerts::model::{MergedAlert, SourceData, SourceKind, SourcedSilence, merge};
+use crate::alerts::types::{
+    Matcher, SilenceRequest, all_match, compile_all, parse_duration, parse_matchers,
+};
+use crate::alerts::worker::{SourceCmd, short_id};
+
+/// How an alert source is doing.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceStatus {
+    Loading,
+    Up,
+    Down(String),
+}
+
+/// An alert source as the UI knows it.
+#[derive(Debug, Clone)]
+pub struct AlertSourceView {
+    pub name: String,
+    pub kind: SourceKind,
+    pub url: String,
+    pub readonly: bool,
+    /// Remotes its alerts are preferably about (config `remotes`).
+    pub remotes: Vec<String>,
+    pub status: SourceStatus,
+    pub last_ok: Option<DateTime<Utc>>,
+    /// The last good answer (kept while the source is down).
+    pub data: Option<SourceData>,
+}
+
+impl AlertSourceView {
+    pub fn new(name: &str, kind: SourceKind, url: &str, readonly: bool) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            url: url.into(),
+            readonly,
+            remotes: vec![],
+            status: SourceStatus::Loading,
+            last_ok: None,
+            data: None,
+        }
+    }
+}
+
+/// How the alerts pane groups its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Grouping {
+    #[default]
+    None,
+    AlertName,
+    Object,
+}
+
+impl Grouping {
+    pub fn label(self) -> &'static str {
+        match self {
+            Grouping::None => "none",
+            Grouping::AlertName => "alertname",
+            Grouping::Object => "object",
+        }
+    }
+}
+
+/// The fields of the silence form, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormField {
+    Matchers,
+    Duration,
+    Author,
+    Comment,
+}
+
+impl FormField {
+    pub const ALL: [FormField; 4] = [
+        FormField::Matchers,
+        FormField::Duration,
+        FormField::Author,
+        FormField::Comment,
+    ];
+}
+
+/// The silence form (new silence, or extending one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SilenceForm {
+    pub matchers: String,
+    pub duration: String,
+    pub author: String,
+    pub comment: String,
+    pub field: FormField,
+    /// Alertmanagers the silence is written to.
+    pub targets: Vec<String>,
+    /// Writable Alertmanagers left out because they are read-only.
+    pub skipped_readonly: Vec<String>,
+    /// Extending this silence (id, current end).
+    pub extend: Option<(String, DateTime<Utc>)>,
+    pub error: Option<String>,
+    pub preset: usize,
+}
+
+impl SilenceForm {
+    pub fn value(&self, f: FormField) -> &str {
+        match f {
+            FormField::Matchers => &self.matchers,
+            FormField::Duration => &self.duration,
+            FormField::Author => &self.author,
+            FormField::Comment => &self.comment,
+        }
+    }
+
+    fn value_mut(&mut self, f: FormField) -> &mut String {
+        match f {
+            FormField::Matchers => &mut self.matchers,
+            FormField::Duration => &mut self.duration,
+            FormField::Author => &mut self.author,
+            FormField::Comment => &mut self.comment,
+        }
+    }
+
+    /// The matchers as typed, or why they are wrong.
+    pub fn parsed_matchers(&self) -> Result<Vec<Matcher>, String> {
+        let ms = parse_matchers(&self.matchers)?;
+        if ms.is_empty() {
+            return Err("at least one matcher is needed".into());
+        }
+        compile_all(&ms)?;
+        if ms.iter().all(|m| {
+            let c = crate::alerts::types::CompiledMatcher::new(m.clone());
+            c.is_ok_and(|c| c.matches(&Default::default()))
+        }) {
+            return Err(
+                "these matchers would also match an empty label set: add one that selects".into(),
+            );
+        }
+        Ok(ms)
+    }
+
+    /// The request to send, or the first problem (with the field it is in).
+    pub fn request(&self, now: DateTime<Utc>) -> Result<SilenceRequest, (FormField, String)> {
+        let matchers = self
+            .parsed_matchers()
+            .map_err(|e| (FormField::Matchers, e))?;
+        let d = parse_duration(&self.duration).map_err(|e| (FormField::Duration, e))?;
+        if self.author.trim().is_empty() {
+            return Err((FormField::Author, "author is required".into()));
+        }
+        if self.comment.trim().is_empty() {
+            return Err((FormField::Comment, "a comment is required: say why".into()));
+        }
+        let (id, starts_at, ends_at) = match &self.extend {
+            Some((id, end)) => (Some(id.clone()), now, (*end).max(now) + d),
+            None => (None, now, now + d),
+        };
+        Ok(SilenceRequest {
+            id,
+            matchers,
+            starts_at,
+            ends_at,
+            created_by: self.author.trim().to_string(),
+            comment: self.comment.trim().to_string(),
+        })
+    }
+}
+
+/// A yes/no question before a destructive action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub prompt: String,
+    pub effects: Vec<Effect>,
+}
+
+/// `$USER@hostname`.
+pub fn default_author() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "atlas-tui".into());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".into());
+    format!("{user}@{host}")
+}
+
+/// Splits an alerts-pane filter into label matchers (`severity=critical`), object keys
+/// (`@local/default/grafana01`) and the rest (fuzzy words).
+pub fn split_alert_filter(filter: &str) -> (Vec<Matcher>, Vec<String>, String) {
+    let mut matchers = Vec::new();
+    let mut objects = Vec::new();
+    let mut rest = Vec::new();
+    for word in filter.split_whitespace() {
+        if let Some(k) = word.strip_prefix('@') {
+            objects.push(k.to_string());
+        } else if word.contains('=') && !word.starts_with('!') {
+            match Matcher::parse(word) {
+                Ok(m) => matchers.push(m),
+                Err(_) => rest.push(word),
+            }
+        } else {
+            rest.push(word);
+        }
+    }
+    (matchers, objects, rest.join(" "))
+}
+
+impl AppState {
+    /// Recomputes the merged alerts and the silence list from every source's last data.
+    fn remerge(&mut self) {
+        self.alerts = merge(
+            self.alert_sources
+                .iter()
+                .filter_map(|s| s.data.as_ref().map(|d| (s.name.as_str(), s.kind, d))),
+        );
+        let mut silences: Vec<SourcedSilence> = self
+            .alert_sources
+            .iter()
+            .filter_map(|s| s.data.as_ref().map(|d| (s, d)))
+            .flat_map(|(s, d)| {
+                d.silences.iter().map(|x| SourcedSilence {
+                    source: s.name.clone(),
+                    silence: x.clone(),
+                })
+            })
+            .collect();
+        silences.sort_by(|a, b| a.silence.ends_at.cmp(&b.silence.ends_at).reverse());
+        self.silences = silences;
+    }
+
+    /// Applies what an alert source answered.
+    pub fn apply_alert_source(
+        &mut self,
+        source: &str,
+        result: Result<SourceData, String>,
+        now: DateTime<Utc>,
+    ) {
+        let Some(s) = self.alert_sources.iter_mut().find(|s| s.name == source) else {
+            return;
+        };
+        match result {
+            Ok(d) => {
+                let was_down = matches!(s.status, SourceStatus::Down(_));
+                s.status = SourceStatus::Up;
+                s.last_ok = Some(now);
+                s.data = Some(d);
+                if was_down {
+                    self.say(Level::Info, format!("{source}: alerts are back"));
+                }
+                self.remerge();
+            }
+            Err(e) => {
+                let was_up = !matches!(s.status, SourceStatus::Down(_));
+                s.status = SourceStatus::Down(e.clone());
+                if was_up {
+                    self.say(Level::Error, e);
+                }
+            }
+        }
+    }
+
+    /// Reports a finished silence write.
+    pub fn apply_silence_write(
+        &mut self,
+        source: &str,
+        what: &str,
+        result: Result<String, String>,
+    ) {
+        match result {
+            Ok(id) if !id.is_empty() => self.say(
+                Level::Info,
+                format!("{source}: {what}: {} done", short_id(&id)),
+            ),
+            Ok(_) => self.say(Level::Info, format!("{source}: {what} done")),
+            Err(e) => self.say(Level::Error, format!("{what} failed: {e}")),
+        }
+    }
+
+    /// The join of the current alerts with the visible inventory.
+    pub fn join_alerts(&self) -> (Index, Joined) {
+        let index = Index::build(self.visible_remotes().map(|r| RemoteInventory {
+            remote: &r.name,
+            hosts: &r.hosts,
+            instances: &r.instances,
+            volumes: &r.volumes,
+        }));
+        let prefer = self
+            .alert_sources
+            .iter()
+            .filter(|s| !s.remotes.is_empty())
+            .map(|s| (s.name.clone(), s.remotes.clone()))
+            .collect();
+        let joined = join(&self.alerts, &index, &self.label_map, &prefer);
+        (index, joined)
+    }
+
+    /// True while an alert source is down (ages shown for it keep ticking).
+    pub fn any_source_down(&self) -> bool {
+        self.alert_sources
+            .iter()
+            .any(|s| matches!(s.status, SourceStatus::Down(_)))
+    }
+
+    fn selected_key(&self, pane: Pane, now: DateTime<Utc>) -> Option<String> {
+        let rows = view_rows(self, pane, now);
+        if rows.is_empty() {
+            return None;
+        }
+        Some(rows[self.selected_index(pane, &rows)].key.clone())
+    }
+
+    fn alert_by_key(&self, key: &str) -> Option<(usize, &MergedAlert)> {
+        self.alerts
+            .iter()
+            .enumerate()
+            .find(|(_, a)| a.fingerprint == key)
+    }
+
+    /// Alerts in a group header row (`group:name:X`, `group:object:KEY`).
+    fn group_members(&self, key: &str) -> Vec<usize> {
+        let (_, joined) = self.join_alerts();
+        if let Some(name) = key.strip_prefix("group:name:") {
+            return (0..self.alerts.len())
+                .filter(|i| self.alerts[*i].name() == name)
+                .collect();
+        }
+        if let Some(obj) = key.strip_prefix("group:object:") {
+            return (0..self.alerts.len())
+                .filter(|i| {
+                    joined.targets[*i]
+                        .as_ref()
+                        .map(|t| t.key())
+                        .unwrap_or_default()
+                        == obj
+                })
+                .collect();
+        }
+        vec![]
+    }
+
+    /// `o`: from an alert to its object, from an object to its alerts.
+    pub fn jump(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        let Some(key) = self.selected_key(self.pane, now) else {
+            self.say(Level::Warning, "nothing selected");
+            return vec![];
+        };
+        match self.pane {
+            Pane::Alerts => {
+                let (_, joined) = self.join_alerts();
+                let target = if let Some(obj) = key.strip_prefix("group:object:") {
+                    self.group_members(&key)
+                        .first()
+                        .and_then(|i| joined.targets[*i].clone())
+                        .filter(|t| t.key() == obj)
+                } else if key.starts_with("group:") {
+                    self.group_members(&key)
+                        .iter()
+                        .find_map(|i| joined.targets[*i].clone())
+                } else {
+                    self.alert_by_key(&key)
+                        .and_then(|(i, _)| joined.targets[i].clone())
+                };
+                let Some(t) = target else {
+                    self.say(
+                        Level::Warning,
+                        "this alert is not about a known Incus object (see alerts.object_labels)",
+                    );
+                    return vec![];
+                };
+                let pane = match t {
+                    Target::Instance { .. } => Pane::Instances,
+                    Target::Host { .. } => Pane::Hosts,
+                    Target::Volume { .. } => Pane::Volumes,
+                };
+                self.pane = pane;
+                let ps = &mut self.panes[pane.index()];
+                ps.filter.clear();
+                ps.selected_key = Some(t.key());
+                self.say(Level::Info, format!("→ {}", t.describe()));
+                vec![]
+            }
+            Pane::Hosts | Pane::Instances | Pane::Volumes => {
+                self.pane = Pane::Alerts;
+                let ps = &mut self.panes[Pane::Alerts.index()];
+                ps.filter = format!("@{key}");
+                ps.selected = 0;
+                ps.selected_key = None;
+                let n = view_rows(self, Pane::Alerts, now).len();
+                self.say(
+                    Level::Info,
+                    format!("alerts of {key}: {n} (esc clears the filter)"),
+                );
+                vec![]
+            }
+            Pane::Silences => {
+                let Some(s) = self.silence_by_key(&key) else {
+                    return vec![];
+                };
+                let ms: Vec<String> = s.silence.matchers.iter().map(|m| m.to_string()).collect();
+                self.pane = Pane::Alerts;
+                let ps = &mut self.panes[Pane::Alerts.index()];
+                ps.filter = ms.join(" ");
+                ps.selected_key = None;
+                vec![]
+            }
+            Pane::Snapshots => {
+                self.say(Level::Warning, "snapshots have no alerts of their own");
+                vec![]
+            }
+        }
+    }
+
+    pub fn silence_by_key(&self, key: &str) -> Option<&SourcedSilence> {
+        self.silences
+            .iter()
+            .find(|s| format!("{}/{}", s.source, s.silence.id) == key)
+    }
+
+    fn writable_alertmanagers(&self) -> (Vec<String>, Vec<String>) {
+        let mut ok = Vec::new();
+        let mut ro = Vec::new();
+        for s in self
+            .alert_sources
+            .iter()
+            .filter(|s| s.kind == SourceKind::Alertmanager)
+        {
+            if s.readonly {
+                ro.push(s.name.clone());
+            } else {
+                ok.push(s.name.clone());
+            }
+        }
+        (ok, ro)
+    }
+
+    fn new_form(
+        &self,
+        matchers: String,
+        targets: Vec<String>,
+        skipped: Vec<String>,
+    ) -> SilenceForm {
+        SilenceForm {
+            matchers,
+            duration: self
+                .silence_durations
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "2h".into()),
+            author: self.silence_author.clone(),
+            comment: String::new(),
+            field: FormField::Comment,
+            targets,
+            skipped_readonly: skipped,
+            extend: None,
+            error: None,
+            preset: 0,
+        }
+    }
+
+    fn refuse_readonly(&mut self) -> bool {
+        if self.readonly {
+            self.say(
+                Level::Error,
+                "read-only (--readonly): silences cannot be changed",
+            );
+            return true;
+        }
+        false
+    }
+
+    /// `m`: opens the silence form for the selected alert (or group, or object).
+    pub fn open_silence_form(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        if self.refuse_readonly() {
+            return vec![];
+        }
+        let Some(key) = self.selected_key(self.pane, now) else {
+            self.say(Level::Warning, "nothing selected");
+            return vec![];
+        };
+        let (writable, readonly) = self.writable_alertmanagers();
+        let (matchers, sources): (Vec<Matcher>, Vec<String>) = match self.pane {
+            Pane::Alerts => {
+                let members: Vec<usize> = if key.starts_with("group:") {
+                    self.group_members(&key)
+                } else {
+                    self.alert_by_key(&key)
+                        .map(|(i, _)| vec![i])
+                        .unwrap_or_default()
+                };
+                let Some(first) = members.first().map(|i| &self.alerts[*i]) else {
+                    return vec![];
+                };
+                let ms = if key.starts_with("group:name:") {
+                    vec![eq("alertname", first.name())]
+                } else {
+                    self.alert_matchers(first)
+                };
+                let mut srcs: Vec<String> = members
+                    .iter()
+                    .flat_map(|i| self.alerts[*i].sources.iter())
+                    .filter(|v| v.kind == SourceKind::Alertmanager)
+                    .map(|v| v.source.clone())
+                    .collect();
+                srcs.sort();
+                srcs.dedup();
+                (ms, srcs)
+            }
+            Pane::Instances | Pane::Hosts | Pane::Volumes => {
+                (self.object_matchers(&key), writable.clone())
+            }
+            _ => {
+                self.say(
+                    Level::Warning,
+                    "select an alert, instance, host or volume to silence",
+                );
+                return vec![];
+            }
+        };
+        let targets: Vec<String> = sources
+            .iter()
+            .filter(|s| writable.contains(s))
+            .cloned()
+            .collect();
+        let skipped: Vec<String> = sources
+            .iter()
+            .filter(|s| readonly.contains(s))
+            .cloned()
+            .collect();
+        if targets.is_empty() {
+            let why = if self
+                .alert_sources
+                .iter()
+                .all(|s| s.kind != SourceKind::Alertmanager)
+            {
+                "no Alertmanager is configured ([[alertmanagers]] in config.toml)".to_string()
+            } else if !skipped.is_empty() {
+                format!("read-only: {} does not take silences", skipped.join(", "))
+            } else {
+                "this alert is not in any Alertmanager (Prometheus only): nothing to silence yet"
+                    .into()
+            };
+            self.say(Level::Error, why);
+            return vec![];
+        }
+        let line = matchers
+            .iter()
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.form = Some(self.new_form(line, targets, skipped));
+        self.input = InputMode::Form;
+        vec![]
+    }
+
+    /// Matchers for one alert: its name and the label that names its object (all labels when
+    /// it is about no known object).
+    fn alert_matchers(&self, a: &MergedAlert) -> Vec<Matcher> {
+        let mut ms = vec![eq("alertname", a.name())];
+        let by_object = self
+            .label_map
+            .object_labels
+            .iter()
+            .find(|l| a.labels.contains_key(*l));
+        match by_object {
+            Some(l) => ms.push(eq(l, &a.labels[l])),
+            None => ms.extend(
+                a.labels
+                    .iter()
+                    .filter(|(k, _)| *k != "alertname")
+                    .map(|(k, v)| eq(k, v)),
+            ),
+        }
+        ms
+    }
+
+    /// A matcher for every alert about an object: the label its current alerts use (or the
+    /// first of the label map), matching the name with any domain or port after it.
+    fn object_matchers(&self, key: &str) -> Vec<Matcher> {
+        let (_, joined) = self.join_alerts();
+        let name = key.rsplit('/').next().unwrap_or(key).to_string();
+        let pane = self.pane;
+        let label = joined
+            .targets
+            .iter()
+            .enumerate()
+            .find(|(_, t)| t.as_ref().is_some_and(|t| t.key() == key))
+            .and_then(|(i, _)| {
+                self.label_map
+                    .object_labels
+                    .iter()
+                    .find(|l| self.alerts[i].labels.contains_key(*l))
+                    .cloned()
+            })
+            .unwrap_or_else(|| {
+                let want = if pane == Pane::Volumes {
+                    "volume"
+                } else {
+                    "instance"
+                };
+                self.label_map
+                    .object_labels
+                    .iter()
+                    .find(|l| l.as_str() == want)
+                    .or(self.label_map.object_labels.first())
+                    .cloned()
+                    .unwrap_or_else(|| want.into())
+            });
+        vec![Matcher {
+            name: label,
+            value: format!("{}([.:].*)?", regex::escape(&name)),
+            is_regex: true,
+            is_equal: true,
+        }]
+    }
+
+    /// Alerts (indices) the form's matchers select right now.
+    pub fn affected_alerts(&self, form: &SilenceForm) -> Result<Vec<usize>, String> {
+        let ms = compile_all(&form.parsed_matchers()?)?;
+        Ok((0..self.alerts.len())
+            .filter(|i| all_match(&ms, &self.alerts[*i].labels))
+            .collect())
+    }
+
+    /// `+`: extend the selected silence.
+    pub fn open_extend_form(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        if self.refuse_readonly() {
+            return vec![];
+        }
+        if self.pane != Pane::Silences {
+            self.say(
+                Level::Warning,
+                "select a silence in the silences pane (6) to extend it",
+            );
+            return vec![];
+        }
+        let Some(s) = self
+            .selected_key(Pane::Silences, now)
+            .and_then(|k| self.silence_by_key(&k).cloned())
+        else {
+            self.say(Level::Warning, "nothing selected");
+            return vec![];
+        };
+        if self
+            .alert_sources
+            .iter()
+            .any(|x| x.name == s.source && x.readonly)
+        {
+            self.say(
+                Level::Error,
+                format!("read-only: {} does not take silences", s.source),
+            );
+            return vec![];
+        }
+        let line = s
+            .silence
+            .matchers
+            .iter()
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut form = self.new_form(line, vec![s.source.clone()], vec![]);
+        form.comment = s.silence.comment.clone();
+        form.author = s.silence.created_by.clone();
+        form.field = FormField::Duration;
+        if s.silence.status.state == "expired" {
+            // Alertmanager cannot revive an expired silence: this creates a new one like it.
+            form.extend = None;
+        } else {
+            form.extend = Some((s.silence.id.clone(), s.silence.ends_at));
+        }
+        self.form = Some(form);
+        self.input = InputMode::Form;
+        vec![]
+    }
+
+    /// `e`: expire the selected silence, after a confirmation.
+    pub fn ask_expire(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        if self.refuse_readonly() {
+            return vec![];
+        }
+        if self.pane != Pane::Silences {
+            self.say(
+                Level::Warning,
+                "select a silence in the silences pane (6) to expire it",
+            );
+            return vec![];
+        }
+        let Some(s) = self
+            .selected_key(Pane::Silences, now)
+            .and_then(|k| self.silence_by_key(&k).cloned())
+        else {
+            self.say(Level::Warning, "nothing selected");
+            return vec![];
+        };
+        if s.silence.status.state == "expired" {
+            self.say(Level::Warning, "this silence has already expired");
+            return vec![];
+        }
+        if self
+            .alert_sources
+            .iter()
+            .any(|x| x.name == s.source && x.readonly)
+        {
+            self.say(
+                Level::Error,
+                format!("read-only: {} does not take silences", s.source),
+            );
+            return vec![];
+        }
+        let ms: Vec<String> = s.silence.matchers.iter().map(|m| m.to_string()).collect();
+        self.confirm = Some(Confirm {
+            prompt: format!(
+                "Expire silence {} on {} ({})? The alerts it silences will notify again.",
+                short_id(&s.silence.id),
+                s.source,
+                ms.join(" ")
+            ),
+            effects: vec![Effect::Alert {
+                source: s.source.clone(),
+                cmd: SourceCmd::Expire(s.silence.id.clone()),
+            }],
+        });
+        self.input = InputMode::Confirm;
+        vec![]
+    }
+
+    /// Keys while the confirmation is shown: y/enter confirms, n/esc cancels.
+    pub fn confirm_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        match ev.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+                self.input = InputMode::Normal;
+                self.confirm.take().map(|c| c.effects).unwrap_or_default()
+            }
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
+                self.input = InputMode::Normal;
+                self.confirm = None;
+                self.say(Level::Info, "cancelled");
+                vec![]
+            }
+            KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                vec![Effect::Quit]
+            }
+            _ => vec![],
+        }
+    }
+
+    /// Keys while the silence form is shown.
+    pub fn form_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+        let presets = self.silence_durations.clone();
+        let Some(form) = self.form.as_mut() else {
+            self.input = InputMode::Normal;
+            return vec![];
+        };
+        let idx = FormField::ALL
+            .iter()
+            .position(|f| *f == form.field)
+            .unwrap_or(0);
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        match ev.code {
+            KeyCode::Esc => {
+                self.form = None;
+                self.input = InputMode::Normal;
+                self.say(Level::Info, "silence not created");
+                return vec![];
+            }
+            KeyCode::Char('c') if ctrl => return vec![Effect::Quit],
+            KeyCode::Tab | KeyCode::Down => form.field = FormField::ALL[(idx + 1) % 4],
+            KeyCode::BackTab | KeyCode::Up => form.field = FormField::ALL[(idx + 3) % 4],
+            KeyCode::Char('u') if ctrl => form.value_mut(form.field).clear(),
+            KeyCode::Char('w') if ctrl => {
+                let v = form.value_mut(form.field);
+                let t = v.trim_end().len();
+                v.truncate(t);
+                let cut = v.rfind(' ').map(|p| p + 1).unwrap_or(0);
+                v.truncate(cut);
+            }
+            KeyCode::Char(c @ ('+' | '-'))
+                if form.field == FormField::Duration && !presets.is_empty() =>
+            {
+                let n = presets.len();
+                form.preset = if c == '+' {
+                    (form.preset + 1) % n
+                } else {
+                    (form.preset + n - 1) % n
+                };
+                form.duration = presets[form.preset].clone();
+            }
+            KeyCode::Backspace => {
+                form.value_mut(form.field).pop();
+            }
+            KeyCode::Char(c) => form.value_mut(form.field).push(c),
+            KeyCode::Enter => match form.request(now) {
+                Ok(req) => {
+                    let targets = form.targets.clone();
+                    let what = if req.id.is_some() {
+                        "extending"
+                    } else {
+                        "creating"
+                    };
+                    self.form = None;
+                    self.input = InputMode::Normal;
+                    self.say(
+                        Level::Info,
+                        format!("{what} silence on {}", targets.join(", ")),
+                    );
+                    return targets
+                        .into_iter()
+                        .map(|source| Effect::Alert {
+                            source,
+                            cmd: SourceCmd::PutSilence(req.clone()),
+                        })
+                        .collect();
+                }
+                Err((field, e)) => {
+                    form.field = field;
+                    form.error = Some(e);
+                    return vec![];
+                }
+            },
+            _ => {}
+        }
+        form.error = None;
+        vec![]
+    }
+}
+
+fn eq(name: &str, value: &str) -> Matcher {
+    Matcher {
+        name: name.into(),
+        value: value.into(),
+        is_regex: false,
+        is_equal: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alert_filter_splits_matchers_objects_and_words() {
+        let (m, o, rest) =
+            split_alert_filter("severity=critical @local/default/grafana01 graf instance=~\"g.*\"");
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[1].value, "g.*");
+        assert_eq!(o, ["local/default/grafana01"]);
+        assert_eq!(rest, "graf");
+    }
+
+    #[test]
+    fn form_validates_every_field() {
+        let now = Utc::now();
+        let mut f = SilenceForm {
+            matchers: "alertname=\"A\"".into(),
+            duration: "2h".into(),
+            author: "me@host".into(),
+            comment: String::new(),
+            field: FormField::Matchers,
+            targets: vec!["am".into()],
+            skipped_readonly: vec![],
+            extend: None,
+            error: None,
+            preset: 0,
+        };
+        assert_eq!(f.request(now).unwrap_err().0, FormField::Comment);
+        f.comment = "maintenance".into();
+        let r = f.request(now).unwrap();
+        assert_eq!((r.ends_at - r.starts_at).num_hours(), 2);
+        f.duration = "2 hours".into();
+        assert_eq!(f.request(now).unwrap_err().0, FormField::Duration);
+        f.duration = "1h".into();
+        f.matchers = "alertname=~\".*\"".into();
+        assert_eq!(f.request(now).unwrap_err().0, FormField::Matchers);
+        f.matchers = "".into();
+        assert_eq!(f.request(now).unwrap_err().0, FormField::Matchers);
+        f.matchers = "alertname=A".into();
+        let end = now + chrono::Duration::hours(5);
+        f.extend = Some(("id1".into(), end));
+        let r = f.request(now).unwrap();
+        assert_eq!(r.id.as_deref(), Some("id1"));
+        assert_eq!(r.ends_at, end + chrono::Duration::hours(1));
+    }
+}
