@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod app;
 pub mod backend;
 pub mod config;
+pub mod headless;
 pub mod incus;
 pub mod inventory;
 pub mod logging;

@@ -39,6 +39,16 @@ struct Cli {
 enum Cmd {
     /// Print every path atlas-tui reads, the remotes it would connect to and any config problems.
     Info,
+    /// Print the firing alerts joined to the Incus objects they are about (exit 1 when a source
+    /// or remote could not be read).
+    Alerts {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Also silenced, inhibited and pending alerts.
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 fn main() -> Result<()> {
@@ -89,11 +99,20 @@ fn main() -> Result<()> {
         .clone()
         .unwrap_or_else(|| settings.config.incus.project.clone());
     let mut settings = settings;
-    settings.diagnostics = diags;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
+    if let Some(Cmd::Alerts { json, all }) = cli.command {
+        for d in &diags {
+            eprintln!("atlas-tui: {d} (defaults used)");
+        }
+        let code = rt.block_on(atlas_tui::headless::alerts(
+            &settings, &specs, &scope, json, all,
+        ));
+        std::process::exit(code);
+    }
+    settings.diagnostics = diags;
     rt.block_on(run(
         settings,
         specs,

@@ -62,7 +62,8 @@ impl LabelMap {
 }
 
 /// The Incus object an alert is about.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Target {
     Instance {
         remote: String,

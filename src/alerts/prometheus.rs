@@ -66,6 +66,21 @@ impl PromAlert {
     }
 }
 
+/// Parses a `/api/v1/alerts` answer into Alertmanager-shaped alerts.
+pub fn parse_alerts(bytes: &[u8], source_url: &str) -> Result<Vec<Alert>, String> {
+    let env: Envelope<AlertsData> = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if env.status != "success" {
+        return Err(format!("status {:?}: {}", env.status, env.error));
+    }
+    Ok(env
+        .data
+        .map(|d| d.alerts)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| a.into_alert(source_url))
+        .collect())
+}
+
 /// A client for one Prometheus.
 #[derive(Debug, Clone)]
 pub struct PrometheusClient(HttpSource);

@@ -100,7 +100,7 @@ impl Matcher {
         }
         let raw = s[pos + op.len()..].trim();
         let value = if raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') {
-            raw[1..raw.len() - 1].replace("\\\"", "\"")
+            unquote(&raw[1..raw.len() - 1])
         } else {
             raw.to_string()
         };
@@ -111,6 +111,37 @@ impl Matcher {
             is_equal,
         })
     }
+}
+
+/// Undoes the quoting `Display` applies (`\\` → `\`, `\"` → `"`, `\n`), as amtool does.
+fn unquote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(o) => out.push(o),
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Escapes regex metacharacters (but not `-`, which needs none outside a class).
+pub fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl std::fmt::Display for Matcher {
@@ -365,6 +396,15 @@ mod tests {
         assert!(!all_match(&ms, &l));
         assert!(parse_matchers("a=\"unterminated").is_err());
         assert!(compile_all(&parse_matchers("a=~\"(\"").unwrap()).is_err());
+        // What Display writes, parse reads back.
+        let m = Matcher {
+            name: "instance".into(),
+            value: r#"a\.b"c"#.into(),
+            is_regex: true,
+            is_equal: true,
+        };
+        assert_eq!(parse_matchers(&m.to_string()).unwrap(), [m]);
+        assert_eq!(regex_escape("step-ca01.incus"), r"step-ca01\.incus");
         let ms = parse_matchers(r#"summary="two words" x=1"#).unwrap();
         assert_eq!(ms.len(), 2);
         assert_eq!(ms[0].value, "two words");

@@ -614,7 +614,7 @@ impl AppState {
             });
         vec![Matcher {
             name: label,
-            value: format!("{}([.:].*)?", regex::escape(&name)),
+            value: format!("{}([.:].*)?", crate::alerts::types::regex_escape(&name)),
             is_regex: true,
             is_equal: true,
         }]

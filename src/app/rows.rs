@@ -158,10 +158,11 @@ const ALERT_COLUMNS: &[Column] = &[
     col("SEV", 4, 0),
     col("ALERT", 20, 0),
     col("TARGET", 16, 0),
-    col("SUMMARY", 30, 2),
     col("AGE", 5, 1),
-    col("STATE", 10, 1),
-    col("SOURCE", 12, 3),
+    col("STATE", 12, 0),
+    col("REMOTE", 10, 3),
+    col("SUMMARY", 30, 2),
+    col("SOURCE", 12, 4),
 ];
 const SILENCE_COLUMNS: &[Column] = &[
     col("STATE", 8, 0),
@@ -315,7 +316,6 @@ fn alert_rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
     let (matchers, objects, _) = split_alert_filter(filter);
     let compiled = compile_all(&matchers);
     let (_, joined) = state.join_alerts();
-    let many_remotes = state.visible_remotes().count() > 1;
     let mut rows = Vec::new();
     for (i, a) in state.alerts.iter().enumerate() {
         match &compiled {
@@ -367,11 +367,14 @@ fn alert_rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
             AlertState::Pending => "alert.pending",
             AlertState::Silenced | AlertState::Inhibited => "alert.silenced",
         };
-        let target_text = match &target {
-            Some(t) if many_remotes => format!("{}:{}", t.remote(), t.short()),
-            Some(t) => t.short(),
-            None => "-".into(),
-        };
+        let target_text = target
+            .as_ref()
+            .map(|t| t.short())
+            .unwrap_or_else(|| "-".into());
+        let remote = target
+            .as_ref()
+            .map(|t| t.remote().to_string())
+            .unwrap_or_else(|| "-".into());
         let age = a.starts_at.map(|t| (now - t).num_seconds().max(0));
         let sources = a.source_names().join(",");
         rows.push(Row {
@@ -398,9 +401,10 @@ fn alert_rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
                         "ui.muted"
                     },
                 ),
-                cell(a.summary().lines().next().unwrap_or("")),
                 cell(age.map(human_duration).unwrap_or_else(|| "-".into())),
                 styled(state_text.clone(), state_style),
+                cell(&remote),
+                cell(a.summary().lines().next().unwrap_or("")),
                 cell(&sources),
             ],
             sort: vec![
@@ -408,9 +412,10 @@ fn alert_rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
                 SortKey::Num(sev as u8 as f64 * 1e12 + age.unwrap_or(0) as f64),
                 text_key(a.name()),
                 text_key(&target_text),
-                text_key(a.summary()),
                 opt_num(age.map(|a| a as f64)),
                 text_key(&state_text),
+                text_key(&remote),
+                text_key(a.summary()),
                 text_key(&sources),
             ],
             stale: false,

@@ -106,7 +106,7 @@ fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Span::styled(" atlas-tui ", theme.style("ui.title")),
         Span::raw("│"),
     ];
-    let narrow = area.width < 120;
+    let narrow = area.width < 140;
     for (i, p) in Pane::ALL.iter().enumerate() {
         let style = if *p == state.pane {
             theme.style("ui.tab.active")
@@ -221,9 +221,9 @@ fn remote_badges(state: &AppState, theme: &Theme, now: DateTime<Utc>) -> Vec<Spa
         }
     }
     if up > 0 {
-        spans.push(Span::styled("◆ ", theme.style("remote.online")));
+        spans.push(Span::styled("◆", theme.style("remote.online")));
         spans.push(Span::styled(
-            format!("{up} alert source{}", if up == 1 { "" } else { "s" }),
+            format!("{up} source{}", if up == 1 { "" } else { "s" }),
             theme.style("ui.text"),
         ));
         spans.push(Span::raw("  "));

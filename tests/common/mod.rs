@@ -317,3 +317,65 @@ impl Drop for Tmux {
             .status();
     }
 }
+
+/// Adds the sandbox's alert sources to a state, with alerts and silences captured from the real
+/// Alertmanagers and Prometheus (`control` and `prometheus` about `local`, `cluster` too).
+pub fn with_alerts(mut s: AppState) -> AppState {
+    use atlas_tui::alerts::model::{SourceData, SourceKind};
+    use atlas_tui::app::alerts::AlertSourceView;
+    let read = |name: &str| {
+        std::fs::read(format!(
+            "{}/tests/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    for (name, kind) in [
+        ("control", SourceKind::Alertmanager),
+        ("cluster", SourceKind::Alertmanager),
+        ("prometheus", SourceKind::Prometheus),
+    ] {
+        let mut v = AlertSourceView::new(name, kind, "http://127.0.0.1:1", false);
+        v.remotes = vec!["local".into()];
+        s.alert_sources.push(v);
+    }
+    s.silence_author = "oncall@atlas".into();
+    s.silence_durations = vec!["2h".into(), "1d".into()];
+    let t = now();
+    s.apply(
+        Update::AlertSource {
+            source: "control".into(),
+            result: Ok(SourceData {
+                alerts: serde_json::from_slice(&read("am_control_alerts.json")).unwrap(),
+                silences: serde_json::from_slice(&read("am_control_silences.json")).unwrap(),
+            }),
+        },
+        t,
+    );
+    s.apply(
+        Update::AlertSource {
+            source: "cluster".into(),
+            result: Ok(SourceData {
+                alerts: serde_json::from_slice(&read("am_cluster_alerts.json")).unwrap(),
+                silences: vec![],
+            }),
+        },
+        t,
+    );
+    s.apply(
+        Update::AlertSource {
+            source: "prometheus".into(),
+            result: Ok(SourceData {
+                alerts: atlas_tui::alerts::prometheus::parse_alerts(
+                    &read("prom_alerts.json"),
+                    "http://127.0.0.1:9090",
+                )
+                .unwrap(),
+                silences: vec![],
+            }),
+        },
+        t,
+    );
+    s.message = None;
+    s
+}

@@ -1,0 +1,272 @@
+//! Headless commands for scripts: `atlas-tui alerts` prints firing alerts joined to the Incus
+//! objects they are about, as a table or JSON.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::alerts::join::{Index, RemoteInventory, Target, join};
+use crate::alerts::model::{AlertState, MergedAlert, SourceData, SourceKind, merge};
+use crate::alerts::{AlertmanagerClient, PrometheusClient};
+use crate::backend::{load_hosts, load_volumes};
+use crate::config::Settings;
+use crate::incus::{IncusClient, RemoteSpec, Scope};
+use crate::inventory::{HostRow, InstanceRow, VolumeRow, human_duration};
+
+/// One alert as `--json` prints it.
+#[derive(Debug, Serialize)]
+pub struct AlertOut {
+    pub fingerprint: String,
+    pub alertname: String,
+    pub severity: String,
+    pub state: String,
+    pub summary: String,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub target: Option<TargetOut>,
+    pub sources: Vec<String>,
+    pub silenced_by: Vec<String>,
+    pub inhibited_by: Vec<String>,
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub annotations: std::collections::BTreeMap<String, String>,
+    pub generator_url: String,
+}
+
+/// The object, with its row key.
+#[derive(Debug, Serialize)]
+pub struct TargetOut {
+    #[serde(flatten)]
+    pub target: Target,
+    pub key: String,
+}
+
+struct Inventory {
+    remote: String,
+    hosts: Vec<HostRow>,
+    instances: Vec<InstanceRow>,
+    volumes: Vec<VolumeRow>,
+}
+
+async fn load_inventory(spec: &RemoteSpec, scope: &Scope) -> Result<Inventory, String> {
+    let client = IncusClient::new(spec).map_err(|e| e.to_string())?;
+    let server = client.server().await.map_err(|e| e.to_string())?;
+    // Names from the cheap listing; addresses (to match alerts by IP) of running instances.
+    let (all, running) = tokio::join!(
+        client.instances(scope, 1, None),
+        client.instances(scope, 2, Some("status eq Running"))
+    );
+    let mut instances = all.map_err(|e| e.to_string())?;
+    if let Ok(running) = running {
+        for r in running {
+            if let Some(i) = instances
+                .iter_mut()
+                .find(|i| i.name == r.name && i.project == r.project)
+            {
+                *i = r;
+            }
+        }
+    }
+    let hosts = load_hosts(&client, &server)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (volumes, _) = load_volumes(&client, scope)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Inventory {
+        remote: spec.name.clone(),
+        hosts,
+        instances: instances
+            .into_iter()
+            .map(|inst| InstanceRow {
+                remote: spec.name.clone(),
+                inst,
+                cpu_pct: None,
+            })
+            .collect(),
+        volumes,
+    })
+}
+
+/// Fetches every alert source and every remote, joins them and prints. Returns the process
+/// exit code: 0, or 1 when a source or remote could not be read (what could be read is still
+/// printed).
+pub async fn alerts(
+    settings: &Settings,
+    specs: &[RemoteSpec],
+    scope: &Scope,
+    json: bool,
+    all: bool,
+) -> i32 {
+    let mut failed = false;
+    let c = &settings.config;
+    let sources: Vec<(String, SourceKind, Vec<String>, Result<SourceData, String>)> = {
+        let futs = c
+            .alertmanagers
+            .iter()
+            .map(|s| (SourceKind::Alertmanager, s))
+            .chain(c.prometheus.iter().map(|s| (SourceKind::Prometheus, s)))
+            .map(|(kind, s)| async move {
+                let data = async {
+                    let spec = s.spec()?;
+                    match kind {
+                        SourceKind::Alertmanager => {
+                            let am = AlertmanagerClient::new(spec).map_err(|e| e.to_string())?;
+                            Ok(SourceData {
+                                alerts: am.alerts().await.map_err(|e| e.to_string())?,
+                                silences: vec![],
+                            })
+                        }
+                        SourceKind::Prometheus => {
+                            let p = PrometheusClient::new(spec).map_err(|e| e.to_string())?;
+                            Ok(SourceData {
+                                alerts: p.alerts().await.map_err(|e| e.to_string())?,
+                                silences: vec![],
+                            })
+                        }
+                    }
+                }
+                .await;
+                (s.name.clone(), kind, s.remotes.clone(), data)
+            });
+        futures_util::future::join_all(futs).await
+    };
+    if sources.is_empty() {
+        eprintln!(
+            "atlas-tui: no alert sources configured: add [[alertmanagers]] to {}",
+            settings.paths.config_file().display()
+        );
+        return 1;
+    }
+    let inventories =
+        futures_util::future::join_all(specs.iter().map(|s| load_inventory(s, scope))).await;
+    let mut inv = Vec::new();
+    for (spec, r) in specs.iter().zip(inventories) {
+        match r {
+            Ok(i) => inv.push(i),
+            Err(e) => {
+                failed = true;
+                eprintln!(
+                    "atlas-tui: remote {}: {e} (its objects are not joined)",
+                    spec.name
+                );
+            }
+        }
+    }
+    let mut ok = Vec::new();
+    for (name, kind, _, data) in &sources {
+        match data {
+            Ok(d) => ok.push((name.as_str(), *kind, d)),
+            Err(e) => {
+                failed = true;
+                eprintln!("atlas-tui: alert source {name}: {e}");
+            }
+        }
+    }
+    let merged = merge(ok);
+    let index = Index::build(inv.iter().map(|i| RemoteInventory {
+        remote: &i.remote,
+        hosts: &i.hosts,
+        instances: &i.instances,
+        volumes: &i.volumes,
+    }));
+    let prefer: HashMap<String, Vec<String>> = sources
+        .iter()
+        .map(|(n, _, r, _)| (n.clone(), r.clone()))
+        .collect();
+    let joined = join(&merged, &index, &c.alerts.label_map(), &prefer);
+    let mut rows: Vec<(&MergedAlert, Option<Target>)> = merged
+        .iter()
+        .zip(joined.targets)
+        .filter(|(a, _)| all || a.state().is_firing())
+        .collect();
+    rows.sort_by(|(a, _), (b, _)| {
+        b.severity()
+            .cmp(&a.severity())
+            .then(a.starts_at.cmp(&b.starts_at))
+            .then(a.name().cmp(b.name()))
+    });
+    if json {
+        let out: Vec<AlertOut> = rows
+            .into_iter()
+            .map(|(a, t)| AlertOut {
+                fingerprint: a.fingerprint.clone(),
+                alertname: a.name().to_string(),
+                severity: a.labels.get("severity").cloned().unwrap_or_default(),
+                state: a.state().label().to_string(),
+                summary: a.summary().to_string(),
+                starts_at: a.starts_at,
+                target: t.map(|t| TargetOut {
+                    key: t.key(),
+                    target: t,
+                }),
+                sources: a.source_names().iter().map(|s| s.to_string()).collect(),
+                silenced_by: a.silenced_by(),
+                inhibited_by: a.inhibited_by(),
+                labels: a.labels.clone(),
+                annotations: a.annotations.clone(),
+                generator_url: a.generator_url.clone(),
+            })
+            .collect();
+        match serde_json::to_string_pretty(&out) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("atlas-tui: {e}");
+                return 1;
+            }
+        }
+    } else {
+        let now = Utc::now();
+        let table: Vec<[String; 8]> = rows
+            .iter()
+            .map(|(a, t)| {
+                [
+                    a.severity().short().to_string(),
+                    a.name().to_string(),
+                    t.as_ref()
+                        .map(|t| t.describe())
+                        .unwrap_or_else(|| "-".into()),
+                    t.as_ref()
+                        .map(|t| t.remote().to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    match a.state() {
+                        AlertState::Silenced => format!("silenced {}", a.silenced_by().join(",")),
+                        s => s.label().to_string(),
+                    },
+                    a.starts_at
+                        .map(|s| human_duration((now - s).num_seconds()))
+                        .unwrap_or_else(|| "-".into()),
+                    a.source_names().join(","),
+                    a.summary().lines().next().unwrap_or("").to_string(),
+                ]
+            })
+            .collect();
+        let header = [
+            "SEV", "ALERT", "TARGET", "REMOTE", "STATE", "AGE", "SOURCE", "SUMMARY",
+        ];
+        let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+        for r in &table {
+            for (w, c) in widths.iter_mut().zip(r.iter()) {
+                *w = (*w).max(c.chars().count());
+            }
+        }
+        let line = |cells: Vec<&str>| {
+            let mut s = String::new();
+            for (i, c) in cells.iter().enumerate() {
+                if i + 1 == cells.len() {
+                    s.push_str(c);
+                } else {
+                    s.push_str(&format!("{c:<w$}  ", w = widths[i]));
+                }
+            }
+            s.trim_end().to_string()
+        };
+        println!("{}", line(header.to_vec()));
+        for r in &table {
+            println!("{}", line(r.iter().map(String::as_str).collect()));
+        }
+        if table.is_empty() {
+            eprintln!("no {}alerts", if all { "" } else { "firing " });
+        }
+    }
+    if failed { 1 } else { 0 }
+}

@@ -1,0 +1,533 @@
+//! The alerts side of the UI, driven by keys on state built from alerts and silences captured
+//! from the sandbox's real Alertmanagers and Prometheus; screens compared with insta snapshots.
+
+mod common;
+
+use atlas_tui::alerts::model::AlertState;
+use atlas_tui::alerts::worker::SourceCmd;
+use atlas_tui::app::Pane;
+use atlas_tui::app::rows::view_rows;
+use atlas_tui::app::state::{AppState, Effect, InputMode};
+use atlas_tui::backend::Update;
+use atlas_tui::config::Theme;
+use atlas_tui::ui;
+use common::{loaded_state, now, with_alerts};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn key(s: &mut AppState, code: KeyCode) -> Vec<Effect> {
+    s.on_key(KeyEvent::new(code, KeyModifiers::NONE), now())
+}
+
+fn typ(s: &mut AppState, text: &str) {
+    for c in text.chars() {
+        key(s, KeyCode::Char(c));
+    }
+}
+
+fn render(s: &mut AppState, w: u16, h: u16) -> String {
+    let theme = Theme::load(std::path::Path::new("/nonexistent"), "dark").0;
+    let area = ratatui::layout::Rect::new(0, 0, w, h);
+    s.grid = ui::wants_grid(area, 160, 40);
+    s.page_size = ui::page_size(area, s.grid);
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(f, s, &theme, now())).unwrap();
+    t.backend().to_string()
+}
+
+fn state() -> AppState {
+    with_alerts(loaded_state())
+}
+
+/// Selects the alerts-pane row whose ALERT cell is `name`.
+fn select_alert(s: &mut AppState, name: &str) {
+    key(s, KeyCode::Char('5'));
+    key(s, KeyCode::Esc);
+    let rows = view_rows(s, Pane::Alerts, now());
+    let i = rows
+        .iter()
+        .position(|r| r.cells[1].text == name)
+        .unwrap_or_else(|| panic!("{name} not in the alerts pane"));
+    key(s, KeyCode::Char('g'));
+    key(s, KeyCode::Char('g'));
+    for _ in 0..i {
+        key(s, KeyCode::Char('j'));
+    }
+}
+
+#[test]
+fn alerts_pane_dedups_sorts_and_joins() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('5'));
+    let rows = view_rows(&s, Pane::Alerts, now());
+    let names: Vec<&str> = rows.iter().map(|r| r.cells[1].text.as_str()).collect();
+    // Worst first: critical, then warnings by age, then info/none.
+    assert_eq!(names[0], "ServiceDown");
+    // HighMemoryUsage is in both Alertmanagers, LokiIngestionSlow in Prometheus and control:
+    // one row each.
+    assert_eq!(names.iter().filter(|n| **n == "HighMemoryUsage").count(), 1);
+    assert_eq!(
+        names.iter().filter(|n| **n == "LokiIngestionSlow").count(),
+        1
+    );
+    assert_eq!(rows.len(), 8, "{names:?}");
+    let hm = rows
+        .iter()
+        .find(|r| r.cells[1].text == "HighMemoryUsage")
+        .unwrap();
+    assert_eq!(hm.cells[2].text, "grafana01");
+    assert_eq!(hm.cells[5].text, "local");
+    assert_eq!(hm.cells[7].text, "control,cluster");
+    let probe = rows
+        .iter()
+        .find(|r| r.cells[1].text == "ProbeFailed")
+        .unwrap();
+    assert_eq!(probe.cells[4].text, "inhibited by ServiceDown");
+    let wd = rows.iter().find(|r| r.cells[1].text == "Watchdog").unwrap();
+    assert!(
+        wd.cells[4].text.starts_with("silenced bfcf2e06"),
+        "{}",
+        wd.cells[4].text
+    );
+    assert_eq!(wd.cells[2].text, "-");
+    let cert = rows
+        .iter()
+        .find(|r| r.cells[1].text == "CertificateExpiresSoon")
+        .unwrap();
+    assert_eq!(cert.cells[4].text, "pending");
+    insta::assert_snapshot!(render(&mut s, 80, 24));
+}
+
+#[test]
+fn badges_on_hosts_instances_and_volumes() {
+    let mut s = state();
+    let inst = view_rows(&s, Pane::Instances, now());
+    let badge = |rows: &[atlas_tui::app::rows::Row], name: &str, col: usize| {
+        rows.iter()
+            .find(|r| r.cells.iter().any(|c| c.text == name))
+            .map(|r| r.cells[col].text.clone())
+            .unwrap()
+    };
+    assert_eq!(badge(&inst, "grafana01", 3), "▲1 warn");
+    // ServiceDown (critical); its inhibited probe and the pending certificate alert are noise.
+    assert_eq!(badge(&inst, "step-ca01", 3), "▲1 crit");
+    assert_eq!(badge(&inst, "coredns01", 3), "-");
+    let vols = view_rows(&s, Pane::Volumes, now());
+    assert_eq!(badge(&vols, "prometheus01-data", 3), "▲1 warn");
+    // The host sums up what runs on it, and its own NodeLoadHigh.
+    let hosts = view_rows(&s, Pane::Hosts, now());
+    assert_eq!(badge(&hosts, "atlas01", 3), "▲5 crit");
+    key(&mut s, KeyCode::Char('2'));
+    let out = render(&mut s, 80, 24);
+    assert!(out.contains("▲1 crit"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn grid_shows_alerts_beside_hosts() {
+    let mut s = state();
+    let out = render(&mut s, 200, 50);
+    for t in [
+        "Hosts",
+        "Alerts",
+        "Instances",
+        "Volumes",
+        "Snapshots",
+        "ServiceDown",
+    ] {
+        assert!(out.contains(t), "{t} missing:\n{out}");
+    }
+    key(&mut s, KeyCode::Char('6'));
+    let out = render(&mut s, 200, 50);
+    assert!(out.contains("Silences (1)"), "{out}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn filter_takes_label_matchers_and_words() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('5'));
+    key(&mut s, KeyCode::Char('/'));
+    typ(&mut s, "severity=critical");
+    key(&mut s, KeyCode::Enter);
+    let rows = view_rows(&s, Pane::Alerts, now());
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].cells[1].text, "ServiceDown");
+    s.panes[Pane::Alerts.index()].filter = "instance=~\"step.*\"".into();
+    let mut names: Vec<String> = view_rows(&s, Pane::Alerts, now())
+        .iter()
+        .map(|r| r.cells[1].text.clone())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["CertificateExpiresSoon", "ProbeFailed", "ServiceDown"]
+    );
+    // Matchers and fuzzy words combine.
+    s.panes[Pane::Alerts.index()].filter = "instance=~\"step.*\" probe".into();
+    assert_eq!(view_rows(&s, Pane::Alerts, now()).len(), 1);
+    s.panes[Pane::Alerts.index()].filter = "severity!=warning severity!=critical".into();
+    let names: Vec<String> = view_rows(&s, Pane::Alerts, now())
+        .iter()
+        .map(|r| r.cells[1].text.clone())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn group_by_alertname_and_object() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('z'));
+    assert_eq!(s.pane, Pane::Alerts);
+    let rows = view_rows(&s, Pane::Alerts, now());
+    assert!(
+        rows[0].key.starts_with("group:name:ServiceDown"),
+        "{}",
+        rows[0].key
+    );
+    key(&mut s, KeyCode::Char('z'));
+    let rows = view_rows(&s, Pane::Alerts, now());
+    let step = rows
+        .iter()
+        .find(|r| r.key == "group:object:local/default/step-ca01")
+        .expect("a group for step-ca01");
+    assert_eq!(step.cells[2].text, "3 alerts");
+    insta::assert_snapshot!(render(&mut s, 100, 30));
+    key(&mut s, KeyCode::Char('z'));
+    assert!(
+        !view_rows(&s, Pane::Alerts, now())[0]
+            .key
+            .starts_with("group:")
+    );
+}
+
+#[test]
+fn jump_from_alert_to_object_and_back() {
+    let mut s = state();
+    select_alert(&mut s, "DiskSpaceWarning");
+    key(&mut s, KeyCode::Char('o'));
+    assert_eq!(s.pane, Pane::Volumes);
+    assert_eq!(
+        s.panes[Pane::Volumes.index()].selected_key.as_deref(),
+        Some("local/default/default/prometheus01-data")
+    );
+    select_alert(&mut s, "NodeLoadHigh");
+    key(&mut s, KeyCode::Char('o'));
+    assert_eq!(s.pane, Pane::Hosts);
+    select_alert(&mut s, "HighMemoryUsage");
+    key(&mut s, KeyCode::Char('o'));
+    assert_eq!(s.pane, Pane::Instances);
+    let rows = view_rows(&s, Pane::Instances, now());
+    let i = s.selected_index(Pane::Instances, &rows);
+    assert_eq!(rows[i].key, "local/default/grafana01");
+    // And back: the object's alerts.
+    key(&mut s, KeyCode::Char('o'));
+    assert_eq!(s.pane, Pane::Alerts);
+    let rows = view_rows(&s, Pane::Alerts, now());
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].cells[1].text, "HighMemoryUsage");
+    // An alert about nothing known says so.
+    select_alert(&mut s, "Watchdog");
+    key(&mut s, KeyCode::Char('o'));
+    assert_eq!(s.pane, Pane::Alerts);
+    assert!(
+        s.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("not about a known")
+    );
+}
+
+#[test]
+fn alert_detail_shows_labels_annotations_and_silences() {
+    let mut s = state();
+    select_alert(&mut s, "Watchdog");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.input, InputMode::Detail);
+    let out = render(&mut s, 100, 40);
+    for want in [
+        "alertname: Watchdog",
+        "state: silenced",
+        "labels:",
+        "annotations:",
+        "silences:",
+        "bfcf2e06-7094-4595-b660-d26885d9a885 on control",
+    ] {
+        assert!(out.contains(want), "{want} missing:\n{out}");
+    }
+    key(&mut s, KeyCode::Esc);
+    select_alert(&mut s, "HighMemoryUsage");
+    key(&mut s, KeyCode::Enter);
+    let out = render(&mut s, 120, 40);
+    assert!(
+        out.contains("runbook: https://runbooks.atlas.lan/node#memory"),
+        "{out}"
+    );
+    assert!(out.contains("control: active"), "{out}");
+    assert!(out.contains("cluster: active"), "{out}");
+    assert!(out.contains("instance grafana01 on local"), "{out}");
+}
+
+#[test]
+fn silence_form_from_an_alert_previews_and_submits() {
+    let mut s = state();
+    select_alert(&mut s, "HighMemoryUsage");
+    key(&mut s, KeyCode::Char('m'));
+    assert_eq!(s.input, InputMode::Form);
+    let form = s.form.clone().unwrap();
+    assert_eq!(
+        form.matchers,
+        "alertname=\"HighMemoryUsage\" instance=\"grafana01.incus:9100\""
+    );
+    assert_eq!(form.author, "oncall@atlas");
+    assert_eq!(form.targets, ["cluster", "control"]);
+    // The comment is required.
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(fx.is_empty());
+    assert!(
+        s.form
+            .as_ref()
+            .unwrap()
+            .error
+            .as_ref()
+            .unwrap()
+            .contains("comment")
+    );
+    typ(&mut s, "grafana01 memory: known leak, fix deploying");
+    // Duration presets with +.
+    key(&mut s, KeyCode::Up);
+    key(&mut s, KeyCode::Up);
+    key(&mut s, KeyCode::Char('+'));
+    assert_eq!(s.form.as_ref().unwrap().duration, "1d");
+    let out = render(&mut s, 100, 30);
+    assert!(out.contains("Affected alerts right now: 1"), "{out}");
+    insta::assert_snapshot!(out);
+    let fx = key(&mut s, KeyCode::Enter);
+    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(
+        fx.len(),
+        2,
+        "one silence per Alertmanager that has the alert"
+    );
+    for e in &fx {
+        let Effect::Alert {
+            cmd: SourceCmd::PutSilence(req),
+            ..
+        } = e
+        else {
+            panic!("{e:?}")
+        };
+        assert_eq!(req.matchers.len(), 2);
+        assert_eq!((req.ends_at - req.starts_at).num_hours(), 24);
+        assert_eq!(req.comment, "grafana01 memory: known leak, fix deploying");
+    }
+}
+
+#[test]
+fn silence_form_from_an_instance_and_editing_matchers() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('2'));
+    key(&mut s, KeyCode::Char('/'));
+    typ(&mut s, "step-ca01");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('m'));
+    let form = s.form.clone().unwrap();
+    assert_eq!(form.matchers, "instance=~\"step-ca01([.:].*)?\"");
+    // Both writable Alertmanagers.
+    assert_eq!(form.targets, ["control", "cluster"]);
+    let hits = s.affected_alerts(&form).unwrap();
+    assert_eq!(
+        hits.len(),
+        3,
+        "ServiceDown, ProbeFailed, CertificateExpiresSoon"
+    );
+    // Edit the matchers: narrow to one alert; a broken regex is reported, not sent.
+    key(&mut s, KeyCode::BackTab);
+    key(&mut s, KeyCode::BackTab);
+    key(&mut s, KeyCode::BackTab);
+    assert_eq!(
+        s.form.as_ref().unwrap().field,
+        atlas_tui::app::alerts::FormField::Matchers
+    );
+    s.on_key(
+        KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
+        now(),
+    );
+    typ(&mut s, "alertname=~\"(\"");
+    let out = render(&mut s, 100, 30);
+    assert!(out.contains("bad regex"), "{out}");
+    s.on_key(
+        KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
+        now(),
+    );
+    typ(&mut s, "alertname=ServiceDown instance=~\"step-ca01.*\"");
+    assert_eq!(
+        s.affected_alerts(s.form.as_ref().unwrap()).unwrap().len(),
+        1
+    );
+    key(&mut s, KeyCode::Esc);
+    assert!(s.form.is_none());
+}
+
+#[test]
+fn silences_pane_expire_and_extend() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('6'));
+    let rows = view_rows(&s, Pane::Silences, now());
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].cells[0].text, "active");
+    assert_eq!(rows[0].cells[4].text, "1", "it silences the Watchdog");
+    insta::assert_snapshot!(render(&mut s, 80, 24));
+    assert!(key(&mut s, KeyCode::Char('e')).is_empty());
+    assert_eq!(s.input, InputMode::Confirm);
+    let out = render(&mut s, 80, 24);
+    assert!(out.contains("Expire silence bfcf2e06"), "{out}");
+    // n cancels; y sends.
+    key(&mut s, KeyCode::Char('n'));
+    assert!(s.confirm.is_none());
+    key(&mut s, KeyCode::Char('e'));
+    let fx = key(&mut s, KeyCode::Char('y'));
+    assert_eq!(
+        fx,
+        [Effect::Alert {
+            source: "control".into(),
+            cmd: SourceCmd::Expire("bfcf2e06-7094-4595-b660-d26885d9a885".into()),
+        }]
+    );
+    // Extend: same silence id, the end moved by the duration.
+    key(&mut s, KeyCode::Char('+'));
+    assert_eq!(s.input, InputMode::Form);
+    let f = s.form.clone().unwrap();
+    assert_eq!(f.field, atlas_tui::app::alerts::FormField::Duration);
+    s.on_key(
+        KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
+        now(),
+    );
+    typ(&mut s, "3d");
+    let fx = key(&mut s, KeyCode::Enter);
+    let Effect::Alert {
+        source,
+        cmd: SourceCmd::PutSilence(req),
+    } = &fx[0]
+    else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(source, "control");
+    assert_eq!(
+        req.id.as_deref(),
+        Some("bfcf2e06-7094-4595-b660-d26885d9a885")
+    );
+    let old_end = s.silences[0].silence.ends_at;
+    assert_eq!(req.ends_at, old_end + chrono::Duration::days(3));
+}
+
+#[test]
+fn readonly_blocks_every_silence_write() {
+    let mut s = state();
+    s.readonly = true;
+    select_alert(&mut s, "HighMemoryUsage");
+    assert!(key(&mut s, KeyCode::Char('m')).is_empty());
+    assert!(s.form.is_none());
+    assert!(s.message.as_ref().unwrap().text.contains("read-only"));
+    key(&mut s, KeyCode::Char('6'));
+    assert!(key(&mut s, KeyCode::Char('e')).is_empty());
+    assert!(s.confirm.is_none());
+    assert!(key(&mut s, KeyCode::Char('+')).is_empty());
+    assert!(s.form.is_none());
+    // A per-Alertmanager readonly leaves the others writable, and says which were skipped.
+    let mut s = state();
+    s.alert_sources[1].readonly = true;
+    select_alert(&mut s, "HighMemoryUsage");
+    key(&mut s, KeyCode::Char('m'));
+    let f = s.form.clone().unwrap();
+    assert_eq!(f.targets, ["control"]);
+    assert_eq!(f.skipped_readonly, ["cluster"]);
+    key(&mut s, KeyCode::Esc);
+    select_alert(&mut s, "NodeLoadHigh");
+    key(&mut s, KeyCode::Char('m'));
+    assert!(s.form.is_none());
+    assert!(
+        s.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("read-only: cluster"),
+        "{:?}",
+        s.message
+    );
+    // Prometheus-only alerts cannot be silenced yet, and that is said.
+    select_alert(&mut s, "CertificateExpiresSoon");
+    key(&mut s, KeyCode::Char('m'));
+    assert!(s.form.is_none());
+    assert!(s.message.as_ref().unwrap().text.contains("Prometheus only"));
+}
+
+#[test]
+fn a_source_that_goes_down_keeps_its_data_and_says_so() {
+    let mut s = state();
+    s.apply(
+        Update::AlertSource {
+            source: "cluster".into(),
+            result: Err("cluster: cannot reach http://127.0.0.1:9094: connection refused".into()),
+        },
+        now(),
+    );
+    assert!(
+        s.message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("connection refused")
+    );
+    key(&mut s, KeyCode::Char('5'));
+    // Its last alerts stay (NodeLoadHigh came only from it).
+    assert!(
+        view_rows(&s, Pane::Alerts, now())
+            .iter()
+            .any(|r| r.cells[1].text == "NodeLoadHigh")
+    );
+    let out = render(&mut s, 140, 24);
+    assert!(out.contains("⚠ cluster down"), "{out}");
+    assert!(out.contains("✖ cluster down, stale 0s"), "{out}");
+    assert!(s.any_offline(), "the UI ticks while a source is down");
+    s.apply(
+        Update::AlertSource {
+            source: "cluster".into(),
+            result: Ok(atlas_tui::alerts::model::SourceData {
+                alerts: vec![],
+                silences: vec![],
+            }),
+        },
+        now(),
+    );
+    assert!(s.message.as_ref().unwrap().text.contains("back"));
+    assert!(
+        !view_rows(&s, Pane::Alerts, now())
+            .iter()
+            .any(|r| r.cells[1].text == "NodeLoadHigh")
+    );
+    // The state of an alert is known for all sources.
+    assert_eq!(
+        s.alerts
+            .iter()
+            .find(|a| a.name() == "HighMemoryUsage")
+            .unwrap()
+            .state(),
+        AlertState::Active
+    );
+}
+
+#[test]
+fn no_sources_configured_explains_how() {
+    let mut s = loaded_state();
+    key(&mut s, KeyCode::Char('5'));
+    let out = render(&mut s, 100, 24);
+    assert!(
+        out.contains("no alert sources: add [[alertmanagers]]"),
+        "{out}"
+    );
+    key(&mut s, KeyCode::Char('m'));
+    assert!(s.form.is_none());
+}
