@@ -1,0 +1,391 @@
+//! The alerts capability end to end against the sandbox's real Alertmanagers and Prometheus:
+//! source workers feed the app state, keys create and expire silences that land in
+//! Alertmanager, a stopped Alertmanager shows as down and recovers.
+
+mod common;
+
+use std::time::Duration;
+
+use atlas_tui::alerts::model::{AlertState, SourceKind};
+use atlas_tui::alerts::types::fingerprint;
+use atlas_tui::alerts::worker::{PollConfig, SourceCmd, spawn_source};
+use atlas_tui::alerts::{AlertmanagerClient, SourceSpec};
+use atlas_tui::app::Pane;
+use atlas_tui::app::alerts::{AlertSourceView, SourceStatus};
+use atlas_tui::app::rows::view_rows;
+use atlas_tui::app::state::{AppState, Effect, InputMode};
+use atlas_tui::backend::Update;
+use chrono::Utc;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokio::sync::mpsc;
+
+fn spec(name: &str, port: u16) -> SourceSpec {
+    SourceSpec {
+        name: name.into(),
+        url: format!("http://127.0.0.1:{port}"),
+        ..Default::default()
+    }
+}
+
+async fn post_alert(port: u16, labels: serde_json::Value) {
+    atlas_tui::incus::tls::install_crypto_provider();
+    let body = serde_json::json!([{
+        "labels": labels,
+        "annotations": {"summary": "posted by the atlas-tui tests"},
+        "endsAt": (Utc::now() + chrono::Duration::minutes(30)).to_rfc3339(),
+    }]);
+    let r = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/v2/alerts"))
+        .json(&body)
+        .send()
+        .await
+        .expect("the sandbox Alertmanagers run (scripts/sandbox up)");
+    assert!(r.status().is_success());
+}
+
+/// A state fed by real source workers.
+struct Live {
+    state: AppState,
+    rx: mpsc::UnboundedReceiver<Update>,
+    workers: Vec<(String, mpsc::UnboundedSender<SourceCmd>)>,
+}
+
+impl Live {
+    fn new(sources: &[(&str, SourceKind, u16)]) -> Self {
+        let mut state = common::loaded_state();
+        state.silence_author = "tests@atlas".into();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let poll = PollConfig {
+            every: Duration::from_millis(300),
+            jitter: Duration::from_millis(100),
+        };
+        let mut workers = Vec::new();
+        for (name, kind, port) in sources {
+            let sp = spec(name, *port);
+            let mut v = AlertSourceView::new(name, *kind, &sp.url, false);
+            v.remotes = vec!["local".into()];
+            state.alert_sources.push(v);
+            workers.push((name.to_string(), spawn_source(sp, *kind, poll, tx.clone())));
+        }
+        Live { state, rx, workers }
+    }
+
+    /// Applies updates until `pred` holds (at most `secs`).
+    async fn until(&mut self, secs: u64, what: &str, pred: impl Fn(&AppState) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        while !pred(&self.state) {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(u)) => self.state.apply(u, Utc::now()),
+                _ => panic!(
+                    "timed out waiting for {what}; message: {:?}",
+                    self.state.message
+                ),
+            }
+        }
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        let fx = self
+            .state
+            .on_key(KeyEvent::new(code, KeyModifiers::NONE), Utc::now());
+        self.run(fx);
+    }
+
+    fn typ(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    /// Does what the main loop does with effects for alert sources.
+    fn run(&mut self, fx: Vec<Effect>) {
+        for e in fx {
+            if let Effect::Alert { source, cmd } = e {
+                let w = &self.workers.iter().find(|(n, _)| *n == source).unwrap().1;
+                w.send(cmd).unwrap();
+            }
+        }
+    }
+
+    fn row_of(&self, alertname: &str) -> Option<atlas_tui::app::rows::Row> {
+        view_rows(&self.state, Pane::Alerts, Utc::now())
+            .into_iter()
+            .find(|r| r.cells[1].text == alertname)
+    }
+}
+
+fn has_alert(name: &str) -> impl Fn(&AppState) -> bool + '_ {
+    move |s: &AppState| s.alerts.iter().any(|a| a.name() == name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fingerprints_are_alertmanagers_own() {
+    let name = format!("AtlasFp{}", std::process::id());
+    post_alert(9093, serde_json::json!({"alertname": name, "instance": "grafana01.incus:3000", "severity": "info"})).await;
+    let alerts = AlertmanagerClient::new(spec("control", 9093))
+        .unwrap()
+        .alerts()
+        .await
+        .unwrap();
+    assert!(!alerts.is_empty());
+    for a in &alerts {
+        assert_eq!(fingerprint(&a.labels), a.fingerprint, "{:?}", a.labels);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_alertmanagers_and_prometheus_merge_into_one_list() {
+    let name = format!("AtlasDedup{}", std::process::id());
+    let labels = serde_json::json!({"alertname": name, "instance": "loki01.incus:3100", "severity": "critical"});
+    post_alert(9093, labels.clone()).await;
+    post_alert(9094, labels).await;
+    let mut live = Live::new(&[
+        ("control", SourceKind::Alertmanager, 9093),
+        ("cluster", SourceKind::Alertmanager, 9094),
+        ("prometheus", SourceKind::Prometheus, 9090),
+    ]);
+    live.until(20, "the posted alert from both Alertmanagers", |s| {
+        s.alerts
+            .iter()
+            .any(|a| a.name() == name && a.sources.len() == 2)
+    })
+    .await;
+    // The sandbox Prometheus rules: one firing (also in Alertmanager by now), one pending.
+    live.until(30, "Prometheus alerts", |s| {
+        s.alerts
+            .iter()
+            .any(|a| a.name() == "LokiIngestionSlow" && a.source_names().contains(&"prometheus"))
+            && s.alerts
+                .iter()
+                .any(|a| a.name() == "CertificateExpiresSoon")
+    })
+    .await;
+    let cert = live
+        .state
+        .alerts
+        .iter()
+        .find(|a| a.name() == "CertificateExpiresSoon")
+        .unwrap();
+    assert_eq!(cert.state(), AlertState::Pending);
+    assert_eq!(cert.source_names(), ["prometheus"]);
+    let rows: Vec<_> = view_rows(&live.state, Pane::Alerts, Utc::now())
+        .into_iter()
+        .filter(|r| r.cells[1].text == name)
+        .collect();
+    assert_eq!(rows.len(), 1, "deduplicated by fingerprint");
+    assert_eq!(rows[0].cells[2].text, "loki01");
+    assert_eq!(rows[0].cells[7].text, "control,cluster");
+    // The alert is on the loki01 row of the instances pane.
+    let inst = view_rows(&live.state, Pane::Instances, Utc::now());
+    let loki = inst
+        .iter()
+        .find(|r| r.key == "local/default/loki01")
+        .unwrap();
+    assert!(loki.cells[3].text.contains("crit"), "{:?}", loki.cells[3]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silence_from_the_ui_lands_in_alertmanager_then_expires() {
+    let name = format!("AtlasSilence{}", std::process::id());
+    post_alert(
+        9093,
+        serde_json::json!({"alertname": name, "instance": "coredns01.incus:53", "severity": "warning", "job": "dns"}),
+    )
+    .await;
+    let mut live = Live::new(&[("control", SourceKind::Alertmanager, 9093)]);
+    live.until(20, "the posted alert", has_alert(&name)).await;
+
+    // Select it in the alerts pane and silence it by keys.
+    live.key(KeyCode::Char('5'));
+    live.key(KeyCode::Char('/'));
+    live.typ(&name);
+    live.key(KeyCode::Enter);
+    assert!(live.row_of(&name).is_some());
+    live.key(KeyCode::Char('m'));
+    assert_eq!(live.state.input, InputMode::Form);
+    live.typ("tests: silence from the console");
+    live.key(KeyCode::Enter);
+    assert_eq!(live.state.input, InputMode::Normal);
+    live.until(20, "the silence write", |s| {
+        s.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("create silence"))
+    })
+    .await;
+    assert!(
+        live.state.message.as_ref().unwrap().text.contains("done"),
+        "{:?}",
+        live.state.message
+    );
+
+    // In Alertmanager, with the right matchers.
+    let am = AlertmanagerClient::new(spec("control", 9093)).unwrap();
+    let sil = am
+        .silences()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.comment == "tests: silence from the console" && s.status.state == "active")
+        .expect("the silence exists in Alertmanager");
+    let ms: Vec<String> = sil.matchers.iter().map(|m| m.to_string()).collect();
+    assert_eq!(
+        ms,
+        [
+            format!("alertname=\"{name}\""),
+            "instance=\"coredns01.incus:53\"".to_string()
+        ]
+    );
+    assert_eq!(sil.created_by, "tests@atlas");
+
+    // The alert shows as silenced.
+    live.until(20, "the alert silenced", |s| {
+        s.alerts
+            .iter()
+            .any(|a| a.name() == name && a.state() == AlertState::Silenced)
+    })
+    .await;
+    let row = live.row_of(&name).unwrap();
+    assert!(
+        row.cells[4].text.starts_with("silenced"),
+        "{:?}",
+        row.cells[4]
+    );
+
+    // Expire it from the silences pane.
+    live.key(KeyCode::Char('6'));
+    let key = format!("control/{}", sil.id);
+    let pos = view_rows(&live.state, Pane::Silences, Utc::now())
+        .iter()
+        .position(|r| r.key == key)
+        .expect("the new silence in the silences pane");
+    live.key(KeyCode::Char('g'));
+    live.key(KeyCode::Char('g'));
+    for _ in 0..pos {
+        live.key(KeyCode::Char('j'));
+    }
+    live.key(KeyCode::Char('e'));
+    assert_eq!(live.state.input, InputMode::Confirm);
+    live.key(KeyCode::Char('y'));
+    live.until(20, "the alert active again", |s| {
+        s.alerts
+            .iter()
+            .any(|a| a.name() == name && a.state() == AlertState::Active)
+    })
+    .await;
+    let sil = am
+        .silences()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.id == sil.id)
+        .unwrap();
+    assert_eq!(sil.status.state, "expired");
+}
+
+/// An Alertmanager of the test's own, on a free port, so it can be stopped.
+struct OwnAlertmanager {
+    child: std::process::Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl OwnAlertmanager {
+    fn start(port: u16, dir: tempfile::TempDir) -> Self {
+        std::fs::write(
+            dir.path().join("am.yml"),
+            "route:\n  receiver: \"null\"\nreceivers:\n  - name: \"null\"\n",
+        )
+        .unwrap();
+        let child = std::process::Command::new("prometheus-alertmanager")
+            .arg(format!(
+                "--config.file={}",
+                dir.path().join("am.yml").display()
+            ))
+            .arg(format!(
+                "--storage.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--cluster.listen-address=")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("prometheus-alertmanager is installed (scripts/install-deps)");
+        OwnAlertmanager { child, port, dir }
+    }
+
+    fn stop(mut self) -> (u16, tempfile::TempDir) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        (self.port, self.dir)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_alertmanager_shows_down_and_recovers() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let am = OwnAlertmanager::start(port, tempfile::tempdir().unwrap());
+    let mut live = Live::new(&[("own", SourceKind::Alertmanager, port)]);
+    live.until(20, "the own Alertmanager up", |s| {
+        s.alert_sources[0].status == SourceStatus::Up
+    })
+    .await;
+    let (port, dir) = am.stop();
+    live.until(20, "the source down", |s| {
+        matches!(s.alert_sources[0].status, SourceStatus::Down(_))
+    })
+    .await;
+    let msg = live.state.message.clone().unwrap().text;
+    assert!(
+        msg.contains(&format!("own: cannot reach http://127.0.0.1:{port}")),
+        "{msg}"
+    );
+    // The rest keeps working: the inventory is untouched, the pane says which source is down.
+    assert!(!view_rows(&live.state, Pane::Instances, Utc::now()).is_empty());
+    let am = OwnAlertmanager::start(port, dir);
+    live.until(30, "the source back", |s| {
+        s.alert_sources[0].status == SourceStatus::Up
+    })
+    .await;
+    assert!(live.state.message.as_ref().unwrap().text.contains("back"));
+    am.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_errors_reach_the_status_line() {
+    // A silence with a matcher Alertmanager refuses (an empty label name cannot be typed in
+    // the form, so go through the worker directly).
+    let mut live = Live::new(&[("control", SourceKind::Alertmanager, 9093)]);
+    live.until(20, "first poll", |s| {
+        s.alert_sources[0].status == SourceStatus::Up
+    })
+    .await;
+    let req = atlas_tui::alerts::SilenceRequest {
+        id: None,
+        matchers: vec![atlas_tui::alerts::Matcher {
+            name: "alertname".into(),
+            value: "x".into(),
+            is_regex: false,
+            is_equal: true,
+        }],
+        starts_at: Utc::now(),
+        ends_at: Utc::now() - chrono::Duration::hours(1),
+        created_by: "t".into(),
+        comment: "ends before it starts".into(),
+    };
+    live.run(vec![Effect::Alert {
+        source: "control".into(),
+        cmd: SourceCmd::PutSilence(req),
+    }]);
+    live.until(20, "the write error", |s| {
+        s.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("create silence failed"))
+    })
+    .await;
+    let m = live.state.message.clone().unwrap().text;
+    assert!(m.contains("HTTP 400"), "{m}");
+}
