@@ -169,3 +169,78 @@ fn info_prints_every_path_and_problem() {
         assert!(s.contains(want), "missing {want:?} in:\n{s}");
     }
 }
+
+/// "An alert fires → jump to its instance → silence it", by keys, against the real Alertmanager.
+#[test]
+fn alert_fires_jump_to_instance_and_silence_it() {
+    let name = format!("AtlasE2E{}", std::process::id());
+    let t = Tmux::start("alerts", 110, 32, "--remote local", |dir| {
+        std::fs::write(
+            dir.join("config.toml"),
+            "[alerts]\nrefresh_secs = 1\njitter_secs = 0\nsilence_author = \"e2e@atlas\"\n\n\
+             [[alertmanagers]]\nname = \"control\"\nurl = \"http://127.0.0.1:9093\"\nremotes = [\"local\"]\n",
+        )
+        .unwrap();
+    });
+    t.wait_text(20, "grafana01");
+    t.keys(&["5"]);
+    t.wait_text(20, "ServiceDown");
+    // The alert fires while the console is open.
+    let body = format!(
+        r#"[{{"labels":{{"alertname":"{name}","instance":"mosquitto01.incus:1883","severity":"critical"}},"annotations":{{"summary":"MQTT broker does not answer"}}}}]"#
+    );
+    let st = std::process::Command::new("curl")
+        .args(["-fsS", "-XPOST", "-H", "Content-Type: application/json"])
+        .args(["http://127.0.0.1:9093/api/v2/alerts", "-d", &body])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let s = t.wait_text(20, &name);
+    assert!(s.contains("mosquitto01"), "{s}");
+    t.keys(&["/"]);
+    t.text(&name);
+    t.keys(&["Enter", "o"]);
+    let s = t.wait_text(10, "→ instance mosquitto01");
+    assert!(s.contains("Instances ("), "{s}");
+    let row = s.lines().find(|l| l.contains("mosquitto01")).unwrap();
+    assert!(row.contains("crit"), "{s}");
+    t.keys(&["m"]);
+    let s = t.wait_text(10, "New silence");
+    assert!(s.contains("Affected alerts right now:"), "{s}");
+    assert!(
+        s.contains(&name),
+        "the new alert is among the affected ones: {s}"
+    );
+    assert!(s.contains("e2e@atlas"), "{s}");
+    t.text("e2e: DNS maintenance");
+    t.keys(&["Enter"]);
+    t.wait(20, "the silence created", |s| {
+        s.contains("create silence") && s.contains("done")
+    });
+    let out = std::process::Command::new("curl")
+        .args(["-fsS", "http://127.0.0.1:9093/api/v2/silences"])
+        .output()
+        .unwrap();
+    let silences: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let sil = silences
+        .iter()
+        .find(|s| s["comment"] == "e2e: DNS maintenance" && s["status"]["state"] == "active")
+        .expect("the silence is in Alertmanager");
+    assert_eq!(sil["createdBy"], "e2e@atlas");
+    assert_eq!(sil["matchers"][0]["name"], "instance");
+    assert_eq!(sil["matchers"][0]["value"], "mosquitto01([.:].*)?");
+    assert_eq!(sil["matchers"][0]["isRegex"], true);
+    t.keys(&["5"]);
+    t.wait_text(20, "silenced");
+    // Clean up so a rerun starts from a firing alert.
+    let id = sil["id"].as_str().unwrap();
+    let _ = std::process::Command::new("curl")
+        .args([
+            "-fsS",
+            "-XDELETE",
+            &format!("http://127.0.0.1:9093/api/v2/silence/{id}"),
+        ])
+        .status();
+    t.keys(&["q"]);
+    t.expect_clean_exit(0);
+}
