@@ -99,7 +99,8 @@ pub async fn alerts(
 ) -> i32 {
     let mut failed = false;
     let c = &settings.config;
-    let sources: Vec<(String, SourceKind, Vec<String>, Result<SourceData, String>)> = {
+    type Answer = (String, SourceKind, Vec<String>, Result<SourceData, String>);
+    let sources: Vec<Answer> = {
         let futs = c
             .alertmanagers
             .iter()

@@ -187,6 +187,37 @@ fn print_info(
     for (name, why) in &incus_cli.skipped {
         println!("  {name:<14} skipped: {why}");
     }
+    println!("\nAlert sources:");
+    let c = &settings.config;
+    if c.alertmanagers.is_empty() && c.prometheus.is_empty() {
+        println!("  (none: add [[alertmanagers]] or [[prometheus]] to the config)");
+    }
+    for (kind, s) in c
+        .alertmanagers
+        .iter()
+        .map(|s| ("alertmanager", s))
+        .chain(c.prometheus.iter().map(|s| ("prometheus", s)))
+    {
+        let mut extra = String::new();
+        if s.readonly {
+            extra.push_str(" [readonly]");
+        }
+        if !s.remotes.is_empty() {
+            extra.push_str(&format!(" about {}", s.remotes.join(",")));
+        }
+        if let Err(e) = s.spec() {
+            extra.push_str(&format!(" ERROR: {e}"));
+        }
+        println!("  {:<14} {kind} {}{extra}", s.name, s.url);
+        if let Some(ca) = &s.tls_ca {
+            println!(
+                "  {:<14}   tls_ca: {}{}",
+                "",
+                ca.display(),
+                mark(ca.exists())
+            );
+        }
+    }
     if diags.is_empty() {
         println!("\nNo configuration problems.");
     } else {

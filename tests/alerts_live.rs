@@ -174,7 +174,7 @@ async fn two_alertmanagers_and_prometheus_merge_into_one_list() {
         .collect();
     assert_eq!(rows.len(), 1, "deduplicated by fingerprint");
     assert_eq!(rows[0].cells[2].text, "loki01");
-    assert_eq!(rows[0].cells[7].text, "control,cluster");
+    assert_eq!(rows[0].cells[6].text, "control,cluster");
     // The alert is on the loki01 row of the instances pane.
     let inst = view_rows(&live.state, Pane::Instances, Utc::now());
     let loki = inst

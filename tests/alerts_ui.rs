@@ -78,7 +78,7 @@ fn alerts_pane_dedups_sorts_and_joins() {
         .unwrap();
     assert_eq!(hm.cells[2].text, "grafana01");
     assert_eq!(hm.cells[5].text, "local");
-    assert_eq!(hm.cells[7].text, "control,cluster");
+    assert_eq!(hm.cells[6].text, "control,cluster");
     let probe = rows
         .iter()
         .find(|r| r.cells[1].text == "ProbeFailed")

@@ -126,22 +126,18 @@ async fn run(
             source: name.clone(),
             result,
         });
-        let sleep = tokio::time::sleep(cfg.every + jitter(cfg.jitter));
-        tokio::pin!(sleep);
-        loop {
-            tokio::select! {
-                _ = &mut sleep => break,
-                cmd = cmds.recv() => match cmd {
-                    None => return,
-                    Some(SourceCmd::Refresh) => break,
-                    Some(cmd) => {
-                        let what = describe(&cmd);
-                        let result = write(&client, cmd).await;
-                        tracing::info!(source = %name, what = %what, ok = result.is_ok(), "silence write");
-                        let _ = tx.send(Update::SilenceWrite { source: name.clone(), what, result });
-                        // Show the effect at once.
-                        break;
-                    }
+        // Sleep until the next poll; a refresh or a write (whose effect should show at once)
+        // polls now.
+        tokio::select! {
+            _ = tokio::time::sleep(cfg.every + jitter(cfg.jitter)) => {}
+            cmd = cmds.recv() => match cmd {
+                None => return,
+                Some(SourceCmd::Refresh) => {}
+                Some(cmd) => {
+                    let what = describe(&cmd);
+                    let result = write(&client, cmd).await;
+                    tracing::info!(source = %name, what = %what, ok = result.is_ok(), "silence write");
+                    let _ = tx.send(Update::SilenceWrite { source: name.clone(), what, result });
                 }
             }
         }

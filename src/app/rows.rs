@@ -161,8 +161,8 @@ const ALERT_COLUMNS: &[Column] = &[
     col("AGE", 5, 1),
     col("STATE", 12, 0),
     col("REMOTE", 10, 3),
-    col("SUMMARY", 30, 2),
     col("SOURCE", 12, 4),
+    col("SUMMARY", 16, 2),
 ];
 const SILENCE_COLUMNS: &[Column] = &[
     col("STATE", 8, 0),
@@ -404,8 +404,8 @@ fn alert_rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
                 cell(age.map(human_duration).unwrap_or_else(|| "-".into())),
                 styled(state_text.clone(), state_style),
                 cell(&remote),
-                cell(a.summary().lines().next().unwrap_or("")),
                 cell(&sources),
+                cell(a.summary().lines().next().unwrap_or("")),
             ],
             sort: vec![
                 // Severity, then age: the worst and oldest first when sorted descending.
@@ -415,8 +415,8 @@ fn alert_rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
                 opt_num(age.map(|a| a as f64)),
                 text_key(&state_text),
                 text_key(&remote),
-                text_key(a.summary()),
                 text_key(&sources),
+                text_key(a.summary()),
             ],
             stale: false,
         });

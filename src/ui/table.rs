@@ -12,17 +12,20 @@ use crate::app::state::AppState;
 use crate::config::Theme;
 
 /// Width each column needs for these rows: its content, at least its header, at most twice
-/// its nominal width.
+/// its nominal width. The last column takes whatever is left when drawn, so it asks only for
+/// its nominal width (a long summary is truncated rather than dropped).
 pub fn content_widths(cols: &[Column], rows: &[crate::app::rows::Row]) -> Vec<u16> {
+    let last = cols.len().saturating_sub(1);
     cols.iter()
         .enumerate()
         .map(|(i, c)| {
+            let cap = if i == last { c.width } else { c.width * 2 };
             let content = rows
                 .iter()
                 .map(|r| r.cells.get(i).map(|c| c.text.chars().count()).unwrap_or(0))
                 .max()
                 .unwrap_or(0) as u16;
-            content.max(c.name.len() as u16).min(c.width * 2)
+            content.max(c.name.len() as u16).min(cap)
         })
         .collect()
 }
