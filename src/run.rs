@@ -203,11 +203,15 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                             let _ = w.send(cmd);
                         }
                     }
-                    Effect::Alert { source, cmd } => {
-                        if let Some(w) = sources.get(&source) {
+                    Effect::Alert { source, cmd } => match sources.get(&source) {
+                        Some(w) => {
                             let _ = w.send(cmd);
                         }
-                    }
+                        None => state.say(
+                            Level::Error,
+                            format!("{source}: not usable, see `atlas-tui info`"),
+                        ),
+                    },
                     Effect::LoadTheme(name) => {
                         let (theme, diags) = Theme::load(&settings.paths.themes_dir(), &name);
                         match diags.first() {

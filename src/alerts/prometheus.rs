@@ -125,6 +125,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn malformed_answers_are_errors_not_panics() {
+        for bad in [
+            &b"not json"[..],
+            br#"{"status":"error","errorType":"bad_data","error":"boom"}"#,
+            br#"{"status":"success","data":{"alerts":[{"labels":"oops"}]}}"#,
+            b"",
+        ] {
+            assert!(parse_alerts(bad, "http://p").is_err(), "{bad:?}");
+        }
+        let e = parse_alerts(br#"{"status":"error","error":"boom"}"#, "http://p").unwrap_err();
+        assert!(e.contains("boom"), "{e}");
+        assert!(
+            parse_alerts(br#"{"status":"success","data":{}}"#, "http://p")
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn parses_prometheus_alerts() {
         let json = r#"{"status":"success","data":{"alerts":[{"labels":{"alertname":"LokiIngestionStalled","instance":"loki01.incus:3100","severity":"warning"},"annotations":{"summary":"no logs"},"state":"pending","activeAt":"2026-11-23T10:00:00.5Z","value":"1e+00"}]}}"#;
         let env: Envelope<AlertsData> = serde_json::from_str(json).unwrap();
