@@ -14,6 +14,7 @@ fn spec(port: u16) -> SourceSpec {
 }
 
 async fn inject(port: u16, alertname: &str, instance: &str) {
+    atlas_tui::incus::tls::install_crypto_provider();
     let body = serde_json::json!([{
         "labels": {"alertname": alertname, "instance": instance, "severity": "warning"},
         "annotations": {"summary": format!("{alertname} on {instance}")},
