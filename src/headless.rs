@@ -101,34 +101,29 @@ pub async fn alerts(
     let c = &settings.config;
     type Answer = (String, SourceKind, Vec<String>, Result<SourceData, String>);
     let sources: Vec<Answer> = {
-        let futs = c
-            .alertmanagers
-            .iter()
-            .map(|s| (SourceKind::Alertmanager, s))
-            .chain(c.prometheus.iter().map(|s| (SourceKind::Prometheus, s)))
-            .map(|(kind, s)| async move {
-                let data = async {
-                    let spec = s.spec()?;
-                    match kind {
-                        SourceKind::Alertmanager => {
-                            let am = AlertmanagerClient::new(spec).map_err(|e| e.to_string())?;
-                            Ok(SourceData {
-                                alerts: am.alerts().await.map_err(|e| e.to_string())?,
-                                silences: vec![],
-                            })
-                        }
-                        SourceKind::Prometheus => {
-                            let p = PrometheusClient::new(spec).map_err(|e| e.to_string())?;
-                            Ok(SourceData {
-                                alerts: p.alerts().await.map_err(|e| e.to_string())?,
-                                silences: vec![],
-                            })
-                        }
+        let futs = c.alert_sources().map(|(kind, s)| async move {
+            let data = async {
+                let spec = s.spec()?;
+                match kind {
+                    SourceKind::Alertmanager => {
+                        let am = AlertmanagerClient::new(spec).map_err(|e| e.to_string())?;
+                        Ok(SourceData {
+                            alerts: am.alerts().await.map_err(|e| e.to_string())?,
+                            silences: vec![],
+                        })
+                    }
+                    SourceKind::Prometheus => {
+                        let p = PrometheusClient::new(spec).map_err(|e| e.to_string())?;
+                        Ok(SourceData {
+                            alerts: p.alerts().await.map_err(|e| e.to_string())?,
+                            silences: vec![],
+                        })
                     }
                 }
-                .await;
-                (s.name.clone(), kind, s.remotes.clone(), data)
-            });
+            }
+            .await;
+            (s.name.clone(), kind, s.remotes.clone(), data)
+        });
         futures_util::future::join_all(futs).await
     };
     if sources.is_empty() {
@@ -234,7 +229,7 @@ pub async fn alerts(
                         s => s.label().to_string(),
                     },
                     a.starts_at
-                        .map(|s| human_duration((now - s).num_seconds()))
+                        .map(|s| human_duration((now - s).num_seconds().max(0)))
                         .unwrap_or_else(|| "-".into()),
                     a.source_names().join(","),
                     a.summary().lines().next().unwrap_or("").to_string(),

@@ -192,12 +192,11 @@ fn print_info(
     if c.alertmanagers.is_empty() && c.prometheus.is_empty() {
         println!("  (none: add [[alertmanagers]] or [[prometheus]] to the config)");
     }
-    for (kind, s) in c
-        .alertmanagers
-        .iter()
-        .map(|s| ("alertmanager", s))
-        .chain(c.prometheus.iter().map(|s| ("prometheus", s)))
-    {
+    for (kind, s) in c.alert_sources() {
+        let kind = match kind {
+            atlas_tui::alerts::model::SourceKind::Alertmanager => "alertmanager",
+            atlas_tui::alerts::model::SourceKind::Prometheus => "prometheus",
+        };
         let mut extra = String::new();
         if s.readonly {
             extra.push_str(" [readonly]");

@@ -9,8 +9,6 @@ use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::alerts::SourceSpec;
-use crate::alerts::model::SourceKind;
 use crate::alerts::worker::{PollConfig, SourceCmd, spawn_source};
 use crate::app::alerts::{AlertSourceView, SourceStatus, default_author};
 use crate::app::rows::Pane;
@@ -69,12 +67,7 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
     if !c.alerts.silence_durations.is_empty() {
         state.silence_durations = c.alerts.silence_durations.clone();
     }
-    for (kind, src) in c
-        .alertmanagers
-        .iter()
-        .map(|s| (SourceKind::Alertmanager, s))
-        .chain(c.prometheus.iter().map(|s| (SourceKind::Prometheus, s)))
-    {
+    for (kind, src) in c.alert_sources() {
         let mut v = AlertSourceView::new(&src.name, kind, &src.url, src.readonly);
         v.remotes = src.remotes.clone();
         if let Err(e) = src.spec() {
@@ -84,17 +77,6 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
         state.alert_sources.push(v);
     }
     state
-}
-
-/// Every configured alert source with its client spec (or why it cannot be built).
-pub fn alert_sources(settings: &Settings) -> Vec<(SourceKind, Result<SourceSpec, String>)> {
-    let c = &settings.config;
-    c.alertmanagers
-        .iter()
-        .map(|s| (SourceKind::Alertmanager, s))
-        .chain(c.prometheus.iter().map(|s| (SourceKind::Prometheus, s)))
-        .map(|(k, s)| (k, s.spec()))
-        .collect()
 }
 
 /// Runs the console until the user quits.
@@ -119,10 +101,12 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
         every: Duration::from_secs(settings.config.alerts.refresh_secs),
         jitter: Duration::from_secs(settings.config.alerts.jitter_secs),
     };
-    let sources: HashMap<String, mpsc::UnboundedSender<SourceCmd>> = alert_sources(&settings)
-        .into_iter()
-        .filter_map(|(kind, spec)| {
-            let spec = spec.ok()?;
+    let sources: HashMap<String, mpsc::UnboundedSender<SourceCmd>> = settings
+        .config
+        .alert_sources()
+        .filter_map(|(kind, src)| {
+            // A source whose spec is wrong was reported in the initial state.
+            let spec = src.spec().ok()?;
             Some((
                 spec.name.clone(),
                 spawn_source(spec, kind, poll, utx.clone()),

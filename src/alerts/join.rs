@@ -167,6 +167,14 @@ impl Index {
         for r in remotes {
             let only_host =
                 (r.hosts.len() == 1).then(|| format!("{}/{}", r.remote, r.hosts[0].name));
+            // The host row an object rolls up to: its cluster member, or the only host.
+            let host_key = |loc: &str| {
+                if !loc.is_empty() && loc != "none" {
+                    Some(format!("{}/{loc}", r.remote))
+                } else {
+                    only_host.clone()
+                }
+            };
             for h in r.hosts {
                 ix.hosts
                     .entry(h.name.clone())
@@ -182,13 +190,7 @@ impl Index {
                     project: i.inst.project.clone(),
                     name: i.inst.name.clone(),
                 };
-                let loc = &i.inst.location;
-                let host = if !loc.is_empty() && loc != "none" {
-                    Some(format!("{}/{loc}", r.remote))
-                } else {
-                    only_host.clone()
-                };
-                if let Some(h) = host {
+                if let Some(h) = host_key(&i.inst.location) {
                     ix.host_of.insert(t.clone(), h);
                 }
                 ix.instances
@@ -206,13 +208,7 @@ impl Index {
                     pool: v.pool.clone(),
                     name: v.vol.name.clone(),
                 };
-                let loc = &v.vol.location;
-                let host = if !loc.is_empty() && loc != "none" {
-                    Some(format!("{}/{loc}", r.remote))
-                } else {
-                    only_host.clone()
-                };
-                if let Some(h) = host {
+                if let Some(h) = host_key(&v.vol.location) {
                     ix.host_of.insert(t.clone(), h);
                 }
                 ix.volumes.entry(v.vol.name.clone()).or_default().push(t);

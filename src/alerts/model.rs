@@ -131,11 +131,7 @@ impl MergedAlert {
     }
 
     pub fn summary(&self) -> &str {
-        ["summary", "description", "message"]
-            .iter()
-            .find_map(|k| self.annotations.get(*k))
-            .map(String::as_str)
-            .unwrap_or("")
+        super::types::summary_of(&self.annotations)
     }
 
     /// The combined state: active if any Alertmanager delivers it; otherwise silenced or

@@ -27,11 +27,7 @@ pub struct Alert {
 impl Alert {
     /// The annotation `summary` (or `description`, or `message`), for one-line display.
     pub fn summary(&self) -> &str {
-        ["summary", "description", "message"]
-            .iter()
-            .find_map(|k| self.annotations.get(*k))
-            .map(String::as_str)
-            .unwrap_or("")
+        summary_of(&self.annotations)
     }
 
     pub fn name(&self) -> &str {
@@ -47,6 +43,16 @@ impl Alert {
             .map(String::as_str)
             .unwrap_or("")
     }
+}
+
+/// The annotation that says what an alert is about in one line: `summary`, `description` or
+/// `message`.
+pub fn summary_of(annotations: &BTreeMap<String, String>) -> &str {
+    ["summary", "description", "message"]
+        .iter()
+        .find_map(|k| annotations.get(*k))
+        .map(String::as_str)
+        .unwrap_or("")
 }
 
 /// `status` of an alert: `active`, `suppressed` (silenced or inhibited) or `unprocessed`.

@@ -628,24 +628,29 @@ impl AppState {
             .collect())
     }
 
-    /// `+`: extend the selected silence.
-    pub fn open_extend_form(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+    /// The silence selected in the silences pane, if a write to it (`verb`) is allowed; says
+    /// why not otherwise.
+    fn writable_selected_silence(
+        &mut self,
+        verb: &str,
+        now: DateTime<Utc>,
+    ) -> Option<SourcedSilence> {
         if self.refuse_readonly() {
-            return vec![];
+            return None;
         }
         if self.pane != Pane::Silences {
             self.say(
                 Level::Warning,
-                "select a silence in the silences pane (6) to extend it",
+                format!("select a silence in the silences pane (6) to {verb} it"),
             );
-            return vec![];
+            return None;
         }
         let Some(s) = self
             .selected_key(Pane::Silences, now)
             .and_then(|k| self.silence_by_key(&k).cloned())
         else {
             self.say(Level::Warning, "nothing selected");
-            return vec![];
+            return None;
         };
         if self
             .alert_sources
@@ -656,8 +661,16 @@ impl AppState {
                 Level::Error,
                 format!("read-only: {} does not take silences", s.source),
             );
-            return vec![];
+            return None;
         }
+        Some(s)
+    }
+
+    /// `+`: extend the selected silence.
+    pub fn open_extend_form(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        let Some(s) = self.writable_selected_silence("extend", now) else {
+            return vec![];
+        };
         let line = s
             .silence
             .matchers
@@ -682,36 +695,11 @@ impl AppState {
 
     /// `e`: expire the selected silence, after a confirmation.
     pub fn ask_expire(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
-        if self.refuse_readonly() {
-            return vec![];
-        }
-        if self.pane != Pane::Silences {
-            self.say(
-                Level::Warning,
-                "select a silence in the silences pane (6) to expire it",
-            );
-            return vec![];
-        }
-        let Some(s) = self
-            .selected_key(Pane::Silences, now)
-            .and_then(|k| self.silence_by_key(&k).cloned())
-        else {
-            self.say(Level::Warning, "nothing selected");
+        let Some(s) = self.writable_selected_silence("expire", now) else {
             return vec![];
         };
         if s.silence.status.state == "expired" {
             self.say(Level::Warning, "this silence has already expired");
-            return vec![];
-        }
-        if self
-            .alert_sources
-            .iter()
-            .any(|x| x.name == s.source && x.readonly)
-        {
-            self.say(
-                Level::Error,
-                format!("read-only: {} does not take silences", s.source),
-            );
             return vec![];
         }
         let ms: Vec<String> = s.silence.matchers.iter().map(|m| m.to_string()).collect();

@@ -293,6 +293,17 @@ pub struct ExtraRemote {
 }
 
 impl AppConfig {
+    /// Every configured alert source with its kind: Alertmanagers, then Prometheus servers.
+    pub fn alert_sources(
+        &self,
+    ) -> impl Iterator<Item = (crate::alerts::model::SourceKind, &AlertSourceConfig)> {
+        use crate::alerts::model::SourceKind;
+        self.alertmanagers
+            .iter()
+            .map(|s| (SourceKind::Alertmanager, s))
+            .chain(self.prometheus.iter().map(|s| (SourceKind::Prometheus, s)))
+    }
+
     /// The shipped defaults (always valid: a test checks it).
     pub fn defaults() -> Self {
         let t = parse_table(Path::new("config/default.toml"), DEFAULT_CONFIG)
