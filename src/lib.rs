@@ -12,6 +12,8 @@ pub mod config;
 pub mod headless;
 pub mod incus;
 pub mod inventory;
+pub mod jobs;
+pub mod journal;
 pub mod logging;
 pub mod remotes;
 pub mod run;

@@ -115,8 +115,8 @@ pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 pub struct IncusClient {
     remote: String,
     endpoint: Endpoint,
-    base: String,
-    http: reqwest::Client,
+    pub(super) base: String,
+    pub(super) http: reqwest::Client,
     tls: Option<Arc<rustls::ClientConfig>>,
 }
 
@@ -186,7 +186,7 @@ impl IncusClient {
         self.tls.clone()
     }
 
-    fn connect_error(&self, e: &reqwest::Error) -> IncusError {
+    pub(super) fn connect_error(&self, e: &reqwest::Error) -> IncusError {
         let reason = error_chain(e);
         let reason = reason
             .strip_prefix(&format!("error sending request for url ({}", self.base))

@@ -15,7 +15,16 @@ pub type EventStream = Pin<Box<dyn Stream<Item = Result<Event, IncusError>> + Se
 
 /// Subscribes to lifecycle and operation events.
 pub async fn subscribe(client: &IncusClient, scope: &Scope) -> Result<EventStream, IncusError> {
-    let path = format!("/1.0/events?type=lifecycle,operation&{}", scope.query());
+    subscribe_to(client, scope, "lifecycle,operation").await
+}
+
+/// Subscribes to the given event types (comma-separated: `operation`, `lifecycle`, `logging`).
+pub async fn subscribe_to(
+    client: &IncusClient,
+    scope: &Scope,
+    types: &str,
+) -> Result<EventStream, IncusError> {
+    let path = format!("/1.0/events?type={types}&{}", scope.query());
     let ev = |e: &dyn std::fmt::Display| IncusError::Events(e.to_string());
     match client.endpoint() {
         Endpoint::Unix(sock) => {

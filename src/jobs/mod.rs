@@ -1,0 +1,558 @@
+//! Long actions as jobs: what a job does ([`JobSpec`]), how it reports ([`JobEvent`],
+//! [`Outcome`]) and how it runs against Incus ([`runner`]). Nothing here knows the UI.
+
+pub mod runner;
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::incus::ops::{BackupOptions, PowerAction};
+
+/// A job's number, unique within the state dir's history.
+pub type JobId = u64;
+
+/// The object a job acts on: an instance, or a custom volume when `pool` is set.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Target {
+    pub remote: String,
+    pub project: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
+    pub name: String,
+}
+
+impl Target {
+    /// An instance.
+    pub fn instance(remote: &str, project: &str, name: &str) -> Self {
+        Target {
+            remote: remote.into(),
+            project: project.into(),
+            pool: None,
+            name: name.into(),
+        }
+    }
+
+    /// A custom volume.
+    pub fn volume(remote: &str, project: &str, pool: &str, name: &str) -> Self {
+        Target {
+            remote: remote.into(),
+            project: project.into(),
+            pool: Some(pool.into()),
+            name: name.into(),
+        }
+    }
+
+    pub fn is_volume(&self) -> bool {
+        self.pool.is_some()
+    }
+
+    /// The key of the object's row (instances: remote/project/name; volumes:
+    /// remote/project/pool/name).
+    pub fn row_key(&self) -> String {
+        match &self.pool {
+            None => format!("{}/{}/{}", self.remote, self.project, self.name),
+            Some(p) => format!("{}/{}/{}/{}", self.remote, self.project, p, self.name),
+        }
+    }
+
+    /// For people: `local:grafana01`, `local:default/grafana01-data` (volume), with the project
+    /// when it is not `default`.
+    pub fn label(&self) -> String {
+        let proj = if self.project == "default" || self.project.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.project)
+        };
+        match &self.pool {
+            None => format!("{}:{}{proj}", self.remote, self.name),
+            Some(p) => format!("{}:{p}/{}{proj}", self.remote, self.name),
+        }
+    }
+
+    fn project_flag(&self) -> String {
+        if self.project.is_empty() || self.project == "default" {
+            String::new()
+        } else {
+            format!(" --project {}", sh(&self.project))
+        }
+    }
+}
+
+/// A snapshot taken before a restore so the restore can be undone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Safety {
+    pub name: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// What a job does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobSpec {
+    /// Start, stop, restart, freeze or unfreeze an instance.
+    Power {
+        target: Target,
+        action: PowerAction,
+        #[serde(default)]
+        force: bool,
+        #[serde(default)]
+        timeout: i64,
+    },
+    /// Snapshot an instance or a volume.
+    Snapshot {
+        target: Target,
+        name: String,
+        expires_at: Option<DateTime<Utc>>,
+        #[serde(default)]
+        stateful: bool,
+    },
+    /// Delete a snapshot.
+    DeleteSnapshot { target: Target, name: String },
+    /// Restore a snapshot: safety snapshot first, the instances in `restart` stopped around it.
+    Restore {
+        target: Target,
+        snapshot: String,
+        safety: Option<Safety>,
+        #[serde(default)]
+        restart: Vec<String>,
+    },
+    /// Back up to a local file.
+    Export {
+        target: Target,
+        path: PathBuf,
+        #[serde(default)]
+        options: BackupOptions,
+    },
+    /// Create an instance or volume (`target`) from a backup file; `replace` moves an existing
+    /// instance of that name aside first.
+    Import {
+        target: Target,
+        file: PathBuf,
+        #[serde(default)]
+        replace: bool,
+    },
+}
+
+impl JobSpec {
+    /// The object acted on.
+    pub fn target(&self) -> &Target {
+        match self {
+            JobSpec::Power { target, .. }
+            | JobSpec::Snapshot { target, .. }
+            | JobSpec::DeleteSnapshot { target, .. }
+            | JobSpec::Restore { target, .. }
+            | JobSpec::Export { target, .. }
+            | JobSpec::Import { target, .. } => target,
+        }
+    }
+
+    /// A short name of what it does (`snapshot`, `restore`, `stop`, ...).
+    pub fn kind(&self) -> String {
+        match self {
+            JobSpec::Power {
+                action: PowerAction::Stop,
+                force: true,
+                ..
+            } => "force-stop".into(),
+            JobSpec::Power { action, .. } => action.as_str().into(),
+            JobSpec::Snapshot { .. } => "snapshot".into(),
+            JobSpec::DeleteSnapshot { .. } => "delete-snapshot".into(),
+            JobSpec::Restore { .. } => "restore".into(),
+            JobSpec::Export { .. } => "backup".into(),
+            JobSpec::Import { .. } => "import".into(),
+        }
+    }
+
+    /// What it acts on, for lists: the target, with the snapshot where there is one.
+    pub fn subject(&self) -> String {
+        match self {
+            JobSpec::Snapshot { target, name, .. } | JobSpec::DeleteSnapshot { target, name } => {
+                format!("{}/{name}", target.label())
+            }
+            JobSpec::Restore {
+                target, snapshot, ..
+            } => format!("{}/{snapshot}", target.label()),
+            JobSpec::Import { target, file, .. } => {
+                format!("{} ← {}", target.label(), file.display())
+            }
+            JobSpec::Export { target, path, .. } => {
+                format!("{} → {}", target.label(), path.display())
+            }
+            j => j.target().label(),
+        }
+    }
+
+    /// Whether the job changes or removes existing data (asks for confirmation).
+    pub fn destructive(&self) -> bool {
+        matches!(
+            self,
+            JobSpec::DeleteSnapshot { .. }
+                | JobSpec::Restore { .. }
+                | JobSpec::Import { replace: true, .. }
+                | JobSpec::Power {
+                    action: PowerAction::Stop | PowerAction::Restart | PowerAction::Freeze,
+                    ..
+                }
+        )
+    }
+
+    /// The equivalent incus command lines, in order.
+    pub fn cli(&self) -> Vec<String> {
+        let t = self.target();
+        let pf = t.project_flag();
+        let r = sh(&t.remote);
+        let n = sh(&t.name);
+        let query_expiry = |path: String, body: serde_json::Value| {
+            format!(
+                "incus query -X POST {r}:{}{} -d {}",
+                path,
+                if pf.is_empty() {
+                    String::new()
+                } else {
+                    format!("?project={}", t.project)
+                },
+                sh(&body.to_string())
+            )
+        };
+        match self {
+            JobSpec::Power {
+                action,
+                force,
+                timeout,
+                ..
+            } => {
+                let mut s = format!("incus {} {r}:{n}{pf}", action.cli_verb());
+                if *action == PowerAction::Stop || *action == PowerAction::Restart {
+                    if *force {
+                        s.push_str(" --force");
+                    } else if *timeout > 0 {
+                        s.push_str(&format!(" --timeout {timeout}"));
+                    }
+                }
+                vec![s]
+            }
+            JobSpec::Snapshot {
+                name,
+                expires_at,
+                stateful,
+                ..
+            } => {
+                let ts = expires_at.map(|e| e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+                match (&t.pool, ts) {
+                    (None, None) => vec![format!(
+                        "incus snapshot create {r}:{n} {}{}{pf}",
+                        sh(name),
+                        if *stateful { " --stateful" } else { "" }
+                    )],
+                    (None, Some(ts)) => vec![query_expiry(
+                        format!("/1.0/instances/{}/snapshots", t.name),
+                        serde_json::json!({"name": name, "stateful": stateful, "expires_at": ts}),
+                    )],
+                    (Some(p), None) => vec![format!(
+                        "incus storage volume snapshot create {r}:{} {n} {}{pf}",
+                        sh(p),
+                        sh(name)
+                    )],
+                    (Some(p), Some(ts)) => vec![query_expiry(
+                        format!("/1.0/storage-pools/{p}/volumes/custom/{}/snapshots", t.name),
+                        serde_json::json!({"name": name, "expires_at": ts}),
+                    )],
+                }
+            }
+            JobSpec::DeleteSnapshot { name, .. } => vec![match &t.pool {
+                None => format!("incus snapshot delete {r}:{n} {}{pf}", sh(name)),
+                Some(p) => format!(
+                    "incus storage volume snapshot delete {r}:{} {n} {}{pf}",
+                    sh(p),
+                    sh(name)
+                ),
+            }],
+            JobSpec::Restore {
+                snapshot,
+                safety,
+                restart,
+                ..
+            } => {
+                let mut out = Vec::new();
+                if let Some(s) = safety {
+                    out.extend(
+                        JobSpec::Snapshot {
+                            target: t.clone(),
+                            name: s.name.clone(),
+                            expires_at: s.expires_at,
+                            stateful: false,
+                        }
+                        .cli(),
+                    );
+                }
+                for i in restart {
+                    out.push(format!("incus stop {r}:{}{pf}", sh(i)));
+                }
+                out.push(match &t.pool {
+                    None => format!("incus snapshot restore {r}:{n} {}{pf}", sh(snapshot)),
+                    Some(p) => format!(
+                        "incus storage volume snapshot restore {r}:{} {n} {}{pf}",
+                        sh(p),
+                        sh(snapshot)
+                    ),
+                });
+                for i in restart {
+                    out.push(format!("incus start {r}:{}{pf}", sh(i)));
+                }
+                out
+            }
+            JobSpec::Export { path, options, .. } => {
+                let mut s = match &t.pool {
+                    None => format!("incus export {r}:{n} {}{pf}", sh(&path.to_string_lossy())),
+                    Some(p) => format!(
+                        "incus storage volume export {r}:{} {n} {}{pf}",
+                        sh(p),
+                        sh(&path.to_string_lossy())
+                    ),
+                };
+                if options.only {
+                    s.push_str(if t.is_volume() {
+                        " --volume-only"
+                    } else {
+                        " --instance-only"
+                    });
+                }
+                if options.optimized {
+                    s.push_str(" --optimized-storage");
+                }
+                if !options.compression.is_empty() {
+                    s.push_str(&format!(" --compression {}", sh(&options.compression)));
+                }
+                vec![s]
+            }
+            JobSpec::Import { file, replace, .. } => {
+                let f = sh(&file.to_string_lossy());
+                let mut out = Vec::new();
+                if *replace && !t.is_volume() {
+                    out.push(format!("incus move {r}:{n} {r}:{n}-replaced-<time>{pf}"));
+                }
+                out.push(match &t.pool {
+                    None => format!("incus import {r}: {f} {n}{pf}"),
+                    Some(p) => format!("incus storage volume import {r}:{} {f} {n}{pf}", sh(p)),
+                });
+                out
+            }
+        }
+    }
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+pub fn sh(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// How far a job is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// What it is doing now (`creating backup: 12.3MB (4.5MB/s)`, `downloading`).
+    pub stage: String,
+    pub percent: Option<f64>,
+    /// Bytes moved so far and in all, for transfers.
+    pub done: Option<u64>,
+    pub total: Option<u64>,
+    /// Bytes per second.
+    pub rate: Option<f64>,
+}
+
+/// What a running job reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobEvent {
+    Progress(Progress),
+    /// A line of output (each step, warnings).
+    Log(String),
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "result", content = "detail", rename_all = "snake_case")]
+pub enum Outcome {
+    Done(String),
+    Failed(String),
+    Cancelled(String),
+}
+
+impl Outcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Done(_) => "done",
+            Outcome::Failed(_) => "failed",
+            Outcome::Cancelled(_) => "cancelled",
+        }
+    }
+
+    pub fn detail(&self) -> &str {
+        match self {
+            Outcome::Done(s) | Outcome::Failed(s) | Outcome::Cancelled(s) => s,
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        matches!(self, Outcome::Done(_))
+    }
+}
+
+/// A finished job as kept in the state dir's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub id: JobId,
+    pub spec: JobSpec,
+    pub started: DateTime<Utc>,
+    pub finished: DateTime<Utc>,
+    pub outcome: Outcome,
+    #[serde(default)]
+    pub log: Vec<String>,
+    #[serde(default)]
+    pub progress: Progress,
+}
+
+/// A file name for a backup: `<remote>-<project>-<name>-<UTC time>.tar.gz`.
+pub fn backup_file_name(t: &Target, now: DateTime<Utc>, compression: &str) -> String {
+    let ext = match compression {
+        "none" => "tar",
+        "" | "gzip" => "tar.gz",
+        "zstd" => "tar.zst",
+        "bzip2" => "tar.bz2",
+        "xz" => "tar.xz",
+        "lzma" => "tar.lzma",
+        other => return format!("{}.{other}", backup_stem(t, now)),
+    };
+    format!("{}.{ext}", backup_stem(t, now))
+}
+
+fn backup_stem(t: &Target, now: DateTime<Utc>) -> String {
+    let clean = |s: &str| {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect::<String>()
+    };
+    let mut parts = vec![clean(&t.remote), clean(&t.project)];
+    if let Some(p) = &t.pool {
+        parts.push(clean(p));
+    }
+    parts.push(clean(&t.name));
+    format!("{}-{}", parts.join("-"), now.format("%Y%m%dT%H%M%SZ"))
+}
+
+/// Expands a snapshot name pattern: `%d`/`%Y`... are strftime fields (`atlas-%Y%m%d-%H%M%S`).
+pub fn snapshot_name(pattern: &str, now: DateTime<Utc>) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    if write!(out, "{}", now.format(pattern)).is_err() || out.is_empty() {
+        return now.format("snap-%Y%m%d-%H%M%S").to_string();
+    }
+    out.chars()
+        .map(|c| {
+            if c == '/' || c.is_whitespace() {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn cli_lines_name_the_same_operation() {
+        let t = Target::instance("atlas", "default", "grafana01");
+        let stop = JobSpec::Power {
+            target: t.clone(),
+            action: PowerAction::Stop,
+            force: false,
+            timeout: 30,
+        };
+        assert_eq!(stop.cli(), ["incus stop atlas:grafana01 --timeout 30"]);
+        let v = Target::volume("atlas", "lab", "default", "db-data");
+        let r = JobSpec::Restore {
+            target: v,
+            snapshot: "nightly-0".into(),
+            safety: Some(Safety {
+                name: "atlas-safety-1".into(),
+                expires_at: None,
+            }),
+            restart: vec!["db01".into()],
+        };
+        assert_eq!(
+            r.cli(),
+            [
+                "incus storage volume snapshot create atlas:default db-data atlas-safety-1 --project lab",
+                "incus stop atlas:db01 --project lab",
+                "incus storage volume snapshot restore atlas:default db-data nightly-0 --project lab",
+                "incus start atlas:db01 --project lab",
+            ]
+        );
+        let e = JobSpec::Export {
+            target: t,
+            path: "/tmp/my backup.tar.gz".into(),
+            options: BackupOptions {
+                only: true,
+                optimized: false,
+                compression: "zstd".into(),
+            },
+        };
+        assert_eq!(
+            e.cli(),
+            [
+                "incus export atlas:grafana01 '/tmp/my backup.tar.gz' --instance-only --compression zstd"
+            ]
+        );
+        assert!(r.destructive() && !e.destructive());
+    }
+
+    #[test]
+    fn spec_round_trips_through_json() {
+        let s = JobSpec::Snapshot {
+            target: Target::volume("l", "default", "p", "v"),
+            name: "n".into(),
+            expires_at: Some(Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap()),
+            stateful: false,
+        };
+        let j = serde_json::to_string(&s).unwrap();
+        assert!(j.contains(r#""kind":"snapshot""#), "{j}");
+        assert_eq!(serde_json::from_str::<JobSpec>(&j).unwrap(), s);
+        assert!(s.cli()[0].starts_with(
+            "incus query -X POST l:/1.0/storage-pools/p/volumes/custom/v/snapshots -d '{"
+        ));
+    }
+
+    #[test]
+    fn names_from_patterns() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 3, 4, 5).unwrap();
+        assert_eq!(
+            snapshot_name("atlas-%Y%m%d-%H%M%S", now),
+            "atlas-20261123-030405"
+        );
+        assert_eq!(snapshot_name("", now), "snap-20261123-030405");
+        let t = Target::instance("local", "default", "grafana01");
+        assert_eq!(
+            backup_file_name(&t, now, ""),
+            "local-default-grafana01-20261123T030405Z.tar.gz"
+        );
+        assert_eq!(sh("a b"), "'a b'");
+        assert_eq!(sh("it's"), r"'it'\''s'");
+    }
+}

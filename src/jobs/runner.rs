@@ -1,0 +1,733 @@
+//! Runs a [`JobSpec`] against one Incus server: each step's operation is followed through the
+//! events websocket (with `/1.0/operations/<id>/wait` as the authority and fallback), transfers
+//! stream with byte counts, and a cancel request cancels the operation where Incus allows it or
+//! aborts the transfer, never leaving a half-written file behind.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::{mpsc, watch};
+
+use super::{JobEvent, JobSpec, Outcome, Progress, Target};
+use crate::incus::client::{IncusClient, IncusError, Scope};
+use crate::incus::events::{self, EventStream};
+use crate::incus::ops::{Answer, Operation, PowerAction, operation_progress};
+use crate::inventory::human_bytes;
+
+/// How often transfer progress is reported.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+/// Seconds per `/wait` call (it is repeated until the operation ends).
+const WAIT_SECS: u64 = 15;
+
+/// Where a job reports to.
+#[derive(Clone)]
+pub struct Reporter {
+    tx: mpsc::UnboundedSender<JobEvent>,
+}
+
+impl Reporter {
+    pub fn new(tx: mpsc::UnboundedSender<JobEvent>) -> Self {
+        Self { tx }
+    }
+
+    fn log(&self, line: impl Into<String>) {
+        let _ = self.tx.send(JobEvent::Log(line.into()));
+    }
+
+    fn progress(&self, p: Progress) {
+        let _ = self.tx.send(JobEvent::Progress(p));
+    }
+
+    fn stage(&self, stage: impl Into<String>) {
+        self.progress(Progress {
+            stage: stage.into(),
+            ..Default::default()
+        });
+    }
+}
+
+/// A cancel request, shared with whoever may cancel the job.
+pub type CancelRx = watch::Receiver<bool>;
+
+/// Why a step stopped.
+enum Stop {
+    Failed(String),
+    Cancelled(String),
+}
+
+impl From<IncusError> for Stop {
+    fn from(e: IncusError) -> Self {
+        Stop::Failed(e.to_string())
+    }
+}
+
+fn requested(cancel: &CancelRx) -> bool {
+    *cancel.borrow()
+}
+
+async fn cancelled(cancel: &mut CancelRx) {
+    loop {
+        if *cancel.borrow_and_update() {
+            return;
+        }
+        if cancel.changed().await.is_err() {
+            // Nobody can cancel any more.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Runs a job to its end.
+pub async fn run(
+    client: &IncusClient,
+    spec: &JobSpec,
+    rep: &Reporter,
+    mut cancel: CancelRx,
+) -> Outcome {
+    for line in spec.cli() {
+        rep.log(format!("$ {line}"));
+    }
+    let r = match spec {
+        JobSpec::Power {
+            target,
+            action,
+            force,
+            timeout,
+        } => power(client, target, *action, *force, *timeout, rep, &mut cancel).await,
+        JobSpec::Snapshot {
+            target,
+            name,
+            expires_at,
+            stateful,
+        } => snapshot(
+            client,
+            target,
+            name,
+            *expires_at,
+            *stateful,
+            rep,
+            &mut cancel,
+        )
+        .await
+        .map(|_| format!("snapshot {name} created")),
+        JobSpec::DeleteSnapshot { target, name } => {
+            delete_snapshot(client, target, name, rep, &mut cancel).await
+        }
+        JobSpec::Restore {
+            target,
+            snapshot,
+            safety,
+            restart,
+        } => restore(client, target, snapshot, safety, restart, rep, &mut cancel).await,
+        JobSpec::Export {
+            target,
+            path,
+            options,
+        } => export(client, target, path, options, rep, &mut cancel).await,
+        JobSpec::Import {
+            target,
+            file,
+            replace,
+        } => import(client, target, file, *replace, rep, &mut cancel).await,
+    };
+    match r {
+        Ok(s) => Outcome::Done(s),
+        Err(Stop::Failed(e)) => Outcome::Failed(e),
+        Err(Stop::Cancelled(e)) => Outcome::Cancelled(e),
+    }
+}
+
+// ----- operations ----------------------------------------------------------------------------
+
+async fn next_event(events: &mut Option<EventStream>) -> Option<crate::incus::types::Event> {
+    match events {
+        Some(s) => match s.next().await {
+            Some(Ok(e)) => Some(e),
+            _ => {
+                *events = None;
+                None
+            }
+        },
+        None => std::future::pending().await,
+    }
+}
+
+/// Follows an operation to its end. Progress comes from operation events; `/wait` decides the
+/// result, so a lost event stream only loses progress. A cancel request cancels the operation
+/// when Incus says it may be cancelled; otherwise the operation runs to its end.
+async fn follow(
+    client: &IncusClient,
+    op: Operation,
+    what: &str,
+    rep: &Reporter,
+    cancel: &mut CancelRx,
+) -> Result<Operation, Stop> {
+    let mut events = match events::subscribe_to(client, &Scope::All, "operation").await {
+        Ok(s) => Some(s),
+        Err(e) => {
+            rep.log(format!(
+                "events unavailable ({e}); waiting on the operation"
+            ));
+            None
+        }
+    };
+    let mut may_cancel = op.may_cancel;
+    let mut cancel_sent = false;
+    rep.stage(what.to_string());
+    loop {
+        let wait = client.wait_operation(&op.id, WAIT_SECS);
+        tokio::pin!(wait);
+        let done = loop {
+            tokio::select! {
+                r = &mut wait => break r,
+                ev = next_event(&mut events) => {
+                    let Some(ev) = ev else { continue };
+                    let Ok(o) = serde_json::from_value::<Operation>(ev.metadata) else { continue };
+                    if o.id != op.id {
+                        continue;
+                    }
+                    may_cancel = o.may_cancel;
+                    if let Some((text, percent)) = o.metadata.as_ref().and_then(operation_progress) {
+                        rep.progress(Progress { stage: format!("{what}: {text}"), percent, ..Default::default() });
+                    }
+                }
+                _ = cancelled(cancel), if !cancel_sent => {
+                    cancel_sent = true;
+                    if may_cancel {
+                        rep.log(format!("cancelling the {what} operation"));
+                        if let Err(e) = client.cancel_operation(&op.id).await {
+                            rep.log(format!("could not cancel: {e}"));
+                        }
+                    } else {
+                        rep.log(format!("Incus cannot cancel {what}; letting it finish"));
+                    }
+                }
+            }
+        };
+        match done {
+            Ok(o) if o.is_running() => {
+                may_cancel = o.may_cancel;
+                continue;
+            }
+            Ok(o) if o.succeeded() => return Ok(o),
+            Ok(o) if o.cancelled() => return Err(Stop::Cancelled(format!("{what} cancelled"))),
+            Ok(o) => {
+                let err = if o.err.is_empty() { o.status } else { o.err };
+                return Err(Stop::Failed(format!("{what}: {err}")));
+            }
+            Err(e) => {
+                return Err(Stop::Failed(format!(
+                    "lost contact with {} while {what}: {e} (the outcome on the server is unknown; \
+                     check `incus operation show {}:{}`)",
+                    client.remote(),
+                    client.remote(),
+                    op.id
+                )));
+            }
+        }
+    }
+}
+
+/// Follows an answer that may be an operation or a direct result.
+async fn settle(
+    client: &IncusClient,
+    answer: Answer,
+    what: &str,
+    rep: &Reporter,
+    cancel: &mut CancelRx,
+) -> Result<(), Stop> {
+    match answer {
+        Answer::Async(op) => follow(client, op, what, rep, cancel).await.map(|_| ()),
+        Answer::Sync(_) => Ok(()),
+    }
+}
+
+// ----- jobs ----------------------------------------------------------------------------------
+
+async fn power(
+    client: &IncusClient,
+    t: &Target,
+    action: PowerAction,
+    force: bool,
+    timeout: i64,
+    rep: &Reporter,
+    cancel: &mut CancelRx,
+) -> Result<String, Stop> {
+    let op = client
+        .set_power(&t.project, &t.name, action, timeout, force)
+        .await?;
+    match follow(client, op, action.as_str(), rep, cancel).await {
+        Ok(_) => Ok(format!("{} {}", t.name, past(action))),
+        Err(Stop::Failed(e)) if action == PowerAction::Stop && !force => Err(Stop::Failed(
+            format!("{e} (force-stop with T, or `incus stop --force`)"),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+fn past(a: PowerAction) -> &'static str {
+    match a {
+        PowerAction::Start => "started",
+        PowerAction::Stop => "stopped",
+        PowerAction::Restart => "restarted",
+        PowerAction::Freeze => "frozen",
+        PowerAction::Unfreeze => "unfrozen",
+    }
+}
+
+async fn snapshot(
+    client: &IncusClient,
+    t: &Target,
+    name: &str,
+    expires_at: Option<chrono::DateTime<Utc>>,
+    stateful: bool,
+    rep: &Reporter,
+    cancel: &mut CancelRx,
+) -> Result<(), Stop> {
+    let what = format!("snapshot {name}");
+    let answer = match &t.pool {
+        None => Answer::Async(
+            client
+                .create_instance_snapshot(&t.project, &t.name, name, stateful, expires_at)
+                .await?,
+        ),
+        Some(p) => {
+            client
+                .create_volume_snapshot(p, &t.project, &t.name, name, expires_at)
+                .await?
+        }
+    };
+    settle(client, answer, &what, rep, cancel).await?;
+    rep.log(format!("snapshot {name} of {} created", t.label()));
+    Ok(())
+}
+
+async fn delete_snapshot(
+    client: &IncusClient,
+    t: &Target,
+    name: &str,
+    rep: &Reporter,
+    cancel: &mut CancelRx,
+) -> Result<String, Stop> {
+    let answer = match &t.pool {
+        None => Answer::Async(
+            client
+                .delete_instance_snapshot(&t.project, &t.name, name)
+                .await?,
+        ),
+        Some(p) => {
+            client
+                .delete_volume_snapshot(p, &t.project, &t.name, name)
+                .await?
+        }
+    };
+    settle(client, answer, &format!("delete {name}"), rep, cancel).await?;
+    Ok(format!("snapshot {name} deleted"))
+}
+
+async fn restore(
+    client: &IncusClient,
+    t: &Target,
+    snap: &str,
+    safety: &Option<super::Safety>,
+    restart: &[String],
+    rep: &Reporter,
+    cancel: &mut CancelRx,
+) -> Result<String, Stop> {
+    if let Some(s) = safety {
+        rep.stage(format!("safety snapshot {}", s.name));
+        snapshot(client, t, &s.name, s.expires_at, false, rep, cancel).await?;
+    }
+    if requested(cancel) {
+        return Err(Stop::Cancelled(match safety {
+            Some(s) => format!(
+                "cancelled before restoring (safety snapshot {} kept)",
+                s.name
+            ),
+            None => "cancelled before restoring".into(),
+        }));
+    }
+    let mut stopped = Vec::new();
+    for i in restart {
+        rep.stage(format!("stopping {i}"));
+        let op = client
+            .set_power(&t.project, i, PowerAction::Stop, 30, false)
+            .await?;
+        follow(client, op, &format!("stop {i}"), rep, cancel).await?;
+        rep.log(format!("{i} stopped"));
+        stopped.push(i.clone());
+    }
+    rep.stage(format!("restoring {snap}"));
+    let result = match &t.pool {
+        None => match client.restore_instance(&t.project, &t.name, snap).await {
+            Ok(op) => follow(client, op, &format!("restore {snap}"), rep, cancel)
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e.into()),
+        },
+        Some(p) => match client.restore_volume(p, &t.project, &t.name, snap).await {
+            Ok(a) => settle(client, a, &format!("restore {snap}"), rep, cancel).await,
+            Err(e) => Err(e.into()),
+        },
+    };
+    // Start what was stopped even when the restore failed: the service comes back either way.
+    let mut restart_errors = Vec::new();
+    for i in &stopped {
+        rep.stage(format!("starting {i}"));
+        let started = match client
+            .set_power(&t.project, i, PowerAction::Start, 30, false)
+            .await
+        {
+            Ok(op) => follow(client, op, &format!("start {i}"), rep, cancel)
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e.into()),
+        };
+        match started {
+            Ok(()) => rep.log(format!("{i} started")),
+            Err(Stop::Failed(e) | Stop::Cancelled(e)) => restart_errors.push(format!("{i}: {e}")),
+        }
+    }
+    let undo = safety
+        .as_ref()
+        .map(|s| format!("; undo by restoring {}", s.name))
+        .unwrap_or_default();
+    match result {
+        Err(Stop::Failed(e)) => Err(Stop::Failed(format!("{e}{undo}"))),
+        Err(Stop::Cancelled(e)) => Err(Stop::Cancelled(format!("{e}{undo}"))),
+        Ok(()) if !restart_errors.is_empty() => Err(Stop::Failed(format!(
+            "restored {snap}, but could not start again: {}",
+            restart_errors.join("; ")
+        ))),
+        Ok(()) => Ok(format!("{} restored to {snap}{undo}", t.label())),
+    }
+}
+
+/// Removes a partial file; says so when it cannot.
+async fn discard(path: &Path, rep: &Reporter) {
+    match tokio::fs::remove_file(path).await {
+        Ok(()) => rep.log(format!("removed the partial file {}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => rep.log(format!(
+            "could not remove the partial file {}: {e}",
+            path.display()
+        )),
+    }
+}
+
+/// `<path>.part`, the name a download has until it is complete and verified.
+pub fn part_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(".part");
+    PathBuf::from(s)
+}
+
+async fn export(
+    client: &IncusClient,
+    t: &Target,
+    path: &Path,
+    options: &crate::incus::ops::BackupOptions,
+    rep: &Reporter,
+    cancel: &mut CancelRx,
+) -> Result<String, Stop> {
+    if tokio::fs::try_exists(path).await.unwrap_or(false) {
+        return Err(Stop::Failed(format!("{} already exists", path.display())));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| Stop::Failed(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let now = Utc::now();
+    let backup = format!("atlas-tui-{}", now.format("%Y%m%d-%H%M%S%.3f")).replace('.', "-");
+    let pool = t.pool.as_deref();
+    rep.stage("creating the backup on the server");
+    let op = client
+        .create_backup(
+            &t.project,
+            &t.name,
+            pool,
+            &backup,
+            options,
+            now + chrono::Duration::days(1),
+        )
+        .await?;
+    let created = follow(client, op, "create backup", rep, cancel).await;
+    let result = match created {
+        Err(e) => Err(e),
+        Ok(_) if requested(cancel) => Err(Stop::Cancelled("cancelled before the download".into())),
+        Ok(_) => download(client, t, pool, &backup, path, rep, cancel).await,
+    };
+    // The server-side backup is removed whatever happened.
+    match client
+        .delete_backup(&t.project, &t.name, pool, &backup)
+        .await
+    {
+        Ok(Answer::Async(op)) => {
+            let (_tx, mut never) = watch::channel(false);
+            match follow(client, op, "delete the server backup", rep, &mut never).await {
+                Ok(_) => rep.log(format!("server backup {backup} deleted")),
+                Err(Stop::Failed(e) | Stop::Cancelled(e)) => rep.log(format!("warning: {e}")),
+            }
+        }
+        Ok(Answer::Sync(_)) => rep.log(format!("server backup {backup} deleted")),
+        Err(e) if e.is_not_found() => {}
+        Err(e) => rep.log(format!(
+            "warning: could not delete the server backup {backup}: {e} (it expires in a day)"
+        )),
+    }
+    result
+}
+
+async fn download(
+    client: &IncusClient,
+    t: &Target,
+    pool: Option<&str>,
+    backup: &str,
+    path: &Path,
+    rep: &Reporter,
+    cancel: &mut CancelRx,
+) -> Result<String, Stop> {
+    let resp = client
+        .export_backup(&t.project, &t.name, pool, backup)
+        .await?;
+    let total = resp.content_length();
+    let part = part_path(path);
+    let file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&part)
+        .await
+        .map_err(|e| Stop::Failed(format!("cannot write {}: {e}", part.display())))?;
+    let mut out = tokio::io::BufWriter::with_capacity(1 << 20, file);
+    let mut body = resp.bytes_stream();
+    let started = Instant::now();
+    let mut last = Instant::now();
+    let mut done: u64 = 0;
+    let report = |done: u64, started: Instant| {
+        let secs = started.elapsed().as_secs_f64().max(1e-3);
+        Progress {
+            stage: "downloading".into(),
+            percent: total
+                .filter(|t| *t > 0)
+                .map(|t| done as f64 * 100.0 / t as f64),
+            done: Some(done),
+            total,
+            rate: Some(done as f64 / secs),
+        }
+    };
+    rep.progress(report(0, started));
+    let failure = loop {
+        tokio::select! {
+            biased;
+            _ = cancelled(cancel) => break Some(Stop::Cancelled(format!("download cancelled after {}", human_bytes(done)))),
+            chunk = body.next() => match chunk {
+                Some(Ok(bytes)) => {
+                    if let Err(e) = out.write_all(&bytes).await {
+                        break Some(Stop::Failed(format!("writing {}: {e}", part.display())));
+                    }
+                    done += bytes.len() as u64;
+                    if last.elapsed() >= PROGRESS_EVERY {
+                        last = Instant::now();
+                        rep.progress(report(done, started));
+                    }
+                }
+                Some(Err(e)) => break Some(Stop::Failed(format!("download interrupted after {}: {}", human_bytes(done), crate::incus::client::error_chain(&e)))),
+                None => break None,
+            }
+        }
+    };
+    if let Some(stop) = failure {
+        drop(out);
+        discard(&part, rep).await;
+        return Err(stop);
+    }
+    let flushed = async {
+        out.flush().await?;
+        out.get_mut().sync_all().await
+    }
+    .await;
+    drop(out);
+    if let Err(e) = flushed {
+        discard(&part, rep).await;
+        return Err(Stop::Failed(format!("writing {}: {e}", part.display())));
+    }
+    let on_disk = tokio::fs::metadata(&part)
+        .await
+        .map(|m| m.len())
+        .unwrap_or(0);
+    if on_disk != done || total.is_some_and(|t| t != done) {
+        discard(&part, rep).await;
+        return Err(Stop::Failed(format!(
+            "size check failed: server sent {} of {}, file has {on_disk}",
+            done,
+            total.map(|t| t.to_string()).unwrap_or_else(|| "?".into())
+        )));
+    }
+    tokio::fs::rename(&part, path)
+        .await
+        .map_err(|e| Stop::Failed(format!("cannot rename to {}: {e}", path.display())))?;
+    let p = report(done, started);
+    let rate = p.rate.unwrap_or(0.0);
+    rep.progress(Progress {
+        stage: "downloaded".into(),
+        percent: Some(100.0),
+        ..p
+    });
+    rep.log(format!(
+        "verified size {} ({done} bytes) at {}/s",
+        human_bytes(done),
+        human_bytes(rate as u64)
+    ));
+    Ok(format!(
+        "{} ({}, {}/s)",
+        path.display(),
+        human_bytes(done),
+        human_bytes(rate as u64)
+    ))
+}
+
+async fn import(
+    client: &IncusClient,
+    t: &Target,
+    file: &Path,
+    replace: bool,
+    rep: &Reporter,
+    cancel: &mut CancelRx,
+) -> Result<String, Stop> {
+    let len = tokio::fs::metadata(file)
+        .await
+        .map_err(|e| Stop::Failed(format!("{}: {e}", file.display())))?
+        .len();
+    let mut moved_aside = None;
+    if t.is_volume() {
+        let pool = t.pool.as_deref().unwrap_or_default();
+        match client.volume(pool, &t.project, &t.name).await {
+            Ok(_) => {
+                return Err(Stop::Failed(format!(
+                    "volume {} already exists; import under a new name",
+                    t.label()
+                )));
+            }
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        match client.instance(&t.project, &t.name).await {
+            Ok(existing) if replace => {
+                if existing.status.eq_ignore_ascii_case("running") {
+                    let op = client
+                        .set_power(&t.project, &t.name, PowerAction::Stop, 30, false)
+                        .await?;
+                    follow(client, op, &format!("stop {}", t.name), rep, cancel).await?;
+                }
+                let aside = format!("{}-replaced-{}", t.name, Utc::now().format("%Y%m%d%H%M%S"));
+                let op = client.rename_instance(&t.project, &t.name, &aside).await?;
+                follow(client, op, "move the old instance aside", rep, cancel).await?;
+                rep.log(format!(
+                    "kept the previous {} as {aside} (delete it when satisfied)",
+                    t.name
+                ));
+                moved_aside = Some(aside);
+            }
+            Ok(_) => {
+                return Err(Stop::Failed(format!(
+                    "instance {} already exists; choose a new name or replace it",
+                    t.label()
+                )));
+            }
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let result = upload(client, t, file, len, rep, cancel).await;
+    if let (Err(_), Some(aside)) = (&result, &moved_aside) {
+        // Put the old instance back.
+        let (_tx, mut never) = watch::channel(false);
+        match client.rename_instance(&t.project, aside, &t.name).await {
+            Ok(op) => match follow(client, op, "move the old instance back", rep, &mut never).await
+            {
+                Ok(_) => rep.log(format!("{aside} renamed back to {}", t.name)),
+                Err(Stop::Failed(e) | Stop::Cancelled(e)) => rep.log(format!("warning: {e}")),
+            },
+            Err(e) => rep.log(format!("warning: could not rename {aside} back: {e}")),
+        }
+    }
+    result
+}
+
+async fn upload(
+    client: &IncusClient,
+    t: &Target,
+    file: &Path,
+    len: u64,
+    rep: &Reporter,
+    cancel: &mut CancelRx,
+) -> Result<String, Stop> {
+    let f = tokio::fs::File::open(file)
+        .await
+        .map_err(|e| Stop::Failed(format!("{}: {e}", file.display())))?;
+    let sent = Arc::new(AtomicU64::new(0));
+    let counter = sent.clone();
+    let chunks = futures_util::stream::unfold(f, move |mut f| {
+        let counter = counter.clone();
+        async move {
+            let mut buf = vec![0u8; 256 * 1024];
+            match f.read(&mut buf).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    buf.truncate(n);
+                    counter.fetch_add(n as u64, Ordering::Relaxed);
+                    Some((Ok::<_, std::io::Error>(buf), f))
+                }
+                Err(e) => Some((Err(e), f)),
+            }
+        }
+    });
+    let body = reqwest::Body::wrap_stream(chunks);
+    let started = Instant::now();
+    let request = client.import_backup(
+        &t.project,
+        &t.name,
+        t.pool.as_deref(),
+        t.is_volume(),
+        body,
+        len,
+    );
+    tokio::pin!(request);
+    let mut tick = tokio::time::interval(PROGRESS_EVERY);
+    let op = loop {
+        tokio::select! {
+            biased;
+            _ = cancelled(cancel) => {
+                return Err(Stop::Cancelled(format!(
+                    "upload cancelled after {}", human_bytes(sent.load(Ordering::Relaxed)))));
+            }
+            r = &mut request => break r?,
+            _ = tick.tick() => {
+                let done = sent.load(Ordering::Relaxed);
+                let secs = started.elapsed().as_secs_f64().max(1e-3);
+                rep.progress(Progress {
+                    stage: "uploading".into(),
+                    percent: (len > 0).then(|| done as f64 * 100.0 / len as f64),
+                    done: Some(done),
+                    total: Some(len),
+                    rate: Some(done as f64 / secs),
+                });
+            }
+        }
+    };
+    let secs = started.elapsed().as_secs_f64().max(1e-3);
+    rep.log(format!(
+        "uploaded {} at {}/s",
+        human_bytes(len),
+        human_bytes((len as f64 / secs) as u64)
+    ));
+    follow(client, op, "unpack the backup", rep, cancel).await?;
+    Ok(format!("{} created from {}", t.label(), file.display()))
+}
