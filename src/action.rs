@@ -19,6 +19,31 @@ pub enum Action {
     PaneSnapshots,
     PaneAlerts,
     PaneSilences,
+    PaneJobs,
+    PaneJournal,
+    /// Start the selected instance.
+    Start,
+    /// Stop the selected instance (clean, with a timeout).
+    Stop,
+    /// Stop the selected instance at once.
+    ForceStop,
+    Restart,
+    /// Freeze a running instance, unfreeze a frozen one.
+    Freeze,
+    /// Suspend the console and open a shell in the selected instance.
+    Shell,
+    /// Snapshot the selected instance or volume (or the parent of a selected snapshot).
+    Snapshot,
+    /// Restore the selected snapshot (previewed, after a safety snapshot).
+    Restore,
+    /// Delete the selected snapshot.
+    Delete,
+    /// Back up the selected instance or volume to a file.
+    Backup,
+    /// Create an instance or volume from a backup file.
+    Import,
+    /// Cancel the selected job.
+    CancelJob,
     /// From an alert to its object; from an object to its alerts.
     Jump,
     /// Silence the selected alert, or the alerts of the selected object.
@@ -64,6 +89,20 @@ impl Action {
             Action::PaneSnapshots => "snapshots pane",
             Action::PaneAlerts => "alerts pane",
             Action::PaneSilences => "silences pane",
+            Action::PaneJobs => "jobs pane (running and finished actions)",
+            Action::PaneJournal => "incident journal pane",
+            Action::Start => "start the instance",
+            Action::Stop => "stop the instance (clean, with a timeout)",
+            Action::ForceStop => "force-stop the instance",
+            Action::Restart => "restart the instance",
+            Action::Freeze => "freeze / unfreeze the instance",
+            Action::Shell => "shell in the instance (incus exec)",
+            Action::Snapshot => "snapshot the instance or volume",
+            Action::Restore => "restore the snapshot (preview, safety snapshot first)",
+            Action::Delete => "delete the snapshot",
+            Action::Backup => "back up the instance or volume to a file",
+            Action::Import => "import an instance or volume from a backup file",
+            Action::CancelJob => "cancel the selected job",
             Action::Jump => "jump: alert → its object, object → its alerts",
             Action::Silence => "silence the selected alert / the object's alerts",
             Action::ExpireSilence => "expire the selected silence",

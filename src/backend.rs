@@ -95,6 +95,19 @@ pub enum Update {
         remote: String,
         summary: String,
     },
+    /// Progress or output of a running job.
+    Job {
+        id: crate::jobs::JobId,
+        event: crate::jobs::JobEvent,
+    },
+    /// A job ended.
+    JobFinished {
+        id: crate::jobs::JobId,
+        outcome: crate::jobs::Outcome,
+        at: chrono::DateTime<chrono::Utc>,
+    },
+    /// A line was added to the incident journal.
+    Journal(crate::journal::Entry),
 }
 
 /// What a worker can be asked to do.

@@ -97,7 +97,55 @@ pub async fn alerts(
     json: bool,
     all: bool,
 ) -> i32 {
-    let mut failed = false;
+    if settings.config.alert_sources().next().is_none() {
+        eprintln!(
+            "atlas-tui: no alert sources configured: add [[alertmanagers]] to {}",
+            settings.paths.config_file().display()
+        );
+        return 1;
+    }
+    let g = gather(settings, specs, scope).await;
+    for e in &g.errors {
+        eprintln!("atlas-tui: {e}");
+    }
+    let failed = !g.errors.is_empty();
+    let (merged, joined) = (g.merged, g.joined);
+    print_alerts(merged, joined, json, all, failed)
+}
+
+/// Alerts of every source, merged and joined with every remote's inventory.
+pub struct Gathered {
+    pub merged: Vec<MergedAlert>,
+    pub joined: crate::alerts::join::Joined,
+    /// What could not be read.
+    pub errors: Vec<String>,
+}
+
+impl Gathered {
+    /// Alerts firing on an object (`ServiceDown (critical)`).
+    pub fn firing_on(&self, key: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .merged
+            .iter()
+            .zip(&self.joined.targets)
+            .filter(|(a, t)| a.state().is_firing() && t.as_ref().is_some_and(|t| t.key() == key))
+            .map(|(a, _)| {
+                format!(
+                    "{} ({})",
+                    a.name(),
+                    a.labels.get("severity").map(String::as_str).unwrap_or("none")
+                )
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Reads every alert source and remote and joins them.
+pub async fn gather(settings: &Settings, specs: &[RemoteSpec], scope: &Scope) -> Gathered {
+    let mut errors = Vec::new();
     let c = &settings.config;
     type Answer = (String, SourceKind, Vec<String>, Result<SourceData, String>);
     let sources: Vec<Answer> = {
@@ -126,36 +174,23 @@ pub async fn alerts(
         });
         futures_util::future::join_all(futs).await
     };
-    if sources.is_empty() {
-        eprintln!(
-            "atlas-tui: no alert sources configured: add [[alertmanagers]] to {}",
-            settings.paths.config_file().display()
-        );
-        return 1;
-    }
     let inventories =
         futures_util::future::join_all(specs.iter().map(|s| load_inventory(s, scope))).await;
     let mut inv = Vec::new();
     for (spec, r) in specs.iter().zip(inventories) {
         match r {
             Ok(i) => inv.push(i),
-            Err(e) => {
-                failed = true;
-                eprintln!(
-                    "atlas-tui: remote {}: {e} (its objects are not joined)",
-                    spec.name
-                );
-            }
+            Err(e) => errors.push(format!(
+                "remote {}: {e} (its objects are not joined)",
+                spec.name
+            )),
         }
     }
     let mut ok = Vec::new();
     for (name, kind, _, data) in &sources {
         match data {
             Ok(d) => ok.push((name.as_str(), *kind, d)),
-            Err(e) => {
-                failed = true;
-                eprintln!("atlas-tui: alert source {name}: {e}");
-            }
+            Err(e) => errors.push(format!("alert source {name}: {e}")),
         }
     }
     let merged = merge(ok);
@@ -170,6 +205,20 @@ pub async fn alerts(
         .map(|(n, _, r, _)| (n.clone(), r.clone()))
         .collect();
     let joined = join(&merged, &index, &c.alerts.label_map(), &prefer);
+    Gathered {
+        merged,
+        joined,
+        errors,
+    }
+}
+
+fn print_alerts(
+    merged: Vec<MergedAlert>,
+    joined: crate::alerts::join::Joined,
+    json: bool,
+    all: bool,
+    failed: bool,
+) -> i32 {
     let mut rows: Vec<(&MergedAlert, Option<Target>)> = merged
         .iter()
         .zip(joined.targets)

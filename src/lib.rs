@@ -10,6 +10,7 @@ pub mod app;
 pub mod backend;
 pub mod config;
 pub mod headless;
+pub mod headless_actions;
 pub mod incus;
 pub mod inventory;
 pub mod jobs;

@@ -6,6 +6,7 @@ use atlas_tui::config::{Paths, Settings};
 use atlas_tui::incus::{CliConfig, Scope, cliconfig};
 use atlas_tui::run::{RunOptions, run};
 use atlas_tui::{logging, remotes, tui};
+use atlas_tui::headless_actions::Request;
 use clap::{Parser, Subcommand};
 use color_eyre::eyre::Result;
 
@@ -49,6 +50,70 @@ enum Cmd {
         #[arg(long)]
         all: bool,
     },
+    /// Snapshot an instance (`[remote:]name`) or a custom volume (`--volume [remote:][pool/]name`).
+    Snapshot {
+        target: String,
+        /// The target is a custom volume.
+        #[arg(long)]
+        volume: bool,
+        /// Snapshot name (default: actions.snapshot_pattern).
+        #[arg(long)]
+        name: Option<String>,
+        /// Expiry such as 7d or 12h (default: actions.snapshot_expiry).
+        #[arg(long)]
+        expiry: Option<String>,
+        /// Include the running state (VMs with migration.stateful).
+        #[arg(long)]
+        stateful: bool,
+        /// JSON lines (progress, log, result) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Back up an instance or custom volume to a file (created on the server, downloaded with
+    /// progress, size-checked, then deleted on the server).
+    Backup {
+        target: String,
+        #[arg(long)]
+        volume: bool,
+        /// File or directory (default: actions.backup_dir).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Include the snapshots.
+        #[arg(long)]
+        with_snapshots: bool,
+        /// The pool's own format (restorable on the same driver only).
+        #[arg(long)]
+        optimized: bool,
+        /// gzip, zstd, xz, none, ... (default: actions.compression or the server's).
+        #[arg(long)]
+        compression: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a snapshot, after a safety snapshot (instances using a volume are stopped and
+    /// started around the restore).
+    Restore {
+        target: String,
+        snapshot: String,
+        #[arg(long)]
+        volume: bool,
+        /// Skip the safety snapshot.
+        #[arg(long)]
+        no_safety: bool,
+        /// Do not ask.
+        #[arg(long, short)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the incident journal (actions taken, results, incus command lines, alerts).
+    Journal {
+        /// How far back, e.g. 2h, 1d.
+        #[arg(long, default_value = "24h")]
+        since: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> Result<()> {
@@ -77,6 +142,9 @@ fn main() -> Result<()> {
     if let Some(Cmd::Info) = cli.command {
         print_info(&settings, &cli, &incus_cli, &specs, &diags);
         return Ok(());
+    }
+    if let Some(Cmd::Journal { since, json }) = &cli.command {
+        std::process::exit(atlas_tui::headless_actions::journal(&settings, since, *json));
     }
 
     let _ = logging::init(&settings.paths.log_file(), &settings.config.log.level);
@@ -109,6 +177,87 @@ fn main() -> Result<()> {
         }
         let code = rt.block_on(atlas_tui::headless::alerts(
             &settings, &specs, &scope, json, all,
+        ));
+        std::process::exit(code);
+    }
+    let action = match cli.command {
+        Some(Cmd::Snapshot {
+            target,
+            volume,
+            name,
+            expiry,
+            stateful,
+            json,
+        }) => Some((
+            Request::Snapshot {
+                target,
+                volume,
+                name,
+                expiry,
+                stateful,
+            },
+            json,
+            false,
+        )),
+        Some(Cmd::Backup {
+            target,
+            volume,
+            output,
+            with_snapshots,
+            optimized,
+            compression,
+            json,
+        }) => Some((
+            Request::Backup {
+                target,
+                volume,
+                output,
+                with_snapshots,
+                optimized,
+                compression,
+            },
+            json,
+            false,
+        )),
+        Some(Cmd::Restore {
+            target,
+            snapshot,
+            volume,
+            no_safety,
+            yes,
+            json,
+        }) => Some((
+            Request::Restore {
+                target,
+                volume,
+                snapshot,
+                no_safety,
+                yes,
+            },
+            json,
+            yes,
+        )),
+        _ => None,
+    };
+    if let Some((req, json, yes)) = action {
+        for d in &diags {
+            eprintln!("atlas-tui: {d} (defaults used)");
+        }
+        let default_remote = incus_cli
+            .default_remote
+            .clone()
+            .filter(|r| specs.iter().any(|s| &s.name == r))
+            .or_else(|| specs.first().map(|s| s.name.clone()))
+            .unwrap_or_else(|| "local".into());
+        let code = rt.block_on(atlas_tui::headless_actions::run(
+            &settings,
+            &specs,
+            &default_remote,
+            &home_project,
+            req,
+            json,
+            cli.readonly,
+            yes,
         ));
         std::process::exit(code);
     }

@@ -67,6 +67,21 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
     if !c.alerts.silence_durations.is_empty() {
         state.silence_durations = c.alerts.silence_durations.clone();
     }
+    state.action_settings =
+        crate::app::actions::ActionSettings::from_config(&c.actions, &settings.paths.data_dir);
+    // Finished jobs and the journal from earlier sessions.
+    let state_dir = &settings.paths.state_dir;
+    state.jobs = crate::journal::recent_jobs(&settings.paths.jobs_file(), 100)
+        .into_iter()
+        .map(crate::app::jobs::JobView::from_record)
+        .collect();
+    state.next_job = crate::jobs::execute::next_id(state_dir);
+    if let Ok((mut entries, _)) =
+        crate::journal::read_lines::<crate::journal::Entry>(&settings.paths.journal_file())
+    {
+        let skip = entries.len().saturating_sub(2000);
+        state.journal = entries.split_off(skip);
+    }
     for (kind, src) in c.alert_sources() {
         let mut v = AlertSourceView::new(&src.name, kind, &src.url, src.readonly);
         v.remotes = src.remotes.clone();
@@ -114,6 +129,12 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
         })
         .collect();
 
+    let remote_specs: HashMap<String, RemoteSpec> =
+        specs.iter().map(|s| (s.name.clone(), s.clone())).collect();
+    let mut cancels: HashMap<crate::jobs::JobId, tokio::sync::watch::Sender<bool>> =
+        HashMap::new();
+    let user = state.silence_author.clone();
+
     let mut term = tui::init().wrap_err("cannot set up the terminal")?;
     let mut input = EventStream::new();
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -138,9 +159,9 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                     panic!("ATLAS_TUI_PANIC_AFTER_DRAW is set");
                 }
             }
-            // Tick only while something shows a running age (a remote offline); otherwise sleep.
+            // Tick only while something shows a running age (a remote offline, a job); otherwise sleep.
             let tick = async {
-                if state.any_offline() {
+                if state.any_offline() || state.running_jobs().next().is_some() {
                     tokio::time::sleep(Duration::from_secs(1)).await
                 } else {
                     std::future::pending::<()>().await
@@ -160,6 +181,9 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                 },
                 Some(u) = urx.recv() => {
                     let now = Utc::now();
+                    if let backend::Update::JobFinished { id, .. } = &u {
+                        cancels.remove(id);
+                    }
                     state.apply(u, now);
                     // Apply whatever else is queued before drawing once.
                     while let Ok(u) = urx.try_recv() {
@@ -196,6 +220,77 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                             format!("{source}: not usable, see `atlas-tui info`"),
                         ),
                     },
+                    Effect::StartJob { id, spec, alerts } => {
+                        let (ctx, crx) = tokio::sync::watch::channel(false);
+                        cancels.insert(id, ctx);
+                        let remote = spec.target().remote.clone();
+                        let client = match remote_specs.get(&remote) {
+                            Some(s) => crate::incus::IncusClient::new(s).map_err(|e| e.to_string()),
+                            None => Err(format!("no remote named {remote}")),
+                        };
+                        let job = crate::jobs::execute::JobRun {
+                            id,
+                            spec,
+                            alerts,
+                            user: user.clone(),
+                            state_dir: Some(settings.paths.state_dir.clone()),
+                        };
+                        let tx = utx.clone();
+                        let worker = workers.get(&remote).cloned();
+                        tokio::spawn(async move {
+                            let fwd = tx.clone();
+                            let rec = crate::jobs::execute::execute(client, &job, crx, move |n| {
+                                let _ = fwd.send(match n {
+                                    crate::jobs::execute::Note::Event(event) => {
+                                        backend::Update::Job { id, event }
+                                    }
+                                    crate::jobs::execute::Note::Journal(e) => {
+                                        backend::Update::Journal(e)
+                                    }
+                                });
+                            })
+                            .await;
+                            let _ = tx.send(backend::Update::JobFinished {
+                                id,
+                                outcome: rec.outcome,
+                                at: rec.finished,
+                            });
+                            // Lists catch up at once (events cover most, not all, changes).
+                            if let Some(w) = worker {
+                                let _ = w.send(Command::Refresh);
+                            }
+                        });
+                    }
+                    Effect::CancelJob(id) => {
+                        if let Some(c) = cancels.get(&id) {
+                            let _ = c.send(true);
+                        }
+                    }
+                    Effect::Shell {
+                        remote,
+                        project,
+                        name,
+                    } => {
+                        let shell = &settings.config.actions;
+                        drop(input);
+                        tui::restore();
+                        let outcome = run_shell(shell, &remote, &project, &name).await;
+                        term = tui::init().wrap_err("cannot set up the terminal again")?;
+                        input = EventStream::new();
+                        let entry = shell_entry(shell, &remote, &project, &name, &outcome, &user, &state);
+                        if let Err(e) = crate::journal::append(&settings.paths.journal_file(), &entry) {
+                            tracing::warn!(error = %e, "cannot write the journal");
+                        }
+                        state.apply_journal(entry);
+                        match outcome {
+                            Ok(code) => state.say(
+                                Level::Info,
+                                format!("back from the shell in {remote}:{name} (exit {code})"),
+                            ),
+                            Err(e) => state.say(Level::Error, e),
+                        }
+                        dirty = true;
+                    }
                     Effect::LoadTheme(name) => {
                         let (theme, diags) = Theme::load(&settings.paths.themes_dir(), &name);
                         match diags.first() {
@@ -214,4 +309,72 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
     .await;
     tui::restore();
     result
+}
+
+/// The shell command line for an instance.
+pub fn shell_command(
+    c: &crate::config::ActionsSection,
+    remote: &str,
+    project: &str,
+    name: &str,
+) -> Vec<String> {
+    let mut cmd = vec![
+        c.incus_bin.clone(),
+        "exec".into(),
+        format!("{remote}:{name}"),
+        "--project".into(),
+        project.to_string(),
+        "--".into(),
+    ];
+    cmd.extend(c.shell.iter().cloned());
+    cmd
+}
+
+/// Runs the shell on the real terminal; the exit code, or why it could not start.
+async fn run_shell(
+    c: &crate::config::ActionsSection,
+    remote: &str,
+    project: &str,
+    name: &str,
+) -> std::result::Result<i32, String> {
+    let cmd = shell_command(c, remote, project, name);
+    println!("atlas-tui: shell in {remote}:{name} — exit it to return to the console");
+    let status = tokio::process::Command::new(&cmd[0])
+        .args(&cmd[1..])
+        .status()
+        .await
+        .map_err(|e| format!("cannot run {}: {e}", cmd[0]))?;
+    Ok(status.code().unwrap_or(-1))
+}
+
+fn shell_entry(
+    c: &crate::config::ActionsSection,
+    remote: &str,
+    project: &str,
+    name: &str,
+    outcome: &std::result::Result<i32, String>,
+    user: &str,
+    state: &AppState,
+) -> crate::journal::Entry {
+    let target = crate::jobs::Target::instance(remote, project, name);
+    let cmd = shell_command(c, remote, project, name);
+    crate::journal::Entry {
+        ts: Utc::now(),
+        status: match outcome {
+            Ok(_) => "done".into(),
+            Err(_) => "failed".into(),
+        },
+        action: "shell".into(),
+        target: target.label(),
+        remote: remote.into(),
+        detail: match outcome {
+            Ok(code) => format!("exit {code}"),
+            Err(e) => e.clone(),
+        },
+        cli: vec![cmd.iter().map(|w| crate::jobs::sh(w)).collect::<Vec<_>>().join(" ")],
+        alerts: state.firing_on(&target.row_key()),
+        job: None,
+        seconds: None,
+        user: user.into(),
+    }
 }

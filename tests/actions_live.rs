@@ -351,6 +351,7 @@ async fn backup_export_and_import_round_trip() {
     run(JobSpec::Import {
         target: Target::instance("local", "default", &imp),
         file: file.clone(),
+        pool: None,
         replace: false,
     })
     .await
@@ -363,6 +364,7 @@ async fn backup_export_and_import_round_trip() {
     let r = run(JobSpec::Import {
         target: Target::instance("local", "default", &imp),
         file: file.clone(),
+        pool: None,
         replace: false,
     })
     .await;
@@ -378,6 +380,7 @@ async fn backup_export_and_import_round_trip() {
     let r = run(JobSpec::Import {
         target: Target::instance("local", "default", &imp),
         file: file.clone(),
+        pool: None,
         replace: true,
     })
     .await
@@ -404,6 +407,7 @@ async fn backup_export_and_import_round_trip() {
     run(JobSpec::Import {
         target: Target::volume("local", "default", "default", "act-bak01-data-imp"),
         file: vfile.clone(),
+        pool: None,
         replace: false,
     })
     .await

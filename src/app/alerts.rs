@@ -174,7 +174,30 @@ impl SilenceForm {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
     pub prompt: String,
+    /// What will happen (a restore preview), shown under the question.
+    pub body: Vec<String>,
+    /// On production remotes: the name to type before it goes ahead.
+    pub typed: Option<String>,
+    /// What was typed so far.
+    pub input: String,
+    /// The job to start when confirmed (it gets its id then).
+    pub job: Option<crate::jobs::JobSpec>,
+    /// Effects when confirmed.
     pub effects: Vec<Effect>,
+}
+
+impl Confirm {
+    /// A plain yes/no question.
+    pub fn new(prompt: String, effects: Vec<Effect>) -> Self {
+        Confirm {
+            prompt,
+            body: vec![],
+            typed: None,
+            input: String::new(),
+            job: None,
+            effects,
+        }
+    }
 }
 
 /// `$USER@hostname`.
@@ -412,6 +435,25 @@ impl AppState {
             }
             Pane::Snapshots => {
                 self.say(Level::Warning, "snapshots have no alerts of their own");
+                vec![]
+            }
+            Pane::Jobs => {
+                let Some(t) = self.job_by_key(&key).map(|j| j.spec.target().clone()) else {
+                    return vec![];
+                };
+                let pane = if t.is_volume() {
+                    Pane::Volumes
+                } else {
+                    Pane::Instances
+                };
+                self.pane = pane;
+                let ps = &mut self.panes[pane.index()];
+                ps.filter.clear();
+                ps.selected_key = Some(t.row_key());
+                vec![]
+            }
+            Pane::Journal => {
+                self.say(Level::Warning, "jump works from the jobs pane (7)");
                 vec![]
             }
         }
@@ -703,28 +745,65 @@ impl AppState {
             return vec![];
         }
         let ms: Vec<String> = s.silence.matchers.iter().map(|m| m.to_string()).collect();
-        self.confirm = Some(Confirm {
-            prompt: format!(
+        self.confirm = Some(Confirm::new(
+            format!(
                 "Expire silence {} on {} ({})? The alerts it silences will notify again.",
                 short_id(&s.silence.id),
                 s.source,
                 ms.join(" ")
             ),
-            effects: vec![Effect::Alert {
+            vec![Effect::Alert {
                 source: s.source.clone(),
                 cmd: SourceCmd::Expire(s.silence.id.clone()),
             }],
-        });
+        ));
         self.input = InputMode::Confirm;
         vec![]
     }
 
     /// Keys while the confirmation is shown: y/enter confirms, n/esc cancels.
-    pub fn confirm_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+    pub fn confirm_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        // On production remotes the object's name is typed, then Enter.
+        if let Some(c) = self.confirm.as_mut().filter(|c| c.typed.is_some()) {
+            match ev.code {
+                KeyCode::Esc => {}
+                KeyCode::Char('c') if ctrl => return vec![Effect::Quit],
+                KeyCode::Char('u') if ctrl => {
+                    c.input.clear();
+                    return vec![];
+                }
+                KeyCode::Char(ch) => {
+                    c.input.push(ch);
+                    return vec![];
+                }
+                KeyCode::Backspace => {
+                    c.input.pop();
+                    return vec![];
+                }
+                KeyCode::Enter if c.typed.as_deref() == Some(c.input.as_str()) => {}
+                KeyCode::Enter => {
+                    let want = c.typed.clone().unwrap_or_default();
+                    self.say(
+                        Level::Warning,
+                        format!("type {want} exactly to confirm, esc to cancel"),
+                    );
+                    return vec![];
+                }
+                _ => return vec![],
+            }
+        }
         match ev.code {
             KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
                 self.input = InputMode::Normal;
-                self.confirm.take().map(|c| c.effects).unwrap_or_default()
+                let Some(c) = self.confirm.take() else {
+                    return vec![];
+                };
+                let mut effects = c.effects;
+                if let Some(job) = c.job {
+                    effects.extend(self.start_job(job, now));
+                }
+                effects
             }
             KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
                 self.input = InputMode::Normal;

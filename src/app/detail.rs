@@ -90,6 +90,8 @@ pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (St
         Pane::Snapshots => snapshot_detail(state, &d.key, now, &mut out),
         Pane::Alerts => alert_detail(state, &d.key, now, &mut out),
         Pane::Silences => silence_detail(state, &d.key, now, &mut out),
+        Pane::Jobs => job_detail(state, &d.key, now, &mut out),
+        Pane::Journal => journal_detail(state, &d.key, &mut out),
     };
     if found && matches!(d.pane, Pane::Instances | Pane::Hosts | Pane::Volumes) {
         object_alerts(state, &d.key, now, &mut out);
@@ -353,6 +355,79 @@ fn snapshot_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
         return true;
     }
     false
+}
+
+fn job_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    let Some(j) = state.job_by_key(key) else {
+        return false;
+    };
+    out.push(format!("job: {}", j.id));
+    out.push(format!("kind: {}", j.spec.kind()));
+    out.push(format!("target: {}", j.spec.subject()));
+    out.push(format!("started: {}", when(Some(j.started), now)));
+    match (&j.outcome, j.finished) {
+        (Some(o), Some(f)) => {
+            out.push(format!("finished: {}", when(Some(f), now)));
+            out.push(format!("result: {}", o.label()));
+            out.push(format!("detail: {}", quote(o.detail())));
+        }
+        _ => {
+            out.push("result: running".into());
+            out.push(format!(
+                "progress: {}",
+                quote(&super::jobs::progress_text(&j.progress, 60))
+            ));
+        }
+    }
+    if !j.alerts.is_empty() {
+        out.push("alerts_at_start:".into());
+        for a in &j.alerts {
+            out.push(format!("  - {}", quote(a)));
+        }
+    }
+    out.push("cli:".into());
+    for c in j.spec.cli() {
+        out.push(format!("  - {}", quote(&c)));
+    }
+    out.push("output:".into());
+    for l in &j.log {
+        out.push(format!("  {l}"));
+    }
+    true
+}
+
+fn journal_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> bool {
+    let Some(e) = state.journal_by_key(key) else {
+        return false;
+    };
+    out.push(format!(
+        "time: {}",
+        e.ts.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S %Z")
+    ));
+    out.push(format!("status: {}", e.status));
+    out.push(format!("action: {}", e.action));
+    out.push(format!("target: {}", quote(&e.target)));
+    if !e.user.is_empty() {
+        out.push(format!("user: {}", e.user));
+    }
+    if let Some(j) = e.job {
+        out.push(format!("job: {j}"));
+    }
+    if let Some(s) = e.seconds {
+        out.push(format!("seconds: {s:.1}"));
+    }
+    if !e.detail.is_empty() {
+        out.push(format!("detail: {}", quote(&e.detail)));
+    }
+    out.push("alerts:".into());
+    for a in &e.alerts {
+        out.push(format!("  - {}", quote(a)));
+    }
+    out.push("cli:".into());
+    for c in &e.cli {
+        out.push(format!("  - {}", quote(c)));
+    }
+    true
 }
 
 /// The alerts about an object (and, for a host, about what runs on it), at the end of its

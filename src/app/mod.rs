@@ -1,7 +1,9 @@
 //! Application state: what the console shows and how keys and backend updates change it.
 
+pub mod actions;
 pub mod alerts;
 pub mod detail;
+pub mod jobs;
 pub mod rows;
 pub mod state;
 

@@ -23,16 +23,20 @@ pub enum Pane {
     Snapshots,
     Alerts,
     Silences,
+    Jobs,
+    Journal,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 6] = [
+    pub const ALL: [Pane; 8] = [
         Pane::Hosts,
         Pane::Instances,
         Pane::Volumes,
         Pane::Snapshots,
         Pane::Alerts,
         Pane::Silences,
+        Pane::Jobs,
+        Pane::Journal,
     ];
 
     pub fn index(self) -> usize {
@@ -47,6 +51,8 @@ impl Pane {
             Pane::Snapshots => "Snapshots",
             Pane::Alerts => "Alerts",
             Pane::Silences => "Silences",
+            Pane::Jobs => "Jobs",
+            Pane::Journal => "Journal",
         }
     }
 
@@ -59,6 +65,8 @@ impl Pane {
             Pane::Snapshots => "Snaps",
             Pane::Alerts => "Alerts",
             Pane::Silences => "Sil",
+            Pane::Jobs => "Jobs",
+            Pane::Journal => "Jrnl",
         }
     }
 
@@ -73,6 +81,8 @@ impl Pane {
             "snapshots" | "snapshot" | "snap" | "snaps" | "s" => Pane::Snapshots,
             "alerts" | "alert" | "a" | "firing" => Pane::Alerts,
             "silences" | "silence" | "sil" => Pane::Silences,
+            "jobs" | "job" | "tasks" => Pane::Jobs,
+            "journal" | "jrnl" | "history" | "log" => Pane::Journal,
             _ => return None,
         })
     }
@@ -103,6 +113,8 @@ pub fn columns(pane: Pane) -> &'static [Column] {
         Pane::Snapshots => SNAPSHOT_COLUMNS,
         Pane::Alerts => ALERT_COLUMNS,
         Pane::Silences => SILENCE_COLUMNS,
+        Pane::Jobs => JOB_COLUMNS,
+        Pane::Journal => JOURNAL_COLUMNS,
     }
 }
 
@@ -154,6 +166,23 @@ const SNAPSHOT_COLUMNS: &[Column] = &[
     col("STATEFUL", 8, 3),
 ];
 
+const JOB_COLUMNS: &[Column] = &[
+    col("ID", 4, 0),
+    col("KIND", 15, 0),
+    col("TARGET", 26, 0),
+    col("PROGRESS", 24, 0),
+    col("RATE", 10, 2),
+    col("ELAPSED", 7, 1),
+    col("RESULT", 20, 1),
+];
+const JOURNAL_COLUMNS: &[Column] = &[
+    col("TIME", 8, 0),
+    col("STATUS", 9, 0),
+    col("ACTION", 15, 0),
+    col("TARGET", 26, 0),
+    col("ALERTS", 14, 2),
+    col("DETAIL", 20, 1),
+];
 const ALERT_COLUMNS: &[Column] = &[
     col("SEV", 4, 0),
     col("ALERT", 20, 0),
@@ -189,14 +218,14 @@ pub struct Cell {
     pub style: &'static str,
 }
 
-fn cell(text: impl Into<String>) -> Cell {
+pub(super) fn cell(text: impl Into<String>) -> Cell {
     Cell {
         text: text.into(),
         style: "ui.text",
     }
 }
 
-fn styled(text: impl Into<String>, style: &'static str) -> Cell {
+pub(super) fn styled(text: impl Into<String>, style: &'static str) -> Cell {
     Cell {
         text: text.into(),
         style,
@@ -214,7 +243,7 @@ pub struct Row {
     pub stale: bool,
 }
 
-fn text_key(s: &str) -> SortKey {
+pub(super) fn text_key(s: &str) -> SortKey {
     SortKey::Text(s.to_ascii_lowercase())
 }
 
@@ -277,6 +306,8 @@ pub fn build_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> Vec<Row> 
     match pane {
         Pane::Alerts => return alert_rows(state, &state.panes[pane.index()].filter, now),
         Pane::Silences => return silence_rows(state, now),
+        Pane::Jobs => return super::jobs::job_rows(state, now),
+        Pane::Journal => return super::jobs::journal_rows(state, now),
         _ => {}
     }
     let badges = match pane {
@@ -289,7 +320,7 @@ pub fn build_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> Vec<Row> 
             Pane::Instances => instance_rows(r, &badges, &mut rows),
             Pane::Volumes => volume_rows(r, &badges, &mut rows),
             Pane::Snapshots => snapshot_rows(r, now, &mut rows),
-            Pane::Alerts | Pane::Silences => {}
+            Pane::Alerts | Pane::Silences | Pane::Jobs | Pane::Journal => {}
         }
     }
     rows

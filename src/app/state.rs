@@ -16,6 +16,7 @@ use crate::backend::{Command, ConnState, Update};
 use crate::config::keymap::{Key, Lookup, Mode};
 use crate::config::{Diagnostic, Keymap};
 use crate::incus::Scope;
+use crate::incus::ops::PowerAction;
 use crate::inventory::{HostRow, InstanceRow, SnapshotRow, VolumeRow, cpu_percent};
 
 /// Something the main loop must do on the state's behalf.
@@ -33,6 +34,21 @@ pub enum Effect {
     },
     /// Load and switch to a theme.
     LoadTheme(String),
+    /// Run a job (the state already lists it as running).
+    StartJob {
+        id: crate::jobs::JobId,
+        spec: crate::jobs::JobSpec,
+        /// Alerts firing on the target now, for the journal.
+        alerts: Vec<String>,
+    },
+    /// Ask a running job to stop.
+    CancelJob(crate::jobs::JobId),
+    /// Suspend the console and run `incus exec` in an instance.
+    Shell {
+        remote: String,
+        project: String,
+        name: String,
+    },
     Quit,
 }
 
@@ -131,6 +147,8 @@ pub enum InputMode {
     Form,
     /// A yes/no question.
     Confirm,
+    /// The snapshot, backup or import form.
+    ActionForm,
 }
 
 /// The palette's input and selection.
@@ -145,7 +163,7 @@ pub struct PaletteState {
 pub struct AppState {
     pub remotes: Vec<RemoteView>,
     pub pane: Pane,
-    pub panes: [PaneState; 6],
+    pub panes: [PaneState; 8],
     pub input: InputMode,
     pub detail: Option<DetailState>,
     pub help_scroll: u16,
@@ -182,6 +200,13 @@ pub struct AppState {
     pub confirm: Option<Confirm>,
     pub silence_author: String,
     pub silence_durations: Vec<String>,
+    /// Running and finished jobs (history from the state dir first).
+    pub jobs: Vec<super::jobs::JobView>,
+    pub next_job: crate::jobs::JobId,
+    /// The incident journal as far as loaded.
+    pub journal: Vec<crate::journal::Entry>,
+    pub action_form: Option<super::actions::ActionForm>,
+    pub action_settings: super::actions::ActionSettings,
 }
 
 impl AppState {
@@ -191,9 +216,11 @@ impl AppState {
         scope: Scope,
         home_project: String,
     ) -> Self {
-        let mut panes: [PaneState; 6] = Default::default();
-        // Alerts: worst severity, then oldest, first.
+        let mut panes: [PaneState; 8] = Default::default();
+        // Alerts: worst severity, then oldest, first. Jobs and journal: newest first.
         panes[Pane::Alerts.index()].sort_desc = true;
+        panes[Pane::Jobs.index()].sort_desc = true;
+        panes[Pane::Journal.index()].sort_desc = true;
         Self {
             remotes,
             pane: Pane::Instances,
@@ -226,6 +253,11 @@ impl AppState {
             confirm: None,
             silence_author: "atlas-tui".into(),
             silence_durations: vec!["2h".into()],
+            jobs: vec![],
+            next_job: 1,
+            journal: vec![],
+            action_form: None,
+            action_settings: Default::default(),
         }
     }
 
@@ -476,6 +508,9 @@ impl AppState {
             Update::Event { remote, summary } => {
                 self.last_event = Some(format!("{remote}: {summary}"));
             }
+            Update::Job { id, event } => self.apply_job_event(id, event),
+            Update::JobFinished { id, outcome, at } => self.apply_job_finished(id, outcome, at),
+            Update::Journal(e) => self.apply_journal(e),
         }
     }
 
@@ -487,7 +522,8 @@ impl AppState {
             InputMode::Filter => return self.filter_key(ev),
             InputMode::Palette => return self.palette_key(ev, now),
             InputMode::Form => return self.form_key(ev, now),
-            InputMode::Confirm => return self.confirm_key(ev),
+            InputMode::Confirm => return self.confirm_key(ev, now),
+            InputMode::ActionForm => return self.action_form_key(ev, now),
             _ => {}
         }
         let mode = match self.input {
@@ -546,6 +582,20 @@ impl AppState {
             Action::PaneSnapshots => self.pane = Pane::Snapshots,
             Action::PaneAlerts => self.pane = Pane::Alerts,
             Action::PaneSilences => self.pane = Pane::Silences,
+            Action::PaneJobs => self.pane = Pane::Jobs,
+            Action::PaneJournal => self.pane = Pane::Journal,
+            Action::Start => return self.action_power(PowerAction::Start, false, now),
+            Action::Stop => return self.action_power(PowerAction::Stop, false, now),
+            Action::ForceStop => return self.action_power(PowerAction::Stop, true, now),
+            Action::Restart => return self.action_power(PowerAction::Restart, false, now),
+            Action::Freeze => return self.action_freeze(now),
+            Action::Shell => return self.action_shell(now),
+            Action::Snapshot => return self.action_snapshot(now),
+            Action::Restore => return self.action_restore(now),
+            Action::Delete => return self.action_delete(now),
+            Action::Backup => return self.action_backup(now),
+            Action::Import => return self.action_import(None, now),
+            Action::CancelJob => return self.action_cancel_job(now),
             Action::Jump => return self.jump(now),
             Action::Silence => return self.open_silence_form(now),
             Action::ExpireSilence => return self.ask_expire(now),
@@ -794,7 +844,22 @@ impl AppState {
             "group alertname",
             "group object",
             "group none",
+            "jobs",
+            "journal",
             "silence",
+            "start",
+            "stop",
+            "force-stop",
+            "restart",
+            "freeze",
+            "unfreeze",
+            "shell",
+            "snapshot",
+            "restore",
+            "delete",
+            "backup",
+            "import",
+            "cancel",
             "refresh",
             "help",
             "quit",
@@ -931,6 +996,10 @@ impl AppState {
                 self.grouping = g;
                 self.pane = Pane::Alerts;
             }
+            PaletteCommand::Import(file) => return self.action_import(file, now),
+            PaletteCommand::Unfreeze => {
+                return self.action_power(PowerAction::Unfreeze, false, now);
+            }
         }
         vec![]
     }
@@ -947,6 +1016,9 @@ pub enum PaletteCommand {
     Sort(String),
     Filter(String),
     Group(Grouping),
+    /// `import [file]`.
+    Import(Option<String>),
+    Unfreeze,
 }
 
 /// Parses a palette line.
@@ -976,6 +1048,20 @@ pub fn parse_command(line: &str) -> Option<PaletteCommand> {
         "expire" if rest.is_empty() => PaletteCommand::Action(Action::ExpireSilence),
         "extend" if rest.is_empty() => PaletteCommand::Action(Action::ExtendSilence),
         "jump" if rest.is_empty() => PaletteCommand::Action(Action::Jump),
+        "start" if rest.is_empty() => PaletteCommand::Action(Action::Start),
+        "stop" if rest.is_empty() => PaletteCommand::Action(Action::Stop),
+        "force-stop" | "kill" if rest.is_empty() => PaletteCommand::Action(Action::ForceStop),
+        "stop" if rest == "--force" || rest == "-f" => PaletteCommand::Action(Action::ForceStop),
+        "restart" if rest.is_empty() => PaletteCommand::Action(Action::Restart),
+        "freeze" | "pause" if rest.is_empty() => PaletteCommand::Action(Action::Freeze),
+        "unfreeze" | "resume" if rest.is_empty() => PaletteCommand::Unfreeze,
+        "shell" | "exec" if rest.is_empty() => PaletteCommand::Action(Action::Shell),
+        "snapshot" if rest.is_empty() => PaletteCommand::Action(Action::Snapshot),
+        "restore" if rest.is_empty() => PaletteCommand::Action(Action::Restore),
+        "delete" | "rm" if rest.is_empty() => PaletteCommand::Action(Action::Delete),
+        "backup" | "export" if rest.is_empty() => PaletteCommand::Action(Action::Backup),
+        "import" => PaletteCommand::Import((!rest.is_empty()).then(|| rest.to_string())),
+        "cancel" if rest.is_empty() => PaletteCommand::Action(Action::CancelJob),
         "group" => PaletteCommand::Group(match rest {
             "alertname" | "name" => Grouping::AlertName,
             "object" | "target" => Grouping::Object,

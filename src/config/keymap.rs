@@ -398,6 +398,20 @@ mod tests {
             Action::SortReverse,
             Action::Refresh,
             Action::ToggleAllProjects,
+            Action::PaneJobs,
+            Action::PaneJournal,
+            Action::Start,
+            Action::Stop,
+            Action::ForceStop,
+            Action::Restart,
+            Action::Freeze,
+            Action::Shell,
+            Action::Snapshot,
+            Action::Restore,
+            Action::Delete,
+            Action::Backup,
+            Action::Import,
+            Action::CancelJob,
         ] {
             assert!(bound.contains(&a), "{a:?} has no key");
         }

@@ -158,12 +158,27 @@ pub struct AppConfig {
     pub ui: UiSection,
     pub log: LogSection,
     pub alerts: AlertsSection,
+    pub actions: ActionsSection,
     #[serde(default)]
     pub remotes: Vec<ExtraRemote>,
     #[serde(default)]
     pub alertmanagers: Vec<AlertSourceConfig>,
     #[serde(default)]
     pub prometheus: Vec<AlertSourceConfig>,
+}
+
+/// `[actions]`: defaults of snapshots, restores, backups and the shell.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ActionsSection {
+    pub snapshot_pattern: String,
+    pub snapshot_expiry: String,
+    pub safety_expiry: String,
+    pub backup_dir: String,
+    pub compression: String,
+    pub stop_timeout_secs: u64,
+    pub shell: Vec<String>,
+    pub incus_bin: String,
 }
 
 /// `[alerts]`: polling, the label map of the inventory join, silence defaults.
@@ -385,6 +400,29 @@ impl AppConfig {
                     format!("alerts.silence_durations: {e}"),
                 ));
             }
+        }
+        let a = &self.actions;
+        for (key, v) in [
+            ("snapshot_expiry", &a.snapshot_expiry),
+            ("safety_expiry", &a.safety_expiry),
+        ] {
+            if !v.trim().is_empty() {
+                if let Err(e) = crate::alerts::types::parse_duration(v) {
+                    return Err(bad(key, format!("actions.{key}: {e}")));
+                }
+            }
+        }
+        if crate::jobs::snapshot_name(&a.snapshot_pattern, chrono::Utc::now())
+            .starts_with("snap-")
+            && !a.snapshot_pattern.starts_with("snap-")
+        {
+            return Err(bad(
+                "snapshot_pattern",
+                format!("actions.snapshot_pattern: {:?} is not a valid time pattern", a.snapshot_pattern),
+            ));
+        }
+        if a.shell.is_empty() {
+            return Err(bad("shell", "actions.shell needs a command".into()));
         }
         let mut names = std::collections::HashSet::new();
         for s in self.alertmanagers.iter().chain(&self.prometheus) {

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 pub struct Paths {
     /// User configuration: config.toml, keymap.toml, themes/.
     pub config_dir: PathBuf,
-    /// State: the log file.
+    /// State: the log file, the journal and the job history.
     pub state_dir: PathBuf,
+    /// Data: backups.
+    pub data_dir: PathBuf,
 }
 
 impl Paths {
@@ -29,9 +31,14 @@ impl Paths {
                 })
             })
             .unwrap_or_else(|| PathBuf::from(".atlas-tui/state"));
+        let data_dir = std::env::var_os("ATLAS_TUI_DATA_DIR")
+            .map(PathBuf::from)
+            .or_else(|| dirs.as_ref().map(|d| d.data_dir().to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from(".atlas-tui/data"));
         Self {
             config_dir,
             state_dir,
+            data_dir,
         }
     }
 
@@ -49,5 +56,15 @@ impl Paths {
 
     pub fn log_file(&self) -> PathBuf {
         self.state_dir.join("atlas-tui.log")
+    }
+
+    /// The incident journal (JSON lines).
+    pub fn journal_file(&self) -> PathBuf {
+        crate::journal::journal_file(&self.state_dir)
+    }
+
+    /// The job history (JSON lines).
+    pub fn jobs_file(&self) -> PathBuf {
+        crate::journal::jobs_file(&self.state_dir)
     }
 }

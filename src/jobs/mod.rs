@@ -1,6 +1,7 @@
 //! Long actions as jobs: what a job does ([`JobSpec`]), how it reports ([`JobEvent`],
 //! [`Outcome`]) and how it runs against Incus ([`runner`]). Nothing here knows the UI.
 
+pub mod execute;
 pub mod runner;
 
 use std::path::PathBuf;
@@ -130,6 +131,9 @@ pub enum JobSpec {
     Import {
         target: Target,
         file: PathBuf,
+        /// The storage pool of an imported instance (volumes name theirs in the target).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pool: Option<String>,
         #[serde(default)]
         replace: bool,
     },
@@ -327,14 +331,24 @@ impl JobSpec {
                 }
                 vec![s]
             }
-            JobSpec::Import { file, replace, .. } => {
+            JobSpec::Import {
+                file,
+                replace,
+                pool,
+                ..
+            } => {
                 let f = sh(&file.to_string_lossy());
                 let mut out = Vec::new();
                 if *replace && !t.is_volume() {
                     out.push(format!("incus move {r}:{n} {r}:{n}-replaced-<time>{pf}"));
                 }
                 out.push(match &t.pool {
-                    None => format!("incus import {r}: {f} {n}{pf}"),
+                    None => format!(
+                        "incus import {r}: {f} {n}{pf}{}",
+                        pool.as_ref()
+                            .map(|p| format!(" --storage {}", sh(p)))
+                            .unwrap_or_default()
+                    ),
                     Some(p) => format!("incus storage volume import {r}:{} {f} {n}{pf}", sh(p)),
                 });
                 out

@@ -132,8 +132,9 @@ pub async fn run(
         JobSpec::Import {
             target,
             file,
+            pool,
             replace,
-        } => import(client, target, file, *replace, rep, &mut cancel).await,
+        } => import(client, target, file, pool.as_deref(), *replace, rep, &mut cancel).await,
     };
     match r {
         Ok(s) => Outcome::Done(s),
@@ -596,6 +597,7 @@ async fn import(
     client: &IncusClient,
     t: &Target,
     file: &Path,
+    pool: Option<&str>,
     replace: bool,
     rep: &Reporter,
     cancel: &mut CancelRx,
@@ -645,7 +647,7 @@ async fn import(
             Err(e) => return Err(e.into()),
         }
     }
-    let result = upload(client, t, file, len, rep, cancel).await;
+    let result = upload(client, t, file, pool, len, rep, cancel).await;
     if let (Err(_), Some(aside)) = (&result, &moved_aside) {
         // Put the old instance back.
         let (_tx, mut never) = watch::channel(false);
@@ -665,6 +667,7 @@ async fn upload(
     client: &IncusClient,
     t: &Target,
     file: &Path,
+    pool: Option<&str>,
     len: u64,
     rep: &Reporter,
     cancel: &mut CancelRx,
@@ -694,7 +697,7 @@ async fn upload(
     let request = client.import_backup(
         &t.project,
         &t.name,
-        t.pool.as_deref(),
+        t.pool.as_deref().or(pool),
         t.is_volume(),
         body,
         len,

@@ -68,10 +68,9 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
                 .areas(bottom);
         let [d, e] =
             Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
-        let top_right = if state.pane == Pane::Silences {
-            Pane::Silences
-        } else {
-            Pane::Alerts
+        let top_right = match state.pane {
+            Pane::Silences | Pane::Jobs | Pane::Journal => state.pane,
+            _ => Pane::Alerts,
         };
         for (pane, rect) in [
             (Pane::Hosts, a),
@@ -97,6 +96,7 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
         InputMode::Palette => overlays::draw_palette(f, body, state, theme),
         InputMode::Form => overlays::draw_silence_form(f, body, state, theme, now),
         InputMode::Confirm => overlays::draw_confirm(f, body, state, theme),
+        InputMode::ActionForm => overlays::draw_action_form(f, body, state, theme),
         _ => {}
     }
 }
@@ -164,6 +164,10 @@ fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 /// The right side of the status line: one badge per remote.
 fn remote_badges(state: &AppState, theme: &Theme, now: DateTime<Utc>) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
+    if let Some(j) = state.jobs_indicator() {
+        spans.push(Span::styled(j, theme.style("status.busy")));
+        spans.push(Span::raw("  "));
+    }
     let per_remote = state.join_alerts().1.per_remote;
     for r in &state.remotes {
         let (dot, style, extra) = match &r.conn {
@@ -276,10 +280,30 @@ fn draw_footer(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: 
                         hint(A::ExpireSilence),
                         hint(A::ExtendSilence)
                     ),
-                    Pane::Hosts | Pane::Instances | Pane::Volumes => {
+                    Pane::Instances => format!(
+                        "  {} snapshot  {} backup  {} shell  {} alerts",
+                        hint(A::Snapshot),
+                        hint(A::Backup),
+                        hint(A::Shell),
+                        hint(A::Jump)
+                    ),
+                    Pane::Volumes => format!(
+                        "  {} snapshot  {} backup  {} alerts",
+                        hint(A::Snapshot),
+                        hint(A::Backup),
+                        hint(A::Jump)
+                    ),
+                    Pane::Hosts => {
                         format!("  {} alerts  {} silence", hint(A::Jump), hint(A::Silence))
                     }
-                    Pane::Snapshots => String::new(),
+                    Pane::Snapshots => format!(
+                        "  {} restore  {} snapshot  {} delete",
+                        hint(A::Restore),
+                        hint(A::Snapshot),
+                        hint(A::Delete)
+                    ),
+                    Pane::Jobs => format!("  {} cancel  {} target", hint(A::CancelJob), hint(A::Jump)),
+                    Pane::Journal => String::new(),
                 };
                 Line::from(Span::styled(
                     format!(

@@ -351,26 +351,145 @@ pub fn draw_silence_form(
 
 pub fn draw_confirm(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let Some(c) = &state.confirm else { return };
-    let w = 70.min(area.width);
+    let w = if c.body.is_empty() { 70 } else { 96 }.min(area.width);
     let text_w = w.saturating_sub(4).max(1) as usize;
-    let h = (c.prompt.chars().count() / text_w) as u16 + 5;
-    let rect = centered(area, w, h);
+    let wrapped = |s: &str| (s.chars().count() / text_w) as u16 + 1;
+    let mut h = wrapped(&c.prompt) + 2;
+    if !c.body.is_empty() {
+        h += 1 + c.body.iter().map(|l| wrapped(l)).sum::<u16>();
+    }
+    if c.typed.is_some() {
+        h += 2;
+    }
+    let rect = centered(area, w, h + 1);
     f.render_widget(Clear, rect);
+    let (style, title, hint) = match &c.typed {
+        Some(_) => (
+            theme.style("ui.message.error"),
+            " PRODUCTION — confirm ",
+            " type the name, enter confirms · esc cancels ",
+        ),
+        None => (
+            theme.style("ui.message.warning"),
+            " Confirm ",
+            " y confirm · n/esc cancel ",
+        ),
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Thick)
-        .border_style(theme.style("ui.message.warning"))
-        .title(Span::styled(" Confirm ", theme.style("ui.message.warning")))
+        .border_style(style)
+        .title(Span::styled(title, style))
+        .title_bottom(Line::from(Span::styled(hint, theme.style("ui.muted"))));
+    let inner = block.inner(rect);
+    f.render_widget(block, rect);
+    let mut lines = vec![Line::from(Span::styled(
+        c.prompt.clone(),
+        theme.style("ui.text"),
+    ))];
+    if !c.body.is_empty() {
+        lines.push(Line::default());
+        for l in &c.body {
+            let st = match l.trim_start().chars().next() {
+                Some('+') => "diff.add",
+                Some('-') => "diff.remove",
+                Some('~') => "diff.change",
+                _ => "ui.muted",
+            };
+            lines.push(Line::from(Span::styled(l.clone(), theme.style(st))));
+        }
+    }
+    if let Some(want) = &c.typed {
+        lines.push(Line::default());
+        lines.push(Line::from(vec![
+            Span::styled(format!("type {want} to confirm: "), style),
+            Span::styled(c.input.clone(), theme.style("ui.input")),
+            Span::styled("▏", theme.style("ui.input")),
+        ]));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// The snapshot, backup or import form.
+pub fn draw_action_form(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let Some(form) = &state.action_form else {
+        return;
+    };
+    let production = state
+        .remotes
+        .iter()
+        .any(|r| r.production && r.name == form.target.remote);
+    let w = 84.min(area.width);
+    let h = form.fields.len() as u16 * 2 + 4;
+    let rect = centered(area, w, h);
+    f.render_widget(Clear, rect);
+    let border = if production {
+        theme.style("ui.message.error")
+    } else {
+        theme.style("ui.border.focus")
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Thick)
+        .border_style(border)
+        .title(Span::styled(
+            format!(
+                " {}{} ",
+                form.title,
+                if production { " (PRODUCTION)" } else { "" }
+            ),
+            theme.style("ui.title"),
+        ))
         .title_bottom(Line::from(Span::styled(
-            " y confirm · n/esc cancel ",
+            " tab/↑↓ field · space toggles · enter run · esc cancel ",
             theme.style("ui.muted"),
         )));
     let inner = block.inner(rect);
     f.render_widget(block, rect);
-    f.render_widget(
-        Paragraph::new(c.prompt.clone())
-            .style(theme.style("ui.text"))
-            .wrap(Wrap { trim: true }),
-        inner,
-    );
+    let label_w = form
+        .fields
+        .iter()
+        .map(|x| x.label.len())
+        .max()
+        .unwrap_or(4)
+        + 2;
+    let mut lines = Vec::new();
+    for (i, fld) in form.fields.iter().enumerate() {
+        let focused = i == form.focus;
+        let label = format!("{:>label_w$} ", fld.label);
+        let value = if fld.toggle {
+            format!("[{}] {}", if fld.value == "yes" { "x" } else { " " }, fld.value)
+        } else {
+            fld.value.clone()
+        };
+        let mut spans = vec![
+            Span::styled(
+                label,
+                theme.style(if focused { "ui.form.label.focus" } else { "ui.form.label" }),
+            ),
+            Span::styled(
+                value,
+                theme.style(if focused { "ui.input" } else { "ui.text" }),
+            ),
+        ];
+        if focused && !fld.toggle {
+            spans.push(Span::styled("▏", theme.style("ui.input")));
+        }
+        lines.push(Line::from(spans));
+        let hint = if focused {
+            form.error.clone().unwrap_or_else(|| fld.hint.clone())
+        } else {
+            fld.hint.clone()
+        };
+        let hint_style = if focused && form.error.is_some() {
+            "ui.message.error"
+        } else {
+            "ui.muted"
+        };
+        lines.push(Line::from(Span::styled(
+            format!("{:>label_w$} {hint}", ""),
+            theme.style(hint_style),
+        )));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
 }

@@ -1,0 +1,961 @@
+//! Actions on the selected row: power, shell, snapshot, restore (previewed, after a safety
+//! snapshot), delete, backup, import and cancel. They become jobs through [`Effect::StartJob`];
+//! destructive ones ask first, and on production remotes the object's name must be typed.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::alerts::Confirm;
+use super::rows::{Pane, view_rows};
+use super::state::{AppState, Effect, InputMode, Level};
+use crate::alerts::types::parse_duration;
+use crate::incus::ops::{BackupOptions, PowerAction};
+use crate::inventory::{InstanceRow, SnapshotKind, SnapshotRow, VolumeRow, human_duration};
+use crate::jobs::{JobSpec, Safety, Target, backup_file_name, snapshot_name};
+
+/// Defaults of the actions (`[actions]` in the config).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionSettings {
+    pub snapshot_pattern: String,
+    pub snapshot_expiry: Option<chrono::Duration>,
+    pub safety_expiry: Option<chrono::Duration>,
+    pub backup_dir: PathBuf,
+    pub compression: String,
+    pub stop_timeout: i64,
+}
+
+impl Default for ActionSettings {
+    fn default() -> Self {
+        Self {
+            snapshot_pattern: "atlas-%Y%m%d-%H%M%S".into(),
+            snapshot_expiry: None,
+            safety_expiry: Some(chrono::Duration::days(7)),
+            backup_dir: PathBuf::from("backups"),
+            compression: String::new(),
+            stop_timeout: 30,
+        }
+    }
+}
+
+impl ActionSettings {
+    /// From the config section; `data_dir` is where backups go by default.
+    pub fn from_config(c: &crate::config::ActionsSection, data_dir: &std::path::Path) -> Self {
+        let dur = |s: &str| {
+            if s.trim().is_empty() {
+                None
+            } else {
+                parse_duration(s).ok()
+            }
+        };
+        Self {
+            snapshot_pattern: c.snapshot_pattern.clone(),
+            snapshot_expiry: dur(&c.snapshot_expiry),
+            safety_expiry: dur(&c.safety_expiry),
+            backup_dir: if c.backup_dir.trim().is_empty() {
+                data_dir.join("backups")
+            } else {
+                PathBuf::from(&c.backup_dir)
+            },
+            compression: c.compression.clone(),
+            stop_timeout: c.stop_timeout_secs as i64,
+        }
+    }
+}
+
+/// What the selected row is.
+#[derive(Debug, Clone)]
+pub enum Selected {
+    Instance(InstanceRow),
+    Volume(VolumeRow),
+    Snapshot(SnapshotRow),
+    Job(crate::jobs::JobId),
+    Other,
+}
+
+/// Which form is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKind {
+    Snapshot,
+    Backup,
+    Import,
+}
+
+/// One field of an action form; toggles hold "yes"/"no".
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormInput {
+    pub label: &'static str,
+    pub value: String,
+    pub toggle: bool,
+    pub hint: String,
+}
+
+fn text(label: &'static str, value: impl Into<String>, hint: impl Into<String>) -> FormInput {
+    FormInput {
+        label,
+        value: value.into(),
+        toggle: false,
+        hint: hint.into(),
+    }
+}
+
+fn toggle(label: &'static str, on: bool, hint: impl Into<String>) -> FormInput {
+    FormInput {
+        label,
+        value: if on { "yes" } else { "no" }.into(),
+        toggle: true,
+        hint: hint.into(),
+    }
+}
+
+/// A small form before a snapshot, backup or import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionForm {
+    pub kind: FormKind,
+    pub title: String,
+    pub target: Target,
+    pub fields: Vec<FormInput>,
+    pub focus: usize,
+    pub error: Option<String>,
+}
+
+impl ActionForm {
+    fn value(&self, label: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|f| f.label == label)
+            .map(|f| f.value.trim())
+            .unwrap_or("")
+    }
+
+    fn on(&self, label: &str) -> bool {
+        self.value(label) == "yes"
+    }
+}
+
+fn parse_expiry(s: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, String> {
+    let s = s.trim();
+    if s.is_empty() || s == "never" {
+        return Ok(None);
+    }
+    parse_duration(s)
+        .map(|d| Some(now + d))
+        .map_err(|e| format!("expiry: {e}"))
+}
+
+/// Incus object names: letters, digits, `-`, `_`, `.`, no leading dash, at most 63 characters.
+fn check_name(what: &str, s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err(format!("{what}: a name is needed"));
+    }
+    if s.len() > 63
+        || s.starts_with('-')
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
+        return Err(format!(
+            "{what}: {s:?} is not a valid name (letters, digits, - _ .)"
+        ));
+    }
+    Ok(())
+}
+
+/// Lines comparing two key/value maps: `~ key: now → then`, `+ key: then`, `- key: now`.
+fn diff_map(
+    out: &mut Vec<String>,
+    prefix: &str,
+    now: &BTreeMap<String, String>,
+    then: &BTreeMap<String, String>,
+) {
+    for (k, v) in then {
+        if k.starts_with("volatile.") {
+            continue;
+        }
+        match now.get(k) {
+            Some(cur) if cur == v => {}
+            Some(cur) => out.push(format!("  ~ {prefix}{k}: {cur} → {v}")),
+            None => out.push(format!("  + {prefix}{k}: {v}")),
+        }
+    }
+    for (k, v) in now {
+        if !k.starts_with("volatile.") && !then.contains_key(k) {
+            out.push(format!("  - {prefix}{k}: {v}"));
+        }
+    }
+}
+
+impl AppState {
+    /// Refuses a write in read-only mode, saying so.
+    pub fn refuse_write(&mut self, what: &str) -> bool {
+        if self.readonly {
+            self.say(
+                Level::Warning,
+                format!("read-only mode (--readonly): {what} is disabled"),
+            );
+            return true;
+        }
+        false
+    }
+
+    /// What the selected row of the current pane is.
+    pub fn selected_object(&self, now: DateTime<Utc>) -> Selected {
+        let rows = view_rows(self, self.pane, now);
+        if rows.is_empty() {
+            return Selected::Other;
+        }
+        let key = rows[self.selected_index(self.pane, &rows)].key.clone();
+        let find_remote = |name: &str| self.remotes.iter().find(|r| r.name == name);
+        match self.pane {
+            Pane::Instances => self
+                .remotes
+                .iter()
+                .flat_map(|r| &r.instances)
+                .find(|i| i.key() == key)
+                .cloned()
+                .map(Selected::Instance),
+            Pane::Volumes => self
+                .remotes
+                .iter()
+                .flat_map(|r| &r.volumes)
+                .find(|v| v.key() == key)
+                .cloned()
+                .map(Selected::Volume),
+            Pane::Snapshots => {
+                let remote = key.split('/').next().unwrap_or_default();
+                find_remote(remote).and_then(|r| {
+                    r.instances
+                        .iter()
+                        .flat_map(|i| {
+                            i.inst
+                                .snapshots
+                                .iter()
+                                .flatten()
+                                .map(move |s| SnapshotRow::of_instance(&r.name, &i.inst, s))
+                        })
+                        .chain(r.volume_snapshots.iter().cloned())
+                        .find(|s| s.key() == key)
+                        .map(Selected::Snapshot)
+                })
+            }
+            Pane::Jobs => self.job_by_key(&key).map(|j| Selected::Job(j.id)),
+            _ => None,
+        }
+        .unwrap_or(Selected::Other)
+    }
+
+    fn production(&self, remote: &str) -> bool {
+        self.remotes
+            .iter()
+            .any(|r| r.name == remote && r.production)
+    }
+
+    /// Alerts firing on an object now (`ServiceDown (critical)`), for the journal.
+    pub fn firing_on(&self, key: &str) -> Vec<String> {
+        let (_, joined) = self.join_alerts();
+        let mut out: Vec<String> = joined
+            .targets
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.as_ref().is_some_and(|t| t.key() == key))
+            .map(|(i, _)| &self.alerts[i])
+            .filter(|a| a.state().is_firing())
+            .map(|a| {
+                format!(
+                    "{} ({})",
+                    a.name(),
+                    a.labels.get("severity").map(String::as_str).unwrap_or("none")
+                )
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Starts a job now.
+    pub fn start_job(&mut self, spec: JobSpec, now: DateTime<Utc>) -> Vec<Effect> {
+        if self.refuse_write(&spec.kind()) {
+            return vec![];
+        }
+        let id = self.next_job;
+        self.next_job += 1;
+        let alerts = self.firing_on(&spec.target().row_key());
+        self.jobs.push(super::jobs::JobView {
+            id,
+            spec: spec.clone(),
+            started: now,
+            finished: None,
+            progress: Default::default(),
+            outcome: None,
+            log: vec![],
+            alerts: alerts.clone(),
+            cancel_requested: false,
+        });
+        self.say(
+            Level::Info,
+            format!(
+                "job {id}: {} {} started (7 shows jobs)",
+                spec.kind(),
+                spec.target().label()
+            ),
+        );
+        vec![Effect::StartJob { id, spec, alerts }]
+    }
+
+    /// Asks before a job; on a production remote the object's name must be typed.
+    fn ask_job(&mut self, spec: JobSpec, prompt: String, body: Vec<String>) -> Vec<Effect> {
+        if self.refuse_write(&spec.kind()) {
+            return vec![];
+        }
+        let t = spec.target();
+        let typed = self.production(&t.remote).then(|| t.name.clone());
+        self.confirm = Some(Confirm {
+            prompt,
+            body,
+            typed,
+            input: String::new(),
+            job: Some(spec),
+            effects: vec![],
+        });
+        self.input = InputMode::Confirm;
+        vec![]
+    }
+
+    fn need_instance(&mut self, now: DateTime<Utc>, what: &str) -> Option<InstanceRow> {
+        match self.selected_object(now) {
+            Selected::Instance(i) => Some(i),
+            _ => {
+                self.say(
+                    Level::Warning,
+                    format!("{what}: select an instance (2 instances pane)"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Start, stop, restart or force-stop the selected instance.
+    pub fn action_power(&mut self, action: PowerAction, force: bool, now: DateTime<Utc>) -> Vec<Effect> {
+        let what = if force { "force-stop" } else { action.as_str() };
+        if self.refuse_write(what) {
+            return vec![];
+        }
+        let Some(i) = self.need_instance(now, what) else {
+            return vec![];
+        };
+        let status = i.status().to_ascii_lowercase();
+        let refuse = match action {
+            PowerAction::Start if status == "running" => Some("is already running"),
+            PowerAction::Stop if status == "stopped" => Some("is already stopped"),
+            PowerAction::Restart if status != "running" => Some("is not running"),
+            PowerAction::Freeze if status != "running" => Some("is not running"),
+            PowerAction::Unfreeze if status != "frozen" => Some("is not frozen"),
+            _ => None,
+        };
+        if let Some(r) = refuse {
+            self.say(Level::Warning, format!("{} {r}", i.inst.name));
+            return vec![];
+        }
+        let spec = JobSpec::Power {
+            target: Target::instance(&i.remote, &i.inst.project, &i.inst.name),
+            action,
+            force,
+            timeout: self.action_settings.stop_timeout,
+        };
+        if !spec.destructive() {
+            return self.start_job(spec, now);
+        }
+        let prompt = match (action, force) {
+            (PowerAction::Stop, true) => format!(
+                "Force-stop {}? Its processes are killed without a clean shutdown.",
+                spec.target().label()
+            ),
+            (PowerAction::Stop, false) => format!(
+                "Stop {}? (clean shutdown, up to {}s)",
+                spec.target().label(),
+                self.action_settings.stop_timeout
+            ),
+            (PowerAction::Restart, _) => format!("Restart {}?", spec.target().label()),
+            _ => format!(
+                "Freeze {}? Its processes are paused until unfrozen.",
+                spec.target().label()
+            ),
+        };
+        self.ask_job(spec, prompt, vec![])
+    }
+
+    /// Freeze a running instance, unfreeze a frozen one.
+    pub fn action_freeze(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        let frozen = matches!(self.selected_object(now), Selected::Instance(i)
+            if i.status().eq_ignore_ascii_case("frozen"));
+        let a = if frozen {
+            PowerAction::Unfreeze
+        } else {
+            PowerAction::Freeze
+        };
+        self.action_power(a, false, now)
+    }
+
+    /// Suspend the console and open a shell in the selected instance.
+    pub fn action_shell(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        if self.refuse_write("the shell") {
+            return vec![];
+        }
+        let Some(i) = self.need_instance(now, "shell") else {
+            return vec![];
+        };
+        if !i.status().eq_ignore_ascii_case("running") {
+            self.say(
+                Level::Warning,
+                format!("{} is not running (u starts it)", i.inst.name),
+            );
+            return vec![];
+        }
+        vec![Effect::Shell {
+            remote: i.remote.clone(),
+            project: i.inst.project.clone(),
+            name: i.inst.name.clone(),
+        }]
+    }
+
+    /// The instance or volume a snapshot, instance or volume row stands for.
+    fn snapshot_parent(&mut self, now: DateTime<Utc>) -> Option<(Target, bool)> {
+        match self.selected_object(now) {
+            Selected::Instance(i) => Some((
+                Target::instance(&i.remote, &i.inst.project, &i.inst.name),
+                i.status().eq_ignore_ascii_case("running") && i.inst.kind == "virtual-machine",
+            )),
+            Selected::Volume(v) => Some((
+                Target::volume(&v.remote, &v.vol.project, &v.pool, &v.vol.name),
+                false,
+            )),
+            Selected::Snapshot(s) => Some((snapshot_target(&s), false)),
+            _ => {
+                self.say(
+                    Level::Warning,
+                    "select an instance, a volume or a snapshot",
+                );
+                None
+            }
+        }
+    }
+
+    /// Opens the snapshot form.
+    pub fn action_snapshot(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        if self.refuse_write("snapshot") {
+            return vec![];
+        }
+        let Some((target, stateful_possible)) = self.snapshot_parent(now) else {
+            return vec![];
+        };
+        let s = &self.action_settings;
+        let expiry = s
+            .snapshot_expiry
+            .map(|d| human_duration(d.num_seconds()))
+            .unwrap_or_default();
+        let mut fields = vec![
+            text(
+                "name",
+                snapshot_name(&s.snapshot_pattern, now),
+                "letters, digits, - _ .",
+            ),
+            text("expiry", expiry, "e.g. 7d, 12h; empty = never"),
+        ];
+        if !target.is_volume() {
+            fields.push(toggle(
+                "stateful",
+                false,
+                if stateful_possible {
+                    "space toggles: include the running memory state"
+                } else {
+                    "only for running VMs with migration.stateful"
+                },
+            ));
+        }
+        self.open_form(FormKind::Snapshot, format!("Snapshot {}", target.label()), target, fields)
+    }
+
+    fn open_form(
+        &mut self,
+        kind: FormKind,
+        title: String,
+        target: Target,
+        fields: Vec<FormInput>,
+    ) -> Vec<Effect> {
+        self.action_form = Some(ActionForm {
+            kind,
+            title,
+            target,
+            fields,
+            focus: 0,
+            error: None,
+        });
+        self.input = InputMode::ActionForm;
+        vec![]
+    }
+
+    /// Opens the backup form.
+    pub fn action_backup(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        if self.refuse_write("backup") {
+            return vec![];
+        }
+        let target = match self.selected_object(now) {
+            Selected::Instance(i) => Target::instance(&i.remote, &i.inst.project, &i.inst.name),
+            Selected::Volume(v) => Target::volume(&v.remote, &v.vol.project, &v.pool, &v.vol.name),
+            _ => {
+                self.say(Level::Warning, "backup: select an instance or a volume");
+                return vec![];
+            }
+        };
+        let s = &self.action_settings;
+        let path = s
+            .backup_dir
+            .join(backup_file_name(&target, now, &s.compression));
+        let only_hint = if target.is_volume() {
+            "volume only, without its snapshots"
+        } else {
+            "instance only, without its snapshots"
+        };
+        let fields = vec![
+            text("file", path.to_string_lossy(), "where the backup is written"),
+            toggle("no snapshots", true, only_hint),
+            toggle("optimized", false, "the pool's own format (same driver only)"),
+            text(
+                "compression",
+                s.compression.clone(),
+                "gzip, zstd, xz, none; empty = server default",
+            ),
+        ];
+        self.open_form(FormKind::Backup, format!("Back up {}", target.label()), target, fields)
+    }
+
+    /// Opens the import form (`file` prefilled from the palette).
+    pub fn action_import(&mut self, file: Option<String>, now: DateTime<Utc>) -> Vec<Effect> {
+        if self.refuse_write("import") {
+            return vec![];
+        }
+        let _ = now;
+        // Default to the remote/project/pool of the selected row.
+        let (remote, project, pool, volume) = match self.selected_object(now) {
+            Selected::Instance(i) => (i.remote.clone(), i.inst.project.clone(), String::new(), false),
+            Selected::Volume(v) => (v.remote.clone(), v.vol.project.clone(), v.pool.clone(), true),
+            Selected::Snapshot(s) => (
+                s.remote.clone(),
+                s.project.clone(),
+                s.pool.clone().unwrap_or_default(),
+                s.kind == SnapshotKind::Volume,
+            ),
+            _ => match self.remotes.first() {
+                Some(r) => (r.name.clone(), self.home_project.clone(), String::new(), false),
+                None => {
+                    self.say(Level::Error, "no remote to import into");
+                    return vec![];
+                }
+            },
+        };
+        let file = file.unwrap_or_else(|| {
+            self.action_settings
+                .backup_dir
+                .join("")
+                .to_string_lossy()
+                .into_owned()
+        });
+        let name = PathBuf::from(&file)
+            .file_name()
+            .map(|n| {
+                let n = n.to_string_lossy();
+                n.split('.').next().unwrap_or("").to_string()
+            })
+            .unwrap_or_default();
+        let fields = vec![
+            text("file", file, "a backup made by atlas-tui or incus export"),
+            text("name", name, "the new instance or volume"),
+            toggle("volume", volume, "a custom-volume backup (else an instance)"),
+            text("pool", pool, "target pool; empty = the profile's for instances"),
+            text("remote", remote.clone(), "remote to import into"),
+            text("project", project.clone(), ""),
+            toggle("replace", false, "move an existing instance of that name aside first"),
+        ];
+        let target = Target::instance(&remote, &project, "");
+        self.open_form(FormKind::Import, "Import a backup".into(), target, fields)
+    }
+
+    fn submit_form(&mut self, now: DateTime<Utc>) -> Result<Vec<Effect>, String> {
+        let Some(form) = self.action_form.clone() else {
+            return Ok(vec![]);
+        };
+        let spec = match form.kind {
+            FormKind::Snapshot => {
+                let name = form.value("name").to_string();
+                check_name("name", &name)?;
+                JobSpec::Snapshot {
+                    target: form.target.clone(),
+                    name,
+                    expires_at: parse_expiry(form.value("expiry"), now)?,
+                    stateful: form.on("stateful"),
+                }
+            }
+            FormKind::Backup => {
+                let file = form.value("file");
+                if file.is_empty() {
+                    return Err("file: a path is needed".into());
+                }
+                let path = PathBuf::from(file);
+                if path.is_dir() || file.ends_with('/') {
+                    return Err("file: give a file name, not a directory".into());
+                }
+                let compression = form.value("compression").to_string();
+                if !compression.is_empty()
+                    && !compression
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-')
+                {
+                    return Err(format!("compression: {compression:?} is not an algorithm name"));
+                }
+                JobSpec::Export {
+                    target: form.target.clone(),
+                    path,
+                    options: BackupOptions {
+                        only: form.on("no snapshots"),
+                        optimized: form.on("optimized"),
+                        compression,
+                    },
+                }
+            }
+            FormKind::Import => {
+                let file = form.value("file");
+                if file.is_empty() || file.ends_with('/') {
+                    return Err("file: the backup file to import".into());
+                }
+                let name = form.value("name").to_string();
+                check_name("name", &name)?;
+                let remote = form.value("remote").to_string();
+                if !self.remotes.iter().any(|r| r.name == remote) {
+                    return Err(format!("remote: no remote named {remote:?}"));
+                }
+                let project = match form.value("project") {
+                    "" => "default".to_string(),
+                    p => p.to_string(),
+                };
+                let pool = form.value("pool").to_string();
+                let volume = form.on("volume");
+                if volume && pool.is_empty() {
+                    return Err("pool: a volume import needs a pool".into());
+                }
+                let target = if volume {
+                    Target::volume(&remote, &project, &pool, &name)
+                } else {
+                    Target::instance(&remote, &project, &name)
+                };
+                let replace = form.on("replace");
+                if replace && volume {
+                    return Err("replace: only instances can be replaced; import the volume under a new name".into());
+                }
+                let spec = JobSpec::Import {
+                    target,
+                    file: PathBuf::from(file),
+                    pool: (!volume && !pool.is_empty()).then_some(pool),
+                    replace,
+                };
+                if replace {
+                    self.action_form = None;
+                    self.input = InputMode::Normal;
+                    let label = spec.target().label();
+                    return Ok(self.ask_job(
+                        spec,
+                        format!(
+                            "Replace {label} with the backup? The current instance is stopped and kept as {name}-replaced-<time>."
+                        ),
+                        vec![],
+                    ));
+                }
+                spec
+            }
+        };
+        self.action_form = None;
+        self.input = InputMode::Normal;
+        Ok(self.start_job(spec, now))
+    }
+
+    /// Keys while an action form is shown.
+    pub fn action_form_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+        let Some(form) = self.action_form.as_mut() else {
+            self.input = InputMode::Normal;
+            return vec![];
+        };
+        let n = form.fields.len();
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        match ev.code {
+            KeyCode::Esc => {
+                self.action_form = None;
+                self.input = InputMode::Normal;
+                self.say(Level::Info, "cancelled");
+                return vec![];
+            }
+            KeyCode::Char('c') if ctrl => return vec![Effect::Quit],
+            KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % n,
+            KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + n - 1) % n,
+            KeyCode::Enter => {
+                return match self.submit_form(now) {
+                    Ok(e) => e,
+                    Err(msg) => {
+                        if let Some(f) = self.action_form.as_mut() {
+                            f.error = Some(msg);
+                        }
+                        vec![]
+                    }
+                };
+            }
+            KeyCode::Char(' ') if form.fields[form.focus].toggle => {
+                let f = &mut form.fields[form.focus];
+                f.value = if f.value == "yes" { "no" } else { "yes" }.into();
+            }
+            KeyCode::Char('u') if ctrl => form.fields[form.focus].value.clear(),
+            KeyCode::Backspace if !form.fields[form.focus].toggle => {
+                form.fields[form.focus].value.pop();
+            }
+            KeyCode::Char(c) if !ctrl => {
+                let f = &mut form.fields[form.focus];
+                if f.toggle {
+                    match c {
+                        'y' | 'Y' => f.value = "yes".into(),
+                        'n' | 'N' => f.value = "no".into(),
+                        _ => {}
+                    }
+                } else {
+                    f.value.push(c);
+                }
+            }
+            _ => {}
+        }
+        form.error = None;
+        vec![]
+    }
+
+    /// The restore preview of the selected snapshot, then (after confirmation) the job.
+    pub fn action_restore(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        if self.refuse_write("restore") {
+            return vec![];
+        }
+        let Selected::Snapshot(s) = self.selected_object(now) else {
+            self.say(
+                Level::Warning,
+                "restore: select a snapshot (4 snapshots pane)",
+            );
+            return vec![];
+        };
+        let target = snapshot_target(&s);
+        let safety_name = format!("atlas-safety-{}", now.format("%Y%m%d-%H%M%S"));
+        let safety_exp = self.action_settings.safety_expiry;
+        let mut body = Vec::new();
+        let age = s
+            .created_at
+            .map(|c| format!("taken {} ago ({})", human_duration((now - c).num_seconds()), c.format("%Y-%m-%d %H:%M UTC")))
+            .unwrap_or_else(|| "age unknown".into());
+        body.push(format!("snapshot {}: {age}", s.name));
+        let mut restart = Vec::new();
+        let r = self.remotes.iter().find(|r| r.name == s.remote);
+        match s.kind {
+            SnapshotKind::Instance => {
+                let inst = r.and_then(|r| {
+                    r.instances
+                        .iter()
+                        .find(|i| i.inst.project == s.project && i.inst.name == s.parent)
+                });
+                if let Some(i) = inst {
+                    let mut changes = Vec::new();
+                    diff_map(&mut changes, "", &i.inst.config, &s.config);
+                    let flat = |d: &BTreeMap<String, BTreeMap<String, String>>| {
+                        d.iter()
+                            .flat_map(|(dev, kv)| {
+                                kv.iter().map(move |(k, v)| (format!("{dev}.{k}"), v.clone()))
+                            })
+                            .collect::<BTreeMap<String, String>>()
+                    };
+                    diff_map(&mut changes, "devices.", &flat(&i.inst.devices), &flat(&s.devices));
+                    if changes.is_empty() {
+                        body.push("config and devices: no change".into());
+                    } else {
+                        body.push("config and devices (now → snapshot):".into());
+                        body.extend(changes);
+                    }
+                    if i.status().eq_ignore_ascii_case("running") {
+                        body.push(format!(
+                            "{} is running: Incus stops it, restores and starts it again",
+                            i.inst.name
+                        ));
+                    }
+                    body.push("the root filesystem goes back to the snapshot".into());
+                } else {
+                    body.push("the instance is not loaded; config changes unknown".into());
+                }
+            }
+            SnapshotKind::Volume => {
+                let vol = r.and_then(|r| {
+                    r.volumes.iter().find(|v| {
+                        v.vol.project == s.project
+                            && Some(&v.pool) == s.pool.as_ref()
+                            && v.vol.name == s.parent
+                    })
+                });
+                if let Some(v) = vol {
+                    let mut changes = Vec::new();
+                    diff_map(&mut changes, "", &v.vol.config, &s.config);
+                    if !changes.is_empty() {
+                        body.push("volume config (now → snapshot):".into());
+                        body.extend(changes);
+                    }
+                    for user in v.used_by() {
+                        let running = r
+                            .map(|r| {
+                                r.instances.iter().any(|i| {
+                                    i.inst.name == user
+                                        && i.inst.project == s.project
+                                        && i.status().eq_ignore_ascii_case("running")
+                                })
+                            })
+                            .unwrap_or(false);
+                        if running {
+                            restart.push(user);
+                        }
+                    }
+                    if !restart.is_empty() {
+                        body.push(format!(
+                            "used by running {}: Incus refuses to restore a volume in use, so {} stopped first and started again after",
+                            restart.join(", "),
+                            if restart.len() == 1 { "it is" } else { "they are" }
+                        ));
+                    }
+                }
+                body.push("the volume's data goes back to the snapshot".into());
+            }
+        }
+        body.push(format!(
+            "safety snapshot {safety_name} is taken first{} — restore it to undo",
+            safety_exp
+                .map(|d| format!(" (expires in {})", human_duration(d.num_seconds())))
+                .unwrap_or_default()
+        ));
+        let spec = JobSpec::Restore {
+            target: target.clone(),
+            snapshot: s.name.clone(),
+            safety: Some(Safety {
+                name: safety_name,
+                expires_at: safety_exp.map(|d| now + d),
+            }),
+            restart,
+        };
+        self.ask_job(
+            spec,
+            format!("Restore {} to snapshot {}?", target.label(), s.name),
+            body,
+        )
+    }
+
+    /// Deletes the selected snapshot (after confirmation).
+    pub fn action_delete(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        if self.refuse_write("delete") {
+            return vec![];
+        }
+        let Selected::Snapshot(s) = self.selected_object(now) else {
+            self.say(
+                Level::Warning,
+                "delete: select a snapshot (instances and volumes are not deleted from here)",
+            );
+            return vec![];
+        };
+        let target = snapshot_target(&s);
+        let mut body = vec![];
+        if let Some(c) = s.created_at {
+            body.push(format!("taken {} ago", human_duration((now - c).num_seconds())));
+        }
+        body.push("this cannot be undone".into());
+        let spec = JobSpec::DeleteSnapshot {
+            target: target.clone(),
+            name: s.name.clone(),
+        };
+        self.ask_job(
+            spec,
+            format!("Delete snapshot {} of {}?", s.name, target.label()),
+            body,
+        )
+    }
+
+    /// Cancels the selected job.
+    pub fn action_cancel_job(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        let Selected::Job(id) = self.selected_object(now) else {
+            self.say(Level::Warning, "cancel: select a running job (7 jobs pane)");
+            return vec![];
+        };
+        let Some(j) = self.jobs.iter_mut().find(|j| j.id == id) else {
+            return vec![];
+        };
+        if !j.running() {
+            self.say(Level::Warning, format!("job {id} has already ended"));
+            return vec![];
+        }
+        j.cancel_requested = true;
+        self.say(Level::Info, format!("cancelling job {id}"));
+        vec![Effect::CancelJob(id)]
+    }
+}
+
+/// The instance or volume a snapshot belongs to.
+pub fn snapshot_target(s: &SnapshotRow) -> Target {
+    match s.kind {
+        SnapshotKind::Instance => Target::instance(&s.remote, &s.project, &s.parent),
+        SnapshotKind::Volume => Target::volume(
+            &s.remote,
+            &s.project,
+            s.pool.as_deref().unwrap_or("default"),
+            &s.parent,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_lines() {
+        let now: BTreeMap<String, String> = [
+            ("limits.memory".to_string(), "1GiB".to_string()),
+            ("user.x".into(), "1".into()),
+            ("volatile.idmap".into(), "x".into()),
+        ]
+        .into();
+        let then: BTreeMap<String, String> = [
+            ("limits.memory".to_string(), "512MiB".to_string()),
+            ("limits.cpu".into(), "1".into()),
+        ]
+        .into();
+        let mut out = vec![];
+        diff_map(&mut out, "", &now, &then);
+        assert_eq!(
+            out,
+            [
+                "  + limits.cpu: 1",
+                "  ~ limits.memory: 1GiB → 512MiB",
+                "  - user.x: 1"
+            ]
+        );
+    }
+
+    #[test]
+    fn names_and_expiry() {
+        assert!(check_name("n", "atlas-2026.1_x").is_ok());
+        assert!(check_name("n", "a/b").is_err());
+        assert!(check_name("n", "").is_err());
+        let now = Utc::now();
+        assert_eq!(parse_expiry("", now).unwrap(), None);
+        assert_eq!(
+            parse_expiry("2h", now).unwrap(),
+            Some(now + chrono::Duration::hours(2))
+        );
+        assert!(parse_expiry("soon", now).is_err());
+    }
+}

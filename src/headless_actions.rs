@@ -1,0 +1,385 @@
+//! Headless actions for scripts and cron: `atlas-tui snapshot`, `backup`, `restore` run the same
+//! jobs as the console (journal and history included), print progress lines on a terminal or
+//! JSON lines with `--json`, and exit non-zero on failure. `atlas-tui journal` prints the journal.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use serde_json::json;
+
+use crate::alerts::types::parse_duration;
+use crate::app::actions::ActionSettings;
+use crate::config::Settings;
+use crate::incus::ops::BackupOptions;
+use crate::incus::{IncusClient, RemoteSpec, Scope};
+use crate::jobs::execute::{JobRun, Note, execute, next_id};
+use crate::jobs::{JobEvent, JobSpec, Outcome, Safety, Target, backup_file_name, snapshot_name};
+
+/// Exit codes: 0 done, 1 failed or cancelled, 2 refused (usage, read-only, not confirmed).
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_REFUSED: i32 = 2;
+
+/// A headless action.
+#[derive(Debug, Clone)]
+pub enum Request {
+    Snapshot {
+        target: String,
+        volume: bool,
+        name: Option<String>,
+        expiry: Option<String>,
+        stateful: bool,
+    },
+    Backup {
+        target: String,
+        volume: bool,
+        output: Option<PathBuf>,
+        with_snapshots: bool,
+        optimized: bool,
+        compression: Option<String>,
+    },
+    Restore {
+        target: String,
+        volume: bool,
+        snapshot: String,
+        no_safety: bool,
+        /// Stop and start instances using a volume without asking.
+        yes: bool,
+    },
+}
+
+/// `[remote:]name` (instances) or `[remote:][pool/]name` (volumes, pool `default`).
+pub fn parse_target(
+    s: &str,
+    volume: bool,
+    project: &str,
+    default_remote: &str,
+) -> Result<Target, String> {
+    let (remote, rest) = match s.split_once(':') {
+        Some((r, rest)) if !r.is_empty() => (r, rest),
+        Some((_, rest)) => (default_remote, rest),
+        None => (default_remote, s),
+    };
+    if rest.is_empty() {
+        return Err(format!("{s:?}: no name"));
+    }
+    if volume {
+        let (pool, name) = rest.split_once('/').unwrap_or(("default", rest));
+        Ok(Target::volume(remote, project, pool, name))
+    } else if rest.contains('/') {
+        Err(format!(
+            "{s:?}: an instance name has no '/' (use --volume for pool/volume)"
+        ))
+    } else {
+        Ok(Target::instance(remote, project, rest))
+    }
+}
+
+fn say_json(v: serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{v}");
+    let _ = out.flush();
+}
+
+/// Asks on the terminal; false when there is none.
+fn ask(question: &str, want: &str) -> bool {
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    eprint!("{question} ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    if std::io::stdin().read_line(&mut line).is_err() {
+        return false;
+    }
+    line.trim() == want
+}
+
+/// Builds the job (looking at the server where it needs to), asks when it must, runs it.
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    settings: &Settings,
+    specs: &[RemoteSpec],
+    default_remote: &str,
+    project: &str,
+    req: Request,
+    json: bool,
+    readonly: bool,
+    yes: bool,
+) -> i32 {
+    let fail = |msg: String| {
+        if json {
+            say_json(json!({"event": "result", "result": "refused", "detail": msg}));
+        } else {
+            eprintln!("atlas-tui: {msg}");
+        }
+        EXIT_REFUSED
+    };
+    if readonly {
+        return fail("read-only mode (--readonly): no changes are made".into());
+    }
+    let now = Utc::now();
+    let acts = ActionSettings::from_config(&settings.config.actions, &settings.paths.data_dir);
+    let (target_s, volume) = match &req {
+        Request::Snapshot { target, volume, .. }
+        | Request::Backup { target, volume, .. }
+        | Request::Restore { target, volume, .. } => (target.clone(), *volume),
+    };
+    let target = match parse_target(&target_s, volume, project, default_remote) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    let Some(rspec) = specs.iter().find(|s| s.name == target.remote) else {
+        return fail(format!(
+            "no remote named {:?} (see `atlas-tui info`)",
+            target.remote
+        ));
+    };
+    let client = match IncusClient::new(rspec) {
+        Ok(c) => c,
+        Err(e) => return fail(e.to_string()),
+    };
+    let spec = match req {
+        Request::Snapshot {
+            name,
+            expiry,
+            stateful,
+            ..
+        } => {
+            let expires_at = match expiry.as_deref().map(parse_duration) {
+                Some(Ok(d)) => Some(now + d),
+                Some(Err(e)) => return fail(format!("--expiry: {e}")),
+                None => acts.snapshot_expiry.map(|d| now + d),
+            };
+            JobSpec::Snapshot {
+                target,
+                name: name.unwrap_or_else(|| snapshot_name(&acts.snapshot_pattern, now)),
+                expires_at,
+                stateful,
+            }
+        }
+        Request::Backup {
+            output,
+            with_snapshots,
+            optimized,
+            compression,
+            ..
+        } => {
+            let compression = compression.unwrap_or(acts.compression.clone());
+            let path = match output {
+                Some(p) if p.is_dir() => p.join(backup_file_name(&target, now, &compression)),
+                Some(p) => p,
+                None => acts
+                    .backup_dir
+                    .join(backup_file_name(&target, now, &compression)),
+            };
+            JobSpec::Export {
+                target,
+                path,
+                options: BackupOptions {
+                    only: !with_snapshots,
+                    optimized,
+                    compression,
+                },
+            }
+        }
+        Request::Restore {
+            snapshot,
+            no_safety,
+            ..
+        } => {
+            // Which running instances use the volume (they are stopped around the restore).
+            let mut restart = Vec::new();
+            if let Some(pool) = &target.pool {
+                match client.volume(pool, &target.project, &target.name).await {
+                    Ok(v) => {
+                        for u in v.used_by.iter().map(|u| crate::inventory::short_api_path(u)) {
+                            if let Ok(i) = client.instance(&target.project, &u).await {
+                                if i.status.eq_ignore_ascii_case("running") {
+                                    restart.push(u);
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => return fail(e.to_string()),
+                }
+            }
+            let safety = (!no_safety).then(|| Safety {
+                name: format!("atlas-safety-{}", now.format("%Y%m%d-%H%M%S")),
+                expires_at: acts.safety_expiry.map(|d| now + d),
+            });
+            JobSpec::Restore {
+                target,
+                snapshot,
+                safety,
+                restart,
+            }
+        }
+    };
+    // Destructive jobs are confirmed: --yes, or an answer on the terminal (the name on
+    // production remotes).
+    if spec.destructive() && !yes {
+        let t = spec.target();
+        let mut what = format!("{} {}", spec.kind(), spec.subject());
+        if let JobSpec::Restore { restart, .. } = &spec {
+            if !restart.is_empty() {
+                what.push_str(&format!(
+                    " (stops and restarts {})",
+                    restart.join(", ")
+                ));
+            }
+        }
+        let ok = if rspec.production {
+            ask(
+                &format!("{what} on PRODUCTION remote {}: type {} to confirm:", t.remote, t.name),
+                &t.name,
+            )
+        } else {
+            ask(&format!("{what}? [yes/no]"), "yes")
+        };
+        if !ok {
+            return fail(format!("{what}: not confirmed (pass --yes to skip the question)"));
+        }
+    }
+    // Alerts firing on the object, for the journal (best effort, quick).
+    let alerts = if settings.config.alert_sources().next().is_some() {
+        let key = spec.target().row_key();
+        let only: Vec<RemoteSpec> = vec![rspec.clone()];
+        match tokio::time::timeout(
+            Duration::from_secs(10),
+            crate::headless::gather(settings, &only, &Scope::Project(project.to_string())),
+        )
+        .await
+        {
+            Ok(g) => g.firing_on(&key),
+            Err(_) => vec![],
+        }
+    } else {
+        vec![]
+    };
+    let id = next_id(&settings.paths.state_dir);
+    let job = JobRun {
+        id,
+        spec,
+        alerts,
+        user: crate::app::alerts::default_author(),
+        state_dir: Some(settings.paths.state_dir.clone()),
+    };
+    let (ctx, crx) = tokio::sync::watch::channel(false);
+    // Ctrl-C cancels the job (cleanly); a second one is not needed.
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = ctx.send(true);
+        }
+    });
+    let tty = std::io::stderr().is_terminal();
+    let mut last = Instant::now() - Duration::from_secs(10);
+    let mut last_stage = String::new();
+    let record = execute(Ok(client), &job, crx, |n| match n {
+        Note::Event(JobEvent::Progress(p)) => {
+            if json {
+                say_json(json!({"event": "progress", "job": id, "stage": p.stage,
+                    "percent": p.percent, "bytes": p.done, "total": p.total, "rate": p.rate}));
+            } else if tty && (last.elapsed() >= Duration::from_secs(1) || p.stage != last_stage) {
+                last = Instant::now();
+                last_stage = p.stage.clone();
+                let rate = p
+                    .rate
+                    .map(|r| format!(" {}/s", crate::inventory::human_bytes(r as u64)))
+                    .unwrap_or_default();
+                eprintln!(
+                    "  {}{rate}",
+                    crate::app::jobs::progress_text(&p, 60)
+                );
+            }
+        }
+        Note::Event(JobEvent::Log(l)) => {
+            if json {
+                say_json(json!({"event": "log", "job": id, "line": l}));
+            } else {
+                eprintln!("{l}");
+            }
+        }
+        Note::Journal(_) => {}
+    })
+    .await;
+    if json {
+        say_json(json!({"event": "result", "job": id, "result": record.outcome.label(),
+            "detail": record.outcome.detail(), "seconds":
+            (record.finished - record.started).num_milliseconds() as f64 / 1000.0}));
+    } else {
+        println!("{}: {}", record.outcome.label(), record.outcome.detail());
+    }
+    match record.outcome {
+        Outcome::Done(_) => 0,
+        _ => EXIT_FAILED,
+    }
+}
+
+/// `atlas-tui journal --since 2h [--json]`.
+pub fn journal(settings: &Settings, since: &str, json: bool) -> i32 {
+    let d = match parse_duration(since) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("atlas-tui: --since: {e}");
+            return EXIT_REFUSED;
+        }
+    };
+    let file = settings.paths.journal_file();
+    match crate::journal::since(&file, Utc::now() - d) {
+        Ok((entries, bad)) => {
+            if bad > 0 {
+                eprintln!(
+                    "atlas-tui: {}: {bad} damaged line(s) skipped",
+                    file.display()
+                );
+            }
+            for e in &entries {
+                if json {
+                    match serde_json::to_string(e) {
+                        Ok(s) => println!("{s}"),
+                        Err(err) => eprintln!("atlas-tui: {err}"),
+                    }
+                } else {
+                    println!("{}", crate::journal::format_entry(e));
+                }
+            }
+            if entries.is_empty() && !json {
+                eprintln!("no journal entries in the last {since} ({})", file.display());
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("atlas-tui: {}: {e}", file.display());
+            EXIT_FAILED
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(
+            parse_target("atlas:grafana01", false, "default", "local").unwrap(),
+            Target::instance("atlas", "default", "grafana01")
+        );
+        assert_eq!(
+            parse_target("grafana01", false, "lab", "local").unwrap(),
+            Target::instance("local", "lab", "grafana01")
+        );
+        assert_eq!(
+            parse_target("local:fast/db-data", true, "default", "x").unwrap(),
+            Target::volume("local", "default", "fast", "db-data")
+        );
+        assert_eq!(
+            parse_target("db-data", true, "default", "local").unwrap(),
+            Target::volume("local", "default", "default", "db-data")
+        );
+        assert!(parse_target("local:", false, "default", "local").is_err());
+        assert!(parse_target("a/b", false, "default", "local").is_err());
+    }
+}
