@@ -168,12 +168,16 @@ async fn follow(
     rep: &Reporter,
     cancel: &mut CancelRx,
 ) -> Result<Operation, Stop> {
-    let mut events = match events::subscribe_to(client, &Scope::All, "operation").await {
-        Ok(s) => Some(s),
-        Err(e) => {
-            rep.log(format!(
-                "events unavailable ({e}); waiting on the operation"
-            ));
+    // Progress comes from events; a slow or failed subscription only costs the progress.
+    let subscribe = events::subscribe_to(client, &Scope::All, "operation");
+    let mut events = match tokio::time::timeout(Duration::from_secs(3), subscribe).await {
+        Ok(Ok(s)) => Some(s),
+        Ok(Err(e)) => {
+            rep.log(format!("events unavailable ({e}); waiting on the operation"));
+            None
+        }
+        Err(_) => {
+            tracing::warn!("event subscription slow; following {} by waiting", op.id);
             None
         }
     };
