@@ -133,7 +133,10 @@ impl Gathered {
                 format!(
                     "{} ({})",
                     a.name(),
-                    a.labels.get("severity").map(String::as_str).unwrap_or("none")
+                    a.labels
+                        .get("severity")
+                        .map(String::as_str)
+                        .unwrap_or("none")
                 )
             })
             .collect();

@@ -194,7 +194,11 @@ pub async fn run(
             if let Some(pool) = &target.pool {
                 match client.volume(pool, &target.project, &target.name).await {
                     Ok(v) => {
-                        for u in v.used_by.iter().map(|u| crate::inventory::short_api_path(u)) {
+                        for u in v
+                            .used_by
+                            .iter()
+                            .map(|u| crate::inventory::short_api_path(u))
+                        {
                             if let Ok(i) = client.instance(&target.project, &u).await {
                                 if i.status.eq_ignore_ascii_case("running") {
                                     restart.push(u);
@@ -224,22 +228,24 @@ pub async fn run(
         let mut what = format!("{} {}", spec.kind(), spec.subject());
         if let JobSpec::Restore { restart, .. } = &spec {
             if !restart.is_empty() {
-                what.push_str(&format!(
-                    " (stops and restarts {})",
-                    restart.join(", ")
-                ));
+                what.push_str(&format!(" (stops and restarts {})", restart.join(", ")));
             }
         }
         let ok = if rspec.production {
             ask(
-                &format!("{what} on PRODUCTION remote {}: type {} to confirm:", t.remote, t.name),
+                &format!(
+                    "{what} on PRODUCTION remote {}: type {} to confirm:",
+                    t.remote, t.name
+                ),
                 &t.name,
             )
         } else {
             ask(&format!("{what}? [yes/no]"), "yes")
         };
         if !ok {
-            return fail(format!("{what}: not confirmed (pass --yes to skip the question)"));
+            return fail(format!(
+                "{what}: not confirmed (pass --yes to skip the question)"
+            ));
         }
     }
     // Alerts firing on the object, for the journal (best effort, quick).
@@ -288,10 +294,7 @@ pub async fn run(
                     .rate
                     .map(|r| format!(" {}/s", crate::inventory::human_bytes(r as u64)))
                     .unwrap_or_default();
-                eprintln!(
-                    "  {}{rate}",
-                    crate::app::jobs::progress_text(&p, 60)
-                );
+                eprintln!("  {}{rate}", crate::app::jobs::progress_text(&p, 60));
             }
         }
         Note::Event(JobEvent::Log(l)) => {
@@ -305,9 +308,11 @@ pub async fn run(
     })
     .await;
     if json {
-        say_json(json!({"event": "result", "job": id, "result": record.outcome.label(),
+        say_json(
+            json!({"event": "result", "job": id, "result": record.outcome.label(),
             "detail": record.outcome.detail(), "seconds":
-            (record.finished - record.started).num_milliseconds() as f64 / 1000.0}));
+            (record.finished - record.started).num_milliseconds() as f64 / 1000.0}),
+        );
     } else {
         println!("{}: {}", record.outcome.label(), record.outcome.detail());
     }
@@ -346,7 +351,10 @@ pub fn journal(settings: &Settings, since: &str, json: bool) -> i32 {
                 }
             }
             if entries.is_empty() && !json {
-                eprintln!("no journal entries in the last {since} ({})", file.display());
+                eprintln!(
+                    "no journal entries in the last {since} ({})",
+                    file.display()
+                );
             }
             0
         }

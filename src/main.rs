@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 
 use atlas_tui::config::{Paths, Settings};
+use atlas_tui::headless_actions::Request;
 use atlas_tui::incus::{CliConfig, Scope, cliconfig};
 use atlas_tui::run::{RunOptions, run};
 use atlas_tui::{logging, remotes, tui};
-use atlas_tui::headless_actions::Request;
 use clap::{Parser, Subcommand};
 use color_eyre::eyre::Result;
 
@@ -144,7 +144,9 @@ fn main() -> Result<()> {
         return Ok(());
     }
     if let Some(Cmd::Journal { since, json }) = &cli.command {
-        std::process::exit(atlas_tui::headless_actions::journal(&settings, since, *json));
+        std::process::exit(atlas_tui::headless_actions::journal(
+            &settings, since, *json,
+        ));
     }
 
     let _ = logging::init(&settings.paths.log_file(), &settings.config.log.level);

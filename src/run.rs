@@ -131,8 +131,7 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
 
     let remote_specs: HashMap<String, RemoteSpec> =
         specs.iter().map(|s| (s.name.clone(), s.clone())).collect();
-    let mut cancels: HashMap<crate::jobs::JobId, tokio::sync::watch::Sender<bool>> =
-        HashMap::new();
+    let mut cancels: HashMap<crate::jobs::JobId, tokio::sync::watch::Sender<bool>> = HashMap::new();
     let user = state.silence_author.clone();
 
     let mut term = tui::init().wrap_err("cannot set up the terminal")?;
@@ -277,8 +276,11 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                         let outcome = run_shell(shell, &remote, &project, &name).await;
                         term = tui::init().wrap_err("cannot set up the terminal again")?;
                         input = EventStream::new();
-                        let entry = shell_entry(shell, &remote, &project, &name, &outcome, &user, &state);
-                        if let Err(e) = crate::journal::append(&settings.paths.journal_file(), &entry) {
+                        let entry =
+                            shell_entry(shell, &remote, &project, &name, &outcome, &user, &state);
+                        if let Err(e) =
+                            crate::journal::append(&settings.paths.journal_file(), &entry)
+                        {
                             tracing::warn!(error = %e, "cannot write the journal");
                         }
                         state.apply_journal(entry);
@@ -371,7 +373,12 @@ fn shell_entry(
             Ok(code) => format!("exit {code}"),
             Err(e) => e.clone(),
         },
-        cli: vec![cmd.iter().map(|w| crate::jobs::sh(w)).collect::<Vec<_>>().join(" ")],
+        cli: vec![
+            cmd.iter()
+                .map(|w| crate::jobs::sh(w))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ],
         alerts: state.firing_on(&target.row_key()),
         job: None,
         seconds: None,

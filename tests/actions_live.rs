@@ -59,7 +59,7 @@ impl Scratch {
             .unwrap_or_default();
         for n in list
             .lines()
-            .filter(|n| n.starts_with(&format!("{name}-replaced-")))
+            .filter(|n| n.starts_with(name) && n.contains("-replaced-"))
         {
             incus_quiet(&["delete", "-f", n]);
         }

@@ -266,7 +266,10 @@ impl AppState {
                 format!(
                     "{} ({})",
                     a.name(),
-                    a.labels.get("severity").map(String::as_str).unwrap_or("none")
+                    a.labels
+                        .get("severity")
+                        .map(String::as_str)
+                        .unwrap_or("none")
                 )
             })
             .collect();
@@ -338,7 +341,12 @@ impl AppState {
     }
 
     /// Start, stop, restart or force-stop the selected instance.
-    pub fn action_power(&mut self, action: PowerAction, force: bool, now: DateTime<Utc>) -> Vec<Effect> {
+    pub fn action_power(
+        &mut self,
+        action: PowerAction,
+        force: bool,
+        now: DateTime<Utc>,
+    ) -> Vec<Effect> {
         let what = if force { "force-stop" } else { action.as_str() };
         if self.refuse_write(what) {
             return vec![];
@@ -434,10 +442,7 @@ impl AppState {
             )),
             Selected::Snapshot(s) => Some((snapshot_target(&s), false)),
             _ => {
-                self.say(
-                    Level::Warning,
-                    "select an instance, a volume or a snapshot",
-                );
+                self.say(Level::Warning, "select an instance, a volume or a snapshot");
                 None
             }
         }
@@ -475,7 +480,12 @@ impl AppState {
                 },
             ));
         }
-        self.open_form(FormKind::Snapshot, format!("Snapshot {}", target.label()), target, fields)
+        self.open_form(
+            FormKind::Snapshot,
+            format!("Snapshot {}", target.label()),
+            target,
+            fields,
+        )
     }
 
     fn open_form(
@@ -520,16 +530,29 @@ impl AppState {
             "instance only, without its snapshots"
         };
         let fields = vec![
-            text("file", path.to_string_lossy(), "where the backup is written"),
+            text(
+                "file",
+                path.to_string_lossy(),
+                "where the backup is written",
+            ),
             toggle("no snapshots", true, only_hint),
-            toggle("optimized", false, "the pool's own format (same driver only)"),
+            toggle(
+                "optimized",
+                false,
+                "the pool's own format (same driver only)",
+            ),
             text(
                 "compression",
                 s.compression.clone(),
                 "gzip, zstd, xz, none; empty = server default",
             ),
         ];
-        self.open_form(FormKind::Backup, format!("Back up {}", target.label()), target, fields)
+        self.open_form(
+            FormKind::Backup,
+            format!("Back up {}", target.label()),
+            target,
+            fields,
+        )
     }
 
     /// Opens the import form (`file` prefilled from the palette).
@@ -540,8 +563,18 @@ impl AppState {
         let _ = now;
         // Default to the remote/project/pool of the selected row.
         let (remote, project, pool, volume) = match self.selected_object(now) {
-            Selected::Instance(i) => (i.remote.clone(), i.inst.project.clone(), String::new(), false),
-            Selected::Volume(v) => (v.remote.clone(), v.vol.project.clone(), v.pool.clone(), true),
+            Selected::Instance(i) => (
+                i.remote.clone(),
+                i.inst.project.clone(),
+                String::new(),
+                false,
+            ),
+            Selected::Volume(v) => (
+                v.remote.clone(),
+                v.vol.project.clone(),
+                v.pool.clone(),
+                true,
+            ),
             Selected::Snapshot(s) => (
                 s.remote.clone(),
                 s.project.clone(),
@@ -549,7 +582,12 @@ impl AppState {
                 s.kind == SnapshotKind::Volume,
             ),
             _ => match self.remotes.first() {
-                Some(r) => (r.name.clone(), self.home_project.clone(), String::new(), false),
+                Some(r) => (
+                    r.name.clone(),
+                    self.home_project.clone(),
+                    String::new(),
+                    false,
+                ),
                 None => {
                     self.say(Level::Error, "no remote to import into");
                     return vec![];
@@ -573,11 +611,23 @@ impl AppState {
         let fields = vec![
             text("file", file, "a backup made by atlas-tui or incus export"),
             text("name", name, "the new instance or volume"),
-            toggle("volume", volume, "a custom-volume backup (else an instance)"),
-            text("pool", pool, "target pool; empty = the profile's for instances"),
+            toggle(
+                "volume",
+                volume,
+                "a custom-volume backup (else an instance)",
+            ),
+            text(
+                "pool",
+                pool,
+                "target pool; empty = the profile's for instances",
+            ),
             text("remote", remote.clone(), "remote to import into"),
             text("project", project.clone(), ""),
-            toggle("replace", false, "move an existing instance of that name aside first"),
+            toggle(
+                "replace",
+                false,
+                "move an existing instance of that name aside first",
+            ),
         ];
         let target = Target::instance(&remote, &project, "");
         self.open_form(FormKind::Import, "Import a backup".into(), target, fields)
@@ -613,7 +663,9 @@ impl AppState {
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '-')
                 {
-                    return Err(format!("compression: {compression:?} is not an algorithm name"));
+                    return Err(format!(
+                        "compression: {compression:?} is not an algorithm name"
+                    ));
                 }
                 JobSpec::Export {
                     target: form.target.clone(),
@@ -753,7 +805,13 @@ impl AppState {
         let mut body = Vec::new();
         let age = s
             .created_at
-            .map(|c| format!("taken {} ago ({})", human_duration((now - c).num_seconds()), c.format("%Y-%m-%d %H:%M UTC")))
+            .map(|c| {
+                format!(
+                    "taken {} ago ({})",
+                    human_duration((now - c).num_seconds()),
+                    c.format("%Y-%m-%d %H:%M UTC")
+                )
+            })
             .unwrap_or_else(|| "age unknown".into());
         body.push(format!("snapshot {}: {age}", s.name));
         let mut restart = Vec::new();
@@ -771,11 +829,17 @@ impl AppState {
                     let flat = |d: &BTreeMap<String, BTreeMap<String, String>>| {
                         d.iter()
                             .flat_map(|(dev, kv)| {
-                                kv.iter().map(move |(k, v)| (format!("{dev}.{k}"), v.clone()))
+                                kv.iter()
+                                    .map(move |(k, v)| (format!("{dev}.{k}"), v.clone()))
                             })
                             .collect::<BTreeMap<String, String>>()
                     };
-                    diff_map(&mut changes, "devices.", &flat(&i.inst.devices), &flat(&s.devices));
+                    diff_map(
+                        &mut changes,
+                        "devices.",
+                        &flat(&i.inst.devices),
+                        &flat(&s.devices),
+                    );
                     if changes.is_empty() {
                         body.push("config and devices: no change".into());
                     } else {
@@ -870,7 +934,10 @@ impl AppState {
         let target = snapshot_target(&s);
         let mut body = vec![];
         if let Some(c) = s.created_at {
-            body.push(format!("taken {} ago", human_duration((now - c).num_seconds())));
+            body.push(format!(
+                "taken {} ago",
+                human_duration((now - c).num_seconds())
+            ));
         }
         body.push("this cannot be undone".into());
         let spec = JobSpec::DeleteSnapshot {

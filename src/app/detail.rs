@@ -402,7 +402,8 @@ fn journal_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> bool {
     };
     out.push(format!(
         "time: {}",
-        e.ts.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S %Z")
+        e.ts.with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M:%S %Z")
     ));
     out.push(format!("status: {}", e.status));
     out.push(format!("action: {}", e.action));

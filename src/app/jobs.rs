@@ -211,7 +211,11 @@ pub fn job_rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
                     cell(j.spec.subject()),
                     styled(
                         progress_text(&j.progress, 24),
-                        if j.running() { "status.busy" } else { "ui.muted" },
+                        if j.running() {
+                            "status.busy"
+                        } else {
+                            "ui.muted"
+                        },
                     ),
                     cell(rate),
                     cell(human_duration(elapsed)),
@@ -241,9 +245,13 @@ pub fn journal_rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
         .map(|(i, e)| {
             let age = (now - e.ts).num_seconds();
             let time = if age < 86400 {
-                e.ts.with_timezone(&chrono::Local).format("%H:%M:%S").to_string()
+                e.ts.with_timezone(&chrono::Local)
+                    .format("%H:%M:%S")
+                    .to_string()
             } else {
-                e.ts.with_timezone(&chrono::Local).format("%m-%d").to_string()
+                e.ts.with_timezone(&chrono::Local)
+                    .format("%m-%d")
+                    .to_string()
             };
             let style = match e.status.as_str() {
                 "done" => "status.running",

@@ -59,13 +59,13 @@ impl Pane {
     /// A short title for narrow tab bars.
     pub fn short_title(self) -> &'static str {
         match self {
-            Pane::Hosts => "Hosts",
+            Pane::Hosts => "Host",
             Pane::Instances => "Inst",
-            Pane::Volumes => "Vols",
-            Pane::Snapshots => "Snaps",
-            Pane::Alerts => "Alerts",
+            Pane::Volumes => "Vol",
+            Pane::Snapshots => "Snap",
+            Pane::Alerts => "Alrt",
             Pane::Silences => "Sil",
-            Pane::Jobs => "Jobs",
+            Pane::Jobs => "Job",
             Pane::Journal => "Jrnl",
         }
     }
@@ -167,13 +167,13 @@ const SNAPSHOT_COLUMNS: &[Column] = &[
 ];
 
 const JOB_COLUMNS: &[Column] = &[
-    col("ID", 4, 0),
-    col("KIND", 15, 0),
-    col("TARGET", 26, 0),
-    col("PROGRESS", 24, 0),
-    col("RATE", 10, 2),
-    col("ELAPSED", 7, 1),
-    col("RESULT", 20, 1),
+    col("ID", 3, 0),
+    col("KIND", 8, 0),
+    col("TARGET", 18, 0),
+    col("PROGRESS", 16, 0),
+    col("RATE", 10, 3),
+    col("ELAPSED", 7, 2),
+    col("RESULT", 16, 1),
 ];
 const JOURNAL_COLUMNS: &[Column] = &[
     col("TIME", 8, 0),

@@ -412,13 +412,15 @@ impl AppConfig {
                 }
             }
         }
-        if crate::jobs::snapshot_name(&a.snapshot_pattern, chrono::Utc::now())
-            .starts_with("snap-")
+        if crate::jobs::snapshot_name(&a.snapshot_pattern, chrono::Utc::now()).starts_with("snap-")
             && !a.snapshot_pattern.starts_with("snap-")
         {
             return Err(bad(
                 "snapshot_pattern",
-                format!("actions.snapshot_pattern: {:?} is not a valid time pattern", a.snapshot_pattern),
+                format!(
+                    "actions.snapshot_pattern: {:?} is not a valid time pattern",
+                    a.snapshot_pattern
+                ),
             ));
         }
         if a.shell.is_empty() {

@@ -82,7 +82,13 @@ pub async fn execute(
     };
     let finished = Utc::now();
     let last = Entry::finished(
-        job.id, &job.spec, &outcome, &job.alerts, &job.user, started, finished,
+        job.id,
+        &job.spec,
+        &outcome,
+        &job.alerts,
+        &job.user,
+        started,
+        finished,
     );
     write(jfile, &last);
     on(Note::Journal(last));

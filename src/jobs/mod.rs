@@ -179,10 +179,10 @@ impl JobSpec {
                 target, snapshot, ..
             } => format!("{}/{snapshot}", target.label()),
             JobSpec::Import { target, file, .. } => {
-                format!("{} ← {}", target.label(), file.display())
+                format!("{} ← {}", target.label(), file_name(file))
             }
             JobSpec::Export { target, path, .. } => {
-                format!("{} → {}", target.label(), path.display())
+                format!("{} → {}", target.label(), file_name(path))
             }
             j => j.target().label(),
         }
@@ -355,6 +355,12 @@ impl JobSpec {
             }
         }
     }
+}
+
+fn file_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
 }
 
 /// Quotes a word for a POSIX shell when it needs it.

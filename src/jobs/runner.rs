@@ -134,7 +134,18 @@ pub async fn run(
             file,
             pool,
             replace,
-        } => import(client, target, file, pool.as_deref(), *replace, rep, &mut cancel).await,
+        } => {
+            import(
+                client,
+                target,
+                file,
+                pool.as_deref(),
+                *replace,
+                rep,
+                &mut cancel,
+            )
+            .await
+        }
     };
     match r {
         Ok(s) => Outcome::Done(s),
@@ -173,7 +184,9 @@ async fn follow(
     let mut events = match tokio::time::timeout(Duration::from_secs(3), subscribe).await {
         Ok(Ok(s)) => Some(s),
         Ok(Err(e)) => {
-            rep.log(format!("events unavailable ({e}); waiting on the operation"));
+            rep.log(format!(
+                "events unavailable ({e}); waiting on the operation"
+            ));
             None
         }
         Err(_) => {

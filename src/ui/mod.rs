@@ -302,7 +302,9 @@ fn draw_footer(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: 
                         hint(A::Snapshot),
                         hint(A::Delete)
                     ),
-                    Pane::Jobs => format!("  {} cancel  {} target", hint(A::CancelJob), hint(A::Jump)),
+                    Pane::Jobs => {
+                        format!("  {} cancel  {} target", hint(A::CancelJob), hint(A::Jump))
+                    }
                     Pane::Journal => String::new(),
                 };
                 Line::from(Span::styled(

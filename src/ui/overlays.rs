@@ -446,26 +446,28 @@ pub fn draw_action_form(f: &mut Frame, area: Rect, state: &AppState, theme: &The
         )));
     let inner = block.inner(rect);
     f.render_widget(block, rect);
-    let label_w = form
-        .fields
-        .iter()
-        .map(|x| x.label.len())
-        .max()
-        .unwrap_or(4)
-        + 2;
+    let label_w = form.fields.iter().map(|x| x.label.len()).max().unwrap_or(4) + 2;
     let mut lines = Vec::new();
     for (i, fld) in form.fields.iter().enumerate() {
         let focused = i == form.focus;
         let label = format!("{:>label_w$} ", fld.label);
         let value = if fld.toggle {
-            format!("[{}] {}", if fld.value == "yes" { "x" } else { " " }, fld.value)
+            format!(
+                "[{}] {}",
+                if fld.value == "yes" { "x" } else { " " },
+                fld.value
+            )
         } else {
             fld.value.clone()
         };
         let mut spans = vec![
             Span::styled(
                 label,
-                theme.style(if focused { "ui.form.label.focus" } else { "ui.form.label" }),
+                theme.style(if focused {
+                    "ui.form.label.focus"
+                } else {
+                    "ui.form.label"
+                }),
             ),
             Span::styled(
                 value,

@@ -1,0 +1,382 @@
+//! Actions, jobs and the journal in the UI, driven by keys on state loaded from fixtures captured
+//! from the sandbox; screens compared with insta snapshots.
+
+mod common;
+
+use atlas_tui::app::rows::view_rows;
+use atlas_tui::app::state::{AppState, Effect, InputMode};
+use atlas_tui::backend::Update;
+use atlas_tui::config::Theme;
+use atlas_tui::incus::ops::PowerAction;
+use atlas_tui::jobs::{JobEvent, JobSpec, Outcome, Progress};
+use atlas_tui::ui;
+use common::{loaded_state, now, with_alerts};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn key(s: &mut AppState, code: KeyCode) -> Vec<Effect> {
+    s.on_key(KeyEvent::new(code, KeyModifiers::NONE), now())
+}
+
+fn ch(s: &mut AppState, c: char) -> Vec<Effect> {
+    key(s, KeyCode::Char(c))
+}
+
+fn typ(s: &mut AppState, text: &str) {
+    for c in text.chars() {
+        ch(s, c);
+    }
+}
+
+fn render(s: &mut AppState, w: u16, h: u16) -> String {
+    let theme = Theme::load(std::path::Path::new("/nonexistent"), "dark").0;
+    let area = ratatui::layout::Rect::new(0, 0, w, h);
+    s.grid = ui::wants_grid(area, 160, 40);
+    s.page_size = ui::page_size(area, s.grid);
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(f, s, &theme, now())).unwrap();
+    t.backend().to_string()
+}
+
+/// Goes to a pane (by its number key) and selects the row whose `col` cell is `text`.
+fn select(s: &mut AppState, pane_key: char, col: usize, text: &str) {
+    ch(s, pane_key);
+    key(s, KeyCode::Esc);
+    let rows = view_rows(s, s.pane, now());
+    let i = rows
+        .iter()
+        .position(|r| r.cells[col].text == text)
+        .unwrap_or_else(|| panic!("{text} not in {:?}", s.pane));
+    ch(s, 'g');
+    ch(s, 'g');
+    for _ in 0..i {
+        ch(s, 'j');
+    }
+}
+
+fn started(effects: &[Effect]) -> (u64, JobSpec) {
+    match effects {
+        [Effect::StartJob { id, spec, .. }] => (*id, spec.clone()),
+        e => panic!("expected one StartJob, got {e:?}"),
+    }
+}
+
+#[test]
+fn readonly_blocks_every_write_and_says_so() {
+    let mut s = loaded_state();
+    s.readonly = true;
+    let cases: [(char, usize, &str, char); 12] = [
+        ('2', 1, "grafana01", 'u'),
+        ('2', 1, "grafana01", 't'),
+        ('2', 1, "grafana01", 'T'),
+        ('2', 1, "grafana01", 'R'),
+        ('2', 1, "grafana01", 'f'),
+        ('2', 1, "grafana01", 'x'),
+        ('2', 1, "grafana01", 'n'),
+        ('2', 1, "grafana01", 'b'),
+        ('3', 2, "grafana01-data", 'n'),
+        ('4', 3, "pre-upgrade", 'r'),
+        ('4', 3, "pre-upgrade", 'D'),
+        ('2', 1, "grafana01", 'I'),
+    ];
+    for (pane, col, name, k) in cases {
+        select(&mut s, pane, col, name);
+        s.message = None;
+        let effects = ch(&mut s, k);
+        assert!(effects.is_empty(), "{k} on {name}: {effects:?}");
+        assert_eq!(s.input, InputMode::Normal, "{k} opened nothing");
+        let msg = s
+            .message
+            .as_ref()
+            .map(|m| m.text.clone())
+            .unwrap_or_default();
+        assert!(msg.contains("read-only"), "{k} on {name}: {msg:?}");
+    }
+    // The palette is no way around it.
+    for cmd in [
+        "stop",
+        "snapshot",
+        "backup",
+        "import /tmp/x.tar.gz",
+        "unfreeze",
+    ] {
+        select(&mut s, '2', 1, "grafana01");
+        let e = s.run_command(cmd, now());
+        assert!(e.is_empty(), "{cmd}");
+        assert!(
+            s.message.as_ref().unwrap().text.contains("read-only"),
+            "{cmd}"
+        );
+    }
+    assert!(s.jobs.is_empty());
+}
+
+#[test]
+fn snapshot_form_starts_a_job_with_name_and_expiry() {
+    let mut s = loaded_state();
+    select(&mut s, '2', 1, "grafana01");
+    ch(&mut s, 'n');
+    assert_eq!(s.input, InputMode::ActionForm);
+    let form = s.action_form.as_ref().unwrap();
+    assert!(form.fields[0].value.starts_with("atlas-2026"), "{form:?}");
+    // A bad name is refused in the form, nothing starts.
+    key(&mut s, KeyCode::Char('u'));
+    s.on_key(
+        KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
+        now(),
+    );
+    typ(&mut s, "bad/name");
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert!(s.action_form.as_ref().unwrap().error.is_some());
+    s.on_key(
+        KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
+        now(),
+    );
+    typ(&mut s, "before-fix");
+    key(&mut s, KeyCode::Tab);
+    typ(&mut s, "2h");
+    let (id, spec) = started(&key(&mut s, KeyCode::Enter));
+    match spec {
+        JobSpec::Snapshot {
+            target,
+            name,
+            expires_at,
+            stateful,
+        } => {
+            assert_eq!(target.row_key(), "local/default/grafana01");
+            assert_eq!(name, "before-fix");
+            assert_eq!(expires_at, Some(now() + chrono::Duration::hours(2)));
+            assert!(!stateful);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.input, InputMode::Normal);
+    assert!(s.jobs.iter().any(|j| j.id == id && j.running()));
+}
+
+#[test]
+fn restore_preview_shows_changes_and_restarts_and_takes_a_safety_snapshot() {
+    let mut s = loaded_state();
+    select(&mut s, '4', 3, "pre-upgrade");
+    ch(&mut s, 'r');
+    assert_eq!(s.input, InputMode::Confirm);
+    let c = s.confirm.as_ref().unwrap();
+    let body = c.body.join("\n");
+    assert!(body.contains("snapshot pre-upgrade: taken"), "{body}");
+    assert!(body.contains("safety snapshot atlas-safety-"), "{body}");
+    assert!(
+        body.contains("Incus stops it, restores and starts it again"),
+        "{body}"
+    );
+    insta::assert_snapshot!("restore_preview_instance", render(&mut s, 100, 30));
+    let (_, spec) = started(&ch(&mut s, 'y'));
+    let JobSpec::Restore {
+        snapshot, safety, ..
+    } = spec
+    else {
+        panic!()
+    };
+    assert_eq!(snapshot, "pre-upgrade");
+    let safety = safety.expect("a safety snapshot");
+    assert!(safety.name.starts_with("atlas-safety-"));
+    assert_eq!(safety.expires_at, Some(now() + chrono::Duration::days(7)));
+
+    // A volume used by a running instance: it is stopped and started around the restore.
+    select(&mut s, '4', 3, "nightly-0");
+    ch(&mut s, 'r');
+    let body = s.confirm.as_ref().unwrap().body.join("\n");
+    assert!(body.contains("used by running grafana01"), "{body}");
+    let (_, spec) = started(&ch(&mut s, 'y'));
+    let JobSpec::Restore { restart, .. } = spec else {
+        panic!()
+    };
+    assert_eq!(restart, ["grafana01"]);
+
+    // n cancels, nothing starts.
+    select(&mut s, '4', 3, "nightly-0");
+    ch(&mut s, 'r');
+    assert!(ch(&mut s, 'n').is_empty());
+    assert_eq!(s.input, InputMode::Normal);
+}
+
+#[test]
+fn production_remote_needs_the_name_typed() {
+    let mut s = loaded_state();
+    s.remotes[0].production = true;
+    select(&mut s, '4', 3, "pre-upgrade");
+    ch(&mut s, 'D');
+    let c = s.confirm.as_ref().unwrap();
+    assert_eq!(c.typed.as_deref(), Some("grafana01"));
+    insta::assert_snapshot!("delete_production_confirm", render(&mut s, 80, 24));
+    // y is just a letter here; a wrong name does not confirm.
+    assert!(ch(&mut s, 'y').is_empty());
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert_eq!(s.input, InputMode::Confirm);
+    key(&mut s, KeyCode::Backspace);
+    typ(&mut s, "grafana01");
+    let (_, spec) = started(&key(&mut s, KeyCode::Enter));
+    assert!(matches!(spec, JobSpec::DeleteSnapshot { ref name, .. } if name == "pre-upgrade"));
+}
+
+#[test]
+fn power_actions_check_the_state_and_confirm_destructive_ones() {
+    let mut s = loaded_state();
+    select(&mut s, '2', 1, "grafana01");
+    assert!(ch(&mut s, 'u').is_empty(), "already running");
+    assert!(s.message.as_ref().unwrap().text.contains("already running"));
+    assert!(ch(&mut s, 't').is_empty());
+    assert_eq!(s.input, InputMode::Confirm);
+    let (_, spec) = started(&ch(&mut s, 'y'));
+    assert!(matches!(
+        spec,
+        JobSpec::Power {
+            action: PowerAction::Stop,
+            force: false,
+            timeout: 30,
+            ..
+        }
+    ));
+    select(&mut s, '2', 1, "step-ca01");
+    let (_, spec) = started(&ch(&mut s, 'u'));
+    assert!(matches!(
+        spec,
+        JobSpec::Power {
+            action: PowerAction::Start,
+            ..
+        }
+    ));
+    assert_eq!(ch(&mut s, 'x'), [], "no shell in a stopped instance");
+    select(&mut s, '2', 1, "grafana01");
+    assert_eq!(
+        ch(&mut s, 'x'),
+        [Effect::Shell {
+            remote: "local".into(),
+            project: "default".into(),
+            name: "grafana01".into()
+        }]
+    );
+}
+
+#[test]
+fn jobs_pane_streams_progress_notifies_once_and_cancels() {
+    let mut s = with_alerts(loaded_state());
+    select(&mut s, '2', 1, "grafana01");
+    ch(&mut s, 'b');
+    assert_eq!(s.input, InputMode::ActionForm);
+    let (id, spec) = started(&key(&mut s, KeyCode::Enter));
+    let JobSpec::Export { path, options, .. } = &spec else {
+        panic!("{spec:?}")
+    };
+    assert!(options.only);
+    assert!(
+        path.to_string_lossy()
+            .contains("local-default-grafana01-2026"),
+        "{path:?}"
+    );
+    s.apply(
+        Update::Job {
+            id,
+            event: JobEvent::Progress(Progress {
+                stage: "downloading".into(),
+                percent: Some(42.0),
+                done: Some(42 << 20),
+                total: Some(100 << 20),
+                rate: Some(80.0 * 1048576.0),
+            }),
+        },
+        now(),
+    );
+    ch(&mut s, '7');
+    let screen = render(&mut s, 80, 24);
+    assert!(screen.contains("42%"), "{screen}");
+    assert!(
+        screen.contains("⟳ backup grafana01 42%"),
+        "status-line indicator: {screen}"
+    );
+    insta::assert_snapshot!("jobs_pane_running", screen);
+
+    // Cancel from the jobs pane.
+    let e = ch(&mut s, 'c');
+    assert_eq!(e, [Effect::CancelJob(id)]);
+    s.apply(
+        Update::JobFinished {
+            id,
+            outcome: Outcome::Cancelled("download cancelled after 42.0MiB".into()),
+            at: now(),
+        },
+        now(),
+    );
+    let msg = s.message.clone().unwrap().text;
+    assert!(msg.contains("cancelled"), "{msg}");
+    assert!(s.jobs_indicator().is_none());
+    // Other updates do not repeat the notification.
+    s.message = None;
+    s.apply(
+        Update::Event {
+            remote: "local".into(),
+            summary: "x".into(),
+        },
+        now(),
+    );
+    assert!(s.message.is_none());
+    assert!(
+        ch(&mut s, 'c').is_empty(),
+        "a finished job cannot be cancelled"
+    );
+}
+
+#[test]
+fn journal_pane_lists_actions_with_alerts() {
+    let mut s = with_alerts(loaded_state());
+    let spec = JobSpec::Snapshot {
+        target: atlas_tui::jobs::Target::instance("local", "default", "grafana01"),
+        name: "s1".into(),
+        expires_at: None,
+        stateful: false,
+    };
+    let t0 = now() - chrono::Duration::minutes(3);
+    let alerts = vec!["HighMemoryUsage (warning)".to_string()];
+    s.apply(
+        Update::Journal(atlas_tui::journal::Entry::started(
+            1, &spec, &alerts, "op@atlas", t0,
+        )),
+        now(),
+    );
+    s.apply(
+        Update::Journal(atlas_tui::journal::Entry::finished(
+            1,
+            &spec,
+            &Outcome::Done("snapshot s1 created".into()),
+            &alerts,
+            "op@atlas",
+            t0,
+            t0 + chrono::Duration::seconds(2),
+        )),
+        now(),
+    );
+    ch(&mut s, '8');
+    let screen = render(&mut s, 100, 16);
+    assert!(screen.contains("HighMemoryUsage"), "{screen}");
+    ch(&mut s, 'g');
+    ch(&mut s, 'g');
+    key(&mut s, KeyCode::Enter);
+    let screen = render(&mut s, 100, 30);
+    assert!(
+        screen.contains("incus snapshot create local:grafana01 s1"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn alerts_firing_on_the_target_go_with_the_job() {
+    let mut s = with_alerts(loaded_state());
+    let firing = s.firing_on("local/default/grafana01");
+    assert!(!firing.is_empty(), "fixtures have an alert on grafana01");
+    select(&mut s, '2', 1, "grafana01");
+    ch(&mut s, 'n');
+    match key(&mut s, KeyCode::Enter).as_slice() {
+        [Effect::StartJob { alerts, .. }] => assert_eq!(alerts, &firing),
+        e => panic!("{e:?}"),
+    }
+}
