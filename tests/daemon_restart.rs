@@ -118,3 +118,73 @@ fn the_ui_shows_stale_data_and_recovers() {
     t.keys(&["q"]);
     t.expect_clean_exit(0);
 }
+
+/// incusd dies (SIGKILL) while a backup is being created: the job ends "failed", never "done",
+/// and no backup file (whole or partial) is left behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incusd_killed_mid_job_fails_the_job() {
+    use atlas_tui::incus::client::IncusClient;
+    use atlas_tui::incus::ops::BackupOptions;
+    use atlas_tui::jobs::runner::{self, Reporter, part_path};
+    use atlas_tui::jobs::{JobEvent, JobSpec, Outcome, Target};
+
+    let _g = DAEMON.lock().await;
+    let name = "act-kill01";
+    incus_quiet(&["delete", "-f", name]);
+    incus_async(&["launch", "busybox", name]).await;
+    incus_async(&[
+        "exec",
+        name,
+        "--",
+        "sh",
+        "-c",
+        "dd if=/dev/urandom of=/root/blob bs=1M count=192 2>/dev/null",
+    ])
+    .await;
+    struct Cleanup(&'static str);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            sandbox("start-daemon");
+            incus_quiet(&["delete", "-f", self.0]);
+        }
+    }
+    let _cleanup = Cleanup(name);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kill.tar.gz");
+    let client = IncusClient::new(&sandbox_remote("local")).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (_ctx, crx) = tokio::sync::watch::channel(false);
+    let spec = JobSpec::Export {
+        target: Target::instance("local", "default", name),
+        path: file.clone(),
+        options: BackupOptions {
+            only: true,
+            optimized: false,
+            compression: "gzip".into(),
+        },
+    };
+    let job = tokio::spawn(async move { runner::run(&client, &spec, &Reporter::new(tx), crx).await });
+    // Kill incusd once the server is busy creating the backup.
+    loop {
+        match rx.recv().await {
+            Some(JobEvent::Progress(p)) if p.stage.starts_with("create backup") => break,
+            Some(_) => continue,
+            None => panic!("the job ended before the backup was being created"),
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::task::spawn_blocking(|| sandbox("kill-daemon"))
+        .await
+        .unwrap();
+    let outcome = tokio::time::timeout(Duration::from_secs(120), job)
+        .await
+        .expect("the job notices the daemon is gone")
+        .unwrap();
+    match &outcome {
+        Outcome::Failed(e) => assert!(e.contains("lost contact") || e.contains("cannot reach"), "{e}"),
+        other => panic!("expected failed, got {other:?}"),
+    }
+    assert!(!file.exists(), "no backup file");
+    assert!(!part_path(&file).exists(), "no partial file");
+}
