@@ -274,7 +274,7 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                         drop(input);
                         tui::restore();
                         let outcome = run_shell(shell, &remote, &project, &name).await;
-                        term = tui::init().wrap_err("cannot set up the terminal again")?;
+                        tui::resume(&mut term).wrap_err("cannot set up the terminal again")?;
                         input = EventStream::new();
                         let entry =
                             shell_entry(shell, &remote, &project, &name, &outcome, &user, &state);

@@ -20,6 +20,22 @@ pub fn init() -> io::Result<Term> {
     Ok(t)
 }
 
+/// Takes the terminal back after a child program (a shell) had it.
+/// (No cursor-position query here: the input reader of the dropped event stream may still hold
+/// crossterm's reader lock.)
+pub fn resume(t: &mut Term) -> io::Result<()> {
+    enable_raw_mode()?;
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        crossterm::cursor::Hide,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    // Fresh buffers: the next draw paints everything.
+    *t = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    Ok(())
+}
+
 /// Leaves the alternate screen and raw mode; safe to call more than once.
 pub fn restore() {
     let _ = disable_raw_mode();

@@ -164,7 +164,8 @@ async fn incusd_killed_mid_job_fails_the_job() {
             compression: "gzip".into(),
         },
     };
-    let job = tokio::spawn(async move { runner::run(&client, &spec, &Reporter::new(tx), crx).await });
+    let job =
+        tokio::spawn(async move { runner::run(&client, &spec, &Reporter::new(tx), crx).await });
     // Kill incusd once the server is busy creating the backup.
     loop {
         match rx.recv().await {
@@ -182,7 +183,10 @@ async fn incusd_killed_mid_job_fails_the_job() {
         .expect("the job notices the daemon is gone")
         .unwrap();
     match &outcome {
-        Outcome::Failed(e) => assert!(e.contains("lost contact") || e.contains("cannot reach"), "{e}"),
+        Outcome::Failed(e) => assert!(
+            e.contains("lost contact") || e.contains("cannot reach"),
+            "{e}"
+        ),
         other => panic!("expected failed, got {other:?}"),
     }
     assert!(!file.exists(), "no backup file");

@@ -1,0 +1,136 @@
+//! End to end in tmux, by keys alone: select a volume → snapshot it → the data changes →
+//! restore the snapshot (its instance is stopped and started around it) → the data is back;
+//! then a shell in the instance and back, and the jobs and journal panes.
+
+mod common;
+
+use common::*;
+
+struct Scratch(&'static str);
+
+impl Scratch {
+    fn new(name: &'static str) -> Self {
+        Self::cleanup(name);
+        incus(&["init", "busybox", name]);
+        let vol = format!("{name}-data");
+        incus(&["storage", "volume", "create", "default", &vol, "size=64MiB"]);
+        incus(&[
+            "storage", "volume", "attach", "default", &vol, name, "/data",
+        ]);
+        incus(&["start", name]);
+        Scratch(name)
+    }
+
+    fn cleanup(name: &str) {
+        incus_quiet(&["delete", "-f", name]);
+        incus_quiet(&[
+            "storage",
+            "volume",
+            "delete",
+            "default",
+            &format!("{name}-data"),
+        ]);
+    }
+
+    fn cat(&self, file: &str) -> String {
+        incus(&["exec", self.0, "--", "cat", file])
+            .trim()
+            .to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        Self::cleanup(self.0);
+    }
+}
+
+#[test]
+fn volume_snapshot_change_restore_by_keys() {
+    let s = Scratch::new("e2e-vol01");
+    incus(&["exec", s.0, "--", "sh", "-c", "echo before > /data/f"]);
+    let t = Tmux::start("actions", 120, 32, "--remote local", |_| {});
+    t.wait_text(20, "grafana01");
+
+    // Select the volume and snapshot it.
+    t.keys(&["3", "/"]);
+    t.text("e2e-vol01-data");
+    t.keys(&["Enter"]);
+    t.wait_text(10, "e2e-vol01-data");
+    t.keys(&["n"]);
+    t.wait_text(10, "Snapshot local:default/e2e-vol01-data");
+    t.keys(&["C-u"]);
+    t.text("e2e-snap");
+    t.keys(&["Enter"]);
+    t.wait_text(30, "snapshot e2e-snap created");
+
+    // The data changes.
+    incus(&["exec", s.0, "--", "sh", "-c", "echo after > /data/f"]);
+    assert_eq!(s.cat("/data/f"), "after");
+
+    // Restore it: the preview says the instance is stopped and started around it.
+    t.keys(&["4", "Escape", "/"]);
+    t.text("e2e-snap");
+    t.keys(&["Enter"]);
+    t.wait(20, "the snapshot row", |scr| {
+        scr.lines()
+            .any(|l| l.contains("e2e-vol01-data") && l.contains("e2e-snap"))
+    });
+    t.keys(&["r"]);
+    let scr = t.wait_text(10, "to snapshot e2e-snap?");
+    assert!(scr.contains("used by running e2e-vol01"), "{scr}");
+    assert!(scr.contains("safety snapshot atlas-safety-"), "{scr}");
+    t.keys(&["y"]);
+    t.wait_text(60, "restored to e2e-snap");
+    assert_eq!(s.cat("/data/f"), "before", "the data is back");
+    assert!(incus(&["list", s.0, "-f", "csv", "-c", "s"]).contains("RUNNING"));
+    let snaps = incus(&[
+        "query",
+        "/1.0/storage-pools/default/volumes/custom/e2e-vol01-data/snapshots",
+    ]);
+    assert!(
+        snaps.contains("atlas-safety-"),
+        "safety snapshot kept: {snaps}"
+    );
+
+    // The jobs pane lists both jobs; the journal has the restore with its incus command.
+    t.keys(&["7"]);
+    let scr = t.wait_text(10, "restore");
+    assert!(scr.contains("snapshot"), "{scr}");
+    t.keys(&["8"]);
+    t.wait_text(10, "e2e-vol01-data/e2e-snap");
+
+    // A shell in the instance, and back.
+    t.keys(&["2", "Escape", "/"]);
+    t.text("e2e-vol01");
+    t.keys(&["Enter", "x"]);
+    t.wait_text(20, "exit it to return");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    t.text("echo from-shell > /root/x; exit");
+    t.keys(&["Enter"]);
+    t.wait_text(20, "back from the shell in local:e2e-vol01");
+    assert_eq!(s.cat("/root/x"), "from-shell");
+    // The console still answers keys after the shell.
+    t.keys(&["8"]);
+    t.wait_text(10, "shell");
+    t.keys(&["q"]);
+    t.expect_clean_exit(0);
+
+    // The journal file has it all, and `atlas-tui journal` prints it.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
+        .args(["journal", "--since", "1h"])
+        .env("ATLAS_TUI_STATE_DIR", t.config_dir.path().join("state"))
+        .env("ATLAS_TUI_CONFIG_DIR", t.config_dir.path())
+        .env("INCUS_CONF", sandbox_conf())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        text.contains(
+            "incus storage volume snapshot restore local:default e2e-vol01-data e2e-snap"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("shell"), "{text}");
+}
