@@ -293,6 +293,21 @@ fn print_info(
         "state dir",
         settings.paths.state_dir.display()
     );
+    println!(
+        "  {:<12} {}",
+        "journal",
+        settings.paths.journal_file().display()
+    );
+    println!(
+        "  {:<12} {}",
+        "job history",
+        settings.paths.jobs_file().display()
+    );
+    let acts = atlas_tui::app::actions::ActionSettings::from_config(
+        &settings.config.actions,
+        &settings.paths.data_dir,
+    );
+    println!("  {:<12} {}", "backups", acts.backup_dir.display());
     println!("\nincus CLI configuration:");
     println!("  {:<12} {}", "dir", incus_cli.dir.display());
     let yml = incus_cli.dir.join("config.yml");

@@ -65,8 +65,9 @@ impl ActionSettings {
     }
 }
 
-/// What the selected row is.
+/// What the selected row is (a short-lived copy; boxing would only add noise).
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum Selected {
     Instance(InstanceRow),
     Volume(VolumeRow),
