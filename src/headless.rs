@@ -124,25 +124,7 @@ pub struct Gathered {
 impl Gathered {
     /// Alerts firing on an object (`ServiceDown (critical)`).
     pub fn firing_on(&self, key: &str) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .merged
-            .iter()
-            .zip(&self.joined.targets)
-            .filter(|(a, t)| a.state().is_firing() && t.as_ref().is_some_and(|t| t.key() == key))
-            .map(|(a, _)| {
-                format!(
-                    "{} ({})",
-                    a.name(),
-                    a.labels
-                        .get("severity")
-                        .map(String::as_str)
-                        .unwrap_or("none")
-                )
-            })
-            .collect();
-        out.sort();
-        out.dedup();
-        out
+        crate::alerts::join::firing_on(&self.merged, &self.joined.targets, key)
     }
 }
 

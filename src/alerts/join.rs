@@ -325,6 +325,28 @@ pub struct Joined {
     pub per_remote: BTreeMap<String, Badge>,
 }
 
+/// The alerts firing on the object with this row key, as `AlertName (severity)`, sorted.
+pub fn firing_on(alerts: &[MergedAlert], targets: &[Option<Target>], key: &str) -> Vec<String> {
+    let mut out: Vec<String> = alerts
+        .iter()
+        .zip(targets)
+        .filter(|(a, t)| a.state().is_firing() && t.as_ref().is_some_and(|t| t.key() == key))
+        .map(|(a, _)| {
+            format!(
+                "{} ({})",
+                a.name(),
+                a.labels
+                    .get("severity")
+                    .map(String::as_str)
+                    .unwrap_or("none")
+            )
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Joins alerts with the inventory. `source_remotes` names, per source, the remotes its
 /// alerts are preferably about.
 pub fn join(

@@ -256,27 +256,7 @@ impl AppState {
     /// Alerts firing on an object now (`ServiceDown (critical)`), for the journal.
     pub fn firing_on(&self, key: &str) -> Vec<String> {
         let (_, joined) = self.join_alerts();
-        let mut out: Vec<String> = joined
-            .targets
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.as_ref().is_some_and(|t| t.key() == key))
-            .map(|(i, _)| &self.alerts[i])
-            .filter(|a| a.state().is_firing())
-            .map(|a| {
-                format!(
-                    "{} ({})",
-                    a.name(),
-                    a.labels
-                        .get("severity")
-                        .map(String::as_str)
-                        .unwrap_or("none")
-                )
-            })
-            .collect();
-        out.sort();
-        out.dedup();
-        out
+        crate::alerts::join::firing_on(&self.alerts, &joined.targets, key)
     }
 
     /// Starts a job now.

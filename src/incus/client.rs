@@ -368,6 +368,19 @@ pub fn parse_envelope<T: DeserializeOwned>(
     status: u16,
     bytes: &[u8],
 ) -> Result<T, IncusError> {
+    let (_, meta) = decode_envelope(path, status, bytes)?;
+    serde_json::from_value(meta).map_err(|e| IncusError::Parse {
+        path: path.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// The envelope's type (`sync`, `async`) and metadata, or the error it carries.
+pub fn decode_envelope(
+    path: &str,
+    status: u16,
+    bytes: &[u8],
+) -> Result<(String, serde_json::Value), IncusError> {
     let env: Envelope<serde_json::Value> =
         serde_json::from_slice(bytes).map_err(|e| IncusError::Parse {
             path: path.to_string(),
@@ -388,11 +401,7 @@ pub fn parse_envelope<T: DeserializeOwned>(
             message: env.error,
         });
     }
-    let meta = env.metadata.unwrap_or(serde_json::Value::Null);
-    serde_json::from_value(meta).map_err(|e| IncusError::Parse {
-        path: path.to_string(),
-        reason: e.to_string(),
-    })
+    Ok((env.kind, env.metadata.unwrap_or(serde_json::Value::Null)))
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::client::{IncusClient, IncusError, encode};
-use super::types::Envelope;
 
 /// An Incus background operation (`/1.0/operations/<id>`).
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]
@@ -152,28 +151,8 @@ impl IncusClient {
     async fn answer(&self, path: &str, resp: reqwest::Response) -> Result<Answer, IncusError> {
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.map_err(|e| self.connect_error(&e))?;
-        let env: Envelope<Value> =
-            serde_json::from_slice(&bytes).map_err(|e| IncusError::Parse {
-                path: path.to_string(),
-                reason: if status >= 400 {
-                    format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes).trim())
-                } else {
-                    e.to_string()
-                },
-            })?;
-        if env.kind == "error" || status >= 400 {
-            return Err(IncusError::Api {
-                path: path.to_string(),
-                status: if env.error_code != 0 {
-                    env.error_code
-                } else {
-                    status
-                },
-                message: env.error,
-            });
-        }
-        let meta = env.metadata.unwrap_or(Value::Null);
-        if env.kind == "async" {
+        let (kind, meta) = super::client::decode_envelope(path, status, &bytes)?;
+        if kind == "async" {
             let op = serde_json::from_value(meta).map_err(|e| IncusError::Parse {
                 path: path.to_string(),
                 reason: format!("operation: {e}"),
