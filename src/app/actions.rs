@@ -869,7 +869,7 @@ impl AppState {
                     }
                     if !restart.is_empty() {
                         body.push(format!(
-                            "used by running {}: Incus refuses to restore a volume in use, so {} stopped first and started again after",
+                            "used by running {}: Incus refuses to restore a volume in use, so {} stopped first (forced after 30s) and started again after",
                             restart.join(", "),
                             if restart.len() == 1 { "it is" } else { "they are" }
                         ));

@@ -21,6 +21,8 @@ use crate::inventory::human_bytes;
 
 /// How often transfer progress is reported.
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+/// Seconds a clean stop around a restore may take before it is forced.
+const STOP_SECS: i64 = 30;
 /// Seconds per `/wait` call (it is repeated until the operation ends).
 const WAIT_SECS: u64 = 15;
 
@@ -238,6 +240,27 @@ async fn follow(
                 let err = if o.err.is_empty() { o.status } else { o.err };
                 return Err(Stop::Failed(format!("{what}: {err}")));
             }
+            // Incus answers an error when /wait times out on a long operation ("context
+            // deadline exceeded"): ask for the operation itself before giving up.
+            Err(IncusError::Api { .. }) => match client.operation(&op.id).await {
+                Ok(o) if o.is_running() => {
+                    may_cancel = o.may_cancel;
+                    continue;
+                }
+                Ok(o) if o.succeeded() => return Ok(o),
+                Ok(o) if o.cancelled() => return Err(Stop::Cancelled(format!("{what} cancelled"))),
+                Ok(o) => {
+                    let err = if o.err.is_empty() { o.status } else { o.err };
+                    return Err(Stop::Failed(format!("{what}: {err}")));
+                }
+                Err(e) => {
+                    return Err(Stop::Failed(format!(
+                        "lost track of {what} on {}: {e} (check `incus operation list {}:`)",
+                        client.remote(),
+                        client.remote()
+                    )));
+                }
+            },
             Err(e) => {
                 return Err(Stop::Failed(format!(
                     "lost contact with {} while {what}: {e} (the outcome on the server is unknown; \
@@ -374,9 +397,16 @@ async fn restore(
     for i in restart {
         rep.stage(format!("stopping {i}"));
         let op = client
-            .set_power(&t.project, i, PowerAction::Stop, 30, false)
+            .set_power(&t.project, i, PowerAction::Stop, STOP_SECS, false)
             .await?;
-        follow(client, op, &format!("stop {i}"), rep, cancel).await?;
+        if let Err(Stop::Failed(e)) = follow(client, op, &format!("stop {i}"), rep, cancel).await {
+            // The user agreed to the stop and the data is being replaced anyway.
+            rep.log(format!("{i} did not stop cleanly ({e}); forcing"));
+            let op = client
+                .set_power(&t.project, i, PowerAction::Stop, STOP_SECS, true)
+                .await?;
+            follow(client, op, &format!("force-stop {i}"), rep, cancel).await?;
+        }
         rep.log(format!("{i} stopped"));
         stopped.push(i.clone());
     }
