@@ -395,19 +395,7 @@ async fn restore(
     }
     let mut stopped = Vec::new();
     for i in restart {
-        rep.stage(format!("stopping {i}"));
-        let op = client
-            .set_power(&t.project, i, PowerAction::Stop, STOP_SECS, false)
-            .await?;
-        if let Err(Stop::Failed(e)) = follow(client, op, &format!("stop {i}"), rep, cancel).await {
-            // The user agreed to the stop and the data is being replaced anyway.
-            rep.log(format!("{i} did not stop cleanly ({e}); forcing"));
-            let op = client
-                .set_power(&t.project, i, PowerAction::Stop, STOP_SECS, true)
-                .await?;
-            follow(client, op, &format!("force-stop {i}"), rep, cancel).await?;
-        }
-        rep.log(format!("{i} stopped"));
+        stop_agreed(client, &t.project, i, rep, cancel).await?;
         stopped.push(i.clone());
     }
     rep.stage(format!("restoring {snap}"));
@@ -454,6 +442,30 @@ async fn restore(
         ))),
         Ok(()) => Ok(format!("{} restored to {snap}{undo}", t.label())),
     }
+}
+
+/// Stops an instance the user agreed to stop for a restore or a replace: cleanly, forced after
+/// [`STOP_SECS`] (its data is being replaced anyway).
+async fn stop_agreed(
+    client: &IncusClient,
+    project: &str,
+    name: &str,
+    rep: &Reporter,
+    cancel: &mut CancelRx,
+) -> Result<(), Stop> {
+    rep.stage(format!("stopping {name}"));
+    let op = client
+        .set_power(project, name, PowerAction::Stop, STOP_SECS, false)
+        .await?;
+    if let Err(Stop::Failed(e)) = follow(client, op, &format!("stop {name}"), rep, cancel).await {
+        rep.log(format!("{name} did not stop cleanly ({e}); forcing"));
+        let op = client
+            .set_power(project, name, PowerAction::Stop, STOP_SECS, true)
+            .await?;
+        follow(client, op, &format!("force-stop {name}"), rep, cancel).await?;
+    }
+    rep.log(format!("{name} stopped"));
+    Ok(())
 }
 
 /// Removes a partial file; says so when it cannot.
@@ -670,10 +682,7 @@ async fn import(
         match client.instance(&t.project, &t.name).await {
             Ok(existing) if replace => {
                 if existing.status.eq_ignore_ascii_case("running") {
-                    let op = client
-                        .set_power(&t.project, &t.name, PowerAction::Stop, 30, false)
-                        .await?;
-                    follow(client, op, &format!("stop {}", t.name), rep, cancel).await?;
+                    stop_agreed(client, &t.project, &t.name, rep, cancel).await?;
                 }
                 let aside = format!("{}-replaced-{}", t.name, Utc::now().format("%Y%m%d%H%M%S"));
                 let op = client.rename_instance(&t.project, &t.name, &aside).await?;
