@@ -7,30 +7,10 @@ use atlas_tui::app::Pane;
 use atlas_tui::app::state::{AppState, DetailTab, InputMode};
 use atlas_tui::config::Theme;
 use atlas_tui::ui;
-use common::{loaded_state, now};
+use common::{key, loaded_state, now, render, typ};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-
-fn key(s: &mut AppState, code: KeyCode) {
-    let _ = s.on_key(KeyEvent::new(code, KeyModifiers::NONE), now());
-}
-
-fn typ(s: &mut AppState, text: &str) {
-    for c in text.chars() {
-        key(s, KeyCode::Char(c));
-    }
-}
-
-fn render(s: &mut AppState, w: u16, h: u16) -> String {
-    let theme = Theme::load(std::path::Path::new("/nonexistent"), "dark").0;
-    let area = ratatui::layout::Rect::new(0, 0, w, h);
-    s.grid = ui::wants_grid(area, 160, 40);
-    s.page_size = ui::page_size(area, s.grid);
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| ui::draw(f, s, &theme, now())).unwrap();
-    t.backend().to_string()
-}
 
 #[test]
 fn instances_pane_80x24() {

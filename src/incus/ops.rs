@@ -197,7 +197,8 @@ impl IncusClient {
         self.get(&format!("/1.0/operations/{}", encode(id))).await
     }
 
-    /// Waits up to `secs` for an operation to end and returns it as it is then.
+    /// Waits up to `secs` for an operation to end and returns it as it is then (still running
+    /// when it did not end in time).
     pub async fn wait_operation(&self, id: &str, secs: u64) -> Result<Operation, IncusError> {
         let path = format!("/1.0/operations/{}/wait?timeout={secs}", encode(id));
         let resp = self
@@ -207,12 +208,16 @@ impl IncusClient {
             .send()
             .await
             .map_err(|e| self.connect_error(&e))?;
-        match self.answer(&path, resp).await? {
-            Answer::Sync(v) => serde_json::from_value(v).map_err(|e| IncusError::Parse {
+        match self.answer(&path, resp).await {
+            Ok(Answer::Sync(v)) => serde_json::from_value(v).map_err(|e| IncusError::Parse {
                 path,
                 reason: e.to_string(),
             }),
-            Answer::Async(op) => Ok(op),
+            Ok(Answer::Async(op)) => Ok(op),
+            // Incus answers an error ("context deadline exceeded") when the wait times out on
+            // a long operation: the operation itself says how it stands.
+            Err(IncusError::Api { .. }) => self.operation(id).await,
+            Err(e) => Err(e),
         }
     }
 

@@ -240,27 +240,6 @@ async fn follow(
                 let err = if o.err.is_empty() { o.status } else { o.err };
                 return Err(Stop::Failed(format!("{what}: {err}")));
             }
-            // Incus answers an error when /wait times out on a long operation ("context
-            // deadline exceeded"): ask for the operation itself before giving up.
-            Err(IncusError::Api { .. }) => match client.operation(&op.id).await {
-                Ok(o) if o.is_running() => {
-                    may_cancel = o.may_cancel;
-                    continue;
-                }
-                Ok(o) if o.succeeded() => return Ok(o),
-                Ok(o) if o.cancelled() => return Err(Stop::Cancelled(format!("{what} cancelled"))),
-                Ok(o) => {
-                    let err = if o.err.is_empty() { o.status } else { o.err };
-                    return Err(Stop::Failed(format!("{what}: {err}")));
-                }
-                Err(e) => {
-                    return Err(Stop::Failed(format!(
-                        "lost track of {what} on {}: {e} (check `incus operation list {}:`)",
-                        client.remote(),
-                        client.remote()
-                    )));
-                }
-            },
             Err(e) => {
                 return Err(Stop::Failed(format!(
                     "lost contact with {} while {what}: {e} (the outcome on the server is unknown; \

@@ -379,3 +379,35 @@ pub fn with_alerts(mut s: AppState) -> AppState {
     s.message = None;
     s
 }
+
+// ----- driving the state by keys and rendering it ------------------------------------------
+
+/// Presses one key.
+pub fn key(
+    s: &mut AppState,
+    code: crossterm::event::KeyCode,
+) -> Vec<atlas_tui::app::state::Effect> {
+    s.on_key(
+        crossterm::event::KeyEvent::new(code, crossterm::event::KeyModifiers::NONE),
+        now(),
+    )
+}
+
+/// Types text, one key per character.
+pub fn typ(s: &mut AppState, text: &str) {
+    for c in text.chars() {
+        key(s, crossterm::event::KeyCode::Char(c));
+    }
+}
+
+/// Renders the state at `w`x`h` with the dark theme into ratatui's `TestBackend`.
+pub fn render(s: &mut AppState, w: u16, h: u16) -> String {
+    use atlas_tui::ui;
+    let theme = atlas_tui::config::Theme::load(std::path::Path::new("/nonexistent"), "dark").0;
+    let area = ratatui::layout::Rect::new(0, 0, w, h);
+    s.grid = ui::wants_grid(area, 160, 40);
+    s.page_size = ui::page_size(area, s.grid);
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(f, s, &theme, now())).unwrap();
+    t.backend().to_string()
+}
