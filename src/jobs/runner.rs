@@ -436,12 +436,24 @@ async fn stop_agreed(
     let op = client
         .set_power(project, name, PowerAction::Stop, STOP_SECS, false)
         .await?;
+    let stopped = async || {
+        client
+            .instance(project, name)
+            .await
+            .is_ok_and(|i| i.status.eq_ignore_ascii_case("stopped"))
+    };
     if let Err(Stop::Failed(e)) = follow(client, op, &format!("stop {name}"), rep, cancel).await {
-        rep.log(format!("{name} did not stop cleanly ({e}); forcing"));
-        let op = client
-            .set_power(project, name, PowerAction::Stop, STOP_SECS, true)
-            .await?;
-        follow(client, op, &format!("force-stop {name}"), rep, cancel).await?;
+        // It may have stopped just as the clean stop gave up.
+        if !stopped().await {
+            rep.log(format!("{name} did not stop cleanly ({e}); forcing"));
+            let op = client
+                .set_power(project, name, PowerAction::Stop, STOP_SECS, true)
+                .await?;
+            let forced = follow(client, op, &format!("force-stop {name}"), rep, cancel).await;
+            if forced.is_err() && !stopped().await {
+                forced?;
+            }
+        }
     }
     rep.log(format!("{name} stopped"));
     Ok(())
