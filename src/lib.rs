@@ -18,5 +18,6 @@ pub mod journal;
 pub mod logging;
 pub mod remotes;
 pub mod run;
+pub mod services;
 pub mod tui;
 pub mod ui;

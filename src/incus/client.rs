@@ -223,6 +223,29 @@ impl IncusClient {
         parse_envelope(path, status, &bytes)
     }
 
+    /// GETs a path and returns the answer's `metadata` with its `ETag` (empty when the server
+    /// sends none), for a later guarded write.
+    pub async fn get_with_etag<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<(T, String), IncusError> {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .map_err(|e| self.connect_error(&e))?;
+        let status = resp.status().as_u16();
+        let etag = resp
+            .headers()
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let bytes = resp.bytes().await.map_err(|e| self.connect_error(&e))?;
+        Ok((parse_envelope(path, status, &bytes)?, etag))
+    }
+
     /// GETs a path whose answer is raw text on success (e.g. the console log).
     pub async fn get_text(&self, path: &str) -> Result<String, IncusError> {
         let (status, bytes) = self.fetch(path).await?;

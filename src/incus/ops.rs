@@ -123,11 +123,11 @@ fn q(project: &str) -> String {
     format!("project={}", encode(project))
 }
 
-fn instance_path(project: &str, name: &str, rest: &str) -> String {
+pub fn instance_path(project: &str, name: &str, rest: &str) -> String {
     format!("/1.0/instances/{}{rest}?{}", encode(name), q(project))
 }
 
-fn volume_path(pool: &str, project: &str, name: &str, rest: &str) -> String {
+pub fn volume_path(pool: &str, project: &str, name: &str, rest: &str) -> String {
     format!(
         "/1.0/storage-pools/{}/volumes/custom/{}{rest}?{}",
         encode(pool),
@@ -172,6 +172,23 @@ impl IncusClient {
         let mut req = self.http.request(method, self.url(path));
         if let Some(b) = body {
             req = req.json(b);
+        }
+        let resp = req.send().await.map_err(|e| self.connect_error(&e))?;
+        self.answer(path, resp).await
+    }
+
+    /// Sends a JSON write guarded by `If-Match: <etag>`: Incus refuses it (HTTP 412) when the
+    /// object changed since `etag` was read.
+    pub async fn send_if_match(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+        etag: &str,
+    ) -> Result<Answer, IncusError> {
+        let mut req = self.http.request(method, self.url(path)).json(body);
+        if !etag.is_empty() {
+            req = req.header(reqwest::header::IF_MATCH, etag);
         }
         let resp = req.send().await.map_err(|e| self.connect_error(&e))?;
         self.answer(path, resp).await

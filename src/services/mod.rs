@@ -1,0 +1,11 @@
+//! Service definitions (one TOML file per service), their cloud-init rendering and checks, and
+//! plans against Incus. Nothing here knows the UI; applying a plan is a job
+//! ([`crate::jobs::JobSpec::Apply`]).
+
+pub mod cloudinit;
+pub mod definition;
+pub mod plan;
+pub mod template;
+
+pub use definition::{Definition, Loaded, load_dir, load_file};
+pub use plan::{Plan, ServicePlan, Status};
