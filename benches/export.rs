@@ -105,7 +105,7 @@ fn main() {
         let outcome = rt.block_on(async {
             let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
             let (_c, crx) = tokio::sync::watch::channel(false);
-            runner::run(&client, &spec, &Reporter::new(tx), crx).await
+            runner::run(Ok(&client), &spec, &Reporter::new(tx), crx).await
         });
         let secs = t.elapsed().as_secs_f64();
         assert!(matches!(outcome, Outcome::Done(_)), "{outcome:?}");

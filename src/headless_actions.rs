@@ -83,7 +83,7 @@ fn say_json(v: serde_json::Value) {
 }
 
 /// Asks on the terminal; false when there is none.
-fn ask(question: &str, want: &str) -> bool {
+pub fn ask(question: &str, want: &str) -> bool {
     if !std::io::stdin().is_terminal() {
         return false;
     }
@@ -264,6 +264,18 @@ pub async fn run(
     } else {
         vec![]
     };
+    run_job(settings, Ok(client), spec, alerts, json).await
+}
+
+/// Runs a job with its journal and history, printing progress (text on a terminal, or JSON
+/// lines) and the result; Ctrl-C cancels. The exit code: 0 done, 1 failed or cancelled.
+pub async fn run_job(
+    settings: &Settings,
+    client: Result<IncusClient, String>,
+    spec: JobSpec,
+    alerts: Vec<String>,
+    json: bool,
+) -> i32 {
     let id = next_id(&settings.paths.state_dir);
     let job = JobRun {
         id,
@@ -282,7 +294,7 @@ pub async fn run(
     let tty = std::io::stderr().is_terminal();
     let mut last = Instant::now() - Duration::from_secs(10);
     let mut last_stage = String::new();
-    let record = execute(Ok(client), &job, crx, |n| match n {
+    let record = execute(client, &job, crx, |n| match n {
         Note::Event(JobEvent::Progress(p)) => {
             if json {
                 say_json(json!({"event": "progress", "job": id, "stage": p.stage,

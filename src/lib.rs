@@ -11,6 +11,7 @@ pub mod backend;
 pub mod config;
 pub mod headless;
 pub mod headless_actions;
+pub mod headless_services;
 pub mod incus;
 pub mod inventory;
 pub mod jobs;

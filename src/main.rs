@@ -106,6 +106,32 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Print a service's rendered cloud-init user-data (secrets masked unless --reveal);
+    /// findings go to stderr, exit 1 on an error.
+    Render {
+        service: String,
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Compare the service definitions with Incus and print what apply would change
+    /// (exit 0 no changes, 3 changes, 1 errors).
+    Plan {
+        /// Only these services.
+        services: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Plan, confirm and apply the service definitions as jobs, then check a new plan is empty.
+    Apply {
+        /// Only these services.
+        services: Vec<String>,
+        /// Do not ask.
+        #[arg(long, short)]
+        yes: bool,
+        /// JSON lines (progress, log, result).
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the incident journal (actions taken, results, incus command lines, alerts).
     Journal {
         /// How far back, e.g. 2h, 1d.
@@ -173,6 +199,25 @@ fn main() -> Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    if let Some(Cmd::Render { service, reveal }) = &cli.command {
+        std::process::exit(atlas_tui::headless_services::render(&settings, service, *reveal));
+    }
+    if let Some(Cmd::Plan { services, json }) = &cli.command {
+        for d in &diags {
+            eprintln!("atlas-tui: {d} (defaults used)");
+        }
+        let code = rt.block_on(atlas_tui::headless_services::plan(&settings, &specs, services, *json));
+        std::process::exit(code);
+    }
+    if let Some(Cmd::Apply { services, yes, json }) = &cli.command {
+        for d in &diags {
+            eprintln!("atlas-tui: {d} (defaults used)");
+        }
+        let code = rt.block_on(atlas_tui::headless_services::apply(
+            &settings, &specs, services, *yes, *json, cli.readonly,
+        ));
+        std::process::exit(code);
+    }
     if let Some(Cmd::Alerts { json, all }) = cli.command {
         for d in &diags {
             eprintln!("atlas-tui: {d} (defaults used)");

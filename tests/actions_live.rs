@@ -119,7 +119,7 @@ async fn run(spec: JobSpec) -> Run {
     let client = IncusClient::new(&sandbox_remote("local")).unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let (_ctx, crx) = watch::channel(false);
-    let outcome = runner::run(&client, &spec, &Reporter::new(tx), crx).await;
+    let outcome = runner::run(Ok(&client), &spec, &Reporter::new(tx), crx).await;
     let mut events = Vec::new();
     while let Ok(e) = rx.try_recv() {
         events.push(e);
@@ -439,7 +439,7 @@ async fn cancel_mid_export_leaves_no_file() {
         },
     };
     let job =
-        tokio::spawn(async move { runner::run(&client, &spec, &Reporter::new(tx), crx).await });
+        tokio::spawn(async move { runner::run(Ok(&client), &spec, &Reporter::new(tx), crx).await });
     // Cancel as soon as the download has started.
     while let Some(e) = rx.recv().await {
         if let JobEvent::Progress(p) = e {

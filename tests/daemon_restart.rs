@@ -165,7 +165,7 @@ async fn incusd_killed_mid_job_fails_the_job() {
         },
     };
     let job =
-        tokio::spawn(async move { runner::run(&client, &spec, &Reporter::new(tx), crx).await });
+        tokio::spawn(async move { runner::run(Ok(&client), &spec, &Reporter::new(tx), crx).await });
     // Kill incusd once the server is busy creating the backup.
     loop {
         match rx.recv().await {

@@ -148,11 +148,65 @@ pub fn read_user_file(path: &Path) -> Result<Option<String>, Diagnostic> {
     }
 }
 
+/// What a configured command needs selected.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum CommandScope {
+    #[default]
+    Global,
+    Instance,
+    Service,
+}
+
+/// A command's words: a list, or a string for `sh -c`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum CommandLine {
+    Shell(String),
+    Argv(Vec<String>),
+}
+
+impl CommandLine {
+    pub fn argv(&self) -> Vec<String> {
+        match self {
+            CommandLine::Shell(s) => vec!["sh".into(), "-c".into(), s.clone()],
+            CommandLine::Argv(a) => a.clone(),
+        }
+    }
+}
+
+/// `[[commands]]`: a command runnable as a job.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CommandConfig {
+    pub name: String,
+    pub command: CommandLine,
+    #[serde(default)]
+    pub scope: CommandScope,
+    #[serde(default)]
+    pub confirm: bool,
+    pub workdir: Option<String>,
+}
+
+/// `~/x` → `$HOME/x`.
+pub fn expand_home(p: &str) -> PathBuf {
+    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(p),
+    }
+}
+
 /// `config.toml`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AppConfig {
     pub theme: String,
+    /// Where service definitions live (empty: `<config dir>/services`).
+    #[serde(default)]
+    pub services_dir: String,
+    /// Commands runnable as jobs.
+    #[serde(default)]
+    pub commands: Vec<CommandConfig>,
     pub incus: IncusSection,
     pub refresh: RefreshSection,
     pub ui: UiSection,
@@ -423,6 +477,15 @@ impl AppConfig {
                 ),
             ));
         }
+        for c in &self.commands {
+            if c.command.argv().is_empty() || c.command.argv()[0].trim().is_empty() {
+                return Err(Diagnostic {
+                    file: path.to_path_buf(),
+                    line: text.lines().position(|l| l.contains(&format!("\"{}\"", c.name))).map(|i| i + 1),
+                    message: format!("commands: {:?} has an empty command", c.name),
+                });
+            }
+        }
         if a.shell.is_empty() {
             return Err(bad("shell", "actions.shell needs a command".into()));
         }
@@ -468,6 +531,16 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The services directory.
+    pub fn services_dir(&self) -> PathBuf {
+        let d = self.config.services_dir.trim();
+        if d.is_empty() {
+            self.paths.config_dir.join("services")
+        } else {
+            expand_home(d)
+        }
+    }
+
     /// Loads config, theme and keymap. `theme_override` comes from `--theme`.
     pub fn load(paths: Paths, config_file: Option<&Path>, theme_override: Option<&str>) -> Self {
         let cfg_path = config_file

@@ -186,7 +186,10 @@ impl IncusClient {
         body: &Value,
         etag: &str,
     ) -> Result<Answer, IncusError> {
-        let mut req = self.http.request(method, self.url(path)).json(body);
+        let mut req = self.http.request(method, self.url(path));
+        if !body.is_null() {
+            req = req.json(body);
+        }
         if !etag.is_empty() {
             req = req.header(reqwest::header::IF_MATCH, etag);
         }

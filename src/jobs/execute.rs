@@ -7,7 +7,7 @@ use chrono::Utc;
 use tokio::sync::mpsc;
 
 use super::runner::{self, CancelRx, Reporter};
-use super::{JobEvent, JobId, JobRecord, JobSpec, Outcome};
+use super::{JobEvent, JobId, JobRecord, JobSpec};
 use crate::incus::IncusClient;
 use crate::journal::{self, Entry};
 
@@ -54,12 +54,11 @@ pub async fn execute(
     on(Note::Journal(first));
     let mut log = Vec::new();
     let mut progress = super::Progress::default();
-    let outcome = match client {
-        Err(e) => Outcome::Failed(e),
-        Ok(client) => {
+    let outcome = {
+        {
             let (tx, mut rx) = mpsc::unbounded_channel();
             let rep = Reporter::new(tx);
-            let work = runner::run(&client, &job.spec, &rep, cancel);
+            let work = runner::run(client.as_ref().map_err(Clone::clone), &job.spec, &rep, cancel);
             tokio::pin!(work);
             let mut note = |e: JobEvent, log: &mut Vec<String>, progress: &mut super::Progress| {
                 match &e {

@@ -1,6 +1,8 @@
 //! Long actions as jobs: what a job does ([`JobSpec`]), how it reports ([`JobEvent`],
 //! [`Outcome`]) and how it runs against Incus ([`runner`]). Nothing here knows the UI.
 
+mod apply;
+mod command;
 pub mod execute;
 pub mod runner;
 
@@ -137,6 +139,30 @@ pub enum JobSpec {
         #[serde(default)]
         replace: bool,
     },
+    /// Apply service plans (all on the target's remote), step by step, stopping at the first
+    /// error. `target.name` names the services for lists.
+    Apply {
+        target: Target,
+        plans: Vec<crate::services::ServicePlan>,
+    },
+    /// Run a configured command (`[[commands]]`), its output streamed.
+    Command {
+        target: Target,
+        command: CommandSpec,
+    },
+}
+
+/// A configured command as it runs: the words, where, and the environment it gets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandSpec {
+    /// The command's name in the config.
+    pub name: String,
+    pub argv: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workdir: Option<PathBuf>,
+    /// `ATLAS_*` variables describing the selection.
+    #[serde(default)]
+    pub env: Vec<(String, String)>,
 }
 
 impl JobSpec {
@@ -148,7 +174,9 @@ impl JobSpec {
             | JobSpec::DeleteSnapshot { target, .. }
             | JobSpec::Restore { target, .. }
             | JobSpec::Export { target, .. }
-            | JobSpec::Import { target, .. } => target,
+            | JobSpec::Import { target, .. }
+            | JobSpec::Apply { target, .. }
+            | JobSpec::Command { target, .. } => target,
         }
     }
 
@@ -166,6 +194,8 @@ impl JobSpec {
             JobSpec::Restore { .. } => "restore".into(),
             JobSpec::Export { .. } => "backup".into(),
             JobSpec::Import { .. } => "import".into(),
+            JobSpec::Apply { .. } => "apply".into(),
+            JobSpec::Command { command, .. } => command.name.clone(),
         }
     }
 
@@ -184,6 +214,8 @@ impl JobSpec {
             JobSpec::Export { target, path, .. } => {
                 format!("{} → {}", target.label(), file_name(path))
             }
+            JobSpec::Apply { target, .. } => format!("{}:{}", target.remote, target.name),
+            JobSpec::Command { target, .. } if target.remote.is_empty() => target.name.clone(),
             j => j.target().label(),
         }
     }
@@ -195,6 +227,7 @@ impl JobSpec {
             JobSpec::DeleteSnapshot { .. }
                 | JobSpec::Restore { .. }
                 | JobSpec::Import { replace: true, .. }
+                | JobSpec::Command { .. }
                 | JobSpec::Power {
                     action: PowerAction::Stop | PowerAction::Restart | PowerAction::Freeze,
                     ..
@@ -353,8 +386,105 @@ impl JobSpec {
                 });
                 out
             }
+            JobSpec::Apply { plans, .. } => plans.iter().flat_map(|p| apply_cli(&t.remote, p)).collect(),
+            JobSpec::Command { command, .. } => {
+                let words: Vec<String> = command.argv.iter().map(|w| sh(w)).collect();
+                vec![match &command.workdir {
+                    Some(d) => format!("cd {} && {}", sh(&d.to_string_lossy()), words.join(" ")),
+                    None => words.join(" "),
+                }]
+            }
         }
     }
+}
+
+/// The incus commands that do what a service plan does (values masked, user-data by file).
+fn apply_cli(remote: &str, p: &crate::services::ServicePlan) -> Vec<String> {
+    use crate::services::plan::{Object, Op, USER_DATA};
+    let r = sh(remote);
+    let pf = if p.project.is_empty() || p.project == "default" {
+        String::new()
+    } else {
+        format!(" --project {}", sh(&p.project))
+    };
+    let value = |c: &crate::services::plan::Change| {
+        if c.key == USER_DATA {
+            "\"$(cat user-data.yaml)\"".to_string()
+        } else {
+            sh(&p.mask(c.new.as_deref().unwrap_or("")))
+        }
+    };
+    let mut out = Vec::new();
+    for s in &p.steps {
+        match (&s.op, &s.object) {
+            (Op::Create, Object::Volume { pool, name }) => out.push(format!(
+                "incus storage volume create {r}:{} {}{}{pf}",
+                sh(pool),
+                sh(name),
+                s.changes
+                    .iter()
+                    .map(|c| format!(" {}={}", c.key, value(c)))
+                    .collect::<String>()
+            )),
+            (Op::Update, Object::Volume { pool, name }) => {
+                for c in &s.changes {
+                    out.push(format!(
+                        "incus storage volume set {r}:{} {} {}={}{pf}",
+                        sh(pool),
+                        sh(name),
+                        c.key,
+                        value(c)
+                    ));
+                }
+            }
+            (Op::Delete, Object::Volume { pool, name }) => out.push(format!(
+                "incus storage volume delete {r}:{} {}{pf}",
+                sh(pool),
+                sh(name)
+            )),
+            (Op::Create, Object::Instance { name }) => {
+                let mut line = format!("incus create {r}:", );
+                let image = s.changes.iter().find(|c| c.key == "image").and_then(|c| c.new.clone());
+                line.push_str(&sh(&image.unwrap_or_default()));
+                line.push_str(&format!(" {}{pf}", sh(name)));
+                for c in s.changes.iter().filter(|c| c.key != "image" && c.key != "profiles" && !c.key.starts_with("device ")) {
+                    line.push_str(&format!(" -c {}={}", c.key, value(c)));
+                }
+                out.push(line);
+                for c in s.changes.iter().filter(|c| c.key.starts_with("device ")) {
+                    out.push(format!(
+                        "incus config device add {r}:{} {} {}{pf}",
+                        sh(name),
+                        sh(c.key.trim_start_matches("device ")),
+                        c.new.as_deref().unwrap_or("")
+                    ));
+                }
+            }
+            (Op::Update, Object::Instance { name }) => {
+                for c in &s.changes {
+                    out.push(if let Some(dev) = c.key.strip_prefix("device ") {
+                        match (&c.old, &c.new) {
+                            (None, Some(n)) => format!("incus config device add {r}:{} {} {n}{pf}", sh(name), sh(dev)),
+                            (Some(_), None) => format!("incus config device remove {r}:{} {}{pf}", sh(name), sh(dev)),
+                            _ => format!("incus config device set {r}:{} {} {}{pf}", sh(name), sh(dev), c.new.as_deref().unwrap_or("")),
+                        }
+                    } else if c.key == "profiles" {
+                        format!("incus profile assign {r}:{} {}{pf}", sh(name), sh(&c.new.clone().unwrap_or_default().replace(", ", ",")))
+                    } else if c.new.is_none() {
+                        format!("incus config unset {r}:{} {}{pf}", sh(name), c.key)
+                    } else {
+                        format!("incus config set {r}:{} {}={}{pf}", sh(name), c.key, value(c))
+                    });
+                }
+            }
+            (Op::Delete, Object::Instance { name }) => {
+                out.push(format!("incus delete --force {r}:{}{pf}", sh(name)))
+            }
+            (Op::Start, Object::Instance { name }) => out.push(format!("incus start {r}:{}{pf}", sh(name))),
+            (Op::Start, Object::Volume { .. }) => {}
+        }
+    }
+    out
 }
 
 fn file_name(p: &std::path::Path) -> String {

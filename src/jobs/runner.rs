@@ -37,11 +37,11 @@ impl Reporter {
         Self { tx }
     }
 
-    fn log(&self, line: impl Into<String>) {
+    pub(super) fn log(&self, line: impl Into<String>) {
         let _ = self.tx.send(JobEvent::Log(line.into()));
     }
 
-    fn progress(&self, p: Progress) {
+    pub(super) fn progress(&self, p: Progress) {
         let _ = self.tx.send(JobEvent::Progress(p));
     }
 
@@ -57,7 +57,7 @@ impl Reporter {
 pub type CancelRx = watch::Receiver<bool>;
 
 /// Why a step stopped.
-enum Stop {
+pub(super) enum Stop {
     Failed(String),
     Cancelled(String),
 }
@@ -68,11 +68,11 @@ impl From<IncusError> for Stop {
     }
 }
 
-fn requested(cancel: &CancelRx) -> bool {
+pub(super) fn requested(cancel: &CancelRx) -> bool {
     *cancel.borrow()
 }
 
-async fn cancelled(cancel: &mut CancelRx) {
+pub(super) async fn cancelled(cancel: &mut CancelRx) {
     loop {
         if *cancel.borrow_and_update() {
             return;
@@ -86,7 +86,7 @@ async fn cancelled(cancel: &mut CancelRx) {
 
 /// Runs a job to its end.
 pub async fn run(
-    client: &IncusClient,
+    client: Result<&IncusClient, String>,
     spec: &JobSpec,
     rep: &Reporter,
     mut cancel: CancelRx,
@@ -94,6 +94,14 @@ pub async fn run(
     for line in spec.cli() {
         rep.log(format!("$ {line}"));
     }
+    let client = match (client, spec) {
+        // Commands need no remote.
+        (_, JobSpec::Command { command, .. }) => {
+            return outcome(super::command::run_command(command, rep, &mut cancel).await);
+        }
+        (Ok(c), _) => c,
+        (Err(e), _) => return Outcome::Failed(e),
+    };
     let r = match spec {
         JobSpec::Power {
             target,
@@ -131,6 +139,8 @@ pub async fn run(
             path,
             options,
         } => export(client, target, path, options, rep, &mut cancel).await,
+        JobSpec::Apply { plans, .. } => super::apply::apply(client, plans, rep, &mut cancel).await,
+        JobSpec::Command { .. } => unreachable!("handled above"),
         JobSpec::Import {
             target,
             file,
@@ -149,6 +159,10 @@ pub async fn run(
             .await
         }
     };
+    outcome(r)
+}
+
+fn outcome(r: Result<String, Stop>) -> Outcome {
     match r {
         Ok(s) => Outcome::Done(s),
         Err(Stop::Failed(e)) => Outcome::Failed(e),
@@ -174,7 +188,7 @@ async fn next_event(events: &mut Option<EventStream>) -> Option<crate::incus::ty
 /// Follows an operation to its end. Progress comes from operation events; `/wait` decides the
 /// result, so a lost event stream only loses progress. A cancel request cancels the operation
 /// when Incus says it may be cancelled; otherwise the operation runs to its end.
-async fn follow(
+pub(super) async fn follow(
     client: &IncusClient,
     op: Operation,
     what: &str,
@@ -254,7 +268,7 @@ async fn follow(
 }
 
 /// Follows an answer that may be an operation or a direct result.
-async fn settle(
+pub(super) async fn settle(
     client: &IncusClient,
     answer: Answer,
     what: &str,

@@ -57,6 +57,11 @@ impl Rendered {
         mask(&self.text, &self.secrets)
     }
 
+    /// Any text with this rendering's secrets masked.
+    pub fn masked_text(&self, s: &str) -> String {
+        mask(s, &self.secrets)
+    }
+
     /// Whether the rendering holds secrets.
     pub fn has_secrets(&self) -> bool {
         !self.secrets.is_empty()

@@ -1,0 +1,72 @@
+//! Configured commands (`[[commands]]`) run as jobs: output streamed line by line (colour
+//! codes kept for the console to show), cancel kills the process.
+
+use std::process::Stdio;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use super::CommandSpec;
+use super::runner::{CancelRx, Reporter, Stop, cancelled};
+
+/// Runs the command to its end; a non-zero exit fails the job.
+pub(super) async fn run_command(
+    c: &CommandSpec,
+    rep: &Reporter,
+    cancel: &mut CancelRx,
+) -> Result<String, Stop> {
+    let Some((prog, args)) = c.argv.split_first() else {
+        return Err(Stop::Failed(format!("command {} is empty", c.name)));
+    };
+    let mut cmd = tokio::process::Command::new(prog);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .envs(c.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    if let Some(d) = &c.workdir {
+        cmd.current_dir(d);
+    }
+    let mut child = cmd.spawn().map_err(|e| {
+        Stop::Failed(format!(
+            "cannot run {prog}{}: {e}",
+            c.workdir
+                .as_ref()
+                .map(|d| format!(" in {}", d.display()))
+                .unwrap_or_default()
+        ))
+    })?;
+    rep.progress(super::Progress {
+        stage: format!("running {}", c.name),
+        ..Default::default()
+    });
+    let mut out = BufReader::new(child.stdout.take().expect("piped")).lines();
+    let mut err = BufReader::new(child.stderr.take().expect("piped")).lines();
+    let (mut out_open, mut err_open) = (true, true);
+    let mut lines = 0u64;
+    let status = loop {
+        tokio::select! {
+            l = out.next_line(), if out_open => match l {
+                Ok(Some(l)) => { lines += 1; rep.log(l) }
+                _ => out_open = false,
+            },
+            l = err.next_line(), if err_open => match l {
+                Ok(Some(l)) => { lines += 1; rep.log(l) }
+                _ => err_open = false,
+            },
+            s = child.wait(), if !out_open && !err_open => break s,
+            _ = cancelled(cancel) => {
+                let _ = child.kill().await;
+                return Err(Stop::Cancelled(format!("{} killed", c.name)));
+            }
+        }
+    };
+    match status {
+        Ok(s) if s.success() => Ok(format!("{} finished ({lines} lines of output)", c.name)),
+        Ok(s) => Err(Stop::Failed(match s.code() {
+            Some(code) => format!("{} exited with {code}", c.name),
+            None => format!("{} was killed by a signal", c.name),
+        })),
+        Err(e) => Err(Stop::Failed(format!("{}: {e}", c.name))),
+    }
+}
