@@ -88,9 +88,16 @@ pub fn render(settings: &Settings, service: &str, reveal: bool) -> i32 {
                 template::is_template(&r.template).then_some(r.source.as_str()),
             );
             for f in &findings {
-                eprintln!("{}: {}", r.template.display(), r.masked_text(&f.to_string()));
+                eprintln!(
+                    "{}: {}",
+                    r.template.display(),
+                    r.masked_text(&f.to_string())
+                );
             }
-            if findings.iter().any(|f| f.severity == cloudinit::Severity::Error) {
+            if findings
+                .iter()
+                .any(|f| f.severity == cloudinit::Severity::Error)
+            {
                 EXIT_FAILED
             } else {
                 0
@@ -100,7 +107,11 @@ pub fn render(settings: &Settings, service: &str, reveal: bool) -> i32 {
 }
 
 /// Plans the selected services.
-async fn make_plan(settings: &Settings, specs: &[RemoteSpec], only: &[String]) -> Result<Plan, i32> {
+async fn make_plan(
+    settings: &Settings,
+    specs: &[RemoteSpec],
+    only: &[String],
+) -> Result<Plan, i32> {
     let loaded = load(settings, only)?;
     Ok(plan_all(&loaded, client_for(specs)).await)
 }
@@ -113,7 +124,10 @@ pub async fn plan(settings: &Settings, specs: &[RemoteSpec], only: &[String], js
         Err(code) => return code,
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&plan.to_json()).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&plan.to_json()).unwrap_or_default()
+        );
     } else {
         print!("{}", plan.render_text());
     }
@@ -160,19 +174,30 @@ pub async fn apply(
     if !yes {
         let production: Vec<&str> = specs
             .iter()
-            .filter(|s| s.production && plan.services.iter().any(|p| p.remote == s.name && !p.steps.is_empty()))
+            .filter(|s| {
+                s.production
+                    && plan
+                        .services
+                        .iter()
+                        .any(|p| p.remote == s.name && !p.steps.is_empty())
+            })
             .map(|s| s.name.as_str())
             .collect();
         let ok = if production.is_empty() {
             crate::headless_actions::ask("Apply these changes? [yes/no]", "yes")
         } else {
             crate::headless_actions::ask(
-                &format!("Apply to PRODUCTION remote(s) {}: type apply to confirm:", production.join(", ")),
+                &format!(
+                    "Apply to PRODUCTION remote(s) {}: type apply to confirm:",
+                    production.join(", ")
+                ),
                 "apply",
             )
         };
         if !ok {
-            eprintln!("atlas-tui: not confirmed (pass --yes to skip the question); nothing applied");
+            eprintln!(
+                "atlas-tui: not confirmed (pass --yes to skip the question); nothing applied"
+            );
             return EXIT_REFUSED;
         }
     }
@@ -198,7 +223,10 @@ pub async fn apply(
             0
         }
         Ok(p) => {
-            eprintln!("atlas-tui: after apply the plan is not empty:\n{}", p.render_text());
+            eprintln!(
+                "atlas-tui: after apply the plan is not empty:\n{}",
+                p.render_text()
+            );
             EXIT_FAILED
         }
         Err(code) => code,

@@ -200,21 +200,35 @@ fn main() -> Result<()> {
         .enable_all()
         .build()?;
     if let Some(Cmd::Render { service, reveal }) = &cli.command {
-        std::process::exit(atlas_tui::headless_services::render(&settings, service, *reveal));
+        std::process::exit(atlas_tui::headless_services::render(
+            &settings, service, *reveal,
+        ));
     }
     if let Some(Cmd::Plan { services, json }) = &cli.command {
         for d in &diags {
             eprintln!("atlas-tui: {d} (defaults used)");
         }
-        let code = rt.block_on(atlas_tui::headless_services::plan(&settings, &specs, services, *json));
+        let code = rt.block_on(atlas_tui::headless_services::plan(
+            &settings, &specs, services, *json,
+        ));
         std::process::exit(code);
     }
-    if let Some(Cmd::Apply { services, yes, json }) = &cli.command {
+    if let Some(Cmd::Apply {
+        services,
+        yes,
+        json,
+    }) = &cli.command
+    {
         for d in &diags {
             eprintln!("atlas-tui: {d} (defaults used)");
         }
         let code = rt.block_on(atlas_tui::headless_services::apply(
-            &settings, &specs, services, *yes, *json, cli.readonly,
+            &settings,
+            &specs,
+            services,
+            *yes,
+            *json,
+            cli.readonly,
         ));
         std::process::exit(code);
     }

@@ -481,7 +481,10 @@ impl AppConfig {
             if c.command.argv().is_empty() || c.command.argv()[0].trim().is_empty() {
                 return Err(Diagnostic {
                     file: path.to_path_buf(),
-                    line: text.lines().position(|l| l.contains(&format!("\"{}\"", c.name))).map(|i| i + 1),
+                    line: text
+                        .lines()
+                        .position(|l| l.contains(&format!("\"{}\"", c.name)))
+                        .map(|i| i + 1),
                     message: format!("commands: {:?} has an empty command", c.name),
                 });
             }

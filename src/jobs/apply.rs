@@ -1,8 +1,8 @@
 //! Applying service plans: each step one guarded API write, followed to its end; the first
 //! error stops the job.
 
-use super::runner::{CancelRx, Reporter, Stop, follow, requested, settle};
 use super::Progress;
+use super::runner::{CancelRx, Reporter, Stop, follow, requested, settle};
 use crate::incus::IncusClient;
 use crate::incus::client::IncusError;
 use crate::incus::ops::PowerAction;
@@ -43,7 +43,10 @@ pub(super) async fn apply(
                 percent: Some(100.0 * (n - 1) as f64 / total as f64),
                 ..Default::default()
             });
-            rep.log(format!("{what}  ({}:{}/{})", p.remote, p.project, p.service));
+            rep.log(format!(
+                "{what}  ({}:{}/{})",
+                p.remote, p.project, p.service
+            ));
             run_step(client, p, step, &what, rep, cancel)
                 .await
                 .map_err(|e| match e {

@@ -58,7 +58,12 @@ pub async fn execute(
         {
             let (tx, mut rx) = mpsc::unbounded_channel();
             let rep = Reporter::new(tx);
-            let work = runner::run(client.as_ref().map_err(Clone::clone), &job.spec, &rep, cancel);
+            let work = runner::run(
+                client.as_ref().map_err(Clone::clone),
+                &job.spec,
+                &rep,
+                cancel,
+            );
             tokio::pin!(work);
             let mut note = |e: JobEvent, log: &mut Vec<String>, progress: &mut super::Progress| {
                 match &e {

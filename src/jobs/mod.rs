@@ -386,7 +386,9 @@ impl JobSpec {
                 });
                 out
             }
-            JobSpec::Apply { plans, .. } => plans.iter().flat_map(|p| apply_cli(&t.remote, p)).collect(),
+            JobSpec::Apply { plans, .. } => {
+                plans.iter().flat_map(|p| apply_cli(&t.remote, p)).collect()
+            }
             JobSpec::Command { command, .. } => {
                 let words: Vec<String> = command.argv.iter().map(|w| sh(w)).collect();
                 vec![match &command.workdir {
@@ -443,11 +445,17 @@ fn apply_cli(remote: &str, p: &crate::services::ServicePlan) -> Vec<String> {
                 sh(name)
             )),
             (Op::Create, Object::Instance { name }) => {
-                let mut line = format!("incus create {r}:", );
-                let image = s.changes.iter().find(|c| c.key == "image").and_then(|c| c.new.clone());
+                let mut line = format!("incus create {r}:",);
+                let image = s
+                    .changes
+                    .iter()
+                    .find(|c| c.key == "image")
+                    .and_then(|c| c.new.clone());
                 line.push_str(&sh(&image.unwrap_or_default()));
                 line.push_str(&format!(" {}{pf}", sh(name)));
-                for c in s.changes.iter().filter(|c| c.key != "image" && c.key != "profiles" && !c.key.starts_with("device ")) {
+                for c in s.changes.iter().filter(|c| {
+                    c.key != "image" && c.key != "profiles" && !c.key.starts_with("device ")
+                }) {
                     line.push_str(&format!(" -c {}={}", c.key, value(c)));
                 }
                 out.push(line);
@@ -464,23 +472,47 @@ fn apply_cli(remote: &str, p: &crate::services::ServicePlan) -> Vec<String> {
                 for c in &s.changes {
                     out.push(if let Some(dev) = c.key.strip_prefix("device ") {
                         match (&c.old, &c.new) {
-                            (None, Some(n)) => format!("incus config device add {r}:{} {} {n}{pf}", sh(name), sh(dev)),
-                            (Some(_), None) => format!("incus config device remove {r}:{} {}{pf}", sh(name), sh(dev)),
-                            _ => format!("incus config device set {r}:{} {} {}{pf}", sh(name), sh(dev), c.new.as_deref().unwrap_or("")),
+                            (None, Some(n)) => format!(
+                                "incus config device add {r}:{} {} {n}{pf}",
+                                sh(name),
+                                sh(dev)
+                            ),
+                            (Some(_), None) => format!(
+                                "incus config device remove {r}:{} {}{pf}",
+                                sh(name),
+                                sh(dev)
+                            ),
+                            _ => format!(
+                                "incus config device set {r}:{} {} {}{pf}",
+                                sh(name),
+                                sh(dev),
+                                c.new.as_deref().unwrap_or("")
+                            ),
                         }
                     } else if c.key == "profiles" {
-                        format!("incus profile assign {r}:{} {}{pf}", sh(name), sh(&c.new.clone().unwrap_or_default().replace(", ", ",")))
+                        format!(
+                            "incus profile assign {r}:{} {}{pf}",
+                            sh(name),
+                            sh(&c.new.clone().unwrap_or_default().replace(", ", ","))
+                        )
                     } else if c.new.is_none() {
                         format!("incus config unset {r}:{} {}{pf}", sh(name), c.key)
                     } else {
-                        format!("incus config set {r}:{} {}={}{pf}", sh(name), c.key, value(c))
+                        format!(
+                            "incus config set {r}:{} {}={}{pf}",
+                            sh(name),
+                            c.key,
+                            value(c)
+                        )
                     });
                 }
             }
             (Op::Delete, Object::Instance { name }) => {
                 out.push(format!("incus delete --force {r}:{}{pf}", sh(name)))
             }
-            (Op::Start, Object::Instance { name }) => out.push(format!("incus start {r}:{}{pf}", sh(name))),
+            (Op::Start, Object::Instance { name }) => {
+                out.push(format!("incus start {r}:{}{pf}", sh(name)))
+            }
             (Op::Start, Object::Volume { .. }) => {}
         }
     }

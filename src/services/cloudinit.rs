@@ -37,23 +37,99 @@ impl std::fmt::Display for Finding {
 
 /// Top-level keys cloud-init's config modules read (cloud-init 23/24 schema).
 pub const KNOWN_KEYS: &[&str] = &[
-    "ansible", "apk_repos", "apt", "apt_pipelining", "apt_reboot_if_required",
-    "apt_update", "apt_upgrade", "autoinstall", "bootcmd", "byobu_by_default", "ca-certs",
-    "ca_certs", "chef", "chpasswd", "cloud_config_modules", "cloud_final_modules",
-    "cloud_init_modules", "create_hostname_file", "datasource", "device_aliases",
-    "disable_ec2_metadata", "disable_root", "disable_root_opts", "disk_setup", "drivers",
-    "fan", "final_message", "fqdn", "fs_setup", "groups", "growpart", "hostname",
-    "keyboard", "landscape", "locale", "locale_configfile", "lxd", "manage_etc_hosts",
-    "manage_resolv_conf", "mcollective", "merge_how", "merge_type", "migrate", "mounts",
-    "mount_default_fields", "no_ssh_fingerprints", "ntp", "output", "package_reboot_if_required",
-    "package_update", "package_upgrade", "packages", "password", "phone_home", "power_state",
-    "prefer_fqdn_over_hostname", "preserve_hostname", "puppet", "random_seed", "reporting",
-    "resize_rootfs", "resolv_conf", "rh_subscription", "rsyslog", "runcmd", "salt_minion",
-    "seed_random", "snap", "spacewalk", "ssh", "ssh_authorized_keys", "ssh_deletekeys",
-    "ssh_fp_console_blacklist", "ssh_genkeytypes", "ssh_import_id", "ssh_key_console_blacklist",
-    "ssh_keys", "ssh_publish_hostkeys", "ssh_pwauth", "ssh_quiet_keygen", "swap", "system_info",
-    "timezone", "ubuntu_advantage", "ubuntu_pro", "updates", "user", "users", "vendor_data",
-    "wireguard", "write_files", "yum_repos", "zypper",
+    "ansible",
+    "apk_repos",
+    "apt",
+    "apt_pipelining",
+    "apt_reboot_if_required",
+    "apt_update",
+    "apt_upgrade",
+    "autoinstall",
+    "bootcmd",
+    "byobu_by_default",
+    "ca-certs",
+    "ca_certs",
+    "chef",
+    "chpasswd",
+    "cloud_config_modules",
+    "cloud_final_modules",
+    "cloud_init_modules",
+    "create_hostname_file",
+    "datasource",
+    "device_aliases",
+    "disable_ec2_metadata",
+    "disable_root",
+    "disable_root_opts",
+    "disk_setup",
+    "drivers",
+    "fan",
+    "final_message",
+    "fqdn",
+    "fs_setup",
+    "groups",
+    "growpart",
+    "hostname",
+    "keyboard",
+    "landscape",
+    "locale",
+    "locale_configfile",
+    "lxd",
+    "manage_etc_hosts",
+    "manage_resolv_conf",
+    "mcollective",
+    "merge_how",
+    "merge_type",
+    "migrate",
+    "mounts",
+    "mount_default_fields",
+    "no_ssh_fingerprints",
+    "ntp",
+    "output",
+    "package_reboot_if_required",
+    "package_update",
+    "package_upgrade",
+    "packages",
+    "password",
+    "phone_home",
+    "power_state",
+    "prefer_fqdn_over_hostname",
+    "preserve_hostname",
+    "puppet",
+    "random_seed",
+    "reporting",
+    "resize_rootfs",
+    "resolv_conf",
+    "rh_subscription",
+    "rsyslog",
+    "runcmd",
+    "salt_minion",
+    "seed_random",
+    "snap",
+    "spacewalk",
+    "ssh",
+    "ssh_authorized_keys",
+    "ssh_deletekeys",
+    "ssh_fp_console_blacklist",
+    "ssh_genkeytypes",
+    "ssh_import_id",
+    "ssh_key_console_blacklist",
+    "ssh_keys",
+    "ssh_publish_hostkeys",
+    "ssh_pwauth",
+    "ssh_quiet_keygen",
+    "swap",
+    "system_info",
+    "timezone",
+    "ubuntu_advantage",
+    "ubuntu_pro",
+    "updates",
+    "user",
+    "users",
+    "vendor_data",
+    "wireguard",
+    "write_files",
+    "yum_repos",
+    "zypper",
 ];
 
 /// Checks user-data; `template` (the template's text) lets findings point at its lines.
@@ -99,7 +175,8 @@ pub fn validate(text: &str, template: Option<&str>) -> Vec<Finding> {
                     out.push(Finding {
                         severity: Severity::Warning,
                         line,
-                        template_line: line.and_then(|l| template.and_then(|t| template_line(text, t, l))),
+                        template_line: line
+                            .and_then(|l| template.and_then(|t| template_line(text, t, l))),
                         message: format!("unknown top-level key `{key}` (cloud-init ignores it)"),
                     });
                 }
@@ -152,7 +229,13 @@ mod tests {
 
     #[test]
     fn good_user_data_has_no_findings() {
-        assert!(validate("#cloud-config\npackages: [grafana]\nruncmd:\n  - echo hi\n", None).is_empty());
+        assert!(
+            validate(
+                "#cloud-config\npackages: [grafana]\nruncmd:\n  - echo hi\n",
+                None
+            )
+            .is_empty()
+        );
         assert!(validate("#!/bin/sh\necho hi\n", None).is_empty());
     }
 
@@ -162,7 +245,11 @@ mod tests {
         assert_eq!(f[0].severity, Severity::Error);
         assert!(f[0].message.contains("#cloud-config"));
         let f = validate("#cloud-config\npackages: [a\nruncmd: []\n", None);
-        assert!(f.iter().any(|f| f.severity == Severity::Error && f.line.is_some()), "{f:?}");
+        assert!(
+            f.iter()
+                .any(|f| f.severity == Severity::Error && f.line.is_some()),
+            "{f:?}"
+        );
         let f = validate("#cloud-config\npackagez: [a]\n", None);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].severity, Severity::Warning);
@@ -171,8 +258,10 @@ mod tests {
 
     #[test]
     fn points_at_the_template_line() {
-        let template = "#cloud-config\nhostname: ${h}\nwrite_files:\n  - path: /x\n    content: ${c}\n";
-        let rendered = "#cloud-config\nhostname: g\nwrite_files:\n  - path: /x\n    content: a: b: c\n";
+        let template =
+            "#cloud-config\nhostname: ${h}\nwrite_files:\n  - path: /x\n    content: ${c}\n";
+        let rendered =
+            "#cloud-config\nhostname: g\nwrite_files:\n  - path: /x\n    content: a: b: c\n";
         assert_eq!(template_line(rendered, template, 5), Some(5));
         let f = validate(rendered, Some(template));
         assert_eq!(f[0].template_line, Some(5), "{f:?}");

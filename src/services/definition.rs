@@ -190,10 +190,7 @@ impl Definition {
     fn check(&self, file: &Path, text: &str) -> Result<(), Diagnostic> {
         let at = |needle: &str, message: String| Diagnostic {
             file: file.to_path_buf(),
-            line: text
-                .lines()
-                .position(|l| l.contains(needle))
-                .map(|i| i + 1),
+            line: text.lines().position(|l| l.contains(needle)).map(|i| i + 1),
             message,
         };
         if !valid_name(&self.name) {
@@ -240,7 +237,11 @@ impl Definition {
             {
                 return Err(at(
                     &format!("\"{}\"", v.name),
-                    format!("volume {}: device name {} is used twice", v.name, v.device_name()),
+                    format!(
+                        "volume {}: device name {} is used twice",
+                        v.name,
+                        v.device_name()
+                    ),
                 ));
             }
             if !v.path.starts_with('/') {
@@ -257,7 +258,8 @@ impl Definition {
             if k == "cloud-init.user-data" && self.cloud_init.is_some() {
                 return Err(at(
                     k,
-                    "config: cloud-init.user-data comes from [cloud_init]; set one or the other".into(),
+                    "config: cloud-init.user-data comes from [cloud_init]; set one or the other"
+                        .into(),
                 ));
             }
             let _ = v;
@@ -354,7 +356,9 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Loaded>, Diagnostic> {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for l in &out {
         if let Ok(d) = &l.def {
-            *seen.entry(format!("{}:{}/{}", d.remote, d.project, d.name)).or_default() += 1;
+            *seen
+                .entry(format!("{}:{}/{}", d.remote, d.project, d.name))
+                .or_default() += 1;
         }
     }
     for l in &mut out {
@@ -362,7 +366,11 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Loaded>, Diagnostic> {
             if seen[&format!("{}:{}/{}", d.remote, d.project, d.name)] > 1 {
                 l.def = Err(Diagnostic {
                     file: l.file.clone(),
-                    line: l.text.lines().position(|x| x.trim_start().starts_with("name")).map(|i| i + 1),
+                    line: l
+                        .text
+                        .lines()
+                        .position(|x| x.trim_start().starts_with("name"))
+                        .map(|i| i + 1),
                     message: format!("service {} is defined in more than one file", d.name),
                 });
             }
@@ -432,7 +440,10 @@ vars = { hostname = "grafana01", admin_password = { env = "GF_PASS" } }
         let ci = d.cloud_init.unwrap();
         assert!(ci.vars["admin_password"].is_secret());
         assert!(!ci.vars["hostname"].is_secret());
-        assert_eq!(d.volumes[0].desired_config()["snapshots.schedule"], "@daily");
+        assert_eq!(
+            d.volumes[0].desired_config()["snapshots.schedule"],
+            "@daily"
+        );
     }
 
     #[test]
@@ -447,7 +458,11 @@ vars = { hostname = "grafana01", admin_password = { env = "GF_PASS" } }
         assert_eq!(e.line, Some(10), "{e}");
         let e = Definition::parse(Path::new("g.toml"), "name = \"x\"\nimage = [").unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
-        let e = Definition::parse(Path::new("g.toml"), "name = \"x\"\nimage = \"i\"\ncolour = 1").unwrap_err();
+        let e = Definition::parse(
+            Path::new("g.toml"),
+            "name = \"x\"\nimage = \"i\"\ncolour = 1",
+        )
+        .unwrap_err();
         assert!(e.message.contains("colour"), "{e}");
         assert_eq!(e.line, Some(3), "{e}");
     }

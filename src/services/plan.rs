@@ -187,11 +187,11 @@ impl ServicePlan {
         if self.steps.is_empty() {
             return Status::InSync;
         }
-        if self
-            .steps
-            .iter()
-            .all(|s| s.op == Op::Delete)
-            && self.steps.iter().any(|s| matches!(s.object, Object::Instance { .. }))
+        if self.steps.iter().all(|s| s.op == Op::Delete)
+            && self
+                .steps
+                .iter()
+                .any(|s| matches!(s.object, Object::Instance { .. }))
         {
             return Status::Drifted(vec!["marked removed".into()]);
         }
@@ -282,7 +282,11 @@ impl Plan {
                 .filter(|s| s.op == op)
                 .count()
         };
-        let errors = self.services.iter().filter(|s| !s.errors.is_empty()).count();
+        let errors = self
+            .services
+            .iter()
+            .filter(|s| !s.errors.is_empty())
+            .count();
         let mut s = format!(
             "Plan: {} to create, {} to update, {} to delete, {} to start.",
             count(Op::Create),
@@ -371,7 +375,10 @@ pub async fn plan_service(client: &IncusClient, loaded: &Loaded) -> ServicePlan 
     };
     if let Some(r) = &rendered {
         sp.secrets = r.secrets().to_vec();
-        for f in super::cloudinit::validate(&r.text, template::is_template(&r.template).then_some(r.source.as_str())) {
+        for f in super::cloudinit::validate(
+            &r.text,
+            template::is_template(&r.template).then_some(r.source.as_str()),
+        ) {
             let msg = format!("{}: {f}", r.template.display());
             match f.severity {
                 super::cloudinit::Severity::Error => sp.errors.push(msg),
@@ -385,6 +392,14 @@ pub async fn plan_service(client: &IncusClient, loaded: &Loaded) -> ServicePlan 
     if let Err(e) = plan_steps(client, def, rendered.as_ref(), &mut sp).await {
         sp.steps.clear();
         sp.errors.push(e);
+    }
+    // Changes are for people and the job history: secrets masked there; only the requests
+    // (never serialized) carry them.
+    let secrets = sp.secrets.clone();
+    for c in sp.steps.iter_mut().flat_map(|s| s.changes.iter_mut()) {
+        for v in [&mut c.old, &mut c.new].into_iter().flatten() {
+            *v = template::mask(v, &secrets);
+        }
     }
     sp
 }
@@ -410,7 +425,14 @@ fn str_map(v: &Value) -> BTreeMap<String, String> {
     v.as_object()
         .map(|m| {
             m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map(String::from).unwrap_or_else(|| v.to_string())))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(String::from)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -456,7 +478,9 @@ async fn plan_steps(
         if let Some((_, etag)) = inst {
             sp.steps.push(Step {
                 op: Op::Delete,
-                object: Object::Instance { name: def.name.clone() },
+                object: Object::Instance {
+                    name: def.name.clone(),
+                },
                 changes: vec![],
                 request: Some(Request {
                     method: reqwest::Method::DELETE,
@@ -518,7 +542,10 @@ async fn plan_steps(
                     apply_changes(&mut config, &changes);
                     volume_steps.push(Step {
                         op: Op::Update,
-                        object: Object::Volume { pool: v.pool.clone(), name: v.name.clone() },
+                        object: Object::Volume {
+                            pool: v.pool.clone(),
+                            name: v.name.clone(),
+                        },
                         changes,
                         request: Some(Request {
                             method: reqwest::Method::PUT,
@@ -543,8 +570,16 @@ async fn plan_steps(
         None => {
             let image = image_source(client, &def.image, &def.remote).await?;
             for prof in &def.profiles {
-                if !exists(client, &format!("/1.0/profiles/{}?project={}", encode(prof), encode(p))).await? {
-                    return Err(format!("profile {prof:?} does not exist in project {p} on {}", def.remote));
+                if !exists(
+                    client,
+                    &format!("/1.0/profiles/{}?project={}", encode(prof), encode(p)),
+                )
+                .await?
+                {
+                    return Err(format!(
+                        "profile {prof:?} does not exist in project {p} on {}",
+                        def.remote
+                    ));
                 }
             }
             let mut changes = vec![Change {
@@ -584,7 +619,9 @@ async fn plan_steps(
             }
             instance_steps.push(Step {
                 op: Op::Create,
-                object: Object::Instance { name: def.name.clone() },
+                object: Object::Instance {
+                    name: def.name.clone(),
+                },
                 changes,
                 request: Some(Request {
                     method: reqwest::Method::POST,
@@ -596,7 +633,9 @@ async fn plan_steps(
             if def.start {
                 instance_steps.push(Step {
                     op: Op::Start,
-                    object: Object::Instance { name: def.name.clone() },
+                    object: Object::Instance {
+                        name: def.name.clone(),
+                    },
                     changes: vec![],
                     request: Some(Request {
                         method: reqwest::Method::PUT,
@@ -622,7 +661,11 @@ async fn plan_steps(
             apply_changes(&mut new_config, &changes);
             let have_profiles: Vec<String> = cur["profiles"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|p| p.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|p| p.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default();
             if have_profiles != def.profiles {
                 changes.push(Change {
@@ -675,7 +718,9 @@ async fn plan_steps(
                 }
                 instance_steps.push(Step {
                     op: Op::Update,
-                    object: Object::Instance { name: def.name.clone() },
+                    object: Object::Instance {
+                        name: def.name.clone(),
+                    },
                     changes,
                     request: Some(Request {
                         method: reqwest::Method::PUT,
@@ -697,7 +742,10 @@ async fn plan_steps(
 fn delete_volume(v: &super::definition::VolumeDef, path: String, etag: String) -> Step {
     Step {
         op: Op::Delete,
-        object: Object::Volume { pool: v.pool.clone(), name: v.name.clone() },
+        object: Object::Volume {
+            pool: v.pool.clone(),
+            name: v.name.clone(),
+        },
         changes: vec![],
         request: Some(Request {
             method: reqwest::Method::DELETE,
@@ -744,9 +792,7 @@ pub async fn plan_all(
     for l in loaded {
         let remote = l.def.as_ref().map(|d| d.remote.clone()).unwrap_or_default();
         if l.def.is_err() {
-            services.push(
-                plan_service_without_client(l),
-            );
+            services.push(plan_service_without_client(l));
             continue;
         }
         match client_for(&remote) {
@@ -765,10 +811,20 @@ fn plan_service_without_client(l: &Loaded) -> ServicePlan {
     ServicePlan {
         service: l.name(),
         remote: l.def.as_ref().map(|d| d.remote.clone()).unwrap_or_default(),
-        project: l.def.as_ref().map(|d| d.project.clone()).unwrap_or_default(),
+        project: l
+            .def
+            .as_ref()
+            .map(|d| d.project.clone())
+            .unwrap_or_default(),
         file: l.file.clone(),
         steps: vec![],
-        errors: l.def.as_ref().err().map(|d| d.to_string()).into_iter().collect(),
+        errors: l
+            .def
+            .as_ref()
+            .err()
+            .map(|d| d.to_string())
+            .into_iter()
+            .collect(),
         warnings: vec![],
         secrets: vec![],
     }
@@ -786,14 +842,20 @@ mod tests {
             new: Some("1GiB".into()),
             restart: false,
         };
-        assert_eq!(change_text(Op::Update, &c), "~ limits.memory: \"512MiB\" → \"1GiB\"");
+        assert_eq!(
+            change_text(Op::Update, &c),
+            "~ limits.memory: \"512MiB\" → \"1GiB\""
+        );
         let c = Change {
             key: USER_DATA.into(),
             old: None,
             new: Some("#cloud-config\na: 1\n".into()),
             restart: true,
         };
-        assert_eq!(change_text(Op::Update, &c), "+ cloud-init.user-data = <2 lines>  [restart]");
+        assert_eq!(
+            change_text(Op::Update, &c),
+            "+ cloud-init.user-data = <2 lines>  [restart]"
+        );
     }
 
     #[test]

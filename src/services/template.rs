@@ -164,11 +164,9 @@ fn toml_to_hcl(v: &toml::Value) -> Value {
         toml::Value::Boolean(b) => Value::Bool(*b),
         toml::Value::Datetime(d) => Value::String(d.to_string()),
         toml::Value::Array(a) => Value::Array(a.iter().map(toml_to_hcl).collect()),
-        toml::Value::Table(t) => Value::Object(
-            t.iter()
-                .map(|(k, v)| (k.clone(), toml_to_hcl(v)))
-                .collect(),
-        ),
+        toml::Value::Table(t) => {
+            Value::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_hcl(v))).collect())
+        }
     }
 }
 
@@ -191,7 +189,9 @@ pub fn render_text(
     }
     declare_functions(&mut ctx);
     template.evaluate(&ctx).map_err(|e| {
-        let line = e.expr().and_then(|x| find_expr_line(source, &x.to_string()));
+        let line = e
+            .expr()
+            .and_then(|x| find_expr_line(source, &x.to_string()));
         let message = match e.kind() {
             hcl::eval::ErrorKind::UndefinedVar(v) => format!("undefined variable `{v}`"),
             _ => e.to_string(),
@@ -252,11 +252,15 @@ fn declare_functions(ctx: &mut Context) {
         let sep = string_arg(&args, 0)?;
         let s = string_arg(&args, 1)?;
         Ok(Value::Array(
-            s.split(sep.as_str()).map(|p| Value::String(p.into())).collect(),
+            s.split(sep.as_str())
+                .map(|p| Value::String(p.into()))
+                .collect(),
         ))
     }
     fn indent(args: FuncArgs) -> Result<Value, String> {
-        let n = args[0].as_u64().ok_or("indent: the first argument must be a number")? as usize;
+        let n = args[0]
+            .as_u64()
+            .ok_or("indent: the first argument must be a number")? as usize;
         let s = string_arg(&args, 1)?;
         let pad = " ".repeat(n.min(256));
         let mut out = String::new();
@@ -305,7 +309,11 @@ fn declare_functions(ctx: &mut Context) {
     let num = ParamType::Number;
     let list = ParamType::array_of(ParamType::Any);
     for (name, f, params) in [
-        ("jsonencode", jsonencode as hcl::eval::Func, vec![any.clone()]),
+        (
+            "jsonencode",
+            jsonencode as hcl::eval::Func,
+            vec![any.clone()],
+        ),
         ("yamlencode", yamlencode, vec![any.clone()]),
         ("join", join, vec![s.clone(), list]),
         ("split", split, vec![s.clone(), s.clone()]),
@@ -326,7 +334,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 
     #[test]
