@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod alerts;
 pub mod detail;
+pub mod editor;
 pub mod jobs;
 pub mod rows;
 pub mod state;

@@ -5,6 +5,7 @@
 pub mod cloudinit;
 pub mod definition;
 pub mod plan;
+pub mod survey;
 pub mod template;
 
 pub use definition::{Definition, Loaded, load_dir, load_file};
