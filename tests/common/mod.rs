@@ -280,10 +280,31 @@ impl Tmux {
                 return s;
             }
             if std::time::Instant::now() > deadline {
-                panic!("timed out waiting for {what}; screen:\n{s}");
+                panic!(
+                    "timed out waiting for {what}; screen:\n{s}\n{}",
+                    self.diagnostics()
+                );
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// The tails of atlas-tui's log, its journal and the sandbox incusd's log, for a failure.
+    pub fn diagnostics(&self) -> String {
+        let tail = |p: std::path::PathBuf, n: usize| {
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            let from = lines.len().saturating_sub(n);
+            format!("--- {} (last {n} lines)\n{}\n", p.display(), lines[from..].join("\n"))
+        };
+        let state = self.config_dir.path().join("state");
+        let sandbox = sandbox_conf().parent().map(|p| p.join("incusd.log"));
+        let mut out = tail(state.join("atlas-tui.log"), 40);
+        out.push_str(&tail(state.join("journal.jsonl"), 10));
+        if let Some(p) = sandbox {
+            out.push_str(&tail(p, 30));
+        }
+        out
     }
 
     pub fn wait_text(&self, secs: u64, text: &str) -> String {
