@@ -21,6 +21,19 @@ pub enum Action {
     PaneSilences,
     PaneJobs,
     PaneJournal,
+    PaneServices,
+    /// Edit the selected service definition in the console.
+    EditDefinition,
+    /// Edit the selected service definition in `$VISUAL` / `$EDITOR`.
+    EditExternal,
+    /// The rendered cloud-init of the selected service.
+    Preview,
+    /// Plan (then apply) the selected service.
+    Plan,
+    /// Plan (then apply) every service.
+    PlanAll,
+    /// Run a configured command (`[[commands]]`).
+    RunCommand,
     /// Start the selected instance.
     Start,
     /// Stop the selected instance (clean, with a timeout).
@@ -91,6 +104,13 @@ impl Action {
             Action::PaneSilences => "silences pane",
             Action::PaneJobs => "jobs pane (running and finished actions)",
             Action::PaneJournal => "incident journal pane",
+            Action::PaneServices => "services pane (definitions against Incus)",
+            Action::EditDefinition => "edit the service definition (instance: its definition)",
+            Action::EditExternal => "edit the service definition in $VISUAL / $EDITOR",
+            Action::Preview => "preview the rendered cloud-init (diff, secrets)",
+            Action::Plan => "plan the service, then apply it",
+            Action::PlanAll => "plan every service, then apply",
+            Action::RunCommand => "run a configured command ([[commands]])",
             Action::Start => "start the instance",
             Action::Stop => "stop the instance (clean, with a timeout)",
             Action::ForceStop => "force-stop the instance",

@@ -26,6 +26,22 @@ pub enum ConnState {
 /// What a worker reports.
 #[derive(Debug, Clone)]
 pub enum Update {
+    /// A survey of the service definitions (the answer to survey number `seq`).
+    Services {
+        seq: u64,
+        survey: Box<crate::services::survey::Survey>,
+    },
+    /// A definition read for the editor: its text and whether the file exists.
+    DefinitionText {
+        file: std::path::PathBuf,
+        result: Result<(String, bool), String>,
+    },
+    /// An edited definition was saved, or why not.
+    DefinitionSaved {
+        file: std::path::PathBuf,
+        text: String,
+        result: Result<(), crate::services::survey::SaveFailure>,
+    },
     Status {
         remote: String,
         state: ConnState,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::config::Settings;
 use crate::headless_actions::{EXIT_FAILED, EXIT_REFUSED, run_job};
 use crate::incus::{IncusClient, RemoteSpec};
-use crate::jobs::{JobSpec, Target};
+use crate::jobs::JobSpec;
 use crate::services::plan::{Plan, plan_all};
 use crate::services::{Loaded, cloudinit, load_dir, template};
 
@@ -208,7 +208,7 @@ pub async fn apply(
     }
     let mut client = client_for(specs);
     for (remote, plans) in by_remote {
-        let spec = apply_spec(&remote, plans);
+        let spec = JobSpec::apply(&remote, plans);
         let code = run_job(settings, client(&remote), spec, vec![], json).await;
         if code != 0 {
             return code;
@@ -230,20 +230,5 @@ pub async fn apply(
             EXIT_FAILED
         }
         Err(code) => code,
-    }
-}
-
-/// The apply job for these plans on one remote.
-pub fn apply_spec(remote: &str, plans: Vec<crate::services::ServicePlan>) -> JobSpec {
-    let project = plans.first().map(|p| p.project.clone()).unwrap_or_default();
-    let names: Vec<&str> = plans.iter().map(|p| p.service.as_str()).collect();
-    let name = if names.len() <= 3 {
-        names.join(",")
-    } else {
-        format!("{},{} +{}", names[0], names[1], names.len() - 2)
-    };
-    JobSpec::Apply {
-        target: Target::instance(remote, &project, &name),
-        plans,
     }
 }

@@ -69,6 +69,9 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
     }
     state.action_settings =
         crate::app::actions::ActionSettings::from_config(&c.actions, &settings.paths.data_dir);
+    state.services.dir = settings.services_dir();
+    state.services.config_dir = settings.paths.config_dir.clone();
+    state.services.commands = c.commands.clone();
     // Finished jobs and the journal from earlier sessions.
     let state_dir = &settings.paths.state_dir;
     state.jobs = crate::journal::recent_jobs(&settings.paths.jobs_file(), 100)
@@ -139,6 +142,8 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut dirty = true;
+    // The definitions are surveyed at once: E, p and a work from the instances pane too.
+    let mut pending = state.services_refresh();
     let result: Result<()> = async {
         loop {
             if dirty {
@@ -166,11 +171,11 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                     std::future::pending::<()>().await
                 }
             };
-            let mut effects = Vec::new();
+            let mut effects = std::mem::take(&mut pending);
             tokio::select! {
                 ev = input.next() => match ev {
                     Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
-                        effects = state.on_key(k, Utc::now());
+                        effects.extend(state.on_key(k, Utc::now()));
                         dirty = true;
                     }
                     Some(Ok(Event::Resize(..))) => dirty = true,
@@ -183,10 +188,13 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                     if let backend::Update::JobFinished { id, .. } = &u {
                         cancels.remove(id);
                     }
-                    state.apply(u, now);
+                    effects.extend(state.apply(u, now));
                     // Apply whatever else is queued before drawing once.
                     while let Ok(u) = urx.try_recv() {
-                        state.apply(u, now);
+                        if let backend::Update::JobFinished { id, .. } = &u {
+                            cancels.remove(id);
+                        }
+                        effects.extend(state.apply(u, now));
                     }
                     dirty = true;
                 }
@@ -293,6 +301,58 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                         }
                         dirty = true;
                     }
+                    Effect::ServicesRefresh { seq } => {
+                        let dir = state.services.dir.clone();
+                        let specs = remote_specs.clone();
+                        let tx = utx.clone();
+                        tokio::spawn(async move {
+                            let survey = crate::services::survey::survey(&dir, |remote: &str| {
+                                let s = specs.get(remote).ok_or_else(|| {
+                                    format!("no remote named {remote:?} (see `atlas-tui info`)")
+                                })?;
+                                crate::incus::IncusClient::new(s).map_err(|e| e.to_string())
+                            })
+                            .await;
+                            let _ = tx.send(backend::Update::Services {
+                                seq,
+                                survey: Box::new(survey),
+                            });
+                        });
+                    }
+                    Effect::OpenDefinition { file } => {
+                        let tx = utx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let result = crate::services::survey::read_for_edit(&file);
+                            let _ = tx.send(backend::Update::DefinitionText { file, result });
+                        });
+                    }
+                    Effect::SaveDefinition { file, text, expect } => {
+                        let tx = utx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let result = crate::services::survey::save_checked(&file, &text, expect);
+                            match &result {
+                                Ok(()) => tracing::info!(file = %file.display(), "definition saved"),
+                                Err(e) => tracing::warn!(file = %file.display(), why = %e.why, "definition not saved"),
+                            }
+                            let _ = tx.send(backend::Update::DefinitionSaved { file, text, result });
+                        });
+                    }
+                    Effect::EditExternal { file } => {
+                        drop(input);
+                        tui::restore();
+                        let outcome = run_editor(&file).await;
+                        tui::resume(&mut term).wrap_err("cannot set up the terminal again")?;
+                        input = EventStream::new();
+                        match outcome {
+                            Ok(editor) => state.say(
+                                Level::Info,
+                                format!("back from {editor}: {} (re-planning)", file.display()),
+                            ),
+                            Err(e) => state.say(Level::Error, e),
+                        }
+                        pending.extend(state.services_refresh());
+                        dirty = true;
+                    }
                     Effect::LoadTheme(name) => {
                         let (theme, diags) = Theme::load(&settings.paths.themes_dir(), &name);
                         match diags.first() {
@@ -311,6 +371,37 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
     .await;
     tui::restore();
     result
+}
+
+/// The user's editor: `$VISUAL`, `$EDITOR`, or `vi`.
+pub fn editor_command() -> String {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "vi".into())
+}
+
+/// Runs the editor on the real terminal (its value may carry arguments, as in `code -w`).
+async fn run_editor(file: &std::path::Path) -> std::result::Result<String, String> {
+    let editor = editor_command();
+    let status = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(file)
+        .status()
+        .await
+        .map_err(|e| format!("cannot run {editor}: {e}"))?;
+    if status.success() {
+        Ok(editor)
+    } else {
+        Err(format!(
+            "{editor} exited with {} ({} may be unchanged)",
+            status.code().unwrap_or(-1),
+            file.display()
+        ))
+    }
 }
 
 /// The shell command line for an instance.

@@ -75,7 +75,9 @@ impl Live {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         while !pred(&self.state) {
             match tokio::time::timeout_at(deadline, self.rx.recv()).await {
-                Ok(Some(u)) => self.state.apply(u, Utc::now()),
+                Ok(Some(u)) => {
+                    self.state.apply(u, Utc::now());
+                }
                 _ => panic!(
                     "timed out waiting for {what}; message: {:?}",
                     self.state.message

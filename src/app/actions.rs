@@ -290,7 +290,12 @@ impl AppState {
     }
 
     /// Asks before a job; on a production remote the object's name must be typed.
-    fn ask_job(&mut self, spec: JobSpec, prompt: String, body: Vec<String>) -> Vec<Effect> {
+    pub(crate) fn ask_job(
+        &mut self,
+        spec: JobSpec,
+        prompt: String,
+        body: Vec<String>,
+    ) -> Vec<Effect> {
         if self.refuse_write(&spec.kind()) {
             return vec![];
         }

@@ -456,6 +456,36 @@ impl AppState {
                 self.say(Level::Warning, "jump works from the jobs pane (7)");
                 vec![]
             }
+            Pane::Services => {
+                let Some(d) = self
+                    .services
+                    .definition(std::path::Path::new(&key))
+                    .cloned()
+                else {
+                    self.say(Level::Warning, "the definition is invalid");
+                    return vec![];
+                };
+                let row = format!("{}/{}/{}", d.remote, d.project, d.name);
+                self.pane = Pane::Instances;
+                let ps = &mut self.panes[Pane::Instances.index()];
+                ps.filter.clear();
+                ps.selected_key = Some(row.clone());
+                let exists = self
+                    .remotes
+                    .iter()
+                    .flat_map(|r| &r.instances)
+                    .any(|i| i.key() == row);
+                if !exists {
+                    self.say(
+                        Level::Warning,
+                        format!(
+                            "{}:{} does not exist yet (a plan creates it)",
+                            d.remote, d.name
+                        ),
+                    );
+                }
+                vec![]
+            }
         }
     }
 

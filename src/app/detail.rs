@@ -92,6 +92,7 @@ pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (St
         Pane::Silences => silence_detail(state, &d.key, now, &mut out),
         Pane::Jobs => job_detail(state, &d.key, now, &mut out),
         Pane::Journal => journal_detail(state, &d.key, &mut out),
+        Pane::Services => super::services::service_detail(state, &d.key, &mut out),
     };
     if found && matches!(d.pane, Pane::Instances | Pane::Hosts | Pane::Volumes) {
         object_alerts(state, &d.key, now, &mut out);

@@ -47,6 +47,8 @@ pub struct EditorState {
     pub ask: Option<Ask>,
     /// A note for the status line (`saved`, `no match`).
     pub note: Option<String>,
+    /// The file does not exist yet.
+    pub new_file: bool,
 }
 
 impl EditorState {
@@ -59,6 +61,10 @@ impl EditorState {
         };
         let mut textarea = TextArea::new(lines);
         textarea.set_max_histories(500);
+        textarea.set_line_number_style(
+            ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::DIM),
+        );
+        textarea.set_cursor_line_style(ratatui::style::Style::default());
         let h = fingerprint(text);
         let mut e = EditorState {
             file: file.to_path_buf(),
@@ -69,6 +75,7 @@ impl EditorState {
             search_input: None,
             ask: None,
             note: None,
+            new_file: false,
         };
         e.saved_hash = fingerprint(&e.text());
         e.validate();
@@ -225,7 +232,8 @@ mod tests {
         }
     }
 
-    const DEF: &str = "name = \"grafana01\"\nimage = \"busybox\"\n\n[limits]\nmemory = \"512MiB\"\n";
+    const DEF: &str =
+        "name = \"grafana01\"\nimage = \"busybox\"\n\n[limits]\nmemory = \"512MiB\"\n";
 
     #[test]
     fn validates_as_you_type_and_undoes() {
@@ -276,7 +284,10 @@ mod tests {
         assert_eq!(e.ask, Some(Ask::Overwrite));
         assert_eq!(
             e.on_key(k(KeyCode::Char('y'))),
-            EditorOutcome::Save { text: text.clone(), force: true }
+            EditorOutcome::Save {
+                text: text.clone(),
+                force: true
+            }
         );
         e.saved(&text);
         assert!(!e.modified());

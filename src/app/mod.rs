@@ -6,6 +6,7 @@ pub mod detail;
 pub mod editor;
 pub mod jobs;
 pub mod rows;
+pub mod services;
 pub mod state;
 
 pub use rows::Pane;

@@ -25,10 +25,11 @@ pub enum Pane {
     Silences,
     Jobs,
     Journal,
+    Services,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 8] = [
+    pub const ALL: [Pane; 9] = [
         Pane::Hosts,
         Pane::Instances,
         Pane::Volumes,
@@ -37,6 +38,7 @@ impl Pane {
         Pane::Silences,
         Pane::Jobs,
         Pane::Journal,
+        Pane::Services,
     ];
 
     pub fn index(self) -> usize {
@@ -53,6 +55,7 @@ impl Pane {
             Pane::Silences => "Silences",
             Pane::Jobs => "Jobs",
             Pane::Journal => "Journal",
+            Pane::Services => "Services",
         }
     }
 
@@ -67,6 +70,7 @@ impl Pane {
             Pane::Silences => "Sil",
             Pane::Jobs => "Job",
             Pane::Journal => "Jrnl",
+            Pane::Services => "Svc",
         }
     }
 
@@ -83,6 +87,7 @@ impl Pane {
             "silences" | "silence" | "sil" => Pane::Silences,
             "jobs" | "job" | "tasks" => Pane::Jobs,
             "journal" | "jrnl" | "history" | "log" => Pane::Journal,
+            "services" | "service" | "svc" | "definitions" => Pane::Services,
             _ => return None,
         })
     }
@@ -115,6 +120,7 @@ pub fn columns(pane: Pane) -> &'static [Column] {
         Pane::Silences => SILENCE_COLUMNS,
         Pane::Jobs => JOB_COLUMNS,
         Pane::Journal => JOURNAL_COLUMNS,
+        Pane::Services => SERVICE_COLUMNS,
     }
 }
 
@@ -174,6 +180,13 @@ const JOB_COLUMNS: &[Column] = &[
     col("RATE", 10, 3),
     col("ELAPSED", 7, 2),
     col("RESULT", 16, 1),
+];
+const SERVICE_COLUMNS: &[Column] = &[
+    col("NAME", 14, 0),
+    col("TARGET", 16, 1),
+    col("STATUS", 8, 0),
+    col("CHANGES", 30, 0),
+    col("FILE", 16, 2),
 ];
 const JOURNAL_COLUMNS: &[Column] = &[
     col("TIME", 8, 0),
@@ -308,6 +321,7 @@ pub fn build_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> Vec<Row> 
         Pane::Silences => return silence_rows(state, now),
         Pane::Jobs => return super::jobs::job_rows(state, now),
         Pane::Journal => return super::jobs::journal_rows(state, now),
+        Pane::Services => return super::services::service_rows(state),
         _ => {}
     }
     let badges = match pane {
@@ -320,7 +334,7 @@ pub fn build_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> Vec<Row> 
             Pane::Instances => instance_rows(r, &badges, &mut rows),
             Pane::Volumes => volume_rows(r, &badges, &mut rows),
             Pane::Snapshots => snapshot_rows(r, now, &mut rows),
-            Pane::Alerts | Pane::Silences | Pane::Jobs | Pane::Journal => {}
+            Pane::Alerts | Pane::Silences | Pane::Jobs | Pane::Journal | Pane::Services => {}
         }
     }
     rows

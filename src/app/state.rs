@@ -43,6 +43,24 @@ pub enum Effect {
     },
     /// Ask a running job to stop.
     CancelJob(crate::jobs::JobId),
+    /// Survey the service definitions (answered by `Update::Services`).
+    ServicesRefresh {
+        seq: u64,
+    },
+    /// Read a definition for the editor (answered by `Update::DefinitionText`).
+    OpenDefinition {
+        file: std::path::PathBuf,
+    },
+    /// Save an edited definition (answered by `Update::DefinitionSaved`).
+    SaveDefinition {
+        file: std::path::PathBuf,
+        text: String,
+        expect: crate::services::survey::Expect,
+    },
+    /// Suspend the console and edit a definition in `$VISUAL` / `$EDITOR`.
+    EditExternal {
+        file: std::path::PathBuf,
+    },
     /// Suspend the console and run `incus exec` in an instance.
     Shell {
         remote: String,
@@ -149,6 +167,8 @@ pub enum InputMode {
     Confirm,
     /// The snapshot, backup or import form.
     ActionForm,
+    /// A services overlay: the editor, the cloud-init preview or the plan.
+    Service,
 }
 
 /// The palette's input and selection.
@@ -163,7 +183,7 @@ pub struct PaletteState {
 pub struct AppState {
     pub remotes: Vec<RemoteView>,
     pub pane: Pane,
-    pub panes: [PaneState; 8],
+    pub panes: [PaneState; 9],
     pub input: InputMode,
     pub detail: Option<DetailState>,
     pub help_scroll: u16,
@@ -207,6 +227,8 @@ pub struct AppState {
     pub journal: Vec<crate::journal::Entry>,
     pub action_form: Option<super::actions::ActionForm>,
     pub action_settings: super::actions::ActionSettings,
+    /// Service definitions and their overlays.
+    pub services: super::services::ServicesView,
 }
 
 impl AppState {
@@ -216,7 +238,7 @@ impl AppState {
         scope: Scope,
         home_project: String,
     ) -> Self {
-        let mut panes: [PaneState; 8] = Default::default();
+        let mut panes: [PaneState; 9] = Default::default();
         // Alerts: worst severity, then oldest, first. Jobs and journal: newest first.
         panes[Pane::Alerts.index()].sort_desc = true;
         panes[Pane::Jobs.index()].sort_desc = true;
@@ -258,6 +280,7 @@ impl AppState {
             journal: vec![],
             action_form: None,
             action_settings: Default::default(),
+            services: Default::default(),
         }
     }
 
@@ -290,8 +313,29 @@ impl AppState {
 
     // ----- backend updates -------------------------------------------------------------------
 
-    /// Applies a backend update.
-    pub fn apply(&mut self, update: Update, now: DateTime<Utc>) {
+    /// Applies a backend update; some ask for more work (a survey after a job).
+    pub fn apply(&mut self, update: Update, now: DateTime<Utc>) -> Vec<Effect> {
+        match update {
+            Update::Services { seq, survey } => self.apply_survey(seq, *survey, now),
+            Update::DefinitionText { file, result } => {
+                self.open_editor(file, result);
+                vec![]
+            }
+            Update::DefinitionSaved { file, text, result } => {
+                self.definition_saved(&file, &text, result)
+            }
+            Update::JobFinished { id, outcome, at } => {
+                self.apply_job_finished(id, outcome, at);
+                self.services_after_job(id)
+            }
+            other => {
+                self.apply_data(other, now);
+                vec![]
+            }
+        }
+    }
+
+    fn apply_data(&mut self, update: Update, now: DateTime<Utc>) {
         match update {
             Update::Status { remote, state } => {
                 let Some(r) = self.remote_mut(&remote) else {
@@ -509,8 +553,11 @@ impl AppState {
                 self.last_event = Some(format!("{remote}: {summary}"));
             }
             Update::Job { id, event } => self.apply_job_event(id, event),
-            Update::JobFinished { id, outcome, at } => self.apply_job_finished(id, outcome, at),
             Update::Journal(e) => self.apply_journal(e),
+            Update::Services { .. }
+            | Update::DefinitionText { .. }
+            | Update::DefinitionSaved { .. }
+            | Update::JobFinished { .. } => {}
         }
     }
 
@@ -518,7 +565,18 @@ impl AppState {
 
     /// Handles a key press.
     pub fn on_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+        let before = self.pane;
+        let mut fx = self.on_key_inner(ev, now);
+        // The services pane shows what is on disk and on the server now.
+        if self.pane == Pane::Services && before != Pane::Services {
+            fx.extend(self.services_refresh());
+        }
+        fx
+    }
+
+    fn on_key_inner(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
         match self.input {
+            InputMode::Service => return self.service_key(ev, now),
             InputMode::Filter => return self.filter_key(ev),
             InputMode::Palette => return self.palette_key(ev, now),
             InputMode::Form => return self.form_key(ev, now),
@@ -543,7 +601,7 @@ impl AppState {
                 self.pending.clear();
                 if was_sequence {
                     // The sequence broke off: treat the last key on its own.
-                    return self.on_key(ev, now);
+                    return self.on_key_inner(ev, now);
                 }
                 vec![]
             }
@@ -584,6 +642,22 @@ impl AppState {
             Action::PaneSilences => self.pane = Pane::Silences,
             Action::PaneJobs => self.pane = Pane::Jobs,
             Action::PaneJournal => self.pane = Pane::Journal,
+            Action::PaneServices => self.pane = Pane::Services,
+            Action::EditDefinition => return self.action_edit(now),
+            Action::EditExternal => return self.action_edit_external(now),
+            Action::Preview => return self.action_preview(now),
+            Action::Plan => return self.action_plan(false, now),
+            Action::PlanAll => return self.action_plan(true, now),
+            Action::RunCommand => {
+                self.input = InputMode::Palette;
+                self.palette = PaletteState {
+                    input: "run ".into(),
+                    selected: 0,
+                };
+                if self.services.commands.is_empty() {
+                    self.say(Level::Warning, "no [[commands]] in config.toml yet");
+                }
+            }
             Action::Start => return self.action_power(PowerAction::Start, false, now),
             Action::Stop => return self.action_power(PowerAction::Stop, false, now),
             Action::ForceStop => return self.action_power(PowerAction::Stop, true, now),
@@ -846,6 +920,12 @@ impl AppState {
             "group none",
             "jobs",
             "journal",
+            "services",
+            "edit",
+            "editor",
+            "preview",
+            "plan",
+            "plan all",
             "silence",
             "start",
             "stop",
@@ -867,6 +947,15 @@ impl AppState {
         .iter()
         .map(|s| s.to_string())
         .collect();
+        for c in &self.services.commands {
+            all.push(format!("run {}", c.name));
+        }
+        if let Some(s) = &self.services.survey {
+            for l in &s.loaded {
+                all.push(format!("edit {}", l.name()));
+                all.push(format!("plan {}", l.name()));
+            }
+        }
         all.push("remote all".into());
         for r in &self.remotes {
             all.push(format!("remote {}", r.name));
@@ -1000,6 +1089,9 @@ impl AppState {
             PaletteCommand::Unfreeze => {
                 return self.action_power(PowerAction::Unfreeze, false, now);
             }
+            PaletteCommand::Run(name) => return self.run_config_command(&name, now),
+            PaletteCommand::NewService(name) => return self.action_new_service(&name),
+            PaletteCommand::Service(verb, name) => return self.service_by_name(verb, &name),
         }
         vec![]
     }
@@ -1019,6 +1111,12 @@ pub enum PaletteCommand {
     /// `import [file]`.
     Import(Option<String>),
     Unfreeze,
+    /// `run <command>`: a configured command.
+    Run(String),
+    /// `new <name>`: a new service definition.
+    NewService(String),
+    /// `edit|preview|plan <service>`.
+    Service(Action, String),
 }
 
 /// Parses a palette line.
@@ -1062,6 +1160,17 @@ pub fn parse_command(line: &str) -> Option<PaletteCommand> {
         "backup" | "export" if rest.is_empty() => PaletteCommand::Action(Action::Backup),
         "import" => PaletteCommand::Import((!rest.is_empty()).then(|| rest.to_string())),
         "cancel" if rest.is_empty() => PaletteCommand::Action(Action::CancelJob),
+        "run" | "!" if !rest.is_empty() => PaletteCommand::Run(rest.to_string()),
+        "new" if !rest.is_empty() => PaletteCommand::NewService(rest.to_string()),
+        "edit" if rest.is_empty() => PaletteCommand::Action(Action::EditDefinition),
+        "editor" | "vedit" if rest.is_empty() => PaletteCommand::Action(Action::EditExternal),
+        "preview" | "render" if rest.is_empty() => PaletteCommand::Action(Action::Preview),
+        "plan" if rest.is_empty() => PaletteCommand::Action(Action::Plan),
+        "plan" | "apply" if rest == "all" || rest == "*" => PaletteCommand::Action(Action::PlanAll),
+        "apply" if rest.is_empty() => PaletteCommand::Action(Action::PlanAll),
+        "edit" => PaletteCommand::Service(Action::EditDefinition, rest.to_string()),
+        "preview" | "render" => PaletteCommand::Service(Action::Preview, rest.to_string()),
+        "plan" | "apply" => PaletteCommand::Service(Action::Plan, rest.to_string()),
         "group" => PaletteCommand::Group(match rest {
             "alertname" | "name" => Grouping::AlertName,
             "object" | "target" => Grouping::Object,

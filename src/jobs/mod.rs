@@ -166,6 +166,21 @@ pub struct CommandSpec {
 }
 
 impl JobSpec {
+    /// The apply job for these plans on one remote (its target names the services).
+    pub fn apply(remote: &str, plans: Vec<crate::services::ServicePlan>) -> JobSpec {
+        let project = plans.first().map(|p| p.project.clone()).unwrap_or_default();
+        let names: Vec<&str> = plans.iter().map(|p| p.service.as_str()).collect();
+        let name = if names.len() <= 3 {
+            names.join(",")
+        } else {
+            format!("{},{} +{}", names[0], names[1], names.len() - 2)
+        };
+        JobSpec::Apply {
+            target: Target::instance(remote, &project, &name),
+            plans,
+        }
+    }
+
     /// The object acted on.
     pub fn target(&self) -> &Target {
         match self {

@@ -301,6 +301,31 @@ impl Definition {
     }
 }
 
+/// The text of a new definition named `name` (valid as it stands; image and sizes to adjust).
+pub fn skeleton(name: &str) -> String {
+    format!(
+        r#"# {name}: a service of the stack (see examples/services/ for more).
+name = "{name}"
+remote = "local"
+project = "default"
+type = "container"
+image = "debian-12-cloud"
+profiles = ["default"]
+
+[limits]
+cpu = "1"
+memory = "512MiB"
+
+[[volumes]]
+name = "{name}-data"
+pool = "default"
+size = "1GiB"
+path = "/srv/data"
+snapshots = {{ schedule = "0 3 * * *", expiry = "7d", pattern = "nightly-%d" }}
+"#
+    )
+}
+
 /// Whether `s` is a valid Incus instance name.
 pub fn valid_name(s: &str) -> bool {
     !s.is_empty()
@@ -402,6 +427,13 @@ pub fn load_file(file: &Path) -> Loaded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_definition_is_valid() {
+        let d = Definition::parse(Path::new("web01.toml"), &skeleton("web01")).unwrap();
+        assert_eq!(d.name, "web01");
+        assert_eq!(d.volumes[0].name, "web01-data");
+    }
 
     const GRAFANA: &str = r#"
 name = "grafana01"

@@ -8,5 +8,5 @@ pub mod plan;
 pub mod survey;
 pub mod template;
 
-pub use definition::{Definition, Loaded, load_dir, load_file};
+pub use definition::{Definition, Loaded, load_dir, load_file, skeleton};
 pub use plan::{Plan, ServicePlan, Status};

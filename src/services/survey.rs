@@ -119,6 +119,86 @@ pub fn save_atomic(path: &Path, text: &str) -> std::io::Result<()> {
     r
 }
 
+/// What a save may overwrite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Anything (the user said overwrite).
+    Any,
+    /// No file yet (a new definition).
+    Absent,
+    /// The file as it was read (by fingerprint).
+    Hash(u64),
+}
+
+/// Why a save did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaveFailure {
+    /// The file changed on disk since it was opened (the user may overwrite it).
+    pub changed_on_disk: bool,
+    pub why: String,
+}
+
+/// Whether a saved text may replace what is on disk now (`None`: no file).
+pub fn may_overwrite(expect: Expect, on_disk: Option<&str>) -> bool {
+    match (expect, on_disk) {
+        (Expect::Any, _) | (Expect::Absent, None) => true,
+        (Expect::Absent, Some(_)) => false,
+        (Expect::Hash(h), Some(t)) => fingerprint(t) == h,
+        // Removed under the editor: writing it again loses nothing.
+        (Expect::Hash(_), None) => true,
+    }
+}
+
+/// Saves an edited definition unless the file changed on disk since it was read
+/// (another editor, a `git pull`): then nothing is written and the caller may ask to overwrite.
+pub fn save_checked(path: &Path, text: &str, expect: Expect) -> Result<(), SaveFailure> {
+    let on_disk = match std::fs::read_to_string(path) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(SaveFailure {
+                changed_on_disk: false,
+                why: format!("cannot read {}: {e}", path.display()),
+            });
+        }
+    };
+    if !may_overwrite(expect, on_disk.as_deref()) {
+        return Err(SaveFailure {
+            changed_on_disk: true,
+            why: format!(
+                "{} changed on disk since it was opened: y overwrites it, any other key keeps editing",
+                path.display()
+            ),
+        });
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| SaveFailure {
+            changed_on_disk: false,
+            why: format!("cannot create {}: {e}", dir.display()),
+        })?;
+    }
+    save_atomic(path, text).map_err(|e| SaveFailure {
+        changed_on_disk: false,
+        why: format!("cannot save {}: {e} (nothing was changed)", path.display()),
+    })
+}
+
+/// Reads a definition for editing: its text and whether the file exists (a new one starts
+/// from [`super::skeleton`]).
+pub fn read_for_edit(path: &Path) -> Result<(String, bool), String> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok((t, true)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Ok((super::skeleton(&name), false))
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// A content fingerprint, to notice a file changed under an open editor.
 pub fn fingerprint(text: &str) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -132,6 +212,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_file_changed_on_disk_is_not_overwritten() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("loki01.toml");
+        std::fs::write(&f, "as read").unwrap();
+        let read = Expect::Hash(fingerprint("as read"));
+        std::fs::write(&f, "changed by another editor").unwrap();
+        let e = save_checked(&f, "mine", read).unwrap_err();
+        assert!(e.changed_on_disk, "{e:?}");
+        assert_eq!(
+            std::fs::read_to_string(&f).unwrap(),
+            "changed by another editor"
+        );
+        save_checked(&f, "mine", Expect::Any).unwrap();
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), "mine");
+        // A new definition does not replace a file of the same name.
+        assert!(save_checked(&f, "new", Expect::Absent).is_err());
+        let g = d.path().join("sub/new01.toml");
+        save_checked(&g, "new", Expect::Absent).unwrap();
+        assert_eq!(read_for_edit(&g).unwrap(), ("new".to_string(), true));
+        let (text, exists) = read_for_edit(&d.path().join("web01.toml")).unwrap();
+        assert!(!exists && text.contains("name = \"web01\""));
+    }
+
+    #[test]
     fn saves_atomically_with_a_backup() {
         let d = tempfile::tempdir().unwrap();
         let f = d.path().join("grafana01.toml");
@@ -139,7 +243,10 @@ mod tests {
         assert!(!d.path().join("grafana01.toml.bak").exists());
         save_atomic(&f, "two").unwrap();
         assert_eq!(std::fs::read_to_string(&f).unwrap(), "two");
-        assert_eq!(std::fs::read_to_string(d.path().join("grafana01.toml.bak")).unwrap(), "one");
+        assert_eq!(
+            std::fs::read_to_string(d.path().join("grafana01.toml.bak")).unwrap(),
+            "one"
+        );
         let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().collect();
         assert_eq!(left.len(), 2, "no temp file left");
         assert_ne!(fingerprint("a"), fingerprint("b"));

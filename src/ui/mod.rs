@@ -1,6 +1,7 @@
 //! Rendering: panes draw from [`AppState`] and never do I/O.
 
 mod overlays;
+mod services;
 mod table;
 
 use chrono::{DateTime, Utc};
@@ -69,7 +70,7 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
         let [d, e] =
             Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
         let top_right = match state.pane {
-            Pane::Silences | Pane::Jobs | Pane::Journal => state.pane,
+            Pane::Silences | Pane::Jobs | Pane::Journal | Pane::Services => state.pane,
             _ => Pane::Alerts,
         };
         for (pane, rect) in [
@@ -97,16 +98,22 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
         InputMode::Form => overlays::draw_silence_form(f, body, state, theme, now),
         InputMode::Confirm => overlays::draw_confirm(f, body, state, theme),
         InputMode::ActionForm => overlays::draw_action_form(f, body, state, theme),
+        InputMode::Service => services::draw(f, body, state, theme),
         _ => {}
     }
 }
 
 fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let mut spans = vec![
-        Span::styled(" atlas-tui ", theme.style("ui.title")),
-        Span::raw("│"),
-    ];
     let narrow = area.width < 140;
+    // Below 130 columns the tabs, the scope and the latest event need the room of the name.
+    let mut spans = if area.width < 130 {
+        vec![Span::styled("◆", theme.style("ui.title"))]
+    } else {
+        vec![
+            Span::styled(" atlas-tui ", theme.style("ui.title")),
+            Span::raw("│"),
+        ]
+    };
     for (i, p) in Pane::ALL.iter().enumerate() {
         let style = if *p == state.pane {
             theme.style("ui.tab.active")
@@ -306,6 +313,14 @@ fn draw_footer(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: 
                         format!("  {} cancel  {} target", hint(A::CancelJob), hint(A::Jump))
                     }
                     Pane::Journal => String::new(),
+                    Pane::Services => format!(
+                        "  {} edit  {} preview  {} plan  {} plan all  {} run",
+                        hint(A::EditDefinition),
+                        hint(A::Preview),
+                        hint(A::Plan),
+                        hint(A::PlanAll),
+                        hint(A::RunCommand)
+                    ),
                 };
                 Line::from(Span::styled(
                     format!(

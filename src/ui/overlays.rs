@@ -24,7 +24,7 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 /// Colours `key: value` lines like YAML.
-fn yaml_line<'a>(l: &'a str, theme: &Theme) -> Line<'a> {
+pub(super) fn yaml_line<'a>(l: &'a str, theme: &Theme) -> Line<'a> {
     let trimmed = l.trim_start();
     if trimmed.starts_with('#') {
         return Line::from(Span::styled(l, theme.style("yaml.comment")));
@@ -41,6 +41,15 @@ fn yaml_line<'a>(l: &'a str, theme: &Theme) -> Line<'a> {
         }
     }
     Line::from(Span::styled(l, theme.style("yaml.value")))
+}
+
+/// A line with ANSI colour codes as styled spans (codes it cannot read are dropped).
+pub(super) fn ansi_line(l: &str) -> Line<'static> {
+    use ansi_to_tui::IntoText;
+    match l.as_bytes().into_text() {
+        Ok(t) => t.lines.into_iter().next().unwrap_or_default(),
+        Err(_) => Line::from(l.to_string()),
+    }
 }
 
 pub fn draw_detail(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: DateTime<Utc>) {
@@ -81,7 +90,17 @@ pub fn draw_detail(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
             .map(|l| Line::from(Span::styled(l.as_str(), theme.style("ui.text"))))
             .collect()
     } else {
-        lines.iter().map(|l| yaml_line(l, theme)).collect()
+        // Output of commands keeps its colours.
+        lines
+            .iter()
+            .map(|l| {
+                if l.contains('\x1b') {
+                    ansi_line(l)
+                } else {
+                    yaml_line(l, theme)
+                }
+            })
+            .collect()
     };
     f.render_widget(Paragraph::new(text).scroll((scroll, 0)), inner);
 }

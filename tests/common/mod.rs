@@ -295,7 +295,11 @@ impl Tmux {
             let text = std::fs::read_to_string(&p).unwrap_or_default();
             let lines: Vec<&str> = text.lines().collect();
             let from = lines.len().saturating_sub(n);
-            format!("--- {} (last {n} lines)\n{}\n", p.display(), lines[from..].join("\n"))
+            format!(
+                "--- {} (last {n} lines)\n{}\n",
+                p.display(),
+                lines[from..].join("\n")
+            )
         };
         let state = self.config_dir.path().join("state");
         let sandbox = sandbox_conf().parent().map(|p| p.join("incusd.log"));

@@ -1,0 +1,851 @@
+//! The services pane as the UI knows it: the survey of the definitions, and the editor,
+//! cloud-init preview and plan/apply overlays opened from it. No I/O here: reading, saving
+//! and surveying are [`Effect`]s.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::editor::{EditorOutcome, EditorState};
+use super::rows::{Pane, Row, SortKey, cell, styled, text_key, view_rows};
+use super::state::{AppState, Effect, InputMode, Level};
+use crate::config::{CommandConfig, CommandScope, expand_home};
+use crate::jobs::{CommandSpec, JobId, JobSpec, Target};
+use crate::services::survey::{Expect, SaveFailure, Survey};
+use crate::services::{Definition, ServicePlan, Status};
+
+/// The cloud-init preview of one definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewView {
+    pub file: PathBuf,
+    /// Secrets shown in clear.
+    pub reveal: bool,
+    /// The diff against the instance's user-data instead of the whole text.
+    pub diff: bool,
+    pub scroll: u16,
+}
+
+/// The plan of some definitions (all when `files` is empty), and the apply that follows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanView {
+    pub files: Vec<PathBuf>,
+    pub scroll: u16,
+    /// A fresh survey was asked for and has not come yet.
+    pub waiting: bool,
+    /// Asking whether to apply: what was typed (production remotes want `apply`).
+    pub confirm: Option<String>,
+    /// Apply jobs started from this plan.
+    pub jobs: Vec<JobId>,
+}
+
+/// An overlay of the services pane.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Editor(Box<EditorState>),
+    Preview(PreviewView),
+    Plan(PlanView),
+}
+
+/// The services pane's state.
+#[derive(Debug, Clone, Default)]
+pub struct ServicesView {
+    /// The services directory.
+    pub dir: PathBuf,
+    /// Where relative command working directories start.
+    pub config_dir: PathBuf,
+    pub survey: Option<Survey>,
+    pub surveyed_at: Option<DateTime<Utc>>,
+    /// The number of the latest survey asked for, and whether it is still out.
+    pub seq: u64,
+    pub loading: bool,
+    pub overlay: Option<Overlay>,
+    /// `[[commands]]` of the config.
+    pub commands: Vec<CommandConfig>,
+}
+
+impl ServicesView {
+    /// The plan of the definition in `file`.
+    pub fn plan_of(&self, file: &Path) -> Option<&ServicePlan> {
+        self.survey
+            .as_ref()?
+            .plan
+            .services
+            .iter()
+            .find(|p| p.file == file)
+    }
+
+    /// The definition in `file`, when it parses.
+    pub fn definition(&self, file: &Path) -> Option<&Definition> {
+        self.survey
+            .as_ref()?
+            .loaded
+            .iter()
+            .find(|l| l.file == file)?
+            .def
+            .as_ref()
+            .ok()
+    }
+
+    /// The definition file of an instance, if one describes it.
+    pub fn file_of_instance(&self, remote: &str, project: &str, name: &str) -> Option<PathBuf> {
+        let project = if project.is_empty() {
+            "default"
+        } else {
+            project
+        };
+        self.survey.as_ref()?.loaded.iter().find_map(|l| {
+            let d = l.def.as_ref().ok()?;
+            (d.remote == remote && d.project == project && d.name == name).then(|| l.file.clone())
+        })
+    }
+
+    /// The plans an overlay shows.
+    pub fn plans_for(&self, files: &[PathBuf]) -> Vec<&ServicePlan> {
+        let Some(s) = &self.survey else {
+            return vec![];
+        };
+        s.plan
+            .services
+            .iter()
+            .filter(|p| files.is_empty() || files.contains(&p.file))
+            .collect()
+    }
+}
+
+/// The detail of a services row: where it lives, its standing and its plan.
+pub fn service_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> bool {
+    let v = &state.services;
+    let Some(l) = v.survey.as_ref().and_then(|s| {
+        s.loaded
+            .iter()
+            .find(|l| l.file.display().to_string() == key)
+    }) else {
+        return false;
+    };
+    out.push(format!("file: {}", l.file.display()));
+    match &l.def {
+        Ok(d) => {
+            out.push(format!("service: {}", d.name));
+            out.push(format!(
+                "target: {}:{} ({})",
+                d.remote,
+                d.project,
+                d.kind.api()
+            ));
+            out.push(format!("image: {}", d.image));
+            out.push(format!("profiles: {}", d.profiles.join(", ")));
+            if let Some(desc) = &d.description {
+                out.push(format!("description: {desc}"));
+            }
+            for (k, val) in d.desired_config() {
+                if !k.starts_with("cloud-init.") {
+                    out.push(format!("config.{k}: {val}"));
+                }
+            }
+            for (name, dev) in d.desired_devices() {
+                let kv: Vec<String> = dev.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                out.push(format!("device {name}: {}", kv.join(" ")));
+            }
+            for vol in &d.volumes {
+                out.push(format!(
+                    "volume {}/{}: {} at {}",
+                    vol.pool,
+                    vol.name,
+                    vol.size.as_deref().unwrap_or("default size"),
+                    vol.path
+                ));
+            }
+            if let Some(ci) = &d.cloud_init {
+                out.push(format!("cloud-init template: {}", ci.template.display()));
+            }
+        }
+        Err(e) => out.push(format!("error: {e}")),
+    }
+    out.push(String::new());
+    match v.plan_of(&l.file) {
+        Some(p) => {
+            out.push(format!("status: {}", p.status().label()));
+            out.extend(p.render_text().lines().map(String::from));
+        }
+        None => out.push("status: not planned yet".into()),
+    }
+    true
+}
+
+/// The rows of the services pane: one per definition file.
+pub fn service_rows(state: &AppState) -> Vec<Row> {
+    let v = &state.services;
+    let Some(s) = &v.survey else {
+        return vec![];
+    };
+    let mut rows = Vec::new();
+    for l in &s.loaded {
+        let plan = v.plan_of(&l.file);
+        let (target, remote) = match &l.def {
+            Ok(d) => (format!("{}:{}", d.remote, d.project), d.remote.clone()),
+            Err(_) => ("-".into(), String::new()),
+        };
+        let status = match plan {
+            Some(p) => p.status(),
+            None => Status::Invalid("not planned".into()),
+        };
+        let (label, style, rank) = match &status {
+            Status::InSync => ("in sync".to_string(), "status.running", 0.0),
+            Status::Drifted(_) => ("drifted".to_string(), "alert.warning", 2.0),
+            Status::Missing => ("missing".to_string(), "status.stopped", 1.0),
+            Status::Removed => ("removed".to_string(), "ui.muted", 0.5),
+            Status::Invalid(_) => ("invalid".to_string(), "status.error", 3.0),
+        };
+        let changes = match &status {
+            Status::InSync => styled("-", "ui.muted"),
+            Status::Drifted(keys) => styled(
+                plan.map(|p| p.mask(&keys.join(", "))).unwrap_or_default(),
+                "alert.warning",
+            ),
+            Status::Missing => styled(
+                plan.map(|p| format!("{} step(s) to create", p.steps.len()))
+                    .unwrap_or_default(),
+                "ui.text",
+            ),
+            Status::Removed => styled("-", "ui.muted"),
+            Status::Invalid(e) => styled(
+                plan.map(|p| p.mask(e)).unwrap_or_else(|| e.clone()),
+                "status.error",
+            ),
+        };
+        let name = l.name();
+        let file = l
+            .file
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let stale = !remote.is_empty()
+            && state
+                .remotes
+                .iter()
+                .find(|r| r.name == remote)
+                .is_some_and(|r| !matches!(r.conn, crate::backend::ConnState::Online { .. }));
+        rows.push(Row {
+            key: l.file.display().to_string(),
+            remote,
+            sort: vec![
+                text_key(&name),
+                text_key(&target),
+                SortKey::Num(rank),
+                text_key(&changes.text),
+                text_key(&file),
+            ],
+            cells: vec![
+                cell(name),
+                cell(target),
+                styled(label, style),
+                changes,
+                styled(file, "ui.muted"),
+            ],
+            stale,
+        });
+    }
+    rows
+}
+
+fn ctrl(ev: &KeyEvent) -> bool {
+    ev.modifiers.contains(KeyModifiers::CONTROL)
+}
+
+impl AppState {
+    /// Asks for a fresh survey of the definitions (unless one is out).
+    pub fn services_refresh(&mut self) -> Vec<Effect> {
+        if self.services.loading {
+            // The one out is re-asked when it lands (see `apply_survey`).
+            self.services.seq += 1;
+            return vec![];
+        }
+        self.services.seq += 1;
+        self.services.loading = true;
+        vec![Effect::ServicesRefresh {
+            seq: self.services.seq,
+        }]
+    }
+
+    /// A survey landed.
+    pub fn apply_survey(&mut self, seq: u64, survey: Survey, now: DateTime<Utc>) -> Vec<Effect> {
+        self.services.loading = false;
+        if let Some(e) = &survey.error {
+            self.say(Level::Error, format!("services: {e}"));
+        }
+        self.services.survey = Some(survey);
+        self.services.surveyed_at = Some(now);
+        if seq < self.services.seq {
+            // Something changed while it was out: survey again.
+            return self.services_refresh();
+        }
+        if let Some(Overlay::Plan(p)) = &mut self.services.overlay {
+            p.waiting = false;
+        }
+        vec![]
+    }
+
+    /// After a job ends: apply jobs of an open plan re-plan when all are done; any job may
+    /// have changed what the definitions are compared with.
+    pub fn services_after_job(&mut self, id: JobId) -> Vec<Effect> {
+        let finished = |s: &AppState, id: JobId| {
+            s.jobs
+                .iter()
+                .find(|j| j.id == id)
+                .is_none_or(|j| !j.running())
+        };
+        if let Some(Overlay::Plan(p)) = &self.services.overlay {
+            if p.jobs.contains(&id) && p.jobs.iter().all(|j| finished(self, *j)) {
+                if let Some(Overlay::Plan(p)) = &mut self.services.overlay {
+                    p.waiting = true;
+                }
+                return self.services_refresh();
+            }
+        }
+        let apply = self
+            .jobs
+            .iter()
+            .any(|j| j.id == id && matches!(j.spec, JobSpec::Apply { .. }));
+        if apply || self.services.survey.is_some() {
+            return self.services_refresh();
+        }
+        vec![]
+    }
+
+    /// The definition file the selection points at: a services row, or the definition of the
+    /// selected instance.
+    pub fn selected_service(&mut self, now: DateTime<Utc>, what: &str) -> Option<PathBuf> {
+        match self.pane {
+            Pane::Services => {
+                let rows = view_rows(self, Pane::Services, now);
+                if rows.is_empty() {
+                    self.say(Level::Warning, format!("{what}: no definition selected"));
+                    return None;
+                }
+                Some(PathBuf::from(
+                    &rows[self.selected_index(Pane::Services, &rows)].key,
+                ))
+            }
+            Pane::Instances => {
+                let super::actions::Selected::Instance(i) = self.selected_object(now) else {
+                    self.say(Level::Warning, format!("{what}: select an instance"));
+                    return None;
+                };
+                let f = self
+                    .services
+                    .file_of_instance(&i.remote, &i.inst.project, &i.inst.name);
+                if f.is_none() {
+                    self.say(
+                        Level::Warning,
+                        format!(
+                            "{what}: no definition in {} describes {}:{}",
+                            self.services.dir.display(),
+                            i.remote,
+                            i.inst.name
+                        ),
+                    );
+                }
+                f
+            }
+            _ => {
+                self.say(
+                    Level::Warning,
+                    format!("{what}: select a service (9) or an instance (2)"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `E`: edit the selected definition in the console.
+    pub fn action_edit(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        let Some(file) = self.selected_service(now, "edit") else {
+            return vec![];
+        };
+        vec![Effect::OpenDefinition { file }]
+    }
+
+    /// `:new <name>`: a new definition in the services directory.
+    pub fn action_new_service(&mut self, name: &str) -> Vec<Effect> {
+        if !crate::services::definition::valid_name(name) {
+            self.say(
+                Level::Error,
+                format!("{name:?} is not a valid instance name (letters, digits, dashes)"),
+            );
+            return vec![];
+        }
+        let file = self.services.dir.join(format!("{name}.toml"));
+        vec![Effect::OpenDefinition { file }]
+    }
+
+    /// `V`: edit the selected definition in `$VISUAL` / `$EDITOR`.
+    pub fn action_edit_external(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        let Some(file) = self.selected_service(now, "edit") else {
+            return vec![];
+        };
+        vec![Effect::EditExternal { file }]
+    }
+
+    /// A definition's text was read: open the editor on it.
+    pub fn open_editor(&mut self, file: PathBuf, text: Result<(String, bool), String>) {
+        match text {
+            Ok((text, exists)) => {
+                let mut e = EditorState::new(&file, &text);
+                if !exists {
+                    e.new_file = true;
+                    e.note = Some(format!("new definition {}", file.display()));
+                }
+                self.services.overlay = Some(Overlay::Editor(Box::new(e)));
+                self.input = InputMode::Service;
+            }
+            Err(e) => self.say(Level::Error, format!("cannot open {}: {e}", file.display())),
+        }
+    }
+
+    /// A save finished (or was refused).
+    pub fn definition_saved(
+        &mut self,
+        file: &Path,
+        text: &str,
+        result: Result<(), SaveFailure>,
+    ) -> Vec<Effect> {
+        let Some(Overlay::Editor(e)) = &mut self.services.overlay else {
+            if let Err(f) = result {
+                self.say(Level::Error, f.why);
+            }
+            return vec![];
+        };
+        if e.file != file {
+            return vec![];
+        }
+        match result {
+            Ok(()) => {
+                e.saved(text);
+                e.new_file = false;
+                self.services_refresh()
+            }
+            Err(f) => {
+                e.save_failed(f.changed_on_disk, f.why);
+                vec![]
+            }
+        }
+    }
+
+    /// `p`: the rendered cloud-init of the selected definition.
+    pub fn action_preview(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        let Some(file) = self.selected_service(now, "preview") else {
+            return vec![];
+        };
+        self.open_preview(file)
+    }
+
+    fn open_preview(&mut self, file: PathBuf) -> Vec<Effect> {
+        self.services.overlay = Some(Overlay::Preview(PreviewView {
+            file,
+            reveal: false,
+            diff: false,
+            scroll: 0,
+        }));
+        self.input = InputMode::Service;
+        self.services_refresh()
+    }
+
+    /// `a`: plan the selected definition; `A`: plan them all.
+    pub fn action_plan(&mut self, all: bool, now: DateTime<Utc>) -> Vec<Effect> {
+        let files = if all {
+            vec![]
+        } else {
+            match self.selected_service(now, "plan") {
+                Some(f) => vec![f],
+                None => return vec![],
+            }
+        };
+        self.open_plan(files)
+    }
+
+    fn open_plan(&mut self, files: Vec<PathBuf>) -> Vec<Effect> {
+        self.services.overlay = Some(Overlay::Plan(PlanView {
+            files,
+            scroll: 0,
+            waiting: true,
+            confirm: None,
+            jobs: vec![],
+        }));
+        self.input = InputMode::Service;
+        self.services_refresh()
+    }
+
+    fn close_overlay(&mut self) {
+        self.services.overlay = None;
+        self.input = InputMode::Normal;
+    }
+
+    /// Keys while a services overlay is open.
+    pub fn service_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+        let page = self.page_size as u16;
+        if let Some(Overlay::Plan(PlanView {
+            confirm: Some(typed),
+            ..
+        })) = &self.services.overlay
+        {
+            let typed = typed.clone();
+            return self.plan_confirm_key(ev, typed, now);
+        }
+        let Some(overlay) = self.services.overlay.as_mut() else {
+            self.input = InputMode::Normal;
+            return vec![];
+        };
+        match overlay {
+            Overlay::Editor(e) => match e.on_key(ev) {
+                EditorOutcome::Stay => vec![],
+                EditorOutcome::Close => {
+                    let saved_once = e.note.as_deref().is_some_and(|n| n.starts_with("saved"));
+                    self.close_overlay();
+                    if !saved_once {
+                        self.say(Level::Info, "editor closed");
+                    }
+                    vec![]
+                }
+                EditorOutcome::Save { text, force } => {
+                    if self.readonly {
+                        e.note = Some("read-only mode (--readonly): saving is disabled".into());
+                        return vec![];
+                    }
+                    let expect = if force {
+                        Expect::Any
+                    } else if e.new_file {
+                        Expect::Absent
+                    } else {
+                        Expect::Hash(e.disk_hash)
+                    };
+                    vec![Effect::SaveDefinition {
+                        file: e.file.clone(),
+                        text,
+                        expect,
+                    }]
+                }
+            },
+            Overlay::Preview(p) => {
+                match ev.code {
+                    KeyCode::Esc | KeyCode::Char('q') => self.close_overlay(),
+                    KeyCode::Char('c') if ctrl(&ev) => return vec![Effect::Quit],
+                    KeyCode::Char('s') => {
+                        p.reveal = !p.reveal;
+                        let t = if p.reveal {
+                            "secrets shown: s hides them"
+                        } else {
+                            "secrets masked"
+                        };
+                        self.say(Level::Info, t);
+                    }
+                    KeyCode::Char('d') => {
+                        p.diff = !p.diff;
+                        p.scroll = 0;
+                    }
+                    KeyCode::Char('r') if ctrl(&ev) => return self.services_refresh(),
+                    KeyCode::Char('e') | KeyCode::Char('E') => {
+                        let file = p.file.clone();
+                        return vec![Effect::OpenDefinition { file }];
+                    }
+                    KeyCode::Char('a') => {
+                        let file = p.file.clone();
+                        return self.open_plan(vec![file]);
+                    }
+                    code => scroll(&mut p.scroll, code, &ev, page),
+                }
+                vec![]
+            }
+            Overlay::Plan(p) => {
+                match ev.code {
+                    KeyCode::Esc | KeyCode::Char('q') => self.close_overlay(),
+                    KeyCode::Char('c') if ctrl(&ev) => return vec![Effect::Quit],
+                    KeyCode::Char('r') => {
+                        p.waiting = true;
+                        return self.services_refresh();
+                    }
+                    KeyCode::Char('a') | KeyCode::Char('y') => return self.ask_apply(),
+                    KeyCode::Char('p') if p.files.len() == 1 => {
+                        let file = p.files[0].clone();
+                        return self.open_preview(file);
+                    }
+                    KeyCode::Char('e') if p.files.len() == 1 => {
+                        let file = p.files[0].clone();
+                        return vec![Effect::OpenDefinition { file }];
+                    }
+                    code => scroll(&mut p.scroll, code, &ev, page),
+                }
+                vec![]
+            }
+        }
+    }
+
+    /// Whether the plan overlay's apply must be confirmed by typing `apply`.
+    pub fn plan_needs_typed(&self) -> bool {
+        let Some(Overlay::Plan(p)) = &self.services.overlay else {
+            return false;
+        };
+        self.services
+            .plans_for(&p.files)
+            .iter()
+            .any(|sp| !sp.steps.is_empty() && self.remote_is_production(&sp.remote))
+    }
+
+    fn remote_is_production(&self, remote: &str) -> bool {
+        self.remotes
+            .iter()
+            .any(|r| r.name == remote && r.production)
+    }
+
+    fn ask_apply(&mut self) -> Vec<Effect> {
+        let Some(Overlay::Plan(p)) = &self.services.overlay else {
+            return vec![];
+        };
+        if p.waiting {
+            self.say(Level::Warning, "planning: wait for the plan");
+            return vec![];
+        }
+        let running = p
+            .jobs
+            .iter()
+            .any(|id| self.jobs.iter().any(|j| j.id == *id && j.running()));
+        if running {
+            self.say(Level::Warning, "the apply is still running");
+            return vec![];
+        }
+        let plans = self.services.plans_for(&p.files);
+        if let Some(bad) = plans.iter().find(|sp| !sp.errors.is_empty()) {
+            let msg = format!(
+                "{} cannot be planned: fix it first (nothing is applied)",
+                bad.service
+            );
+            self.say(Level::Error, msg);
+            return vec![];
+        }
+        if plans.iter().all(|sp| sp.steps.is_empty()) {
+            self.say(Level::Info, "nothing to apply: in sync");
+            return vec![];
+        }
+        if self.refuse_write("apply") {
+            return vec![];
+        }
+        if let Some(Overlay::Plan(p)) = &mut self.services.overlay {
+            p.confirm = Some(String::new());
+        }
+        vec![]
+    }
+
+    fn plan_confirm_key(&mut self, ev: KeyEvent, typed: String, now: DateTime<Utc>) -> Vec<Effect> {
+        let needs_typed = self.plan_needs_typed();
+        let Some(Overlay::Plan(p)) = &mut self.services.overlay else {
+            return vec![];
+        };
+        let go = match ev.code {
+            KeyCode::Esc => {
+                p.confirm = None;
+                self.say(Level::Info, "not applied");
+                return vec![];
+            }
+            KeyCode::Char('c') if ctrl(&ev) => return vec![Effect::Quit],
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Char('q') if !needs_typed => {
+                p.confirm = None;
+                self.say(Level::Info, "not applied");
+                return vec![];
+            }
+            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter if !needs_typed => true,
+            KeyCode::Enter => typed == "apply",
+            KeyCode::Backspace if needs_typed => {
+                let mut t = typed;
+                t.pop();
+                p.confirm = Some(t);
+                return vec![];
+            }
+            KeyCode::Char(c) if needs_typed => {
+                p.confirm = Some(format!("{typed}{c}"));
+                return vec![];
+            }
+            _ => return vec![],
+        };
+        if !go {
+            self.say(
+                Level::Warning,
+                "type apply exactly to confirm, esc to cancel",
+            );
+            return vec![];
+        }
+        p.confirm = None;
+        let files = p.files.clone();
+        // One job per remote, in the order of the definitions.
+        let mut by_remote: BTreeMap<String, Vec<ServicePlan>> = BTreeMap::new();
+        for sp in self.services.plans_for(&files) {
+            if !sp.steps.is_empty() {
+                by_remote
+                    .entry(sp.remote.clone())
+                    .or_default()
+                    .push(sp.clone());
+            }
+        }
+        let mut fx = Vec::new();
+        let mut ids = Vec::new();
+        for (remote, plans) in by_remote {
+            let id = self.next_job;
+            fx.extend(self.start_job(JobSpec::apply(&remote, plans), now));
+            if self.next_job > id {
+                ids.push(id);
+            }
+        }
+        if let Some(Overlay::Plan(p)) = &mut self.services.overlay {
+            p.jobs = ids;
+            p.scroll = u16::MAX;
+        }
+        fx
+    }
+
+    /// `edit|preview|plan <service>` from the palette.
+    pub fn service_by_name(&mut self, verb: crate::action::Action, name: &str) -> Vec<Effect> {
+        use crate::action::Action;
+        let file = self.services.survey.as_ref().and_then(|s| {
+            s.loaded
+                .iter()
+                .find(|l| l.name() == name)
+                .map(|l| l.file.clone())
+        });
+        let Some(file) = file else {
+            self.say(
+                Level::Error,
+                format!(
+                    "no service {name:?} in {} (new {name} creates it)",
+                    self.services.dir.display()
+                ),
+            );
+            return vec![];
+        };
+        match verb {
+            Action::EditDefinition => vec![Effect::OpenDefinition { file }],
+            Action::Preview => self.open_preview(file),
+            _ => self.open_plan(vec![file]),
+        }
+    }
+
+    // ----- configured commands ---------------------------------------------------------------
+
+    /// `run <name>`: a configured command as a job, with the selection in its environment.
+    pub fn run_config_command(&mut self, name: &str, now: DateTime<Utc>) -> Vec<Effect> {
+        let Some(c) = self
+            .services
+            .commands
+            .iter()
+            .find(|c| c.name == name)
+            .cloned()
+        else {
+            let have: Vec<&str> = self
+                .services
+                .commands
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
+            self.say(
+                Level::Error,
+                if have.is_empty() {
+                    format!("no command {name:?}: add [[commands]] to config.toml")
+                } else {
+                    format!("no command {name:?} (have: {})", have.join(", "))
+                },
+            );
+            return vec![];
+        };
+        let mut env: Vec<(String, String)> = vec![
+            (
+                "ATLAS_SERVICES_DIR".into(),
+                self.services.dir.display().to_string(),
+            ),
+            // Keep colour though the output goes to a pipe.
+            ("CLICOLOR_FORCE".into(), "1".into()),
+            ("FORCE_COLOR".into(), "1".into()),
+        ];
+        let target = match c.scope {
+            CommandScope::Global => Target {
+                remote: String::new(),
+                project: String::new(),
+                pool: None,
+                name: c.name.clone(),
+            },
+            CommandScope::Instance => {
+                let super::actions::Selected::Instance(i) = self.selected_object(now) else {
+                    self.say(
+                        Level::Warning,
+                        format!("{}: select an instance (2 instances pane)", c.name),
+                    );
+                    return vec![];
+                };
+                let t = Target::instance(&i.remote, &i.inst.project, &i.inst.name);
+                if let Some(f) =
+                    self.services
+                        .file_of_instance(&i.remote, &i.inst.project, &i.inst.name)
+                {
+                    env.push(("ATLAS_SERVICE".into(), i.inst.name.clone()));
+                    env.push(("ATLAS_SERVICE_FILE".into(), f.display().to_string()));
+                }
+                t
+            }
+            CommandScope::Service => {
+                let Some(file) = self.selected_service(now, &c.name) else {
+                    return vec![];
+                };
+                let Some(d) = self.services.definition(&file).cloned() else {
+                    self.say(
+                        Level::Error,
+                        format!("{}: the definition is invalid", file.display()),
+                    );
+                    return vec![];
+                };
+                env.push(("ATLAS_SERVICE".into(), d.name.clone()));
+                env.push(("ATLAS_SERVICE_FILE".into(), file.display().to_string()));
+                Target::instance(&d.remote, &d.project, &d.name)
+            }
+        };
+        if !target.remote.is_empty() {
+            env.push(("ATLAS_REMOTE".into(), target.remote.clone()));
+            env.push(("ATLAS_PROJECT".into(), target.project.clone()));
+            env.push(("ATLAS_INSTANCE".into(), target.name.clone()));
+        }
+        let workdir = c.workdir.as_deref().map(|w| {
+            let p = expand_home(w);
+            if p.is_relative() {
+                self.services.config_dir.join(p)
+            } else {
+                p
+            }
+        });
+        let spec = JobSpec::Command {
+            target,
+            command: CommandSpec {
+                name: c.name.clone(),
+                argv: c.command.argv(),
+                workdir,
+                env,
+            },
+        };
+        if c.confirm {
+            let body = spec.cli();
+            return self.ask_job(spec, format!("Run {}?", c.name), body);
+        }
+        self.start_job(spec, now)
+    }
+}
+
+/// Scroll keys of the preview and plan overlays.
+fn scroll(pos: &mut u16, code: KeyCode, ev: &KeyEvent, page: u16) {
+    match code {
+        KeyCode::Down | KeyCode::Char('j') => *pos = pos.saturating_add(1),
+        KeyCode::Up | KeyCode::Char('k') => *pos = pos.saturating_sub(1),
+        KeyCode::PageDown | KeyCode::Char(' ') => *pos = pos.saturating_add(page),
+        KeyCode::Char('d') if ctrl(ev) => *pos = pos.saturating_add(page),
+        KeyCode::PageUp => *pos = pos.saturating_sub(page),
+        KeyCode::Char('u') if ctrl(ev) => *pos = pos.saturating_sub(page),
+        KeyCode::Home | KeyCode::Char('g') => *pos = 0,
+        KeyCode::End | KeyCode::Char('G') => *pos = u16::MAX,
+        _ => {}
+    }
+}
