@@ -185,8 +185,8 @@ const SERVICE_COLUMNS: &[Column] = &[
     col("NAME", 14, 0),
     col("TARGET", 16, 1),
     col("STATUS", 8, 0),
-    col("CHANGES", 30, 0),
     col("FILE", 16, 2),
+    col("CHANGES", 30, 0),
 ];
 const JOURNAL_COLUMNS: &[Column] = &[
     col("TIME", 8, 0),

@@ -211,7 +211,10 @@ pub fn service_rows(state: &AppState) -> Vec<Row> {
             ),
             Status::Removed => styled("-", "ui.muted"),
             Status::Invalid(e) => styled(
-                plan.map(|p| p.mask(e)).unwrap_or_else(|| e.clone()),
+                short_error(
+                    &l.file,
+                    &plan.map(|p| p.mask(e)).unwrap_or_else(|| e.clone()),
+                ),
                 "status.error",
             ),
         };
@@ -234,20 +237,33 @@ pub fn service_rows(state: &AppState) -> Vec<Row> {
                 text_key(&name),
                 text_key(&target),
                 SortKey::Num(rank),
-                text_key(&changes.text),
                 text_key(&file),
+                text_key(&changes.text),
             ],
             cells: vec![
                 cell(name),
                 cell(target),
                 styled(label, style),
-                changes,
                 styled(file, "ui.muted"),
+                changes,
             ],
             stale,
         });
     }
     rows
+}
+
+/// An error about `file` without the file's path (the row names it): `line 2: …`.
+fn short_error(file: &Path, e: &str) -> String {
+    let Some(rest) = e.strip_prefix(&format!("{}:", file.display())) else {
+        return e.to_string();
+    };
+    match rest.split_once(':') {
+        Some((n, msg)) if n.chars().all(|c| c.is_ascii_digit()) => {
+            format!("line {n}:{msg}")
+        }
+        _ => rest.trim_start().to_string(),
+    }
 }
 
 fn ctrl(ev: &KeyEvent) -> bool {

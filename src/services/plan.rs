@@ -594,7 +594,15 @@ async fn plan_steps(
                 new: Some(def.profiles.join(", ")),
                 restart: false,
             });
-            changes.extend(config_changes(&BTreeMap::new(), &want_config, vm));
+            // A new instance starts with all of it: nothing waits for a restart.
+            changes.extend(
+                config_changes(&BTreeMap::new(), &want_config, vm)
+                    .into_iter()
+                    .map(|c| Change {
+                        restart: false,
+                        ..c
+                    }),
+            );
             for (n, d) in &want_devices {
                 changes.push(Change {
                     key: format!("device {n}"),

@@ -32,6 +32,27 @@ pub struct Survey {
     pub previews: BTreeMap<PathBuf, Preview>,
 }
 
+/// The rendered cloud-init of a definition and its checks (`current` left empty); `None`
+/// when the definition does not parse or has no `[cloud_init]`.
+pub fn preview_of(l: &Loaded) -> Option<Preview> {
+    let def = l.def.as_ref().ok()?;
+    let ci = def.cloud_init.as_ref()?;
+    let base = l.file.parent().unwrap_or(Path::new("."));
+    let rendered = template::render(base, ci);
+    let findings = match &rendered {
+        Ok(r) => cloudinit::validate(
+            &r.text,
+            template::is_template(&r.template).then_some(r.source.as_str()),
+        ),
+        Err(_) => vec![],
+    };
+    Some(Preview {
+        rendered,
+        findings,
+        current: None,
+    })
+}
+
 /// Loads, renders and plans every definition in `dir`.
 pub async fn survey(
     dir: &Path,
@@ -49,18 +70,11 @@ pub async fn survey(
     };
     let mut previews = BTreeMap::new();
     for l in &loaded {
-        let Ok(def) = &l.def else { continue };
-        let Some(ci) = &def.cloud_init else { continue };
-        let base = l.file.parent().unwrap_or(Path::new("."));
-        let rendered = template::render(base, ci);
-        let findings = match &rendered {
-            Ok(r) => cloudinit::validate(
-                &r.text,
-                template::is_template(&r.template).then_some(r.source.as_str()),
-            ),
-            Err(_) => vec![],
+        let Some(mut pv) = preview_of(l) else {
+            continue;
         };
-        let current = match client_for(&def.remote) {
+        let Ok(def) = &l.def else { continue };
+        pv.current = match client_for(&def.remote) {
             Ok(c) => c
                 .get::<serde_json::Value>(&instance_path(&def.project, &def.name, ""))
                 .await
@@ -68,14 +82,7 @@ pub async fn survey(
                 .and_then(|i| i["config"][USER_DATA].as_str().map(String::from)),
             Err(_) => None,
         };
-        previews.insert(
-            l.file.clone(),
-            Preview {
-                rendered,
-                findings,
-                current,
-            },
-        );
+        previews.insert(l.file.clone(), pv);
     }
     let plan = plan_all(&loaded, client_for).await;
     Survey {

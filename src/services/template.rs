@@ -153,6 +153,10 @@ pub fn resolve_vars(
         };
         out.insert(k.clone(), value);
     }
+    // Longest first (a whole multi-line secret before its lines), each once, never empty.
+    secrets.retain(|s| !s.is_empty());
+    secrets.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    secrets.dedup();
     Ok((out, secrets))
 }
 
