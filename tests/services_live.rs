@@ -16,79 +16,6 @@ use atlas_tui::services::plan::{Op, plan_all};
 use common::*;
 use tokio::sync::{mpsc, watch};
 
-/// A scratch project (shared profiles and images, own volumes), emptied on start and drop.
-struct Project(String);
-
-impl Project {
-    fn new(name: &str) -> Self {
-        Self::clean(name);
-        if Command::new("incus")
-            .args(["project", "show", name])
-            .env("INCUS_CONF", sandbox_conf())
-            .output()
-            .map(|o| !o.status.success())
-            .unwrap_or(true)
-        {
-            incus(&[
-                "project",
-                "create",
-                name,
-                "-c",
-                "features.images=false",
-                "-c",
-                "features.profiles=false",
-            ]);
-        }
-        Project(name.into())
-    }
-
-    fn clean(name: &str) {
-        let out = |args: &[&str]| {
-            Command::new("incus")
-                .args(args)
-                .env("INCUS_CONF", sandbox_conf())
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-                .unwrap_or_default()
-        };
-        for n in out(&["list", "--project", name, "-f", "csv", "-c", "n"]).lines() {
-            incus_quiet(&["delete", "-f", n.trim(), "--project", name]);
-        }
-        for line in out(&[
-            "storage",
-            "volume",
-            "list",
-            "default",
-            "--project",
-            name,
-            "-f",
-            "csv",
-            "-c",
-            "tn",
-        ])
-        .lines()
-        {
-            if let Some(("custom", v)) = line.split_once(',') {
-                incus_quiet(&[
-                    "storage",
-                    "volume",
-                    "delete",
-                    "default",
-                    v.trim(),
-                    "--project",
-                    name,
-                ]);
-            }
-        }
-    }
-}
-
-impl Drop for Project {
-    fn drop(&mut self) {
-        Self::clean(&self.0);
-    }
-}
-
 /// The shipped examples, moved into `project`, on the sandbox's busybox image, with the proxy
 /// on a free port and the secrets provided.
 fn examples_in(dir: &Path, project: &str) {
@@ -107,19 +34,6 @@ fn examples_in(dir: &Path, project: &str) {
     }
     std::fs::create_dir_all(dir.join("secrets")).unwrap();
     std::fs::write(dir.join("secrets/step-ca-password"), "ca-pass-123\n").unwrap();
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 /// Runs the binary with a config pointing at `services`; (exit code, stdout, stderr).

@@ -14,7 +14,7 @@ use atlas_tui::services::load_dir;
 use atlas_tui::services::plan::{Change, Object, Op, Plan, ServicePlan, Step};
 use atlas_tui::services::survey::{Expect, SaveFailure, Survey, preview_of};
 use atlas_tui::services::template::MASK;
-use common::{key, loaded_state, now, render, typ};
+use common::{copy_dir, key, loaded_state, now, render, typ};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 const SECRET: &str = "hunter2-grafana";
@@ -39,19 +39,6 @@ fn examples(name: &str) -> PathBuf {
     // One definition that does not parse.
     std::fs::write(dir.join("broken01.toml"), "name = \"broken01\"\nimage = \n").unwrap();
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 fn change(key: &str, old: Option<&str>, new: Option<&str>, restart: bool) -> Change {

@@ -201,7 +201,7 @@ impl Tmux {
         Self::launch(name, w, h, env, args, |_| {})
     }
 
-    fn launch(
+    pub fn launch(
         name: &str,
         w: u16,
         h: u16,
@@ -435,4 +435,96 @@ pub fn render(s: &mut AppState, w: u16, h: u16) -> String {
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
     t.draw(|f| ui::draw(f, s, &theme, now())).unwrap();
     t.backend().to_string()
+}
+
+// ----- service definitions in a scratch project ---------------------------------------------
+
+use std::path::Path;
+use std::process::Command;
+
+/// A scratch project (shared profiles and images, own volumes), emptied on start and drop.
+pub struct Project(pub String);
+
+impl Project {
+    pub fn new(name: &str) -> Self {
+        Self::clean(name);
+        if Command::new("incus")
+            .args(["project", "show", name])
+            .env("INCUS_CONF", sandbox_conf())
+            .output()
+            .map(|o| !o.status.success())
+            .unwrap_or(true)
+        {
+            incus(&[
+                "project",
+                "create",
+                name,
+                "-c",
+                "features.images=false",
+                "-c",
+                "features.profiles=false",
+            ]);
+        }
+        Project(name.into())
+    }
+
+    fn clean(name: &str) {
+        let out = |args: &[&str]| {
+            Command::new("incus")
+                .args(args)
+                .env("INCUS_CONF", sandbox_conf())
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default()
+        };
+        for n in out(&["list", "--project", name, "-f", "csv", "-c", "n"]).lines() {
+            incus_quiet(&["delete", "-f", n.trim(), "--project", name]);
+        }
+        for line in out(&[
+            "storage",
+            "volume",
+            "list",
+            "default",
+            "--project",
+            name,
+            "-f",
+            "csv",
+            "-c",
+            "tn",
+        ])
+        .lines()
+        {
+            if let Some(("custom", v)) = line.split_once(',') {
+                incus_quiet(&[
+                    "storage",
+                    "volume",
+                    "delete",
+                    "default",
+                    v.trim(),
+                    "--project",
+                    name,
+                ]);
+            }
+        }
+    }
+}
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        Self::clean(&self.0);
+    }
+}
+
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
 }
