@@ -367,6 +367,33 @@ fn print_info(
         &settings.paths.data_dir,
     );
     println!("  {:<12} {}", "backups", acts.backup_dir.display());
+    let services = settings.services_dir();
+    match atlas_tui::services::load_dir(&services) {
+        Ok(l) => {
+            let bad = l.iter().filter(|d| d.def.is_err()).count();
+            println!(
+                "  {:<12} {} ({} definition(s){})",
+                "services",
+                services.display(),
+                l.len(),
+                if bad > 0 {
+                    format!(", {bad} invalid: see `atlas-tui plan`")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        Err(e) => println!("  {:<12} {} ({e})", "services", services.display()),
+    }
+    if !settings.config.commands.is_empty() {
+        let names: Vec<&str> = settings
+            .config
+            .commands
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        println!("  {:<12} {}", "commands", names.join(", "));
+    }
     println!("\nincus CLI configuration:");
     println!("  {:<12} {}", "dir", incus_cli.dir.display());
     let yml = incus_cli.dir.join("config.yml");

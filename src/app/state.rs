@@ -715,6 +715,7 @@ impl AppState {
                     source: s.name.clone(),
                     cmd: SourceCmd::Refresh,
                 }));
+                effects.extend(self.services_refresh());
                 return effects;
             }
             Action::ToggleAllProjects => {
