@@ -111,13 +111,13 @@ fn unreachable_and_mispinned_remotes_show_offline_while_others_work() {
         )
         .unwrap();
     });
-    let s = t.wait(30, "offline badges", |s| {
+    t.wait(30, "offline badges", |s| {
         s.contains("✖ edge offline") && s.contains("✖ impostor offline")
     });
-    assert!(
-        s.contains("grafana01"),
-        "the other remotes still work:\n{s}"
-    );
+    // The other remotes still work (their lists may land just after the badges).
+    t.wait(20, "the other remotes' instances", |s| {
+        s.contains("grafana01") && s.contains("✖ edge offline")
+    });
     t.keys(&["1"]);
     let s = t.wait_text(10, "Offline");
     assert!(s.contains("edge") && s.contains("impostor"), "{s}");

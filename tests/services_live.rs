@@ -86,7 +86,18 @@ fn shipped_examples_apply_then_plan_is_empty_and_one_limit_is_one_update() {
         "secret in the plan: {out}"
     );
 
-    let (code, out, err) = atlas(home.path(), &dir, &["apply", "--yes"]);
+    let (mut code, mut out, mut err) = atlas(home.path(), &dir, &["apply", "--yes"]);
+    let start_failed = |e: &str| {
+        e.contains("start instance")
+            || e.contains("Failed to start")
+            || e.contains("Failed starting")
+    };
+    if code != 0 && start_failed(&err) {
+        // On a loaded 2-core machine LXC may fail a container start now and then; an apply is
+        // made to be run again (it plans what is left), as an operator would.
+        eprintln!("first apply hit a start failure, applying again:\n{out}\n{err}");
+        (code, out, err) = atlas(home.path(), &dir, &["apply", "--yes"]);
+    }
     assert_eq!(code, 0, "apply failed:\n{out}\n{err}");
     assert!(out.contains("Re-plan: no changes"), "{out}\n{err}");
     assert!(
