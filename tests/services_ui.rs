@@ -11,7 +11,9 @@ use atlas_tui::app::state::{AppState, Effect, InputMode};
 use atlas_tui::backend::Update;
 use atlas_tui::jobs::JobSpec;
 use atlas_tui::services::load_dir;
-use atlas_tui::services::plan::{Change, Object, Op, Plan, ServicePlan, Step};
+use atlas_tui::services::plan::{
+    Change, Object, Op, Plan, ServicePlan, Step, plan_service_without_client,
+};
 use atlas_tui::services::survey::{Expect, SaveFailure, Survey, preview_of};
 use atlas_tui::services::template::MASK;
 use common::{copy_dir, key, loaded_state, now, render, typ};
@@ -105,20 +107,10 @@ fn survey_of(dir: &Path) -> Survey {
                 _ => vec![],
             };
             ServicePlan {
-                service: name.clone(),
+                steps,
                 remote: "local".into(),
                 project: "default".into(),
-                file: l.file.clone(),
-                steps,
-                errors: l
-                    .def
-                    .as_ref()
-                    .err()
-                    .map(|d| d.to_string())
-                    .into_iter()
-                    .collect(),
-                warnings: vec![],
-                secrets: vec![],
+                ..plan_service_without_client(l)
             }
         })
         .collect();

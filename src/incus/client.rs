@@ -204,31 +204,9 @@ impl IncusClient {
         }
     }
 
-    /// GETs a path and returns the HTTP status and body.
-    async fn fetch(&self, path: &str) -> Result<(u16, Vec<u8>), IncusError> {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .map_err(|e| self.connect_error(&e))?;
-        let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.map_err(|e| self.connect_error(&e))?;
-        Ok((status, bytes.to_vec()))
-    }
-
-    /// GETs a path (with query) and returns the answer's `metadata`.
-    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, IncusError> {
-        let (status, bytes) = self.fetch(path).await?;
-        parse_envelope(path, status, &bytes)
-    }
-
-    /// GETs a path and returns the answer's `metadata` with its `ETag` (empty when the server
-    /// sends none), for a later guarded write.
-    pub async fn get_with_etag<T: DeserializeOwned>(
-        &self,
-        path: &str,
-    ) -> Result<(T, String), IncusError> {
+    /// GETs a path and returns the HTTP status, the `ETag` (empty when the server sends none)
+    /// and the body.
+    async fn fetch_tagged(&self, path: &str) -> Result<(u16, String, Vec<u8>), IncusError> {
         let resp = self
             .http
             .get(format!("{}{path}", self.base))
@@ -243,6 +221,28 @@ impl IncusClient {
             .unwrap_or("")
             .to_string();
         let bytes = resp.bytes().await.map_err(|e| self.connect_error(&e))?;
+        Ok((status, etag, bytes.to_vec()))
+    }
+
+    /// GETs a path and returns the HTTP status and body.
+    async fn fetch(&self, path: &str) -> Result<(u16, Vec<u8>), IncusError> {
+        let (status, _, bytes) = self.fetch_tagged(path).await?;
+        Ok((status, bytes))
+    }
+
+    /// GETs a path (with query) and returns the answer's `metadata`.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, IncusError> {
+        let (status, bytes) = self.fetch(path).await?;
+        parse_envelope(path, status, &bytes)
+    }
+
+    /// GETs a path and returns the answer's `metadata` with its `ETag` (empty when the server
+    /// sends none), for a later guarded write.
+    pub async fn get_with_etag<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<(T, String), IncusError> {
+        let (status, etag, bytes) = self.fetch_tagged(path).await?;
         Ok((parse_envelope(path, status, &bytes)?, etag))
     }
 

@@ -815,7 +815,8 @@ pub async fn plan_all(
     Plan { services }
 }
 
-fn plan_service_without_client(l: &Loaded) -> ServicePlan {
+/// The plan of a definition without asking Incus: no steps, its parse error if any.
+pub fn plan_service_without_client(l: &Loaded) -> ServicePlan {
     ServicePlan {
         service: l.name(),
         remote: l.def.as_ref().map(|d| d.remote.clone()).unwrap_or_default(),
