@@ -128,10 +128,11 @@ impl InstanceRow {
         self.inst.state.as_ref()
     }
 
-    /// The status, preferring the live state's.
+    /// The status: the instance's own (every answer carries it, and the console keeps it in
+    /// step with the newest state read), else the state's.
     pub fn status(&self) -> &str {
         match self.state() {
-            Some(s) if !s.status.is_empty() => &s.status,
+            Some(s) if self.inst.status.is_empty() => &s.status,
             _ => &self.inst.status,
         }
     }

@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod app;
 pub mod backend;
 pub mod config;
+pub mod decode;
 pub mod headless;
 pub mod headless_actions;
 pub mod headless_services;

@@ -102,6 +102,7 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
     let mut state = initial_state(&settings, &specs, &opts);
     let cfg = WorkerConfig {
         usage_every: Duration::from_secs(settings.config.refresh.usage_secs),
+        reconcile_every: Duration::from_secs(settings.config.refresh.reconcile_secs),
         backoff_min: Duration::from_secs(settings.config.refresh.reconnect_min_secs),
         backoff_max: Duration::from_secs(settings.config.refresh.reconnect_max_secs),
     };
@@ -244,6 +245,7 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                         };
                         let tx = utx.clone();
                         let worker = workers.get(&remote).cloned();
+                        let reread = job.spec.touches();
                         tokio::spawn(async move {
                             let fwd = tx.clone();
                             let rec = crate::jobs::execute::execute(client, &job, crx, move |n| {
@@ -262,9 +264,10 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                                 outcome: rec.outcome,
                                 at: rec.finished,
                             });
-                            // Lists catch up at once (events cover most, not all, changes).
+                            // The rows it touched are read again at once (events cover most,
+                            // not all, changes); the rest is reconciled.
                             if let Some(w) = worker {
-                                let _ = w.send(Command::Refresh);
+                                let _ = w.send(Command::Reread(reread));
                             }
                         });
                     }

@@ -37,6 +37,7 @@ async fn workers_go_offline_and_reconnect() {
         usage_every: Duration::from_secs(3600),
         backoff_min: Duration::from_millis(200),
         backoff_max: Duration::from_secs(1),
+        ..WorkerConfig::default()
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let _a = backend::spawn_remote(sandbox_remote("local"), Scope::All, cfg, tx.clone());

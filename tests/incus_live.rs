@@ -24,6 +24,7 @@ fn cfg() -> WorkerConfig {
         usage_every: Duration::from_secs(2),
         backoff_min: Duration::from_millis(200),
         backoff_max: Duration::from_secs(1),
+        ..WorkerConfig::default()
     }
 }
 
@@ -391,14 +392,13 @@ async fn periodic_usage_refresh_gives_cpu_samples() {
         matches!(u, Update::InstanceStates { .. })
     })
     .await;
-    let Update::InstanceStates { instances, .. } = u else {
+    let Update::InstanceStates { states, .. } = u else {
         unreachable!()
     };
-    assert!(!instances.is_empty());
+    assert!(!states.is_empty());
     assert!(
-        instances
+        states
             .iter()
-            .all(|i| i.status == "Running"
-                && i.state.as_ref().and_then(|s| s.cpu.as_ref()).is_some())
+            .all(|s| s.state.status == "Running" && s.state.cpu.is_some())
     );
 }

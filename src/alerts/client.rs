@@ -55,6 +55,8 @@ pub enum SourceError {
 pub struct HttpSource {
     spec: SourceSpec,
     http: reqwest::Client,
+    /// List items that could not be decoded since the last [`HttpSource::take_skipped`].
+    skipped: std::sync::Arc<std::sync::Mutex<Vec<crate::decode::Skipped>>>,
 }
 
 impl HttpSource {
@@ -98,11 +100,42 @@ impl HttpSource {
             )));
         }
         let http = b.build().map_err(|e| cfg_err(error_chain(&e)))?;
-        Ok(Self { spec, http })
+        Ok(Self {
+            spec,
+            http,
+            skipped: Default::default(),
+        })
     }
 
     pub fn spec(&self) -> &SourceSpec {
         &self.spec
+    }
+
+    /// The list items left out (undecodable) since the last call.
+    pub fn take_skipped(&self) -> Vec<crate::decode::Skipped> {
+        self.skipped
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+
+    /// Decodes a list item by item, keeping what was skipped for [`HttpSource::take_skipped`].
+    pub(crate) fn list<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        v: serde_json::Value,
+    ) -> Result<Vec<T>, SourceError> {
+        let (items, skipped) = crate::decode::list(path, v).map_err(|reason| SourceError::Parse {
+            name: self.spec.name.clone(),
+            path: path.to_string(),
+            reason,
+        })?;
+        if !skipped.is_empty() {
+            if let Ok(mut v) = self.skipped.lock() {
+                v.extend(skipped);
+            }
+        }
+        Ok(items)
     }
 
     pub(crate) fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
@@ -148,11 +181,13 @@ impl HttpSource {
             });
         }
         let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
-        serde_json::from_slice(bytes).map_err(|e| SourceError::Parse {
-            name,
-            path: path.to_string(),
-            reason: e.to_string(),
-        })
+        serde_json::from_slice(bytes)
+            .and_then(crate::decode::value)
+            .map_err(|e| SourceError::Parse {
+                name,
+                path: path.to_string(),
+                reason: e.to_string(),
+            })
     }
 }
 
@@ -184,15 +219,24 @@ impl AlertmanagerClient {
     /// Every alert, silenced and inhibited ones included.
     pub async fn alerts(&self) -> Result<Vec<Alert>, SourceError> {
         let path = "/api/v2/alerts?active=true&silenced=true&inhibited=true&unprocessed=true";
-        self.send(path, self.request(reqwest::Method::GET, path))
-            .await
+        let v: serde_json::Value = self
+            .send(path, self.request(reqwest::Method::GET, path))
+            .await?;
+        self.0.list(path, v)
     }
 
     /// Every silence (active, pending, expired).
     pub async fn silences(&self) -> Result<Vec<Silence>, SourceError> {
         let path = "/api/v2/silences";
-        self.send(path, self.request(reqwest::Method::GET, path))
-            .await
+        let v: serde_json::Value = self
+            .send(path, self.request(reqwest::Method::GET, path))
+            .await?;
+        self.0.list(path, v)
+    }
+
+    /// The list items left out since the last call (see [`HttpSource::take_skipped`]).
+    pub fn take_skipped(&self) -> Vec<crate::decode::Skipped> {
+        self.0.take_skipped()
     }
 
     fn writable(&self) -> Result<(), SourceError> {

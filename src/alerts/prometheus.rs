@@ -36,7 +36,26 @@ struct Envelope<T> {
 #[derive(Deserialize)]
 struct AlertsData {
     #[serde(default)]
-    alerts: Vec<PromAlert>,
+    alerts: serde_json::Value,
+}
+
+/// Decodes `/api/v1/alerts` item by item: alerts that cannot be decoded are skipped and returned.
+fn decode_alerts(
+    bytes: &[u8],
+    source_url: &str,
+) -> Result<(Vec<Alert>, Vec<crate::decode::Skipped>), String> {
+    let env: Envelope<AlertsData> = serde_json::from_slice(bytes)
+        .and_then(crate::decode::value)
+        .map_err(|e| e.to_string())?;
+    if env.status != "success" {
+        return Err(format!("status {:?}: {}", env.status, env.error));
+    }
+    let list = env.data.map(|d| d.alerts).unwrap_or_default();
+    let (alerts, skipped) = crate::decode::list::<PromAlert>("/api/v1/alerts", list)?;
+    Ok((
+        alerts.into_iter().map(|a| a.into_alert(source_url)).collect(),
+        skipped,
+    ))
 }
 
 impl PromAlert {
@@ -67,18 +86,9 @@ impl PromAlert {
 }
 
 /// Parses a `/api/v1/alerts` answer into Alertmanager-shaped alerts.
+/// Alerts that cannot be decoded are left out (and logged).
 pub fn parse_alerts(bytes: &[u8], source_url: &str) -> Result<Vec<Alert>, String> {
-    let env: Envelope<AlertsData> = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    if env.status != "success" {
-        return Err(format!("status {:?}: {}", env.status, env.error));
-    }
-    Ok(env
-        .data
-        .map(|d| d.alerts)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|a| a.into_alert(source_url))
-        .collect())
+    decode_alerts(bytes, source_url).map(|(a, _)| a)
 }
 
 /// A client for one Prometheus.
@@ -110,13 +120,14 @@ impl PrometheusClient {
             });
         }
         let url = self.spec().url.clone();
-        Ok(env
-            .data
-            .map(|d| d.alerts)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|a| a.into_alert(&url))
-            .collect())
+        let list = env.data.map(|d| d.alerts).unwrap_or_default();
+        let alerts: Vec<PromAlert> = self.0.list(path, list)?;
+        Ok(alerts.into_iter().map(|a| a.into_alert(&url)).collect())
+    }
+
+    /// The list items left out since the last call (see [`HttpSource::take_skipped`]).
+    pub fn take_skipped(&self) -> Vec<crate::decode::Skipped> {
+        self.0.take_skipped()
     }
 }
 
@@ -129,7 +140,7 @@ mod tests {
         for bad in [
             &b"not json"[..],
             br#"{"status":"error","errorType":"bad_data","error":"boom"}"#,
-            br#"{"status":"success","data":{"alerts":[{"labels":"oops"}]}}"#,
+            br#"{"status":"success","data":{"alerts":{"labels":"oops"}}}"#,
             b"",
         ] {
             assert!(parse_alerts(bad, "http://p").is_err(), "{bad:?}");
@@ -141,18 +152,22 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+        // One bad alert is left out; the others stay.
+        let (alerts, skipped) = decode_alerts(
+            br#"{"status":"success","data":{"alerts":[{"labels":"oops"},{"labels":{"alertname":"A"},"state":"firing","annotations":null}]}}"#,
+            "http://p",
+        )
+        .unwrap();
+        assert_eq!(alerts.len(), 1);
+        assert_eq!(skipped.len(), 1);
     }
 
     #[test]
     fn parses_prometheus_alerts() {
         let json = r#"{"status":"success","data":{"alerts":[{"labels":{"alertname":"LokiIngestionStalled","instance":"loki01.incus:3100","severity":"warning"},"annotations":{"summary":"no logs"},"state":"pending","activeAt":"2026-11-23T10:00:00.5Z","value":"1e+00"}]}}"#;
-        let env: Envelope<AlertsData> = serde_json::from_str(json).unwrap();
-        let a = env
-            .data
-            .unwrap()
-            .alerts
-            .remove(0)
-            .into_alert("http://p:9090/");
+        let (mut alerts, skipped) = decode_alerts(json.as_bytes(), "http://p:9090/").unwrap();
+        assert!(skipped.is_empty());
+        let a = alerts.remove(0);
         assert_eq!(a.status.state, "pending");
         assert_eq!(a.name(), "LokiIngestionStalled");
         assert_eq!(a.annotations["value"], "1e+00");

@@ -52,6 +52,13 @@ impl Client {
             }),
         }
     }
+
+    fn take_skipped(&self) -> Vec<crate::decode::Skipped> {
+        match self {
+            Client::Alertmanager(c) => c.take_skipped(),
+            Client::Prometheus(c) => c.take_skipped(),
+        }
+    }
 }
 
 /// A pseudo-random duration in `[0, max)`, from the clock (no RNG dependency needed for this).
@@ -126,6 +133,13 @@ async fn run(
             source: name.clone(),
             result,
         });
+        let skipped = client.take_skipped();
+        if !skipped.is_empty() {
+            let _ = tx.send(Update::Skipped {
+                origin: name.clone(),
+                items: skipped,
+            });
+        }
         // Sleep until the next poll; a refresh or a write (whose effect should show at once)
         // polls now.
         tokio::select! {

@@ -390,9 +390,13 @@ impl AppState {
                     };
                     if let Some(prev) = prev {
                         if !with_state {
-                            // Keep what the detailed listing knew until it comes again.
+                            // Keep what the detailed listing knew until it comes again; the
+                            // status is this answer's.
                             row.inst.state = prev.inst.state;
                             row.inst.snapshots = prev.inst.snapshots;
+                            if let Some(st) = row.inst.state.as_mut() {
+                                st.status = row.inst.status.clone();
+                            }
                         }
                         row.cpu_pct = prev.cpu_pct;
                     }
@@ -401,21 +405,43 @@ impl AppState {
                 }
                 r.last_ok = Some(now);
             }
-            Update::InstanceStates { remote, instances } => {
+            Update::InstanceStates { remote, states } => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
-                for inst in instances {
-                    if let Some(row) = r
-                        .instances
-                        .iter_mut()
-                        .find(|i| i.inst.project == inst.project && i.inst.name == inst.name)
-                    {
-                        row.inst = inst;
-                        sample_cpu(&mut r.cpu_samples, row, now);
+                let mut by_key: HashMap<(&str, &str), &crate::incus::types::InstanceState> =
+                    HashMap::with_capacity(states.len());
+                for s in &states {
+                    by_key.insert((s.project.as_str(), s.name.as_str()), &s.state);
+                }
+                for row in r.instances.iter_mut() {
+                    let Some(st) = by_key.get(&(row.inst.project.as_str(), row.inst.name.as_str()))
+                    else {
+                        continue;
+                    };
+                    // Only the state is replaced; config and snapshots stay as last read.
+                    if !st.status.is_empty() {
+                        row.inst.status = st.status.clone();
                     }
+                    row.inst.state = Some((*st).clone());
+                    sample_cpu(&mut r.cpu_samples, row, now);
                 }
                 r.last_ok = Some(now);
+            }
+            Update::Skipped { origin, items } => {
+                if let Some(first) = items.first() {
+                    let more = match items.len() {
+                        1 => String::new(),
+                        n => format!(" (and {} more)", n - 1),
+                    };
+                    self.say(
+                        Level::Warning,
+                        format!(
+                            "{origin}: {} item(s) left out, unreadable: {first}{more}; see the log",
+                            items.len()
+                        ),
+                    );
+                }
             }
             Update::Instance { remote, instance } => {
                 let Some(r) = self.remote_mut(&remote) else {

@@ -329,6 +329,8 @@ pub struct IncusSection {
 #[serde(deny_unknown_fields)]
 pub struct RefreshSection {
     pub usage_secs: u64,
+    /// How often the cheap instance list is compared with what is shown.
+    pub reconcile_secs: u64,
     pub reconnect_min_secs: u64,
     pub reconnect_max_secs: u64,
 }
@@ -422,6 +424,12 @@ impl AppConfig {
                     "ui.start_pane: unknown pane {:?} (hosts, instances, volumes, snapshots, alerts, silences)",
                     self.ui.start_pane
                 ),
+            ));
+        }
+        if self.refresh.reconcile_secs == 0 {
+            return Err(bad(
+                "reconcile_secs",
+                "refresh.reconcile_secs must be at least 1".into(),
             ));
         }
         if self.refresh.usage_secs == 0 {

@@ -118,6 +118,8 @@ pub struct IncusClient {
     pub(super) base: String,
     pub(super) http: reqwest::Client,
     tls: Option<Arc<rustls::ClientConfig>>,
+    /// List items that could not be decoded since the last [`IncusClient::take_skipped`].
+    skipped: Arc<std::sync::Mutex<Vec<crate::decode::Skipped>>>,
 }
 
 impl std::fmt::Debug for IncusClient {
@@ -169,7 +171,16 @@ impl IncusClient {
             base,
             http,
             tls,
+            skipped: Arc::default(),
         })
+    }
+
+    /// The list items left out (undecodable) since the last call.
+    pub fn take_skipped(&self) -> Vec<crate::decode::Skipped> {
+        self.skipped
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
     }
 
     /// The remote's name.
@@ -236,6 +247,19 @@ impl IncusClient {
         parse_envelope(path, status, &bytes)
     }
 
+    /// GETs a list, decoded item by item: an item that cannot be decoded is left out, logged and
+    /// kept for [`IncusClient::take_skipped`].
+    pub async fn get_list<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, IncusError> {
+        let (status, bytes) = self.fetch(path).await?;
+        let (items, skipped) = parse_list(path, status, &bytes)?;
+        if !skipped.is_empty() {
+            if let Ok(mut v) = self.skipped.lock() {
+                v.extend(skipped);
+            }
+        }
+        Ok(items)
+    }
+
     /// GETs a path and returns the answer's `metadata` with its `ETag` (empty when the server
     /// sends none), for a later guarded write.
     pub async fn get_with_etag<T: DeserializeOwned>(
@@ -274,13 +298,27 @@ impl IncusClient {
             path.push_str("&filter=");
             path.push_str(&encode(f));
         }
-        self.get(&path).await
+        self.get_list(&path).await
     }
 
     /// One instance with its state and snapshots.
     pub async fn instance(&self, project: &str, name: &str) -> Result<Instance, IncusError> {
         self.get(&format!(
             "/1.0/instances/{}?recursion=1&project={}",
+            encode(name),
+            encode(project)
+        ))
+        .await
+    }
+
+    /// One instance's state (`/state`: status, usage, network).
+    pub async fn instance_state(
+        &self,
+        project: &str,
+        name: &str,
+    ) -> Result<InstanceState, IncusError> {
+        self.get(&format!(
+            "/1.0/instances/{}/state?project={}",
             encode(name),
             encode(project)
         ))
@@ -304,7 +342,7 @@ impl IncusClient {
 
     /// Cluster members (only valid on a clustered server).
     pub async fn cluster_members(&self) -> Result<Vec<ClusterMember>, IncusError> {
-        self.get("/1.0/cluster/members?recursion=1").await
+        self.get_list("/1.0/cluster/members?recursion=1").await
     }
 
     /// One member's load, memory and pool usage.
@@ -329,7 +367,7 @@ impl IncusClient {
 
     /// Storage pools.
     pub async fn storage_pools(&self) -> Result<Vec<StoragePool>, IncusError> {
-        self.get("/1.0/storage-pools?recursion=1").await
+        self.get_list("/1.0/storage-pools?recursion=1").await
     }
 
     /// A pool's space usage.
@@ -344,7 +382,7 @@ impl IncusClient {
         pool: &str,
         scope: &Scope,
     ) -> Result<Vec<StorageVolume>, IncusError> {
-        self.get(&format!(
+        self.get_list(&format!(
             "/1.0/storage-pools/{}/volumes/custom?recursion=1&{}",
             encode(pool),
             scope.query()
@@ -359,7 +397,7 @@ impl IncusClient {
         project: &str,
         volume: &str,
     ) -> Result<Vec<VolumeSnapshot>, IncusError> {
-        self.get(&format!(
+        self.get_list(&format!(
             "/1.0/storage-pools/{}/volumes/custom/{}/snapshots?recursion=1&project={}",
             encode(pool),
             encode(volume),
@@ -392,9 +430,22 @@ pub fn parse_envelope<T: DeserializeOwned>(
     bytes: &[u8],
 ) -> Result<T, IncusError> {
     let (_, meta) = decode_envelope(path, status, bytes)?;
-    serde_json::from_value(meta).map_err(|e| IncusError::Parse {
+    crate::decode::value(meta).map_err(|e| IncusError::Parse {
         path: path.to_string(),
         reason: e.to_string(),
+    })
+}
+
+/// Decodes an envelope whose metadata is a list, item by item (see [`crate::decode::list`]).
+pub fn parse_list<T: DeserializeOwned>(
+    path: &str,
+    status: u16,
+    bytes: &[u8],
+) -> Result<(Vec<T>, Vec<crate::decode::Skipped>), IncusError> {
+    let (_, meta) = decode_envelope(path, status, bytes)?;
+    crate::decode::list(path, meta).map_err(|reason| IncusError::Parse {
+        path: path.to_string(),
+        reason,
     })
 }
 

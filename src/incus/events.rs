@@ -83,14 +83,8 @@ where
 {
     Box::pin(ws.filter_map(|msg| async move {
         match msg {
-            Ok(Message::Text(t)) => Some(
-                serde_json::from_str::<Event>(&t)
-                    .map_err(|e| IncusError::Events(format!("bad event: {e}"))),
-            ),
-            Ok(Message::Binary(b)) => Some(
-                serde_json::from_slice::<Event>(&b)
-                    .map_err(|e| IncusError::Events(format!("bad event: {e}"))),
-            ),
+            Ok(Message::Text(t)) => decode_event(t.as_bytes()),
+            Ok(Message::Binary(b)) => decode_event(&b),
             Ok(Message::Close(_)) => Some(Err(IncusError::Events(
                 "server closed the event stream".into(),
             ))),
@@ -98,4 +92,17 @@ where
             Err(e) => Some(Err(IncusError::Events(error_chain(&e)))),
         }
     }))
+}
+
+/// One event; an undecodable one is logged and left out (it must not end the stream).
+fn decode_event(bytes: &[u8]) -> Option<Result<Event, IncusError>> {
+    let decoded = serde_json::from_slice::<serde_json::Value>(bytes)
+        .and_then(crate::decode::value::<Event>);
+    match decoded {
+        Ok(ev) => Some(Ok(ev)),
+        Err(e) => {
+            tracing::warn!(error = %e, "undecodable event skipped");
+            None
+        }
+    }
 }

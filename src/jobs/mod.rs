@@ -195,6 +195,28 @@ impl JobSpec {
         }
     }
 
+    /// The instances (project, name) the job may have changed, to be read again after it.
+    pub fn touches(&self) -> Vec<(String, String)> {
+        let t = self.target();
+        let mut out = Vec::new();
+        if t.pool.is_none() {
+            out.push((t.project.clone(), t.name.clone()));
+        }
+        match self {
+            JobSpec::Restore { restart, .. } => {
+                out.extend(restart.iter().map(|n| (t.project.clone(), n.clone())));
+            }
+            JobSpec::Apply { plans, .. } => {
+                out = plans
+                    .iter()
+                    .map(|p| (p.project.clone(), p.service.clone()))
+                    .collect();
+            }
+            _ => {}
+        }
+        out
+    }
+
     /// A short name of what it does (`snapshot`, `restore`, `stop`, ...).
     pub fn kind(&self) -> String {
         match self {

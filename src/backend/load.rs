@@ -1,0 +1,107 @@
+//! What the worker reads: hosts, volumes and their details.
+
+use futures_util::{StreamExt, stream};
+use tokio::sync::mpsc;
+
+use super::{FETCH_CONCURRENCY, Update};
+use crate::incus::client::{IncusClient, IncusError, Scope};
+use crate::incus::types::Server;
+use crate::inventory::{HostRow, SnapshotRow, VolumeRow, split_volume_listing};
+
+/// Hosts: cluster members with their state, or the standalone server.
+pub async fn load_hosts(client: &IncusClient, server: &Server) -> Result<Vec<HostRow>, IncusError> {
+    let remote = client.remote();
+    let version = &server.environment.server_version;
+    let cluster = client.cluster().await?;
+    if cluster.enabled {
+        let members = client.cluster_members().await?;
+        let rows = stream::iter(members)
+            .map(|m| async move {
+                let (state, res) = tokio::join!(
+                    client.cluster_member_state(&m.server_name),
+                    client.resources(Some(&m.server_name))
+                );
+                HostRow::member(remote, version, &m, state.ok().as_ref(), res.ok().as_ref())
+            })
+            .buffered(FETCH_CONCURRENCY)
+            .collect::<Vec<_>>()
+            .await;
+        return Ok(rows);
+    }
+    let res = client.resources(None).await?;
+    let pools = client.storage_pools().await?;
+    let mut usage = Vec::new();
+    for p in pools {
+        if let Ok(r) = client.pool_resources(&p.name).await {
+            usage.push((p.name, r.space));
+        }
+    }
+    Ok(vec![HostRow::standalone(
+        remote,
+        &server.environment.server_name,
+        version,
+        &res,
+        usage,
+    )])
+}
+
+/// Custom volumes of every pool, with the snapshots the listing names.
+pub async fn load_volumes(
+    client: &IncusClient,
+    scope: &Scope,
+) -> Result<(Vec<VolumeRow>, Vec<SnapshotRow>), IncusError> {
+    let mut vols = Vec::new();
+    let mut snaps = Vec::new();
+    for p in client.storage_pools().await? {
+        let listing = client.custom_volumes(&p.name, scope).await?;
+        let (v, s) = split_volume_listing(client.remote(), &p.name, listing);
+        vols.extend(v);
+        snaps.extend(s);
+    }
+    Ok((vols, snaps))
+}
+
+/// Fills snapshot expiry and usage of volumes in the background of the first paint.
+pub(super) async fn volume_details(
+    client: &IncusClient,
+    volumes: &[VolumeRow],
+    tx: &mpsc::UnboundedSender<Update>,
+) {
+    let remote = client.remote().to_string();
+    stream::iter(volumes.iter())
+        .for_each_concurrent(FETCH_CONCURRENCY, |v| {
+            let remote = remote.clone();
+            async move {
+                if v.snapshots > 0 {
+                    if let Ok(snapshots) = client
+                        .volume_snapshots(&v.pool, &v.vol.project, &v.vol.name)
+                        .await
+                    {
+                        let _ = tx.send(Update::VolumeSnapshots {
+                            remote: remote.clone(),
+                            pool: v.pool.clone(),
+                            project: v.vol.project.clone(),
+                            volume: v.vol.name.clone(),
+                            snapshots,
+                        });
+                    }
+                }
+                if let Ok(st) = client
+                    .volume_state(&v.pool, &v.vol.project, &v.vol.name)
+                    .await
+                {
+                    if let Some(usage) = st.usage {
+                        let _ = tx.send(Update::VolumeUsage {
+                            remote,
+                            pool: v.pool.clone(),
+                            project: v.vol.project.clone(),
+                            volume: v.vol.name.clone(),
+                            usage,
+                        });
+                    }
+                }
+            }
+        })
+        .await;
+}
+

@@ -1,0 +1,535 @@
+//! One connected session of a worker: the event feed on its own task, the fetch queue, the
+//! periodic usage refresh and reconciliation, and the commands of the console.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt, StreamExt, stream};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::load::{load_hosts, load_volumes, volume_details};
+use super::queue::{Done, Fetch, Queue};
+use super::{Command, ConnState, End, StateSample, Update, WorkerConfig};
+use crate::incus::client::{IncusClient, IncusError, Scope};
+use crate::incus::events;
+use crate::incus::types::{Event, Instance, LifecycleEvent, Server};
+
+/// How many fetches of the queue run at once.
+const QUEUE_CONCURRENCY: usize = 4;
+
+/// How many `/state` calls the usage refresh makes at once.
+const USAGE_CONCURRENCY: usize = 4;
+
+/// More differences than this in one reconciliation re-read the whole list instead.
+const RECONCILE_BULK: usize = 50;
+
+/// The event stream, read continuously on a task of its own so that it is never starved by
+/// fetches (a listener that stops reading is dropped by the server).
+struct EventFeed {
+    rx: mpsc::UnboundedReceiver<Result<Event, IncusError>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl EventFeed {
+    async fn subscribe(client: &IncusClient, scope: &Scope) -> Result<Self, IncusError> {
+        let mut stream = events::subscribe(client, scope).await?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            while let Some(ev) = stream.next().await {
+                let end = ev.is_err();
+                if tx.send(ev).is_err() || end {
+                    break;
+                }
+            }
+        });
+        Ok(EventFeed { rx, task })
+    }
+}
+
+impl Drop for EventFeed {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// What a fetch brought back for the session to act on (lists of volumes and hosts go to the
+/// console directly).
+enum Fetched {
+    Instances(Vec<Instance>),
+    /// `None`: the instance is gone.
+    Instance(Option<Box<Instance>>),
+    Reconcile(Vec<Instance>),
+    Usage(Vec<(String, String, Result<crate::incus::types::InstanceState, IncusError>)>),
+    Sent,
+}
+
+type Running = BoxFuture<'static, (Fetch, u64, Result<Fetched, IncusError>)>;
+
+/// What the session knows the console shows: the status of every instance it reported.
+type Known = HashMap<(String, String), String>;
+
+pub(super) async fn session(
+    client: &IncusClient,
+    scope: &mut Scope,
+    cfg: &WorkerConfig,
+    tx: &mpsc::UnboundedSender<Update>,
+    cmds: &mut mpsc::UnboundedReceiver<Command>,
+    backoff: &mut Duration,
+) -> Result<End, IncusError> {
+    let remote = client.remote().to_string();
+    let server: Server = client.server().await?;
+    if server.auth != "trusted" && !server.auth.is_empty() {
+        return Err(IncusError::Tls(format!(
+            "{}: the server does not trust this client certificate (auth: {})",
+            client.endpoint().describe(),
+            server.auth
+        )));
+    }
+    // Subscribe before loading so nothing that happens in between is missed.
+    let mut feed = EventFeed::subscribe(client, scope).await?;
+    let _ = tx.send(Update::Status {
+        remote: remote.clone(),
+        state: ConnState::Online {
+            version: server.environment.server_version.clone(),
+            clustered: server.environment.server_clustered,
+        },
+    });
+    *backoff = cfg.backoff_min;
+
+    let mut q = Queue::new(QUEUE_CONCURRENCY);
+    let mut known = Known::new();
+    let mut loading = true;
+    let start = Instant::now();
+    for f in [Fetch::List, Fetch::Hosts, Fetch::Volumes] {
+        q.mark_now(f, start);
+    }
+    let mut running: FuturesUnordered<Running> = FuturesUnordered::new();
+    let mut usage = tokio::time::interval_at(start + cfg.usage_every, cfg.usage_every);
+    usage.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut reconcile =
+        tokio::time::interval_at(start + cfg.reconcile_every, cfg.reconcile_every);
+    reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+    loop {
+        let now = Instant::now();
+        for (f, generation) in q.start(now) {
+            let running_now = running_instances(&known);
+            running.push(fetch(client.clone(), scope.clone(), server.clone(), tx.clone(), f, generation, running_now));
+        }
+        let due = q.next_due();
+        tokio::select! {
+            ev = feed.rx.recv() => {
+                let ev = match ev {
+                    Some(Ok(ev)) => Ok(ev),
+                    Some(Err(e)) => Err(e),
+                    None => Err(IncusError::Events("event stream ended".into())),
+                };
+                match ev {
+                    Ok(ev) => {
+                        let now = Instant::now();
+                        on_event(&ev, scope, &mut q, tx, &remote, now);
+                        while let Ok(Ok(ev)) = feed.rx.try_recv() {
+                            on_event(&ev, scope, &mut q, tx, &remote, now);
+                        }
+                    }
+                    Err(e) => {
+                        // A dropped stream is not an offline server: ask the server, and
+                        // resubscribe if it answers.
+                        match tokio::time::timeout(Duration::from_secs(10), client.server()).await {
+                            Ok(Ok(_)) => {
+                                tracing::warn!(remote = %remote, error = %e, "event stream dropped; resubscribing");
+                                feed = EventFeed::subscribe(client, scope).await?;
+                                let now = Instant::now();
+                                // What happened in between is found by reconciling.
+                                for f in [Fetch::Reconcile, Fetch::Volumes, Fetch::Hosts] {
+                                    q.mark_now(f, now);
+                                }
+                            }
+                            Ok(Err(down)) => {
+                                tracing::warn!(remote = %remote, error = %e, "event stream dropped and the server does not answer");
+                                return Err(down);
+                            }
+                            Err(_) => return Err(e),
+                        }
+                    }
+                }
+            }
+            Some((f, generation, result)) = running.next(), if !running.is_empty() => {
+                let now = Instant::now();
+                let how = match result {
+                    Ok(fetched) => {
+                        settle(fetched, &f, generation, &mut q, &mut known, &remote, tx, now);
+                        if loading && f == Fetch::List {
+                            loading = false;
+                            q.mark_now(Fetch::FullList, now);
+                        }
+                        Done::Ok
+                    }
+                    Err(e) => {
+                        let how = classify(&e);
+                        tracing::warn!(remote = %remote, fetch = ?f, error = %e, retry = (how == Done::Transient), "fetch failed");
+                        how
+                    }
+                };
+                q.done(&f, how, now);
+                let skipped = client.take_skipped();
+                if !skipped.is_empty() {
+                    let _ = tx.send(Update::Skipped { origin: remote.clone(), items: skipped });
+                }
+            }
+            _ = sleep_until(due), if due.is_some() => {}
+            _ = usage.tick() => {
+                let now = Instant::now();
+                q.mark_now(Fetch::Usage, now);
+                q.mark_now(Fetch::Hosts, now);
+            }
+            _ = reconcile.tick() => q.mark_now(Fetch::Reconcile, Instant::now()),
+            cmd = cmds.recv() => match cmd {
+                None => return Ok(End::Quit),
+                Some(Command::Refresh) => {
+                    let now = Instant::now();
+                    loading = true;
+                    for f in [Fetch::List, Fetch::Hosts, Fetch::Volumes] {
+                        q.mark_now(f, now);
+                    }
+                }
+                Some(Command::Reread(objects)) => {
+                    let now = Instant::now();
+                    for (project, name) in objects {
+                        q.mark_now(Fetch::Instance { project, name }, now);
+                    }
+                    q.mark_now(Fetch::Reconcile, now);
+                    q.mark_now(Fetch::Volumes, now);
+                }
+                Some(Command::SetScope(s)) => {
+                    *scope = s;
+                    return Ok(End::Rescope);
+                }
+                Some(Command::ConsoleLog { project, name }) => {
+                    let client = client.clone();
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        let result = client.console_log(&project, &name).await.map_err(|e| e.to_string());
+                        let _ = tx.send(Update::ConsoleLog { remote: client.remote().to_string(), project, name, result });
+                    });
+                }
+            }
+        }
+    }
+}
+
+async fn sleep_until(due: Option<Instant>) {
+    match due {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Transient: the server is busy or changing state (HTTP 5xx such as `Invalid PID`) or the
+/// connection hiccuped; the rest will not get better by asking again.
+fn classify(e: &IncusError) -> Done {
+    match e {
+        IncusError::Api { status, .. } if *status >= 500 => Done::Transient,
+        IncusError::Connect { .. } | IncusError::Events(_) => Done::Transient,
+        _ => Done::Failed,
+    }
+}
+
+fn running_instances(known: &Known) -> Vec<(String, String)> {
+    known
+        .iter()
+        .filter(|(_, s)| s.eq_ignore_ascii_case("running"))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// Starts one fetch.
+fn fetch(
+    client: IncusClient,
+    scope: Scope,
+    server: Server,
+    tx: mpsc::UnboundedSender<Update>,
+    f: Fetch,
+    generation: u64,
+    running: Vec<(String, String)>,
+) -> Running {
+    async move {
+        let remote = client.remote().to_string();
+        let result = match &f {
+            Fetch::List => client.instances(&scope, 1, None).await.map(Fetched::Instances),
+            Fetch::FullList => client.instances(&scope, 2, None).await.map(Fetched::Instances),
+            Fetch::Reconcile => client.instances(&scope, 1, None).await.map(Fetched::Reconcile),
+            Fetch::Instance { project, name } => match client.instance(project, name).await {
+                Ok(i) => Ok(Fetched::Instance(Some(Box::new(i)))),
+                Err(e) if e.is_not_found() => Ok(Fetched::Instance(None)),
+                Err(e) => Err(e),
+            },
+            Fetch::Usage => {
+                let states = stream::iter(running)
+                    .map(|(project, name)| {
+                        let client = &client;
+                        async move {
+                            let st = client.instance_state(&project, &name).await;
+                            (project, name, st)
+                        }
+                    })
+                    .buffer_unordered(USAGE_CONCURRENCY)
+                    .collect::<Vec<_>>()
+                    .await;
+                Ok(Fetched::Usage(states))
+            }
+            Fetch::Hosts => load_hosts(&client, &server).await.map(|hosts| {
+                let _ = tx.send(Update::Hosts { remote, hosts });
+                Fetched::Sent
+            }),
+            Fetch::Volumes => match load_volumes(&client, &scope).await {
+                Ok((volumes, snapshots)) => {
+                    let _ = tx.send(Update::Volumes {
+                        remote,
+                        volumes: volumes.clone(),
+                        snapshots,
+                    });
+                    volume_details(&client, &volumes, &tx).await;
+                    Ok(Fetched::Sent)
+                }
+                Err(e) => Err(e),
+            },
+        };
+        (f, generation, result)
+    }
+    .boxed()
+}
+
+/// Acts on what a fetch brought back: reports it and queues what it showed to be stale.
+#[allow(clippy::too_many_arguments)]
+fn settle(
+    fetched: Fetched,
+    f: &Fetch,
+    generation: u64,
+    q: &mut Queue,
+    known: &mut Known,
+    remote: &str,
+    tx: &mpsc::UnboundedSender<Update>,
+    now: Instant,
+) {
+    match fetched {
+        Fetched::Instances(list) => {
+            known.clear();
+            for i in &list {
+                known.insert((i.project.clone(), i.name.clone()), i.status.clone());
+            }
+            let _ = tx.send(Update::Instances {
+                remote: remote.to_string(),
+                instances: list,
+                with_state: *f == Fetch::FullList,
+            });
+        }
+        Fetched::Instance(Some(i)) => {
+            known.insert((i.project.clone(), i.name.clone()), i.status.clone());
+            let _ = tx.send(Update::Instance {
+                remote: remote.to_string(),
+                instance: i,
+            });
+        }
+        Fetched::Instance(None) => {
+            if let Fetch::Instance { project, name } = f {
+                known.remove(&(project.clone(), name.clone()));
+                let _ = tx.send(Update::InstanceGone {
+                    remote: remote.to_string(),
+                    project: project.clone(),
+                    name: name.clone(),
+                });
+            }
+        }
+        Fetched::Reconcile(list) => {
+            let mut stale = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for i in &list {
+                let key = (i.project.clone(), i.name.clone());
+                if known.get(&key) != Some(&i.status) {
+                    stale.push(key.clone());
+                }
+                seen.insert(key);
+            }
+            stale.extend(known.keys().filter(|k| !seen.contains(*k)).cloned());
+            if !stale.is_empty() {
+                tracing::info!(remote = %remote, differences = stale.len(), "reconciliation found rows to re-read");
+            }
+            if stale.len() > RECONCILE_BULK {
+                q.mark_now(Fetch::FullList, now);
+            } else {
+                for (project, name) in stale {
+                    q.mark_now(Fetch::Instance { project, name }, now);
+                }
+            }
+        }
+        Fetched::Usage(states) => {
+            let mut samples = Vec::new();
+            for (project, name, st) in states {
+                let key = Fetch::instance(&project, &name);
+                match st {
+                    // An answer older than an event on the instance is left to the re-read.
+                    Ok(_) if q.touched_since(&key, generation) => {}
+                    Ok(state) => {
+                        let k = (project.clone(), name.clone());
+                        if known.get(&k).is_some_and(|s| *s != state.status) {
+                            q.mark_now(key, now);
+                        }
+                        samples.push(StateSample {
+                            project,
+                            name,
+                            state,
+                        });
+                    }
+                    Err(e) if e.is_not_found() => q.mark_now(key, now),
+                    Err(e) => {
+                        tracing::debug!(remote = %remote, instance = %name, error = %e, "usage read failed");
+                    }
+                }
+            }
+            if !samples.is_empty() {
+                let _ = tx.send(Update::InstanceStates {
+                    remote: remote.to_string(),
+                    states: samples,
+                });
+            }
+        }
+        Fetched::Sent => {}
+    }
+}
+
+/// Queues what an event names.
+fn on_event(
+    ev: &Event,
+    scope: &Scope,
+    q: &mut Queue,
+    tx: &mpsc::UnboundedSender<Update>,
+    remote: &str,
+    now: Instant,
+) {
+    if ev.kind != "lifecycle" {
+        return;
+    }
+    let Ok(lc) = crate::decode::value::<LifecycleEvent>(ev.metadata.clone()) else {
+        return;
+    };
+    let project = if ev.project.is_empty() {
+        "default"
+    } else {
+        ev.project.as_str()
+    };
+    let _ = tx.send(Update::Event {
+        remote: remote.to_string(),
+        summary: format!(
+            "{} {}",
+            lc.action,
+            crate::inventory::short_api_path(&lc.source)
+        ),
+    });
+    for f in affected(&lc, project) {
+        if let (Fetch::Instance { project, .. }, Scope::Project(p)) = (&f, scope) {
+            if project != p {
+                continue;
+            }
+        }
+        q.mark(f, now);
+    }
+}
+
+/// What a lifecycle event makes stale.
+fn affected(lc: &LifecycleEvent, project: &str) -> Vec<Fetch> {
+    let path = lc.source.split('?').next().unwrap_or("");
+    let act = lc.action.as_str();
+    let mut out = Vec::new();
+    if act.starts_with("instance-") {
+        match path
+            .strip_prefix("/1.0/instances/")
+            .map(|r| r.split('/').next().unwrap_or(r))
+        {
+            Some(name) => out.push(Fetch::instance(
+                project,
+                &crate::incus::client::decode(name),
+            )),
+            None => out.push(Fetch::Reconcile),
+        }
+        if matches!(
+            act,
+            "instance-created" | "instance-deleted" | "instance-updated" | "instance-renamed"
+        ) {
+            out.push(Fetch::Volumes);
+        }
+        if act == "instance-renamed" {
+            out.push(Fetch::Reconcile);
+        }
+    } else if act.starts_with("storage-volume-") {
+        out.push(Fetch::Volumes);
+    } else if act.starts_with("storage-pool-") || act.starts_with("cluster-") {
+        out.push(Fetch::Hosts);
+        out.push(Fetch::Volumes);
+    } else if act.starts_with("project-") {
+        out.push(Fetch::Reconcile);
+        out.push(Fetch::Volumes);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lc(action: &str, source: &str) -> LifecycleEvent {
+        LifecycleEvent {
+            action: action.into(),
+            source: source.into(),
+        }
+    }
+
+    #[test]
+    fn events_name_what_to_read_again() {
+        assert_eq!(
+            affected(&lc("instance-started", "/1.0/instances/grafana01"), "default"),
+            [Fetch::instance("default", "grafana01")]
+        );
+        assert_eq!(
+            affected(
+                &lc("instance-snapshot-created", "/1.0/instances/a%20b/snapshots/s?project=lab"),
+                "lab"
+            ),
+            [Fetch::instance("lab", "a b")]
+        );
+        assert!(
+            affected(&lc("instance-deleted", "/1.0/instances/x"), "default")
+                .contains(&Fetch::Volumes)
+        );
+        assert_eq!(
+            affected(&lc("storage-volume-snapshot-created", "/1.0/storage-pools/default/volumes/custom/v/snapshots/s"), "default"),
+            [Fetch::Volumes]
+        );
+        assert_eq!(
+            affected(&lc("project-created", "/1.0/projects/p"), "default"),
+            [Fetch::Reconcile, Fetch::Volumes]
+        );
+        assert!(affected(&lc("config-updated", "/1.0"), "default").is_empty());
+    }
+
+    #[test]
+    fn busy_answers_are_retried_and_the_rest_not() {
+        let api = |status| IncusError::Api {
+            path: "/1.0/instances/x".into(),
+            status,
+            message: "Invalid PID".into(),
+        };
+        assert_eq!(classify(&api(500)), Done::Transient);
+        assert_eq!(classify(&api(403)), Done::Failed);
+        assert_eq!(
+            classify(&IncusError::Parse {
+                path: "/".into(),
+                reason: "x".into()
+            }),
+            Done::Failed
+        );
+    }
+}
