@@ -95,17 +95,51 @@ use std::time::Duration;
 
 use atlas_tui::incus::{CliConfig, RemoteSpec};
 
-/// The sandbox's incus CLI configuration directory (see scripts/sandbox).
+fn sandbox_dir() -> PathBuf {
+    PathBuf::from(
+        std::env::var("ATLAS_SANDBOX_DIR").unwrap_or_else(|_| "/var/tmp/atlas-sandbox".into()),
+    )
+}
+
+/// The sandbox's incus CLI configuration directory (see scripts/sandbox). The first call checks
+/// that the sandbox is up; without it a live test binary stops with one line saying so.
 pub fn sandbox_conf() -> PathBuf {
-    let dir =
-        std::env::var("ATLAS_SANDBOX_DIR").unwrap_or_else(|_| "/var/tmp/atlas-sandbox".into());
-    let conf = PathBuf::from(dir).join("incus-conf");
-    assert!(
-        conf.join("config.yml").exists(),
-        "the sandbox is not set up ({} missing): run scripts/sandbox up",
-        conf.display()
-    );
-    conf
+    static CHECKED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    CHECKED
+        .get_or_init(|| {
+            let conf = sandbox_dir().join("incus-conf");
+            let socket = std::env::var("INCUS_SOCKET")
+                .unwrap_or_else(|_| "/var/lib/incus/unix.socket".into());
+            let why = if !conf.join("config.yml").exists() {
+                Some(format!("{} is missing", conf.join("config.yml").display()))
+            } else if std::os::unix::net::UnixStream::connect(&socket).is_err() {
+                Some(format!("no incusd answers on {socket}"))
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                eprintln!("live tests need the sandbox ({why}): run `scripts/sandbox up` first");
+                std::process::exit(2);
+            }
+            conf
+        })
+        .clone()
+}
+
+/// Held by live tests that create many instances or load incusd (or stop it): they run one at
+/// a time, across test binaries too, so that a 2-core machine is never asked to start dozens
+/// of containers at once. The lock is released when the guard is dropped.
+pub fn exclusive() -> std::fs::File {
+    let path = sandbox_dir().join("live-tests.lock");
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    f.lock()
+        .unwrap_or_else(|e| panic!("lock {}: {e}", path.display()));
+    f
 }
 
 /// The sandbox remote of this name (`local` = unix socket, `atlas-https` = mTLS).
