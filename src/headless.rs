@@ -124,7 +124,7 @@ pub struct Gathered {
 impl Gathered {
     /// Alerts firing on an object (`ServiceDown (critical)`).
     pub fn firing_on(&self, key: &str) -> Vec<String> {
-        crate::alerts::join::firing_on(&self.merged, &self.joined.targets, key)
+        crate::alerts::join::firing_on(&self.merged, &self.joined, key)
     }
 }
 

@@ -147,6 +147,7 @@ fn safety(tag: &str) -> Option<Safety> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instance_snapshot_restore_and_undo() {
+    let _lock = common::exclusive();
     let s = Scratch::new("act-inst01");
     s.sh("echo v1 > /root/state");
     run(JobSpec::Snapshot {
@@ -241,6 +242,7 @@ async fn instance_snapshot_restore_and_undo() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn volume_restore_stops_and_starts_its_instance() {
+    let _lock = common::exclusive();
     let s = Scratch::new("act-vol01");
     s.sh("echo v1 > /data/f");
     run(JobSpec::Snapshot {
@@ -309,6 +311,7 @@ fn sha(s: &Scratch, name: &str, file: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_export_and_import_round_trip() {
+    let _lock = common::exclusive();
     let s = Scratch::new("act-bak01");
     s.sh("dd if=/dev/urandom of=/root/blob bs=1k count=512 2>/dev/null");
     let want = sha(&s, &s.name, "/root/blob");
@@ -422,6 +425,7 @@ async fn backup_export_and_import_round_trip() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_mid_export_leaves_no_file() {
+    let _lock = common::exclusive();
     let s = Scratch::new("act-can01");
     s.sh("dd if=/dev/urandom of=/root/big bs=1M count=96 2>/dev/null");
     let dir = tempfile::tempdir().unwrap();

@@ -31,6 +31,7 @@ impl Drop for Restart {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workers_go_offline_and_reconnect() {
+    let _lock = common::exclusive();
     let _g = DAEMON.lock().await;
     let _restart = Restart;
     let cfg = WorkerConfig {
@@ -104,6 +105,7 @@ async fn workers_go_offline_and_reconnect() {
 
 #[test]
 fn the_ui_shows_stale_data_and_recovers() {
+    let _lock = common::exclusive();
     let _g = DAEMON.blocking_lock();
     let _restart = Restart;
     let t = Tmux::start("restart", 100, 30, "--remote local", |_| {});
@@ -124,6 +126,7 @@ fn the_ui_shows_stale_data_and_recovers() {
 /// and no backup file (whole or partial) is left behind.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incusd_killed_mid_job_fails_the_job() {
+    let _lock = common::exclusive();
     use atlas_tui::incus::client::IncusClient;
     use atlas_tui::incus::ops::BackupOptions;
     use atlas_tui::jobs::runner::{self, Reporter, part_path};

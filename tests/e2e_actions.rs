@@ -47,6 +47,7 @@ impl Drop for Scratch {
 
 #[test]
 fn volume_snapshot_change_restore_by_keys() {
+    let _lock = common::exclusive();
     let s = Scratch::new("e2e-vol01");
     incus(&["exec", s.0, "--", "sh", "-c", "echo before > /data/f"]);
     let t = Tmux::start("actions", 120, 32, "--remote local", |_| {});

@@ -31,6 +31,7 @@ fn grafana01_in(config_dir: &Path) {
 
 #[test]
 fn edit_preview_plan_apply_in_sync() {
+    let _lock = common::exclusive();
     let _p = Project::new(PROJECT);
     let secret = "e2e-grafana-secret";
     let t = Tmux::launch(

@@ -382,6 +382,30 @@ async fn scope_change_and_console_log_commands() {
         unreachable!()
     };
     result.unwrap();
+
+    // A project this remote lacks: empty lists, and the remote stays online.
+    cmd.send(Command::SetScope(Scope::Project("nosuchproj".into())))
+        .unwrap();
+    let u = wait_for(&mut rx, 30, "an empty listing or offline", |u| {
+        matches!(
+            u,
+            Update::Instances { .. }
+                | Update::Status {
+                    state: ConnState::Offline { .. },
+                    ..
+                }
+        )
+    })
+    .await;
+    assert!(
+        matches!(&u, Update::Instances { instances, .. } if instances.is_empty()),
+        "{u:?}"
+    );
+    cmd.send(Command::SetScope(Scope::All)).unwrap();
+    wait_for(&mut rx, 30, "everything again", |u| {
+        matches!(u, Update::Instances { instances, .. } if !instances.is_empty())
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -69,6 +69,7 @@ fn get(project: &str, name: &str, key: &str) -> String {
 
 #[test]
 fn shipped_examples_apply_then_plan_is_empty_and_one_limit_is_one_update() {
+    let _lock = common::exclusive();
     let p = Project::new("svc-test");
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join("services");
@@ -86,18 +87,7 @@ fn shipped_examples_apply_then_plan_is_empty_and_one_limit_is_one_update() {
         "secret in the plan: {out}"
     );
 
-    let (mut code, mut out, mut err) = atlas(home.path(), &dir, &["apply", "--yes"]);
-    let start_failed = |e: &str| {
-        e.contains("start instance")
-            || e.contains("Failed to start")
-            || e.contains("Failed starting")
-    };
-    if code != 0 && start_failed(&err) {
-        // On a loaded 2-core machine LXC may fail a container start now and then; an apply is
-        // made to be run again (it plans what is left), as an operator would.
-        eprintln!("first apply hit a start failure, applying again:\n{out}\n{err}");
-        (code, out, err) = atlas(home.path(), &dir, &["apply", "--yes"]);
-    }
+    let (code, out, err) = atlas(home.path(), &dir, &["apply", "--yes"]);
     assert_eq!(code, 0, "apply failed:\n{out}\n{err}");
     assert!(out.contains("Re-plan: no changes"), "{out}\n{err}");
     assert!(
@@ -204,6 +194,7 @@ fn shipped_examples_apply_then_plan_is_empty_and_one_limit_is_one_update() {
 
 #[test]
 fn bad_input_is_reported_and_changes_nothing() {
+    let _lock = common::exclusive();
     let p = Project::new("svc-err");
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join("services");
@@ -290,6 +281,7 @@ fn bad_input_is_reported_and_changes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_change_after_the_plan_is_not_overwritten() {
+    let _lock = common::exclusive();
     let p = Project::new("svc-etag");
     let dir = tempfile::tempdir().unwrap();
     let def = |mem: &str| {

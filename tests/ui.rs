@@ -101,6 +101,59 @@ fn inverted_filter_and_no_match() {
 }
 
 #[test]
+fn exclusions_work_beside_other_words_and_each_other() {
+    let names = |filter: &str| {
+        let mut s = loaded_state();
+        s.panes[Pane::Instances.index()].filter = filter.into();
+        let mut v: Vec<String> = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now())
+            .into_iter()
+            .map(|r| r.key.rsplit('/').next().unwrap_or_default().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let running = names("Running");
+    assert!(running.contains(&"prometheus01".to_string()), "{running:?}");
+    let without = names("Running !prometheus01");
+    assert!(!without.contains(&"prometheus01".to_string()), "{without:?}");
+    assert_eq!(without.len(), running.len() - 1, "{without:?}");
+    let both = names("!prom !graf");
+    assert!(
+        !both.iter().any(|n| n.starts_with("prom") || n.starts_with("graf")),
+        "{both:?}"
+    );
+    assert_eq!(names("!prom").len(), both.len() + 1);
+    assert_eq!(names("!").len(), names("").len(), "a bare ! filters nothing");
+}
+
+#[test]
+fn project_typos_are_refused_like_remote_typos() {
+    let mut s = loaded_state();
+    s.apply(
+        atlas_tui::backend::Update::Projects {
+            remote: "local".into(),
+            projects: vec!["default".into(), "lab".into()],
+        },
+        now(),
+    );
+    key(&mut s, KeyCode::Char(':'));
+    typ(&mut s, "project nosuchproj");
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(s.scope, atlas_tui::incus::Scope::All);
+    let msg = s.message.clone().expect("an error").text;
+    assert!(
+        msg.contains("no project named \"nosuchproj\"") && msg.contains("default, lab"),
+        "{msg}"
+    );
+    key(&mut s, KeyCode::Char(':'));
+    typ(&mut s, "project lab");
+    let fx = key(&mut s, KeyCode::Enter);
+    assert_eq!(s.scope, atlas_tui::incus::Scope::Project("lab".into()));
+    assert_eq!(fx.len(), 1, "{fx:?}");
+}
+
+#[test]
 fn navigation_with_vim_keys_arrows_and_sequences() {
     let mut s = loaded_state();
     let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());

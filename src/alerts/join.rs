@@ -319,19 +319,38 @@ impl Badge {
 pub struct Joined {
     /// Target of each alert, in the order given.
     pub targets: Vec<Option<Target>>,
+    /// The same alert's objects on other remotes: an alert that several Alertmanagers hold,
+    /// each watching other remotes, is about the object of that name on each of them.
+    pub others: Vec<Vec<Target>>,
     /// Firing alerts per row key.
     pub badges: HashMap<String, Badge>,
     /// Firing alerts per remote.
     pub per_remote: BTreeMap<String, Badge>,
 }
 
+impl Joined {
+    /// Every object alert `i` is about: its target first, then the same name on other remotes.
+    pub fn objects(&self, i: usize) -> impl Iterator<Item = &Target> {
+        self.targets
+            .get(i)
+            .and_then(Option::as_ref)
+            .into_iter()
+            .chain(self.others.get(i).into_iter().flatten())
+    }
+
+    /// True when alert `i` is about the object with this row key.
+    pub fn is_about(&self, i: usize, key: &str) -> bool {
+        self.objects(i).any(|t| t.key() == key)
+    }
+}
+
 /// The alerts firing on the object with this row key, as `AlertName (severity)`, sorted.
-pub fn firing_on(alerts: &[MergedAlert], targets: &[Option<Target>], key: &str) -> Vec<String> {
+pub fn firing_on(alerts: &[MergedAlert], joined: &Joined, key: &str) -> Vec<String> {
     let mut out: Vec<String> = alerts
         .iter()
-        .zip(targets)
-        .filter(|(a, t)| a.state().is_firing() && t.as_ref().is_some_and(|t| t.key() == key))
-        .map(|(a, _)| {
+        .enumerate()
+        .filter(|(i, a)| a.state().is_firing() && joined.is_about(*i, key))
+        .map(|(_, a)| {
             format!(
                 "{} ({})",
                 a.name(),
@@ -363,9 +382,26 @@ pub fn join(
             .flat_map(|s| source_remotes.get(&s.source).into_iter().flatten().cloned())
             .collect();
         let t = index.resolve_preferring(map, &a.labels, &prefer);
-        if let Some(t) = &t {
-            if a.state().is_firing() {
-                let sev = a.severity();
+        // Each source that watches other remotes finds the object on its own remotes.
+        let mut others: Vec<Target> = Vec::new();
+        if let Some(first) = &t {
+            for s in &a.sources {
+                let Some(rs) = source_remotes.get(&s.source) else {
+                    continue;
+                };
+                if rs.iter().any(|r| r == first.remote()) {
+                    continue;
+                }
+                if let Some(o) = index.resolve_preferring(map, &a.labels, rs) {
+                    if rs.iter().any(|r| r == o.remote()) && o != *first && !others.contains(&o) {
+                        others.push(o);
+                    }
+                }
+            }
+        }
+        if a.state().is_firing() {
+            let sev = a.severity();
+            for t in t.iter().chain(&others) {
                 j.badges.entry(t.key()).or_default().add(sev);
                 if let Some(h) = index.host_of(t) {
                     j.badges.entry(h.to_string()).or_default().add(sev);
@@ -377,6 +413,7 @@ pub fn join(
             }
         }
         j.targets.push(t);
+        j.others.push(others);
     }
     j
 }
@@ -505,6 +542,66 @@ mod tests {
                 .remote(),
             "cluster"
         );
+    }
+
+    #[test]
+    fn an_alert_two_alertmanagers_hold_is_on_each_of_their_remotes() {
+        use crate::alerts::model::{SourceData, SourceKind, merge};
+        use crate::alerts::types::{Alert, AlertStatus};
+        let a = vec![inst("grafana01", "default", "")];
+        let mut b = vec![inst("grafana01", "default", "")];
+        b[0].remote = "atlas-https".into();
+        let ix = Index::build([
+            RemoteInventory {
+                remote: "local",
+                hosts: &[],
+                instances: &a,
+                volumes: &[],
+            },
+            RemoteInventory {
+                remote: "atlas-https",
+                hosts: &[],
+                instances: &b,
+                volumes: &[],
+            },
+        ]);
+        let alert = Alert {
+            labels: labels(&[
+                ("alertname", "HighMemoryUsage"),
+                ("instance", "grafana01.incus:9100"),
+                ("severity", "warning"),
+            ]),
+            fingerprint: "f1".into(),
+            status: AlertStatus {
+                state: "active".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let data = SourceData {
+            alerts: vec![alert],
+            silences: vec![],
+        };
+        let merged = merge([
+            ("control", SourceKind::Alertmanager, &data),
+            ("cluster", SourceKind::Alertmanager, &data),
+        ]);
+        assert_eq!(merged.len(), 1);
+        let remotes: HashMap<String, Vec<String>> = [
+            ("control".to_string(), vec!["local".to_string()]),
+            ("cluster".to_string(), vec!["atlas-https".to_string()]),
+        ]
+        .into();
+        let j = join(&merged, &ix, &LabelMap::default(), &remotes);
+        for key in ["local/default/grafana01", "atlas-https/default/grafana01"] {
+            assert_eq!(j.badges.get(key).map(|b| b.count), Some(1), "{key}");
+            assert_eq!(firing_on(&merged, &j, key), ["HighMemoryUsage (warning)"]);
+        }
+        assert_eq!(j.per_remote.len(), 2);
+        // One source only: one object.
+        let one = merge([("control", SourceKind::Alertmanager, &data)]);
+        let j = join(&one, &ix, &LabelMap::default(), &remotes);
+        assert!(j.badges.get("atlas-https/default/grafana01").is_none());
     }
 
     #[test]

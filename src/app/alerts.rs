@@ -356,12 +356,9 @@ impl AppState {
         }
         if let Some(obj) = key.strip_prefix("group:object:") {
             return (0..self.alerts.len())
-                .filter(|i| {
-                    joined.targets[*i]
-                        .as_ref()
-                        .map(|t| t.key())
-                        .unwrap_or_default()
-                        == obj
+                .filter(|i| match joined.targets[*i] {
+                    None => obj.is_empty(),
+                    Some(_) => joined.is_about(*i, obj),
                 })
                 .collect();
         }
@@ -380,8 +377,7 @@ impl AppState {
                 let target = if let Some(obj) = key.strip_prefix("group:object:") {
                     self.group_members(&key)
                         .first()
-                        .and_then(|i| joined.targets[*i].clone())
-                        .filter(|t| t.key() == obj)
+                        .and_then(|i| joined.objects(*i).find(|t| t.key() == obj).cloned())
                 } else if key.starts_with("group:") {
                     self.group_members(&key)
                         .iter()
@@ -658,12 +654,9 @@ impl AppState {
         let (_, joined) = self.join_alerts();
         let name = key.rsplit('/').next().unwrap_or(key).to_string();
         let pane = self.pane;
-        let label = joined
-            .targets
-            .iter()
-            .enumerate()
-            .find(|(_, t)| t.as_ref().is_some_and(|t| t.key() == key))
-            .and_then(|(i, _)| {
+        let label = (0..joined.targets.len())
+            .find(|i| joined.is_about(*i, key))
+            .and_then(|i| {
                 self.label_map
                     .object_labels
                     .iter()

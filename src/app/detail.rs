@@ -436,19 +436,15 @@ fn journal_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> bool {
 /// detail view.
 fn object_alerts(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) {
     let (index, joined) = state.join_alerts();
-    let mine: Vec<(usize, String)> = joined
-        .targets
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| {
-            let t = t.as_ref()?;
-            if t.key() == key {
-                Some((i, String::new()))
-            } else if index.host_of(t) == Some(key) {
-                Some((i, format!(" (on {})", t.describe())))
-            } else {
-                None
+    let mine: Vec<(usize, String)> = (0..joined.targets.len())
+        .filter_map(|i| {
+            if joined.is_about(i, key) {
+                return Some((i, String::new()));
             }
+            joined
+                .objects(i)
+                .find(|t| index.host_of(t) == Some(key))
+                .map(|t| (i, format!(" (on {})", t.describe())))
         })
         .collect();
     if mine.is_empty() {

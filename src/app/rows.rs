@@ -369,11 +369,7 @@ fn alert_rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
             _ => {}
         }
         let target = joined.targets.get(i).cloned().flatten();
-        if !objects.is_empty()
-            && !objects
-                .iter()
-                .any(|o| target.as_ref().is_some_and(|t| &t.key() == o))
-        {
+        if !objects.is_empty() && !objects.iter().any(|o| joined.is_about(i, o)) {
             continue;
         }
         // Alerts about objects of a remote not shown are hidden with it.
@@ -951,33 +947,42 @@ fn snapshot_rows(r: &RemoteView, now: DateTime<Utc>, rows: &mut Vec<Row>) {
     }
 }
 
-/// Fuzzy-filters rows (`!term` inverts) and sorts them by the pane's sort column.
+/// Filters rows and sorts them by the pane's sort column. Every word must fuzzy-match some
+/// cell on its own; a `!word` excludes the rows where some cell contains it (as fzf does, an
+/// exclusion is a plain case-insensitive substring: a fuzzy one would exclude almost anything).
 pub fn filter_and_sort(mut rows: Vec<Row>, filter: &str, sort_col: usize, desc: bool) -> Vec<Row> {
-    let filter = filter.trim();
-    if !filter.is_empty() {
-        let (invert, needle) = match filter.strip_prefix('!') {
-            Some(rest) => (true, rest.trim()),
-            None => (false, filter),
-        };
-        if !needle.is_empty() {
-            // Every word must fuzzy-match some cell on its own: matching the joined row would
-            // let letters scattered over several columns match almost anything.
-            let atoms: Vec<Pattern> = needle
-                .split_whitespace()
-                .map(|w| Pattern::parse(w, CaseMatching::Smart, Normalization::Smart))
-                .collect();
-            let mut matcher = Matcher::new(Config::DEFAULT);
-            let mut buf = Vec::new();
-            rows.retain(|row| {
-                let hit = atoms.iter().all(|atom| {
+    let mut atoms = Vec::new();
+    let mut exclude = Vec::new();
+    for word in filter.split_whitespace() {
+        match word.strip_prefix('!') {
+            Some("") => {}
+            Some(w) => exclude.push(w.to_lowercase()),
+            // Matching the joined row would let letters scattered over several columns match
+            // almost anything.
+            None => atoms.push(Pattern::parse(
+                word,
+                CaseMatching::Smart,
+                Normalization::Smart,
+            )),
+        }
+    }
+    if !atoms.is_empty() || !exclude.is_empty() {
+        let mut matcher = Matcher::new(Config::DEFAULT);
+        let mut buf = Vec::new();
+        rows.retain(|row| {
+            let excluded = exclude.iter().any(|w| {
+                row.cells
+                    .iter()
+                    .any(|c| c.text.to_lowercase().contains(w.as_str()))
+            });
+            !excluded
+                && atoms.iter().all(|atom| {
                     row.cells.iter().any(|c| {
                         atom.score(Utf32Str::new(&c.text, &mut buf), &mut matcher)
                             .is_some()
                     })
-                });
-                hit != invert
-            });
-        }
+                })
+        });
     }
     rows.sort_by(|a, b| {
         let ka = a.sort.get(sort_col);

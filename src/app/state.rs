@@ -83,6 +83,8 @@ pub struct RemoteView {
     pub instances: Vec<InstanceRow>,
     pub volumes: Vec<VolumeRow>,
     pub volume_snapshots: Vec<SnapshotRow>,
+    /// The remote's projects (empty until it answered).
+    pub projects: Vec<String>,
     /// Last CPU sample per instance key: (ns, when).
     cpu_samples: HashMap<String, (u64, DateTime<Utc>)>,
 }
@@ -99,6 +101,7 @@ impl RemoteView {
             instances: vec![],
             volumes: vec![],
             volume_snapshots: vec![],
+            projects: vec![],
             cpu_samples: HashMap::new(),
         }
     }
@@ -366,6 +369,11 @@ impl AppState {
                 if let Some(r) = self.remote_mut(&remote) {
                     r.hosts = hosts;
                     r.last_ok = Some(now);
+                }
+            }
+            Update::Projects { remote, projects } => {
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.projects = projects;
                 }
             }
             Update::Instances {
@@ -1091,7 +1099,24 @@ impl AppState {
                 }
             }
             PaletteCommand::Project(None) => return self.set_scope(Scope::All),
-            PaletteCommand::Project(Some(p)) => return self.set_scope(Scope::Project(p)),
+            PaletteCommand::Project(Some(p)) => {
+                let mut known: Vec<&str> = self
+                    .remotes
+                    .iter()
+                    .flat_map(|r| r.projects.iter().map(String::as_str))
+                    .collect();
+                known.sort_unstable();
+                known.dedup();
+                // Checked against the projects the remotes answered (unchecked when none did).
+                if !known.is_empty() && !known.contains(&p.as_str()) {
+                    self.say(
+                        Level::Error,
+                        format!("no project named {p:?} (projects: {})", known.join(", ")),
+                    );
+                    return vec![];
+                }
+                return self.set_scope(Scope::Project(p));
+            }
             PaletteCommand::Theme(t) => return vec![Effect::LoadTheme(t)],
             PaletteCommand::Sort(c) => {
                 match columns(self.pane)

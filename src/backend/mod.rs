@@ -51,6 +51,11 @@ pub enum Update {
         remote: String,
         hosts: Vec<HostRow>,
     },
+    /// The projects the remote has.
+    Projects {
+        remote: String,
+        projects: Vec<String>,
+    },
     /// A whole instance list; `with_state` when it came with state and snapshots (recursion=2).
     Instances {
         remote: String,

@@ -88,6 +88,20 @@ pub(super) async fn session(
             server.auth
         )));
     }
+    // A project this remote does not have is shown as empty, not as an offline remote.
+    if let Ok(projects) = client.projects().await {
+        let missing = match &*scope {
+            Scope::Project(p) => !projects.contains(p),
+            Scope::All => false,
+        };
+        let _ = tx.send(Update::Projects {
+            remote: remote.clone(),
+            projects,
+        });
+        if missing {
+            return without_project(client, &server, tx, cmds, scope).await;
+        }
+    }
     // Subscribe before loading so nothing that happens in between is missed.
     let mut feed = EventFeed::subscribe(client, scope).await?;
     let _ = tx.send(Update::Status {
@@ -216,6 +230,59 @@ pub(super) async fn session(
                         let _ = tx.send(Update::ConsoleLog { remote: client.remote().to_string(), project, name, result });
                     });
                 }
+            }
+        }
+    }
+}
+
+/// The remote is up but lacks the project in scope: empty lists until the scope changes.
+async fn without_project(
+    client: &IncusClient,
+    server: &Server,
+    tx: &mpsc::UnboundedSender<Update>,
+    cmds: &mut mpsc::UnboundedReceiver<Command>,
+    scope: &mut Scope,
+) -> Result<End, IncusError> {
+    let remote = client.remote().to_string();
+    tracing::info!(remote = %remote, scope = %scope.label(), "remote has no such project");
+    let _ = tx.send(Update::Status {
+        remote: remote.clone(),
+        state: ConnState::Online {
+            version: server.environment.server_version.clone(),
+            clustered: server.environment.server_clustered,
+        },
+    });
+    for with_state in [false, true] {
+        let _ = tx.send(Update::Instances {
+            remote: remote.clone(),
+            instances: vec![],
+            with_state,
+        });
+    }
+    let _ = tx.send(Update::Volumes {
+        remote: remote.clone(),
+        volumes: vec![],
+        snapshots: vec![],
+    });
+    if let Ok(hosts) = load_hosts(client, server).await {
+        let _ = tx.send(Update::Hosts { remote: remote.clone(), hosts });
+    }
+    loop {
+        match cmds.recv().await {
+            None => return Ok(End::Quit),
+            Some(Command::Refresh) => return Ok(End::Rescope),
+            Some(Command::SetScope(s)) => {
+                *scope = s;
+                return Ok(End::Rescope);
+            }
+            Some(Command::Reread(_)) => {}
+            Some(Command::ConsoleLog { project, name }) => {
+                let _ = tx.send(Update::ConsoleLog {
+                    remote: remote.clone(),
+                    project: project.clone(),
+                    name,
+                    result: Err(format!("{remote} has no project {project}")),
+                });
             }
         }
     }

@@ -335,6 +335,15 @@ impl IncusClient {
         .await
     }
 
+    /// The names of the projects (`GET /1.0/projects` lists their URLs).
+    pub async fn projects(&self) -> Result<Vec<String>, IncusError> {
+        let urls: Vec<String> = self.get_list("/1.0/projects").await?;
+        Ok(urls
+            .iter()
+            .map(|u| decode(u.split('?').next().unwrap_or(u).rsplit('/').next().unwrap_or(u)))
+            .collect())
+    }
+
     /// `GET /1.0/cluster`.
     pub async fn cluster(&self) -> Result<Cluster, IncusError> {
         self.get("/1.0/cluster").await
