@@ -142,9 +142,21 @@ enum Cmd {
     },
 }
 
+/// A command whose output is cut short (`atlas-tui journal | head`) ends quietly, as Unix tools
+/// do, instead of panicking in `println!`: SIGPIPE gets its default action back (Rust ignores it).
+fn quiet_on_closed_pipe() {
+    // SAFETY: setting a signal's disposition to SIG_DFL at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> Result<()> {
     tui::install_hooks()?;
     let cli = Cli::parse();
+    if cli.command.is_some() {
+        quiet_on_closed_pipe();
+    }
     let settings = Settings::load(
         Paths::discover(),
         cli.config.as_deref(),
