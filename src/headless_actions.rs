@@ -168,12 +168,24 @@ pub async fn run(
         } => {
             let compression = compression.unwrap_or(acts.compression.clone());
             let path = match output {
-                Some(p) if p.is_dir() => p.join(backup_file_name(&target, now, &compression)),
+                // A directory (or what is written as one) gets the default file name.
+                Some(p) if p.is_dir() || p.as_os_str().to_string_lossy().ends_with('/') => {
+                    p.join(backup_file_name(&target, now, &compression))
+                }
                 Some(p) => p,
                 None => acts
                     .backup_dir
                     .join(backup_file_name(&target, now, &compression)),
             };
+            // A directory given by the user must exist (the default one is created).
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                if !path.starts_with(&acts.backup_dir) && !dir.is_dir() {
+                    return fail(format!(
+                        "-o: the directory {} does not exist; nothing was done",
+                        dir.display()
+                    ));
+                }
+            }
             JobSpec::Export {
                 target,
                 path,

@@ -464,3 +464,78 @@ async fn cancel_mid_export_leaves_no_file() {
     );
     let _ = Path::new("/");
 }
+
+/// Headless `atlas-tui` against the sandbox, with its own state dir.
+fn atlas(state: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
+        .args(args)
+        .env("ATLAS_TUI_STATE_DIR", state)
+        .env("ATLAS_TUI_CONFIG_DIR", state.join("config"))
+        .env("INCUS_CONF", sandbox_conf())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_targets_are_checked_before_anything_is_done() {
+    let _lock = common::exclusive();
+    let s = Scratch::new("act-check01");
+    let state = tempfile::tempdir().unwrap();
+
+    // A restore of a snapshot that is not there takes no safety snapshot.
+    let (code, out, err) = atlas(state.path(), &["restore", &s.name, "nosuch", "--yes"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("no snapshot \"nosuch\"; nothing was changed"),
+        "{out}{err}"
+    );
+    assert!(
+        !snapshots(&s.name).contains("atlas-safety"),
+        "a safety snapshot was taken: {}",
+        snapshots(&s.name)
+    );
+    // The same through the job runner (the console's path).
+    let r = run(JobSpec::Restore {
+        target: s.target(),
+        snapshot: "nosuch".into(),
+        safety: safety("x"),
+        restart: vec![],
+    })
+    .await;
+    assert!(!r.outcome.is_done());
+    assert!(!snapshots(&s.name).contains("atlas-safety"));
+
+    // A backup into a directory that does not exist asks nothing of the server.
+    let (code, _, err) = atlas(
+        state.path(),
+        &["backup", &s.name, "-o", "/nonexistent-atlas/dir/"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("/nonexistent-atlas/dir does not exist"),
+        "{err}"
+    );
+    assert_eq!(
+        incus(&["query", &format!("/1.0/instances/{}/backups", s.name)]).trim(),
+        "[]"
+    );
+    // A directory that exists gets the default file name.
+    let out = tempfile::tempdir().unwrap();
+    let dir = format!("{}/", out.path().display());
+    let (code, _, err) = atlas(state.path(), &["backup", &s.name, "-o", &dir]);
+    assert_eq!(code, 0, "{err}");
+    let files: Vec<_> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        files.len() == 1 && files[0].contains(&s.name) && !files[0].ends_with(".part"),
+        "{files:?}"
+    );
+}

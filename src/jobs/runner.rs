@@ -373,6 +373,25 @@ async fn restore(
     rep: &Reporter,
     cancel: &mut CancelRx,
 ) -> Result<String, Stop> {
+    // Nothing is taken or stopped for a snapshot that is not there.
+    let exists = match &t.pool {
+        None => match client.instance_snapshot(&t.project, &t.name, snap).await {
+            Ok(_) => true,
+            Err(e) if e.is_not_found() => false,
+            Err(e) => return Err(e.into()),
+        },
+        Some(p) => client
+            .volume_snapshots(p, &t.project, &t.name)
+            .await?
+            .iter()
+            .any(|s| s.name.rsplit('/').next() == Some(snap)),
+    };
+    if !exists {
+        return Err(Stop::Failed(format!(
+            "{} has no snapshot {snap:?}; nothing was changed",
+            t.label()
+        )));
+    }
     if let Some(s) = safety {
         rep.stage(format!("safety snapshot {}", s.name));
         snapshot(client, t, &s.name, s.expires_at, false, rep, cancel).await?;
@@ -507,6 +526,24 @@ async fn export(
         tokio::fs::create_dir_all(dir)
             .await
             .map_err(|e| Stop::Failed(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    // The file must be writable before the server is asked to build the backup.
+    let part = part_path(path);
+    match tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&part)
+        .await
+    {
+        Ok(_) => {
+            let _ = tokio::fs::remove_file(&part).await;
+        }
+        Err(e) => {
+            return Err(Stop::Failed(format!(
+                "cannot write {}: {e}; nothing was asked of the server",
+                part.display()
+            )));
+        }
     }
     let now = Utc::now();
     let backup = format!("atlas-tui-{}", now.format("%Y%m%d-%H%M%S%.3f")).replace('.', "-");
