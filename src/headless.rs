@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::alerts::join::{Index, RemoteInventory, Target, join};
 use crate::alerts::model::{AlertState, MergedAlert, SourceData, SourceKind, merge};
 use crate::alerts::{AlertmanagerClient, PrometheusClient};
-use crate::backend::{load_hosts, load_volumes};
+use crate::backend::{load_hosts, load_volumes, states_of};
 use crate::config::Settings;
 use crate::incus::{IncusClient, RemoteSpec, Scope};
 use crate::inventory::{HostRow, InstanceRow, VolumeRow, human_duration};
@@ -24,6 +24,9 @@ pub struct AlertOut {
     pub summary: String,
     pub starts_at: Option<DateTime<Utc>>,
     pub target: Option<TargetOut>,
+    /// The same alert's objects on other remotes (several Alertmanagers hold it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<TargetOut>,
     pub sources: Vec<String>,
     pub silenced_by: Vec<String>,
     pub inhibited_by: Vec<String>,
@@ -50,28 +53,31 @@ struct Inventory {
 async fn load_inventory(spec: &RemoteSpec, scope: &Scope) -> Result<Inventory, String> {
     let client = IncusClient::new(spec).map_err(|e| e.to_string())?;
     let server = client.server().await.map_err(|e| e.to_string())?;
-    // Names from the cheap listing; addresses (to match alerts by IP) of running instances.
-    let (all, running) = tokio::join!(
-        client.instances(scope, 1, None),
-        client.instances(scope, 2, Some("status eq Running"))
+    // Names from the cheap listing; addresses (to match alerts by IP) of running instances
+    // from their own `/state`, beside hosts and volumes.
+    let mut instances = client
+        .instances(scope, 1, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    let running: Vec<(String, String)> = instances
+        .iter()
+        .filter(|i| i.status.eq_ignore_ascii_case("running"))
+        .map(|i| (i.project.clone(), i.name.clone()))
+        .collect();
+    let (states, hosts, volumes) = tokio::join!(
+        states_of(&client, running),
+        load_hosts(&client, &server),
+        load_volumes(&client, scope)
     );
-    let mut instances = all.map_err(|e| e.to_string())?;
-    if let Ok(running) = running {
-        for r in running {
-            if let Some(i) = instances
-                .iter_mut()
-                .find(|i| i.name == r.name && i.project == r.project)
-            {
-                *i = r;
-            }
-        }
+    let hosts = hosts.map_err(|e| e.to_string())?;
+    let (volumes, _) = volumes.map_err(|e| e.to_string())?;
+    let mut by_key: std::collections::HashMap<(String, String), _> = states
+        .into_iter()
+        .filter_map(|(p, n, st)| Some(((p, n), st.ok()?)))
+        .collect();
+    for i in &mut instances {
+        i.state = by_key.remove(&(i.project.clone(), i.name.clone()));
     }
-    let hosts = load_hosts(&client, &server)
-        .await
-        .map_err(|e| e.to_string())?;
-    let (volumes, _) = load_volumes(&client, scope)
-        .await
-        .map_err(|e| e.to_string())?;
     Ok(Inventory {
         remote: spec.name.clone(),
         hosts,
@@ -204,12 +210,14 @@ fn print_alerts(
     all: bool,
     failed: bool,
 ) -> i32 {
-    let mut rows: Vec<(&MergedAlert, Option<Target>)> = merged
+    let mut rows: Vec<(&MergedAlert, Option<Target>, Vec<Target>)> = merged
         .iter()
         .zip(joined.targets)
-        .filter(|(a, _)| all || a.state().is_firing())
+        .zip(joined.others)
+        .map(|((a, t), o)| (a, t, o))
+        .filter(|(a, _, _)| all || a.state().is_firing())
         .collect();
-    rows.sort_by(|(a, _), (b, _)| {
+    rows.sort_by(|(a, _, _), (b, _, _)| {
         b.severity()
             .cmp(&a.severity())
             .then(a.starts_at.cmp(&b.starts_at))
@@ -218,7 +226,7 @@ fn print_alerts(
     if json {
         let out: Vec<AlertOut> = rows
             .into_iter()
-            .map(|(a, t)| AlertOut {
+            .map(|(a, t, others)| AlertOut {
                 fingerprint: a.fingerprint.clone(),
                 alertname: a.name().to_string(),
                 severity: a.labels.get("severity").cloned().unwrap_or_default(),
@@ -229,6 +237,13 @@ fn print_alerts(
                     key: t.key(),
                     target: t,
                 }),
+                also: others
+                    .into_iter()
+                    .map(|t| TargetOut {
+                        key: t.key(),
+                        target: t,
+                    })
+                    .collect(),
                 sources: a.source_names().iter().map(|s| s.to_string()).collect(),
                 silenced_by: a.silenced_by(),
                 inhibited_by: a.inhibited_by(),
@@ -248,16 +263,21 @@ fn print_alerts(
         let now = Utc::now();
         let table: Vec<[String; 8]> = rows
             .iter()
-            .map(|(a, t)| {
+            .map(|(a, t, others)| {
                 [
                     a.severity().short().to_string(),
                     a.name().to_string(),
                     t.as_ref()
                         .map(|t| t.describe())
                         .unwrap_or_else(|| "-".into()),
-                    t.as_ref()
-                        .map(|t| t.remote().to_string())
-                        .unwrap_or_else(|| "-".into()),
+                    match t {
+                        Some(t) => std::iter::once(t)
+                            .chain(others)
+                            .map(|t| t.remote())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                        None => "-".into(),
+                    },
                     match a.state() {
                         AlertState::Silenced => format!("silenced {}", a.silenced_by().join(",")),
                         s => s.label().to_string(),

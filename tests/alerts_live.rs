@@ -391,3 +391,47 @@ async fn write_errors_reach_the_status_line() {
     let m = live.state.message.clone().unwrap().text;
     assert!(m.contains("HTTP 400"), "{m}");
 }
+
+/// `atlas-tui alerts --json` against the sandbox's sources and both remotes: HighMemoryUsage,
+/// which both Alertmanagers hold (`control` watches local, `cluster` atlas-https), is about
+/// grafana01 on each remote.
+#[test]
+fn headless_alerts_join_an_alert_of_two_alertmanagers_to_both_remotes() {
+    let conf = common::sandbox_conf();
+    let toml = conf.parent().unwrap().join("atlas-tui.toml");
+    let state = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
+        .args(["alerts", "--json", "--config"])
+        .arg(&toml)
+        .env("INCUS_CONF", &conf)
+        .env("ATLAS_TUI_STATE_DIR", state.path())
+        .env("ATLAS_TUI_CONFIG_DIR", state.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let alerts: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let hm = alerts
+        .iter()
+        .find(|a| a["alertname"] == "HighMemoryUsage")
+        .expect("HighMemoryUsage firing");
+    let mut keys: Vec<&str> = std::iter::once(&hm["target"])
+        .chain(hm["also"].as_array().into_iter().flatten())
+        .filter_map(|t| t["key"].as_str())
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["atlas-https/default/grafana01", "local/default/grafana01"],
+        "{hm}"
+    );
+    let sd = alerts
+        .iter()
+        .find(|a| a["alertname"] == "ServiceDown")
+        .expect("ServiceDown firing");
+    assert_eq!(sd["target"]["key"], "local/default/step-ca01", "{sd}");
+}

@@ -5,7 +5,7 @@ use tokio::sync::mpsc;
 
 use super::{FETCH_CONCURRENCY, Update};
 use crate::incus::client::{IncusClient, IncusError, Scope};
-use crate::incus::types::Server;
+use crate::incus::types::{InstanceState, Server};
 use crate::inventory::{HostRow, SnapshotRow, VolumeRow, split_volume_listing};
 
 /// Hosts: cluster members with their state, or the standalone server.
@@ -105,3 +105,23 @@ pub(super) async fn volume_details(
         .await;
 }
 
+
+/// The `/state` of each of these instances (project, name), a few at a time: the cheap way to
+/// usage and addresses of what runs (a filtered `recursion=2` list makes the server build the
+/// state of every instance first).
+pub async fn states_of(
+    client: &IncusClient,
+    instances: Vec<(String, String)>,
+) -> Vec<(String, String, Result<InstanceState, IncusError>)> {
+    stream::iter(instances)
+        .map(|(project, name)| async move {
+            let st = client.instance_state(&project, &name).await;
+            (project, name, st)
+        })
+        .buffer_unordered(STATE_CONCURRENCY)
+        .collect()
+        .await
+}
+
+/// How many `/state` calls run at once.
+const STATE_CONCURRENCY: usize = 4;

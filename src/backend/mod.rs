@@ -197,7 +197,7 @@ mod load;
 mod queue;
 mod session;
 
-pub use load::{load_hosts, load_volumes};
+pub use load::{load_hosts, load_volumes, states_of};
 pub use queue::{Done, Fetch, Queue};
 
 enum End {

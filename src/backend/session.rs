@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
-use futures_util::{FutureExt, StreamExt, stream};
+use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::load::{load_hosts, load_volumes, volume_details};
+use super::load::{load_hosts, load_volumes, states_of, volume_details};
 use super::queue::{Done, Fetch, Queue};
 use super::{Command, ConnState, End, StateSample, Update, WorkerConfig};
 use crate::incus::client::{IncusClient, IncusError, Scope};
@@ -19,9 +19,6 @@ use crate::incus::types::{Event, Instance, LifecycleEvent, Server};
 
 /// How many fetches of the queue run at once.
 const QUEUE_CONCURRENCY: usize = 4;
-
-/// How many `/state` calls the usage refresh makes at once.
-const USAGE_CONCURRENCY: usize = 4;
 
 /// More differences than this in one reconciliation re-read the whole list instead.
 const RECONCILE_BULK: usize = 50;
@@ -334,20 +331,7 @@ fn fetch(
                 Err(e) if e.is_not_found() => Ok(Fetched::Instance(None)),
                 Err(e) => Err(e),
             },
-            Fetch::Usage => {
-                let states = stream::iter(running)
-                    .map(|(project, name)| {
-                        let client = &client;
-                        async move {
-                            let st = client.instance_state(&project, &name).await;
-                            (project, name, st)
-                        }
-                    })
-                    .buffer_unordered(USAGE_CONCURRENCY)
-                    .collect::<Vec<_>>()
-                    .await;
-                Ok(Fetched::Usage(states))
-            }
+            Fetch::Usage => Ok(Fetched::Usage(states_of(&client, running).await)),
             Fetch::Hosts => load_hosts(&client, &server).await.map(|hosts| {
                 let _ = tx.send(Update::Hosts { remote, hosts });
                 Fetched::Sent
