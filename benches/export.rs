@@ -3,6 +3,7 @@
 //! run, alternating so neither gets a warmer cache. Needs the sandbox (`scripts/sandbox up`).
 //!
 //! `cargo bench --bench export` (env `BENCH_EXPORT_MB`, default 256: size of the random data).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 use std::time::Instant;
 

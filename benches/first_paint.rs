@@ -3,6 +3,7 @@
 //!
 //! Run with `scripts/bench` (or `cargo bench --bench first_paint` with the sandbox up). The first
 //! run seeds 1000 instances of the busybox image in a project `bench` (about a minute).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 use std::process::Command;
 use std::time::{Duration, Instant};

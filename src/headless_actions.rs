@@ -178,13 +178,14 @@ pub async fn run(
                     .join(backup_file_name(&target, now, &compression)),
             };
             // A directory given by the user must exist (the default one is created).
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                if !path.starts_with(&acts.backup_dir) && !dir.is_dir() {
-                    return fail(format!(
-                        "-o: the directory {} does not exist; nothing was done",
-                        dir.display()
-                    ));
-                }
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+                && !path.starts_with(&acts.backup_dir)
+                && !dir.is_dir()
+            {
+                return fail(format!(
+                    "-o: the directory {} does not exist; nothing was done",
+                    dir.display()
+                ));
             }
             JobSpec::Export {
                 target,
@@ -211,10 +212,10 @@ pub async fn run(
                             .iter()
                             .map(|u| crate::inventory::short_api_path(u))
                         {
-                            if let Ok(i) = client.instance(&target.project, &u).await {
-                                if i.status.eq_ignore_ascii_case("running") {
-                                    restart.push(u);
-                                }
+                            if let Ok(i) = client.instance(&target.project, &u).await
+                                && i.status.eq_ignore_ascii_case("running")
+                            {
+                                restart.push(u);
                             }
                         }
                     }
@@ -238,10 +239,10 @@ pub async fn run(
     if spec.destructive() && !yes {
         let t = spec.target();
         let mut what = format!("{} {}", spec.kind(), spec.subject());
-        if let JobSpec::Restore { restart, .. } = &spec {
-            if !restart.is_empty() {
-                what.push_str(&format!(" (stops and restarts {})", restart.join(", ")));
-            }
+        if let JobSpec::Restore { restart, .. } = &spec
+            && !restart.is_empty()
+        {
+            what.push_str(&format!(" (stops and restarts {})", restart.join(", ")));
         }
         let ok = if rspec.production {
             ask(

@@ -1,6 +1,7 @@
 //! Jobs against the real sandbox incusd: snapshots, restores (with their safety snapshots),
 //! backups and imports, with the data inside the containers checked by `incus exec`.
 //! Each test works on its own scratch instance so they can run side by side.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 mod common;
 
@@ -446,11 +447,11 @@ async fn cancel_mid_export_leaves_no_file() {
         tokio::spawn(async move { runner::run(Ok(&client), &spec, &Reporter::new(tx), crx).await });
     // Cancel as soon as the download has started.
     while let Some(e) = rx.recv().await {
-        if let JobEvent::Progress(p) = e {
-            if p.stage == "downloading" {
-                ctx.send(true).unwrap();
-                break;
-            }
+        if let JobEvent::Progress(p) = e
+            && p.stage == "downloading"
+        {
+            ctx.send(true).unwrap();
+            break;
         }
     }
     let outcome = job.await.unwrap();

@@ -1,4 +1,5 @@
 //! The Alertmanager client against the sandbox's real Alertmanagers (127.0.0.1:9093 and :9094).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 use std::time::Duration;
 

@@ -1,6 +1,7 @@
 //! The alerts capability end to end against the sandbox's real Alertmanagers and Prometheus:
 //! source workers feed the app state, keys create and expire silences that land in
 //! Alertmanager, a stopped Alertmanager shows as down and recovers.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! The alerts side of the UI, driven by keys on state built from alerts and silences captured
 //! from the sandbox's real Alertmanagers and Prometheus; screens compared with insta snapshots.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 mod common;
 

@@ -3,6 +3,7 @@
 //! time) while two other clients list everything with full state in a loop. The real worker feeds
 //! a real console state; after the churn and a short settle every row equals `incus list`, and
 //! the remote was never shown offline. Then a job of the console's own is shown at once.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 mod common;
 

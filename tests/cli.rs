@@ -1,5 +1,6 @@
 //! Headless commands whose output is cut short end quietly (no panic, no backtrace), as Unix
 //! tools do. No sandbox needed.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 use std::process::{Command, Stdio};
 
@@ -20,7 +21,10 @@ fn run_into_closed_pipe(args: &[&str], state: &std::path::Path) -> (Option<i32>,
         .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -46,6 +50,9 @@ fn commands_end_quietly_on_a_closed_pipe() {
             "{args:?}: {err}"
         );
         // Killed by SIGPIPE (no exit code), as `cat` would be, or a clean exit.
-        assert!(code.is_none() || code == Some(0), "{args:?}: {code:?} {err}");
+        assert!(
+            code.is_none() || code == Some(0),
+            "{args:?}: {code:?} {err}"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! incusd stopped and restarted mid-session: workers and the UI show the remote offline with its
 //! stale age, then reconnect by themselves. Its own test binary, so no other test sees the daemon
 //! go away (cargo runs test binaries one after another); the tests here take turns.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 mod common;
 

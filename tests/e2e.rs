@@ -1,4 +1,5 @@
 //! End-to-end: the real binary in tmux against the sandbox incusd, driven by keys.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! End to end in tmux, by keys alone: select a volume → snapshot it → the data changes →
 //! restore the snapshot (its instance is stopped and started around it) → the data is back;
 //! then a shell in the instance and back, and the jobs and journal panes.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 mod common;
 

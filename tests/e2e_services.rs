@@ -1,6 +1,7 @@
 //! End to end in tmux against the sandbox incusd, as an operator would: open the grafana01
 //! definition, change its memory, save, preview the cloud-init, plan, apply, watch the
 //! progress, and see it in sync — then check Incus has the new limit.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Property tests (proptest): the definition parser, the template evaluator, the cloud-init
 //! checks and the inline editor never panic, whatever they are given; errors carry lines that
 //! exist in the input.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -67,11 +68,10 @@ proptest! {
 
     #[test]
     fn definitions_parse_or_say_where(text in toml_like()) {
-        if let Err(d) = Definition::parse(Path::new("svc.toml"), &text) {
-            if let Some(line) = d.line {
+        if let Err(d) = Definition::parse(Path::new("svc.toml"), &text)
+            && let Some(line) = d.line {
                 prop_assert!(line >= 1 && line <= text.lines().count().max(1) + 1, "{d}");
             }
-        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
 //! Integration tests against the real sandbox incusd, over the unix socket and HTTPS with mTLS.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 mod common;
 
@@ -402,9 +403,12 @@ async fn scope_change_and_console_log_commands() {
         "{u:?}"
     );
     cmd.send(Command::SetScope(Scope::All)).unwrap();
-    wait_for(&mut rx, 30, "everything again", |u| {
-        matches!(u, Update::Instances { instances, .. } if !instances.is_empty())
-    })
+    wait_for(
+        &mut rx,
+        30,
+        "everything again",
+        |u| matches!(u, Update::Instances { instances, .. } if !instances.is_empty()),
+    )
     .await;
 }
 

@@ -1,5 +1,6 @@
 //! Actions, jobs and the journal in the UI, driven by keys on state loaded from fixtures captured
 //! from the sandbox; screens compared with insta snapshots.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 mod common;
 

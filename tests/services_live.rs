@@ -2,6 +2,7 @@
 //! scratch project (`incus config show` confirms), plans empty afterwards, one edited limit
 //! planned as exactly one update, rendered cloud-init landing in `cloud-init.user-data`, bad
 //! input changing nothing, and a concurrent server change (ETag mismatch) not overwritten.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! UI tests: state changes driven by keys, and whole screens rendered into ratatui's TestBackend
 //! compared with insta snapshots.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 mod common;
 
@@ -115,15 +116,24 @@ fn exclusions_work_beside_other_words_and_each_other() {
     let running = names("Running");
     assert!(running.contains(&"prometheus01".to_string()), "{running:?}");
     let without = names("Running !prometheus01");
-    assert!(!without.contains(&"prometheus01".to_string()), "{without:?}");
+    assert!(
+        !without.contains(&"prometheus01".to_string()),
+        "{without:?}"
+    );
     assert_eq!(without.len(), running.len() - 1, "{without:?}");
     let both = names("!prom !graf");
     assert!(
-        !both.iter().any(|n| n.starts_with("prom") || n.starts_with("graf")),
+        !both
+            .iter()
+            .any(|n| n.starts_with("prom") || n.starts_with("graf")),
         "{both:?}"
     );
     assert_eq!(names("!prom").len(), both.len() + 1);
-    assert_eq!(names("!").len(), names("").len(), "a bare ! filters nothing");
+    assert_eq!(
+        names("!").len(),
+        names("").len(),
+        "a bare ! filters nothing"
+    );
 }
 
 #[test]

@@ -125,15 +125,16 @@ impl HttpSource {
         path: &str,
         v: serde_json::Value,
     ) -> Result<Vec<T>, SourceError> {
-        let (items, skipped) = crate::decode::list(path, v).map_err(|reason| SourceError::Parse {
-            name: self.spec.name.clone(),
-            path: path.to_string(),
-            reason,
-        })?;
-        if !skipped.is_empty() {
-            if let Ok(mut v) = self.skipped.lock() {
-                v.extend(skipped);
-            }
+        let (items, skipped) =
+            crate::decode::list(path, v).map_err(|reason| SourceError::Parse {
+                name: self.spec.name.clone(),
+                path: path.to_string(),
+                reason,
+            })?;
+        if !skipped.is_empty()
+            && let Ok(mut v) = self.skipped.lock()
+        {
+            v.extend(skipped);
         }
         Ok(items)
     }

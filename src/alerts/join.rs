@@ -22,6 +22,10 @@ pub struct LabelMap {
 }
 
 impl Default for LabelMap {
+    #[allow(
+        clippy::expect_used,
+        reason = "the shipped defaults are compiled in; tests check they parse"
+    )]
     fn default() -> Self {
         Self {
             object_labels: ["instance", "name", "host", "node", "volume"]
@@ -392,10 +396,12 @@ pub fn join(
                 if rs.iter().any(|r| r == first.remote()) {
                     continue;
                 }
-                if let Some(o) = index.resolve_preferring(map, &a.labels, rs) {
-                    if rs.iter().any(|r| r == o.remote()) && o != *first && !others.contains(&o) {
-                        others.push(o);
-                    }
+                if let Some(o) = index.resolve_preferring(map, &a.labels, rs)
+                    && rs.iter().any(|r| r == o.remote())
+                    && o != *first
+                    && !others.contains(&o)
+                {
+                    others.push(o);
                 }
             }
         }
@@ -601,7 +607,7 @@ mod tests {
         // One source only: one object.
         let one = merge([("control", SourceKind::Alertmanager, &data)]);
         let j = join(&one, &ix, &LabelMap::default(), &remotes);
-        assert!(j.badges.get("atlas-https/default/grafana01").is_none());
+        assert!(!j.badges.contains_key("atlas-https/default/grafana01"));
     }
 
     #[test]

@@ -53,7 +53,10 @@ fn decode_alerts(
     let list = env.data.map(|d| d.alerts).unwrap_or_default();
     let (alerts, skipped) = crate::decode::list::<PromAlert>("/api/v1/alerts", list)?;
     Ok((
-        alerts.into_iter().map(|a| a.into_alert(source_url)).collect(),
+        alerts
+            .into_iter()
+            .map(|a| a.into_alert(source_url))
+            .collect(),
         skipped,
     ))
 }

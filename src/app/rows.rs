@@ -373,10 +373,10 @@ fn alert_rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
             continue;
         }
         // Alerts about objects of a remote not shown are hidden with it.
-        if let (Some(t), Some(only)) = (&target, &state.remote_filter) {
-            if t.remote() != only {
-                continue;
-            }
+        if let (Some(t), Some(only)) = (&target, &state.remote_filter)
+            && t.remote() != only
+        {
+            continue;
         }
         let sev = a.severity();
         let st = a.state();

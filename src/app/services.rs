@@ -312,13 +312,14 @@ impl AppState {
                 .find(|j| j.id == id)
                 .is_none_or(|j| !j.running())
         };
-        if let Some(Overlay::Plan(p)) = &self.services.overlay {
-            if p.jobs.contains(&id) && p.jobs.iter().all(|j| finished(self, *j)) {
-                if let Some(Overlay::Plan(p)) = &mut self.services.overlay {
-                    p.waiting = true;
-                }
-                return self.services_refresh();
+        if let Some(Overlay::Plan(p)) = &self.services.overlay
+            && p.jobs.contains(&id)
+            && p.jobs.iter().all(|j| finished(self, *j))
+        {
+            if let Some(Overlay::Plan(p)) = &mut self.services.overlay {
+                p.waiting = true;
             }
+            return self.services_refresh();
         }
         let apply = self
             .jobs

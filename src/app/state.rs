@@ -779,10 +779,10 @@ impl AppState {
     /// The selected row's key in the current pane, resolving a stale index.
     pub fn selected_index(&self, pane: Pane, rows: &[super::rows::Row]) -> usize {
         let ps = &self.panes[pane.index()];
-        if let Some(k) = &ps.selected_key {
-            if let Some(i) = rows.iter().position(|r| &r.key == k) {
-                return i;
-            }
+        if let Some(k) = &ps.selected_key
+            && let Some(i) = rows.iter().position(|r| &r.key == k)
+        {
+            return i;
         }
         ps.selected.min(rows.len().saturating_sub(1))
     }
@@ -1257,10 +1257,10 @@ fn sample_cpu(
         samples.remove(&key);
         return;
     }
-    if let Some((prev_ns, prev_at)) = samples.get(&key).copied() {
-        if let Some(p) = cpu_percent(prev_ns, prev_at, ns, now) {
-            row.cpu_pct = Some(p);
-        }
+    if let Some((prev_ns, prev_at)) = samples.get(&key).copied()
+        && let Some(p) = cpu_percent(prev_ns, prev_at, ns, now)
+    {
+        row.cpu_pct = Some(p);
     }
     samples.insert(key, (ns, now));
 }

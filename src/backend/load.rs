@@ -72,39 +72,36 @@ pub(super) async fn volume_details(
         .for_each_concurrent(FETCH_CONCURRENCY, |v| {
             let remote = remote.clone();
             async move {
-                if v.snapshots > 0 {
-                    if let Ok(snapshots) = client
+                if v.snapshots > 0
+                    && let Ok(snapshots) = client
                         .volume_snapshots(&v.pool, &v.vol.project, &v.vol.name)
                         .await
-                    {
-                        let _ = tx.send(Update::VolumeSnapshots {
-                            remote: remote.clone(),
-                            pool: v.pool.clone(),
-                            project: v.vol.project.clone(),
-                            volume: v.vol.name.clone(),
-                            snapshots,
-                        });
-                    }
+                {
+                    let _ = tx.send(Update::VolumeSnapshots {
+                        remote: remote.clone(),
+                        pool: v.pool.clone(),
+                        project: v.vol.project.clone(),
+                        volume: v.vol.name.clone(),
+                        snapshots,
+                    });
                 }
                 if let Ok(st) = client
                     .volume_state(&v.pool, &v.vol.project, &v.vol.name)
                     .await
+                    && let Some(usage) = st.usage
                 {
-                    if let Some(usage) = st.usage {
-                        let _ = tx.send(Update::VolumeUsage {
-                            remote,
-                            pool: v.pool.clone(),
-                            project: v.vol.project.clone(),
-                            volume: v.vol.name.clone(),
-                            usage,
-                        });
-                    }
+                    let _ = tx.send(Update::VolumeUsage {
+                        remote,
+                        pool: v.pool.clone(),
+                        project: v.vol.project.clone(),
+                        volume: v.vol.name.clone(),
+                        usage,
+                    });
                 }
             }
         })
         .await;
 }
-
 
 /// The `/state` of each of these instances (project, name), a few at a time: the cheap way to
 /// usage and addresses of what runs (a filtered `recursion=2` list makes the server build the

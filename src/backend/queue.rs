@@ -126,7 +126,8 @@ impl Queue {
             .collect();
         for f in ready {
             if let Some(p) = self.pending.remove(&f) {
-                self.in_flight.insert(f.clone(), (self.generation, p.attempt));
+                self.in_flight
+                    .insert(f.clone(), (self.generation, p.attempt));
                 out.push((f, self.generation));
             }
         }
@@ -241,7 +242,10 @@ mod tests {
         q.mark_now(inst("a"), t);
         assert_eq!(q.start(t).len(), 1);
         q.mark(inst("a"), t);
-        assert!(q.start(t + COALESCE).is_empty(), "one fetch of an object at a time");
+        assert!(
+            q.start(t + COALESCE).is_empty(),
+            "one fetch of an object at a time"
+        );
         q.done(&inst("a"), Done::Ok, t + COALESCE);
         assert_eq!(q.start(t + COALESCE).len(), 1, "re-read after the answer");
     }

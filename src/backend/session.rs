@@ -59,7 +59,13 @@ enum Fetched {
     /// `None`: the instance is gone.
     Instance(Option<Box<Instance>>),
     Reconcile(Vec<Instance>),
-    Usage(Vec<(String, String, Result<crate::incus::types::InstanceState, IncusError>)>),
+    Usage(
+        Vec<(
+            String,
+            String,
+            Result<crate::incus::types::InstanceState, IncusError>,
+        )>,
+    ),
     Sent,
 }
 
@@ -120,15 +126,22 @@ pub(super) async fn session(
     let mut running: FuturesUnordered<Running> = FuturesUnordered::new();
     let mut usage = tokio::time::interval_at(start + cfg.usage_every, cfg.usage_every);
     usage.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut reconcile =
-        tokio::time::interval_at(start + cfg.reconcile_every, cfg.reconcile_every);
+    let mut reconcile = tokio::time::interval_at(start + cfg.reconcile_every, cfg.reconcile_every);
     reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     loop {
         let now = Instant::now();
         for (f, generation) in q.start(now) {
             let running_now = running_instances(&known);
-            running.push(fetch(client.clone(), scope.clone(), server.clone(), tx.clone(), f, generation, running_now));
+            running.push(fetch(
+                client.clone(),
+                scope.clone(),
+                server.clone(),
+                tx.clone(),
+                f,
+                generation,
+                running_now,
+            ));
         }
         let due = q.next_due();
         tokio::select! {
@@ -262,7 +275,10 @@ async fn without_project(
         snapshots: vec![],
     });
     if let Ok(hosts) = load_hosts(client, server).await {
-        let _ = tx.send(Update::Hosts { remote: remote.clone(), hosts });
+        let _ = tx.send(Update::Hosts {
+            remote: remote.clone(),
+            hosts,
+        });
     }
     loop {
         match cmds.recv().await {
@@ -323,9 +339,18 @@ fn fetch(
     async move {
         let remote = client.remote().to_string();
         let result = match &f {
-            Fetch::List => client.instances(&scope, 1, None).await.map(Fetched::Instances),
-            Fetch::FullList => client.instances(&scope, 2, None).await.map(Fetched::Instances),
-            Fetch::Reconcile => client.instances(&scope, 1, None).await.map(Fetched::Reconcile),
+            Fetch::List => client
+                .instances(&scope, 1, None)
+                .await
+                .map(Fetched::Instances),
+            Fetch::FullList => client
+                .instances(&scope, 2, None)
+                .await
+                .map(Fetched::Instances),
+            Fetch::Reconcile => client
+                .instances(&scope, 1, None)
+                .await
+                .map(Fetched::Reconcile),
             Fetch::Instance { project, name } => match client.instance(project, name).await {
                 Ok(i) => Ok(Fetched::Instance(Some(Box::new(i)))),
                 Err(e) if e.is_not_found() => Ok(Fetched::Instance(None)),
@@ -481,10 +506,10 @@ fn on_event(
         ),
     });
     for f in affected(&lc, project) {
-        if let (Fetch::Instance { project, .. }, Scope::Project(p)) = (&f, scope) {
-            if project != p {
-                continue;
-            }
+        if let (Fetch::Instance { project, .. }, Scope::Project(p)) = (&f, scope)
+            && project != p
+        {
+            continue;
         }
         q.mark(f, now);
     }
@@ -541,12 +566,18 @@ mod tests {
     #[test]
     fn events_name_what_to_read_again() {
         assert_eq!(
-            affected(&lc("instance-started", "/1.0/instances/grafana01"), "default"),
+            affected(
+                &lc("instance-started", "/1.0/instances/grafana01"),
+                "default"
+            ),
             [Fetch::instance("default", "grafana01")]
         );
         assert_eq!(
             affected(
-                &lc("instance-snapshot-created", "/1.0/instances/a%20b/snapshots/s?project=lab"),
+                &lc(
+                    "instance-snapshot-created",
+                    "/1.0/instances/a%20b/snapshots/s?project=lab"
+                ),
                 "lab"
             ),
             [Fetch::instance("lab", "a b")]
@@ -556,7 +587,13 @@ mod tests {
                 .contains(&Fetch::Volumes)
         );
         assert_eq!(
-            affected(&lc("storage-volume-snapshot-created", "/1.0/storage-pools/default/volumes/custom/v/snapshots/s"), "default"),
+            affected(
+                &lc(
+                    "storage-volume-snapshot-created",
+                    "/1.0/storage-pools/default/volumes/custom/v/snapshots/s"
+                ),
+                "default"
+            ),
             [Fetch::Volumes]
         );
         assert_eq!(

@@ -227,6 +227,10 @@ impl Keymap {
     }
 
     /// Defaults merged with user text; on error the defaults alone.
+    #[allow(
+        clippy::expect_used,
+        reason = "the shipped defaults are compiled in; tests check they parse"
+    )]
     pub fn from_user_text(path: &Path, text: &str) -> (Self, Vec<Diagnostic>) {
         let default_path = Path::new("keymaps/default.toml");
         let mut base = parse_table(default_path, DEFAULT_KEYMAP).expect("shipped keymap parses");

@@ -256,9 +256,8 @@ impl AlertsSection {
             object_labels: self.object_labels.clone(),
             project_label: self.project_label.clone(),
             remote_label: self.remote_label.clone(),
-            strip: regex::Regex::new(&self.strip).unwrap_or_else(|_| {
-                regex::Regex::new(crate::alerts::join::DEFAULT_STRIP).expect("default regex")
-            }),
+            strip: regex::Regex::new(&self.strip)
+                .unwrap_or_else(|_| crate::alerts::join::LabelMap::default().strip),
         }
     }
 }
@@ -376,6 +375,10 @@ impl AppConfig {
     }
 
     /// The shipped defaults (always valid: a test checks it).
+    #[allow(
+        clippy::expect_used,
+        reason = "the shipped defaults are compiled in; tests check they parse"
+    )]
     pub fn defaults() -> Self {
         let t = parse_table(Path::new("config/default.toml"), DEFAULT_CONFIG)
             .expect("shipped config/default.toml parses");
@@ -394,6 +397,10 @@ impl AppConfig {
     }
 
     /// Defaults merged with user text.
+    #[allow(
+        clippy::expect_used,
+        reason = "the shipped defaults are compiled in; tests check they parse"
+    )]
     pub fn from_user_text(path: &Path, text: &str) -> (Self, Vec<Diagnostic>) {
         let mut base = parse_table(Path::new("config/default.toml"), DEFAULT_CONFIG)
             .expect("shipped config parses");
@@ -468,10 +475,10 @@ impl AppConfig {
             ("snapshot_expiry", &a.snapshot_expiry),
             ("safety_expiry", &a.safety_expiry),
         ] {
-            if !v.trim().is_empty() {
-                if let Err(e) = crate::alerts::types::parse_duration(v) {
-                    return Err(bad(key, format!("actions.{key}: {e}")));
-                }
+            if !v.trim().is_empty()
+                && let Err(e) = crate::alerts::types::parse_duration(v)
+            {
+                return Err(bad(key, format!("actions.{key}: {e}")));
             }
         }
         if crate::jobs::snapshot_name(&a.snapshot_pattern, chrono::Utc::now()).starts_with("snap-")

@@ -68,12 +68,11 @@ impl Theme {
         if let Ok(rd) = std::fs::read_dir(user_dir) {
             for e in rd.flatten() {
                 let p = e.path();
-                if p.extension().is_some_and(|x| x == "toml") {
-                    if let Some(s) = p.file_stem().and_then(|s| s.to_str()) {
-                        if !names.iter().any(|n| n == s) {
-                            names.push(s.to_string());
-                        }
-                    }
+                if p.extension().is_some_and(|x| x == "toml")
+                    && let Some(s) = p.file_stem().and_then(|s| s.to_str())
+                    && !names.iter().any(|n| n == s)
+                {
+                    names.push(s.to_string());
                 }
             }
         }
@@ -81,6 +80,10 @@ impl Theme {
     }
 
     /// Loads a theme by name; on any problem the shipped dark theme is used and the problem returned.
+    #[allow(
+        clippy::expect_used,
+        reason = "the shipped defaults are compiled in; tests check they parse"
+    )]
     pub fn load(user_dir: &Path, name: &str) -> (Self, Vec<Diagnostic>) {
         match Self::resolve(user_dir, name) {
             Ok(t) => (t, vec![]),
@@ -97,9 +100,9 @@ impl Theme {
         let mut next = Some(name.to_string());
         while let Some(n) = next.take() {
             if chain.iter().any(|(c, _, _)| *c == n) {
-                let (_, path, _) = chain.last().expect("non-empty chain");
+                let path = chain.last().map(|(_, p, _)| p.clone()).unwrap_or_default();
                 return Err(Diagnostic {
-                    file: path.clone(),
+                    file: path,
                     line: None,
                     message: format!(
                         "theme inheritance cycle: {} -> {n}",

@@ -83,12 +83,13 @@ pub fn decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -252,10 +253,10 @@ impl IncusClient {
     pub async fn get_list<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, IncusError> {
         let (status, bytes) = self.fetch(path).await?;
         let (items, skipped) = parse_list(path, status, &bytes)?;
-        if !skipped.is_empty() {
-            if let Ok(mut v) = self.skipped.lock() {
-                v.extend(skipped);
-            }
+        if !skipped.is_empty()
+            && let Ok(mut v) = self.skipped.lock()
+        {
+            v.extend(skipped);
         }
         Ok(items)
     }
@@ -340,7 +341,16 @@ impl IncusClient {
         let urls: Vec<String> = self.get_list("/1.0/projects").await?;
         Ok(urls
             .iter()
-            .map(|u| decode(u.split('?').next().unwrap_or(u).rsplit('/').next().unwrap_or(u)))
+            .map(|u| {
+                decode(
+                    u.split('?')
+                        .next()
+                        .unwrap_or(u)
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or(u),
+                )
+            })
             .collect())
     }
 

@@ -56,10 +56,11 @@ pub(super) async fn apply(
                     other => other,
                 })?;
             rep.log(format!("  ok: {}", step.headline()));
-            if step.op == Op::Update && step.needs_restart() {
-                if let Object::Instance { name } = &step.object {
-                    restart.push(name.clone());
-                }
+            if step.op == Op::Update
+                && step.needs_restart()
+                && let Object::Instance { name } = &step.object
+            {
+                restart.push(name.clone());
             }
         }
     }

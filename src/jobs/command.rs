@@ -40,8 +40,11 @@ pub(super) async fn run_command(
         stage: format!("running {}", c.name),
         ..Default::default()
     });
-    let mut out = BufReader::new(child.stdout.take().expect("piped")).lines();
-    let mut err = BufReader::new(child.stderr.take().expect("piped")).lines();
+    let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err(Stop::Failed(format!("{}: no output pipes", c.name)));
+    };
+    let mut out = BufReader::new(stdout).lines();
+    let mut err = BufReader::new(stderr).lines();
     let (mut out_open, mut err_open) = (true, true);
     let mut lines = 0u64;
     let status = loop {

@@ -32,10 +32,10 @@ pub struct JobRun {
 }
 
 fn write<T: serde::Serialize>(file: Option<PathBuf>, v: &T) {
-    if let Some(f) = file {
-        if let Err(e) = journal::append(&f, v) {
-            tracing::warn!(file = %f.display(), error = %e, "cannot append");
-        }
+    if let Some(f) = file
+        && let Err(e) = journal::append(&f, v)
+    {
+        tracing::warn!(file = %f.display(), error = %e, "cannot append");
     }
 }
 

@@ -387,18 +387,18 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Loaded>, Diagnostic> {
         }
     }
     for l in &mut out {
-        if let Ok(d) = &l.def {
-            if seen[&format!("{}:{}/{}", d.remote, d.project, d.name)] > 1 {
-                l.def = Err(Diagnostic {
-                    file: l.file.clone(),
-                    line: l
-                        .text
-                        .lines()
-                        .position(|x| x.trim_start().starts_with("name"))
-                        .map(|i| i + 1),
-                    message: format!("service {} is defined in more than one file", d.name),
-                });
-            }
+        if let Ok(d) = &l.def
+            && seen[&format!("{}:{}/{}", d.remote, d.project, d.name)] > 1
+        {
+            l.def = Err(Diagnostic {
+                file: l.file.clone(),
+                line: l
+                    .text
+                    .lines()
+                    .position(|x| x.trim_start().starts_with("name"))
+                    .map(|i| i + 1),
+                message: format!("service {} is defined in more than one file", d.name),
+            });
         }
     }
     Ok(out)

@@ -200,13 +200,13 @@ fn remote_badges(state: &AppState, theme: &Theme, now: DateTime<Utc>) -> Vec<Spa
         };
         spans.push(Span::styled(r.name.clone(), name_style));
         spans.push(Span::styled(extra, style));
-        if let Some(b) = per_remote.get(&r.name) {
-            if let Some(w) = b.worst {
-                spans.push(Span::styled(
-                    format!(" ▲{}", b.count),
-                    theme.style(w.style()),
-                ));
-            }
+        if let Some(b) = per_remote.get(&r.name)
+            && let Some(w) = b.worst
+        {
+            spans.push(Span::styled(
+                format!(" ▲{}", b.count),
+                theme.style(w.style()),
+            ));
         }
         spans.push(Span::raw("  "));
     }

@@ -1,4 +1,5 @@
 //! Shared test helpers: fixtures captured from the real sandbox incusd, and a state built from them.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 #![allow(dead_code)]
 
 use atlas_tui::app::state::{AppState, RemoteView};
