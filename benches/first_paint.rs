@@ -1,8 +1,12 @@
 //! Benchmark: time to first paint of 1000 instance names, atlas-tui against `incus list`, in one
-//! run on the sandbox incusd; plus atlas-tui's idle CPU and memory with those instances loaded.
+//! run on the sandbox incusd; then an idle console showing all projects (1000 stopped instances
+//! and 20 running ones, the shipped refresh settings): its own CPU and memory, and the incusd CPU
+//! it causes (incusd's own idle baseline, measured first, subtracted), beside what the former
+//! usage refresh (`recursion=2&filter=status eq Running` every `usage_secs`) cost incusd.
 //!
 //! Run with `scripts/bench` (or `cargo bench --bench first_paint` with the sandbox up). The first
-//! run seeds 1000 instances of the busybox image in a project `bench` (about a minute).
+//! run seeds 1000 instances of the busybox image in a project `bench` and 20 running ones in
+//! `bench-run` (a minute or two).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 use std::process::Command;
@@ -19,6 +23,11 @@ use ratatui::backend::TestBackend;
 
 const N: usize = 1000;
 const PROJECT: &str = "bench";
+/// Running instances beside the stopped ones, for the idle cost.
+const RUNNING: usize = 20;
+const RUN_PROJECT: &str = "bench-run";
+/// How long incusd's CPU is measured, without and with an idle console.
+const IDLE_SECS: u64 = 60;
 const RUNS: usize = 5;
 
 fn conf() -> String {
@@ -95,6 +104,69 @@ fn seed() {
     eprintln!("seeded in {:.1}s", t.elapsed().as_secs_f64());
 }
 
+/// 20 running instances in their own project (created and started one at a time).
+fn seed_running() {
+    if !incus(&["project", "show", RUN_PROJECT]).status.success() {
+        let o = incus(&[
+            "project",
+            "create",
+            RUN_PROJECT,
+            "-c",
+            "features.images=false",
+            "-c",
+            "features.profiles=false",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let out = incus(&["list", "--project", RUN_PROJECT, "-f", "csv", "-c", "ns"]);
+    let have = String::from_utf8_lossy(&out.stdout).into_owned();
+    for i in 0..RUNNING {
+        let n = format!("r{i:02}");
+        if !have.lines().any(|l| l.starts_with(&format!("{n},"))) {
+            let o = incus(&["init", "busybox", &n, "--project", RUN_PROJECT, "-q"]);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+        if !have.contains(&format!("{n},RUNNING")) {
+            let _ = incus(&["start", &n, "--project", RUN_PROJECT]);
+        }
+    }
+}
+
+fn incusd_pid() -> u32 {
+    let out = Command::new("pgrep")
+        .args(["-f", "^/usr/libexec/incus/incusd --group"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("incusd running")
+}
+
+/// incusd's CPU over `secs`, in % of one core.
+fn incusd_cpu(secs: u64) -> f64 {
+    let pid = incusd_pid();
+    let t0 = proc_ticks(pid);
+    std::thread::sleep(Duration::from_secs(secs));
+    (proc_ticks(pid) - t0) as f64 / 100.0 / secs as f64 * 100.0
+}
+
+/// What one call costs incusd, in CPU seconds (median of three).
+fn incusd_cost_of(path: &str) -> f64 {
+    let pid = incusd_pid();
+    let mut v: Vec<f64> = (0..3)
+        .map(|_| {
+            let t0 = proc_ticks(pid);
+            let o = incus(&["query", path]);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            (proc_ticks(pid) - t0) as f64 / 100.0
+        })
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v[1]
+}
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -162,18 +234,24 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// Runs the real binary in tmux on the bench project, waits for it to settle, and measures CPU
-/// over an idle period and its resident memory.
-fn idle_cpu_and_memory() -> (f64, u64) {
+/// What an idle console costs: atlas-tui's CPU and RSS, and incusd's CPU with it minus without.
+struct Idle {
+    cpu: f64,
+    rss_kib: u64,
+    incusd_base: f64,
+    incusd_with: f64,
+}
+
+/// Runs the real binary in tmux showing every project with the shipped refresh settings, waits
+/// for it to settle, and measures it and incusd over an idle period.
+fn idle_cost() -> Idle {
+    // incusd on its own first (the running instances are there either way).
+    std::thread::sleep(Duration::from_secs(5));
+    let incusd_base = incusd_cpu(IDLE_SECS);
     let sock = format!("atlas-bench-{}", std::process::id());
     let cfg = tempfile::tempdir().unwrap();
-    std::fs::write(
-        cfg.path().join("config.toml"),
-        "[refresh]\nusage_secs = 3600\n",
-    )
-    .unwrap();
     let cmd = format!(
-        "INCUS_CONF={} ATLAS_TUI_CONFIG_DIR={} ATLAS_TUI_STATE_DIR={}/state {} --remote local --project {PROJECT}",
+        "INCUS_CONF={} ATLAS_TUI_CONFIG_DIR={} ATLAS_TUI_STATE_DIR={}/state {} --remote local",
         conf(),
         cfg.path().display(),
         cfg.path().display(),
@@ -208,16 +286,19 @@ fn idle_cpu_and_memory() -> (f64, u64) {
         .trim()
         .parse()
         .expect("atlas-tui running");
-    let hz = 100.0; // USER_HZ on Linux
     let t0 = proc_ticks(pid);
-    let secs = 10.0;
-    std::thread::sleep(Duration::from_secs_f64(secs));
-    let cpu = (proc_ticks(pid) - t0) as f64 / hz / secs * 100.0;
-    let rss = rss_kib(pid);
+    let incusd_with = incusd_cpu(IDLE_SECS);
+    let cpu = (proc_ticks(pid) - t0) as f64 / 100.0 / IDLE_SECS as f64 * 100.0;
+    let rss_kib = rss_kib(pid);
     let _ = Command::new("tmux")
         .args(["-L", &sock, "kill-server"])
         .status();
-    (cpu, rss)
+    Idle {
+        cpu,
+        rss_kib,
+        incusd_base,
+        incusd_with,
+    }
 }
 
 fn main() {
@@ -225,6 +306,7 @@ fn main() {
         return; // `cargo test --all-targets` asks benches to list themselves
     }
     seed();
+    seed_running();
     let spec = CliConfig::load_from(std::path::Path::new(&conf()))
         .unwrap()
         .remotes
@@ -267,7 +349,9 @@ fn main() {
         })
         .collect();
     let (a, c, cn, f) = (median(atlas), median(cli), median(cli_ns), median(full));
-    let (cpu, rss) = idle_cpu_and_memory();
+    let former =
+        incusd_cost_of("/1.0/instances?recursion=2&all-projects=true&filter=status%20eq%20Running");
+    let idle = idle_cost();
     println!(
         "first paint of {N} instance names (median of {RUNS} runs, sandbox incusd, unix socket)"
     );
@@ -291,9 +375,26 @@ fn main() {
         "  (full detail, recursion=2, filled in after)    {:>8.1} ms",
         f.as_secs_f64() * 1000.0
     );
+    let caused = (idle.incusd_with - idle.incusd_base).max(0.0);
     println!(
-        "atlas-tui idle with {N} instances loaded: CPU {cpu:.2}% over 10 s, RSS {:.1} MiB",
-        rss as f64 / 1024.0
+        "idle console, all projects: {N} stopped + {RUNNING} running instances, shipped refresh (usage 10 s, reconcile 15 s), {IDLE_SECS} s"
+    );
+    println!(
+        "  atlas-tui CPU                                  {:>8.2} %   (goal < 0.5 %)",
+        idle.cpu
+    );
+    println!(
+        "  atlas-tui RSS                                  {:>8.1} MiB (goal < 40 MiB)",
+        idle.rss_kib as f64 / 1024.0
+    );
+    println!(
+        "  incusd CPU caused by it                        {caused:>8.2} %   of a core (goal <= 2 %; incusd alone {:.2} %, with it {:.2} %)",
+        idle.incusd_base, idle.incusd_with
+    );
+    println!(
+        "  former usage refresh (recursion=2 + filter)    {:>8.2} %   of a core ({:.2} s of incusd CPU per call, every 10 s)",
+        former / 10.0 * 100.0,
+        former
     );
     if std::env::var_os("ATLAS_BENCH_KEEP").is_none() {
         cleanup();
@@ -303,7 +404,12 @@ fn main() {
 /// Removes the bench project so the demo fleet is what the sandbox shows again
 /// (`ATLAS_BENCH_KEEP=1` keeps it for the next run).
 fn cleanup() {
-    eprintln!("removing the {PROJECT} project …");
+    eprintln!("removing the {RUN_PROJECT} and {PROJECT} projects …");
+    let out = incus(&["list", "--project", RUN_PROJECT, "-f", "csv", "-c", "n"]);
+    for n in String::from_utf8_lossy(&out.stdout).lines() {
+        let _ = incus(&["delete", "-f", n, "--project", RUN_PROJECT]);
+    }
+    let _ = incus(&["project", "delete", RUN_PROJECT]);
     let out = incus(&["list", "--project", PROJECT, "-f", "csv", "-c", "n"]);
     let names = String::from_utf8_lossy(&out.stdout).into_owned();
     let mut child = Command::new("xargs")

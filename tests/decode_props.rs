@@ -44,7 +44,10 @@ fn the_during_creation_shape_decodes_whole() {
     let odd = list.iter().find(|i| i.name == "capture01").unwrap();
     assert_eq!(odd.status, "Error");
     assert!(odd.config.is_empty() && odd.state.is_none() && odd.snapshots.is_none());
-    assert!(list.iter().any(|i| i.name == "grafana01" && i.state.is_some()));
+    assert!(
+        list.iter()
+            .any(|i| i.name == "grafana01" && i.state.is_some())
+    );
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -109,7 +109,10 @@ fn volume_snapshot_change_restore_by_keys() {
     t.text("e2e-vol01");
     t.keys(&["Enter", "x"]);
     t.wait_text(20, "exit it to return");
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // The shell's prompt (busybox sh as root ends it with `#`) says it reads what is typed.
+    t.wait(20, "the shell prompt", |s| {
+        s.lines().any(|l| l.trim_end().ends_with('#'))
+    });
     t.text("echo from-shell > /root/x; exit");
     t.keys(&["Enter"]);
     t.wait_text(20, "back from the shell in local:e2e-vol01");

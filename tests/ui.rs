@@ -137,6 +137,33 @@ fn exclusions_work_beside_other_words_and_each_other() {
 }
 
 #[test]
+fn skipped_list_items_are_named_and_counted_in_the_status_line() {
+    let mut s = loaded_state();
+    let item = |n: &str| atlas_tui::decode::Skipped {
+        path: "/1.0/instances?recursion=2".into(),
+        item: n.into(),
+        reason: "invalid type: integer `7`, expected a string".into(),
+    };
+    s.apply(
+        atlas_tui::backend::Update::Skipped {
+            origin: "local".into(),
+            items: vec![item("odd01"), item("odd02")],
+        },
+        now(),
+    );
+    let msg = s.message.clone().expect("a warning").text;
+    assert!(
+        msg.starts_with(
+            "local: 2 item(s) left out, unreadable: /1.0/instances?recursion=2: item odd01"
+        ) && msg.contains("(and 1 more)"),
+        "{msg}"
+    );
+    // The rows already shown stay.
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
+    assert_eq!(rows.len(), 9);
+}
+
+#[test]
 fn project_typos_are_refused_like_remote_typos() {
     let mut s = loaded_state();
     s.apply(
