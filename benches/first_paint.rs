@@ -377,7 +377,7 @@ fn main() {
     );
     let caused = (idle.incusd_with - idle.incusd_base).max(0.0);
     println!(
-        "idle console, all projects: {N} stopped + {RUNNING} running instances, shipped refresh (usage 10 s, reconcile 15 s), {IDLE_SECS} s"
+        "idle console, all projects: {N} stopped + {RUNNING} running instances, shipped refresh (usage 15 s, addresses 120 s, reconcile 30 s), {IDLE_SECS} s"
     );
     println!(
         "  atlas-tui CPU                                  {:>8.2} %   (goal < 0.5 %)",
@@ -392,7 +392,7 @@ fn main() {
         idle.incusd_base, idle.incusd_with
     );
     println!(
-        "  former usage refresh (recursion=2 + filter)    {:>8.2} %   of a core ({:.2} s of incusd CPU per call, every 10 s)",
+        "  former usage refresh (recursion=2 + filter)    {:>8.2} %   of a core ({:.2} s of incusd CPU per call, every 10 s as before)",
         former / 10.0 * 100.0,
         former
     );

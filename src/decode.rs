@@ -21,6 +21,29 @@ impl std::fmt::Display for Skipped {
     }
 }
 
+/// Where a client keeps the items it left out until its owner reports them (shared by clones).
+#[derive(Debug, Clone, Default)]
+pub struct SkipLog(std::sync::Arc<std::sync::Mutex<Vec<Skipped>>>);
+
+impl SkipLog {
+    pub fn record(&self, items: Vec<Skipped>) {
+        if items.is_empty() {
+            return;
+        }
+        if let Ok(mut v) = self.0.lock() {
+            v.extend(items);
+        }
+    }
+
+    /// What was left out since the last call.
+    pub fn take(&self) -> Vec<Skipped> {
+        self.0
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+}
+
 /// Removes every `null` member of every object and every `null` element of every array, so
 /// `#[serde(default)]` and `Option` treat `null` as absent.
 pub fn strip_nulls(v: &mut Value) {

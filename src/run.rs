@@ -103,6 +103,7 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
     let cfg = WorkerConfig {
         usage_every: Duration::from_secs(settings.config.refresh.usage_secs),
         reconcile_every: Duration::from_secs(settings.config.refresh.reconcile_secs),
+        addresses_every: Duration::from_secs(settings.config.refresh.addresses_secs),
         backoff_min: Duration::from_secs(settings.config.refresh.reconnect_min_secs),
         backoff_max: Duration::from_secs(settings.config.refresh.reconnect_max_secs),
     };

@@ -197,7 +197,7 @@ async fn rows_converge_after_churn_under_load_and_the_remote_stays_online() {
 
     // Settle: the rows must equal `incus list` within a few seconds and stay equal.
     let settled = tokio::time::Instant::now();
-    let limit = Duration::from_secs(20);
+    let limit = WorkerConfig::default().reconcile_every + Duration::from_secs(10);
     let mut same_since: Option<tokio::time::Instant> = None;
     loop {
         let tick = tokio::time::sleep(Duration::from_millis(500));

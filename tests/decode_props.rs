@@ -127,7 +127,7 @@ fn mutate(v: &mut Value, path: &[Value], m: Mutation) {
                 Value::String(_) => Value::from(7),
                 Value::Number(_) => Value::from("seven"),
                 Value::Bool(_) => Value::from("yes"),
-                Value::Array(_) => Value::from({ "not a list" }),
+                Value::Array(_) => Value::from("not a list"),
                 Value::Object(_) => Value::from(["not", "a", "map"]),
                 Value::Null => Value::Bool(true),
             },

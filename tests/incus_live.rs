@@ -415,8 +415,30 @@ async fn scope_change_and_console_log_commands() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn periodic_usage_refresh_gives_cpu_samples() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let _cmd = backend::spawn_remote(sandbox_remote("local"), Scope::All, cfg(), tx);
-    let u = wait_for(&mut rx, 30, "usage refresh", |u| {
+    let cfg = WorkerConfig {
+        addresses_every: Duration::from_secs(3),
+        ..cfg()
+    };
+    let _cmd = backend::spawn_remote(sandbox_remote("local"), Scope::All, cfg, tx);
+    // Usage of every running container from one `/1.0/metrics` call.
+    let u = wait_for(&mut rx, 30, "usage from the metrics", |u| {
+        matches!(u, Update::Usage { .. })
+    })
+    .await;
+    let Update::Usage { samples, .. } = u else {
+        unreachable!()
+    };
+    let g = samples
+        .iter()
+        .find(|s| s.project == "default" && s.name == "grafana01")
+        .expect("grafana01 (running) in the metrics");
+    assert!(g.cpu_ns > 0 && g.memory > 0, "{g:?}");
+    assert!(
+        !samples.iter().any(|s| s.name == "step-ca01"),
+        "a stopped instance has no usage"
+    );
+    // Addresses (and the rest of the state) from `/state` of the running ones, less often.
+    let u = wait_for(&mut rx, 30, "states of the running instances", |u| {
         matches!(u, Update::InstanceStates { .. })
     })
     .await;

@@ -56,7 +56,7 @@ pub struct HttpSource {
     spec: SourceSpec,
     http: reqwest::Client,
     /// List items that could not be decoded since the last [`HttpSource::take_skipped`].
-    skipped: std::sync::Arc<std::sync::Mutex<Vec<crate::decode::Skipped>>>,
+    skipped: crate::decode::SkipLog,
 }
 
 impl HttpSource {
@@ -113,10 +113,7 @@ impl HttpSource {
 
     /// The list items left out (undecodable) since the last call.
     pub fn take_skipped(&self) -> Vec<crate::decode::Skipped> {
-        self.skipped
-            .lock()
-            .map(|mut v| std::mem::take(&mut *v))
-            .unwrap_or_default()
+        self.skipped.take()
     }
 
     /// Decodes a list item by item, keeping what was skipped for [`HttpSource::take_skipped`].
@@ -131,11 +128,7 @@ impl HttpSource {
                 path: path.to_string(),
                 reason,
             })?;
-        if !skipped.is_empty()
-            && let Ok(mut v) = self.skipped.lock()
-        {
-            v.extend(skipped);
-        }
+        self.skipped.record(skipped);
         Ok(items)
     }
 

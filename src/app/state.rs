@@ -436,6 +436,38 @@ impl AppState {
                 }
                 r.last_ok = Some(now);
             }
+            Update::Usage { remote, samples } => {
+                let Some(r) = self.remote_mut(&remote) else {
+                    return;
+                };
+                let by_key: HashMap<(&str, &str), &crate::incus::metrics::UsageSample> = samples
+                    .iter()
+                    .map(|s| ((s.project.as_str(), s.name.as_str()), s))
+                    .collect();
+                for row in r.instances.iter_mut() {
+                    let Some(s) = by_key.get(&(row.inst.project.as_str(), row.inst.name.as_str()))
+                    else {
+                        continue;
+                    };
+                    // Only usage changes; status and addresses stay as last read.
+                    let status = row.inst.status.clone();
+                    let st =
+                        row.inst
+                            .state
+                            .get_or_insert_with(|| crate::incus::types::InstanceState {
+                                status,
+                                ..Default::default()
+                            });
+                    st.cpu = Some(crate::incus::types::CpuState { usage: s.cpu_ns });
+                    let mem = st.memory.get_or_insert_with(Default::default);
+                    mem.usage = s.memory;
+                    if let Some(p) = s.processes {
+                        st.processes = p;
+                    }
+                    sample_cpu(&mut r.cpu_samples, row, now);
+                }
+                r.last_ok = Some(now);
+            }
             Update::Skipped { origin, items } => {
                 if let Some(first) = items.first() {
                     let more = match items.len() {

@@ -62,7 +62,13 @@ pub enum Update {
         instances: Vec<Instance>,
         with_state: bool,
     },
-    /// The state (usage) of running instances (the periodic usage refresh).
+    /// CPU and memory of running instances (the periodic usage refresh, from `/1.0/metrics`).
+    Usage {
+        remote: String,
+        samples: Vec<crate::incus::metrics::UsageSample>,
+    },
+    /// The state (usage, addresses) of running instances (read now and then, and where the
+    /// metrics cannot be read).
     InstanceStates {
         remote: String,
         states: Vec<StateSample>,
@@ -162,8 +168,10 @@ pub struct StateSample {
 /// Timing of a worker.
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerConfig {
-    /// How often the state (usage) of running instances and the hosts are read.
+    /// How often usage of running instances (`/1.0/metrics`) and the hosts are read.
     pub usage_every: Duration,
+    /// How often the `/state` of running instances (addresses) is read.
+    pub addresses_every: Duration,
     /// How often the cheap list is compared with what is shown.
     pub reconcile_every: Duration,
     pub backoff_min: Duration,
@@ -173,8 +181,9 @@ pub struct WorkerConfig {
 impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
-            usage_every: Duration::from_secs(10),
-            reconcile_every: Duration::from_secs(15),
+            usage_every: Duration::from_secs(15),
+            addresses_every: Duration::from_secs(120),
+            reconcile_every: Duration::from_secs(30),
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(30),
         }

@@ -21,8 +21,10 @@ pub enum Fetch {
     Hosts,
     /// The cheap list compared with what is shown; differences are fetched again.
     Reconcile,
-    /// The state (usage) of the running instances.
+    /// Usage of the running instances (`/1.0/metrics`, one call).
     Usage,
+    /// The `/state` of the running instances (addresses), a few at a time.
+    Addresses,
 }
 
 impl Fetch {

@@ -15,6 +15,7 @@ use super::queue::{Done, Fetch, Queue};
 use super::{Command, ConnState, End, StateSample, Update, WorkerConfig};
 use crate::incus::client::{IncusClient, IncusError, Scope};
 use crate::incus::events;
+use crate::incus::metrics::{UsageSample, parse_usage};
 use crate::incus::types::{Event, Instance, LifecycleEvent, Server};
 
 /// How many fetches of the queue run at once.
@@ -66,13 +67,19 @@ enum Fetched {
             Result<crate::incus::types::InstanceState, IncusError>,
         )>,
     ),
+    Metrics(Vec<UsageSample>),
     Sent,
 }
 
 type Running = BoxFuture<'static, (Fetch, u64, Result<Fetched, IncusError>)>;
 
-/// What the session knows the console shows: the status of every instance it reported.
-type Known = HashMap<(String, String), String>;
+/// What the session knows the console shows: the status of every instance it reported, and
+/// whether it is a container (the metrics list every running container).
+type Known = HashMap<(String, String), (String, bool)>;
+
+fn known_of(i: &Instance) -> (String, bool) {
+    (i.status.clone(), i.kind == "container")
+}
 
 pub(super) async fn session(
     client: &IncusClient,
@@ -109,16 +116,14 @@ pub(super) async fn session(
     let mut feed = EventFeed::subscribe(client, scope).await?;
     let _ = tx.send(Update::Status {
         remote: remote.clone(),
-        state: ConnState::Online {
-            version: server.environment.server_version.clone(),
-            clustered: server.environment.server_clustered,
-        },
+        state: online(&server),
     });
     *backoff = cfg.backoff_min;
 
     let mut q = Queue::new(QUEUE_CONCURRENCY);
     let mut known = Known::new();
     let mut loading = true;
+    let mut last_skipped = Vec::new();
     let start = Instant::now();
     for f in [Fetch::List, Fetch::Hosts, Fetch::Volumes] {
         q.mark_now(f, start);
@@ -126,13 +131,19 @@ pub(super) async fn session(
     let mut running: FuturesUnordered<Running> = FuturesUnordered::new();
     let mut usage = tokio::time::interval_at(start + cfg.usage_every, cfg.usage_every);
     usage.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut addresses = tokio::time::interval_at(start + cfg.addresses_every, cfg.addresses_every);
+    addresses.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut reconcile = tokio::time::interval_at(start + cfg.reconcile_every, cfg.reconcile_every);
     reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     loop {
         let now = Instant::now();
         for (f, generation) in q.start(now) {
-            let running_now = running_instances(&known);
+            let running_now = if matches!(f, Fetch::Usage | Fetch::Addresses) {
+                running_instances(&known)
+            } else {
+                vec![]
+            };
             running.push(fetch(
                 client.clone(),
                 scope.clone(),
@@ -199,9 +210,13 @@ pub(super) async fn session(
                     }
                 };
                 q.done(&f, how, now);
+                // Reported once, not again with every reconciliation that meets the same item.
                 let skipped = client.take_skipped();
+                if !skipped.is_empty() && skipped != last_skipped {
+                    let _ = tx.send(Update::Skipped { origin: remote.clone(), items: skipped.clone() });
+                }
                 if !skipped.is_empty() {
-                    let _ = tx.send(Update::Skipped { origin: remote.clone(), items: skipped });
+                    last_skipped = skipped;
                 }
             }
             _ = sleep_until(due), if due.is_some() => {}
@@ -210,6 +225,7 @@ pub(super) async fn session(
                 q.mark_now(Fetch::Usage, now);
                 q.mark_now(Fetch::Hosts, now);
             }
+            _ = addresses.tick() => q.mark_now(Fetch::Addresses, Instant::now()),
             _ = reconcile.tick() => q.mark_now(Fetch::Reconcile, Instant::now()),
             cmd = cmds.recv() => match cmd {
                 None => return Ok(End::Quit),
@@ -257,10 +273,7 @@ async fn without_project(
     tracing::info!(remote = %remote, scope = %scope.label(), "remote has no such project");
     let _ = tx.send(Update::Status {
         remote: remote.clone(),
-        state: ConnState::Online {
-            version: server.environment.server_version.clone(),
-            clustered: server.environment.server_clustered,
-        },
+        state: online(server),
     });
     for with_state in [false, true] {
         let _ = tx.send(Update::Instances {
@@ -301,6 +314,13 @@ async fn without_project(
     }
 }
 
+fn online(server: &Server) -> ConnState {
+    ConnState::Online {
+        version: server.environment.server_version.clone(),
+        clustered: server.environment.server_clustered,
+    }
+}
+
 async fn sleep_until(due: Option<Instant>) {
     match due {
         Some(t) => tokio::time::sleep_until(t).await,
@@ -321,7 +341,7 @@ fn classify(e: &IncusError) -> Done {
 fn running_instances(known: &Known) -> Vec<(String, String)> {
     known
         .iter()
-        .filter(|(_, s)| s.eq_ignore_ascii_case("running"))
+        .filter(|(_, (s, _))| s.eq_ignore_ascii_case("running"))
         .map(|(k, _)| k.clone())
         .collect()
 }
@@ -356,7 +376,15 @@ fn fetch(
                 Err(e) if e.is_not_found() => Ok(Fetched::Instance(None)),
                 Err(e) => Err(e),
             },
-            Fetch::Usage => Ok(Fetched::Usage(states_of(&client, running).await)),
+            Fetch::Usage => match client.metrics(&scope).await {
+                Ok(text) => Ok(Fetched::Metrics(parse_usage(&text))),
+                // Metrics refused (a restricted certificate): the state of each running one.
+                Err(IncusError::Api { .. }) => {
+                    Ok(Fetched::Usage(states_of(&client, running).await))
+                }
+                Err(e) => Err(e),
+            },
+            Fetch::Addresses => Ok(Fetched::Usage(states_of(&client, running).await)),
             Fetch::Hosts => load_hosts(&client, &server).await.map(|hosts| {
                 let _ = tx.send(Update::Hosts { remote, hosts });
                 Fetched::Sent
@@ -395,7 +423,7 @@ fn settle(
         Fetched::Instances(list) => {
             known.clear();
             for i in &list {
-                known.insert((i.project.clone(), i.name.clone()), i.status.clone());
+                known.insert((i.project.clone(), i.name.clone()), known_of(i));
             }
             let _ = tx.send(Update::Instances {
                 remote: remote.to_string(),
@@ -404,7 +432,7 @@ fn settle(
             });
         }
         Fetched::Instance(Some(i)) => {
-            known.insert((i.project.clone(), i.name.clone()), i.status.clone());
+            known.insert((i.project.clone(), i.name.clone()), known_of(&i));
             let _ = tx.send(Update::Instance {
                 remote: remote.to_string(),
                 instance: i,
@@ -425,7 +453,7 @@ fn settle(
             let mut seen = std::collections::HashSet::new();
             for i in &list {
                 let key = (i.project.clone(), i.name.clone());
-                if known.get(&key) != Some(&i.status) {
+                if known.get(&key).map(|k| &k.0) != Some(&i.status) {
                     stale.push(key.clone());
                 }
                 seen.insert(key);
@@ -451,7 +479,7 @@ fn settle(
                     Ok(_) if q.touched_since(&key, generation) => {}
                     Ok(state) => {
                         let k = (project.clone(), name.clone());
-                        if known.get(&k).is_some_and(|s| *s != state.status) {
+                        if known.get(&k).is_some_and(|s| s.0 != state.status) {
                             q.mark_now(key, now);
                         }
                         samples.push(StateSample {
@@ -470,6 +498,31 @@ fn settle(
                 let _ = tx.send(Update::InstanceStates {
                     remote: remote.to_string(),
                     states: samples,
+                });
+            }
+        }
+        Fetched::Metrics(samples) => {
+            // The metrics list every running (or frozen) container: one that is not where it
+            // should be, or is where it should not be, is read again.
+            let present: std::collections::HashSet<(&str, &str)> = samples
+                .iter()
+                .map(|s| (s.project.as_str(), s.name.as_str()))
+                .collect();
+            for ((project, name), (status, container)) in known.iter() {
+                let live = matches!(status.to_ascii_lowercase().as_str(), "running" | "frozen");
+                let listed = present.contains(&(project.as_str(), name.as_str()));
+                if *container && live != listed {
+                    q.mark_now(Fetch::instance(project, name), now);
+                }
+            }
+            let samples: Vec<UsageSample> = samples
+                .into_iter()
+                .filter(|s| !q.touched_since(&Fetch::instance(&s.project, &s.name), generation))
+                .collect();
+            if !samples.is_empty() {
+                let _ = tx.send(Update::Usage {
+                    remote: remote.to_string(),
+                    samples,
                 });
             }
         }

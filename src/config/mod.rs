@@ -330,6 +330,8 @@ pub struct RefreshSection {
     pub usage_secs: u64,
     /// How often the cheap instance list is compared with what is shown.
     pub reconcile_secs: u64,
+    /// How often the `/state` (addresses) of running instances is read.
+    pub addresses_secs: u64,
     pub reconnect_min_secs: u64,
     pub reconnect_max_secs: u64,
 }
@@ -431,6 +433,12 @@ impl AppConfig {
                     "ui.start_pane: unknown pane {:?} (hosts, instances, volumes, snapshots, alerts, silences)",
                     self.ui.start_pane
                 ),
+            ));
+        }
+        if self.refresh.addresses_secs == 0 {
+            return Err(bad(
+                "addresses_secs",
+                "refresh.addresses_secs must be at least 1".into(),
             ));
         }
         if self.refresh.reconcile_secs == 0 {

@@ -120,7 +120,7 @@ pub struct IncusClient {
     pub(super) http: reqwest::Client,
     tls: Option<Arc<rustls::ClientConfig>>,
     /// List items that could not be decoded since the last [`IncusClient::take_skipped`].
-    skipped: Arc<std::sync::Mutex<Vec<crate::decode::Skipped>>>,
+    skipped: crate::decode::SkipLog,
 }
 
 impl std::fmt::Debug for IncusClient {
@@ -172,16 +172,13 @@ impl IncusClient {
             base,
             http,
             tls,
-            skipped: Arc::default(),
+            skipped: Default::default(),
         })
     }
 
     /// The list items left out (undecodable) since the last call.
     pub fn take_skipped(&self) -> Vec<crate::decode::Skipped> {
-        self.skipped
-            .lock()
-            .map(|mut v| std::mem::take(&mut *v))
-            .unwrap_or_default()
+        self.skipped.take()
     }
 
     /// The remote's name.
@@ -253,11 +250,7 @@ impl IncusClient {
     pub async fn get_list<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, IncusError> {
         let (status, bytes) = self.fetch(path).await?;
         let (items, skipped) = parse_list(path, status, &bytes)?;
-        if !skipped.is_empty()
-            && let Ok(mut v) = self.skipped.lock()
-        {
-            v.extend(skipped);
-        }
+        self.skipped.record(skipped);
         Ok(items)
     }
 
@@ -324,6 +317,17 @@ impl IncusClient {
             encode(project)
         ))
         .await
+    }
+
+    /// `/1.0/metrics` (Prometheus text) of the instances in scope.
+    pub async fn metrics(&self, scope: &Scope) -> Result<String, IncusError> {
+        match scope {
+            Scope::All => self.get_text("/1.0/metrics").await,
+            Scope::Project(p) => {
+                self.get_text(&format!("/1.0/metrics?project={}", encode(p)))
+                    .await
+            }
+        }
     }
 
     /// The instance's console log (what its init printed).

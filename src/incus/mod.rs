@@ -3,6 +3,7 @@
 pub mod cliconfig;
 pub mod client;
 pub mod events;
+pub mod metrics;
 pub mod ops;
 pub mod tls;
 pub mod types;

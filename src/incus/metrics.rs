@@ -1,0 +1,107 @@
+//! Usage of running instances from `/1.0/metrics` (Prometheus text, parsed with
+//! `prometheus-parse`): one call for every instance, far cheaper for incusd than a `/state` call
+//! per instance.
+
+use std::collections::BTreeMap;
+
+/// CPU and memory of one instance, as the metrics give them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageSample {
+    pub project: String,
+    pub name: String,
+    /// `container` or `virtual-machine`.
+    pub kind: String,
+    /// Cumulative CPU time (the sum over CPUs and modes), in nanoseconds.
+    pub cpu_ns: u64,
+    /// Memory in use (`MemTotal - MemFree`), in bytes.
+    pub memory: u64,
+    pub processes: Option<i64>,
+}
+
+/// The usage samples in a metrics answer; lines that are not understood are left out.
+pub fn parse_usage(text: &str) -> Vec<UsageSample> {
+    let lines = text.lines().map(|l| Ok(l.to_string()));
+    let Ok(scrape) = prometheus_parse::Scrape::parse(lines) else {
+        return vec![];
+    };
+    #[derive(Default)]
+    struct Acc {
+        kind: String,
+        cpu: f64,
+        total: Option<f64>,
+        free: Option<f64>,
+        procs: Option<f64>,
+    }
+    let mut by: BTreeMap<(String, String), Acc> = BTreeMap::new();
+    for s in scrape.samples {
+        let (Some(name), Some(project)) = (s.labels.get("name"), s.labels.get("project")) else {
+            continue;
+        };
+        let v = match s.value {
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => v,
+            _ => continue,
+        };
+        if !v.is_finite() {
+            continue;
+        }
+        let acc = by
+            .entry((project.to_string(), name.to_string()))
+            .or_default();
+        if acc.kind.is_empty() {
+            acc.kind = s.labels.get("type").unwrap_or_default().to_string();
+        }
+        match s.metric.as_str() {
+            "incus_cpu_seconds_total" => acc.cpu += v,
+            "incus_memory_MemTotal_bytes" => acc.total = Some(v),
+            "incus_memory_MemFree_bytes" => acc.free = Some(v),
+            "incus_procs_total" => acc.procs = Some(v),
+            _ => {}
+        }
+    }
+    by.into_iter()
+        .map(|((project, name), a)| UsageSample {
+            project,
+            name,
+            kind: a.kind,
+            cpu_ns: (a.cpu.max(0.0) * 1e9) as u64,
+            memory: match (a.total, a.free) {
+                (Some(t), Some(f)) if t >= f => (t - f) as u64,
+                _ => 0,
+            },
+            processes: a.procs.map(|p| p as i64),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_cpu_and_derives_memory_per_instance() {
+        let text = r#"# HELP incus_cpu_seconds_total The total number of CPU time used in seconds.
+# TYPE incus_cpu_seconds_total counter
+incus_cpu_seconds_total{cpu="0",mode="system",name="r00",project="bench-run",type="container"} 0.004
+incus_cpu_seconds_total{cpu="0",mode="user",name="r00",project="bench-run",type="container"} 0.5
+incus_cpu_seconds_total{cpu="1",mode="system",name="r00",project="bench-run",type="container"} 0.004
+# TYPE incus_memory_MemFree_bytes gauge
+incus_memory_MemFree_bytes{name="r00",project="bench-run",type="container"} 2.4683309568e+10
+incus_memory_MemTotal_bytes{name="r00",project="bench-run",type="container"} 2.4683584e+10
+incus_procs_total{name="r00",project="bench-run",type="container"} 1
+incus_procs_total{name="vm1",project="default",type="virtual-machine"} 40
+incus_warnings_total 3
+garbage line {
+"#;
+        let s = parse_usage(text);
+        assert_eq!(s.len(), 2);
+        let r = &s[0];
+        assert_eq!((r.project.as_str(), r.name.as_str()), ("bench-run", "r00"));
+        assert_eq!(r.cpu_ns, 508_000_000);
+        assert_eq!(r.memory, 274_432);
+        assert_eq!(r.processes, Some(1));
+        assert_eq!(s[1].kind, "virtual-machine");
+        assert!(parse_usage("").is_empty());
+    }
+}
