@@ -149,10 +149,10 @@ fn user_files_never_panic_and_errors_point_at_lines() {
         let _ = t.style("status.running");
     });
     fuzz("service definition", toml_like(SERVICE_PIECES), |text| {
-        if let Err(d) = Definition::parse(Path::new("svc.toml"), &text) {
-            if let Some(l) = d.line {
-                assert!(l >= 1 && l <= lines_of(&text), "line {l} of {text:?}");
-            }
+        if let Err(d) = Definition::parse(Path::new("svc.toml"), &text)
+            && let Some(l) = d.line
+        {
+            assert!(l >= 1 && l <= lines_of(&text), "line {l} of {text:?}");
         }
     });
     let template_piece = prop_oneof![
