@@ -54,6 +54,18 @@ fn setup() {
     }
 }
 
+/// Removes the churn project when the test ends, however it ends: other tests (e2e at 80x24)
+/// expect the sandbox's own fleet first on screen.
+struct Cleanup;
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for n in names() {
+            incus_quiet(&["delete", "-f", &n, "--project", PROJECT]);
+        }
+        incus_quiet(&["project", "delete", PROJECT]);
+    }
+}
+
 /// What `incus list` says: name → status (upper case, as the CLI prints it).
 async fn server_states() -> BTreeMap<String, String> {
     incus_async(&["list", "--project", PROJECT, "-c", "ns", "-f", "csv"])
@@ -90,6 +102,7 @@ impl Rng {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_converge_after_churn_under_load_and_the_remote_stays_online() {
     let _lock = exclusive();
+    let _cleanup = Cleanup;
     setup();
     let churn_secs: u64 = std::env::var("ATLAS_CHURN_SECS")
         .ok()
