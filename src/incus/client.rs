@@ -340,6 +340,22 @@ impl IncusClient {
         .await
     }
 
+    /// One of the instance's log files (`lxc.log` for a container, `qemu.log` for a VM).
+    pub async fn instance_log(
+        &self,
+        project: &str,
+        name: &str,
+        file: &str,
+    ) -> Result<String, IncusError> {
+        self.get_text(&format!(
+            "/1.0/instances/{}/logs/{}?project={}",
+            encode(name),
+            encode(file),
+            encode(project)
+        ))
+        .await
+    }
+
     /// The names of the projects (`GET /1.0/projects` lists their URLs).
     pub async fn projects(&self) -> Result<Vec<String>, IncusError> {
         let urls: Vec<String> = self.get_list("/1.0/projects").await?;

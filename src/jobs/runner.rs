@@ -23,6 +23,8 @@ use crate::inventory::human_bytes;
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 /// Seconds a clean stop around a restore may take before it is forced.
 const STOP_SECS: i64 = 30;
+/// How long a stop that gave up may take to show as stopped before it counts as failed.
+const SETTLE: Duration = Duration::from_secs(10);
 /// Seconds per `/wait` call (it is repeated until the operation ends).
 const WAIT_SECS: u64 = 15;
 
@@ -295,7 +297,11 @@ async fn power(
     let op = client
         .set_power(&t.project, &t.name, action, timeout, force)
         .await?;
-    match follow(client, op, action.as_str(), rep, cancel).await {
+    let result = follow(client, op, action.as_str(), rep, cancel).await;
+    if result.is_err() && matches!(action, PowerAction::Start | PowerAction::Restart) {
+        why_not_started(client, &t.project, &t.name, rep).await;
+    }
+    match result {
         Ok(_) => Ok(format!("{} {}", t.name, past(action))),
         Err(Stop::Failed(e)) if action == PowerAction::Stop && !force => Err(Stop::Failed(
             format!("{e} (force-stop with T, or `incus stop --force`)"),
@@ -436,6 +442,9 @@ async fn restore(
                 .map(|_| ()),
             Err(e) => Err(e.into()),
         };
+        if started.is_err() {
+            why_not_started(client, &t.project, i, rep).await;
+        }
         match started {
             Ok(()) => rep.log(format!("{i} started")),
             Err(Stop::Failed(e) | Stop::Cancelled(e)) => restart_errors.push(format!("{i}: {e}")),
@@ -469,11 +478,21 @@ async fn stop_agreed(
     let op = client
         .set_power(project, name, PowerAction::Stop, STOP_SECS, false)
         .await?;
+    // After a stop gave up or raced with the instance's own shutdown, Incus may still show it
+    // `Stopping` (or `Running` while its stop hook runs) for a moment: wait for it to settle.
     let stopped = async || {
-        client
-            .instance(project, name)
-            .await
-            .is_ok_and(|i| i.status.eq_ignore_ascii_case("stopped"))
+        let deadline = Instant::now() + SETTLE;
+        loop {
+            if let Ok(i) = client.instance(project, name).await
+                && i.status.eq_ignore_ascii_case("stopped")
+            {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
     };
     if let Err(Stop::Failed(e)) = follow(client, op, &format!("stop {name}"), rep, cancel).await {
         // It may have stopped just as the clean stop gave up.
@@ -490,6 +509,29 @@ async fn stop_agreed(
     }
     rep.log(format!("{name} stopped"));
     Ok(())
+}
+
+/// Logs the errors LXC wrote while starting the instance (Incus's own answer is only
+/// "forkstart … exit status 1"); the operator sees why without `incus info --show-log`.
+async fn why_not_started(client: &IncusClient, project: &str, name: &str, rep: &Reporter) {
+    let Ok(log) = client.instance_log(project, name, "lxc.log").await else {
+        return;
+    };
+    for line in lxc_errors(&log, 8) {
+        rep.log(format!("lxc.log: {line}"));
+    }
+}
+
+/// The last `max` ERROR lines of an `lxc.log`, without their timestamp prefix.
+pub(super) fn lxc_errors(log: &str, max: usize) -> Vec<String> {
+    let errors: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.split_once(" ERROR ").map(|(_, rest)| rest.trim()))
+        .collect();
+    errors[errors.len().saturating_sub(max)..]
+        .iter()
+        .map(|l| format!("ERROR {l}"))
+        .collect()
 }
 
 /// Removes a partial file; says so when it cannot.
@@ -831,4 +873,22 @@ async fn upload(
     ));
     follow(client, op, "unpack the backup", rep, cancel).await?;
     Ok(format!("{} created from {}", t.label(), file.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lxc_errors;
+
+    #[test]
+    fn lxc_errors_keeps_the_last_error_lines_without_timestamps() {
+        let log = "lxc c 20261202110325.846 WARN     cgfsng - x\n\
+                   lxc c 20261202110358.176 ERROR    conf - run_buffer:322 - Script exited with status 1\n\
+                   lxc c 20261202110358.176 ERROR    start - lxc_end:944 - Failed to run \"lxc.hook.stop\" hook\n";
+        assert_eq!(
+            lxc_errors(log, 1),
+            vec!["ERROR start - lxc_end:944 - Failed to run \"lxc.hook.stop\" hook"]
+        );
+        assert_eq!(lxc_errors(log, 8).len(), 2);
+        assert!(lxc_errors("lxc c 1 WARN x", 8).is_empty());
+    }
 }
