@@ -202,6 +202,17 @@ pub async fn run(
             no_safety,
             ..
         } => {
+            // A snapshot that is not there is refused before anything is shown or asked.
+            match crate::jobs::runner::snapshot_exists(&client, &target, &snapshot).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    return fail(format!(
+                        "{} has no snapshot {snapshot:?}; nothing was changed",
+                        target.label()
+                    ));
+                }
+                Err(e) => return fail(e.to_string()),
+            }
             // Which running instances use the volume (they are stopped around the restore).
             let mut restart = Vec::new();
             if let Some(pool) = &target.pool {

@@ -489,13 +489,14 @@ async fn bad_targets_are_checked_before_anything_is_done() {
     let s = Scratch::new("act-check01");
     let state = tempfile::tempdir().unwrap();
 
-    // A restore of a snapshot that is not there takes no safety snapshot.
+    // A restore of a snapshot that is not there is refused before anything is printed or taken.
     let (code, out, err) = atlas(state.path(), &["restore", &s.name, "nosuch", "--yes"]);
-    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(code, 2, "{out}{err}");
     assert!(
-        out.contains("no snapshot \"nosuch\"; nothing was changed"),
+        err.contains("no snapshot \"nosuch\"; nothing was changed"),
         "{out}{err}"
     );
+    assert!(!out.contains("atlas-safety") && !err.contains("atlas-safety"), "{out}{err}");
     assert!(
         !snapshots(&s.name).contains("atlas-safety"),
         "a safety snapshot was taken: {}",

@@ -370,6 +370,26 @@ async fn delete_snapshot(
     Ok(format!("snapshot {name} deleted"))
 }
 
+/// Whether the instance or volume `t` has the snapshot `snap`.
+pub async fn snapshot_exists(
+    client: &IncusClient,
+    t: &Target,
+    snap: &str,
+) -> Result<bool, IncusError> {
+    match &t.pool {
+        None => match client.instance_snapshot(&t.project, &t.name, snap).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        },
+        Some(p) => Ok(client
+            .volume_snapshots(p, &t.project, &t.name)
+            .await?
+            .iter()
+            .any(|s| s.name.rsplit('/').next() == Some(snap))),
+    }
+}
+
 async fn restore(
     client: &IncusClient,
     t: &Target,
@@ -380,18 +400,7 @@ async fn restore(
     cancel: &mut CancelRx,
 ) -> Result<String, Stop> {
     // Nothing is taken or stopped for a snapshot that is not there.
-    let exists = match &t.pool {
-        None => match client.instance_snapshot(&t.project, &t.name, snap).await {
-            Ok(_) => true,
-            Err(e) if e.is_not_found() => false,
-            Err(e) => return Err(e.into()),
-        },
-        Some(p) => client
-            .volume_snapshots(p, &t.project, &t.name)
-            .await?
-            .iter()
-            .any(|s| s.name.rsplit('/').next() == Some(snap)),
-    };
+    let exists = snapshot_exists(client, t, snap).await?;
     if !exists {
         return Err(Stop::Failed(format!(
             "{} has no snapshot {snap:?}; nothing was changed",
