@@ -496,7 +496,10 @@ async fn bad_targets_are_checked_before_anything_is_done() {
         err.contains("no snapshot \"nosuch\"; nothing was changed"),
         "{out}{err}"
     );
-    assert!(!out.contains("atlas-safety") && !err.contains("atlas-safety"), "{out}{err}");
+    assert!(
+        !out.contains("atlas-safety") && !err.contains("atlas-safety"),
+        "{out}{err}"
+    );
     assert!(
         !snapshots(&s.name).contains("atlas-safety"),
         "a safety snapshot was taken: {}",
