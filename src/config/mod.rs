@@ -4,6 +4,7 @@
 
 pub mod keymap;
 pub mod paths;
+pub mod patterns;
 pub mod theme;
 
 use std::collections::BTreeMap;
@@ -489,7 +490,7 @@ impl AppConfig {
                 return Err(bad(key, format!("actions.{key}: {e}")));
             }
         }
-        if crate::jobs::snapshot_name(&a.snapshot_pattern, chrono::Utc::now()).starts_with("snap-")
+        if patterns::snapshot_name(&a.snapshot_pattern, chrono::Utc::now()).starts_with("snap-")
             && !a.snapshot_pattern.starts_with("snap-")
         {
             return Err(bad(

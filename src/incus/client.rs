@@ -9,31 +9,7 @@ use serde::de::DeserializeOwned;
 use super::cliconfig::{Endpoint, RemoteSpec};
 use super::types::*;
 
-/// Errors from talking to an Incus server, worded for an operator.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum IncusError {
-    #[error("cannot reach {endpoint}: {reason}")]
-    Connect { endpoint: String, reason: String },
-    #[error("TLS: {0}")]
-    Tls(String),
-    #[error("{path}: HTTP {status}: {message}")]
-    Api {
-        path: String,
-        status: u16,
-        message: String,
-    },
-    #[error("{path}: unexpected answer: {reason}")]
-    Parse { path: String, reason: String },
-    #[error("events: {0}")]
-    Events(String),
-}
-
-impl IncusError {
-    /// True when the server answered "not found" (the object is gone).
-    pub fn is_not_found(&self) -> bool {
-        matches!(self, IncusError::Api { status: 404, .. })
-    }
-}
+pub use super::error::IncusError;
 
 /// Which projects a listing covers.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -142,8 +118,18 @@ impl IncusClient {
             .pool_idle_timeout(Duration::from_secs(30))
             .user_agent(concat!("atlas-tui/", env!("CARGO_PKG_VERSION")));
         let (http, base, tls) = match &spec.endpoint {
+            // No idle connections on the unix socket. incusd reads the first bytes of every
+            // connection it accepts before accepting the next one, so a connection that is
+            // open but has not sent a request holds up every other client of the socket —
+            // the `incus` CLI and LXC's start hook among them (a container start then fails
+            // with "Failed to run lxc.hook.pre-start" after 30 s). The connection pool makes
+            // such connections: one opened for a request that an idle connection then served
+            // is kept for later. Opening a unix socket per request costs next to nothing.
             Endpoint::Unix(path) => (
-                builder.unix_socket(path.clone()).build(),
+                builder
+                    .unix_socket(path.clone())
+                    .pool_max_idle_per_host(0)
+                    .build(),
                 "http://incus".to_string(),
                 None,
             ),

@@ -2,6 +2,7 @@
 
 pub mod cliconfig;
 pub mod client;
+pub mod error;
 pub mod events;
 pub mod metrics;
 pub mod ops;

@@ -10,7 +10,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 
-use super::client::IncusError;
+use super::error::IncusError;
 
 /// Installs ring as the process-wide crypto provider (idempotent).
 pub fn install_crypto_provider() {

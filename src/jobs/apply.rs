@@ -2,7 +2,7 @@
 //! error stops the job.
 
 use super::Progress;
-use super::runner::{CancelRx, Reporter, Stop, follow, requested, settle};
+use super::step::{CancelRx, Reporter, Stop, follow, requested, settle, why_not_started};
 use crate::incus::IncusClient;
 use crate::incus::client::IncusError;
 use crate::incus::ops::PowerAction;
@@ -47,14 +47,19 @@ pub(super) async fn apply(
                 "{what}  ({}:{}/{})",
                 p.remote, p.project, p.service
             ));
-            run_step(client, p, step, &what, rep, cancel)
-                .await
-                .map_err(|e| match e {
-                    Stop::Failed(m) => Stop::Failed(format!(
-                        "{m} — stopped at step {n} of {total}; steps before it were applied"
-                    )),
-                    other => other,
-                })?;
+            let result = run_step(client, p, step, &what, rep, cancel).await;
+            if result.is_err()
+                && step.op == Op::Start
+                && let Object::Instance { name } = &step.object
+            {
+                why_not_started(client, &p.project, name, rep).await;
+            }
+            result.map_err(|e| match e {
+                Stop::Failed(m) => Stop::Failed(format!(
+                    "{m} — stopped at step {n} of {total}; steps before it were applied"
+                )),
+                other => other,
+            })?;
             rep.log(format!("  ok: {}", step.headline()));
             if step.op == Op::Update
                 && step.needs_restart()

@@ -6,7 +6,7 @@ use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::CommandSpec;
-use super::runner::{CancelRx, Reporter, Stop, cancelled};
+use super::step::{CancelRx, Reporter, Stop, cancelled};
 
 /// Runs the command to its end; a non-zero exit fails the job.
 pub(super) async fn run_command(

@@ -5,6 +5,9 @@ mod apply;
 mod command;
 pub mod execute;
 pub mod runner;
+mod step;
+
+pub use crate::config::patterns::snapshot_name;
 
 use std::path::PathBuf;
 
@@ -670,24 +673,6 @@ fn backup_stem(t: &Target, now: DateTime<Utc>) -> String {
     }
     parts.push(clean(&t.name));
     format!("{}-{}", parts.join("-"), now.format("%Y%m%dT%H%M%SZ"))
-}
-
-/// Expands a snapshot name pattern: `%d`/`%Y`... are strftime fields (`atlas-%Y%m%d-%H%M%S`).
-pub fn snapshot_name(pattern: &str, now: DateTime<Utc>) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    if write!(out, "{}", now.format(pattern)).is_err() || out.is_empty() {
-        return now.format("snap-%Y%m%d-%H%M%S").to_string();
-    }
-    out.chars()
-        .map(|c| {
-            if c == '/' || c.is_whitespace() {
-                '-'
-            } else {
-                c
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -11,12 +11,13 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
-use super::{JobEvent, JobSpec, Outcome, Progress, Target};
-use crate::incus::client::{IncusClient, IncusError, Scope};
-use crate::incus::events::{self, EventStream};
-use crate::incus::ops::{Answer, Operation, PowerAction, operation_progress};
+pub use super::step::{CancelRx, Reporter};
+use super::step::{Stop, cancelled, follow, requested, settle, why_not_started};
+use super::{JobSpec, Outcome, Progress, Target};
+use crate::incus::client::{IncusClient, IncusError};
+use crate::incus::ops::{Answer, PowerAction};
 use crate::inventory::human_bytes;
 
 /// How often transfer progress is reported.
@@ -25,66 +26,6 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 const STOP_SECS: i64 = 30;
 /// How long a stop that gave up may take to show as stopped before it counts as failed.
 const SETTLE: Duration = Duration::from_secs(10);
-/// Seconds per `/wait` call (it is repeated until the operation ends).
-const WAIT_SECS: u64 = 15;
-
-/// Where a job reports to.
-#[derive(Clone)]
-pub struct Reporter {
-    tx: mpsc::UnboundedSender<JobEvent>,
-}
-
-impl Reporter {
-    pub fn new(tx: mpsc::UnboundedSender<JobEvent>) -> Self {
-        Self { tx }
-    }
-
-    pub(super) fn log(&self, line: impl Into<String>) {
-        let _ = self.tx.send(JobEvent::Log(line.into()));
-    }
-
-    pub(super) fn progress(&self, p: Progress) {
-        let _ = self.tx.send(JobEvent::Progress(p));
-    }
-
-    fn stage(&self, stage: impl Into<String>) {
-        self.progress(Progress {
-            stage: stage.into(),
-            ..Default::default()
-        });
-    }
-}
-
-/// A cancel request, shared with whoever may cancel the job.
-pub type CancelRx = watch::Receiver<bool>;
-
-/// Why a step stopped.
-pub(super) enum Stop {
-    Failed(String),
-    Cancelled(String),
-}
-
-impl From<IncusError> for Stop {
-    fn from(e: IncusError) -> Self {
-        Stop::Failed(e.to_string())
-    }
-}
-
-pub(super) fn requested(cancel: &CancelRx) -> bool {
-    *cancel.borrow()
-}
-
-pub(super) async fn cancelled(cancel: &mut CancelRx) {
-    loop {
-        if *cancel.borrow_and_update() {
-            return;
-        }
-        if cancel.changed().await.is_err() {
-            // Nobody can cancel any more.
-            std::future::pending::<()>().await;
-        }
-    }
-}
 
 /// Runs a job to its end.
 pub async fn run(
@@ -169,117 +110,6 @@ fn outcome(r: Result<String, Stop>) -> Outcome {
         Ok(s) => Outcome::Done(s),
         Err(Stop::Failed(e)) => Outcome::Failed(e),
         Err(Stop::Cancelled(e)) => Outcome::Cancelled(e),
-    }
-}
-
-// ----- operations ----------------------------------------------------------------------------
-
-async fn next_event(events: &mut Option<EventStream>) -> Option<crate::incus::types::Event> {
-    match events {
-        Some(s) => match s.next().await {
-            Some(Ok(e)) => Some(e),
-            _ => {
-                *events = None;
-                None
-            }
-        },
-        None => std::future::pending().await,
-    }
-}
-
-/// Follows an operation to its end. Progress comes from operation events; `/wait` decides the
-/// result, so a lost event stream only loses progress. A cancel request cancels the operation
-/// when Incus says it may be cancelled; otherwise the operation runs to its end.
-pub(super) async fn follow(
-    client: &IncusClient,
-    op: Operation,
-    what: &str,
-    rep: &Reporter,
-    cancel: &mut CancelRx,
-) -> Result<Operation, Stop> {
-    // Progress comes from events; a slow or failed subscription only costs the progress.
-    let subscribe = events::subscribe_to(client, &Scope::All, "operation");
-    let mut events = match tokio::time::timeout(Duration::from_secs(3), subscribe).await {
-        Ok(Ok(s)) => Some(s),
-        Ok(Err(e)) => {
-            rep.log(format!(
-                "events unavailable ({e}); waiting on the operation"
-            ));
-            None
-        }
-        Err(_) => {
-            tracing::warn!("event subscription slow; following {} by waiting", op.id);
-            None
-        }
-    };
-    let mut may_cancel = op.may_cancel;
-    let mut cancel_sent = false;
-    rep.stage(what.to_string());
-    loop {
-        let wait = client.wait_operation(&op.id, WAIT_SECS);
-        tokio::pin!(wait);
-        let done = loop {
-            tokio::select! {
-                r = &mut wait => break r,
-                ev = next_event(&mut events) => {
-                    let Some(ev) = ev else { continue };
-                    let Ok(o) = serde_json::from_value::<Operation>(ev.metadata) else { continue };
-                    if o.id != op.id {
-                        continue;
-                    }
-                    may_cancel = o.may_cancel;
-                    if let Some((text, percent)) = o.metadata.as_ref().and_then(operation_progress) {
-                        rep.progress(Progress { stage: format!("{what}: {text}"), percent, ..Default::default() });
-                    }
-                }
-                _ = cancelled(cancel), if !cancel_sent => {
-                    cancel_sent = true;
-                    if may_cancel {
-                        rep.log(format!("cancelling the {what} operation"));
-                        if let Err(e) = client.cancel_operation(&op.id).await {
-                            rep.log(format!("could not cancel: {e}"));
-                        }
-                    } else {
-                        rep.log(format!("Incus cannot cancel {what}; letting it finish"));
-                    }
-                }
-            }
-        };
-        match done {
-            Ok(o) if o.is_running() => {
-                may_cancel = o.may_cancel;
-                continue;
-            }
-            Ok(o) if o.succeeded() => return Ok(o),
-            Ok(o) if o.cancelled() => return Err(Stop::Cancelled(format!("{what} cancelled"))),
-            Ok(o) => {
-                let err = if o.err.is_empty() { o.status } else { o.err };
-                return Err(Stop::Failed(format!("{what}: {err}")));
-            }
-            Err(e) => {
-                return Err(Stop::Failed(format!(
-                    "lost contact with {} while {what}: {e} (the outcome on the server is unknown; \
-                     check `incus operation show {}:{}`)",
-                    client.remote(),
-                    client.remote(),
-                    op.id
-                )));
-            }
-        }
-    }
-}
-
-/// Follows an answer that may be an operation or a direct result.
-pub(super) async fn settle(
-    client: &IncusClient,
-    answer: Answer,
-    what: &str,
-    rep: &Reporter,
-    cancel: &mut CancelRx,
-) -> Result<(), Stop> {
-    match answer {
-        Answer::Async(op) => follow(client, op, what, rep, cancel).await.map(|_| ()),
-        Answer::Sync(_) => Ok(()),
     }
 }
 
@@ -518,29 +348,6 @@ async fn stop_agreed(
     }
     rep.log(format!("{name} stopped"));
     Ok(())
-}
-
-/// Logs the errors LXC wrote while starting the instance (Incus's own answer is only
-/// "forkstart … exit status 1"); the operator sees why without `incus info --show-log`.
-async fn why_not_started(client: &IncusClient, project: &str, name: &str, rep: &Reporter) {
-    let Ok(log) = client.instance_log(project, name, "lxc.log").await else {
-        return;
-    };
-    for line in lxc_errors(&log, 8) {
-        rep.log(format!("lxc.log: {line}"));
-    }
-}
-
-/// The last `max` ERROR lines of an `lxc.log`, without their timestamp prefix.
-pub(super) fn lxc_errors(log: &str, max: usize) -> Vec<String> {
-    let errors: Vec<&str> = log
-        .lines()
-        .filter_map(|l| l.split_once(" ERROR ").map(|(_, rest)| rest.trim()))
-        .collect();
-    errors[errors.len().saturating_sub(max)..]
-        .iter()
-        .map(|l| format!("ERROR {l}"))
-        .collect()
 }
 
 /// Removes a partial file; says so when it cannot.
@@ -882,22 +689,4 @@ async fn upload(
     ));
     follow(client, op, "unpack the backup", rep, cancel).await?;
     Ok(format!("{} created from {}", t.label(), file.display()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::lxc_errors;
-
-    #[test]
-    fn lxc_errors_keeps_the_last_error_lines_without_timestamps() {
-        let log = "lxc c 20261202110325.846 WARN     cgfsng - x\n\
-                   lxc c 20261202110358.176 ERROR    conf - run_buffer:322 - Script exited with status 1\n\
-                   lxc c 20261202110358.176 ERROR    start - lxc_end:944 - Failed to run \"lxc.hook.stop\" hook\n";
-        assert_eq!(
-            lxc_errors(log, 1),
-            vec!["ERROR start - lxc_end:944 - Failed to run \"lxc.hook.stop\" hook"]
-        );
-        assert_eq!(lxc_errors(log, 8).len(), 2);
-        assert!(lxc_errors("lxc c 1 WARN x", 8).is_empty());
-    }
 }

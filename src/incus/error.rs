@@ -1,0 +1,27 @@
+//! The error of every call to an Incus server.
+
+/// Errors from talking to an Incus server, worded for an operator.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum IncusError {
+    #[error("cannot reach {endpoint}: {reason}")]
+    Connect { endpoint: String, reason: String },
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("{path}: HTTP {status}: {message}")]
+    Api {
+        path: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{path}: unexpected answer: {reason}")]
+    Parse { path: String, reason: String },
+    #[error("events: {0}")]
+    Events(String),
+}
+
+impl IncusError {
+    /// True when the server answered "not found" (the object is gone).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, IncusError::Api { status: 404, .. })
+    }
+}
