@@ -24,7 +24,7 @@ use crate::inventory::human_bytes;
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 /// Seconds a clean stop around a restore may take before it is forced.
 const STOP_SECS: i64 = 30;
-/// How long a stop that gave up may take to show as stopped before it counts as failed.
+/// How long an instance whose forced stop failed may take to show as stopped.
 const SETTLE: Duration = Duration::from_secs(10);
 
 /// Runs a job to its end.
@@ -317,10 +317,11 @@ async fn stop_agreed(
     let op = client
         .set_power(project, name, PowerAction::Stop, STOP_SECS, false)
         .await?;
-    // After a stop gave up or raced with the instance's own shutdown, Incus may still show it
-    // `Stopping` (or `Running` while its stop hook runs) for a moment: wait for it to settle.
-    let stopped = async || {
-        let deadline = Instant::now() + SETTLE;
+    // Whether it shows as stopped within `wait`. After a forced stop that raced with the
+    // instance's own shutdown, Incus may still show it `Stopping` (or `Running` while its stop
+    // hook runs) for a moment.
+    let stopped = async |wait: Duration| {
+        let deadline = Instant::now() + wait;
         loop {
             if let Ok(i) = client.instance(project, name).await
                 && i.status.eq_ignore_ascii_case("stopped")
@@ -335,13 +336,13 @@ async fn stop_agreed(
     };
     if let Err(Stop::Failed(e)) = follow(client, op, &format!("stop {name}"), rep, cancel).await {
         // It may have stopped just as the clean stop gave up.
-        if !stopped().await {
+        if !stopped(Duration::ZERO).await {
             rep.log(format!("{name} did not stop cleanly ({e}); forcing"));
             let op = client
                 .set_power(project, name, PowerAction::Stop, STOP_SECS, true)
                 .await?;
             let forced = follow(client, op, &format!("force-stop {name}"), rep, cancel).await;
-            if forced.is_err() && !stopped().await {
+            if forced.is_err() && !stopped(SETTLE).await {
                 forced?;
             }
         }
