@@ -1,148 +1,226 @@
-//! Everything a key can do. The keymap maps keys to these; the app state applies them.
+//! The command registry: everything a key or the `:` palette can do, declared once.
+//!
+//! Each entry gives the action's keymap name, a short label for the hint bar, one line of help,
+//! the palette words that run it, and whether it writes (refused with `--readonly`, left out of
+//! the hint bar there). The keymap, the help screen, the palette's suggestions and the `:` parser
+//! all read this table; adding an action is one entry here and one arm where the state applies it.
 
 use serde::Deserialize;
 
-/// A user-level action, named in keymap files in snake_case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Quit,
-    Help,
-    Palette,
-    Filter,
-    ClearFilter,
-    NextPane,
-    PrevPane,
-    PaneHosts,
-    PaneInstances,
-    PaneVolumes,
-    PaneSnapshots,
-    PaneAlerts,
-    PaneSilences,
-    PaneJobs,
-    PaneJournal,
-    PaneServices,
+/// One entry of the registry.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    pub action: Action,
+    /// The name in keymap files (snake_case).
+    pub name: &'static str,
+    /// A word or two for the hint bar.
+    pub label: &'static str,
+    /// One line for the help screen and the palette.
+    pub help: &'static str,
+    /// Palette words that run it (the first is suggested; the others are aliases).
+    pub words: &'static [&'static str],
+    /// Changes something on a server or on disk.
+    pub write: bool,
+}
+
+macro_rules! registry {
+    ($( $(#[$doc:meta])* $variant:ident = $name:literal, $label:literal, $help:literal,
+        [$($word:literal),*], $write:literal; )*) => {
+        /// A user-level action, named in keymap files in snake_case.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action { $( $(#[$doc])* $variant, )* }
+
+        /// Every action, in the order the help screen lists them.
+        pub const REGISTRY: &[Spec] = &[ $( Spec {
+            action: Action::$variant,
+            name: $name,
+            label: $label,
+            help: $help,
+            words: &[$($word),*],
+            write: $write,
+        }, )* ];
+
+        /// Every keymap name, for error messages.
+        const NAMES: &[&str] = &[ $( $name, )* ];
+    };
+}
+
+registry! {
+    Quit = "quit", "quit", "quit atlas-tui", ["quit", "q", "exit"], false;
+    Help = "help", "help", "show this help", ["help"], false;
+    Palette = "palette", "palette", "command palette (panes, actions, remotes, projects, themes)", [], false;
+    Filter = "filter", "filter", "fuzzy filter the current pane", [], false;
+    ClearFilter = "clear_filter", "clear filter", "clear the filter", [], false;
+    NextPane = "next_pane", "next pane", "next pane", [], false;
+    PrevPane = "prev_pane", "prev pane", "previous pane", [], false;
+    PaneHosts = "pane_hosts", "hosts", "hosts pane", ["hosts"], false;
+    PaneInstances = "pane_instances", "instances", "instances pane", ["instances"], false;
+    PaneVolumes = "pane_volumes", "volumes", "volumes pane", ["volumes"], false;
+    PaneSnapshots = "pane_snapshots", "snapshots", "snapshots pane", ["snapshots"], false;
+    PaneAlerts = "pane_alerts", "alerts", "alerts pane", ["alerts"], false;
+    PaneSilences = "pane_silences", "silences", "silences pane", ["silences"], false;
+    PaneJobs = "pane_jobs", "jobs", "jobs pane (running and finished actions)", ["jobs"], false;
+    PaneJournal = "pane_journal", "journal", "incident journal pane", ["journal"], false;
+    PaneServices = "pane_services", "services", "services pane (definitions against the servers)", ["services"], false;
+    /// Show the selected pane alone, at full size (again: back to the grid).
+    Zoom = "zoom", "zoom", "zoom the pane to the full screen (again: back)", ["zoom"], false;
+    /// The messages shown in the status line, newest last.
+    Messages = "messages", "messages", "messages of this session, whole", ["messages", "log"], false;
     /// Edit the selected service definition in the console.
-    EditDefinition,
+    EditDefinition = "edit_definition", "edit", "edit the service definition (instance: its definition)", ["edit"], false;
     /// Edit the selected service definition in `$VISUAL` / `$EDITOR`.
-    EditExternal,
+    EditExternal = "edit_external", "editor", "edit the service definition in $VISUAL / $EDITOR", ["editor", "vedit"], false;
     /// The rendered cloud-init of the selected service.
-    Preview,
+    Preview = "preview", "preview", "preview the rendered cloud-init (diff, secrets)", ["preview", "render"], false;
     /// Plan (then apply) the selected service.
-    Plan,
+    Plan = "plan", "plan", "plan the service, then apply it", ["plan"], true;
     /// Plan (then apply) every service.
-    PlanAll,
+    PlanAll = "plan_all", "plan all", "plan every service, then apply", ["plan all", "apply all", "apply"], true;
     /// Run a configured command (`[[commands]]`).
-    RunCommand,
+    RunCommand = "run_command", "run", "run a configured command ([[commands]])", [], true;
     /// Start the selected instance.
-    Start,
+    Start = "start", "start", "start the instance", ["start"], true;
     /// Stop the selected instance (clean, with a timeout).
-    Stop,
+    Stop = "stop", "stop", "stop the instance (clean, with a timeout)", ["stop"], true;
     /// Stop the selected instance at once.
-    ForceStop,
-    Restart,
+    ForceStop = "force_stop", "force stop", "force-stop the instance", ["force-stop", "kill"], true;
+    Restart = "restart", "restart", "restart the instance", ["restart"], true;
     /// Freeze a running instance, unfreeze a frozen one.
-    Freeze,
+    Freeze = "freeze", "freeze", "freeze / unfreeze the instance", ["freeze", "pause"], true;
+    /// Unfreeze a frozen instance.
+    Unfreeze = "unfreeze", "unfreeze", "unfreeze the instance", ["unfreeze", "resume"], true;
     /// Suspend the console and open a shell in the selected instance.
-    Shell,
+    Shell = "shell", "shell", "shell in the instance", ["shell", "exec"], true;
     /// Snapshot the selected instance or volume (or the parent of a selected snapshot).
-    Snapshot,
-    /// Restore the selected snapshot (previewed, after a safety snapshot).
-    Restore,
+    Snapshot = "snapshot", "snapshot", "snapshot the instance or volume", ["snapshot"], true;
+    /// Restore a snapshot: the selected one, or one picked from the selected instance's.
+    Restore = "restore", "restore", "restore a snapshot (preview, safety snapshot first)", ["restore"], true;
     /// Delete the selected snapshot.
-    Delete,
+    Delete = "delete", "delete", "delete the snapshot", ["delete", "rm"], true;
     /// Back up the selected instance or volume to a file.
-    Backup,
+    Backup = "backup", "backup", "back up the instance or volume to a file", ["backup", "export"], true;
     /// Create an instance or volume from a backup file.
-    Import,
+    Import = "import", "import", "import an instance or volume from a backup file", ["import"], true;
     /// Cancel the selected job.
-    CancelJob,
+    CancelJob = "cancel_job", "cancel", "cancel the selected job", ["cancel"], true;
     /// From an alert to its object; from an object to its alerts.
-    Jump,
+    Jump = "jump", "jump", "jump: alert → its object, object → its alerts", ["jump"], false;
     /// Silence the selected alert, or the alerts of the selected object.
-    Silence,
+    Silence = "silence", "silence", "silence the selected alert / the object's alerts", ["silence", "mute"], true;
     /// Expire the selected silence.
-    ExpireSilence,
+    ExpireSilence = "expire_silence", "expire", "expire the selected silence", ["expire"], true;
     /// Extend the selected silence.
-    ExtendSilence,
+    ExtendSilence = "extend_silence", "extend", "extend the selected silence", ["extend"], true;
     /// Group alerts by alert name, by object, or not at all.
-    GroupNext,
-    Up,
-    Down,
-    Top,
-    Bottom,
-    PageUp,
-    PageDown,
-    Details,
-    ConsoleLog,
-    NextTab,
-    Close,
-    SortNext,
-    SortReverse,
-    Refresh,
-    ToggleAllProjects,
+    GroupNext = "group_next", "group", "group alerts: by name, by object, none", [], false;
+    Up = "up", "up", "move up", [], false;
+    Down = "down", "down", "move down", [], false;
+    Top = "top", "top", "go to the top", [], false;
+    Bottom = "bottom", "bottom", "go to the bottom", [], false;
+    PageUp = "page_up", "page up", "page up", [], false;
+    PageDown = "page_down", "page down", "page down", [], false;
+    Details = "details", "details", "details of the selected row", [], false;
+    ConsoleLog = "console_log", "log", "console log of the selected instance", [], false;
+    NextTab = "next_tab", "config/log", "switch config / console log", [], false;
+    Close = "close", "close", "close", [], false;
+    SortNext = "sort_next", "sort", "sort by the next column", [], false;
+    SortReverse = "sort_reverse", "reverse", "reverse the sort order", [], false;
+    Refresh = "refresh", "refresh", "reload everything from the remotes", ["refresh", "reload"], false;
+    ToggleAllProjects = "toggle_all_projects", "projects", "toggle all projects / one project", [], false;
+    /// Accept what was typed or chosen (prompts, palette, forms).
+    Submit = "submit", "ok", "accept (prompt, palette, form)", [], false;
+    /// Leave a prompt, palette, form or dialog without doing anything.
+    Cancel = "cancel", "cancel", "cancel (prompt, palette, form, dialog)", [], false;
+    /// Answer yes in a confirmation dialog.
+    Confirm = "confirm", "yes", "yes: do it", [], false;
+    /// Complete the palette line from the selected suggestion.
+    Complete = "complete", "complete", "complete from the selected suggestion", [], false;
+    NextField = "next_field", "next field", "next field", [], false;
+    PrevField = "prev_field", "prev field", "previous field", [], false;
+    /// Delete the character before the cursor.
+    DeleteBack = "delete_back", "delete", "delete the character before the cursor", [], false;
+    DeleteWord = "delete_word", "delete word", "delete the word before the cursor", [], false;
+    ClearLine = "clear_line", "clear", "clear the field", [], false;
+    /// Next preset (the silence duration).
+    Increase = "increase", "longer", "next duration preset", [], false;
+    /// Previous preset.
+    Decrease = "decrease", "shorter", "previous duration preset", [], false;
+    /// Flip a yes/no field.
+    Toggle = "toggle", "toggle", "flip a yes/no field", [], false;
+    /// Show or mask secrets in the cloud-init preview.
+    ToggleSecrets = "toggle_secrets", "secrets", "show / mask secrets in the preview", [], false;
+    /// The preview as a diff against the instance, or whole.
+    ToggleDiff = "toggle_diff", "diff", "preview as a diff against the instance / whole", [], false;
+    /// Save the editor's text.
+    Save = "save", "save", "save the definition", [], true;
+    Undo = "undo", "undo", "undo", [], false;
+    Redo = "redo", "redo", "redo", [], false;
+    /// Search in the editor.
+    Search = "search", "search", "search", [], false;
+    SearchNext = "search_next", "next match", "next match", [], false;
+    /// Move the editor's cursor to the line of the validation error.
+    GotoError = "goto_error", "error line", "go to the line of the error", [], false;
     /// Unbinds a key in a user keymap.
-    None,
+    None = "none", "", "(unbound)", [], false;
 }
 
 impl Action {
+    /// The action's registry entry.
+    pub fn spec(self) -> &'static Spec {
+        // The table is generated from the enum, so every variant has an entry at its index.
+        &REGISTRY[self as usize]
+    }
+
     /// One line for the help screen.
     pub fn describe(self) -> &'static str {
-        match self {
-            Action::Quit => "quit atlas-tui",
-            Action::Help => "show this help",
-            Action::Palette => "command palette (panes, remotes, projects, themes)",
-            Action::Filter => "fuzzy filter the current pane",
-            Action::ClearFilter => "clear the filter",
-            Action::NextPane => "next pane",
-            Action::PrevPane => "previous pane",
-            Action::PaneHosts => "hosts pane",
-            Action::PaneInstances => "instances pane",
-            Action::PaneVolumes => "volumes pane",
-            Action::PaneSnapshots => "snapshots pane",
-            Action::PaneAlerts => "alerts pane",
-            Action::PaneSilences => "silences pane",
-            Action::PaneJobs => "jobs pane (running and finished actions)",
-            Action::PaneJournal => "incident journal pane",
-            Action::PaneServices => "services pane (definitions against Incus)",
-            Action::EditDefinition => "edit the service definition (instance: its definition)",
-            Action::EditExternal => "edit the service definition in $VISUAL / $EDITOR",
-            Action::Preview => "preview the rendered cloud-init (diff, secrets)",
-            Action::Plan => "plan the service, then apply it",
-            Action::PlanAll => "plan every service, then apply",
-            Action::RunCommand => "run a configured command ([[commands]])",
-            Action::Start => "start the instance",
-            Action::Stop => "stop the instance (clean, with a timeout)",
-            Action::ForceStop => "force-stop the instance",
-            Action::Restart => "restart the instance",
-            Action::Freeze => "freeze / unfreeze the instance",
-            Action::Shell => "shell in the instance (incus exec)",
-            Action::Snapshot => "snapshot the instance or volume",
-            Action::Restore => "restore the snapshot (preview, safety snapshot first)",
-            Action::Delete => "delete the snapshot",
-            Action::Backup => "back up the instance or volume to a file",
-            Action::Import => "import an instance or volume from a backup file",
-            Action::CancelJob => "cancel the selected job",
-            Action::Jump => "jump: alert → its object, object → its alerts",
-            Action::Silence => "silence the selected alert / the object's alerts",
-            Action::ExpireSilence => "expire the selected silence",
-            Action::ExtendSilence => "extend the selected silence",
-            Action::GroupNext => "group alerts: by name, by object, none",
-            Action::Up => "move up",
-            Action::Down => "move down",
-            Action::Top => "go to the top",
-            Action::Bottom => "go to the bottom",
-            Action::PageUp => "page up",
-            Action::PageDown => "page down",
-            Action::Details => "details of the selected row",
-            Action::ConsoleLog => "console log of the selected instance",
-            Action::NextTab => "switch config / console log",
-            Action::Close => "close",
-            Action::SortNext => "sort by the next column",
-            Action::SortReverse => "reverse the sort order",
-            Action::Refresh => "reload everything from the remotes",
-            Action::ToggleAllProjects => "toggle all projects / one project",
-            Action::None => "(unbound)",
+        self.spec().help
+    }
+
+    /// The name in keymap files.
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// Finds an action by its keymap name.
+    pub fn from_name(name: &str) -> Option<Action> {
+        REGISTRY.iter().find(|s| s.name == name).map(|s| s.action)
+    }
+
+    /// Finds the action a palette word runs (`start`, `rm`, `plan all`).
+    pub fn from_word(word: &str) -> Option<Action> {
+        REGISTRY
+            .iter()
+            .find(|s| s.words.contains(&word))
+            .map(|s| s.action)
+    }
+}
+
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Action::from_name(&s).ok_or_else(|| serde::de::Error::unknown_variant(&s, NAMES))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_indexed_by_the_enum_and_names_are_unique() {
+        for (i, s) in REGISTRY.iter().enumerate() {
+            assert_eq!(s.action as usize, i, "{}", s.name);
+            assert_eq!(Action::from_name(s.name), Some(s.action));
         }
+        let mut words: Vec<&str> = REGISTRY
+            .iter()
+            .flat_map(|s| s.words.iter().copied())
+            .collect();
+        let n = words.len();
+        words.sort_unstable();
+        words.dedup();
+        assert_eq!(words.len(), n, "a palette word runs two actions");
+        assert_eq!(Action::from_word("rm"), Some(Action::Delete));
+        assert_eq!(Action::Quit.describe(), "quit atlas-tui");
     }
 }

@@ -156,7 +156,7 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                     settings.config.ui.grid_min_width,
                     settings.config.ui.grid_min_height,
                 );
-                state.page_size = ui::page_size(area, state.grid);
+                state.page_size = ui::page_size(area, state.grid && !state.zoom);
                 let now = Utc::now();
                 term.draw(|f| ui::draw(f, &state, &settings.theme, now))?;
                 dirty = false;

@@ -103,6 +103,7 @@ proptest! {
         keys in proptest::collection::vec((0u8..16, any::<char>(), any::<bool>()), 0..60),
     ) {
         let mut e = EditorState::new(Path::new("svc.toml"), &text);
+        let km = atlas_tui::config::Keymap::defaults();
         for (kind, c, ctrl) in keys {
             let code = match kind {
                 0 => KeyCode::Enter,
@@ -120,7 +121,14 @@ proptest! {
                 _ => KeyCode::Char(c),
             };
             let m = if ctrl { KeyModifiers::CONTROL } else { KeyModifiers::NONE };
-            let _ = e.on_key(KeyEvent::new(code, m));
+            let ev = KeyEvent::new(code, m);
+            // Read through the shipped keymap's layer, as the console does.
+            let key = atlas_tui::config::keymap::Key::from_event(&ev);
+            let action = match km.lookup(e.key_mode(), &[key]) {
+                atlas_tui::config::keymap::Lookup::Action(a) => Some(a),
+                _ => None,
+            };
+            let _ = e.on_key(ev, action);
         }
         // What the editor holds is what it would save, and the check agrees with the parser.
         let t = e.text();

@@ -6,12 +6,14 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::alerts::Confirm;
 use super::rows::{Pane, view_rows};
-use super::state::{AppState, Effect, InputMode, Level};
+use super::state::{AppState, Effect, InputMode, KeyIn, Level, edit_line};
+use crate::action::Action;
 use crate::alerts::types::parse_duration;
+use crate::config::keymap::Mode;
 use crate::incus::ops::{BackupOptions, PowerAction};
 use crate::inventory::{InstanceRow, SnapshotKind, SnapshotRow, VolumeRow, human_duration};
 use crate::jobs::{JobSpec, Safety, Target, backup_file_name, snapshot_name};
@@ -718,25 +720,26 @@ impl AppState {
         Ok(self.start_job(spec, now))
     }
 
-    /// Keys while an action form is shown.
+    /// Keys while an action form is shown (the `[form]` keymap).
     pub fn action_form_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+        let k = self.read_key(Mode::Form, &ev);
         let Some(form) = self.action_form.as_mut() else {
             self.input = InputMode::Normal;
             return vec![];
         };
         let n = form.fields.len();
-        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
-        match ev.code {
-            KeyCode::Esc => {
+        let toggle = form.fields[form.focus].toggle;
+        match k {
+            KeyIn::Action(Action::Cancel, _) => {
                 self.action_form = None;
                 self.input = InputMode::Normal;
                 self.say(Level::Info, "cancelled");
                 return vec![];
             }
-            KeyCode::Char('c') if ctrl => return vec![Effect::Quit],
-            KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % n,
-            KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + n - 1) % n,
-            KeyCode::Enter => {
+            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
+            KeyIn::Action(Action::NextField, _) => form.focus = (form.focus + 1) % n,
+            KeyIn::Action(Action::PrevField, _) => form.focus = (form.focus + n - 1) % n,
+            KeyIn::Action(Action::Submit, _) => {
                 return match self.submit_form(now) {
                     Ok(e) => e,
                     Err(msg) => {
@@ -747,17 +750,16 @@ impl AppState {
                     }
                 };
             }
-            KeyCode::Char(' ') if form.fields[form.focus].toggle => {
+            KeyIn::Action(Action::Toggle, _) if toggle => {
                 let f = &mut form.fields[form.focus];
                 f.value = if f.value == "yes" { "no" } else { "yes" }.into();
             }
-            KeyCode::Char('u') if ctrl => form.fields[form.focus].value.clear(),
-            KeyCode::Backspace if !form.fields[form.focus].toggle => {
-                form.fields[form.focus].value.pop();
+            KeyIn::Action(a, t) if !toggle => {
+                edit_line(&mut form.fields[form.focus].value, a, t);
             }
-            KeyCode::Char(c) if !ctrl => {
+            KeyIn::Action(_, Some(c)) | KeyIn::Text(c) => {
                 let f = &mut form.fields[form.focus];
-                if f.toggle {
+                if toggle {
                     match c {
                         'y' | 'Y' => f.value = "yes".into(),
                         'n' | 'N' => f.value = "no".into(),

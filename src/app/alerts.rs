@@ -2,16 +2,18 @@
 //! between alerts and objects. Pure state changes; writes are returned as effects.
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::rows::{Pane, view_rows};
-use super::state::{AppState, Effect, InputMode, Level};
+use super::state::{AppState, Effect, InputMode, KeyIn, Level, edit_line};
+use crate::action::Action;
 use crate::alerts::join::{Index, Joined, RemoteInventory, Target, join};
 use crate::alerts::model::{MergedAlert, SourceData, SourceKind, SourcedSilence, merge};
 use crate::alerts::types::{
     Matcher, SilenceRequest, all_match, compile_all, parse_duration, parse_matchers,
 };
 use crate::alerts::worker::{SourceCmd, short_id};
+use crate::config::keymap::Mode;
 
 /// How an alert source is doing.
 #[derive(Debug, Clone, PartialEq)]
@@ -784,40 +786,41 @@ impl AppState {
         vec![]
     }
 
-    /// Keys while the confirmation is shown: y/enter confirms, n/esc cancels.
+    /// Keys while the confirmation is shown (the `[confirm]` keymap): confirm or cancel; where a
+    /// name must be typed, letters are typed and confirm checks them.
     pub fn confirm_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
-        // On production remotes the object's name is typed, then Enter.
+        let k = self.read_key(Mode::Confirm, &ev);
         if let Some(c) = self.confirm.as_mut().filter(|c| c.typed.is_some()) {
-            match ev.code {
-                KeyCode::Esc => {}
-                KeyCode::Char('c') if ctrl => return vec![Effect::Quit],
-                KeyCode::Char('u') if ctrl => {
-                    c.input.clear();
+            match k {
+                KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
+                // A non-printing key bound to cancel (esc) cancels.
+                KeyIn::Action(Action::Cancel, None) => {}
+                // A non-printing key bound to confirm (enter) checks what was typed.
+                KeyIn::Action(Action::Confirm, None) => {
+                    if c.typed.as_deref() != Some(c.input.as_str()) {
+                        let want = c.typed.clone().unwrap_or_default();
+                        self.say(
+                            Level::Warning,
+                            format!("type {want} exactly to confirm, esc to cancel"),
+                        );
+                        return vec![];
+                    }
+                }
+                // Letters, also those bound to yes/no, are typed.
+                KeyIn::Action(a, t) => {
+                    let t = t.filter(|_| matches!(a, Action::Confirm | Action::Cancel));
+                    edit_line(&mut c.input, a, t);
                     return vec![];
                 }
-                KeyCode::Char(ch) => {
+                KeyIn::Text(ch) => {
                     c.input.push(ch);
                     return vec![];
                 }
-                KeyCode::Backspace => {
-                    c.input.pop();
-                    return vec![];
-                }
-                KeyCode::Enter if c.typed.as_deref() == Some(c.input.as_str()) => {}
-                KeyCode::Enter => {
-                    let want = c.typed.clone().unwrap_or_default();
-                    self.say(
-                        Level::Warning,
-                        format!("type {want} exactly to confirm, esc to cancel"),
-                    );
-                    return vec![];
-                }
-                _ => return vec![],
+                KeyIn::Pending | KeyIn::Unbound => return vec![],
             }
         }
-        match ev.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+        match k {
+            KeyIn::Action(Action::Confirm, _) => {
                 self.input = InputMode::Normal;
                 let Some(c) = self.confirm.take() else {
                     return vec![];
@@ -828,22 +831,21 @@ impl AppState {
                 }
                 effects
             }
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc | KeyCode::Char('q') => {
+            KeyIn::Action(Action::Cancel, _) => {
                 self.input = InputMode::Normal;
                 self.confirm = None;
                 self.say(Level::Info, "cancelled");
                 vec![]
             }
-            KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                vec![Effect::Quit]
-            }
+            KeyIn::Action(Action::Quit, _) => vec![Effect::Quit],
             _ => vec![],
         }
     }
 
-    /// Keys while the silence form is shown.
+    /// Keys while the silence form is shown (the `[form]` keymap).
     pub fn form_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
         let presets = self.silence_durations.clone();
+        let k = self.read_key(Mode::Form, &ev);
         let Some(form) = self.form.as_mut() else {
             self.input = InputMode::Normal;
             return vec![];
@@ -852,72 +854,70 @@ impl AppState {
             .iter()
             .position(|f| *f == form.field)
             .unwrap_or(0);
-        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
-        match ev.code {
-            KeyCode::Esc => {
+        let on_presets = form.field == FormField::Duration && !presets.is_empty();
+        match k {
+            KeyIn::Action(Action::Cancel, _) => {
                 self.form = None;
                 self.input = InputMode::Normal;
                 self.say(Level::Info, "silence not created");
                 return vec![];
             }
-            KeyCode::Char('c') if ctrl => return vec![Effect::Quit],
-            KeyCode::Tab | KeyCode::Down => form.field = FormField::ALL[(idx + 1) % 4],
-            KeyCode::BackTab | KeyCode::Up => form.field = FormField::ALL[(idx + 3) % 4],
-            KeyCode::Char('u') if ctrl => form.value_mut(form.field).clear(),
-            KeyCode::Char('w') if ctrl => {
-                let v = form.value_mut(form.field);
-                let t = v.trim_end().len();
-                v.truncate(t);
-                let cut = v.rfind(' ').map(|p| p + 1).unwrap_or(0);
-                v.truncate(cut);
-            }
-            KeyCode::Char(c @ ('+' | '-'))
-                if form.field == FormField::Duration && !presets.is_empty() =>
-            {
+            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
+            KeyIn::Action(Action::NextField, _) => form.field = FormField::ALL[(idx + 1) % 4],
+            KeyIn::Action(Action::PrevField, _) => form.field = FormField::ALL[(idx + 3) % 4],
+            KeyIn::Action(a @ (Action::Increase | Action::Decrease), _) if on_presets => {
                 let n = presets.len();
-                form.preset = if c == '+' {
+                form.preset = if a == Action::Increase {
                     (form.preset + 1) % n
                 } else {
                     (form.preset + n - 1) % n
                 };
                 form.duration = presets[form.preset].clone();
             }
-            KeyCode::Backspace => {
-                form.value_mut(form.field).pop();
+            KeyIn::Action(Action::Submit, _) => return self.submit_silence(now),
+            KeyIn::Action(a, t) => {
+                edit_line(form.value_mut(form.field), a, t);
             }
-            KeyCode::Char(c) => form.value_mut(form.field).push(c),
-            KeyCode::Enter => match form.request(now) {
-                Ok(req) => {
-                    let targets = form.targets.clone();
-                    let what = if req.id.is_some() {
-                        "extending"
-                    } else {
-                        "creating"
-                    };
-                    self.form = None;
-                    self.input = InputMode::Normal;
-                    self.say(
-                        Level::Info,
-                        format!("{what} silence on {}", targets.join(", ")),
-                    );
-                    return targets
-                        .into_iter()
-                        .map(|source| Effect::Alert {
-                            source,
-                            cmd: SourceCmd::PutSilence(req.clone()),
-                        })
-                        .collect();
-                }
-                Err((field, e)) => {
-                    form.field = field;
-                    form.error = Some(e);
-                    return vec![];
-                }
-            },
-            _ => {}
+            KeyIn::Text(c) => form.value_mut(form.field).push(c),
+            KeyIn::Pending | KeyIn::Unbound => return vec![],
         }
         form.error = None;
         vec![]
+    }
+
+    /// Creates (or extends) the silence the form describes.
+    fn submit_silence(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        let Some(form) = self.form.as_mut() else {
+            return vec![];
+        };
+        match form.request(now) {
+            Ok(req) => {
+                let targets = form.targets.clone();
+                let what = if req.id.is_some() {
+                    "extending"
+                } else {
+                    "creating"
+                };
+                self.form = None;
+                self.input = InputMode::Normal;
+                self.say(
+                    Level::Info,
+                    format!("{what} silence on {}", targets.join(", ")),
+                );
+                targets
+                    .into_iter()
+                    .map(|source| Effect::Alert {
+                        source,
+                        cmd: SourceCmd::PutSilence(req.clone()),
+                    })
+                    .collect()
+            }
+            Err((field, e)) => {
+                form.field = field;
+                form.error = Some(e);
+                vec![]
+            }
+        }
     }
 }
 

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{CursorMove, TextArea};
 
+use super::state::edit_line;
+use crate::action::Action;
 use crate::config::Diagnostic;
+use crate::config::keymap::Mode;
 use crate::services::Definition;
 use crate::services::survey::fingerprint;
 
@@ -117,12 +120,29 @@ impl EditorState {
         self.note = Some(why);
     }
 
-    /// Handles a key.
-    pub fn on_key(&mut self, ev: KeyEvent) -> EditorOutcome {
-        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+    /// Which keymap layer reads the next key: a question is a confirmation, the search line a
+    /// prompt, else the editor's own keys.
+    pub fn key_mode(&self) -> Mode {
+        if self.ask.is_some() {
+            Mode::Confirm
+        } else if self.search_input.is_some() {
+            Mode::Prompt
+        } else {
+            Mode::Editor
+        }
+    }
+
+    /// Handles a key, with the action the [`key_mode`](Self::key_mode) layer binds it to.
+    /// Keys bound to nothing edit the text.
+    pub fn on_key(&mut self, ev: KeyEvent, action: Option<Action>) -> EditorOutcome {
         if let Some(ask) = self.ask {
+            let yes = match action {
+                Some(Action::Confirm) => true,
+                Some(Action::Cancel) => false,
+                // Anything else leaves the question open.
+                _ => return EditorOutcome::Stay,
+            };
             self.ask = None;
-            let yes = matches!(ev.code, KeyCode::Char('y') | KeyCode::Char('Y'));
             return match (ask, yes) {
                 (Ask::Discard, true) => EditorOutcome::Close,
                 (Ask::Overwrite, true) => EditorOutcome::Save {
@@ -136,55 +156,68 @@ impl EditorState {
             };
         }
         if let Some(pat) = &mut self.search_input {
-            match ev.code {
-                KeyCode::Esc => self.search_input = None,
-                KeyCode::Enter => {
+            let typed = match ev.code {
+                KeyCode::Char(c)
+                    if !ev
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                {
+                    Some(c)
+                }
+                _ => None,
+            };
+            match action {
+                Some(Action::Cancel) => self.search_input = None,
+                Some(Action::Submit) => {
                     let pat = std::mem::take(pat);
                     self.search_input = None;
                     self.search(&pat);
                 }
-                KeyCode::Backspace => {
-                    pat.pop();
+                Some(a) => {
+                    edit_line(pat, a, typed);
                 }
-                KeyCode::Char(c) if !ctrl => pat.push(c),
-                _ => {}
+                None => {
+                    if let Some(c) = typed {
+                        pat.push(c)
+                    }
+                }
             }
             return EditorOutcome::Stay;
         }
         self.note = None;
-        match (ev.code, ctrl) {
-            (KeyCode::Char('s'), true) => {
+        match action {
+            Some(Action::Save) => {
                 return EditorOutcome::Save {
                     text: self.text(),
                     force: false,
                 };
             }
-            (KeyCode::Esc, _) | (KeyCode::Char('q'), true) => {
+            Some(Action::Close) => {
                 if self.modified() {
                     self.ask = Some(Ask::Discard);
                     return EditorOutcome::Stay;
                 }
                 return EditorOutcome::Close;
             }
-            (KeyCode::Char('z'), true) => {
+            Some(Action::Undo) => {
                 if !self.textarea.undo() {
                     self.note = Some("nothing to undo".into());
                 }
                 self.validate();
             }
-            (KeyCode::Char('y'), true) => {
+            Some(Action::Redo) => {
                 if !self.textarea.redo() {
                     self.note = Some("nothing to redo".into());
                 }
                 self.validate();
             }
-            (KeyCode::Char('f'), true) => self.search_input = Some(String::new()),
-            (KeyCode::Char('n'), true) | (KeyCode::F(3), _) => {
+            Some(Action::Search) => self.search_input = Some(String::new()),
+            Some(Action::SearchNext) => {
                 if !self.textarea.search_forward(false) {
                     self.note = Some("no match".into());
                 }
             }
-            (KeyCode::Char('g'), true) => {
+            Some(Action::GotoError) => {
                 if let Some(l) = self.error.as_ref().and_then(|e| e.line) {
                     self.textarea
                         .move_cursor(CursorMove::Jump(l.saturating_sub(1) as u16, 0));
@@ -216,6 +249,7 @@ impl EditorState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::keymap::{Key, Keymap, Lookup};
     use crossterm::event::KeyEventKind;
 
     fn k(code: KeyCode) -> KeyEvent {
@@ -228,8 +262,16 @@ mod tests {
     }
     fn typ(e: &mut EditorState, s: &str) {
         for c in s.chars() {
-            e.on_key(k(KeyCode::Char(c)));
+            press(e, k(KeyCode::Char(c)));
         }
+    }
+    /// A key read through the shipped keymap, as the console reads it.
+    fn press(e: &mut EditorState, ev: KeyEvent) -> EditorOutcome {
+        let a = match Keymap::defaults().lookup(e.key_mode(), &[Key::from_event(&ev)]) {
+            Lookup::Action(a) => Some(a),
+            _ => None,
+        };
+        e.on_key(ev, a)
     }
 
     const DEF: &str =
@@ -247,43 +289,43 @@ mod tests {
         assert!(e.modified());
         let err = e.error.clone().expect("an error");
         assert_eq!(err.line, Some(5), "{err}");
-        e.on_key(ctrl('z'));
-        e.on_key(ctrl('z'));
+        press(&mut e, ctrl('z'));
+        press(&mut e, ctrl('z'));
         assert!(e.error.is_none());
         assert_eq!(e.text(), DEF);
-        e.on_key(ctrl('y'));
+        press(&mut e, ctrl('y'));
         assert!(e.text().contains("\"512MiB\" "), "{}", e.text());
     }
 
     #[test]
     fn search_moves_the_cursor() {
         let mut e = EditorState::new(Path::new("g.toml"), DEF);
-        e.on_key(ctrl('f'));
+        press(&mut e, ctrl('f'));
         typ(&mut e, "memory");
-        e.on_key(k(KeyCode::Enter));
+        press(&mut e, k(KeyCode::Enter));
         assert_eq!(e.textarea.cursor().0, 4);
-        e.on_key(ctrl('f'));
+        press(&mut e, ctrl('f'));
         typ(&mut e, "nothing-like-this");
-        e.on_key(k(KeyCode::Enter));
+        press(&mut e, k(KeyCode::Enter));
         assert!(e.note.as_deref().unwrap_or("").contains("not found"));
     }
 
     #[test]
     fn save_discard_and_overwrite_questions() {
         let mut e = EditorState::new(Path::new("g.toml"), DEF);
-        assert_eq!(e.on_key(k(KeyCode::Esc)), EditorOutcome::Close);
+        assert_eq!(press(&mut e, k(KeyCode::Esc)), EditorOutcome::Close);
         typ(&mut e, "#");
-        assert_eq!(e.on_key(k(KeyCode::Esc)), EditorOutcome::Stay);
+        assert_eq!(press(&mut e, k(KeyCode::Esc)), EditorOutcome::Stay);
         assert_eq!(e.ask, Some(Ask::Discard));
-        assert_eq!(e.on_key(k(KeyCode::Char('n'))), EditorOutcome::Stay);
+        assert_eq!(press(&mut e, k(KeyCode::Char('n'))), EditorOutcome::Stay);
         assert!(e.text().starts_with('#'), "nothing lost");
-        let EditorOutcome::Save { text, force: false } = e.on_key(ctrl('s')) else {
+        let EditorOutcome::Save { text, force: false } = press(&mut e, ctrl('s')) else {
             panic!("save expected")
         };
         e.save_failed(true, "changed on disk".into());
         assert_eq!(e.ask, Some(Ask::Overwrite));
         assert_eq!(
-            e.on_key(k(KeyCode::Char('y'))),
+            press(&mut e, k(KeyCode::Char('y'))),
             EditorOutcome::Save {
                 text: text.clone(),
                 force: true
@@ -291,6 +333,6 @@ mod tests {
         );
         e.saved(&text);
         assert!(!e.modified());
-        assert_eq!(e.on_key(k(KeyCode::Esc)), EditorOutcome::Close);
+        assert_eq!(press(&mut e, k(KeyCode::Esc)), EditorOutcome::Close);
     }
 }

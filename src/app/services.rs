@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::editor::{EditorOutcome, EditorState};
 use super::rows::{Pane, Row, SortKey, cell, styled, text_key, view_rows};
-use super::state::{AppState, Effect, InputMode, Level};
+use super::state::{AppState, Effect, InputMode, KeyIn, Level, edit_line};
+use crate::action::Action;
+use crate::config::keymap::Mode;
 use crate::config::{CommandConfig, CommandScope, expand_home};
 use crate::jobs::{CommandSpec, JobId, JobSpec, Target};
 use crate::services::survey::{Expect, SaveFailure, Survey};
@@ -266,10 +268,6 @@ fn short_error(file: &Path, e: &str) -> String {
     }
 }
 
-fn ctrl(ev: &KeyEvent) -> bool {
-    ev.modifiers.contains(KeyModifiers::CONTROL)
-}
-
 impl AppState {
     /// Asks for a fresh survey of the definitions (unless one is out).
     pub fn services_refresh(&mut self) -> Vec<Effect> {
@@ -499,7 +497,8 @@ impl AppState {
         self.input = InputMode::Normal;
     }
 
-    /// Keys while a services overlay is open.
+    /// Keys while a services overlay is open: the editor reads its own layer (see
+    /// [`EditorState::key_mode`]); the preview and the plan read `[overlay]`.
     pub fn service_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
         let page = self.page_size as u16;
         if let Some(Overlay::Plan(PlanView {
@@ -510,12 +509,28 @@ impl AppState {
             let typed = typed.clone();
             return self.plan_confirm_key(ev, typed, now);
         }
+        let mode = match &self.services.overlay {
+            Some(Overlay::Editor(e)) => e.key_mode(),
+            Some(_) => Mode::Overlay,
+            None => {
+                self.input = InputMode::Normal;
+                return vec![];
+            }
+        };
+        let k = self.read_key(mode, &ev);
+        let action = match k {
+            KeyIn::Action(a, _) => Some(a),
+            KeyIn::Pending => return vec![],
+            KeyIn::Text(_) | KeyIn::Unbound => None,
+        };
         let Some(overlay) = self.services.overlay.as_mut() else {
-            self.input = InputMode::Normal;
             return vec![];
         };
+        if action == Some(Action::Quit) && mode != Mode::Editor {
+            return vec![Effect::Quit];
+        }
         match overlay {
-            Overlay::Editor(e) => match e.on_key(ev) {
+            Overlay::Editor(e) => match e.on_key(ev, action) {
                 EditorOutcome::Stay => vec![],
                 EditorOutcome::Close => {
                     let saved_once = e.note.as_deref().is_some_and(|n| n.starts_with("saved"));
@@ -545,10 +560,9 @@ impl AppState {
                 }
             },
             Overlay::Preview(p) => {
-                match ev.code {
-                    KeyCode::Esc | KeyCode::Char('q') => self.close_overlay(),
-                    KeyCode::Char('c') if ctrl(&ev) => return vec![Effect::Quit],
-                    KeyCode::Char('s') => {
+                match action {
+                    Some(Action::Close | Action::Cancel) => self.close_overlay(),
+                    Some(Action::ToggleSecrets) => {
                         p.reveal = !p.reveal;
                         let t = if p.reveal {
                             "secrets shown: s hides them"
@@ -557,41 +571,42 @@ impl AppState {
                         };
                         self.say(Level::Info, t);
                     }
-                    KeyCode::Char('d') => {
+                    Some(Action::ToggleDiff) => {
                         p.diff = !p.diff;
                         p.scroll = 0;
                     }
-                    KeyCode::Char('r') if ctrl(&ev) => return self.services_refresh(),
-                    KeyCode::Char('e') | KeyCode::Char('E') => {
+                    Some(Action::Refresh) => return self.services_refresh(),
+                    Some(Action::EditDefinition) => {
                         let file = p.file.clone();
                         return vec![Effect::OpenDefinition { file }];
                     }
-                    KeyCode::Char('a') => {
+                    Some(Action::Plan) => {
                         let file = p.file.clone();
                         return self.open_plan(vec![file]);
                     }
-                    code => scroll(&mut p.scroll, code, &ev, page),
+                    Some(a) => scroll(&mut p.scroll, a, page),
+                    None => {}
                 }
                 vec![]
             }
             Overlay::Plan(p) => {
-                match ev.code {
-                    KeyCode::Esc | KeyCode::Char('q') => self.close_overlay(),
-                    KeyCode::Char('c') if ctrl(&ev) => return vec![Effect::Quit],
-                    KeyCode::Char('r') => {
+                match action {
+                    Some(Action::Close | Action::Cancel) => self.close_overlay(),
+                    Some(Action::Refresh) => {
                         p.waiting = true;
                         return self.services_refresh();
                     }
-                    KeyCode::Char('a') | KeyCode::Char('y') => return self.ask_apply(),
-                    KeyCode::Char('p') if p.files.len() == 1 => {
+                    Some(Action::Plan | Action::Confirm) => return self.ask_apply(),
+                    Some(Action::Preview) if p.files.len() == 1 => {
                         let file = p.files[0].clone();
                         return self.open_preview(file);
                     }
-                    KeyCode::Char('e') if p.files.len() == 1 => {
+                    Some(Action::EditDefinition) if p.files.len() == 1 => {
                         let file = p.files[0].clone();
                         return vec![Effect::OpenDefinition { file }];
                     }
-                    code => scroll(&mut p.scroll, code, &ev, page),
+                    Some(a) => scroll(&mut p.scroll, a, page),
+                    None => {}
                 }
                 vec![]
             }
@@ -655,33 +670,32 @@ impl AppState {
 
     fn plan_confirm_key(&mut self, ev: KeyEvent, typed: String, now: DateTime<Utc>) -> Vec<Effect> {
         let needs_typed = self.plan_needs_typed();
+        let k = self.read_key(Mode::Confirm, &ev);
         let Some(Overlay::Plan(p)) = &mut self.services.overlay else {
             return vec![];
         };
-        let go = match ev.code {
-            KeyCode::Esc => {
-                p.confirm = None;
-                self.say(Level::Info, "not applied");
+        let go = match k {
+            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
+            // Where `apply` must be typed, letters (those bound to yes/no too) are typed.
+            KeyIn::Action(a, t)
+                if needs_typed && (t.is_some() || a != Action::Cancel && a != Action::Confirm) =>
+            {
+                let mut input = typed;
+                let t = t.filter(|_| matches!(a, Action::Confirm | Action::Cancel));
+                edit_line(&mut input, a, t);
+                p.confirm = Some(input);
                 return vec![];
             }
-            KeyCode::Char('c') if ctrl(&ev) => return vec![Effect::Quit],
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Char('q') if !needs_typed => {
-                p.confirm = None;
-                self.say(Level::Info, "not applied");
-                return vec![];
-            }
-            KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter if !needs_typed => true,
-            KeyCode::Enter => typed == "apply",
-            KeyCode::Backspace if needs_typed => {
-                let mut t = typed;
-                t.pop();
-                p.confirm = Some(t);
-                return vec![];
-            }
-            KeyCode::Char(c) if needs_typed => {
+            KeyIn::Text(c) if needs_typed => {
                 p.confirm = Some(format!("{typed}{c}"));
                 return vec![];
             }
+            KeyIn::Action(Action::Cancel, _) => {
+                p.confirm = None;
+                self.say(Level::Info, "not applied");
+                return vec![];
+            }
+            KeyIn::Action(Action::Confirm, _) => !needs_typed || typed == "apply",
             _ => return vec![],
         };
         if !go {
@@ -853,16 +867,15 @@ impl AppState {
 }
 
 /// Scroll keys of the preview and plan overlays.
-fn scroll(pos: &mut u16, code: KeyCode, ev: &KeyEvent, page: u16) {
-    match code {
-        KeyCode::Down | KeyCode::Char('j') => *pos = pos.saturating_add(1),
-        KeyCode::Up | KeyCode::Char('k') => *pos = pos.saturating_sub(1),
-        KeyCode::PageDown | KeyCode::Char(' ') => *pos = pos.saturating_add(page),
-        KeyCode::Char('d') if ctrl(ev) => *pos = pos.saturating_add(page),
-        KeyCode::PageUp => *pos = pos.saturating_sub(page),
-        KeyCode::Char('u') if ctrl(ev) => *pos = pos.saturating_sub(page),
-        KeyCode::Home | KeyCode::Char('g') => *pos = 0,
-        KeyCode::End | KeyCode::Char('G') => *pos = u16::MAX,
+/// Scrolls an overlay by a movement action.
+fn scroll(pos: &mut u16, action: Action, page: u16) {
+    match action {
+        Action::Down => *pos = pos.saturating_add(1),
+        Action::Up => *pos = pos.saturating_sub(1),
+        Action::PageDown => *pos = pos.saturating_add(page),
+        Action::PageUp => *pos = pos.saturating_sub(page),
+        Action::Top => *pos = 0,
+        Action::Bottom => *pos = u16::MAX,
         _ => {}
     }
 }

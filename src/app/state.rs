@@ -172,6 +172,35 @@ pub enum InputMode {
     ActionForm,
     /// A services overlay: the editor, the cloud-init preview or the plan.
     Service,
+    /// The messages of this session.
+    Messages,
+}
+
+/// How many messages the messages view keeps.
+pub const MESSAGES_KEPT: usize = 500;
+
+/// A message as the messages view lists it.
+#[derive(Debug, Clone)]
+pub struct LoggedMessage {
+    pub at: DateTime<Utc>,
+    pub level: Level,
+    pub text: String,
+}
+
+/// A palette suggestion: the command line it runs and what it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub line: String,
+    pub help: String,
+}
+
+/// A suggestion's line paired with its index, for the fuzzy matcher.
+struct Indexed<'a>((usize, &'a str));
+
+impl AsRef<str> for Indexed<'_> {
+    fn as_ref(&self) -> &str {
+        self.0.1
+    }
 }
 
 /// The palette's input and selection.
@@ -192,6 +221,11 @@ pub struct AppState {
     pub help_scroll: u16,
     pub palette: PaletteState,
     pub message: Option<Message>,
+    /// Every message of this session, oldest first (the last [`MESSAGES_KEPT`]).
+    pub messages: std::collections::VecDeque<LoggedMessage>,
+    pub messages_scroll: u16,
+    /// The selected pane alone at full size, instead of the grid.
+    pub zoom: bool,
     pub diagnostics: Vec<Diagnostic>,
     pub readonly: bool,
     pub scope: Scope,
@@ -255,6 +289,9 @@ impl AppState {
             help_scroll: 0,
             palette: PaletteState::default(),
             message: None,
+            messages: Default::default(),
+            messages_scroll: 0,
+            zoom: false,
             diagnostics: vec![],
             readonly: false,
             scope,
@@ -300,10 +337,41 @@ impl AppState {
 
     /// Sets a status-line message.
     pub fn say(&mut self, level: Level, text: impl Into<String>) {
-        self.message = Some(Message {
+        let text = text.into();
+        if self.messages.len() >= MESSAGES_KEPT {
+            self.messages.pop_front();
+        }
+        self.messages.push_back(LoggedMessage {
+            at: Utc::now(),
             level,
-            text: text.into(),
+            text: text.clone(),
         });
+        self.message = Some(Message { level, text });
+    }
+
+    /// Keys while the messages are shown.
+    fn messages_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        let page = self.page_size as u16;
+        let last = (self.messages.len() as u16).saturating_sub(1);
+        let pos = self.messages_scroll.min(last);
+        match self.read_key(Mode::Overlay, &ev) {
+            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
+            KeyIn::Action(Action::Close | Action::Cancel | Action::Messages, _) => {
+                self.input = InputMode::Normal
+            }
+            KeyIn::Action(Action::Down, _) => {
+                self.messages_scroll = pos.saturating_add(1).min(last)
+            }
+            KeyIn::Action(Action::Up, _) => self.messages_scroll = pos.saturating_sub(1),
+            KeyIn::Action(Action::PageDown, _) => {
+                self.messages_scroll = pos.saturating_add(page).min(last)
+            }
+            KeyIn::Action(Action::PageUp, _) => self.messages_scroll = pos.saturating_sub(page),
+            KeyIn::Action(Action::Top, _) => self.messages_scroll = 0,
+            KeyIn::Action(Action::Bottom, _) => self.messages_scroll = last,
+            _ => {}
+        }
+        vec![]
     }
 
     /// True while any remote is not online (the UI ticks to keep "stale for" ages current).
@@ -648,6 +716,7 @@ impl AppState {
             InputMode::Form => return self.form_key(ev, now),
             InputMode::Confirm => return self.confirm_key(ev, now),
             InputMode::ActionForm => return self.action_form_key(ev, now),
+            InputMode::Messages => return self.messages_key(ev),
             _ => {}
         }
         let mode = match self.input {
@@ -655,21 +724,45 @@ impl AppState {
             InputMode::Help => Mode::Help,
             _ => Mode::Normal,
         };
-        self.pending.push(Key::from_event(&ev));
+        match self.read_key(mode, &ev) {
+            KeyIn::Action(a, _) => self.dispatch(a, now),
+            KeyIn::Pending | KeyIn::Text(_) | KeyIn::Unbound => vec![],
+        }
+    }
+
+    /// What a key means in a layer's keymap: a bound action (with the character it would type),
+    /// the start of a longer sequence, a character to type, or nothing. Every layer reads its
+    /// keys here.
+    pub(crate) fn read_key(&mut self, mode: Mode, ev: &KeyEvent) -> KeyIn {
+        let key = Key::from_event(ev);
+        let typed = match ev.code {
+            KeyCode::Char(c)
+                if !ev
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                Some(c)
+            }
+            _ => None,
+        };
+        self.pending.push(key);
         match self.keymap.lookup(mode, &self.pending) {
-            Lookup::Pending => vec![],
+            Lookup::Pending => KeyIn::Pending,
             Lookup::Action(a) => {
                 self.pending.clear();
-                self.dispatch(a, now)
+                KeyIn::Action(a, typed)
             }
             Lookup::Unbound => {
                 let was_sequence = self.pending.len() > 1;
                 self.pending.clear();
                 if was_sequence {
-                    // The sequence broke off: treat the last key on its own.
-                    return self.on_key_inner(ev, now);
+                    // The sequence broke off: read the last key on its own.
+                    return self.read_key(mode, ev);
                 }
-                vec![]
+                match typed {
+                    Some(c) => KeyIn::Text(c),
+                    None => KeyIn::Unbound,
+                }
             }
         }
     }
@@ -729,6 +822,7 @@ impl AppState {
             Action::ForceStop => return self.action_power(PowerAction::Stop, true, now),
             Action::Restart => return self.action_power(PowerAction::Restart, false, now),
             Action::Freeze => return self.action_freeze(now),
+            Action::Unfreeze => return self.action_power(PowerAction::Unfreeze, false, now),
             Action::Shell => return self.action_shell(now),
             Action::Snapshot => return self.action_snapshot(now),
             Action::Restore => return self.action_restore(now),
@@ -791,7 +885,43 @@ impl AppState {
                 };
                 return self.set_scope(scope);
             }
-            Action::NextTab | Action::Close | Action::None => {}
+            Action::Zoom => {
+                self.zoom = !self.zoom;
+                if self.zoom {
+                    self.say(
+                        Level::Info,
+                        format!("{} zoomed: Z again for all panes", self.pane.title()),
+                    );
+                }
+            }
+            Action::Messages => {
+                self.input = InputMode::Messages;
+                self.messages_scroll = u16::MAX;
+            }
+            // Keys of other layers; nothing to do in the lists.
+            Action::NextTab
+            | Action::Close
+            | Action::Submit
+            | Action::Cancel
+            | Action::Confirm
+            | Action::Complete
+            | Action::NextField
+            | Action::PrevField
+            | Action::DeleteBack
+            | Action::DeleteWord
+            | Action::ClearLine
+            | Action::Increase
+            | Action::Decrease
+            | Action::Toggle
+            | Action::ToggleSecrets
+            | Action::ToggleDiff
+            | Action::Save
+            | Action::Undo
+            | Action::Redo
+            | Action::Search
+            | Action::SearchNext
+            | Action::GotoError
+            | Action::None => {}
         }
         vec![]
     }
@@ -943,28 +1073,32 @@ impl AppState {
             Action::Quit => return vec![Effect::Quit],
             Action::Down => self.help_scroll = self.help_scroll.saturating_add(1),
             Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+            Action::PageDown => {
+                self.help_scroll = self.help_scroll.saturating_add(self.page_size as u16)
+            }
+            Action::PageUp => {
+                self.help_scroll = self.help_scroll.saturating_sub(self.page_size as u16)
+            }
+            Action::Top => self.help_scroll = 0,
+            Action::Bottom => self.help_scroll = u16::MAX,
             _ => {}
         }
         vec![]
     }
 
     fn filter_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        let k = self.read_key(Mode::Prompt, &ev);
         let ps = &mut self.panes[self.pane.index()];
-        match ev.code {
-            KeyCode::Esc => {
+        match k {
+            KeyIn::Action(Action::Cancel, _) => {
                 ps.filter.clear();
                 self.input = InputMode::Normal;
             }
-            KeyCode::Enter => self.input = InputMode::Normal,
-            KeyCode::Backspace => {
-                ps.filter.pop();
-            }
-            KeyCode::Char('u') if ev.modifiers.contains(KeyModifiers::CONTROL) => ps.filter.clear(),
-            KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                return vec![Effect::Quit];
-            }
-            KeyCode::Char(c) => ps.filter.push(c),
-            _ => {}
+            KeyIn::Action(Action::Submit, _) => self.input = InputMode::Normal,
+            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
+            KeyIn::Action(a, _) if edit_line(&mut ps.filter, a, None) => {}
+            KeyIn::Action(_, Some(c)) | KeyIn::Text(c) => ps.filter.push(c),
+            _ => return vec![],
         }
         ps.selected = 0;
         ps.selected_key = None;
@@ -973,77 +1107,79 @@ impl AppState {
 
     // ----- palette ---------------------------------------------------------------------------
 
-    /// Commands the palette offers, best matches for the current input first.
-    pub fn palette_candidates(&self) -> Vec<String> {
-        let mut all: Vec<String> = [
-            "hosts",
-            "instances",
-            "volumes",
-            "snapshots",
-            "alerts",
-            "silences",
-            "group alertname",
-            "group object",
-            "group none",
-            "jobs",
-            "journal",
-            "services",
-            "edit",
-            "editor",
-            "preview",
-            "plan",
-            "plan all",
-            "silence",
-            "start",
-            "stop",
-            "force-stop",
-            "restart",
-            "freeze",
-            "unfreeze",
-            "shell",
-            "snapshot",
-            "restore",
-            "delete",
-            "backup",
-            "import",
-            "cancel",
-            "refresh",
-            "help",
-            "quit",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        for c in &self.services.commands {
-            all.push(format!("run {}", c.name));
+    /// Commands the palette offers, best matches for the current input first: the registry's
+    /// actions, then what depends on the state (services, commands, remotes, projects, themes,
+    /// columns).
+    pub fn palette_candidates(&self) -> Vec<Suggestion> {
+        let mut all: Vec<Suggestion> = Vec::new();
+        let mut add = |line: String, help: String| all.push(Suggestion { line, help });
+        let (panes, others): (Vec<&crate::action::Spec>, Vec<_>) = crate::action::REGISTRY
+            .iter()
+            .filter(|s| !s.words.is_empty())
+            .filter(|s| !(self.readonly && s.write))
+            .partition(|s| s.name.starts_with("pane_"));
+        for s in panes.into_iter().chain(others) {
+            add(s.words[0].to_string(), s.help.to_string());
+        }
+        for (g, h) in [
+            ("group alertname", "group the alerts by alert name"),
+            ("group object", "group the alerts by object"),
+            ("group none", "do not group the alerts"),
+        ] {
+            add(g.into(), h.into());
+        }
+        if !self.readonly {
+            for c in &self.services.commands {
+                add(
+                    format!("run {}", c.name),
+                    "a configured command ([[commands]])".into(),
+                );
+            }
         }
         if let Some(s) = &self.services.survey {
             for l in &s.loaded {
-                all.push(format!("edit {}", l.name()));
-                all.push(format!("plan {}", l.name()));
+                add(format!("edit {}", l.name()), "edit this definition".into());
+                add(
+                    format!("preview {}", l.name()),
+                    "its rendered cloud-init".into(),
+                );
+                if !self.readonly {
+                    add(format!("plan {}", l.name()), "plan, then apply it".into());
+                }
             }
         }
-        all.push("remote all".into());
+        add("remote all".into(), "show every remote".into());
         for r in &self.remotes {
-            all.push(format!("remote {}", r.name));
+            add(
+                format!("remote {}", r.name),
+                format!("show only {}", r.endpoint),
+            );
         }
-        all.push("project all".into());
+        add("project all".into(), "all projects".into());
         let mut projects: Vec<String> = self
             .remotes
             .iter()
-            .flat_map(|r| r.instances.iter().map(|i| i.inst.project.clone()))
+            .flat_map(|r| r.projects.iter().cloned())
+            .chain(
+                self.remotes
+                    .iter()
+                    .flat_map(|r| r.instances.iter().map(|i| i.inst.project.clone())),
+            )
             .chain(std::iter::once(self.home_project.clone()))
             .collect();
         projects.sort();
         projects.dedup();
         for p in projects {
-            all.push(format!("project {p}"));
+            add(format!("project {p}"), "only this project".into());
         }
         for t in &self.themes {
-            all.push(format!("theme {t}"));
+            add(format!("theme {t}"), "switch theme".into());
         }
         for c in columns(self.pane) {
-            all.push(format!("sort {}", c.name.to_ascii_lowercase()));
+            add(
+                format!("sort {}", c.name.to_ascii_lowercase()),
+                format!("sort {} by this column", self.pane.title()),
+            );
         }
         let input = self.palette.input.trim();
         if input.is_empty() {
@@ -1052,47 +1188,45 @@ impl AppState {
         use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
         let pattern = Pattern::parse(input, CaseMatching::Ignore, Normalization::Smart);
         let mut matcher = nucleo_matcher::Matcher::new(nucleo_matcher::Config::DEFAULT);
-        pattern
-            .match_list(all, &mut matcher)
+        let lines: Vec<String> = all.iter().map(|s| s.line.clone()).collect();
+        let mut scored: Vec<(usize, u32)> = pattern
+            .match_list(
+                lines
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| (i, l.as_str()))
+                    .map(Indexed),
+                &mut matcher,
+            )
             .into_iter()
-            .map(|(s, _)| s)
-            .collect()
+            .map(|(x, score)| (x.0.0, score))
+            .collect();
+        scored.sort_by_key(|(i, score)| (std::cmp::Reverse(*score), *i));
+        scored.into_iter().map(|(i, _)| all[i].clone()).collect()
     }
 
     fn palette_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-        match ev.code {
-            KeyCode::Esc => self.input = InputMode::Normal,
-            KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                return vec![Effect::Quit];
+        match self.read_key(Mode::Palette, &ev) {
+            KeyIn::Action(Action::Cancel, _) => self.input = InputMode::Normal,
+            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
+            KeyIn::Action(Action::Down, _) => self.palette.selected += 1,
+            KeyIn::Action(Action::Up, _) => {
+                self.palette.selected = self.palette.selected.saturating_sub(1)
             }
-            KeyCode::Backspace => {
-                self.palette.input.pop();
-                self.palette.selected = 0;
-            }
-            KeyCode::Down | KeyCode::Char('n')
-                if ev.code == KeyCode::Down || ev.modifiers.contains(KeyModifiers::CONTROL) =>
-            {
-                self.palette.selected += 1;
-            }
-            KeyCode::Up | KeyCode::Char('p')
-                if ev.code == KeyCode::Up || ev.modifiers.contains(KeyModifiers::CONTROL) =>
-            {
-                self.palette.selected = self.palette.selected.saturating_sub(1);
-            }
-            KeyCode::Tab => {
+            KeyIn::Action(Action::Complete, _) => {
                 let c = self.palette_candidates();
                 if let Some(s) = c.get(self.palette.selected.min(c.len().saturating_sub(1))) {
-                    self.palette.input = format!("{s} ");
+                    self.palette.input = format!("{} ", s.line);
                     self.palette.selected = 0;
                 }
             }
-            KeyCode::Enter => {
+            KeyIn::Action(Action::Submit, _) => {
                 let typed = self.palette.input.trim().to_string();
                 let cands = self.palette_candidates();
                 let chosen = if self.palette.selected > 0 || parse_command(&typed).is_none() {
                     cands
                         .get(self.palette.selected.min(cands.len().saturating_sub(1)))
-                        .cloned()
+                        .map(|c| c.line.clone())
                         .unwrap_or(typed)
                 } else {
                     typed
@@ -1100,7 +1234,10 @@ impl AppState {
                 self.input = InputMode::Normal;
                 return self.run_command(&chosen, now);
             }
-            KeyCode::Char(c) => {
+            KeyIn::Action(a, _) if edit_line(&mut self.palette.input, a, None) => {
+                self.palette.selected = 0;
+            }
+            KeyIn::Action(_, Some(c)) | KeyIn::Text(c) => {
                 self.palette.input.push(c);
                 self.palette.selected = 0;
             }
@@ -1170,15 +1307,46 @@ impl AppState {
                 self.pane = Pane::Alerts;
             }
             PaletteCommand::Import(file) => return self.action_import(file, now),
-            PaletteCommand::Unfreeze => {
-                return self.action_power(PowerAction::Unfreeze, false, now);
-            }
             PaletteCommand::Run(name) => return self.run_config_command(&name, now),
             PaletteCommand::NewService(name) => return self.action_new_service(&name),
             PaletteCommand::Service(verb, name) => return self.service_by_name(verb, &name),
         }
         vec![]
     }
+}
+
+/// What a key means in a layer (see [`AppState::read_key`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyIn {
+    /// A bound action, with the character the key would type (for layers that take text).
+    Action(Action, Option<char>),
+    /// The keys so far begin a longer sequence.
+    Pending,
+    /// A printable key bound to nothing: typed.
+    Text(char),
+    Unbound,
+}
+
+/// Applies a line-editing action to a text field; false when `action` does not edit text.
+/// `typed` is the character the key types, for keys bound elsewhere but typed here.
+pub(crate) fn edit_line(field: &mut String, action: Action, typed: Option<char>) -> bool {
+    match action {
+        Action::DeleteBack => {
+            field.pop();
+        }
+        Action::ClearLine => field.clear(),
+        Action::DeleteWord => {
+            let t = field.trim_end().len();
+            field.truncate(t);
+            let cut = field.rfind(' ').map(|p| p + 1).unwrap_or(0);
+            field.truncate(cut);
+        }
+        _ => match typed {
+            Some(c) => field.push(c),
+            None => return false,
+        },
+    }
+    true
 }
 
 /// A parsed palette command.
@@ -1194,7 +1362,6 @@ pub enum PaletteCommand {
     Group(Grouping),
     /// `import [file]`.
     Import(Option<String>),
-    Unfreeze,
     /// `run <command>`: a configured command.
     Run(String),
     /// `new <name>`: a new service definition.
@@ -1203,9 +1370,13 @@ pub enum PaletteCommand {
     Service(Action, String),
 }
 
-/// Parses a palette line.
+/// Parses a palette line: an action's palette word (from the registry), a pane's name or alias,
+/// or a command with an argument.
 pub fn parse_command(line: &str) -> Option<PaletteCommand> {
-    let line = line.trim().trim_start_matches(':');
+    let line = line.trim().trim_start_matches(':').trim();
+    if let Some(a) = Action::from_word(line) {
+        return Some(PaletteCommand::Action(a));
+    }
     let (head, rest) = match line.split_once(char::is_whitespace) {
         Some((h, r)) => (h, r.trim()),
         None => (line, ""),
@@ -1218,43 +1389,25 @@ pub fn parse_command(line: &str) -> Option<PaletteCommand> {
         }
     };
     Some(match head {
-        "q" | "quit" | "exit" => PaletteCommand::Action(Action::Quit),
-        "help" => PaletteCommand::Action(Action::Help),
-        "refresh" | "reload" => PaletteCommand::Action(Action::Refresh),
         "remote" | "remotes" | "r" => PaletteCommand::Remote(arg(rest)),
         "project" | "projects" | "p" => PaletteCommand::Project(arg(rest)),
         "theme" if !rest.is_empty() => PaletteCommand::Theme(rest.to_string()),
         "sort" if !rest.is_empty() => PaletteCommand::Sort(rest.to_string()),
         "filter" => PaletteCommand::Filter(rest.to_string()),
-        "silence" | "mute" if rest.is_empty() => PaletteCommand::Action(Action::Silence),
-        "expire" if rest.is_empty() => PaletteCommand::Action(Action::ExpireSilence),
-        "extend" if rest.is_empty() => PaletteCommand::Action(Action::ExtendSilence),
-        "jump" if rest.is_empty() => PaletteCommand::Action(Action::Jump),
-        "start" if rest.is_empty() => PaletteCommand::Action(Action::Start),
-        "stop" if rest.is_empty() => PaletteCommand::Action(Action::Stop),
-        "force-stop" | "kill" if rest.is_empty() => PaletteCommand::Action(Action::ForceStop),
         "stop" if rest == "--force" || rest == "-f" => PaletteCommand::Action(Action::ForceStop),
-        "restart" if rest.is_empty() => PaletteCommand::Action(Action::Restart),
-        "freeze" | "pause" if rest.is_empty() => PaletteCommand::Action(Action::Freeze),
-        "unfreeze" | "resume" if rest.is_empty() => PaletteCommand::Unfreeze,
-        "shell" | "exec" if rest.is_empty() => PaletteCommand::Action(Action::Shell),
-        "snapshot" if rest.is_empty() => PaletteCommand::Action(Action::Snapshot),
-        "restore" if rest.is_empty() => PaletteCommand::Action(Action::Restore),
-        "delete" | "rm" if rest.is_empty() => PaletteCommand::Action(Action::Delete),
-        "backup" | "export" if rest.is_empty() => PaletteCommand::Action(Action::Backup),
         "import" => PaletteCommand::Import((!rest.is_empty()).then(|| rest.to_string())),
-        "cancel" if rest.is_empty() => PaletteCommand::Action(Action::CancelJob),
         "run" | "!" if !rest.is_empty() => PaletteCommand::Run(rest.to_string()),
         "new" if !rest.is_empty() => PaletteCommand::NewService(rest.to_string()),
-        "edit" if rest.is_empty() => PaletteCommand::Action(Action::EditDefinition),
-        "editor" | "vedit" if rest.is_empty() => PaletteCommand::Action(Action::EditExternal),
-        "preview" | "render" if rest.is_empty() => PaletteCommand::Action(Action::Preview),
-        "plan" if rest.is_empty() => PaletteCommand::Action(Action::Plan),
-        "plan" | "apply" if rest == "all" || rest == "*" => PaletteCommand::Action(Action::PlanAll),
-        "apply" if rest.is_empty() => PaletteCommand::Action(Action::PlanAll),
-        "edit" => PaletteCommand::Service(Action::EditDefinition, rest.to_string()),
-        "preview" | "render" => PaletteCommand::Service(Action::Preview, rest.to_string()),
-        "plan" | "apply" => PaletteCommand::Service(Action::Plan, rest.to_string()),
+        "plan" | "apply" if rest == "*" => PaletteCommand::Action(Action::PlanAll),
+        "edit" if !rest.is_empty() => {
+            PaletteCommand::Service(Action::EditDefinition, rest.to_string())
+        }
+        "preview" | "render" if !rest.is_empty() => {
+            PaletteCommand::Service(Action::Preview, rest.to_string())
+        }
+        "plan" | "apply" if !rest.is_empty() => {
+            PaletteCommand::Service(Action::Plan, rest.to_string())
+        }
         "group" => PaletteCommand::Group(match rest {
             "alertname" | "name" => Grouping::AlertName,
             "object" | "target" => Grouping::Object,

@@ -18,17 +18,63 @@ pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
 /// Where keys are being read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mode {
+    /// The lists.
     Normal,
+    /// The detail view.
     Detail,
     Help,
+    /// One-line prompts: the filter, the editor's search.
+    Prompt,
+    Palette,
+    /// The silence form and the action forms.
+    Form,
+    /// Confirmation dialogs.
+    Confirm,
+    /// The definition editor (keys bound to nothing edit the text).
+    Editor,
+    /// Read-only overlays: the cloud-init preview, the plan, the messages.
+    Overlay,
 }
 
 impl Mode {
+    pub const ALL: [Mode; 9] = [
+        Mode::Normal,
+        Mode::Detail,
+        Mode::Help,
+        Mode::Prompt,
+        Mode::Palette,
+        Mode::Form,
+        Mode::Confirm,
+        Mode::Editor,
+        Mode::Overlay,
+    ];
+
     pub fn section(self) -> &'static str {
         match self {
             Mode::Normal => "normal",
             Mode::Detail => "detail",
             Mode::Help => "help",
+            Mode::Prompt => "prompt",
+            Mode::Palette => "palette",
+            Mode::Form => "form",
+            Mode::Confirm => "confirm",
+            Mode::Editor => "editor",
+            Mode::Overlay => "overlay",
+        }
+    }
+
+    /// A title for the help screen.
+    pub fn title(self) -> &'static str {
+        match self {
+            Mode::Normal => "Lists",
+            Mode::Detail => "Detail view",
+            Mode::Help => "Help",
+            Mode::Prompt => "Filter and search prompts",
+            Mode::Palette => "Palette (:)",
+            Mode::Form => "Forms",
+            Mode::Confirm => "Confirmations",
+            Mode::Editor => "Editor",
+            Mode::Overlay => "Preview, plan and messages",
         }
     }
 }
@@ -209,6 +255,18 @@ struct KeymapFile {
     detail: BTreeMap<String, Action>,
     #[serde(default)]
     help: BTreeMap<String, Action>,
+    #[serde(default)]
+    prompt: BTreeMap<String, Action>,
+    #[serde(default)]
+    palette: BTreeMap<String, Action>,
+    #[serde(default)]
+    form: BTreeMap<String, Action>,
+    #[serde(default)]
+    confirm: BTreeMap<String, Action>,
+    #[serde(default)]
+    editor: BTreeMap<String, Action>,
+    #[serde(default)]
+    overlay: BTreeMap<String, Action>,
 }
 
 impl Keymap {
@@ -264,6 +322,12 @@ impl Keymap {
             (Mode::Normal, file.normal),
             (Mode::Detail, file.detail),
             (Mode::Help, file.help),
+            (Mode::Prompt, file.prompt),
+            (Mode::Palette, file.palette),
+            (Mode::Form, file.form),
+            (Mode::Confirm, file.confirm),
+            (Mode::Editor, file.editor),
+            (Mode::Overlay, file.overlay),
         ] {
             let mut m = HashMap::new();
             for (k, a) in table {
@@ -362,7 +426,7 @@ mod tests {
             km.lookup(Mode::Normal, &[k("ctrl-d")]),
             Lookup::Action(Action::PageDown)
         );
-        assert_eq!(km.lookup(Mode::Normal, &[k("Z")]), Lookup::Unbound);
+        assert_eq!(km.lookup(Mode::Normal, &[k("Q")]), Lookup::Unbound);
         assert_eq!(
             km.lookup(Mode::Detail, &[k("esc")]),
             Lookup::Action(Action::Close)
@@ -372,7 +436,7 @@ mod tests {
     #[test]
     fn every_action_except_none_has_a_default_key() {
         let km = Keymap::defaults();
-        let bound: Vec<Action> = [Mode::Normal, Mode::Detail, Mode::Help]
+        let bound: Vec<Action> = Mode::ALL
             .iter()
             .flat_map(|m| km.bindings(*m).into_iter().map(|b| b.1))
             .collect();

@@ -58,7 +58,7 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
     ])
     .areas(area);
     draw_header(f, header, state, theme);
-    if state.grid {
+    if state.grid && !state.zoom {
         // Hosts and alerts (or silences) on top; instances, volumes and snapshots below.
         let [top, bottom] =
             Layout::vertical([Constraint::Percentage(35), Constraint::Percentage(65)]).areas(body);
@@ -99,6 +99,7 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
         InputMode::Confirm => overlays::draw_confirm(f, body, state, theme),
         InputMode::ActionForm => overlays::draw_action_form(f, body, state, theme),
         InputMode::Service => services::draw(f, body, state, theme),
+        InputMode::Messages => overlays::draw_messages(f, body, state, theme),
         _ => {}
     }
 }
@@ -270,73 +271,77 @@ fn draw_footer(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: 
                     Level::Error => "ui.message.error",
                 }),
             )),
-            None => {
-                let km = &state.keymap;
-                let mode = crate::config::keymap::Mode::Normal;
-                let hint = |a| km.hint(mode, a).unwrap_or_else(|| "-".into());
-                use crate::action::Action as A;
-                let extra = match state.pane {
-                    Pane::Alerts => format!(
-                        "  {} object  {} silence  {} group",
-                        hint(A::Jump),
-                        hint(A::Silence),
-                        hint(A::GroupNext)
-                    ),
-                    Pane::Silences => format!(
-                        "  {} expire  {} extend",
-                        hint(A::ExpireSilence),
-                        hint(A::ExtendSilence)
-                    ),
-                    Pane::Instances => format!(
-                        "  {} snapshot  {} backup  {} shell  {} alerts",
-                        hint(A::Snapshot),
-                        hint(A::Backup),
-                        hint(A::Shell),
-                        hint(A::Jump)
-                    ),
-                    Pane::Volumes => format!(
-                        "  {} snapshot  {} backup  {} alerts",
-                        hint(A::Snapshot),
-                        hint(A::Backup),
-                        hint(A::Jump)
-                    ),
-                    Pane::Hosts => {
-                        format!("  {} alerts  {} silence", hint(A::Jump), hint(A::Silence))
-                    }
-                    Pane::Snapshots => format!(
-                        "  {} restore  {} snapshot  {} delete",
-                        hint(A::Restore),
-                        hint(A::Snapshot),
-                        hint(A::Delete)
-                    ),
-                    Pane::Jobs => {
-                        format!("  {} cancel  {} target", hint(A::CancelJob), hint(A::Jump))
-                    }
-                    Pane::Journal => String::new(),
-                    Pane::Services => format!(
-                        "  {} edit  {} preview  {} plan  {} plan all  {} run",
-                        hint(A::EditDefinition),
-                        hint(A::Preview),
-                        hint(A::Plan),
-                        hint(A::PlanAll),
-                        hint(A::RunCommand)
-                    ),
-                };
-                Line::from(Span::styled(
-                    format!(
-                        "{} help  {} filter  {} palette  {} details  {} quit{extra}",
-                        hint(A::Help),
-                        hint(A::Filter),
-                        hint(A::Palette),
-                        hint(A::Details),
-                        hint(A::Quit)
-                    ),
-                    theme.style("ui.muted"),
-                ))
-            }
+            None => hint_line(state, left.width, theme),
         },
     };
     f.render_widget(Paragraph::new(left_line), left);
     f.render_widget(Paragraph::new(Line::from(badges)).right_aligned(), right);
     let _ = Style::default();
+}
+
+/// The hint bar: keys of the active layer from the keymap, the pane's own actions first after
+/// help; without write actions in `--readonly`; only whole hints that fit the width.
+fn hint_line(state: &AppState, width: u16, theme: &Theme) -> Line<'static> {
+    use crate::action::Action as A;
+    use crate::config::keymap::Mode;
+    let (mode, actions): (Mode, Vec<A>) = match state.input {
+        InputMode::Detail => (Mode::Detail, vec![A::Close, A::NextTab, A::Jump, A::Help]),
+        _ => {
+            let mut v = vec![A::Help];
+            v.extend_from_slice(match state.pane {
+                Pane::Alerts => &[A::Jump, A::Silence, A::GroupNext][..],
+                Pane::Silences => &[A::ExpireSilence, A::ExtendSilence],
+                Pane::Instances => &[
+                    A::Start,
+                    A::Stop,
+                    A::Snapshot,
+                    A::Restore,
+                    A::Backup,
+                    A::Shell,
+                    A::Jump,
+                ],
+                Pane::Volumes => &[A::Snapshot, A::Restore, A::Backup, A::Jump],
+                Pane::Hosts => &[A::Jump, A::Silence],
+                Pane::Snapshots => &[A::Restore, A::Snapshot, A::Delete],
+                Pane::Jobs => &[A::CancelJob, A::Jump],
+                Pane::Journal => &[],
+                Pane::Services => &[
+                    A::EditDefinition,
+                    A::Preview,
+                    A::Plan,
+                    A::PlanAll,
+                    A::RunCommand,
+                ],
+            });
+            v.extend([
+                A::Filter,
+                A::Palette,
+                A::Details,
+                A::Zoom,
+                A::Messages,
+                A::Quit,
+            ]);
+            (Mode::Normal, v)
+        }
+    };
+    let mut text = String::new();
+    // Two columns stay free before the status indicators.
+    let room = (width as usize).saturating_sub(2);
+    for a in actions {
+        let spec = a.spec();
+        if state.readonly && spec.write {
+            continue;
+        }
+        let Some(key) = state.keymap.hint(mode, a) else {
+            continue;
+        };
+        let item = format!("{key} {}", spec.label);
+        let sep = if text.is_empty() { "" } else { "  " };
+        if text.chars().count() + sep.len() + item.chars().count() > room {
+            continue;
+        }
+        text.push_str(sep);
+        text.push_str(&item);
+    }
+    Line::from(Span::styled(text, theme.style("ui.muted")))
 }

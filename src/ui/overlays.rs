@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use crate::app::alerts::FormField;
 use crate::app::detail::detail_text;
-use crate::app::state::{AppState, DetailTab};
+use crate::app::state::{AppState, DetailTab, Level};
 use crate::config::Theme;
 use crate::config::keymap::Mode;
 
@@ -107,12 +107,11 @@ pub fn draw_detail(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
 
 pub fn draw_help(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let mut lines: Vec<Line> = Vec::new();
-    for (mode, title) in [
-        (Mode::Normal, "Lists"),
-        (Mode::Detail, "Detail view"),
-        (Mode::Help, "Help"),
-    ] {
-        lines.push(Line::from(Span::styled(title, theme.style("ui.header"))));
+    for mode in Mode::ALL {
+        lines.push(Line::from(Span::styled(
+            format!("{}  [{}]", mode.title(), mode.section()),
+            theme.style("ui.header"),
+        )));
         for (keys, action) in state.keymap.bindings(mode) {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {keys:<22}"), theme.style("ui.help.key")),
@@ -130,14 +129,6 @@ pub fn draw_help(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     ));
     lines.push(Line::raw(
         "  alerts: label matchers too (severity=critical instance=~\"graf.*\"), @<object key>",
-    ));
-    lines.push(Line::raw(""));
-    lines.push(Line::from(Span::styled(
-        "Silence form",
-        theme.style("ui.header"),
-    )));
-    lines.push(Line::raw(
-        "  tab/↑↓ field · +/- duration presets · ctrl-u clear · enter create · esc cancel",
     ));
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled(
@@ -220,7 +211,28 @@ pub fn draw_palette(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
             } else {
                 theme.style("ui.text")
             };
-            Line::from(Span::styled(format!(" {c}"), st))
+            // The command, then what it does where there is room.
+            let room = (list.width as usize).saturating_sub(c.line.chars().count() + 4);
+            let help: String = if room > 8 {
+                c.help.chars().take(room).collect()
+            } else {
+                String::new()
+            };
+            let pad = (list.width as usize)
+                .saturating_sub(c.line.chars().count() + 2 + help.chars().count());
+            Line::from(vec![
+                Span::styled(format!(" {}", c.line), st),
+                Span::styled(" ".repeat(pad), st),
+                Span::styled(
+                    help,
+                    if i == sel {
+                        st
+                    } else {
+                        theme.style("ui.muted")
+                    },
+                ),
+                Span::styled(" ", st),
+            ])
         })
         .collect();
     f.render_widget(Paragraph::new(lines), list);
@@ -370,28 +382,62 @@ pub fn draw_silence_form(
 
 pub fn draw_confirm(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let Some(c) = &state.confirm else { return };
-    let w = if c.body.is_empty() { 70 } else { 96 }.min(area.width);
+    dialog(
+        f,
+        area,
+        state,
+        theme,
+        &Dialog {
+            prompt: &c.prompt,
+            body: &c.body,
+            typed: c.typed.as_deref().map(|want| (want, c.input.as_str())),
+        },
+    );
+}
+
+/// A confirmation: a question, lines that show what will happen, and where a name must be typed,
+/// what was typed so far.
+pub(super) struct Dialog<'a> {
+    pub prompt: &'a str,
+    pub body: &'a [String],
+    /// (the name to type, what was typed).
+    pub typed: Option<(&'a str, &'a str)>,
+}
+
+/// Draws a modal confirmation dialog, its keys from the `[confirm]` keymap. Every confirmation
+/// (actions, silences, the plan's apply, the editor's questions) is drawn here.
+pub(super) fn dialog(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, d: &Dialog) {
+    let w = if d.body.is_empty() { 70 } else { 96 }.min(area.width);
     let text_w = w.saturating_sub(4).max(1) as usize;
     let wrapped = |s: &str| (s.chars().count() / text_w) as u16 + 1;
-    let mut h = wrapped(&c.prompt) + 2;
-    if !c.body.is_empty() {
-        h += 1 + c.body.iter().map(|l| wrapped(l)).sum::<u16>();
+    let mut h = wrapped(d.prompt) + 2;
+    if !d.body.is_empty() {
+        h += 1 + d.body.iter().map(|l| wrapped(l)).sum::<u16>();
     }
-    if c.typed.is_some() {
+    if d.typed.is_some() {
         h += 2;
     }
     let rect = centered(area, w, h + 1);
     f.render_widget(Clear, rect);
-    let (style, title, hint) = match &c.typed {
+    use crate::action::Action as A;
+    let (style, title, hint) = match &d.typed {
         Some(_) => (
             theme.style("ui.message.error"),
             " PRODUCTION — confirm ",
-            " type the name, enter confirms · esc cancels ",
+            format!(
+                " type the name, {} confirms · {} cancels ",
+                confirm_keys(state, A::Confirm, false),
+                confirm_keys(state, A::Cancel, false)
+            ),
         ),
         None => (
             theme.style("ui.message.warning"),
             " Confirm ",
-            " y confirm · n/esc cancel ",
+            format!(
+                " {} confirm · {} cancel ",
+                first(&short_keys(state, A::Confirm)),
+                short_keys(state, A::Cancel)
+            ),
         ),
     };
     let block = Block::default()
@@ -403,12 +449,12 @@ pub fn draw_confirm(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
     let inner = block.inner(rect);
     f.render_widget(block, rect);
     let mut lines = vec![Line::from(Span::styled(
-        c.prompt.clone(),
+        d.prompt.to_string(),
         theme.style("ui.text"),
     ))];
-    if !c.body.is_empty() {
+    if !d.body.is_empty() {
         lines.push(Line::default());
-        for l in &c.body {
+        for l in d.body {
             let st = match l.trim_start().chars().next() {
                 Some('+') => "diff.add",
                 Some('-') => "diff.remove",
@@ -418,18 +464,49 @@ pub fn draw_confirm(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
             lines.push(Line::from(Span::styled(l.clone(), theme.style(st))));
         }
     }
-    if let Some(want) = &c.typed {
+    if let Some((want, input)) = d.typed {
         lines.push(Line::default());
         lines.push(Line::from(vec![
             Span::styled(format!("type {want} to confirm: "), style),
-            Span::styled(c.input.clone(), theme.style("ui.input")),
+            Span::styled(input.to_string(), theme.style("ui.input")),
             Span::styled("▏", theme.style("ui.input")),
         ]));
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
-/// The snapshot, backup or import form.
+/// The `[confirm]` keys bound to an action, shortest first, joined with `/`; letters left out
+/// unless `letters` (where a name is typed, they type).
+fn confirm_keys(state: &AppState, action: crate::action::Action, letters: bool) -> String {
+    let keys: Vec<String> = state
+        .keymap
+        .bindings(Mode::Confirm)
+        .into_iter()
+        .filter(|(_, a)| *a == action)
+        .flat_map(|(k, _)| k.split(", ").map(String::from).collect::<Vec<_>>())
+        .filter(|k| letters || k.chars().count() > 1)
+        .collect();
+    if keys.is_empty() {
+        return "-".into();
+    }
+    keys.join("/")
+}
+
+fn first(keys: &str) -> &str {
+    keys.split('/').next().unwrap_or(keys)
+}
+
+/// The keys for a dialog's hint: named keys and lower-case letters (`n/esc`), not their
+/// upper-case twins nor `q`.
+fn short_keys(state: &AppState, action: crate::action::Action) -> String {
+    confirm_keys(state, action, true)
+        .split('/')
+        .filter(|k| k.chars().count() > 1 || k.chars().all(|c| c.is_lowercase()))
+        .filter(|k| *k != "q")
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 pub fn draw_action_form(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let Some(form) = &state.action_form else {
         return;
@@ -513,4 +590,61 @@ pub fn draw_action_form(f: &mut Frame, area: Rect, state: &AppState, theme: &The
         )));
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The messages of this session, whole (a status line cuts long ones).
+pub fn draw_messages(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let rect = centered(area, area.width.saturating_sub(4).max(20), area.height);
+    f.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style("ui.border.focus"))
+        .title(Span::styled(
+            format!(" Messages ({}) ", state.messages.len()),
+            theme.style("ui.title"),
+        ))
+        .title_bottom(Line::from(Span::styled(
+            " j/k scroll · esc close ",
+            theme.style("ui.muted"),
+        )));
+    let inner = block.inner(rect);
+    f.render_widget(block, rect);
+    if state.messages.is_empty() {
+        f.render_widget(
+            Paragraph::new("no messages yet").style(theme.style("ui.muted")),
+            inner,
+        );
+        return;
+    }
+    let lines: Vec<Line> = state
+        .messages
+        .iter()
+        .map(|m| {
+            let style = theme.style(match m.level {
+                Level::Info => "ui.message.info",
+                Level::Warning => "ui.message.warning",
+                Level::Error => "ui.message.error",
+            });
+            Line::from(vec![
+                Span::styled(
+                    m.at.with_timezone(&chrono::Local)
+                        .format("%H:%M:%S ")
+                        .to_string(),
+                    theme.style("ui.muted"),
+                ),
+                Span::styled(m.text.clone(), style),
+            ])
+        })
+        .collect();
+    // Wrapped lines: keep the selected message (default: the newest) in view at the bottom.
+    let upto = (state.messages_scroll as usize).min(lines.len() - 1) + 1;
+    let w = inner.width.max(1) as usize;
+    // Rows the wrapped lines take (word wrapping can take a row more; a little margin).
+    let total: usize = lines[..upto]
+        .iter()
+        .map(|l| l.width().div_ceil(w).max(1) + usize::from(l.width() > w))
+        .sum();
+    let total = total.min(u16::MAX as usize) as u16;
+    let shown = Paragraph::new(lines[..upto].to_vec()).wrap(Wrap { trim: false });
+    f.render_widget(shown.scroll((total.saturating_sub(inner.height), 0)), inner);
 }

@@ -19,7 +19,7 @@ use crate::services::template::MASK;
 /// Draws the open services overlay over `area`.
 pub fn draw(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     match &state.services.overlay {
-        Some(Overlay::Editor(e)) => draw_editor(f, area, e, theme),
+        Some(Overlay::Editor(e)) => draw_editor(f, area, state, e, theme),
         Some(Overlay::Preview(p)) => draw_preview(f, area, state, p, theme),
         Some(Overlay::Plan(p)) => draw_plan(f, area, state, p, theme),
         None => {}
@@ -43,7 +43,7 @@ fn file_name(p: &std::path::Path) -> String {
 
 // ----- editor -------------------------------------------------------------------------------
 
-fn draw_editor(f: &mut Frame, area: Rect, e: &EditorState, theme: &Theme) {
+fn draw_editor(f: &mut Frame, area: Rect, state: &AppState, e: &EditorState, theme: &Theme) {
     f.render_widget(Clear, area);
     let mut title = vec![Span::styled(
         format!(" Edit {} ", file_name(&e.file)),
@@ -99,19 +99,7 @@ fn draw_editor(f: &mut Frame, area: Rect, e: &EditorState, theme: &Theme) {
             theme.style("status.running"),
         )),
     };
-    let second = if let Some(ask) = e.ask {
-        Line::from(Span::styled(
-            match ask {
-                Ask::Discard => {
-                    "Discard the unsaved changes? y discards, any other key keeps editing"
-                }
-                Ask::Overwrite => {
-                    "The file changed on disk since it was opened. Overwrite it? y overwrites, any other key keeps editing"
-                }
-            },
-            theme.style("ui.message.warning"),
-        ))
-    } else if let Some(s) = &e.search_input {
+    let second = if let Some(s) = &e.search_input {
         Line::from(vec![
             Span::styled("find: ", theme.style("ui.form.label")),
             Span::styled(format!("{s}▏"), theme.style("ui.input")),
@@ -129,6 +117,24 @@ fn draw_editor(f: &mut Frame, area: Rect, e: &EditorState, theme: &Theme) {
         Paragraph::new(vec![first, second]).wrap(Wrap { trim: false }),
         status,
     );
+    if let Some(ask) = e.ask {
+        let prompt = match ask {
+            Ask::Discard => "Discard the unsaved changes?",
+            Ask::Overwrite => "The file changed on disk since it was opened. Overwrite it?",
+        };
+        let body = [e.file.display().to_string()];
+        super::overlays::dialog(
+            f,
+            area,
+            state,
+            theme,
+            &super::overlays::Dialog {
+                prompt,
+                body: &body,
+                typed: None,
+            },
+        );
+    }
 }
 
 // ----- preview ------------------------------------------------------------------------------
@@ -396,21 +402,8 @@ pub fn plan_lines<'a>(state: &AppState, p: &PlanView, theme: &Theme) -> Vec<Line
             "status.running",
         ));
     }
-    if let Some(typed) = &p.confirm {
-        out.push(Line::from(""));
-        if state.plan_needs_typed() {
-            out.push(say(
-                format!(
-                    "Apply to a PRODUCTION remote: type apply and enter (esc cancels): {typed}▏"
-                ),
-                "ui.message.warning",
-            ));
-        } else {
-            out.push(say(
-                "Apply these changes? y applies, n cancels".into(),
-                "ui.message.warning",
-            ));
-        }
+    if p.confirm.is_some() {
+        // Asked in a dialog over the plan (see draw_plan).
     } else if subset.has_changes() && !subset.has_errors() && p.jobs.is_empty() && !p.waiting {
         out.push(say("a applies this plan".into(), "ui.muted"));
     }
@@ -476,4 +469,35 @@ fn draw_plan(f: &mut Frame, area: Rect, state: &AppState, p: &PlanView, theme: &
             .scroll((p.scroll.min(max), 0)),
         inner,
     );
+    if let Some(typed) = &p.confirm {
+        let production = state.plan_needs_typed();
+        let prompt = if production {
+            "Apply to a PRODUCTION remote?".to_string()
+        } else {
+            let km = &state.keymap;
+            let key = |a| {
+                km.hint(crate::config::keymap::Mode::Confirm, a)
+                    .unwrap_or_else(|| "-".into())
+                    .to_lowercase()
+            };
+            use crate::action::Action as A;
+            format!(
+                "Apply these changes? {} applies, {} cancels",
+                key(A::Confirm),
+                key(A::Cancel)
+            )
+        };
+        let body = [format!("plan of {what}")];
+        super::overlays::dialog(
+            f,
+            area,
+            state,
+            theme,
+            &super::overlays::Dialog {
+                prompt: &prompt,
+                body: &body,
+                typed: production.then_some(("apply", typed.as_str())),
+            },
+        );
+    }
 }

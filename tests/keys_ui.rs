@@ -1,0 +1,205 @@
+//! Keys of every layer come from the keymap and can be rebound; the hint bar, the zoom key,
+//! the messages view and the palette's suggestions, tried as a user would.
+
+mod common;
+
+use atlas_tui::action::{Action, REGISTRY};
+use atlas_tui::app::Pane;
+use atlas_tui::app::state::{AppState, InputMode, Level, parse_command};
+use atlas_tui::config::Keymap;
+use atlas_tui::config::keymap::Mode;
+use common::{key, loaded_state, now, render, typ, with_alerts};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn ctrl(s: &mut AppState, c: char) {
+    s.on_key(
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+        now(),
+    );
+}
+
+fn with_keymap(text: &str) -> AppState {
+    let (km, d) = Keymap::from_user_text(std::path::Path::new("/u/keymap.toml"), text);
+    assert!(d.is_empty(), "{d:?}");
+    let mut s = loaded_state();
+    s.keymap = km;
+    s
+}
+
+#[test]
+fn every_layer_can_be_rebound() {
+    let mut s = with_keymap(
+        "[palette]\n\"ctrl-j\" = \"submit\"\n\"enter\" = \"none\"\n\
+         [prompt]\n\"ctrl-k\" = \"cancel\"\n\
+         [form]\n\"ctrl-o\" = \"cancel\"\n\
+         [confirm]\n\"j\" = \"confirm\"\n\"y\" = \"none\"\n",
+    );
+    // Palette: enter no longer runs, ctrl-j does.
+    key(&mut s, KeyCode::Char(':'));
+    typ(&mut s, "volumes");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.input, InputMode::Palette);
+    ctrl(&mut s, 'j');
+    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(s.pane, Pane::Volumes);
+    // Prompt: ctrl-k cancels the filter (and clears it).
+    key(&mut s, KeyCode::Char('/'));
+    typ(&mut s, "zzz");
+    ctrl(&mut s, 'k');
+    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(s.panes[Pane::Volumes.index()].filter, "");
+    // Form: ctrl-o cancels the snapshot form.
+    key(&mut s, KeyCode::Char('2'));
+    key(&mut s, KeyCode::Char('n'));
+    assert_eq!(s.input, InputMode::ActionForm);
+    ctrl(&mut s, 'o');
+    assert_eq!(s.input, InputMode::Normal);
+    // Confirm: y is unbound, j confirms the restart.
+    key(&mut s, KeyCode::Char('R'));
+    assert_eq!(s.input, InputMode::Confirm, "{:?}", s.message);
+    key(&mut s, KeyCode::Char('y'));
+    assert_eq!(s.input, InputMode::Confirm);
+    key(&mut s, KeyCode::Char('j'));
+    assert_eq!(s.input, InputMode::Normal);
+    assert!(s.jobs.iter().any(|j| j.running()), "the restart runs");
+}
+
+#[test]
+fn ctrl_c_quits_from_every_layer_because_the_keymap_says_so() {
+    for open in [':', '/', 'n', '?'] {
+        let mut s = loaded_state();
+        key(&mut s, KeyCode::Char('2'));
+        key(&mut s, KeyCode::Char(open));
+        assert_ne!(s.input, InputMode::Normal, "{open}");
+        let fx = s.on_key(
+            KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+            now(),
+        );
+        assert_eq!(fx, vec![atlas_tui::app::Effect::Quit], "{open}");
+    }
+    // Unbound, it quits nowhere.
+    let mut s = with_keymap("[palette]\n\"ctrl-c\" = \"none\"\n");
+    key(&mut s, KeyCode::Char(':'));
+    let fx = s.on_key(
+        KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+        now(),
+    );
+    assert!(fx.is_empty());
+}
+
+#[test]
+fn every_action_has_a_key_or_a_palette_word_and_help() {
+    let km = Keymap::defaults();
+    for spec in REGISTRY {
+        if spec.action == Action::None {
+            continue;
+        }
+        assert!(!spec.help.is_empty(), "{}", spec.name);
+        let bound = Mode::ALL
+            .iter()
+            .any(|m| km.bindings(*m).iter().any(|(_, a)| *a == spec.action));
+        assert!(
+            bound || !spec.words.is_empty(),
+            "{} has neither a key nor a palette word",
+            spec.name
+        );
+        for w in spec.words {
+            assert_eq!(
+                parse_command(w),
+                Some(atlas_tui::app::state::PaletteCommand::Action(spec.action)),
+                "palette word {w}"
+            );
+        }
+    }
+}
+
+#[test]
+fn zoom_shows_the_whole_pane_in_the_grid_terminal() {
+    let mut s = with_alerts(loaded_state());
+    key(&mut s, KeyCode::Char('5'));
+    let out = render(&mut s, 160, 50);
+    assert!(
+        !out.contains("SUMMARY"),
+        "the grid cuts the alerts pane:\n{out}"
+    );
+    key(&mut s, KeyCode::Char('Z'));
+    let out = render(&mut s, 160, 50);
+    for col in ["SUMMARY", "SOURCE", "REMOTE"] {
+        assert!(out.contains(col), "{col} missing when zoomed:\n{out}");
+    }
+    assert!(!out.contains("Snapshots ("), "only the zoomed pane:\n{out}");
+    key(&mut s, KeyCode::Char('Z'));
+    let out = render(&mut s, 160, 50);
+    assert!(out.contains("Snapshots ("), "back to the grid:\n{out}");
+}
+
+#[test]
+fn hint_bar_follows_keymap_and_mode_and_never_reaches_the_indicators() {
+    let mut s = with_keymap("[normal]\n\"F\" = \"snapshot\"\n\"n\" = \"none\"\n");
+    let out = render(&mut s, 80, 24);
+    let last = out.lines().last().unwrap_or_default().to_string();
+    assert!(last.contains("F snapshot"), "{last}");
+    // A gap always stands between the hints and the remote indicators.
+    let badge = last.find('●').expect("local's indicator");
+    let before: String = last[..badge].chars().rev().take(3).collect();
+    assert!(
+        before.starts_with("  "),
+        "hints run into the indicators: {last}"
+    );
+    // Read-only: no write keys.
+    s.readonly = true;
+    let out = render(&mut s, 120, 24);
+    let last = out.lines().last().unwrap_or_default().to_string();
+    for w in ["snapshot", "start", "stop", "restore", "backup", "shell"] {
+        assert!(!last.contains(w), "{w} in read-only hints: {last}");
+    }
+    assert!(last.contains("? help"), "{last}");
+    // The detail view shows its own keys.
+    s.readonly = false;
+    key(&mut s, KeyCode::Enter);
+    let out = render(&mut s, 120, 24);
+    let last = out.lines().last().unwrap_or_default().to_string();
+    assert!(last.contains("config/log"), "{last}");
+}
+
+#[test]
+fn palette_lists_suggestions_with_their_help_as_it_opens() {
+    let mut s = loaded_state();
+    key(&mut s, KeyCode::Char(':'));
+    let out = render(&mut s, 100, 30);
+    assert!(out.contains("hosts pane"), "{out}");
+    assert!(out.contains(" instances "), "{out}");
+    // Read-only: write actions are not offered.
+    let mut s = loaded_state();
+    s.readonly = true;
+    key(&mut s, KeyCode::Char(':'));
+    let lines: Vec<String> = s.palette_candidates().into_iter().map(|c| c.line).collect();
+    assert!(lines.contains(&"hosts".to_string()));
+    assert!(!lines.contains(&"restore".to_string()), "{lines:?}");
+}
+
+#[test]
+fn messages_view_shows_a_long_message_whole() {
+    let mut s = loaded_state();
+    let long = format!(
+        "restored local/default/grafana01 to snap0; safety snapshot {} kept",
+        "atlas-safety-20261202-033000-before-restore-of-snap0-with-a-long-name"
+    );
+    s.say(Level::Info, "first");
+    s.say(Level::Info, long.clone());
+    let out = render(&mut s, 80, 24);
+    assert!(!out.contains("kept"), "the status line cuts it:\n{out}");
+    key(&mut s, KeyCode::Char('M'));
+    assert_eq!(s.input, InputMode::Messages);
+    let out = render(&mut s, 80, 24);
+    let joined: String = out
+        .lines()
+        .map(|l| l.trim_matches('"').trim_matches('│').trim().to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(joined.contains("first"), "{out}");
+    assert!(joined.contains("kept"), "{out}");
+    assert!(joined.contains("atlas-safety-20261202"), "{out}");
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.input, InputMode::Normal);
+}
