@@ -357,3 +357,39 @@ fn alerts_firing_on_the_target_go_with_the_job() {
         e => panic!("{e:?}"),
     }
 }
+
+#[test]
+fn restore_on_an_instance_picks_one_of_its_snapshots() {
+    let mut s = loaded_state();
+    // No snapshots: says so, and how to take one.
+    select(&mut s, '2', 1, "loki01");
+    ch(&mut s, 'r');
+    assert_eq!(s.input, InputMode::Normal);
+    let msg = s.message.as_ref().unwrap().text.clone();
+    assert!(
+        msg.contains("no snapshots") && msg.contains("n takes one"),
+        "{msg}"
+    );
+    // With snapshots: the picker lists them, enter previews the restore of the chosen one.
+    select(&mut s, '2', 1, "grafana01");
+    ch(&mut s, 'r');
+    assert_eq!(s.input, InputMode::Picker);
+    let out = render(&mut s, 100, 30);
+    assert!(
+        out.contains("Restore local/default/grafana01: pick a snapshot"),
+        "{out}"
+    );
+    assert!(out.contains("pre-upgrade"), "{out}");
+    assert!(out.contains("enter preview the restore"), "{out}");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.input, InputMode::Confirm);
+    let body = s.confirm.as_ref().unwrap().body.join("\n");
+    assert!(body.contains("snapshot pre-upgrade: taken"), "{body}");
+    // esc in the picker restores nothing.
+    ch(&mut s, 'n');
+    ch(&mut s, 'r');
+    assert_eq!(s.input, InputMode::Picker);
+    assert!(key(&mut s, KeyCode::Esc).is_empty());
+    assert_eq!(s.input, InputMode::Normal);
+    assert!(s.confirm.is_none());
+}

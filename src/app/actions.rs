@@ -78,6 +78,16 @@ pub enum Selected {
     Other,
 }
 
+/// The snapshots of one instance or volume to pick the one to restore.
+#[derive(Debug, Clone)]
+pub struct SnapshotPicker {
+    /// The instance or volume (its row key).
+    pub parent: String,
+    /// Newest first.
+    pub snapshots: Vec<SnapshotRow>,
+    pub selected: usize,
+}
+
 /// Which form is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormKind {
@@ -780,13 +790,114 @@ impl AppState {
         if self.refuse_write("restore") {
             return vec![];
         }
-        let Selected::Snapshot(s) = self.selected_object(now) else {
-            self.say(
-                Level::Warning,
-                "restore: select a snapshot (4 snapshots pane)",
-            );
+        let s = match self.selected_object(now) {
+            Selected::Snapshot(s) => s,
+            Selected::Instance(i) => {
+                let snaps = self.snapshots_of_instance(&i);
+                return self.open_picker(i.key(), snaps);
+            }
+            Selected::Volume(v) => {
+                let snaps = self.snapshots_of_volume(&v);
+                return self.open_picker(v.key(), snaps);
+            }
+            _ => {
+                self.say(
+                    Level::Warning,
+                    "restore: select a snapshot, an instance or a volume",
+                );
+                return vec![];
+            }
+        };
+        self.restore_snapshot(s, now)
+    }
+
+    /// An instance's snapshots, newest first.
+    fn snapshots_of_instance(&self, i: &InstanceRow) -> Vec<SnapshotRow> {
+        let mut v: Vec<SnapshotRow> = i
+            .inst
+            .snapshots
+            .iter()
+            .flatten()
+            .map(|s| SnapshotRow::of_instance(&i.remote, &i.inst, s))
+            .collect();
+        v.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        v
+    }
+
+    /// A volume's snapshots, newest first.
+    fn snapshots_of_volume(&self, vol: &VolumeRow) -> Vec<SnapshotRow> {
+        let mut v: Vec<SnapshotRow> = self
+            .remotes
+            .iter()
+            .filter(|r| r.name == vol.remote)
+            .flat_map(|r| &r.volume_snapshots)
+            .filter(|s| {
+                s.project == vol.vol.project
+                    && s.pool.as_deref() == Some(vol.pool.as_str())
+                    && s.parent == vol.vol.name
+            })
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        v
+    }
+
+    /// Opens the snapshot picker for `parent` (an instance or volume key).
+    fn open_picker(&mut self, parent: String, snapshots: Vec<SnapshotRow>) -> Vec<Effect> {
+        if snapshots.is_empty() {
+            let hint = self
+                .keymap
+                .hint(Mode::Normal, Action::Snapshot)
+                .map(|k| format!(" ({k} takes one)"))
+                .unwrap_or_default();
+            self.say(Level::Warning, format!("{parent} has no snapshots{hint}"));
+            return vec![];
+        }
+        self.picker = Some(SnapshotPicker {
+            parent,
+            snapshots,
+            selected: 0,
+        });
+        self.input = InputMode::Picker;
+        vec![]
+    }
+
+    /// Keys while the snapshot picker is open (the `[picker]` keymap).
+    pub fn picker_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+        let k = self.read_key(Mode::Picker, &ev);
+        let page = self.page_size;
+        let Some(p) = self.picker.as_mut() else {
+            self.input = InputMode::Normal;
             return vec![];
         };
+        let last = p.snapshots.len().saturating_sub(1);
+        match k {
+            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
+            KeyIn::Action(Action::Close | Action::Cancel, _) => {
+                self.picker = None;
+                self.input = InputMode::Normal;
+            }
+            KeyIn::Action(Action::Down, _) => p.selected = (p.selected + 1).min(last),
+            KeyIn::Action(Action::Up, _) => p.selected = p.selected.saturating_sub(1),
+            KeyIn::Action(Action::PageDown, _) => p.selected = (p.selected + page).min(last),
+            KeyIn::Action(Action::PageUp, _) => p.selected = p.selected.saturating_sub(page),
+            KeyIn::Action(Action::Top, _) => p.selected = 0,
+            KeyIn::Action(Action::Bottom, _) => p.selected = last,
+            KeyIn::Action(Action::Submit | Action::Restore, _) => {
+                let chosen = p.snapshots.get(p.selected).cloned();
+                self.picker = None;
+                self.input = InputMode::Normal;
+                if let Some(s) = chosen {
+                    return self.restore_snapshot(s, now);
+                }
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    /// Previews the restore of one snapshot and asks to confirm it.
+    pub fn restore_snapshot(&mut self, s: SnapshotRow, now: DateTime<Utc>) -> Vec<Effect> {
         let target = snapshot_target(&s);
         let safety_name = format!("atlas-safety-{}", now.format("%Y%m%d-%H%M%S"));
         let safety_exp = self.action_settings.safety_expiry;

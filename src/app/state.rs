@@ -174,6 +174,8 @@ pub enum InputMode {
     Service,
     /// The messages of this session.
     Messages,
+    /// The snapshot picker (restore from an instance or volume).
+    Picker,
 }
 
 /// How many messages the messages view keeps.
@@ -263,6 +265,7 @@ pub struct AppState {
     /// The incident journal as far as loaded.
     pub journal: Vec<crate::journal::Entry>,
     pub action_form: Option<super::actions::ActionForm>,
+    pub picker: Option<super::actions::SnapshotPicker>,
     pub action_settings: super::actions::ActionSettings,
     /// Service definitions and their overlays.
     pub services: super::services::ServicesView,
@@ -319,6 +322,7 @@ impl AppState {
             next_job: 1,
             journal: vec![],
             action_form: None,
+            picker: None,
             action_settings: Default::default(),
             services: Default::default(),
         }
@@ -717,6 +721,7 @@ impl AppState {
             InputMode::Confirm => return self.confirm_key(ev, now),
             InputMode::ActionForm => return self.action_form_key(ev, now),
             InputMode::Messages => return self.messages_key(ev),
+            InputMode::Picker => return self.picker_key(ev, now),
             _ => {}
         }
         let mode = match self.input {

@@ -34,10 +34,12 @@ pub enum Mode {
     Editor,
     /// Read-only overlays: the cloud-init preview, the plan, the messages.
     Overlay,
+    /// Pick one of a list (the snapshot to restore).
+    Picker,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 9] = [
+    pub const ALL: [Mode; 10] = [
         Mode::Normal,
         Mode::Detail,
         Mode::Help,
@@ -47,6 +49,7 @@ impl Mode {
         Mode::Confirm,
         Mode::Editor,
         Mode::Overlay,
+        Mode::Picker,
     ];
 
     pub fn section(self) -> &'static str {
@@ -60,6 +63,7 @@ impl Mode {
             Mode::Confirm => "confirm",
             Mode::Editor => "editor",
             Mode::Overlay => "overlay",
+            Mode::Picker => "picker",
         }
     }
 
@@ -75,6 +79,7 @@ impl Mode {
             Mode::Confirm => "Confirmations",
             Mode::Editor => "Editor",
             Mode::Overlay => "Preview, plan and messages",
+            Mode::Picker => "Snapshot picker",
         }
     }
 }
@@ -267,6 +272,8 @@ struct KeymapFile {
     editor: BTreeMap<String, Action>,
     #[serde(default)]
     overlay: BTreeMap<String, Action>,
+    #[serde(default)]
+    picker: BTreeMap<String, Action>,
 }
 
 impl Keymap {
@@ -328,6 +335,7 @@ impl Keymap {
             (Mode::Confirm, file.confirm),
             (Mode::Editor, file.editor),
             (Mode::Overlay, file.overlay),
+            (Mode::Picker, file.picker),
         ] {
             let mut m = HashMap::new();
             for (k, a) in table {

@@ -100,6 +100,7 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
         InputMode::ActionForm => overlays::draw_action_form(f, body, state, theme),
         InputMode::Service => services::draw(f, body, state, theme),
         InputMode::Messages => overlays::draw_messages(f, body, state, theme),
+        InputMode::Picker => overlays::draw_picker(f, body, state, theme, now),
         _ => {}
     }
 }

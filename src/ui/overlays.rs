@@ -648,3 +648,75 @@ pub fn draw_messages(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
     let shown = Paragraph::new(lines[..upto].to_vec()).wrap(Wrap { trim: false });
     f.render_widget(shown.scroll((total.saturating_sub(inner.height), 0)), inner);
 }
+
+/// The snapshot picker: the snapshots of one instance or volume, newest first.
+pub fn draw_picker(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: DateTime<Utc>) {
+    let Some(p) = &state.picker else { return };
+    let h = (p.snapshots.len() as u16 + 3).min(area.height);
+    let rect = centered(area, 72.min(area.width), h);
+    f.render_widget(Clear, rect);
+    let km = &state.keymap;
+    let key = |a| km.hint(Mode::Picker, a).unwrap_or_else(|| "-".into());
+    use crate::action::Action as A;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style("ui.border.focus"))
+        .title(Span::styled(
+            format!(" Restore {}: pick a snapshot ", p.parent),
+            theme.style("ui.title"),
+        ))
+        .title_bottom(Line::from(Span::styled(
+            format!(
+                " {} preview the restore · {}/{} move · {} close ",
+                key(A::Submit),
+                key(A::Down),
+                key(A::Up),
+                key(A::Close)
+            ),
+            theme.style("ui.muted"),
+        )));
+    let inner = block.inner(rect);
+    f.render_widget(block, rect);
+    let [head, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    f.render_widget(
+        Paragraph::new(format!(
+            " {:<28} {:>6}  {:<10} {}",
+            "NAME", "AGE", "EXPIRES", "STATEFUL"
+        ))
+        .style(theme.style("ui.header")),
+        head,
+    );
+    let rows = list.height as usize;
+    let start = p.selected.saturating_sub(rows.saturating_sub(1));
+    let lines: Vec<Line> = p
+        .snapshots
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(rows)
+        .map(|(i, s)| {
+            let age = s
+                .created_at
+                .map(|c| crate::inventory::human_duration((now - c).num_seconds()))
+                .unwrap_or_else(|| "-".into());
+            let expires = s
+                .expires_at
+                .map(|e| crate::inventory::human_duration((e - now).num_seconds()))
+                .unwrap_or_else(|| "never".into());
+            let text = format!(
+                " {:<28} {:>6}  {:<10} {}",
+                s.name,
+                age,
+                expires,
+                if s.stateful { "yes" } else { "no" }
+            );
+            let st = if i == p.selected {
+                theme.style("ui.selection")
+            } else {
+                theme.style("ui.text")
+            };
+            Line::from(Span::styled(text, st))
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), list);
+}
