@@ -820,7 +820,7 @@ impl AppState {
             .flatten()
             .map(|s| SnapshotRow::of_instance(&i.remote, &i.inst, s))
             .collect();
-        v.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        v.sort_by_key(|s| std::cmp::Reverse(s.created_at));
         v
     }
 
@@ -838,7 +838,7 @@ impl AppState {
             })
             .cloned()
             .collect();
-        v.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        v.sort_by_key(|s| std::cmp::Reverse(s.created_at));
         v
     }
 
