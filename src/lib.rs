@@ -4,16 +4,17 @@
 //! rows; [`backend`] runs per-remote workers that report through channels; [`app`] is the state
 //! and its pure updates; [`ui`] renders state; [`tui`] owns the terminal.
 
+pub use atlas_core::decode;
+pub use atlas_incus as incus;
+
 pub mod action;
 pub mod alerts;
 pub mod app;
 pub mod backend;
 pub mod config;
-pub mod decode;
 pub mod headless;
 pub mod headless_actions;
 pub mod headless_services;
-pub mod incus;
 pub mod inventory;
 pub mod jobs;
 pub mod journal;

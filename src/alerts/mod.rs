@@ -1,11 +1,11 @@
 //! Alert sources (Alertmanager API v2, Prometheus `/api/v1/alerts`), their merged view, the join
 //! of alerts with the Incus inventory, and the workers that poll them. Knows nothing of the UI.
 
+pub use atlas_core::alerts::{model, types};
+
 pub mod client;
 pub mod join;
-pub mod model;
 pub mod prometheus;
-pub mod types;
 pub mod worker;
 
 pub use client::{AlertmanagerClient, SourceError, SourceSpec};

@@ -73,7 +73,7 @@ pub struct Instance {
     /// Only with `recursion=2` or a single-instance `recursion=1`.
     pub state: Option<InstanceState>,
     /// Only with `recursion=2` or a single-instance `recursion=1`.
-    #[serde(default, deserialize_with = "crate::decode::lenient_opt_vec")]
+    #[serde(default, deserialize_with = "atlas_core::decode::lenient_opt_vec")]
     pub snapshots: Option<Vec<InstanceSnapshot>>,
 }
 
@@ -119,7 +119,7 @@ pub struct DiskState {
 
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct NetworkState {
-    #[serde(default, deserialize_with = "crate::decode::lenient_vec")]
+    #[serde(default, deserialize_with = "atlas_core::decode::lenient_vec")]
     pub addresses: Vec<NetworkAddress>,
     #[serde(rename = "type", default)]
     pub kind: String,

@@ -96,7 +96,7 @@ pub struct IncusClient {
     pub(super) http: reqwest::Client,
     tls: Option<Arc<rustls::ClientConfig>>,
     /// List items that could not be decoded since the last [`IncusClient::take_skipped`].
-    skipped: crate::decode::SkipLog,
+    skipped: atlas_core::decode::SkipLog,
 }
 
 impl std::fmt::Debug for IncusClient {
@@ -163,7 +163,7 @@ impl IncusClient {
     }
 
     /// The list items left out (undecodable) since the last call.
-    pub fn take_skipped(&self) -> Vec<crate::decode::Skipped> {
+    pub fn take_skipped(&self) -> Vec<atlas_core::decode::Skipped> {
         self.skipped.take()
     }
 
@@ -455,20 +455,20 @@ pub fn parse_envelope<T: DeserializeOwned>(
     bytes: &[u8],
 ) -> Result<T, IncusError> {
     let (_, meta) = decode_envelope(path, status, bytes)?;
-    crate::decode::value(meta).map_err(|e| IncusError::Parse {
+    atlas_core::decode::value(meta).map_err(|e| IncusError::Parse {
         path: path.to_string(),
         reason: e.to_string(),
     })
 }
 
-/// Decodes an envelope whose metadata is a list, item by item (see [`crate::decode::list`]).
+/// Decodes an envelope whose metadata is a list, item by item (see [`atlas_core::decode::list`]).
 pub fn parse_list<T: DeserializeOwned>(
     path: &str,
     status: u16,
     bytes: &[u8],
-) -> Result<(Vec<T>, Vec<crate::decode::Skipped>), IncusError> {
+) -> Result<(Vec<T>, Vec<atlas_core::decode::Skipped>), IncusError> {
     let (_, meta) = decode_envelope(path, status, bytes)?;
-    crate::decode::list(path, meta).map_err(|reason| IncusError::Parse {
+    atlas_core::decode::list(path, meta).map_err(|reason| IncusError::Parse {
         path: path.to_string(),
         reason,
     })
@@ -509,7 +509,7 @@ mod tests {
 
     fn fixture(name: &str) -> Vec<u8> {
         std::fs::read(format!(
-            "{}/tests/fixtures/{name}",
+            "{}/../../tests/fixtures/{name}",
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap()

@@ -96,8 +96,8 @@ where
 
 /// One event; an undecodable one is logged and left out (it must not end the stream).
 fn decode_event(bytes: &[u8]) -> Option<Result<Event, IncusError>> {
-    let decoded =
-        serde_json::from_slice::<serde_json::Value>(bytes).and_then(crate::decode::value::<Event>);
+    let decoded = serde_json::from_slice::<serde_json::Value>(bytes)
+        .and_then(atlas_core::decode::value::<Event>);
     match decoded {
         Ok(ev) => Some(Ok(ev)),
         Err(e) => {

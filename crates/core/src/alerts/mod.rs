@@ -1,0 +1,6 @@
+//! The alerts model: Alertmanager and Prometheus alerts and silences, merged across sources.
+
+pub mod model;
+pub mod types;
+
+pub use types::{Alert, Matcher, Silence, SilenceRequest};

@@ -1,0 +1,6 @@
+//! atlas-core: the domain every layer shares. Decoding that keeps the good items of a list,
+//! diagnostics with file and line, the alerts model. Nothing here talks to a server or draws.
+
+pub mod alerts;
+pub mod decode;
+pub mod diagnostic;
