@@ -13,7 +13,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use atlas_tui::app::state::{AppState, RemoteView};
-use atlas_tui::backend::{ConnState, Update};
+use atlas_tui::backend::{ConnState, InventoryEvent, Update};
 use atlas_tui::config::{Keymap, Theme};
 use atlas_tui::incus::client::IncusClient;
 use atlas_tui::incus::{CliConfig, Scope};
@@ -188,21 +188,24 @@ async fn atlas_first_paint(client: &IncusClient, theme: &Theme) -> Duration {
     );
     let now = Utc::now();
     s.apply(
-        Update::Status {
+        Update::Inventory(InventoryEvent::Status {
             remote: "local".into(),
             state: ConnState::Online {
                 version: String::new(),
                 clustered: true,
             },
-        },
+        }),
         now,
     );
     s.apply(
-        Update::Instances {
+        Update::Inventory(InventoryEvent::Instances {
             remote: "local".into(),
-            instances: list,
+            instances: list
+                .into_iter()
+                .map(atlas_tui::incus::convert::instance)
+                .collect(),
             with_state: false,
-        },
+        }),
         now,
     );
     let mut term = Terminal::new(TestBackend::new(120, (N + 6) as u16)).unwrap();

@@ -55,7 +55,7 @@ async fn load_inventory(spec: &RemoteSpec, scope: &Scope) -> Result<Inventory, S
     let server = client.server().await.map_err(|e| e.to_string())?;
     // Names from the cheap listing; addresses (to match alerts by IP) of running instances
     // from their own `/state`, beside hosts and volumes.
-    let mut instances = client
+    let instances = client
         .instances(scope, 1, None)
         .await
         .map_err(|e| e.to_string())?;
@@ -74,6 +74,10 @@ async fn load_inventory(spec: &RemoteSpec, scope: &Scope) -> Result<Inventory, S
     let mut by_key: std::collections::HashMap<(String, String), _> = states
         .into_iter()
         .filter_map(|(p, n, st)| Some(((p, n), st.ok()?)))
+        .collect();
+    let mut instances: Vec<_> = instances
+        .into_iter()
+        .map(atlas_incus::convert::instance)
         .collect();
     for i in &mut instances {
         i.state = by_key.remove(&(i.project.clone(), i.name.clone()));

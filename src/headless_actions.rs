@@ -221,7 +221,7 @@ pub async fn run(
                         for u in v
                             .used_by
                             .iter()
-                            .map(|u| crate::inventory::short_api_path(u))
+                            .map(|u| atlas_incus::convert::short_api_path(u))
                         {
                             if let Ok(i) = client.instance(&target.project, &u).await
                                 && i.status.eq_ignore_ascii_case("running")

@@ -4,7 +4,7 @@
 //! rows; [`backend`] runs per-remote workers that report through channels; [`app`] is the state
 //! and its pure updates; [`ui`] renders state; [`tui`] owns the terminal.
 
-pub use atlas_core::decode;
+pub use atlas_core::{decode, inventory};
 pub use atlas_incus as incus;
 
 pub mod action;
@@ -15,7 +15,6 @@ pub mod config;
 pub mod headless;
 pub mod headless_actions;
 pub mod headless_services;
-pub mod inventory;
 pub mod jobs;
 pub mod journal;
 pub mod logging;

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use atlas_tui::app::state::{AppState, RemoteView};
-use atlas_tui::backend::{self, Command, ConnState, Update, WorkerConfig};
+use atlas_tui::backend::{self, Command, ConnState, InventoryEvent, Update, WorkerConfig};
 use atlas_tui::config::Keymap;
 use atlas_tui::incus::ops::PowerAction;
 use atlas_tui::incus::{IncusClient, Scope};
@@ -125,10 +125,10 @@ async fn rows_converge_after_churn_under_load_and_the_remote_stays_online() {
     );
     let mut offline: Vec<String> = Vec::new();
     let apply = |state: &mut AppState, u: Update, offline: &mut Vec<String>| {
-        if let Update::Status {
+        if let Update::Inventory(InventoryEvent::Status {
             state: ConnState::Offline { error },
             ..
-        } = &u
+        }) = &u
         {
             offline.push(error.clone());
         }

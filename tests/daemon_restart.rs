@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use atlas_tui::backend::{self, ConnState, Update, WorkerConfig};
+use atlas_tui::backend::{self, ConnState, InventoryEvent, Update, WorkerConfig};
 use atlas_tui::incus::Scope;
 use common::*;
 
@@ -48,10 +48,10 @@ async fn workers_go_offline_and_reconnect() {
     wait_for(&mut rx, 30, "both loaded", |u| {
         if matches!(
             u,
-            Update::Instances {
+            Update::Inventory(InventoryEvent::Instances {
                 with_state: true,
                 ..
-            }
+            })
         ) {
             loaded += 1;
         }
@@ -64,10 +64,10 @@ async fn workers_go_offline_and_reconnect() {
         .unwrap();
     let mut offline = std::collections::HashSet::new();
     wait_for(&mut rx, 20, "both offline", |u| {
-        if let Update::Status {
+        if let Update::Inventory(InventoryEvent::Status {
             remote,
             state: ConnState::Offline { .. },
-        } = u
+        }) = u
         {
             offline.insert(remote.clone());
         }
@@ -80,10 +80,10 @@ async fn workers_go_offline_and_reconnect() {
         .unwrap();
     let mut online = std::collections::HashSet::new();
     wait_for(&mut rx, 40, "both back online", |u| {
-        if let Update::Status {
+        if let Update::Inventory(InventoryEvent::Status {
             remote,
             state: ConnState::Online { .. },
-        } = u
+        }) = u
         {
             online.insert(remote.clone());
         }
@@ -91,10 +91,10 @@ async fn workers_go_offline_and_reconnect() {
     })
     .await;
     let u = wait_for(&mut rx, 30, "reload after reconnect", |u| {
-        matches!(u, Update::Instances { .. })
+        matches!(u, Update::Inventory(InventoryEvent::Instances { .. }))
     })
     .await;
-    let Update::Instances { instances, .. } = u else {
+    let Update::Inventory(InventoryEvent::Instances { instances, .. }) = u else {
         unreachable!()
     };
     assert!(

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use atlas_tui::backend::{self, Command, ConnState, Update, WorkerConfig};
+use atlas_tui::backend::{self, Command, ConnState, InventoryEvent, Update, WorkerConfig};
 use atlas_tui::incus::client::IncusClient;
 use atlas_tui::incus::{Endpoint, RemoteSpec, Scope};
 use common::*;
@@ -150,10 +150,10 @@ async fn spawn_loaded(
     wait_for(&mut rx, 30, "first full load", |u| {
         matches!(
             u,
-            Update::Instances {
+            Update::Inventory(InventoryEvent::Instances {
                 with_state: true,
                 ..
-            }
+            })
         )
     })
     .await;
@@ -262,17 +262,17 @@ async fn worker_reports_offline_for_a_bad_remote_and_keeps_retrying() {
     let u = wait_for(&mut rx, 10, "offline", |u| {
         matches!(
             u,
-            Update::Status {
+            Update::Inventory(InventoryEvent::Status {
                 state: ConnState::Offline { .. },
                 ..
-            }
+            })
         )
     })
     .await;
-    let Update::Status {
+    let Update::Inventory(InventoryEvent::Status {
         state: ConnState::Offline { error },
         ..
-    } = u
+    }) = u
     else {
         unreachable!()
     };
@@ -281,10 +281,10 @@ async fn worker_reports_offline_for_a_bad_remote_and_keeps_retrying() {
     wait_for(&mut rx, 10, "retry", |u| {
         matches!(
             u,
-            Update::Status {
+            Update::Inventory(InventoryEvent::Status {
                 state: ConnState::Connecting,
                 ..
-            }
+            })
         )
     })
     .await;
@@ -299,7 +299,7 @@ async fn events_update_rows(remote: &str, name: &str) {
 
     incus_async(&["start", name]).await;
     wait_for(&mut rx, 30, "instance started via events", |u| {
-        matches!(u, Update::Instance { instance, .. } if instance.name == name && instance.status == "Running")
+        matches!(u, Update::Inventory(InventoryEvent::Instance { instance, .. }) if instance.name == name && instance.status == "Running")
     })
     .await;
     let client = IncusClient::new(&sandbox_remote(remote)).unwrap();
@@ -310,7 +310,7 @@ async fn events_update_rows(remote: &str, name: &str) {
     );
     incus_async(&["snapshot", "create", name, "evt-snap"]).await;
     wait_for(&mut rx, 30, "snapshot via events", |u| {
-        matches!(u, Update::Instance { instance, .. } if instance.name == name
+        matches!(u, Update::Inventory(InventoryEvent::Instance { instance, .. }) if instance.name == name
             && instance.snapshots.iter().flatten().any(|s| s.name == "evt-snap"))
     })
     .await;
@@ -319,7 +319,7 @@ async fn events_update_rows(remote: &str, name: &str) {
         &mut rx,
         30,
         "instance gone via events",
-        |u| matches!(u, Update::InstanceGone { name: n, .. } if n == name),
+        |u| matches!(u, Update::Inventory(InventoryEvent::InstanceGone { name: n, .. }) if n == name),
     )
     .await;
 }
@@ -345,7 +345,7 @@ async fn volume_snapshot_event_updates_volumes() {
     ])
     .await;
     wait_for(&mut rx, 30, "volume snapshot via events", |u| {
-        matches!(u, Update::Volumes { snapshots, .. } if snapshots.iter().any(|s| s.parent == vol && s.name == "s1"))
+        matches!(u, Update::Inventory(InventoryEvent::Volumes { snapshots, .. }) if snapshots.iter().any(|s| s.parent == vol && s.name == "s1"))
     })
     .await;
     incus_async(&["storage", "volume", "delete", "default", vol]).await;
@@ -359,14 +359,14 @@ async fn scope_change_and_console_log_commands() {
     let u = wait_for(&mut rx, 30, "lab listing", |u| {
         matches!(
             u,
-            Update::Instances {
+            Update::Inventory(InventoryEvent::Instances {
                 with_state: false,
                 ..
-            }
+            })
         )
     })
     .await;
-    let Update::Instances { instances, .. } = u else {
+    let Update::Inventory(InventoryEvent::Instances { instances, .. }) = u else {
         unreachable!()
     };
     assert!(!instances.is_empty() && instances.iter().all(|i| i.project == "lab"));
@@ -376,10 +376,10 @@ async fn scope_change_and_console_log_commands() {
     })
     .unwrap();
     let u = wait_for(&mut rx, 10, "console log", |u| {
-        matches!(u, Update::ConsoleLog { .. })
+        matches!(u, Update::Inventory(InventoryEvent::ConsoleLog { .. }))
     })
     .await;
-    let Update::ConsoleLog { result, .. } = u else {
+    let Update::Inventory(InventoryEvent::ConsoleLog { result, .. }) = u else {
         unreachable!()
     };
     result.unwrap();
@@ -390,16 +390,16 @@ async fn scope_change_and_console_log_commands() {
     let u = wait_for(&mut rx, 30, "an empty listing or offline", |u| {
         matches!(
             u,
-            Update::Instances { .. }
-                | Update::Status {
+            Update::Inventory(InventoryEvent::Instances { .. })
+                | Update::Inventory(InventoryEvent::Status {
                     state: ConnState::Offline { .. },
                     ..
-                }
+                })
         )
     })
     .await;
     assert!(
-        matches!(&u, Update::Instances { instances, .. } if instances.is_empty()),
+        matches!(&u, Update::Inventory(InventoryEvent::Instances { instances, .. }) if instances.is_empty()),
         "{u:?}"
     );
     cmd.send(Command::SetScope(Scope::All)).unwrap();
@@ -407,7 +407,7 @@ async fn scope_change_and_console_log_commands() {
         &mut rx,
         30,
         "everything again",
-        |u| matches!(u, Update::Instances { instances, .. } if !instances.is_empty()),
+        |u| matches!(u, Update::Inventory(InventoryEvent::Instances { instances, .. }) if !instances.is_empty()),
     )
     .await;
 }
@@ -422,10 +422,10 @@ async fn periodic_usage_refresh_gives_cpu_samples() {
     let _cmd = backend::spawn_remote(sandbox_remote("local"), Scope::All, cfg, tx);
     // Usage of every running container from one `/1.0/metrics` call.
     let u = wait_for(&mut rx, 30, "usage from the metrics", |u| {
-        matches!(u, Update::Usage { .. })
+        matches!(u, Update::Inventory(InventoryEvent::Usage { .. }))
     })
     .await;
-    let Update::Usage { samples, .. } = u else {
+    let Update::Inventory(InventoryEvent::Usage { samples, .. }) = u else {
         unreachable!()
     };
     let g = samples
@@ -439,16 +439,16 @@ async fn periodic_usage_refresh_gives_cpu_samples() {
     );
     // Addresses (and the rest of the state) from `/state` of the running ones, less often.
     let u = wait_for(&mut rx, 30, "states of the running instances", |u| {
-        matches!(u, Update::InstanceStates { .. })
+        matches!(u, Update::Inventory(InventoryEvent::InstanceStates { .. }))
     })
     .await;
-    let Update::InstanceStates { states, .. } = u else {
+    let Update::Inventory(InventoryEvent::InstanceStates { states, .. }) = u else {
         unreachable!()
     };
     assert!(!states.is_empty());
     assert!(
         states
             .iter()
-            .all(|s| s.state.status == "Running" && s.state.cpu.is_some())
+            .all(|s| s.state.status == "Running" && s.state.cpu_ns.is_some())
     );
 }

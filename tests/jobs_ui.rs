@@ -6,7 +6,7 @@ mod common;
 
 use atlas_tui::app::rows::view_rows;
 use atlas_tui::app::state::{AppState, Effect, InputMode};
-use atlas_tui::backend::Update;
+use atlas_tui::backend::{InventoryEvent, Update};
 use atlas_tui::incus::ops::PowerAction;
 use atlas_tui::jobs::{JobEvent, JobSpec, Outcome, Progress};
 use common::{key, loaded_state, now, render, typ, with_alerts};
@@ -290,10 +290,10 @@ fn jobs_pane_streams_progress_notifies_once_and_cancels() {
     // Other updates do not repeat the notification.
     s.message = None;
     s.apply(
-        Update::Event {
+        Update::Inventory(InventoryEvent::Event {
             remote: "local".into(),
             summary: "x".into(),
-        },
+        }),
         now(),
     );
     assert!(s.message.is_none());

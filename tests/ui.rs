@@ -23,10 +23,10 @@ fn instances_pane_80x24() {
 fn latest_event_shows_in_the_header() {
     let mut s = loaded_state();
     s.apply(
-        atlas_tui::backend::Update::Event {
+        atlas_tui::backend::Update::Inventory(atlas_tui::backend::InventoryEvent::Event {
             remote: "local".into(),
             summary: "instance-started grafana01".into(),
-        },
+        }),
         now(),
     );
     let out = render(&mut s, 120, 24);
@@ -167,10 +167,10 @@ fn skipped_list_items_are_named_and_counted_in_the_status_line() {
 fn project_typos_are_refused_like_remote_typos() {
     let mut s = loaded_state();
     s.apply(
-        atlas_tui::backend::Update::Projects {
+        atlas_tui::backend::Update::Inventory(atlas_tui::backend::InventoryEvent::Projects {
             remote: "local".into(),
             projects: vec!["default".into(), "lab".into()],
-        },
+        }),
         now(),
     );
     key(&mut s, KeyCode::Char(':'));
@@ -216,14 +216,13 @@ fn selection_follows_the_row_when_rows_change() {
     let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
     let selected = rows[s.selected_index(Pane::Instances, &rows)].key.clone();
     // A new instance sorting first appears; the selection stays on the same instance.
-    let mut inst: atlas_tui::incus::types::Instance =
-        common::fixture::<Vec<_>>("instances_r1.json").remove(0);
+    let mut inst = common::instances_fixture("instances_r1.json").remove(0);
     inst.name = "aaa-new".into();
     s.apply(
-        atlas_tui::backend::Update::Instance {
+        atlas_tui::backend::Update::Inventory(atlas_tui::backend::InventoryEvent::Instance {
             remote: "local".into(),
             instance: Box::new(inst),
-        },
+        }),
         now(),
     );
     let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
@@ -325,12 +324,12 @@ fn console_log_requests_and_shows_the_log() {
     );
     assert_eq!(s.detail.as_ref().unwrap().tab, DetailTab::Log);
     s.apply(
-        atlas_tui::backend::Update::ConsoleLog {
+        atlas_tui::backend::Update::Inventory(atlas_tui::backend::InventoryEvent::ConsoleLog {
             remote: "local".into(),
             project: "default".into(),
             name: "grafana01".into(),
             result: Ok("atlas busybox: system up\n".into()),
-        },
+        }),
         now(),
     );
     let out = render(&mut s, 80, 24);
@@ -342,12 +341,12 @@ fn offline_remote_shows_stale_age() {
     let mut s = loaded_state();
     // local goes away 95 s before "now".
     s.apply(
-        atlas_tui::backend::Update::Status {
+        atlas_tui::backend::Update::Inventory(atlas_tui::backend::InventoryEvent::Status {
             remote: "local".into(),
             state: atlas_tui::backend::ConnState::Offline {
                 error: "event stream ended".into(),
             },
-        },
+        }),
         now(),
     );
     let mut st = s.clone();
@@ -358,13 +357,13 @@ fn offline_remote_shows_stale_age() {
     // Rows are kept (stale), not dropped.
     assert!(out.contains("grafana01"), "{out}");
     s.apply(
-        atlas_tui::backend::Update::Status {
+        atlas_tui::backend::Update::Inventory(atlas_tui::backend::InventoryEvent::Status {
             remote: "local".into(),
             state: atlas_tui::backend::ConnState::Online {
                 version: "6.0.4".into(),
                 clustered: true,
             },
-        },
+        }),
         now(),
     );
     assert!(s.message.as_ref().unwrap().text.contains("reconnected"));

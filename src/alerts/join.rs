@@ -427,7 +427,7 @@ pub fn join(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::incus::types::{Instance, StorageVolume};
+    use crate::inventory::{Instance, Volume as StorageVolume};
 
     fn inst(name: &str, project: &str, location: &str) -> InstanceRow {
         InstanceRow {

@@ -432,7 +432,8 @@ impl AppState {
         match self.selected_object(now) {
             Selected::Instance(i) => Some((
                 Target::instance(&i.remote, &i.inst.project, &i.inst.name),
-                i.status().eq_ignore_ascii_case("running") && i.inst.kind == "virtual-machine",
+                i.status().eq_ignore_ascii_case("running")
+                    && i.inst.kind == crate::inventory::InstanceKind::VirtualMachine,
             )),
             Selected::Volume(v) => Some((
                 Target::volume(&v.remote, &v.vol.project, &v.pool, &v.vol.name),

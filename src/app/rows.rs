@@ -275,7 +275,7 @@ pub fn status_style(status: &str) -> &'static str {
     }
 }
 
-fn usage(u: Option<crate::incus::types::UsedTotal>) -> String {
+fn usage(u: Option<crate::inventory::UsedTotal>) -> String {
     match u {
         Some(u) if u.total > 0 => format!("{}/{}", human_bytes(u.used), human_bytes(u.total)),
         Some(u) => human_bytes(u.used),
@@ -747,11 +747,7 @@ fn instance_rows(r: &RemoteView, badges: &Badges, rows: &mut Vec<Row>) {
             .as_ref()
             .map(|s| s.len())
             .or(state.map(|_| 0));
-        let kind = if i.inst.kind == "virtual-machine" {
-            "vm"
-        } else {
-            &i.inst.kind
-        };
+        let kind = i.inst.kind.label();
         rows.push(Row {
             key: i.key(),
             remote: r.name.clone(),

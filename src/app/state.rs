@@ -12,10 +12,10 @@ use crate::action::Action;
 use crate::alerts::join::LabelMap;
 use crate::alerts::model::{MergedAlert, SourcedSilence};
 use crate::alerts::worker::SourceCmd;
-use crate::backend::{Command, ConnState, Update};
+use crate::backend::Scope;
+use crate::backend::{Command, ConnState, InventoryEvent, Update};
 use crate::config::keymap::{Key, Lookup, Mode};
 use crate::config::{Diagnostic, Keymap};
-use crate::incus::Scope;
 use crate::incus::ops::PowerAction;
 use crate::inventory::{HostRow, InstanceRow, SnapshotRow, VolumeRow, cpu_percent};
 
@@ -412,7 +412,7 @@ impl AppState {
 
     fn apply_data(&mut self, update: Update, now: DateTime<Utc>) {
         match update {
-            Update::Status { remote, state } => {
+            Update::Inventory(InventoryEvent::Status { remote, state }) => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
@@ -437,22 +437,22 @@ impl AppState {
                     r.conn = state;
                 }
             }
-            Update::Hosts { remote, hosts } => {
+            Update::Inventory(InventoryEvent::Hosts { remote, hosts }) => {
                 if let Some(r) = self.remote_mut(&remote) {
                     r.hosts = hosts;
                     r.last_ok = Some(now);
                 }
             }
-            Update::Projects { remote, projects } => {
+            Update::Inventory(InventoryEvent::Projects { remote, projects }) => {
                 if let Some(r) = self.remote_mut(&remote) {
                     r.projects = projects;
                 }
             }
-            Update::Instances {
+            Update::Inventory(InventoryEvent::Instances {
                 remote,
                 instances,
                 with_state,
-            } => {
+            }) => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
@@ -485,11 +485,11 @@ impl AppState {
                 }
                 r.last_ok = Some(now);
             }
-            Update::InstanceStates { remote, states } => {
+            Update::Inventory(InventoryEvent::InstanceStates { remote, states }) => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
-                let mut by_key: HashMap<(&str, &str), &crate::incus::types::InstanceState> =
+                let mut by_key: HashMap<(&str, &str), &crate::inventory::InstanceState> =
                     HashMap::with_capacity(states.len());
                 for s in &states {
                     by_key.insert((s.project.as_str(), s.name.as_str()), &s.state);
@@ -508,11 +508,11 @@ impl AppState {
                 }
                 r.last_ok = Some(now);
             }
-            Update::Usage { remote, samples } => {
+            Update::Inventory(InventoryEvent::Usage { remote, samples }) => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
-                let by_key: HashMap<(&str, &str), &crate::incus::metrics::UsageSample> = samples
+                let by_key: HashMap<(&str, &str), &crate::inventory::UsageSample> = samples
                     .iter()
                     .map(|s| ((s.project.as_str(), s.name.as_str()), s))
                     .collect();
@@ -526,11 +526,11 @@ impl AppState {
                     let st =
                         row.inst
                             .state
-                            .get_or_insert_with(|| crate::incus::types::InstanceState {
+                            .get_or_insert_with(|| crate::inventory::InstanceState {
                                 status,
                                 ..Default::default()
                             });
-                    st.cpu = Some(crate::incus::types::CpuState { usage: s.cpu_ns });
+                    st.cpu_ns = Some(s.cpu_ns);
                     let mem = st.memory.get_or_insert_with(Default::default);
                     mem.usage = s.memory;
                     if let Some(p) = s.processes {
@@ -540,7 +540,8 @@ impl AppState {
                 }
                 r.last_ok = Some(now);
             }
-            Update::Skipped { origin, items } => {
+            Update::Skipped { origin, items }
+            | Update::Inventory(InventoryEvent::Skipped { origin, items }) => {
                 if let Some(first) = items.first() {
                     let more = match items.len() {
                         1 => String::new(),
@@ -555,7 +556,7 @@ impl AppState {
                     );
                 }
             }
-            Update::Instance { remote, instance } => {
+            Update::Inventory(InventoryEvent::Instance { remote, instance }) => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
@@ -579,21 +580,21 @@ impl AppState {
                     }
                 }
             }
-            Update::InstanceGone {
+            Update::Inventory(InventoryEvent::InstanceGone {
                 remote,
                 project,
                 name,
-            } => {
+            }) => {
                 if let Some(r) = self.remote_mut(&remote) {
                     r.instances
                         .retain(|i| !(i.inst.project == project && i.inst.name == name));
                 }
             }
-            Update::Volumes {
+            Update::Inventory(InventoryEvent::Volumes {
                 remote,
                 volumes,
                 snapshots,
-            } => {
+            }) => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
@@ -620,13 +621,13 @@ impl AppState {
                 r.volumes = vols;
                 r.volume_snapshots = snaps;
             }
-            Update::VolumeSnapshots {
+            Update::Inventory(InventoryEvent::VolumeSnapshots {
                 remote,
                 pool,
                 project,
                 volume,
                 snapshots,
-            } => {
+            }) => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
@@ -642,13 +643,13 @@ impl AppState {
                     }
                 }
             }
-            Update::VolumeUsage {
+            Update::Inventory(InventoryEvent::VolumeUsage {
                 remote,
                 pool,
                 project,
                 volume,
                 usage,
-            } => {
+            }) => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
@@ -660,12 +661,12 @@ impl AppState {
                     v.usage = Some(usage);
                 }
             }
-            Update::ConsoleLog {
+            Update::Inventory(InventoryEvent::ConsoleLog {
                 remote,
                 project,
                 name,
                 result,
-            } => {
+            }) => {
                 let key = format!("{remote}/{project}/{name}");
                 // Incus hands out the console ring buffer and clears it: each answer is what
                 // came since the last read, so it is appended to what was read before.
@@ -687,7 +688,7 @@ impl AppState {
                 what,
                 result,
             } => self.apply_silence_write(&source, &what, result),
-            Update::Event { remote, summary } => {
+            Update::Inventory(InventoryEvent::Event { remote, summary }) => {
                 self.last_event = Some(format!("{remote}: {summary}"));
             }
             Update::Job { id, event } => self.apply_job_event(id, event),
@@ -1436,7 +1437,7 @@ fn sample_cpu(
 ) {
     let key = row.key();
     let running = row.status().eq_ignore_ascii_case("running");
-    let Some(ns) = row.state().and_then(|s| s.cpu.as_ref()).map(|c| c.usage) else {
+    let Some(ns) = row.state().and_then(|s| s.cpu_ns) else {
         if !running {
             row.cpu_pct = None;
         }

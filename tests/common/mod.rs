@@ -3,12 +3,12 @@
 #![allow(dead_code)]
 
 use atlas_tui::app::state::{AppState, RemoteView};
-use atlas_tui::backend::{ConnState, Update};
+use atlas_tui::backend::{ConnState, InventoryEvent, Update};
 use atlas_tui::config::Keymap;
 use atlas_tui::incus::Scope;
 use atlas_tui::incus::client::parse_envelope;
+use atlas_tui::incus::convert::{member_host, split_volume_listing};
 use atlas_tui::incus::types::*;
-use atlas_tui::inventory::{HostRow, split_volume_listing};
 use chrono::{DateTime, TimeZone, Utc};
 
 pub fn fixture<T: serde::de::DeserializeOwned>(name: &str) -> T {
@@ -18,6 +18,14 @@ pub fn fixture<T: serde::de::DeserializeOwned>(name: &str) -> T {
     ))
     .unwrap();
     parse_envelope(name, 200, &bytes).unwrap()
+}
+
+/// An instance listing fixture, as the Incus provider hands it to the console.
+pub fn instances_fixture(name: &str) -> Vec<atlas_tui::inventory::Instance> {
+    fixture::<Vec<Instance>>(name)
+        .into_iter()
+        .map(atlas_tui::incus::convert::instance)
+        .collect()
 }
 
 /// A fixed "now" shortly after the fixtures were captured.
@@ -34,55 +42,55 @@ pub fn loaded_state() -> AppState {
     let mut s = AppState::new(remotes, Keymap::defaults(), Scope::All, "default".into());
     let t = now();
     s.apply(
-        Update::Status {
+        Update::Inventory(InventoryEvent::Status {
             remote: "local".into(),
             state: ConnState::Online {
                 version: "6.0.4".into(),
                 clustered: true,
             },
-        },
+        }),
         t,
     );
     let members: Vec<ClusterMember> = fixture("members.json");
     let mstate: ClusterMemberState = fixture("member_state.json");
     let res: Resources = fixture("resources.json");
     s.apply(
-        Update::Hosts {
+        Update::Inventory(InventoryEvent::Hosts {
             remote: "local".into(),
-            hosts: vec![HostRow::member(
+            hosts: vec![member_host(
                 "local",
                 "6.0.4",
                 &members[0],
                 Some(&mstate),
                 Some(&res),
             )],
-        },
+        }),
         t,
     );
     s.apply(
-        Update::Instances {
+        Update::Inventory(InventoryEvent::Instances {
             remote: "local".into(),
-            instances: fixture("instances_r2.json"),
+            instances: instances_fixture("instances_r2.json"),
             with_state: true,
-        },
+        }),
         t,
     );
     let (volumes, snapshots) = split_volume_listing("local", "default", fixture("volumes.json"));
     s.apply(
-        Update::Volumes {
+        Update::Inventory(InventoryEvent::Volumes {
             remote: "local".into(),
             volumes,
             snapshots,
-        },
+        }),
         t,
     );
     s.apply(
-        Update::Status {
+        Update::Inventory(InventoryEvent::Status {
             remote: "edge".into(),
             state: ConnState::Offline {
                 error: "cannot reach https://127.0.0.1:9443: connection refused".into(),
             },
-        },
+        }),
         t,
     );
     s.message = None;

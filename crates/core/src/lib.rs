@@ -4,3 +4,5 @@
 pub mod alerts;
 pub mod decode;
 pub mod diagnostic;
+pub mod inventory;
+pub mod provider;

@@ -11,31 +11,13 @@ use super::types::*;
 
 pub use super::error::IncusError;
 
-/// Which projects a listing covers.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Scope {
-    /// Every project (`all-projects=true`).
-    #[default]
-    All,
-    /// One project.
-    Project(String),
-}
+pub use atlas_core::provider::Scope;
 
-impl Scope {
-    /// The query parameter selecting this scope.
-    pub fn query(&self) -> String {
-        match self {
-            Scope::All => "all-projects=true".into(),
-            Scope::Project(p) => format!("project={}", encode(p)),
-        }
-    }
-
-    /// A label for the status line.
-    pub fn label(&self) -> String {
-        match self {
-            Scope::All => "all projects".into(),
-            Scope::Project(p) => format!("project {p}"),
-        }
+/// The query parameter selecting a scope.
+pub fn scope_query(scope: &Scope) -> String {
+    match scope {
+        Scope::All => "all-projects=true".into(),
+        Scope::Project(p) => format!("project={}", encode(p)),
     }
 }
 
@@ -273,7 +255,10 @@ impl IncusClient {
         recursion: u8,
         filter: Option<&str>,
     ) -> Result<Vec<Instance>, IncusError> {
-        let mut path = format!("/1.0/instances?recursion={recursion}&{}", scope.query());
+        let mut path = format!(
+            "/1.0/instances?recursion={recursion}&{}",
+            scope_query(scope)
+        );
         if let Some(f) = filter {
             path.push_str("&filter=");
             path.push_str(&encode(f));
@@ -410,7 +395,7 @@ impl IncusClient {
         self.get_list(&format!(
             "/1.0/storage-pools/{}/volumes/custom?recursion=1&{}",
             encode(pool),
-            scope.query()
+            scope_query(scope)
         ))
         .await
     }
@@ -605,6 +590,6 @@ mod tests {
     #[test]
     fn encodes_query_values() {
         assert_eq!(encode("status eq Running"), "status%20eq%20Running");
-        assert_eq!(Scope::Project("lab".into()).query(), "project=lab");
+        assert_eq!(scope_query(&Scope::Project("lab".into())), "project=lab");
     }
 }

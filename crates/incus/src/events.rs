@@ -24,7 +24,10 @@ pub async fn subscribe_to(
     scope: &Scope,
     types: &str,
 ) -> Result<EventStream, IncusError> {
-    let path = format!("/1.0/events?type={types}&{}", scope.query());
+    let path = format!(
+        "/1.0/events?type={types}&{}",
+        crate::client::scope_query(scope)
+    );
     let ev = |e: &dyn std::fmt::Display| IncusError::Events(e.to_string());
     match client.endpoint() {
         Endpoint::Unix(sock) => {

@@ -2,10 +2,12 @@
 
 pub mod cliconfig;
 pub mod client;
+pub mod convert;
 pub mod error;
 pub mod events;
 pub mod metrics;
 pub mod ops;
+pub mod provider;
 pub mod tls;
 pub mod types;
 

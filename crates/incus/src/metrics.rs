@@ -4,19 +4,8 @@
 
 use std::collections::BTreeMap;
 
-/// CPU and memory of one instance, as the metrics give them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UsageSample {
-    pub project: String,
-    pub name: String,
-    /// `container` or `virtual-machine`.
-    pub kind: String,
-    /// Cumulative CPU time (the sum over CPUs and modes), in nanoseconds.
-    pub cpu_ns: u64,
-    /// Memory in use (`MemTotal - MemFree`), in bytes.
-    pub memory: u64,
-    pub processes: Option<i64>,
-}
+use atlas_core::inventory::InstanceKind;
+pub use atlas_core::inventory::UsageSample;
 
 /// The usage samples in a metrics answer; lines that are not understood are left out.
 pub fn parse_usage(text: &str) -> Vec<UsageSample> {
@@ -64,7 +53,11 @@ pub fn parse_usage(text: &str) -> Vec<UsageSample> {
         .map(|((project, name), a)| UsageSample {
             project,
             name,
-            kind: a.kind,
+            kind: if a.kind == "virtual-machine" {
+                InstanceKind::VirtualMachine
+            } else {
+                InstanceKind::Container
+            },
             cpu_ns: (a.cpu.max(0.0) * 1e9) as u64,
             memory: match (a.total, a.free) {
                 (Some(t), Some(f)) if t >= f => (t - f) as u64,
@@ -101,7 +94,7 @@ garbage line {
         assert_eq!(r.cpu_ns, 508_000_000);
         assert_eq!(r.memory, 274_432);
         assert_eq!(r.processes, Some(1));
-        assert_eq!(s[1].kind, "virtual-machine");
+        assert_eq!(s[1].kind, InstanceKind::VirtualMachine);
         assert!(parse_usage("").is_empty());
     }
 }

@@ -199,13 +199,7 @@ pub struct PoolResources {
     pub space: UsedTotal,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
-pub struct UsedTotal {
-    #[serde(default)]
-    pub used: u64,
-    #[serde(default)]
-    pub total: u64,
-}
+pub use atlas_core::inventory::UsedTotal;
 
 /// A storage volume (custom volumes; with `recursion=1` their snapshots are listed as `vol/snap`).
 #[derive(Debug, Clone, Deserialize, Default)]

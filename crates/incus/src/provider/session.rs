@@ -12,11 +12,13 @@ use tokio::time::Instant;
 
 use super::load::{load_hosts, load_volumes, states_of, volume_details};
 use super::queue::{Done, Fetch, Queue};
-use super::{Command, ConnState, End, StateSample, Update, WorkerConfig};
-use crate::incus::client::{IncusClient, IncusError, Scope};
-use crate::incus::events;
-use crate::incus::metrics::{UsageSample, parse_usage};
-use crate::incus::types::{Event, Instance, LifecycleEvent, Server};
+use super::{End, WorkerConfig};
+use crate::client::{IncusClient, IncusError};
+use crate::convert;
+use crate::events;
+use crate::metrics::{UsageSample, parse_usage};
+use crate::types::{Event, Instance, LifecycleEvent, Server};
+use atlas_core::provider::{self as p, Command, ConnState, Scope, Sink, StateSample};
 
 /// How many fetches of the queue run at once.
 const QUEUE_CONCURRENCY: usize = 4;
@@ -64,7 +66,7 @@ enum Fetched {
         Vec<(
             String,
             String,
-            Result<crate::incus::types::InstanceState, IncusError>,
+            Result<atlas_core::inventory::InstanceState, IncusError>,
         )>,
     ),
     Metrics(Vec<UsageSample>),
@@ -85,7 +87,7 @@ pub(super) async fn session(
     client: &IncusClient,
     scope: &mut Scope,
     cfg: &WorkerConfig,
-    tx: &mpsc::UnboundedSender<Update>,
+    tx: &Sink,
     cmds: &mut mpsc::UnboundedReceiver<Command>,
     backoff: &mut Duration,
 ) -> Result<End, IncusError> {
@@ -104,7 +106,7 @@ pub(super) async fn session(
             Scope::Project(p) => !projects.contains(p),
             Scope::All => false,
         };
-        let _ = tx.send(Update::Projects {
+        tx(p::Event::Projects {
             remote: remote.clone(),
             projects,
         });
@@ -114,7 +116,7 @@ pub(super) async fn session(
     }
     // Subscribe before loading so nothing that happens in between is missed.
     let mut feed = EventFeed::subscribe(client, scope).await?;
-    let _ = tx.send(Update::Status {
+    tx(p::Event::Status {
         remote: remote.clone(),
         state: online(&server),
     });
@@ -213,7 +215,7 @@ pub(super) async fn session(
                 // Reported once, not again with every reconciliation that meets the same item.
                 let skipped = client.take_skipped();
                 if !skipped.is_empty() && skipped != last_skipped {
-                    let _ = tx.send(Update::Skipped { origin: remote.clone(), items: skipped.clone() });
+                    tx(p::Event::Skipped { origin: remote.clone(), items: skipped.clone() });
                 }
                 if !skipped.is_empty() {
                     last_skipped = skipped;
@@ -253,7 +255,7 @@ pub(super) async fn session(
                     let tx = tx.clone();
                     tokio::spawn(async move {
                         let result = client.console_log(&project, &name).await.map_err(|e| e.to_string());
-                        let _ = tx.send(Update::ConsoleLog { remote: client.remote().to_string(), project, name, result });
+                        tx(p::Event::ConsoleLog { remote: client.remote().to_string(), project, name, result });
                     });
                 }
             }
@@ -265,30 +267,30 @@ pub(super) async fn session(
 async fn without_project(
     client: &IncusClient,
     server: &Server,
-    tx: &mpsc::UnboundedSender<Update>,
+    tx: &Sink,
     cmds: &mut mpsc::UnboundedReceiver<Command>,
     scope: &mut Scope,
 ) -> Result<End, IncusError> {
     let remote = client.remote().to_string();
     tracing::info!(remote = %remote, scope = %scope.label(), "remote has no such project");
-    let _ = tx.send(Update::Status {
+    tx(p::Event::Status {
         remote: remote.clone(),
         state: online(server),
     });
     for with_state in [false, true] {
-        let _ = tx.send(Update::Instances {
+        tx(p::Event::Instances {
             remote: remote.clone(),
             instances: vec![],
             with_state,
         });
     }
-    let _ = tx.send(Update::Volumes {
+    tx(p::Event::Volumes {
         remote: remote.clone(),
         volumes: vec![],
         snapshots: vec![],
     });
     if let Ok(hosts) = load_hosts(client, server).await {
-        let _ = tx.send(Update::Hosts {
+        tx(p::Event::Hosts {
             remote: remote.clone(),
             hosts,
         });
@@ -303,7 +305,7 @@ async fn without_project(
             }
             Some(Command::Reread(_)) => {}
             Some(Command::ConsoleLog { project, name }) => {
-                let _ = tx.send(Update::ConsoleLog {
+                tx(p::Event::ConsoleLog {
                     remote: remote.clone(),
                     project: project.clone(),
                     name,
@@ -351,7 +353,7 @@ fn fetch(
     client: IncusClient,
     scope: Scope,
     server: Server,
-    tx: mpsc::UnboundedSender<Update>,
+    tx: Sink,
     f: Fetch,
     generation: u64,
     running: Vec<(String, String)>,
@@ -386,12 +388,12 @@ fn fetch(
             },
             Fetch::Addresses => Ok(Fetched::Usage(states_of(&client, running).await)),
             Fetch::Hosts => load_hosts(&client, &server).await.map(|hosts| {
-                let _ = tx.send(Update::Hosts { remote, hosts });
+                tx(p::Event::Hosts { remote, hosts });
                 Fetched::Sent
             }),
             Fetch::Volumes => match load_volumes(&client, &scope).await {
                 Ok((volumes, snapshots)) => {
-                    let _ = tx.send(Update::Volumes {
+                    tx(p::Event::Volumes {
                         remote,
                         volumes: volumes.clone(),
                         snapshots,
@@ -416,7 +418,7 @@ fn settle(
     q: &mut Queue,
     known: &mut Known,
     remote: &str,
-    tx: &mpsc::UnboundedSender<Update>,
+    tx: &Sink,
     now: Instant,
 ) {
     match fetched {
@@ -425,23 +427,23 @@ fn settle(
             for i in &list {
                 known.insert((i.project.clone(), i.name.clone()), known_of(i));
             }
-            let _ = tx.send(Update::Instances {
+            tx(p::Event::Instances {
                 remote: remote.to_string(),
-                instances: list,
+                instances: list.into_iter().map(convert::instance).collect(),
                 with_state: *f == Fetch::FullList,
             });
         }
         Fetched::Instance(Some(i)) => {
             known.insert((i.project.clone(), i.name.clone()), known_of(&i));
-            let _ = tx.send(Update::Instance {
+            tx(p::Event::Instance {
                 remote: remote.to_string(),
-                instance: i,
+                instance: Box::new(convert::instance(*i)),
             });
         }
         Fetched::Instance(None) => {
             if let Fetch::Instance { project, name } = f {
                 known.remove(&(project.clone(), name.clone()));
-                let _ = tx.send(Update::InstanceGone {
+                tx(p::Event::InstanceGone {
                     remote: remote.to_string(),
                     project: project.clone(),
                     name: name.clone(),
@@ -495,7 +497,7 @@ fn settle(
                 }
             }
             if !samples.is_empty() {
-                let _ = tx.send(Update::InstanceStates {
+                tx(p::Event::InstanceStates {
                     remote: remote.to_string(),
                     states: samples,
                 });
@@ -520,7 +522,7 @@ fn settle(
                 .filter(|s| !q.touched_since(&Fetch::instance(&s.project, &s.name), generation))
                 .collect();
             if !samples.is_empty() {
-                let _ = tx.send(Update::Usage {
+                tx(p::Event::Usage {
                     remote: remote.to_string(),
                     samples,
                 });
@@ -531,18 +533,11 @@ fn settle(
 }
 
 /// Queues what an event names.
-fn on_event(
-    ev: &Event,
-    scope: &Scope,
-    q: &mut Queue,
-    tx: &mpsc::UnboundedSender<Update>,
-    remote: &str,
-    now: Instant,
-) {
+fn on_event(ev: &Event, scope: &Scope, q: &mut Queue, tx: &Sink, remote: &str, now: Instant) {
     if ev.kind != "lifecycle" {
         return;
     }
-    let Ok(lc) = crate::decode::value::<LifecycleEvent>(ev.metadata.clone()) else {
+    let Ok(lc) = atlas_core::decode::value::<LifecycleEvent>(ev.metadata.clone()) else {
         return;
     };
     let project = if ev.project.is_empty() {
@@ -550,13 +545,9 @@ fn on_event(
     } else {
         ev.project.as_str()
     };
-    let _ = tx.send(Update::Event {
+    tx(p::Event::Event {
         remote: remote.to_string(),
-        summary: format!(
-            "{} {}",
-            lc.action,
-            crate::inventory::short_api_path(&lc.source)
-        ),
+        summary: format!("{} {}", lc.action, convert::short_api_path(&lc.source)),
     });
     for f in affected(&lc, project) {
         if let (Fetch::Instance { project, .. }, Scope::Project(p)) = (&f, scope)
@@ -578,10 +569,7 @@ fn affected(lc: &LifecycleEvent, project: &str) -> Vec<Fetch> {
             .strip_prefix("/1.0/instances/")
             .map(|r| r.split('/').next().unwrap_or(r))
         {
-            Some(name) => out.push(Fetch::instance(
-                project,
-                &crate::incus::client::decode(name),
-            )),
+            Some(name) => out.push(Fetch::instance(project, &crate::client::decode(name))),
             None => out.push(Fetch::Reconcile),
         }
         if matches!(

@@ -1,12 +1,13 @@
 //! What the worker reads: hosts, volumes and their details.
 
+use atlas_core::inventory::{HostRow, InstanceState, SnapshotRow, VolumeRow};
+use atlas_core::provider::{self as p, Scope, Sink};
 use futures_util::{StreamExt, stream};
-use tokio::sync::mpsc;
 
-use super::{FETCH_CONCURRENCY, Update};
-use crate::incus::client::{IncusClient, IncusError, Scope};
-use crate::incus::types::{InstanceState, Server};
-use crate::inventory::{HostRow, SnapshotRow, VolumeRow, split_volume_listing};
+use super::FETCH_CONCURRENCY;
+use crate::client::{IncusClient, IncusError};
+use crate::convert::{member_host, snapshot_times, split_volume_listing, standalone_host};
+use crate::types::Server;
 
 /// Hosts: cluster members with their state, or the standalone server.
 pub async fn load_hosts(client: &IncusClient, server: &Server) -> Result<Vec<HostRow>, IncusError> {
@@ -21,7 +22,7 @@ pub async fn load_hosts(client: &IncusClient, server: &Server) -> Result<Vec<Hos
                     client.cluster_member_state(&m.server_name),
                     client.resources(Some(&m.server_name))
                 );
-                HostRow::member(remote, version, &m, state.ok().as_ref(), res.ok().as_ref())
+                member_host(remote, version, &m, state.ok().as_ref(), res.ok().as_ref())
             })
             .buffered(FETCH_CONCURRENCY)
             .collect::<Vec<_>>()
@@ -36,7 +37,7 @@ pub async fn load_hosts(client: &IncusClient, server: &Server) -> Result<Vec<Hos
             usage.push((p.name, r.space));
         }
     }
-    Ok(vec![HostRow::standalone(
+    Ok(vec![standalone_host(
         remote,
         &server.environment.server_name,
         version,
@@ -62,11 +63,7 @@ pub async fn load_volumes(
 }
 
 /// Fills snapshot expiry and usage of volumes in the background of the first paint.
-pub(super) async fn volume_details(
-    client: &IncusClient,
-    volumes: &[VolumeRow],
-    tx: &mpsc::UnboundedSender<Update>,
-) {
+pub(super) async fn volume_details(client: &IncusClient, volumes: &[VolumeRow], tx: &Sink) {
     let remote = client.remote().to_string();
     stream::iter(volumes.iter())
         .for_each_concurrent(FETCH_CONCURRENCY, |v| {
@@ -77,12 +74,12 @@ pub(super) async fn volume_details(
                         .volume_snapshots(&v.pool, &v.vol.project, &v.vol.name)
                         .await
                 {
-                    let _ = tx.send(Update::VolumeSnapshots {
+                    tx(p::Event::VolumeSnapshots {
                         remote: remote.clone(),
                         pool: v.pool.clone(),
                         project: v.vol.project.clone(),
                         volume: v.vol.name.clone(),
-                        snapshots,
+                        snapshots: snapshots.iter().map(snapshot_times).collect(),
                     });
                 }
                 if let Ok(st) = client
@@ -90,7 +87,7 @@ pub(super) async fn volume_details(
                     .await
                     && let Some(usage) = st.usage
                 {
-                    let _ = tx.send(Update::VolumeUsage {
+                    tx(p::Event::VolumeUsage {
                         remote,
                         pool: v.pool.clone(),
                         project: v.vol.project.clone(),
@@ -112,7 +109,10 @@ pub async fn states_of(
 ) -> Vec<(String, String, Result<InstanceState, IncusError>)> {
     stream::iter(instances)
         .map(|(project, name)| async move {
-            let st = client.instance_state(&project, &name).await;
+            let st = client
+                .instance_state(&project, &name)
+                .await
+                .map(crate::convert::instance_state);
             (project, name, st)
         })
         .buffer_unordered(STATE_CONCURRENCY)

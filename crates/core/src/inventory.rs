@@ -1,0 +1,362 @@
+//! The neutral inventory every provider fills and the console shows: hosts, instances (containers
+//! and virtual machines), volumes and snapshots. No provider's wire types appear here; each
+//! provider converts its answers into these. Pure data, no I/O, no UI.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+/// Used and total amounts (bytes).
+#[derive(Debug, Clone, Copy, Deserialize, Default, PartialEq, Eq)]
+pub struct UsedTotal {
+    #[serde(default)]
+    pub used: u64,
+    #[serde(default)]
+    pub total: u64,
+}
+
+/// What runs an instance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum InstanceKind {
+    #[default]
+    Container,
+    VirtualMachine,
+}
+
+impl std::fmt::Display for InstanceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InstanceKind::Container => "container",
+            InstanceKind::VirtualMachine => "virtual-machine",
+        })
+    }
+}
+
+impl InstanceKind {
+    /// For the TYPE column.
+    pub fn label(self) -> &'static str {
+        match self {
+            InstanceKind::Container => "container",
+            InstanceKind::VirtualMachine => "vm",
+        }
+    }
+}
+
+/// An instance (a container or a virtual machine) as the console knows it.
+#[derive(Debug, Clone, Default)]
+pub struct Instance {
+    pub name: String,
+    /// The project (Incus) or pool/namespace the instance lives in.
+    pub project: String,
+    /// `Running`, `Stopped`, `Frozen`, `Error`, ...
+    pub status: String,
+    pub kind: InstanceKind,
+    /// The cluster member or node it runs on (empty when not clustered).
+    pub location: String,
+    pub profiles: Vec<String>,
+    pub description: String,
+    pub architecture: String,
+    pub ephemeral: bool,
+    pub stateful: bool,
+    pub created_at: Option<DateTime<Utc>>,
+    pub config: BTreeMap<String, String>,
+    pub devices: BTreeMap<String, BTreeMap<String, String>>,
+    pub expanded_config: BTreeMap<String, String>,
+    pub expanded_devices: BTreeMap<String, BTreeMap<String, String>>,
+    /// The runtime state, when read.
+    pub state: Option<InstanceState>,
+    /// The snapshots, when read.
+    pub snapshots: Option<Vec<InstanceSnapshot>>,
+}
+
+/// An instance's runtime state.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceState {
+    pub status: String,
+    /// Cumulative CPU time in nanoseconds.
+    pub cpu_ns: Option<u64>,
+    pub memory: Option<MemoryState>,
+    /// Disk use summed over the devices that report it.
+    pub disk: Option<u64>,
+    /// Global IPv4 addresses.
+    pub addresses: Vec<String>,
+    pub processes: i64,
+    pub started_at: Option<DateTime<Utc>>,
+}
+
+/// Memory use in bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MemoryState {
+    pub usage: u64,
+    pub usage_peak: u64,
+    pub total: u64,
+}
+
+impl InstanceState {
+    /// Global IPv4 addresses, loopback and link-local left out.
+    pub fn ipv4(&self) -> Vec<String> {
+        self.addresses.clone()
+    }
+
+    /// Disk use over the devices that report it.
+    pub fn disk_usage(&self) -> Option<u64> {
+        self.disk
+    }
+}
+
+/// An instance snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceSnapshot {
+    pub name: String,
+    pub created_at: Option<DateTime<Utc>>,
+    /// `None`: never expires.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub stateful: bool,
+    pub size: i64,
+    pub config: BTreeMap<String, String>,
+    pub devices: BTreeMap<String, BTreeMap<String, String>>,
+    pub profiles: Vec<String>,
+}
+
+/// CPU and memory of one running instance, from a provider's metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageSample {
+    pub project: String,
+    pub name: String,
+    pub kind: InstanceKind,
+    /// Cumulative CPU time (the sum over CPUs and modes), in nanoseconds.
+    pub cpu_ns: u64,
+    /// Memory in use, in bytes.
+    pub memory: u64,
+    pub processes: Option<i64>,
+}
+
+/// When a volume snapshot was taken and when it expires (`None`: never).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapshotTimes {
+    /// The snapshot's own name (without its volume).
+    pub name: String,
+    pub created_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A custom storage volume.
+#[derive(Debug, Clone, Default)]
+pub struct Volume {
+    pub name: String,
+    /// `custom` for the volumes the console lists.
+    pub kind: String,
+    pub project: String,
+    pub location: String,
+    /// `filesystem`, `block`, `iso`.
+    pub content_type: String,
+    pub description: String,
+    /// What uses it, short: instance names, `profile default`.
+    pub used_by: Vec<String>,
+    pub config: BTreeMap<String, String>,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A host: a standalone remote, or one member of a clustered remote.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HostRow {
+    pub remote: String,
+    pub name: String,
+    pub clustered: bool,
+    pub status: String,
+    pub message: String,
+    pub roles: Vec<String>,
+    pub url: String,
+    pub cpus: Option<u64>,
+    pub load: Option<[f64; 3]>,
+    pub memory: Option<UsedTotal>,
+    pub pools: Vec<(String, UsedTotal)>,
+    pub version: String,
+    pub uptime_secs: Option<i64>,
+}
+
+/// An instance with what has been learned about it so far.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceRow {
+    pub remote: String,
+    pub inst: Instance,
+    /// CPU use in percent of one core, from the last two samples.
+    pub cpu_pct: Option<f64>,
+}
+
+impl InstanceRow {
+    /// Stable identity: remote/project/name.
+    pub fn key(&self) -> String {
+        format!("{}/{}/{}", self.remote, self.inst.project, self.inst.name)
+    }
+
+    pub fn state(&self) -> Option<&InstanceState> {
+        self.inst.state.as_ref()
+    }
+
+    /// The status: the instance's own (every answer carries it, and the console keeps it in
+    /// step with the newest state read), else the state's.
+    pub fn status(&self) -> &str {
+        match self.state() {
+            Some(s) if self.inst.status.is_empty() => &s.status,
+            _ => &self.inst.status,
+        }
+    }
+}
+
+/// A custom storage volume.
+#[derive(Debug, Clone, Default)]
+pub struct VolumeRow {
+    pub remote: String,
+    pub pool: String,
+    pub vol: Volume,
+    /// Usage when the pool reports it.
+    pub usage: Option<UsedTotal>,
+    /// Number of snapshots.
+    pub snapshots: usize,
+}
+
+impl VolumeRow {
+    pub fn key(&self) -> String {
+        format!(
+            "{}/{}/{}/{}",
+            self.remote, self.vol.project, self.pool, self.vol.name
+        )
+    }
+
+    /// Instance names (or other objects: `profile default`) using the volume.
+    pub fn used_by(&self) -> Vec<String> {
+        self.vol.used_by.clone()
+    }
+}
+
+/// What a snapshot belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotKind {
+    Instance,
+    Volume,
+}
+
+/// An instance or volume snapshot.
+#[derive(Debug, Clone)]
+pub struct SnapshotRow {
+    pub remote: String,
+    pub project: String,
+    pub kind: SnapshotKind,
+    /// The instance or volume it belongs to.
+    pub parent: String,
+    /// The pool, for volume snapshots.
+    pub pool: Option<String>,
+    pub name: String,
+    pub created_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub stateful: bool,
+    pub config: std::collections::BTreeMap<String, String>,
+    pub devices: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+}
+
+impl SnapshotRow {
+    /// Fills in what a volume's own snapshot list knows (the expiry).
+    pub fn update_from(&mut self, t: &SnapshotTimes) {
+        self.expires_at = t.expires_at;
+        if self.created_at.is_none() {
+            self.created_at = t.created_at;
+        }
+    }
+
+    pub fn key(&self) -> String {
+        format!(
+            "{}/{}/{}/{}/{}",
+            self.remote,
+            self.project,
+            self.pool.as_deref().unwrap_or("-"),
+            self.parent,
+            self.name
+        )
+    }
+
+    /// From an instance's snapshot list.
+    pub fn of_instance(remote: &str, inst: &Instance, s: &InstanceSnapshot) -> Self {
+        SnapshotRow {
+            remote: remote.to_string(),
+            project: inst.project.clone(),
+            kind: SnapshotKind::Instance,
+            parent: inst.name.clone(),
+            pool: None,
+            name: s.name.rsplit('/').next().unwrap_or(&s.name).to_string(),
+            created_at: s.created_at,
+            expires_at: s.expires_at,
+            stateful: s.stateful,
+            config: s.config.clone(),
+            devices: s.devices.clone(),
+        }
+    }
+}
+
+/// CPU percent of one core between two cumulative samples.
+pub fn cpu_percent(
+    prev_ns: u64,
+    prev_at: DateTime<Utc>,
+    now_ns: u64,
+    now_at: DateTime<Utc>,
+) -> Option<f64> {
+    let dt = (now_at - prev_at).num_microseconds()? as f64 * 1000.0;
+    if dt <= 0.0 || now_ns < prev_ns {
+        return None;
+    }
+    Some((now_ns - prev_ns) as f64 / dt * 100.0)
+}
+
+/// Human-readable bytes (IEC): `512.0MiB`.
+pub fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = b as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i < UNITS.len() - 1 {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{b}B")
+    } else {
+        format!("{v:.1}{}", UNITS[i])
+    }
+}
+
+/// A compact duration: `45s`, `12m`, `3h`, `5d`.
+pub fn human_duration(secs: i64) -> String {
+    let s = secs.abs();
+    let out = if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m", s / 60)
+    } else if s < 86400 {
+        format!("{}h", s / 3600)
+    } else {
+        format!("{}d", s / 86400)
+    };
+    if secs < 0 { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(human_bytes(512), "512B");
+        assert_eq!(human_bytes(512 * 1024 * 1024), "512.0MiB");
+        assert_eq!(human_duration(59), "59s");
+        assert_eq!(human_duration(3 * 3600 + 5), "3h");
+        assert_eq!(human_duration(-120), "-2m");
+    }
+
+    #[test]
+    fn cpu_percent_from_samples() {
+        let t0 = Utc::now();
+        let t1 = t0 + chrono::Duration::seconds(2);
+        assert_eq!(cpu_percent(0, t0, 1_000_000_000, t1), Some(50.0));
+        assert_eq!(cpu_percent(5, t0, 1, t1), None);
+    }
+}

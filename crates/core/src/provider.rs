@@ -1,0 +1,143 @@
+//! The seam between the console and an inventory backend (Incus today; Proxmox VE next).
+//!
+//! A provider follows one remote: it lists and watches a [`Scope`] and reports [`Event`]s through
+//! a [`Sink`]; it takes [`Command`]s. Everything it reports is neutral (see
+//! [`crate::inventory`]); its wire types stay inside it.
+
+use std::sync::Arc;
+
+use crate::inventory::{
+    HostRow, Instance, InstanceState, SnapshotRow, SnapshotTimes, UsageSample, UsedTotal, VolumeRow,
+};
+
+/// Which projects (or pools/namespaces) a listing covers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// Every project.
+    #[default]
+    All,
+    /// One project.
+    Project(String),
+}
+
+impl Scope {
+    /// A label for the status line.
+    pub fn label(&self) -> String {
+        match self {
+            Scope::All => "all projects".into(),
+            Scope::Project(p) => format!("project {p}"),
+        }
+    }
+}
+
+/// A remote's connection state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConnState {
+    Connecting,
+    Online { version: String, clustered: bool },
+    Offline { error: String },
+}
+
+/// The state of one instance, as the provider read it.
+#[derive(Debug, Clone)]
+pub struct StateSample {
+    pub project: String,
+    pub name: String,
+    pub state: InstanceState,
+}
+
+/// What a provider reports about its remote.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Status {
+        remote: String,
+        state: ConnState,
+    },
+    Hosts {
+        remote: String,
+        hosts: Vec<HostRow>,
+    },
+    /// The projects the remote has.
+    Projects {
+        remote: String,
+        projects: Vec<String>,
+    },
+    /// A whole instance list; `with_state` when it came with state and snapshots.
+    Instances {
+        remote: String,
+        instances: Vec<Instance>,
+        with_state: bool,
+    },
+    /// CPU and memory of running instances (the periodic usage refresh).
+    Usage {
+        remote: String,
+        samples: Vec<UsageSample>,
+    },
+    /// The state (usage, addresses) of running instances.
+    InstanceStates {
+        remote: String,
+        states: Vec<StateSample>,
+    },
+    Instance {
+        remote: String,
+        instance: Box<Instance>,
+    },
+    InstanceGone {
+        remote: String,
+        project: String,
+        name: String,
+    },
+    Volumes {
+        remote: String,
+        volumes: Vec<VolumeRow>,
+        snapshots: Vec<SnapshotRow>,
+    },
+    /// What a volume's own snapshot list knows (expiry).
+    VolumeSnapshots {
+        remote: String,
+        pool: String,
+        project: String,
+        volume: String,
+        snapshots: Vec<SnapshotTimes>,
+    },
+    VolumeUsage {
+        remote: String,
+        pool: String,
+        project: String,
+        volume: String,
+        usage: UsedTotal,
+    },
+    ConsoleLog {
+        remote: String,
+        project: String,
+        name: String,
+        result: Result<String, String>,
+    },
+    /// List items that could not be decoded were left out.
+    Skipped {
+        origin: String,
+        items: Vec<crate::decode::Skipped>,
+    },
+    /// A lifecycle event was seen (for the status line).
+    Event {
+        remote: String,
+        summary: String,
+    },
+}
+
+/// Where a provider reports its events.
+pub type Sink = Arc<dyn Fn(Event) + Send + Sync>;
+
+/// What a provider can be asked to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Reload everything (and retry now if offline).
+    Refresh,
+    /// Change which projects are listed.
+    SetScope(Scope),
+    /// Fetch an instance's console log.
+    ConsoleLog { project: String, name: String },
+    /// Read these instances (project, name) again, and reconcile the rest (after a job of the
+    /// console's own: events cover most changes, not all).
+    Reread(Vec<(String, String)>),
+}

@@ -1,0 +1,122 @@
+//! The Incus provider: one worker per remote that loads lists (cheap calls first, details after),
+//! follows `/1.0/events` on a task of its own, re-reads what events name through a coalescing
+//! queue with retries, reconciles with the cheap list on an interval, refreshes usage of what runs
+//! and reconnects with backoff. It reports neutral [`p::Event`]s through a [`Sink`] and takes
+//! [`Command`]s; it never touches the UI.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use atlas_core::provider::{self as p, Command, ConnState, Scope, Sink};
+
+use crate::RemoteSpec;
+use crate::client::IncusClient;
+
+/// How parallel detail fetches may be.
+const FETCH_CONCURRENCY: usize = 8;
+
+/// Timing of a worker.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerConfig {
+    /// How often usage of running instances (`/1.0/metrics`) and the hosts are read.
+    pub usage_every: Duration,
+    /// How often the `/state` of running instances (addresses) is read.
+    pub addresses_every: Duration,
+    /// How often the cheap list is compared with what is shown.
+    pub reconcile_every: Duration,
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            usage_every: Duration::from_secs(15),
+            addresses_every: Duration::from_secs(120),
+            reconcile_every: Duration::from_secs(30),
+            backoff_min: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Starts a worker for one remote; dropping the returned sender stops it.
+pub fn spawn_remote(
+    spec: RemoteSpec,
+    scope: Scope,
+    cfg: WorkerConfig,
+    tx: Sink,
+) -> mpsc::UnboundedSender<Command> {
+    let (ctx, crx) = mpsc::unbounded_channel();
+    tokio::spawn(run(spec, scope, cfg, tx, crx));
+    ctx
+}
+
+mod load;
+mod queue;
+mod session;
+
+pub use load::{load_hosts, load_volumes, states_of};
+pub use p::StateSample;
+pub use queue::{Done, Fetch, Queue};
+
+enum End {
+    Quit,
+    Rescope,
+}
+
+async fn run(
+    spec: RemoteSpec,
+    mut scope: Scope,
+    cfg: WorkerConfig,
+    tx: Sink,
+    mut cmds: mpsc::UnboundedReceiver<Command>,
+) {
+    let remote = spec.name.clone();
+    let status = |state: ConnState| p::Event::Status {
+        remote: remote.clone(),
+        state,
+    };
+    let mut backoff = cfg.backoff_min;
+    loop {
+        tx(status(ConnState::Connecting));
+        let result = match IncusClient::new(&spec) {
+            Ok(client) => {
+                session::session(&client, &mut scope, &cfg, &tx, &mut cmds, &mut backoff).await
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(End::Quit) => return,
+            Ok(End::Rescope) => continue,
+            Err(e) => {
+                tracing::warn!(remote = %remote, error = %e, "remote offline");
+                tx(status(ConnState::Offline {
+                    error: e.to_string(),
+                }));
+            }
+        }
+        // Wait before reconnecting; a refresh retries at once.
+        let sleep = tokio::time::sleep(backoff);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                _ = &mut sleep => break,
+                cmd = cmds.recv() => match cmd {
+                    None => return,
+                    Some(Command::Refresh) => { backoff = cfg.backoff_min; break; }
+                    Some(Command::SetScope(s)) => scope = s,
+                    Some(Command::Reread(_)) => {}
+                    Some(Command::ConsoleLog { project, name }) => {
+                        tx(p::Event::ConsoleLog {
+                            remote: remote.clone(), project, name,
+                            result: Err(format!("{remote} is offline")),
+                        });
+                    }
+                }
+            }
+        }
+        backoff = (backoff * 2).min(cfg.backoff_max);
+    }
+}

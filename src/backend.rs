@@ -1,0 +1,74 @@
+//! What reaches the console from its background work: inventory from the providers (one worker
+//! per remote, see [`atlas_incus::provider`]), alert sources, service surveys, jobs and the
+//! journal, all as [`Update`]s on one channel.
+
+use tokio::sync::mpsc;
+
+pub use atlas_core::provider::{Command, ConnState, Event as InventoryEvent, Scope, StateSample};
+pub use atlas_incus::provider::{WorkerConfig, load_hosts, load_volumes, states_of};
+
+/// What the console's background work reports.
+#[derive(Debug, Clone)]
+pub enum Update {
+    /// What a provider reported about its remote.
+    Inventory(InventoryEvent),
+    /// A survey of the service definitions (the answer to survey number `seq`).
+    Services {
+        seq: u64,
+        survey: Box<crate::services::survey::Survey>,
+    },
+    /// A definition read for the editor: its text and whether the file exists.
+    DefinitionText {
+        file: std::path::PathBuf,
+        result: Result<(String, bool), String>,
+    },
+    /// An edited definition was saved, or why not.
+    DefinitionSaved {
+        file: std::path::PathBuf,
+        text: String,
+        result: Result<(), crate::services::survey::SaveFailure>,
+    },
+    /// What an alert source answered (alerts and silences), or why it did not.
+    AlertSource {
+        source: String,
+        result: Result<crate::alerts::model::SourceData, String>,
+    },
+    /// A silence write finished: the silence id, or the error.
+    SilenceWrite {
+        source: String,
+        what: String,
+        result: Result<String, String>,
+    },
+    /// Alerts or silences that could not be decoded were left out (`origin`: the source).
+    Skipped {
+        origin: String,
+        items: Vec<crate::decode::Skipped>,
+    },
+    /// Progress or output of a running job.
+    Job {
+        id: crate::jobs::JobId,
+        event: crate::jobs::JobEvent,
+    },
+    /// A job ended.
+    JobFinished {
+        id: crate::jobs::JobId,
+        outcome: crate::jobs::Outcome,
+        at: chrono::DateTime<chrono::Utc>,
+    },
+    /// A line was added to the incident journal.
+    Journal(crate::journal::Entry),
+}
+
+/// Starts the Incus provider's worker for one remote, its events sent on `tx`; dropping the
+/// returned sender stops it.
+pub fn spawn_remote(
+    spec: atlas_incus::RemoteSpec,
+    scope: Scope,
+    cfg: WorkerConfig,
+    tx: mpsc::UnboundedSender<Update>,
+) -> mpsc::UnboundedSender<Command> {
+    let sink = std::sync::Arc::new(move |e: InventoryEvent| {
+        let _ = tx.send(Update::Inventory(e));
+    });
+    atlas_incus::provider::spawn_remote(spec, scope, cfg, sink)
+}
