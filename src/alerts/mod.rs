@@ -1,11 +1,9 @@
-//! Alert sources (Alertmanager API v2, Prometheus `/api/v1/alerts`), their merged view, the join
-//! of alerts with the Incus inventory, and the workers that poll them. Knows nothing of the UI.
+//! Alert sources and their model, as the console uses them: the model and the join with the
+//! inventory from [`atlas_core::alerts`], the clients and workers from [`atlas_alerts`].
 
-pub use atlas_core::alerts::{model, types};
+pub use atlas_alerts::{client, prometheus};
+pub use atlas_core::alerts::{join, model, types};
 
-pub mod client;
-pub mod join;
-pub mod prometheus;
 pub mod worker;
 
 pub use client::{AlertmanagerClient, SourceError, SourceSpec};

@@ -1,188 +1,38 @@
-//! One background task per alert source: polls on an interval with jitter, performs silence
-//! writes, and reports through the same channel as the Incus workers.
-
-use std::time::Duration;
+//! The alert source workers, reporting on the console's channel.
 
 use tokio::sync::mpsc;
 
-use super::client::{AlertmanagerClient, SourceSpec};
-use super::model::{SourceData, SourceKind};
-use super::prometheus::PrometheusClient;
-use super::types::SilenceRequest;
+pub use atlas_alerts::worker::{PollConfig, SourceCmd, SourceEvent, short_id};
+
 use crate::backend::Update;
+use atlas_alerts::client::SourceSpec;
+use atlas_core::alerts::model::SourceKind;
 
-/// What a source worker can be asked to do.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SourceCmd {
-    /// Poll now.
-    Refresh,
-    /// Create or update (with `id`) a silence.
-    PutSilence(SilenceRequest),
-    /// Expire a silence.
-    Expire(String),
-}
-
-/// How often to poll.
-#[derive(Debug, Clone, Copy)]
-pub struct PollConfig {
-    pub every: Duration,
-    /// Up to this much is added at random to each interval, so several consoles do not poll
-    /// in lockstep.
-    pub jitter: Duration,
-}
-
-enum Client {
-    Alertmanager(AlertmanagerClient),
-    Prometheus(PrometheusClient),
-}
-
-impl Client {
-    async fn poll(&self) -> Result<SourceData, String> {
-        match self {
-            Client::Alertmanager(c) => {
-                let (alerts, silences) = tokio::join!(c.alerts(), c.silences());
-                Ok(SourceData {
-                    alerts: alerts.map_err(|e| e.to_string())?,
-                    silences: silences.map_err(|e| e.to_string())?,
-                })
-            }
-            Client::Prometheus(c) => Ok(SourceData {
-                alerts: c.alerts().await.map_err(|e| e.to_string())?,
-                silences: vec![],
-            }),
-        }
-    }
-
-    fn take_skipped(&self) -> Vec<crate::decode::Skipped> {
-        match self {
-            Client::Alertmanager(c) => c.take_skipped(),
-            Client::Prometheus(c) => c.take_skipped(),
-        }
-    }
-}
-
-/// A pseudo-random duration in `[0, max)`, from the clock (no RNG dependency needed for this).
-fn jitter(max: Duration) -> Duration {
-    if max.is_zero() {
-        return max;
-    }
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as u64 ^ d.as_secs().rotate_left(17))
-        .unwrap_or(0);
-    let x = nanos.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    Duration::from_millis(x % (max.as_millis().max(1) as u64))
-}
-
-/// Starts the worker of one source; dropping the returned sender stops it.
+/// Starts the worker of one source, its reports sent on `tx`; dropping the returned sender
+/// stops it.
 pub fn spawn_source(
     spec: SourceSpec,
     kind: SourceKind,
     cfg: PollConfig,
     tx: mpsc::UnboundedSender<Update>,
 ) -> mpsc::UnboundedSender<SourceCmd> {
-    let (ctx, crx) = mpsc::unbounded_channel();
-    tokio::spawn(run(spec, kind, cfg, tx, crx));
-    ctx
-}
-
-async fn run(
-    spec: SourceSpec,
-    kind: SourceKind,
-    cfg: PollConfig,
-    tx: mpsc::UnboundedSender<Update>,
-    mut cmds: mpsc::UnboundedReceiver<SourceCmd>,
-) {
-    let name = spec.name.clone();
-    let client = match kind {
-        SourceKind::Alertmanager => AlertmanagerClient::new(spec).map(Client::Alertmanager),
-        SourceKind::Prometheus => PrometheusClient::new(spec).map(Client::Prometheus),
-    };
-    let client = match client {
-        Ok(c) => c,
-        Err(e) => {
-            // A configuration error does not go away by polling: report it on every request.
-            let err = e.to_string();
-            let _ = tx.send(Update::AlertSource {
-                source: name.clone(),
-                result: Err(err.clone()),
-            });
-            while let Some(cmd) = cmds.recv().await {
-                let what = describe(&cmd);
-                let _ = tx.send(match cmd {
-                    SourceCmd::Refresh => Update::AlertSource {
-                        source: name.clone(),
-                        result: Err(err.clone()),
-                    },
-                    _ => Update::SilenceWrite {
-                        source: name.clone(),
-                        what,
-                        result: Err(err.clone()),
-                    },
-                });
-            }
-            return;
-        }
-    };
-    loop {
-        let result = client.poll().await;
-        if let Err(e) = &result {
-            tracing::warn!(source = %name, error = %e, "alert source down");
-        }
-        let _ = tx.send(Update::AlertSource {
-            source: name.clone(),
-            result,
+    let sink = std::sync::Arc::new(move |e: SourceEvent| {
+        let _ = tx.send(match e {
+            SourceEvent::Polled { source, result } => Update::AlertSource { source, result },
+            SourceEvent::Written {
+                source,
+                what,
+                result,
+            } => Update::SilenceWrite {
+                source,
+                what,
+                result,
+            },
+            SourceEvent::Skipped { source, items } => Update::Skipped {
+                origin: source,
+                items,
+            },
         });
-        let skipped = client.take_skipped();
-        if !skipped.is_empty() {
-            let _ = tx.send(Update::Skipped {
-                origin: name.clone(),
-                items: skipped,
-            });
-        }
-        // Sleep until the next poll; a refresh or a write (whose effect should show at once)
-        // polls now.
-        tokio::select! {
-            _ = tokio::time::sleep(cfg.every + jitter(cfg.jitter)) => {}
-            cmd = cmds.recv() => match cmd {
-                None => return,
-                Some(SourceCmd::Refresh) => {}
-                Some(cmd) => {
-                    let what = describe(&cmd);
-                    let result = write(&client, cmd).await;
-                    tracing::info!(source = %name, what = %what, ok = result.is_ok(), "silence write");
-                    let _ = tx.send(Update::SilenceWrite { source: name.clone(), what, result });
-                }
-            }
-        }
-    }
-}
-
-fn describe(cmd: &SourceCmd) -> String {
-    match cmd {
-        SourceCmd::Refresh => "refresh".to_string(),
-        SourceCmd::PutSilence(r) if r.id.is_some() => "update silence".to_string(),
-        SourceCmd::PutSilence(_) => "create silence".to_string(),
-        SourceCmd::Expire(id) => format!("expire silence {}", short_id(id)),
-    }
-}
-
-/// The first block of a silence id, as Alertmanager's UI shows it.
-pub fn short_id(id: &str) -> &str {
-    id.split('-').next().unwrap_or(id)
-}
-
-async fn write(client: &Client, cmd: SourceCmd) -> Result<String, String> {
-    let Client::Alertmanager(am) = client else {
-        return Err("silences live in Alertmanager, not Prometheus".into());
-    };
-    match cmd {
-        SourceCmd::PutSilence(req) => am.put_silence(&req).await.map_err(|e| e.to_string()),
-        SourceCmd::Expire(id) => am
-            .expire_silence(&id)
-            .await
-            .map(|()| id)
-            .map_err(|e| e.to_string()),
-        SourceCmd::Refresh => Ok(String::new()),
-    }
+    });
+    atlas_alerts::worker::spawn_source(spec, kind, cfg, sink)
 }

@@ -6,3 +6,4 @@ pub mod decode;
 pub mod diagnostic;
 pub mod inventory;
 pub mod provider;
+pub mod text;

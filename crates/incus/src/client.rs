@@ -21,19 +21,7 @@ pub fn scope_query(scope: &Scope) -> String {
     }
 }
 
-/// Percent-encodes a path segment or query value.
-pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
+pub use atlas_core::text::encode;
 
 /// Decodes a percent-encoded path segment.
 pub fn decode(s: &str) -> String {
@@ -55,19 +43,7 @@ pub fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Joins an error and its sources into one line.
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        cur = s.source();
-    }
-    parts.join(": ")
-}
+pub use atlas_core::text::error_chain;
 
 /// A client for one remote.
 #[derive(Clone)]

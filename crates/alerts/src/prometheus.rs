@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::client::{HttpSource, SourceError, SourceSpec};
-use super::types::{Alert, AlertStatus, fingerprint};
+use crate::client::{HttpSource, SourceError, SourceSpec};
+use atlas_core::alerts::types::{Alert, AlertStatus, fingerprint};
 
 /// `GET /api/v1/alerts` → `data.alerts[]`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -43,15 +43,15 @@ struct AlertsData {
 fn decode_alerts(
     bytes: &[u8],
     source_url: &str,
-) -> Result<(Vec<Alert>, Vec<crate::decode::Skipped>), String> {
+) -> Result<(Vec<Alert>, Vec<atlas_core::decode::Skipped>), String> {
     let env: Envelope<AlertsData> = serde_json::from_slice(bytes)
-        .and_then(crate::decode::value)
+        .and_then(atlas_core::decode::value)
         .map_err(|e| e.to_string())?;
     if env.status != "success" {
         return Err(format!("status {:?}: {}", env.status, env.error));
     }
     let list = env.data.map(|d| d.alerts).unwrap_or_default();
-    let (alerts, skipped) = crate::decode::list::<PromAlert>("/api/v1/alerts", list)?;
+    let (alerts, skipped) = atlas_core::decode::list::<PromAlert>("/api/v1/alerts", list)?;
     Ok((
         alerts
             .into_iter()
@@ -129,7 +129,7 @@ impl PrometheusClient {
     }
 
     /// The list items left out since the last call (see [`HttpSource::take_skipped`]).
-    pub fn take_skipped(&self) -> Vec<crate::decode::Skipped> {
+    pub fn take_skipped(&self) -> Vec<atlas_core::decode::Skipped> {
         self.0.take_skipped()
     }
 }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 
-use super::types::{Alert, Silence, SilenceRequest};
-use crate::incus::client::error_chain;
+use atlas_core::alerts::types::{Alert, Silence, SilenceRequest};
+use atlas_core::text::error_chain;
 
 /// Where an alert source (Alertmanager or Prometheus) is and how to authenticate.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -56,12 +56,12 @@ pub struct HttpSource {
     spec: SourceSpec,
     http: reqwest::Client,
     /// List items that could not be decoded since the last [`HttpSource::take_skipped`].
-    skipped: crate::decode::SkipLog,
+    skipped: atlas_core::decode::SkipLog,
 }
 
 impl HttpSource {
     pub fn new(spec: SourceSpec) -> Result<Self, SourceError> {
-        crate::incus::tls::install_crypto_provider();
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let cfg_err = |m: String| SourceError::Config(m, spec.name.clone());
         let mut b = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
@@ -112,7 +112,7 @@ impl HttpSource {
     }
 
     /// The list items left out (undecodable) since the last call.
-    pub fn take_skipped(&self) -> Vec<crate::decode::Skipped> {
+    pub fn take_skipped(&self) -> Vec<atlas_core::decode::Skipped> {
         self.skipped.take()
     }
 
@@ -123,7 +123,7 @@ impl HttpSource {
         v: serde_json::Value,
     ) -> Result<Vec<T>, SourceError> {
         let (items, skipped) =
-            crate::decode::list(path, v).map_err(|reason| SourceError::Parse {
+            atlas_core::decode::list(path, v).map_err(|reason| SourceError::Parse {
                 name: self.spec.name.clone(),
                 path: path.to_string(),
                 reason,
@@ -176,7 +176,7 @@ impl HttpSource {
         }
         let bytes: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
         serde_json::from_slice(bytes)
-            .and_then(crate::decode::value)
+            .and_then(atlas_core::decode::value)
             .map_err(|e| SourceError::Parse {
                 name,
                 path: path.to_string(),
@@ -229,7 +229,7 @@ impl AlertmanagerClient {
     }
 
     /// The list items left out since the last call (see [`HttpSource::take_skipped`]).
-    pub fn take_skipped(&self) -> Vec<crate::decode::Skipped> {
+    pub fn take_skipped(&self) -> Vec<atlas_core::decode::Skipped> {
         self.0.take_skipped()
     }
 
@@ -258,7 +258,7 @@ impl AlertmanagerClient {
     /// Expires a silence now.
     pub async fn expire_silence(&self, id: &str) -> Result<(), SourceError> {
         self.writable()?;
-        let path = format!("/api/v2/silence/{}", crate::incus::client::encode(id));
+        let path = format!("/api/v2/silence/{}", atlas_core::text::encode(id));
         let _: serde_json::Value = self
             .send(&path, self.request(reqwest::Method::DELETE, &path))
             .await?;

@@ -1,0 +1,211 @@
+//! One background task per alert source: polls on an interval with jitter, performs silence
+//! writes, and reports [`SourceEvent`]s through a [`SourceSink`].
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::client::{AlertmanagerClient, SourceSpec};
+use crate::prometheus::PrometheusClient;
+use atlas_core::alerts::model::{SourceData, SourceKind};
+use atlas_core::alerts::types::SilenceRequest;
+
+/// What a source worker reports.
+#[derive(Debug, Clone)]
+pub enum SourceEvent {
+    /// What the source answered (alerts and silences), or why it did not.
+    Polled {
+        source: String,
+        result: Result<SourceData, String>,
+    },
+    /// A silence write finished: the silence id, or the error.
+    Written {
+        source: String,
+        what: String,
+        result: Result<String, String>,
+    },
+    /// Alerts or silences that could not be decoded were left out.
+    Skipped {
+        source: String,
+        items: Vec<atlas_core::decode::Skipped>,
+    },
+}
+
+/// Where a source worker reports.
+pub type SourceSink = std::sync::Arc<dyn Fn(SourceEvent) + Send + Sync>;
+
+/// What a source worker can be asked to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceCmd {
+    /// Poll now.
+    Refresh,
+    /// Create or update (with `id`) a silence.
+    PutSilence(SilenceRequest),
+    /// Expire a silence.
+    Expire(String),
+}
+
+/// How often to poll.
+#[derive(Debug, Clone, Copy)]
+pub struct PollConfig {
+    pub every: Duration,
+    /// Up to this much is added at random to each interval, so several consoles do not poll
+    /// in lockstep.
+    pub jitter: Duration,
+}
+
+enum Client {
+    Alertmanager(AlertmanagerClient),
+    Prometheus(PrometheusClient),
+}
+
+impl Client {
+    async fn poll(&self) -> Result<SourceData, String> {
+        match self {
+            Client::Alertmanager(c) => {
+                let (alerts, silences) = tokio::join!(c.alerts(), c.silences());
+                Ok(SourceData {
+                    alerts: alerts.map_err(|e| e.to_string())?,
+                    silences: silences.map_err(|e| e.to_string())?,
+                })
+            }
+            Client::Prometheus(c) => Ok(SourceData {
+                alerts: c.alerts().await.map_err(|e| e.to_string())?,
+                silences: vec![],
+            }),
+        }
+    }
+
+    fn take_skipped(&self) -> Vec<atlas_core::decode::Skipped> {
+        match self {
+            Client::Alertmanager(c) => c.take_skipped(),
+            Client::Prometheus(c) => c.take_skipped(),
+        }
+    }
+}
+
+/// A pseudo-random duration in `[0, max)`, from the clock (no RNG dependency needed for this).
+fn jitter(max: Duration) -> Duration {
+    if max.is_zero() {
+        return max;
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64 ^ d.as_secs().rotate_left(17))
+        .unwrap_or(0);
+    let x = nanos.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    Duration::from_millis(x % (max.as_millis().max(1) as u64))
+}
+
+/// Starts the worker of one source; dropping the returned sender stops it.
+pub fn spawn_source(
+    spec: SourceSpec,
+    kind: SourceKind,
+    cfg: PollConfig,
+    tx: SourceSink,
+) -> mpsc::UnboundedSender<SourceCmd> {
+    let (ctx, crx) = mpsc::unbounded_channel();
+    tokio::spawn(run(spec, kind, cfg, tx, crx));
+    ctx
+}
+
+async fn run(
+    spec: SourceSpec,
+    kind: SourceKind,
+    cfg: PollConfig,
+    tx: SourceSink,
+    mut cmds: mpsc::UnboundedReceiver<SourceCmd>,
+) {
+    let name = spec.name.clone();
+    let client = match kind {
+        SourceKind::Alertmanager => AlertmanagerClient::new(spec).map(Client::Alertmanager),
+        SourceKind::Prometheus => PrometheusClient::new(spec).map(Client::Prometheus),
+    };
+    let client = match client {
+        Ok(c) => c,
+        Err(e) => {
+            // A configuration error does not go away by polling: report it on every request.
+            let err = e.to_string();
+            tx(SourceEvent::Polled {
+                source: name.clone(),
+                result: Err(err.clone()),
+            });
+            while let Some(cmd) = cmds.recv().await {
+                let what = describe(&cmd);
+                tx(match cmd {
+                    SourceCmd::Refresh => SourceEvent::Polled {
+                        source: name.clone(),
+                        result: Err(err.clone()),
+                    },
+                    _ => SourceEvent::Written {
+                        source: name.clone(),
+                        what,
+                        result: Err(err.clone()),
+                    },
+                });
+            }
+            return;
+        }
+    };
+    loop {
+        let result = client.poll().await;
+        if let Err(e) = &result {
+            tracing::warn!(source = %name, error = %e, "alert source down");
+        }
+        tx(SourceEvent::Polled {
+            source: name.clone(),
+            result,
+        });
+        let skipped = client.take_skipped();
+        if !skipped.is_empty() {
+            tx(SourceEvent::Skipped {
+                source: name.clone(),
+                items: skipped,
+            });
+        }
+        // Sleep until the next poll; a refresh or a write (whose effect should show at once)
+        // polls now.
+        tokio::select! {
+            _ = tokio::time::sleep(cfg.every + jitter(cfg.jitter)) => {}
+            cmd = cmds.recv() => match cmd {
+                None => return,
+                Some(SourceCmd::Refresh) => {}
+                Some(cmd) => {
+                    let what = describe(&cmd);
+                    let result = write(&client, cmd).await;
+                    tracing::info!(source = %name, what = %what, ok = result.is_ok(), "silence write");
+                    tx(SourceEvent::Written { source: name.clone(), what, result });
+                }
+            }
+        }
+    }
+}
+
+fn describe(cmd: &SourceCmd) -> String {
+    match cmd {
+        SourceCmd::Refresh => "refresh".to_string(),
+        SourceCmd::PutSilence(r) if r.id.is_some() => "update silence".to_string(),
+        SourceCmd::PutSilence(_) => "create silence".to_string(),
+        SourceCmd::Expire(id) => format!("expire silence {}", short_id(id)),
+    }
+}
+
+/// The first block of a silence id, as Alertmanager's UI shows it.
+pub fn short_id(id: &str) -> &str {
+    id.split('-').next().unwrap_or(id)
+}
+
+async fn write(client: &Client, cmd: SourceCmd) -> Result<String, String> {
+    let Client::Alertmanager(am) = client else {
+        return Err("silences live in Alertmanager, not Prometheus".into());
+    };
+    match cmd {
+        SourceCmd::PutSilence(req) => am.put_silence(&req).await.map_err(|e| e.to_string()),
+        SourceCmd::Expire(id) => am
+            .expire_silence(&id)
+            .await
+            .map(|()| id)
+            .map_err(|e| e.to_string()),
+        SourceCmd::Refresh => Ok(String::new()),
+    }
+}
