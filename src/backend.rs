@@ -56,7 +56,36 @@ pub enum Update {
         at: chrono::DateTime<chrono::Utc>,
     },
     /// A line was added to the incident journal.
-    Journal(crate::journal::Entry),
+    Journal(crate::jobs::journal::Entry),
+}
+
+/// Starts the worker of one source, its reports sent on `tx`; dropping the returned sender
+/// stops it.
+pub fn spawn_source(
+    spec: atlas_alerts::SourceSpec,
+    kind: atlas_core::alerts::model::SourceKind,
+    cfg: atlas_alerts::worker::PollConfig,
+    tx: mpsc::UnboundedSender<Update>,
+) -> mpsc::UnboundedSender<atlas_alerts::worker::SourceCmd> {
+    let sink = std::sync::Arc::new(move |e: atlas_alerts::worker::SourceEvent| {
+        let _ = tx.send(match e {
+            atlas_alerts::worker::SourceEvent::Polled { source, result } => Update::AlertSource { source, result },
+            atlas_alerts::worker::SourceEvent::Written {
+                source,
+                what,
+                result,
+            } => Update::SilenceWrite {
+                source,
+                what,
+                result,
+            },
+            atlas_alerts::worker::SourceEvent::Skipped { source, items } => Update::Skipped {
+                origin: source,
+                items,
+            },
+        });
+    });
+    atlas_alerts::worker::spawn_source(spec, kind, cfg, sink)
 }
 
 /// Starts the Incus provider's worker for one remote, its events sent on `tx`; dropping the

@@ -367,8 +367,8 @@ pub fn journal(settings: &Settings, since: &str, json: bool) -> i32 {
             return EXIT_REFUSED;
         }
     };
-    let file = settings.paths.journal_file();
-    match crate::journal::since(&file, Utc::now() - d) {
+    let file = crate::jobs::journal::journal_file(&settings.paths.state_dir);
+    match crate::jobs::journal::since(&file, Utc::now() - d) {
         Ok((entries, bad)) => {
             if bad > 0 {
                 eprintln!(
@@ -383,7 +383,7 @@ pub fn journal(settings: &Settings, since: &str, json: bool) -> i32 {
                         Err(err) => eprintln!("atlas-tui: {err}"),
                     }
                 } else {
-                    println!("{}", crate::journal::format_entry(e));
+                    println!("{}", crate::jobs::journal::format_entry(e));
                 }
             }
             if entries.is_empty() && !json {

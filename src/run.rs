@@ -9,7 +9,8 @@ use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::alerts::worker::{PollConfig, SourceCmd, spawn_source};
+use crate::alerts::worker::{PollConfig, SourceCmd};
+use crate::backend::spawn_source;
 use crate::app::alerts::{AlertSourceView, SourceStatus, default_author};
 use crate::app::rows::Pane;
 use crate::app::state::{AppState, Effect, Level, RemoteView};
@@ -74,13 +75,13 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
     state.services.commands = c.commands.clone();
     // Finished jobs and the journal from earlier sessions.
     let state_dir = &settings.paths.state_dir;
-    state.jobs = crate::journal::recent_jobs(&settings.paths.jobs_file(), 100)
+    state.jobs = crate::jobs::journal::recent_jobs(&crate::jobs::journal::jobs_file(&settings.paths.state_dir), 100)
         .into_iter()
         .map(crate::app::jobs::JobView::from_record)
         .collect();
     state.next_job = crate::jobs::execute::next_id(state_dir);
     if let Ok((mut entries, _)) =
-        crate::journal::read_lines::<crate::journal::Entry>(&settings.paths.journal_file())
+        crate::jobs::journal::read_lines::<crate::jobs::journal::Entry>(&crate::jobs::journal::journal_file(&settings.paths.state_dir))
     {
         let skip = entries.len().saturating_sub(2000);
         state.journal = entries.split_off(skip);
@@ -291,7 +292,7 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                         let entry =
                             shell_entry(shell, &remote, &project, &name, &outcome, &user, &state);
                         if let Err(e) =
-                            crate::journal::append(&settings.paths.journal_file(), &entry)
+                            crate::jobs::journal::append(&crate::jobs::journal::journal_file(&settings.paths.state_dir), &entry)
                         {
                             tracing::warn!(error = %e, "cannot write the journal");
                         }
@@ -452,10 +453,10 @@ fn shell_entry(
     outcome: &std::result::Result<i32, String>,
     user: &str,
     state: &AppState,
-) -> crate::journal::Entry {
+) -> crate::jobs::journal::Entry {
     let target = crate::jobs::Target::instance(remote, project, name);
     let cmd = shell_command(c, remote, project, name);
-    crate::journal::Entry {
+    crate::jobs::journal::Entry {
         ts: Utc::now(),
         status: match outcome {
             Ok(_) => "done".into(),

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use atlas_tui::alerts::model::{AlertState, SourceKind};
 use atlas_tui::alerts::types::fingerprint;
-use atlas_tui::alerts::worker::{PollConfig, SourceCmd, spawn_source};
+use atlas_tui::alerts::worker::{PollConfig, SourceCmd};
+use atlas_tui::backend::spawn_source;
 use atlas_tui::alerts::{AlertmanagerClient, SourceSpec};
 use atlas_tui::app::Pane;
 use atlas_tui::app::alerts::{AlertSourceView, SourceStatus};

@@ -7,7 +7,7 @@ use super::rows::{Row, SortKey, cell, styled, text_key};
 use super::state::{AppState, Level};
 use crate::inventory::{human_bytes, human_duration};
 use crate::jobs::{JobEvent, JobId, JobRecord, JobSpec, Outcome, Progress};
-use crate::journal::Entry;
+use crate::jobs::journal::Entry;
 
 /// Lines of output kept per job.
 const LOG_LINES: usize = 500;

@@ -263,7 +263,7 @@ pub struct AppState {
     pub jobs: Vec<super::jobs::JobView>,
     pub next_job: crate::jobs::JobId,
     /// The incident journal as far as loaded.
-    pub journal: Vec<crate::journal::Entry>,
+    pub journal: Vec<crate::jobs::journal::Entry>,
     pub action_form: Option<super::actions::ActionForm>,
     pub picker: Option<super::actions::SnapshotPicker>,
     pub action_settings: super::actions::ActionSettings,

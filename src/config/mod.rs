@@ -4,7 +4,6 @@
 
 pub mod keymap;
 pub mod paths;
-pub mod patterns;
 pub mod theme;
 
 use std::collections::BTreeMap;
@@ -300,7 +299,7 @@ impl AppConfig {
             line: locate_error(text, &format!("`{key}`")),
             message,
         };
-        if crate::app::Pane::parse(&self.ui.start_pane).is_none() {
+        if crate::pane::Pane::parse(&self.ui.start_pane).is_none() {
             return Err(bad(
                 "start_pane",
                 format!(
@@ -363,7 +362,7 @@ impl AppConfig {
                 return Err(bad(key, format!("actions.{key}: {e}")));
             }
         }
-        if patterns::snapshot_name(&a.snapshot_pattern, chrono::Utc::now()).starts_with("snap-")
+        if crate::jobs::snapshot_name(&a.snapshot_pattern, chrono::Utc::now()).starts_with("snap-")
             && !a.snapshot_pattern.starts_with("snap-")
         {
             return Err(bad(

@@ -57,14 +57,4 @@ impl Paths {
     pub fn log_file(&self) -> PathBuf {
         self.state_dir.join("atlas-tui.log")
     }
-
-    /// The incident journal (JSON lines).
-    pub fn journal_file(&self) -> PathBuf {
-        crate::journal::journal_file(&self.state_dir)
-    }
-
-    /// The job history (JSON lines).
-    pub fn jobs_file(&self) -> PathBuf {
-        crate::journal::jobs_file(&self.state_dir)
-    }
 }

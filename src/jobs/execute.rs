@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use super::runner::{self, CancelRx, Reporter};
 use super::{JobEvent, JobId, JobRecord, JobSpec};
 use crate::incus::IncusClient;
-use crate::journal::{self, Entry};
+use super::journal::{self, Entry};
 
 /// What a job run reports to its caller.
 #[derive(Debug, Clone)]

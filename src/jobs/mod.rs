@@ -4,10 +4,12 @@
 mod apply;
 mod command;
 pub mod execute;
+pub mod journal;
+mod patterns;
 pub mod runner;
 mod step;
 
-pub use crate::config::patterns::snapshot_name;
+pub use patterns::snapshot_name;
 
 use std::path::PathBuf;
 

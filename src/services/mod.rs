@@ -1,6 +1,5 @@
 //! Service definitions (one TOML file per service), their cloud-init rendering and checks, and
-//! plans against Incus. Nothing here knows the UI; applying a plan is a job
-//! ([`crate::jobs::JobSpec::Apply`]).
+//! plans against Incus. Nothing here knows the UI; applying a plan is a job (`JobSpec::Apply`).
 
 pub mod cloudinit;
 pub mod definition;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::jobs::{JobId, JobRecord, JobSpec, Outcome};
+use super::{JobId, JobRecord, JobSpec, Outcome};
 
 /// One journal line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
