@@ -5,7 +5,8 @@ mod common;
 
 use atlas_tui::action::{Action, REGISTRY};
 use atlas_tui::app::Pane;
-use atlas_tui::app::state::{AppState, InputMode, Level, parse_command};
+use atlas_tui::app::palette::parse_command;
+use atlas_tui::app::state::{AppState, InputMode, Level};
 use atlas_tui::config::Keymap;
 use atlas_tui::config::keymap::Mode;
 use common::{key, loaded_state, now, render, typ, with_alerts};
@@ -106,7 +107,7 @@ fn every_action_has_a_key_or_a_palette_word_and_help() {
         for w in spec.words {
             assert_eq!(
                 parse_command(w),
-                Some(atlas_tui::app::state::PaletteCommand::Action(spec.action)),
+                Some(atlas_tui::app::palette::PaletteCommand::Action(spec.action)),
                 "palette word {w}"
             );
         }

@@ -10,7 +10,8 @@ use crossterm::event::KeyEvent;
 
 use super::alerts::Confirm;
 use super::rows::{Pane, view_rows};
-use super::state::{AppState, Effect, InputMode, KeyIn, Level, edit_line};
+use super::line::{KeyIn, edit_line};
+use super::state::{AppState, Effect, InputMode, Level};
 use crate::action::Action;
 use crate::alerts::types::parse_duration;
 use crate::config::keymap::Mode;

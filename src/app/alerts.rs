@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 use super::rows::{Pane, view_rows};
-use super::state::{AppState, Effect, InputMode, KeyIn, Level, edit_line};
+use super::line::{KeyIn, edit_line};
+use super::state::{AppState, Effect, InputMode, Level};
 use crate::action::Action;
 use crate::alerts::join::{Index, Joined, RemoteInventory, Target, join};
 use crate::alerts::model::{MergedAlert, SourceData, SourceKind, SourcedSilence, merge};

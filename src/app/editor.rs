@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::{CursorMove, TextArea};
 
-use super::state::edit_line;
+use super::line::edit_line;
 use crate::action::Action;
 use crate::config::Diagnostic;
 use crate::config::keymap::Mode;

@@ -10,7 +10,8 @@ use crossterm::event::KeyEvent;
 
 use super::editor::{EditorOutcome, EditorState};
 use super::rows::{Pane, Row, SortKey, cell, styled, text_key, view_rows};
-use super::state::{AppState, Effect, InputMode, KeyIn, Level, edit_line};
+use super::line::{KeyIn, edit_line};
+use super::state::{AppState, Effect, InputMode, Level};
 use crate::action::Action;
 use crate::config::keymap::Mode;
 use crate::config::{CommandConfig, CommandScope, expand_home};

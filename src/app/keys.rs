@@ -1,0 +1,452 @@
+//! Keys: every layer reads its keys through the keymap here ([`AppState::read_key`]); the
+//! lists, the detail view, the help and the filter apply the actions they are bound to.
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::line::{KeyIn, edit_line};
+use super::rows::{columns, view_rows};
+use super::state::{AppState, DetailState, DetailTab, Effect, InputMode, Level, LogState, PaletteState};
+use crate::action::Action;
+use crate::alerts::worker::SourceCmd;
+use crate::app::alerts::Grouping;
+use crate::backend::{Command, Scope};
+use crate::config::keymap::{Key, Lookup, Mode};
+use crate::incus::ops::PowerAction;
+use crate::pane::Pane;
+
+impl AppState {
+    /// Keys while the messages are shown.
+    pub(crate) fn messages_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        let page = self.page_size as u16;
+        let last = (self.messages.len() as u16).saturating_sub(1);
+        let pos = self.messages_scroll.min(last);
+        match self.read_key(Mode::Overlay, &ev) {
+            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
+            KeyIn::Action(Action::Close | Action::Cancel | Action::Messages, _) => {
+                self.input = InputMode::Normal
+            }
+            KeyIn::Action(Action::Down, _) => {
+                self.messages_scroll = pos.saturating_add(1).min(last)
+            }
+            KeyIn::Action(Action::Up, _) => self.messages_scroll = pos.saturating_sub(1),
+            KeyIn::Action(Action::PageDown, _) => {
+                self.messages_scroll = pos.saturating_add(page).min(last)
+            }
+            KeyIn::Action(Action::PageUp, _) => self.messages_scroll = pos.saturating_sub(page),
+            KeyIn::Action(Action::Top, _) => self.messages_scroll = 0,
+            KeyIn::Action(Action::Bottom, _) => self.messages_scroll = last,
+            _ => {}
+        }
+        vec![]
+    }
+
+    /// Handles a key press.
+    pub fn on_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+        let before = self.pane;
+        let mut fx = self.on_key_inner(ev, now);
+        // The services pane shows what is on disk and on the server now.
+        if self.pane == Pane::Services && before != Pane::Services {
+            fx.extend(self.services_refresh());
+        }
+        fx
+    }
+
+    pub(crate) fn on_key_inner(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+        match self.input {
+            InputMode::Service => return self.service_key(ev, now),
+            InputMode::Filter => return self.filter_key(ev),
+            InputMode::Palette => return self.palette_key(ev, now),
+            InputMode::Form => return self.form_key(ev, now),
+            InputMode::Confirm => return self.confirm_key(ev, now),
+            InputMode::ActionForm => return self.action_form_key(ev, now),
+            InputMode::Messages => return self.messages_key(ev),
+            InputMode::Picker => return self.picker_key(ev, now),
+            _ => {}
+        }
+        let mode = match self.input {
+            InputMode::Detail => Mode::Detail,
+            InputMode::Help => Mode::Help,
+            _ => Mode::Normal,
+        };
+        match self.read_key(mode, &ev) {
+            KeyIn::Action(a, _) => self.dispatch(a, now),
+            KeyIn::Pending | KeyIn::Text(_) | KeyIn::Unbound => vec![],
+        }
+    }
+
+    /// What a key means in a layer's keymap: a bound action (with the character it would type),
+    /// the start of a longer sequence, a character to type, or nothing. Every layer reads its
+    /// keys here.
+    pub(crate) fn read_key(&mut self, mode: Mode, ev: &KeyEvent) -> KeyIn {
+        let key = Key::from_event(ev);
+        let typed = match ev.code {
+            KeyCode::Char(c)
+                if !ev
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                Some(c)
+            }
+            _ => None,
+        };
+        self.pending.push(key);
+        match self.keymap.lookup(mode, &self.pending) {
+            Lookup::Pending => KeyIn::Pending,
+            Lookup::Action(a) => {
+                self.pending.clear();
+                KeyIn::Action(a, typed)
+            }
+            Lookup::Unbound => {
+                let was_sequence = self.pending.len() > 1;
+                self.pending.clear();
+                if was_sequence {
+                    // The sequence broke off: read the last key on its own.
+                    return self.read_key(mode, ev);
+                }
+                match typed {
+                    Some(c) => KeyIn::Text(c),
+                    None => KeyIn::Unbound,
+                }
+            }
+        }
+    }
+
+    /// Applies an action.
+    pub fn dispatch(&mut self, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
+        match self.input {
+            InputMode::Help => return self.help_action(action),
+            InputMode::Detail => return self.detail_action(action, now),
+            _ => {}
+        }
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            Action::Help => {
+                self.input = InputMode::Help;
+                self.help_scroll = 0;
+            }
+            Action::Palette => {
+                self.input = InputMode::Palette;
+                self.palette = PaletteState::default();
+            }
+            Action::Filter => self.input = InputMode::Filter,
+            Action::ClearFilter => {
+                self.panes[self.pane.index()].filter.clear();
+                self.message = None;
+            }
+            Action::NextPane => self.pane = Pane::ALL[(self.pane.index() + 1) % Pane::ALL.len()],
+            Action::PrevPane => {
+                self.pane = Pane::ALL[(self.pane.index() + Pane::ALL.len() - 1) % Pane::ALL.len()]
+            }
+            Action::PaneHosts => self.pane = Pane::Hosts,
+            Action::PaneInstances => self.pane = Pane::Instances,
+            Action::PaneVolumes => self.pane = Pane::Volumes,
+            Action::PaneSnapshots => self.pane = Pane::Snapshots,
+            Action::PaneAlerts => self.pane = Pane::Alerts,
+            Action::PaneSilences => self.pane = Pane::Silences,
+            Action::PaneJobs => self.pane = Pane::Jobs,
+            Action::PaneJournal => self.pane = Pane::Journal,
+            Action::PaneServices => self.pane = Pane::Services,
+            Action::EditDefinition => return self.action_edit(now),
+            Action::EditExternal => return self.action_edit_external(now),
+            Action::Preview => return self.action_preview(now),
+            Action::Plan => return self.action_plan(false, now),
+            Action::PlanAll => return self.action_plan(true, now),
+            Action::RunCommand => {
+                self.input = InputMode::Palette;
+                self.palette = PaletteState {
+                    input: "run ".into(),
+                    selected: 0,
+                };
+                if self.services.commands.is_empty() {
+                    self.say(Level::Warning, "no [[commands]] in config.toml yet");
+                }
+            }
+            Action::Start => return self.action_power(PowerAction::Start, false, now),
+            Action::Stop => return self.action_power(PowerAction::Stop, false, now),
+            Action::ForceStop => return self.action_power(PowerAction::Stop, true, now),
+            Action::Restart => return self.action_power(PowerAction::Restart, false, now),
+            Action::Freeze => return self.action_freeze(now),
+            Action::Unfreeze => return self.action_power(PowerAction::Unfreeze, false, now),
+            Action::Shell => return self.action_shell(now),
+            Action::Snapshot => return self.action_snapshot(now),
+            Action::Restore => return self.action_restore(now),
+            Action::Delete => return self.action_delete(now),
+            Action::Backup => return self.action_backup(now),
+            Action::Import => return self.action_import(None, now),
+            Action::CancelJob => return self.action_cancel_job(now),
+            Action::Jump => return self.jump(now),
+            Action::Silence => return self.open_silence_form(now),
+            Action::ExpireSilence => return self.ask_expire(now),
+            Action::ExtendSilence => return self.open_extend_form(now),
+            Action::GroupNext => {
+                self.grouping = match self.grouping {
+                    Grouping::None => Grouping::AlertName,
+                    Grouping::AlertName => Grouping::Object,
+                    Grouping::Object => Grouping::None,
+                };
+                self.pane = Pane::Alerts;
+                self.say(
+                    Level::Info,
+                    format!("alerts grouped by {}", self.grouping.label()),
+                );
+            }
+            Action::Up => self.move_selection(-1, now),
+            Action::Down => self.move_selection(1, now),
+            Action::PageUp => self.move_selection(-(self.page_size as isize), now),
+            Action::PageDown => self.move_selection(self.page_size as isize, now),
+            Action::Top => self.move_selection(isize::MIN / 2, now),
+            Action::Bottom => self.move_selection(isize::MAX / 2, now),
+            Action::Details => return self.open_detail(DetailTab::Config, now),
+            Action::ConsoleLog => return self.open_detail(DetailTab::Log, now),
+            Action::SortNext => {
+                let n = columns(self.pane).len();
+                let ps = &mut self.panes[self.pane.index()];
+                ps.sort_col = (ps.sort_col + 1) % n;
+                let name = columns(self.pane)[ps.sort_col].name;
+                self.say(Level::Info, format!("sorted by {name}"));
+            }
+            Action::SortReverse => {
+                let ps = &mut self.panes[self.pane.index()];
+                ps.sort_desc = !ps.sort_desc;
+            }
+            Action::Refresh => {
+                self.say(Level::Info, "reloading from all remotes and alert sources");
+                let mut effects = vec![Effect::Send {
+                    remote: None,
+                    cmd: Command::Refresh,
+                }];
+                effects.extend(self.alert_sources.iter().map(|s| Effect::Alert {
+                    source: s.name.clone(),
+                    cmd: SourceCmd::Refresh,
+                }));
+                effects.extend(self.services_refresh());
+                return effects;
+            }
+            Action::ToggleAllProjects => {
+                let scope = match &self.scope {
+                    Scope::All => Scope::Project(self.home_project.clone()),
+                    Scope::Project(_) => Scope::All,
+                };
+                return self.set_scope(scope);
+            }
+            Action::Zoom => {
+                self.zoom = !self.zoom;
+                if self.zoom {
+                    self.say(
+                        Level::Info,
+                        format!("{} zoomed: Z again for all panes", self.pane.title()),
+                    );
+                }
+            }
+            Action::Messages => {
+                self.input = InputMode::Messages;
+                self.messages_scroll = u16::MAX;
+            }
+            // Keys of other layers; nothing to do in the lists.
+            Action::NextTab
+            | Action::Close
+            | Action::Submit
+            | Action::Cancel
+            | Action::Confirm
+            | Action::Complete
+            | Action::NextField
+            | Action::PrevField
+            | Action::DeleteBack
+            | Action::DeleteWord
+            | Action::ClearLine
+            | Action::Increase
+            | Action::Decrease
+            | Action::Toggle
+            | Action::ToggleSecrets
+            | Action::ToggleDiff
+            | Action::Save
+            | Action::Undo
+            | Action::Redo
+            | Action::Search
+            | Action::SearchNext
+            | Action::GotoError
+            | Action::None => {}
+        }
+        vec![]
+    }
+
+    pub(crate) fn set_scope(&mut self, scope: Scope) -> Vec<Effect> {
+        if let Scope::Project(p) = &scope {
+            self.home_project = p.clone();
+        }
+        self.scope = scope.clone();
+        self.say(Level::Info, format!("showing {}", scope.label()));
+        vec![Effect::Send {
+            remote: None,
+            cmd: Command::SetScope(scope),
+        }]
+    }
+
+    /// The selected row's key in the current pane, resolving a stale index.
+    pub fn selected_index(&self, pane: Pane, rows: &[super::rows::Row]) -> usize {
+        let ps = &self.panes[pane.index()];
+        if let Some(k) = &ps.selected_key
+            && let Some(i) = rows.iter().position(|r| &r.key == k)
+        {
+            return i;
+        }
+        ps.selected.min(rows.len().saturating_sub(1))
+    }
+
+    pub(crate) fn move_selection(&mut self, delta: isize, now: DateTime<Utc>) {
+        let rows = view_rows(self, self.pane, now);
+        if rows.is_empty() {
+            return;
+        }
+        let cur = self.selected_index(self.pane, &rows) as isize;
+        let next = (cur + delta).clamp(0, rows.len() as isize - 1) as usize;
+        let ps = &mut self.panes[self.pane.index()];
+        ps.selected = next;
+        ps.selected_key = Some(rows[next].key.clone());
+    }
+
+    pub(crate) fn open_detail(&mut self, tab: DetailTab, now: DateTime<Utc>) -> Vec<Effect> {
+        let rows = view_rows(self, self.pane, now);
+        if rows.is_empty() {
+            self.say(Level::Warning, "nothing selected");
+            return vec![];
+        }
+        let idx = self.selected_index(self.pane, &rows);
+        let key = rows[idx].key.clone();
+        if tab == DetailTab::Log && self.pane != Pane::Instances {
+            self.say(Level::Warning, "the console log is shown for instances");
+            return vec![];
+        }
+        self.detail = Some(DetailState {
+            pane: self.pane,
+            key: key.clone(),
+            tab,
+            scroll: 0,
+        });
+        self.input = InputMode::Detail;
+        if tab == DetailTab::Log {
+            self.request_log()
+        } else {
+            vec![]
+        }
+    }
+
+    pub(crate) fn request_log(&mut self) -> Vec<Effect> {
+        let Some(d) = &self.detail else { return vec![] };
+        if d.pane != Pane::Instances {
+            return vec![];
+        }
+        let mut parts = d.key.splitn(3, '/');
+        let (Some(remote), Some(project), Some(name)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return vec![];
+        };
+        let effect = Effect::Send {
+            remote: Some(remote.to_string()),
+            cmd: Command::ConsoleLog {
+                project: project.to_string(),
+                name: name.to_string(),
+            },
+        };
+        self.console_logs.insert(d.key.clone(), LogState::Loading);
+        vec![effect]
+    }
+
+    pub(crate) fn detail_action(&mut self, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
+        let page = self.page_size as u16;
+        let Some(d) = self.detail.as_mut() else {
+            self.input = InputMode::Normal;
+            return vec![];
+        };
+        match action {
+            Action::Close => {
+                self.detail = None;
+                self.input = InputMode::Normal;
+            }
+            Action::Quit => return vec![Effect::Quit],
+            Action::Help => {
+                self.input = InputMode::Help;
+                self.help_scroll = 0;
+            }
+            Action::Jump | Action::Silence => {
+                self.detail = None;
+                self.input = InputMode::Normal;
+                return self.dispatch(action, now);
+            }
+            Action::NextTab | Action::ConsoleLog => {
+                if d.pane != Pane::Instances {
+                    return vec![];
+                }
+                let to_log = action == Action::ConsoleLog || d.tab == DetailTab::Config;
+                d.tab = if to_log {
+                    DetailTab::Log
+                } else {
+                    DetailTab::Config
+                };
+                d.scroll = 0;
+                if to_log {
+                    return self.request_log();
+                }
+            }
+            Action::Refresh => {
+                if d.tab == DetailTab::Log {
+                    return self.request_log();
+                }
+                let _ = now;
+            }
+            Action::Down => d.scroll = d.scroll.saturating_add(1),
+            Action::Up => d.scroll = d.scroll.saturating_sub(1),
+            Action::PageDown => d.scroll = d.scroll.saturating_add(page),
+            Action::PageUp => d.scroll = d.scroll.saturating_sub(page),
+            Action::Top => d.scroll = 0,
+            Action::Bottom => d.scroll = u16::MAX,
+            _ => {}
+        }
+        vec![]
+    }
+
+    pub(crate) fn help_action(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Close | Action::Help => {
+                self.input = if self.detail.is_some() {
+                    InputMode::Detail
+                } else {
+                    InputMode::Normal
+                };
+            }
+            Action::Quit => return vec![Effect::Quit],
+            Action::Down => self.help_scroll = self.help_scroll.saturating_add(1),
+            Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+            Action::PageDown => {
+                self.help_scroll = self.help_scroll.saturating_add(self.page_size as u16)
+            }
+            Action::PageUp => {
+                self.help_scroll = self.help_scroll.saturating_sub(self.page_size as u16)
+            }
+            Action::Top => self.help_scroll = 0,
+            Action::Bottom => self.help_scroll = u16::MAX,
+            _ => {}
+        }
+        vec![]
+    }
+
+    pub(crate) fn filter_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        let k = self.read_key(Mode::Prompt, &ev);
+        let ps = &mut self.panes[self.pane.index()];
+        match k {
+            KeyIn::Action(Action::Cancel, _) => {
+                ps.filter.clear();
+                self.input = InputMode::Normal;
+            }
+            KeyIn::Action(Action::Submit, _) => self.input = InputMode::Normal,
+            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
+            KeyIn::Action(a, _) if edit_line(&mut ps.filter, a, None) => {}
+            KeyIn::Action(_, Some(c)) | KeyIn::Text(c) => ps.filter.push(c),
+            _ => return vec![],
+        }
+        ps.selected = 0;
+        ps.selected_key = None;
+        vec![]
+    }
+}

@@ -1,0 +1,349 @@
+//! How provider, alert, job and service updates change the state.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::state::{AppState, Effect, Level, LogState};
+use crate::backend::{ConnState, InventoryEvent, Update};
+use crate::inventory::{InstanceRow, cpu_percent};
+
+impl AppState {
+    /// Applies a backend update; some ask for more work (a survey after a job).
+    pub fn apply(&mut self, update: Update, now: DateTime<Utc>) -> Vec<Effect> {
+        match update {
+            Update::Services { seq, survey } => self.apply_survey(seq, *survey, now),
+            Update::DefinitionText { file, result } => {
+                self.open_editor(file, result);
+                vec![]
+            }
+            Update::DefinitionSaved { file, text, result } => {
+                self.definition_saved(&file, &text, result)
+            }
+            Update::JobFinished { id, outcome, at } => {
+                self.apply_job_finished(id, outcome, at);
+                self.services_after_job(id)
+            }
+            other => {
+                self.apply_data(other, now);
+                vec![]
+            }
+        }
+    }
+
+    pub(crate) fn apply_data(&mut self, update: Update, now: DateTime<Utc>) {
+        match update {
+            Update::Inventory(InventoryEvent::Status { remote, state }) => {
+                let Some(r) = self.remote_mut(&remote) else {
+                    return;
+                };
+                // A retry of a remote that is down keeps showing it as offline (with its age).
+                if state == ConnState::Connecting && matches!(r.conn, ConnState::Offline { .. }) {
+                    return;
+                }
+                if let ConnState::Offline { error } = &state {
+                    let was_online = matches!(r.conn, ConnState::Online { .. });
+                    if was_online || r.last_ok.is_none() {
+                        let text = format!("{remote}: {error}");
+                        self.say(Level::Error, text);
+                    }
+                } else if matches!(state, ConnState::Online { .. }) {
+                    let was_offline = matches!(r.conn, ConnState::Offline { .. });
+                    r.last_ok = Some(now);
+                    if was_offline {
+                        self.say(Level::Info, format!("{remote}: reconnected"));
+                    }
+                }
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.conn = state;
+                }
+            }
+            Update::Inventory(InventoryEvent::Hosts { remote, hosts }) => {
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.hosts = hosts;
+                    r.last_ok = Some(now);
+                }
+            }
+            Update::Inventory(InventoryEvent::Projects { remote, projects }) => {
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.projects = projects;
+                }
+            }
+            Update::Inventory(InventoryEvent::Instances {
+                remote,
+                instances,
+                with_state,
+            }) => {
+                let Some(r) = self.remote_mut(&remote) else {
+                    return;
+                };
+                let mut old: HashMap<(String, String), InstanceRow> = r
+                    .instances
+                    .drain(..)
+                    .map(|i| ((i.inst.project.clone(), i.inst.name.clone()), i))
+                    .collect();
+                for inst in instances {
+                    let prev = old.remove(&(inst.project.clone(), inst.name.clone()));
+                    let mut row = InstanceRow {
+                        remote: remote.clone(),
+                        inst,
+                        cpu_pct: None,
+                    };
+                    if let Some(prev) = prev {
+                        if !with_state {
+                            // Keep what the detailed listing knew until it comes again; the
+                            // status is this answer's.
+                            row.inst.state = prev.inst.state;
+                            row.inst.snapshots = prev.inst.snapshots;
+                            if let Some(st) = row.inst.state.as_mut() {
+                                st.status = row.inst.status.clone();
+                            }
+                        }
+                        row.cpu_pct = prev.cpu_pct;
+                    }
+                    sample_cpu(&mut r.cpu_samples, &mut row, now);
+                    r.instances.push(row);
+                }
+                r.last_ok = Some(now);
+            }
+            Update::Inventory(InventoryEvent::InstanceStates { remote, states }) => {
+                let Some(r) = self.remote_mut(&remote) else {
+                    return;
+                };
+                let mut by_key: HashMap<(&str, &str), &crate::inventory::InstanceState> =
+                    HashMap::with_capacity(states.len());
+                for s in &states {
+                    by_key.insert((s.project.as_str(), s.name.as_str()), &s.state);
+                }
+                for row in r.instances.iter_mut() {
+                    let Some(st) = by_key.get(&(row.inst.project.as_str(), row.inst.name.as_str()))
+                    else {
+                        continue;
+                    };
+                    // Only the state is replaced; config and snapshots stay as last read.
+                    if !st.status.is_empty() {
+                        row.inst.status = st.status.clone();
+                    }
+                    row.inst.state = Some((*st).clone());
+                    sample_cpu(&mut r.cpu_samples, row, now);
+                }
+                r.last_ok = Some(now);
+            }
+            Update::Inventory(InventoryEvent::Usage { remote, samples }) => {
+                let Some(r) = self.remote_mut(&remote) else {
+                    return;
+                };
+                let by_key: HashMap<(&str, &str), &crate::inventory::UsageSample> = samples
+                    .iter()
+                    .map(|s| ((s.project.as_str(), s.name.as_str()), s))
+                    .collect();
+                for row in r.instances.iter_mut() {
+                    let Some(s) = by_key.get(&(row.inst.project.as_str(), row.inst.name.as_str()))
+                    else {
+                        continue;
+                    };
+                    // Only usage changes; status and addresses stay as last read.
+                    let status = row.inst.status.clone();
+                    let st =
+                        row.inst
+                            .state
+                            .get_or_insert_with(|| crate::inventory::InstanceState {
+                                status,
+                                ..Default::default()
+                            });
+                    st.cpu_ns = Some(s.cpu_ns);
+                    let mem = st.memory.get_or_insert_with(Default::default);
+                    mem.usage = s.memory;
+                    if let Some(p) = s.processes {
+                        st.processes = p;
+                    }
+                    sample_cpu(&mut r.cpu_samples, row, now);
+                }
+                r.last_ok = Some(now);
+            }
+            Update::Skipped { origin, items }
+            | Update::Inventory(InventoryEvent::Skipped { origin, items }) => {
+                if let Some(first) = items.first() {
+                    let more = match items.len() {
+                        1 => String::new(),
+                        n => format!(" (and {} more)", n - 1),
+                    };
+                    self.say(
+                        Level::Warning,
+                        format!(
+                            "{origin}: {} item(s) left out, unreadable: {first}{more}; see the log",
+                            items.len()
+                        ),
+                    );
+                }
+            }
+            Update::Inventory(InventoryEvent::Instance { remote, instance }) => {
+                let Some(r) = self.remote_mut(&remote) else {
+                    return;
+                };
+                match r
+                    .instances
+                    .iter_mut()
+                    .find(|i| i.inst.project == instance.project && i.inst.name == instance.name)
+                {
+                    Some(row) => {
+                        row.inst = *instance;
+                        sample_cpu(&mut r.cpu_samples, row, now);
+                    }
+                    None => {
+                        let mut row = InstanceRow {
+                            remote: remote.clone(),
+                            inst: *instance,
+                            cpu_pct: None,
+                        };
+                        sample_cpu(&mut r.cpu_samples, &mut row, now);
+                        r.instances.push(row);
+                    }
+                }
+            }
+            Update::Inventory(InventoryEvent::InstanceGone {
+                remote,
+                project,
+                name,
+            }) => {
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.instances
+                        .retain(|i| !(i.inst.project == project && i.inst.name == name));
+                }
+            }
+            Update::Inventory(InventoryEvent::Volumes {
+                remote,
+                volumes,
+                snapshots,
+            }) => {
+                let Some(r) = self.remote_mut(&remote) else {
+                    return;
+                };
+                // Keep what the detail calls learned (usage, expiry) until they answer again.
+                let usage: HashMap<String, _> =
+                    r.volumes.iter().map(|v| (v.key(), v.usage)).collect();
+                let expiry: HashMap<String, _> = r
+                    .volume_snapshots
+                    .iter()
+                    .map(|s| (s.key(), s.expires_at))
+                    .collect();
+                let mut vols = volumes;
+                for v in &mut vols {
+                    if let Some(u) = usage.get(&v.key()) {
+                        v.usage = *u;
+                    }
+                }
+                let mut snaps = snapshots;
+                for s in &mut snaps {
+                    if let Some(e) = expiry.get(&s.key()) {
+                        s.expires_at = *e;
+                    }
+                }
+                r.volumes = vols;
+                r.volume_snapshots = snaps;
+            }
+            Update::Inventory(InventoryEvent::VolumeSnapshots {
+                remote,
+                pool,
+                project,
+                volume,
+                snapshots,
+            }) => {
+                let Some(r) = self.remote_mut(&remote) else {
+                    return;
+                };
+                for s in &snapshots {
+                    let short = s.name.rsplit('/').next().unwrap_or(&s.name);
+                    if let Some(row) = r.volume_snapshots.iter_mut().find(|x| {
+                        x.pool.as_deref() == Some(pool.as_str())
+                            && x.project == project
+                            && x.parent == volume
+                            && x.name == short
+                    }) {
+                        row.update_from(s);
+                    }
+                }
+            }
+            Update::Inventory(InventoryEvent::VolumeUsage {
+                remote,
+                pool,
+                project,
+                volume,
+                usage,
+            }) => {
+                let Some(r) = self.remote_mut(&remote) else {
+                    return;
+                };
+                if let Some(v) = r
+                    .volumes
+                    .iter_mut()
+                    .find(|v| v.pool == pool && v.vol.project == project && v.vol.name == volume)
+                {
+                    v.usage = Some(usage);
+                }
+            }
+            Update::Inventory(InventoryEvent::ConsoleLog {
+                remote,
+                project,
+                name,
+                result,
+            }) => {
+                let key = format!("{remote}/{project}/{name}");
+                // Incus hands out the console ring buffer and clears it: each answer is what
+                // came since the last read, so it is appended to what was read before.
+                let text = self.console_text.entry(key.clone()).or_default();
+                let state = match result {
+                    Ok(t) => {
+                        text.push_str(&t);
+                        LogState::Loaded(text.clone())
+                    }
+                    Err(e) => LogState::Failed(e),
+                };
+                self.console_logs.insert(key, state);
+            }
+            Update::AlertSource { source, result } => {
+                self.apply_alert_source(&source, result, now);
+            }
+            Update::SilenceWrite {
+                source,
+                what,
+                result,
+            } => self.apply_silence_write(&source, &what, result),
+            Update::Inventory(InventoryEvent::Event { remote, summary }) => {
+                self.last_event = Some(format!("{remote}: {summary}"));
+            }
+            Update::Job { id, event } => self.apply_job_event(id, event),
+            Update::Journal(e) => self.apply_journal(e),
+            Update::Services { .. }
+            | Update::DefinitionText { .. }
+            | Update::DefinitionSaved { .. }
+            | Update::JobFinished { .. } => {}
+        }
+    }
+}
+
+fn sample_cpu(
+    samples: &mut HashMap<String, (u64, DateTime<Utc>)>,
+    row: &mut InstanceRow,
+    now: DateTime<Utc>,
+) {
+    let key = row.key();
+    let running = row.status().eq_ignore_ascii_case("running");
+    let Some(ns) = row.state().and_then(|s| s.cpu_ns) else {
+        if !running {
+            row.cpu_pct = None;
+        }
+        return;
+    };
+    if !running {
+        row.cpu_pct = None;
+        samples.remove(&key);
+        return;
+    }
+    if let Some((prev_ns, prev_at)) = samples.get(&key).copied()
+        && let Some(p) = cpu_percent(prev_ns, prev_at, ns, now)
+    {
+        row.cpu_pct = Some(p);
+    }
+    samples.insert(key, (ns, now));
+}
