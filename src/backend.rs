@@ -69,7 +69,9 @@ pub fn spawn_source(
 ) -> mpsc::UnboundedSender<atlas_alerts::worker::SourceCmd> {
     let sink = std::sync::Arc::new(move |e: atlas_alerts::worker::SourceEvent| {
         let _ = tx.send(match e {
-            atlas_alerts::worker::SourceEvent::Polled { source, result } => Update::AlertSource { source, result },
+            atlas_alerts::worker::SourceEvent::Polled { source, result } => {
+                Update::AlertSource { source, result }
+            }
             atlas_alerts::worker::SourceEvent::Written {
                 source,
                 what,

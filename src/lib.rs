@@ -16,7 +16,6 @@ pub mod headless;
 pub mod headless_actions;
 pub mod headless_services;
 pub mod jobs;
-pub use jobs::journal;
 pub mod logging;
 pub mod pane;
 pub mod remotes;

@@ -367,12 +367,12 @@ fn print_info(
     println!(
         "  {:<12} {}",
         "journal",
-        atlas_tui::journal::journal_file(&settings.paths.state_dir).display()
+        atlas_tui::jobs::journal::journal_file(&settings.paths.state_dir).display()
     );
     println!(
         "  {:<12} {}",
         "job history",
-        atlas_tui::journal::jobs_file(&settings.paths.state_dir).display()
+        atlas_tui::jobs::journal::jobs_file(&settings.paths.state_dir).display()
     );
     let acts = atlas_tui::app::actions::ActionSettings::from_config(
         &settings.config.actions,

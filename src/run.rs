@@ -10,10 +10,10 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::alerts::worker::{PollConfig, SourceCmd};
-use crate::backend::spawn_source;
 use crate::app::alerts::{AlertSourceView, SourceStatus, default_author};
 use crate::app::rows::Pane;
 use crate::app::state::{AppState, Effect, Level, RemoteView};
+use crate::backend::spawn_source;
 use crate::backend::{self, Command, WorkerConfig};
 use crate::config::{Settings, Theme};
 use crate::incus::{RemoteSpec, Scope};
@@ -75,14 +75,17 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
     state.services.commands = c.commands.clone();
     // Finished jobs and the journal from earlier sessions.
     let state_dir = &settings.paths.state_dir;
-    state.jobs = crate::jobs::journal::recent_jobs(&crate::jobs::journal::jobs_file(&settings.paths.state_dir), 100)
-        .into_iter()
-        .map(crate::app::jobs::JobView::from_record)
-        .collect();
+    state.jobs = crate::jobs::journal::recent_jobs(
+        &crate::jobs::journal::jobs_file(&settings.paths.state_dir),
+        100,
+    )
+    .into_iter()
+    .map(crate::app::jobs::JobView::from_record)
+    .collect();
     state.next_job = crate::jobs::execute::next_id(state_dir);
-    if let Ok((mut entries, _)) =
-        crate::jobs::journal::read_lines::<crate::jobs::journal::Entry>(&crate::jobs::journal::journal_file(&settings.paths.state_dir))
-    {
+    if let Ok((mut entries, _)) = crate::jobs::journal::read_lines::<crate::jobs::journal::Entry>(
+        &crate::jobs::journal::journal_file(&settings.paths.state_dir),
+    ) {
         let skip = entries.len().saturating_sub(2000);
         state.journal = entries.split_off(skip);
     }

@@ -4,8 +4,8 @@
 
 use std::process::{Command, Stdio};
 
+use atlas_tui::jobs::journal::{self, Entry};
 use atlas_tui::jobs::{JobSpec, Target};
-use atlas_tui::journal::{self, Entry};
 
 /// Runs atlas-tui with its stdout a pipe whose reading end is already closed.
 fn run_into_closed_pipe(args: &[&str], state: &std::path::Path) -> (Option<i32>, String) {

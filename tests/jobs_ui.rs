@@ -315,13 +315,13 @@ fn journal_pane_lists_actions_with_alerts() {
     let t0 = now() - chrono::Duration::minutes(3);
     let alerts = vec!["HighMemoryUsage (warning)".to_string()];
     s.apply(
-        Update::Journal(atlas_tui::journal::Entry::started(
+        Update::Journal(atlas_tui::jobs::journal::Entry::started(
             1, &spec, &alerts, "op@atlas", t0,
         )),
         now(),
     );
     s.apply(
-        Update::Journal(atlas_tui::journal::Entry::finished(
+        Update::Journal(atlas_tui::jobs::journal::Entry::finished(
             1,
             &spec,
             &Outcome::Done("snapshot s1 created".into()),

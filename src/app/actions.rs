@@ -8,198 +8,21 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
-use super::alerts::Confirm;
-use super::rows::{Pane, view_rows};
+pub use super::action_forms::{
+    ActionForm, ActionSettings, FormInput, FormKind, Selected, SnapshotPicker,
+};
+use super::action_forms::{check_name, diff_map, parse_expiry, text, toggle};
+use super::confirm::Confirm;
+use super::effect::Effect;
 use super::line::{KeyIn, edit_line};
-use super::state::{AppState, Effect, InputMode, Level};
+use super::rows::view_rows;
+use super::state::{AppState, InputMode, Level};
 use crate::action::Action;
-use crate::alerts::types::parse_duration;
 use crate::config::keymap::Mode;
 use crate::incus::ops::{BackupOptions, PowerAction};
 use crate::inventory::{InstanceRow, SnapshotKind, SnapshotRow, VolumeRow, human_duration};
 use crate::jobs::{JobSpec, Safety, Target, backup_file_name, snapshot_name};
-
-/// Defaults of the actions (`[actions]` in the config).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ActionSettings {
-    pub snapshot_pattern: String,
-    pub snapshot_expiry: Option<chrono::Duration>,
-    pub safety_expiry: Option<chrono::Duration>,
-    pub backup_dir: PathBuf,
-    pub compression: String,
-    pub stop_timeout: i64,
-}
-
-impl Default for ActionSettings {
-    fn default() -> Self {
-        Self {
-            snapshot_pattern: "atlas-%Y%m%d-%H%M%S".into(),
-            snapshot_expiry: None,
-            safety_expiry: Some(chrono::Duration::days(7)),
-            backup_dir: PathBuf::from("backups"),
-            compression: String::new(),
-            stop_timeout: 30,
-        }
-    }
-}
-
-impl ActionSettings {
-    /// From the config section; `data_dir` is where backups go by default.
-    pub fn from_config(c: &crate::config::ActionsSection, data_dir: &std::path::Path) -> Self {
-        let dur = |s: &str| {
-            if s.trim().is_empty() {
-                None
-            } else {
-                parse_duration(s).ok()
-            }
-        };
-        Self {
-            snapshot_pattern: c.snapshot_pattern.clone(),
-            snapshot_expiry: dur(&c.snapshot_expiry),
-            safety_expiry: dur(&c.safety_expiry),
-            backup_dir: if c.backup_dir.trim().is_empty() {
-                data_dir.join("backups")
-            } else {
-                PathBuf::from(&c.backup_dir)
-            },
-            compression: c.compression.clone(),
-            stop_timeout: c.stop_timeout_secs as i64,
-        }
-    }
-}
-
-/// What the selected row is (a short-lived copy; boxing would only add noise).
-#[derive(Debug, Clone)]
-#[allow(clippy::large_enum_variant)]
-pub enum Selected {
-    Instance(InstanceRow),
-    Volume(VolumeRow),
-    Snapshot(SnapshotRow),
-    Job(crate::jobs::JobId),
-    Other,
-}
-
-/// The snapshots of one instance or volume to pick the one to restore.
-#[derive(Debug, Clone)]
-pub struct SnapshotPicker {
-    /// The instance or volume (its row key).
-    pub parent: String,
-    /// Newest first.
-    pub snapshots: Vec<SnapshotRow>,
-    pub selected: usize,
-}
-
-/// Which form is open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FormKind {
-    Snapshot,
-    Backup,
-    Import,
-}
-
-/// One field of an action form; toggles hold "yes"/"no".
-#[derive(Debug, Clone, PartialEq)]
-pub struct FormInput {
-    pub label: &'static str,
-    pub value: String,
-    pub toggle: bool,
-    pub hint: String,
-}
-
-fn text(label: &'static str, value: impl Into<String>, hint: impl Into<String>) -> FormInput {
-    FormInput {
-        label,
-        value: value.into(),
-        toggle: false,
-        hint: hint.into(),
-    }
-}
-
-fn toggle(label: &'static str, on: bool, hint: impl Into<String>) -> FormInput {
-    FormInput {
-        label,
-        value: if on { "yes" } else { "no" }.into(),
-        toggle: true,
-        hint: hint.into(),
-    }
-}
-
-/// A small form before a snapshot, backup or import.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ActionForm {
-    pub kind: FormKind,
-    pub title: String,
-    pub target: Target,
-    pub fields: Vec<FormInput>,
-    pub focus: usize,
-    pub error: Option<String>,
-}
-
-impl ActionForm {
-    fn value(&self, label: &str) -> &str {
-        self.fields
-            .iter()
-            .find(|f| f.label == label)
-            .map(|f| f.value.trim())
-            .unwrap_or("")
-    }
-
-    fn on(&self, label: &str) -> bool {
-        self.value(label) == "yes"
-    }
-}
-
-fn parse_expiry(s: &str, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, String> {
-    let s = s.trim();
-    if s.is_empty() || s == "never" {
-        return Ok(None);
-    }
-    parse_duration(s)
-        .map(|d| Some(now + d))
-        .map_err(|e| format!("expiry: {e}"))
-}
-
-/// Incus object names: letters, digits, `-`, `_`, `.`, no leading dash, at most 63 characters.
-fn check_name(what: &str, s: &str) -> Result<(), String> {
-    if s.is_empty() {
-        return Err(format!("{what}: a name is needed"));
-    }
-    if s.len() > 63
-        || s.starts_with('-')
-        || !s
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-    {
-        return Err(format!(
-            "{what}: {s:?} is not a valid name (letters, digits, - _ .)"
-        ));
-    }
-    Ok(())
-}
-
-/// Lines comparing two key/value maps: `~ key: now → then`, `+ key: then`, `- key: now`.
-fn diff_map(
-    out: &mut Vec<String>,
-    prefix: &str,
-    now: &BTreeMap<String, String>,
-    then: &BTreeMap<String, String>,
-) {
-    for (k, v) in then {
-        if k.starts_with("volatile.") {
-            continue;
-        }
-        match now.get(k) {
-            Some(cur) if cur == v => {}
-            Some(cur) => out.push(format!("  ~ {prefix}{k}: {cur} → {v}")),
-            None => out.push(format!("  + {prefix}{k}: {v}")),
-        }
-    }
-    for (k, v) in now {
-        if !k.starts_with("volatile.") && !then.contains_key(k) {
-            out.push(format!("  - {prefix}{k}: {v}"));
-        }
-    }
-}
+use crate::pane::Pane;
 
 impl AppState {
     /// Refuses a write in read-only mode, saying so.
@@ -280,7 +103,7 @@ impl AppState {
         let id = self.next_job;
         self.next_job += 1;
         let alerts = self.firing_on(&spec.target().row_key());
-        self.jobs.push(super::jobs::JobView {
+        self.jobs.push(super::job_view::JobView {
             id,
             spec: spec.clone(),
             started: now,

@@ -92,7 +92,7 @@ pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (St
         Pane::Silences => silence_detail(state, &d.key, now, &mut out),
         Pane::Jobs => job_detail(state, &d.key, now, &mut out),
         Pane::Journal => journal_detail(state, &d.key, &mut out),
-        Pane::Services => super::services::service_detail(state, &d.key, &mut out),
+        Pane::Services => super::service_rows::service_detail(state, &d.key, &mut out),
     };
     if found && matches!(d.pane, Pane::Instances | Pane::Hosts | Pane::Volumes) {
         object_alerts(state, &d.key, now, &mut out);
@@ -376,7 +376,7 @@ fn job_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<Str
             out.push("result: running".into());
             out.push(format!(
                 "progress: {}",
-                quote(&super::jobs::progress_text(&j.progress, 60))
+                quote(&super::job_view::progress_text(&j.progress, 60))
             ));
         }
     }

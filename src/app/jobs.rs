@@ -3,90 +3,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::rows::{Row, SortKey, cell, styled, text_key};
+pub use super::job_rows::{job_rows, journal_rows};
+use super::job_view::{JOURNAL_ROWS, LOG_LINES};
+pub use super::job_view::{JobView, progress_text};
 use super::state::{AppState, Level};
-use crate::inventory::{human_bytes, human_duration};
-use crate::jobs::{JobEvent, JobId, JobRecord, JobSpec, Outcome, Progress};
 use crate::jobs::journal::Entry;
-
-/// Lines of output kept per job.
-const LOG_LINES: usize = 500;
-/// Journal entries kept in memory (the file keeps everything).
-const JOURNAL_ROWS: usize = 2000;
-
-/// A job, running or finished.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JobView {
-    pub id: JobId,
-    pub spec: JobSpec,
-    pub started: DateTime<Utc>,
-    pub finished: Option<DateTime<Utc>>,
-    pub progress: Progress,
-    pub outcome: Option<Outcome>,
-    pub log: Vec<String>,
-    /// Alerts firing on the target when it started.
-    pub alerts: Vec<String>,
-    pub cancel_requested: bool,
-}
-
-impl JobView {
-    pub fn running(&self) -> bool {
-        self.outcome.is_none()
-    }
-
-    /// A finished job from the history file.
-    pub fn from_record(r: JobRecord) -> Self {
-        JobView {
-            id: r.id,
-            spec: r.spec,
-            started: r.started,
-            finished: Some(r.finished),
-            progress: r.progress,
-            outcome: Some(r.outcome),
-            log: r.log,
-            alerts: vec![],
-            cancel_requested: false,
-        }
-    }
-
-    /// The record kept in the history file.
-    pub fn record(&self) -> Option<JobRecord> {
-        Some(JobRecord {
-            id: self.id,
-            spec: self.spec.clone(),
-            started: self.started,
-            finished: self.finished?,
-            outcome: self.outcome.clone()?,
-            log: self.log.clone(),
-            progress: self.progress.clone(),
-        })
-    }
-}
-
-/// `[██████░░░░]  62% 12.3MiB/19.8MiB`, or the stage text when there is no percent.
-pub fn progress_text(p: &Progress, width: usize) -> String {
-    let bytes = match (p.done, p.total) {
-        (Some(d), Some(t)) if t > 0 => format!(" {}/{}", human_bytes(d), human_bytes(t)),
-        (Some(d), _) => format!(" {}", human_bytes(d)),
-        _ => String::new(),
-    };
-    match p.percent {
-        Some(pct) => {
-            let pct = pct.clamp(0.0, 100.0);
-            let cells = 10usize;
-            let full = ((pct / 100.0) * cells as f64).round() as usize;
-            let bar: String = "█".repeat(full) + &"░".repeat(cells - full);
-            let s = format!("{bar} {pct:>3.0}%{bytes}");
-            if s.chars().count() > width && width > 0 {
-                format!("{bar} {pct:>3.0}%")
-            } else {
-                s
-            }
-        }
-        None if !bytes.is_empty() => format!("{}{bytes}", p.stage),
-        None => p.stage.clone(),
-    }
-}
+use crate::jobs::{JobEvent, JobId, Outcome};
 
 impl AppState {
     /// Applies a progress event or a line of output of a running job.
@@ -182,115 +104,10 @@ impl AppState {
     }
 }
 
-/// Rows of the jobs pane.
-pub fn job_rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
-    state
-        .jobs
-        .iter()
-        .map(|j| {
-            let elapsed = (j.finished.unwrap_or(now) - j.started).num_seconds().max(0);
-            let (result, style) = match &j.outcome {
-                None if j.cancel_requested => ("cancelling…".to_string(), "status.busy"),
-                None => ("running".to_string(), "status.busy"),
-                Some(Outcome::Done(d)) => (format!("done: {d}"), "status.running"),
-                Some(Outcome::Failed(d)) => (format!("failed: {d}"), "status.error"),
-                Some(Outcome::Cancelled(d)) => (format!("cancelled: {d}"), "gauge.mid"),
-            };
-            let rate = j
-                .progress
-                .rate
-                .filter(|r| *r > 0.0)
-                .map(|r| format!("{}/s", human_bytes(r as u64)))
-                .unwrap_or_else(|| "-".into());
-            Row {
-                key: format!("job/{}", j.id),
-                remote: j.spec.target().remote.clone(),
-                cells: vec![
-                    cell(j.id.to_string()),
-                    cell(j.spec.kind()),
-                    cell(j.spec.subject()),
-                    styled(
-                        progress_text(&j.progress, 24),
-                        if j.running() {
-                            "status.busy"
-                        } else {
-                            "ui.muted"
-                        },
-                    ),
-                    cell(rate),
-                    cell(human_duration(elapsed)),
-                    styled(result, style),
-                ],
-                sort: vec![
-                    SortKey::Num(j.id as f64),
-                    text_key(&j.spec.kind()),
-                    text_key(&j.spec.subject()),
-                    SortKey::Num(j.progress.percent.unwrap_or(-1.0)),
-                    SortKey::Num(j.progress.rate.unwrap_or(-1.0)),
-                    SortKey::Num(elapsed as f64),
-                    text_key(j.outcome.as_ref().map(|o| o.label()).unwrap_or("running")),
-                ],
-                stale: false,
-            }
-        })
-        .collect()
-}
-
-/// Rows of the journal pane.
-pub fn journal_rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
-    state
-        .journal
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let age = (now - e.ts).num_seconds();
-            let time = if age < 86400 {
-                e.ts.with_timezone(&chrono::Local)
-                    .format("%H:%M:%S")
-                    .to_string()
-            } else {
-                e.ts.with_timezone(&chrono::Local)
-                    .format("%m-%d")
-                    .to_string()
-            };
-            let style = match e.status.as_str() {
-                "done" => "status.running",
-                "failed" => "status.error",
-                "cancelled" => "gauge.mid",
-                _ => "status.busy",
-            };
-            Row {
-                key: format!("journal/{i}"),
-                remote: e.remote.clone(),
-                cells: vec![
-                    cell(time),
-                    styled(&e.status, style),
-                    cell(&e.action),
-                    cell(&e.target),
-                    if e.alerts.is_empty() {
-                        styled("-", "ui.muted")
-                    } else {
-                        styled(e.alerts.join(", "), "alert.warning")
-                    },
-                    cell(e.detail.lines().next().unwrap_or("")),
-                ],
-                sort: vec![
-                    SortKey::Num(e.ts.timestamp_millis() as f64 + i as f64 / 1e4),
-                    text_key(&e.status),
-                    text_key(&e.action),
-                    text_key(&e.target),
-                    SortKey::Num(e.alerts.len() as f64),
-                    text_key(&e.detail),
-                ],
-                stale: false,
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jobs::Progress;
 
     #[test]
     fn progress_bar_text() {

@@ -4,9 +4,11 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::cells::columns;
+use super::effect::Effect;
 use super::line::{KeyIn, edit_line};
-use super::rows::{columns, view_rows};
-use super::state::{AppState, DetailState, DetailTab, Effect, InputMode, Level, LogState, PaletteState};
+use super::rows::view_rows;
+use super::state::{AppState, DetailState, DetailTab, InputMode, Level, LogState, PaletteState};
 use crate::action::Action;
 use crate::alerts::worker::SourceCmd;
 use crate::app::alerts::Grouping;

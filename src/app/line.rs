@@ -35,4 +35,3 @@ pub(crate) fn edit_line(field: &mut String, action: Action, typed: Option<char>)
     }
     true
 }
-

@@ -1,15 +1,24 @@
 //! Application state: what the console shows and how keys and backend updates change it.
 
+pub mod action_forms;
 pub mod actions;
+pub mod alert_view;
 pub mod alerts;
+pub mod cells;
+pub mod confirm;
 pub mod detail;
 pub mod editor;
+pub mod effect;
+pub mod job_rows;
+pub mod job_view;
 pub mod jobs;
 pub mod keys;
 pub mod line;
 pub mod palette;
 pub mod rows;
+pub mod service_rows;
 pub mod services;
+pub mod services_view;
 pub mod state;
 pub mod update;
 

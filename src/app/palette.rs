@@ -4,9 +4,10 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
+use super::effect::Effect;
 use super::line::{KeyIn, edit_line};
 use super::rows::columns;
-use super::state::{AppState, Effect, InputMode, Level};
+use super::state::{AppState, InputMode, Level};
 use crate::action::Action;
 use crate::app::alerts::Grouping;
 use crate::backend::Scope;
@@ -222,7 +223,6 @@ impl AppState {
     }
 }
 
-
 /// A parsed palette command.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PaletteCommand {
@@ -313,4 +313,3 @@ impl AsRef<str> for Indexed<'_> {
         self.0.1
     }
 }
-

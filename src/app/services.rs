@@ -9,265 +9,19 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 use super::editor::{EditorOutcome, EditorState};
-use super::rows::{Pane, Row, SortKey, cell, styled, text_key, view_rows};
+use super::effect::Effect;
 use super::line::{KeyIn, edit_line};
-use super::state::{AppState, Effect, InputMode, Level};
+use super::rows::view_rows;
+pub use super::service_rows::{service_detail, service_rows};
+pub use super::services_view::{Overlay, PlanView, PreviewView, ServicesView};
+use super::state::{AppState, InputMode, Level};
 use crate::action::Action;
 use crate::config::keymap::Mode;
-use crate::config::{CommandConfig, CommandScope, expand_home};
+use crate::config::{CommandScope, expand_home};
 use crate::jobs::{CommandSpec, JobId, JobSpec, Target};
+use crate::pane::Pane;
+use crate::services::ServicePlan;
 use crate::services::survey::{Expect, SaveFailure, Survey};
-use crate::services::{Definition, ServicePlan, Status};
-
-/// The cloud-init preview of one definition.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PreviewView {
-    pub file: PathBuf,
-    /// Secrets shown in clear.
-    pub reveal: bool,
-    /// The diff against the instance's user-data instead of the whole text.
-    pub diff: bool,
-    pub scroll: u16,
-}
-
-/// The plan of some definitions (all when `files` is empty), and the apply that follows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanView {
-    pub files: Vec<PathBuf>,
-    pub scroll: u16,
-    /// A fresh survey was asked for and has not come yet.
-    pub waiting: bool,
-    /// Asking whether to apply: what was typed (production remotes want `apply`).
-    pub confirm: Option<String>,
-    /// Apply jobs started from this plan.
-    pub jobs: Vec<JobId>,
-}
-
-/// An overlay of the services pane.
-#[derive(Debug, Clone)]
-pub enum Overlay {
-    Editor(Box<EditorState>),
-    Preview(PreviewView),
-    Plan(PlanView),
-}
-
-/// The services pane's state.
-#[derive(Debug, Clone, Default)]
-pub struct ServicesView {
-    /// The services directory.
-    pub dir: PathBuf,
-    /// Where relative command working directories start.
-    pub config_dir: PathBuf,
-    pub survey: Option<Survey>,
-    pub surveyed_at: Option<DateTime<Utc>>,
-    /// The number of the latest survey asked for, and whether it is still out.
-    pub seq: u64,
-    pub loading: bool,
-    pub overlay: Option<Overlay>,
-    /// `[[commands]]` of the config.
-    pub commands: Vec<CommandConfig>,
-}
-
-impl ServicesView {
-    /// The plan of the definition in `file`.
-    pub fn plan_of(&self, file: &Path) -> Option<&ServicePlan> {
-        self.survey
-            .as_ref()?
-            .plan
-            .services
-            .iter()
-            .find(|p| p.file == file)
-    }
-
-    /// The definition in `file`, when it parses.
-    pub fn definition(&self, file: &Path) -> Option<&Definition> {
-        self.survey
-            .as_ref()?
-            .loaded
-            .iter()
-            .find(|l| l.file == file)?
-            .def
-            .as_ref()
-            .ok()
-    }
-
-    /// The definition file of an instance, if one describes it.
-    pub fn file_of_instance(&self, remote: &str, project: &str, name: &str) -> Option<PathBuf> {
-        let project = if project.is_empty() {
-            "default"
-        } else {
-            project
-        };
-        self.survey.as_ref()?.loaded.iter().find_map(|l| {
-            let d = l.def.as_ref().ok()?;
-            (d.remote == remote && d.project == project && d.name == name).then(|| l.file.clone())
-        })
-    }
-
-    /// The plans an overlay shows.
-    pub fn plans_for(&self, files: &[PathBuf]) -> Vec<&ServicePlan> {
-        let Some(s) = &self.survey else {
-            return vec![];
-        };
-        s.plan
-            .services
-            .iter()
-            .filter(|p| files.is_empty() || files.contains(&p.file))
-            .collect()
-    }
-}
-
-/// The detail of a services row: where it lives, its standing and its plan.
-pub fn service_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> bool {
-    let v = &state.services;
-    let Some(l) = v.survey.as_ref().and_then(|s| {
-        s.loaded
-            .iter()
-            .find(|l| l.file.display().to_string() == key)
-    }) else {
-        return false;
-    };
-    out.push(format!("file: {}", l.file.display()));
-    match &l.def {
-        Ok(d) => {
-            out.push(format!("service: {}", d.name));
-            out.push(format!(
-                "target: {}:{} ({})",
-                d.remote,
-                d.project,
-                d.kind.api()
-            ));
-            out.push(format!("image: {}", d.image));
-            out.push(format!("profiles: {}", d.profiles.join(", ")));
-            if let Some(desc) = &d.description {
-                out.push(format!("description: {desc}"));
-            }
-            for (k, val) in d.desired_config() {
-                if !k.starts_with("cloud-init.") {
-                    out.push(format!("config.{k}: {val}"));
-                }
-            }
-            for (name, dev) in d.desired_devices() {
-                let kv: Vec<String> = dev.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                out.push(format!("device {name}: {}", kv.join(" ")));
-            }
-            for vol in &d.volumes {
-                out.push(format!(
-                    "volume {}/{}: {} at {}",
-                    vol.pool,
-                    vol.name,
-                    vol.size.as_deref().unwrap_or("default size"),
-                    vol.path
-                ));
-            }
-            if let Some(ci) = &d.cloud_init {
-                out.push(format!("cloud-init template: {}", ci.template.display()));
-            }
-        }
-        Err(e) => out.push(format!("error: {e}")),
-    }
-    out.push(String::new());
-    match v.plan_of(&l.file) {
-        Some(p) => {
-            out.push(format!("status: {}", p.status().label()));
-            out.extend(p.render_text().lines().map(String::from));
-        }
-        None => out.push("status: not planned yet".into()),
-    }
-    true
-}
-
-/// The rows of the services pane: one per definition file.
-pub fn service_rows(state: &AppState) -> Vec<Row> {
-    let v = &state.services;
-    let Some(s) = &v.survey else {
-        return vec![];
-    };
-    let mut rows = Vec::new();
-    for l in &s.loaded {
-        let plan = v.plan_of(&l.file);
-        let (target, remote) = match &l.def {
-            Ok(d) => (format!("{}:{}", d.remote, d.project), d.remote.clone()),
-            Err(_) => ("-".into(), String::new()),
-        };
-        let status = match plan {
-            Some(p) => p.status(),
-            None => Status::Invalid("not planned".into()),
-        };
-        let (label, style, rank) = match &status {
-            Status::InSync => ("in sync".to_string(), "status.running", 0.0),
-            Status::Drifted(_) => ("drifted".to_string(), "alert.warning", 2.0),
-            Status::Missing => ("missing".to_string(), "status.stopped", 1.0),
-            Status::Removed => ("removed".to_string(), "ui.muted", 0.5),
-            Status::Invalid(_) => ("invalid".to_string(), "status.error", 3.0),
-        };
-        let changes = match &status {
-            Status::InSync => styled("-", "ui.muted"),
-            Status::Drifted(keys) => styled(
-                plan.map(|p| p.mask(&keys.join(", "))).unwrap_or_default(),
-                "alert.warning",
-            ),
-            Status::Missing => styled(
-                plan.map(|p| format!("{} step(s) to create", p.steps.len()))
-                    .unwrap_or_default(),
-                "ui.text",
-            ),
-            Status::Removed => styled("-", "ui.muted"),
-            Status::Invalid(e) => styled(
-                short_error(
-                    &l.file,
-                    &plan.map(|p| p.mask(e)).unwrap_or_else(|| e.clone()),
-                ),
-                "status.error",
-            ),
-        };
-        let name = l.name();
-        let file = l
-            .file
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let stale = !remote.is_empty()
-            && state
-                .remotes
-                .iter()
-                .find(|r| r.name == remote)
-                .is_some_and(|r| !matches!(r.conn, crate::backend::ConnState::Online { .. }));
-        rows.push(Row {
-            key: l.file.display().to_string(),
-            remote,
-            sort: vec![
-                text_key(&name),
-                text_key(&target),
-                SortKey::Num(rank),
-                text_key(&file),
-                text_key(&changes.text),
-            ],
-            cells: vec![
-                cell(name),
-                cell(target),
-                styled(label, style),
-                styled(file, "ui.muted"),
-                changes,
-            ],
-            stale,
-        });
-    }
-    rows
-}
-
-/// An error about `file` without the file's path (the row names it): `line 2: …`.
-fn short_error(file: &Path, e: &str) -> String {
-    let Some(rest) = e.strip_prefix(&format!("{}:", file.display())) else {
-        return e.to_string();
-    };
-    match rest.split_once(':') {
-        Some((n, msg)) if n.chars().all(|c| c.is_ascii_digit()) => {
-            format!("line {n}:{msg}")
-        }
-        _ => rest.trim_start().to_string(),
-    }
-}
 
 impl AppState {
     /// Asks for a fresh survey of the definitions (unless one is out).
@@ -345,7 +99,7 @@ impl AppState {
                 ))
             }
             Pane::Instances => {
-                let super::actions::Selected::Instance(i) = self.selected_object(now) else {
+                let super::action_forms::Selected::Instance(i) = self.selected_object(now) else {
                     self.say(Level::Warning, format!("{what}: select an instance"));
                     return None;
                 };
@@ -804,7 +558,7 @@ impl AppState {
                 name: c.name.clone(),
             },
             CommandScope::Instance => {
-                let super::actions::Selected::Instance(i) = self.selected_object(now) else {
+                let super::action_forms::Selected::Instance(i) = self.selected_object(now) else {
                     self.say(
                         Level::Warning,
                         format!("{}: select an instance (2 instances pane)", c.name),

@@ -5,66 +5,17 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::alerts::{AlertSourceView, Confirm, Grouping, SilenceForm};
-use super::rows::Pane;
+use super::alert_view::{AlertSourceView, Grouping, SilenceForm};
+use super::confirm::Confirm;
+pub use super::effect::Effect;
 use crate::alerts::join::LabelMap;
 use crate::alerts::model::{MergedAlert, SourcedSilence};
+use crate::backend::ConnState;
 use crate::backend::Scope;
-use crate::backend::{Command, ConnState};
 use crate::config::keymap::Key;
 use crate::config::{Diagnostic, Keymap};
 use crate::inventory::{HostRow, InstanceRow, SnapshotRow, VolumeRow};
-
-/// Something the main loop must do on the state's behalf.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// Send a command to one remote's worker, or to all (`None`).
-    Send {
-        remote: Option<String>,
-        cmd: Command,
-    },
-    /// Send a command to one alert source's worker.
-    Alert {
-        source: String,
-        cmd: crate::alerts::worker::SourceCmd,
-    },
-    /// Load and switch to a theme.
-    LoadTheme(String),
-    /// Run a job (the state already lists it as running).
-    StartJob {
-        id: crate::jobs::JobId,
-        spec: crate::jobs::JobSpec,
-        /// Alerts firing on the target now, for the journal.
-        alerts: Vec<String>,
-    },
-    /// Ask a running job to stop.
-    CancelJob(crate::jobs::JobId),
-    /// Survey the service definitions (answered by `Update::Services`).
-    ServicesRefresh {
-        seq: u64,
-    },
-    /// Read a definition for the editor (answered by `Update::DefinitionText`).
-    OpenDefinition {
-        file: std::path::PathBuf,
-    },
-    /// Save an edited definition (answered by `Update::DefinitionSaved`).
-    SaveDefinition {
-        file: std::path::PathBuf,
-        text: String,
-        expect: crate::services::survey::Expect,
-    },
-    /// Suspend the console and edit a definition in `$VISUAL` / `$EDITOR`.
-    EditExternal {
-        file: std::path::PathBuf,
-    },
-    /// Suspend the console and run `incus exec` in an instance.
-    Shell {
-        remote: String,
-        project: String,
-        name: String,
-    },
-    Quit,
-}
+use crate::pane::Pane;
 
 /// A remote as the UI knows it.
 #[derive(Debug, Clone)]
@@ -240,15 +191,15 @@ pub struct AppState {
     pub silence_author: String,
     pub silence_durations: Vec<String>,
     /// Running and finished jobs (history from the state dir first).
-    pub jobs: Vec<super::jobs::JobView>,
+    pub jobs: Vec<super::job_view::JobView>,
     pub next_job: crate::jobs::JobId,
     /// The incident journal as far as loaded.
     pub journal: Vec<crate::jobs::journal::Entry>,
-    pub action_form: Option<super::actions::ActionForm>,
-    pub picker: Option<super::actions::SnapshotPicker>,
-    pub action_settings: super::actions::ActionSettings,
+    pub action_form: Option<super::action_forms::ActionForm>,
+    pub picker: Option<super::action_forms::SnapshotPicker>,
+    pub action_settings: super::action_forms::ActionSettings,
     /// Service definitions and their overlays.
-    pub services: super::services::ServicesView,
+    pub services: super::services_view::ServicesView,
 }
 
 impl AppState {
@@ -340,6 +291,4 @@ impl AppState {
             .any(|r| !matches!(r.conn, ConnState::Online { .. }))
             || self.any_source_down()
     }
-
 }
-

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::state::{AppState, Effect, Level, LogState};
+use super::effect::Effect;
+use super::state::{AppState, Level, LogState};
 use crate::backend::{ConnState, InventoryEvent, Update};
 use crate::inventory::{InstanceRow, cpu_percent};
 

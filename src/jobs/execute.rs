@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use chrono::Utc;
 use tokio::sync::mpsc;
 
+use super::journal::{self, Entry};
 use super::runner::{self, CancelRx, Reporter};
 use super::{JobEvent, JobId, JobRecord, JobSpec};
 use crate::incus::IncusClient;
-use super::journal::{self, Entry};
 
 /// What a job run reports to its caller.
 #[derive(Debug, Clone)]

@@ -1,0 +1,34 @@
+//! A confirmation the user is asked for: the question, what will happen, and for production
+//! remotes the name to type.
+
+use super::effect::Effect;
+
+/// A yes/no question before a destructive action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub prompt: String,
+    /// What will happen (a restore preview), shown under the question.
+    pub body: Vec<String>,
+    /// On production remotes: the name to type before it goes ahead.
+    pub typed: Option<String>,
+    /// What was typed so far.
+    pub input: String,
+    /// The job to start when confirmed (it gets its id then).
+    pub job: Option<crate::jobs::JobSpec>,
+    /// Effects when confirmed.
+    pub effects: Vec<Effect>,
+}
+
+impl Confirm {
+    /// A plain yes/no question.
+    pub fn new(prompt: String, effects: Vec<Effect>) -> Self {
+        Confirm {
+            prompt,
+            body: vec![],
+            typed: None,
+            input: String::new(),
+            job: None,
+            effects,
+        }
+    }
+}

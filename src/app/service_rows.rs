@@ -1,0 +1,158 @@
+//! The rows and the detail text of the services pane.
+
+use super::cells::{Row, SortKey, cell, styled, text_key};
+use super::state::AppState;
+use crate::services::Status;
+use std::path::Path;
+
+/// The detail of a services row: where it lives, its standing and its plan.
+pub fn service_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> bool {
+    let v = &state.services;
+    let Some(l) = v.survey.as_ref().and_then(|s| {
+        s.loaded
+            .iter()
+            .find(|l| l.file.display().to_string() == key)
+    }) else {
+        return false;
+    };
+    out.push(format!("file: {}", l.file.display()));
+    match &l.def {
+        Ok(d) => {
+            out.push(format!("service: {}", d.name));
+            out.push(format!(
+                "target: {}:{} ({})",
+                d.remote,
+                d.project,
+                d.kind.api()
+            ));
+            out.push(format!("image: {}", d.image));
+            out.push(format!("profiles: {}", d.profiles.join(", ")));
+            if let Some(desc) = &d.description {
+                out.push(format!("description: {desc}"));
+            }
+            for (k, val) in d.desired_config() {
+                if !k.starts_with("cloud-init.") {
+                    out.push(format!("config.{k}: {val}"));
+                }
+            }
+            for (name, dev) in d.desired_devices() {
+                let kv: Vec<String> = dev.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                out.push(format!("device {name}: {}", kv.join(" ")));
+            }
+            for vol in &d.volumes {
+                out.push(format!(
+                    "volume {}/{}: {} at {}",
+                    vol.pool,
+                    vol.name,
+                    vol.size.as_deref().unwrap_or("default size"),
+                    vol.path
+                ));
+            }
+            if let Some(ci) = &d.cloud_init {
+                out.push(format!("cloud-init template: {}", ci.template.display()));
+            }
+        }
+        Err(e) => out.push(format!("error: {e}")),
+    }
+    out.push(String::new());
+    match v.plan_of(&l.file) {
+        Some(p) => {
+            out.push(format!("status: {}", p.status().label()));
+            out.extend(p.render_text().lines().map(String::from));
+        }
+        None => out.push("status: not planned yet".into()),
+    }
+    true
+}
+
+/// The rows of the services pane: one per definition file.
+pub fn service_rows(state: &AppState) -> Vec<Row> {
+    let v = &state.services;
+    let Some(s) = &v.survey else {
+        return vec![];
+    };
+    let mut rows = Vec::new();
+    for l in &s.loaded {
+        let plan = v.plan_of(&l.file);
+        let (target, remote) = match &l.def {
+            Ok(d) => (format!("{}:{}", d.remote, d.project), d.remote.clone()),
+            Err(_) => ("-".into(), String::new()),
+        };
+        let status = match plan {
+            Some(p) => p.status(),
+            None => Status::Invalid("not planned".into()),
+        };
+        let (label, style, rank) = match &status {
+            Status::InSync => ("in sync".to_string(), "status.running", 0.0),
+            Status::Drifted(_) => ("drifted".to_string(), "alert.warning", 2.0),
+            Status::Missing => ("missing".to_string(), "status.stopped", 1.0),
+            Status::Removed => ("removed".to_string(), "ui.muted", 0.5),
+            Status::Invalid(_) => ("invalid".to_string(), "status.error", 3.0),
+        };
+        let changes = match &status {
+            Status::InSync => styled("-", "ui.muted"),
+            Status::Drifted(keys) => styled(
+                plan.map(|p| p.mask(&keys.join(", "))).unwrap_or_default(),
+                "alert.warning",
+            ),
+            Status::Missing => styled(
+                plan.map(|p| format!("{} step(s) to create", p.steps.len()))
+                    .unwrap_or_default(),
+                "ui.text",
+            ),
+            Status::Removed => styled("-", "ui.muted"),
+            Status::Invalid(e) => styled(
+                short_error(
+                    &l.file,
+                    &plan.map(|p| p.mask(e)).unwrap_or_else(|| e.clone()),
+                ),
+                "status.error",
+            ),
+        };
+        let name = l.name();
+        let file = l
+            .file
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let stale = !remote.is_empty()
+            && state
+                .remotes
+                .iter()
+                .find(|r| r.name == remote)
+                .is_some_and(|r| !matches!(r.conn, crate::backend::ConnState::Online { .. }));
+        rows.push(Row {
+            key: l.file.display().to_string(),
+            remote,
+            sort: vec![
+                text_key(&name),
+                text_key(&target),
+                SortKey::Num(rank),
+                text_key(&file),
+                text_key(&changes.text),
+            ],
+            cells: vec![
+                cell(name),
+                cell(target),
+                styled(label, style),
+                styled(file, "ui.muted"),
+                changes,
+            ],
+            stale,
+        });
+    }
+    rows
+}
+
+/// An error about `file` without the file's path (the row names it): `line 2: …`.
+fn short_error(file: &Path, e: &str) -> String {
+    let Some(rest) = e.strip_prefix(&format!("{}:", file.display())) else {
+        return e.to_string();
+    };
+    match rest.split_once(':') {
+        Some((n, msg)) if n.chars().all(|c| c.is_ascii_digit()) => {
+            format!("line {n}:{msg}")
+        }
+        _ => rest.trim_start().to_string(),
+    }
+}
