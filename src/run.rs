@@ -181,8 +181,10 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
             tokio::select! {
                 ev = input.next() => match ev {
                     Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
+                        // A key bound to nothing changes nothing: no redraw.
+                        let rev = state.rev;
                         effects.extend(state.on_key(k, Utc::now()));
-                        dirty = true;
+                        dirty |= state.rev != rev || !effects.is_empty();
                     }
                     Some(Ok(Event::Resize(..))) => dirty = true,
                     Some(Ok(_)) => {}

@@ -113,8 +113,9 @@ impl Live {
 
     fn row_of(&self, alertname: &str) -> Option<atlas_tui::app::rows::Row> {
         view_rows(&self.state, Pane::Alerts, Utc::now())
-            .into_iter()
+            .iter()
             .find(|r| r.cells[1].text == alertname)
+            .cloned()
     }
 }
 
@@ -173,8 +174,9 @@ async fn two_alertmanagers_and_prometheus_merge_into_one_list() {
     assert_eq!(cert.state(), AlertState::Pending);
     assert_eq!(cert.source_names(), ["prometheus"]);
     let rows: Vec<_> = view_rows(&live.state, Pane::Alerts, Utc::now())
-        .into_iter()
+        .iter()
         .filter(|r| r.cells[1].text == name)
+        .cloned()
         .collect();
     assert_eq!(rows.len(), 1, "deduplicated by fingerprint");
     assert_eq!(rows[0].cells[2].text, "loki01");

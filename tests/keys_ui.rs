@@ -204,3 +204,31 @@ fn messages_view_shows_a_long_message_whole() {
     key(&mut s, KeyCode::Esc);
     assert_eq!(s.input, InputMode::Normal);
 }
+
+#[test]
+fn derived_views_are_computed_once_per_change_and_idle_keys_change_nothing() {
+    use atlas_tui::app::rows::view_rows;
+    use std::sync::Arc;
+    let mut s = with_alerts(loaded_state());
+    // The same rows and join, shared, until something changes.
+    let a = view_rows(&s, Pane::Instances, now());
+    assert!(Arc::ptr_eq(&a, &view_rows(&s, Pane::Instances, now())));
+    let j = s.join_alerts();
+    assert!(Arc::ptr_eq(&j, &s.join_alerts()));
+    // A key bound to nothing: nothing changes, so nothing is redrawn or rebuilt.
+    let rev = s.rev;
+    key(&mut s, KeyCode::Char('Q'));
+    assert_eq!(s.rev, rev);
+    assert!(Arc::ptr_eq(&a, &view_rows(&s, Pane::Instances, now())));
+    // A bound key, a filter typed in place, or the next second rebuild them.
+    key(&mut s, KeyCode::Char('j'));
+    assert_ne!(s.rev, rev);
+    let b = view_rows(&s, Pane::Instances, now());
+    assert!(!Arc::ptr_eq(&a, &b));
+    assert!(!Arc::ptr_eq(&j, &s.join_alerts()));
+    s.panes[Pane::Instances.index()].filter = "grafana".into();
+    let c = view_rows(&s, Pane::Instances, now());
+    assert_eq!(c.len(), 1);
+    let later = now() + chrono::Duration::seconds(1);
+    assert!(!Arc::ptr_eq(&c, &view_rows(&s, Pane::Instances, later)));
+}

@@ -107,7 +107,7 @@ fn exclusions_work_beside_other_words_and_each_other() {
         let mut s = loaded_state();
         s.panes[Pane::Instances.index()].filter = filter.into();
         let mut v: Vec<String> = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now())
-            .into_iter()
+            .iter()
             .map(|r| r.key.rsplit('/').next().unwrap_or_default().to_string())
             .collect();
         v.sort();

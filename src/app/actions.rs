@@ -91,8 +91,8 @@ impl AppState {
 
     /// Alerts firing on an object now (`ServiceDown (critical)`), for the journal.
     pub fn firing_on(&self, key: &str) -> Vec<String> {
-        let (_, joined) = self.join_alerts();
-        crate::alerts::join::firing_on(&self.alerts, &joined, key)
+        let joined = &self.join_alerts().1;
+        crate::alerts::join::firing_on(&self.alerts, joined, key)
     }
 
     /// Starts a job now.

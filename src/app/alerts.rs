@@ -93,7 +93,11 @@ impl AppState {
     }
 
     /// The join of the current alerts with the visible inventory.
-    pub fn join_alerts(&self) -> (Index, Joined) {
+    pub fn join_alerts(&self) -> std::sync::Arc<(Index, Joined)> {
+        self.join_memo.get((), self.rev, || self.compute_join())
+    }
+
+    fn compute_join(&self) -> (Index, Joined) {
         let index = Index::build(self.visible_remotes().map(|r| RemoteInventory {
             remote: &r.name,
             hosts: &r.hosts,
@@ -134,7 +138,7 @@ impl AppState {
 
     /// Alerts in a group header row (`group:name:X`, `group:object:KEY`).
     fn group_members(&self, key: &str) -> Vec<usize> {
-        let (_, joined) = self.join_alerts();
+        let joined = &self.join_alerts().1;
         if let Some(name) = key.strip_prefix("group:name:") {
             return (0..self.alerts.len())
                 .filter(|i| self.alerts[*i].name() == name)
@@ -159,7 +163,7 @@ impl AppState {
         };
         match self.pane {
             Pane::Alerts => {
-                let (_, joined) = self.join_alerts();
+                let joined = &self.join_alerts().1;
                 let target = if let Some(obj) = key.strip_prefix("group:object:") {
                     self.group_members(&key)
                         .first()
@@ -437,7 +441,7 @@ impl AppState {
     /// A matcher for every alert about an object: the label its current alerts use (or the
     /// first of the label map), matching the name with any domain or port after it.
     fn object_matchers(&self, key: &str) -> Vec<Matcher> {
-        let (_, joined) = self.join_alerts();
+        let joined = &self.join_alerts().1;
         let name = key.rsplit('/').next().unwrap_or(key).to_string();
         let pane = self.pane;
         let label = (0..joined.targets.len())

@@ -435,7 +435,8 @@ fn journal_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> bool {
 /// The alerts about an object (and, for a host, about what runs on it), at the end of its
 /// detail view.
 fn object_alerts(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) {
-    let (index, joined) = state.join_alerts();
+    let j = state.join_alerts();
+    let (index, joined) = (&j.0, &j.1);
     let mine: Vec<(usize, String)> = (0..joined.targets.len())
         .filter_map(|i| {
             if joined.is_about(i, key) {
@@ -484,7 +485,7 @@ fn alert_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<S
     else {
         return false;
     };
-    let (_, joined) = state.join_alerts();
+    let joined = &state.join_alerts().1;
     out.push(format!("alertname: {}", a.name()));
     out.push(format!(
         "severity: {}",

@@ -44,7 +44,16 @@ impl AppState {
     }
 
     /// Handles a key press.
+    /// [`rev`](AppState::rev) moves when the key changed something: a key bound to nothing in
+    /// the lists leaves it (and the screen) as it was.
     pub fn on_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+        if !matches!(
+            self.input,
+            InputMode::Normal | InputMode::Detail | InputMode::Help
+        ) {
+            // The layers that take text change with (almost) every key.
+            self.rev += 1;
+        }
         let before = self.pane;
         let mut fx = self.on_key_inner(ev, now);
         // The services pane shows what is on disk and on the server now.
@@ -116,6 +125,7 @@ impl AppState {
 
     /// Applies an action.
     pub fn dispatch(&mut self, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
+        self.rev += 1;
         match self.input {
             InputMode::Help => return self.help_action(action),
             InputMode::Detail => return self.detail_action(action, now),

@@ -14,6 +14,7 @@ pub mod job_view;
 pub mod jobs;
 pub mod keys;
 pub mod line;
+pub mod memo;
 pub mod palette;
 pub mod rows;
 pub mod service_rows;

@@ -81,15 +81,17 @@ pub fn build_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> Vec<Row> 
         Pane::Services => return super::service_rows::service_rows(state),
         _ => {}
     }
+    let join = state.join_alerts();
+    let none = Badges::default();
     let badges = match pane {
-        Pane::Hosts | Pane::Instances | Pane::Volumes => state.join_alerts().1.badges,
-        _ => Default::default(),
+        Pane::Hosts | Pane::Instances | Pane::Volumes => &join.1.badges,
+        _ => &none,
     };
     for r in state.visible_remotes() {
         match pane {
-            Pane::Hosts => host_rows(r, &badges, &mut rows),
-            Pane::Instances => instance_rows(r, &badges, &mut rows),
-            Pane::Volumes => volume_rows(r, &badges, &mut rows),
+            Pane::Hosts => host_rows(r, badges, &mut rows),
+            Pane::Instances => instance_rows(r, badges, &mut rows),
+            Pane::Volumes => volume_rows(r, badges, &mut rows),
             Pane::Snapshots => snapshot_rows(r, now, &mut rows),
             Pane::Alerts | Pane::Silences | Pane::Jobs | Pane::Journal | Pane::Services => {}
         }
@@ -117,7 +119,7 @@ fn badge_cell(badges: &Badges, key: &str) -> (Cell, SortKey) {
 fn alert_rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
     let (matchers, objects, _) = split_alert_filter(filter);
     let compiled = compile_all(&matchers);
-    let (_, joined) = state.join_alerts();
+    let joined = &state.join_alerts().1;
     let mut rows = Vec::new();
     for (i, a) in state.alerts.iter().enumerate() {
         match &compiled {
@@ -228,7 +230,7 @@ fn group_rows(state: &AppState, rows: Vec<Row>) -> Vec<Row> {
     if grouping == Grouping::None || rows.is_empty() {
         return rows;
     }
-    let (_, joined) = state.join_alerts();
+    let joined = &state.join_alerts().1;
     let group_of = |key: &str| -> (String, String) {
         let Some((i, a)) = state
             .alerts
@@ -748,7 +750,37 @@ pub fn filter_and_sort(mut rows: Vec<Row>, filter: &str, sort_col: usize, desc: 
 }
 
 /// The rows a pane shows right now.
-pub fn view_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> Vec<Row> {
+/// What a pane's rows derive from besides the data (see [`AppState::rev`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowsKey {
+    rev: u64,
+    /// Ages and "stale for" change with the clock.
+    second: i64,
+    filter: String,
+    sort_col: usize,
+    sort_desc: bool,
+    grouping: Grouping,
+    remote_filter: Option<String>,
+}
+
+/// The rows a pane shows: built, filtered and sorted once per change, then shared.
+pub fn view_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> std::sync::Arc<Vec<Row>> {
+    let ps = &state.panes[pane.index()];
+    let key = RowsKey {
+        rev: state.rev,
+        second: now.timestamp(),
+        filter: ps.filter.clone(),
+        sort_col: ps.sort_col,
+        sort_desc: ps.sort_desc,
+        grouping: state.grouping,
+        remote_filter: state.remote_filter.clone(),
+    };
+    state
+        .rows_memo
+        .get(pane, key, || compute_view_rows(state, pane, now))
+}
+
+fn compute_view_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> Vec<Row> {
     let ps = &state.panes[pane.index()];
     if pane == Pane::Alerts {
         let (_, _, fuzzy) = split_alert_filter(&ps.filter);

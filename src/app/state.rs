@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use super::alert_view::{AlertSourceView, Grouping, SilenceForm};
 use super::confirm::Confirm;
 pub use super::effect::Effect;
+use super::memo::Memo;
 use crate::alerts::join::LabelMap;
 use crate::alerts::model::{MergedAlert, SourcedSilence};
 use crate::backend::ConnState;
@@ -200,6 +201,12 @@ pub struct AppState {
     pub action_settings: super::action_forms::ActionSettings,
     /// Service definitions and their overlays.
     pub services: super::services_view::ServicesView,
+    /// Bumped by every update, key and command: derived views are kept while it stays.
+    pub rev: u64,
+    /// The rows of each pane (see `rows::view_rows`).
+    pub rows_memo: Memo<Pane, super::rows::RowsKey, Vec<super::cells::Row>>,
+    /// The join of alerts with the inventory (see `join_alerts`).
+    pub join_memo: Memo<(), u64, (crate::alerts::join::Index, crate::alerts::join::Joined)>,
 }
 
 impl AppState {
@@ -256,6 +263,9 @@ impl AppState {
             picker: None,
             action_settings: Default::default(),
             services: Default::default(),
+            rev: 0,
+            rows_memo: Default::default(),
+            join_memo: Default::default(),
         }
     }
 

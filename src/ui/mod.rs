@@ -177,7 +177,8 @@ fn remote_badges(state: &AppState, theme: &Theme, now: DateTime<Utc>) -> Vec<Spa
         spans.push(Span::styled(j, theme.style("status.busy")));
         spans.push(Span::raw("  "));
     }
-    let per_remote = state.join_alerts().1.per_remote;
+    let join = state.join_alerts();
+    let per_remote = &join.1.per_remote;
     for r in &state.remotes {
         let (dot, style, extra) = match &r.conn {
             ConnState::Online { .. } => ("●", theme.style("remote.online"), String::new()),

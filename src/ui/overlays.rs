@@ -335,7 +335,7 @@ pub fn draw_silence_form(
             theme.style("ui.form.error"),
         ))),
         Ok(hits) => {
-            let (_, joined) = state.join_alerts();
+            let joined = &state.join_alerts().1;
             lines.push(Line::from(Span::styled(
                 format!(
                     "Affected alerts right now: {}{}",
