@@ -10,12 +10,12 @@ use chrono::Utc;
 use serde_json::json;
 
 use crate::alerts::types::parse_duration;
-use crate::app::actions::ActionSettings;
 use crate::config::Settings;
 use crate::incus::ops::BackupOptions;
 use crate::incus::{IncusClient, RemoteSpec, Scope};
 use crate::jobs::execute::{JobRun, Note, execute, next_id};
-use crate::jobs::{JobEvent, JobSpec, Outcome, Safety, Target, backup_file_name, snapshot_name};
+use crate::jobs::{JobEvent, JobSpec, Outcome, Target, backup_file_name, snapshot_name};
+use crate::usecase::{self, ActionSettings, Confirmation};
 
 /// Exit codes: 0 done, 1 failed or cancelled, 2 refused (usage, read-only, not confirmed).
 pub const EXIT_FAILED: i32 = 1;
@@ -214,7 +214,7 @@ pub async fn run(
                 Err(e) => return fail(e.to_string()),
             }
             // Which running instances use the volume (they are stopped around the restore).
-            let mut restart = Vec::new();
+            let mut users = Vec::new();
             if let Some(pool) = &target.pool {
                 match client.volume(pool, &target.project, &target.name).await {
                     Ok(v) => {
@@ -223,31 +223,29 @@ pub async fn run(
                             .iter()
                             .map(|u| atlas_incus::convert::short_api_path(u))
                         {
-                            if let Ok(i) = client.instance(&target.project, &u).await
-                                && i.status.eq_ignore_ascii_case("running")
-                            {
-                                restart.push(u);
-                            }
+                            let running = client
+                                .instance(&target.project, &u)
+                                .await
+                                .is_ok_and(|i| i.status.eq_ignore_ascii_case("running"));
+                            users.push((u, running));
                         }
                     }
                     Err(e) => return fail(e.to_string()),
                 }
             }
-            let safety = (!no_safety).then(|| Safety {
-                name: format!("atlas-safety-{}", now.format("%Y%m%d-%H%M%S")),
-                expires_at: acts.safety_expiry.map(|d| now + d),
-            });
-            JobSpec::Restore {
+            let safety = (!no_safety).then(|| usecase::restore::safety(&acts, now));
+            usecase::restore::plan(
                 target,
                 snapshot,
                 safety,
-                restart,
-            }
+                usecase::restore::restart_around(users),
+            )
         }
     };
     // Destructive jobs are confirmed: --yes, or an answer on the terminal (the name on
     // production remotes).
-    if spec.destructive() && !yes {
+    let confirmation = usecase::confirmation(&spec, rspec.production);
+    if confirmation != Confirmation::None && !yes {
         let t = spec.target();
         let mut what = format!("{} {}", spec.kind(), spec.subject());
         if let JobSpec::Restore { restart, .. } = &spec
@@ -255,16 +253,15 @@ pub async fn run(
         {
             what.push_str(&format!(" (stops and restarts {})", restart.join(", ")));
         }
-        let ok = if rspec.production {
-            ask(
+        let ok = match &confirmation {
+            Confirmation::TypeName(name) => ask(
                 &format!(
-                    "{what} on PRODUCTION remote {}: type {} to confirm:",
-                    t.remote, t.name
+                    "{what} on PRODUCTION remote {}: type {name} to confirm:",
+                    t.remote
                 ),
-                &t.name,
-            )
-        } else {
-            ask(&format!("{what}? [yes/no]"), "yes")
+                name,
+            ),
+            _ => ask(&format!("{what}? [yes/no]"), "yes"),
         };
         if !ok {
             return fail(format!(
@@ -305,7 +302,7 @@ pub async fn run_job(
         id,
         spec,
         alerts,
-        user: crate::app::alerts::default_author(),
+        user: usecase::default_author(),
         state_dir: Some(settings.paths.state_dir.clone()),
     };
     let (ctx, crx) = tokio::sync::watch::channel(false);
@@ -330,7 +327,7 @@ pub async fn run_job(
                     .rate
                     .map(|r| format!(" {}/s", crate::inventory::human_bytes(r as u64)))
                     .unwrap_or_default();
-                eprintln!("  {}{rate}", crate::app::jobs::progress_text(&p, 60));
+                eprintln!("  {}{rate}", crate::jobs::progress_text(&p, 60));
             }
         }
         Note::Event(JobEvent::Log(l)) => {

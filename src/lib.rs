@@ -23,3 +23,4 @@ pub mod run;
 pub mod services;
 pub mod tui;
 pub mod ui;
+pub mod usecase;

@@ -374,7 +374,7 @@ fn print_info(
         "job history",
         atlas_tui::jobs::journal::jobs_file(&settings.paths.state_dir).display()
     );
-    let acts = atlas_tui::app::actions::ActionSettings::from_config(
+    let acts = atlas_tui::usecase::ActionSettings::from_config(
         &settings.config.actions,
         &settings.paths.data_dir,
     );

@@ -69,7 +69,7 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
         state.silence_durations = c.alerts.silence_durations.clone();
     }
     state.action_settings =
-        crate::app::actions::ActionSettings::from_config(&c.actions, &settings.paths.data_dir);
+        crate::usecase::ActionSettings::from_config(&c.actions, &settings.paths.data_dir);
     state.services.dir = settings.services_dir();
     state.services.config_dir = settings.paths.config_dir.clone();
     state.services.commands = c.commands.clone();

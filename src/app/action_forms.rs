@@ -1,61 +1,13 @@
 //! The action forms (snapshot, backup, import), the snapshot picker and the action settings
 //! as the state holds them.
 
+pub use crate::usecase::settings::ActionSettings;
+
 use crate::alerts::types::parse_duration;
 use crate::inventory::{InstanceRow, SnapshotRow, VolumeRow};
 use crate::jobs::Target;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-
-/// Defaults of the actions (`[actions]` in the config).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ActionSettings {
-    pub snapshot_pattern: String,
-    pub snapshot_expiry: Option<chrono::Duration>,
-    pub safety_expiry: Option<chrono::Duration>,
-    pub backup_dir: PathBuf,
-    pub compression: String,
-    pub stop_timeout: i64,
-}
-
-impl Default for ActionSettings {
-    fn default() -> Self {
-        Self {
-            snapshot_pattern: "atlas-%Y%m%d-%H%M%S".into(),
-            snapshot_expiry: None,
-            safety_expiry: Some(chrono::Duration::days(7)),
-            backup_dir: PathBuf::from("backups"),
-            compression: String::new(),
-            stop_timeout: 30,
-        }
-    }
-}
-
-impl ActionSettings {
-    /// From the config section; `data_dir` is where backups go by default.
-    pub fn from_config(c: &crate::config::ActionsSection, data_dir: &std::path::Path) -> Self {
-        let dur = |s: &str| {
-            if s.trim().is_empty() {
-                None
-            } else {
-                parse_duration(s).ok()
-            }
-        };
-        Self {
-            snapshot_pattern: c.snapshot_pattern.clone(),
-            snapshot_expiry: dur(&c.snapshot_expiry),
-            safety_expiry: dur(&c.safety_expiry),
-            backup_dir: if c.backup_dir.trim().is_empty() {
-                data_dir.join("backups")
-            } else {
-                PathBuf::from(&c.backup_dir)
-            },
-            compression: c.compression.clone(),
-            stop_timeout: c.stop_timeout_secs as i64,
-        }
-    }
-}
 
 /// What the selected row is (a short-lived copy; boxing would only add noise).
 #[derive(Debug, Clone)]

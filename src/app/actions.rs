@@ -21,7 +21,7 @@ use crate::action::Action;
 use crate::config::keymap::Mode;
 use crate::incus::ops::{BackupOptions, PowerAction};
 use crate::inventory::{InstanceRow, SnapshotKind, SnapshotRow, VolumeRow, human_duration};
-use crate::jobs::{JobSpec, Safety, Target, backup_file_name, snapshot_name};
+use crate::jobs::{JobSpec, Target, backup_file_name, snapshot_name};
 use crate::pane::Pane;
 
 impl AppState {
@@ -135,8 +135,11 @@ impl AppState {
         if self.refuse_write(&spec.kind()) {
             return vec![];
         }
-        let t = spec.target();
-        let typed = self.production(&t.remote).then(|| t.name.clone());
+        let production = self.production(&spec.target().remote);
+        let typed = match crate::usecase::confirmation(&spec, production) {
+            crate::usecase::Confirmation::TypeName(name) => Some(name),
+            _ => None,
+        };
         self.confirm = Some(Confirm {
             prompt,
             body,
@@ -724,7 +727,7 @@ impl AppState {
     /// Previews the restore of one snapshot and asks to confirm it.
     pub fn restore_snapshot(&mut self, s: SnapshotRow, now: DateTime<Utc>) -> Vec<Effect> {
         let target = snapshot_target(&s);
-        let safety_name = format!("atlas-safety-{}", now.format("%Y%m%d-%H%M%S"));
+        let safety = crate::usecase::restore::safety(&self.action_settings, now);
         let safety_exp = self.action_settings.safety_expiry;
         let mut body = Vec::new();
         let age = s
@@ -796,20 +799,18 @@ impl AppState {
                         body.push("volume config (now → snapshot):".into());
                         body.extend(changes);
                     }
-                    for user in v.used_by() {
-                        let running = r
-                            .map(|r| {
+                    restart = crate::usecase::restore::restart_around(v.used_by().into_iter().map(
+                        |user| {
+                            let running = r.is_some_and(|r| {
                                 r.instances.iter().any(|i| {
                                     i.inst.name == user
                                         && i.inst.project == s.project
                                         && i.status().eq_ignore_ascii_case("running")
                                 })
-                            })
-                            .unwrap_or(false);
-                        if running {
-                            restart.push(user);
-                        }
-                    }
+                            });
+                            (user, running)
+                        },
+                    ));
                     if !restart.is_empty() {
                         body.push(format!(
                             "used by running {}: Incus refuses to restore a volume in use, so {} stopped first (forced after 30s) and started again after",
@@ -822,20 +823,14 @@ impl AppState {
             }
         }
         body.push(format!(
-            "safety snapshot {safety_name} is taken first{} — restore it to undo",
+            "safety snapshot {} is taken first{} — restore it to undo",
+            safety.name,
             safety_exp
                 .map(|d| format!(" (expires in {})", human_duration(d.num_seconds())))
                 .unwrap_or_default()
         ));
-        let spec = JobSpec::Restore {
-            target: target.clone(),
-            snapshot: s.name.clone(),
-            safety: Some(Safety {
-                name: safety_name,
-                expires_at: safety_exp.map(|d| now + d),
-            }),
-            restart,
-        };
+        let spec =
+            crate::usecase::restore::plan(target.clone(), s.name.clone(), Some(safety), restart);
         self.ask_job(
             spec,
             format!("Restore {} to snapshot {}?", target.label(), s.name),

@@ -1,5 +1,7 @@
 //! Alert sources, grouping, the alert filter and the silence form as the state holds them.
 
+pub use crate::usecase::settings::default_author;
+
 use crate::alerts::model::{SourceData, SourceKind};
 use crate::alerts::types::{Matcher, SilenceRequest, compile_all, parse_duration, parse_matchers};
 use chrono::{DateTime, Utc};
@@ -159,20 +161,6 @@ impl SilenceForm {
             comment: self.comment.trim().to_string(),
         })
     }
-}
-
-/// `$USER@hostname`.
-pub fn default_author() -> String {
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "atlas-tui".into());
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .ok()
-        .filter(|h| !h.is_empty())
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .unwrap_or_else(|| "localhost".into());
-    format!("{user}@{host}")
 }
 
 /// Splits an alerts-pane filter into label matchers (`severity=critical`), object keys

@@ -1,6 +1,6 @@
 //! A job as the state holds it, and its progress as text.
 
-use crate::inventory::human_bytes;
+pub use crate::jobs::progress_text;
 use crate::jobs::{JobId, JobRecord, JobSpec, Outcome, Progress};
 use chrono::{DateTime, Utc};
 
@@ -55,30 +55,5 @@ impl JobView {
             log: self.log.clone(),
             progress: self.progress.clone(),
         })
-    }
-}
-
-/// `[██████░░░░]  62% 12.3MiB/19.8MiB`, or the stage text when there is no percent.
-pub fn progress_text(p: &Progress, width: usize) -> String {
-    let bytes = match (p.done, p.total) {
-        (Some(d), Some(t)) if t > 0 => format!(" {}/{}", human_bytes(d), human_bytes(t)),
-        (Some(d), _) => format!(" {}", human_bytes(d)),
-        _ => String::new(),
-    };
-    match p.percent {
-        Some(pct) => {
-            let pct = pct.clamp(0.0, 100.0);
-            let cells = 10usize;
-            let full = ((pct / 100.0) * cells as f64).round() as usize;
-            let bar: String = "█".repeat(full) + &"░".repeat(cells - full);
-            let s = format!("{bar} {pct:>3.0}%{bytes}");
-            if s.chars().count() > width && width > 0 {
-                format!("{bar} {pct:>3.0}%")
-            } else {
-                s
-            }
-        }
-        None if !bytes.is_empty() => format!("{}{bytes}", p.stage),
-        None => p.stage.clone(),
     }
 }

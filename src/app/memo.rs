@@ -53,6 +53,20 @@ impl<S, K, V> std::fmt::Debug for Memo<S, K, V> {
     }
 }
 
+/// The rows a pane shows right now.
+/// What a pane's rows derive from besides the data (see `AppState::rev`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowsKey {
+    pub rev: u64,
+    /// Ages and "stale for" change with the clock.
+    pub second: i64,
+    pub filter: String,
+    pub sort_col: usize,
+    pub sort_desc: bool,
+    pub grouping: super::alert_view::Grouping,
+    pub remote_filter: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@ use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use super::alert_view::{Grouping, split_alert_filter};
 pub use super::cells::{Cell, Column, Row, SortKey, cell, columns, styled, text_key};
+use super::memo::RowsKey;
 pub use crate::pane::Pane;
 
 use super::state::{AppState, RemoteView};
@@ -747,20 +748,6 @@ pub fn filter_and_sort(mut rows: Vec<Row>, filter: &str, sort_col: usize, desc: 
         ord.then_with(|| a.key.cmp(&b.key))
     });
     rows
-}
-
-/// The rows a pane shows right now.
-/// What a pane's rows derive from besides the data (see [`AppState::rev`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RowsKey {
-    rev: u64,
-    /// Ages and "stale for" change with the clock.
-    second: i64,
-    filter: String,
-    sort_col: usize,
-    sort_desc: bool,
-    grouping: Grouping,
-    remote_filter: Option<String>,
 }
 
 /// The rows a pane shows: built, filtered and sorted once per change, then shared.

@@ -204,7 +204,7 @@ pub struct AppState {
     /// Bumped by every update, key and command: derived views are kept while it stays.
     pub rev: u64,
     /// The rows of each pane (see `rows::view_rows`).
-    pub rows_memo: Memo<Pane, super::rows::RowsKey, Vec<super::cells::Row>>,
+    pub rows_memo: Memo<Pane, super::memo::RowsKey, Vec<super::cells::Row>>,
     /// The join of alerts with the inventory (see `join_alerts`).
     pub join_memo: Memo<(), u64, (crate::alerts::join::Index, crate::alerts::join::Joined)>,
 }

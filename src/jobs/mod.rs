@@ -677,6 +677,35 @@ fn backup_stem(t: &Target, now: DateTime<Utc>) -> String {
     format!("{}-{}", parts.join("-"), now.format("%Y%m%dT%H%M%SZ"))
 }
 
+/// `[██████░░░░]  62% 12.3MiB/19.8MiB`, or the stage text when there is no percent.
+pub fn progress_text(p: &Progress, width: usize) -> String {
+    let bytes = match (p.done, p.total) {
+        (Some(d), Some(t)) if t > 0 => format!(
+            " {}/{}",
+            crate::inventory::human_bytes(d),
+            crate::inventory::human_bytes(t)
+        ),
+        (Some(d), _) => format!(" {}", crate::inventory::human_bytes(d)),
+        _ => String::new(),
+    };
+    match p.percent {
+        Some(pct) => {
+            let pct = pct.clamp(0.0, 100.0);
+            let cells = 10usize;
+            let full = ((pct / 100.0) * cells as f64).round() as usize;
+            let bar: String = "█".repeat(full) + &"░".repeat(cells - full);
+            let s = format!("{bar} {pct:>3.0}%{bytes}");
+            if s.chars().count() > width && width > 0 {
+                format!("{bar} {pct:>3.0}%")
+            } else {
+                s
+            }
+        }
+        None if !bytes.is_empty() => format!("{}{bytes}", p.stage),
+        None => p.stage.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
