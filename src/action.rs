@@ -53,15 +53,15 @@ registry! {
     ClearFilter = "clear_filter", "clear filter", "clear the filter", [], false;
     NextPane = "next_pane", "next pane", "next pane", [], false;
     PrevPane = "prev_pane", "prev pane", "previous pane", [], false;
-    PaneHosts = "pane_hosts", "hosts", "hosts pane", ["hosts"], false;
-    PaneInstances = "pane_instances", "instances", "instances pane", ["instances"], false;
-    PaneVolumes = "pane_volumes", "volumes", "volumes pane", ["volumes"], false;
-    PaneSnapshots = "pane_snapshots", "snapshots", "snapshots pane", ["snapshots"], false;
-    PaneAlerts = "pane_alerts", "alerts", "alerts pane", ["alerts"], false;
-    PaneSilences = "pane_silences", "silences", "silences pane", ["silences"], false;
-    PaneJobs = "pane_jobs", "jobs", "jobs pane (running and finished actions)", ["jobs"], false;
-    PaneJournal = "pane_journal", "journal", "incident journal pane", ["journal"], false;
-    PaneServices = "pane_services", "services", "services pane (definitions against the servers)", ["services"], false;
+    PaneHosts = "pane_hosts", "hosts", "hosts pane", [], false;
+    PaneInstances = "pane_instances", "instances", "instances pane", [], false;
+    PaneVolumes = "pane_volumes", "volumes", "volumes pane", [], false;
+    PaneSnapshots = "pane_snapshots", "snapshots", "snapshots pane", [], false;
+    PaneAlerts = "pane_alerts", "alerts", "alerts pane", [], false;
+    PaneSilences = "pane_silences", "silences", "silences pane", [], false;
+    PaneJobs = "pane_jobs", "jobs", "jobs pane (running and finished actions)", [], false;
+    PaneJournal = "pane_journal", "journal", "incident journal pane", [], false;
+    PaneServices = "pane_services", "services", "services pane (definitions against the servers)", [], false;
     /// Show the selected pane alone, at full size (again: back to the grid).
     Zoom = "zoom", "zoom", "zoom the pane to the full screen (again: back)", ["zoom"], false;
     /// The messages shown in the status line, newest last.

@@ -112,7 +112,7 @@ impl Live {
     }
 
     fn row_of(&self, alertname: &str) -> Option<atlas_tui::app::rows::Row> {
-        view_rows(&self.state, Pane::Alerts, Utc::now())
+        view_rows(&self.state, Pane::ALERTS, Utc::now())
             .iter()
             .find(|r| r.cells[1].text == alertname)
             .cloned()
@@ -173,7 +173,7 @@ async fn two_alertmanagers_and_prometheus_merge_into_one_list() {
         .unwrap();
     assert_eq!(cert.state(), AlertState::Pending);
     assert_eq!(cert.source_names(), ["prometheus"]);
-    let rows: Vec<_> = view_rows(&live.state, Pane::Alerts, Utc::now())
+    let rows: Vec<_> = view_rows(&live.state, Pane::ALERTS, Utc::now())
         .iter()
         .filter(|r| r.cells[1].text == name)
         .cloned()
@@ -182,7 +182,7 @@ async fn two_alertmanagers_and_prometheus_merge_into_one_list() {
     assert_eq!(rows[0].cells[2].text, "loki01");
     assert_eq!(rows[0].cells[6].text, "control,cluster");
     // The alert is on the loki01 row of the instances pane.
-    let inst = view_rows(&live.state, Pane::Instances, Utc::now());
+    let inst = view_rows(&live.state, Pane::INSTANCES, Utc::now());
     let loki = inst
         .iter()
         .find(|r| r.key == "local/default/loki01")
@@ -260,7 +260,7 @@ async fn silence_from_the_ui_lands_in_alertmanager_then_expires() {
     // Expire it from the silences pane.
     live.key(KeyCode::Char('6'));
     let key = format!("control/{}", sil.id);
-    let pos = view_rows(&live.state, Pane::Silences, Utc::now())
+    let pos = view_rows(&live.state, Pane::SILENCES, Utc::now())
         .iter()
         .position(|r| r.key == key)
         .expect("the new silence in the silences pane");
@@ -350,7 +350,7 @@ async fn a_stopped_alertmanager_shows_down_and_recovers() {
         "{msg}"
     );
     // The rest keeps working: the inventory is untouched, the pane says which source is down.
-    assert!(!view_rows(&live.state, Pane::Instances, Utc::now()).is_empty());
+    assert!(!view_rows(&live.state, Pane::INSTANCES, Utc::now()).is_empty());
     let am = OwnAlertmanager::start(port, dir);
     live.until(30, "the source back", |s| {
         s.alert_sources[0].status == SourceStatus::Up

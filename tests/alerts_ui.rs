@@ -21,7 +21,7 @@ fn state() -> AppState {
 fn select_alert(s: &mut AppState, name: &str) {
     key(s, KeyCode::Char('5'));
     key(s, KeyCode::Esc);
-    let rows = view_rows(s, Pane::Alerts, now());
+    let rows = view_rows(s, Pane::ALERTS, now());
     let i = rows
         .iter()
         .position(|r| r.cells[1].text == name)
@@ -37,7 +37,7 @@ fn select_alert(s: &mut AppState, name: &str) {
 fn alerts_pane_dedups_sorts_and_joins() {
     let mut s = state();
     key(&mut s, KeyCode::Char('5'));
-    let rows = view_rows(&s, Pane::Alerts, now());
+    let rows = view_rows(&s, Pane::ALERTS, now());
     let names: Vec<&str> = rows.iter().map(|r| r.cells[1].text.as_str()).collect();
     // Worst first: critical, then warnings by age, then info/none.
     assert_eq!(names[0], "ServiceDown");
@@ -79,7 +79,7 @@ fn alerts_pane_dedups_sorts_and_joins() {
 #[test]
 fn badges_on_hosts_instances_and_volumes() {
     let mut s = state();
-    let inst = view_rows(&s, Pane::Instances, now());
+    let inst = view_rows(&s, Pane::INSTANCES, now());
     let badge = |rows: &[atlas_tui::app::rows::Row], name: &str, col: usize| {
         rows.iter()
             .find(|r| r.cells.iter().any(|c| c.text == name))
@@ -90,10 +90,10 @@ fn badges_on_hosts_instances_and_volumes() {
     // ServiceDown (critical); its inhibited probe and the pending certificate alert are noise.
     assert_eq!(badge(&inst, "step-ca01", 3), "▲1 crit");
     assert_eq!(badge(&inst, "coredns01", 3), "-");
-    let vols = view_rows(&s, Pane::Volumes, now());
+    let vols = view_rows(&s, Pane::VOLUMES, now());
     assert_eq!(badge(&vols, "prometheus01-data", 3), "▲1 warn");
     // The host sums up what runs on it, and its own NodeLoadHigh.
-    let hosts = view_rows(&s, Pane::Hosts, now());
+    let hosts = view_rows(&s, Pane::HOSTS, now());
     assert_eq!(badge(&hosts, "atlas01", 3), "▲5 crit");
     key(&mut s, KeyCode::Char('2'));
     let out = render(&mut s, 80, 24);
@@ -128,11 +128,11 @@ fn filter_takes_label_matchers_and_words() {
     key(&mut s, KeyCode::Char('/'));
     typ(&mut s, "severity=critical");
     key(&mut s, KeyCode::Enter);
-    let rows = view_rows(&s, Pane::Alerts, now());
+    let rows = view_rows(&s, Pane::ALERTS, now());
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].cells[1].text, "ServiceDown");
-    s.panes[Pane::Alerts.index()].filter = "instance=~\"step.*\"".into();
-    let mut names: Vec<String> = view_rows(&s, Pane::Alerts, now())
+    s.panes[Pane::ALERTS.index()].filter = "instance=~\"step.*\"".into();
+    let mut names: Vec<String> = view_rows(&s, Pane::ALERTS, now())
         .iter()
         .map(|r| r.cells[1].text.clone())
         .collect();
@@ -142,10 +142,10 @@ fn filter_takes_label_matchers_and_words() {
         ["CertificateExpiresSoon", "ProbeFailed", "ServiceDown"]
     );
     // Matchers and fuzzy words combine.
-    s.panes[Pane::Alerts.index()].filter = "instance=~\"step.*\" probe".into();
-    assert_eq!(view_rows(&s, Pane::Alerts, now()).len(), 1);
-    s.panes[Pane::Alerts.index()].filter = "severity!=warning severity!=critical".into();
-    let names: Vec<String> = view_rows(&s, Pane::Alerts, now())
+    s.panes[Pane::ALERTS.index()].filter = "instance=~\"step.*\" probe".into();
+    assert_eq!(view_rows(&s, Pane::ALERTS, now()).len(), 1);
+    s.panes[Pane::ALERTS.index()].filter = "severity!=warning severity!=critical".into();
+    let names: Vec<String> = view_rows(&s, Pane::ALERTS, now())
         .iter()
         .map(|r| r.cells[1].text.clone())
         .collect();
@@ -156,15 +156,15 @@ fn filter_takes_label_matchers_and_words() {
 fn group_by_alertname_and_object() {
     let mut s = state();
     key(&mut s, KeyCode::Char('z'));
-    assert_eq!(s.pane, Pane::Alerts);
-    let rows = view_rows(&s, Pane::Alerts, now());
+    assert_eq!(s.pane, Pane::ALERTS);
+    let rows = view_rows(&s, Pane::ALERTS, now());
     assert!(
         rows[0].key.starts_with("group:name:ServiceDown"),
         "{}",
         rows[0].key
     );
     key(&mut s, KeyCode::Char('z'));
-    let rows = view_rows(&s, Pane::Alerts, now());
+    let rows = view_rows(&s, Pane::ALERTS, now());
     let step = rows
         .iter()
         .find(|r| r.key == "group:object:local/default/step-ca01")
@@ -173,7 +173,7 @@ fn group_by_alertname_and_object() {
     insta::assert_snapshot!(render(&mut s, 100, 30));
     key(&mut s, KeyCode::Char('z'));
     assert!(
-        !view_rows(&s, Pane::Alerts, now())[0]
+        !view_rows(&s, Pane::ALERTS, now())[0]
             .key
             .starts_with("group:")
     );
@@ -184,30 +184,30 @@ fn jump_from_alert_to_object_and_back() {
     let mut s = state();
     select_alert(&mut s, "DiskSpaceWarning");
     key(&mut s, KeyCode::Char('o'));
-    assert_eq!(s.pane, Pane::Volumes);
+    assert_eq!(s.pane, Pane::VOLUMES);
     assert_eq!(
-        s.panes[Pane::Volumes.index()].selected_key.as_deref(),
+        s.panes[Pane::VOLUMES.index()].selected_key.as_deref(),
         Some("local/default/default/prometheus01-data")
     );
     select_alert(&mut s, "NodeLoadHigh");
     key(&mut s, KeyCode::Char('o'));
-    assert_eq!(s.pane, Pane::Hosts);
+    assert_eq!(s.pane, Pane::HOSTS);
     select_alert(&mut s, "HighMemoryUsage");
     key(&mut s, KeyCode::Char('o'));
-    assert_eq!(s.pane, Pane::Instances);
-    let rows = view_rows(&s, Pane::Instances, now());
-    let i = s.selected_index(Pane::Instances, &rows);
+    assert_eq!(s.pane, Pane::INSTANCES);
+    let rows = view_rows(&s, Pane::INSTANCES, now());
+    let i = s.selected_index(Pane::INSTANCES, &rows);
     assert_eq!(rows[i].key, "local/default/grafana01");
     // And back: the object's alerts.
     key(&mut s, KeyCode::Char('o'));
-    assert_eq!(s.pane, Pane::Alerts);
-    let rows = view_rows(&s, Pane::Alerts, now());
+    assert_eq!(s.pane, Pane::ALERTS);
+    let rows = view_rows(&s, Pane::ALERTS, now());
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].cells[1].text, "HighMemoryUsage");
     // An alert about nothing known says so.
     select_alert(&mut s, "Watchdog");
     key(&mut s, KeyCode::Char('o'));
-    assert_eq!(s.pane, Pane::Alerts);
+    assert_eq!(s.pane, Pane::ALERTS);
     assert!(
         s.message
             .as_ref()
@@ -352,7 +352,7 @@ fn silence_form_from_an_instance_and_editing_matchers() {
 fn silences_pane_expire_and_extend() {
     let mut s = state();
     key(&mut s, KeyCode::Char('6'));
-    let rows = view_rows(&s, Pane::Silences, now());
+    let rows = view_rows(&s, Pane::SILENCES, now());
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].cells[0].text, "active");
     assert_eq!(rows[0].cells[4].text, "1", "it silences the Watchdog");
@@ -461,7 +461,7 @@ fn a_source_that_goes_down_keeps_its_data_and_says_so() {
     key(&mut s, KeyCode::Char('5'));
     // Its last alerts stay (NodeLoadHigh came only from it).
     assert!(
-        view_rows(&s, Pane::Alerts, now())
+        view_rows(&s, Pane::ALERTS, now())
             .iter()
             .any(|r| r.cells[1].text == "NodeLoadHigh")
     );
@@ -481,7 +481,7 @@ fn a_source_that_goes_down_keeps_its_data_and_says_so() {
     );
     assert!(s.message.as_ref().unwrap().text.contains("back"));
     assert!(
-        !view_rows(&s, Pane::Alerts, now())
+        !view_rows(&s, Pane::ALERTS, now())
             .iter()
             .any(|r| r.cells[1].text == "NodeLoadHigh")
     );

@@ -42,13 +42,13 @@ fn every_layer_can_be_rebound() {
     assert_eq!(s.input, InputMode::Palette);
     ctrl(&mut s, 'j');
     assert_eq!(s.input, InputMode::Normal);
-    assert_eq!(s.pane, Pane::Volumes);
+    assert_eq!(s.pane, Pane::VOLUMES);
     // Prompt: ctrl-k cancels the filter (and clears it).
     key(&mut s, KeyCode::Char('/'));
     typ(&mut s, "zzz");
     ctrl(&mut s, 'k');
     assert_eq!(s.input, InputMode::Normal);
-    assert_eq!(s.panes[Pane::Volumes.index()].filter, "");
+    assert_eq!(s.panes[Pane::VOLUMES.index()].filter, "");
     // Form: ctrl-o cancels the snapshot form.
     key(&mut s, KeyCode::Char('2'));
     key(&mut s, KeyCode::Char('n'));
@@ -211,24 +211,24 @@ fn derived_views_are_computed_once_per_change_and_idle_keys_change_nothing() {
     use std::sync::Arc;
     let mut s = with_alerts(loaded_state());
     // The same rows and join, shared, until something changes.
-    let a = view_rows(&s, Pane::Instances, now());
-    assert!(Arc::ptr_eq(&a, &view_rows(&s, Pane::Instances, now())));
+    let a = view_rows(&s, Pane::INSTANCES, now());
+    assert!(Arc::ptr_eq(&a, &view_rows(&s, Pane::INSTANCES, now())));
     let j = s.join_alerts();
     assert!(Arc::ptr_eq(&j, &s.join_alerts()));
     // A key bound to nothing: nothing changes, so nothing is redrawn or rebuilt.
     let rev = s.rev;
     key(&mut s, KeyCode::Char('Q'));
     assert_eq!(s.rev, rev);
-    assert!(Arc::ptr_eq(&a, &view_rows(&s, Pane::Instances, now())));
+    assert!(Arc::ptr_eq(&a, &view_rows(&s, Pane::INSTANCES, now())));
     // A bound key, a filter typed in place, or the next second rebuild them.
     key(&mut s, KeyCode::Char('j'));
     assert_ne!(s.rev, rev);
-    let b = view_rows(&s, Pane::Instances, now());
+    let b = view_rows(&s, Pane::INSTANCES, now());
     assert!(!Arc::ptr_eq(&a, &b));
     assert!(!Arc::ptr_eq(&j, &s.join_alerts()));
-    s.panes[Pane::Instances.index()].filter = "grafana".into();
-    let c = view_rows(&s, Pane::Instances, now());
+    s.panes[Pane::INSTANCES.index()].filter = "grafana".into();
+    let c = view_rows(&s, Pane::INSTANCES, now());
     assert_eq!(c.len(), 1);
     let later = now() + chrono::Duration::seconds(1);
-    assert!(!Arc::ptr_eq(&c, &view_rows(&s, Pane::Instances, later)));
+    assert!(!Arc::ptr_eq(&c, &view_rows(&s, Pane::INSTANCES, later)));
 }

@@ -74,7 +74,7 @@ fn filter_then_details_opens_the_filtered_row() {
     typ(&mut s, "graf");
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.input, InputMode::Normal);
-    assert_eq!(s.panes[Pane::Instances.index()].filter, "graf");
+    assert_eq!(s.panes[Pane::INSTANCES.index()].filter, "graf");
     key(&mut s, KeyCode::Enter);
     let d = s.detail.clone().expect("detail open");
     assert_eq!(d.key, "local/default/grafana01");
@@ -92,7 +92,7 @@ fn inverted_filter_and_no_match() {
     let mut s = loaded_state();
     key(&mut s, KeyCode::Char('/'));
     typ(&mut s, "!lab");
-    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, now());
     assert_eq!(rows.len(), 7);
     assert!(rows.iter().all(|r| !r.key.contains("/lab/")));
     key(&mut s, KeyCode::Esc);
@@ -105,8 +105,8 @@ fn inverted_filter_and_no_match() {
 fn exclusions_work_beside_other_words_and_each_other() {
     let names = |filter: &str| {
         let mut s = loaded_state();
-        s.panes[Pane::Instances.index()].filter = filter.into();
-        let mut v: Vec<String> = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now())
+        s.panes[Pane::INSTANCES.index()].filter = filter.into();
+        let mut v: Vec<String> = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, now())
             .iter()
             .map(|r| r.key.rsplit('/').next().unwrap_or_default().to_string())
             .collect();
@@ -159,7 +159,7 @@ fn skipped_list_items_are_named_and_counted_in_the_status_line() {
         "{msg}"
     );
     // The rows already shown stay.
-    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, now());
     assert_eq!(rows.len(), 9);
 }
 
@@ -193,28 +193,28 @@ fn project_typos_are_refused_like_remote_typos() {
 #[test]
 fn navigation_with_vim_keys_arrows_and_sequences() {
     let mut s = loaded_state();
-    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, now());
     key(&mut s, KeyCode::Char('j'));
     key(&mut s, KeyCode::Down);
-    assert_eq!(s.selected_index(Pane::Instances, &rows), 2);
+    assert_eq!(s.selected_index(Pane::INSTANCES, &rows), 2);
     key(&mut s, KeyCode::Char('G'));
-    assert_eq!(s.selected_index(Pane::Instances, &rows), rows.len() - 1);
+    assert_eq!(s.selected_index(Pane::INSTANCES, &rows), rows.len() - 1);
     key(&mut s, KeyCode::Char('g'));
     key(&mut s, KeyCode::Char('g'));
-    assert_eq!(s.selected_index(Pane::Instances, &rows), 0);
+    assert_eq!(s.selected_index(Pane::INSTANCES, &rows), 0);
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.pane, Pane::Volumes);
+    assert_eq!(s.pane, Pane::VOLUMES);
     key(&mut s, KeyCode::BackTab);
     key(&mut s, KeyCode::BackTab);
-    assert_eq!(s.pane, Pane::Hosts);
+    assert_eq!(s.pane, Pane::HOSTS);
 }
 
 #[test]
 fn selection_follows_the_row_when_rows_change() {
     let mut s = loaded_state();
     key(&mut s, KeyCode::Char('G'));
-    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
-    let selected = rows[s.selected_index(Pane::Instances, &rows)].key.clone();
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, now());
+    let selected = rows[s.selected_index(Pane::INSTANCES, &rows)].key.clone();
     // A new instance sorting first appears; the selection stays on the same instance.
     let mut inst = common::instances_fixture("instances_r1.json").remove(0);
     inst.name = "aaa-new".into();
@@ -225,15 +225,15 @@ fn selection_follows_the_row_when_rows_change() {
         }),
         now(),
     );
-    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
-    assert_eq!(rows[s.selected_index(Pane::Instances, &rows)].key, selected);
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, now());
+    assert_eq!(rows[s.selected_index(Pane::INSTANCES, &rows)].key, selected);
 }
 
 #[test]
 fn sort_by_column_and_reverse() {
     let mut s = loaded_state();
     let names = |s: &AppState| {
-        atlas_tui::app::rows::view_rows(s, Pane::Instances, now())
+        atlas_tui::app::rows::view_rows(s, Pane::INSTANCES, now())
             .iter()
             .map(|r| r.cells[1].text.clone())
             .collect::<Vec<_>>()
@@ -274,7 +274,7 @@ fn palette_jumps_to_panes_remotes_projects_and_themes() {
     typ(&mut s, "vol");
     insta::assert_snapshot!(render(&mut s, 80, 24));
     key(&mut s, KeyCode::Enter);
-    assert_eq!(s.pane, Pane::Volumes);
+    assert_eq!(s.pane, Pane::VOLUMES);
 
     let fx = s.run_command("project lab", now());
     assert_eq!(s.scope, atlas_tui::incus::Scope::Project("lab".into()));
@@ -299,7 +299,7 @@ fn palette_jumps_to_panes_remotes_projects_and_themes() {
     key(&mut s, KeyCode::Char(':'));
     typ(&mut s, "snpsht");
     key(&mut s, KeyCode::Enter);
-    assert_eq!(s.pane, Pane::Snapshots);
+    assert_eq!(s.pane, Pane::SNAPSHOTS);
 }
 
 #[test]

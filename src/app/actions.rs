@@ -46,21 +46,21 @@ impl AppState {
         let key = rows[self.selected_index(self.pane, &rows)].key.clone();
         let find_remote = |name: &str| self.remotes.iter().find(|r| r.name == name);
         match self.pane {
-            Pane::Instances => self
+            Pane::INSTANCES => self
                 .remotes
                 .iter()
                 .flat_map(|r| &r.instances)
                 .find(|i| i.key() == key)
                 .cloned()
                 .map(Selected::Instance),
-            Pane::Volumes => self
+            Pane::VOLUMES => self
                 .remotes
                 .iter()
                 .flat_map(|r| &r.volumes)
                 .find(|v| v.key() == key)
                 .cloned()
                 .map(Selected::Volume),
-            Pane::Snapshots => {
+            Pane::SNAPSHOTS => {
                 let remote = key.split('/').next().unwrap_or_default();
                 find_remote(remote).and_then(|r| {
                     r.instances
@@ -77,7 +77,7 @@ impl AppState {
                         .map(Selected::Snapshot)
                 })
             }
-            Pane::Jobs => self.job_by_key(&key).map(|j| Selected::Job(j.id)),
+            Pane::JOBS => self.job_by_key(&key).map(|j| Selected::Job(j.id)),
             _ => None,
         }
         .unwrap_or(Selected::Other)

@@ -162,7 +162,7 @@ impl AppState {
             return vec![];
         };
         match self.pane {
-            Pane::Alerts => {
+            Pane::ALERTS => {
                 let joined = &self.join_alerts().1;
                 let target = if let Some(obj) = key.strip_prefix("group:object:") {
                     self.group_members(&key)
@@ -184,9 +184,9 @@ impl AppState {
                     return vec![];
                 };
                 let pane = match t {
-                    Target::Instance { .. } => Pane::Instances,
-                    Target::Host { .. } => Pane::Hosts,
-                    Target::Volume { .. } => Pane::Volumes,
+                    Target::Instance { .. } => Pane::INSTANCES,
+                    Target::Host { .. } => Pane::HOSTS,
+                    Target::Volume { .. } => Pane::VOLUMES,
                 };
                 self.pane = pane;
                 let ps = &mut self.panes[pane.index()];
@@ -195,42 +195,42 @@ impl AppState {
                 self.say(Level::Info, format!("→ {}", t.describe()));
                 vec![]
             }
-            Pane::Hosts | Pane::Instances | Pane::Volumes => {
-                self.pane = Pane::Alerts;
-                let ps = &mut self.panes[Pane::Alerts.index()];
+            Pane::HOSTS | Pane::INSTANCES | Pane::VOLUMES => {
+                self.pane = Pane::ALERTS;
+                let ps = &mut self.panes[Pane::ALERTS.index()];
                 ps.filter = format!("@{key}");
                 ps.selected = 0;
                 ps.selected_key = None;
-                let n = view_rows(self, Pane::Alerts, now).len();
+                let n = view_rows(self, Pane::ALERTS, now).len();
                 self.say(
                     Level::Info,
                     format!("alerts of {key}: {n} (esc clears the filter)"),
                 );
                 vec![]
             }
-            Pane::Silences => {
+            Pane::SILENCES => {
                 let Some(s) = self.silence_by_key(&key) else {
                     return vec![];
                 };
                 let ms: Vec<String> = s.silence.matchers.iter().map(|m| m.to_string()).collect();
-                self.pane = Pane::Alerts;
-                let ps = &mut self.panes[Pane::Alerts.index()];
+                self.pane = Pane::ALERTS;
+                let ps = &mut self.panes[Pane::ALERTS.index()];
                 ps.filter = ms.join(" ");
                 ps.selected_key = None;
                 vec![]
             }
-            Pane::Snapshots => {
+            Pane::SNAPSHOTS => {
                 self.say(Level::Warning, "snapshots have no alerts of their own");
                 vec![]
             }
-            Pane::Jobs => {
+            Pane::JOBS => {
                 let Some(t) = self.job_by_key(&key).map(|j| j.spec.target().clone()) else {
                     return vec![];
                 };
                 let pane = if t.is_volume() {
-                    Pane::Volumes
+                    Pane::VOLUMES
                 } else {
-                    Pane::Instances
+                    Pane::INSTANCES
                 };
                 self.pane = pane;
                 let ps = &mut self.panes[pane.index()];
@@ -238,11 +238,11 @@ impl AppState {
                 ps.selected_key = Some(t.row_key());
                 vec![]
             }
-            Pane::Journal => {
+            Pane::JOURNAL => {
                 self.say(Level::Warning, "jump works from the jobs pane (7)");
                 vec![]
             }
-            Pane::Services => {
+            Pane::SERVICES => {
                 let Some(d) = self
                     .services
                     .definition(std::path::Path::new(&key))
@@ -252,8 +252,8 @@ impl AppState {
                     return vec![];
                 };
                 let row = format!("{}/{}/{}", d.remote, d.project, d.name);
-                self.pane = Pane::Instances;
-                let ps = &mut self.panes[Pane::Instances.index()];
+                self.pane = Pane::INSTANCES;
+                let ps = &mut self.panes[Pane::INSTANCES.index()];
                 ps.filter.clear();
                 ps.selected_key = Some(row.clone());
                 let exists = self
@@ -270,6 +270,10 @@ impl AppState {
                         ),
                     );
                 }
+                vec![]
+            }
+            p => {
+                self.say(Level::Warning, format!("{} rows have no jump", p.title()));
                 vec![]
             }
         }
@@ -344,7 +348,7 @@ impl AppState {
         };
         let (writable, readonly) = self.writable_alertmanagers();
         let (matchers, sources): (Vec<Matcher>, Vec<String>) = match self.pane {
-            Pane::Alerts => {
+            Pane::ALERTS => {
                 let members: Vec<usize> = if key.starts_with("group:") {
                     self.group_members(&key)
                 } else {
@@ -370,7 +374,7 @@ impl AppState {
                 srcs.dedup();
                 (ms, srcs)
             }
-            Pane::Instances | Pane::Hosts | Pane::Volumes => {
+            Pane::INSTANCES | Pane::HOSTS | Pane::VOLUMES => {
                 (self.object_matchers(&key), writable.clone())
             }
             _ => {
@@ -454,7 +458,7 @@ impl AppState {
                     .cloned()
             })
             .unwrap_or_else(|| {
-                let want = if pane == Pane::Volumes {
+                let want = if pane == Pane::VOLUMES {
                     "volume"
                 } else {
                     "instance"
@@ -493,7 +497,7 @@ impl AppState {
         if self.refuse_readonly() {
             return None;
         }
-        if self.pane != Pane::Silences {
+        if self.pane != Pane::SILENCES {
             self.say(
                 Level::Warning,
                 format!("select a silence in the silences pane (6) to {verb} it"),
@@ -501,7 +505,7 @@ impl AppState {
             return None;
         }
         let Some(s) = self
-            .selected_key(Pane::Silences, now)
+            .selected_key(Pane::SILENCES, now)
             .and_then(|k| self.silence_by_key(&k).cloned())
         else {
             self.say(Level::Warning, "nothing selected");

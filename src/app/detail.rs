@@ -84,17 +84,18 @@ pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (St
     }
     let mut out = Vec::new();
     let found = match d.pane {
-        Pane::Instances => instance_detail(state, &d.key, now, &mut out),
-        Pane::Hosts => host_detail(state, &d.key, &mut out),
-        Pane::Volumes => volume_detail(state, &d.key, now, &mut out),
-        Pane::Snapshots => snapshot_detail(state, &d.key, now, &mut out),
-        Pane::Alerts => alert_detail(state, &d.key, now, &mut out),
-        Pane::Silences => silence_detail(state, &d.key, now, &mut out),
-        Pane::Jobs => job_detail(state, &d.key, now, &mut out),
-        Pane::Journal => journal_detail(state, &d.key, &mut out),
-        Pane::Services => super::service_rows::service_detail(state, &d.key, &mut out),
+        Pane::INSTANCES => instance_detail(state, &d.key, now, &mut out),
+        Pane::HOSTS => host_detail(state, &d.key, &mut out),
+        Pane::VOLUMES => volume_detail(state, &d.key, now, &mut out),
+        Pane::SNAPSHOTS => snapshot_detail(state, &d.key, now, &mut out),
+        Pane::ALERTS => alert_detail(state, &d.key, now, &mut out),
+        Pane::SILENCES => silence_detail(state, &d.key, now, &mut out),
+        Pane::JOBS => job_detail(state, &d.key, now, &mut out),
+        Pane::JOURNAL => journal_detail(state, &d.key, &mut out),
+        Pane::SERVICES => super::service_rows::service_detail(state, &d.key, &mut out),
+        _ => false,
     };
-    if found && matches!(d.pane, Pane::Instances | Pane::Hosts | Pane::Volumes) {
+    if found && matches!(d.pane, Pane::INSTANCES | Pane::HOSTS | Pane::VOLUMES) {
         object_alerts(state, &d.key, now, &mut out);
     }
     if !found {

@@ -57,7 +57,7 @@ impl AppState {
         let before = self.pane;
         let mut fx = self.on_key_inner(ev, now);
         // The services pane shows what is on disk and on the server now.
-        if self.pane == Pane::Services && before != Pane::Services {
+        if self.pane == Pane::SERVICES && before != Pane::SERVICES {
             fx.extend(self.services_refresh());
         }
         fx
@@ -146,19 +146,17 @@ impl AppState {
                 self.panes[self.pane.index()].filter.clear();
                 self.message = None;
             }
-            Action::NextPane => self.pane = Pane::ALL[(self.pane.index() + 1) % Pane::ALL.len()],
-            Action::PrevPane => {
-                self.pane = Pane::ALL[(self.pane.index() + Pane::ALL.len() - 1) % Pane::ALL.len()]
-            }
-            Action::PaneHosts => self.pane = Pane::Hosts,
-            Action::PaneInstances => self.pane = Pane::Instances,
-            Action::PaneVolumes => self.pane = Pane::Volumes,
-            Action::PaneSnapshots => self.pane = Pane::Snapshots,
-            Action::PaneAlerts => self.pane = Pane::Alerts,
-            Action::PaneSilences => self.pane = Pane::Silences,
-            Action::PaneJobs => self.pane = Pane::Jobs,
-            Action::PaneJournal => self.pane = Pane::Journal,
-            Action::PaneServices => self.pane = Pane::Services,
+            Action::NextPane => self.pane = self.pane.cycle(1),
+            Action::PrevPane => self.pane = self.pane.cycle(-1),
+            Action::PaneHosts => self.pane = Pane::HOSTS,
+            Action::PaneInstances => self.pane = Pane::INSTANCES,
+            Action::PaneVolumes => self.pane = Pane::VOLUMES,
+            Action::PaneSnapshots => self.pane = Pane::SNAPSHOTS,
+            Action::PaneAlerts => self.pane = Pane::ALERTS,
+            Action::PaneSilences => self.pane = Pane::SILENCES,
+            Action::PaneJobs => self.pane = Pane::JOBS,
+            Action::PaneJournal => self.pane = Pane::JOURNAL,
+            Action::PaneServices => self.pane = Pane::SERVICES,
             Action::EditDefinition => return self.action_edit(now),
             Action::EditExternal => return self.action_edit_external(now),
             Action::Preview => return self.action_preview(now),
@@ -197,7 +195,7 @@ impl AppState {
                     Grouping::AlertName => Grouping::Object,
                     Grouping::Object => Grouping::None,
                 };
-                self.pane = Pane::Alerts;
+                self.pane = Pane::ALERTS;
                 self.say(
                     Level::Info,
                     format!("alerts grouped by {}", self.grouping.label()),
@@ -326,7 +324,7 @@ impl AppState {
         }
         let idx = self.selected_index(self.pane, &rows);
         let key = rows[idx].key.clone();
-        if tab == DetailTab::Log && self.pane != Pane::Instances {
+        if tab == DetailTab::Log && self.pane != Pane::INSTANCES {
             self.say(Level::Warning, "the console log is shown for instances");
             return vec![];
         }
@@ -346,7 +344,7 @@ impl AppState {
 
     pub(crate) fn request_log(&mut self) -> Vec<Effect> {
         let Some(d) = &self.detail else { return vec![] };
-        if d.pane != Pane::Instances {
+        if d.pane != Pane::INSTANCES {
             return vec![];
         }
         let mut parts = d.key.splitn(3, '/');
@@ -387,7 +385,7 @@ impl AppState {
                 return self.dispatch(action, now);
             }
             Action::NextTab | Action::ConsoleLog => {
-                if d.pane != Pane::Instances {
+                if d.pane != Pane::INSTANCES {
                     return vec![];
                 }
                 let to_log = action == Action::ConsoleLog || d.tab == DetailTab::Config;

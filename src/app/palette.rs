@@ -21,12 +21,17 @@ impl AppState {
     pub fn palette_candidates(&self) -> Vec<Suggestion> {
         let mut all: Vec<Suggestion> = Vec::new();
         let mut add = |line: String, help: String| all.push(Suggestion { line, help });
-        let (panes, others): (Vec<&crate::action::Spec>, Vec<_>) = crate::action::REGISTRY
+        for p in Pane::all() {
+            add(
+                p.name().to_string(),
+                format!("{} pane", p.title().to_lowercase()),
+            );
+        }
+        for s in crate::action::REGISTRY
             .iter()
             .filter(|s| !s.words.is_empty())
             .filter(|s| !(self.readonly && s.write))
-            .partition(|s| s.name.starts_with("pane_"));
-        for s in panes.into_iter().chain(others) {
+        {
             add(s.words[0].to_string(), s.help.to_string());
         }
         for (g, h) in [
@@ -213,7 +218,7 @@ impl AppState {
             }
             PaletteCommand::Group(g) => {
                 self.grouping = g;
-                self.pane = Pane::Alerts;
+                self.pane = Pane::ALERTS;
             }
             PaletteCommand::Import(file) => return self.action_import(file, now),
             PaletteCommand::Run(name) => return self.run_config_command(&name, now),

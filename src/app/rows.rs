@@ -75,26 +75,26 @@ fn stale(r: &RemoteView) -> bool {
 pub fn build_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> Vec<Row> {
     let mut rows = Vec::new();
     match pane {
-        Pane::Alerts => return alert_rows(state, &state.panes[pane.index()].filter, now),
-        Pane::Silences => return silence_rows(state, now),
-        Pane::Jobs => return super::job_rows::job_rows(state, now),
-        Pane::Journal => return super::job_rows::journal_rows(state, now),
-        Pane::Services => return super::service_rows::service_rows(state),
+        Pane::ALERTS => return alert_rows(state, &state.panes[pane.index()].filter, now),
+        Pane::SILENCES => return silence_rows(state, now),
+        Pane::JOBS => return super::job_rows::job_rows(state, now),
+        Pane::JOURNAL => return super::job_rows::journal_rows(state, now),
+        Pane::SERVICES => return super::service_rows::service_rows(state),
         _ => {}
     }
     let join = state.join_alerts();
     let none = Badges::default();
     let badges = match pane {
-        Pane::Hosts | Pane::Instances | Pane::Volumes => &join.1.badges,
+        Pane::HOSTS | Pane::INSTANCES | Pane::VOLUMES => &join.1.badges,
         _ => &none,
     };
     for r in state.visible_remotes() {
         match pane {
-            Pane::Hosts => host_rows(r, badges, &mut rows),
-            Pane::Instances => instance_rows(r, badges, &mut rows),
-            Pane::Volumes => volume_rows(r, badges, &mut rows),
-            Pane::Snapshots => snapshot_rows(r, now, &mut rows),
-            Pane::Alerts | Pane::Silences | Pane::Jobs | Pane::Journal | Pane::Services => {}
+            Pane::HOSTS => host_rows(r, badges, &mut rows),
+            Pane::INSTANCES => instance_rows(r, badges, &mut rows),
+            Pane::VOLUMES => volume_rows(r, badges, &mut rows),
+            Pane::SNAPSHOTS => snapshot_rows(r, now, &mut rows),
+            _ => {}
         }
     }
     rows
@@ -769,7 +769,7 @@ pub fn view_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> std::sync:
 
 fn compute_view_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> Vec<Row> {
     let ps = &state.panes[pane.index()];
-    if pane == Pane::Alerts {
+    if pane == Pane::ALERTS {
         let (_, _, fuzzy) = split_alert_filter(&ps.filter);
         let rows = filter_and_sort(
             build_rows(state, pane, now),

@@ -88,17 +88,17 @@ impl AppState {
     /// selected instance.
     pub fn selected_service(&mut self, now: DateTime<Utc>, what: &str) -> Option<PathBuf> {
         match self.pane {
-            Pane::Services => {
-                let rows = view_rows(self, Pane::Services, now);
+            Pane::SERVICES => {
+                let rows = view_rows(self, Pane::SERVICES, now);
                 if rows.is_empty() {
                     self.say(Level::Warning, format!("{what}: no definition selected"));
                     return None;
                 }
                 Some(PathBuf::from(
-                    &rows[self.selected_index(Pane::Services, &rows)].key,
+                    &rows[self.selected_index(Pane::SERVICES, &rows)].key,
                 ))
             }
-            Pane::Instances => {
+            Pane::INSTANCES => {
                 let super::action_forms::Selected::Instance(i) = self.selected_object(now) else {
                     self.say(Level::Warning, format!("{what}: select an instance"));
                     return None;

@@ -149,7 +149,8 @@ pub struct PaletteState {
 pub struct AppState {
     pub remotes: Vec<RemoteView>,
     pub pane: Pane,
-    pub panes: [PaneState; 9],
+    /// Per pane (indexed by [`Pane::index`]).
+    pub panes: Vec<PaneState>,
     pub input: InputMode,
     pub detail: Option<DetailState>,
     pub help_scroll: u16,
@@ -216,14 +217,17 @@ impl AppState {
         scope: Scope,
         home_project: String,
     ) -> Self {
-        let mut panes: [PaneState; 9] = Default::default();
         // Alerts: worst severity, then oldest, first. Jobs and journal: newest first.
-        panes[Pane::Alerts.index()].sort_desc = true;
-        panes[Pane::Jobs.index()].sort_desc = true;
-        panes[Pane::Journal.index()].sort_desc = true;
+        let panes = crate::pane::PANES
+            .iter()
+            .map(|p| PaneState {
+                sort_desc: p.sort_desc,
+                ..Default::default()
+            })
+            .collect();
         Self {
             remotes,
-            pane: Pane::Instances,
+            pane: Pane::INSTANCES,
             panes,
             input: InputMode::Normal,
             detail: None,

@@ -70,15 +70,15 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
         let [d, e] =
             Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
         let top_right = match state.pane {
-            Pane::Silences | Pane::Jobs | Pane::Journal | Pane::Services => state.pane,
-            _ => Pane::Alerts,
+            Pane::SILENCES | Pane::JOBS | Pane::JOURNAL | Pane::SERVICES => state.pane,
+            _ => Pane::ALERTS,
         };
         for (pane, rect) in [
-            (Pane::Hosts, a),
+            (Pane::HOSTS, a),
             (top_right, b),
-            (Pane::Instances, c),
-            (Pane::Volumes, d),
-            (Pane::Snapshots, e),
+            (Pane::INSTANCES, c),
+            (Pane::VOLUMES, d),
+            (Pane::SNAPSHOTS, e),
         ] {
             table::draw_pane(f, rect, state, theme, pane, pane == state.pane, now);
         }
@@ -116,8 +116,8 @@ fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Span::raw("│"),
         ]
     };
-    for (i, p) in Pane::ALL.iter().enumerate() {
-        let style = if *p == state.pane {
+    for (i, p) in Pane::all().enumerate() {
+        let style = if p == state.pane {
             theme.style("ui.tab.active")
         } else {
             theme.style("ui.tab")
@@ -125,7 +125,7 @@ fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         let title = if narrow { p.short_title() } else { p.title() };
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!("{} {}", i + 1, title), style));
-        if *p == Pane::Alerts {
+        if p == Pane::ALERTS {
             let firing: Vec<_> = state
                 .alerts
                 .iter()
@@ -291,9 +291,9 @@ fn hint_line(state: &AppState, width: u16, theme: &Theme) -> Line<'static> {
         _ => {
             let mut v = vec![A::Help];
             v.extend_from_slice(match state.pane {
-                Pane::Alerts => &[A::Jump, A::Silence, A::GroupNext][..],
-                Pane::Silences => &[A::ExpireSilence, A::ExtendSilence],
-                Pane::Instances => &[
+                Pane::ALERTS => &[A::Jump, A::Silence, A::GroupNext][..],
+                Pane::SILENCES => &[A::ExpireSilence, A::ExtendSilence],
+                Pane::INSTANCES => &[
                     A::Start,
                     A::Stop,
                     A::Snapshot,
@@ -302,18 +302,19 @@ fn hint_line(state: &AppState, width: u16, theme: &Theme) -> Line<'static> {
                     A::Shell,
                     A::Jump,
                 ],
-                Pane::Volumes => &[A::Snapshot, A::Restore, A::Backup, A::Jump],
-                Pane::Hosts => &[A::Jump, A::Silence],
-                Pane::Snapshots => &[A::Restore, A::Snapshot, A::Delete],
-                Pane::Jobs => &[A::CancelJob, A::Jump],
-                Pane::Journal => &[],
-                Pane::Services => &[
+                Pane::VOLUMES => &[A::Snapshot, A::Restore, A::Backup, A::Jump],
+                Pane::HOSTS => &[A::Jump, A::Silence],
+                Pane::SNAPSHOTS => &[A::Restore, A::Snapshot, A::Delete],
+                Pane::JOBS => &[A::CancelJob, A::Jump],
+                Pane::JOURNAL => &[],
+                Pane::SERVICES => &[
                     A::EditDefinition,
                     A::Preview,
                     A::Plan,
                     A::PlanAll,
                     A::RunCommand,
                 ],
+                _ => &[],
             });
             v.extend([
                 A::Filter,

@@ -57,7 +57,7 @@ pub fn draw_detail(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
     let (title, lines) = detail_text(state, d, now);
     f.render_widget(Clear, area);
     let mut tabs = vec![Span::styled(format!(" {title} "), theme.style("ui.title"))];
-    if d.pane == crate::app::Pane::Instances {
+    if d.pane == crate::app::Pane::INSTANCES {
         for (t, name) in [
             (DetailTab::Config, "config"),
             (DetailTab::Log, "console log"),

@@ -79,13 +79,13 @@ pub fn draw_pane(
             theme.style("ui.match"),
         ));
     }
-    if pane == Pane::Alerts && state.grouping != crate::app::alerts::Grouping::None {
+    if pane == Pane::ALERTS && state.grouping != crate::app::alerts::Grouping::None {
         title.push(Span::styled(
             format!("group:{} ", state.grouping.label()),
             theme.style("ui.muted"),
         ));
     }
-    if matches!(pane, Pane::Alerts | Pane::Silences) {
+    if matches!(pane, Pane::ALERTS | Pane::SILENCES) {
         for s in &state.alert_sources {
             if let crate::app::alerts::SourceStatus::Down(_) = s.status {
                 title.push(Span::styled(
@@ -113,7 +113,7 @@ pub fn draw_pane(
     f.render_widget(block, area);
 
     if rows.is_empty() {
-        let alerts_pane = matches!(pane, Pane::Alerts | Pane::Silences);
+        let alerts_pane = matches!(pane, Pane::ALERTS | Pane::SILENCES);
         let text = if alerts_pane && state.alert_sources.is_empty() {
             "no alert sources: add [[alertmanagers]] (and [[prometheus]]) to config.toml — see `atlas-tui info`".to_string()
         } else if alerts_pane && state.alert_sources.iter().all(|s| s.last_ok.is_none()) {
@@ -142,7 +142,7 @@ pub fn draw_pane(
             .all(|r| !matches!(r.conn, crate::backend::ConnState::Online { .. }))
         {
             "waiting for remotes…".to_string()
-        } else if pane == Pane::Alerts {
+        } else if pane == Pane::ALERTS {
             "no alerts: all quiet".to_string()
         } else {
             format!("no {}", pane.title().to_ascii_lowercase())
@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn columns_drop_by_priority() {
-        let cols = columns(Pane::Instances);
+        let cols = columns(Pane::INSTANCES);
         let widths: Vec<u16> = cols.iter().map(|c| c.width).collect();
         let all = fit_columns(cols, &widths, 500);
         assert_eq!(all.len(), cols.len());
