@@ -4,7 +4,9 @@
 
 use tokio::sync::mpsc;
 
-pub use atlas_core::provider::{Command, ConnState, Event as InventoryEvent, Scope, StateSample};
+pub use atlas_core::provider::{
+    Capabilities, Command, ConnState, Event as InventoryEvent, Operation, Scope, StateSample,
+};
 pub use atlas_incus::provider::{WorkerConfig, load_hosts, load_volumes, states_of};
 
 /// What the console's background work reports.

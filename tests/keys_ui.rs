@@ -232,3 +232,29 @@ fn derived_views_are_computed_once_per_change_and_idle_keys_change_nothing() {
     let later = now() + chrono::Duration::seconds(1);
     assert!(!Arc::ptr_eq(&c, &view_rows(&s, Pane::INSTANCES, later)));
 }
+
+#[test]
+fn actions_a_provider_cannot_do_are_refused_and_not_hinted() {
+    use atlas_tui::backend::{Capabilities, Operation};
+    let mut s = loaded_state();
+    // A provider without snapshots or shells (as a read-mostly backend would declare).
+    s.remotes[0].caps = Capabilities {
+        provider: "Example",
+        operations: &[Operation::Power, Operation::ConsoleLog],
+    };
+    key(&mut s, KeyCode::Char('2'));
+    let out = render(&mut s, 120, 24);
+    let last = out.lines().last().unwrap_or_default().to_string();
+    assert!(last.contains("u start"), "{last}");
+    assert!(
+        !last.contains("snapshot") && !last.contains("shell"),
+        "{last}"
+    );
+    assert!(key(&mut s, KeyCode::Char('n')).is_empty());
+    assert_eq!(s.input, InputMode::Normal, "no snapshot form opens");
+    let msg = s.message.as_ref().unwrap().text.clone();
+    assert!(msg.contains("Example cannot snapshot"), "{msg}");
+    // What it supports still works.
+    key(&mut s, KeyCode::Char('t'));
+    assert_eq!(s.input, InputMode::Confirm);
+}

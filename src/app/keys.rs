@@ -12,7 +12,7 @@ use super::state::{AppState, DetailState, DetailTab, InputMode, Level, LogState,
 use crate::action::Action;
 use crate::alerts::worker::SourceCmd;
 use crate::app::alerts::Grouping;
-use crate::backend::{Command, Scope};
+use crate::backend::{Command, Operation, Scope};
 use crate::config::keymap::{Key, Lookup, Mode};
 use crate::incus::ops::PowerAction;
 use crate::pane::Pane;
@@ -130,6 +130,19 @@ impl AppState {
             InputMode::Help => return self.help_action(action),
             InputMode::Detail => return self.detail_action(action, now),
             _ => {}
+        }
+        if let Some(op) = operation(action, self.pane)
+            && let Some(r) = self.selected_remote(now)
+            && !r.caps.supports(op)
+        {
+            let msg = format!(
+                "{}: {} cannot {} here",
+                r.name,
+                r.caps.provider,
+                action.spec().label
+            );
+            self.say(Level::Warning, msg);
+            return vec![];
         }
         match action {
             Action::Quit => return vec![Effect::Quit],
@@ -279,6 +292,13 @@ impl AppState {
             | Action::None => {}
         }
         vec![]
+    }
+
+    /// The remote of the selected row, if the pane has one.
+    pub fn selected_remote(&self, now: DateTime<Utc>) -> Option<&crate::app::RemoteView> {
+        let rows = view_rows(self, self.pane, now);
+        let row = rows.get(self.selected_index(self.pane, &rows))?;
+        self.remotes.iter().find(|r| r.name == row.remote)
     }
 
     pub(crate) fn set_scope(&mut self, scope: Scope) -> Vec<Effect> {
@@ -459,4 +479,19 @@ impl AppState {
         ps.selected_key = None;
         vec![]
     }
+}
+
+/// The provider operation an action needs on the selected row of `pane`, if any.
+pub fn operation(action: Action, pane: Pane) -> Option<Operation> {
+    Some(match action {
+        Action::Start | Action::Stop | Action::ForceStop | Action::Restart => Operation::Power,
+        Action::Freeze | Action::Unfreeze => Operation::Freeze,
+        Action::Shell => Operation::Shell,
+        Action::ConsoleLog => Operation::ConsoleLog,
+        Action::Snapshot if pane == Pane::VOLUMES => Operation::VolumeSnapshots,
+        Action::Snapshot => Operation::InstanceSnapshots,
+        Action::Restore | Action::Delete => Operation::Restore,
+        Action::Backup | Action::Import => Operation::Backup,
+        _ => return None,
+    })
 }

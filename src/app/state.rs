@@ -35,6 +35,8 @@ pub struct RemoteView {
     pub projects: Vec<String>,
     /// Last CPU sample per instance key: (ns, when).
     pub(crate) cpu_samples: HashMap<String, (u64, DateTime<Utc>)>,
+    /// What its provider can do.
+    pub caps: crate::backend::Capabilities,
 }
 
 impl RemoteView {
@@ -51,6 +53,7 @@ impl RemoteView {
             volume_snapshots: vec![],
             projects: vec![],
             cpu_samples: HashMap::new(),
+            caps: atlas_incus::provider::CAPABILITIES,
         }
     }
 }

@@ -273,7 +273,7 @@ fn draw_footer(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: 
                     Level::Error => "ui.message.error",
                 }),
             )),
-            None => hint_line(state, left.width, theme),
+            None => hint_line(state, left.width, theme, now),
         },
     };
     f.render_widget(Paragraph::new(left_line), left);
@@ -283,7 +283,7 @@ fn draw_footer(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: 
 
 /// The hint bar: keys of the active layer from the keymap, the pane's own actions first after
 /// help; without write actions in `--readonly`; only whole hints that fit the width.
-fn hint_line(state: &AppState, width: u16, theme: &Theme) -> Line<'static> {
+fn hint_line(state: &AppState, width: u16, theme: &Theme, now: DateTime<Utc>) -> Line<'static> {
     use crate::action::Action as A;
     use crate::config::keymap::Mode;
     let (mode, actions): (Mode, Vec<A>) = match state.input {
@@ -333,6 +333,13 @@ fn hint_line(state: &AppState, width: u16, theme: &Theme) -> Line<'static> {
     for a in actions {
         let spec = a.spec();
         if state.readonly && spec.write {
+            continue;
+        }
+        // Not what the selected row's provider can do.
+        if let Some(op) = crate::app::keys::operation(a, state.pane)
+            && let Some(r) = state.selected_remote(now)
+            && !r.caps.supports(op)
+        {
             continue;
         }
         let Some(key) = state.keymap.hint(mode, a) else {

@@ -125,6 +125,43 @@ pub enum Event {
     },
 }
 
+/// An operation a provider may support on its objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// Start, stop, restart.
+    Power,
+    /// Freeze and unfreeze (pause and resume).
+    Freeze,
+    /// A shell in the instance.
+    Shell,
+    /// The console log.
+    ConsoleLog,
+    /// Snapshots of instances.
+    InstanceSnapshots,
+    /// Snapshots of volumes.
+    VolumeSnapshots,
+    /// Restoring a snapshot (and deleting one).
+    Restore,
+    /// Backups to a file and imports from one.
+    Backup,
+    /// Service definitions applied to instances (cloud-init).
+    Services,
+}
+
+/// What a provider can do: the console offers only these on its remotes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capabilities {
+    /// The provider's name for messages (`Incus`, `Proxmox VE`).
+    pub provider: &'static str,
+    pub operations: &'static [Operation],
+}
+
+impl Capabilities {
+    pub fn supports(&self, op: Operation) -> bool {
+        self.operations.contains(&op)
+    }
+}
+
 /// Where a provider reports its events.
 pub type Sink = Arc<dyn Fn(Event) + Send + Sync>;
 

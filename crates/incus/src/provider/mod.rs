@@ -13,6 +13,22 @@ use atlas_core::provider::{self as p, Command, ConnState, Scope, Sink};
 use crate::RemoteSpec;
 use crate::client::IncusClient;
 
+/// Everything the console can do, Incus can.
+pub const CAPABILITIES: p::Capabilities = p::Capabilities {
+    provider: "Incus",
+    operations: &[
+        p::Operation::Power,
+        p::Operation::Freeze,
+        p::Operation::Shell,
+        p::Operation::ConsoleLog,
+        p::Operation::InstanceSnapshots,
+        p::Operation::VolumeSnapshots,
+        p::Operation::Restore,
+        p::Operation::Backup,
+        p::Operation::Services,
+    ],
+};
+
 /// How parallel detail fetches may be.
 const FETCH_CONCURRENCY: usize = 8;
 
