@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use ratatui_textarea::{CursorMove, TextArea};
 
-use super::line::edit_line;
+use super::line::{edit_line, typed_char};
 use crate::action::Action;
 use crate::config::Diagnostic;
 use crate::config::keymap::Mode;
@@ -156,16 +156,7 @@ impl EditorState {
             };
         }
         if let Some(pat) = &mut self.search_input {
-            let typed = match ev.code {
-                KeyCode::Char(c)
-                    if !ev
-                        .modifiers
-                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-                {
-                    Some(c)
-                }
-                _ => None,
-            };
+            let typed = typed_char(&ev);
             match action {
                 Some(Action::Cancel) => self.search_input = None,
                 Some(Action::Submit) => {
@@ -250,7 +241,7 @@ impl EditorState {
 mod tests {
     use super::*;
     use crate::config::keymap::{Key, Keymap, Lookup};
-    use crossterm::event::KeyEventKind;
+    use crossterm::event::{KeyCode, KeyEventKind, KeyModifiers};
 
     fn k(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)

@@ -2,11 +2,11 @@
 //! lists, the detail view, the help and the filter apply the actions they are bound to.
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::cells::columns;
 use super::effect::Effect;
-use super::line::{KeyIn, edit_line};
+use super::line::{KeyIn, edit_line, typed_char};
 use super::rows::view_rows;
 use super::state::{AppState, DetailState, DetailTab, InputMode, Level, LogState, PaletteState};
 use crate::action::Action;
@@ -91,16 +91,7 @@ impl AppState {
     /// keys here.
     pub(crate) fn read_key(&mut self, mode: Mode, ev: &KeyEvent) -> KeyIn {
         let key = Key::from_event(ev);
-        let typed = match ev.code {
-            KeyCode::Char(c)
-                if !ev
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-            {
-                Some(c)
-            }
-            _ => None,
-        };
+        let typed = typed_char(ev);
         self.pending.push(key);
         match self.keymap.lookup(mode, &self.pending) {
             Lookup::Pending => KeyIn::Pending,

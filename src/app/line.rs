@@ -1,5 +1,7 @@
 //! Reading keys in layers that take text: what a key means, and line editing.
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
 use crate::action::Action;
 
 /// What a key means in a layer (see [`AppState::read_key`]).
@@ -34,4 +36,18 @@ pub(crate) fn edit_line(field: &mut String, action: Action, typed: Option<char>)
         },
     }
     true
+}
+
+/// The character a key types: a printable key without ctrl or alt.
+pub fn typed_char(ev: &KeyEvent) -> Option<char> {
+    match ev.code {
+        KeyCode::Char(c)
+            if !ev
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+        {
+            Some(c)
+        }
+        _ => None,
+    }
 }

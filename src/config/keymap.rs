@@ -396,7 +396,17 @@ impl Keymap {
             .filter(|(_, a)| **a == action)
             .map(|(s, _)| s)
             .collect();
-        seqs.sort_by_key(|s| (s.len(), seq_to_string(s).len()));
+        // Shortest first; among equals a lower-case letter, then by name: the same hint every
+        // run (the table is a hash map).
+        seqs.sort_by_key(|s| {
+            let text = seq_to_string(s);
+            (
+                s.len(),
+                text.len(),
+                text.chars().any(|c| c.is_uppercase()),
+                text,
+            )
+        });
         seqs.first().map(|s| seq_to_string(s))
     }
 }

@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
+use crate::action::Action as A;
 use crate::app::alerts::FormField;
 use crate::app::detail::detail_text;
 use crate::app::state::{AppState, DetailTab, Level};
@@ -77,7 +78,15 @@ pub fn draw_detail(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
         .border_style(theme.style("ui.border.focus"))
         .title(Line::from(tabs))
         .title_bottom(Line::from(Span::styled(
-            " esc close · tab config/log · j/k scroll ",
+            super::keys_hint(
+                state,
+                Mode::Detail,
+                &[
+                    (&[A::Close], "close"),
+                    (&[A::NextTab], "config/log"),
+                    (&[A::Down, A::Up], "scroll"),
+                ],
+            ),
             theme.style("ui.muted"),
         )));
     let inner = block.inner(area);
@@ -259,7 +268,16 @@ pub fn draw_silence_form(
         .border_style(theme.style("ui.border.focus"))
         .title(Span::styled(title, theme.style("ui.title")))
         .title_bottom(Line::from(Span::styled(
-            " enter submit · tab/↑↓ field · +/- duration presets · esc cancel ",
+            super::keys_hint(
+                state,
+                Mode::Form,
+                &[
+                    (&[A::Submit], "submit"),
+                    (&[A::NextField, A::PrevField], "field"),
+                    (&[A::Increase, A::Decrease], "duration presets"),
+                    (&[A::Cancel], "cancel"),
+                ],
+            ),
             theme.style("ui.muted"),
         )));
     let inner = block.inner(rect);
@@ -537,7 +555,16 @@ pub fn draw_action_form(f: &mut Frame, area: Rect, state: &AppState, theme: &The
             theme.style("ui.title"),
         ))
         .title_bottom(Line::from(Span::styled(
-            " tab/↑↓ field · space toggles · enter run · esc cancel ",
+            super::keys_hint(
+                state,
+                Mode::Form,
+                &[
+                    (&[A::NextField, A::PrevField], "field"),
+                    (&[A::Toggle], "toggles"),
+                    (&[A::Submit], "run"),
+                    (&[A::Cancel], "cancel"),
+                ],
+            ),
             theme.style("ui.muted"),
         )));
     let inner = block.inner(rect);
@@ -604,7 +631,11 @@ pub fn draw_messages(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
             theme.style("ui.title"),
         ))
         .title_bottom(Line::from(Span::styled(
-            " j/k scroll · esc close ",
+            super::keys_hint(
+                state,
+                Mode::Overlay,
+                &[(&[A::Down, A::Up], "scroll"), (&[A::Close], "close")],
+            ),
             theme.style("ui.muted"),
         )));
     let inner = block.inner(rect);

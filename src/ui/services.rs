@@ -8,11 +8,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use super::overlays::yaml_line;
+use crate::action::Action as A;
 use crate::app::editor::{Ask, EditorState};
 use crate::app::jobs::progress_text;
 use crate::app::services::{Overlay, PlanView, PreviewView};
 use crate::app::state::AppState;
 use crate::config::Theme;
+use crate::config::keymap::Mode;
 use crate::services::cloudinit::Severity;
 use crate::services::template::MASK;
 
@@ -26,7 +28,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
 }
 
-fn frame<'a>(title: Vec<Span<'a>>, keys: &'a str, theme: &Theme) -> Block<'a> {
+fn frame<'a>(title: Vec<Span<'a>>, keys: String, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Thick)
@@ -62,7 +64,18 @@ fn draw_editor(f: &mut Frame, area: Rect, state: &AppState, e: &EditorState, the
     ));
     let block = frame(
         title,
-        " ctrl-s save · esc close · ctrl-z/ctrl-y undo/redo · ctrl-f find · ctrl-n next · ctrl-g error line ",
+        super::keys_hint(
+            state,
+            Mode::Editor,
+            &[
+                (&[A::Save], "save"),
+                (&[A::Close], "close"),
+                (&[A::Undo, A::Redo], "undo/redo"),
+                (&[A::Search], "find"),
+                (&[A::SearchNext], "next"),
+                (&[A::GotoError], "error line"),
+            ],
+        ),
         theme,
     );
     let inner = block.inner(area);
@@ -325,7 +338,19 @@ fn draw_preview(f: &mut Frame, area: Rect, state: &AppState, p: &PreviewView, th
     }
     let block = frame(
         title,
-        " esc close · d diff/text · s secrets · e edit · a plan · j/k scroll · ctrl-r refresh ",
+        super::keys_hint(
+            state,
+            Mode::Overlay,
+            &[
+                (&[A::Close], "close"),
+                (&[A::ToggleDiff], "diff/text"),
+                (&[A::ToggleSecrets], "secrets"),
+                (&[A::EditDefinition], "edit"),
+                (&[A::Plan], "plan"),
+                (&[A::Down, A::Up], "scroll"),
+                (&[A::Refresh], "refresh"),
+            ],
+        ),
         theme,
     );
     let inner = block.inner(area);
@@ -456,7 +481,18 @@ fn draw_plan(f: &mut Frame, area: Rect, state: &AppState, p: &PlanView, theme: &
     )];
     let block = frame(
         title,
-        " a apply · r re-plan · p preview · e edit · j/k scroll · esc close ",
+        super::keys_hint(
+            state,
+            Mode::Overlay,
+            &[
+                (&[A::Plan], "apply"),
+                (&[A::Refresh], "re-plan"),
+                (&[A::Preview], "preview"),
+                (&[A::EditDefinition], "edit"),
+                (&[A::Down, A::Up], "scroll"),
+                (&[A::Close], "close"),
+            ],
+        ),
         theme,
     );
     let inner = block.inner(area);
