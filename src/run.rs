@@ -31,7 +31,11 @@ pub struct RunOptions {
 pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOptions) -> AppState {
     let remotes = specs
         .iter()
-        .map(|s| RemoteView::new(&s.name, &s.endpoint.describe(), s.production))
+        .map(|s| {
+            let mut r = RemoteView::new(&s.name, &s.endpoint.describe(), s.production);
+            r.caps = atlas_incus::provider::CAPABILITIES;
+            r
+        })
         .collect();
     let mut state = AppState::new(
         remotes,

@@ -19,8 +19,8 @@ use super::rows::view_rows;
 use super::state::{AppState, InputMode, Level};
 use crate::action::Action;
 use crate::config::keymap::Mode;
-use crate::incus::ops::{BackupOptions, PowerAction};
 use crate::inventory::{InstanceRow, SnapshotKind, SnapshotRow, VolumeRow, human_duration};
+use crate::jobs::{BackupOptions, PowerAction};
 use crate::jobs::{JobSpec, Target, backup_file_name, snapshot_name};
 use crate::pane::Pane;
 

@@ -14,7 +14,7 @@ use crate::alerts::worker::SourceCmd;
 use crate::app::alerts::Grouping;
 use crate::backend::{Command, Operation, Scope};
 use crate::config::keymap::{Key, Lookup, Mode};
-use crate::incus::ops::PowerAction;
+use crate::jobs::PowerAction;
 use crate::pane::Pane;
 
 impl AppState {

@@ -35,7 +35,7 @@ pub struct RemoteView {
     pub projects: Vec<String>,
     /// Last CPU sample per instance key: (ns, when).
     pub(crate) cpu_samples: HashMap<String, (u64, DateTime<Utc>)>,
-    /// What its provider can do.
+    /// What its provider can do (set by the loop from the provider's declaration).
     pub caps: crate::backend::Capabilities,
 }
 
@@ -53,7 +53,7 @@ impl RemoteView {
             volume_snapshots: vec![],
             projects: vec![],
             cpu_samples: HashMap::new(),
-            caps: atlas_incus::provider::CAPABILITIES,
+            caps: crate::backend::Capabilities::all("the provider"),
         }
     }
 }

@@ -16,84 +16,9 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::incus::ops::{BackupOptions, PowerAction};
-
-/// A job's number, unique within the state dir's history.
-pub type JobId = u64;
-
-/// The object a job acts on: an instance, or a custom volume when `pool` is set.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Target {
-    pub remote: String,
-    pub project: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pool: Option<String>,
-    pub name: String,
-}
-
-impl Target {
-    /// An instance.
-    pub fn instance(remote: &str, project: &str, name: &str) -> Self {
-        Target {
-            remote: remote.into(),
-            project: project.into(),
-            pool: None,
-            name: name.into(),
-        }
-    }
-
-    /// A custom volume.
-    pub fn volume(remote: &str, project: &str, pool: &str, name: &str) -> Self {
-        Target {
-            remote: remote.into(),
-            project: project.into(),
-            pool: Some(pool.into()),
-            name: name.into(),
-        }
-    }
-
-    pub fn is_volume(&self) -> bool {
-        self.pool.is_some()
-    }
-
-    /// The key of the object's row (instances: remote/project/name; volumes:
-    /// remote/project/pool/name).
-    pub fn row_key(&self) -> String {
-        match &self.pool {
-            None => format!("{}/{}/{}", self.remote, self.project, self.name),
-            Some(p) => format!("{}/{}/{}/{}", self.remote, self.project, p, self.name),
-        }
-    }
-
-    /// For people: `local:grafana01`, `local:default/grafana01-data` (volume), with the project
-    /// when it is not `default`.
-    pub fn label(&self) -> String {
-        let proj = if self.project == "default" || self.project.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", self.project)
-        };
-        match &self.pool {
-            None => format!("{}:{}{proj}", self.remote, self.name),
-            Some(p) => format!("{}:{p}/{}{proj}", self.remote, self.name),
-        }
-    }
-
-    fn project_flag(&self) -> String {
-        if self.project.is_empty() || self.project == "default" {
-            String::new()
-        } else {
-            format!(" --project {}", sh(&self.project))
-        }
-    }
-}
-
-/// A snapshot taken before a restore so the restore can be undone.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Safety {
-    pub name: String,
-    pub expires_at: Option<DateTime<Utc>>,
-}
+pub use atlas_core::ops::{
+    BackupOptions, JobEvent, JobId, Outcome, PowerAction, Progress, Safety, Target,
+};
 
 /// What a job does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -280,7 +205,7 @@ impl JobSpec {
     /// The equivalent incus command lines, in order.
     pub fn cli(&self) -> Vec<String> {
         let t = self.target();
-        let pf = t.project_flag();
+        let pf = project_flag(t);
         let r = sh(&t.remote);
         let n = sh(&t.name);
         let query_expiry = |path: String, body: serde_json::Value| {
@@ -302,7 +227,7 @@ impl JobSpec {
                 timeout,
                 ..
             } => {
-                let mut s = format!("incus {} {r}:{n}{pf}", action.cli_verb());
+                let mut s = format!("incus {} {r}:{n}{pf}", crate::incus::ops::cli_verb(*action));
                 if *action == PowerAction::Stop || *action == PowerAction::Restart {
                     if *force {
                         s.push_str(" --force");
@@ -579,56 +504,6 @@ pub fn sh(s: &str) -> String {
     }
 }
 
-/// How far a job is.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Progress {
-    /// What it is doing now (`creating backup: 12.3MB (4.5MB/s)`, `downloading`).
-    pub stage: String,
-    pub percent: Option<f64>,
-    /// Bytes moved so far and in all, for transfers.
-    pub done: Option<u64>,
-    pub total: Option<u64>,
-    /// Bytes per second.
-    pub rate: Option<f64>,
-}
-
-/// What a running job reports.
-#[derive(Debug, Clone, PartialEq)]
-pub enum JobEvent {
-    Progress(Progress),
-    /// A line of output (each step, warnings).
-    Log(String),
-}
-
-/// How a job ended.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "result", content = "detail", rename_all = "snake_case")]
-pub enum Outcome {
-    Done(String),
-    Failed(String),
-    Cancelled(String),
-}
-
-impl Outcome {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Outcome::Done(_) => "done",
-            Outcome::Failed(_) => "failed",
-            Outcome::Cancelled(_) => "cancelled",
-        }
-    }
-
-    pub fn detail(&self) -> &str {
-        match self {
-            Outcome::Done(s) | Outcome::Failed(s) | Outcome::Cancelled(s) => s,
-        }
-    }
-
-    pub fn is_done(&self) -> bool {
-        matches!(self, Outcome::Done(_))
-    }
-}
-
 /// A finished job as kept in the state dir's history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobRecord {
@@ -703,6 +578,15 @@ pub fn progress_text(p: &Progress, width: usize) -> String {
         }
         None if !bytes.is_empty() => format!("{}{bytes}", p.stage),
         None => p.stage.clone(),
+    }
+}
+
+/// ` --project <p>` unless the project is the default one.
+fn project_flag(t: &Target) -> String {
+    if t.project.is_empty() || t.project == "default" {
+        String::new()
+    } else {
+        format!(" --project {}", sh(&t.project))
     }
 }
 

@@ -15,8 +15,8 @@ use crate::app::alerts::SourceStatus;
 use crate::app::rows::Pane;
 use crate::app::state::{AppState, InputMode, Level};
 use crate::backend::ConnState;
+use crate::backend::Scope;
 use crate::config::Theme;
-use crate::incus::Scope;
 use crate::inventory::human_duration;
 
 /// The smallest terminal the console draws in.

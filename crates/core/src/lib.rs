@@ -5,5 +5,6 @@ pub mod alerts;
 pub mod decode;
 pub mod diagnostic;
 pub mod inventory;
+pub mod ops;
 pub mod provider;
 pub mod text;

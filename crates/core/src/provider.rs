@@ -156,7 +156,28 @@ pub struct Capabilities {
     pub operations: &'static [Operation],
 }
 
+/// Every operation the console knows.
+pub const ALL_OPERATIONS: &[Operation] = &[
+    Operation::Power,
+    Operation::Freeze,
+    Operation::Shell,
+    Operation::ConsoleLog,
+    Operation::InstanceSnapshots,
+    Operation::VolumeSnapshots,
+    Operation::Restore,
+    Operation::Backup,
+    Operation::Services,
+];
+
 impl Capabilities {
+    /// A provider that supports everything.
+    pub const fn all(provider: &'static str) -> Self {
+        Capabilities {
+            provider,
+            operations: ALL_OPERATIONS,
+        }
+    }
+
     pub fn supports(&self, op: Operation) -> bool {
         self.operations.contains(&op)
     }

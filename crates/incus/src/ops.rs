@@ -73,50 +73,15 @@ impl Answer {
     }
 }
 
-/// An instance power action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PowerAction {
-    Start,
-    Stop,
-    Restart,
-    Freeze,
-    Unfreeze,
-}
+pub use atlas_core::ops::{BackupOptions, PowerAction};
 
-impl PowerAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PowerAction::Start => "start",
-            PowerAction::Stop => "stop",
-            PowerAction::Restart => "restart",
-            PowerAction::Freeze => "freeze",
-            PowerAction::Unfreeze => "unfreeze",
-        }
+/// The incus CLI verb of a power action (`freeze` is `pause` there).
+pub fn cli_verb(action: PowerAction) -> &'static str {
+    match action {
+        PowerAction::Freeze => "pause",
+        PowerAction::Unfreeze => "resume",
+        a => a.as_str(),
     }
-
-    /// The incus CLI verb (`freeze` is `pause` there).
-    pub fn cli_verb(self) -> &'static str {
-        match self {
-            PowerAction::Freeze => "pause",
-            PowerAction::Unfreeze => "resume",
-            a => a.as_str(),
-        }
-    }
-}
-
-/// Options of a backup.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct BackupOptions {
-    /// Leave snapshots out.
-    #[serde(default)]
-    pub only: bool,
-    /// The pool's own format (faster, restorable only on the same pool driver).
-    #[serde(default)]
-    pub optimized: bool,
-    /// `gzip`, `none`, `zstd`, ... (empty: the server's default).
-    #[serde(default)]
-    pub compression: String,
 }
 
 fn q(project: &str) -> String {

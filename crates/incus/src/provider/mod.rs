@@ -14,20 +14,7 @@ use crate::RemoteSpec;
 use crate::client::IncusClient;
 
 /// Everything the console can do, Incus can.
-pub const CAPABILITIES: p::Capabilities = p::Capabilities {
-    provider: "Incus",
-    operations: &[
-        p::Operation::Power,
-        p::Operation::Freeze,
-        p::Operation::Shell,
-        p::Operation::ConsoleLog,
-        p::Operation::InstanceSnapshots,
-        p::Operation::VolumeSnapshots,
-        p::Operation::Restore,
-        p::Operation::Backup,
-        p::Operation::Services,
-    ],
-};
+pub const CAPABILITIES: p::Capabilities = p::Capabilities::all("Incus");
 
 /// How parallel detail fetches may be.
 const FETCH_CONCURRENCY: usize = 8;

@@ -1,0 +1,161 @@
+//! The operations a console asks of a provider, in neutral terms: what they act on, how far they
+//! are and how they ended. Each provider runs them its own way (and names its CLI lines).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A job's number, unique within the state dir's history.
+pub type JobId = u64;
+
+/// The object a job acts on: an instance, or a custom volume when `pool` is set.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Target {
+    pub remote: String,
+    pub project: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
+    pub name: String,
+}
+
+impl Target {
+    /// An instance.
+    pub fn instance(remote: &str, project: &str, name: &str) -> Self {
+        Target {
+            remote: remote.into(),
+            project: project.into(),
+            pool: None,
+            name: name.into(),
+        }
+    }
+
+    /// A custom volume.
+    pub fn volume(remote: &str, project: &str, pool: &str, name: &str) -> Self {
+        Target {
+            remote: remote.into(),
+            project: project.into(),
+            pool: Some(pool.into()),
+            name: name.into(),
+        }
+    }
+
+    pub fn is_volume(&self) -> bool {
+        self.pool.is_some()
+    }
+
+    /// The key of the object's row (instances: remote/project/name; volumes:
+    /// remote/project/pool/name).
+    pub fn row_key(&self) -> String {
+        match &self.pool {
+            None => format!("{}/{}/{}", self.remote, self.project, self.name),
+            Some(p) => format!("{}/{}/{}/{}", self.remote, self.project, p, self.name),
+        }
+    }
+
+    /// For people: `local:grafana01`, `local:default/grafana01-data` (volume), with the project
+    /// when it is not `default`.
+    pub fn label(&self) -> String {
+        let proj = if self.project == "default" || self.project.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", self.project)
+        };
+        match &self.pool {
+            None => format!("{}:{}{proj}", self.remote, self.name),
+            Some(p) => format!("{}:{p}/{}{proj}", self.remote, self.name),
+        }
+    }
+}
+
+/// A snapshot taken before a restore so the restore can be undone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Safety {
+    pub name: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// An instance power action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PowerAction {
+    Start,
+    Stop,
+    Restart,
+    Freeze,
+    Unfreeze,
+}
+
+impl PowerAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PowerAction::Start => "start",
+            PowerAction::Stop => "stop",
+            PowerAction::Restart => "restart",
+            PowerAction::Freeze => "freeze",
+            PowerAction::Unfreeze => "unfreeze",
+        }
+    }
+}
+
+/// Options of a backup.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BackupOptions {
+    /// Leave snapshots out.
+    #[serde(default)]
+    pub only: bool,
+    /// The pool's own format (faster, restorable only on the same pool driver).
+    #[serde(default)]
+    pub optimized: bool,
+    /// `gzip`, `none`, `zstd`, ... (empty: the server's default).
+    #[serde(default)]
+    pub compression: String,
+}
+
+/// How far a job is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// What it is doing now (`creating backup: 12.3MB (4.5MB/s)`, `downloading`).
+    pub stage: String,
+    pub percent: Option<f64>,
+    /// Bytes moved so far and in all, for transfers.
+    pub done: Option<u64>,
+    pub total: Option<u64>,
+    /// Bytes per second.
+    pub rate: Option<f64>,
+}
+
+/// What a running job reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobEvent {
+    Progress(Progress),
+    /// A line of output (each step, warnings).
+    Log(String),
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "result", content = "detail", rename_all = "snake_case")]
+pub enum Outcome {
+    Done(String),
+    Failed(String),
+    Cancelled(String),
+}
+
+impl Outcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Done(_) => "done",
+            Outcome::Failed(_) => "failed",
+            Outcome::Cancelled(_) => "cancelled",
+        }
+    }
+
+    pub fn detail(&self) -> &str {
+        match self {
+            Outcome::Done(s) | Outcome::Failed(s) | Outcome::Cancelled(s) => s,
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        matches!(self, Outcome::Done(_))
+    }
+}
