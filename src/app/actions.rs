@@ -19,7 +19,9 @@ use super::rows::view_rows;
 use super::state::{AppState, InputMode, Level};
 use crate::action::Action;
 use crate::config::keymap::Mode;
-use crate::inventory::{InstanceRow, SnapshotKind, SnapshotRow, VolumeRow, human_duration};
+use crate::inventory::{
+    InstanceRow, ObjectKey, SnapshotKind, SnapshotRow, VolumeRow, human_duration,
+};
 use crate::jobs::{BackupOptions, PowerAction};
 use crate::jobs::{JobSpec, Target, backup_file_name, snapshot_name};
 use crate::pane::Pane;
@@ -40,45 +42,48 @@ impl AppState {
     /// What the selected row of the current pane is.
     pub fn selected_object(&self, now: DateTime<Utc>) -> Selected {
         let rows = view_rows(self, self.pane, now);
-        if rows.is_empty() {
+        let Some(row) = rows.get(self.selected_index(self.pane, &rows)) else {
             return Selected::Other;
+        };
+        if self.pane == Pane::JOBS {
+            return self
+                .job_by_key(&row.key)
+                .map(|j| Selected::Job(j.id))
+                .unwrap_or(Selected::Other);
         }
-        let key = rows[self.selected_index(self.pane, &rows)].key.clone();
-        let find_remote = |name: &str| self.remotes.iter().find(|r| r.name == name);
-        match self.pane {
-            Pane::INSTANCES => self
-                .remotes
+        let Some(object) = &row.object else {
+            return Selected::Other;
+        };
+        let Some(r) = self.remotes.iter().find(|r| r.name == object.remote()) else {
+            return Selected::Other;
+        };
+        match object {
+            ObjectKey::Instance { .. } => r
+                .instances
                 .iter()
-                .flat_map(|r| &r.instances)
-                .find(|i| i.key() == key)
+                .find(|i| i.object() == *object)
                 .cloned()
                 .map(Selected::Instance),
-            Pane::VOLUMES => self
-                .remotes
+            ObjectKey::Volume { .. } => r
+                .volumes
                 .iter()
-                .flat_map(|r| &r.volumes)
-                .find(|v| v.key() == key)
+                .find(|v| v.object() == *object)
                 .cloned()
                 .map(Selected::Volume),
-            Pane::SNAPSHOTS => {
-                let remote = key.split('/').next().unwrap_or_default();
-                find_remote(remote).and_then(|r| {
-                    r.instances
+            ObjectKey::Snapshot { .. } => r
+                .instances
+                .iter()
+                .flat_map(|i| {
+                    i.inst
+                        .snapshots
                         .iter()
-                        .flat_map(|i| {
-                            i.inst
-                                .snapshots
-                                .iter()
-                                .flatten()
-                                .map(move |s| SnapshotRow::of_instance(&r.name, &i.inst, s))
-                        })
-                        .chain(r.volume_snapshots.iter().cloned())
-                        .find(|s| s.key() == key)
-                        .map(Selected::Snapshot)
+                        .flatten()
+                        .map(move |s| SnapshotRow::of_instance(&r.name, &i.inst, s))
                 })
-            }
-            Pane::JOBS => self.job_by_key(&key).map(|j| Selected::Job(j.id)),
-            _ => None,
+                .chain(r.volume_snapshots.iter().cloned())
+                .find(|s| s.object() == *object)
+                .map(Selected::Snapshot),
+            ObjectKey::Host { .. } => None,
         }
         .unwrap_or(Selected::Other)
     }

@@ -20,7 +20,10 @@ pub struct Cell {
 /// A row of a pane.
 #[derive(Debug, Clone)]
 pub struct Row {
+    /// The row's identity (selection, filters, the detail view).
     pub key: String,
+    /// The inventory object the row shows, for hosts, instances, volumes and snapshots.
+    pub object: Option<crate::inventory::ObjectKey>,
     pub remote: String,
     pub cells: Vec<Cell>,
     pub sort: Vec<SortKey>,

@@ -28,6 +28,7 @@ pub fn job_rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
                 .map(|r| format!("{}/s", human_bytes(r as u64)))
                 .unwrap_or_else(|| "-".into());
             Row {
+                object: None,
                 key: format!("job/{}", j.id),
                 remote: j.spec.target().remote.clone(),
                 cells: vec![
@@ -85,6 +86,7 @@ pub fn journal_rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
                 _ => "status.busy",
             };
             Row {
+                object: None,
                 key: format!("journal/{i}"),
                 remote: e.remote.clone(),
                 cells: vec![

@@ -14,6 +14,7 @@ use crate::alerts::worker::SourceCmd;
 use crate::app::alerts::Grouping;
 use crate::backend::{Command, Operation, Scope};
 use crate::config::keymap::{Key, Lookup, Mode};
+use crate::inventory::ObjectKey;
 use crate::jobs::PowerAction;
 use crate::pane::Pane;
 
@@ -335,6 +336,7 @@ impl AppState {
         }
         let idx = self.selected_index(self.pane, &rows);
         let key = rows[idx].key.clone();
+        let object = rows[idx].object.clone();
         if tab == DetailTab::Log && self.pane != Pane::INSTANCES {
             self.say(Level::Warning, "the console log is shown for instances");
             return vec![];
@@ -342,6 +344,7 @@ impl AppState {
         self.detail = Some(DetailState {
             pane: self.pane,
             key: key.clone(),
+            object,
             tab,
             scroll: 0,
         });
@@ -355,11 +358,11 @@ impl AppState {
 
     pub(crate) fn request_log(&mut self) -> Vec<Effect> {
         let Some(d) = &self.detail else { return vec![] };
-        if d.pane != Pane::INSTANCES {
-            return vec![];
-        }
-        let mut parts = d.key.splitn(3, '/');
-        let (Some(remote), Some(project), Some(name)) = (parts.next(), parts.next(), parts.next())
+        let Some(ObjectKey::Instance {
+            remote,
+            project,
+            name,
+        }) = &d.object
         else {
             return vec![];
         };

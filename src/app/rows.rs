@@ -8,6 +8,7 @@ use nucleo_matcher::{Config, Matcher, Utf32Str};
 use super::alert_view::{Grouping, split_alert_filter};
 pub use super::cells::{Cell, Column, Row, SortKey, cell, columns, styled, text_key};
 use super::memo::RowsKey;
+use crate::inventory::ObjectKey;
 pub use crate::pane::Pane;
 
 use super::state::{AppState, RemoteView};
@@ -179,6 +180,7 @@ fn alert_rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
         let age = a.starts_at.map(|t| (now - t).num_seconds().max(0));
         let sources = a.source_names().join(",");
         rows.push(Row {
+            object: None,
             key: a.fingerprint.clone(),
             remote: target
                 .as_ref()
@@ -282,6 +284,7 @@ fn group_rows(state: &AppState, rows: Vec<Row>) -> Vec<Row> {
             cells.push(cell(""));
         }
         out.push(Row {
+            object: None,
             key: key.clone(),
             remote: String::new(),
             cells,
@@ -331,6 +334,7 @@ fn silence_rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
             _ => "ui.muted",
         };
         rows.push(Row {
+            object: None,
             key: format!("{}/{}", s.source, si.id),
             remote: String::new(),
             cells: vec![
@@ -379,6 +383,7 @@ fn host_rows(r: &RemoteView, badges: &Badges, rows: &mut Vec<Row>) {
             ConnState::Online { .. } => ("Loading", "status.busy"),
         };
         rows.push(Row {
+            object: None,
             key: format!("{}/", r.name),
             remote: r.name.clone(),
             cells: vec![
@@ -439,6 +444,10 @@ fn host_rows(r: &RemoteView, badges: &Badges, rows: &mut Vec<Row>) {
             })
             .unwrap_or("ui.text");
         rows.push(Row {
+            object: Some(ObjectKey::Host {
+                remote: r.name.clone(),
+                name: h.name.clone(),
+            }),
             key: format!("{}/{}", r.name, h.name),
             remote: r.name.clone(),
             cells: vec![
@@ -509,6 +518,7 @@ fn instance_rows(r: &RemoteView, badges: &Badges, rows: &mut Vec<Row>) {
             .or(state.map(|_| 0));
         let kind = i.inst.kind.label();
         rows.push(Row {
+            object: Some(i.object()),
             key: i.key(),
             remote: r.name.clone(),
             cells: vec![
@@ -590,6 +600,7 @@ fn volume_rows(r: &RemoteView, badges: &Badges, rows: &mut Vec<Row>) {
             .unwrap_or_else(|| "-".into());
         let used_by = v.used_by().join(",");
         rows.push(Row {
+            object: Some(v.object()),
             key: v.key(),
             remote: r.name.clone(),
             cells: vec![
@@ -664,6 +675,7 @@ fn snapshot_rows(r: &RemoteView, now: DateTime<Utc>, rows: &mut Vec<Row>) {
             _ => "ui.text",
         };
         rows.push(Row {
+            object: Some(s.object()),
             key: s.key(),
             remote: r.name.clone(),
             cells: vec![

@@ -122,6 +122,7 @@ pub fn service_rows(state: &AppState) -> Vec<Row> {
                 .find(|r| r.name == remote)
                 .is_some_and(|r| !matches!(r.conn, crate::backend::ConnState::Online { .. }));
         rows.push(Row {
+            object: None,
             key: l.file.display().to_string(),
             remote,
             sort: vec![

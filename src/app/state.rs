@@ -80,6 +80,8 @@ pub enum DetailTab {
 pub struct DetailState {
     pub pane: Pane,
     pub key: String,
+    /// The object shown, when the row is one.
+    pub object: Option<crate::inventory::ObjectKey>,
     pub tab: DetailTab,
     pub scroll: u16,
 }

@@ -158,6 +158,76 @@ pub struct Volume {
     pub created_at: Option<DateTime<Utc>>,
 }
 
+/// What a row is about, typed: nothing parses it back from a string. Its text form is the
+/// row's key (`remote/project/name`), which filters (`@key`) and the journal show.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ObjectKey {
+    Host {
+        remote: String,
+        name: String,
+    },
+    Instance {
+        remote: String,
+        project: String,
+        name: String,
+    },
+    Volume {
+        remote: String,
+        project: String,
+        pool: String,
+        name: String,
+    },
+    Snapshot {
+        remote: String,
+        project: String,
+        /// For volume snapshots.
+        pool: Option<String>,
+        parent: String,
+        name: String,
+    },
+}
+
+impl ObjectKey {
+    pub fn remote(&self) -> &str {
+        match self {
+            ObjectKey::Host { remote, .. }
+            | ObjectKey::Instance { remote, .. }
+            | ObjectKey::Volume { remote, .. }
+            | ObjectKey::Snapshot { remote, .. } => remote,
+        }
+    }
+}
+
+impl std::fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ObjectKey::Host { remote, name } => write!(f, "{remote}/{name}"),
+            ObjectKey::Instance {
+                remote,
+                project,
+                name,
+            } => write!(f, "{remote}/{project}/{name}"),
+            ObjectKey::Volume {
+                remote,
+                project,
+                pool,
+                name,
+            } => write!(f, "{remote}/{project}/{pool}/{name}"),
+            ObjectKey::Snapshot {
+                remote,
+                project,
+                pool,
+                parent,
+                name,
+            } => write!(
+                f,
+                "{remote}/{project}/{}/{parent}/{name}",
+                pool.as_deref().unwrap_or("-")
+            ),
+        }
+    }
+}
+
 /// A host: a standalone remote, or one member of a clustered remote.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HostRow {
@@ -187,8 +257,17 @@ pub struct InstanceRow {
 
 impl InstanceRow {
     /// Stable identity: remote/project/name.
+    /// Stable identity: remote/project/name.
+    pub fn object(&self) -> ObjectKey {
+        ObjectKey::Instance {
+            remote: self.remote.clone(),
+            project: self.inst.project.clone(),
+            name: self.inst.name.clone(),
+        }
+    }
+
     pub fn key(&self) -> String {
-        format!("{}/{}/{}", self.remote, self.inst.project, self.inst.name)
+        self.object().to_string()
     }
 
     pub fn state(&self) -> Option<&InstanceState> {
@@ -218,11 +297,17 @@ pub struct VolumeRow {
 }
 
 impl VolumeRow {
+    pub fn object(&self) -> ObjectKey {
+        ObjectKey::Volume {
+            remote: self.remote.clone(),
+            project: self.vol.project.clone(),
+            pool: self.pool.clone(),
+            name: self.vol.name.clone(),
+        }
+    }
+
     pub fn key(&self) -> String {
-        format!(
-            "{}/{}/{}/{}",
-            self.remote, self.vol.project, self.pool, self.vol.name
-        )
+        self.object().to_string()
     }
 
     /// Instance names (or other objects: `profile default`) using the volume.
@@ -265,15 +350,18 @@ impl SnapshotRow {
         }
     }
 
+    pub fn object(&self) -> ObjectKey {
+        ObjectKey::Snapshot {
+            remote: self.remote.clone(),
+            project: self.project.clone(),
+            pool: self.pool.clone(),
+            parent: self.parent.clone(),
+            name: self.name.clone(),
+        }
+    }
+
     pub fn key(&self) -> String {
-        format!(
-            "{}/{}/{}/{}/{}",
-            self.remote,
-            self.project,
-            self.pool.as_deref().unwrap_or("-"),
-            self.parent,
-            self.name
-        )
+        self.object().to_string()
     }
 
     /// From an instance's snapshot list.
@@ -350,6 +438,25 @@ mod tests {
         assert_eq!(human_duration(59), "59s");
         assert_eq!(human_duration(3 * 3600 + 5), "3h");
         assert_eq!(human_duration(-120), "-2m");
+    }
+
+    #[test]
+    fn object_keys_print_as_row_keys() {
+        let i = ObjectKey::Instance {
+            remote: "local".into(),
+            project: "lab".into(),
+            name: "web".into(),
+        };
+        assert_eq!(i.to_string(), "local/lab/web");
+        assert_eq!(i.remote(), "local");
+        let s = ObjectKey::Snapshot {
+            remote: "local".into(),
+            project: "default".into(),
+            pool: None,
+            parent: "web".into(),
+            name: "snap0".into(),
+        };
+        assert_eq!(s.to_string(), "local/default/-/web/snap0");
     }
 
     #[test]
