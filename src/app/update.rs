@@ -35,7 +35,48 @@ impl AppState {
 
     pub(crate) fn apply_data(&mut self, update: Update, now: DateTime<Utc>) {
         match update {
-            Update::Inventory(InventoryEvent::Status { remote, state }) => {
+            Update::Inventory(event) => self.apply_inventory(event, now),
+            Update::Skipped { origin, items } => self.apply_skipped(&origin, &items),
+            Update::AlertSource { source, result } => {
+                self.apply_alert_source(&source, result, now);
+            }
+            Update::SilenceWrite {
+                source,
+                what,
+                result,
+            } => self.apply_silence_write(&source, &what, result),
+            Update::Job { id, event } => self.apply_job_event(id, event),
+            Update::Journal(e) => self.apply_journal(e),
+            Update::Services { .. }
+            | Update::DefinitionText { .. }
+            | Update::DefinitionSaved { .. }
+            | Update::JobFinished { .. } => {}
+        }
+    }
+
+    /// List items a provider or alert source could not decode were left out: said once.
+    fn apply_skipped(&mut self, origin: &str, items: &[crate::decode::Skipped]) {
+        if let Some(first) = items.first() {
+            let more = match items.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            self.say(
+                Level::Warning,
+                format!(
+                    "{origin}: {} item(s) left out, unreadable: {first}{more}; see the log",
+                    items.len()
+                ),
+            );
+        }
+    }
+
+    /// What a provider reported about its remote.
+    pub(crate) fn apply_inventory(&mut self, event: InventoryEvent, now: DateTime<Utc>) {
+        match event {
+            InventoryEvent::Skipped { origin, items } => self.apply_skipped(&origin, &items),
+
+            InventoryEvent::Status { remote, state } => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
@@ -60,22 +101,22 @@ impl AppState {
                     r.conn = state;
                 }
             }
-            Update::Inventory(InventoryEvent::Hosts { remote, hosts }) => {
+            InventoryEvent::Hosts { remote, hosts } => {
                 if let Some(r) = self.remote_mut(&remote) {
                     r.hosts = hosts;
                     r.last_ok = Some(now);
                 }
             }
-            Update::Inventory(InventoryEvent::Projects { remote, projects }) => {
+            InventoryEvent::Projects { remote, projects } => {
                 if let Some(r) = self.remote_mut(&remote) {
                     r.projects = projects;
                 }
             }
-            Update::Inventory(InventoryEvent::Instances {
+            InventoryEvent::Instances {
                 remote,
                 instances,
                 with_state,
-            }) => {
+            } => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
@@ -108,7 +149,7 @@ impl AppState {
                 }
                 r.last_ok = Some(now);
             }
-            Update::Inventory(InventoryEvent::InstanceStates { remote, states }) => {
+            InventoryEvent::InstanceStates { remote, states } => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
@@ -131,7 +172,7 @@ impl AppState {
                 }
                 r.last_ok = Some(now);
             }
-            Update::Inventory(InventoryEvent::Usage { remote, samples }) => {
+            InventoryEvent::Usage { remote, samples } => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
@@ -163,23 +204,7 @@ impl AppState {
                 }
                 r.last_ok = Some(now);
             }
-            Update::Skipped { origin, items }
-            | Update::Inventory(InventoryEvent::Skipped { origin, items }) => {
-                if let Some(first) = items.first() {
-                    let more = match items.len() {
-                        1 => String::new(),
-                        n => format!(" (and {} more)", n - 1),
-                    };
-                    self.say(
-                        Level::Warning,
-                        format!(
-                            "{origin}: {} item(s) left out, unreadable: {first}{more}; see the log",
-                            items.len()
-                        ),
-                    );
-                }
-            }
-            Update::Inventory(InventoryEvent::Instance { remote, instance }) => {
+            InventoryEvent::Instance { remote, instance } => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
@@ -203,21 +228,21 @@ impl AppState {
                     }
                 }
             }
-            Update::Inventory(InventoryEvent::InstanceGone {
+            InventoryEvent::InstanceGone {
                 remote,
                 project,
                 name,
-            }) => {
+            } => {
                 if let Some(r) = self.remote_mut(&remote) {
                     r.instances
                         .retain(|i| !(i.inst.project == project && i.inst.name == name));
                 }
             }
-            Update::Inventory(InventoryEvent::Volumes {
+            InventoryEvent::Volumes {
                 remote,
                 volumes,
                 snapshots,
-            }) => {
+            } => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
@@ -244,13 +269,13 @@ impl AppState {
                 r.volumes = vols;
                 r.volume_snapshots = snaps;
             }
-            Update::Inventory(InventoryEvent::VolumeSnapshots {
+            InventoryEvent::VolumeSnapshots {
                 remote,
                 pool,
                 project,
                 volume,
                 snapshots,
-            }) => {
+            } => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
@@ -266,13 +291,13 @@ impl AppState {
                     }
                 }
             }
-            Update::Inventory(InventoryEvent::VolumeUsage {
+            InventoryEvent::VolumeUsage {
                 remote,
                 pool,
                 project,
                 volume,
                 usage,
-            }) => {
+            } => {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
@@ -284,12 +309,12 @@ impl AppState {
                     v.usage = Some(usage);
                 }
             }
-            Update::Inventory(InventoryEvent::ConsoleLog {
+            InventoryEvent::ConsoleLog {
                 remote,
                 project,
                 name,
                 result,
-            }) => {
+            } => {
                 let key = format!("{remote}/{project}/{name}");
                 // Incus hands out the console ring buffer and clears it: each answer is what
                 // came since the last read, so it is appended to what was read before.
@@ -303,23 +328,9 @@ impl AppState {
                 };
                 self.console_logs.insert(key, state);
             }
-            Update::AlertSource { source, result } => {
-                self.apply_alert_source(&source, result, now);
-            }
-            Update::SilenceWrite {
-                source,
-                what,
-                result,
-            } => self.apply_silence_write(&source, &what, result),
-            Update::Inventory(InventoryEvent::Event { remote, summary }) => {
+            InventoryEvent::Event { remote, summary } => {
                 self.last_event = Some(format!("{remote}: {summary}"));
             }
-            Update::Job { id, event } => self.apply_job_event(id, event),
-            Update::Journal(e) => self.apply_journal(e),
-            Update::Services { .. }
-            | Update::DefinitionText { .. }
-            | Update::DefinitionSaved { .. }
-            | Update::JobFinished { .. } => {}
         }
     }
 }
