@@ -208,10 +208,10 @@ async fn silence_from_the_ui_lands_in_alertmanager_then_expires() {
     live.key(KeyCode::Enter);
     assert!(live.row_of(&name).is_some());
     live.key(KeyCode::Char('m'));
-    assert_eq!(live.state.input, InputMode::Form);
+    assert_eq!(live.state.input(), InputMode::Form);
     live.typ("tests: silence from the console");
     live.key(KeyCode::Enter);
-    assert_eq!(live.state.input, InputMode::Normal);
+    assert_eq!(live.state.input(), InputMode::Normal);
     live.until(20, "the silence write", |s| {
         s.message
             .as_ref()
@@ -270,7 +270,7 @@ async fn silence_from_the_ui_lands_in_alertmanager_then_expires() {
         live.key(KeyCode::Char('j'));
     }
     live.key(KeyCode::Char('e'));
-    assert_eq!(live.state.input, InputMode::Confirm);
+    assert_eq!(live.state.input(), InputMode::Confirm);
     live.key(KeyCode::Char('y'));
     live.until(20, "the alert active again", |s| {
         s.alerts

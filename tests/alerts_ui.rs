@@ -222,7 +222,7 @@ fn alert_detail_shows_labels_annotations_and_silences() {
     let mut s = state();
     select_alert(&mut s, "Watchdog");
     key(&mut s, KeyCode::Enter);
-    assert_eq!(s.input, InputMode::Detail);
+    assert_eq!(s.input(), InputMode::Detail);
     let out = render(&mut s, 100, 40);
     for want in [
         "alertname: Watchdog",
@@ -252,8 +252,8 @@ fn silence_form_from_an_alert_previews_and_submits() {
     let mut s = state();
     select_alert(&mut s, "HighMemoryUsage");
     key(&mut s, KeyCode::Char('m'));
-    assert_eq!(s.input, InputMode::Form);
-    let form = s.form.clone().unwrap();
+    assert_eq!(s.input(), InputMode::Form);
+    let form = s.form().cloned().unwrap();
     assert_eq!(
         form.matchers,
         "alertname=\"HighMemoryUsage\" instance=\"grafana01.incus:9100\""
@@ -264,8 +264,7 @@ fn silence_form_from_an_alert_previews_and_submits() {
     let fx = key(&mut s, KeyCode::Enter);
     assert!(fx.is_empty());
     assert!(
-        s.form
-            .as_ref()
+        s.form()
             .unwrap()
             .error
             .as_ref()
@@ -277,12 +276,12 @@ fn silence_form_from_an_alert_previews_and_submits() {
     key(&mut s, KeyCode::Up);
     key(&mut s, KeyCode::Up);
     key(&mut s, KeyCode::Char('+'));
-    assert_eq!(s.form.as_ref().unwrap().duration, "1d");
+    assert_eq!(s.form().unwrap().duration, "1d");
     let out = render(&mut s, 100, 30);
     assert!(out.contains("Affected alerts right now: 1"), "{out}");
     insta::assert_snapshot!(out);
     let fx = key(&mut s, KeyCode::Enter);
-    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(s.input(), InputMode::Normal);
     assert_eq!(
         fx.len(),
         2,
@@ -310,7 +309,7 @@ fn silence_form_from_an_instance_and_editing_matchers() {
     typ(&mut s, "step-ca01");
     key(&mut s, KeyCode::Enter);
     key(&mut s, KeyCode::Char('m'));
-    let form = s.form.clone().unwrap();
+    let form = s.form().cloned().unwrap();
     assert_eq!(form.matchers, "instance=~\"step-ca01([.:].*)?\"");
     // Both writable Alertmanagers.
     assert_eq!(form.targets, ["control", "cluster"]);
@@ -325,7 +324,7 @@ fn silence_form_from_an_instance_and_editing_matchers() {
     key(&mut s, KeyCode::BackTab);
     key(&mut s, KeyCode::BackTab);
     assert_eq!(
-        s.form.as_ref().unwrap().field,
+        s.form().unwrap().field,
         atlas_tui::app::alerts::FormField::Matchers
     );
     s.on_key(
@@ -340,12 +339,9 @@ fn silence_form_from_an_instance_and_editing_matchers() {
         now(),
     );
     typ(&mut s, "alertname=ServiceDown instance=~\"step-ca01.*\"");
-    assert_eq!(
-        s.affected_alerts(s.form.as_ref().unwrap()).unwrap().len(),
-        1
-    );
+    assert_eq!(s.affected_alerts(s.form().unwrap()).unwrap().len(), 1);
     key(&mut s, KeyCode::Esc);
-    assert!(s.form.is_none());
+    assert!(s.form().is_none());
 }
 
 #[test]
@@ -358,12 +354,12 @@ fn silences_pane_expire_and_extend() {
     assert_eq!(rows[0].cells[4].text, "1", "it silences the Watchdog");
     insta::assert_snapshot!(render(&mut s, 80, 24));
     assert!(key(&mut s, KeyCode::Char('e')).is_empty());
-    assert_eq!(s.input, InputMode::Confirm);
+    assert_eq!(s.input(), InputMode::Confirm);
     let out = render(&mut s, 80, 24);
     assert!(out.contains("Expire silence bfcf2e06"), "{out}");
     // n cancels; y sends.
     key(&mut s, KeyCode::Char('n'));
-    assert!(s.confirm.is_none());
+    assert!(s.confirm().is_none());
     key(&mut s, KeyCode::Char('e'));
     let fx = key(&mut s, KeyCode::Char('y'));
     assert_eq!(
@@ -375,8 +371,8 @@ fn silences_pane_expire_and_extend() {
     );
     // Extend: same silence id, the end moved by the duration.
     key(&mut s, KeyCode::Char('+'));
-    assert_eq!(s.input, InputMode::Form);
-    let f = s.form.clone().unwrap();
+    assert_eq!(s.input(), InputMode::Form);
+    let f = s.form().cloned().unwrap();
     assert_eq!(f.field, atlas_tui::app::alerts::FormField::Duration);
     s.on_key(
         KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
@@ -406,25 +402,25 @@ fn readonly_blocks_every_silence_write() {
     s.readonly = true;
     select_alert(&mut s, "HighMemoryUsage");
     assert!(key(&mut s, KeyCode::Char('m')).is_empty());
-    assert!(s.form.is_none());
+    assert!(s.form().is_none());
     assert!(s.message.as_ref().unwrap().text.contains("read-only"));
     key(&mut s, KeyCode::Char('6'));
     assert!(key(&mut s, KeyCode::Char('e')).is_empty());
-    assert!(s.confirm.is_none());
+    assert!(s.confirm().is_none());
     assert!(key(&mut s, KeyCode::Char('+')).is_empty());
-    assert!(s.form.is_none());
+    assert!(s.form().is_none());
     // A per-Alertmanager readonly leaves the others writable, and says which were skipped.
     let mut s = state();
     s.alert_sources[1].readonly = true;
     select_alert(&mut s, "HighMemoryUsage");
     key(&mut s, KeyCode::Char('m'));
-    let f = s.form.clone().unwrap();
+    let f = s.form().cloned().unwrap();
     assert_eq!(f.targets, ["control"]);
     assert_eq!(f.skipped_readonly, ["cluster"]);
     key(&mut s, KeyCode::Esc);
     select_alert(&mut s, "NodeLoadHigh");
     key(&mut s, KeyCode::Char('m'));
-    assert!(s.form.is_none());
+    assert!(s.form().is_none());
     assert!(
         s.message
             .as_ref()
@@ -437,7 +433,7 @@ fn readonly_blocks_every_silence_write() {
     // Prometheus-only alerts cannot be silenced yet, and that is said.
     select_alert(&mut s, "CertificateExpiresSoon");
     key(&mut s, KeyCode::Char('m'));
-    assert!(s.form.is_none());
+    assert!(s.form().is_none());
     assert!(s.message.as_ref().unwrap().text.contains("Prometheus only"));
 }
 
@@ -506,5 +502,5 @@ fn no_sources_configured_explains_how() {
         "{out}"
     );
     key(&mut s, KeyCode::Char('m'));
-    assert!(s.form.is_none());
+    assert!(s.form().is_none());
 }

@@ -62,7 +62,7 @@ fn readonly_blocks_every_write_and_says_so() {
         s.message = None;
         let effects = ch(&mut s, k);
         assert!(effects.is_empty(), "{k} on {name}: {effects:?}");
-        assert_eq!(s.input, InputMode::Normal, "{k} opened nothing");
+        assert_eq!(s.input(), InputMode::Normal, "{k} opened nothing");
         let msg = s
             .message
             .as_ref()
@@ -94,8 +94,8 @@ fn snapshot_form_starts_a_job_with_name_and_expiry() {
     let mut s = loaded_state();
     select(&mut s, '2', 1, "grafana01");
     ch(&mut s, 'n');
-    assert_eq!(s.input, InputMode::ActionForm);
-    let form = s.action_form.as_ref().unwrap();
+    assert_eq!(s.input(), InputMode::ActionForm);
+    let form = s.action_form().unwrap();
     assert!(form.fields[0].value.starts_with("atlas-2026"), "{form:?}");
     // A bad name is refused in the form, nothing starts.
     key(&mut s, KeyCode::Char('u'));
@@ -105,7 +105,7 @@ fn snapshot_form_starts_a_job_with_name_and_expiry() {
     );
     typ(&mut s, "bad/name");
     assert!(key(&mut s, KeyCode::Enter).is_empty());
-    assert!(s.action_form.as_ref().unwrap().error.is_some());
+    assert!(s.action_form().unwrap().error.is_some());
     s.on_key(
         KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
         now(),
@@ -128,7 +128,7 @@ fn snapshot_form_starts_a_job_with_name_and_expiry() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(s.input(), InputMode::Normal);
     assert!(s.jobs.iter().any(|j| j.id == id && j.running()));
 }
 
@@ -137,8 +137,8 @@ fn restore_preview_shows_changes_and_restarts_and_takes_a_safety_snapshot() {
     let mut s = loaded_state();
     select(&mut s, '4', 3, "pre-upgrade");
     ch(&mut s, 'r');
-    assert_eq!(s.input, InputMode::Confirm);
-    let c = s.confirm.as_ref().unwrap();
+    assert_eq!(s.input(), InputMode::Confirm);
+    let c = s.confirm().unwrap();
     let body = c.body.join("\n");
     assert!(body.contains("snapshot pre-upgrade: taken"), "{body}");
     assert!(body.contains("safety snapshot atlas-safety-"), "{body}");
@@ -162,7 +162,7 @@ fn restore_preview_shows_changes_and_restarts_and_takes_a_safety_snapshot() {
     // A volume used by a running instance: it is stopped and started around the restore.
     select(&mut s, '4', 3, "nightly-0");
     ch(&mut s, 'r');
-    let body = s.confirm.as_ref().unwrap().body.join("\n");
+    let body = s.confirm().unwrap().body.join("\n");
     assert!(body.contains("used by running grafana01"), "{body}");
     let (_, spec) = started(&ch(&mut s, 'y'));
     let JobSpec::Restore { restart, .. } = spec else {
@@ -174,7 +174,7 @@ fn restore_preview_shows_changes_and_restarts_and_takes_a_safety_snapshot() {
     select(&mut s, '4', 3, "nightly-0");
     ch(&mut s, 'r');
     assert!(ch(&mut s, 'n').is_empty());
-    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(s.input(), InputMode::Normal);
 }
 
 #[test]
@@ -183,13 +183,13 @@ fn production_remote_needs_the_name_typed() {
     s.remotes[0].production = true;
     select(&mut s, '4', 3, "pre-upgrade");
     ch(&mut s, 'D');
-    let c = s.confirm.as_ref().unwrap();
+    let c = s.confirm().unwrap();
     assert_eq!(c.typed.as_deref(), Some("grafana01"));
     insta::assert_snapshot!("delete_production_confirm", render(&mut s, 80, 24));
     // y is just a letter here; a wrong name does not confirm.
     assert!(ch(&mut s, 'y').is_empty());
     assert!(key(&mut s, KeyCode::Enter).is_empty());
-    assert_eq!(s.input, InputMode::Confirm);
+    assert_eq!(s.input(), InputMode::Confirm);
     key(&mut s, KeyCode::Backspace);
     typ(&mut s, "grafana01");
     let (_, spec) = started(&key(&mut s, KeyCode::Enter));
@@ -203,7 +203,7 @@ fn power_actions_check_the_state_and_confirm_destructive_ones() {
     assert!(ch(&mut s, 'u').is_empty(), "already running");
     assert!(s.message.as_ref().unwrap().text.contains("already running"));
     assert!(ch(&mut s, 't').is_empty());
-    assert_eq!(s.input, InputMode::Confirm);
+    assert_eq!(s.input(), InputMode::Confirm);
     let (_, spec) = started(&ch(&mut s, 'y'));
     assert!(matches!(
         spec,
@@ -240,7 +240,7 @@ fn jobs_pane_streams_progress_notifies_once_and_cancels() {
     let mut s = with_alerts(loaded_state());
     select(&mut s, '2', 1, "grafana01");
     ch(&mut s, 'b');
-    assert_eq!(s.input, InputMode::ActionForm);
+    assert_eq!(s.input(), InputMode::ActionForm);
     let (id, spec) = started(&key(&mut s, KeyCode::Enter));
     let JobSpec::Export { path, options, .. } = &spec else {
         panic!("{spec:?}")
@@ -364,7 +364,7 @@ fn restore_on_an_instance_picks_one_of_its_snapshots() {
     // No snapshots: says so, and how to take one.
     select(&mut s, '2', 1, "loki01");
     ch(&mut s, 'r');
-    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(s.input(), InputMode::Normal);
     let msg = s.message.as_ref().unwrap().text.clone();
     assert!(
         msg.contains("no snapshots") && msg.contains("n takes one"),
@@ -373,7 +373,7 @@ fn restore_on_an_instance_picks_one_of_its_snapshots() {
     // With snapshots: the picker lists them, enter previews the restore of the chosen one.
     select(&mut s, '2', 1, "grafana01");
     ch(&mut s, 'r');
-    assert_eq!(s.input, InputMode::Picker);
+    assert_eq!(s.input(), InputMode::Picker);
     let out = render(&mut s, 100, 30);
     assert!(
         out.contains("Restore local/default/grafana01: pick a snapshot"),
@@ -382,14 +382,14 @@ fn restore_on_an_instance_picks_one_of_its_snapshots() {
     assert!(out.contains("pre-upgrade"), "{out}");
     assert!(out.contains("enter preview the restore"), "{out}");
     key(&mut s, KeyCode::Enter);
-    assert_eq!(s.input, InputMode::Confirm);
-    let body = s.confirm.as_ref().unwrap().body.join("\n");
+    assert_eq!(s.input(), InputMode::Confirm);
+    let body = s.confirm().unwrap().body.join("\n");
     assert!(body.contains("snapshot pre-upgrade: taken"), "{body}");
     // esc in the picker restores nothing.
     ch(&mut s, 'n');
     ch(&mut s, 'r');
-    assert_eq!(s.input, InputMode::Picker);
+    assert_eq!(s.input(), InputMode::Picker);
     assert!(key(&mut s, KeyCode::Esc).is_empty());
-    assert_eq!(s.input, InputMode::Normal);
-    assert!(s.confirm.is_none());
+    assert_eq!(s.input(), InputMode::Normal);
+    assert!(s.confirm().is_none());
 }

@@ -39,29 +39,29 @@ fn every_layer_can_be_rebound() {
     key(&mut s, KeyCode::Char(':'));
     typ(&mut s, "volumes");
     key(&mut s, KeyCode::Enter);
-    assert_eq!(s.input, InputMode::Palette);
+    assert_eq!(s.input(), InputMode::Palette);
     ctrl(&mut s, 'j');
-    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(s.input(), InputMode::Normal);
     assert_eq!(s.pane, Pane::VOLUMES);
     // Prompt: ctrl-k cancels the filter (and clears it).
     key(&mut s, KeyCode::Char('/'));
     typ(&mut s, "zzz");
     ctrl(&mut s, 'k');
-    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(s.input(), InputMode::Normal);
     assert_eq!(s.panes[Pane::VOLUMES.index()].filter, "");
     // Form: ctrl-o cancels the snapshot form.
     key(&mut s, KeyCode::Char('2'));
     key(&mut s, KeyCode::Char('n'));
-    assert_eq!(s.input, InputMode::ActionForm);
+    assert_eq!(s.input(), InputMode::ActionForm);
     ctrl(&mut s, 'o');
-    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(s.input(), InputMode::Normal);
     // Confirm: y is unbound, j confirms the restart.
     key(&mut s, KeyCode::Char('R'));
-    assert_eq!(s.input, InputMode::Confirm, "{:?}", s.message);
+    assert_eq!(s.input(), InputMode::Confirm, "{:?}", s.message);
     key(&mut s, KeyCode::Char('y'));
-    assert_eq!(s.input, InputMode::Confirm);
+    assert_eq!(s.input(), InputMode::Confirm);
     key(&mut s, KeyCode::Char('j'));
-    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(s.input(), InputMode::Normal);
     assert!(s.jobs.iter().any(|j| j.running()), "the restart runs");
 }
 
@@ -71,7 +71,7 @@ fn ctrl_c_quits_from_every_layer_because_the_keymap_says_so() {
         let mut s = loaded_state();
         key(&mut s, KeyCode::Char('2'));
         key(&mut s, KeyCode::Char(open));
-        assert_ne!(s.input, InputMode::Normal, "{open}");
+        assert_ne!(s.input(), InputMode::Normal, "{open}");
         let fx = s.on_key(
             KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
             now(),
@@ -191,7 +191,7 @@ fn messages_view_shows_a_long_message_whole() {
     let out = render(&mut s, 80, 24);
     assert!(!out.contains("kept"), "the status line cuts it:\n{out}");
     key(&mut s, KeyCode::Char('M'));
-    assert_eq!(s.input, InputMode::Messages);
+    assert_eq!(s.input(), InputMode::Messages);
     let out = render(&mut s, 80, 24);
     let joined: String = out
         .lines()
@@ -202,7 +202,7 @@ fn messages_view_shows_a_long_message_whole() {
     assert!(joined.contains("kept"), "{out}");
     assert!(joined.contains("atlas-safety-20261202"), "{out}");
     key(&mut s, KeyCode::Esc);
-    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(s.input(), InputMode::Normal);
 }
 
 #[test]
@@ -251,10 +251,47 @@ fn actions_a_provider_cannot_do_are_refused_and_not_hinted() {
         "{last}"
     );
     assert!(key(&mut s, KeyCode::Char('n')).is_empty());
-    assert_eq!(s.input, InputMode::Normal, "no snapshot form opens");
+    assert_eq!(s.input(), InputMode::Normal, "no snapshot form opens");
     let msg = s.message.as_ref().unwrap().text.clone();
     assert!(msg.contains("Example cannot snapshot"), "{msg}");
     // What it supports still works.
     key(&mut s, KeyCode::Char('t'));
-    assert_eq!(s.input, InputMode::Confirm);
+    assert_eq!(s.input(), InputMode::Confirm);
+}
+
+#[test]
+fn layers_stack_and_closing_uncovers_the_one_below() {
+    use atlas_tui::app::state::Layer;
+    let mut s = loaded_state();
+    key(&mut s, KeyCode::Char('2'));
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.input(), InputMode::Detail);
+    // Help over the detail view; closing it shows the detail view again.
+    key(&mut s, KeyCode::Char('?'));
+    assert_eq!(s.input(), InputMode::Help);
+    assert!(matches!(
+        s.layers.as_slice(),
+        [Layer::Detail(_), Layer::Help]
+    ));
+    let out = render(&mut s, 120, 30);
+    assert!(out.contains("Help"), "{out}");
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.input(), InputMode::Detail);
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.input(), InputMode::Normal);
+    assert!(
+        s.layers.is_empty(),
+        "nothing is left open: {:?}",
+        s.layers.len()
+    );
+    // A confirmation over the lists, cancelled: nothing lingers.
+    key(&mut s, KeyCode::Char('R'));
+    assert!(s.confirm().is_some());
+    key(&mut s, KeyCode::Char('n'));
+    assert!(s.confirm().is_none() && s.layers.is_empty());
+    // The palette closes before the command it runs opens its own layer.
+    key(&mut s, KeyCode::Char(':'));
+    typ(&mut s, "snapshot");
+    key(&mut s, KeyCode::Enter);
+    assert!(matches!(s.layers.as_slice(), [Layer::ActionForm(_)]));
 }

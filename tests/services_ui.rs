@@ -201,7 +201,7 @@ fn preview_masks_secrets_reveals_on_a_key_and_diffs_against_the_instance() {
     select(&mut s, "grafana01");
     let fx = key(&mut s, KeyCode::Char('p'));
     assert!(matches!(fx.as_slice(), [Effect::ServicesRefresh { .. }]));
-    assert_eq!(s.input, InputMode::Service);
+    assert_eq!(s.input(), InputMode::Service);
     let out = render(&mut s, 100, 40);
     insta::assert_snapshot!("preview_masked", out);
     assert!(out.contains("#cloud-config"));
@@ -221,7 +221,7 @@ fn preview_masks_secrets_reveals_on_a_key_and_diffs_against_the_instance() {
     assert!(!out.contains(SECRET));
 
     key(&mut s, KeyCode::Esc);
-    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(s.input(), InputMode::Normal);
 }
 
 #[test]
@@ -353,7 +353,7 @@ fn an_invalid_definition_is_not_applied_and_production_wants_apply_typed() {
     s.remotes[0].production = true;
     select(&mut s, "prometheus01");
     key(&mut s, KeyCode::Char('a'));
-    let Some(Overlay::Plan(p)) = &mut s.services.overlay else {
+    let Some(Overlay::Plan(p)) = s.service_overlay_mut() else {
         panic!()
     };
     p.waiting = false;
@@ -390,7 +390,7 @@ fn editor_checks_as_you_type_saves_and_asks_before_overwriting() {
         },
         now(),
     );
-    assert_eq!(s.input, InputMode::Service);
+    assert_eq!(s.input(), InputMode::Service);
     let out = render(&mut s, 80, 24);
     assert!(out.contains("Edit grafana01.toml"), "{out}");
     assert!(out.contains("✓ valid definition"), "{out}");
@@ -487,7 +487,7 @@ fn editor_checks_as_you_type_saves_and_asks_before_overwriting() {
     assert!(render(&mut s, 80, 24).contains("saved"));
     // Saved: esc closes without asking.
     key(&mut s, KeyCode::Esc);
-    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(s.input(), InputMode::Normal);
 }
 
 #[test]
@@ -506,11 +506,11 @@ fn editor_asks_before_discarding() {
     key(&mut s, KeyCode::Esc);
     assert!(render(&mut s, 80, 24).contains("Discard the unsaved changes?"));
     key(&mut s, KeyCode::Char('n'));
-    assert_eq!(s.input, InputMode::Service, "still editing");
+    assert_eq!(s.input(), InputMode::Service, "still editing");
     key(&mut s, KeyCode::Esc);
     key(&mut s, KeyCode::Char('y'));
-    assert_eq!(s.input, InputMode::Normal);
-    assert!(s.services.overlay.is_none());
+    assert_eq!(s.input(), InputMode::Normal);
+    assert!(s.service_overlay().is_none());
 }
 
 #[test]
@@ -563,7 +563,7 @@ fn configured_commands_run_as_jobs_with_the_selection() {
     s.services.config_dir = PathBuf::from("/etc/atlas");
     // `!` opens the palette on `run `.
     key(&mut s, KeyCode::Char('!'));
-    assert_eq!(s.input, InputMode::Palette);
+    assert_eq!(s.input(), InputMode::Palette);
     let out = render(&mut s, 100, 20);
     assert!(
         out.contains("run tofu plan") && out.contains("run backup"),
@@ -589,7 +589,7 @@ fn configured_commands_run_as_jobs_with_the_selection() {
     select(&mut s, "loki01");
     let fx = s.run_command("run backup", now());
     assert!(fx.is_empty());
-    assert_eq!(s.input, InputMode::Confirm);
+    assert_eq!(s.input(), InputMode::Confirm);
     let fx = key(&mut s, KeyCode::Char('y'));
     let [Effect::StartJob { spec, .. }] = fx.as_slice() else {
         panic!("{fx:?}")

@@ -70,21 +70,21 @@ fn too_small_terminal_says_so() {
 fn filter_then_details_opens_the_filtered_row() {
     let mut s = loaded_state();
     key(&mut s, KeyCode::Char('/'));
-    assert_eq!(s.input, InputMode::Filter);
+    assert_eq!(s.input(), InputMode::Filter);
     typ(&mut s, "graf");
     key(&mut s, KeyCode::Enter);
-    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(s.input(), InputMode::Normal);
     assert_eq!(s.panes[Pane::INSTANCES.index()].filter, "graf");
     key(&mut s, KeyCode::Enter);
-    let d = s.detail.clone().expect("detail open");
+    let d = s.detail().cloned().expect("detail open");
     assert_eq!(d.key, "local/default/grafana01");
     let out = render(&mut s, 80, 24);
     assert!(out.contains("name: grafana01"), "{out}");
     assert!(out.contains("cloud-init.user-data: |"), "{out}");
     insta::assert_snapshot!(out);
     key(&mut s, KeyCode::Esc);
-    assert_eq!(s.input, InputMode::Normal);
-    assert!(s.detail.is_none());
+    assert_eq!(s.input(), InputMode::Normal);
+    assert!(s.detail().is_none());
 }
 
 #[test]
@@ -259,12 +259,12 @@ fn help_is_generated_from_the_active_keymap() {
     assert!(d.is_empty());
     s.keymap = km;
     key(&mut s, KeyCode::Char('?'));
-    assert_eq!(s.input, InputMode::Help);
+    assert_eq!(s.input(), InputMode::Help);
     let out = render(&mut s, 100, 40);
     assert!(out.contains("q, x"), "{out}");
     assert!(out.contains("fuzzy filter the current pane"), "{out}");
     key(&mut s, KeyCode::Esc);
-    assert_eq!(s.input, InputMode::Normal);
+    assert_eq!(s.input(), InputMode::Normal);
 }
 
 #[test]
@@ -322,7 +322,7 @@ fn console_log_requests_and_shows_the_log() {
             }
         }]
     );
-    assert_eq!(s.detail.as_ref().unwrap().tab, DetailTab::Log);
+    assert_eq!(s.detail().unwrap().tab, DetailTab::Log);
     s.apply(
         atlas_tui::backend::Update::Inventory(atlas_tui::backend::InventoryEvent::ConsoleLog {
             remote: "local".into(),

@@ -16,7 +16,7 @@ use super::confirm::Confirm;
 use super::effect::Effect;
 use super::line::{KeyIn, edit_line};
 use super::rows::view_rows;
-use super::state::{AppState, InputMode, Level};
+use super::state::{AppState, Layer, Level};
 use crate::action::Action;
 use crate::config::keymap::Mode;
 use crate::inventory::{
@@ -145,15 +145,14 @@ impl AppState {
             crate::usecase::Confirmation::TypeName(name) => Some(name),
             _ => None,
         };
-        self.confirm = Some(Confirm {
+        self.open(Layer::Confirm(Confirm {
             prompt,
             body,
             typed,
             input: String::new(),
             job: Some(spec),
             effects: vec![],
-        });
-        self.input = InputMode::Confirm;
+        }));
         vec![]
     }
 
@@ -326,15 +325,14 @@ impl AppState {
         target: Target,
         fields: Vec<FormInput>,
     ) -> Vec<Effect> {
-        self.action_form = Some(ActionForm {
+        self.open(Layer::ActionForm(ActionForm {
             kind,
             title,
             target,
             fields,
             focus: 0,
             error: None,
-        });
-        self.input = InputMode::ActionForm;
+        }));
         vec![]
     }
 
@@ -465,7 +463,7 @@ impl AppState {
     }
 
     fn submit_form(&mut self, now: DateTime<Utc>) -> Result<Vec<Effect>, String> {
-        let Some(form) = self.action_form.clone() else {
+        let Some(form) = self.action_form().cloned() else {
             return Ok(vec![]);
         };
         let spec = match form.kind {
@@ -544,8 +542,7 @@ impl AppState {
                     replace,
                 };
                 if replace {
-                    self.action_form = None;
-                    self.input = InputMode::Normal;
+                    self.close();
                     let label = spec.target().label();
                     return Ok(self.ask_job(
                         spec,
@@ -558,24 +555,21 @@ impl AppState {
                 spec
             }
         };
-        self.action_form = None;
-        self.input = InputMode::Normal;
+        self.close();
         Ok(self.start_job(spec, now))
     }
 
     /// Keys while an action form is shown (the `[form]` keymap).
     pub fn action_form_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
         let k = self.read_key(Mode::Form, &ev);
-        let Some(form) = self.action_form.as_mut() else {
-            self.input = InputMode::Normal;
+        let Some(form) = self.action_form_mut() else {
             return vec![];
         };
         let n = form.fields.len();
         let toggle = form.fields[form.focus].toggle;
         match k {
             KeyIn::Action(Action::Cancel, _) => {
-                self.action_form = None;
-                self.input = InputMode::Normal;
+                self.close();
                 self.say(Level::Info, "cancelled");
                 return vec![];
             }
@@ -586,7 +580,7 @@ impl AppState {
                 return match self.submit_form(now) {
                     Ok(e) => e,
                     Err(msg) => {
-                        if let Some(f) = self.action_form.as_mut() {
+                        if let Some(f) = self.action_form_mut() {
                             f.error = Some(msg);
                         }
                         vec![]
@@ -686,12 +680,11 @@ impl AppState {
             self.say(Level::Warning, format!("{parent} has no snapshots{hint}"));
             return vec![];
         }
-        self.picker = Some(SnapshotPicker {
+        self.open(Layer::Picker(SnapshotPicker {
             parent,
             snapshots,
             selected: 0,
-        });
-        self.input = InputMode::Picker;
+        }));
         vec![]
     }
 
@@ -699,16 +692,14 @@ impl AppState {
     pub fn picker_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
         let k = self.read_key(Mode::Picker, &ev);
         let page = self.page_size;
-        let Some(p) = self.picker.as_mut() else {
-            self.input = InputMode::Normal;
+        let Some(p) = self.picker_mut() else {
             return vec![];
         };
         let last = p.snapshots.len().saturating_sub(1);
         match k {
             KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
             KeyIn::Action(Action::Close | Action::Cancel, _) => {
-                self.picker = None;
-                self.input = InputMode::Normal;
+                self.close();
             }
             KeyIn::Action(Action::Down, _) => p.selected = (p.selected + 1).min(last),
             KeyIn::Action(Action::Up, _) => p.selected = p.selected.saturating_sub(1),
@@ -718,8 +709,7 @@ impl AppState {
             KeyIn::Action(Action::Bottom, _) => p.selected = last,
             KeyIn::Action(Action::Submit | Action::Restore, _) => {
                 let chosen = p.snapshots.get(p.selected).cloned();
-                self.picker = None;
-                self.input = InputMode::Normal;
+                self.close();
                 if let Some(s) = chosen {
                     return self.restore_snapshot(s, now);
                 }

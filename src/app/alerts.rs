@@ -12,7 +12,7 @@ pub use super::confirm::Confirm;
 use super::effect::Effect;
 use super::line::{KeyIn, edit_line};
 use super::rows::view_rows;
-use super::state::{AppState, InputMode, Level};
+use super::state::{AppState, Layer, Level};
 use crate::action::Action;
 use crate::alerts::join::{Index, Joined, RemoteInventory, Target, join};
 use crate::alerts::model::{MergedAlert, SourceData, SourceKind, SourcedSilence, merge};
@@ -416,8 +416,7 @@ impl AppState {
             .map(|m| m.to_string())
             .collect::<Vec<_>>()
             .join(" ");
-        self.form = Some(self.new_form(line, targets, skipped));
-        self.input = InputMode::Form;
+        self.open(Layer::SilenceForm(self.new_form(line, targets, skipped)));
         vec![]
     }
 
@@ -547,8 +546,7 @@ impl AppState {
         } else {
             form.extend = Some((s.silence.id.clone(), s.silence.ends_at));
         }
-        self.form = Some(form);
-        self.input = InputMode::Form;
+        self.open(Layer::SilenceForm(form));
         vec![]
     }
 
@@ -562,7 +560,7 @@ impl AppState {
             return vec![];
         }
         let ms: Vec<String> = s.silence.matchers.iter().map(|m| m.to_string()).collect();
-        self.confirm = Some(Confirm::new(
+        self.open(Layer::Confirm(Confirm::new(
             format!(
                 "Expire silence {} on {} ({})? The alerts it silences will notify again.",
                 short_id(&s.silence.id),
@@ -573,8 +571,7 @@ impl AppState {
                 source: s.source.clone(),
                 cmd: SourceCmd::Expire(s.silence.id.clone()),
             }],
-        ));
-        self.input = InputMode::Confirm;
+        )));
         vec![]
     }
 
@@ -582,7 +579,7 @@ impl AppState {
     /// name must be typed, letters are typed and confirm checks them.
     pub fn confirm_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
         let k = self.read_key(Mode::Confirm, &ev);
-        if let Some(c) = self.confirm.as_mut().filter(|c| c.typed.is_some()) {
+        if let Some(c) = self.confirm_mut().filter(|c| c.typed.is_some()) {
             match k {
                 KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
                 // A non-printing key bound to cancel (esc) cancels.
@@ -613,8 +610,7 @@ impl AppState {
         }
         match k {
             KeyIn::Action(Action::Confirm, _) => {
-                self.input = InputMode::Normal;
-                let Some(c) = self.confirm.take() else {
+                let Some(Layer::Confirm(c)) = self.close() else {
                     return vec![];
                 };
                 let mut effects = c.effects;
@@ -624,8 +620,7 @@ impl AppState {
                 effects
             }
             KeyIn::Action(Action::Cancel, _) => {
-                self.input = InputMode::Normal;
-                self.confirm = None;
+                self.close();
                 self.say(Level::Info, "cancelled");
                 vec![]
             }
@@ -638,8 +633,7 @@ impl AppState {
     pub fn form_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
         let presets = self.silence_durations.clone();
         let k = self.read_key(Mode::Form, &ev);
-        let Some(form) = self.form.as_mut() else {
-            self.input = InputMode::Normal;
+        let Some(form) = self.form_mut() else {
             return vec![];
         };
         let idx = FormField::ALL
@@ -649,8 +643,7 @@ impl AppState {
         let on_presets = form.field == FormField::Duration && !presets.is_empty();
         match k {
             KeyIn::Action(Action::Cancel, _) => {
-                self.form = None;
-                self.input = InputMode::Normal;
+                self.close();
                 self.say(Level::Info, "silence not created");
                 return vec![];
             }
@@ -679,7 +672,7 @@ impl AppState {
 
     /// Creates (or extends) the silence the form describes.
     fn submit_silence(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
-        let Some(form) = self.form.as_mut() else {
+        let Some(form) = self.form_mut() else {
             return vec![];
         };
         match form.request(now) {
@@ -690,8 +683,7 @@ impl AppState {
                 } else {
                     "creating"
                 };
-                self.form = None;
-                self.input = InputMode::Normal;
+                self.close();
                 self.say(
                     Level::Info,
                     format!("{what} silence on {}", targets.join(", ")),

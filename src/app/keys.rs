@@ -8,7 +8,9 @@ use super::cells::columns;
 use super::effect::Effect;
 use super::line::{KeyIn, edit_line, typed_char};
 use super::rows::view_rows;
-use super::state::{AppState, DetailState, DetailTab, InputMode, Level, LogState, PaletteState};
+use super::state::{
+    AppState, DetailState, DetailTab, InputMode, Layer, Level, LogState, PaletteState,
+};
 use crate::action::Action;
 use crate::alerts::worker::SourceCmd;
 use crate::app::alerts::Grouping;
@@ -27,7 +29,7 @@ impl AppState {
         match self.read_key(Mode::Overlay, &ev) {
             KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
             KeyIn::Action(Action::Close | Action::Cancel | Action::Messages, _) => {
-                self.input = InputMode::Normal
+                self.close();
             }
             KeyIn::Action(Action::Down, _) => {
                 self.messages_scroll = pos.saturating_add(1).min(last)
@@ -49,7 +51,7 @@ impl AppState {
     /// the lists leaves it (and the screen) as it was.
     pub fn on_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
         if !matches!(
-            self.input,
+            self.input(),
             InputMode::Normal | InputMode::Detail | InputMode::Help
         ) {
             // The layers that take text change with (almost) every key.
@@ -65,7 +67,7 @@ impl AppState {
     }
 
     pub(crate) fn on_key_inner(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-        match self.input {
+        match self.input() {
             InputMode::Service => return self.service_key(ev, now),
             InputMode::Filter => return self.filter_key(ev),
             InputMode::Palette => return self.palette_key(ev, now),
@@ -76,7 +78,7 @@ impl AppState {
             InputMode::Picker => return self.picker_key(ev, now),
             _ => {}
         }
-        let mode = match self.input {
+        let mode = match self.input() {
             InputMode::Detail => Mode::Detail,
             InputMode::Help => Mode::Help,
             _ => Mode::Normal,
@@ -118,7 +120,7 @@ impl AppState {
     /// Applies an action.
     pub fn dispatch(&mut self, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         self.rev += 1;
-        match self.input {
+        match self.input() {
             InputMode::Help => return self.help_action(action),
             InputMode::Detail => return self.detail_action(action, now),
             _ => {}
@@ -139,14 +141,11 @@ impl AppState {
         match action {
             Action::Quit => return vec![Effect::Quit],
             Action::Help => {
-                self.input = InputMode::Help;
+                self.open(Layer::Help);
                 self.help_scroll = 0;
             }
-            Action::Palette => {
-                self.input = InputMode::Palette;
-                self.palette = PaletteState::default();
-            }
-            Action::Filter => self.input = InputMode::Filter,
+            Action::Palette => self.open(Layer::Palette(PaletteState::default())),
+            Action::Filter => self.open(Layer::Filter),
             Action::ClearFilter => {
                 self.panes[self.pane.index()].filter.clear();
                 self.message = None;
@@ -168,11 +167,10 @@ impl AppState {
             Action::Plan => return self.action_plan(false, now),
             Action::PlanAll => return self.action_plan(true, now),
             Action::RunCommand => {
-                self.input = InputMode::Palette;
-                self.palette = PaletteState {
+                self.open(Layer::Palette(PaletteState {
                     input: "run ".into(),
                     selected: 0,
-                };
+                }));
                 if self.services.commands.is_empty() {
                     self.say(Level::Warning, "no [[commands]] in config.toml yet");
                 }
@@ -255,7 +253,7 @@ impl AppState {
                 }
             }
             Action::Messages => {
-                self.input = InputMode::Messages;
+                self.open(Layer::Messages);
                 self.messages_scroll = u16::MAX;
             }
             // Keys of other layers; nothing to do in the lists.
@@ -341,14 +339,13 @@ impl AppState {
             self.say(Level::Warning, "the console log is shown for instances");
             return vec![];
         }
-        self.detail = Some(DetailState {
+        self.open(Layer::Detail(DetailState {
             pane: self.pane,
             key: key.clone(),
             object,
             tab,
             scroll: 0,
-        });
-        self.input = InputMode::Detail;
+        }));
         if tab == DetailTab::Log {
             self.request_log()
         } else {
@@ -357,7 +354,9 @@ impl AppState {
     }
 
     pub(crate) fn request_log(&mut self) -> Vec<Effect> {
-        let Some(d) = &self.detail else { return vec![] };
+        let Some(d) = self.detail() else {
+            return vec![];
+        };
         let Some(ObjectKey::Instance {
             remote,
             project,
@@ -373,29 +372,27 @@ impl AppState {
                 name: name.to_string(),
             },
         };
-        self.console_logs.insert(d.key.clone(), LogState::Loading);
+        let key = d.key.clone();
+        self.console_logs.insert(key, LogState::Loading);
         vec![effect]
     }
 
     pub(crate) fn detail_action(&mut self, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         let page = self.page_size as u16;
-        let Some(d) = self.detail.as_mut() else {
-            self.input = InputMode::Normal;
+        let Some(d) = self.detail_mut() else {
             return vec![];
         };
         match action {
             Action::Close => {
-                self.detail = None;
-                self.input = InputMode::Normal;
+                self.close();
             }
             Action::Quit => return vec![Effect::Quit],
             Action::Help => {
-                self.input = InputMode::Help;
+                self.open(Layer::Help);
                 self.help_scroll = 0;
             }
             Action::Jump | Action::Silence => {
-                self.detail = None;
-                self.input = InputMode::Normal;
+                self.close();
                 return self.dispatch(action, now);
             }
             Action::NextTab | Action::ConsoleLog => {
@@ -432,12 +429,9 @@ impl AppState {
 
     pub(crate) fn help_action(&mut self, action: Action) -> Vec<Effect> {
         match action {
+            // The layer below (the lists, or the detail view) shows again.
             Action::Close | Action::Help => {
-                self.input = if self.detail.is_some() {
-                    InputMode::Detail
-                } else {
-                    InputMode::Normal
-                };
+                self.close();
             }
             Action::Quit => return vec![Effect::Quit],
             Action::Down => self.help_scroll = self.help_scroll.saturating_add(1),
@@ -461,9 +455,19 @@ impl AppState {
         match k {
             KeyIn::Action(Action::Cancel, _) => {
                 ps.filter.clear();
-                self.input = InputMode::Normal;
+                self.layers.pop();
+                let ps = &mut self.panes[self.pane.index()];
+                ps.selected = 0;
+                ps.selected_key = None;
+                return vec![];
             }
-            KeyIn::Action(Action::Submit, _) => self.input = InputMode::Normal,
+            KeyIn::Action(Action::Submit, _) => {
+                self.layers.pop();
+                let ps = &mut self.panes[self.pane.index()];
+                ps.selected = 0;
+                ps.selected_key = None;
+                return vec![];
+            }
             KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
             KeyIn::Action(a, _) if edit_line(&mut ps.filter, a, None) => {}
             KeyIn::Action(_, Some(c)) | KeyIn::Text(c) => ps.filter.push(c),

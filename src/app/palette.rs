@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 use super::effect::Effect;
 use super::line::{KeyIn, edit_line};
 use super::rows::columns;
-use super::state::{AppState, InputMode, Level};
+use super::state::{AppState, Level};
 use crate::action::Action;
 use crate::app::alerts::Grouping;
 use crate::backend::Scope;
@@ -94,7 +94,7 @@ impl AppState {
                 format!("sort {} by this column", self.pane.title()),
             );
         }
-        let input = self.palette.input.trim();
+        let input = self.palette().map(|p| p.input.trim()).unwrap_or("");
         if input.is_empty() {
             return all;
         }
@@ -119,42 +119,48 @@ impl AppState {
     }
 
     pub(crate) fn palette_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-        match self.read_key(Mode::Palette, &ev) {
-            KeyIn::Action(Action::Cancel, _) => self.input = InputMode::Normal,
-            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
-            KeyIn::Action(Action::Down, _) => self.palette.selected += 1,
-            KeyIn::Action(Action::Up, _) => {
-                self.palette.selected = self.palette.selected.saturating_sub(1)
+        let k = self.read_key(Mode::Palette, &ev);
+        let Some(mut p) = self.palette().cloned() else {
+            return vec![];
+        };
+        match k {
+            KeyIn::Action(Action::Cancel, _) => {
+                self.close();
+                return vec![];
             }
+            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
+            KeyIn::Action(Action::Down, _) => p.selected += 1,
+            KeyIn::Action(Action::Up, _) => p.selected = p.selected.saturating_sub(1),
             KeyIn::Action(Action::Complete, _) => {
                 let c = self.palette_candidates();
-                if let Some(s) = c.get(self.palette.selected.min(c.len().saturating_sub(1))) {
-                    self.palette.input = format!("{} ", s.line);
-                    self.palette.selected = 0;
+                if let Some(s) = c.get(p.selected.min(c.len().saturating_sub(1))) {
+                    p.input = format!("{} ", s.line);
+                    p.selected = 0;
                 }
             }
             KeyIn::Action(Action::Submit, _) => {
-                let typed = self.palette.input.trim().to_string();
+                let typed = p.input.trim().to_string();
                 let cands = self.palette_candidates();
-                let chosen = if self.palette.selected > 0 || parse_command(&typed).is_none() {
+                let chosen = if p.selected > 0 || parse_command(&typed).is_none() {
                     cands
-                        .get(self.palette.selected.min(cands.len().saturating_sub(1)))
+                        .get(p.selected.min(cands.len().saturating_sub(1)))
                         .map(|c| c.line.clone())
                         .unwrap_or(typed)
                 } else {
                     typed
                 };
-                self.input = InputMode::Normal;
+                self.close();
                 return self.run_command(&chosen, now);
             }
-            KeyIn::Action(a, _) if edit_line(&mut self.palette.input, a, None) => {
-                self.palette.selected = 0;
-            }
+            KeyIn::Action(a, _) if edit_line(&mut p.input, a, None) => p.selected = 0,
             KeyIn::Action(_, Some(c)) | KeyIn::Text(c) => {
-                self.palette.input.push(c);
-                self.palette.selected = 0;
+                p.input.push(c);
+                p.selected = 0;
             }
             _ => {}
+        }
+        if let Some(x) = self.palette_mut() {
+            *x = p;
         }
         vec![]
     }

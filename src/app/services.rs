@@ -14,7 +14,7 @@ use super::line::{KeyIn, edit_line};
 use super::rows::view_rows;
 pub use super::service_rows::{service_detail, service_rows};
 pub use super::services_view::{Overlay, PlanView, PreviewView, ServicesView};
-use super::state::{AppState, InputMode, Level};
+use super::state::{AppState, Level};
 use crate::action::Action;
 use crate::config::keymap::Mode;
 use crate::config::{CommandScope, expand_home};
@@ -50,7 +50,7 @@ impl AppState {
             // Something changed while it was out: survey again.
             return self.services_refresh();
         }
-        if let Some(Overlay::Plan(p)) = &mut self.services.overlay {
+        if let Some(Overlay::Plan(p)) = self.service_overlay_mut() {
             p.waiting = false;
         }
         vec![]
@@ -65,11 +65,11 @@ impl AppState {
                 .find(|j| j.id == id)
                 .is_none_or(|j| !j.running())
         };
-        if let Some(Overlay::Plan(p)) = &self.services.overlay
+        if let Some(Overlay::Plan(p)) = self.service_overlay()
             && p.jobs.contains(&id)
             && p.jobs.iter().all(|j| finished(self, *j))
         {
-            if let Some(Overlay::Plan(p)) = &mut self.services.overlay {
+            if let Some(Overlay::Plan(p)) = self.service_overlay_mut() {
                 p.waiting = true;
             }
             return self.services_refresh();
@@ -167,8 +167,7 @@ impl AppState {
                     e.new_file = true;
                     e.note = Some(format!("new definition {}", file.display()));
                 }
-                self.services.overlay = Some(Overlay::Editor(Box::new(e)));
-                self.input = InputMode::Service;
+                self.open_service(Overlay::Editor(Box::new(e)));
             }
             Err(e) => self.say(Level::Error, format!("cannot open {}: {e}", file.display())),
         }
@@ -181,7 +180,7 @@ impl AppState {
         text: &str,
         result: Result<(), SaveFailure>,
     ) -> Vec<Effect> {
-        let Some(Overlay::Editor(e)) = &mut self.services.overlay else {
+        let Some(Overlay::Editor(e)) = self.service_overlay_mut() else {
             if let Err(f) = result {
                 self.say(Level::Error, f.why);
             }
@@ -212,13 +211,12 @@ impl AppState {
     }
 
     fn open_preview(&mut self, file: PathBuf) -> Vec<Effect> {
-        self.services.overlay = Some(Overlay::Preview(PreviewView {
+        self.open_service(Overlay::Preview(PreviewView {
             file,
             reveal: false,
             diff: false,
             scroll: 0,
         }));
-        self.input = InputMode::Service;
         self.services_refresh()
     }
 
@@ -236,20 +234,18 @@ impl AppState {
     }
 
     fn open_plan(&mut self, files: Vec<PathBuf>) -> Vec<Effect> {
-        self.services.overlay = Some(Overlay::Plan(PlanView {
+        self.open_service(Overlay::Plan(PlanView {
             files,
             scroll: 0,
             waiting: true,
             confirm: None,
             jobs: vec![],
         }));
-        self.input = InputMode::Service;
         self.services_refresh()
     }
 
     fn close_overlay(&mut self) {
-        self.services.overlay = None;
-        self.input = InputMode::Normal;
+        self.close();
     }
 
     /// Keys while a services overlay is open: the editor reads its own layer (see
@@ -259,18 +255,15 @@ impl AppState {
         if let Some(Overlay::Plan(PlanView {
             confirm: Some(typed),
             ..
-        })) = &self.services.overlay
+        })) = self.service_overlay()
         {
             let typed = typed.clone();
             return self.plan_confirm_key(ev, typed, now);
         }
-        let mode = match &self.services.overlay {
+        let mode = match self.service_overlay() {
             Some(Overlay::Editor(e)) => e.key_mode(),
             Some(_) => Mode::Overlay,
-            None => {
-                self.input = InputMode::Normal;
-                return vec![];
-            }
+            None => return vec![],
         };
         let k = self.read_key(mode, &ev);
         let action = match k {
@@ -278,12 +271,13 @@ impl AppState {
             KeyIn::Pending => return vec![],
             KeyIn::Text(_) | KeyIn::Unbound => None,
         };
-        let Some(overlay) = self.services.overlay.as_mut() else {
-            return vec![];
-        };
+        let readonly = self.readonly;
         if action == Some(Action::Quit) && mode != Mode::Editor {
             return vec![Effect::Quit];
         }
+        let Some(overlay) = self.service_overlay_mut() else {
+            return vec![];
+        };
         match overlay {
             Overlay::Editor(e) => match e.on_key(ev, action) {
                 EditorOutcome::Stay => vec![],
@@ -296,7 +290,7 @@ impl AppState {
                     vec![]
                 }
                 EditorOutcome::Save { text, force } => {
-                    if self.readonly {
+                    if readonly {
                         e.note = Some("read-only mode (--readonly): saving is disabled".into());
                         return vec![];
                     }
@@ -370,7 +364,7 @@ impl AppState {
 
     /// Whether the plan overlay's apply must be confirmed by typing `apply`.
     pub fn plan_needs_typed(&self) -> bool {
-        let Some(Overlay::Plan(p)) = &self.services.overlay else {
+        let Some(Overlay::Plan(p)) = self.service_overlay() else {
             return false;
         };
         self.services
@@ -386,7 +380,7 @@ impl AppState {
     }
 
     fn ask_apply(&mut self) -> Vec<Effect> {
-        let Some(Overlay::Plan(p)) = &self.services.overlay else {
+        let Some(Overlay::Plan(p)) = self.service_overlay() else {
             return vec![];
         };
         if p.waiting {
@@ -417,7 +411,7 @@ impl AppState {
         if self.refuse_write("apply") {
             return vec![];
         }
-        if let Some(Overlay::Plan(p)) = &mut self.services.overlay {
+        if let Some(Overlay::Plan(p)) = self.service_overlay_mut() {
             p.confirm = Some(String::new());
         }
         vec![]
@@ -426,7 +420,7 @@ impl AppState {
     fn plan_confirm_key(&mut self, ev: KeyEvent, typed: String, now: DateTime<Utc>) -> Vec<Effect> {
         let needs_typed = self.plan_needs_typed();
         let k = self.read_key(Mode::Confirm, &ev);
-        let Some(Overlay::Plan(p)) = &mut self.services.overlay else {
+        let Some(Overlay::Plan(p)) = self.service_overlay_mut() else {
             return vec![];
         };
         let go = match k {
@@ -481,7 +475,7 @@ impl AppState {
                 ids.push(id);
             }
         }
-        if let Some(Overlay::Plan(p)) = &mut self.services.overlay {
+        if let Some(Overlay::Plan(p)) = self.service_overlay_mut() {
             p.jobs = ids;
             p.scroll = u16::MAX;
         }

@@ -53,7 +53,6 @@ pub struct ServicesView {
     /// The number of the latest survey asked for, and whether it is still out.
     pub seq: u64,
     pub loading: bool,
-    pub overlay: Option<Overlay>,
     /// `[[commands]]` of the config.
     pub commands: Vec<CommandConfig>,
 }

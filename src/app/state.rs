@@ -131,6 +131,101 @@ pub enum InputMode {
     Picker,
 }
 
+/// A layer over the lists, with its own state: only what is open exists.
+#[derive(Debug, Clone)]
+pub enum Layer {
+    Filter,
+    Palette(PaletteState),
+    Detail(DetailState),
+    Help,
+    Messages,
+    /// The silence form.
+    SilenceForm(SilenceForm),
+    /// The snapshot, backup or import form.
+    ActionForm(super::action_forms::ActionForm),
+    Confirm(Confirm),
+    Picker(super::action_forms::SnapshotPicker),
+    /// The editor, the cloud-init preview or the plan.
+    Service(super::services_view::Overlay),
+}
+
+impl Layer {
+    /// The input mode this layer reads keys in.
+    pub fn mode(&self) -> InputMode {
+        match self {
+            Layer::Filter => InputMode::Filter,
+            Layer::Palette(_) => InputMode::Palette,
+            Layer::Detail(_) => InputMode::Detail,
+            Layer::Help => InputMode::Help,
+            Layer::Messages => InputMode::Messages,
+            Layer::SilenceForm(_) => InputMode::Form,
+            Layer::ActionForm(_) => InputMode::ActionForm,
+            Layer::Confirm(_) => InputMode::Confirm,
+            Layer::Picker(_) => InputMode::Picker,
+            Layer::Service(_) => InputMode::Service,
+        }
+    }
+}
+
+/// The top-most layer of a kind, read or changed.
+macro_rules! layer_access {
+    ($( $get:ident, $get_mut:ident, $variant:ident, $ty:ty; )*) => {
+        impl AppState {
+            $(
+                pub fn $get(&self) -> Option<&$ty> {
+                    self.layers.iter().rev().find_map(|l| match l {
+                        Layer::$variant(x) => Some(x),
+                        _ => None,
+                    })
+                }
+
+                pub fn $get_mut(&mut self) -> Option<&mut $ty> {
+                    self.layers.iter_mut().rev().find_map(|l| match l {
+                        Layer::$variant(x) => Some(x),
+                        _ => None,
+                    })
+                }
+            )*
+        }
+    };
+}
+
+layer_access! {
+    detail, detail_mut, Detail, DetailState;
+    palette, palette_mut, Palette, PaletteState;
+    form, form_mut, SilenceForm, SilenceForm;
+    action_form, action_form_mut, ActionForm, super::action_forms::ActionForm;
+    confirm, confirm_mut, Confirm, Confirm;
+    picker, picker_mut, Picker, super::action_forms::SnapshotPicker;
+    service_overlay, service_overlay_mut, Service, super::services_view::Overlay;
+}
+
+impl AppState {
+    /// Where keys go: the top layer's mode, or the lists.
+    pub fn input(&self) -> InputMode {
+        self.layers.last().map_or(InputMode::Normal, Layer::mode)
+    }
+
+    /// Opens a layer on top.
+    pub fn open(&mut self, layer: Layer) {
+        self.layers.push(layer);
+    }
+
+    /// Opens a services overlay; one already on top (the preview, when its plan opens) gives
+    /// way to it.
+    pub fn open_service(&mut self, overlay: super::services_view::Overlay) {
+        if matches!(self.layers.last(), Some(Layer::Service(_))) {
+            self.layers.pop();
+        }
+        self.layers.push(Layer::Service(overlay));
+    }
+
+    /// Closes the top layer and gives it back.
+    pub fn close(&mut self) -> Option<Layer> {
+        self.layers.pop()
+    }
+}
+
 /// How many messages the messages view keeps.
 pub const MESSAGES_KEPT: usize = 500;
 
@@ -152,14 +247,14 @@ pub struct PaletteState {
 /// The whole UI state.
 #[derive(Debug, Clone)]
 pub struct AppState {
+    /// The layers over the lists (detail, help, palette, forms, dialogs, overlays), bottom
+    /// first: the top one reads the keys and is drawn last; closing it uncovers the one below.
+    pub layers: Vec<Layer>,
     pub remotes: Vec<RemoteView>,
     pub pane: Pane,
     /// Per pane (indexed by [`Pane::index`]).
     pub panes: Vec<PaneState>,
-    pub input: InputMode,
-    pub detail: Option<DetailState>,
     pub help_scroll: u16,
-    pub palette: PaletteState,
     pub message: Option<Message>,
     /// Every message of this session, oldest first (the last [`MESSAGES_KEPT`]).
     pub messages: std::collections::VecDeque<LoggedMessage>,
@@ -193,8 +288,6 @@ pub struct AppState {
     pub silences: Vec<SourcedSilence>,
     pub label_map: LabelMap,
     pub grouping: Grouping,
-    pub form: Option<SilenceForm>,
-    pub confirm: Option<Confirm>,
     pub silence_author: String,
     pub silence_durations: Vec<String>,
     /// Running and finished jobs (history from the state dir first).
@@ -202,8 +295,6 @@ pub struct AppState {
     pub next_job: crate::jobs::JobId,
     /// The incident journal as far as loaded.
     pub journal: Vec<crate::jobs::journal::Entry>,
-    pub action_form: Option<super::action_forms::ActionForm>,
-    pub picker: Option<super::action_forms::SnapshotPicker>,
     pub action_settings: super::action_forms::ActionSettings,
     /// Service definitions and their overlays.
     pub services: super::services_view::ServicesView,
@@ -231,13 +322,11 @@ impl AppState {
             })
             .collect();
         Self {
+            layers: vec![],
             remotes,
             pane: Pane::INSTANCES,
             panes,
-            input: InputMode::Normal,
-            detail: None,
             help_scroll: 0,
-            palette: PaletteState::default(),
             message: None,
             messages: Default::default(),
             messages_scroll: 0,
@@ -261,15 +350,11 @@ impl AppState {
             silences: vec![],
             label_map: LabelMap::default(),
             grouping: Grouping::None,
-            form: None,
-            confirm: None,
             silence_author: "atlas-tui".into(),
             silence_durations: vec!["2h".into()],
             jobs: vec![],
             next_job: 1,
             journal: vec![],
-            action_form: None,
-            picker: None,
             action_settings: Default::default(),
             services: Default::default(),
             rev: 0,

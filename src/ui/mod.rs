@@ -13,7 +13,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::alerts::SourceStatus;
 use crate::app::rows::Pane;
-use crate::app::state::{AppState, InputMode, Level};
+use crate::app::state::{AppState, InputMode, Layer, Level};
 use crate::backend::ConnState;
 use crate::backend::Scope;
 use crate::config::Theme;
@@ -86,22 +86,21 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
         table::draw_pane(f, body, state, theme, state.pane, true, now);
     }
     draw_footer(f, footer, state, theme, now);
-    match state.input {
-        InputMode::Detail => overlays::draw_detail(f, body, state, theme, now),
-        InputMode::Help => {
-            if state.detail.is_some() {
-                overlays::draw_detail(f, body, state, theme, now);
-            }
-            overlays::draw_help(f, body, state, theme)
+    // The layers, bottom first: each is drawn over the ones below it.
+    for layer in &state.layers {
+        match layer {
+            Layer::Detail(_) => overlays::draw_detail(f, body, state, theme, now),
+            Layer::Help => overlays::draw_help(f, body, state, theme),
+            Layer::Palette(_) => overlays::draw_palette(f, body, state, theme),
+            Layer::SilenceForm(_) => overlays::draw_silence_form(f, body, state, theme, now),
+            Layer::Confirm(_) => overlays::draw_confirm(f, body, state, theme),
+            Layer::ActionForm(_) => overlays::draw_action_form(f, body, state, theme),
+            Layer::Service(_) => services::draw(f, body, state, theme),
+            Layer::Messages => overlays::draw_messages(f, body, state, theme),
+            Layer::Picker(_) => overlays::draw_picker(f, body, state, theme, now),
+            // The filter is typed in the status line.
+            Layer::Filter => {}
         }
-        InputMode::Palette => overlays::draw_palette(f, body, state, theme),
-        InputMode::Form => overlays::draw_silence_form(f, body, state, theme, now),
-        InputMode::Confirm => overlays::draw_confirm(f, body, state, theme),
-        InputMode::ActionForm => overlays::draw_action_form(f, body, state, theme),
-        InputMode::Service => services::draw(f, body, state, theme),
-        InputMode::Messages => overlays::draw_messages(f, body, state, theme),
-        InputMode::Picker => overlays::draw_picker(f, body, state, theme, now),
-        _ => {}
     }
 }
 
@@ -251,7 +250,7 @@ fn draw_footer(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: 
     let badge_width = badge_width.min(area.width / 2);
     let [left, right] =
         Layout::horizontal([Constraint::Min(1), Constraint::Length(badge_width)]).areas(area);
-    let left_line = match state.input {
+    let left_line = match state.input() {
         InputMode::Filter => Line::from(vec![
             Span::styled("/", theme.style("ui.input")),
             Span::styled(
@@ -286,7 +285,7 @@ fn draw_footer(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: 
 fn hint_line(state: &AppState, width: u16, theme: &Theme, now: DateTime<Utc>) -> Line<'static> {
     use crate::action::Action as A;
     use crate::config::keymap::Mode;
-    let (mode, actions): (Mode, Vec<A>) = match state.input {
+    let (mode, actions): (Mode, Vec<A>) = match state.input() {
         InputMode::Detail => (Mode::Detail, vec![A::Close, A::NextTab, A::Jump, A::Help]),
         _ => {
             let mut v = vec![A::Help];

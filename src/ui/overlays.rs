@@ -54,7 +54,7 @@ pub(super) fn ansi_line(l: &str) -> Line<'static> {
 }
 
 pub fn draw_detail(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: DateTime<Utc>) {
-    let Some(d) = &state.detail else { return };
+    let Some(d) = state.detail() else { return };
     let (title, lines) = detail_text(state, d, now);
     f.render_widget(Clear, area);
     let mut tabs = vec![Span::styled(format!(" {title} "), theme.style("ui.title"))];
@@ -182,6 +182,8 @@ pub fn draw_help(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 }
 
 pub fn draw_palette(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let Some(p) = state.palette() else { return };
+    let (typed, selected) = (&p.input, p.selected);
     let cands = state.palette_candidates();
     let shown = cands.len().min(8);
     let h = shown as u16 + 3;
@@ -202,12 +204,12 @@ pub fn draw_palette(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(":", theme.style("ui.input")),
-            Span::styled(state.palette.input.clone(), theme.style("ui.input")),
+            Span::styled(typed.clone(), theme.style("ui.input")),
             Span::styled("▏", theme.style("ui.input")),
         ])),
         input,
     );
-    let sel = state.palette.selected.min(cands.len().saturating_sub(1));
+    let sel = selected.min(cands.len().saturating_sub(1));
     let start = sel.saturating_sub(shown.saturating_sub(1));
     let lines: Vec<Line> = cands
         .iter()
@@ -254,7 +256,7 @@ pub fn draw_silence_form(
     theme: &Theme,
     now: DateTime<Utc>,
 ) {
-    let Some(form) = &state.form else { return };
+    let Some(form) = state.form() else { return };
     let rect = centered(area, 96.min(area.width), area.height.min(24));
     f.render_widget(Clear, rect);
     let title = if form.extend.is_some() {
@@ -399,7 +401,7 @@ pub fn draw_silence_form(
 }
 
 pub fn draw_confirm(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let Some(c) = &state.confirm else { return };
+    let Some(c) = state.confirm() else { return };
     dialog(
         f,
         area,
@@ -526,7 +528,7 @@ fn short_keys(state: &AppState, action: crate::action::Action) -> String {
 }
 
 pub fn draw_action_form(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let Some(form) = &state.action_form else {
+    let Some(form) = state.action_form() else {
         return;
     };
     let production = state
@@ -682,7 +684,7 @@ pub fn draw_messages(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
 
 /// The snapshot picker: the snapshots of one instance or volume, newest first.
 pub fn draw_picker(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: DateTime<Utc>) {
-    let Some(p) = &state.picker else { return };
+    let Some(p) = state.picker() else { return };
     let h = (p.snapshots.len() as u16 + 3).min(area.height);
     let rect = centered(area, 72.min(area.width), h);
     f.render_widget(Clear, rect);

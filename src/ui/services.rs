@@ -20,7 +20,7 @@ use crate::services::template::MASK;
 
 /// Draws the open services overlay over `area`.
 pub fn draw(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    match &state.services.overlay {
+    match state.service_overlay() {
         Some(Overlay::Editor(e)) => draw_editor(f, area, state, e, theme),
         Some(Overlay::Preview(p)) => draw_preview(f, area, state, p, theme),
         Some(Overlay::Plan(p)) => draw_plan(f, area, state, p, theme),
