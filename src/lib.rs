@@ -1,8 +1,12 @@
-//! atlas-tui: a terminal operations console for Incus fleets.
+//! atlas-tui: a terminal operations console for Incus fleets (and, behind the same provider seam,
+//! other backends).
 //!
-//! Layers: [`incus`] talks to servers and knows nothing of the UI; [`inventory`] holds domain
-//! rows; [`backend`] runs per-remote workers that report through channels; [`app`] is the state
-//! and its pure updates; [`ui`] renders state; [`tui`] owns the terminal.
+//! Below this crate: `atlas-core` (the neutral inventory, the provider contract, the alerts model),
+//! `atlas-incus` (the Incus provider) and `atlas-alerts` (the alert sources). Here, bottom up:
+//! [`action`] and [`pane`] (the registries), [`services`], [`jobs`], [`config`], [`backend`] (the
+//! update channel), [`usecase`] (shared with the headless commands), [`app`] (the state machine,
+//! no I/O), [`ui`] (rendering), the headless commands and [`run`] (the loop). See
+//! `ARCHITECTURE.md`.
 
 pub use atlas_core::{decode, inventory};
 pub use atlas_incus as incus;

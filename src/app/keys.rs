@@ -1,4 +1,4 @@
-//! Keys: every layer reads its keys through the keymap here ([`AppState::read_key`]); the
+//! Keys: every layer reads its keys through the keymap here (`AppState::read_key`); the
 //! lists, the detail view, the help and the filter apply the actions they are bound to.
 
 use chrono::{DateTime, Utc};

@@ -1,4 +1,6 @@
-//! Application state: what the console shows and how keys and backend updates change it.
+//! The state machine: what the console shows and how keys and updates change it, in layers —
+//! the types the state holds, the state, the views derived from it, and the behaviour on top
+//! (see `ARCHITECTURE.md`).
 
 pub mod action_forms;
 pub mod actions;

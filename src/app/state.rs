@@ -1,5 +1,7 @@
-//! The application state and how actions and backend updates change it. No I/O happens here:
-//! anything that needs the outside world is returned as an [`Effect`].
+//! The application state: the remotes' inventory, the panes, the layers over them, alerts, jobs
+//! and services as the console holds them. How keys and updates change it is in the modules
+//! above (`keys`, `update`, ...); no I/O happens there either: what needs the outside world is
+//! returned as an [`Effect`].
 
 use std::collections::HashMap;
 

@@ -7,7 +7,6 @@ use std::fmt;
 use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use serde::Deserialize;
 
 use super::{Diagnostic, from_table, merge, parse_table, read_user_file};
 use crate::action::Action;
@@ -251,30 +250,8 @@ pub struct Keymap {
     modes: BTreeMap<Mode, HashMap<KeySeq, Action>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KeymapFile {
-    #[serde(default)]
-    normal: BTreeMap<String, Action>,
-    #[serde(default)]
-    detail: BTreeMap<String, Action>,
-    #[serde(default)]
-    help: BTreeMap<String, Action>,
-    #[serde(default)]
-    prompt: BTreeMap<String, Action>,
-    #[serde(default)]
-    palette: BTreeMap<String, Action>,
-    #[serde(default)]
-    form: BTreeMap<String, Action>,
-    #[serde(default)]
-    confirm: BTreeMap<String, Action>,
-    #[serde(default)]
-    editor: BTreeMap<String, Action>,
-    #[serde(default)]
-    overlay: BTreeMap<String, Action>,
-    #[serde(default)]
-    picker: BTreeMap<String, Action>,
-}
+/// A keymap file: a section per [`Mode`] of `"keys" = "action"`.
+type KeymapFile = BTreeMap<String, BTreeMap<String, Action>>;
 
 impl Keymap {
     /// The shipped keymap.
@@ -325,18 +302,21 @@ impl Keymap {
 
     fn build(file: KeymapFile, path: &Path, text: &str) -> Result<Self, Diagnostic> {
         let mut modes = BTreeMap::new();
-        for (mode, table) in [
-            (Mode::Normal, file.normal),
-            (Mode::Detail, file.detail),
-            (Mode::Help, file.help),
-            (Mode::Prompt, file.prompt),
-            (Mode::Palette, file.palette),
-            (Mode::Form, file.form),
-            (Mode::Confirm, file.confirm),
-            (Mode::Editor, file.editor),
-            (Mode::Overlay, file.overlay),
-            (Mode::Picker, file.picker),
-        ] {
+        for (section, table) in file {
+            let Some(mode) = Mode::ALL.into_iter().find(|m| m.section() == section) else {
+                let known: Vec<&str> = Mode::ALL.iter().map(|m| m.section()).collect();
+                return Err(Diagnostic {
+                    file: path.to_path_buf(),
+                    line: text
+                        .lines()
+                        .position(|l| l.trim() == format!("[{section}]"))
+                        .map(|i| i + 1),
+                    message: format!(
+                        "unknown section [{section}] (sections: {})",
+                        known.join(", ")
+                    ),
+                });
+            };
             let mut m = HashMap::new();
             for (k, a) in table {
                 let seq = parse_seq(&k).map_err(|message| Diagnostic {
@@ -540,6 +520,7 @@ mod tests {
         assert_eq!(d[0].line, Some(3), "{}", d[0]);
         let (_, d) = Keymap::from_user_text(Path::new("/u/keymap.toml"), "[nrmal]\n");
         assert!(d[0].message.contains("nrmal"), "{}", d[0]);
+        assert_eq!(d[0].line, Some(1), "{}", d[0]);
     }
 
     #[test]
