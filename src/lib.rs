@@ -25,6 +25,7 @@ pub mod pane;
 pub mod remotes;
 pub mod run;
 pub mod services;
+pub mod tasks;
 pub mod tui;
 pub mod ui;
 pub mod usecase;

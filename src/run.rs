@@ -17,6 +17,7 @@ use crate::backend::spawn_source;
 use crate::backend::{self, Command, WorkerConfig};
 use crate::config::{Settings, Theme};
 use crate::incus::{RemoteSpec, Scope};
+use crate::tasks::Tasks;
 use crate::{tui, ui};
 
 /// Options from the command line.
@@ -142,10 +143,15 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
         })
         .collect();
 
-    let remote_specs: HashMap<String, RemoteSpec> =
-        specs.iter().map(|s| (s.name.clone(), s.clone())).collect();
-    let mut cancels: HashMap<crate::jobs::JobId, tokio::sync::watch::Sender<bool>> = HashMap::new();
     let user = state.silence_author.clone();
+    let mut tasks = Tasks::new(
+        workers,
+        sources,
+        &specs,
+        utx.clone(),
+        user.clone(),
+        settings.paths.state_dir.clone(),
+    );
 
     let mut term = tui::init().wrap_err("cannot set up the terminal")?;
     let mut input = EventStream::new();
@@ -198,13 +204,13 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                 Some(u) = urx.recv() => {
                     let now = Utc::now();
                     if let backend::Update::JobFinished { id, .. } = &u {
-                        cancels.remove(id);
+                        tasks.job_finished(*id);
                     }
                     effects.extend(state.apply(u, now));
                     // Apply whatever else is queued before drawing once.
                     while let Ok(u) = urx.try_recv() {
                         if let backend::Update::JobFinished { id, .. } = &u {
-                            cancels.remove(id);
+                            tasks.job_finished(*id);
                         }
                         effects.extend(state.apply(u, now));
                     }
@@ -215,78 +221,12 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                 _ = sighup.recv() => return Ok(()),
             }
             for e in effects {
+                // What needs no terminal runs on the tasks; the rest is done here.
+                let Some(e) = tasks.run(e, &mut state) else {
+                    continue;
+                };
                 match e {
                     Effect::Quit => return Ok(()),
-                    Effect::Send { remote: None, cmd } => {
-                        for w in workers.values() {
-                            let _ = w.send(cmd.clone());
-                        }
-                    }
-                    Effect::Send {
-                        remote: Some(r),
-                        cmd,
-                    } => {
-                        if let Some(w) = workers.get(&r) {
-                            let _ = w.send(cmd);
-                        }
-                    }
-                    Effect::Alert { source, cmd } => match sources.get(&source) {
-                        Some(w) => {
-                            let _ = w.send(cmd);
-                        }
-                        None => state.say(
-                            Level::Error,
-                            format!("{source}: not usable, see `atlas-tui info`"),
-                        ),
-                    },
-                    Effect::StartJob { id, spec, alerts } => {
-                        let (ctx, crx) = tokio::sync::watch::channel(false);
-                        cancels.insert(id, ctx);
-                        let remote = spec.target().remote.clone();
-                        let client = match remote_specs.get(&remote) {
-                            Some(s) => crate::incus::IncusClient::new(s).map_err(|e| e.to_string()),
-                            None => Err(format!("no remote named {remote}")),
-                        };
-                        let job = crate::jobs::execute::JobRun {
-                            id,
-                            spec,
-                            alerts,
-                            user: user.clone(),
-                            state_dir: Some(settings.paths.state_dir.clone()),
-                        };
-                        let tx = utx.clone();
-                        let worker = workers.get(&remote).cloned();
-                        let reread = job.spec.touches();
-                        tokio::spawn(async move {
-                            let fwd = tx.clone();
-                            let rec = crate::jobs::execute::execute(client, &job, crx, move |n| {
-                                let _ = fwd.send(match n {
-                                    crate::jobs::execute::Note::Event(event) => {
-                                        backend::Update::Job { id, event }
-                                    }
-                                    crate::jobs::execute::Note::Journal(e) => {
-                                        backend::Update::Journal(e)
-                                    }
-                                });
-                            })
-                            .await;
-                            let _ = tx.send(backend::Update::JobFinished {
-                                id,
-                                outcome: rec.outcome,
-                                at: rec.finished,
-                            });
-                            // The rows it touched are read again at once (events cover most,
-                            // not all, changes); the rest is reconciled.
-                            if let Some(w) = worker {
-                                let _ = w.send(Command::Reread(reread));
-                            }
-                        });
-                    }
-                    Effect::CancelJob(id) => {
-                        if let Some(c) = cancels.get(&id) {
-                            let _ = c.send(true);
-                        }
-                    }
                     Effect::Shell {
                         remote,
                         project,
@@ -300,9 +240,10 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                         input = EventStream::new();
                         let entry =
                             shell_entry(shell, &remote, &project, &name, &outcome, &user, &state);
-                        if let Err(e) =
-                            crate::jobs::journal::append(&crate::jobs::journal::journal_file(&settings.paths.state_dir), &entry)
-                        {
+                        if let Err(e) = crate::jobs::journal::append(
+                            &crate::jobs::journal::journal_file(&settings.paths.state_dir),
+                            &entry,
+                        ) {
                             tracing::warn!(error = %e, "cannot write the journal");
                         }
                         state.apply_journal(entry);
@@ -314,42 +255,6 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                             Err(e) => state.say(Level::Error, e),
                         }
                         dirty = true;
-                    }
-                    Effect::ServicesRefresh { seq } => {
-                        let dir = state.services.dir.clone();
-                        let specs = remote_specs.clone();
-                        let tx = utx.clone();
-                        tokio::spawn(async move {
-                            let survey = crate::services::survey::survey(&dir, |remote: &str| {
-                                let s = specs.get(remote).ok_or_else(|| {
-                                    format!("no remote named {remote:?} (see `atlas-tui info`)")
-                                })?;
-                                crate::incus::IncusClient::new(s).map_err(|e| e.to_string())
-                            })
-                            .await;
-                            let _ = tx.send(backend::Update::Services {
-                                seq,
-                                survey: Box::new(survey),
-                            });
-                        });
-                    }
-                    Effect::OpenDefinition { file } => {
-                        let tx = utx.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let result = crate::services::survey::read_for_edit(&file);
-                            let _ = tx.send(backend::Update::DefinitionText { file, result });
-                        });
-                    }
-                    Effect::SaveDefinition { file, text, expect } => {
-                        let tx = utx.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let result = crate::services::survey::save_checked(&file, &text, expect);
-                            match &result {
-                                Ok(()) => tracing::info!(file = %file.display(), "definition saved"),
-                                Err(e) => tracing::warn!(file = %file.display(), why = %e.why, "definition not saved"),
-                            }
-                            let _ = tx.send(backend::Update::DefinitionSaved { file, text, result });
-                        });
                     }
                     Effect::EditExternal { file } => {
                         drop(input);
@@ -378,6 +283,7 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                             }
                         }
                     }
+                    _ => {}
                 }
             }
         }

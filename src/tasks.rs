@@ -1,0 +1,165 @@
+//! The console's background work, and the effects that need no terminal: sending commands to
+//! the provider and alert workers, running and cancelling jobs, surveying, reading and saving
+//! definitions. The loop (`run.rs`) keeps the effects that suspend or change the terminal.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use tokio::sync::{mpsc, watch};
+
+use crate::alerts::worker::SourceCmd;
+use crate::app::state::{AppState, Effect, Level};
+use crate::backend::{self, Command, Update};
+use crate::incus::RemoteSpec;
+use crate::jobs::JobId;
+
+/// The workers and running jobs of a session.
+pub struct Tasks {
+    workers: HashMap<String, mpsc::UnboundedSender<Command>>,
+    sources: HashMap<String, mpsc::UnboundedSender<SourceCmd>>,
+    remote_specs: HashMap<String, RemoteSpec>,
+    cancels: HashMap<JobId, watch::Sender<bool>>,
+    updates: mpsc::UnboundedSender<Update>,
+    user: String,
+    state_dir: PathBuf,
+}
+
+impl Tasks {
+    pub fn new(
+        workers: HashMap<String, mpsc::UnboundedSender<Command>>,
+        sources: HashMap<String, mpsc::UnboundedSender<SourceCmd>>,
+        specs: &[RemoteSpec],
+        updates: mpsc::UnboundedSender<Update>,
+        user: String,
+        state_dir: PathBuf,
+    ) -> Self {
+        Tasks {
+            workers,
+            sources,
+            remote_specs: specs.iter().map(|s| (s.name.clone(), s.clone())).collect(),
+            cancels: HashMap::new(),
+            updates,
+            user,
+            state_dir,
+        }
+    }
+
+    /// A job ended: it can no longer be cancelled.
+    pub fn job_finished(&mut self, id: JobId) {
+        self.cancels.remove(&id);
+    }
+
+    /// Runs an effect that needs no terminal; gives back the others.
+    pub fn run(&mut self, effect: Effect, state: &mut AppState) -> Option<Effect> {
+        match effect {
+            Effect::Send { remote: None, cmd } => {
+                for w in self.workers.values() {
+                    let _ = w.send(cmd.clone());
+                }
+            }
+            Effect::Send {
+                remote: Some(r),
+                cmd,
+            } => {
+                if let Some(w) = self.workers.get(&r) {
+                    let _ = w.send(cmd);
+                }
+            }
+            Effect::Alert { source, cmd } => match self.sources.get(&source) {
+                Some(w) => {
+                    let _ = w.send(cmd);
+                }
+                None => state.say(
+                    Level::Error,
+                    format!("{source}: not usable, see `atlas-tui info`"),
+                ),
+            },
+            Effect::StartJob { id, spec, alerts } => {
+                let (ctx, crx) = tokio::sync::watch::channel(false);
+                self.cancels.insert(id, ctx);
+                let remote = spec.target().remote.clone();
+                let client = match self.remote_specs.get(&remote) {
+                    Some(s) => crate::incus::IncusClient::new(s).map_err(|e| e.to_string()),
+                    None => Err(format!("no remote named {remote}")),
+                };
+                let job = crate::jobs::execute::JobRun {
+                    id,
+                    spec,
+                    alerts,
+                    user: self.user.clone(),
+                    state_dir: Some(self.state_dir.clone()),
+                };
+                let tx = self.updates.clone();
+                let worker = self.workers.get(&remote).cloned();
+                let reread = job.spec.touches();
+                tokio::spawn(async move {
+                    let fwd = tx.clone();
+                    let rec = crate::jobs::execute::execute(client, &job, crx, move |n| {
+                        let _ = fwd.send(match n {
+                            crate::jobs::execute::Note::Event(event) => {
+                                backend::Update::Job { id, event }
+                            }
+                            crate::jobs::execute::Note::Journal(e) => backend::Update::Journal(e),
+                        });
+                    })
+                    .await;
+                    let _ = tx.send(backend::Update::JobFinished {
+                        id,
+                        outcome: rec.outcome,
+                        at: rec.finished,
+                    });
+                    // The rows it touched are read again at once (events cover most,
+                    // not all, changes); the rest is reconciled.
+                    if let Some(w) = worker {
+                        let _ = w.send(Command::Reread(reread));
+                    }
+                });
+            }
+            Effect::CancelJob(id) => {
+                if let Some(c) = self.cancels.get(&id) {
+                    let _ = c.send(true);
+                }
+            }
+            Effect::ServicesRefresh { seq } => {
+                let dir = state.services.dir.clone();
+                let specs = self.remote_specs.clone();
+                let tx = self.updates.clone();
+                tokio::spawn(async move {
+                    let survey = crate::services::survey::survey(&dir, |remote: &str| {
+                        let s = specs.get(remote).ok_or_else(|| {
+                            format!("no remote named {remote:?} (see `atlas-tui info`)")
+                        })?;
+                        crate::incus::IncusClient::new(s).map_err(|e| e.to_string())
+                    })
+                    .await;
+                    let _ = tx.send(backend::Update::Services {
+                        seq,
+                        survey: Box::new(survey),
+                    });
+                });
+            }
+            Effect::OpenDefinition { file } => {
+                let tx = self.updates.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::services::survey::read_for_edit(&file);
+                    let _ = tx.send(backend::Update::DefinitionText { file, result });
+                });
+            }
+            Effect::SaveDefinition { file, text, expect } => {
+                let tx = self.updates.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::services::survey::save_checked(&file, &text, expect);
+                    match &result {
+                        Ok(()) => tracing::info!(file = %file.display(), "definition saved"),
+                        Err(e) => {
+                            tracing::warn!(file = %file.display(), why = %e.why, "definition not saved")
+                        }
+                    }
+                    let _ = tx.send(backend::Update::DefinitionSaved { file, text, result });
+                });
+            }
+            other => return Some(other),
+        }
+        None
+    }
+}
