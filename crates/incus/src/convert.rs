@@ -57,16 +57,17 @@ pub fn instance_state(s: types::InstanceState) -> InstanceState {
     }
 }
 
+/// A snapshot's expiry: the zero time Incus uses for "never" becomes `None`.
+fn expiry(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<chrono::DateTime<chrono::Utc>> {
+    if is_unset_time(&t) { None } else { t }
+}
+
 /// An instance snapshot from the API (the zero time Incus uses for "never" becomes `None`).
 pub fn instance_snapshot(s: types::InstanceSnapshot) -> InstanceSnapshot {
     InstanceSnapshot {
         name: s.name.rsplit('/').next().unwrap_or(&s.name).to_string(),
         created_at: s.created_at,
-        expires_at: if is_unset_time(&s.expires_at) {
-            None
-        } else {
-            s.expires_at
-        },
+        expires_at: expiry(s.expires_at),
         stateful: s.stateful,
         size: s.size,
         config: s.config,
@@ -207,11 +208,7 @@ pub fn snapshot_times(s: &VolumeSnapshot) -> SnapshotTimes {
     SnapshotTimes {
         name: s.name.rsplit('/').next().unwrap_or(&s.name).to_string(),
         created_at: s.created_at,
-        expires_at: if is_unset_time(&s.expires_at) {
-            None
-        } else {
-            s.expires_at
-        },
+        expires_at: expiry(s.expires_at),
     }
 }
 
