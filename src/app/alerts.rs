@@ -187,6 +187,7 @@ impl AppState {
                     Target::Instance { .. } => Pane::INSTANCES,
                     Target::Host { .. } => Pane::HOSTS,
                     Target::Volume { .. } => Pane::VOLUMES,
+                    Target::Snapshot { .. } => Pane::SNAPSHOTS,
                 };
                 self.pane = pane;
                 let ps = &mut self.panes[pane.index()];

@@ -160,15 +160,16 @@ pub struct Volume {
 
 /// What a row is about, typed: nothing parses it back from a string. Its text form is the
 /// row's key (`remote/project/name`), which filters (`@key`) and the journal show.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
 pub enum ObjectKey {
-    Host {
-        remote: String,
-        name: String,
-    },
     Instance {
         remote: String,
         project: String,
+        name: String,
+    },
+    Host {
+        remote: String,
         name: String,
     },
     Volume {
@@ -194,6 +195,50 @@ impl ObjectKey {
             | ObjectKey::Instance { remote, .. }
             | ObjectKey::Volume { remote, .. }
             | ObjectKey::Snapshot { remote, .. } => remote,
+        }
+    }
+
+    /// The project of what lives in one (hosts do not).
+    pub fn project(&self) -> Option<&str> {
+        match self {
+            ObjectKey::Host { .. } => None,
+            ObjectKey::Instance { project, .. }
+            | ObjectKey::Volume { project, .. }
+            | ObjectKey::Snapshot { project, .. } => Some(project),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            ObjectKey::Host { name, .. }
+            | ObjectKey::Instance { name, .. }
+            | ObjectKey::Volume { name, .. }
+            | ObjectKey::Snapshot { name, .. } => name,
+        }
+    }
+
+    /// The key of its row (`remote/project/name`).
+    pub fn key(&self) -> String {
+        self.to_string()
+    }
+
+    /// `instance grafana01`, `host atlas01`, `volume default/prometheus01-data`.
+    pub fn describe(&self) -> String {
+        match self {
+            ObjectKey::Instance { name, .. } => format!("instance {name}"),
+            ObjectKey::Host { name, .. } => format!("host {name}"),
+            ObjectKey::Volume { pool, name, .. } => format!("volume {pool}/{name}"),
+            ObjectKey::Snapshot { parent, name, .. } => format!("snapshot {parent}/{name}"),
+        }
+    }
+
+    /// Short form for a table cell: `grafana01`, `host:atlas01`, `vol:prometheus01-data`.
+    pub fn short(&self) -> String {
+        match self {
+            ObjectKey::Instance { name, .. } => name.clone(),
+            ObjectKey::Host { name, .. } => format!("host:{name}"),
+            ObjectKey::Volume { name, .. } => format!("vol:{name}"),
+            ObjectKey::Snapshot { parent, name, .. } => format!("snap:{parent}/{name}"),
         }
     }
 }

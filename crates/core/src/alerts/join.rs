@@ -65,80 +65,8 @@ impl LabelMap {
     }
 }
 
-/// The Incus object an alert is about.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Target {
-    Instance {
-        remote: String,
-        project: String,
-        name: String,
-    },
-    Host {
-        remote: String,
-        name: String,
-    },
-    Volume {
-        remote: String,
-        project: String,
-        pool: String,
-        name: String,
-    },
-}
-
-impl Target {
-    /// The key of its row in the hosts, instances or volumes pane.
-    pub fn key(&self) -> String {
-        match self {
-            Target::Instance {
-                remote,
-                project,
-                name,
-            } => format!("{remote}/{project}/{name}"),
-            Target::Host { remote, name } => format!("{remote}/{name}"),
-            Target::Volume {
-                remote,
-                project,
-                pool,
-                name,
-            } => format!("{remote}/{project}/{pool}/{name}"),
-        }
-    }
-
-    pub fn remote(&self) -> &str {
-        match self {
-            Target::Instance { remote, .. }
-            | Target::Host { remote, .. }
-            | Target::Volume { remote, .. } => remote,
-        }
-    }
-
-    pub fn name(&self) -> &str {
-        match self {
-            Target::Instance { name, .. }
-            | Target::Host { name, .. }
-            | Target::Volume { name, .. } => name,
-        }
-    }
-
-    /// `instance grafana01`, `host atlas01`, `volume default/prometheus01-data`.
-    pub fn describe(&self) -> String {
-        match self {
-            Target::Instance { name, .. } => format!("instance {name}"),
-            Target::Host { name, .. } => format!("host {name}"),
-            Target::Volume { pool, name, .. } => format!("volume {pool}/{name}"),
-        }
-    }
-
-    /// Short form for a table cell: `grafana01`, `host:atlas01`, `vol:prometheus01-data`.
-    pub fn short(&self) -> String {
-        match self {
-            Target::Instance { name, .. } => name.clone(),
-            Target::Host { name, .. } => format!("host:{name}"),
-            Target::Volume { name, .. } => format!("vol:{name}"),
-        }
-    }
-}
+/// The object an alert is about: an inventory object (hosts, instances and volumes are joined).
+pub use crate::inventory::ObjectKey as Target;
 
 /// One remote's inventory, as the join needs it.
 pub struct RemoteInventory<'a> {
@@ -260,11 +188,7 @@ impl Index {
                 for kind in kinds {
                     let mut hits = self.lookup(*kind, &name).iter().filter(|t| {
                         remote.is_none_or(|r| t.remote() == r)
-                            && project.is_none_or(|p| match t {
-                                Target::Instance { project, .. }
-                                | Target::Volume { project, .. } => project == p,
-                                Target::Host { .. } => true,
-                            })
+                            && project.is_none_or(|p| t.project().is_none_or(|tp| tp == p))
                     });
                     let first = hits.next();
                     // Several objects of that name (remotes, projects): prefer the source's
@@ -272,12 +196,7 @@ impl Index {
                     let best = first.into_iter().chain(hits).min_by_key(|t| {
                         let other_remote =
                             !prefer.is_empty() && !prefer.iter().any(|p| p == t.remote());
-                        let other_project = match t {
-                            Target::Instance { project, .. } | Target::Volume { project, .. } => {
-                                project != "default"
-                            }
-                            Target::Host { .. } => false,
-                        };
+                        let other_project = t.project().is_some_and(|p| p != "default");
                         (other_remote, other_project)
                     });
                     if let Some(t) = best {
