@@ -8,9 +8,10 @@
 use std::time::Instant;
 
 use atlas_tui::incus::client::IncusClient;
+use atlas_tui::incus::jobs as runner;
 use atlas_tui::incus::ops::BackupOptions;
 use atlas_tui::incus::{CliConfig, RemoteSpec};
-use atlas_tui::jobs::runner::{self, Reporter};
+use atlas_tui::jobs::Reporter;
 use atlas_tui::jobs::{JobSpec, Outcome, Target};
 
 const NAME: &str = "bench-export01";
@@ -106,7 +107,7 @@ fn main() {
         let outcome = rt.block_on(async {
             let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
             let (_c, crx) = tokio::sync::watch::channel(false);
-            runner::run(Ok(&client), &spec, &Reporter::new(tx), crx).await
+            runner::run(&client, &spec, &Reporter::new(tx), crx).await
         });
         let secs = t.elapsed().as_secs_f64();
         assert!(matches!(outcome, Outcome::Done(_)), "{outcome:?}");

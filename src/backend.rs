@@ -7,7 +7,8 @@ use tokio::sync::mpsc;
 pub use atlas_core::provider::{
     Capabilities, Command, ConnState, Event as InventoryEvent, Operation, Scope, StateSample,
 };
-pub use atlas_incus::provider::{WorkerConfig, load_hosts, load_volumes, states_of};
+pub use atlas_core::provider::{Listing, Operator, RestoreFacts};
+pub use atlas_incus::provider::WorkerConfig;
 
 /// What the console's background work reports.
 #[derive(Debug, Clone)]
@@ -104,4 +105,23 @@ pub fn spawn_remote(
         let _ = tx.send(Update::Inventory(e));
     });
     atlas_incus::provider::spawn_remote(spec, scope, cfg, sink)
+}
+
+/// The operator (jobs, plans, one-off listings) of a remote.
+pub fn operator(spec: &atlas_incus::RemoteSpec) -> Result<std::sync::Arc<dyn Operator>, String> {
+    atlas_incus::IncusOperator::new(spec)
+        .map(|o| std::sync::Arc::new(o) as std::sync::Arc<dyn Operator>)
+        .map_err(|e| e.to_string())
+}
+
+/// The operator of the remote named `name` among `specs`, or why there is none.
+pub fn operator_for(
+    specs: &[atlas_incus::RemoteSpec],
+    name: &str,
+) -> Result<std::sync::Arc<dyn Operator>, String> {
+    let spec = specs
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| format!("no remote named {name:?} (see `atlas-tui info`)"))?;
+    operator(spec)
 }

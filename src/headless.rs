@@ -9,9 +9,8 @@ use serde::Serialize;
 use crate::alerts::join::{Index, RemoteInventory, Target, join};
 use crate::alerts::model::{AlertState, MergedAlert, SourceData, SourceKind, merge};
 use crate::alerts::{AlertmanagerClient, PrometheusClient};
-use crate::backend::{load_hosts, load_volumes, states_of};
 use crate::config::Settings;
-use crate::incus::{IncusClient, RemoteSpec, Scope};
+use crate::incus::{RemoteSpec, Scope};
 use crate::inventory::{HostRow, InstanceRow, VolumeRow, human_duration};
 
 /// One alert as `--json` prints it.
@@ -51,41 +50,12 @@ struct Inventory {
 }
 
 async fn load_inventory(spec: &RemoteSpec, scope: &Scope) -> Result<Inventory, String> {
-    let client = IncusClient::new(spec).map_err(|e| e.to_string())?;
-    let server = client.server().await.map_err(|e| e.to_string())?;
-    // Names from the cheap listing; addresses (to match alerts by IP) of running instances
-    // from their own `/state`, beside hosts and volumes.
-    let instances = client
-        .instances(scope, 1, None)
-        .await
-        .map_err(|e| e.to_string())?;
-    let running: Vec<(String, String)> = instances
-        .iter()
-        .filter(|i| i.status.eq_ignore_ascii_case("running"))
-        .map(|i| (i.project.clone(), i.name.clone()))
-        .collect();
-    let (states, hosts, volumes) = tokio::join!(
-        states_of(&client, running),
-        load_hosts(&client, &server),
-        load_volumes(&client, scope)
-    );
-    let hosts = hosts.map_err(|e| e.to_string())?;
-    let (volumes, _) = volumes.map_err(|e| e.to_string())?;
-    let mut by_key: std::collections::HashMap<(String, String), _> = states
-        .into_iter()
-        .filter_map(|(p, n, st)| Some(((p, n), st.ok()?)))
-        .collect();
-    let mut instances: Vec<_> = instances
-        .into_iter()
-        .map(atlas_incus::convert::instance)
-        .collect();
-    for i in &mut instances {
-        i.state = by_key.remove(&(i.project.clone(), i.name.clone()));
-    }
+    let listing = crate::backend::operator(spec)?.list(scope).await?;
     Ok(Inventory {
         remote: spec.name.clone(),
-        hosts,
-        instances: instances
+        hosts: listing.hosts,
+        instances: listing
+            .instances
             .into_iter()
             .map(|inst| InstanceRow {
                 remote: spec.name.clone(),
@@ -93,7 +63,7 @@ async fn load_inventory(spec: &RemoteSpec, scope: &Scope) -> Result<Inventory, S
                 cpu_pct: None,
             })
             .collect(),
-        volumes,
+        volumes: listing.volumes,
     })
 }
 

@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::alerts::types::parse_duration;
 use crate::config::Settings;
 use crate::incus::ops::BackupOptions;
-use crate::incus::{IncusClient, RemoteSpec, Scope};
+use crate::incus::{RemoteSpec, Scope};
 use crate::jobs::execute::{JobRun, Note, execute, next_id};
 use crate::jobs::{JobEvent, JobSpec, Outcome, Target, backup_file_name, snapshot_name};
 use crate::usecase::{self, ActionSettings, Confirmation};
@@ -136,9 +136,9 @@ pub async fn run(
             target.remote
         ));
     };
-    let client = match IncusClient::new(rspec) {
-        Ok(c) => c,
-        Err(e) => return fail(e.to_string()),
+    let op = match crate::backend::operator(rspec) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
     };
     let spec = match req {
         Request::Snapshot {
@@ -203,36 +203,18 @@ pub async fn run(
             ..
         } => {
             // A snapshot that is not there is refused before anything is shown or asked.
-            match crate::jobs::runner::snapshot_exists(&client, &target, &snapshot).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    return fail(format!(
-                        "{} has no snapshot {snapshot:?}; nothing was changed",
-                        target.label()
-                    ));
-                }
-                Err(e) => return fail(e.to_string()),
+            let facts = match op.restore_facts(&target, &snapshot).await {
+                Ok(f) => f,
+                Err(e) => return fail(e),
+            };
+            if !facts.snapshot_exists {
+                return fail(format!(
+                    "{} has no snapshot {snapshot:?}; nothing was changed",
+                    target.label()
+                ));
             }
             // Which running instances use the volume (they are stopped around the restore).
-            let mut users = Vec::new();
-            if let Some(pool) = &target.pool {
-                match client.volume(pool, &target.project, &target.name).await {
-                    Ok(v) => {
-                        for u in v
-                            .used_by
-                            .iter()
-                            .map(|u| atlas_incus::convert::short_api_path(u))
-                        {
-                            let running = client
-                                .instance(&target.project, &u)
-                                .await
-                                .is_ok_and(|i| i.status.eq_ignore_ascii_case("running"));
-                            users.push((u, running));
-                        }
-                    }
-                    Err(e) => return fail(e.to_string()),
-                }
-            }
+            let users = facts.users;
             let safety = (!no_safety).then(|| usecase::restore::safety(&acts, now));
             usecase::restore::plan(
                 target,
@@ -285,14 +267,14 @@ pub async fn run(
     } else {
         vec![]
     };
-    run_job(settings, Ok(client), spec, alerts, json).await
+    run_job(settings, Ok(op), spec, alerts, json).await
 }
 
 /// Runs a job with its journal and history, printing progress (text on a terminal, or JSON
 /// lines) and the result; Ctrl-C cancels. The exit code: 0 done, 1 failed or cancelled.
 pub async fn run_job(
     settings: &Settings,
-    client: Result<IncusClient, String>,
+    op: Result<std::sync::Arc<dyn crate::backend::Operator>, String>,
     spec: JobSpec,
     alerts: Vec<String>,
     json: bool,
@@ -315,7 +297,7 @@ pub async fn run_job(
     let tty = std::io::stderr().is_terminal();
     let mut last = Instant::now() - Duration::from_secs(10);
     let mut last_stage = String::new();
-    let record = execute(client, &job, crx, |n| match n {
+    let record = execute(op, &job, crx, |n| match n {
         Note::Event(JobEvent::Progress(p)) => {
             if json {
                 say_json(json!({"event": "progress", "job": id, "stage": p.stage,

@@ -5,19 +5,15 @@ use std::collections::BTreeMap;
 
 use crate::config::Settings;
 use crate::headless_actions::{EXIT_FAILED, EXIT_REFUSED, run_job};
-use crate::incus::{IncusClient, RemoteSpec};
+use crate::incus::RemoteSpec;
 use crate::jobs::JobSpec;
 use crate::services::plan::{Plan, plan_all};
 use crate::services::{Loaded, cloudinit, load_dir, template};
 
-fn client_for(specs: &[RemoteSpec]) -> impl FnMut(&str) -> Result<IncusClient, String> + '_ {
-    move |remote: &str| {
-        let s = specs
-            .iter()
-            .find(|s| s.name == remote)
-            .ok_or_else(|| format!("no remote named {remote:?} (see `atlas-tui info`)"))?;
-        IncusClient::new(s).map_err(|e| e.to_string())
-    }
+fn client_for(
+    specs: &[RemoteSpec],
+) -> impl FnMut(&str) -> Result<std::sync::Arc<dyn crate::backend::Operator>, String> + '_ {
+    move |remote: &str| crate::backend::operator_for(specs, remote)
 }
 
 /// The definitions, or the exit code after saying why there are none.

@@ -8,7 +8,7 @@
 //! no I/O), [`ui`] (rendering), the headless commands and [`run`] (the loop). See
 //! `ARCHITECTURE.md`.
 
-pub use atlas_core::{decode, inventory};
+pub use atlas_core::{decode, inventory, services};
 pub use atlas_incus as incus;
 
 pub mod action;
@@ -24,7 +24,7 @@ pub mod logging;
 pub mod pane;
 pub mod remotes;
 pub mod run;
-pub mod services;
+
 pub mod tasks;
 pub mod tui;
 pub mod ui;

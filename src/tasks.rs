@@ -78,8 +78,8 @@ impl Tasks {
                 let (ctx, crx) = tokio::sync::watch::channel(false);
                 self.cancels.insert(id, ctx);
                 let remote = spec.target().remote.clone();
-                let client = match self.remote_specs.get(&remote) {
-                    Some(s) => crate::incus::IncusClient::new(s).map_err(|e| e.to_string()),
+                let op = match self.remote_specs.get(&remote) {
+                    Some(s) => backend::operator(s),
                     None => Err(format!("no remote named {remote}")),
                 };
                 let job = crate::jobs::execute::JobRun {
@@ -94,7 +94,7 @@ impl Tasks {
                 let reread = job.spec.touches();
                 tokio::spawn(async move {
                     let fwd = tx.clone();
-                    let rec = crate::jobs::execute::execute(client, &job, crx, move |n| {
+                    let rec = crate::jobs::execute::execute(op, &job, crx, move |n| {
                         let _ = fwd.send(match n {
                             crate::jobs::execute::Note::Event(event) => {
                                 backend::Update::Job { id, event }
@@ -129,7 +129,7 @@ impl Tasks {
                         let s = specs.get(remote).ok_or_else(|| {
                             format!("no remote named {remote:?} (see `atlas-tui info`)")
                         })?;
-                        crate::incus::IncusClient::new(s).map_err(|e| e.to_string())
+                        backend::operator(s)
                     })
                     .await;
                     let _ = tx.send(backend::Update::Services {

@@ -8,8 +8,9 @@ mod common;
 use std::path::Path;
 
 use atlas_tui::incus::client::IncusClient;
+use atlas_tui::incus::jobs::{self as runner, part_path};
 use atlas_tui::incus::ops::{BackupOptions, PowerAction};
-use atlas_tui::jobs::runner::{self, Reporter, part_path};
+use atlas_tui::jobs::Reporter;
 use atlas_tui::jobs::{JobEvent, JobSpec, Outcome, Safety, Target};
 use common::*;
 use tokio::sync::{mpsc, watch};
@@ -120,7 +121,7 @@ async fn run(spec: JobSpec) -> Run {
     let client = IncusClient::new(&sandbox_remote("local")).unwrap();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let (_ctx, crx) = watch::channel(false);
-    let outcome = runner::run(Ok(&client), &spec, &Reporter::new(tx), crx).await;
+    let outcome = runner::run(&client, &spec, &Reporter::new(tx), crx).await;
     let mut events = Vec::new();
     while let Ok(e) = rx.try_recv() {
         events.push(e);
@@ -444,7 +445,7 @@ async fn cancel_mid_export_leaves_no_file() {
         },
     };
     let job =
-        tokio::spawn(async move { runner::run(Ok(&client), &spec, &Reporter::new(tx), crx).await });
+        tokio::spawn(async move { runner::run(&client, &spec, &Reporter::new(tx), crx).await });
     // Cancel as soon as the download has started.
     while let Some(e) = rx.recv().await {
         if let JobEvent::Progress(p) = e

@@ -15,8 +15,8 @@ use std::time::Duration;
 use atlas_tui::app::state::{AppState, RemoteView};
 use atlas_tui::backend::{self, Command, ConnState, InventoryEvent, Update, WorkerConfig};
 use atlas_tui::config::Keymap;
+use atlas_tui::incus::Scope;
 use atlas_tui::incus::ops::PowerAction;
-use atlas_tui::incus::{IncusClient, Scope};
 use atlas_tui::jobs::{JobSpec, Target};
 use common::*;
 
@@ -270,8 +270,8 @@ async fn rows_converge_after_churn_under_load_and_the_remote_stays_online() {
         state_dir: None,
     };
     let (_cancel, crx) = tokio::sync::watch::channel(false);
-    let client = IncusClient::new(&sandbox_remote("local")).map_err(|e| e.to_string());
-    let rec = atlas_tui::jobs::execute::execute(client, &job, crx, |_| {}).await;
+    let op = atlas_tui::backend::operator(&sandbox_remote("local"));
+    let rec = atlas_tui::jobs::execute::execute(op, &job, crx, |_| {}).await;
     assert!(
         matches!(rec.outcome, atlas_tui::jobs::Outcome::Done(_)),
         "{:?}",

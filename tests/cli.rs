@@ -36,7 +36,7 @@ fn commands_end_quietly_on_a_closed_pipe() {
         name: "s1".into(),
     };
     for id in 0..2000 {
-        let e = Entry::started(id, &spec, &[], "oncall@atlas", chrono::Utc::now());
+        let e = Entry::started(id, &spec, &[], &[], "oncall@atlas", chrono::Utc::now());
         journal::append(&file, &e).unwrap();
     }
     for args in [

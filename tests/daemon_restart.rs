@@ -129,8 +129,9 @@ fn the_ui_shows_stale_data_and_recovers() {
 async fn incusd_killed_mid_job_fails_the_job() {
     let _lock = common::exclusive();
     use atlas_tui::incus::client::IncusClient;
+    use atlas_tui::incus::jobs::{self as runner, part_path};
     use atlas_tui::incus::ops::BackupOptions;
-    use atlas_tui::jobs::runner::{self, Reporter, part_path};
+    use atlas_tui::jobs::Reporter;
     use atlas_tui::jobs::{JobEvent, JobSpec, Outcome, Target};
 
     let _g = DAEMON.lock().await;
@@ -170,7 +171,7 @@ async fn incusd_killed_mid_job_fails_the_job() {
         },
     };
     let job =
-        tokio::spawn(async move { runner::run(Ok(&client), &spec, &Reporter::new(tx), crx).await });
+        tokio::spawn(async move { runner::run(&client, &spec, &Reporter::new(tx), crx).await });
     // Kill incusd once the server is busy creating the backup.
     loop {
         match rx.recv().await {

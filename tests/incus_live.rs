@@ -73,7 +73,9 @@ async fn check_fleet(spec: RemoteSpec) {
         .unwrap();
     assert!(lab_only.iter().all(|i| i.project == "lab") && !lab_only.is_empty());
 
-    let (vols, snaps) = backend::load_volumes(&client, &Scope::All).await.unwrap();
+    let (vols, snaps) = atlas_tui::incus::provider::load_volumes(&client, &Scope::All)
+        .await
+        .unwrap();
     let gv = vols
         .iter()
         .find(|v| v.vol.name == "grafana01-data")
@@ -105,7 +107,9 @@ async fn check_fleet(spec: RemoteSpec) {
         "expiry is read from the volume snapshot list"
     );
 
-    let hosts = backend::load_hosts(&client, &server).await.unwrap();
+    let hosts = atlas_tui::incus::provider::load_hosts(&client, &server)
+        .await
+        .unwrap();
     assert_eq!(hosts.len(), 1, "the sandbox is a one-member cluster");
     let h = &hosts[0];
     assert!(h.clustered);

@@ -314,20 +314,13 @@ fn journal_pane_lists_actions_with_alerts() {
     };
     let t0 = now() - chrono::Duration::minutes(3);
     let alerts = vec!["HighMemoryUsage (warning)".to_string()];
-    s.apply(
-        Update::Journal(atlas_tui::jobs::journal::Entry::started(
-            1, &spec, &alerts, "op@atlas", t0,
-        )),
-        now(),
-    );
+    let cli = atlas_tui::incus::jobs::cli(&spec);
+    let start = atlas_tui::jobs::journal::Entry::started(1, &spec, &cli, &alerts, "op@atlas", t0);
+    s.apply(Update::Journal(start.clone()), now());
     s.apply(
         Update::Journal(atlas_tui::jobs::journal::Entry::finished(
-            1,
-            &spec,
+            &start,
             &Outcome::Done("snapshot s1 created".into()),
-            &alerts,
-            "op@atlas",
-            t0,
             t0 + chrono::Duration::seconds(2),
         )),
         now(),

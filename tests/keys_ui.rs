@@ -241,6 +241,7 @@ fn actions_a_provider_cannot_do_are_refused_and_not_hinted() {
     s.remotes[0].caps = Capabilities {
         provider: "Example",
         operations: &[Operation::Power, Operation::ConsoleLog],
+        ..Capabilities::all("Example")
     };
     key(&mut s, KeyCode::Char('2'));
     let out = render(&mut s, 120, 24);

@@ -10,7 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use atlas_tui::incus::client::IncusClient;
-use atlas_tui::jobs::runner::{self, Reporter};
+use std::sync::Arc;
+
+use atlas_tui::backend::Operator;
+use atlas_tui::incus::IncusOperator;
+use atlas_tui::jobs::Reporter;
 use atlas_tui::jobs::{JobSpec, Outcome};
 use atlas_tui::services::load_dir;
 use atlas_tui::services::plan::{Op, plan_all};
@@ -303,11 +307,14 @@ async fn a_server_change_after_the_plan_is_not_overwritten() {
                 target: atlas_tui::jobs::Target::instance("local", "svc-etag", "etag01"),
                 plans,
             };
-            runner::run(Ok(&client), &spec, &Reporter::new(tx), crx).await
+            atlas_tui::incus::jobs::run(&client, &spec, &Reporter::new(tx), crx).await
         }
     };
     let c = client.clone();
-    let plan = plan_all(&load_dir(dir.path()).unwrap(), move |_| Ok(c.clone())).await;
+    let plan = plan_all(&load_dir(dir.path()).unwrap(), move |_| {
+        Ok(Arc::new(IncusOperator::from_client(c.clone())) as Arc<dyn Operator>)
+    })
+    .await;
     assert_eq!(
         plan.services[0].steps[0].op,
         Op::Create,
@@ -320,7 +327,10 @@ async fn a_server_change_after_the_plan_is_not_overwritten() {
     // Plan a change, then someone changes the instance before it is applied.
     std::fs::write(&f, def("384MiB")).unwrap();
     let c = client.clone();
-    let plan = plan_all(&load_dir(dir.path()).unwrap(), move |_| Ok(c.clone())).await;
+    let plan = plan_all(&load_dir(dir.path()).unwrap(), move |_| {
+        Ok(Arc::new(IncusOperator::from_client(c.clone())) as Arc<dyn Operator>)
+    })
+    .await;
     assert_eq!(plan.services[0].steps.len(), 1, "{}", plan.render_text());
     incus_async(&["config", "set", "etag01", "limits.cpu=1", "--project", &p.0]).await;
     let o = run(plan.services.clone()).await;
@@ -339,7 +349,10 @@ async fn a_server_change_after_the_plan_is_not_overwritten() {
 
     // A fresh plan applies.
     let c = client.clone();
-    let plan = plan_all(&load_dir(dir.path()).unwrap(), move |_| Ok(c.clone())).await;
+    let plan = plan_all(&load_dir(dir.path()).unwrap(), move |_| {
+        Ok(Arc::new(IncusOperator::from_client(c.clone())) as Arc<dyn Operator>)
+    })
+    .await;
     let o = run(plan.services.clone()).await;
     assert!(matches!(o, Outcome::Done(_)), "{o:?}");
     let show = incus_async(&["config", "show", "etag01", "--project", &p.0]).await;

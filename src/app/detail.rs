@@ -388,7 +388,7 @@ fn job_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<Str
         }
     }
     out.push("cli:".into());
-    for c in j.spec.cli() {
+    for c in state.cli_of(&j.spec) {
         out.push(format!("  - {}", quote(&c)));
     }
     out.push("output:".into());

@@ -608,7 +608,7 @@ impl AppState {
             },
         };
         if c.confirm {
-            let body = spec.cli();
+            let body = spec.command_line().into_iter().collect();
             return self.ask_job(spec, format!("Run {}?", c.name), body);
         }
         self.start_job(spec, now)

@@ -372,6 +372,15 @@ impl AppState {
             .filter(|r| self.remote_filter.as_ref().is_none_or(|f| *f == r.name))
     }
 
+    /// The equivalent command lines of a job, as its remote's provider names them.
+    pub fn cli_of(&self, job: &crate::jobs::JobSpec) -> Vec<String> {
+        let remote = &job.target().remote;
+        match self.remotes.iter().find(|r| r.name == *remote) {
+            Some(r) => r.caps.cli(job),
+            None => job.command_line().into_iter().collect(),
+        }
+    }
+
     pub(crate) fn remote_mut(&mut self, name: &str) -> Option<&mut RemoteView> {
         self.remotes.iter_mut().find(|r| r.name == name)
     }

@@ -6,10 +6,10 @@ use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use super::CommandSpec;
-use super::step::{CancelRx, Reporter, Stop, cancelled};
+use atlas_core::ops::{CancelRx, Reporter, Stop, cancelled};
 
 /// Runs the command to its end; a non-zero exit fails the job.
-pub(super) async fn run_command(
+pub async fn run_command(
     c: &CommandSpec,
     rep: &Reporter,
     cancel: &mut CancelRx,

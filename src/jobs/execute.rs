@@ -6,10 +6,13 @@ use std::path::PathBuf;
 use chrono::Utc;
 use tokio::sync::mpsc;
 
+use std::sync::Arc;
+
+use atlas_core::ops::{CancelRx, Reporter};
+use atlas_core::provider::Operator;
+
 use super::journal::{self, Entry};
-use super::runner::{self, CancelRx, Reporter};
-use super::{JobEvent, JobId, JobRecord, JobSpec};
-use crate::incus::IncusClient;
+use super::{JobEvent, JobId, JobRecord, JobSpec, Outcome};
 
 /// What a job run reports to its caller.
 #[derive(Debug, Clone)]
@@ -39,9 +42,10 @@ fn write<T: serde::Serialize>(file: Option<PathBuf>, v: &T) {
     }
 }
 
-/// Runs the job; `client` is an error when the remote could not even be set up.
+/// Runs the job with its remote's provider (`op` is an error when the remote could not even be
+/// set up); a configured command runs here.
 pub async fn execute(
-    client: Result<IncusClient, String>,
+    op: Result<Arc<dyn Operator>, String>,
     job: &JobRun,
     cancel: CancelRx,
     mut on: impl FnMut(Note),
@@ -49,21 +53,24 @@ pub async fn execute(
     let started = Utc::now();
     let jfile = job.state_dir.as_deref().map(journal::journal_file);
     let hfile = job.state_dir.as_deref().map(journal::jobs_file);
-    let first = Entry::started(job.id, &job.spec, &job.alerts, &job.user, started);
+    let cli = match (&op, job.spec.command_line()) {
+        (_, Some(line)) => vec![line],
+        (Ok(op), None) => op.capabilities().cli(&job.spec),
+        (Err(_), None) => vec![],
+    };
+    let first = Entry::started(job.id, &job.spec, &cli, &job.alerts, &job.user, started);
     write(jfile.clone(), &first);
-    on(Note::Journal(first));
+    on(Note::Journal(first.clone()));
     let mut log = Vec::new();
     let mut progress = super::Progress::default();
     let outcome = {
         {
             let (tx, mut rx) = mpsc::unbounded_channel();
             let rep = Reporter::new(tx);
-            let work = runner::run(
-                client.as_ref().map_err(Clone::clone),
-                &job.spec,
-                &rep,
-                cancel,
-            );
+            for line in &cli {
+                rep.log(format!("$ {line}"));
+            }
+            let work = run(op.as_ref(), &job.spec, &rep, cancel);
             tokio::pin!(work);
             let mut note = |e: JobEvent, log: &mut Vec<String>, progress: &mut super::Progress| {
                 match &e {
@@ -85,15 +92,7 @@ pub async fn execute(
         }
     };
     let finished = Utc::now();
-    let last = Entry::finished(
-        job.id,
-        &job.spec,
-        &outcome,
-        &job.alerts,
-        &job.user,
-        started,
-        finished,
-    );
+    let last = Entry::finished(&first, &outcome, finished);
     write(jfile, &last);
     on(Note::Journal(last));
     let record = JobRecord {
@@ -107,6 +106,22 @@ pub async fn execute(
     };
     write(hfile, &record);
     record
+}
+
+/// Runs the job's steps: a configured command here, the rest by the provider.
+async fn run(
+    op: Result<&Arc<dyn Operator>, &String>,
+    spec: &JobSpec,
+    rep: &Reporter,
+    mut cancel: CancelRx,
+) -> Outcome {
+    match (spec, op) {
+        (JobSpec::Command { command, .. }, _) => {
+            atlas_core::ops::outcome(super::command::run_command(command, rep, &mut cancel).await)
+        }
+        (_, Ok(op)) => op.run(spec, rep, cancel).await,
+        (_, Err(e)) => Outcome::Failed(e.clone()),
+    }
 }
 
 /// The next free job number after what the history and journal hold.

@@ -40,10 +40,11 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The line written when a job starts.
+    /// The line written when a job starts (`cli`: its equivalent command lines).
     pub fn started(
         id: JobId,
         spec: &JobSpec,
+        cli: &[String],
         alerts: &[String],
         user: &str,
         at: DateTime<Utc>,
@@ -55,7 +56,7 @@ impl Entry {
             target: spec.subject(),
             remote: spec.target().remote.clone(),
             detail: String::new(),
-            cli: spec.cli(),
+            cli: cli.to_vec(),
             alerts: alerts.to_vec(),
             job: Some(id),
             seconds: None,
@@ -63,28 +64,14 @@ impl Entry {
         }
     }
 
-    /// The line written when a job ends.
-    pub fn finished(
-        id: JobId,
-        spec: &JobSpec,
-        outcome: &Outcome,
-        alerts: &[String],
-        user: &str,
-        started: DateTime<Utc>,
-        at: DateTime<Utc>,
-    ) -> Self {
+    /// The line written when the job `start` was written for ends.
+    pub fn finished(start: &Entry, outcome: &Outcome, at: DateTime<Utc>) -> Self {
         Entry {
             ts: at,
             status: outcome.label().into(),
-            action: spec.kind(),
-            target: spec.subject(),
-            remote: spec.target().remote.clone(),
             detail: outcome.detail().to_string(),
-            cli: spec.cli(),
-            alerts: alerts.to_vec(),
-            job: Some(id),
-            seconds: Some((at - started).num_milliseconds() as f64 / 1000.0),
-            user: user.into(),
+            seconds: Some((at - start.ts).num_milliseconds() as f64 / 1000.0),
+            ..start.clone()
         }
     }
 }
@@ -193,14 +180,26 @@ mod tests {
         };
         let t0 = Utc::now() - chrono::Duration::hours(3);
         let t1 = Utc::now();
+        let cli = ["incus snapshot create local:grafana01 s1".to_string()];
         append(
             &f,
-            &Entry::started(1, &spec, &["ServiceDown (critical)".into()], "me@h", t0),
+            &Entry::started(
+                1,
+                &spec,
+                &cli,
+                &["ServiceDown (critical)".into()],
+                "me@h",
+                t0,
+            ),
         )
         .unwrap();
         append(
             &f,
-            &Entry::finished(1, &spec, &Outcome::Done("ok".into()), &[], "me@h", t0, t1),
+            &Entry::finished(
+                &Entry::started(1, &spec, &cli, &[], "me@h", t0),
+                &Outcome::Done("ok".into()),
+                t1,
+            ),
         )
         .unwrap();
         // A torn or foreign line does not hide the rest.

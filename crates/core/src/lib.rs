@@ -5,6 +5,8 @@ pub mod alerts;
 pub mod decode;
 pub mod diagnostic;
 pub mod inventory;
+pub mod jobs;
 pub mod ops;
 pub mod provider;
+pub mod services;
 pub mod text;

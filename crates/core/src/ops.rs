@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, watch};
 
 /// A job's number, unique within the state dir's history.
 pub type JobId = u64;
@@ -157,5 +158,68 @@ impl Outcome {
 
     pub fn is_done(&self) -> bool {
         matches!(self, Outcome::Done(_))
+    }
+}
+
+// ----- running a job ------------------------------------------------------------------------
+
+/// Where a job reports to.
+#[derive(Clone)]
+pub struct Reporter {
+    tx: mpsc::UnboundedSender<JobEvent>,
+}
+
+impl Reporter {
+    pub fn new(tx: mpsc::UnboundedSender<JobEvent>) -> Self {
+        Self { tx }
+    }
+
+    pub fn log(&self, line: impl Into<String>) {
+        let _ = self.tx.send(JobEvent::Log(line.into()));
+    }
+
+    pub fn progress(&self, p: Progress) {
+        let _ = self.tx.send(JobEvent::Progress(p));
+    }
+
+    pub fn stage(&self, stage: impl Into<String>) {
+        self.progress(Progress {
+            stage: stage.into(),
+            ..Default::default()
+        });
+    }
+}
+
+/// A cancel request, shared with whoever may cancel the job.
+pub type CancelRx = watch::Receiver<bool>;
+
+/// Why a step of a job stopped.
+pub enum Stop {
+    Failed(String),
+    Cancelled(String),
+}
+
+pub fn requested(cancel: &CancelRx) -> bool {
+    *cancel.borrow()
+}
+
+pub async fn cancelled(cancel: &mut CancelRx) {
+    loop {
+        if *cancel.borrow_and_update() {
+            return;
+        }
+        if cancel.changed().await.is_err() {
+            // Nobody can cancel any more.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// How a job ended, from its steps' result.
+pub fn outcome(r: Result<String, Stop>) -> Outcome {
+    match r {
+        Ok(s) => Outcome::Done(s),
+        Err(Stop::Failed(e)) => Outcome::Failed(e),
+        Err(Stop::Cancelled(e)) => Outcome::Cancelled(e),
     }
 }

@@ -1,10 +1,19 @@
 //! The seam between the console and an inventory backend (Incus today; Proxmox VE next).
 //!
 //! A provider follows one remote: it lists and watches a [`Scope`] and reports [`Event`]s through
-//! a [`Sink`]; it takes [`Command`]s. Everything it reports is neutral (see
+//! a [`Sink`]; it takes [`Command`]s. It runs jobs and plans services through an [`Operator`],
+//! and declares what it can do in its [`Capabilities`]. Everything it reports is neutral (see
 //! [`crate::inventory`]); its wire types stay inside it.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+
+use crate::jobs::JobSpec;
+use crate::ops::{CancelRx, Outcome, Reporter, Target};
+use crate::services::definition::Definition;
+use crate::services::plan::Step;
+use crate::services::template::Rendered;
 
 use crate::inventory::{
     HostRow, Instance, InstanceState, SnapshotRow, SnapshotTimes, UsageSample, UsedTotal, VolumeRow,
@@ -149,11 +158,13 @@ pub enum Operation {
 }
 
 /// What a provider can do: the console offers only these on its remotes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Capabilities {
     /// The provider's name for messages (`Incus`, `Proxmox VE`).
     pub provider: &'static str,
     pub operations: &'static [Operation],
+    /// The provider's equivalent CLI lines of a job (for its log, the journal and the views).
+    pub cli: fn(&JobSpec) -> Vec<String>,
 }
 
 /// Every operation the console knows.
@@ -169,18 +180,90 @@ pub const ALL_OPERATIONS: &[Operation] = &[
     Operation::Services,
 ];
 
+/// No CLI lines (a provider without a CLI of its own).
+fn no_cli(_: &JobSpec) -> Vec<String> {
+    vec![]
+}
+
 impl Capabilities {
-    /// A provider that supports everything.
+    /// A provider that supports everything (and names no CLI lines).
     pub const fn all(provider: &'static str) -> Self {
         Capabilities {
             provider,
             operations: ALL_OPERATIONS,
+            cli: no_cli,
         }
     }
 
     pub fn supports(&self, op: Operation) -> bool {
         self.operations.contains(&op)
     }
+
+    /// The equivalent command lines of a job: a configured command's own, or the provider's.
+    pub fn cli(&self, job: &JobSpec) -> Vec<String> {
+        match job.command_line() {
+            Some(line) => vec![line],
+            None => (self.cli)(job),
+        }
+    }
+}
+
+/// A boxed future, for the [`Operator`] trait's methods.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a provider does on one remote besides listing and watching it: run a job's steps and
+/// plan service definitions. One is made per remote (`backend::operator`); the loop and the
+/// headless commands use it without knowing which provider it is.
+pub trait Operator: Send + Sync {
+    /// The provider's capabilities (and its CLI lines).
+    fn capabilities(&self) -> &'static Capabilities;
+
+    /// Runs a job's steps to their end, reporting progress and log lines; a cancel request
+    /// stops it where the provider can. Configured commands are not a provider's to run.
+    fn run<'a>(
+        &'a self,
+        job: &'a JobSpec,
+        rep: &'a Reporter,
+        cancel: CancelRx,
+    ) -> BoxFuture<'a, Outcome>;
+
+    /// The steps that make the remote match a parsed definition (cloud-init rendered), or why
+    /// it cannot be planned.
+    fn plan_steps<'a>(
+        &'a self,
+        def: &'a Definition,
+        rendered: Option<&'a Rendered>,
+    ) -> BoxFuture<'a, Result<Vec<Step>, String>>;
+
+    /// The cloud-init user-data an instance has now (`None`: no instance or no user-data).
+    fn user_data<'a>(&'a self, project: &'a str, name: &'a str) -> BoxFuture<'a, Option<String>>;
+
+    /// One listing of a scope, instances with their state (for the headless commands).
+    fn list<'a>(&'a self, scope: &'a Scope) -> BoxFuture<'a, Result<Listing, String>>;
+
+    /// What restoring `snapshot` of `target` involves: whether the snapshot exists, and the
+    /// instances using a volume with whether each is running.
+    fn restore_facts<'a>(
+        &'a self,
+        target: &'a Target,
+        snapshot: &'a str,
+    ) -> BoxFuture<'a, Result<RestoreFacts, String>>;
+}
+
+/// A remote's inventory read once.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub hosts: Vec<HostRow>,
+    pub instances: Vec<Instance>,
+    pub volumes: Vec<VolumeRow>,
+}
+
+/// What a restore involves (see [`Operator::restore_facts`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RestoreFacts {
+    pub snapshot_exists: bool,
+    /// Instances using the volume: (name, running).
+    pub users: Vec<(String, bool)>,
 }
 
 /// Where a provider reports its events.

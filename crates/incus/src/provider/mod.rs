@@ -14,7 +14,10 @@ use crate::RemoteSpec;
 use crate::client::IncusClient;
 
 /// Everything the console can do, Incus can.
-pub const CAPABILITIES: p::Capabilities = p::Capabilities::all("Incus");
+pub const CAPABILITIES: p::Capabilities = p::Capabilities {
+    cli: crate::jobs::cli,
+    ..p::Capabilities::all("Incus")
+};
 
 /// How parallel detail fetches may be.
 const FETCH_CONCURRENCY: usize = 8;

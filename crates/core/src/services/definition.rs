@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use atlas_core::diagnostic::{Diagnostic, from_table, parse_table};
+use crate::diagnostic::{Diagnostic, from_table, parse_table};
 
 /// What a definition asks for: the instance exists, or it is removed (only then is anything
 /// deleted).

@@ -1,5 +1,6 @@
 //! Service definitions (one TOML file per service), their cloud-init rendering and checks, and
-//! plans against Incus. Nothing here knows the UI; applying a plan is a job (`JobSpec::Apply`).
+//! plans against their remotes (the steps are the provider's). Nothing here knows the UI;
+//! applying a plan is a job (`JobSpec::Apply`).
 
 pub mod cloudinit;
 pub mod definition;

@@ -5,11 +5,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::cloudinit::{self, Finding};
-use super::plan::{Plan, USER_DATA, plan_all};
+use super::plan::{Plan, plan_all};
 use super::template::{self, RenderError, Rendered};
 use super::{Loaded, load_dir};
-use crate::incus::IncusClient;
-use crate::incus::ops::instance_path;
+use crate::provider::Operator;
 
 /// The rendered cloud-init of one service and the user-data on its instance.
 #[derive(Debug, Clone)]
@@ -53,10 +52,11 @@ pub fn preview_of(l: &Loaded) -> Option<Preview> {
     })
 }
 
-/// Loads, renders and plans every definition in `dir`.
+/// Loads, renders and plans every definition in `dir`; `op_for` gives the provider of a
+/// remote (or why there is none).
 pub async fn survey(
     dir: &Path,
-    mut client_for: impl FnMut(&str) -> Result<IncusClient, String>,
+    mut op_for: impl FnMut(&str) -> Result<std::sync::Arc<dyn Operator>, String>,
 ) -> Survey {
     let loaded = match load_dir(dir) {
         Ok(l) => l,
@@ -74,17 +74,13 @@ pub async fn survey(
             continue;
         };
         let Ok(def) = &l.def else { continue };
-        pv.current = match client_for(&def.remote) {
-            Ok(c) => c
-                .get::<serde_json::Value>(&instance_path(&def.project, &def.name, ""))
-                .await
-                .ok()
-                .and_then(|i| i["config"][USER_DATA].as_str().map(String::from)),
+        pv.current = match op_for(&def.remote) {
+            Ok(op) => op.user_data(&def.project, &def.name).await,
             Err(_) => None,
         };
         previews.insert(l.file.clone(), pv);
     }
-    let plan = plan_all(&loaded, client_for).await;
+    let plan = plan_all(&loaded, op_for).await;
     Survey {
         dir: dir.to_path_buf(),
         error: None,

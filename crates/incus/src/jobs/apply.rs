@@ -1,13 +1,15 @@
 //! Applying service plans: each step one guarded API write, followed to its end; the first
 //! error stops the job.
 
-use super::Progress;
-use super::step::{CancelRx, Reporter, Stop, follow, requested, settle, why_not_started};
-use crate::incus::IncusClient;
-use crate::incus::client::IncusError;
-use crate::incus::ops::PowerAction;
-use crate::services::ServicePlan;
-use crate::services::plan::{Object, Op, Step};
+use atlas_core::jobs::Progress;
+use atlas_core::ops::{CancelRx, Reporter, Stop, requested};
+use atlas_core::services::ServicePlan;
+use atlas_core::services::plan::{Object, Op, Step};
+
+use super::step::{follow, settle, why_not_started};
+use crate::IncusClient;
+use crate::client::IncusError;
+use crate::ops::PowerAction;
 
 /// Runs every step of `plans` in order.
 pub(super) async fn apply(
@@ -115,8 +117,15 @@ async fn run_step(
             follow(client, op, &format!("stop {name}"), rep, cancel).await?;
         }
     }
+    let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|_| {
+        Stop::Failed(format!(
+            "{}: bad method {:?}",
+            step.object.label(),
+            req.method
+        ))
+    })?;
     let answer = client
-        .send_if_match(req.method.clone(), &req.path, &req.body, &req.etag)
+        .send_if_match(method, &req.path, &req.body, &req.etag)
         .await
         .map_err(|e| match e {
             IncusError::Api { status: 412, .. } => Stop::Failed(format!(

@@ -1,80 +1,21 @@
-//! What every step of a job uses: the reporter, the cancel request, and following an Incus
-//! operation to its end (progress from operation events, the result from `/wait`).
+//! Following an Incus operation to its end (progress from operation events, the result from
+//! `/wait`), and why an instance did not start.
 
 use std::time::Duration;
 
+use atlas_core::ops::{CancelRx, Progress, Reporter, Stop, cancelled};
 use futures_util::StreamExt;
-use tokio::sync::{mpsc, watch};
 
-use super::{JobEvent, Progress};
-use crate::incus::client::{IncusClient, IncusError, Scope};
-use crate::incus::events::{self, EventStream};
-use crate::incus::ops::{Answer, Operation, operation_progress};
+use crate::client::{IncusClient, Scope};
+use crate::events::{self, EventStream};
+use crate::ops::{Answer, Operation, operation_progress};
 
 /// Seconds per `/wait` call (it is repeated until the operation ends).
 const WAIT_SECS: u64 = 15;
 
-/// Where a job reports to.
-#[derive(Clone)]
-pub struct Reporter {
-    tx: mpsc::UnboundedSender<JobEvent>,
-}
-
-impl Reporter {
-    pub fn new(tx: mpsc::UnboundedSender<JobEvent>) -> Self {
-        Self { tx }
-    }
-
-    pub(super) fn log(&self, line: impl Into<String>) {
-        let _ = self.tx.send(JobEvent::Log(line.into()));
-    }
-
-    pub(super) fn progress(&self, p: Progress) {
-        let _ = self.tx.send(JobEvent::Progress(p));
-    }
-
-    pub(super) fn stage(&self, stage: impl Into<String>) {
-        self.progress(Progress {
-            stage: stage.into(),
-            ..Default::default()
-        });
-    }
-}
-
-/// A cancel request, shared with whoever may cancel the job.
-pub type CancelRx = watch::Receiver<bool>;
-
-/// Why a step stopped.
-pub(super) enum Stop {
-    Failed(String),
-    Cancelled(String),
-}
-
-impl From<IncusError> for Stop {
-    fn from(e: IncusError) -> Self {
-        Stop::Failed(e.to_string())
-    }
-}
-
-pub(super) fn requested(cancel: &CancelRx) -> bool {
-    *cancel.borrow()
-}
-
-pub(super) async fn cancelled(cancel: &mut CancelRx) {
-    loop {
-        if *cancel.borrow_and_update() {
-            return;
-        }
-        if cancel.changed().await.is_err() {
-            // Nobody can cancel any more.
-            std::future::pending::<()>().await;
-        }
-    }
-}
-
 // ----- operations ----------------------------------------------------------------------------
 
-async fn next_event(events: &mut Option<EventStream>) -> Option<crate::incus::types::Event> {
+async fn next_event(events: &mut Option<EventStream>) -> Option<crate::types::Event> {
     match events {
         Some(s) => match s.next().await {
             Some(Ok(e)) => Some(e),

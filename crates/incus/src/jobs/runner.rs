@@ -13,12 +13,13 @@ use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 
-pub use super::step::{CancelRx, Reporter};
-use super::step::{Stop, cancelled, follow, requested, settle, why_not_started};
-use super::{JobSpec, Outcome, Progress, Target};
-use crate::incus::client::{IncusClient, IncusError};
-use crate::incus::ops::{Answer, PowerAction};
-use crate::inventory::human_bytes;
+use atlas_core::inventory::human_bytes;
+use atlas_core::jobs::{JobSpec, Outcome, Progress, Target};
+use atlas_core::ops::{CancelRx, Reporter, Stop, cancelled, outcome, requested};
+
+use super::step::{follow, settle, why_not_started};
+use crate::client::{IncusClient, IncusError};
+use crate::ops::{Answer, PowerAction};
 
 /// How often transfer progress is reported.
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
@@ -27,24 +28,14 @@ const STOP_SECS: i64 = 30;
 /// How long an instance whose forced stop failed may take to show as stopped.
 const SETTLE: Duration = Duration::from_secs(10);
 
-/// Runs a job to its end.
+/// Runs a job's steps to their end (its CLI lines are logged by the caller). Configured
+/// commands are not Incus's: they fail here.
 pub async fn run(
-    client: Result<&IncusClient, String>,
+    client: &IncusClient,
     spec: &JobSpec,
     rep: &Reporter,
     mut cancel: CancelRx,
 ) -> Outcome {
-    for line in spec.cli() {
-        rep.log(format!("$ {line}"));
-    }
-    let client = match (client, spec) {
-        // Commands need no remote.
-        (_, JobSpec::Command { command, .. }) => {
-            return outcome(super::command::run_command(command, rep, &mut cancel).await);
-        }
-        (Ok(c), _) => c,
-        (Err(e), _) => return Outcome::Failed(e),
-    };
     let r = match spec {
         JobSpec::Power {
             target,
@@ -83,7 +74,10 @@ pub async fn run(
             options,
         } => export(client, target, path, options, rep, &mut cancel).await,
         JobSpec::Apply { plans, .. } => super::apply::apply(client, plans, rep, &mut cancel).await,
-        JobSpec::Command { .. } => unreachable!("handled above"),
+        JobSpec::Command { command, .. } => Err(Stop::Failed(format!(
+            "{} is a local command, not an Incus operation",
+            command.name
+        ))),
         JobSpec::Import {
             target,
             file,
@@ -103,14 +97,6 @@ pub async fn run(
         }
     };
     outcome(r)
-}
-
-fn outcome(r: Result<String, Stop>) -> Outcome {
-    match r {
-        Ok(s) => Outcome::Done(s),
-        Err(Stop::Failed(e)) => Outcome::Failed(e),
-        Err(Stop::Cancelled(e)) => Outcome::Cancelled(e),
-    }
 }
 
 // ----- jobs ----------------------------------------------------------------------------------
@@ -224,7 +210,7 @@ async fn restore(
     client: &IncusClient,
     t: &Target,
     snap: &str,
-    safety: &Option<super::Safety>,
+    safety: &Option<atlas_core::ops::Safety>,
     restart: &[String],
     rep: &Reporter,
     cancel: &mut CancelRx,
@@ -374,7 +360,7 @@ async fn export(
     client: &IncusClient,
     t: &Target,
     path: &Path,
-    options: &crate::incus::ops::BackupOptions,
+    options: &crate::ops::BackupOptions,
     rep: &Reporter,
     cancel: &mut CancelRx,
 ) -> Result<String, Stop> {
@@ -498,7 +484,7 @@ async fn download(
                         rep.progress(report(done, started));
                     }
                 }
-                Some(Err(e)) => break Some(Stop::Failed(format!("download interrupted after {}: {}", human_bytes(done), crate::incus::client::error_chain(&e)))),
+                Some(Err(e)) => break Some(Stop::Failed(format!("download interrupted after {}: {}", human_bytes(done), crate::client::error_chain(&e)))),
                 None => break None,
             }
         }

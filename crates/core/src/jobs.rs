@@ -1,0 +1,274 @@
+//! What a job does ([`JobSpec`]) and how a finished one is kept ([`JobRecord`]). How a job
+//! runs is its provider's ([`crate::provider::Operator`]); configured commands run locally.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use crate::ops::{
+    BackupOptions, JobEvent, JobId, Outcome, PowerAction, Progress, Safety, Target,
+};
+
+/// What a job does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobSpec {
+    /// Start, stop, restart, freeze or unfreeze an instance.
+    Power {
+        target: Target,
+        action: PowerAction,
+        #[serde(default)]
+        force: bool,
+        #[serde(default)]
+        timeout: i64,
+    },
+    /// Snapshot an instance or a volume.
+    Snapshot {
+        target: Target,
+        name: String,
+        expires_at: Option<DateTime<Utc>>,
+        #[serde(default)]
+        stateful: bool,
+    },
+    /// Delete a snapshot.
+    DeleteSnapshot { target: Target, name: String },
+    /// Restore a snapshot: safety snapshot first, the instances in `restart` stopped around it.
+    Restore {
+        target: Target,
+        snapshot: String,
+        safety: Option<Safety>,
+        #[serde(default)]
+        restart: Vec<String>,
+    },
+    /// Back up to a local file.
+    Export {
+        target: Target,
+        path: PathBuf,
+        #[serde(default)]
+        options: BackupOptions,
+    },
+    /// Create an instance or volume (`target`) from a backup file; `replace` moves an existing
+    /// instance of that name aside first.
+    Import {
+        target: Target,
+        file: PathBuf,
+        /// The storage pool of an imported instance (volumes name theirs in the target).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pool: Option<String>,
+        #[serde(default)]
+        replace: bool,
+    },
+    /// Apply service plans (all on the target's remote), step by step, stopping at the first
+    /// error. `target.name` names the services for lists.
+    Apply {
+        target: Target,
+        plans: Vec<crate::services::ServicePlan>,
+    },
+    /// Run a configured command (`[[commands]]`), its output streamed.
+    Command {
+        target: Target,
+        command: CommandSpec,
+    },
+}
+
+/// A configured command as it runs: the words, where, and the environment it gets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommandSpec {
+    /// The command's name in the config.
+    pub name: String,
+    pub argv: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workdir: Option<PathBuf>,
+    /// `ATLAS_*` variables describing the selection.
+    #[serde(default)]
+    pub env: Vec<(String, String)>,
+}
+
+impl JobSpec {
+    /// The apply job for these plans on one remote (its target names the services).
+    pub fn apply(remote: &str, plans: Vec<crate::services::ServicePlan>) -> JobSpec {
+        let project = plans.first().map(|p| p.project.clone()).unwrap_or_default();
+        let names: Vec<&str> = plans.iter().map(|p| p.service.as_str()).collect();
+        let name = if names.len() <= 3 {
+            names.join(",")
+        } else {
+            format!("{},{} +{}", names[0], names[1], names.len() - 2)
+        };
+        JobSpec::Apply {
+            target: Target::instance(remote, &project, &name),
+            plans,
+        }
+    }
+
+    /// The object acted on.
+    pub fn target(&self) -> &Target {
+        match self {
+            JobSpec::Power { target, .. }
+            | JobSpec::Snapshot { target, .. }
+            | JobSpec::DeleteSnapshot { target, .. }
+            | JobSpec::Restore { target, .. }
+            | JobSpec::Export { target, .. }
+            | JobSpec::Import { target, .. }
+            | JobSpec::Apply { target, .. }
+            | JobSpec::Command { target, .. } => target,
+        }
+    }
+
+    /// The instances (project, name) the job may have changed, to be read again after it.
+    pub fn touches(&self) -> Vec<(String, String)> {
+        let t = self.target();
+        let mut out = Vec::new();
+        if t.pool.is_none() {
+            out.push((t.project.clone(), t.name.clone()));
+        }
+        match self {
+            JobSpec::Restore { restart, .. } => {
+                out.extend(restart.iter().map(|n| (t.project.clone(), n.clone())));
+            }
+            JobSpec::Apply { plans, .. } => {
+                out = plans
+                    .iter()
+                    .map(|p| (p.project.clone(), p.service.clone()))
+                    .collect();
+            }
+            _ => {}
+        }
+        out
+    }
+
+    /// A short name of what it does (`snapshot`, `restore`, `stop`, ...).
+    pub fn kind(&self) -> String {
+        match self {
+            JobSpec::Power {
+                action: PowerAction::Stop,
+                force: true,
+                ..
+            } => "force-stop".into(),
+            JobSpec::Power { action, .. } => action.as_str().into(),
+            JobSpec::Snapshot { .. } => "snapshot".into(),
+            JobSpec::DeleteSnapshot { .. } => "delete-snapshot".into(),
+            JobSpec::Restore { .. } => "restore".into(),
+            JobSpec::Export { .. } => "backup".into(),
+            JobSpec::Import { .. } => "import".into(),
+            JobSpec::Apply { .. } => "apply".into(),
+            JobSpec::Command { command, .. } => command.name.clone(),
+        }
+    }
+
+    /// What it acts on, for lists: the target, with the snapshot where there is one.
+    pub fn subject(&self) -> String {
+        match self {
+            JobSpec::Snapshot { target, name, .. } | JobSpec::DeleteSnapshot { target, name } => {
+                format!("{}/{name}", target.label())
+            }
+            JobSpec::Restore {
+                target, snapshot, ..
+            } => format!("{}/{snapshot}", target.label()),
+            JobSpec::Import { target, file, .. } => {
+                format!("{} ← {}", target.label(), file_name(file))
+            }
+            JobSpec::Export { target, path, .. } => {
+                format!("{} → {}", target.label(), file_name(path))
+            }
+            JobSpec::Apply { target, .. } => format!("{}:{}", target.remote, target.name),
+            JobSpec::Command { target, .. } if target.remote.is_empty() => target.name.clone(),
+            j => j.target().label(),
+        }
+    }
+
+    /// Whether the job changes or removes existing data (asks for confirmation).
+    pub fn destructive(&self) -> bool {
+        matches!(
+            self,
+            JobSpec::DeleteSnapshot { .. }
+                | JobSpec::Restore { .. }
+                | JobSpec::Import { replace: true, .. }
+                | JobSpec::Command { .. }
+                | JobSpec::Power {
+                    action: PowerAction::Stop | PowerAction::Restart | PowerAction::Freeze,
+                    ..
+                }
+        )
+    }
+
+    /// The command line of a configured command (a provider gives the others' lines).
+    pub fn command_line(&self) -> Option<String> {
+        match self {
+            JobSpec::Command { command, .. } => {
+                let words: Vec<String> = command.argv.iter().map(|w| sh(w)).collect();
+                Some(match &command.workdir {
+                    Some(d) => format!("cd {} && {}", sh(&d.to_string_lossy()), words.join(" ")),
+                    None => words.join(" "),
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+pub fn file_name(p: &std::path::Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+/// Quotes a word for a POSIX shell when it needs it.
+pub fn sh(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// A finished job as kept in the state dir's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub id: JobId,
+    pub spec: JobSpec,
+    pub started: DateTime<Utc>,
+    pub finished: DateTime<Utc>,
+    pub outcome: Outcome,
+    #[serde(default)]
+    pub log: Vec<String>,
+    #[serde(default)]
+    pub progress: Progress,
+}
+
+/// A file name for a backup: `<remote>-<project>-<name>-<UTC time>.tar.gz`.
+pub fn backup_file_name(t: &Target, now: DateTime<Utc>, compression: &str) -> String {
+    let ext = match compression {
+        "none" => "tar",
+        "" | "gzip" => "tar.gz",
+        "zstd" => "tar.zst",
+        "bzip2" => "tar.bz2",
+        "xz" => "tar.xz",
+        "lzma" => "tar.lzma",
+        other => return format!("{}.{other}", backup_stem(t, now)),
+    };
+    format!("{}.{ext}", backup_stem(t, now))
+}
+
+fn backup_stem(t: &Target, now: DateTime<Utc>) -> String {
+    let clean = |s: &str| {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect::<String>()
+    };
+    let mut parts = vec![clean(&t.remote), clean(&t.project)];
+    if let Some(p) = &t.pool {
+        parts.push(clean(p));
+    }
+    parts.push(clean(&t.name));
+    format!("{}-{}", parts.join("-"), now.format("%Y%m%dT%H%M%SZ"))
+}
