@@ -8,6 +8,7 @@ pub use atlas_core::provider::{
     Capabilities, Command, ConnState, Event as InventoryEvent, Operation, Scope, StateSample,
 };
 pub use atlas_core::provider::{Listing, Operator, RestoreFacts};
+pub use atlas_incus::RemoteSpec;
 pub use atlas_incus::provider::WorkerConfig;
 
 /// What the console's background work reports.
@@ -96,7 +97,7 @@ pub fn spawn_source(
 /// Starts the Incus provider's worker for one remote, its events sent on `tx`; dropping the
 /// returned sender stops it.
 pub fn spawn_remote(
-    spec: atlas_incus::RemoteSpec,
+    spec: RemoteSpec,
     scope: Scope,
     cfg: WorkerConfig,
     tx: mpsc::UnboundedSender<Update>,
@@ -107,8 +108,13 @@ pub fn spawn_remote(
     atlas_incus::provider::spawn_remote(spec, scope, cfg, sink)
 }
 
+/// What the provider of a remote can do.
+pub fn capabilities(_spec: &RemoteSpec) -> Capabilities {
+    atlas_incus::provider::CAPABILITIES
+}
+
 /// The operator (jobs, plans, one-off listings) of a remote.
-pub fn operator(spec: &atlas_incus::RemoteSpec) -> Result<std::sync::Arc<dyn Operator>, String> {
+pub fn operator(spec: &RemoteSpec) -> Result<std::sync::Arc<dyn Operator>, String> {
     atlas_incus::IncusOperator::new(spec)
         .map(|o| std::sync::Arc::new(o) as std::sync::Arc<dyn Operator>)
         .map_err(|e| e.to_string())
@@ -116,7 +122,7 @@ pub fn operator(spec: &atlas_incus::RemoteSpec) -> Result<std::sync::Arc<dyn Ope
 
 /// The operator of the remote named `name` among `specs`, or why there is none.
 pub fn operator_for(
-    specs: &[atlas_incus::RemoteSpec],
+    specs: &[RemoteSpec],
     name: &str,
 ) -> Result<std::sync::Arc<dyn Operator>, String> {
     let spec = specs

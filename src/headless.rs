@@ -9,8 +9,8 @@ use serde::Serialize;
 use crate::alerts::join::{Index, RemoteInventory, Target, join};
 use crate::alerts::model::{AlertState, MergedAlert, SourceData, SourceKind, merge};
 use crate::alerts::{AlertmanagerClient, PrometheusClient};
+use crate::backend::{RemoteSpec, Scope};
 use crate::config::Settings;
-use crate::incus::{RemoteSpec, Scope};
 use crate::inventory::{HostRow, InstanceRow, VolumeRow, human_duration};
 
 /// One alert as `--json` prints it.

@@ -10,9 +10,9 @@ use chrono::Utc;
 use serde_json::json;
 
 use crate::alerts::types::parse_duration;
+use crate::backend::{RemoteSpec, Scope};
 use crate::config::Settings;
-use crate::incus::ops::BackupOptions;
-use crate::incus::{RemoteSpec, Scope};
+use crate::jobs::BackupOptions;
 use crate::jobs::execute::{JobRun, Note, execute, next_id};
 use crate::jobs::{JobEvent, JobSpec, Outcome, Target, backup_file_name, snapshot_name};
 use crate::usecase::{self, ActionSettings, Confirmation};

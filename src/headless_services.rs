@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::backend::RemoteSpec;
 use crate::config::Settings;
 use crate::headless_actions::{EXIT_FAILED, EXIT_REFUSED, run_job};
-use crate::incus::RemoteSpec;
 use crate::jobs::JobSpec;
 use crate::services::plan::{Plan, plan_all};
 use crate::services::{Loaded, cloudinit, load_dir, template};

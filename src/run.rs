@@ -15,8 +15,8 @@ use crate::app::rows::Pane;
 use crate::app::state::{AppState, Effect, Level, RemoteView};
 use crate::backend::spawn_source;
 use crate::backend::{self, Command, WorkerConfig};
+use crate::backend::{RemoteSpec, Scope};
 use crate::config::{Settings, Theme};
-use crate::incus::{RemoteSpec, Scope};
 use crate::tasks::Tasks;
 use crate::{tui, ui};
 
@@ -34,7 +34,7 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
         .iter()
         .map(|s| {
             let mut r = RemoteView::new(&s.name, &s.endpoint.describe(), s.production);
-            r.caps = atlas_incus::provider::CAPABILITIES;
+            r.caps = crate::backend::capabilities(s);
             r
         })
         .collect();
@@ -46,8 +46,8 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
     );
     state.readonly = opts.readonly;
     state.pane = Pane::parse(&settings.config.ui.start_pane).unwrap_or(Pane::INSTANCES);
-    state.themes = Theme::available(&settings.paths.themes_dir());
-    state.theme_name = settings.theme.name.clone();
+    state.view.themes = Theme::available(&settings.paths.themes_dir());
+    state.view.theme_name = settings.theme.name.clone();
     state.diagnostics = settings.diagnostics.clone();
     if let Some(d) = settings.diagnostics.first() {
         let more = if settings.diagnostics.len() > 1 {
@@ -64,35 +64,35 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
         state.say(Level::Error, "no remotes to show: check `atlas-tui info`");
     }
     let c = &settings.config;
-    state.label_map = c.alerts.label_map();
-    state.silence_author = if c.alerts.silence_author.trim().is_empty() {
+    state.alerting.label_map = c.alerts.label_map();
+    state.alerting.silence_author = if c.alerts.silence_author.trim().is_empty() {
         default_author()
     } else {
         c.alerts.silence_author.clone()
     };
     if !c.alerts.silence_durations.is_empty() {
-        state.silence_durations = c.alerts.silence_durations.clone();
+        state.alerting.silence_durations = c.alerts.silence_durations.clone();
     }
-    state.action_settings =
+    state.work.settings =
         crate::usecase::ActionSettings::from_config(&c.actions, &settings.paths.data_dir);
     state.services.dir = settings.services_dir();
     state.services.config_dir = settings.paths.config_dir.clone();
     state.services.commands = c.commands.clone();
     // Finished jobs and the journal from earlier sessions.
     let state_dir = &settings.paths.state_dir;
-    state.jobs = crate::jobs::journal::recent_jobs(
+    state.work.jobs = crate::jobs::journal::recent_jobs(
         &crate::jobs::journal::jobs_file(&settings.paths.state_dir),
         100,
     )
     .into_iter()
     .map(crate::app::jobs::JobView::from_record)
     .collect();
-    state.next_job = crate::jobs::execute::next_id(state_dir);
+    state.work.next_job = crate::jobs::execute::next_id(state_dir);
     if let Ok((mut entries, _)) = crate::jobs::journal::read_lines::<crate::jobs::journal::Entry>(
         &crate::jobs::journal::journal_file(&settings.paths.state_dir),
     ) {
         let skip = entries.len().saturating_sub(2000);
-        state.journal = entries.split_off(skip);
+        state.work.journal = entries.split_off(skip);
     }
     for (kind, src) in c.alert_sources() {
         let mut v = AlertSourceView::new(&src.name, kind, &src.url, src.readonly);
@@ -101,7 +101,7 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
             v.status = SourceStatus::Down(e.clone());
             state.say(Level::Error, e);
         }
-        state.alert_sources.push(v);
+        state.alerting.sources.push(v);
     }
     state
 }
@@ -143,7 +143,7 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
         })
         .collect();
 
-    let user = state.silence_author.clone();
+    let user = state.alerting.silence_author.clone();
     let mut tasks = Tasks::new(
         workers,
         sources,
@@ -165,12 +165,12 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
             if dirty {
                 let size = term.size()?;
                 let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-                state.grid = ui::wants_grid(
+                state.view.grid = ui::wants_grid(
                     area,
                     settings.config.ui.grid_min_width,
                     settings.config.ui.grid_min_height,
                 );
-                state.page_size = ui::page_size(area, state.grid && !state.zoom);
+                state.view.page_size = ui::page_size(area, state.view.grid && !state.view.zoom);
                 let now = Utc::now();
                 term.draw(|f| ui::draw(f, &state, &settings.theme, now))?;
                 dirty = false;
@@ -192,9 +192,9 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                 ev = input.next() => match ev {
                     Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                         // A key bound to nothing changes nothing: no redraw.
-                        let rev = state.rev;
+                        let rev = state.derived.rev;
                         effects.extend(state.on_key(k, Utc::now()));
-                        dirty |= state.rev != rev || !effects.is_empty();
+                        dirty |= state.derived.rev != rev || !effects.is_empty();
                     }
                     Some(Ok(Event::Resize(..))) => dirty = true,
                     Some(Ok(_)) => {}
@@ -278,7 +278,7 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                             Some(d) => state.say(Level::Error, d.to_string()),
                             None => {
                                 state.say(Level::Info, format!("theme {name}"));
-                                state.theme_name = name;
+                                state.view.theme_name = name;
                                 settings.theme = theme;
                             }
                         }

@@ -9,8 +9,8 @@ use tokio::sync::{mpsc, watch};
 
 use crate::alerts::worker::SourceCmd;
 use crate::app::state::{AppState, Effect, Level};
+use crate::backend::RemoteSpec;
 use crate::backend::{self, Command, Update};
-use crate::incus::RemoteSpec;
 use crate::jobs::JobId;
 
 /// The workers and running jobs of a session.

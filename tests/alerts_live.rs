@@ -55,7 +55,7 @@ struct Live {
 impl Live {
     fn new(sources: &[(&str, SourceKind, u16)]) -> Self {
         let mut state = common::loaded_state();
-        state.silence_author = "tests@atlas".into();
+        state.alerting.silence_author = "tests@atlas".into();
         let (tx, rx) = mpsc::unbounded_channel();
         let poll = PollConfig {
             every: Duration::from_millis(300),
@@ -66,7 +66,7 @@ impl Live {
             let sp = spec(name, *port);
             let mut v = AlertSourceView::new(name, *kind, &sp.url, false);
             v.remotes = vec!["local".into()];
-            state.alert_sources.push(v);
+            state.alerting.sources.push(v);
             workers.push((name.to_string(), spawn_source(sp, *kind, poll, tx.clone())));
         }
         Live { state, rx, workers }
@@ -82,7 +82,7 @@ impl Live {
                 }
                 _ => panic!(
                     "timed out waiting for {what}; message: {:?}",
-                    self.state.message
+                    self.state.messages.current
                 ),
             }
         }
@@ -120,7 +120,7 @@ impl Live {
 }
 
 fn has_alert(name: &str) -> impl Fn(&AppState) -> bool + '_ {
-    move |s: &AppState| s.alerts.iter().any(|a| a.name() == name)
+    move |s: &AppState| s.alerting.alerts.iter().any(|a| a.name() == name)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,23 +150,27 @@ async fn two_alertmanagers_and_prometheus_merge_into_one_list() {
         ("prometheus", SourceKind::Prometheus, 9090),
     ]);
     live.until(20, "the posted alert from both Alertmanagers", |s| {
-        s.alerts
+        s.alerting
+            .alerts
             .iter()
             .any(|a| a.name() == name && a.sources.len() == 2)
     })
     .await;
     // The sandbox Prometheus rules: one firing (also in Alertmanager by now), one pending.
     live.until(30, "Prometheus alerts", |s| {
-        s.alerts
+        s.alerting
+            .alerts
             .iter()
             .any(|a| a.name() == "LokiIngestionSlow" && a.source_names().contains(&"prometheus"))
-            && s.alerts
+            && s.alerting
+                .alerts
                 .iter()
                 .any(|a| a.name() == "CertificateExpiresSoon")
     })
     .await;
     let cert = live
         .state
+        .alerting
         .alerts
         .iter()
         .find(|a| a.name() == "CertificateExpiresSoon")
@@ -213,15 +217,22 @@ async fn silence_from_the_ui_lands_in_alertmanager_then_expires() {
     live.key(KeyCode::Enter);
     assert_eq!(live.state.input(), InputMode::Normal);
     live.until(20, "the silence write", |s| {
-        s.message
+        s.messages
+            .current
             .as_ref()
             .is_some_and(|m| m.text.contains("create silence"))
     })
     .await;
     assert!(
-        live.state.message.as_ref().unwrap().text.contains("done"),
+        live.state
+            .messages
+            .current
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("done"),
         "{:?}",
-        live.state.message
+        live.state.messages.current
     );
 
     // In Alertmanager, with the right matchers.
@@ -245,7 +256,8 @@ async fn silence_from_the_ui_lands_in_alertmanager_then_expires() {
 
     // The alert shows as silenced.
     live.until(20, "the alert silenced", |s| {
-        s.alerts
+        s.alerting
+            .alerts
             .iter()
             .any(|a| a.name() == name && a.state() == AlertState::Silenced)
     })
@@ -273,7 +285,8 @@ async fn silence_from_the_ui_lands_in_alertmanager_then_expires() {
     assert_eq!(live.state.input(), InputMode::Confirm);
     live.key(KeyCode::Char('y'));
     live.until(20, "the alert active again", |s| {
-        s.alerts
+        s.alerting
+            .alerts
             .iter()
             .any(|a| a.name() == name && a.state() == AlertState::Active)
     })
@@ -336,15 +349,15 @@ async fn a_stopped_alertmanager_shows_down_and_recovers() {
     let am = OwnAlertmanager::start(port, tempfile::tempdir().unwrap());
     let mut live = Live::new(&[("own", SourceKind::Alertmanager, port)]);
     live.until(20, "the own Alertmanager up", |s| {
-        s.alert_sources[0].status == SourceStatus::Up
+        s.alerting.sources[0].status == SourceStatus::Up
     })
     .await;
     let (port, dir) = am.stop();
     live.until(20, "the source down", |s| {
-        matches!(s.alert_sources[0].status, SourceStatus::Down(_))
+        matches!(s.alerting.sources[0].status, SourceStatus::Down(_))
     })
     .await;
-    let msg = live.state.message.clone().unwrap().text;
+    let msg = live.state.messages.current.clone().unwrap().text;
     assert!(
         msg.contains(&format!("own: cannot reach http://127.0.0.1:{port}")),
         "{msg}"
@@ -353,10 +366,18 @@ async fn a_stopped_alertmanager_shows_down_and_recovers() {
     assert!(!view_rows(&live.state, Pane::INSTANCES, Utc::now()).is_empty());
     let am = OwnAlertmanager::start(port, dir);
     live.until(30, "the source back", |s| {
-        s.alert_sources[0].status == SourceStatus::Up
+        s.alerting.sources[0].status == SourceStatus::Up
     })
     .await;
-    assert!(live.state.message.as_ref().unwrap().text.contains("back"));
+    assert!(
+        live.state
+            .messages
+            .current
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("back")
+    );
     am.stop();
 }
 
@@ -366,7 +387,7 @@ async fn write_errors_reach_the_status_line() {
     // the form, so go through the worker directly).
     let mut live = Live::new(&[("control", SourceKind::Alertmanager, 9093)]);
     live.until(20, "first poll", |s| {
-        s.alert_sources[0].status == SourceStatus::Up
+        s.alerting.sources[0].status == SourceStatus::Up
     })
     .await;
     let req = atlas_tui::alerts::SilenceRequest {
@@ -387,12 +408,13 @@ async fn write_errors_reach_the_status_line() {
         cmd: SourceCmd::PutSilence(req),
     }]);
     live.until(20, "the write error", |s| {
-        s.message
+        s.messages
+            .current
             .as_ref()
             .is_some_and(|m| m.text.contains("create silence failed"))
     })
     .await;
-    let m = live.state.message.clone().unwrap().text;
+    let m = live.state.messages.current.clone().unwrap().text;
     assert!(m.contains("HTTP 400"), "{m}");
 }
 

@@ -209,7 +209,8 @@ fn jump_from_alert_to_object_and_back() {
     key(&mut s, KeyCode::Char('o'));
     assert_eq!(s.pane, Pane::ALERTS);
     assert!(
-        s.message
+        s.messages
+            .current
             .as_ref()
             .unwrap()
             .text
@@ -392,7 +393,7 @@ fn silences_pane_expire_and_extend() {
         req.id.as_deref(),
         Some("bfcf2e06-7094-4595-b660-d26885d9a885")
     );
-    let old_end = s.silences[0].silence.ends_at;
+    let old_end = s.alerting.silences[0].silence.ends_at;
     assert_eq!(req.ends_at, old_end + chrono::Duration::days(3));
 }
 
@@ -403,7 +404,14 @@ fn readonly_blocks_every_silence_write() {
     select_alert(&mut s, "HighMemoryUsage");
     assert!(key(&mut s, KeyCode::Char('m')).is_empty());
     assert!(s.form().is_none());
-    assert!(s.message.as_ref().unwrap().text.contains("read-only"));
+    assert!(
+        s.messages
+            .current
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("read-only")
+    );
     key(&mut s, KeyCode::Char('6'));
     assert!(key(&mut s, KeyCode::Char('e')).is_empty());
     assert!(s.confirm().is_none());
@@ -411,7 +419,7 @@ fn readonly_blocks_every_silence_write() {
     assert!(s.form().is_none());
     // A per-Alertmanager readonly leaves the others writable, and says which were skipped.
     let mut s = state();
-    s.alert_sources[1].readonly = true;
+    s.alerting.sources[1].readonly = true;
     select_alert(&mut s, "HighMemoryUsage");
     key(&mut s, KeyCode::Char('m'));
     let f = s.form().cloned().unwrap();
@@ -422,19 +430,27 @@ fn readonly_blocks_every_silence_write() {
     key(&mut s, KeyCode::Char('m'));
     assert!(s.form().is_none());
     assert!(
-        s.message
+        s.messages
+            .current
             .as_ref()
             .unwrap()
             .text
             .contains("read-only: cluster"),
         "{:?}",
-        s.message
+        s.messages.current
     );
     // Prometheus-only alerts cannot be silenced yet, and that is said.
     select_alert(&mut s, "CertificateExpiresSoon");
     key(&mut s, KeyCode::Char('m'));
     assert!(s.form().is_none());
-    assert!(s.message.as_ref().unwrap().text.contains("Prometheus only"));
+    assert!(
+        s.messages
+            .current
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Prometheus only")
+    );
 }
 
 #[test]
@@ -448,7 +464,8 @@ fn a_source_that_goes_down_keeps_its_data_and_says_so() {
         now(),
     );
     assert!(
-        s.message
+        s.messages
+            .current
             .as_ref()
             .unwrap()
             .text
@@ -475,7 +492,7 @@ fn a_source_that_goes_down_keeps_its_data_and_says_so() {
         },
         now(),
     );
-    assert!(s.message.as_ref().unwrap().text.contains("back"));
+    assert!(s.messages.current.as_ref().unwrap().text.contains("back"));
     assert!(
         !view_rows(&s, Pane::ALERTS, now())
             .iter()
@@ -483,7 +500,8 @@ fn a_source_that_goes_down_keeps_its_data_and_says_so() {
     );
     // The state of an alert is known for all sources.
     assert_eq!(
-        s.alerts
+        s.alerting
+            .alerts
             .iter()
             .find(|a| a.name() == "HighMemoryUsage")
             .unwrap()

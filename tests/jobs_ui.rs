@@ -59,12 +59,13 @@ fn readonly_blocks_every_write_and_says_so() {
     ];
     for (pane, col, name, k) in cases {
         select(&mut s, pane, col, name);
-        s.message = None;
+        s.messages.current = None;
         let effects = ch(&mut s, k);
         assert!(effects.is_empty(), "{k} on {name}: {effects:?}");
         assert_eq!(s.input(), InputMode::Normal, "{k} opened nothing");
         let msg = s
-            .message
+            .messages
+            .current
             .as_ref()
             .map(|m| m.text.clone())
             .unwrap_or_default();
@@ -82,11 +83,16 @@ fn readonly_blocks_every_write_and_says_so() {
         let e = s.run_command(cmd, now());
         assert!(e.is_empty(), "{cmd}");
         assert!(
-            s.message.as_ref().unwrap().text.contains("read-only"),
+            s.messages
+                .current
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("read-only"),
             "{cmd}"
         );
     }
-    assert!(s.jobs.is_empty());
+    assert!(s.work.jobs.is_empty());
 }
 
 #[test]
@@ -129,7 +135,7 @@ fn snapshot_form_starts_a_job_with_name_and_expiry() {
         other => panic!("{other:?}"),
     }
     assert_eq!(s.input(), InputMode::Normal);
-    assert!(s.jobs.iter().any(|j| j.id == id && j.running()));
+    assert!(s.work.jobs.iter().any(|j| j.id == id && j.running()));
 }
 
 #[test]
@@ -201,7 +207,14 @@ fn power_actions_check_the_state_and_confirm_destructive_ones() {
     let mut s = loaded_state();
     select(&mut s, '2', 1, "grafana01");
     assert!(ch(&mut s, 'u').is_empty(), "already running");
-    assert!(s.message.as_ref().unwrap().text.contains("already running"));
+    assert!(
+        s.messages
+            .current
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("already running")
+    );
     assert!(ch(&mut s, 't').is_empty());
     assert_eq!(s.input(), InputMode::Confirm);
     let (_, spec) = started(&ch(&mut s, 'y'));
@@ -284,11 +297,11 @@ fn jobs_pane_streams_progress_notifies_once_and_cancels() {
         },
         now(),
     );
-    let msg = s.message.clone().unwrap().text;
+    let msg = s.messages.current.clone().unwrap().text;
     assert!(msg.contains("cancelled"), "{msg}");
     assert!(s.jobs_indicator().is_none());
     // Other updates do not repeat the notification.
-    s.message = None;
+    s.messages.current = None;
     s.apply(
         Update::Inventory(InventoryEvent::Event {
             remote: "local".into(),
@@ -296,7 +309,7 @@ fn jobs_pane_streams_progress_notifies_once_and_cancels() {
         }),
         now(),
     );
-    assert!(s.message.is_none());
+    assert!(s.messages.current.is_none());
     assert!(
         ch(&mut s, 'c').is_empty(),
         "a finished job cannot be cancelled"
@@ -358,7 +371,7 @@ fn restore_on_an_instance_picks_one_of_its_snapshots() {
     select(&mut s, '2', 1, "loki01");
     ch(&mut s, 'r');
     assert_eq!(s.input(), InputMode::Normal);
-    let msg = s.message.as_ref().unwrap().text.clone();
+    let msg = s.messages.current.as_ref().unwrap().text.clone();
     assert!(
         msg.contains("no snapshots") && msg.contains("n takes one"),
         "{msg}"

@@ -57,12 +57,12 @@ fn every_layer_can_be_rebound() {
     assert_eq!(s.input(), InputMode::Normal);
     // Confirm: y is unbound, j confirms the restart.
     key(&mut s, KeyCode::Char('R'));
-    assert_eq!(s.input(), InputMode::Confirm, "{:?}", s.message);
+    assert_eq!(s.input(), InputMode::Confirm, "{:?}", s.messages.current);
     key(&mut s, KeyCode::Char('y'));
     assert_eq!(s.input(), InputMode::Confirm);
     key(&mut s, KeyCode::Char('j'));
     assert_eq!(s.input(), InputMode::Normal);
-    assert!(s.jobs.iter().any(|j| j.running()), "the restart runs");
+    assert!(s.work.jobs.iter().any(|j| j.running()), "the restart runs");
 }
 
 #[test]
@@ -216,13 +216,13 @@ fn derived_views_are_computed_once_per_change_and_idle_keys_change_nothing() {
     let j = s.join_alerts();
     assert!(Arc::ptr_eq(&j, &s.join_alerts()));
     // A key bound to nothing: nothing changes, so nothing is redrawn or rebuilt.
-    let rev = s.rev;
+    let rev = s.derived.rev;
     key(&mut s, KeyCode::Char('Q'));
-    assert_eq!(s.rev, rev);
+    assert_eq!(s.derived.rev, rev);
     assert!(Arc::ptr_eq(&a, &view_rows(&s, Pane::INSTANCES, now())));
     // A bound key, a filter typed in place, or the next second rebuild them.
     key(&mut s, KeyCode::Char('j'));
-    assert_ne!(s.rev, rev);
+    assert_ne!(s.derived.rev, rev);
     let b = view_rows(&s, Pane::INSTANCES, now());
     assert!(!Arc::ptr_eq(&a, &b));
     assert!(!Arc::ptr_eq(&j, &s.join_alerts()));
@@ -253,7 +253,7 @@ fn actions_a_provider_cannot_do_are_refused_and_not_hinted() {
     );
     assert!(key(&mut s, KeyCode::Char('n')).is_empty());
     assert_eq!(s.input(), InputMode::Normal, "no snapshot form opens");
-    let msg = s.message.as_ref().unwrap().text.clone();
+    let msg = s.messages.current.as_ref().unwrap().text.clone();
     assert!(msg.contains("Example cannot snapshot"), "{msg}");
     // What it supports still works.
     key(&mut s, KeyCode::Char('t'));

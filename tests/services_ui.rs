@@ -345,7 +345,7 @@ fn an_invalid_definition_is_not_applied_and_production_wants_apply_typed() {
     );
     assert!(render(&mut s, 100, 16).contains("cannot plan"));
     assert!(key(&mut s, KeyCode::Char('a')).is_empty());
-    let msg = s.message.clone().unwrap().text;
+    let msg = s.messages.current.clone().unwrap().text;
     assert!(msg.contains("cannot be planned"), "{msg}");
     key(&mut s, KeyCode::Esc);
 
@@ -413,7 +413,7 @@ fn editor_checks_as_you_type_saves_and_asks_before_overwriting() {
     {
         let area = ratatui::layout::Rect::new(0, 0, 80, 24);
         let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
-        s.grid = false;
+        s.view.grid = false;
         t.draw(|f| atlas_tui::ui::draw(f, &s, &theme, now()))
             .unwrap();
         let buf = t.backend().buffer();
@@ -543,7 +543,14 @@ fn e_on_an_instance_edits_its_definition_and_new_starts_one() {
         }]
     );
     s.run_command("new 1bad", now());
-    assert!(s.message.clone().unwrap().text.contains("not a valid"));
+    assert!(
+        s.messages
+            .current
+            .clone()
+            .unwrap()
+            .text
+            .contains("not a valid")
+    );
 }
 
 #[test]
@@ -606,7 +613,21 @@ fn configured_commands_run_as_jobs_with_the_selection() {
     // Scope is checked.
     key(&mut s, KeyCode::Char('5'));
     assert!(s.run_command("run backup", now()).is_empty());
-    assert!(s.message.clone().unwrap().text.contains("select a service"));
+    assert!(
+        s.messages
+            .current
+            .clone()
+            .unwrap()
+            .text
+            .contains("select a service")
+    );
     assert!(s.run_command("run nothing", now()).is_empty());
-    assert!(s.message.clone().unwrap().text.contains("no command"));
+    assert!(
+        s.messages
+            .current
+            .clone()
+            .unwrap()
+            .text
+            .contains("no command")
+    );
 }

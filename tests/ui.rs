@@ -52,7 +52,7 @@ fn every_pane_80x24() {
 fn grid_in_a_big_terminal() {
     let mut s = loaded_state();
     let out = render(&mut s, 200, 50);
-    assert!(s.grid);
+    assert!(s.view.grid);
     for t in ["Hosts", "Instances", "Volumes", "Snapshots"] {
         assert!(out.contains(t), "{t} missing");
     }
@@ -151,7 +151,7 @@ fn skipped_list_items_are_named_and_counted_in_the_status_line() {
         },
         now(),
     );
-    let msg = s.message.clone().expect("a warning").text;
+    let msg = s.messages.current.clone().expect("a warning").text;
     assert!(
         msg.starts_with(
             "local: 2 item(s) left out, unreadable: /1.0/instances?recursion=2: item odd01"
@@ -177,8 +177,8 @@ fn project_typos_are_refused_like_remote_typos() {
     typ(&mut s, "project nosuchproj");
     let fx = key(&mut s, KeyCode::Enter);
     assert!(fx.is_empty(), "{fx:?}");
-    assert_eq!(s.scope, atlas_tui::incus::Scope::All);
-    let msg = s.message.clone().expect("an error").text;
+    assert_eq!(s.listing.scope, atlas_tui::incus::Scope::All);
+    let msg = s.messages.current.clone().expect("an error").text;
     assert!(
         msg.contains("no project named \"nosuchproj\"") && msg.contains("default, lab"),
         "{msg}"
@@ -186,7 +186,10 @@ fn project_typos_are_refused_like_remote_typos() {
     key(&mut s, KeyCode::Char(':'));
     typ(&mut s, "project lab");
     let fx = key(&mut s, KeyCode::Enter);
-    assert_eq!(s.scope, atlas_tui::incus::Scope::Project("lab".into()));
+    assert_eq!(
+        s.listing.scope,
+        atlas_tui::incus::Scope::Project("lab".into())
+    );
     assert_eq!(fx.len(), 1, "{fx:?}");
 }
 
@@ -277,7 +280,10 @@ fn palette_jumps_to_panes_remotes_projects_and_themes() {
     assert_eq!(s.pane, Pane::VOLUMES);
 
     let fx = s.run_command("project lab", now());
-    assert_eq!(s.scope, atlas_tui::incus::Scope::Project("lab".into()));
+    assert_eq!(
+        s.listing.scope,
+        atlas_tui::incus::Scope::Project("lab".into())
+    );
     assert!(matches!(
         &fx[0],
         atlas_tui::app::Effect::Send {
@@ -286,15 +292,29 @@ fn palette_jumps_to_panes_remotes_projects_and_themes() {
         }
     ));
     s.run_command("remote local", now());
-    assert_eq!(s.remote_filter.as_deref(), Some("local"));
+    assert_eq!(s.listing.remote_filter.as_deref(), Some("local"));
     s.run_command("remote nope", now());
-    assert!(s.message.as_ref().unwrap().text.contains("no remote"));
+    assert!(
+        s.messages
+            .current
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("no remote")
+    );
     assert_eq!(
         s.run_command("theme light", now()),
         vec![atlas_tui::app::Effect::LoadTheme("light".into())]
     );
     s.run_command("bogus", now());
-    assert!(s.message.as_ref().unwrap().text.contains("unknown command"));
+    assert!(
+        s.messages
+            .current
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("unknown command")
+    );
     // Fuzzy: a typo still finds the pane.
     key(&mut s, KeyCode::Char(':'));
     typ(&mut s, "snpsht");
@@ -366,7 +386,14 @@ fn offline_remote_shows_stale_age() {
         }),
         now(),
     );
-    assert!(s.message.as_ref().unwrap().text.contains("reconnected"));
+    assert!(
+        s.messages
+            .current
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("reconnected")
+    );
 }
 
 #[test]
@@ -375,6 +402,6 @@ fn light_theme_renders_too() {
     let theme = Theme::load(std::path::Path::new("/nonexistent"), "light").0;
     let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
     t.draw(|f| ui::draw(f, &s, &theme, now())).unwrap();
-    s.grid = false;
+    s.view.grid = false;
     assert!(t.backend().to_string().contains("grafana01"));
 }

@@ -97,7 +97,7 @@ impl AppState {
     /// Alerts firing on an object now (`ServiceDown (critical)`), for the journal.
     pub fn firing_on(&self, key: &str) -> Vec<String> {
         let joined = &self.join_alerts().1;
-        crate::alerts::join::firing_on(&self.alerts, joined, key)
+        crate::alerts::join::firing_on(&self.alerting.alerts, joined, key)
     }
 
     /// Starts a job now.
@@ -105,10 +105,10 @@ impl AppState {
         if self.refuse_write(&spec.kind()) {
             return vec![];
         }
-        let id = self.next_job;
-        self.next_job += 1;
+        let id = self.work.next_job;
+        self.work.next_job += 1;
         let alerts = self.firing_on(&spec.target().row_key());
-        self.jobs.push(super::job_view::JobView {
+        self.work.jobs.push(super::job_view::JobView {
             id,
             spec: spec.clone(),
             started: now,
@@ -200,7 +200,7 @@ impl AppState {
             target: Target::instance(&i.remote, &i.inst.project, &i.inst.name),
             action,
             force,
-            timeout: self.action_settings.stop_timeout,
+            timeout: self.work.settings.stop_timeout,
         };
         if !spec.destructive() {
             return self.start_job(spec, now);
@@ -213,7 +213,7 @@ impl AppState {
             (PowerAction::Stop, false) => format!(
                 "Stop {}? (clean shutdown, up to {}s)",
                 spec.target().label(),
-                self.action_settings.stop_timeout
+                self.work.settings.stop_timeout
             ),
             (PowerAction::Restart, _) => format!("Restart {}?", spec.target().label()),
             _ => format!(
@@ -286,7 +286,7 @@ impl AppState {
         let Some((target, stateful_possible)) = self.snapshot_parent(now) else {
             return vec![];
         };
-        let s = &self.action_settings;
+        let s = &self.work.settings;
         let expiry = s
             .snapshot_expiry
             .map(|d| human_duration(d.num_seconds()))
@@ -349,7 +349,7 @@ impl AppState {
                 return vec![];
             }
         };
-        let s = &self.action_settings;
+        let s = &self.work.settings;
         let path = s
             .backup_dir
             .join(backup_file_name(&target, now, &s.compression));
@@ -413,7 +413,7 @@ impl AppState {
             _ => match self.remotes.first() {
                 Some(r) => (
                     r.name.clone(),
-                    self.home_project.clone(),
+                    self.listing.home_project.clone(),
                     String::new(),
                     false,
                 ),
@@ -424,7 +424,8 @@ impl AppState {
             },
         };
         let file = file.unwrap_or_else(|| {
-            self.action_settings
+            self.work
+                .settings
                 .backup_dir
                 .join("")
                 .to_string_lossy()
@@ -691,7 +692,7 @@ impl AppState {
     /// Keys while the snapshot picker is open (the `[picker]` keymap).
     pub fn picker_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
         let k = self.read_key(Mode::Picker, &ev);
-        let page = self.page_size;
+        let page = self.view.page_size;
         let Some(p) = self.picker_mut() else {
             return vec![];
         };
@@ -722,8 +723,8 @@ impl AppState {
     /// Previews the restore of one snapshot and asks to confirm it.
     pub fn restore_snapshot(&mut self, s: SnapshotRow, now: DateTime<Utc>) -> Vec<Effect> {
         let target = snapshot_target(&s);
-        let safety = crate::usecase::restore::safety(&self.action_settings, now);
-        let safety_exp = self.action_settings.safety_expiry;
+        let safety = crate::usecase::restore::safety(&self.work.settings, now);
+        let safety_exp = self.work.settings.safety_expiry;
         let mut body = Vec::new();
         let age = s
             .created_at
@@ -871,7 +872,7 @@ impl AppState {
             self.say(Level::Warning, "cancel: select a running job (7 jobs pane)");
             return vec![];
         };
-        let Some(j) = self.jobs.iter_mut().find(|j| j.id == id) else {
+        let Some(j) = self.work.jobs.iter_mut().find(|j| j.id == id) else {
             return vec![];
         };
         if !j.running() {

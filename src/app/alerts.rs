@@ -24,13 +24,15 @@ use crate::pane::Pane;
 impl AppState {
     /// Recomputes the merged alerts and the silence list from every source's last data.
     fn remerge(&mut self) {
-        self.alerts = merge(
-            self.alert_sources
+        self.alerting.alerts = merge(
+            self.alerting
+                .sources
                 .iter()
                 .filter_map(|s| s.data.as_ref().map(|d| (s.name.as_str(), s.kind, d))),
         );
         let mut silences: Vec<SourcedSilence> = self
-            .alert_sources
+            .alerting
+            .sources
             .iter()
             .filter_map(|s| s.data.as_ref().map(|d| (s, d)))
             .flat_map(|(s, d)| {
@@ -41,7 +43,7 @@ impl AppState {
             })
             .collect();
         silences.sort_by(|a, b| a.silence.ends_at.cmp(&b.silence.ends_at).reverse());
-        self.silences = silences;
+        self.alerting.silences = silences;
     }
 
     /// Applies what an alert source answered.
@@ -51,7 +53,7 @@ impl AppState {
         result: Result<SourceData, String>,
         now: DateTime<Utc>,
     ) {
-        let Some(s) = self.alert_sources.iter_mut().find(|s| s.name == source) else {
+        let Some(s) = self.alerting.sources.iter_mut().find(|s| s.name == source) else {
             return;
         };
         match result {
@@ -94,7 +96,9 @@ impl AppState {
 
     /// The join of the current alerts with the visible inventory.
     pub fn join_alerts(&self) -> std::sync::Arc<(Index, Joined)> {
-        self.join_memo.get((), self.rev, || self.compute_join())
+        self.derived
+            .join
+            .get((), self.derived.rev, || self.compute_join())
     }
 
     fn compute_join(&self) -> (Index, Joined) {
@@ -105,18 +109,25 @@ impl AppState {
             volumes: &r.volumes,
         }));
         let prefer = self
-            .alert_sources
+            .alerting
+            .sources
             .iter()
             .filter(|s| !s.remotes.is_empty())
             .map(|s| (s.name.clone(), s.remotes.clone()))
             .collect();
-        let joined = join(&self.alerts, &index, &self.label_map, &prefer);
+        let joined = join(
+            &self.alerting.alerts,
+            &index,
+            &self.alerting.label_map,
+            &prefer,
+        );
         (index, joined)
     }
 
     /// True while an alert source is down (ages shown for it keep ticking).
     pub fn any_source_down(&self) -> bool {
-        self.alert_sources
+        self.alerting
+            .sources
             .iter()
             .any(|s| matches!(s.status, SourceStatus::Down(_)))
     }
@@ -130,7 +141,8 @@ impl AppState {
     }
 
     fn alert_by_key(&self, key: &str) -> Option<(usize, &MergedAlert)> {
-        self.alerts
+        self.alerting
+            .alerts
             .iter()
             .enumerate()
             .find(|(_, a)| a.fingerprint == key)
@@ -140,12 +152,12 @@ impl AppState {
     fn group_members(&self, key: &str) -> Vec<usize> {
         let joined = &self.join_alerts().1;
         if let Some(name) = key.strip_prefix("group:name:") {
-            return (0..self.alerts.len())
-                .filter(|i| self.alerts[*i].name() == name)
+            return (0..self.alerting.alerts.len())
+                .filter(|i| self.alerting.alerts[*i].name() == name)
                 .collect();
         }
         if let Some(obj) = key.strip_prefix("group:object:") {
-            return (0..self.alerts.len())
+            return (0..self.alerting.alerts.len())
                 .filter(|i| match joined.targets[*i] {
                     None => obj.is_empty(),
                     Some(_) => joined.is_about(*i, obj),
@@ -281,7 +293,8 @@ impl AppState {
     }
 
     pub fn silence_by_key(&self, key: &str) -> Option<&SourcedSilence> {
-        self.silences
+        self.alerting
+            .silences
             .iter()
             .find(|s| format!("{}/{}", s.source, s.silence.id) == key)
     }
@@ -290,7 +303,8 @@ impl AppState {
         let mut ok = Vec::new();
         let mut ro = Vec::new();
         for s in self
-            .alert_sources
+            .alerting
+            .sources
             .iter()
             .filter(|s| s.kind == SourceKind::Alertmanager)
         {
@@ -312,11 +326,12 @@ impl AppState {
         SilenceForm {
             matchers,
             duration: self
+                .alerting
                 .silence_durations
                 .first()
                 .cloned()
                 .unwrap_or_else(|| "2h".into()),
-            author: self.silence_author.clone(),
+            author: self.alerting.silence_author.clone(),
             comment: String::new(),
             field: FormField::Comment,
             targets,
@@ -357,7 +372,7 @@ impl AppState {
                         .map(|(i, _)| vec![i])
                         .unwrap_or_default()
                 };
-                let Some(first) = members.first().map(|i| &self.alerts[*i]) else {
+                let Some(first) = members.first().map(|i| &self.alerting.alerts[*i]) else {
                     return vec![];
                 };
                 let ms = if key.starts_with("group:name:") {
@@ -367,7 +382,7 @@ impl AppState {
                 };
                 let mut srcs: Vec<String> = members
                     .iter()
-                    .flat_map(|i| self.alerts[*i].sources.iter())
+                    .flat_map(|i| self.alerting.alerts[*i].sources.iter())
                     .filter(|v| v.kind == SourceKind::Alertmanager)
                     .map(|v| v.source.clone())
                     .collect();
@@ -398,7 +413,8 @@ impl AppState {
             .collect();
         if targets.is_empty() {
             let why = if self
-                .alert_sources
+                .alerting
+                .sources
                 .iter()
                 .all(|s| s.kind != SourceKind::Alertmanager)
             {
@@ -426,6 +442,7 @@ impl AppState {
     fn alert_matchers(&self, a: &MergedAlert) -> Vec<Matcher> {
         let mut ms = vec![eq("alertname", a.name())];
         let by_object = self
+            .alerting
             .label_map
             .object_labels
             .iter()
@@ -451,10 +468,11 @@ impl AppState {
         let label = (0..joined.targets.len())
             .find(|i| joined.is_about(*i, key))
             .and_then(|i| {
-                self.label_map
+                self.alerting
+                    .label_map
                     .object_labels
                     .iter()
-                    .find(|l| self.alerts[i].labels.contains_key(*l))
+                    .find(|l| self.alerting.alerts[i].labels.contains_key(*l))
                     .cloned()
             })
             .unwrap_or_else(|| {
@@ -463,11 +481,12 @@ impl AppState {
                 } else {
                     "instance"
                 };
-                self.label_map
+                self.alerting
+                    .label_map
                     .object_labels
                     .iter()
                     .find(|l| l.as_str() == want)
-                    .or(self.label_map.object_labels.first())
+                    .or(self.alerting.label_map.object_labels.first())
                     .cloned()
                     .unwrap_or_else(|| want.into())
             });
@@ -482,8 +501,8 @@ impl AppState {
     /// Alerts (indices) the form's matchers select right now.
     pub fn affected_alerts(&self, form: &SilenceForm) -> Result<Vec<usize>, String> {
         let ms = compile_all(&form.parsed_matchers()?)?;
-        Ok((0..self.alerts.len())
-            .filter(|i| all_match(&ms, &self.alerts[*i].labels))
+        Ok((0..self.alerting.alerts.len())
+            .filter(|i| all_match(&ms, &self.alerting.alerts[*i].labels))
             .collect())
     }
 
@@ -512,7 +531,8 @@ impl AppState {
             return None;
         };
         if self
-            .alert_sources
+            .alerting
+            .sources
             .iter()
             .any(|x| x.name == s.source && x.readonly)
         {
@@ -632,7 +652,7 @@ impl AppState {
 
     /// Keys while the silence form is shown (the `[form]` keymap).
     pub fn form_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-        let presets = self.silence_durations.clone();
+        let presets = self.alerting.silence_durations.clone();
         let k = self.read_key(Mode::Form, &ev);
         let Some(form) = self.form_mut() else {
             return vec![];

@@ -72,7 +72,7 @@ fn when(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (String, Vec<String>) {
     if d.tab == DetailTab::Log {
         let title = format!("console log: {}", d.key);
-        let lines = match state.console_logs.get(&d.key) {
+        let lines = match state.consoles.logs.get(&d.key) {
             None | Some(LogState::Loading) => vec!["loading console log…".to_string()],
             Some(LogState::Failed(e)) => vec![format!("error: {e}")],
             Some(LogState::Loaded(t)) if t.trim().is_empty() => {
@@ -450,14 +450,14 @@ fn object_alerts(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<
         })
         .collect();
     if mine.is_empty() {
-        if !state.alert_sources.is_empty() {
+        if !state.alerting.sources.is_empty() {
             out.push("alerts: []".into());
         }
         return;
     }
     out.push("alerts:".into());
     for (i, on) in mine {
-        let a = &state.alerts[i];
+        let a = &state.alerting.alerts[i];
         let age = a
             .starts_at
             .map(|t| human_duration((now - t).num_seconds()))
@@ -479,6 +479,7 @@ fn alert_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<S
         return true;
     }
     let Some((i, a)) = state
+        .alerting
         .alerts
         .iter()
         .enumerate()
@@ -524,6 +525,7 @@ fn alert_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<S
         out.push(line);
     }
     let matching: Vec<_> = state
+        .alerting
         .silences
         .iter()
         .filter(|s| s.silence.status.state != "expired" && s.selects(&a.labels))
@@ -566,6 +568,7 @@ fn silence_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec
     out.push(format!("created_by: {}", quote(&si.created_by)));
     out.push(format!("comment: {}", quote(&si.comment)));
     let selected: Vec<&crate::alerts::model::MergedAlert> = state
+        .alerting
         .alerts
         .iter()
         .filter(|a| s.selects(&a.labels))

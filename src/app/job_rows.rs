@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 /// Rows of the jobs pane.
 pub fn job_rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
     state
+        .work
         .jobs
         .iter()
         .map(|j| {
@@ -65,6 +66,7 @@ pub fn job_rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
 /// Rows of the journal pane.
 pub fn journal_rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
     state
+        .work
         .journal
         .iter()
         .enumerate()

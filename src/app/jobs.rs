@@ -13,7 +13,7 @@ use crate::jobs::{JobEvent, JobId, Outcome};
 impl AppState {
     /// Applies a progress event or a line of output of a running job.
     pub fn apply_job_event(&mut self, id: JobId, event: JobEvent) {
-        let Some(j) = self.jobs.iter_mut().find(|j| j.id == id) else {
+        let Some(j) = self.work.jobs.iter_mut().find(|j| j.id == id) else {
             return;
         };
         match event {
@@ -36,7 +36,7 @@ impl AppState {
 
     /// A job ended: record it and say so once.
     pub fn apply_job_finished(&mut self, id: JobId, outcome: Outcome, at: DateTime<Utc>) {
-        let Some(j) = self.jobs.iter_mut().find(|j| j.id == id) else {
+        let Some(j) = self.work.jobs.iter_mut().find(|j| j.id == id) else {
             return;
         };
         j.finished = Some(at);
@@ -61,16 +61,16 @@ impl AppState {
 
     /// Adds a journal line (the file was written by the job).
     pub fn apply_journal(&mut self, e: Entry) {
-        self.journal.push(e);
-        if self.journal.len() > JOURNAL_ROWS {
-            let extra = self.journal.len() - JOURNAL_ROWS;
-            self.journal.drain(..extra);
+        self.work.journal.push(e);
+        if self.work.journal.len() > JOURNAL_ROWS {
+            let extra = self.work.journal.len() - JOURNAL_ROWS;
+            self.work.journal.drain(..extra);
         }
     }
 
     /// Jobs still running.
     pub fn running_jobs(&self) -> impl Iterator<Item = &JobView> {
-        self.jobs.iter().filter(|j| j.running())
+        self.work.jobs.iter().filter(|j| j.running())
     }
 
     /// The status-line indicator: `⟳ 2 jobs 45%`.
@@ -94,13 +94,13 @@ impl AppState {
     /// The job a jobs-pane row key names.
     pub fn job_by_key(&self, key: &str) -> Option<&JobView> {
         let id: JobId = key.strip_prefix("job/")?.parse().ok()?;
-        self.jobs.iter().find(|j| j.id == id)
+        self.work.jobs.iter().find(|j| j.id == id)
     }
 
     /// The journal entry a journal-pane row key names.
     pub fn journal_by_key(&self, key: &str) -> Option<&Entry> {
         let i: usize = key.strip_prefix("journal/")?.parse().ok()?;
-        self.journal.get(i)
+        self.work.journal.get(i)
     }
 }
 

@@ -23,24 +23,24 @@ use crate::pane::Pane;
 impl AppState {
     /// Keys while the messages are shown.
     pub(crate) fn messages_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
-        let page = self.page_size as u16;
-        let last = (self.messages.len() as u16).saturating_sub(1);
-        let pos = self.messages_scroll.min(last);
+        let page = self.view.page_size as u16;
+        let last = (self.messages.log.len() as u16).saturating_sub(1);
+        let pos = self.messages.scroll.min(last);
         match self.read_key(Mode::Overlay, &ev) {
             KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
             KeyIn::Action(Action::Close | Action::Cancel | Action::Messages, _) => {
                 self.close();
             }
             KeyIn::Action(Action::Down, _) => {
-                self.messages_scroll = pos.saturating_add(1).min(last)
+                self.messages.scroll = pos.saturating_add(1).min(last)
             }
-            KeyIn::Action(Action::Up, _) => self.messages_scroll = pos.saturating_sub(1),
+            KeyIn::Action(Action::Up, _) => self.messages.scroll = pos.saturating_sub(1),
             KeyIn::Action(Action::PageDown, _) => {
-                self.messages_scroll = pos.saturating_add(page).min(last)
+                self.messages.scroll = pos.saturating_add(page).min(last)
             }
-            KeyIn::Action(Action::PageUp, _) => self.messages_scroll = pos.saturating_sub(page),
-            KeyIn::Action(Action::Top, _) => self.messages_scroll = 0,
-            KeyIn::Action(Action::Bottom, _) => self.messages_scroll = last,
+            KeyIn::Action(Action::PageUp, _) => self.messages.scroll = pos.saturating_sub(page),
+            KeyIn::Action(Action::Top, _) => self.messages.scroll = 0,
+            KeyIn::Action(Action::Bottom, _) => self.messages.scroll = last,
             _ => {}
         }
         vec![]
@@ -55,7 +55,7 @@ impl AppState {
             InputMode::Normal | InputMode::Detail | InputMode::Help
         ) {
             // The layers that take text change with (almost) every key.
-            self.rev += 1;
+            self.derived.rev += 1;
         }
         let before = self.pane;
         let mut fx = self.on_key_inner(ev, now);
@@ -95,16 +95,16 @@ impl AppState {
     pub(crate) fn read_key(&mut self, mode: Mode, ev: &KeyEvent) -> KeyIn {
         let key = Key::from_event(ev);
         let typed = typed_char(ev);
-        self.pending.push(key);
-        match self.keymap.lookup(mode, &self.pending) {
+        self.view.pending.push(key);
+        match self.keymap.lookup(mode, &self.view.pending) {
             Lookup::Pending => KeyIn::Pending,
             Lookup::Action(a) => {
-                self.pending.clear();
+                self.view.pending.clear();
                 KeyIn::Action(a, typed)
             }
             Lookup::Unbound => {
-                let was_sequence = self.pending.len() > 1;
-                self.pending.clear();
+                let was_sequence = self.view.pending.len() > 1;
+                self.view.pending.clear();
                 if was_sequence {
                     // The sequence broke off: read the last key on its own.
                     return self.read_key(mode, ev);
@@ -119,7 +119,7 @@ impl AppState {
 
     /// Applies an action.
     pub fn dispatch(&mut self, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
-        self.rev += 1;
+        self.derived.rev += 1;
         match self.input() {
             InputMode::Help => return self.help_action(action),
             InputMode::Detail => return self.detail_action(action, now),
@@ -142,13 +142,13 @@ impl AppState {
             Action::Quit => return vec![Effect::Quit],
             Action::Help => {
                 self.open(Layer::Help);
-                self.help_scroll = 0;
+                self.view.help_scroll = 0;
             }
             Action::Palette => self.open(Layer::Palette(PaletteState::default())),
             Action::Filter => self.open(Layer::Filter),
             Action::ClearFilter => {
                 self.panes[self.pane.index()].filter.clear();
-                self.message = None;
+                self.messages.current = None;
             }
             Action::NextPane => self.pane = self.pane.cycle(1),
             Action::PrevPane => self.pane = self.pane.cycle(-1),
@@ -193,7 +193,7 @@ impl AppState {
             Action::ExpireSilence => return self.ask_expire(now),
             Action::ExtendSilence => return self.open_extend_form(now),
             Action::GroupNext => {
-                self.grouping = match self.grouping {
+                self.alerting.grouping = match self.alerting.grouping {
                     Grouping::None => Grouping::AlertName,
                     Grouping::AlertName => Grouping::Object,
                     Grouping::Object => Grouping::None,
@@ -201,13 +201,13 @@ impl AppState {
                 self.pane = Pane::ALERTS;
                 self.say(
                     Level::Info,
-                    format!("alerts grouped by {}", self.grouping.label()),
+                    format!("alerts grouped by {}", self.alerting.grouping.label()),
                 );
             }
             Action::Up => self.move_selection(-1, now),
             Action::Down => self.move_selection(1, now),
-            Action::PageUp => self.move_selection(-(self.page_size as isize), now),
-            Action::PageDown => self.move_selection(self.page_size as isize, now),
+            Action::PageUp => self.move_selection(-(self.view.page_size as isize), now),
+            Action::PageDown => self.move_selection(self.view.page_size as isize, now),
             Action::Top => self.move_selection(isize::MIN / 2, now),
             Action::Bottom => self.move_selection(isize::MAX / 2, now),
             Action::Details => return self.open_detail(DetailTab::Config, now),
@@ -229,7 +229,7 @@ impl AppState {
                     remote: None,
                     cmd: Command::Refresh,
                 }];
-                effects.extend(self.alert_sources.iter().map(|s| Effect::Alert {
+                effects.extend(self.alerting.sources.iter().map(|s| Effect::Alert {
                     source: s.name.clone(),
                     cmd: SourceCmd::Refresh,
                 }));
@@ -237,15 +237,15 @@ impl AppState {
                 return effects;
             }
             Action::ToggleAllProjects => {
-                let scope = match &self.scope {
-                    Scope::All => Scope::Project(self.home_project.clone()),
+                let scope = match &self.listing.scope {
+                    Scope::All => Scope::Project(self.listing.home_project.clone()),
                     Scope::Project(_) => Scope::All,
                 };
                 return self.set_scope(scope);
             }
             Action::Zoom => {
-                self.zoom = !self.zoom;
-                if self.zoom {
+                self.view.zoom = !self.view.zoom;
+                if self.view.zoom {
                     self.say(
                         Level::Info,
                         format!("{} zoomed: Z again for all panes", self.pane.title()),
@@ -254,7 +254,7 @@ impl AppState {
             }
             Action::Messages => {
                 self.open(Layer::Messages);
-                self.messages_scroll = u16::MAX;
+                self.messages.scroll = u16::MAX;
             }
             // Keys of other layers; nothing to do in the lists.
             Action::NextTab
@@ -293,9 +293,9 @@ impl AppState {
 
     pub(crate) fn set_scope(&mut self, scope: Scope) -> Vec<Effect> {
         if let Scope::Project(p) = &scope {
-            self.home_project = p.clone();
+            self.listing.home_project = p.clone();
         }
-        self.scope = scope.clone();
+        self.listing.scope = scope.clone();
         self.say(Level::Info, format!("showing {}", scope.label()));
         vec![Effect::Send {
             remote: None,
@@ -373,12 +373,12 @@ impl AppState {
             },
         };
         let key = d.key.clone();
-        self.console_logs.insert(key, LogState::Loading);
+        self.consoles.logs.insert(key, LogState::Loading);
         vec![effect]
     }
 
     pub(crate) fn detail_action(&mut self, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
-        let page = self.page_size as u16;
+        let page = self.view.page_size as u16;
         let Some(d) = self.detail_mut() else {
             return vec![];
         };
@@ -389,7 +389,7 @@ impl AppState {
             Action::Quit => return vec![Effect::Quit],
             Action::Help => {
                 self.open(Layer::Help);
-                self.help_scroll = 0;
+                self.view.help_scroll = 0;
             }
             Action::Jump | Action::Silence => {
                 self.close();
@@ -434,16 +434,22 @@ impl AppState {
                 self.close();
             }
             Action::Quit => return vec![Effect::Quit],
-            Action::Down => self.help_scroll = self.help_scroll.saturating_add(1),
-            Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+            Action::Down => self.view.help_scroll = self.view.help_scroll.saturating_add(1),
+            Action::Up => self.view.help_scroll = self.view.help_scroll.saturating_sub(1),
             Action::PageDown => {
-                self.help_scroll = self.help_scroll.saturating_add(self.page_size as u16)
+                self.view.help_scroll = self
+                    .view
+                    .help_scroll
+                    .saturating_add(self.view.page_size as u16)
             }
             Action::PageUp => {
-                self.help_scroll = self.help_scroll.saturating_sub(self.page_size as u16)
+                self.view.help_scroll = self
+                    .view
+                    .help_scroll
+                    .saturating_sub(self.view.page_size as u16)
             }
-            Action::Top => self.help_scroll = 0,
-            Action::Bottom => self.help_scroll = u16::MAX,
+            Action::Top => self.view.help_scroll = 0,
+            Action::Bottom => self.view.help_scroll = u16::MAX,
             _ => {}
         }
         vec![]

@@ -78,14 +78,14 @@ impl AppState {
                     .iter()
                     .flat_map(|r| r.instances.iter().map(|i| i.inst.project.clone())),
             )
-            .chain(std::iter::once(self.home_project.clone()))
+            .chain(std::iter::once(self.listing.home_project.clone()))
             .collect();
         projects.sort();
         projects.dedup();
         for p in projects {
             add(format!("project {p}"), "only this project".into());
         }
-        for t in &self.themes {
+        for t in &self.view.themes {
             add(format!("theme {t}"), "switch theme".into());
         }
         for c in columns(self.pane) {
@@ -167,7 +167,7 @@ impl AppState {
 
     /// Runs a palette command line (`instances`, `remote local`, `project lab`, `theme light`).
     pub fn run_command(&mut self, line: &str, now: DateTime<Utc>) -> Vec<Effect> {
-        self.rev += 1;
+        self.derived.rev += 1;
         let Some(cmd) = parse_command(line) else {
             self.say(Level::Error, format!("unknown command: {line}"));
             return vec![];
@@ -176,13 +176,13 @@ impl AppState {
             PaletteCommand::Pane(p) => self.pane = p,
             PaletteCommand::Action(a) => return self.dispatch(a, now),
             PaletteCommand::Remote(None) => {
-                self.remote_filter = None;
+                self.listing.remote_filter = None;
                 self.say(Level::Info, "showing all remotes");
             }
             PaletteCommand::Remote(Some(r)) => {
                 if self.remotes.iter().any(|x| x.name == r) {
                     self.say(Level::Info, format!("showing remote {r}"));
-                    self.remote_filter = Some(r);
+                    self.listing.remote_filter = Some(r);
                 } else {
                     self.say(Level::Error, format!("no remote named {r:?}"));
                 }
@@ -223,7 +223,7 @@ impl AppState {
                 self.panes[self.pane.index()].filter = f;
             }
             PaletteCommand::Group(g) => {
-                self.grouping = g;
+                self.alerting.grouping = g;
                 self.pane = Pane::ALERTS;
             }
             PaletteCommand::Import(file) => return self.action_import(file, now),

@@ -123,7 +123,7 @@ fn alert_rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
     let compiled = compile_all(&matchers);
     let joined = &state.join_alerts().1;
     let mut rows = Vec::new();
-    for (i, a) in state.alerts.iter().enumerate() {
+    for (i, a) in state.alerting.alerts.iter().enumerate() {
         match &compiled {
             Ok(ms) if !all_match(ms, &a.labels) => continue,
             Err(_) => continue,
@@ -134,7 +134,7 @@ fn alert_rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
             continue;
         }
         // Alerts about objects of a remote not shown are hidden with it.
-        if let (Some(t), Some(only)) = (&target, &state.remote_filter)
+        if let (Some(t), Some(only)) = (&target, &state.listing.remote_filter)
             && t.remote() != only
         {
             continue;
@@ -153,6 +153,7 @@ fn alert_rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
                     .iter()
                     .map(|fp| {
                         state
+                            .alerting
                             .alerts
                             .iter()
                             .find(|x| &x.fingerprint == fp)
@@ -229,13 +230,14 @@ fn alert_rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
 
 /// Inserts a header row before each group (sorted rows stay sorted within their group).
 fn group_rows(state: &AppState, rows: Vec<Row>) -> Vec<Row> {
-    let grouping = state.grouping;
+    let grouping = state.alerting.grouping;
     if grouping == Grouping::None || rows.is_empty() {
         return rows;
     }
     let joined = &state.join_alerts().1;
     let group_of = |key: &str| -> (String, String) {
         let Some((i, a)) = state
+            .alerting
             .alerts
             .iter()
             .enumerate()
@@ -266,7 +268,13 @@ fn group_rows(state: &AppState, rows: Vec<Row>) -> Vec<Row> {
         let rows = members.remove(&key).unwrap_or_default();
         let worst = rows
             .iter()
-            .filter_map(|r| state.alerts.iter().find(|a| a.fingerprint == r.key))
+            .filter_map(|r| {
+                state
+                    .alerting
+                    .alerts
+                    .iter()
+                    .find(|a| a.fingerprint == r.key)
+            })
             .map(|a| a.severity())
             .max()
             .unwrap_or(Severity::None);
@@ -298,7 +306,7 @@ fn group_rows(state: &AppState, rows: Vec<Row>) -> Vec<Row> {
 
 fn silence_rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
     let mut rows = Vec::new();
-    for s in &state.silences {
+    for s in &state.alerting.silences {
         let si = &s.silence;
         let st = si.status.state.as_str();
         // Expired silences are kept by Alertmanager for days; the recent ones are what matter.
@@ -314,6 +322,7 @@ fn silence_rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
             _ => format!("in {}", human_duration((si.ends_at - now).num_seconds())),
         };
         let silenced = state
+            .alerting
             .alerts
             .iter()
             .filter(|a| {
@@ -766,16 +775,17 @@ pub fn filter_and_sort(mut rows: Vec<Row>, filter: &str, sort_col: usize, desc: 
 pub fn view_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> std::sync::Arc<Vec<Row>> {
     let ps = &state.panes[pane.index()];
     let key = RowsKey {
-        rev: state.rev,
+        rev: state.derived.rev,
         second: now.timestamp(),
         filter: ps.filter.clone(),
         sort_col: ps.sort_col,
         sort_desc: ps.sort_desc,
-        grouping: state.grouping,
-        remote_filter: state.remote_filter.clone(),
+        grouping: state.alerting.grouping,
+        remote_filter: state.listing.remote_filter.clone(),
     };
     state
-        .rows_memo
+        .derived
+        .rows
         .get(pane, key, || compute_view_rows(state, pane, now))
 }
 

@@ -60,7 +60,8 @@ impl AppState {
     /// have changed what the definitions are compared with.
     pub fn services_after_job(&mut self, id: JobId) -> Vec<Effect> {
         let finished = |s: &AppState, id: JobId| {
-            s.jobs
+            s.work
+                .jobs
                 .iter()
                 .find(|j| j.id == id)
                 .is_none_or(|j| !j.running())
@@ -75,6 +76,7 @@ impl AppState {
             return self.services_refresh();
         }
         let apply = self
+            .work
             .jobs
             .iter()
             .any(|j| j.id == id && matches!(j.spec, JobSpec::Apply { .. }));
@@ -251,7 +253,7 @@ impl AppState {
     /// Keys while a services overlay is open: the editor reads its own layer (see
     /// [`EditorState::key_mode`]); the preview and the plan read `[overlay]`.
     pub fn service_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-        let page = self.page_size as u16;
+        let page = self.view.page_size as u16;
         if let Some(Overlay::Plan(PlanView {
             confirm: Some(typed),
             ..
@@ -390,7 +392,7 @@ impl AppState {
         let running = p
             .jobs
             .iter()
-            .any(|id| self.jobs.iter().any(|j| j.id == *id && j.running()));
+            .any(|id| self.work.jobs.iter().any(|j| j.id == *id && j.running()));
         if running {
             self.say(Level::Warning, "the apply is still running");
             return vec![];
@@ -469,9 +471,9 @@ impl AppState {
         let mut fx = Vec::new();
         let mut ids = Vec::new();
         for (remote, plans) in by_remote {
-            let id = self.next_job;
+            let id = self.work.next_job;
             fx.extend(self.start_job(JobSpec::apply(&remote, plans), now));
-            if self.next_job > id {
+            if self.work.next_job > id {
                 ids.push(id);
             }
         }

@@ -246,44 +246,56 @@ pub struct PaletteState {
     pub selected: usize,
 }
 
-/// The whole UI state.
+/// What the lists show of the remotes: which projects, which remote, and the last event seen.
 #[derive(Debug, Clone)]
-pub struct AppState {
-    /// The layers over the lists (detail, help, palette, forms, dialogs, overlays), bottom
-    /// first: the top one reads the keys and is drawn last; closing it uncovers the one below.
-    pub layers: Vec<Layer>,
-    pub remotes: Vec<RemoteView>,
-    pub pane: Pane,
-    /// Per pane (indexed by [`Pane::index`]).
-    pub panes: Vec<PaneState>,
-    pub help_scroll: u16,
-    pub message: Option<Message>,
-    /// Every message of this session, oldest first (the last [`MESSAGES_KEPT`]).
-    pub messages: std::collections::VecDeque<LoggedMessage>,
-    pub messages_scroll: u16,
-    /// The selected pane alone at full size, instead of the grid.
-    pub zoom: bool,
-    pub diagnostics: Vec<Diagnostic>,
-    pub readonly: bool,
+pub struct Listing {
     pub scope: Scope,
     /// The project `P` toggles to when leaving all-projects.
     pub home_project: String,
     /// Show only this remote.
     pub remote_filter: Option<String>,
-    pub console_logs: HashMap<String, LogState>,
-    /// Console output read so far per instance.
-    pub(crate) console_text: HashMap<String, String>,
     pub last_event: Option<String>,
-    pub themes: Vec<String>,
-    pub theme_name: String,
-    pub keymap: Keymap,
-    pub(crate) pending: Vec<Key>,
+}
+
+/// Console logs of instances, as far as read.
+#[derive(Debug, Clone, Default)]
+pub struct Consoles {
+    pub logs: HashMap<String, LogState>,
+    /// Console output read so far per instance.
+    pub(crate) text: HashMap<String, String>,
+}
+
+/// The status line's message and every message of the session.
+#[derive(Debug, Clone, Default)]
+pub struct Messages {
+    pub current: Option<Message>,
+    /// Every message of this session, oldest first (the last [`MESSAGES_KEPT`]).
+    pub log: std::collections::VecDeque<LoggedMessage>,
+    /// The messages view's scroll.
+    pub scroll: u16,
+}
+
+/// How the screen is laid out and read: sizes, zoom, themes, pending keys.
+#[derive(Debug, Clone)]
+pub struct ViewState {
+    pub help_scroll: u16,
+    /// The selected pane alone at full size, instead of the grid.
+    pub zoom: bool,
     /// Rows per page, set by the main loop from the terminal height.
     pub page_size: usize,
     /// Whether the grid of all panes is shown (set from the terminal size).
     pub grid: bool,
+    pub themes: Vec<String>,
+    pub theme_name: String,
+    /// Keys of a sequence read so far (`g` of `gg`).
+    pub(crate) pending: Vec<Key>,
+}
+
+/// Alert sources, their alerts and silences, and how they are shown and written.
+#[derive(Debug, Clone)]
+pub struct Alerting {
     /// Alertmanagers and Prometheus servers.
-    pub alert_sources: Vec<AlertSourceView>,
+    pub sources: Vec<AlertSourceView>,
     /// Alerts of every source, deduplicated.
     pub alerts: Vec<MergedAlert>,
     /// Silences of every Alertmanager.
@@ -292,20 +304,52 @@ pub struct AppState {
     pub grouping: Grouping,
     pub silence_author: String,
     pub silence_durations: Vec<String>,
+}
+
+/// Jobs, the journal, and the settings of the actions that start jobs.
+#[derive(Debug, Clone)]
+pub struct Work {
     /// Running and finished jobs (history from the state dir first).
     pub jobs: Vec<super::job_view::JobView>,
     pub next_job: crate::jobs::JobId,
     /// The incident journal as far as loaded.
     pub journal: Vec<crate::jobs::journal::Entry>,
-    pub action_settings: super::action_forms::ActionSettings,
-    /// Service definitions and their overlays.
-    pub services: super::services_view::ServicesView,
+    pub settings: super::action_forms::ActionSettings,
+}
+
+/// Views derived from the state, kept while nothing changed.
+#[derive(Debug, Clone, Default)]
+pub struct Derived {
     /// Bumped by every update, key and command: derived views are kept while it stays.
     pub rev: u64,
     /// The rows of each pane (see `rows::view_rows`).
-    pub rows_memo: Memo<Pane, super::memo::RowsKey, Vec<super::cells::Row>>,
+    pub rows: Memo<Pane, super::memo::RowsKey, Vec<super::cells::Row>>,
     /// The join of alerts with the inventory (see `join_alerts`).
-    pub join_memo: Memo<(), u64, (crate::alerts::join::Index, crate::alerts::join::Joined)>,
+    pub join: Memo<(), u64, (crate::alerts::join::Index, crate::alerts::join::Joined)>,
+}
+
+/// The whole UI state.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The layers over the lists (detail, help, palette, forms, dialogs, overlays), bottom
+    /// first: the top one reads the keys and is drawn last; closing it uncovers the one below.
+    pub layers: Vec<Layer>,
+    pub remotes: Vec<RemoteView>,
+    pub listing: Listing,
+    pub consoles: Consoles,
+    pub pane: Pane,
+    /// Per pane (indexed by [`Pane::index`]).
+    pub panes: Vec<PaneState>,
+    pub view: ViewState,
+    pub messages: Messages,
+    pub diagnostics: Vec<Diagnostic>,
+    pub readonly: bool,
+    pub keymap: Keymap,
+    pub alerting: Alerting,
+    pub work: Work,
+    /// Service definitions and their overlays.
+    pub services: super::services_view::ServicesView,
+    pub derived: Derived,
 }
 
 impl AppState {
@@ -326,50 +370,56 @@ impl AppState {
         Self {
             layers: vec![],
             remotes,
+            listing: Listing {
+                scope,
+                home_project,
+                remote_filter: None,
+                last_event: None,
+            },
+            consoles: Consoles::default(),
             pane: Pane::INSTANCES,
             panes,
-            help_scroll: 0,
-            message: None,
-            messages: Default::default(),
-            messages_scroll: 0,
-            zoom: false,
+            view: ViewState {
+                help_scroll: 0,
+                zoom: false,
+                page_size: 10,
+                grid: false,
+                themes: vec!["dark".into(), "light".into()],
+                theme_name: "dark".into(),
+                pending: vec![],
+            },
+            messages: Messages::default(),
             diagnostics: vec![],
             readonly: false,
-            scope,
-            home_project,
-            remote_filter: None,
-            console_logs: HashMap::new(),
-            console_text: HashMap::new(),
-            last_event: None,
-            themes: vec!["dark".into(), "light".into()],
-            theme_name: "dark".into(),
             keymap,
-            pending: vec![],
-            page_size: 10,
-            grid: false,
-            alert_sources: vec![],
-            alerts: vec![],
-            silences: vec![],
-            label_map: LabelMap::default(),
-            grouping: Grouping::None,
-            silence_author: "atlas-tui".into(),
-            silence_durations: vec!["2h".into()],
-            jobs: vec![],
-            next_job: 1,
-            journal: vec![],
-            action_settings: Default::default(),
+            alerting: Alerting {
+                sources: vec![],
+                alerts: vec![],
+                silences: vec![],
+                label_map: LabelMap::default(),
+                grouping: Grouping::None,
+                silence_author: "atlas-tui".into(),
+                silence_durations: vec!["2h".into()],
+            },
+            work: Work {
+                jobs: vec![],
+                next_job: 1,
+                journal: vec![],
+                settings: Default::default(),
+            },
             services: Default::default(),
-            rev: 0,
-            rows_memo: Default::default(),
-            join_memo: Default::default(),
+            derived: Derived::default(),
         }
     }
 
     /// Remotes shown (all, or the one chosen with `:remote`).
     pub fn visible_remotes(&self) -> impl Iterator<Item = &RemoteView> {
-        self.remotes
-            .iter()
-            .filter(|r| self.remote_filter.as_ref().is_none_or(|f| *f == r.name))
+        self.remotes.iter().filter(|r| {
+            self.listing
+                .remote_filter
+                .as_ref()
+                .is_none_or(|f| *f == r.name)
+        })
     }
 
     /// The equivalent command lines of a job, as its remote's provider names them.
@@ -388,15 +438,15 @@ impl AppState {
     /// Sets a status-line message.
     pub fn say(&mut self, level: Level, text: impl Into<String>) {
         let text = text.into();
-        if self.messages.len() >= MESSAGES_KEPT {
-            self.messages.pop_front();
+        if self.messages.log.len() >= MESSAGES_KEPT {
+            self.messages.log.pop_front();
         }
-        self.messages.push_back(LoggedMessage {
+        self.messages.log.push_back(LoggedMessage {
             at: Utc::now(),
             level,
             text: text.clone(),
         });
-        self.message = Some(Message { level, text });
+        self.messages.current = Some(Message { level, text });
     }
 
     /// True while any remote is not online (the UI ticks to keep "stale for" ages current).

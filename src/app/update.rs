@@ -12,7 +12,7 @@ use crate::inventory::{InstanceRow, cpu_percent};
 impl AppState {
     /// Applies a backend update; some ask for more work (a survey after a job).
     pub fn apply(&mut self, update: Update, now: DateTime<Utc>) -> Vec<Effect> {
-        self.rev += 1;
+        self.derived.rev += 1;
         match update {
             Update::Services { seq, survey } => self.apply_survey(seq, *survey, now),
             Update::DefinitionText { file, result } => {
@@ -318,7 +318,7 @@ impl AppState {
                 let key = format!("{remote}/{project}/{name}");
                 // Incus hands out the console ring buffer and clears it: each answer is what
                 // came since the last read, so it is appended to what was read before.
-                let text = self.console_text.entry(key.clone()).or_default();
+                let text = self.consoles.text.entry(key.clone()).or_default();
                 let state = match result {
                     Ok(t) => {
                         text.push_str(&t);
@@ -326,10 +326,10 @@ impl AppState {
                     }
                     Err(e) => LogState::Failed(e),
                 };
-                self.console_logs.insert(key, state);
+                self.consoles.logs.insert(key, state);
             }
             InventoryEvent::Event { remote, summary } => {
-                self.last_event = Some(format!("{remote}: {summary}"));
+                self.listing.last_event = Some(format!("{remote}: {summary}"));
             }
         }
     }

@@ -58,7 +58,7 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
     ])
     .areas(area);
     draw_header(f, header, state, theme);
-    if state.grid && !state.zoom {
+    if state.view.grid && !state.view.zoom {
         // Hosts and alerts (or silences) on top; instances, volumes and snapshots below.
         let [top, bottom] =
             Layout::vertical([Constraint::Percentage(35), Constraint::Percentage(65)]).areas(body);
@@ -126,6 +126,7 @@ fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         spans.push(Span::styled(format!("{} {}", i + 1, title), style));
         if p == Pane::ALERTS {
             let firing: Vec<_> = state
+                .alerting
                 .alerts
                 .iter()
                 .filter(|a| a.state().is_firing())
@@ -140,13 +141,13 @@ fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
     spans.push(Span::raw(" │ "));
     spans.push(Span::styled(
-        match &state.scope {
+        match &state.listing.scope {
             Scope::All => "all projects".to_string(),
             Scope::Project(p) => format!("project {p}"),
         },
         theme.style("ui.text"),
     ));
-    if let Some(r) = &state.remote_filter {
+    if let Some(r) = &state.listing.remote_filter {
         spans.push(Span::styled(
             format!(" │ remote {r}"),
             theme.style("ui.text"),
@@ -157,7 +158,7 @@ fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         spans.push(Span::styled("[READONLY]", theme.style("ui.readonly")));
     }
     // The latest lifecycle event, where there is room for it.
-    if let Some(ev) = &state.last_event {
+    if let Some(ev) = &state.listing.last_event {
         let used: usize = spans.iter().map(|s| s.width()).sum();
         let room = (area.width as usize).saturating_sub(used + 3);
         if room > 12 {
@@ -214,11 +215,12 @@ fn remote_badges(state: &AppState, theme: &Theme, now: DateTime<Utc>) -> Vec<Spa
     }
     // Alert sources: the ones that are down by name, the rest counted.
     let up = state
-        .alert_sources
+        .alerting
+        .sources
         .iter()
         .filter(|s| s.status == SourceStatus::Up)
         .count();
-    for s in &state.alert_sources {
+    for s in &state.alerting.sources {
         if let SourceStatus::Down(_) = s.status {
             let since = s
                 .last_ok
@@ -263,7 +265,7 @@ fn draw_footer(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: 
                 theme.style("ui.muted"),
             ),
         ]),
-        _ => match &state.message {
+        _ => match &state.messages.current {
             Some(m) => Line::from(Span::styled(
                 m.text.clone(),
                 theme.style(match m.level {

@@ -176,7 +176,7 @@ pub fn draw_help(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Paragraph::new(lines)
             .block(block)
             .wrap(Wrap { trim: false })
-            .scroll((state.help_scroll.min(max), 0)),
+            .scroll((state.view.help_scroll.min(max), 0)),
         rect,
     );
 }
@@ -327,9 +327,12 @@ pub fn draw_silence_form(
         }
         lines.push(Line::from(spans));
     }
-    if !state.silence_durations.is_empty() {
+    if !state.alerting.silence_durations.is_empty() {
         lines.push(Line::from(Span::styled(
-            format!("            presets: {}", state.silence_durations.join(" ")),
+            format!(
+                "            presets: {}",
+                state.alerting.silence_durations.join(" ")
+            ),
             theme.style("ui.muted"),
         )));
     }
@@ -376,7 +379,7 @@ pub fn draw_silence_form(
                 room
             };
             for i in hits.iter().take(show) {
-                let a = &state.alerts[*i];
+                let a = &state.alerting.alerts[*i];
                 let target = joined.targets[*i]
                     .as_ref()
                     .map(|t| t.short())
@@ -629,7 +632,7 @@ pub fn draw_messages(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
         .borders(Borders::ALL)
         .border_style(theme.style("ui.border.focus"))
         .title(Span::styled(
-            format!(" Messages ({}) ", state.messages.len()),
+            format!(" Messages ({}) ", state.messages.log.len()),
             theme.style("ui.title"),
         ))
         .title_bottom(Line::from(Span::styled(
@@ -642,7 +645,7 @@ pub fn draw_messages(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
         )));
     let inner = block.inner(rect);
     f.render_widget(block, rect);
-    if state.messages.is_empty() {
+    if state.messages.log.is_empty() {
         f.render_widget(
             Paragraph::new("no messages yet").style(theme.style("ui.muted")),
             inner,
@@ -651,6 +654,7 @@ pub fn draw_messages(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
     }
     let lines: Vec<Line> = state
         .messages
+        .log
         .iter()
         .map(|m| {
             let style = theme.style(match m.level {
@@ -670,7 +674,7 @@ pub fn draw_messages(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
         })
         .collect();
     // Wrapped lines: keep the selected message (default: the newest) in view at the bottom.
-    let upto = (state.messages_scroll as usize).min(lines.len() - 1) + 1;
+    let upto = (state.messages.scroll as usize).min(lines.len() - 1) + 1;
     let w = inner.width.max(1) as usize;
     // Rows the wrapped lines take (word wrapping can take a row more; a little margin).
     let total: usize = lines[..upto]

@@ -416,7 +416,7 @@ pub fn plan_lines<'a>(state: &AppState, p: &PlanView, theme: &Theme) -> Vec<Line
     let done = !p.jobs.is_empty()
         && p.jobs
             .iter()
-            .all(|id| state.jobs.iter().any(|j| j.id == *id && !j.running()));
+            .all(|id| state.work.jobs.iter().any(|j| j.id == *id && !j.running()));
     if !p.waiting && !subset.has_changes() && !subset.has_errors() {
         out.push(say(
             if done {
@@ -434,7 +434,7 @@ pub fn plan_lines<'a>(state: &AppState, p: &PlanView, theme: &Theme) -> Vec<Line
     }
     // The apply's progress, streamed.
     for id in &p.jobs {
-        let Some(j) = state.jobs.iter().find(|j| j.id == *id) else {
+        let Some(j) = state.work.jobs.iter().find(|j| j.id == *id) else {
             continue;
         };
         out.push(Line::from(""));

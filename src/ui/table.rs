@@ -79,14 +79,14 @@ pub fn draw_pane(
             theme.style("ui.match"),
         ));
     }
-    if pane == Pane::ALERTS && state.grouping != crate::app::alerts::Grouping::None {
+    if pane == Pane::ALERTS && state.alerting.grouping != crate::app::alerts::Grouping::None {
         title.push(Span::styled(
-            format!("group:{} ", state.grouping.label()),
+            format!("group:{} ", state.alerting.grouping.label()),
             theme.style("ui.muted"),
         ));
     }
     if matches!(pane, Pane::ALERTS | Pane::SILENCES) {
-        for s in &state.alert_sources {
+        for s in &state.alerting.sources {
             if let crate::app::alerts::SourceStatus::Down(_) = s.status {
                 title.push(Span::styled(
                     format!("⚠ {} down ", s.name),
@@ -114,11 +114,12 @@ pub fn draw_pane(
 
     if rows.is_empty() {
         let alerts_pane = matches!(pane, Pane::ALERTS | Pane::SILENCES);
-        let text = if alerts_pane && state.alert_sources.is_empty() {
+        let text = if alerts_pane && state.alerting.sources.is_empty() {
             "no alert sources: add [[alertmanagers]] (and [[prometheus]]) to config.toml — see `atlas-tui info`".to_string()
-        } else if alerts_pane && state.alert_sources.iter().all(|s| s.last_ok.is_none()) {
+        } else if alerts_pane && state.alerting.sources.iter().all(|s| s.last_ok.is_none()) {
             let errors: Vec<String> = state
-                .alert_sources
+                .alerting
+                .sources
                 .iter()
                 .filter_map(|s| match &s.status {
                     crate::app::alerts::SourceStatus::Down(e) => Some(e.clone()),

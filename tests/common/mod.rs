@@ -93,7 +93,7 @@ pub fn loaded_state() -> AppState {
         }),
         t,
     );
-    s.message = None;
+    s.messages.current = None;
     s
 }
 
@@ -405,10 +405,10 @@ pub fn with_alerts(mut s: AppState) -> AppState {
     ] {
         let mut v = AlertSourceView::new(name, kind, "http://127.0.0.1:1", false);
         v.remotes = vec!["local".into()];
-        s.alert_sources.push(v);
+        s.alerting.sources.push(v);
     }
-    s.silence_author = "oncall@atlas".into();
-    s.silence_durations = vec!["2h".into(), "1d".into()];
+    s.alerting.silence_author = "oncall@atlas".into();
+    s.alerting.silence_durations = vec!["2h".into(), "1d".into()];
     let t = now();
     s.apply(
         Update::AlertSource {
@@ -444,7 +444,7 @@ pub fn with_alerts(mut s: AppState) -> AppState {
         },
         t,
     );
-    s.message = None;
+    s.messages.current = None;
     s
 }
 
@@ -473,8 +473,8 @@ pub fn render(s: &mut AppState, w: u16, h: u16) -> String {
     use atlas_tui::ui;
     let theme = atlas_tui::config::Theme::load(std::path::Path::new("/nonexistent"), "dark").0;
     let area = ratatui::layout::Rect::new(0, 0, w, h);
-    s.grid = ui::wants_grid(area, 160, 40);
-    s.page_size = ui::page_size(area, s.grid);
+    s.view.grid = ui::wants_grid(area, 160, 40);
+    s.view.page_size = ui::page_size(area, s.view.grid);
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
     t.draw(|f| ui::draw(f, s, &theme, now())).unwrap();
     t.backend().to_string()
