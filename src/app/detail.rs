@@ -92,7 +92,7 @@ pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (St
         Pane::SILENCES => silence_detail(state, &d.key, now, &mut out),
         Pane::JOBS => job_detail(state, &d.key, now, &mut out),
         Pane::JOURNAL => journal_detail(state, &d.key, &mut out),
-        Pane::SERVICES => super::service_rows::service_detail(state, &d.key, &mut out),
+        Pane::SERVICES => super::panes::services::service_detail(state, &d.key, &mut out),
         _ => false,
     };
     if found && matches!(d.pane, Pane::INSTANCES | Pane::HOSTS | Pane::VOLUMES) {

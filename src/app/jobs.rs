@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 
-pub use super::job_rows::{job_rows, journal_rows};
 use super::job_view::{JOURNAL_ROWS, LOG_LINES};
 pub use super::job_view::{JobView, progress_text};
 use super::state::{AppState, Level};

@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
-use super::cells::columns;
 use super::effect::Effect;
 use super::line::{KeyIn, edit_line, typed_char};
+use super::panes::columns;
 use super::rows::view_rows;
 use super::state::{
     AppState, DetailState, DetailTab, InputMode, Layer, Level, LogState, PaletteState,

@@ -157,8 +157,8 @@ pub fn draw_pane(
         return;
     }
 
-    let widths = content_widths(cols, &rows);
-    let keep = fit_columns(cols, &widths, inner.width);
+    let widths = content_widths(&cols, &rows);
+    let keep = fit_columns(&cols, &widths, inner.width);
     let header =
         Row::new(keep.iter().map(|i| Cell::from(cols[*i].name))).style(theme.style("ui.header"));
     let stale_style = theme.style("remote.stale");
@@ -208,9 +208,9 @@ mod tests {
     fn columns_drop_by_priority() {
         let cols = columns(Pane::INSTANCES);
         let widths: Vec<u16> = cols.iter().map(|c| c.width).collect();
-        let all = fit_columns(cols, &widths, 500);
+        let all = fit_columns(&cols, &widths, 500);
         assert_eq!(all.len(), cols.len());
-        let narrow = fit_columns(cols, &widths, 78);
+        let narrow = fit_columns(&cols, &widths, 78);
         let names: Vec<_> = narrow.iter().map(|i| cols[*i].name).collect();
         assert!(
             names.contains(&"NAME")

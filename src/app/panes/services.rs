@@ -1,9 +1,11 @@
-//! The rows and the detail text of the services pane.
+//! The services pane: one row per definition file with its standing against its remote, and
+//! the detail text of a row.
 
-use super::cells::{Row, SortKey, cell, styled, text_key};
-use super::state::AppState;
-use crate::services::Status;
 use std::path::Path;
+
+use crate::app::cells::{Cell, Row, SortKey, cols, styled, text, text_in, text_key};
+use crate::app::state::AppState;
+use crate::services::{Loaded, ServicePlan, Status};
 
 /// The detail of a services row: where it lives, its standing and its plan.
 pub fn service_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> bool {
@@ -65,8 +67,68 @@ pub fn service_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> boo
     true
 }
 
+/// What one row shows: a definition file and its plan.
+pub struct Item<'a> {
+    l: &'a Loaded,
+    plan: Option<&'a ServicePlan>,
+    status: Status,
+    /// `remote:project`, or `-` when the file does not parse.
+    target: String,
+}
+
+type Value = for<'a, 'b> fn(&'b Item<'a>) -> (Cell, SortKey);
+
+pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
+    "NAME", 14, 0 => |x| text(x.l.name());
+    "TARGET", 16, 1 => |x| text(&x.target);
+    // Worst first when sorted descending: invalid, drifted, missing, removed, in sync.
+    "STATUS", 8, 0 => |x| {
+        let (label, style, rank) = match &x.status {
+            Status::InSync => ("in sync", "status.running", 0.0),
+            Status::Drifted(_) => ("drifted", "alert.warning", 2.0),
+            Status::Missing => ("missing", "status.stopped", 1.0),
+            Status::Removed => ("removed", "ui.muted", 0.5),
+            Status::Invalid(_) => ("invalid", "status.error", 3.0),
+        };
+        (styled(label, style), SortKey::Num(rank))
+    };
+    "FILE", 16, 2 => |x| {
+        let file = x
+            .l
+            .file
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        text_in(file, "ui.muted")
+    };
+    "CHANGES", 30, 0 => |x| {
+        let plan = x.plan;
+        let c = match &x.status {
+            Status::InSync | Status::Removed => styled("-", "ui.muted"),
+            Status::Drifted(keys) => styled(
+                plan.map(|p| p.mask(&keys.join(", "))).unwrap_or_default(),
+                "alert.warning",
+            ),
+            Status::Missing => styled(
+                plan.map(|p| format!("{} step(s) to create", p.steps.len()))
+                    .unwrap_or_default(),
+                "ui.text",
+            ),
+            Status::Invalid(e) => styled(
+                short_error(
+                    &x.l.file,
+                    &plan.map(|p| p.mask(e)).unwrap_or_else(|| e.clone()),
+                ),
+                "status.error",
+            ),
+        };
+        let key = text_key(&c.text);
+        (c, key)
+    };
+];
+
 /// The rows of the services pane: one per definition file.
-pub fn service_rows(state: &AppState) -> Vec<Row> {
+pub fn rows(state: &AppState) -> Vec<Row> {
     let v = &state.services;
     let Some(s) = &v.survey else {
         return vec![];
@@ -82,63 +144,25 @@ pub fn service_rows(state: &AppState) -> Vec<Row> {
             Some(p) => p.status(),
             None => Status::Invalid("not planned".into()),
         };
-        let (label, style, rank) = match &status {
-            Status::InSync => ("in sync".to_string(), "status.running", 0.0),
-            Status::Drifted(_) => ("drifted".to_string(), "alert.warning", 2.0),
-            Status::Missing => ("missing".to_string(), "status.stopped", 1.0),
-            Status::Removed => ("removed".to_string(), "ui.muted", 0.5),
-            Status::Invalid(_) => ("invalid".to_string(), "status.error", 3.0),
-        };
-        let changes = match &status {
-            Status::InSync => styled("-", "ui.muted"),
-            Status::Drifted(keys) => styled(
-                plan.map(|p| p.mask(&keys.join(", "))).unwrap_or_default(),
-                "alert.warning",
-            ),
-            Status::Missing => styled(
-                plan.map(|p| format!("{} step(s) to create", p.steps.len()))
-                    .unwrap_or_default(),
-                "ui.text",
-            ),
-            Status::Removed => styled("-", "ui.muted"),
-            Status::Invalid(e) => styled(
-                short_error(
-                    &l.file,
-                    &plan.map(|p| p.mask(e)).unwrap_or_else(|| e.clone()),
-                ),
-                "status.error",
-            ),
-        };
-        let name = l.name();
-        let file = l
-            .file
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default();
         let stale = !remote.is_empty()
             && state
                 .remotes
                 .iter()
                 .find(|r| r.name == remote)
                 .is_some_and(|r| !matches!(r.conn, crate::backend::ConnState::Online { .. }));
+        let item = Item {
+            l,
+            plan,
+            status,
+            target,
+        };
+        let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
         rows.push(Row {
             object: None,
             key: l.file.display().to_string(),
             remote,
-            sort: vec![
-                text_key(&name),
-                text_key(&target),
-                SortKey::Num(rank),
-                text_key(&file),
-                text_key(&changes.text),
-            ],
-            cells: vec![
-                cell(name),
-                cell(target),
-                styled(label, style),
-                styled(file, "ui.muted"),
-                changes,
-            ],
+            cells,
+            sort,
             stale,
         });
     }

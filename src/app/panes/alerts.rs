@@ -1,0 +1,206 @@
+//! The alerts pane: alerts of every source, deduplicated, with the object each is about; label
+//! matchers and `@object` words of the filter select here (the other words are fuzzy-matched
+//! later like in every pane), and rows can be grouped under header rows.
+
+use chrono::{DateTime, Utc};
+
+use crate::alerts::model::{AlertState, MergedAlert, Severity};
+use crate::alerts::types::{all_match, compile_all};
+use crate::alerts::worker::short_id;
+use crate::app::alert_view::{Grouping, split_alert_filter};
+use crate::app::cells::{Cell, Row, SortKey, cell, cols, opt_num, styled, text, text_in, text_key};
+use crate::app::state::AppState;
+use crate::inventory::{ObjectKey, human_duration};
+
+/// What one row shows: the alert, with what is worked out of it once.
+pub struct Item<'a> {
+    a: &'a MergedAlert,
+    sev: Severity,
+    st: AlertState,
+    /// `silenced <ids>`, `inhibited by <alerts>` or the state's label.
+    state_text: String,
+    target: Option<ObjectKey>,
+    /// Seconds since it started.
+    age: Option<i64>,
+}
+
+type Value = for<'a, 'b> fn(&'b Item<'a>) -> (Cell, SortKey);
+
+pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
+    // Severity, then age: the worst and oldest first when sorted descending.
+    "SEV", 4, 0 => |x| (
+        styled(x.sev.short(), x.sev.style()),
+        SortKey::Num(x.sev as u8 as f64 * 1e12 + x.age.unwrap_or(0) as f64),
+    );
+    "ALERT", 20, 0 => |x| text_in(
+        x.a.name(),
+        if x.st.is_firing() { x.sev.style() } else { "ui.text" },
+    );
+    "TARGET", 16, 0 => |x| match &x.target {
+        Some(t) => text_in(t.short(), "ui.text"),
+        None => text_in("-", "ui.muted"),
+    };
+    "AGE", 5, 1 => |x| (
+        cell(x.age.map(human_duration).unwrap_or_else(|| "-".into())),
+        opt_num(x.age.map(|a| a as f64)),
+    );
+    "STATE", 12, 0 => |x| {
+        let style = match x.st {
+            AlertState::Active | AlertState::Firing => x.sev.style(),
+            AlertState::Pending => "alert.pending",
+            AlertState::Silenced | AlertState::Inhibited => "alert.silenced",
+        };
+        text_in(&x.state_text, style)
+    };
+    "REMOTE", 10, 3 => |x| text(x.target.as_ref().map(|t| t.remote().to_string()).unwrap_or_else(|| "-".into()));
+    "SOURCE", 12, 4 => |x| text(x.a.source_names().join(","));
+    "SUMMARY", 16, 2 => |x| (
+        cell(x.a.summary().lines().next().unwrap_or("")),
+        text_key(x.a.summary()),
+    );
+];
+
+/// The rows of the alerts pane that the filter's matchers and `@object` words select.
+pub fn rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
+    let (matchers, objects, _) = split_alert_filter(filter);
+    let compiled = compile_all(&matchers);
+    let joined = &state.join_alerts().1;
+    let mut rows = Vec::new();
+    for (i, a) in state.alerting.alerts.iter().enumerate() {
+        match &compiled {
+            Ok(ms) if !all_match(ms, &a.labels) => continue,
+            Err(_) => continue,
+            _ => {}
+        }
+        let target = joined.targets.get(i).cloned().flatten();
+        if !objects.is_empty() && !objects.iter().any(|o| joined.is_about(i, o)) {
+            continue;
+        }
+        // Alerts about objects of a remote not shown are hidden with it.
+        if let (Some(t), Some(only)) = (&target, &state.listing.remote_filter)
+            && t.remote() != only
+        {
+            continue;
+        }
+        let st = a.state();
+        let state_text = match st {
+            AlertState::Silenced => {
+                let ids = a.silenced_by();
+                let short: Vec<&str> = ids.iter().map(|s| short_id(s)).collect();
+                format!("silenced {}", short.join(","))
+            }
+            AlertState::Inhibited => {
+                let by: Vec<String> = a
+                    .inhibited_by()
+                    .iter()
+                    .map(|fp| {
+                        state
+                            .alerting
+                            .alerts
+                            .iter()
+                            .find(|x| &x.fingerprint == fp)
+                            .map(|x| x.name().to_string())
+                            .unwrap_or_else(|| fp.chars().take(8).collect())
+                    })
+                    .collect();
+                format!("inhibited by {}", by.join(","))
+            }
+            s => s.label().to_string(),
+        };
+        let item = Item {
+            a,
+            sev: a.severity(),
+            st,
+            state_text,
+            age: a.starts_at.map(|t| (now - t).num_seconds().max(0)),
+            target,
+        };
+        let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
+        rows.push(Row {
+            object: None,
+            key: a.fingerprint.clone(),
+            remote: item
+                .target
+                .as_ref()
+                .map(|t| t.remote().to_string())
+                .unwrap_or_default(),
+            cells,
+            sort,
+            stale: false,
+        });
+    }
+    rows
+}
+
+/// Inserts a header row before each group (sorted rows stay sorted within their group).
+pub fn group_rows(state: &AppState, rows: Vec<Row>) -> Vec<Row> {
+    let grouping = state.alerting.grouping;
+    if grouping == Grouping::None || rows.is_empty() {
+        return rows;
+    }
+    let joined = &state.join_alerts().1;
+    let group_of = |key: &str| -> (String, String) {
+        let Some((i, a)) = state
+            .alerting
+            .alerts
+            .iter()
+            .enumerate()
+            .find(|(_, a)| a.fingerprint == key)
+        else {
+            return (String::new(), String::new());
+        };
+        match grouping {
+            Grouping::AlertName => (format!("group:name:{}", a.name()), a.name().to_string()),
+            _ => match joined.targets.get(i).cloned().flatten() {
+                Some(t) => (format!("group:object:{}", t.key()), t.describe()),
+                None => ("group:object:".into(), "(no known object)".into()),
+            },
+        }
+    };
+    // Groups in the order of their first (best-sorted) member.
+    let mut order: Vec<(String, String)> = Vec::new();
+    let mut members: std::collections::HashMap<String, Vec<Row>> = Default::default();
+    for r in rows {
+        let g = group_of(&r.key);
+        if !members.contains_key(&g.0) {
+            order.push(g.clone());
+        }
+        members.entry(g.0).or_default().push(r);
+    }
+    let mut out = Vec::new();
+    for (key, label) in order {
+        let rows = members.remove(&key).unwrap_or_default();
+        let worst = rows
+            .iter()
+            .filter_map(|r| {
+                state
+                    .alerting
+                    .alerts
+                    .iter()
+                    .find(|a| a.fingerprint == r.key)
+            })
+            .map(|a| a.severity())
+            .max()
+            .unwrap_or(Severity::None);
+        let n = rows.len();
+        let mut cells = vec![
+            styled(worst.short(), worst.style()),
+            styled(format!("▾ {label}"), "ui.header"),
+            styled(
+                format!("{n} alert{}", if n == 1 { "" } else { "s" }),
+                "ui.muted",
+            ),
+        ];
+        cells.resize(COLUMNS.len(), cell(""));
+        out.push(Row {
+            object: None,
+            key: key.clone(),
+            remote: String::new(),
+            cells,
+            sort: vec![],
+            stale: false,
+        });
+        out.extend(rows);
+    }
+    out
+}

@@ -1,0 +1,151 @@
+//! The hosts pane: the members of every remote shown; a remote without any yet shows one row
+//! saying why (connecting, offline, loading).
+
+use super::{Badges, badge_value, gauge_style, remote_style, stale, status_style, usage};
+use crate::alerts::join::Badge;
+use crate::app::cells::{Cell, Row, SortKey, cell, cols, opt_num, styled, text, text_key};
+use crate::app::state::{AppState, RemoteView};
+use crate::backend::ConnState;
+use crate::inventory::{HostRow, ObjectKey};
+
+/// What one row shows: a host of a remote, or (`h` none) the remote before it has any.
+pub struct Item<'a> {
+    r: &'a RemoteView,
+    h: Option<&'a HostRow>,
+    badge: Option<&'a Badge>,
+    stale: bool,
+}
+
+type Value = for<'a, 'b> fn(&'b Item<'a>) -> (Cell, SortKey);
+
+pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
+    "REMOTE", 12, 0 => |x| (styled(&x.r.name, remote_style(x.r)), text_key(&x.r.name));
+    "HOST", 12, 0 => |x| match x.h {
+        Some(h) => text(&h.name),
+        None => (cell("-"), text_key("")),
+    };
+    "STATUS", 8, 0 => |x| {
+        let (status, style) = x.status();
+        (styled(&status, style), text_key(&status))
+    };
+    "ALERTS", 7, 1 => |x| badge_value(x.badge);
+    "ROLES", 16, 3 => |x| match x.h {
+        Some(h) => text(h.roles.join(",")),
+        None => (cell(x.r.endpoint.clone()), text_key("")),
+    };
+    "CPU", 4, 1 => |x| {
+        let cpus = x.h.and_then(|h| h.cpus);
+        (
+            cell(cpus.map(|c| c.to_string()).unwrap_or_else(|| "-".into())),
+            opt_num(cpus.map(|c| c as f64)),
+        )
+    };
+    "LOAD", 14, 1 => |x| {
+        let load = x.h.and_then(|h| h.load);
+        (
+            cell(load.map(|l| format!("{:.2} {:.2} {:.2}", l[0], l[1], l[2])).unwrap_or_else(|| "-".into())),
+            opt_num(load.map(|l| l[0])),
+        )
+    };
+    "MEMORY", 19, 0 => |x| {
+        let mem = x.h.and_then(|h| h.memory);
+        (
+            styled(usage(mem), mem.map(|m| gauge_style(m.used, m.total)).unwrap_or("ui.text")),
+            opt_num(mem.map(|m| m.used as f64)),
+        )
+    };
+    "POOLS", 26, 2 => |x| {
+        let Some(h) = x.h else {
+            return (cell("-"), opt_num(None));
+        };
+        let pools = h
+            .pools
+            .iter()
+            .map(|(n, u)| format!("{n} {}%", (u.used * 100).checked_div(u.total).unwrap_or(0)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let worst = h
+            .pools
+            .iter()
+            .map(|(_, u)| gauge_style(u.used, u.total))
+            .max_by_key(|s| match *s {
+                "gauge.high" => 2,
+                "gauge.mid" => 1,
+                _ => 0,
+            })
+            .unwrap_or("ui.text");
+        (
+            styled(if pools.is_empty() { "-".into() } else { pools }, worst),
+            opt_num(h.pools.first().map(|p| p.1.used as f64)),
+        )
+    };
+];
+
+impl Item<'_> {
+    /// The status shown and its style: the host's, `Offline` when the remote is, or where
+    /// the remote is when it has no hosts yet.
+    fn status(&self) -> (String, &'static str) {
+        match self.h {
+            Some(_) if self.stale => ("Offline".into(), "remote.offline"),
+            Some(h) => (h.status.clone(), status_style(&h.status)),
+            None => {
+                let (s, style) = match &self.r.conn {
+                    ConnState::Connecting => ("Connecting", "remote.connecting"),
+                    ConnState::Offline { .. } => ("Offline", "remote.offline"),
+                    ConnState::Online { .. } => ("Loading", "status.busy"),
+                };
+                (s.into(), style)
+            }
+        }
+    }
+}
+
+/// The rows of the hosts pane.
+pub fn rows(state: &AppState) -> Vec<Row> {
+    let join = state.join_alerts();
+    let badges: &Badges = &join.1.badges;
+    let mut rows = Vec::new();
+    for r in state.visible_remotes() {
+        let st = stale(r);
+        if r.hosts.is_empty() {
+            rows.push(row(
+                Item {
+                    r,
+                    h: None,
+                    badge: None,
+                    stale: st,
+                },
+                format!("{}/", r.name),
+                None,
+            ));
+            continue;
+        }
+        for h in &r.hosts {
+            let key = format!("{}/{}", r.name, h.name);
+            let item = Item {
+                r,
+                h: Some(h),
+                badge: badges.get(&key),
+                stale: st,
+            };
+            let object = ObjectKey::Host {
+                remote: r.name.clone(),
+                name: h.name.clone(),
+            };
+            rows.push(row(item, key, Some(object)));
+        }
+    }
+    rows
+}
+
+fn row(item: Item, key: String, object: Option<ObjectKey>) -> Row {
+    let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
+    Row {
+        object,
+        key,
+        remote: item.r.name.clone(),
+        cells,
+        sort,
+        stale: item.stale,
+    }
+}

@@ -1,0 +1,80 @@
+//! The jobs pane: running and finished jobs with their progress, newest first.
+
+use chrono::{DateTime, Utc};
+
+use crate::app::cells::{Cell, Row, SortKey, cell, cols, styled, text, text_key};
+use crate::app::job_view::{JobView, progress_text};
+use crate::app::state::AppState;
+use crate::inventory::{human_bytes, human_duration};
+use crate::jobs::Outcome;
+
+/// What one row shows.
+pub struct Item<'a> {
+    j: &'a JobView,
+    /// Seconds it ran (so far).
+    elapsed: i64,
+}
+
+type Value = for<'a, 'b> fn(&'b Item<'a>) -> (Cell, SortKey);
+
+pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
+    "ID", 3, 0 => |x| (cell(x.j.id.to_string()), SortKey::Num(x.j.id as f64));
+    "KIND", 8, 0 => |x| text(x.j.spec.kind());
+    "TARGET", 18, 0 => |x| text(x.j.spec.subject());
+    "PROGRESS", 16, 0 => |x| (
+        styled(
+            progress_text(&x.j.progress, 24),
+            if x.j.running() { "status.busy" } else { "ui.muted" },
+        ),
+        SortKey::Num(x.j.progress.percent.unwrap_or(-1.0)),
+    );
+    "RATE", 10, 3 => |x| (
+        cell(
+            x.j.progress
+                .rate
+                .filter(|r| *r > 0.0)
+                .map(|r| format!("{}/s", human_bytes(r as u64)))
+                .unwrap_or_else(|| "-".into()),
+        ),
+        SortKey::Num(x.j.progress.rate.unwrap_or(-1.0)),
+    );
+    "ELAPSED", 7, 2 => |x| (cell(human_duration(x.elapsed)), SortKey::Num(x.elapsed as f64));
+    "RESULT", 16, 1 => |x| {
+        let j = x.j;
+        let (result, style) = match &j.outcome {
+            None if j.cancel_requested => ("cancelling…".to_string(), "status.busy"),
+            None => ("running".to_string(), "status.busy"),
+            Some(Outcome::Done(d)) => (format!("done: {d}"), "status.running"),
+            Some(Outcome::Failed(d)) => (format!("failed: {d}"), "status.error"),
+            Some(Outcome::Cancelled(d)) => (format!("cancelled: {d}"), "gauge.mid"),
+        };
+        (
+            styled(result, style),
+            text_key(j.outcome.as_ref().map(|o| o.label()).unwrap_or("running")),
+        )
+    };
+];
+
+/// The rows of the jobs pane.
+pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
+    state
+        .work
+        .jobs
+        .iter()
+        .map(|j| {
+            let item = Item {
+                j,
+                elapsed: (j.finished.unwrap_or(now) - j.started).num_seconds().max(0),
+            };
+            let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
+            Row {
+                object: None,
+                key: format!("job/{}", j.id),
+                remote: j.spec.target().remote.clone(),
+                cells,
+                sort,
+                stale: false,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,72 @@
+//! The journal pane: the incident journal's lines, newest first.
+
+use chrono::{DateTime, Utc};
+
+use crate::app::cells::{Cell, Row, SortKey, cell, cols, styled, text, text_key};
+use crate::app::state::AppState;
+use crate::jobs::journal::Entry;
+
+/// What one row shows.
+pub struct Item<'a> {
+    e: &'a Entry,
+    /// Its place in the journal (orders lines of the same millisecond).
+    i: usize,
+    now: DateTime<Utc>,
+}
+
+type Value = for<'a, 'b> fn(&'b Item<'a>) -> (Cell, SortKey);
+
+pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
+    // The time of day, or the date for older lines.
+    "TIME", 8, 0 => |x| {
+        let local = x.e.ts.with_timezone(&chrono::Local);
+        let shown = if (x.now - x.e.ts).num_seconds() < 86400 {
+            local.format("%H:%M:%S").to_string()
+        } else {
+            local.format("%m-%d").to_string()
+        };
+        (cell(shown), SortKey::Num(x.e.ts.timestamp_millis() as f64 + x.i as f64 / 1e4))
+    };
+    "STATUS", 9, 0 => |x| {
+        let style = match x.e.status.as_str() {
+            "done" => "status.running",
+            "failed" => "status.error",
+            "cancelled" => "gauge.mid",
+            _ => "status.busy",
+        };
+        (styled(&x.e.status, style), text_key(&x.e.status))
+    };
+    "ACTION", 15, 0 => |x| text(&x.e.action);
+    "TARGET", 26, 0 => |x| text(&x.e.target);
+    "ALERTS", 14, 2 => |x| (
+        if x.e.alerts.is_empty() {
+            styled("-", "ui.muted")
+        } else {
+            styled(x.e.alerts.join(", "), "alert.warning")
+        },
+        SortKey::Num(x.e.alerts.len() as f64),
+    );
+    "DETAIL", 20, 1 => |x| (cell(x.e.detail.lines().next().unwrap_or("")), text_key(&x.e.detail));
+];
+
+/// The rows of the journal pane.
+pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
+    state
+        .work
+        .journal
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let item = Item { e, i, now };
+            let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
+            Row {
+                object: None,
+                key: format!("journal/{i}"),
+                remote: e.remote.clone(),
+                cells,
+                sort,
+                stale: false,
+            }
+        })
+        .collect()
+}

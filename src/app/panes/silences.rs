@@ -1,0 +1,103 @@
+//! The silences pane: silences of every Alertmanager (expired ones for a day), with how many
+//! alerts each silences.
+
+use chrono::{DateTime, Utc};
+
+use crate::alerts::model::SourcedSilence;
+use crate::alerts::worker::short_id;
+use crate::app::cells::{Cell, Row, SortKey, cell, cols, styled, text, text_key};
+use crate::app::state::AppState;
+use crate::inventory::human_duration;
+
+/// What one row shows.
+pub struct Item<'a> {
+    s: &'a SourcedSilence,
+    /// How many alerts it silences now.
+    silenced: usize,
+    now: DateTime<Utc>,
+}
+
+impl Item<'_> {
+    fn state(&self) -> &str {
+        self.s.silence.status.state.as_str()
+    }
+}
+
+type Value = for<'a, 'b> fn(&'b Item<'a>) -> (Cell, SortKey);
+
+pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
+    // Active first, then pending, then expired; soonest to end first within each.
+    "STATE", 8, 0 => |x| {
+        let st = x.state();
+        let style = match st {
+            "active" => "status.running",
+            "pending" => "status.busy",
+            _ => "ui.muted",
+        };
+        let rank = match st {
+            "active" => 0.0,
+            "pending" => 1.0,
+            _ => 2.0,
+        };
+        (
+            styled(st, style),
+            SortKey::Num(rank * 1e12 + (x.s.silence.ends_at - x.now).num_seconds().abs() as f64),
+        )
+    };
+    "ID", 8, 3 => |x| (cell(short_id(&x.s.silence.id)), text_key(&x.s.silence.id));
+    "MATCHERS", 36, 0 => |x| text(
+        x.s.silence.matchers.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(" "),
+    );
+    "ENDS", 10, 0 => |x| {
+        let si = &x.s.silence;
+        let ends = match x.state() {
+            "pending" => format!("starts in {}", human_duration((si.starts_at - x.now).num_seconds())),
+            "expired" => format!("{} ago", human_duration((x.now - si.ends_at).num_seconds())),
+            _ => format!("in {}", human_duration((si.ends_at - x.now).num_seconds())),
+        };
+        (cell(ends), SortKey::Num(si.ends_at.timestamp() as f64))
+    };
+    "ALERTS", 6, 1 => |x| (
+        cell(if x.state() == "expired" { "-".to_string() } else { x.silenced.to_string() }),
+        SortKey::Num(x.silenced as f64),
+    );
+    "CREATED BY", 14, 2 => |x| text(&x.s.silence.created_by);
+    "COMMENT", 24, 2 => |x| (
+        cell(x.s.silence.comment.lines().next().unwrap_or("")),
+        text_key(&x.s.silence.comment),
+    );
+    "SOURCE", 10, 3 => |x| text(&x.s.source);
+];
+
+/// The rows of the silences pane.
+pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for s in &state.alerting.silences {
+        let si = &s.silence;
+        // Expired silences are kept by Alertmanager for days; the recent ones are what matter.
+        if si.status.state == "expired" && (now - si.ends_at).num_hours() >= 24 {
+            continue;
+        }
+        let silenced = state
+            .alerting
+            .alerts
+            .iter()
+            .filter(|a| {
+                a.sources
+                    .iter()
+                    .any(|v| v.source == s.source && v.silenced_by.contains(&si.id))
+            })
+            .count();
+        let item = Item { s, silenced, now };
+        let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
+        rows.push(Row {
+            object: None,
+            key: format!("{}/{}", s.source, si.id),
+            remote: String::new(),
+            cells,
+            sort,
+            stale: false,
+        });
+    }
+    rows
+}

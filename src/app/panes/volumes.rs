@@ -1,0 +1,80 @@
+//! The volumes pane: custom storage volumes of every remote shown, with their use, snapshot
+//! schedules and alerts.
+
+use super::{Badges, badge_value, gauge_style, stale, usage, where_value};
+use crate::alerts::join::Badge;
+use crate::app::cells::{Cell, Row, SortKey, cell, cols, opt_num, styled, text, text_key};
+use crate::app::state::{AppState, RemoteView};
+use crate::inventory::VolumeRow;
+
+/// What one row shows.
+pub struct Item<'a> {
+    r: &'a RemoteView,
+    v: &'a VolumeRow,
+    badge: Option<&'a Badge>,
+}
+
+impl Item<'_> {
+    /// A config key, or `-`.
+    fn config(&self, key: &str) -> (Cell, SortKey) {
+        text(
+            self.v
+                .vol
+                .config
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| "-".into()),
+        )
+    }
+}
+
+type Value = for<'a, 'b> fn(&'b Item<'a>) -> (Cell, SortKey);
+
+pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
+    "REMOTE/PROJECT", 18, 0 => |x| where_value(x.r, &x.v.vol.project);
+    "POOL", 8, 2 => |x| text(&x.v.pool);
+    "NAME", 18, 0 => |x| text(&x.v.vol.name);
+    "ALERTS", 7, 1 => |x| badge_value(x.badge);
+    "CONTENT", 10, 4 => |x| text(&x.v.vol.content_type);
+    "SIZE", 8, 1 => |x| x.config("size");
+    "USAGE", 9, 3 => |x| (
+        styled(usage(x.v.usage), x.v.usage.map(|u| gauge_style(u.used, u.total)).unwrap_or("ui.text")),
+        opt_num(x.v.usage.map(|u| u.used as f64)),
+    );
+    "USED BY", 14, 1 => |x| {
+        let used_by = x.v.used_by().join(",");
+        let key = text_key(&used_by);
+        (cell(if used_by.is_empty() { "-".into() } else { used_by }), key)
+    };
+    "SCHEDULE", 12, 2 => |x| x.config("snapshots.schedule");
+    "EXPIRY", 6, 2 => |x| x.config("snapshots.expiry");
+    "SNAPS", 5, 3 => |x| (cell(x.v.snapshots.to_string()), SortKey::Num(x.v.snapshots as f64));
+];
+
+/// The rows of the volumes pane.
+pub fn rows(state: &AppState) -> Vec<Row> {
+    let join = state.join_alerts();
+    let badges: &Badges = &join.1.badges;
+    let mut rows = Vec::new();
+    for r in state.visible_remotes() {
+        let st = stale(r);
+        for v in &r.volumes {
+            let key = v.key();
+            let item = Item {
+                r,
+                v,
+                badge: badges.get(&key),
+            };
+            let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
+            rows.push(Row {
+                object: Some(v.object()),
+                key,
+                remote: r.name.clone(),
+                cells,
+                sort,
+                stale: st,
+            });
+        }
+    }
+    rows
+}
