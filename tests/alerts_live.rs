@@ -189,7 +189,7 @@ async fn two_alertmanagers_and_prometheus_merge_into_one_list() {
     let inst = view_rows(&live.state, Pane::INSTANCES, Utc::now());
     let loki = inst
         .iter()
-        .find(|r| r.key == "local/default/loki01")
+        .find(|r| r.key.to_string() == "local/default/loki01")
         .unwrap();
     assert!(loki.cells[3].text.contains("crit"), "{:?}", loki.cells[3]);
 }
@@ -274,7 +274,7 @@ async fn silence_from_the_ui_lands_in_alertmanager_then_expires() {
     let key = format!("control/{}", sil.id);
     let pos = view_rows(&live.state, Pane::SILENCES, Utc::now())
         .iter()
-        .position(|r| r.key == key)
+        .position(|r| r.key.to_string() == key)
         .expect("the new silence in the silences pane");
     live.key(KeyCode::Char('g'));
     live.key(KeyCode::Char('g'));

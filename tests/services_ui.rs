@@ -522,7 +522,7 @@ fn e_on_an_instance_edits_its_definition_and_new_starts_one() {
     let rows = atlas_tui::app::rows::view_rows(&s, s.pane, now());
     let i = rows
         .iter()
-        .position(|r| r.key == "local/default/grafana01")
+        .position(|r| r.key.to_string() == "local/default/grafana01")
         .unwrap();
     key(&mut s, KeyCode::Home);
     for _ in 0..i {

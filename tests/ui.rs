@@ -77,7 +77,7 @@ fn filter_then_details_opens_the_filtered_row() {
     assert_eq!(s.panes[Pane::INSTANCES.index()].filter, "graf");
     key(&mut s, KeyCode::Enter);
     let d = s.detail().cloned().expect("detail open");
-    assert_eq!(d.key, "local/default/grafana01");
+    assert_eq!(d.key.to_string(), "local/default/grafana01");
     let out = render(&mut s, 80, 24);
     assert!(out.contains("name: grafana01"), "{out}");
     assert!(out.contains("cloud-init.user-data: |"), "{out}");
@@ -94,7 +94,7 @@ fn inverted_filter_and_no_match() {
     typ(&mut s, "!lab");
     let rows = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, now());
     assert_eq!(rows.len(), 7);
-    assert!(rows.iter().all(|r| !r.key.contains("/lab/")));
+    assert!(rows.iter().all(|r| !r.key.to_string().contains("/lab/")));
     key(&mut s, KeyCode::Esc);
     typ(&mut s, "/zzzz");
     let out = render(&mut s, 80, 24);
@@ -108,7 +108,14 @@ fn exclusions_work_beside_other_words_and_each_other() {
         s.panes[Pane::INSTANCES.index()].filter = filter.into();
         let mut v: Vec<String> = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, now())
             .iter()
-            .map(|r| r.key.rsplit('/').next().unwrap_or_default().to_string())
+            .map(|r| {
+                r.key
+                    .to_string()
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
             .collect();
         v.sort();
         v

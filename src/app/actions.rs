@@ -51,7 +51,7 @@ impl AppState {
                 .map(|j| Selected::Job(j.id))
                 .unwrap_or(Selected::Other);
         }
-        let Some(object) = &row.object else {
+        let Some(object) = row.key.object() else {
             return Selected::Other;
         };
         let Some(r) = self.remotes.iter().find(|r| r.name == object.remote()) else {

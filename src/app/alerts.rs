@@ -8,6 +8,7 @@ pub use super::alert_view::{
     AlertSourceView, FormField, Grouping, SilenceForm, SourceStatus, default_author,
     split_alert_filter,
 };
+use super::cells::{AlertGroup, RowKey};
 pub use super::confirm::Confirm;
 use super::effect::Effect;
 use super::line::{KeyIn, edit_line};
@@ -132,7 +133,7 @@ impl AppState {
             .any(|s| matches!(s.status, SourceStatus::Down(_)))
     }
 
-    fn selected_key(&self, pane: Pane, now: DateTime<Utc>) -> Option<String> {
+    fn selected_key(&self, pane: Pane, now: DateTime<Utc>) -> Option<RowKey> {
         let rows = view_rows(self, pane, now);
         if rows.is_empty() {
             return None;
@@ -148,23 +149,36 @@ impl AppState {
             .find(|(_, a)| a.fingerprint == key)
     }
 
-    /// Alerts in a group header row (`group:name:X`, `group:object:KEY`).
-    fn group_members(&self, key: &str) -> Vec<usize> {
+    /// Alerts in a group header row.
+    fn group_members(&self, group: &AlertGroup) -> Vec<usize> {
         let joined = &self.join_alerts().1;
-        if let Some(name) = key.strip_prefix("group:name:") {
-            return (0..self.alerting.alerts.len())
+        match group {
+            AlertGroup::Name(name) => (0..self.alerting.alerts.len())
                 .filter(|i| self.alerting.alerts[*i].name() == name)
-                .collect();
+                .collect(),
+            AlertGroup::Object(obj) => {
+                let obj = obj.as_ref().map(|o| o.key());
+                (0..self.alerting.alerts.len())
+                    .filter(|i| match (&joined.targets[*i], &obj) {
+                        (None, None) => true,
+                        (Some(_), Some(o)) => joined.is_about(*i, o),
+                        _ => false,
+                    })
+                    .collect()
+            }
         }
-        if let Some(obj) = key.strip_prefix("group:object:") {
-            return (0..self.alerting.alerts.len())
-                .filter(|i| match joined.targets[*i] {
-                    None => obj.is_empty(),
-                    Some(_) => joined.is_about(*i, obj),
-                })
-                .collect();
+    }
+
+    /// The alerts a row of the alerts pane stands for: one, or a group's.
+    fn alerts_of_row(&self, key: &RowKey) -> Vec<usize> {
+        match key {
+            RowKey::AlertGroup(g) => self.group_members(g),
+            RowKey::Alert(fp) => self
+                .alert_by_key(fp)
+                .map(|(i, _)| vec![i])
+                .unwrap_or_default(),
+            _ => vec![],
         }
-        vec![]
     }
 
     /// `o`: from an alert to its object, from an object to its alerts.
@@ -176,17 +190,12 @@ impl AppState {
         match self.pane {
             Pane::ALERTS => {
                 let joined = &self.join_alerts().1;
-                let target = if let Some(obj) = key.strip_prefix("group:object:") {
-                    self.group_members(&key)
-                        .first()
-                        .and_then(|i| joined.objects(*i).find(|t| t.key() == obj).cloned())
-                } else if key.starts_with("group:") {
-                    self.group_members(&key)
+                let target = match &key {
+                    RowKey::AlertGroup(AlertGroup::Object(Some(obj))) => Some(obj.clone()),
+                    _ => self
+                        .alerts_of_row(&key)
                         .iter()
-                        .find_map(|i| joined.targets[*i].clone())
-                } else {
-                    self.alert_by_key(&key)
-                        .and_then(|(i, _)| joined.targets[i].clone())
+                        .find_map(|i| joined.targets[*i].clone()),
                 };
                 let Some(t) = target else {
                     self.say(
@@ -202,10 +211,10 @@ impl AppState {
                     Target::Snapshot { .. } => Pane::SNAPSHOTS,
                 };
                 self.pane = pane;
+                self.say(Level::Info, format!("→ {}", t.describe()));
                 let ps = &mut self.panes[pane.index()];
                 ps.filter.clear();
-                ps.selected_key = Some(t.key());
-                self.say(Level::Info, format!("→ {}", t.describe()));
+                ps.selected_key = Some(RowKey::Object(t));
                 vec![]
             }
             Pane::HOSTS | Pane::INSTANCES | Pane::VOLUMES => {
@@ -248,7 +257,7 @@ impl AppState {
                 self.pane = pane;
                 let ps = &mut self.panes[pane.index()];
                 ps.filter.clear();
-                ps.selected_key = Some(t.row_key());
+                ps.selected_key = Some(RowKey::Object(t.object()));
                 vec![]
             }
             Pane::JOURNAL => {
@@ -256,24 +265,27 @@ impl AppState {
                 vec![]
             }
             Pane::SERVICES => {
-                let Some(d) = self
-                    .services
-                    .definition(std::path::Path::new(&key))
-                    .cloned()
-                else {
+                let RowKey::Service(file) = &key else {
+                    return vec![];
+                };
+                let Some(d) = self.services.definition(file).cloned() else {
                     self.say(Level::Warning, "the definition is invalid");
                     return vec![];
                 };
-                let row = format!("{}/{}/{}", d.remote, d.project, d.name);
+                let row = crate::inventory::ObjectKey::Instance {
+                    remote: d.remote.clone(),
+                    project: d.project.clone(),
+                    name: d.name.clone(),
+                };
                 self.pane = Pane::INSTANCES;
-                let ps = &mut self.panes[Pane::INSTANCES.index()];
-                ps.filter.clear();
-                ps.selected_key = Some(row.clone());
                 let exists = self
                     .remotes
                     .iter()
                     .flat_map(|r| &r.instances)
-                    .any(|i| i.key() == row);
+                    .any(|i| i.object() == row);
+                let ps = &mut self.panes[Pane::INSTANCES.index()];
+                ps.filter.clear();
+                ps.selected_key = Some(RowKey::Object(row));
                 if !exists {
                     self.say(
                         Level::Warning,
@@ -292,11 +304,14 @@ impl AppState {
         }
     }
 
-    pub fn silence_by_key(&self, key: &str) -> Option<&SourcedSilence> {
+    pub fn silence_by_key(&self, key: &RowKey) -> Option<&SourcedSilence> {
+        let RowKey::Silence { source, id } = key else {
+            return None;
+        };
         self.alerting
             .silences
             .iter()
-            .find(|s| format!("{}/{}", s.source, s.silence.id) == key)
+            .find(|s| s.source == *source && s.silence.id == *id)
     }
 
     fn writable_alertmanagers(&self) -> (Vec<String>, Vec<String>) {
@@ -365,17 +380,11 @@ impl AppState {
         let (writable, readonly) = self.writable_alertmanagers();
         let (matchers, sources): (Vec<Matcher>, Vec<String>) = match self.pane {
             Pane::ALERTS => {
-                let members: Vec<usize> = if key.starts_with("group:") {
-                    self.group_members(&key)
-                } else {
-                    self.alert_by_key(&key)
-                        .map(|(i, _)| vec![i])
-                        .unwrap_or_default()
-                };
+                let members = self.alerts_of_row(&key);
                 let Some(first) = members.first().map(|i| &self.alerting.alerts[*i]) else {
                     return vec![];
                 };
-                let ms = if key.starts_with("group:name:") {
+                let ms = if matches!(key, RowKey::AlertGroup(AlertGroup::Name(_))) {
                     vec![eq("alertname", first.name())]
                 } else {
                     self.alert_matchers(first)
@@ -391,7 +400,7 @@ impl AppState {
                 (ms, srcs)
             }
             Pane::INSTANCES | Pane::HOSTS | Pane::VOLUMES => {
-                (self.object_matchers(&key), writable.clone())
+                (self.object_matchers(&key.to_string()), writable.clone())
             }
             _ => {
                 self.say(

@@ -1,6 +1,8 @@
 //! What a pane's table is made of: its columns (header, width, priority, and the cell and sort
 //! key each shows, declared together), rows of styled cells and their sort keys.
 
+use crate::inventory::ObjectKey;
+
 /// A column's header. Columns with a higher `priority` number are dropped first when narrow.
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
@@ -65,13 +67,72 @@ pub struct Cell {
     pub style: &'static str,
 }
 
+/// What a row is: its identity across updates (the selection, the detail view, actions).
+/// Its text form is what filters and messages show (`remote/project/name`, `job/3`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RowKey {
+    /// A host, instance, volume or snapshot.
+    Object(ObjectKey),
+    /// A remote that has no hosts yet (its row in the hosts pane).
+    Remote(String),
+    /// An alert, by fingerprint.
+    Alert(String),
+    /// The header row of a group of alerts.
+    AlertGroup(AlertGroup),
+    Silence {
+        source: String,
+        id: String,
+    },
+    Job(crate::jobs::JobId),
+    /// A line of the journal, by its place.
+    Journal(usize),
+    /// A service definition, by file.
+    Service(std::path::PathBuf),
+}
+
+/// What a group of alerts shares.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AlertGroup {
+    Name(String),
+    /// The object they are about (`None`: no known object).
+    Object(Option<ObjectKey>),
+}
+
+impl RowKey {
+    /// The inventory object of the row, if it shows one.
+    pub fn object(&self) -> Option<&ObjectKey> {
+        match self {
+            RowKey::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for RowKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RowKey::Object(o) => write!(f, "{o}"),
+            RowKey::Remote(r) => write!(f, "{r}/"),
+            RowKey::Alert(fp) => f.write_str(fp),
+            RowKey::AlertGroup(AlertGroup::Name(n)) => write!(f, "group:name:{n}"),
+            RowKey::AlertGroup(AlertGroup::Object(o)) => write!(
+                f,
+                "group:object:{}",
+                o.as_ref().map(|o| o.key()).unwrap_or_default()
+            ),
+            RowKey::Silence { source, id } => write!(f, "{source}/{id}"),
+            RowKey::Job(id) => write!(f, "job/{id}"),
+            RowKey::Journal(i) => write!(f, "journal/{i}"),
+            RowKey::Service(file) => write!(f, "{}", file.display()),
+        }
+    }
+}
+
 /// A row of a pane.
 #[derive(Debug, Clone)]
 pub struct Row {
     /// The row's identity (selection, filters, the detail view).
-    pub key: String,
-    /// The inventory object the row shows, for hosts, instances, volumes and snapshots.
-    pub object: Option<crate::inventory::ObjectKey>,
+    pub key: RowKey,
     pub remote: String,
     pub cells: Vec<Cell>,
     pub sort: Vec<SortKey>,

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use super::cells::RowKey;
 use super::rows::Pane;
 use super::state::{AppState, DetailState, DetailTab, LogState};
 use crate::inventory::{SnapshotKind, SnapshotRow, human_bytes, human_duration};
@@ -72,7 +73,7 @@ fn when(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (String, Vec<String>) {
     if d.tab == DetailTab::Log {
         let title = format!("console log: {}", d.key);
-        let lines = match state.consoles.logs.get(&d.key) {
+        let lines = match state.consoles.logs.get(&d.key.to_string()) {
             None | Some(LogState::Loading) => vec!["loading console log…".to_string()],
             Some(LogState::Failed(e)) => vec![format!("error: {e}")],
             Some(LogState::Loaded(t)) if t.trim().is_empty() => {
@@ -83,11 +84,12 @@ pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (St
         return (title, lines);
     }
     let mut out = Vec::new();
+    let key = d.key.to_string();
     let found = match d.pane {
-        Pane::INSTANCES => instance_detail(state, &d.key, now, &mut out),
-        Pane::HOSTS => host_detail(state, &d.key, &mut out),
-        Pane::VOLUMES => volume_detail(state, &d.key, now, &mut out),
-        Pane::SNAPSHOTS => snapshot_detail(state, &d.key, now, &mut out),
+        Pane::INSTANCES => instance_detail(state, &key, now, &mut out),
+        Pane::HOSTS => host_detail(state, &key, &mut out),
+        Pane::VOLUMES => volume_detail(state, &key, now, &mut out),
+        Pane::SNAPSHOTS => snapshot_detail(state, &key, now, &mut out),
         Pane::ALERTS => alert_detail(state, &d.key, now, &mut out),
         Pane::SILENCES => silence_detail(state, &d.key, now, &mut out),
         Pane::JOBS => job_detail(state, &d.key, now, &mut out),
@@ -96,7 +98,7 @@ pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (St
         _ => false,
     };
     if found && matches!(d.pane, Pane::INSTANCES | Pane::HOSTS | Pane::VOLUMES) {
-        object_alerts(state, &d.key, now, &mut out);
+        object_alerts(state, &key, now, &mut out);
     }
     if !found {
         out = vec![format!(
@@ -359,7 +361,7 @@ fn snapshot_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
     false
 }
 
-fn job_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+fn job_detail(state: &AppState, key: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     let Some(j) = state.job_by_key(key) else {
         return false;
     };
@@ -398,7 +400,7 @@ fn job_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<Str
     true
 }
 
-fn journal_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> bool {
+fn journal_detail(state: &AppState, key: &RowKey, out: &mut Vec<String>) -> bool {
     let Some(e) = state.journal_by_key(key) else {
         return false;
     };
@@ -472,12 +474,17 @@ fn object_alerts(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<
     }
 }
 
-fn alert_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
-    if key.starts_with("group:") {
-        out.push(format!("group: {}", key.trim_start_matches("group:")));
-        out.push("(m silences the whole group; o jumps to its object)".into());
-        return true;
-    }
+fn alert_detail(state: &AppState, key: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    let key = match key {
+        RowKey::Alert(fp) => fp.as_str(),
+        RowKey::AlertGroup(_) => {
+            let text = key.to_string();
+            out.push(format!("group: {}", text.trim_start_matches("group:")));
+            out.push("(m silences the whole group; o jumps to its object)".into());
+            return true;
+        }
+        _ => return false,
+    };
     let Some((i, a)) = state
         .alerting
         .alerts
@@ -551,7 +558,12 @@ fn alert_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<S
     true
 }
 
-fn silence_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+fn silence_detail(
+    state: &AppState,
+    key: &RowKey,
+    now: DateTime<Utc>,
+    out: &mut Vec<String>,
+) -> bool {
     let Some(s) = state.silence_by_key(key) else {
         return false;
     };

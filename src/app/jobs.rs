@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::cells::RowKey;
 use super::job_view::{JOURNAL_ROWS, LOG_LINES};
 pub use super::job_view::{JobView, progress_text};
 use super::state::{AppState, Level};
@@ -90,16 +91,16 @@ impl AppState {
         }
     }
 
-    /// The job a jobs-pane row key names.
-    pub fn job_by_key(&self, key: &str) -> Option<&JobView> {
-        let id: JobId = key.strip_prefix("job/")?.parse().ok()?;
-        self.work.jobs.iter().find(|j| j.id == id)
+    /// The job a jobs-pane row is.
+    pub fn job_by_key(&self, key: &RowKey) -> Option<&JobView> {
+        let RowKey::Job(id) = key else { return None };
+        self.work.jobs.iter().find(|j| j.id == *id)
     }
 
-    /// The journal entry a journal-pane row key names.
-    pub fn journal_by_key(&self, key: &str) -> Option<&Entry> {
-        let i: usize = key.strip_prefix("journal/")?.parse().ok()?;
-        self.work.journal.get(i)
+    /// The journal entry a journal-pane row is.
+    pub fn journal_by_key(&self, key: &RowKey) -> Option<&Entry> {
+        let RowKey::Journal(i) = key else { return None };
+        self.work.journal.get(*i)
     }
 }
 

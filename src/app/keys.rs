@@ -334,15 +334,13 @@ impl AppState {
         }
         let idx = self.selected_index(self.pane, &rows);
         let key = rows[idx].key.clone();
-        let object = rows[idx].object.clone();
         if tab == DetailTab::Log && self.pane != Pane::INSTANCES {
             self.say(Level::Warning, "the console log is shown for instances");
             return vec![];
         }
         self.open(Layer::Detail(DetailState {
             pane: self.pane,
-            key: key.clone(),
-            object,
+            key,
             tab,
             scroll: 0,
         }));
@@ -361,7 +359,7 @@ impl AppState {
             remote,
             project,
             name,
-        }) = &d.object
+        }) = d.key.object()
         else {
             return vec![];
         };
@@ -372,7 +370,7 @@ impl AppState {
                 name: name.to_string(),
             },
         };
-        let key = d.key.clone();
+        let key = d.key.to_string();
         self.consoles.logs.insert(key, LogState::Loading);
         vec![effect]
     }

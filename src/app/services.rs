@@ -96,9 +96,10 @@ impl AppState {
                     self.say(Level::Warning, format!("{what}: no definition selected"));
                     return None;
                 }
-                Some(PathBuf::from(
-                    &rows[self.selected_index(Pane::SERVICES, &rows)].key,
-                ))
+                match &rows[self.selected_index(Pane::SERVICES, &rows)].key {
+                    super::cells::RowKey::Service(file) => Some(file.clone()),
+                    _ => None,
+                }
             }
             Pane::INSTANCES => {
                 let super::action_forms::Selected::Instance(i) = self.selected_object(now) else {

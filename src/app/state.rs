@@ -64,7 +64,7 @@ impl RemoteView {
 #[derive(Debug, Clone, Default)]
 pub struct PaneState {
     pub selected: usize,
-    pub selected_key: Option<String>,
+    pub selected_key: Option<super::cells::RowKey>,
     pub filter: String,
     pub sort_col: usize,
     pub sort_desc: bool,
@@ -81,9 +81,8 @@ pub enum DetailTab {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetailState {
     pub pane: Pane,
-    pub key: String,
-    /// The object shown, when the row is one.
-    pub object: Option<crate::inventory::ObjectKey>,
+    /// The row shown.
+    pub key: super::cells::RowKey,
     pub tab: DetailTab,
     pub scroll: u16,
 }

@@ -43,6 +43,24 @@ impl Target {
         self.pool.is_some()
     }
 
+    /// The inventory object it is.
+    pub fn object(&self) -> crate::inventory::ObjectKey {
+        use crate::inventory::ObjectKey;
+        match &self.pool {
+            None => ObjectKey::Instance {
+                remote: self.remote.clone(),
+                project: self.project.clone(),
+                name: self.name.clone(),
+            },
+            Some(p) => ObjectKey::Volume {
+                remote: self.remote.clone(),
+                project: self.project.clone(),
+                pool: p.clone(),
+                name: self.name.clone(),
+            },
+        }
+    }
+
     /// The key of the object's row (instances: remote/project/name; volumes:
     /// remote/project/pool/name).
     pub fn row_key(&self) -> String {

@@ -8,7 +8,9 @@ use crate::alerts::model::{AlertState, MergedAlert, Severity};
 use crate::alerts::types::{all_match, compile_all};
 use crate::alerts::worker::short_id;
 use crate::app::alert_view::{Grouping, split_alert_filter};
-use crate::app::cells::{Cell, Row, SortKey, cell, cols, opt_num, styled, text, text_in, text_key};
+use crate::app::cells::{
+    AlertGroup, Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled, text, text_in, text_key,
+};
 use crate::app::state::AppState;
 use crate::inventory::{ObjectKey, human_duration};
 
@@ -117,8 +119,7 @@ pub fn rows(state: &AppState, filter: &str, now: DateTime<Utc>) -> Vec<Row> {
         };
         let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
         rows.push(Row {
-            object: None,
-            key: a.fingerprint.clone(),
+            key: RowKey::Alert(a.fingerprint.clone()),
             remote: item
                 .target
                 .as_ref()
@@ -139,27 +140,30 @@ pub fn group_rows(state: &AppState, rows: Vec<Row>) -> Vec<Row> {
         return rows;
     }
     let joined = &state.join_alerts().1;
-    let group_of = |key: &str| -> (String, String) {
-        let Some((i, a)) = state
+    let group_of = |key: &RowKey| -> (AlertGroup, String) {
+        let found = state
             .alerting
             .alerts
             .iter()
             .enumerate()
-            .find(|(_, a)| a.fingerprint == key)
-        else {
-            return (String::new(), String::new());
+            .find(|(_, a)| matches!(key, RowKey::Alert(fp) if *fp == a.fingerprint));
+        let Some((i, a)) = found else {
+            return (AlertGroup::Object(None), String::new());
         };
         match grouping {
-            Grouping::AlertName => (format!("group:name:{}", a.name()), a.name().to_string()),
+            Grouping::AlertName => (AlertGroup::Name(a.name().to_string()), a.name().to_string()),
             _ => match joined.targets.get(i).cloned().flatten() {
-                Some(t) => (format!("group:object:{}", t.key()), t.describe()),
-                None => ("group:object:".into(), "(no known object)".into()),
+                Some(t) => {
+                    let label = t.describe();
+                    (AlertGroup::Object(Some(t)), label)
+                }
+                None => (AlertGroup::Object(None), "(no known object)".into()),
             },
         }
     };
     // Groups in the order of their first (best-sorted) member.
-    let mut order: Vec<(String, String)> = Vec::new();
-    let mut members: std::collections::HashMap<String, Vec<Row>> = Default::default();
+    let mut order: Vec<(AlertGroup, String)> = Vec::new();
+    let mut members: std::collections::HashMap<AlertGroup, Vec<Row>> = Default::default();
     for r in rows {
         let g = group_of(&r.key);
         if !members.contains_key(&g.0) {
@@ -177,7 +181,7 @@ pub fn group_rows(state: &AppState, rows: Vec<Row>) -> Vec<Row> {
                     .alerting
                     .alerts
                     .iter()
-                    .find(|a| a.fingerprint == r.key)
+                    .find(|a| matches!(&r.key, RowKey::Alert(fp) if *fp == a.fingerprint))
             })
             .map(|a| a.severity())
             .max()
@@ -193,8 +197,7 @@ pub fn group_rows(state: &AppState, rows: Vec<Row>) -> Vec<Row> {
         ];
         cells.resize(COLUMNS.len(), cell(""));
         out.push(Row {
-            object: None,
-            key: key.clone(),
+            key: RowKey::AlertGroup(key),
             remote: String::new(),
             cells,
             sort: vec![],

@@ -3,7 +3,7 @@
 
 use super::{Badges, badge_value, gauge_style, remote_style, stale, status_style, usage};
 use crate::alerts::join::Badge;
-use crate::app::cells::{Cell, Row, SortKey, cell, cols, opt_num, styled, text, text_key};
+use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled, text, text_key};
 use crate::app::state::{AppState, RemoteView};
 use crate::backend::ConnState;
 use crate::inventory::{HostRow, ObjectKey};
@@ -115,33 +115,30 @@ pub fn rows(state: &AppState) -> Vec<Row> {
                     badge: None,
                     stale: st,
                 },
-                format!("{}/", r.name),
-                None,
+                RowKey::Remote(r.name.clone()),
             ));
             continue;
         }
         for h in &r.hosts {
-            let key = format!("{}/{}", r.name, h.name);
-            let item = Item {
-                r,
-                h: Some(h),
-                badge: badges.get(&key),
-                stale: st,
-            };
             let object = ObjectKey::Host {
                 remote: r.name.clone(),
                 name: h.name.clone(),
             };
-            rows.push(row(item, key, Some(object)));
+            let item = Item {
+                r,
+                h: Some(h),
+                badge: badges.get(&object.key()),
+                stale: st,
+            };
+            rows.push(row(item, RowKey::Object(object)));
         }
     }
     rows
 }
 
-fn row(item: Item, key: String, object: Option<ObjectKey>) -> Row {
+fn row(item: Item, key: RowKey) -> Row {
     let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
     Row {
-        object,
         key,
         remote: item.r.name.clone(),
         cells,

@@ -3,7 +3,7 @@
 
 use super::{Badges, badge_value, stale, status_style, where_value};
 use crate::alerts::join::Badge;
-use crate::app::cells::{Cell, Row, SortKey, cell, cols, opt_num, styled, text, text_key};
+use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled, text, text_key};
 use crate::app::state::{AppState, RemoteView};
 use crate::inventory::{InstanceRow, human_bytes};
 
@@ -77,16 +77,15 @@ pub fn rows(state: &AppState) -> Vec<Row> {
     for r in state.visible_remotes() {
         let st = stale(r);
         for i in &r.instances {
-            let key = i.key();
+            let object = i.object();
             let item = Item {
                 r,
                 i,
-                badge: badges.get(&key),
+                badge: badges.get(&object.key()),
             };
             let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
             rows.push(Row {
-                object: Some(i.object()),
-                key,
+                key: RowKey::Object(object),
                 remote: r.name.clone(),
                 cells,
                 sort,

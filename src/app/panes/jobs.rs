@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::app::cells::{Cell, Row, SortKey, cell, cols, styled, text, text_key};
+use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, styled, text, text_key};
 use crate::app::job_view::{JobView, progress_text};
 use crate::app::state::AppState;
 use crate::inventory::{human_bytes, human_duration};
@@ -68,8 +68,7 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
             };
             let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
             Row {
-                object: None,
-                key: format!("job/{}", j.id),
+                key: RowKey::Job(j.id),
                 remote: j.spec.target().remote.clone(),
                 cells,
                 sort,

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::app::cells::{Cell, Row, SortKey, cell, cols, styled, text, text_key};
+use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, styled, text, text_key};
 use crate::app::state::AppState;
 use crate::jobs::journal::Entry;
 
@@ -60,8 +60,7 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
             let item = Item { e, i, now };
             let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
             Row {
-                object: None,
-                key: format!("journal/{i}"),
+                key: RowKey::Journal(i),
                 remote: e.remote.clone(),
                 cells,
                 sort,

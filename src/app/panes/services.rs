@@ -3,18 +3,21 @@
 
 use std::path::Path;
 
-use crate::app::cells::{Cell, Row, SortKey, cols, styled, text, text_in, text_key};
+use crate::app::cells::{Cell, Row, RowKey, SortKey, cols, styled, text, text_in, text_key};
 use crate::app::state::AppState;
 use crate::services::{Loaded, ServicePlan, Status};
 
 /// The detail of a services row: where it lives, its standing and its plan.
-pub fn service_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> bool {
+pub fn service_detail(state: &AppState, key: &RowKey, out: &mut Vec<String>) -> bool {
     let v = &state.services;
-    let Some(l) = v.survey.as_ref().and_then(|s| {
-        s.loaded
-            .iter()
-            .find(|l| l.file.display().to_string() == key)
-    }) else {
+    let RowKey::Service(file) = key else {
+        return false;
+    };
+    let Some(l) = v
+        .survey
+        .as_ref()
+        .and_then(|s| s.loaded.iter().find(|l| l.file == *file))
+    else {
         return false;
     };
     out.push(format!("file: {}", l.file.display()));
@@ -158,8 +161,7 @@ pub fn rows(state: &AppState) -> Vec<Row> {
         };
         let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
         rows.push(Row {
-            object: None,
-            key: l.file.display().to_string(),
+            key: RowKey::Service(l.file.clone()),
             remote,
             cells,
             sort,

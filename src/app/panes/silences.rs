@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::alerts::model::SourcedSilence;
 use crate::alerts::worker::short_id;
-use crate::app::cells::{Cell, Row, SortKey, cell, cols, styled, text, text_key};
+use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, styled, text, text_key};
 use crate::app::state::AppState;
 use crate::inventory::human_duration;
 
@@ -91,8 +91,10 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
         let item = Item { s, silenced, now };
         let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
         rows.push(Row {
-            object: None,
-            key: format!("{}/{}", s.source, si.id),
+            key: RowKey::Silence {
+                source: s.source.clone(),
+                id: si.id.clone(),
+            },
             remote: String::new(),
             cells,
             sort,

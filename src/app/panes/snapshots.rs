@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{stale, where_value};
-use crate::app::cells::{Cell, Row, SortKey, cell, cols, opt_num, styled, text};
+use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled, text};
 use crate::app::state::{AppState, RemoteView};
 use crate::inventory::{SnapshotKind, SnapshotRow, human_duration};
 
@@ -79,11 +79,10 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
                 .map(move |s| SnapshotRow::of_instance(&r.name, &i.inst, s))
         });
         for s in inst_snaps.chain(r.volume_snapshots.iter().cloned()) {
-            let (object, key) = (s.object(), s.key());
+            let key = RowKey::Object(s.object());
             let item = Item { r, s, now };
             let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
             rows.push(Row {
-                object: Some(object),
                 key,
                 remote: r.name.clone(),
                 cells,

@@ -3,7 +3,7 @@
 
 use super::{Badges, badge_value, gauge_style, stale, usage, where_value};
 use crate::alerts::join::Badge;
-use crate::app::cells::{Cell, Row, SortKey, cell, cols, opt_num, styled, text, text_key};
+use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled, text, text_key};
 use crate::app::state::{AppState, RemoteView};
 use crate::inventory::VolumeRow;
 
@@ -59,16 +59,15 @@ pub fn rows(state: &AppState) -> Vec<Row> {
     for r in state.visible_remotes() {
         let st = stale(r);
         for v in &r.volumes {
-            let key = v.key();
+            let object = v.object();
             let item = Item {
                 r,
                 v,
-                badge: badges.get(&key),
+                badge: badges.get(&object.key()),
             };
             let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
             rows.push(Row {
-                object: Some(v.object()),
-                key,
+                key: RowKey::Object(object),
                 remote: r.name.clone(),
                 cells,
                 sort,
