@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
+use atlas_tui::backend::{RemoteSpec, Scope};
 use atlas_tui::config::{Paths, Settings};
 use atlas_tui::headless_actions::Request;
-use atlas_tui::incus::{CliConfig, Scope, cliconfig};
+use atlas_tui::incus::{CliConfig, cliconfig};
 use atlas_tui::run::{RunOptions, run};
 use atlas_tui::{logging, remotes, tui};
 use clap::{Parser, Subcommand};
@@ -153,115 +154,170 @@ fn quiet_on_closed_pipe() {
 
 fn main() -> Result<()> {
     tui::install_hooks()?;
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     if cli.command.is_some() {
         quiet_on_closed_pipe();
     }
-    let settings = Settings::load(
-        Paths::discover(),
-        cli.config.as_deref(),
-        cli.theme.as_deref(),
-    );
-    let mut diags = settings.diagnostics.clone();
-    let incus_cli = match CliConfig::load() {
-        Ok(c) => c,
-        Err(e) => {
-            diags.push(atlas_tui::config::Diagnostic {
-                file: cliconfig::conf_dir().join("config.yml"),
-                line: None,
-                message: e,
-            });
-            CliConfig::load_from(std::path::Path::new("/nonexistent")).unwrap_or_default()
+    let boot = Boot::load(&cli);
+    match cli.command.take() {
+        Some(Cmd::Info) => {
+            print_info(
+                &boot.settings,
+                &cli,
+                &boot.incus_cli,
+                &boot.specs,
+                &boot.diags,
+            );
+            Ok(())
         }
-    };
-    let (specs, rdiags) = remotes::resolve(&settings.config, &incus_cli, &cli.remotes);
-    diags.extend(rdiags);
+        Some(Cmd::Journal { since, json }) => std::process::exit(
+            atlas_tui::headless_actions::journal(&boot.settings, &since, json),
+        ),
+        command => {
+            let _ = logging::init(
+                &boot.settings.paths.log_file(),
+                &boot.settings.config.log.level,
+            );
+            tracing::info!(
+                version = env!("CARGO_PKG_VERSION"),
+                remotes = boot.specs.len(),
+                "starting"
+            );
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            match command {
+                Some(cmd) => std::process::exit(headless(&rt, cmd, &cli, &boot)),
+                None => console(&rt, &cli, boot),
+            }
+        }
+    }
+}
 
-    if let Some(Cmd::Info) = cli.command {
-        print_info(&settings, &cli, &incus_cli, &specs, &diags);
-        return Ok(());
-    }
-    if let Some(Cmd::Journal { since, json }) = &cli.command {
-        std::process::exit(atlas_tui::headless_actions::journal(
-            &settings, since, *json,
-        ));
+/// What every command starts from: the settings, the incus CLI's configuration, the remotes
+/// resolved from both, and the problems found on the way.
+struct Boot {
+    settings: Settings,
+    incus_cli: CliConfig,
+    specs: Vec<RemoteSpec>,
+    diags: Vec<atlas_tui::config::Diagnostic>,
+}
+
+impl Boot {
+    fn load(cli: &Cli) -> Boot {
+        let settings = Settings::load(
+            Paths::discover(),
+            cli.config.as_deref(),
+            cli.theme.as_deref(),
+        );
+        let mut diags = settings.diagnostics.clone();
+        let incus_cli = match CliConfig::load() {
+            Ok(c) => c,
+            Err(e) => {
+                diags.push(atlas_tui::config::Diagnostic {
+                    file: cliconfig::conf_dir().join("config.yml"),
+                    line: None,
+                    message: e,
+                });
+                CliConfig::load_from(std::path::Path::new("/nonexistent")).unwrap_or_default()
+            }
+        };
+        let (specs, rdiags) = remotes::resolve(&settings.config, &incus_cli, &cli.remotes);
+        diags.extend(rdiags);
+        Boot {
+            settings,
+            incus_cli,
+            specs,
+            diags,
+        }
     }
 
-    let _ = logging::init(&settings.paths.log_file(), &settings.config.log.level);
-    tracing::info!(
-        version = env!("CARGO_PKG_VERSION"),
-        remotes = specs.len(),
-        "starting"
-    );
-    let scope = if cli.all_projects {
-        Scope::All
-    } else if let Some(p) = &cli.project {
-        Scope::Project(p.clone())
-    } else if settings.config.incus.all_projects {
-        Scope::All
-    } else {
-        Scope::Project(settings.config.incus.project.clone())
-    };
-    let home_project = cli
-        .project
-        .clone()
-        .unwrap_or_else(|| settings.config.incus.project.clone());
-    let mut settings = settings;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    if let Some(Cmd::Render { service, reveal }) = &cli.command {
-        std::process::exit(atlas_tui::headless_services::render(
-            &settings, service, *reveal,
-        ));
+    /// The projects listed: `--all-projects`, `--project`, or the config's.
+    fn scope(&self, cli: &Cli) -> Scope {
+        let incus = &self.settings.config.incus;
+        if cli.all_projects {
+            Scope::All
+        } else if let Some(p) = &cli.project {
+            Scope::Project(p.clone())
+        } else if incus.all_projects {
+            Scope::All
+        } else {
+            Scope::Project(incus.project.clone())
+        }
     }
-    if let Some(Cmd::Plan { services, json }) = &cli.command {
-        for d in &diags {
+
+    /// The project `P` returns to (and headless targets default to).
+    fn home_project(&self, cli: &Cli) -> String {
+        cli.project
+            .clone()
+            .unwrap_or_else(|| self.settings.config.incus.project.clone())
+    }
+
+    /// The remote a headless target without `remote:` names.
+    fn default_remote(&self) -> String {
+        self.incus_cli
+            .default_remote
+            .clone()
+            .filter(|r| self.specs.iter().any(|s| &s.name == r))
+            .or_else(|| self.specs.first().map(|s| s.name.clone()))
+            .unwrap_or_else(|| "local".into())
+    }
+
+    /// Config problems, on stderr (headless commands go on with the defaults).
+    fn warn(&self) {
+        for d in &self.diags {
             eprintln!("atlas-tui: {d} (defaults used)");
         }
-        let code = rt.block_on(atlas_tui::headless_services::plan(
-            &settings, &specs, services, *json,
-        ));
-        std::process::exit(code);
     }
-    if let Some(Cmd::Apply {
-        services,
-        yes,
-        json,
-    }) = &cli.command
-    {
-        for d in &diags {
-            eprintln!("atlas-tui: {d} (defaults used)");
+}
+
+/// Runs a headless command; gives its exit code.
+fn headless(rt: &tokio::runtime::Runtime, cmd: Cmd, cli: &Cli, boot: &Boot) -> i32 {
+    let (settings, specs) = (&boot.settings, &boot.specs);
+    let (req, json, yes) = match cmd {
+        Cmd::Render { service, reveal } => {
+            return atlas_tui::headless_services::render(settings, &service, reveal);
         }
-        let code = rt.block_on(atlas_tui::headless_services::apply(
-            &settings,
-            &specs,
+        Cmd::Plan { services, json } => {
+            boot.warn();
+            return rt.block_on(atlas_tui::headless_services::plan(
+                settings, specs, &services, json,
+            ));
+        }
+        Cmd::Apply {
             services,
-            *yes,
-            *json,
-            cli.readonly,
-        ));
-        std::process::exit(code);
-    }
-    if let Some(Cmd::Alerts { json, all }) = cli.command {
-        for d in &diags {
-            eprintln!("atlas-tui: {d} (defaults used)");
+            yes,
+            json,
+        } => {
+            boot.warn();
+            return rt.block_on(atlas_tui::headless_services::apply(
+                settings,
+                specs,
+                &services,
+                yes,
+                json,
+                cli.readonly,
+            ));
         }
-        let code = rt.block_on(atlas_tui::headless::alerts(
-            &settings, &specs, &scope, json, all,
-        ));
-        std::process::exit(code);
-    }
-    let action = match cli.command {
-        Some(Cmd::Snapshot {
+        Cmd::Alerts { json, all } => {
+            boot.warn();
+            return rt.block_on(atlas_tui::headless::alerts(
+                settings,
+                specs,
+                &boot.scope(cli),
+                json,
+                all,
+            ));
+        }
+        Cmd::Snapshot {
             target,
             volume,
             name,
             expiry,
             stateful,
             json,
-        }) => Some((
+        } => (
             Request::Snapshot {
                 target,
                 volume,
@@ -271,8 +327,8 @@ fn main() -> Result<()> {
             },
             json,
             false,
-        )),
-        Some(Cmd::Backup {
+        ),
+        Cmd::Backup {
             target,
             volume,
             output,
@@ -280,7 +336,7 @@ fn main() -> Result<()> {
             optimized,
             compression,
             json,
-        }) => Some((
+        } => (
             Request::Backup {
                 target,
                 volume,
@@ -291,15 +347,15 @@ fn main() -> Result<()> {
             },
             json,
             false,
-        )),
-        Some(Cmd::Restore {
+        ),
+        Cmd::Restore {
             target,
             snapshot,
             volume,
             no_safety,
             yes,
             json,
-        }) => Some((
+        } => (
             Request::Restore {
                 target,
                 volume,
@@ -309,48 +365,46 @@ fn main() -> Result<()> {
             },
             json,
             yes,
-        )),
-        _ => None,
-    };
-    if let Some((req, json, yes)) = action {
-        for d in &diags {
-            eprintln!("atlas-tui: {d} (defaults used)");
+        ),
+        // Read before the runtime starts (`main`); answered the same way here.
+        Cmd::Info => {
+            print_info(settings, cli, &boot.incus_cli, specs, &boot.diags);
+            return 0;
         }
-        let default_remote = incus_cli
-            .default_remote
-            .clone()
-            .filter(|r| specs.iter().any(|s| &s.name == r))
-            .or_else(|| specs.first().map(|s| s.name.clone()))
-            .unwrap_or_else(|| "local".into());
-        let code = rt.block_on(atlas_tui::headless_actions::run(
-            &settings,
-            &specs,
-            &default_remote,
-            &home_project,
-            req,
-            json,
-            cli.readonly,
-            yes,
-        ));
-        std::process::exit(code);
-    }
-    settings.diagnostics = diags;
-    rt.block_on(run(
+        Cmd::Journal { since, json } => {
+            return atlas_tui::headless_actions::journal(settings, &since, json);
+        }
+    };
+    boot.warn();
+    rt.block_on(atlas_tui::headless_actions::run(
         settings,
         specs,
-        RunOptions {
-            readonly: cli.readonly,
-            scope,
-            home_project,
-        },
+        &boot.default_remote(),
+        &boot.home_project(cli),
+        req,
+        json,
+        cli.readonly,
+        yes,
     ))
+}
+
+/// Runs the console until it is quit.
+fn console(rt: &tokio::runtime::Runtime, cli: &Cli, boot: Boot) -> Result<()> {
+    let opts = RunOptions {
+        readonly: cli.readonly,
+        scope: boot.scope(cli),
+        home_project: boot.home_project(cli),
+    };
+    let mut settings = boot.settings;
+    settings.diagnostics = boot.diags;
+    rt.block_on(run(settings, boot.specs, opts))
 }
 
 fn print_info(
     settings: &Settings,
     cli: &Cli,
     incus_cli: &CliConfig,
-    specs: &[atlas_tui::incus::RemoteSpec],
+    specs: &[RemoteSpec],
     diags: &[atlas_tui::config::Diagnostic],
 ) {
     let mark = |e: bool| if e { "" } else { " (not present)" };
