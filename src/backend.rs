@@ -7,7 +7,7 @@ use tokio::sync::mpsc;
 pub use atlas_core::provider::{
     Capabilities, Command, ConnState, Event as InventoryEvent, Operation, Scope, StateSample,
 };
-pub use atlas_core::provider::{Listing, Operator, RestoreFacts};
+pub use atlas_core::provider::{Listing, Operator, ProviderError, RestoreFacts};
 pub use atlas_incus::RemoteSpec;
 pub use atlas_incus::provider::WorkerConfig;
 
@@ -114,20 +114,20 @@ pub fn capabilities(_spec: &RemoteSpec) -> Capabilities {
 }
 
 /// The operator (jobs, plans, one-off listings) of a remote.
-pub fn operator(spec: &RemoteSpec) -> Result<std::sync::Arc<dyn Operator>, String> {
+pub fn operator(spec: &RemoteSpec) -> Result<std::sync::Arc<dyn Operator>, ProviderError> {
     atlas_incus::IncusOperator::new(spec)
         .map(|o| std::sync::Arc::new(o) as std::sync::Arc<dyn Operator>)
-        .map_err(|e| e.to_string())
+        .map_err(|e| ProviderError::Setup(e.to_string()))
 }
 
 /// The operator of the remote named `name` among `specs`, or why there is none.
 pub fn operator_for(
     specs: &[RemoteSpec],
     name: &str,
-) -> Result<std::sync::Arc<dyn Operator>, String> {
+) -> Result<std::sync::Arc<dyn Operator>, ProviderError> {
     let spec = specs
         .iter()
         .find(|s| s.name == name)
-        .ok_or_else(|| format!("no remote named {name:?} (see `atlas-tui info`)"))?;
+        .ok_or_else(|| ProviderError::UnknownRemote(name.to_string()))?;
     operator(spec)
 }

@@ -50,7 +50,11 @@ struct Inventory {
 }
 
 async fn load_inventory(spec: &RemoteSpec, scope: &Scope) -> Result<Inventory, String> {
-    let listing = crate::backend::operator(spec)?.list(scope).await?;
+    let listing = crate::backend::operator(spec)
+        .map_err(|e| e.to_string())?
+        .list(scope)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(Inventory {
         remote: spec.name.clone(),
         hosts: listing.hosts,

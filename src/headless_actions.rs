@@ -128,7 +128,7 @@ pub async fn run(
     };
     let target = match parse_target(&target_s, volume, project, default_remote) {
         Ok(t) => t,
-        Err(e) => return fail(e),
+        Err(e) => return fail(e.to_string()),
     };
     let Some(rspec) = specs.iter().find(|s| s.name == target.remote) else {
         return fail(format!(
@@ -138,7 +138,7 @@ pub async fn run(
     };
     let op = match crate::backend::operator(rspec) {
         Ok(o) => o,
-        Err(e) => return fail(e),
+        Err(e) => return fail(e.to_string()),
     };
     let spec = match req {
         Request::Snapshot {
@@ -205,7 +205,7 @@ pub async fn run(
             // A snapshot that is not there is refused before anything is shown or asked.
             let facts = match op.restore_facts(&target, &snapshot).await {
                 Ok(f) => f,
-                Err(e) => return fail(e),
+                Err(e) => return fail(e.to_string()),
             };
             if !facts.snapshot_exists {
                 return fail(format!(
@@ -274,7 +274,7 @@ pub async fn run(
 /// lines) and the result; Ctrl-C cancels. The exit code: 0 done, 1 failed or cancelled.
 pub async fn run_job(
     settings: &Settings,
-    op: Result<std::sync::Arc<dyn crate::backend::Operator>, String>,
+    op: Result<std::sync::Arc<dyn crate::backend::Operator>, crate::backend::ProviderError>,
     spec: JobSpec,
     alerts: Vec<String>,
     json: bool,

@@ -12,7 +12,10 @@ use crate::services::{Loaded, cloudinit, load_dir, template};
 
 fn client_for(
     specs: &[RemoteSpec],
-) -> impl FnMut(&str) -> Result<std::sync::Arc<dyn crate::backend::Operator>, String> + '_ {
+) -> impl FnMut(
+    &str,
+) -> Result<std::sync::Arc<dyn crate::backend::Operator>, crate::backend::ProviderError>
++ '_ {
     move |remote: &str| crate::backend::operator_for(specs, remote)
 }
 

@@ -80,7 +80,7 @@ impl Tasks {
                 let remote = spec.target().remote.clone();
                 let op = match self.remote_specs.get(&remote) {
                     Some(s) => backend::operator(s),
-                    None => Err(format!("no remote named {remote}")),
+                    None => Err(backend::ProviderError::UnknownRemote(remote.clone())),
                 };
                 let job = crate::jobs::execute::JobRun {
                     id,
@@ -127,7 +127,7 @@ impl Tasks {
                 tokio::spawn(async move {
                     let survey = crate::services::survey::survey(&dir, |remote: &str| {
                         let s = specs.get(remote).ok_or_else(|| {
-                            format!("no remote named {remote:?} (see `atlas-tui info`)")
+                            backend::ProviderError::UnknownRemote(remote.to_string())
                         })?;
                         backend::operator(s)
                     })

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use std::sync::Arc;
 
 use atlas_core::ops::{CancelRx, Reporter};
-use atlas_core::provider::Operator;
+use atlas_core::provider::{Operator, ProviderError};
 
 use super::journal::{self, Entry};
 use super::{JobEvent, JobId, JobRecord, JobSpec, Outcome};
@@ -45,7 +45,7 @@ fn write<T: serde::Serialize>(file: Option<PathBuf>, v: &T) {
 /// Runs the job with its remote's provider (`op` is an error when the remote could not even be
 /// set up); a configured command runs here.
 pub async fn execute(
-    op: Result<Arc<dyn Operator>, String>,
+    op: Result<Arc<dyn Operator>, ProviderError>,
     job: &JobRun,
     cancel: CancelRx,
     mut on: impl FnMut(Note),
@@ -110,7 +110,7 @@ pub async fn execute(
 
 /// Runs the job's steps: a configured command here, the rest by the provider.
 async fn run(
-    op: Result<&Arc<dyn Operator>, &String>,
+    op: Result<&Arc<dyn Operator>, &ProviderError>,
     spec: &JobSpec,
     rep: &Reporter,
     mut cancel: CancelRx,
@@ -120,7 +120,7 @@ async fn run(
             atlas_core::ops::outcome(super::command::run_command(command, rep, &mut cancel).await)
         }
         (_, Ok(op)) => op.run(spec, rep, cancel).await,
-        (_, Err(e)) => Outcome::Failed(e.clone()),
+        (_, Err(e)) => Outcome::Failed(e.to_string()),
     }
 }
 

@@ -208,6 +208,24 @@ impl Capabilities {
     }
 }
 
+/// Why a provider could not do what it was asked. The text is for people: the console and the
+/// headless commands show it as it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderError {
+    /// No remote of that name is configured.
+    #[error("no remote named {0:?} (see `atlas-tui info`)")]
+    UnknownRemote(String),
+    /// The remote's client could not be set up (certificates, address).
+    #[error("{0}")]
+    Setup(String),
+    /// The server answered with an error, or did not answer.
+    #[error("{0}")]
+    Server(String),
+    /// What the operation needs is missing or differs (a pool, an image, a profile, a type).
+    #[error("{0}")]
+    Precondition(String),
+}
+
 /// A boxed future, for the [`Operator`] trait's methods.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -233,13 +251,13 @@ pub trait Operator: Send + Sync {
         &'a self,
         def: &'a Definition,
         rendered: Option<&'a Rendered>,
-    ) -> BoxFuture<'a, Result<Vec<Step>, String>>;
+    ) -> BoxFuture<'a, Result<Vec<Step>, ProviderError>>;
 
     /// The cloud-init user-data an instance has now (`None`: no instance or no user-data).
     fn user_data<'a>(&'a self, project: &'a str, name: &'a str) -> BoxFuture<'a, Option<String>>;
 
     /// One listing of a scope, instances with their state (for the headless commands).
-    fn list<'a>(&'a self, scope: &'a Scope) -> BoxFuture<'a, Result<Listing, String>>;
+    fn list<'a>(&'a self, scope: &'a Scope) -> BoxFuture<'a, Result<Listing, ProviderError>>;
 
     /// What restoring `snapshot` of `target` involves: whether the snapshot exists, and the
     /// instances using a volume with whether each is running.
@@ -247,7 +265,7 @@ pub trait Operator: Send + Sync {
         &'a self,
         target: &'a Target,
         snapshot: &'a str,
-    ) -> BoxFuture<'a, Result<RestoreFacts, String>>;
+    ) -> BoxFuture<'a, Result<RestoreFacts, ProviderError>>;
 }
 
 /// A remote's inventory read once.

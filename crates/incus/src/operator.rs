@@ -2,7 +2,9 @@
 
 use atlas_core::jobs::JobSpec;
 use atlas_core::ops::{CancelRx, Outcome, Reporter, Target};
-use atlas_core::provider::{BoxFuture, Capabilities, Listing, Operator, RestoreFacts};
+use atlas_core::provider::{
+    BoxFuture, Capabilities, Listing, Operator, ProviderError, RestoreFacts,
+};
 use atlas_core::services::definition::Definition;
 use atlas_core::services::plan::Step;
 use atlas_core::services::template::Rendered;
@@ -45,7 +47,7 @@ impl Operator for IncusOperator {
         &'a self,
         def: &'a Definition,
         rendered: Option<&'a Rendered>,
-    ) -> BoxFuture<'a, Result<Vec<Step>, String>> {
+    ) -> BoxFuture<'a, Result<Vec<Step>, ProviderError>> {
         Box::pin(async move {
             let now = crate::plan::fetch(&self.client, def).await?;
             crate::plan::diff(def, rendered, now)
@@ -56,21 +58,25 @@ impl Operator for IncusOperator {
         Box::pin(crate::plan::user_data(&self.client, project, name))
     }
 
-    fn list<'a>(&'a self, scope: &'a Scope) -> BoxFuture<'a, Result<Listing, String>> {
-        Box::pin(async move { list(&self.client, scope).await.map_err(|e| e.to_string()) })
+    fn list<'a>(&'a self, scope: &'a Scope) -> BoxFuture<'a, Result<Listing, ProviderError>> {
+        Box::pin(async move { list(&self.client, scope).await.map_err(server) })
     }
 
     fn restore_facts<'a>(
         &'a self,
         target: &'a Target,
         snapshot: &'a str,
-    ) -> BoxFuture<'a, Result<RestoreFacts, String>> {
+    ) -> BoxFuture<'a, Result<RestoreFacts, ProviderError>> {
         Box::pin(async move {
             restore_facts(&self.client, target, snapshot)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(server)
         })
     }
+}
+
+fn server(e: IncusError) -> ProviderError {
+    ProviderError::Server(e.to_string())
 }
 
 /// Names from the cheap listing; the state (addresses, to match alerts by IP) of running

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use atlas_core::provider::ProviderError;
 use atlas_core::services::definition::{Definition, Ensure, Kind, VolumeDef};
 use atlas_core::services::plan::{Change, Object, Op, Request, Step, USER_DATA};
 use atlas_core::services::template::Rendered;
@@ -12,8 +13,8 @@ use crate::IncusClient;
 use crate::client::{IncusError, encode};
 use crate::ops::{instance_path, volume_path};
 
-fn planning(e: IncusError) -> String {
-    e.to_string()
+fn planning(e: IncusError) -> ProviderError {
+    ProviderError::Server(e.to_string())
 }
 
 /// The user-data an instance has now (`None`: no instance, no key, or no answer).
@@ -40,7 +41,7 @@ pub struct Current {
 /// Reads what `def` is compared with: the instance, its volumes (and that their pools exist),
 /// and for a new instance its image and profiles. A missing pool, image or profile is an error
 /// here: nothing could be applied.
-pub async fn fetch(client: &IncusClient, def: &Definition) -> Result<Current, String> {
+pub async fn fetch(client: &IncusClient, def: &Definition) -> Result<Current, ProviderError> {
     let p = &def.project;
     let mut now = Current {
         instance: current(client, &instance_path(p, &def.name, "")).await?,
@@ -53,10 +54,10 @@ pub async fn fetch(client: &IncusClient, def: &Definition) -> Result<Current, St
             continue;
         }
         if !removed && !exists(client, &format!("/1.0/storage-pools/{}", encode(&v.pool))).await? {
-            return Err(format!(
+            return Err(ProviderError::Precondition(format!(
                 "volume {}: storage pool {:?} does not exist on {}",
                 v.name, v.pool, def.remote
-            ));
+            )));
         }
         now.volumes
             .push(current(client, &volume_path(&v.pool, p, &v.name, "")).await?);
@@ -66,17 +67,17 @@ pub async fn fetch(client: &IncusClient, def: &Definition) -> Result<Current, St
         for prof in &def.profiles {
             let path = format!("/1.0/profiles/{}?project={}", encode(prof), encode(p));
             if !exists(client, &path).await? {
-                return Err(format!(
+                return Err(ProviderError::Precondition(format!(
                     "profile {prof:?} does not exist in project {p} on {}",
                     def.remote
-                ));
+                )));
             }
         }
     }
     Ok(now)
 }
 
-async fn exists(client: &IncusClient, path: &str) -> Result<bool, String> {
+async fn exists(client: &IncusClient, path: &str) -> Result<bool, ProviderError> {
     match client.get::<Value>(path).await {
         Ok(_) => Ok(true),
         Err(e) if e.is_not_found() => Ok(false),
@@ -85,7 +86,10 @@ async fn exists(client: &IncusClient, path: &str) -> Result<bool, String> {
 }
 
 /// The current object and its ETag, or `None` when it does not exist.
-async fn current(client: &IncusClient, path: &str) -> Result<Option<(Value, String)>, String> {
+async fn current(
+    client: &IncusClient,
+    path: &str,
+) -> Result<Option<(Value, String)>, ProviderError> {
     match client.get_with_etag::<Value>(path).await {
         Ok(v) => Ok(Some(v)),
         Err(e) if e.is_not_found() => Ok(None),
@@ -94,7 +98,11 @@ async fn current(client: &IncusClient, path: &str) -> Result<Option<(Value, Stri
 }
 
 /// The `source` of a new instance: an image alias or fingerprint that must exist on the remote.
-async fn image_source(client: &IncusClient, image: &str, remote: &str) -> Result<Value, String> {
+async fn image_source(
+    client: &IncusClient,
+    image: &str,
+    remote: &str,
+) -> Result<Value, ProviderError> {
     if exists(client, &format!("/1.0/images/aliases/{}", encode(image))).await? {
         return Ok(json!({"type": "image", "alias": image}));
     }
@@ -102,9 +110,9 @@ async fn image_source(client: &IncusClient, image: &str, remote: &str) -> Result
     if hex && exists(client, &format!("/1.0/images/{}", encode(image))).await? {
         return Ok(json!({"type": "image", "fingerprint": image}));
     }
-    Err(format!(
+    Err(ProviderError::Precondition(format!(
         "image {image:?} is not on {remote} (no such alias or fingerprint; import it with `incus image import` or `incus image copy`)"
-    ))
+    )))
 }
 
 /// The steps that make the server match `def`, from what it has now (no I/O).
@@ -112,7 +120,7 @@ pub fn diff(
     def: &Definition,
     rendered: Option<&Rendered>,
     now: Current,
-) -> Result<Vec<Step>, String> {
+) -> Result<Vec<Step>, ProviderError> {
     let mut steps = Vec::new();
     let p = &def.project;
     let ipath = instance_path(p, &def.name, "");
@@ -284,11 +292,11 @@ pub fn diff(
         Some((cur, etag)) => {
             let server_kind = cur["type"].as_str().unwrap_or("container");
             if server_kind != def.kind.api() {
-                return Err(format!(
+                return Err(ProviderError::Precondition(format!(
                     "{} is a {server_kind} on the server but a {} in the definition; recreate it by hand",
                     def.name,
                     def.kind.api()
-                ));
+                )));
             }
             let have = str_map(&cur["config"]);
             let mut changes = config_changes(&have, &want_config, vm);

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::definition::Loaded;
 use super::template;
-use crate::provider::Operator;
+use crate::provider::{Operator, ProviderError};
 
 /// The config key cloud-init reads its user-data from.
 pub const USER_DATA: &str = "cloud-init.user-data";
@@ -361,7 +361,7 @@ pub async fn plan_service(op: &dyn Operator, loaded: &Loaded) -> ServicePlan {
     }
     match op.plan_steps(def, rendered.as_ref()).await {
         Ok(steps) => sp.steps = steps,
-        Err(e) => sp.errors.push(e),
+        Err(e) => sp.errors.push(e.to_string()),
     }
     let secrets = sp.secrets.clone();
     for c in sp.steps.iter_mut().flat_map(|s| s.changes.iter_mut()) {
@@ -375,7 +375,7 @@ pub async fn plan_service(op: &dyn Operator, loaded: &Loaded) -> ServicePlan {
 /// Plans every definition; `op_for` gives the provider of a remote (or why there is none).
 pub async fn plan_all(
     loaded: &[Loaded],
-    mut op_for: impl FnMut(&str) -> Result<std::sync::Arc<dyn Operator>, String>,
+    mut op_for: impl FnMut(&str) -> Result<std::sync::Arc<dyn Operator>, ProviderError>,
 ) -> Plan {
     let mut services = Vec::new();
     for l in loaded {

@@ -8,7 +8,7 @@ use super::cloudinit::{self, Finding};
 use super::plan::{Plan, plan_all};
 use super::template::{self, RenderError, Rendered};
 use super::{Loaded, load_dir};
-use crate::provider::Operator;
+use crate::provider::{Operator, ProviderError};
 
 /// The rendered cloud-init of one service and the user-data on its instance.
 #[derive(Debug, Clone)]
@@ -56,7 +56,7 @@ pub fn preview_of(l: &Loaded) -> Option<Preview> {
 /// remote (or why there is none).
 pub async fn survey(
     dir: &Path,
-    mut op_for: impl FnMut(&str) -> Result<std::sync::Arc<dyn Operator>, String>,
+    mut op_for: impl FnMut(&str) -> Result<std::sync::Arc<dyn Operator>, ProviderError>,
 ) -> Survey {
     let loaded = match load_dir(dir) {
         Ok(l) => l,
