@@ -19,7 +19,7 @@ pub enum Update {
     /// A survey of the service definitions (the answer to survey number `seq`).
     Services {
         seq: u64,
-        survey: Box<crate::services::survey::Survey>,
+        survey: Box<crate::survey::Survey>,
     },
     /// A definition read for the editor: its text and whether the file exists.
     DefinitionText {
@@ -30,7 +30,7 @@ pub enum Update {
     DefinitionSaved {
         file: std::path::PathBuf,
         text: String,
-        result: Result<(), crate::services::survey::SaveFailure>,
+        result: Result<(), crate::survey::SaveFailure>,
     },
     /// What an alert source answered (alerts and silences), or why it did not.
     AlertSource {

@@ -7,8 +7,9 @@ use crate::backend::RemoteSpec;
 use crate::config::Settings;
 use crate::headless_actions::{EXIT_FAILED, EXIT_REFUSED, run_job};
 use crate::jobs::JobSpec;
-use crate::services::plan::{Plan, plan_all};
+use crate::services::plan::Plan;
 use crate::services::{Loaded, cloudinit, load_dir, template};
+use crate::survey::plan_all;
 
 fn client_for(
     specs: &[RemoteSpec],

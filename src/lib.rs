@@ -8,7 +8,7 @@
 //! no I/O), [`ui`] (rendering), the headless commands and [`run`] (the loop). See
 //! `ARCHITECTURE.md`.
 
-pub use atlas_core::{decode, inventory, services};
+pub use atlas_core::{decode, inventory, services, survey};
 pub use atlas_incus as incus;
 
 pub mod action;

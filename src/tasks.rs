@@ -125,7 +125,7 @@ impl Tasks {
                 let specs = self.remote_specs.clone();
                 let tx = self.updates.clone();
                 tokio::spawn(async move {
-                    let survey = crate::services::survey::survey(&dir, |remote: &str| {
+                    let survey = crate::survey::survey(&dir, |remote: &str| {
                         let s = specs.get(remote).ok_or_else(|| {
                             backend::ProviderError::UnknownRemote(remote.to_string())
                         })?;
@@ -141,14 +141,14 @@ impl Tasks {
             Effect::OpenDefinition { file } => {
                 let tx = self.updates.clone();
                 tokio::task::spawn_blocking(move || {
-                    let result = crate::services::survey::read_for_edit(&file);
+                    let result = crate::survey::read_for_edit(&file);
                     let _ = tx.send(backend::Update::DefinitionText { file, result });
                 });
             }
             Effect::SaveDefinition { file, text, expect } => {
                 let tx = self.updates.clone();
                 tokio::task::spawn_blocking(move || {
-                    let result = crate::services::survey::save_checked(&file, &text, expect);
+                    let result = crate::survey::save_checked(&file, &text, expect);
                     match &result {
                         Ok(()) => tracing::info!(file = %file.display(), "definition saved"),
                         Err(e) => {

@@ -17,7 +17,8 @@ use atlas_tui::incus::IncusOperator;
 use atlas_tui::jobs::Reporter;
 use atlas_tui::jobs::{JobSpec, Outcome};
 use atlas_tui::services::load_dir;
-use atlas_tui::services::plan::{Op, plan_all};
+use atlas_tui::services::plan::Op;
+use atlas_tui::survey::plan_all;
 use common::*;
 use tokio::sync::{mpsc, watch};
 

@@ -15,8 +15,8 @@ use atlas_tui::services::load_dir;
 use atlas_tui::services::plan::{
     Change, Object, Op, Plan, ServicePlan, Step, plan_service_without_client,
 };
-use atlas_tui::services::survey::{Expect, SaveFailure, Survey, preview_of};
 use atlas_tui::services::template::MASK;
+use atlas_tui::survey::{Expect, SaveFailure, Survey, preview_of};
 use common::{copy_dir, key, loaded_state, now, render, typ};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 

@@ -11,7 +11,7 @@ use crate::action::Action;
 use crate::config::Diagnostic;
 use crate::config::keymap::Mode;
 use crate::services::Definition;
-use crate::services::survey::fingerprint;
+use crate::survey::fingerprint;
 
 /// What the editor asks its owner to do after a key.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -39,7 +39,7 @@ pub enum Effect {
     SaveDefinition {
         file: std::path::PathBuf,
         text: String,
-        expect: crate::services::survey::Expect,
+        expect: crate::survey::Expect,
     },
     /// Suspend the console and edit a definition in `$VISUAL` / `$EDITOR`.
     EditExternal {

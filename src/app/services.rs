@@ -21,7 +21,7 @@ use crate::config::{CommandScope, expand_home};
 use crate::jobs::{CommandSpec, JobId, JobSpec, Target};
 use crate::pane::Pane;
 use crate::services::ServicePlan;
-use crate::services::survey::{Expect, SaveFailure, Survey};
+use crate::survey::{Expect, SaveFailure, Survey};
 
 impl AppState {
     /// Asks for a fresh survey of the definitions (unless one is out).

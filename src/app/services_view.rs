@@ -4,8 +4,8 @@
 use super::editor::EditorState;
 use crate::config::CommandConfig;
 use crate::jobs::JobId;
-use crate::services::survey::Survey;
 use crate::services::{Definition, ServicePlan};
+use crate::survey::Survey;
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
 

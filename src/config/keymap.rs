@@ -8,8 +8,8 @@ use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{Diagnostic, from_table, merge, parse_table, read_user_file};
 use crate::action::Action;
+use atlas_core::diagnostic::{Diagnostic, from_table, merge, parse_table, read_user_file};
 
 /// The shipped keymap.
 pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");

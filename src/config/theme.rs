@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
-use super::{Diagnostic, from_table, parse_table, read_user_file};
+use atlas_core::diagnostic::{Diagnostic, from_table, parse_table, read_user_file};
 
 /// The shipped themes, compiled in.
 pub const SHIPPED: &[(&str, &str)] = &[

@@ -356,23 +356,3 @@ fn hint_line(state: &AppState, width: u16, theme: &Theme, now: DateTime<Utc>) ->
     }
     Line::from(Span::styled(text, theme.style("ui.muted")))
 }
-
-/// The keys of a layer for a frame's bottom line, from the active keymap: ` q close · j/k scroll `.
-/// Each entry is the actions whose keys are joined with `/`, and a label.
-pub(super) fn keys_hint(
-    state: &AppState,
-    mode: crate::config::keymap::Mode,
-    entries: &[(&[crate::action::Action], &str)],
-) -> String {
-    let parts: Vec<String> = entries
-        .iter()
-        .filter_map(|(actions, label)| {
-            let keys: Vec<String> = actions
-                .iter()
-                .filter_map(|a| state.keymap.hint(mode, *a))
-                .collect();
-            (!keys.is_empty()).then(|| format!("{} {label}", keys.join("/")))
-        })
-        .collect();
-    format!(" {} ", parts.join(" · "))
-}

@@ -78,7 +78,7 @@ pub fn draw_detail(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
         .border_style(theme.style("ui.border.focus"))
         .title(Line::from(tabs))
         .title_bottom(Line::from(Span::styled(
-            super::keys_hint(
+            keys_hint(
                 state,
                 Mode::Detail,
                 &[
@@ -270,7 +270,7 @@ pub fn draw_silence_form(
         .border_style(theme.style("ui.border.focus"))
         .title(Span::styled(title, theme.style("ui.title")))
         .title_bottom(Line::from(Span::styled(
-            super::keys_hint(
+            keys_hint(
                 state,
                 Mode::Form,
                 &[
@@ -560,7 +560,7 @@ pub fn draw_action_form(f: &mut Frame, area: Rect, state: &AppState, theme: &The
             theme.style("ui.title"),
         ))
         .title_bottom(Line::from(Span::styled(
-            super::keys_hint(
+            keys_hint(
                 state,
                 Mode::Form,
                 &[
@@ -636,7 +636,7 @@ pub fn draw_messages(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
             theme.style("ui.title"),
         ))
         .title_bottom(Line::from(Span::styled(
-            super::keys_hint(
+            keys_hint(
                 state,
                 Mode::Overlay,
                 &[(&[A::Down, A::Up], "scroll"), (&[A::Close], "close")],
@@ -756,4 +756,24 @@ pub fn draw_picker(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
         })
         .collect();
     f.render_widget(Paragraph::new(lines), list);
+}
+
+/// The keys of a layer for a frame's bottom line, from the active keymap: ` q close · j/k scroll `.
+/// Each entry is the actions whose keys are joined with `/`, and a label.
+pub(super) fn keys_hint(
+    state: &AppState,
+    mode: crate::config::keymap::Mode,
+    entries: &[(&[crate::action::Action], &str)],
+) -> String {
+    let parts: Vec<String> = entries
+        .iter()
+        .filter_map(|(actions, label)| {
+            let keys: Vec<String> = actions
+                .iter()
+                .filter_map(|a| state.keymap.hint(mode, *a))
+                .collect();
+            (!keys.is_empty()).then(|| format!("{} {label}", keys.join("/")))
+        })
+        .collect();
+    format!(" {} ", parts.join(" · "))
 }

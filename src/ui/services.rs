@@ -64,7 +64,7 @@ fn draw_editor(f: &mut Frame, area: Rect, state: &AppState, e: &EditorState, the
     ));
     let block = frame(
         title,
-        super::keys_hint(
+        super::overlays::keys_hint(
             state,
             Mode::Editor,
             &[
@@ -338,7 +338,7 @@ fn draw_preview(f: &mut Frame, area: Rect, state: &AppState, p: &PreviewView, th
     }
     let block = frame(
         title,
-        super::keys_hint(
+        super::overlays::keys_hint(
             state,
             Mode::Overlay,
             &[
@@ -481,7 +481,7 @@ fn draw_plan(f: &mut Frame, area: Rect, state: &AppState, p: &PlanView, theme: &
     )];
     let block = frame(
         title,
-        super::keys_hint(
+        super::overlays::keys_hint(
             state,
             Mode::Overlay,
             &[

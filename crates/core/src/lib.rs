@@ -9,4 +9,5 @@ pub mod jobs;
 pub mod ops;
 pub mod provider;
 pub mod services;
+pub mod survey;
 pub mod text;

@@ -9,7 +9,8 @@ use atlas_core::services::definition::Definition;
 use atlas_core::services::plan::Step;
 use atlas_core::services::template::Rendered;
 
-use crate::{IncusClient, IncusError, RemoteSpec, Scope};
+use crate::cliconfig::RemoteSpec;
+use crate::client::{IncusClient, IncusError, Scope};
 
 /// Jobs and plans on one Incus remote.
 pub struct IncusOperator {

@@ -9,7 +9,7 @@ use atlas_core::services::plan::{Change, Object, Op, Request, Step, USER_DATA};
 use atlas_core::services::template::Rendered;
 use serde_json::{Value, json};
 
-use crate::IncusClient;
+use crate::client::IncusClient;
 use crate::client::{IncusError, encode};
 use crate::ops::{instance_path, volume_path};
 

@@ -5,7 +5,6 @@
 pub mod cloudinit;
 pub mod definition;
 pub mod plan;
-pub mod survey;
 pub mod template;
 
 pub use definition::{Definition, Loaded, load_dir, load_file, skeleton};

@@ -3,17 +3,13 @@
 //! Only what a definition declares is compared: config keys it sets, devices it names, its
 //! profiles and its volumes' config. Nothing is deleted unless the definition marks it
 //! `ensure = "removed"`. The steps come from the remote's provider
-//! ([`crate::provider::Operator::plan_steps`]); what is neutral (rendering, checks, masking) is
-//! here.
-
-use std::path::Path;
+//! ([`crate::provider::Operator::plan_steps`], driven by [`super::survey::plan_all`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::definition::Loaded;
 use super::template;
-use crate::provider::{Operator, ProviderError};
 
 /// The config key cloud-init reads its user-data from.
 pub const USER_DATA: &str = "cloud-init.user-data";
@@ -322,78 +318,6 @@ impl Plan {
             .collect();
         json!({ "services": services, "changes": self.has_changes(), "errors": self.has_errors() })
     }
-}
-
-/// Plans one loaded definition against its remote (`op` is the provider of `def.remote`):
-/// the cloud-init is rendered and checked here, the steps are the provider's, and the changes
-/// shown are masked (only the requests, never serialized, carry secrets).
-pub async fn plan_service(op: &dyn Operator, loaded: &Loaded) -> ServicePlan {
-    let mut sp = plan_service_without_client(loaded);
-    let Ok(def) = &loaded.def else {
-        return sp;
-    };
-    let base = loaded.file.parent().unwrap_or(Path::new("."));
-    let rendered = match &def.cloud_init {
-        None => None,
-        Some(ci) => match template::render(base, ci) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                sp.errors.push(e.to_string());
-                return sp;
-            }
-        },
-    };
-    if let Some(r) = &rendered {
-        sp.secrets = r.secrets().to_vec();
-        for f in super::cloudinit::validate(
-            &r.text,
-            template::is_template(&r.template).then_some(r.source.as_str()),
-        ) {
-            let msg = format!("{}: {f}", r.template.display());
-            match f.severity {
-                super::cloudinit::Severity::Error => sp.errors.push(msg),
-                super::cloudinit::Severity::Warning => sp.warnings.push(msg),
-            }
-        }
-        if !sp.errors.is_empty() {
-            return sp;
-        }
-    }
-    match op.plan_steps(def, rendered.as_ref()).await {
-        Ok(steps) => sp.steps = steps,
-        Err(e) => sp.errors.push(e.to_string()),
-    }
-    let secrets = sp.secrets.clone();
-    for c in sp.steps.iter_mut().flat_map(|s| s.changes.iter_mut()) {
-        for v in [&mut c.old, &mut c.new].into_iter().flatten() {
-            *v = template::mask(v, &secrets);
-        }
-    }
-    sp
-}
-
-/// Plans every definition; `op_for` gives the provider of a remote (or why there is none).
-pub async fn plan_all(
-    loaded: &[Loaded],
-    mut op_for: impl FnMut(&str) -> Result<std::sync::Arc<dyn Operator>, ProviderError>,
-) -> Plan {
-    let mut services = Vec::new();
-    for l in loaded {
-        let remote = l.def.as_ref().map(|d| d.remote.clone()).unwrap_or_default();
-        if l.def.is_err() {
-            services.push(plan_service_without_client(l));
-            continue;
-        }
-        match op_for(&remote) {
-            Ok(op) => services.push(plan_service(op.as_ref(), l).await),
-            Err(e) => {
-                let mut sp = plan_service_without_client(l);
-                sp.errors.push(format!("remote {remote}: {e}"));
-                services.push(sp);
-            }
-        }
-    }
-    Plan { services }
 }
 
 /// The plan of a definition without asking its remote: no steps, its parse error if any.

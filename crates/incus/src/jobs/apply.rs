@@ -7,7 +7,7 @@ use atlas_core::services::ServicePlan;
 use atlas_core::services::plan::{Object, Op, Step};
 
 use super::step::{follow, settle, why_not_started};
-use crate::IncusClient;
+use crate::client::IncusClient;
 use crate::client::IncusError;
 use crate::ops::PowerAction;
 

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use atlas_core::provider::{self as p, Command, ConnState, Scope, Sink};
 
-use crate::RemoteSpec;
+use crate::cliconfig::RemoteSpec;
 use crate::client::IncusClient;
 
 /// Everything the console can do, Incus can.

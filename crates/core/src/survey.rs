@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::cloudinit::{self, Finding};
-use super::plan::{Plan, plan_all};
-use super::template::{self, RenderError, Rendered};
-use super::{Loaded, load_dir};
 use crate::provider::{Operator, ProviderError};
+use crate::services::cloudinit::{self, Finding};
+use crate::services::plan::{Plan, ServicePlan, plan_service_without_client};
+use crate::services::template::{self, RenderError, Rendered};
+use crate::services::{Loaded, load_dir};
 
 /// The rendered cloud-init of one service and the user-data on its instance.
 #[derive(Debug, Clone)]
@@ -88,6 +88,78 @@ pub async fn survey(
         plan,
         previews,
     }
+}
+
+/// Plans one loaded definition against its remote (`op` is the provider of `def.remote`):
+/// the cloud-init is rendered and checked here, the steps are the provider's, and the changes
+/// shown are masked (only the requests, never serialized, carry secrets).
+pub async fn plan_service(op: &dyn Operator, loaded: &Loaded) -> ServicePlan {
+    let mut sp = plan_service_without_client(loaded);
+    let Ok(def) = &loaded.def else {
+        return sp;
+    };
+    let base = loaded.file.parent().unwrap_or(Path::new("."));
+    let rendered = match &def.cloud_init {
+        None => None,
+        Some(ci) => match template::render(base, ci) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                sp.errors.push(e.to_string());
+                return sp;
+            }
+        },
+    };
+    if let Some(r) = &rendered {
+        sp.secrets = r.secrets().to_vec();
+        for f in crate::services::cloudinit::validate(
+            &r.text,
+            template::is_template(&r.template).then_some(r.source.as_str()),
+        ) {
+            let msg = format!("{}: {f}", r.template.display());
+            match f.severity {
+                crate::services::cloudinit::Severity::Error => sp.errors.push(msg),
+                crate::services::cloudinit::Severity::Warning => sp.warnings.push(msg),
+            }
+        }
+        if !sp.errors.is_empty() {
+            return sp;
+        }
+    }
+    match op.plan_steps(def, rendered.as_ref()).await {
+        Ok(steps) => sp.steps = steps,
+        Err(e) => sp.errors.push(e.to_string()),
+    }
+    let secrets = sp.secrets.clone();
+    for c in sp.steps.iter_mut().flat_map(|s| s.changes.iter_mut()) {
+        for v in [&mut c.old, &mut c.new].into_iter().flatten() {
+            *v = template::mask(v, &secrets);
+        }
+    }
+    sp
+}
+
+/// Plans every definition; `op_for` gives the provider of a remote (or why there is none).
+pub async fn plan_all(
+    loaded: &[Loaded],
+    mut op_for: impl FnMut(&str) -> Result<std::sync::Arc<dyn Operator>, ProviderError>,
+) -> Plan {
+    let mut services = Vec::new();
+    for l in loaded {
+        let remote = l.def.as_ref().map(|d| d.remote.clone()).unwrap_or_default();
+        if l.def.is_err() {
+            services.push(plan_service_without_client(l));
+            continue;
+        }
+        match op_for(&remote) {
+            Ok(op) => services.push(plan_service(op.as_ref(), l).await),
+            Err(e) => {
+                let mut sp = plan_service_without_client(l);
+                sp.errors.push(format!("remote {remote}: {e}"));
+                services.push(sp);
+            }
+        }
+    }
+    Plan { services }
 }
 
 /// Writes `text` to `path` atomically: a temp file beside it, fsynced, renamed over it; the
@@ -187,7 +259,7 @@ pub fn save_checked(path: &Path, text: &str, expect: Expect) -> Result<(), SaveF
 }
 
 /// Reads a definition for editing: its text and whether the file exists (a new one starts
-/// from [`super::skeleton`]).
+/// from [`crate::services::skeleton`]).
 pub fn read_for_edit(path: &Path) -> Result<(String, bool), String> {
     match std::fs::read_to_string(path) {
         Ok(t) => Ok((t, true)),
@@ -196,7 +268,7 @@ pub fn read_for_edit(path: &Path) -> Result<(String, bool), String> {
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            Ok((super::skeleton(&name), false))
+            Ok((crate::services::skeleton(&name), false))
         }
         Err(e) => Err(e.to_string()),
     }
