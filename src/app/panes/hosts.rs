@@ -1,7 +1,7 @@
 //! The hosts pane: the members of every remote shown; a remote without any yet shows one row
 //! saying why (connecting, offline, loading).
 
-use super::{Badges, badge_value, gauge_style, remote_style, stale, status_style, usage};
+use super::shared::{Badges, badge_value, gauge_style, remote_style, stale, status_style, usage};
 use crate::alerts::join::Badge;
 use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled, text, text_key};
 use crate::app::state::{AppState, RemoteView};

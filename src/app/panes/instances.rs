@@ -1,7 +1,7 @@
 //! The instances pane: containers and VMs of every remote shown, with their state, alerts and
 //! usage.
 
-use super::{Badges, badge_value, stale, status_style, where_value};
+use super::shared::{Badges, badge_value, stale, status_style, where_value};
 use crate::alerts::join::Badge;
 use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled, text, text_key};
 use crate::app::state::{AppState, RemoteView};

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{stale, where_value};
+use super::shared::{stale, where_value};
 use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled, text};
 use crate::app::state::{AppState, RemoteView};
 use crate::inventory::{SnapshotKind, SnapshotRow, human_duration};

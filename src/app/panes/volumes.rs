@@ -1,7 +1,7 @@
 //! The volumes pane: custom storage volumes of every remote shown, with their use, snapshot
 //! schedules and alerts.
 
-use super::{Badges, badge_value, gauge_style, stale, usage, where_value};
+use super::shared::{Badges, badge_value, gauge_style, stale, usage, where_value};
 use crate::alerts::join::Badge;
 use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled, text, text_key};
 use crate::app::state::{AppState, RemoteView};

@@ -4,10 +4,12 @@ use atlas_core::inventory::{HostRow, InstanceState, SnapshotRow, VolumeRow};
 use atlas_core::provider::{self as p, Scope, Sink};
 use futures_util::{StreamExt, stream};
 
-use super::FETCH_CONCURRENCY;
 use crate::client::{IncusClient, IncusError};
 use crate::convert::{member_host, snapshot_times, split_volume_listing, standalone_host};
 use crate::types::Server;
+
+/// How parallel detail fetches may be.
+pub(super) const FETCH_CONCURRENCY: usize = 8;
 
 /// Hosts: cluster members with their state, or the standalone server.
 pub async fn load_hosts(client: &IncusClient, server: &Server) -> Result<Vec<HostRow>, IncusError> {

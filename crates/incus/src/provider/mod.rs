@@ -4,8 +4,6 @@
 //! and reconnects with backoff. It reports neutral [`p::Event`]s through a [`Sink`] and takes
 //! [`Command`]s; it never touches the UI.
 
-use std::time::Duration;
-
 use tokio::sync::mpsc;
 
 use atlas_core::provider::{self as p, Command, ConnState, Scope, Sink};
@@ -19,34 +17,6 @@ pub const CAPABILITIES: p::Capabilities = p::Capabilities {
     ..p::Capabilities::all("Incus")
 };
 
-/// How parallel detail fetches may be.
-const FETCH_CONCURRENCY: usize = 8;
-
-/// Timing of a worker.
-#[derive(Debug, Clone, Copy)]
-pub struct WorkerConfig {
-    /// How often usage of running instances (`/1.0/metrics`) and the hosts are read.
-    pub usage_every: Duration,
-    /// How often the `/state` of running instances (addresses) is read.
-    pub addresses_every: Duration,
-    /// How often the cheap list is compared with what is shown.
-    pub reconcile_every: Duration,
-    pub backoff_min: Duration,
-    pub backoff_max: Duration,
-}
-
-impl Default for WorkerConfig {
-    fn default() -> Self {
-        WorkerConfig {
-            usage_every: Duration::from_secs(15),
-            addresses_every: Duration::from_secs(120),
-            reconcile_every: Duration::from_secs(30),
-            backoff_min: Duration::from_secs(1),
-            backoff_max: Duration::from_secs(30),
-        }
-    }
-}
-
 /// Starts a worker for one remote; dropping the returned sender stops it.
 pub fn spawn_remote(
     spec: RemoteSpec,
@@ -59,18 +29,17 @@ pub fn spawn_remote(
     ctx
 }
 
+mod config;
 mod load;
 mod queue;
 mod session;
 
+pub use config::WorkerConfig;
+use session::End;
+
 pub use load::{load_hosts, load_volumes, states_of};
 pub use p::StateSample;
 pub use queue::{Done, Fetch, Queue};
-
-enum End {
-    Quit,
-    Rescope,
-}
 
 async fn run(
     spec: RemoteSpec,

@@ -12,7 +12,13 @@ use tokio::time::Instant;
 
 use super::load::{load_hosts, load_volumes, states_of, volume_details};
 use super::queue::{Done, Fetch, Queue};
-use super::{End, WorkerConfig};
+
+/// Why a session ended without an error.
+pub(super) enum End {
+    Quit,
+    Rescope,
+}
+use super::config::WorkerConfig;
 use crate::client::{IncusClient, IncusError};
 use crate::convert;
 use crate::events;

@@ -1,0 +1,28 @@
+//! How often a worker reads what, and how it backs off.
+
+use std::time::Duration;
+
+/// Timing of a worker.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerConfig {
+    /// How often usage of running instances (`/1.0/metrics`) and the hosts are read.
+    pub usage_every: Duration,
+    /// How often the `/state` of running instances (addresses) is read.
+    pub addresses_every: Duration,
+    /// How often the cheap list is compared with what is shown.
+    pub reconcile_every: Duration,
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            usage_every: Duration::from_secs(15),
+            addresses_every: Duration::from_secs(120),
+            reconcile_every: Duration::from_secs(30),
+            backoff_min: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(30),
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! What several pane models show the same way: statuses, gauges, `remote/project`, alert
+//! badges, staleness.
+
+use crate::alerts::join::Badge;
+use crate::alerts::model::Severity;
+use crate::app::cells::{Cell, SortKey, styled};
+use crate::app::state::RemoteView;
+use crate::backend::ConnState;
+use crate::inventory::{UsedTotal, human_bytes};
+
+/// Alert badges of inventory objects, by row key.
+pub(super) type Badges = std::collections::HashMap<String, Badge>;
+
+/// Style of an instance or host status.
+pub fn status_style(status: &str) -> &'static str {
+    match status.to_ascii_lowercase().as_str() {
+        "running" | "online" => "status.running",
+        "stopped" => "status.stopped",
+        "frozen" => "status.frozen",
+        "error" | "offline" | "evacuated" | "blocked" => "status.error",
+        _ => "status.busy",
+    }
+}
+
+/// `used/total`, or `-`.
+pub(super) fn usage(u: Option<UsedTotal>) -> String {
+    match u {
+        Some(u) if u.total > 0 => format!("{}/{}", human_bytes(u.used), human_bytes(u.total)),
+        Some(u) => human_bytes(u.used),
+        None => "-".into(),
+    }
+}
+
+/// The style of a gauge: high from 90 %, mid from 75 %.
+pub(super) fn gauge_style(used: u64, total: u64) -> &'static str {
+    if total == 0 {
+        return "ui.text";
+    }
+    let pct = used as f64 / total as f64;
+    if pct >= 0.9 {
+        "gauge.high"
+    } else if pct >= 0.75 {
+        "gauge.mid"
+    } else {
+        "ui.text"
+    }
+}
+
+/// `remote/project`.
+pub(super) fn where_(r: &RemoteView, project: &str) -> String {
+    format!(
+        "{}/{}",
+        r.name,
+        if project.is_empty() {
+            "default"
+        } else {
+            project
+        }
+    )
+}
+
+/// The `remote/project` column: production remotes stand out.
+pub(super) fn where_value(r: &RemoteView, project: &str) -> (Cell, SortKey) {
+    let w = where_(r, project);
+    let key = crate::app::cells::text_key(&w);
+    (styled(w, remote_style(r)), key)
+}
+
+pub(super) fn remote_style(r: &RemoteView) -> &'static str {
+    if r.production {
+        "remote.production"
+    } else {
+        "ui.text"
+    }
+}
+
+/// Whether a remote's rows are stale (it is not online).
+pub(super) fn stale(r: &RemoteView) -> bool {
+    !matches!(r.conn, ConnState::Online { .. })
+}
+
+/// The ALERTS column of an inventory row.
+pub(super) fn badge_value(badge: Option<&Badge>) -> (Cell, SortKey) {
+    match badge {
+        Some(b) if b.count > 0 => {
+            let sev = b.worst.unwrap_or(Severity::None);
+            (
+                styled(format!("▲{}", b.text()), sev.style()),
+                SortKey::Num(sev as u8 as f64 * 1000.0 + b.count as f64),
+            )
+        }
+        _ => (styled("-", "ui.muted"), SortKey::Num(-1.0)),
+    }
+}
