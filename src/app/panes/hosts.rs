@@ -1,6 +1,8 @@
 //! The hosts pane: the members of every remote shown; a remote without any yet shows one row
 //! saying why (connecting, offline, loading).
 
+use chrono::{DateTime, Utc};
+
 use super::shared::{Badges, badge_value, gauge_style, remote_style, stale, status_style, usage};
 use crate::alerts::join::Badge;
 use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled, text, text_key};
@@ -101,7 +103,7 @@ impl Item<'_> {
 }
 
 /// The rows of the hosts pane.
-pub fn rows(state: &AppState) -> Vec<Row> {
+pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
     let join = state.join_alerts();
     let badges: &Badges = &join.1.badges;
     let mut rows = Vec::new();

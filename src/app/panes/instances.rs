@@ -1,6 +1,8 @@
 //! The instances pane: containers and VMs of every remote shown, with their state, alerts and
 //! usage.
 
+use chrono::{DateTime, Utc};
+
 use super::shared::{Badges, badge_value, stale, status_style, where_value};
 use crate::alerts::join::Badge;
 use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled, text, text_key};
@@ -70,7 +72,7 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
 ];
 
 /// The rows of the instances pane.
-pub fn rows(state: &AppState) -> Vec<Row> {
+pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
     let join = state.join_alerts();
     let badges: &Badges = &join.1.badges;
     let mut rows = Vec::new();

@@ -1,6 +1,8 @@
 //! The services pane: one row per definition file with its standing against its remote, and
 //! the detail text of a row.
 
+use chrono::{DateTime, Utc};
+
 use std::path::Path;
 
 use crate::app::cells::{Cell, Row, RowKey, SortKey, cols, styled, text, text_in, text_key};
@@ -131,7 +133,7 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
 ];
 
 /// The rows of the services pane: one per definition file.
-pub fn rows(state: &AppState) -> Vec<Row> {
+pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
     let v = &state.services;
     let Some(s) = &v.survey else {
         return vec![];

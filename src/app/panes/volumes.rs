@@ -1,6 +1,8 @@
 //! The volumes pane: custom storage volumes of every remote shown, with their use, snapshot
 //! schedules and alerts.
 
+use chrono::{DateTime, Utc};
+
 use super::shared::{Badges, badge_value, gauge_style, stale, usage, where_value};
 use crate::alerts::join::Badge;
 use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled, text, text_key};
@@ -52,7 +54,7 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
 ];
 
 /// The rows of the volumes pane.
-pub fn rows(state: &AppState) -> Vec<Row> {
+pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
     let join = state.join_alerts();
     let badges: &Badges = &join.1.badges;
     let mut rows = Vec::new();
