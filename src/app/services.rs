@@ -11,7 +11,7 @@ use crossterm::event::KeyEvent;
 use super::editor::{EditorOutcome, EditorState};
 use super::effect::Effect;
 use super::line::{KeyIn, edit_line};
-pub use super::panes::services::{rows as service_rows, service_detail};
+pub use super::panes::services::service_detail;
 use super::rows::view_rows;
 pub use super::services_view::{Overlay, PlanView, PreviewView, ServicesView};
 use super::state::{AppState, Level};
