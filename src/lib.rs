@@ -1,11 +1,12 @@
 //! atlas-tui: a terminal operations console for Incus fleets (and, behind the same provider seam,
 //! other backends).
 //!
-//! Below this crate: `atlas-core` (the neutral inventory, the provider contract, the alerts model),
-//! `atlas-incus` (the Incus provider) and `atlas-alerts` (the alert sources). Here, bottom up:
-//! [`action`] and [`pane`] (the registries), [`services`], [`jobs`], [`config`], [`backend`] (the
-//! update channel), [`usecase`] (shared with the headless commands), [`app`] (the state machine,
-//! no I/O), [`ui`] (rendering), the headless commands and [`run`] (the loop). See
+//! Below this crate: `atlas-core` (the neutral inventory, the provider contract, jobs, service
+//! definitions and plans, the alerts model), `atlas-incus` (the Incus provider) and
+//! `atlas-alerts` (the alert sources). Here, bottom up: [`action`] and [`pane`] (the
+//! registries), [`jobs`] (a job run and the journal), [`config`], [`backend`] (the update channel
+//! and the choice of provider), [`usecase`] (shared with the headless commands), [`app`] (the
+//! state machine, no I/O), [`ui`] (rendering), the headless commands and [`run`] (the loop). See
 //! `ARCHITECTURE.md`.
 
 pub use atlas_core::{decode, inventory, services, survey};
