@@ -47,7 +47,7 @@ impl AppState {
     }
 
     /// Handles a key press.
-    /// [`rev`](AppState::rev) moves when the key changed something: a key bound to nothing in
+    /// [`rev`](super::state::Derived::rev) moves when the key changed something: a key bound to nothing in
     /// the lists leaves it (and the screen) as it was.
     pub fn on_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
         if !matches!(

@@ -54,7 +54,7 @@ impl<S, K, V> std::fmt::Debug for Memo<S, K, V> {
 }
 
 /// The rows a pane shows right now.
-/// What a pane's rows derive from besides the data (see `AppState::rev`).
+/// What a pane's rows derive from besides the data (see `Derived::rev`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowsKey {
     pub rev: u64,
