@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::shared::{Badges, badge_value, stale, status_style, where_value};
+use super::shared::{badge_value, object_rows, status_style, where_value};
 use crate::alerts::join::Badge;
-use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled, text, text_key};
+use crate::app::cells::{Cell, Row, SortKey, cell, cols, opt_num, styled, text, text_key};
 use crate::app::state::{AppState, RemoteView};
 use crate::inventory::{InstanceRow, human_bytes};
 
@@ -73,27 +73,13 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
 
 /// The rows of the instances pane.
 pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
-    let join = state.join_alerts();
-    let badges: &Badges = &join.1.badges;
-    let mut rows = Vec::new();
-    for r in state.visible_remotes() {
-        let st = stale(r);
-        for i in &r.instances {
-            let object = i.object();
-            let item = Item {
-                r,
-                i,
-                badge: badges.get(&object.key()),
-            };
-            let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
-            rows.push(Row {
-                key: RowKey::Object(object),
-                remote: r.name.clone(),
-                cells,
-                sort,
-                stale: st,
-            });
-        }
-    }
-    rows
+    object_rows(
+        state,
+        |r| &r.instances,
+        |i| i.object(),
+        |r, i, badge| {
+            let item = Item { r, i, badge };
+            COLUMNS.iter().map(|c| (c.value)(&item)).unzip()
+        },
+    )
 }

@@ -3,10 +3,10 @@
 
 use crate::alerts::join::Badge;
 use crate::alerts::model::Severity;
-use crate::app::cells::{Cell, SortKey, styled};
-use crate::app::state::RemoteView;
+use crate::app::cells::{Cell, Row, RowKey, SortKey, styled};
+use crate::app::state::{AppState, RemoteView};
 use crate::backend::ConnState;
-use crate::inventory::{UsedTotal, human_bytes};
+use crate::inventory::{ObjectKey, UsedTotal, human_bytes};
 
 /// Alert badges of inventory objects, by row key.
 pub(super) type Badges = std::collections::HashMap<String, Badge>;
@@ -91,4 +91,32 @@ pub(super) fn badge_value(badge: Option<&Badge>) -> (Cell, SortKey) {
         }
         _ => (styled("-", "ui.muted"), SortKey::Num(-1.0)),
     }
+}
+
+/// The rows of an inventory pane: for each remote shown, one row per object (`objects` of the
+/// remote), its cells and sort keys from `values` given the object's alert badge.
+pub(super) fn object_rows<T>(
+    state: &AppState,
+    objects: impl Fn(&RemoteView) -> &[T],
+    object: impl Fn(&T) -> ObjectKey,
+    values: impl Fn(&RemoteView, &T, Option<&Badge>) -> (Vec<Cell>, Vec<SortKey>),
+) -> Vec<Row> {
+    let join = state.join_alerts();
+    let badges: &Badges = &join.1.badges;
+    let mut rows = Vec::new();
+    for r in state.visible_remotes() {
+        let st = stale(r);
+        for o in objects(r) {
+            let key = object(o);
+            let (cells, sort) = values(r, o, badges.get(&key.key()));
+            rows.push(Row {
+                key: RowKey::Object(key),
+                remote: r.name.clone(),
+                cells,
+                sort,
+                stale: st,
+            });
+        }
+    }
+    rows
 }

@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::shared::{Badges, badge_value, gauge_style, stale, usage, where_value};
+use super::shared::{badge_value, object_rows, gauge_style, usage, where_value};
 use crate::alerts::join::Badge;
-use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled, text, text_key};
+use crate::app::cells::{Cell, Row, SortKey, cell, cols, opt_num, styled, text, text_key};
 use crate::app::state::{AppState, RemoteView};
 use crate::inventory::VolumeRow;
 
@@ -55,27 +55,13 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
 
 /// The rows of the volumes pane.
 pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
-    let join = state.join_alerts();
-    let badges: &Badges = &join.1.badges;
-    let mut rows = Vec::new();
-    for r in state.visible_remotes() {
-        let st = stale(r);
-        for v in &r.volumes {
-            let object = v.object();
-            let item = Item {
-                r,
-                v,
-                badge: badges.get(&object.key()),
-            };
-            let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
-            rows.push(Row {
-                key: RowKey::Object(object),
-                remote: r.name.clone(),
-                cells,
-                sort,
-                stale: st,
-            });
-        }
-    }
-    rows
+    object_rows(
+        state,
+        |r| &r.volumes,
+        |v| v.object(),
+        |r, v, badge| {
+            let item = Item { r, v, badge };
+            COLUMNS.iter().map(|c| (c.value)(&item)).unzip()
+        },
+    )
 }
