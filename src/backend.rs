@@ -8,8 +8,55 @@ pub use atlas_core::provider::{
     Capabilities, Command, ConnState, Event as InventoryEvent, Operation, Scope, StateSample,
 };
 pub use atlas_core::provider::{Listing, Operator, ProviderError, RestoreFacts};
-pub use atlas_incus::RemoteSpec;
 pub use atlas_incus::provider::WorkerConfig;
+
+/// A remote to connect to: its name, whether it is production, and its provider's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteSpec {
+    pub name: String,
+    pub production: bool,
+    pub provider: ProviderSpec,
+}
+
+/// Which provider serves a remote, with its own settings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProviderSpec {
+    Incus(atlas_incus::RemoteSpec),
+    Pve(atlas_pve::PveSpec),
+}
+
+impl RemoteSpec {
+    pub fn incus(spec: atlas_incus::RemoteSpec) -> Self {
+        RemoteSpec {
+            name: spec.name.clone(),
+            production: spec.production,
+            provider: ProviderSpec::Incus(spec),
+        }
+    }
+
+    pub fn pve(spec: atlas_pve::PveSpec) -> Self {
+        RemoteSpec {
+            name: spec.name.clone(),
+            production: spec.production,
+            provider: ProviderSpec::Pve(spec),
+        }
+    }
+
+    /// Where it is, for people: `unix:/var/lib/incus/unix.socket`, `https://pve:8006 (Proxmox VE)`.
+    pub fn describe(&self) -> String {
+        match &self.provider {
+            ProviderSpec::Incus(s) => s.endpoint.describe(),
+            ProviderSpec::Pve(s) => format!("{} (Proxmox VE)", s.url),
+        }
+    }
+}
+
+/// Timing of the providers' workers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timing {
+    pub incus: WorkerConfig,
+    pub pve: atlas_pve::provider::WorkerConfig,
+}
 
 /// What the console's background work reports.
 #[derive(Debug, Clone)]
@@ -94,30 +141,42 @@ pub fn spawn_source(
     atlas_alerts::worker::spawn_source(spec, kind, cfg, sink)
 }
 
-/// Starts the Incus provider's worker for one remote, its events sent on `tx`; dropping the
-/// returned sender stops it.
+/// Starts the provider's worker for one remote, its events sent on `tx`; dropping the returned
+/// sender stops it.
 pub fn spawn_remote(
     spec: RemoteSpec,
     scope: Scope,
-    cfg: WorkerConfig,
+    timing: Timing,
     tx: mpsc::UnboundedSender<Update>,
 ) -> mpsc::UnboundedSender<Command> {
     let sink = std::sync::Arc::new(move |e: InventoryEvent| {
         let _ = tx.send(Update::Inventory(e));
     });
-    atlas_incus::provider::spawn_remote(spec, scope, cfg, sink)
+    match spec.provider {
+        ProviderSpec::Incus(s) => atlas_incus::provider::spawn_remote(s, scope, timing.incus, sink),
+        ProviderSpec::Pve(s) => atlas_pve::provider::spawn_remote(s, timing.pve, sink),
+    }
 }
 
 /// What the provider of a remote can do.
-pub fn capabilities(_spec: &RemoteSpec) -> Capabilities {
-    atlas_incus::provider::CAPABILITIES
+pub fn capabilities(spec: &RemoteSpec) -> Capabilities {
+    match spec.provider {
+        ProviderSpec::Incus(_) => atlas_incus::provider::CAPABILITIES,
+        ProviderSpec::Pve(_) => atlas_pve::provider::CAPABILITIES,
+    }
 }
 
 /// The operator (jobs, plans, one-off listings) of a remote.
 pub fn operator(spec: &RemoteSpec) -> Result<std::sync::Arc<dyn Operator>, ProviderError> {
-    atlas_incus::IncusOperator::new(spec)
-        .map(|o| std::sync::Arc::new(o) as std::sync::Arc<dyn Operator>)
-        .map_err(|e| ProviderError::Setup(e.to_string()))
+    let setup = |e: &dyn std::fmt::Display| ProviderError::Setup(e.to_string());
+    Ok(match &spec.provider {
+        ProviderSpec::Incus(s) => {
+            std::sync::Arc::new(atlas_incus::IncusOperator::new(s).map_err(|e| setup(&e))?)
+        }
+        ProviderSpec::Pve(s) => {
+            std::sync::Arc::new(atlas_pve::PveOperator::new(s).map_err(|e| setup(&e))?)
+        }
+    })
 }
 
 /// The operator of the remote named `name` among `specs`, or why there is none.

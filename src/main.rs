@@ -483,15 +483,19 @@ fn print_info(
         println!(
             "  {:<14} {}{}",
             r.name,
-            r.endpoint.describe(),
+            r.describe(),
             if r.production { " [production]" } else { "" }
         );
-        if let cliconfig::Endpoint::Https {
-            client_cert,
-            client_key,
-            server_cert,
+        if let atlas_tui::backend::ProviderSpec::Incus(atlas_tui::incus::RemoteSpec {
+            endpoint:
+                cliconfig::Endpoint::Https {
+                    client_cert,
+                    client_key,
+                    server_cert,
+                    ..
+                },
             ..
-        } = &r.endpoint
+        }) = &r.provider
         {
             for (what, p) in [
                 ("client cert", client_cert),
@@ -500,6 +504,10 @@ fn print_info(
             ] {
                 println!("  {:<14}   {what}: {}{}", "", p.display(), mark(p.exists()));
             }
+        }
+        if let atlas_tui::backend::ProviderSpec::Pve(p) = &r.provider {
+            // The login named, never its secret.
+            println!("  {:<14}   login: {:?}", "", p.auth);
         }
     }
     for (name, why) in &incus_cli.skipped {

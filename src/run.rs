@@ -33,7 +33,7 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
     let remotes = specs
         .iter()
         .map(|s| {
-            let mut r = RemoteView::new(&s.name, &s.endpoint.describe(), s.production);
+            let mut r = RemoteView::new(&s.name, &s.describe(), s.production);
             r.caps = crate::backend::capabilities(s);
             r
         })
@@ -109,12 +109,23 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
 /// Runs the console until the user quits.
 pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOptions) -> Result<()> {
     let mut state = initial_state(&settings, &specs, &opts);
-    let cfg = WorkerConfig {
-        usage_every: Duration::from_secs(settings.config.refresh.usage_secs),
-        reconcile_every: Duration::from_secs(settings.config.refresh.reconcile_secs),
-        addresses_every: Duration::from_secs(settings.config.refresh.addresses_secs),
-        backoff_min: Duration::from_secs(settings.config.refresh.reconnect_min_secs),
-        backoff_max: Duration::from_secs(settings.config.refresh.reconnect_max_secs),
+    let refresh = &settings.config.refresh;
+    let backoff_min = Duration::from_secs(refresh.reconnect_min_secs);
+    let backoff_max = Duration::from_secs(refresh.reconnect_max_secs);
+    let cfg = backend::Timing {
+        incus: WorkerConfig {
+            usage_every: Duration::from_secs(refresh.usage_secs),
+            reconcile_every: Duration::from_secs(refresh.reconcile_secs),
+            addresses_every: Duration::from_secs(refresh.addresses_secs),
+            backoff_min,
+            backoff_max,
+        },
+        pve: atlas_pve::provider::WorkerConfig {
+            poll_every: Duration::from_secs(refresh.pve_poll_secs),
+            details_every: Duration::from_secs(refresh.reconcile_secs.max(60)),
+            backoff_min,
+            backoff_max,
+        },
     };
     let (utx, mut urx) = mpsc::unbounded_channel();
     let workers: HashMap<String, mpsc::UnboundedSender<Command>> = specs

@@ -116,7 +116,15 @@ async fn rows_converge_after_churn_under_load_and_the_remote_stays_online() {
         backoff_max: Duration::from_secs(2),
         ..WorkerConfig::default()
     };
-    let worker = backend::spawn_remote(sandbox_remote("local"), Scope::All, cfg, tx);
+    let worker = backend::spawn_remote(
+        backend::RemoteSpec::incus(sandbox_remote("local")),
+        Scope::All,
+        backend::Timing {
+            incus: cfg,
+            ..Default::default()
+        },
+        tx,
+    );
     let mut state = AppState::new(
         vec![RemoteView::new("local", "unix", false)],
         Keymap::defaults(),
@@ -270,7 +278,9 @@ async fn rows_converge_after_churn_under_load_and_the_remote_stays_online() {
         state_dir: None,
     };
     let (_cancel, crx) = tokio::sync::watch::channel(false);
-    let op = atlas_tui::backend::operator(&sandbox_remote("local"));
+    let op = atlas_tui::backend::operator(&atlas_tui::backend::RemoteSpec::incus(sandbox_remote(
+        "local",
+    )));
     let rec = atlas_tui::jobs::execute::execute(op, &job, crx, |_| {}).await;
     assert!(
         matches!(rec.outcome, atlas_tui::jobs::Outcome::Done(_)),

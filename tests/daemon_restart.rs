@@ -42,8 +42,24 @@ async fn workers_go_offline_and_reconnect() {
         ..WorkerConfig::default()
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let _a = backend::spawn_remote(sandbox_remote("local"), Scope::All, cfg, tx.clone());
-    let _b = backend::spawn_remote(sandbox_remote("atlas-https"), Scope::All, cfg, tx);
+    let _a = backend::spawn_remote(
+        backend::RemoteSpec::incus(sandbox_remote("local")),
+        Scope::All,
+        backend::Timing {
+            incus: cfg,
+            ..Default::default()
+        },
+        tx.clone(),
+    );
+    let _b = backend::spawn_remote(
+        backend::RemoteSpec::incus(sandbox_remote("atlas-https")),
+        Scope::All,
+        backend::Timing {
+            incus: cfg,
+            ..Default::default()
+        },
+        tx,
+    );
     let mut loaded = 0;
     wait_for(&mut rx, 30, "both loaded", |u| {
         if matches!(

@@ -150,7 +150,15 @@ async fn spawn_loaded(
         usage_every: Duration::from_secs(3600),
         ..cfg()
     };
-    let cmd = backend::spawn_remote(sandbox_remote(remote), Scope::All, cfg, tx);
+    let cmd = backend::spawn_remote(
+        backend::RemoteSpec::incus(sandbox_remote(remote)),
+        Scope::All,
+        backend::Timing {
+            incus: cfg,
+            ..Default::default()
+        },
+        tx,
+    );
     wait_for(&mut rx, 30, "first full load", |u| {
         matches!(
             u,
@@ -262,7 +270,15 @@ async fn worker_reports_offline_for_a_bad_remote_and_keeps_retrying() {
     let dir = tempfile::tempdir().unwrap();
     let spec = https_with_wrong_pin(dir.path());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let cmd = backend::spawn_remote(spec, Scope::All, cfg(), tx);
+    let cmd = backend::spawn_remote(
+        backend::RemoteSpec::incus(spec),
+        Scope::All,
+        backend::Timing {
+            incus: cfg(),
+            ..Default::default()
+        },
+        tx,
+    );
     let u = wait_for(&mut rx, 10, "offline", |u| {
         matches!(
             u,
@@ -423,7 +439,15 @@ async fn periodic_usage_refresh_gives_cpu_samples() {
         addresses_every: Duration::from_secs(3),
         ..cfg()
     };
-    let _cmd = backend::spawn_remote(sandbox_remote("local"), Scope::All, cfg, tx);
+    let _cmd = backend::spawn_remote(
+        backend::RemoteSpec::incus(sandbox_remote("local")),
+        Scope::All,
+        backend::Timing {
+            incus: cfg,
+            ..Default::default()
+        },
+        tx,
+    );
     // Usage of every running container from one `/1.0/metrics` call.
     let u = wait_for(&mut rx, 30, "usage from the metrics", |u| {
         matches!(u, Update::Inventory(InventoryEvent::Usage { .. }))

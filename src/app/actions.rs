@@ -109,6 +109,7 @@ impl AppState {
         self.work.next_job += 1;
         let alerts = self.firing_on(&spec.target().row_key());
         self.work.jobs.push(super::job_view::JobView {
+            cli: vec![],
             id,
             spec: spec.clone(),
             started: now,
@@ -771,8 +772,9 @@ impl AppState {
                     }
                     if i.status().eq_ignore_ascii_case("running") {
                         body.push(format!(
-                            "{} is running: Incus stops it, restores and starts it again",
-                            i.inst.name
+                            "{} is running: {} stops it, restores and starts it again",
+                            i.inst.name,
+                            r.map(|r| r.caps.provider).unwrap_or("the provider")
                         ));
                     }
                     body.push("the root filesystem goes back to the snapshot".into());

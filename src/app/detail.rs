@@ -390,7 +390,12 @@ fn job_detail(state: &AppState, key: &RowKey, now: DateTime<Utc>, out: &mut Vec<
         }
     }
     out.push("cli:".into());
-    for c in state.cli_of(&j.spec) {
+    let cli = if j.cli.is_empty() {
+        state.cli_of(&j.spec)
+    } else {
+        j.cli.clone()
+    };
+    for c in cli {
         out.push(format!("  - {}", quote(&c)));
     }
     out.push("output:".into());

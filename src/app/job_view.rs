@@ -22,6 +22,8 @@ pub struct JobView {
     /// Alerts firing on the target when it started.
     pub alerts: Vec<String>,
     pub cancel_requested: bool,
+    /// Its equivalent CLI lines as journaled when it started (the provider's ids filled in).
+    pub cli: Vec<String>,
 }
 
 impl JobView {
@@ -32,6 +34,7 @@ impl JobView {
     /// A finished job from the history file.
     pub fn from_record(r: JobRecord) -> Self {
         JobView {
+            cli: vec![],
             id: r.id,
             spec: r.spec,
             started: r.started,

@@ -61,6 +61,11 @@ impl AppState {
 
     /// Adds a journal line (the file was written by the job).
     pub fn apply_journal(&mut self, e: Entry) {
+        if let Some(id) = e.job
+            && let Some(j) = self.work.jobs.iter_mut().find(|j| j.id == id)
+        {
+            j.cli = e.cli.clone();
+        }
         self.work.journal.push(e);
         if self.work.journal.len() > JOURNAL_ROWS {
             let extra = self.work.journal.len() - JOURNAL_ROWS;

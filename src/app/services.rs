@@ -548,12 +548,7 @@ impl AppState {
             ("FORCE_COLOR".into(), "1".into()),
         ];
         let target = match c.scope {
-            CommandScope::Global => Target {
-                remote: String::new(),
-                project: String::new(),
-                pool: None,
-                name: c.name.clone(),
-            },
+            CommandScope::Global => Target::instance("", "", &c.name),
             CommandScope::Instance => {
                 let super::action_forms::Selected::Instance(i) = self.selected_object(now) else {
                     self.say(

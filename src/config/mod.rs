@@ -207,6 +207,9 @@ pub struct RefreshSection {
     pub addresses_secs: u64,
     pub reconnect_min_secs: u64,
     pub reconnect_max_secs: u64,
+    /// How often a Proxmox VE remote's resources and cluster status are polled (it has no
+    /// event stream).
+    pub pve_poll_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -228,13 +231,42 @@ pub struct LogSection {
 #[serde(deny_unknown_fields)]
 pub struct ExtraRemote {
     pub name: String,
+    /// `incus` (the default) or `pve`.
+    #[serde(default)]
+    pub kind: RemoteKind,
+    /// Incus: `https://host:8443` or `unix:///path`.
+    #[serde(default)]
     pub addr: String,
+    /// Proxmox VE: `https://host:8006`.
+    pub url: Option<String>,
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
+    /// The pinned server certificate (PEM).
     pub server_cert: Option<PathBuf>,
     pub project: Option<String>,
     #[serde(default)]
     pub production: bool,
+    /// Proxmox VE: the API token `user@realm!tokenid`, its secret in a file or a variable.
+    pub token_id: Option<String>,
+    pub token_secret_file: Option<PathBuf>,
+    pub token_secret_env: Option<String>,
+    /// Proxmox VE: a user (`root@pam`) and password (in a file or a variable) for tickets.
+    pub user: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub password_env: Option<String>,
+    /// Proxmox VE: the server certificate's SHA-256 fingerprint (as its web UI shows it).
+    pub fingerprint: Option<String>,
+    /// Proxmox VE: a CA that signed the server certificate.
+    pub ca_file: Option<PathBuf>,
+}
+
+/// Which provider a configured remote is for.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum RemoteKind {
+    #[default]
+    Incus,
+    Pve,
 }
 
 impl AppConfig {
@@ -312,6 +344,12 @@ impl AppConfig {
             return Err(bad(
                 "addresses_secs",
                 "refresh.addresses_secs must be at least 1".into(),
+            ));
+        }
+        if self.refresh.pve_poll_secs == 0 {
+            return Err(bad(
+                "pve_poll_secs",
+                "refresh.pve_poll_secs must be at least 1".into(),
             ));
         }
         if self.refresh.reconcile_secs == 0 {

@@ -53,12 +53,20 @@ pub async fn execute(
     let started = Utc::now();
     let jfile = job.state_dir.as_deref().map(journal::journal_file);
     let hfile = job.state_dir.as_deref().map(journal::jobs_file);
-    let cli = match (&op, job.spec.command_line()) {
+    // The provider fills in its own ids (a VMID) first: the CLI lines name the object so.
+    let (spec, op) = match op {
+        Ok(o) if job.spec.command_line().is_none() => match o.prepare(&job.spec).await {
+            Ok(s) => (s, Ok(o)),
+            Err(e) => (job.spec.clone(), Err(e)),
+        },
+        other => (job.spec.clone(), other),
+    };
+    let cli = match (&op, spec.command_line()) {
         (_, Some(line)) => vec![line],
-        (Ok(op), None) => op.capabilities().cli(&job.spec),
+        (Ok(op), None) => op.capabilities().cli(&spec),
         (Err(_), None) => vec![],
     };
-    let first = Entry::started(job.id, &job.spec, &cli, &job.alerts, &job.user, started);
+    let first = Entry::started(job.id, &spec, &cli, &job.alerts, &job.user, started);
     write(jfile.clone(), &first);
     on(Note::Journal(first.clone()));
     let mut log = Vec::new();
@@ -70,7 +78,7 @@ pub async fn execute(
             for line in &cli {
                 rep.log(format!("$ {line}"));
             }
-            let work = run(op.as_ref(), &job.spec, &rep, cancel);
+            let work = run(op.as_ref(), &spec, &rep, cancel);
             tokio::pin!(work);
             let mut note = |e: JobEvent, log: &mut Vec<String>, progress: &mut super::Progress| {
                 match &e {
@@ -97,7 +105,7 @@ pub async fn execute(
     on(Note::Journal(last));
     let record = JobRecord {
         id: job.id,
-        spec: job.spec.clone(),
+        spec,
         started,
         finished,
         outcome,

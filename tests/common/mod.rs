@@ -35,10 +35,14 @@ pub fn now() -> DateTime<Utc> {
 
 /// State with two remotes: `local` loaded from the fixtures, `edge` offline.
 pub fn loaded_state() -> AppState {
-    let remotes = vec![
+    let mut remotes = vec![
         RemoteView::new("local", "unix:/var/lib/incus/unix.socket", false),
         RemoteView::new("edge", "https://127.0.0.1:9443", true),
     ];
+    // Both are Incus remotes, as the console sets them up.
+    for r in &mut remotes {
+        r.caps = atlas_tui::incus::provider::CAPABILITIES;
+    }
     let mut s = AppState::new(remotes, Keymap::defaults(), Scope::All, "default".into());
     let t = now();
     s.apply(

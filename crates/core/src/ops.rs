@@ -16,6 +16,10 @@ pub struct Target {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool: Option<String>,
     pub name: String,
+    /// The provider's own id of the object, filled in when a job starts (a Proxmox VE VMID);
+    /// its CLI lines name the object by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 impl Target {
@@ -26,6 +30,7 @@ impl Target {
             project: project.into(),
             pool: None,
             name: name.into(),
+            id: None,
         }
     }
 
@@ -36,6 +41,7 @@ impl Target {
             project: project.into(),
             pool: Some(pool.into()),
             name: name.into(),
+            id: None,
         }
     }
 

@@ -236,6 +236,13 @@ pub trait Operator: Send + Sync {
     /// The provider's capabilities (and its CLI lines).
     fn capabilities(&self) -> &'static Capabilities;
 
+    /// The job as it will run: the provider's own ids filled in (a Proxmox VE VMID for a guest
+    /// named by name), so its CLI lines and journal name the object as the provider does. The
+    /// job is refused when its object cannot be found.
+    fn prepare<'a>(&'a self, job: &'a JobSpec) -> BoxFuture<'a, Result<JobSpec, ProviderError>> {
+        Box::pin(async move { Ok(job.clone()) })
+    }
+
     /// Runs a job's steps to their end, reporting progress and log lines; a cancel request
     /// stops it where the provider can. Configured commands are not a provider's to run.
     fn run<'a>(

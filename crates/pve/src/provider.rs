@@ -1,0 +1,503 @@
+//! The Proxmox VE provider's worker, one per remote. PVE has no event stream: the worker polls
+//! `/cluster/resources` (one call: nodes, guests, storages) and `/cluster/status` (quorum, which
+//! nodes answer) on a short interval, and reads details — snapshots, guest-agent addresses,
+//! guest disks — at start, for guests it has not seen, for what the console's own jobs touched
+//! (`Command::Reread`) and on a slow reconcile. It reports neutral events through a [`Sink`].
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use atlas_core::decode;
+use atlas_core::provider::{self as p, Command, ConnState, Sink};
+use chrono::Utc;
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::client::PveClient;
+use crate::convert;
+use crate::error::PveError;
+use crate::spec::PveSpec;
+use crate::types::{ClusterStatus, Content, Resource, Snapshot};
+
+/// What PVE supports of what the console offers (no shell or console log over the API, no
+/// volume snapshots, no cloud-init service definitions; backups are vzdump's, to a storage).
+pub const CAPABILITIES: p::Capabilities = p::Capabilities {
+    provider: "Proxmox VE",
+    operations: &[
+        p::Operation::Power,
+        p::Operation::Freeze,
+        p::Operation::InstanceSnapshots,
+        p::Operation::Restore,
+    ],
+    cli: crate::jobs::cli,
+};
+
+/// Timing of a worker.
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerConfig {
+    /// `/cluster/resources` and `/cluster/status`.
+    pub poll_every: Duration,
+    /// Snapshots, addresses and disks of every guest.
+    pub details_every: Duration,
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            poll_every: Duration::from_secs(5),
+            details_every: Duration::from_secs(120),
+            backoff_min: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Starts the worker of one remote; dropping the returned sender stops it.
+pub fn spawn_remote(spec: PveSpec, cfg: WorkerConfig, tx: Sink) -> mpsc::UnboundedSender<Command> {
+    let (ctx, crx) = mpsc::unbounded_channel();
+    tokio::spawn(run(spec, cfg, tx, crx));
+    ctx
+}
+
+async fn run(
+    spec: PveSpec,
+    cfg: WorkerConfig,
+    tx: Sink,
+    mut cmds: mpsc::UnboundedReceiver<Command>,
+) {
+    let remote = spec.name.clone();
+    let status = |state: ConnState| p::Event::Status {
+        remote: remote.clone(),
+        state,
+    };
+    let mut backoff = cfg.backoff_min;
+    loop {
+        tx(status(ConnState::Connecting));
+        let result = match PveClient::new(&spec) {
+            Ok(client) => {
+                let mut s = Session::new(client, tx.clone());
+                s.run(&cfg, &mut cmds, &mut backoff).await
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::warn!(remote = %remote, error = %e, "remote offline");
+                tx(status(ConnState::Offline {
+                    error: e.to_string(),
+                }));
+            }
+        }
+        let sleep = tokio::time::sleep(backoff);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                _ = &mut sleep => break,
+                cmd = cmds.recv() => match cmd {
+                    None => return,
+                    Some(Command::Refresh) => { backoff = cfg.backoff_min; break; }
+                    Some(Command::ConsoleLog { project, name }) => tx(p::Event::ConsoleLog {
+                        remote: remote.clone(), project, name,
+                        result: Err(format!("{remote} is offline")),
+                    }),
+                    Some(_) => {}
+                }
+            }
+        }
+        backoff = (backoff * 2).min(cfg.backoff_max);
+    }
+}
+
+/// What the worker knows of its remote between polls.
+struct Session {
+    client: PveClient,
+    tx: Sink,
+    version: String,
+    resources: Vec<Resource>,
+    quorate: bool,
+    clustered: bool,
+    /// Node name → answers.
+    online: HashMap<String, bool>,
+    /// VMID → snapshots, as last read.
+    snapshots: HashMap<u64, Vec<Snapshot>>,
+    /// VMID → IPv4 addresses from the guest agent.
+    addresses: HashMap<u64, Vec<String>>,
+    /// VMID → CPU time accumulated from PVE's samples (ns), and when it was last added to.
+    cpu: HashMap<u64, (u64, Instant)>,
+}
+
+impl Session {
+    fn new(client: PveClient, tx: Sink) -> Self {
+        Session {
+            client,
+            tx,
+            version: String::new(),
+            resources: vec![],
+            quorate: true,
+            clustered: false,
+            online: HashMap::new(),
+            snapshots: HashMap::new(),
+            addresses: HashMap::new(),
+            cpu: HashMap::new(),
+        }
+    }
+
+    fn remote(&self) -> String {
+        self.client.remote().to_string()
+    }
+
+    async fn run(
+        &mut self,
+        cfg: &WorkerConfig,
+        cmds: &mut mpsc::UnboundedReceiver<Command>,
+        backoff: &mut Duration,
+    ) -> Result<(), PveError> {
+        let v = self.client.get_value("/version").await?;
+        self.version = v["version"].as_str().unwrap_or("").to_string();
+        self.poll().await?;
+        (self.tx)(p::Event::Status {
+            remote: self.remote(),
+            state: ConnState::Online {
+                version: format!("Proxmox VE {}", self.version),
+                clustered: self.clustered,
+            },
+        });
+        *backoff = cfg.backoff_min;
+        self.details(None).await;
+        self.report();
+        let mut poll = tokio::time::interval(cfg.poll_every);
+        poll.tick().await;
+        let mut details = tokio::time::interval(cfg.details_every);
+        details.tick().await;
+        loop {
+            tokio::select! {
+                _ = poll.tick() => {
+                    self.poll().await?;
+                    let new: Vec<u64> = self
+                        .guests()
+                        .filter_map(|r| r.vmid)
+                        .filter(|v| !self.snapshots.contains_key(v))
+                        .collect();
+                    if !new.is_empty() {
+                        self.details(Some(&new)).await;
+                    }
+                    self.report();
+                }
+                _ = details.tick() => {
+                    self.details(None).await;
+                    self.report();
+                }
+                cmd = cmds.recv() => match cmd {
+                    None => return Ok(()),
+                    Some(Command::Refresh) => {
+                        self.poll().await?;
+                        self.details(None).await;
+                        self.report();
+                    }
+                    // PVE lists every guest; pools are shown, not chosen.
+                    Some(Command::SetScope(_)) => {}
+                    Some(Command::ConsoleLog { project, name }) => (self.tx)(p::Event::ConsoleLog {
+                        remote: self.remote(),
+                        project,
+                        name,
+                        result: Err("Proxmox VE has no console log over its API".into()),
+                    }),
+                    Some(Command::Reread(objects)) => {
+                        self.poll().await?;
+                        let vmids: Vec<u64> = objects
+                            .iter()
+                            .filter_map(|(_, name)| self.vmid_of(name))
+                            .collect();
+                        self.details(Some(&vmids)).await;
+                        self.report();
+                    }
+                },
+            }
+        }
+    }
+
+    fn guests(&self) -> impl Iterator<Item = &Resource> {
+        self.resources
+            .iter()
+            .filter(|r| matches!(r.kind.as_str(), "qemu" | "lxc"))
+    }
+
+    /// The VMID of a guest named `name` (or whose VMID `name` is).
+    fn vmid_of(&self, name: &str) -> Option<u64> {
+        self.guests()
+            .find(|r| r.name.as_deref() == Some(name))
+            .and_then(|r| r.vmid)
+            .or_else(|| name.parse().ok())
+    }
+
+    /// One poll: resources and cluster status. An error here is the remote being offline.
+    async fn poll(&mut self) -> Result<(), PveError> {
+        let (res, status) = tokio::join!(
+            self.client.get_value("/cluster/resources"),
+            self.client.get_value("/cluster/status")
+        );
+        let (resources, skipped) =
+            decode::list::<Resource>("/cluster/resources", res?).map_err(|message| {
+                PveError::Decode {
+                    path: "/cluster/resources".into(),
+                    message,
+                }
+            })?;
+        self.skipped(skipped);
+        // A cluster status that cannot be read (a single host without a cluster answers it
+        // too) leaves quorum as it was.
+        if let Ok(v) = status
+            && let Ok((items, _)) = decode::list::<ClusterStatus>("/cluster/status", v)
+        {
+            self.online.clear();
+            let mut nodes = 0;
+            for s in &items {
+                match s.kind.as_str() {
+                    "cluster" => self.quorate = s.quorate,
+                    "node" => {
+                        nodes += 1;
+                        self.online.insert(s.name.clone(), s.online);
+                    }
+                    _ => {}
+                }
+            }
+            self.clustered = nodes > 1 || items.iter().any(|s| s.kind == "cluster");
+            if !items.iter().any(|s| s.kind == "cluster") {
+                self.quorate = true;
+            }
+        }
+        let now = Instant::now();
+        for r in resources
+            .iter()
+            .filter(|r| r.kind == "qemu" || r.kind == "lxc")
+        {
+            let (Some(vmid), Some(cpu)) = (r.vmid, r.cpu) else {
+                continue;
+            };
+            let cpus = r.maxcpu.unwrap_or(1.0).max(1.0);
+            let entry = self.cpu.entry(vmid).or_insert((0, now));
+            let secs = now.duration_since(entry.1).as_secs_f64();
+            entry.0 += (cpu.clamp(0.0, 1.0) * cpus * secs * 1e9) as u64;
+            entry.1 = now;
+        }
+        self.resources = resources;
+        Ok(())
+    }
+
+    fn node_online(&self, node: &str) -> bool {
+        self.online.get(node).copied().unwrap_or(true)
+    }
+
+    /// Reads snapshots and addresses of these guests (all when `None`), and the guest disks.
+    /// A guest on a node that does not answer keeps what was read before.
+    async fn details(&mut self, only: Option<&[u64]>) {
+        let guests: Vec<Resource> = self
+            .guests()
+            .filter(|r| only.is_none_or(|o| r.vmid.is_some_and(|v| o.contains(&v))))
+            .filter(|r| self.node_online(r.node.as_deref().unwrap_or("")))
+            .cloned()
+            .collect();
+        for g in &guests {
+            let (Some(vmid), Some(node)) = (g.vmid, g.node.as_deref()) else {
+                continue;
+            };
+            let base = format!("/nodes/{node}/{}/{vmid}", g.kind);
+            match self.client.get_value(&format!("{base}/snapshot")).await {
+                Ok(v) => {
+                    if let Ok((snaps, skipped)) =
+                        decode::list::<Snapshot>(&format!("{base}/snapshot"), v)
+                    {
+                        self.skipped(skipped);
+                        self.snapshots.insert(vmid, snaps);
+                    }
+                }
+                Err(e) => tracing::debug!(vmid, error = %e, "snapshots not read"),
+            }
+            if g.kind == "qemu" && g.status.as_deref() == Some("running") {
+                let path = format!("{base}/agent/network-get-interfaces");
+                // No agent, or one that does not answer: no addresses, nothing else lost.
+                let addrs = match tokio::time::timeout(
+                    Duration::from_secs(3),
+                    self.client.get_value(&path),
+                )
+                .await
+                {
+                    Ok(Ok(v)) => agent_ipv4(&v),
+                    _ => vec![],
+                };
+                self.addresses.insert(vmid, addrs);
+            }
+        }
+        if only.is_none() {
+            self.disks().await;
+        }
+    }
+
+    /// Guest disks of every storage (shared ones once), reported as volumes.
+    async fn disks(&mut self) {
+        // VMID → (name, node).
+        let guests: HashMap<u64, (String, String)> = self
+            .guests()
+            .filter_map(|r| {
+                Some((
+                    r.vmid?,
+                    (
+                        r.name.clone().unwrap_or_default(),
+                        r.node.clone().unwrap_or_default(),
+                    ),
+                ))
+            })
+            .collect();
+        let mut seen_shared = std::collections::HashSet::new();
+        let mut volumes = Vec::new();
+        let storages: Vec<Resource> = self
+            .resources
+            .iter()
+            .filter(|r| r.kind == "storage")
+            .filter(|r| {
+                r.content
+                    .as_deref()
+                    .is_some_and(|c| c.contains("images") || c.contains("rootdir"))
+            })
+            .cloned()
+            .collect();
+        for s in storages {
+            let (Some(node), Some(storage)) = (s.node.as_deref(), s.storage.as_deref()) else {
+                continue;
+            };
+            if !self.node_online(node) || (s.shared && !seen_shared.insert(storage.to_string())) {
+                continue;
+            }
+            let path = format!("/nodes/{node}/storage/{storage}/content");
+            let Ok(v) = self.client.get_value(&path).await else {
+                continue;
+            };
+            let Ok((items, skipped)) = decode::list::<Content>(&path, v) else {
+                continue;
+            };
+            self.skipped(skipped);
+            for c in items
+                .iter()
+                .filter(|c| c.content == "images" || c.content == "rootdir")
+            {
+                let owner = c.vmid.and_then(|v| guests.get(&v));
+                // A node's local storage holds the disks of the guests on that node.
+                if !s.shared && owner.is_some_and(|(_, n)| n != node) {
+                    continue;
+                }
+                let owner = owner.map(|(name, _)| name.as_str());
+                let where_ = if s.shared { "" } else { node };
+                volumes.push(convert::disk(&self.remote(), storage, where_, c, owner));
+            }
+        }
+        (self.tx)(p::Event::Volumes {
+            remote: self.remote(),
+            volumes,
+            snapshots: vec![],
+        });
+    }
+
+    fn skipped(&self, items: Vec<decode::Skipped>) {
+        if !items.is_empty() {
+            (self.tx)(p::Event::Skipped {
+                origin: self.remote(),
+                items,
+            });
+        }
+    }
+
+    /// Hosts and instances as known now.
+    fn report(&self) {
+        let now = Utc::now();
+        let storages: Vec<&Resource> = self
+            .resources
+            .iter()
+            .filter(|r| r.kind == "storage")
+            .collect();
+        let hosts = self
+            .resources
+            .iter()
+            .filter(|r| r.kind == "node")
+            .map(|n| {
+                let name = n.node.as_deref().unwrap_or("");
+                let on: Vec<&Resource> = storages
+                    .iter()
+                    .copied()
+                    .filter(|s| s.node.as_deref() == Some(name))
+                    .collect();
+                let online = self.node_online(name) && n.status.as_deref() != Some("offline");
+                convert::host(
+                    &self.remote(),
+                    n,
+                    &on,
+                    online,
+                    self.quorate,
+                    self.clustered,
+                    &self.version,
+                )
+            })
+            .collect();
+        (self.tx)(p::Event::Hosts {
+            remote: self.remote(),
+            hosts,
+        });
+        let instances = self
+            .guests()
+            .filter_map(|r| {
+                let vmid = r.vmid?;
+                convert::instance(
+                    r,
+                    self.cpu.get(&vmid).map(|c| c.0),
+                    self.addresses.get(&vmid).cloned().unwrap_or_default(),
+                    self.snapshots.get(&vmid).map(Vec::as_slice),
+                    now,
+                )
+            })
+            .collect();
+        (self.tx)(p::Event::Instances {
+            remote: self.remote(),
+            instances,
+            with_state: true,
+        });
+    }
+}
+
+/// Global IPv4 addresses from the guest agent's `network-get-interfaces` (loopback and
+/// link-local left out).
+fn agent_ipv4(v: &Value) -> Vec<String> {
+    let ifaces = v["result"].as_array().or(v.as_array());
+    let mut out = Vec::new();
+    for i in ifaces.into_iter().flatten() {
+        for a in i["ip-addresses"].as_array().into_iter().flatten() {
+            let (Some(ip), Some(kind)) = (a["ip-address"].as_str(), a["ip-address-type"].as_str())
+            else {
+                continue;
+            };
+            if kind == "ipv4" && !ip.starts_with("127.") && !ip.starts_with("169.254.") {
+                out.push(ip.to_string());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn agent_addresses_leave_out_loopback_and_ipv6() {
+        let v = json!({"result": [
+            {"name": "lo", "ip-addresses": [{"ip-address": "127.0.0.1", "ip-address-type": "ipv4"}]},
+            {"name": "eth0", "ip-addresses": [
+                {"ip-address": "10.0.20.10", "ip-address-type": "ipv4"},
+                {"ip-address": "fe80::1", "ip-address-type": "ipv6"}, null]}
+        ]});
+        assert_eq!(agent_ipv4(&v), ["10.0.20.10"]);
+        assert!(agent_ipv4(&json!(null)).is_empty());
+    }
+}
