@@ -1,0 +1,637 @@
+//! The Proxmox VE provider against `fakepve` (PyPI), a third-party simulator of the PVE 9 API —
+//! not a real cluster. Each test starts its own simulator (`scripts/pve-sim`, seeded with the
+//! homelab and Talos stacks, on a free loopback port with its own certificate and token), so
+//! faults injected through its control port touch no other test.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use atlas_pve::{Auth, PveClient, PveSpec, Trust};
+use atlas_tui::app::state::{AppState, RemoteView};
+use atlas_tui::backend::{self, Operator, RemoteSpec, Scope};
+use atlas_tui::config::Keymap;
+use atlas_tui::jobs::execute::{JobRun, execute};
+use atlas_tui::jobs::{JobSpec, Outcome, PowerAction, Safety, Target};
+use atlas_tui::services::plan::Step;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+
+/// One simulator, stopped when dropped.
+struct Sim {
+    child: Child,
+    dir: tempfile::TempDir,
+    url: String,
+    control: String,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn python() -> PathBuf {
+    std::env::var_os("ATLAS_PVE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let sb = std::env::var("ATLAS_SANDBOX_DIR")
+                .unwrap_or_else(|_| "/var/tmp/atlas-sandbox".into());
+            PathBuf::from(sb).join("pve-venv/bin/python")
+        })
+}
+
+impl Sim {
+    /// Starts a simulator whose tasks take `time_scale` real seconds per PVE second.
+    fn start(time_scale: f64) -> Sim {
+        atlas_net::install_crypto_provider();
+        let dir = tempfile::tempdir().unwrap();
+        let child = Command::new(python())
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pve-sim"))
+            .args(["--dir"])
+            .arg(dir.path())
+            .args(["--port", "0", "--time-scale", &time_scale.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the simulator starts (scripts/sandbox up installs fakepve)");
+        let ports = dir.path().join("ports.json");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let v: serde_json::Value = loop {
+            if let Ok(text) = std::fs::read_to_string(&ports)
+                && let Ok(v) = serde_json::from_str(&text)
+            {
+                break v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the simulator wrote no ports.json"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        Sim {
+            child,
+            url: v["url"].as_str().unwrap().to_string(),
+            control: v["control"].as_str().unwrap().to_string(),
+            dir,
+        }
+    }
+
+    fn file(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(name))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+
+    fn pinned(&self) -> Trust {
+        let c = CertificateDer::from_pem_file(self.dir.path().join("pve.crt")).unwrap();
+        Trust::Pinned(atlas_net::Pin::Certificate(c))
+    }
+
+    /// A spec with the API token and the pinned certificate.
+    fn spec(&self) -> PveSpec {
+        PveSpec {
+            name: "pve".into(),
+            url: self.url.clone(),
+            auth: Auth::Token {
+                id: "atlas@pve!tui".into(),
+                secret: self.file("token"),
+            },
+            trust: self.pinned(),
+            production: false,
+        }
+    }
+
+    /// Injects a fault (or changes a guest) through the simulator's control port.
+    async fn control(&self, what: &str, params: &[(&str, &str)]) {
+        let r = reqwest::Client::new()
+            .post(format!("{}/{what}", self.control))
+            .query(params)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "control {what}: {}", r.status());
+    }
+}
+
+fn operator(spec: &PveSpec) -> Arc<dyn Operator> {
+    backend::operator(&RemoteSpec::pve(spec.clone())).unwrap()
+}
+
+/// Runs a job to its end with its journal lines, as the console does.
+async fn run(spec: &PveSpec, job: JobSpec) -> (Outcome, Vec<String>) {
+    let (_cancel, crx) = tokio::sync::watch::channel(false);
+    let mut log = vec![];
+    let rec = execute(
+        Ok(operator(spec)),
+        &JobRun {
+            id: 1,
+            spec: job,
+            alerts: vec![],
+            user: "test".into(),
+            state_dir: None,
+        },
+        crx,
+        |n| {
+            if let atlas_tui::jobs::execute::Note::Event(atlas_tui::jobs::JobEvent::Log(l)) = n {
+                log.push(l);
+            }
+        },
+    )
+    .await;
+    (rec.outcome, log)
+}
+
+fn guest(name: &str) -> Target {
+    Target::instance("pve", "", name)
+}
+
+async fn snapshots(client: &PveClient, path: &str) -> Vec<String> {
+    client
+        .get_value(&format!("{path}/snapshot"))
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["name"].as_str().map(String::from))
+        .filter(|n| n != "current")
+        .collect()
+}
+
+/// A console state fed by the PVE worker until `done` holds (or 30 s pass).
+async fn watch(spec: &PveSpec, done: impl Fn(&AppState) -> bool) -> AppState {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let timing = backend::Timing {
+        pve: atlas_pve::provider::WorkerConfig {
+            poll_every: Duration::from_millis(300),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let rspec = RemoteSpec::pve(spec.clone());
+    let _worker = backend::spawn_remote(rspec.clone(), Scope::All, timing, tx);
+    let mut r = RemoteView::new("pve", &rspec.describe(), false);
+    r.caps = backend::capabilities(&rspec);
+    let mut state = AppState::new(vec![r], Keymap::defaults(), Scope::All, String::new());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !done(&state) {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(u)) => {
+                state.apply(u, chrono::Utc::now());
+            }
+            _ => panic!(
+                "not reached in 30 s; last status {:?}, hosts {:?}",
+                state.remotes[0].conn,
+                state.remotes[0]
+                    .hosts
+                    .iter()
+                    .map(|h| (&h.name, &h.status))
+                    .collect::<Vec<_>>()
+            ),
+        }
+    }
+    state
+}
+
+fn inst<'a>(s: &'a AppState, name: &str) -> Option<&'a atlas_tui::inventory::InstanceRow> {
+    s.remotes[0].instances.iter().find(|i| i.inst.name == name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_panes_show_the_seeded_cluster() {
+    let sim = Sim::start(0.0);
+    let s = watch(&sim.spec(), |s| {
+        let r = &s.remotes[0];
+        r.hosts.len() == 3
+            && r.instances.len() == 12
+            && !r.volumes.is_empty()
+            && inst(s, "k8s-master").is_some_and(|i| {
+                i.inst.snapshots.as_ref().is_some_and(|v| v.len() == 2)
+                    && i.state().is_some_and(|st| !st.addresses.is_empty())
+            })
+    })
+    .await;
+    let r = &s.remotes[0];
+    assert!(matches!(r.conn, backend::ConnState::Online { .. }));
+    assert!(
+        r.hosts.iter().all(|h| h.status == "Online"),
+        "{:?}",
+        r.hosts
+    );
+    let master = inst(&s, "k8s-master").unwrap();
+    assert_eq!(master.state().unwrap().addresses, ["10.0.10.10"]);
+    assert_eq!(master.inst.profiles, ["k8s", "control-plane"]);
+    assert_eq!(master.inst.location, "pve1");
+    let truenas = inst(&s, "truenas").unwrap();
+    assert_eq!(truenas.inst.status, "Stopped");
+    assert_eq!(truenas.inst.config["pve.vmid"], "9000");
+    let pihole = inst(&s, "pihole").unwrap();
+    assert_eq!(
+        pihole.inst.kind,
+        atlas_tui::inventory::InstanceKind::Container
+    );
+    // Guest disks, each once, with the guest owning it.
+    let disk = r
+        .volumes
+        .iter()
+        .find(|v| v.vol.name == "vm-106-disk-0")
+        .expect("k8s-node6's disk");
+    assert_eq!(disk.vol.used_by, ["k8s-node6"]);
+    assert_eq!(
+        r.volumes
+            .iter()
+            .filter(|v| v.vol.name == "vm-106-disk-0")
+            .count(),
+        1
+    );
+    // Storage usage per node, on the hosts.
+    assert!(r.hosts[0].pools.iter().any(|(n, _)| n == "nfs-backup"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_delete_power_and_rollback_round_trip() {
+    let sim = Sim::start(0.0);
+    let spec = sim.spec();
+    let client = PveClient::new(&spec).unwrap();
+
+    let (o, log) = run(
+        &spec,
+        JobSpec::Snapshot {
+            target: guest("pihole"),
+            name: "s1".into(),
+            expires_at: None,
+            stateful: false,
+        },
+    )
+    .await;
+    assert_eq!(o, Outcome::Done("snapshot s1 created".into()), "{log:?}");
+    assert_eq!(log[0], "$ pct snapshot 300 s1", "{log:?}");
+    assert!(
+        snapshots(&client, "/nodes/pve2/lxc/300")
+            .await
+            .contains(&"s1".to_string())
+    );
+
+    // Rollback with a safety snapshot, the guest given by VMID.
+    let (o, log) = run(
+        &spec,
+        JobSpec::Restore {
+            target: guest("300"),
+            snapshot: "before-upgrade".into(),
+            safety: Some(Safety {
+                name: "atlas-safety-1".into(),
+                expires_at: None,
+            }),
+            restart: vec![],
+        },
+    )
+    .await;
+    assert!(
+        matches!(&o, Outcome::Done(d) if d.contains("safety snapshot atlas-safety-1")),
+        "{o:?} {log:?}"
+    );
+    assert_eq!(
+        log[..2],
+        [
+            "$ pct snapshot 300 atlas-safety-1",
+            "$ pct rollback 300 before-upgrade"
+        ]
+    );
+    assert!(
+        snapshots(&client, "/nodes/pve2/lxc/300")
+            .await
+            .contains(&"atlas-safety-1".to_string())
+    );
+
+    let (o, _) = run(
+        &spec,
+        JobSpec::DeleteSnapshot {
+            target: guest("pihole"),
+            name: "s1".into(),
+        },
+    )
+    .await;
+    assert_eq!(o, Outcome::Done("snapshot s1 deleted".into()));
+    assert!(
+        !snapshots(&client, "/nodes/pve2/lxc/300")
+            .await
+            .contains(&"s1".to_string())
+    );
+
+    // TrueNAS is kept stopped: start it, then shut it down cleanly.
+    let (o, log) = run(
+        &spec,
+        JobSpec::Power {
+            target: guest("truenas"),
+            action: PowerAction::Start,
+            force: false,
+            timeout: 0,
+        },
+    )
+    .await;
+    assert_eq!(o, Outcome::Done("truenas started".into()), "{log:?}");
+    assert_eq!(log[0], "$ qm start 9000");
+    let st = client
+        .get_value("/nodes/pve2/qemu/9000/status/current")
+        .await
+        .unwrap();
+    assert_eq!(st["status"], "running");
+    let (o, log) = run(
+        &spec,
+        JobSpec::Power {
+            target: guest("truenas"),
+            action: PowerAction::Stop,
+            force: false,
+            timeout: 30,
+        },
+    )
+    .await;
+    assert_eq!(o, Outcome::Done("truenas shut down".into()), "{log:?}");
+    assert_eq!(log[0], "$ qm shutdown 9000 --timeout 30");
+    let st = client
+        .get_value("/nodes/pve2/qemu/9000/status/current")
+        .await
+        .unwrap();
+    assert_eq!(st["status"], "stopped");
+
+    // A guest that does not exist is refused before anything runs.
+    let (o, _) = run(
+        &spec,
+        JobSpec::Snapshot {
+            target: guest("nope"),
+            name: "x".into(),
+            expires_at: None,
+            stateful: false,
+        },
+    )
+    .await;
+    assert!(
+        matches!(&o, Outcome::Failed(e) if e.contains("no guest named")),
+        "{o:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_is_cancelled_and_a_failed_one_says_why() {
+    // 600 PVE seconds to start take 6 real seconds: long enough to cancel.
+    let sim = Sim::start(0.01);
+    let spec = sim.spec();
+    sim.control("guest", &[("vmid", "9000"), ("start_secs", "600")])
+        .await;
+    let (cancel, crx) = tokio::sync::watch::channel(false);
+    let (etx, mut erx) = tokio::sync::mpsc::unbounded_channel();
+    let op = operator(&spec);
+    let job = tokio::spawn(async move {
+        execute(
+            Ok(op),
+            &JobRun {
+                id: 1,
+                spec: JobSpec::Power {
+                    target: guest("truenas"),
+                    action: PowerAction::Start,
+                    force: false,
+                    timeout: 0,
+                },
+                alerts: vec![],
+                user: "test".into(),
+                state_dir: None,
+            },
+            crx,
+            move |n| {
+                let _ = etx.send(n);
+            },
+        )
+        .await
+    });
+    // Cancel once the task is followed.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        match tokio::time::timeout_at(deadline, erx.recv()).await {
+            Ok(Some(atlas_tui::jobs::execute::Note::Event(atlas_tui::jobs::JobEvent::Log(l))))
+                if l.starts_with("task UPID:") =>
+            {
+                break;
+            }
+            Ok(Some(_)) => {}
+            other => panic!("no task was started: {other:?}"),
+        }
+    }
+    cancel.send(true).unwrap();
+    let rec = job.await.unwrap();
+    assert!(
+        matches!(&rec.outcome, Outcome::Cancelled(_)),
+        "{:?} {:?}",
+        rec.outcome,
+        rec.log
+    );
+
+    // A start that fails in the guest's task: PVE's own error, shown whole.
+    sim.control(
+        "guest",
+        &[
+            ("vmid", "9000"),
+            ("start_secs", "0"),
+            ("start_error", "kvm: failed to initialize KVM"),
+        ],
+    )
+    .await;
+    let (o, log) = run(
+        &spec,
+        JobSpec::Power {
+            target: guest("truenas"),
+            action: PowerAction::Start,
+            force: false,
+            timeout: 0,
+        },
+    )
+    .await;
+    assert!(
+        matches!(&o, Outcome::Failed(e) if e.contains("failed to initialize KVM")),
+        "{o:?} {log:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_are_shown_and_a_locked_guest_is_refused() {
+    let sim = Sim::start(0.0);
+    let spec = sim.spec();
+    // A node that stops answering is offline; its guests keep their last known snapshots.
+    sim.control("node", &[("name", "pve2"), ("offline", "1")])
+        .await;
+    let s = watch(&spec, |s| {
+        s.remotes[0]
+            .hosts
+            .iter()
+            .any(|h| h.name == "pve2" && h.status == "Offline")
+    })
+    .await;
+    assert!(
+        s.remotes[0]
+            .hosts
+            .iter()
+            .filter(|h| h.name != "pve2")
+            .all(|h| h.status == "Online")
+    );
+    sim.control("node", &[("name", "pve2"), ("offline", "0")])
+        .await;
+
+    // Lost quorum: every node says so, and a write fails with PVE's reason.
+    sim.control("quorum", &[("lost", "1")]).await;
+    let s = watch(&spec, |s| {
+        !s.remotes[0].hosts.is_empty() && s.remotes[0].hosts.iter().all(|h| h.status == "No quorum")
+    })
+    .await;
+    assert!(s.remotes[0].hosts[0].message.contains("lost quorum"));
+    let (o, _) = run(
+        &spec,
+        JobSpec::Snapshot {
+            target: guest("k8s-node1"),
+            name: "quorum1".into(),
+            expires_at: None,
+            stateful: false,
+        },
+    )
+    .await;
+    assert!(
+        matches!(&o, Outcome::Failed(e) if e.contains("quorum")),
+        "{o:?}"
+    );
+    sim.control("quorum", &[("lost", "0")]).await;
+
+    // A guest locked by a backup: the action is refused with why; nothing is sent.
+    sim.control("lock", &[("vmid", "101"), ("lock", "backup")])
+        .await;
+    let (o, log) = run(
+        &spec,
+        JobSpec::Snapshot {
+            target: guest("k8s-node1"),
+            name: "lock1".into(),
+            expires_at: None,
+            stateful: false,
+        },
+    )
+    .await;
+    assert!(
+        matches!(&o, Outcome::Failed(e) if e.contains("locked (backup)")),
+        "{o:?} {log:?}"
+    );
+    assert!(!log.iter().any(|l| l.starts_with("task ")), "{log:?}");
+
+    // Slow answers (half a second each, in a simulator running in real time): still read,
+    // only later.
+    let slow = Sim::start(1.0);
+    slow.control("latency", &[("secs", "0.5")]).await;
+    let started = Instant::now();
+    let listing = operator(&slow.spec()).list(&Scope::All).await.unwrap();
+    assert_eq!(listing.instances.len(), 12);
+    assert!(started.elapsed() >= Duration::from_millis(400));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_token_and_a_wrong_certificate_are_refused_clearly() {
+    let sim = Sim::start(0.0);
+    let mut bad = sim.spec();
+    bad.auth = Auth::Token {
+        id: "atlas@pve!tui".into(),
+        secret: "not-the-secret".into(),
+    };
+    let e = operator(&bad)
+        .list(&Scope::All)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("authentication failed") && e.contains("token"),
+        "{e}"
+    );
+    assert!(!e.contains("not-the-secret"), "the secret leaked: {e}");
+
+    // Another simulator's certificate is not this one's.
+    let other = Sim::start(0.0);
+    let mut wrong = sim.spec();
+    wrong.trust = other.pinned();
+    let e = operator(&wrong)
+        .list(&Scope::All)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("does not match the pinned certificate"), "{e}");
+    // Its fingerprint pinned instead: accepted.
+    let der = CertificateDer::from_pem_file(sim.dir.path().join("pve.crt")).unwrap();
+    let mut by_fp = sim.spec();
+    by_fp.trust =
+        Trust::Pinned(atlas_net::Pin::parse_sha256(&atlas_net::fingerprint(&der)).unwrap());
+    assert_eq!(
+        operator(&by_fp)
+            .list(&Scope::All)
+            .await
+            .unwrap()
+            .instances
+            .len(),
+        12
+    );
+    // A wrong fingerprint names the server's.
+    let mut wrong_fp = sim.spec();
+    wrong_fp.trust = Trust::Pinned(atlas_net::Pin::Sha256([0xAB; 32]));
+    let e = operator(&wrong_fp)
+        .list(&Scope::All)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains(&atlas_net::fingerprint(&der)), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tickets_log_in_and_log_in_again_when_refused() {
+    let sim = Sim::start(0.0);
+    let mut spec = sim.spec();
+    spec.auth = Auth::Password {
+        user: "root@pam".into(),
+        password: sim.file("password"),
+    };
+    let (o, log) = run(
+        &spec,
+        JobSpec::Snapshot {
+            target: guest("talos-cp01"),
+            name: "t1".into(),
+            expires_at: None,
+            stateful: false,
+        },
+    )
+    .await;
+    assert_eq!(o, Outcome::Done("snapshot t1 created".into()), "{log:?}");
+    // Tickets revoked (as after a restart of pveproxy's keys): the next call logs in again.
+    sim.control("revoke-tickets", &[]).await;
+    let listing = operator(&spec).list(&Scope::All).await.unwrap();
+    assert_eq!(listing.instances.len(), 12);
+    spec.auth = Auth::Password {
+        user: "root@pam".into(),
+        password: "wrong".into(),
+    };
+    let e = operator(&spec)
+        .list(&Scope::All)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("authentication failed"), "{e}");
+}
+
+// The operator has no service plans: it says so instead of pretending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_definitions_are_refused_on_proxmox() {
+    let sim = Sim::start(0.0);
+    let op = operator(&sim.spec());
+    let def: atlas_tui::services::Definition =
+        atlas_tui::services::load_file(&std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/services/grafana01.toml"
+        )))
+        .def
+        .unwrap();
+    let r: Result<Vec<Step>, _> = op.plan_steps(&def, None).await;
+    assert!(r.unwrap_err().to_string().contains("Incus"));
+}
