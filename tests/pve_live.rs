@@ -2,6 +2,7 @@
 //! not a real cluster. Each test starts its own simulator (`scripts/pve-sim`, seeded with the
 //! homelab and Talos stacks, on a free loopback port with its own certificate and token), so
 //! faults injected through its control port touch no other test.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
