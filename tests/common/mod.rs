@@ -11,6 +11,8 @@ use atlas_tui::incus::convert::{member_host, split_volume_listing};
 use atlas_tui::incus::types::*;
 use chrono::{DateTime, TimeZone, Utc};
 
+pub mod pve;
+
 pub fn fixture<T: serde::de::DeserializeOwned>(name: &str) -> T {
     let bytes = std::fs::read(format!(
         "{}/tests/fixtures/{name}",

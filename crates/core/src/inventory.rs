@@ -68,6 +68,8 @@ pub struct Instance {
     pub state: Option<InstanceState>,
     /// The snapshots, when read.
     pub snapshots: Option<Vec<InstanceSnapshot>>,
+    /// Other names alerts may give it: a Proxmox VE id (`qemu/100`).
+    pub aliases: Vec<String>,
 }
 
 /// An instance's runtime state.
@@ -289,6 +291,8 @@ pub struct HostRow {
     pub pools: Vec<(String, UsedTotal)>,
     pub version: String,
     pub uptime_secs: Option<i64>,
+    /// Other names alerts may give it: a Proxmox VE id (`node/pve1`).
+    pub aliases: Vec<String>,
 }
 
 /// An instance with what has been learned about it so far.

@@ -14,6 +14,7 @@ use crate::types::{
 /// An instance from the API.
 pub fn instance(i: types::Instance) -> Instance {
     Instance {
+        aliases: vec![],
         kind: if i.kind == "virtual-machine" {
             InstanceKind::VirtualMachine
         } else {
@@ -112,6 +113,7 @@ pub fn standalone_host(
     pools: Vec<(String, UsedTotal)>,
 ) -> HostRow {
     HostRow {
+        aliases: vec![],
         remote: remote.to_string(),
         name: if server_name.is_empty() {
             remote.to_string()
@@ -162,6 +164,7 @@ pub fn member_host(
                 .map(|l| [l.average_1min, l.average_5min, l.average_10min])
         });
     HostRow {
+        aliases: vec![],
         remote: remote.to_string(),
         name: m.server_name.clone(),
         clustered: true,

@@ -114,6 +114,8 @@ pub fn instance(
         config,
         state: Some(state),
         snapshots: snapshots.map(|s| s.iter().filter_map(snapshot).collect()),
+        // pve-exporter's `id` label.
+        aliases: vec![r.id.clone()],
         ..Default::default()
     })
 }
@@ -189,6 +191,8 @@ pub fn host(
             .collect(),
         version: version.into(),
         uptime_secs: node.uptime.map(|u| u as i64),
+        // pve-exporter's `id` label.
+        aliases: vec![node.id.clone()],
     }
 }
 

@@ -28,7 +28,7 @@ impl Default for LabelMap {
     )]
     fn default() -> Self {
         Self {
-            object_labels: ["instance", "name", "host", "node", "volume"]
+            object_labels: ["instance", "name", "host", "node", "volume", "id"]
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
@@ -108,13 +108,14 @@ impl Index {
                 }
             };
             for h in r.hosts {
-                ix.hosts
-                    .entry(h.name.clone())
-                    .or_default()
-                    .push(Target::Host {
-                        remote: r.remote.to_string(),
-                        name: h.name.clone(),
-                    });
+                let t = Target::Host {
+                    remote: r.remote.to_string(),
+                    name: h.name.clone(),
+                };
+                for alias in &h.aliases {
+                    ix.hosts.entry(alias.clone()).or_default().push(t.clone());
+                }
+                ix.hosts.entry(h.name.clone()).or_default().push(t);
             }
             for i in r.instances {
                 let t = Target::Instance {
@@ -131,6 +132,12 @@ impl Index {
                     .push(t.clone());
                 for ip in i.state().map(|s| s.ipv4()).unwrap_or_default() {
                     ix.instances.entry(ip).or_default().push(t.clone());
+                }
+                for alias in &i.inst.aliases {
+                    ix.instances
+                        .entry(alias.clone())
+                        .or_default()
+                        .push(t.clone());
                 }
             }
             for v in r.volumes {
@@ -366,6 +373,44 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn pve_exporter_and_node_exporter_labels_find_guests_and_nodes() {
+        let hosts = vec![HostRow {
+            remote: "pve".into(),
+            name: "pve1".into(),
+            aliases: vec!["node/pve1".into()],
+            ..Default::default()
+        }];
+        let mut master = inst("k8s-master", "", "pve1");
+        master.remote = "pve".into();
+        master.inst.aliases = vec!["qemu/100".into()];
+        let instances = vec![master];
+        let ix = Index::build([RemoteInventory {
+            remote: "pve",
+            hosts: &hosts,
+            instances: &instances,
+            volumes: &[],
+        }]);
+        let map = LabelMap::default();
+        // pve-exporter: the exporter's own address as `instance`, the guest as `id`.
+        let t = ix.resolve(
+            &map,
+            &labels(&[("instance", "pve-exporter:9221"), ("id", "qemu/100")]),
+        );
+        assert_eq!(t.unwrap().describe(), "instance k8s-master");
+        let t = ix.resolve(
+            &map,
+            &labels(&[("id", "node/pve1"), ("instance", "pve-exporter:9221")]),
+        );
+        assert_eq!(t.unwrap().describe(), "host pve1");
+        // node-exporter on the node itself.
+        let t = ix.resolve(&map, &labels(&[("instance", "pve1:9100")]));
+        assert_eq!(t.unwrap().describe(), "host pve1");
+        // And the guest's rows roll up to its node.
+        let t = ix.resolve(&map, &labels(&[("name", "k8s-master"), ("node", "pve1")]));
+        assert_eq!(t.unwrap().describe(), "instance k8s-master");
     }
 
     #[test]
