@@ -538,3 +538,56 @@ async fn service_definitions_are_refused_on_proxmox() {
     let r: Result<Vec<Step>, _> = op.plan_steps(&def, None).await;
     assert!(r.unwrap_err().to_string().contains("Incus"));
 }
+
+/// `atlas-tui snapshot` and `restore` accept PVE targets by VMID or by name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_snapshot_and_restore_take_pve_targets() {
+    let sim = Sim::start(0.0);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[remotes]]\nname = \"homelab\"\nkind = \"pve\"\nurl = \"{}\"\ntoken_id = \"atlas@pve!tui\"\ntoken_secret_file = \"{}/token\"\nserver_cert = \"{}/pve.crt\"\n",
+            sim.url,
+            sim.dir.path().display(),
+            sim.dir.path().display()
+        ),
+    )
+    .unwrap();
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env("ATLAS_TUI_STATE_DIR", dir.path())
+            .env("ATLAS_TUI_CONFIG_DIR", dir.path())
+            .env("INCUS_CONF", dir.path().join("no-incus"))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, out) = cli(&["snapshot", "homelab:100", "--name", "h1"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("$ qm snapshot 100 h1"), "{out}");
+    let (code, out) = cli(&["restore", "homelab:k8s-master", "h1", "--yes"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("$ qm rollback 100 h1"), "{out}");
+    let client = PveClient::new(&sim.spec()).unwrap();
+    let snaps = snapshots(&client, "/nodes/pve1/qemu/100").await;
+    assert!(
+        snaps.iter().any(|s| s.starts_with("atlas-safety-")),
+        "{snaps:?}"
+    );
+    // A snapshot that is not there is refused before anything runs.
+    let (code, out) = cli(&["restore", "homelab:k8s-master", "nope", "--yes"]);
+    assert_ne!(code, Some(0));
+    assert!(out.contains("has no snapshot \"nope\""), "{out}");
+    // The journal has the qm lines.
+    let (_, out) = cli(&["journal", "--since", "1h"]);
+    assert!(out.contains("qm snapshot 100 atlas-safety-"), "{out}");
+}
