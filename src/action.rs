@@ -62,6 +62,7 @@ registry! {
     PaneJobs = "pane_jobs", "jobs", "jobs pane (running and finished actions)", [], false;
     PaneJournal = "pane_journal", "journal", "incident journal pane", [], false;
     PaneServices = "pane_services", "services", "services pane (definitions against the servers)", [], false;
+    PaneBackups = "pane_backups", "backups", "backups pane (the newest backup of every instance)", [], false;
     /// Show the selected pane alone, at full size (again: back to the grid).
     Zoom = "zoom", "zoom", "zoom the pane to the full screen (again: back)", ["zoom"], false;
     /// The messages shown in the status line, newest last.

@@ -55,6 +55,7 @@ panes! {
     JOBS = "Jobs", "Job", ["jobs", "job", "tasks"], true;
     JOURNAL = "Journal", "Jrnl", ["journal", "jrnl", "history", "log"], true;
     SERVICES = "Services", "Svc", ["services", "service", "svc", "definitions"], false;
+    BACKUPS = "Backups", "Bkp", ["backups", "backup", "bkp", "vzdump"], false;
 }
 
 impl Pane {

@@ -112,6 +112,7 @@ async fn the_panes_show_the_seeded_cluster() {
         r.hosts.len() == 3
             && r.instances.len() == 12
             && !r.volumes.is_empty()
+            && !r.backups.is_empty()
             && inst(s, "k8s-master").is_some_and(|i| {
                 i.inst.snapshots.as_ref().is_some_and(|v| v.len() == 2)
                     && i.state().is_some_and(|st| !st.addresses.is_empty())
@@ -153,6 +154,33 @@ async fn the_panes_show_the_seeded_cluster() {
     );
     // Storage usage per node, on the hosts.
     assert!(r.hosts[0].pools.iter().any(|(n, _)| n == "nfs-backup"));
+    // vzdump archives of the shared NFS storage, read once, by guest.
+    let of = |name: &str| {
+        r.backups
+            .iter()
+            .filter(|b| b.instance == name)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(of("k8s-master").len(), 2, "{:?}", r.backups);
+    assert!(
+        of("k8s-master")
+            .iter()
+            .any(|b| b.protected && b.notes == "before 1.31 upgrade")
+    );
+    assert!(of("truenas").is_empty());
+    assert!(of("pfsense")[0].location == "nfs-backup");
+    // The backups pane: TrueNAS has none, pfSense's is ten days old.
+    let rows =
+        atlas_tui::app::rows::view_rows(&s, atlas_tui::app::Pane::BACKUPS, chrono::Utc::now());
+    let standing = |name: &str| {
+        rows.iter()
+            .find(|r| r.cells[1].text == name)
+            .map(|r| r.cells[2].text.clone())
+            .unwrap()
+    };
+    assert_eq!(standing("truenas"), "none");
+    assert_eq!(standing("pfsense"), "stale");
+    assert_eq!(standing("k8s-master"), "ok");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

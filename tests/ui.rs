@@ -412,3 +412,61 @@ fn light_theme_renders_too() {
     s.view.grid = false;
     assert!(t.backend().to_string().contains("grafana01"));
 }
+
+/// The backups pane (`0`): every instance with the age of its newest backup, those with none or
+/// a stale one flagged worst first; the detail lists all of an instance's backups.
+#[test]
+fn backups_pane_flags_instances_without_a_recent_backup() {
+    use atlas_tui::backend::{InventoryEvent, Update};
+    use atlas_tui::inventory::BackupRow;
+    let mut s = loaded_state();
+    let backup = |instance: &str, hours: i64, name: &str| BackupRow {
+        remote: "local".into(),
+        project: "default".into(),
+        instance: instance.into(),
+        location: "nfs-backup".into(),
+        name: name.into(),
+        created_at: Some(now() - chrono::Duration::hours(hours)),
+        size: Some(2 << 30),
+        notes: String::new(),
+        protected: false,
+    };
+    s.apply(
+        Update::Inventory(InventoryEvent::Backups {
+            remote: "local".into(),
+            backups: vec![
+                backup("grafana01", 5, "backup/vzdump-lxc-grafana-new.tar.zst"),
+                backup("grafana01", 30, "backup/vzdump-lxc-grafana-old.tar.zst"),
+                backup("loki01", 80, "backup/vzdump-lxc-loki.tar.zst"),
+            ],
+        }),
+        now(),
+    );
+    key(&mut s, KeyCode::Char('0'));
+    assert_eq!(s.pane, Pane::BACKUPS);
+    // By BACKUP, worst first.
+    key(&mut s, KeyCode::Char('s'));
+    key(&mut s, KeyCode::Char('s'));
+    key(&mut s, KeyCode::Char('S'));
+    let out = render(&mut s, 100, 24);
+    let line = |name: &str| {
+        out.lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name} in\n{out}"))
+            .to_string()
+    };
+    assert!(line("grafana01").contains(" ok "), "{out}");
+    assert!(line("grafana01").contains("5h"), "{out}");
+    assert!(line("loki01").contains("stale"), "{out}");
+    assert!(line("prometheus01").contains("none"), "{out}");
+    insta::assert_snapshot!("backups_pane", out);
+    // The detail of grafana01: both archives, newest first.
+    key(&mut s, KeyCode::Char('/'));
+    typ(&mut s, "grafana01");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Enter);
+    let out = render(&mut s, 100, 30);
+    let new = out.find("grafana-new").expect("newest listed");
+    let old = out.find("grafana-old").expect("older listed");
+    assert!(new < old, "{out}");
+}

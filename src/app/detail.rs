@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::cells::RowKey;
 use super::rows::Pane;
 use super::state::{AppState, DetailState, DetailTab, LogState};
-use crate::inventory::{SnapshotKind, SnapshotRow, human_bytes, human_duration};
+use crate::inventory::{ObjectKey, SnapshotKind, SnapshotRow, human_bytes, human_duration};
 
 fn push_map(out: &mut Vec<String>, title: &str, map: &BTreeMap<String, String>, indent: usize) {
     let pad = " ".repeat(indent);
@@ -95,6 +95,7 @@ pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (St
         Pane::JOBS => job_detail(state, &d.key, now, &mut out),
         Pane::JOURNAL => journal_detail(state, &d.key, &mut out),
         Pane::SERVICES => super::panes::services::service_detail(state, &d.key, &mut out),
+        Pane::BACKUPS => backup_detail(state, &d.key, now, &mut out),
         _ => false,
     };
     if found && matches!(d.pane, Pane::INSTANCES | Pane::HOSTS | Pane::VOLUMES) {
@@ -359,6 +360,60 @@ fn snapshot_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
         return true;
     }
     false
+}
+
+/// An instance's backups, newest first.
+fn backup_detail(
+    state: &AppState,
+    key: &RowKey,
+    now: DateTime<Utc>,
+    out: &mut Vec<String>,
+) -> bool {
+    let Some(ObjectKey::Instance {
+        remote,
+        project,
+        name,
+    }) = key.object()
+    else {
+        return false;
+    };
+    let Some(r) = state.remotes.iter().find(|r| r.name == *remote) else {
+        return false;
+    };
+    let Some(i) = r
+        .instances
+        .iter()
+        .find(|i| i.inst.project == *project && i.inst.name == *name)
+    else {
+        return false;
+    };
+    let backups = super::panes::backups::backups_of(state, r, i);
+    out.push(format!("instance: {name}"));
+    out.push(format!("remote: {remote}"));
+    out.push(format!(
+        "stale after: {}",
+        crate::inventory::human_duration(state.work.settings.backup_stale.num_seconds())
+    ));
+    if backups.is_empty() {
+        out.push("backups: none".into());
+        return true;
+    }
+    out.push(format!("backups: {}", backups.len()));
+    for b in &backups {
+        out.push(format!("  - name: {}", quote(&b.name)));
+        out.push(format!("    where: {}", quote(&b.location)));
+        out.push(format!("    created: {}", when(b.created_at, now)));
+        if let Some(s) = b.size {
+            out.push(format!("    size: {}", crate::inventory::human_bytes(s)));
+        }
+        if !b.notes.is_empty() {
+            out.push(format!("    notes: {}", quote(&b.notes)));
+        }
+        if b.protected {
+            out.push("    protected: true".into());
+        }
+    }
+    true
 }
 
 fn job_detail(state: &AppState, key: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {

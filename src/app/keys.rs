@@ -161,6 +161,7 @@ impl AppState {
             Action::PaneJobs => self.pane = Pane::JOBS,
             Action::PaneJournal => self.pane = Pane::JOURNAL,
             Action::PaneServices => self.pane = Pane::SERVICES,
+            Action::PaneBackups => self.pane = Pane::BACKUPS,
             Action::EditDefinition => return self.action_edit(now),
             Action::EditExternal => return self.action_edit_external(now),
             Action::Preview => return self.action_preview(now),

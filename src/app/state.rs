@@ -33,6 +33,8 @@ pub struct RemoteView {
     pub instances: Vec<InstanceRow>,
     pub volumes: Vec<VolumeRow>,
     pub volume_snapshots: Vec<SnapshotRow>,
+    /// Backup archives the remote holds (Proxmox VE's vzdump archives).
+    pub backups: Vec<crate::inventory::BackupRow>,
     /// The remote's projects (empty until it answered).
     pub projects: Vec<String>,
     /// Last CPU sample per instance key: (ns, when).
@@ -53,6 +55,7 @@ impl RemoteView {
             instances: vec![],
             volumes: vec![],
             volume_snapshots: vec![],
+            backups: vec![],
             projects: vec![],
             cpu_samples: HashMap::new(),
             caps: crate::backend::Capabilities::all("the provider"),

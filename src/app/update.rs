@@ -328,6 +328,11 @@ impl AppState {
                 };
                 self.consoles.logs.insert(key, state);
             }
+            InventoryEvent::Backups { remote, backups } => {
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.backups = backups;
+                }
+            }
             InventoryEvent::Event { remote, summary } => {
                 self.listing.last_event = Some(format!("{remote}: {summary}"));
             }

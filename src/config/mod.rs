@@ -104,6 +104,8 @@ pub struct ActionsSection {
     pub backup_dir: String,
     pub compression: String,
     pub stop_timeout_secs: u64,
+    /// Hours after which an instance's newest backup is flagged stale.
+    pub backup_stale_hours: u64,
     pub shell: Vec<String>,
     pub incus_bin: String,
 }

@@ -105,6 +105,17 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
 }
 
 fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let spans = header_spans(area, state, theme, false);
+    // When the short names do not fit, only the current tab is named; the others show their key.
+    let spans = if spans.iter().map(|s| s.width()).sum::<usize>() > area.width as usize {
+        header_spans(area, state, theme, true)
+    } else {
+        spans
+    };
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn header_spans(area: Rect, state: &AppState, theme: &Theme, tiny: bool) -> Vec<Span<'static>> {
     let narrow = area.width < 140;
     // Below 130 columns the tabs, the scope and the latest event need the room of the name.
     let mut spans = if area.width < 130 {
@@ -123,7 +134,16 @@ fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         };
         let title = if narrow { p.short_title() } else { p.title() };
         spans.push(Span::raw(" "));
-        spans.push(Span::styled(format!("{} {}", i + 1, title), style));
+        // Panes 1 to 9, then 0.
+        let n = (i + 1) % 10;
+        spans.push(Span::styled(
+            if tiny && p != state.pane {
+                n.to_string()
+            } else {
+                format!("{n} {title}")
+            },
+            style,
+        ));
         if p == Pane::ALERTS {
             let firing: Vec<_> = state
                 .alerting
@@ -167,7 +187,7 @@ fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             spans.push(Span::styled(text, theme.style("ui.muted")));
         }
     }
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    spans
 }
 
 /// The right side of the status line: one badge per remote.

@@ -14,6 +14,8 @@ pub struct ActionSettings {
     pub backup_dir: PathBuf,
     pub compression: String,
     pub stop_timeout: i64,
+    /// A newest backup older than this is flagged stale in the backups pane.
+    pub backup_stale: chrono::Duration,
 }
 
 impl Default for ActionSettings {
@@ -25,6 +27,7 @@ impl Default for ActionSettings {
             backup_dir: PathBuf::from("backups"),
             compression: String::new(),
             stop_timeout: 30,
+            backup_stale: chrono::Duration::hours(36),
         }
     }
 }
@@ -50,6 +53,7 @@ impl ActionSettings {
             },
             compression: c.compression.clone(),
             stop_timeout: c.stop_timeout_secs as i64,
+            backup_stale: chrono::Duration::hours(c.backup_stale_hours.max(1) as i64),
         }
     }
 }

@@ -365,6 +365,25 @@ impl VolumeRow {
     }
 }
 
+/// A backup of an instance: an archive in a storage (Proxmox VE's vzdump) or a file the console
+/// exported (Incus).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BackupRow {
+    pub remote: String,
+    pub project: String,
+    /// The instance it is of.
+    pub instance: String,
+    /// Where it is: a storage (`nfs-backup`) or a directory.
+    pub location: String,
+    /// The archive: a volume id or a file name.
+    pub name: String,
+    pub created_at: Option<DateTime<Utc>>,
+    pub size: Option<u64>,
+    pub notes: String,
+    /// Kept from pruning.
+    pub protected: bool,
+}
+
 /// What a snapshot belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SnapshotKind {

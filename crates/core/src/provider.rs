@@ -122,6 +122,11 @@ pub enum Event {
         name: String,
         result: Result<String, String>,
     },
+    /// Every backup archive the remote holds (a provider with backups in storage).
+    Backups {
+        remote: String,
+        backups: Vec<crate::inventory::BackupRow>,
+    },
     /// List items that could not be decoded were left out.
     Skipped {
         origin: String,

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use atlas_core::inventory::{
-    HostRow, Instance, InstanceKind, InstanceSnapshot, InstanceState, MemoryState, UsedTotal,
-    Volume, VolumeRow,
+    BackupRow, HostRow, Instance, InstanceKind, InstanceSnapshot, InstanceState, MemoryState,
+    UsedTotal, Volume, VolumeRow,
 };
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -239,6 +239,26 @@ pub fn disk(
             total: s,
         }),
         snapshots: 0,
+    }
+}
+
+/// A vzdump archive of a guest.
+pub fn backup(remote: &str, location: String, guest: &str, pool: &str, c: &Content) -> BackupRow {
+    BackupRow {
+        remote: remote.into(),
+        project: pool.into(),
+        instance: guest.into(),
+        location,
+        name: c
+            .volid
+            .split_once(':')
+            .map(|(_, v)| v)
+            .unwrap_or(&c.volid)
+            .to_string(),
+        created_at: c.ctime.and_then(time),
+        size: c.size,
+        notes: c.notes.clone().unwrap_or_default().trim().to_string(),
+        protected: c.protected,
     }
 }
 

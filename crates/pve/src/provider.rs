@@ -333,7 +333,75 @@ impl Session {
         }
         if only.is_none() {
             self.disks().await;
+            self.backups().await;
         }
+    }
+
+    /// The vzdump archives of every backup storage (shared ones once), by guest.
+    async fn backups(&mut self) {
+        // VMID → (name, pool).
+        let guests: HashMap<u64, (String, String)> = self
+            .guests()
+            .filter_map(|r| {
+                Some((
+                    r.vmid?,
+                    (
+                        r.name.clone().unwrap_or_default(),
+                        r.pool.clone().unwrap_or_default(),
+                    ),
+                ))
+            })
+            .collect();
+        let storages: Vec<Resource> = self
+            .resources
+            .iter()
+            .filter(|r| r.kind == "storage")
+            .filter(|r| {
+                r.content
+                    .as_deref()
+                    .is_some_and(|c| c.split(',').any(|c| c == "backup"))
+            })
+            .cloned()
+            .collect();
+        let mut seen_shared = std::collections::HashSet::new();
+        let mut backups = Vec::new();
+        for s in storages {
+            let (Some(node), Some(storage)) = (s.node.as_deref(), s.storage.as_deref()) else {
+                continue;
+            };
+            if !self.node_online(node) || (s.shared && !seen_shared.insert(storage.to_string())) {
+                continue;
+            }
+            let path = format!("/nodes/{node}/storage/{storage}/content?content=backup");
+            let Ok(v) = self.client.get_value(&path).await else {
+                continue;
+            };
+            let Ok((items, skipped)) = decode::list::<Content>(&path, v) else {
+                continue;
+            };
+            self.skipped(skipped);
+            for c in items.iter().filter(|c| c.content == "backup") {
+                let Some((name, pool)) = c.vmid.and_then(|v| guests.get(&v)) else {
+                    // An archive of a guest that no longer exists.
+                    continue;
+                };
+                backups.push(convert::backup(
+                    &self.remote(),
+                    if s.shared {
+                        storage.to_string()
+                    } else {
+                        format!("{storage}@{node}")
+                    },
+                    name,
+                    pool,
+                    c,
+                ));
+            }
+        }
+        (self.tx)(p::Event::Backups {
+            remote: self.remote(),
+            backups,
+        });
     }
 
     /// Guest disks of every storage (shared ones once), reported as volumes.

@@ -46,4 +46,5 @@ models! {
     JOBS => jobs,
     JOURNAL => journal,
     SERVICES => services,
+    BACKUPS => backups,
 }
