@@ -147,10 +147,19 @@ pub async fn run(
             stateful,
             ..
         } => {
+            let expiring = crate::backend::capabilities(rspec)
+                .supports(crate::backend::Operation::SnapshotExpiry);
             let expires_at = match expiry.as_deref().map(parse_duration) {
+                Some(_) if !expiring => {
+                    return fail(format!(
+                        "--expiry: {} snapshots do not expire; nothing was done",
+                        crate::backend::capabilities(rspec).provider
+                    ));
+                }
                 Some(Ok(d)) => Some(now + d),
                 Some(Err(e)) => return fail(format!("--expiry: {e}")),
-                None => acts.snapshot_expiry.map(|d| now + d),
+                None if expiring => acts.snapshot_expiry.map(|d| now + d),
+                None => None,
             };
             JobSpec::Snapshot {
                 target,

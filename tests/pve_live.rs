@@ -599,6 +599,9 @@ async fn headless_snapshot_and_restore_take_pve_targets() {
                 + &String::from_utf8_lossy(&out.stderr),
         )
     };
+    let (code, out) = cli(&["snapshot", "homelab:100", "--name", "h0", "--expiry", "7d"]);
+    assert_ne!(code, Some(0));
+    assert!(out.contains("Proxmox VE snapshots do not expire"), "{out}");
     let (code, out) = cli(&["snapshot", "homelab:100", "--name", "h1"]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("$ qm snapshot 100 h1"), "{out}");
@@ -618,4 +621,41 @@ async fn headless_snapshot_and_restore_take_pve_targets() {
     // The journal has the qm lines.
     let (_, out) = cli(&["journal", "--since", "1h"]);
     assert!(out.contains("qm snapshot 100 atlas-safety-"), "{out}");
+}
+
+/// The rollback preview compares the guest's config now with the snapshot's, as PVE has them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rollback_preview_shows_the_config_the_snapshot_brings_back() {
+    let sim = Sim::start(0.0);
+    let mut s = watch(&sim.spec(), |s| {
+        inst(s, "pihole").is_some_and(|i| {
+            i.inst.config.contains_key("memory")
+                && i.inst
+                    .snapshots
+                    .as_ref()
+                    .is_some_and(|v| v.iter().any(|x| x.config.contains_key("memory")))
+        })
+    })
+    .await;
+    let now = chrono::Utc::now();
+    // The snapshots pane, pihole's before-upgrade selected, then r.
+    s.pane = atlas_tui::app::Pane::SNAPSHOTS;
+    let rows = atlas_tui::app::rows::view_rows(&s, s.pane, now);
+    let i = rows
+        .iter()
+        .position(|r| r.key.to_string().ends_with("pihole/before-upgrade"))
+        .unwrap();
+    s.panes[s.pane.index()].selected = i;
+    s.panes[s.pane.index()].selected_key = Some(rows[i].key.clone());
+    let _ = s.on_key(
+        crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('r')),
+        now,
+    );
+    let body = s.confirm().expect("the restore dialog").body.join("\n");
+    assert!(body.contains("memory"), "{body}");
+    assert!(body.contains("512") && body.contains("256"), "{body}");
+    assert!(!body.contains("pve.vmid"), "{body}");
+    assert!(body.contains("Proxmox VE stops it"), "{body}");
+    // PVE snapshots do not expire: the safety snapshot is said to be kept.
+    assert!(body.contains("kept until deleted"), "{body}");
 }

@@ -292,14 +292,15 @@ impl AppState {
             .snapshot_expiry
             .map(|d| human_duration(d.num_seconds()))
             .unwrap_or_default();
-        let mut fields = vec![
-            text(
-                "name",
-                snapshot_name(&s.snapshot_pattern, now),
-                "letters, digits, - _ .",
-            ),
-            text("expiry", expiry, "e.g. 7d, 12h; empty = never"),
-        ];
+        let mut fields = vec![text(
+            "name",
+            snapshot_name(&s.snapshot_pattern, now),
+            "letters, digits, - _ .",
+        )];
+        // Only where snapshots can expire on their own (not Proxmox VE's).
+        if self.supports(&target.remote, crate::backend::Operation::SnapshotExpiry) {
+            fields.push(text("expiry", expiry, "e.g. 7d, 12h; empty = never"));
+        }
         if !target.is_volume() {
             fields.push(toggle(
                 "stateful",
@@ -820,12 +821,15 @@ impl AppState {
                 body.push("the volume's data goes back to the snapshot".into());
             }
         }
+        let expires = self.supports(&target.remote, crate::backend::Operation::SnapshotExpiry);
         body.push(format!(
             "safety snapshot {} is taken first{} — restore it to undo",
             safety.name,
-            safety_exp
-                .map(|d| format!(" (expires in {})", human_duration(d.num_seconds())))
-                .unwrap_or_default()
+            match safety_exp {
+                Some(d) if expires => format!(" (expires in {})", human_duration(d.num_seconds())),
+                Some(_) => " (kept until deleted: snapshots here do not expire)".into(),
+                None => String::new(),
+            }
         ));
         let spec =
             crate::usecase::restore::plan(target.clone(), s.name.clone(), Some(safety), restart);

@@ -424,6 +424,14 @@ impl AppState {
         })
     }
 
+    /// Whether the provider of `remote` supports `op` (unknown remotes: yes).
+    pub fn supports(&self, remote: &str, op: crate::backend::Operation) -> bool {
+        self.remotes
+            .iter()
+            .find(|r| r.name == remote)
+            .is_none_or(|r| r.caps.supports(op))
+    }
+
     /// The equivalent command lines of a job, as its remote's provider names them.
     pub fn cli_of(&self, job: &crate::jobs::JobSpec) -> Vec<String> {
         let remote = &job.target().remote;

@@ -160,6 +160,8 @@ pub enum Operation {
     Backup,
     /// Service definitions applied to instances (cloud-init).
     Services,
+    /// Snapshots that expire on their own.
+    SnapshotExpiry,
 }
 
 /// What a provider can do: the console offers only these on its remotes.
@@ -183,6 +185,7 @@ pub const ALL_OPERATIONS: &[Operation] = &[
     Operation::Restore,
     Operation::Backup,
     Operation::Services,
+    Operation::SnapshotExpiry,
 ];
 
 /// No CLI lines (a provider without a CLI of its own).

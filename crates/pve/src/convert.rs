@@ -41,18 +41,53 @@ pub mod keys {
     pub const LOCK: &str = "pve.lock";
     pub const HA: &str = "pve.ha";
     pub const TEMPLATE: &str = "pve.template";
-    pub const TAGS: &str = "pve.tags";
 }
 
-/// A guest of `/cluster/resources` (`qemu` or `lxc`); `cpu_ns` is its CPU time as accumulated by
-/// the worker (PVE gives a fraction of its CPUs per sample), `addresses` from the guest agent.
-pub fn instance(
-    r: &Resource,
-    cpu_ns: Option<u64>,
-    addresses: Vec<String>,
-    snapshots: Option<&[Snapshot]>,
-    now: DateTime<Utc>,
-) -> Option<Instance> {
+/// A guest's (or a snapshot's) config as flat text: what a rollback would change is compared
+/// on it. PVE's bookkeeping (`digest`, `snaptime`, `snapstate`, `parent`) is left out.
+pub fn config_map(v: &serde_json::Value) -> BTreeMap<String, String> {
+    v.as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| {
+                    !matches!(k.as_str(), "digest" | "snaptime" | "snapstate" | "parent")
+                })
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(String::from)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What the worker has read of a guest besides `/cluster/resources`.
+#[derive(Debug, Clone, Default)]
+pub struct Details<'a> {
+    /// Its CPU time as accumulated by the worker (PVE gives a fraction of its CPUs per sample).
+    pub cpu_ns: Option<u64>,
+    /// IPv4 addresses from the guest agent.
+    pub addresses: Vec<String>,
+    pub snapshots: Option<&'a [Snapshot]>,
+    /// Its config (`…/config`), and each snapshot's (`…/snapshot/{name}/config`).
+    pub config: Option<&'a BTreeMap<String, String>>,
+    pub snapshot_configs: Option<&'a std::collections::HashMap<String, BTreeMap<String, String>>>,
+}
+
+/// A guest of `/cluster/resources` (`qemu` or `lxc`) with what else was read of it.
+pub fn instance(r: &Resource, d: Details, now: DateTime<Utc>) -> Option<Instance> {
+    let Details {
+        cpu_ns,
+        addresses,
+        snapshots,
+        config: guest_config,
+        snapshot_configs,
+    } = d;
     let vmid = r.vmid?;
     let kind = match r.kind.as_str() {
         "qemu" => InstanceKind::VirtualMachine,
@@ -69,7 +104,7 @@ pub fn instance(
         .filter(|t| !t.is_empty())
         .map(String::from)
         .collect();
-    let mut config = BTreeMap::new();
+    let mut config = guest_config.cloned().unwrap_or_default();
     config.insert(keys::VMID.into(), vmid.to_string());
     config.insert(keys::NODE.into(), node.clone());
     config.insert(keys::TYPE.into(), r.kind.clone());
@@ -81,9 +116,6 @@ pub fn instance(
     }
     if r.template {
         config.insert(keys::TEMPLATE.into(), "1".into());
-    }
-    if !tags.is_empty() {
-        config.insert(keys::TAGS.into(), tags.join(";"));
     }
     let st = status(r.status.as_deref().unwrap_or(""));
     let running = r.status.as_deref() == Some("running");
@@ -103,6 +135,27 @@ pub fn instance(
             .filter(|u| running && *u > 0)
             .map(|u| now - chrono::Duration::seconds(u as i64)),
     };
+    let snapshots = snapshots.map(|s| {
+        s.iter()
+            .filter_map(snapshot)
+            .map(|mut snap| {
+                // The snapshot's config, with the guest's identity (which a rollback keeps).
+                if let Some(c) = snapshot_configs.and_then(|m| m.get(&snap.name)) {
+                    let description = snap.config.get("description").cloned();
+                    snap.config = c.clone();
+                    if let Some(d) = description {
+                        snap.config.entry("description".into()).or_insert(d);
+                    }
+                    for k in [keys::VMID, keys::NODE, keys::TYPE] {
+                        if let Some(v) = config.get(k) {
+                            snap.config.insert(k.into(), v.clone());
+                        }
+                    }
+                }
+                snap
+            })
+            .collect()
+    });
     Some(Instance {
         name,
         project: r.pool.clone().unwrap_or_default(),
@@ -113,7 +166,7 @@ pub fn instance(
         description: String::new(),
         config,
         state: Some(state),
-        snapshots: snapshots.map(|s| s.iter().filter_map(snapshot).collect()),
+        snapshots,
         // pve-exporter's `id` label.
         aliases: vec![r.id.clone()],
         ..Default::default()
@@ -281,7 +334,12 @@ mod tests {
             maxmem: Some(16 << 30),
             ..Default::default()
         };
-        let i = instance(&r, Some(5), vec!["10.0.10.16".into()], None, Utc::now()).unwrap();
+        let d = Details {
+            cpu_ns: Some(5),
+            addresses: vec!["10.0.10.16".into()],
+            ..Default::default()
+        };
+        let i = instance(&r, d, Utc::now()).unwrap();
         assert_eq!(i.kind, InstanceKind::VirtualMachine);
         assert_eq!(i.status, "Running");
         assert_eq!(i.profiles, ["k8s", "gpu"]);
@@ -295,7 +353,7 @@ mod tests {
             kind: "storage".into(),
             ..Default::default()
         };
-        assert!(instance(&storage, None, vec![], None, Utc::now()).is_none());
+        assert!(instance(&storage, Details::default(), Utc::now()).is_none());
     }
 
     #[test]

@@ -77,7 +77,7 @@ impl Operator for PveOperator {
             let now = chrono::Utc::now();
             let instances = items
                 .iter()
-                .filter_map(|r| crate::convert::instance(r, None, vec![], None, now))
+                .filter_map(|r| crate::convert::instance(r, Default::default(), now))
                 .collect();
             let storages: Vec<&Resource> = items.iter().filter(|r| r.kind == "storage").collect();
             let hosts = items

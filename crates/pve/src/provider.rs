@@ -125,6 +125,9 @@ struct Session {
     snapshots: HashMap<u64, Vec<Snapshot>>,
     /// VMID → IPv4 addresses from the guest agent.
     addresses: HashMap<u64, Vec<String>>,
+    /// VMID → its config, and each of its snapshots' (what a rollback would change).
+    configs: HashMap<u64, std::collections::BTreeMap<String, String>>,
+    snapshot_configs: HashMap<u64, HashMap<String, std::collections::BTreeMap<String, String>>>,
     /// VMID → CPU time accumulated from PVE's samples (ns), and when it was last added to.
     cpu: HashMap<u64, (u64, Instant)>,
 }
@@ -141,6 +144,8 @@ impl Session {
             online: HashMap::new(),
             snapshots: HashMap::new(),
             addresses: HashMap::new(),
+            configs: HashMap::new(),
+            snapshot_configs: HashMap::new(),
             cpu: HashMap::new(),
         }
     }
@@ -311,10 +316,29 @@ impl Session {
                         decode::list::<Snapshot>(&format!("{base}/snapshot"), v)
                     {
                         self.skipped(skipped);
+                        // Each snapshot's config, for the rollback preview (read once: a
+                        // snapshot does not change).
+                        let known = self.snapshot_configs.entry(vmid).or_default();
+                        known.retain(|name, _| snaps.iter().any(|s| s.name == *name));
+                        for s in snaps.iter().filter(|s| s.name != "current") {
+                            if known.contains_key(&s.name) {
+                                continue;
+                            }
+                            let path = format!(
+                                "{base}/snapshot/{}/config",
+                                crate::client::encode(&s.name)
+                            );
+                            if let Ok(c) = self.client.get_value(&path).await {
+                                known.insert(s.name.clone(), convert::config_map(&c));
+                            }
+                        }
                         self.snapshots.insert(vmid, snaps);
                     }
                 }
                 Err(e) => tracing::debug!(vmid, error = %e, "snapshots not read"),
+            }
+            if let Ok(c) = self.client.get_value(&format!("{base}/config")).await {
+                self.configs.insert(vmid, convert::config_map(&c));
             }
             if g.kind == "qemu" && g.status.as_deref() == Some("running") {
                 let path = format!("{base}/agent/network-get-interfaces");
@@ -516,13 +540,14 @@ impl Session {
             .guests()
             .filter_map(|r| {
                 let vmid = r.vmid?;
-                convert::instance(
-                    r,
-                    self.cpu.get(&vmid).map(|c| c.0),
-                    self.addresses.get(&vmid).cloned().unwrap_or_default(),
-                    self.snapshots.get(&vmid).map(Vec::as_slice),
-                    now,
-                )
+                let details = convert::Details {
+                    cpu_ns: self.cpu.get(&vmid).map(|c| c.0),
+                    addresses: self.addresses.get(&vmid).cloned().unwrap_or_default(),
+                    snapshots: self.snapshots.get(&vmid).map(Vec::as_slice),
+                    config: self.configs.get(&vmid),
+                    snapshot_configs: self.snapshot_configs.get(&vmid),
+                };
+                convert::instance(r, details, now)
             })
             .collect();
         (self.tx)(p::Event::Instances {
