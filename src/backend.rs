@@ -15,6 +15,8 @@ pub use atlas_incus::provider::WorkerConfig;
 pub struct RemoteSpec {
     pub name: String,
     pub production: bool,
+    /// No job runs on it (`readonly = true` in its `[[remotes]]`).
+    pub readonly: bool,
     pub provider: ProviderSpec,
 }
 
@@ -30,6 +32,7 @@ impl RemoteSpec {
         RemoteSpec {
             name: spec.name.clone(),
             production: spec.production,
+            readonly: false,
             provider: ProviderSpec::Incus(spec),
         }
     }
@@ -38,6 +41,7 @@ impl RemoteSpec {
         RemoteSpec {
             name: spec.name.clone(),
             production: spec.production,
+            readonly: false,
             provider: ProviderSpec::Pve(spec),
         }
     }

@@ -136,6 +136,12 @@ pub async fn run(
             target.remote
         ));
     };
+    if rspec.readonly {
+        return fail(format!(
+            "{} is read-only (readonly = true in its [[remotes]]): no changes are made",
+            rspec.name
+        ));
+    }
     let op = match crate::backend::operator(rspec) {
         Ok(o) => o,
         Err(e) => return fail(e.to_string()),

@@ -118,7 +118,8 @@ pub fn resolve(
         if extra.kind == RemoteKind::Pve {
             match pve_spec(extra) {
                 Ok(s) => {
-                    let spec = RemoteSpec::pve(s);
+                    let mut spec = RemoteSpec::pve(s);
+                    spec.readonly = extra.readonly;
                     match all.iter_mut().find(|r| r.name == extra.name) {
                         Some(r) => *r = spec,
                         None => all.push(spec),
@@ -154,12 +155,13 @@ pub fn resolve(
                 continue;
             }
         };
-        let spec = RemoteSpec::incus(cliconfig::RemoteSpec {
+        let mut spec = RemoteSpec::incus(cliconfig::RemoteSpec {
             name: extra.name.clone(),
             endpoint,
             project: extra.project.clone(),
             production: extra.production,
         });
+        spec.readonly = extra.readonly;
         match all.iter_mut().find(|r| r.name == extra.name) {
             Some(r) => *r = spec,
             None => all.push(spec),

@@ -35,6 +35,7 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
         .map(|s| {
             let mut r = RemoteView::new(&s.name, &s.describe(), s.production);
             r.caps = crate::backend::capabilities(s);
+            r.readonly = s.readonly;
             r
         })
         .collect();

@@ -296,3 +296,22 @@ fn layers_stack_and_closing_uncovers_the_one_below() {
     key(&mut s, KeyCode::Enter);
     assert!(matches!(s.layers.as_slice(), [Layer::ActionForm(_)]));
 }
+
+#[test]
+fn a_read_only_remote_refuses_jobs_and_hides_write_keys() {
+    let mut s = loaded_state();
+    s.remotes[0].readonly = true;
+    key(&mut s, KeyCode::Char('2'));
+    let out = render(&mut s, 120, 24);
+    let last = out.lines().last().unwrap_or_default().to_string();
+    assert!(
+        !last.contains("snapshot") && !last.contains("stop"),
+        "{last}"
+    );
+    key(&mut s, KeyCode::Char('n'));
+    // The form may open; the job is refused when it would start.
+    key(&mut s, KeyCode::Enter);
+    assert!(s.work.jobs.is_empty());
+    let m = s.messages.current.clone().unwrap().text;
+    assert!(m.contains("local is read-only"), "{m}");
+}

@@ -621,6 +621,12 @@ async fn headless_snapshot_and_restore_take_pve_targets() {
     // The journal has the qm lines.
     let (_, out) = cli(&["journal", "--since", "1h"]);
     assert!(out.contains("qm snapshot 100 atlas-safety-"), "{out}");
+    // A remote configured read-only refuses every change.
+    let text = std::fs::read_to_string(&config).unwrap() + "readonly = true\n";
+    std::fs::write(&config, text).unwrap();
+    let (code, out) = cli(&["snapshot", "homelab:100", "--name", "h2"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("homelab is read-only"), "{out}");
 }
 
 /// The rollback preview compares the guest's config now with the snapshot's, as PVE has them.

@@ -100,9 +100,25 @@ impl AppState {
         crate::alerts::join::firing_on(&self.alerting.alerts, joined, key)
     }
 
+    /// Refuses a job on a remote configured read-only (`readonly = true` in its `[[remotes]]`).
+    fn refuse_remote(&mut self, spec: &JobSpec) -> bool {
+        let remote = &spec.target().remote;
+        if self.remotes.iter().any(|r| r.name == *remote && r.readonly) {
+            self.say(
+                Level::Warning,
+                format!(
+                    "{remote} is read-only (readonly = true in its [[remotes]]): {} is disabled",
+                    spec.kind()
+                ),
+            );
+            return true;
+        }
+        false
+    }
+
     /// Starts a job now.
     pub fn start_job(&mut self, spec: JobSpec, now: DateTime<Utc>) -> Vec<Effect> {
-        if self.refuse_write(&spec.kind()) {
+        if self.refuse_write(&spec.kind()) || self.refuse_remote(&spec) {
             return vec![];
         }
         let id = self.work.next_job;
@@ -138,7 +154,7 @@ impl AppState {
         prompt: String,
         body: Vec<String>,
     ) -> Vec<Effect> {
-        if self.refuse_write(&spec.kind()) {
+        if self.refuse_write(&spec.kind()) || self.refuse_remote(&spec) {
             return vec![];
         }
         let production = self.production(&spec.target().remote);

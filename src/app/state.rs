@@ -41,6 +41,8 @@ pub struct RemoteView {
     pub(crate) cpu_samples: HashMap<String, (u64, DateTime<Utc>)>,
     /// What its provider can do (set by the loop from the provider's declaration).
     pub caps: crate::backend::Capabilities,
+    /// Configured read-only: no job runs on it.
+    pub readonly: bool,
 }
 
 impl RemoteView {
@@ -59,6 +61,7 @@ impl RemoteView {
             projects: vec![],
             cpu_samples: HashMap::new(),
             caps: crate::backend::Capabilities::all("the provider"),
+            readonly: false,
         }
     }
 }

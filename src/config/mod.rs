@@ -260,6 +260,9 @@ pub struct ExtraRemote {
     pub fingerprint: Option<String>,
     /// Proxmox VE: a CA that signed the server certificate.
     pub ca_file: Option<PathBuf>,
+    /// No job runs on this remote (it is still shown, live).
+    #[serde(default)]
+    pub readonly: bool,
 }
 
 /// Which provider a configured remote is for.

@@ -353,7 +353,8 @@ fn hint_line(state: &AppState, width: u16, theme: &Theme, now: DateTime<Utc>) ->
     let room = (width as usize).saturating_sub(2);
     for a in actions {
         let spec = a.spec();
-        if state.readonly && spec.write {
+        if spec.write && (state.readonly || state.selected_remote(now).is_some_and(|r| r.readonly))
+        {
             continue;
         }
         // Not what the selected row's provider can do.
