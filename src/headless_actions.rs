@@ -38,6 +38,9 @@ pub enum Request {
         with_snapshots: bool,
         optimized: bool,
         compression: Option<String>,
+        /// Proxmox VE: the storage the vzdump archive goes to, and the mode.
+        storage: Option<String>,
+        mode: Option<String>,
     },
     Restore {
         target: String,
@@ -172,6 +175,27 @@ pub async fn run(
                 name: name.unwrap_or_else(|| snapshot_name(&acts.snapshot_pattern, now)),
                 expires_at,
                 stateful,
+            }
+        }
+        Request::Backup {
+            storage,
+            mode,
+            compression,
+            ..
+        } if crate::backend::capabilities(rspec)
+            .supports(crate::backend::Operation::StorageBackup) =>
+        {
+            let Some(storage) = storage else {
+                return fail(format!(
+                    "{}: Proxmox VE backs up to one of its storages: --storage NAME",
+                    rspec.name
+                ));
+            };
+            JobSpec::Vzdump {
+                target,
+                storage,
+                mode: mode.unwrap_or_else(|| "snapshot".into()),
+                compress: compression.unwrap_or_else(|| "zstd".into()),
             }
         }
         Request::Backup {

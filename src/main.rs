@@ -85,9 +85,16 @@ enum Cmd {
         /// The pool's own format (restorable on the same driver only).
         #[arg(long)]
         optimized: bool,
-        /// gzip, zstd, xz, none, ... (default: actions.compression or the server's).
+        /// gzip, zstd, xz, none, ... (default: actions.compression or the server's); Proxmox
+        /// VE: zstd, lzo, gzip, 0.
         #[arg(long)]
         compression: Option<String>,
+        /// Proxmox VE: the storage the vzdump archive goes to.
+        #[arg(long)]
+        storage: Option<String>,
+        /// Proxmox VE: snapshot (live, the default), suspend or stop.
+        #[arg(long)]
+        mode: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -335,6 +342,8 @@ fn headless(rt: &tokio::runtime::Runtime, cmd: Cmd, cli: &Cli, boot: &Boot) -> i
             with_snapshots,
             optimized,
             compression,
+            storage,
+            mode,
             json,
         } => (
             Request::Backup {
@@ -344,6 +353,8 @@ fn headless(rt: &tokio::runtime::Runtime, cmd: Cmd, cli: &Cli, boot: &Boot) -> i
                 with_snapshots,
                 optimized,
                 compression,
+                storage,
+                mode,
             },
             json,
             false,

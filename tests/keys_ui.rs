@@ -315,3 +315,69 @@ fn a_read_only_remote_refuses_jobs_and_hides_write_keys() {
     let m = s.messages.current.clone().unwrap().text;
     assert!(m.contains("local is read-only"), "{m}");
 }
+
+/// On a Proxmox VE remote, `b` backs up to a storage (vzdump) and `r` in the backups pane
+/// restores an archive: over the guest only after its name is typed.
+#[test]
+fn pve_backups_go_to_a_storage_and_come_back_from_it() {
+    use atlas_tui::backend::{InventoryEvent, Update};
+    use atlas_tui::inventory::BackupRow;
+    let mut s = loaded_state();
+    s.remotes[0].caps = atlas_pve::provider::CAPABILITIES;
+    s.apply(
+        Update::Inventory(InventoryEvent::Backups {
+            remote: "local".into(),
+            backups: vec![BackupRow {
+                remote: "local".into(),
+                project: "default".into(),
+                instance: "grafana01".into(),
+                location: "nfs-backup".into(),
+                name: "backup/vzdump-qemu-100-2026_11_22-02_00_00.vma.zst".into(),
+                created_at: Some(common::now() - chrono::Duration::hours(20)),
+                ..Default::default()
+            }],
+        }),
+        common::now(),
+    );
+    key(&mut s, KeyCode::Char('0'));
+    key(&mut s, KeyCode::Char('/'));
+    atlas_tui_typ(&mut s, "grafana01");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('b'));
+    let f = s.action_form().expect("the vzdump form").clone();
+    assert!(f.title.contains("vzdump"), "{}", f.title);
+    let out = render(&mut s, 100, 24);
+    assert!(
+        out.contains("nfs-backup") && out.contains("snapshot") && out.contains("zstd"),
+        "{out}"
+    );
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Char('r'));
+    let f = s.action_form().expect("the restore form").clone();
+    assert!(
+        f.title.contains("Restore a backup of local:grafana01"),
+        "{}",
+        f.title
+    );
+    let out = render(&mut s, 100, 24);
+    assert!(
+        out.contains("nfs-backup:backup/vzdump-qemu-100-2026_11_22"),
+        "{out}"
+    );
+    key(&mut s, KeyCode::Enter);
+    // Over the guest: its name must be typed.
+    let c = s.confirm().expect("a confirmation").clone();
+    assert!(c.prompt.contains("Replace local:grafana01"), "{}", c.prompt);
+    key(&mut s, KeyCode::Char('y'));
+    key(&mut s, KeyCode::Enter);
+    assert!(s.work.jobs.is_empty(), "a y is not the name");
+    key(&mut s, KeyCode::Backspace);
+    atlas_tui_typ(&mut s, "grafana01");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.work.jobs.len(), 1);
+    assert_eq!(s.work.jobs[0].spec.kind(), "restore-backup");
+}
+
+fn atlas_tui_typ(s: &mut atlas_tui::app::state::AppState, text: &str) {
+    common::typ(s, text);
+}

@@ -621,6 +621,23 @@ async fn headless_snapshot_and_restore_take_pve_targets() {
     // The journal has the qm lines.
     let (_, out) = cli(&["journal", "--since", "1h"]);
     assert!(out.contains("qm snapshot 100 atlas-safety-"), "{out}");
+    // vzdump to a storage; without one it says how.
+    let (code, out) = cli(&["backup", "homelab:pfsense"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("--storage NAME"), "{out}");
+    let (code, out) = cli(&[
+        "backup",
+        "homelab:pfsense",
+        "--storage",
+        "nfs-backup",
+        "--mode",
+        "stop",
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("$ vzdump 110 --storage nfs-backup --mode stop --compress zstd"),
+        "{out}"
+    );
     // A remote configured read-only refuses every change.
     let text = std::fs::read_to_string(&config).unwrap() + "readonly = true\n";
     std::fs::write(&config, text).unwrap();
@@ -664,4 +681,113 @@ async fn the_rollback_preview_shows_the_config_the_snapshot_brings_back() {
     assert!(body.contains("Proxmox VE stops it"), "{body}");
     // PVE snapshots do not expire: the safety snapshot is said to be kept.
     assert!(body.contains("kept until deleted"), "{body}");
+}
+
+/// vzdump to a storage, with its archive visible afterwards; restores from a storage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vzdump_backups_and_restores_from_a_storage() {
+    let sim = Sim::start(0.0);
+    let spec = sim.spec();
+    let client = PveClient::new(&spec).unwrap();
+    let archives = |vmid: u64| {
+        let client = client.clone();
+        async move {
+            client
+                .get_value("/nodes/pve1/storage/nfs-backup/content?content=backup")
+                .await
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["vmid"].as_u64() == Some(vmid))
+                .map(|c| c["volid"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(archives(110).await.len(), 1);
+    let (o, log) = run(
+        &spec,
+        JobSpec::Vzdump {
+            target: guest("pfsense"),
+            storage: "nfs-backup".into(),
+            mode: "snapshot".into(),
+            compress: "zstd".into(),
+        },
+    )
+    .await;
+    assert_eq!(
+        o,
+        Outcome::Done("pfsense backed up to nfs-backup".into()),
+        "{log:?}"
+    );
+    assert_eq!(
+        log[0],
+        "$ vzdump 110 --storage nfs-backup --mode snapshot --compress zstd"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while archives(110).await.len() < 2 {
+        assert!(Instant::now() < deadline, "no new archive");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A container's archive restored as a new guest.
+    let archive = archives(300).await.pop().unwrap();
+    let (o, log) = run(
+        &spec,
+        JobSpec::RestoreArchive {
+            target: guest("pihole"),
+            archive: archive.clone(),
+            new_id: Some(399),
+        },
+    )
+    .await;
+    assert!(
+        matches!(&o, Outcome::Done(d) if d.contains("restored as 399")),
+        "{o:?} {log:?}"
+    );
+    assert_eq!(log[0], format!("$ pct restore 399 {archive}"));
+    let guests = client
+        .get_value("/cluster/resources?type=vm")
+        .await
+        .unwrap();
+    assert!(
+        guests.as_array().unwrap().iter().any(|g| g["vmid"] == 399),
+        "{guests}"
+    );
+
+    // A VM's archive over the VM: fakepve 0.5.0 cannot restore VM archives; its refusal is
+    // the job's failure, whole.
+    let archive = archives(110).await.pop().unwrap();
+    let (o, log) = run(
+        &spec,
+        JobSpec::RestoreArchive {
+            target: guest("pfsense"),
+            archive: archive.clone(),
+            new_id: None,
+        },
+    )
+    .await;
+    assert_eq!(log[0], format!("$ qmrestore {archive} 110 --force 1"));
+    assert!(
+        matches!(&o, Outcome::Failed(e) if e.contains("restoring an archive is not supported")),
+        "{o:?}"
+    );
+
+    // A guest locked by a running backup is not backed up again.
+    sim.control("lock", &[("vmid", "101"), ("lock", "backup")])
+        .await;
+    let (o, _) = run(
+        &spec,
+        JobSpec::Vzdump {
+            target: guest("k8s-node1"),
+            storage: "nfs-backup".into(),
+            mode: "snapshot".into(),
+            compress: "zstd".into(),
+        },
+    )
+    .await;
+    assert!(
+        matches!(&o, Outcome::Failed(e) if e.contains("locked (backup)")),
+        "{o:?}"
+    );
 }

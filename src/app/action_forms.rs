@@ -36,6 +36,10 @@ pub enum FormKind {
     Snapshot,
     Backup,
     Import,
+    /// A backup to one of the remote's storages (vzdump).
+    Vzdump,
+    /// A backup archive of a storage restored over the guest or as a new one.
+    RestoreArchive,
 }
 
 /// One field of an action form; toggles hold "yes"/"no".

@@ -367,6 +367,9 @@ impl AppState {
                 return vec![];
             }
         };
+        if self.supports(&target.remote, crate::backend::Operation::StorageBackup) {
+            return self.vzdump_form(target);
+        }
         let s = &self.work.settings;
         let path = s
             .backup_dir
@@ -397,6 +400,86 @@ impl AppState {
         self.open_form(
             FormKind::Backup,
             format!("Back up {}", target.label()),
+            target,
+            fields,
+        )
+    }
+
+    /// The form of a backup to one of the remote's storages: the storage its archives are in
+    /// (the most used one) offered first.
+    fn vzdump_form(&mut self, target: Target) -> Vec<Effect> {
+        let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+        for b in self
+            .remotes
+            .iter()
+            .filter(|r| r.name == target.remote)
+            .flat_map(|r| &r.backups)
+        {
+            *counts.entry(b.location.as_str()).or_default() += 1;
+        }
+        let storage = counts
+            .iter()
+            .max_by_key(|(_, n)| **n)
+            .map(|(s, _)| s.split('@').next().unwrap_or(s).to_string())
+            .unwrap_or_else(|| "local".into());
+        let fields = vec![
+            text("storage", storage, "a storage with backup content"),
+            text("mode", "snapshot", "snapshot (live), suspend, or stop"),
+            text("compress", "zstd", "zstd, lzo, gzip, or 0"),
+        ];
+        self.open_form(
+            FormKind::Vzdump,
+            format!("Back up {} (vzdump)", target.label()),
+            target,
+            fields,
+        )
+    }
+
+    /// `r` in the backups pane: restore the instance's newest backup (another can be typed in),
+    /// over it or as a new guest.
+    pub fn action_restore_archive(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        if self.refuse_write("restore") {
+            return vec![];
+        }
+        let Selected::Instance(i) = self.selected_object(now) else {
+            self.say(Level::Warning, "restore: select an instance");
+            return vec![];
+        };
+        if !self.supports(&i.remote, crate::backend::Operation::StorageBackup) {
+            self.say(
+                Level::Warning,
+                format!(
+                    "{}: restore an exported file with the import form (palette: import)",
+                    i.remote
+                ),
+            );
+            return vec![];
+        }
+        let Some(r) = self.remotes.iter().find(|r| r.name == i.remote) else {
+            return vec![];
+        };
+        let backups = super::panes::backups::backups_of(self, r, &i);
+        let Some(newest) = backups.first() else {
+            self.say(Level::Warning, format!("{} has no backup", i.inst.name));
+            return vec![];
+        };
+        let storage = newest
+            .location
+            .split('@')
+            .next()
+            .unwrap_or(&newest.location);
+        let fields = vec![
+            text(
+                "archive",
+                format!("{storage}:{}", newest.name),
+                "storage:volume (enter on the row lists them all)",
+            ),
+            text("to VMID", "", "empty: over the guest (it is replaced)"),
+        ];
+        let target = Target::instance(&i.remote, &i.inst.project, &i.inst.name);
+        self.open_form(
+            FormKind::RestoreArchive,
+            format!("Restore a backup of {}", target.label()),
             target,
             fields,
         )
@@ -495,6 +578,62 @@ impl AppState {
                     expires_at: parse_expiry(form.value("expiry"), now)?,
                     stateful: form.on("stateful"),
                 }
+            }
+            FormKind::Vzdump => {
+                let storage = form.value("storage").to_string();
+                if storage.is_empty() {
+                    return Err("storage: a storage with backup content".into());
+                }
+                let mode = form.value("mode").to_string();
+                if !matches!(mode.as_str(), "snapshot" | "suspend" | "stop") {
+                    return Err("mode: snapshot, suspend or stop".into());
+                }
+                let compress = match form.value("compress") {
+                    "" => "zstd".to_string(),
+                    c => c.to_string(),
+                };
+                if !matches!(compress.as_str(), "zstd" | "lzo" | "gzip" | "0") {
+                    return Err("compress: zstd, lzo, gzip or 0".into());
+                }
+                JobSpec::Vzdump {
+                    target: form.target.clone(),
+                    storage,
+                    mode,
+                    compress,
+                }
+            }
+            FormKind::RestoreArchive => {
+                let archive = form.value("archive").to_string();
+                if !archive.contains(':') {
+                    return Err("archive: storage:volume, e.g. nfs-backup:backup/vzdump-…".into());
+                }
+                let new_id = match form.value("to VMID") {
+                    "" => None,
+                    n => Some(
+                        n.parse::<u64>()
+                            .ok()
+                            .filter(|n| *n >= 100)
+                            .ok_or("to VMID: a number from 100 on")?,
+                    ),
+                };
+                let spec = JobSpec::RestoreArchive {
+                    target: form.target.clone(),
+                    archive: archive.clone(),
+                    new_id,
+                };
+                self.close();
+                let label = spec.target().label();
+                return Ok(match new_id {
+                    None => self.ask_job(
+                        spec,
+                        format!("Replace {label} with the backup {archive}?"),
+                        vec![
+                            "the guest is destroyed and recreated from the archive".into(),
+                            "what changed since the backup is lost".into(),
+                        ],
+                    ),
+                    Some(_) => self.start_job(spec, now),
+                });
             }
             FormKind::Backup => {
                 let file = form.value("file");

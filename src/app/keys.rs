@@ -184,6 +184,9 @@ impl AppState {
             Action::Unfreeze => return self.action_power(PowerAction::Unfreeze, false, now),
             Action::Shell => return self.action_shell(now),
             Action::Snapshot => return self.action_snapshot(now),
+            Action::Restore if self.pane == Pane::BACKUPS => {
+                return self.action_restore_archive(now);
+            }
             Action::Restore => return self.action_restore(now),
             Action::Delete => return self.action_delete(now),
             Action::Backup => return self.action_backup(now),
@@ -494,7 +497,8 @@ pub fn operation(action: Action, pane: Pane) -> Option<Operation> {
         Action::Snapshot if pane == Pane::VOLUMES => Operation::VolumeSnapshots,
         Action::Snapshot => Operation::InstanceSnapshots,
         Action::Restore | Action::Delete => Operation::Restore,
-        Action::Backup | Action::Import => Operation::Backup,
+        Action::Backup => Operation::Backup,
+        Action::Import => Operation::Import,
         _ => return None,
     })
 }

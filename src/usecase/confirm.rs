@@ -13,8 +13,12 @@ pub enum Confirmation {
     TypeName(String),
 }
 
-/// Destructive jobs are confirmed; on production remotes by typing the object's name.
+/// Destructive jobs are confirmed; on production remotes by typing the object's name, and a
+/// backup restored over a guest (which replaces it) always so.
 pub fn confirmation(spec: &JobSpec, production: bool) -> Confirmation {
+    if let JobSpec::RestoreArchive { new_id: None, .. } = spec {
+        return Confirmation::TypeName(spec.target().name.clone());
+    }
     if !spec.destructive() {
         Confirmation::None
     } else if production {

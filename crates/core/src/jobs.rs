@@ -65,6 +65,22 @@ pub enum JobSpec {
         target: Target,
         plans: Vec<crate::services::ServicePlan>,
     },
+    /// Back up to one of the remote's storages (Proxmox VE's vzdump): `mode` is `snapshot`,
+    /// `suspend` or `stop`, `compress` `zstd`, `lzo`, `gzip` or `0`.
+    Vzdump {
+        target: Target,
+        storage: String,
+        mode: String,
+        compress: String,
+    },
+    /// Restore a backup archive of a storage (its volume id): over the guest, which is replaced,
+    /// or (`new_id`) as a new guest with that number.
+    RestoreArchive {
+        target: Target,
+        archive: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        new_id: Option<u64>,
+    },
     /// Run a configured command (`[[commands]]`), its output streamed.
     Command {
         target: Target,
@@ -111,6 +127,8 @@ impl JobSpec {
             | JobSpec::Export { target, .. }
             | JobSpec::Import { target, .. }
             | JobSpec::Apply { target, .. }
+            | JobSpec::Vzdump { target, .. }
+            | JobSpec::RestoreArchive { target, .. }
             | JobSpec::Command { target, .. } => target,
         }
     }
@@ -152,6 +170,8 @@ impl JobSpec {
             JobSpec::Export { .. } => "backup".into(),
             JobSpec::Import { .. } => "import".into(),
             JobSpec::Apply { .. } => "apply".into(),
+            JobSpec::Vzdump { .. } => "backup".into(),
+            JobSpec::RestoreArchive { .. } => "restore-backup".into(),
             JobSpec::Command { command, .. } => command.name.clone(),
         }
     }
@@ -172,6 +192,17 @@ impl JobSpec {
                 format!("{} → {}", target.label(), file_name(path))
             }
             JobSpec::Apply { target, .. } => format!("{}:{}", target.remote, target.name),
+            JobSpec::Vzdump {
+                target, storage, ..
+            } => format!("{} → {storage}", target.label()),
+            JobSpec::RestoreArchive {
+                target,
+                archive,
+                new_id,
+            } => match new_id {
+                Some(id) => format!("{archive} → {}:{id}", target.remote),
+                None => format!("{} ← {archive}", target.label()),
+            },
             JobSpec::Command { target, .. } if target.remote.is_empty() => target.name.clone(),
             j => j.target().label(),
         }
@@ -184,6 +215,7 @@ impl JobSpec {
             JobSpec::DeleteSnapshot { .. }
                 | JobSpec::Restore { .. }
                 | JobSpec::Import { replace: true, .. }
+                | JobSpec::RestoreArchive { new_id: None, .. }
                 | JobSpec::Command { .. }
                 | JobSpec::Power {
                     action: PowerAction::Stop | PowerAction::Restart | PowerAction::Freeze,

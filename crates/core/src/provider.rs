@@ -156,8 +156,12 @@ pub enum Operation {
     VolumeSnapshots,
     /// Restoring a snapshot (and deleting one).
     Restore,
-    /// Backups to a file and imports from one.
+    /// Backups: to a file (Incus) or to one of the remote's storages (`StorageBackup`).
     Backup,
+    /// Imports from a backup file.
+    Import,
+    /// Backups go to one of the remote's storages and are restored from there (vzdump).
+    StorageBackup,
     /// Service definitions applied to instances (cloud-init).
     Services,
     /// Snapshots that expire on their own.
@@ -184,6 +188,7 @@ pub const ALL_OPERATIONS: &[Operation] = &[
     Operation::VolumeSnapshots,
     Operation::Restore,
     Operation::Backup,
+    Operation::Import,
     Operation::Services,
     Operation::SnapshotExpiry,
 ];

@@ -115,6 +115,8 @@ fn job_target_mut(job: &mut JobSpec) -> &mut Target {
         | JobSpec::Export { target, .. }
         | JobSpec::Import { target, .. }
         | JobSpec::Apply { target, .. }
+        | JobSpec::Vzdump { target, .. }
+        | JobSpec::RestoreArchive { target, .. }
         | JobSpec::Command { target, .. } => target,
     }
 }
@@ -177,6 +179,28 @@ pub fn cli(job: &JobSpec) -> Vec<String> {
             ));
             out
         }
+        JobSpec::Vzdump {
+            storage,
+            mode,
+            compress,
+            ..
+        } => vec![format!(
+            "vzdump {id} --storage {} --mode {} --compress {}",
+            atlas_core::jobs::sh(storage),
+            atlas_core::jobs::sh(mode),
+            atlas_core::jobs::sh(compress)
+        )],
+        JobSpec::RestoreArchive {
+            archive, new_id, ..
+        } => {
+            let to = new_id.map(|n| n.to_string()).unwrap_or_else(|| id.clone());
+            let force = if new_id.is_none() { " --force 1" } else { "" };
+            vec![if tool == "pct" {
+                format!("pct restore {to} {}{force}", atlas_core::jobs::sh(archive))
+            } else {
+                format!("qmrestore {} {to}{force}", atlas_core::jobs::sh(archive))
+            }]
+        }
         JobSpec::Command { .. } => job.command_line().into_iter().collect(),
         JobSpec::Export { .. } | JobSpec::Import { .. } | JobSpec::Apply { .. } => vec![],
     }
@@ -219,6 +243,15 @@ pub async fn run(
             safety,
             ..
         } => restore(client, &g, snap, safety.as_ref(), rep, &mut cancel).await,
+        JobSpec::Vzdump {
+            storage,
+            mode,
+            compress,
+            ..
+        } => vzdump(client, &g, storage, mode, compress, rep, &mut cancel).await,
+        JobSpec::RestoreArchive {
+            archive, new_id, ..
+        } => restore_archive(client, &g, archive, *new_id, rep, &mut cancel).await,
         JobSpec::Export { .. }
         | JobSpec::Import { .. }
         | JobSpec::Apply { .. }
@@ -288,6 +321,85 @@ fn past(verb: &str) -> &'static str {
         "suspend" => "suspended",
         _ => "resumed",
     }
+}
+
+async fn vzdump(
+    client: &PveClient,
+    g: &Guest,
+    storage: &str,
+    mode: &str,
+    compress: &str,
+    rep: &Reporter,
+    cancel: &mut CancelRx,
+) -> Result<String, Stop> {
+    refuse_locked(g)?;
+    if !matches!(mode, "snapshot" | "suspend" | "stop") {
+        return Err(Stop::Failed(format!(
+            "mode {mode:?}: snapshot, suspend or stop"
+        )));
+    }
+    let form = vec![
+        ("vmid", g.vmid.to_string()),
+        ("storage", storage.to_string()),
+        ("mode", mode.to_string()),
+        ("compress", compress.to_string()),
+    ];
+    let upid = client
+        .post(&format!("/nodes/{}/vzdump", g.node), &form)
+        .await?;
+    follow(
+        client,
+        &g.node,
+        &upid,
+        &format!("back up {}", g.name),
+        rep,
+        cancel,
+    )
+    .await?;
+    Ok(format!("{} backed up to {storage}", g.name))
+}
+
+/// Restores an archive over the guest (PVE destroys it first: `force`) or as a new guest.
+async fn restore_archive(
+    client: &PveClient,
+    g: &Guest,
+    archive: &str,
+    new_id: Option<u64>,
+    rep: &Reporter,
+    cancel: &mut CancelRx,
+) -> Result<String, Stop> {
+    if new_id.is_none() {
+        refuse_locked(g)?;
+    }
+    let vmid = new_id.unwrap_or(g.vmid);
+    let mut form = vec![("vmid", vmid.to_string())];
+    if g.kind == "lxc" {
+        form.push(("ostemplate", archive.to_string()));
+        form.push(("restore", "1".into()));
+        // The container's disks go back where its root disk is.
+        form.push(("storage", "local-lvm".into()));
+    } else {
+        form.push(("archive", archive.to_string()));
+    }
+    if new_id.is_none() {
+        form.push(("force", "1".into()));
+    }
+    let upid = client
+        .post(&format!("/nodes/{}/{}", g.node, g.kind), &form)
+        .await?;
+    follow(
+        client,
+        &g.node,
+        &upid,
+        &format!("restore {archive}"),
+        rep,
+        cancel,
+    )
+    .await?;
+    Ok(match new_id {
+        Some(n) => format!("{archive} restored as {n}"),
+        None => format!("{} restored from {archive}", g.name),
+    })
 }
 
 async fn delete_snapshot(

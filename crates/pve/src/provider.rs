@@ -20,7 +20,8 @@ use crate::spec::PveSpec;
 use crate::types::{ClusterStatus, Content, Resource, Snapshot};
 
 /// What PVE supports of what the console offers (no shell or console log over the API, no
-/// volume snapshots, no cloud-init service definitions; backups are vzdump's, to a storage).
+/// volume snapshots, no cloud-init service definitions, no expiring snapshots; backups are
+/// vzdump's, to one of its storages, and restored from there).
 pub const CAPABILITIES: p::Capabilities = p::Capabilities {
     provider: "Proxmox VE",
     operations: &[
@@ -28,6 +29,8 @@ pub const CAPABILITIES: p::Capabilities = p::Capabilities {
         p::Operation::Freeze,
         p::Operation::InstanceSnapshots,
         p::Operation::Restore,
+        p::Operation::Backup,
+        p::Operation::StorageBackup,
     ],
     cli: crate::jobs::cli,
 };

@@ -155,6 +155,7 @@ pub fn cli(job: &JobSpec) -> Vec<String> {
             plans.iter().flat_map(|p| apply_cli(&t.remote, p)).collect()
         }
         JobSpec::Command { .. } => job.command_line().into_iter().collect(),
+        JobSpec::Vzdump { .. } | JobSpec::RestoreArchive { .. } => vec![],
     }
 }
 

@@ -78,6 +78,11 @@ pub async fn run(
             "{} is a local command, not an Incus operation",
             command.name
         ))),
+        JobSpec::Vzdump { .. } | JobSpec::RestoreArchive { .. } => Err(Stop::Failed(format!(
+            "{}: Incus cannot {} here (that is Proxmox VE's)",
+            spec.target().remote,
+            spec.kind()
+        ))),
         JobSpec::Import {
             target,
             file,
