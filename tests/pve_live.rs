@@ -289,6 +289,48 @@ async fn snapshot_delete_power_and_rollback_round_trip() {
         .unwrap();
     assert_eq!(st["status"], "stopped");
 
+    // Suspend, resume and reboot a running VM.
+    for (action, done, line) in [
+        (
+            PowerAction::Freeze,
+            "k8s-node2 suspended",
+            "$ qm suspend 102",
+        ),
+        (
+            PowerAction::Unfreeze,
+            "k8s-node2 resumed",
+            "$ qm resume 102",
+        ),
+        (
+            PowerAction::Restart,
+            "k8s-node2 rebooted",
+            "$ qm reboot 102",
+        ),
+    ] {
+        let (o, log) = run(
+            &spec,
+            JobSpec::Power {
+                target: guest("k8s-node2"),
+                action,
+                force: false,
+                timeout: 0,
+            },
+        )
+        .await;
+        assert_eq!(o, Outcome::Done(done.into()), "{log:?}");
+        assert_eq!(log[0], line);
+        let st = client
+            .get_value("/nodes/pve2/qemu/102/status/current")
+            .await
+            .unwrap();
+        let want = if action == PowerAction::Freeze {
+            "paused"
+        } else {
+            "running"
+        };
+        assert_eq!(st["qmpstatus"], want, "{st}");
+    }
+
     // A guest that does not exist is refused before anything runs.
     let (o, _) = run(
         &spec,

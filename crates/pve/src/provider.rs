@@ -133,6 +133,10 @@ struct Session {
     snapshot_configs: HashMap<u64, HashMap<String, std::collections::BTreeMap<String, String>>>,
     /// VMID → CPU time accumulated from PVE's samples (ns), and when it was last added to.
     cpu: HashMap<u64, (u64, Instant)>,
+    /// Node → load averages and PVE version, from its `/status`.
+    node_status: HashMap<String, (Option<[f64; 3]>, String)>,
+    /// Tasks of `/cluster/tasks` already seen to end (`None` before the first read).
+    tasks_seen: Option<std::collections::HashSet<String>>,
 }
 
 impl Session {
@@ -150,6 +154,8 @@ impl Session {
             configs: HashMap::new(),
             snapshot_configs: HashMap::new(),
             cpu: HashMap::new(),
+            node_status: HashMap::new(),
+            tasks_seen: None,
         }
     }
 
@@ -184,13 +190,20 @@ impl Session {
             tokio::select! {
                 _ = poll.tick() => {
                     self.poll().await?;
-                    let new: Vec<u64> = self
+                    let mut new: Vec<u64> = self
                         .guests()
                         .filter_map(|r| r.vmid)
                         .filter(|v| !self.snapshots.contains_key(v))
                         .collect();
+                    // Tasks that ended since the last poll (anyone's: the web UI, a backup
+                    // job) name the guests whose snapshots or backups changed.
+                    let (touched, backups) = self.ended_tasks().await;
+                    new.extend(touched);
                     if !new.is_empty() {
                         self.details(Some(&new)).await;
+                    }
+                    if backups {
+                        self.backups().await;
                     }
                     self.report();
                 }
@@ -295,6 +308,20 @@ impl Session {
         Ok(())
     }
 
+    /// Guests whose snapshots or disks a task that ended since the last call changed, and
+    /// whether a backup or restore ended. The first call only learns what has ended already.
+    async fn ended_tasks(&mut self) -> (Vec<u64>, bool) {
+        let Ok(v) = self.client.get_value("/cluster/tasks").await else {
+            return (vec![], false);
+        };
+        let Some(items) = v.as_array() else {
+            return (vec![], false);
+        };
+        let first = self.tasks_seen.is_none();
+        let seen = self.tasks_seen.get_or_insert_with(Default::default);
+        ended(items, seen, first)
+    }
+
     fn node_online(&self, node: &str) -> bool {
         self.online.get(node).copied().unwrap_or(true)
     }
@@ -361,6 +388,41 @@ impl Session {
         if only.is_none() {
             self.disks().await;
             self.backups().await;
+            self.nodes().await;
+        }
+    }
+
+    /// Load averages and PVE version of every node that answers (`/nodes/{n}/status`); a
+    /// placeholder or an odd answer leaves them unknown.
+    async fn nodes(&mut self) {
+        let nodes: Vec<String> = self
+            .resources
+            .iter()
+            .filter(|r| r.kind == "node")
+            .filter_map(|r| r.node.clone())
+            .filter(|n| self.node_online(n))
+            .collect();
+        for n in nodes {
+            let Ok(v) = self.client.get_value(&format!("/nodes/{n}/status")).await else {
+                continue;
+            };
+            let load: Vec<f64> = v["loadavg"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| {
+                    x.as_f64()
+                        .or_else(|| x.as_str().and_then(|s| s.trim().parse().ok()))
+                })
+                .collect();
+            let load = (load.len() == 3).then(|| [load[0], load[1], load[2]]);
+            // `pve-manager/9.0.10/abcdef` → `9.0.10`.
+            let version = v["pveversion"]
+                .as_str()
+                .and_then(|s| s.split('/').nth(1))
+                .unwrap_or("")
+                .to_string();
+            self.node_status.insert(n, (load, version));
         }
     }
 
@@ -524,15 +586,23 @@ impl Session {
                     .filter(|s| s.node.as_deref() == Some(name))
                     .collect();
                 let online = self.node_online(name) && n.status.as_deref() != Some("offline");
-                convert::host(
+                let (load, node_version) = self.node_status.get(name).cloned().unwrap_or_default();
+                let version = if node_version.is_empty() {
+                    self.version.clone()
+                } else {
+                    node_version
+                };
+                let mut host = convert::host(
                     &self.remote(),
                     n,
                     &on,
                     online,
                     self.quorate,
                     self.clustered,
-                    &self.version,
-                )
+                    &version,
+                );
+                host.load = load;
+                host
             })
             .collect();
         (self.tx)(p::Event::Hosts {
@@ -561,6 +631,40 @@ impl Session {
     }
 }
 
+/// What the tasks of `/cluster/tasks` that ended and were not `seen` yet changed: the guests
+/// whose snapshots (or disks) a snapshot, rollback or restore task touched, and whether a backup
+/// or restore ended. With `first`, they are only noted as seen.
+fn ended(
+    items: &[Value],
+    seen: &mut std::collections::HashSet<String>,
+    first: bool,
+) -> (Vec<u64>, bool) {
+    let mut touched = Vec::new();
+    let mut backups = false;
+    for t in items {
+        let (Some(upid), Some(kind)) = (t["upid"].as_str(), t["type"].as_str()) else {
+            continue;
+        };
+        // Still running: its end is what counts.
+        if t["endtime"].is_null() && t["status"].is_null() {
+            continue;
+        }
+        if !seen.insert(upid.to_string()) || first {
+            continue;
+        }
+        if matches!(kind, "vzdump" | "qmrestore" | "vzrestore") {
+            backups = true;
+        }
+        if kind.contains("snapshot") || kind.contains("rollback") || kind.ends_with("restore") {
+            let id = t["id"]
+                .as_u64()
+                .or_else(|| t["id"].as_str().and_then(|s| s.parse().ok()));
+            touched.extend(id);
+        }
+    }
+    (touched, backups)
+}
+
 /// Global IPv4 addresses from the guest agent's `network-get-interfaces` (loopback and
 /// link-local left out).
 fn agent_ipv4(v: &Value) -> Vec<String> {
@@ -584,6 +688,36 @@ fn agent_ipv4(v: &Value) -> Vec<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn ended_tasks_name_the_guests_to_read_again() {
+        let task = |upid: &str, kind: &str, id: &str, end: bool| {
+            let mut v = json!({"upid": upid, "type": kind, "id": id});
+            if end {
+                v["endtime"] = json!(1);
+                v["status"] = json!("OK");
+            }
+            v
+        };
+        let mut seen = Default::default();
+        // The first read only learns what has ended.
+        let old = [task("U1", "qmsnapshot", "100", true)];
+        assert_eq!(ended(&old, &mut seen, true), (vec![], false));
+        let now = [
+            task("U1", "qmsnapshot", "100", true),
+            task("U2", "vzrollback", "300", true),
+            task("U3", "vzdump", "110", true),
+            task("U4", "qmsnapshot", "101", false),
+            task("U5", "qmstart", "102", true),
+        ];
+        assert_eq!(ended(&now, &mut seen, false), (vec![300], true));
+        // Seen once, not again; the running one counts when it ends.
+        let later = [
+            task("U2", "vzrollback", "300", true),
+            task("U4", "qmsnapshot", "101", true),
+        ];
+        assert_eq!(ended(&later, &mut seen, false), (vec![101], false));
+    }
 
     #[test]
     fn agent_addresses_leave_out_loopback_and_ipv6() {
