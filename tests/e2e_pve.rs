@@ -67,6 +67,23 @@ server_cert = "{dir}/pve.crt"
         url = sim.url,
         dir = sim.dir.path().display(),
     );
+    // Headless too: `atlas-tui alerts` names the guest the alert is about.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.toml"), &config).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
+        .args(["alerts", "--json", "--remote", "homelab"])
+        .env("ATLAS_TUI_CONFIG_DIR", dir.path())
+        .env("ATLAS_TUI_STATE_DIR", dir.path())
+        .env("INCUS_CONF", dir.path().join("no-incus"))
+        .output()
+        .unwrap();
+    let alerts: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let a = alerts
+        .iter()
+        .find(|a| a["alertname"] == alert.as_str())
+        .expect("the alert");
+    assert_eq!(a["target"]["key"], "homelab//talos-cp01", "{a}");
     let t = Tmux::start("pve", 160, 45, "--remote homelab", |dir| {
         std::fs::write(dir.join("config.toml"), &config).unwrap()
     });

@@ -556,7 +556,7 @@ pub async fn follow(
             _ = tokio::time::sleep(TASK_POLL) => {}
             _ = cancelled(cancel), if !stop_sent => {
                 stop_sent = true;
-                rep.log(format!("stopping the {what} task"));
+                rep.log(format!("stopping the {what} task: $ pvesh delete {base}"));
                 if let Err(e) = client.delete(&base).await {
                     rep.log(format!("could not stop the task: {e}"));
                 }
