@@ -88,7 +88,7 @@ pub async fn prepare(client: &PveClient, job: &JobSpec) -> Result<JobSpec, Provi
     if let JobSpec::Command { .. } = job {
         return Ok(job);
     }
-    let g = find(client, job_target(&job)).await?;
+    let g = find(client, job.target()).await?;
     let t = job_target_mut(&mut job);
     t.id = Some(if g.kind == "lxc" {
         format!("lxc/{}", g.vmid)
@@ -100,10 +100,6 @@ pub async fn prepare(client: &PveClient, job: &JobSpec) -> Result<JobSpec, Provi
         t.name = g.name.clone();
     }
     Ok(job)
-}
-
-fn job_target(job: &JobSpec) -> &Target {
-    job.target()
 }
 
 fn job_target_mut(job: &mut JobSpec) -> &mut Target {

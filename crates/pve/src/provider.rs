@@ -441,6 +441,31 @@ impl Session {
                 ))
             })
             .collect();
+        let mut backups = Vec::new();
+        for (node, storage, shared, items) in self.contents(&["backup"]).await {
+            for c in &items {
+                let Some((name, pool)) = c.vmid.and_then(|v| guests.get(&v)) else {
+                    // An archive of a guest that no longer exists.
+                    continue;
+                };
+                let location = if shared {
+                    storage.clone()
+                } else {
+                    format!("{storage}@{node}")
+                };
+                backups.push(convert::backup(&self.remote(), location, name, pool, c));
+            }
+        }
+        (self.tx)(p::Event::Backups {
+            remote: self.remote(),
+            backups,
+        });
+    }
+
+    /// The content of every storage holding `kinds` (shared storages read once, on the first
+    /// node that answers), with the storage and whether it is shared: (node, storage, shared,
+    /// items).
+    async fn contents(&mut self, kinds: &[&str]) -> Vec<(String, String, bool, Vec<Content>)> {
         let storages: Vec<Resource> = self
             .resources
             .iter()
@@ -448,12 +473,12 @@ impl Session {
             .filter(|r| {
                 r.content
                     .as_deref()
-                    .is_some_and(|c| c.split(',').any(|c| c == "backup"))
+                    .is_some_and(|c| c.split(',').any(|c| kinds.contains(&c)))
             })
             .cloned()
             .collect();
         let mut seen_shared = std::collections::HashSet::new();
-        let mut backups = Vec::new();
+        let mut out = Vec::new();
         for s in storages {
             let (Some(node), Some(storage)) = (s.node.as_deref(), s.storage.as_deref()) else {
                 continue;
@@ -461,7 +486,7 @@ impl Session {
             if !self.node_online(node) || (s.shared && !seen_shared.insert(storage.to_string())) {
                 continue;
             }
-            let path = format!("/nodes/{node}/storage/{storage}/content?content=backup");
+            let path = format!("/nodes/{node}/storage/{storage}/content");
             let Ok(v) = self.client.get_value(&path).await else {
                 continue;
             };
@@ -469,28 +494,13 @@ impl Session {
                 continue;
             };
             self.skipped(skipped);
-            for c in items.iter().filter(|c| c.content == "backup") {
-                let Some((name, pool)) = c.vmid.and_then(|v| guests.get(&v)) else {
-                    // An archive of a guest that no longer exists.
-                    continue;
-                };
-                backups.push(convert::backup(
-                    &self.remote(),
-                    if s.shared {
-                        storage.to_string()
-                    } else {
-                        format!("{storage}@{node}")
-                    },
-                    name,
-                    pool,
-                    c,
-                ));
-            }
+            let items = items
+                .into_iter()
+                .filter(|c| kinds.contains(&c.content.as_str()))
+                .collect();
+            out.push((node.to_string(), storage.to_string(), s.shared, items));
         }
-        (self.tx)(p::Event::Backups {
-            remote: self.remote(),
-            backups,
-        });
+        out
     }
 
     /// Guest disks of every storage (shared ones once), reported as volumes.
@@ -508,46 +518,17 @@ impl Session {
                 ))
             })
             .collect();
-        let mut seen_shared = std::collections::HashSet::new();
         let mut volumes = Vec::new();
-        let storages: Vec<Resource> = self
-            .resources
-            .iter()
-            .filter(|r| r.kind == "storage")
-            .filter(|r| {
-                r.content
-                    .as_deref()
-                    .is_some_and(|c| c.contains("images") || c.contains("rootdir"))
-            })
-            .cloned()
-            .collect();
-        for s in storages {
-            let (Some(node), Some(storage)) = (s.node.as_deref(), s.storage.as_deref()) else {
-                continue;
-            };
-            if !self.node_online(node) || (s.shared && !seen_shared.insert(storage.to_string())) {
-                continue;
-            }
-            let path = format!("/nodes/{node}/storage/{storage}/content");
-            let Ok(v) = self.client.get_value(&path).await else {
-                continue;
-            };
-            let Ok((items, skipped)) = decode::list::<Content>(&path, v) else {
-                continue;
-            };
-            self.skipped(skipped);
-            for c in items
-                .iter()
-                .filter(|c| c.content == "images" || c.content == "rootdir")
-            {
+        for (node, storage, shared, items) in self.contents(&["images", "rootdir"]).await {
+            for c in &items {
                 let owner = c.vmid.and_then(|v| guests.get(&v));
                 // A node's local storage holds the disks of the guests on that node.
-                if !s.shared && owner.is_some_and(|(_, n)| n != node) {
+                if !shared && owner.is_some_and(|(_, n)| *n != node) {
                     continue;
                 }
                 let owner = owner.map(|(name, _)| name.as_str());
-                let where_ = if s.shared { "" } else { node };
-                volumes.push(convert::disk(&self.remote(), storage, where_, c, owner));
+                let where_ = if shared { "" } else { node.as_str() };
+                volumes.push(convert::disk(&self.remote(), &storage, where_, c, owner));
             }
         }
         (self.tx)(p::Event::Volumes {
