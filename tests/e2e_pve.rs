@@ -24,17 +24,9 @@ async fn post_alert(labels: serde_json::Value) {
     assert!(r.status().is_success(), "{}", r.status());
 }
 
-async fn snapshots(sim: &Sim) -> Vec<String> {
+async fn talos_snapshots(sim: &Sim) -> Vec<String> {
     let client = atlas_pve::PveClient::new(&sim.spec()).unwrap();
-    client
-        .get_value("/nodes/pve3/qemu/200/snapshot")
-        .await
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|s| s["name"].as_str().map(String::from))
-        .collect()
+    common::pve::snapshots(&client, "/nodes/pve3/qemu/200").await
 }
 
 #[test]
@@ -111,7 +103,7 @@ server_cert = "{dir}/pve.crt"
     t.keys(&["Enter"]);
     t.wait_text(30, "snapshot e2e-before created");
     assert!(
-        rt.block_on(snapshots(&sim))
+        rt.block_on(talos_snapshots(&sim))
             .contains(&"e2e-before".to_string())
     );
 
@@ -134,7 +126,7 @@ server_cert = "{dir}/pve.crt"
     assert!(scr.contains("safety snapshot atlas-safety-"), "{scr}");
     t.keys(&["y"]);
     t.wait_text(60, "rolled back to e2e-before");
-    let snaps = rt.block_on(snapshots(&sim));
+    let snaps = rt.block_on(talos_snapshots(&sim));
     assert!(
         snaps.iter().any(|s| s.starts_with("atlas-safety-")),
         "{snaps:?}"

@@ -16,7 +16,7 @@ use atlas_tui::config::Keymap;
 use atlas_tui::jobs::execute::{JobRun, execute};
 use atlas_tui::jobs::{JobSpec, Outcome, PowerAction, Safety, Target};
 use atlas_tui::services::plan::Step;
-use common::pve::Sim;
+use common::pve::{Sim, snapshots};
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
@@ -50,19 +50,6 @@ async fn run(spec: &PveSpec, job: JobSpec) -> (Outcome, Vec<String>) {
 
 fn guest(name: &str) -> Target {
     Target::instance("pve", "", name)
-}
-
-async fn snapshots(client: &PveClient, path: &str) -> Vec<String> {
-    client
-        .get_value(&format!("{path}/snapshot"))
-        .await
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|s| s["name"].as_str().map(String::from))
-        .filter(|n| n != "current")
-        .collect()
 }
 
 /// A console state fed by the PVE worker until `done` holds (or 30 s pass).

@@ -107,3 +107,17 @@ impl Sim {
         assert!(r.status().is_success(), "control {what}: {}", r.status());
     }
 }
+
+/// The snapshot names of a guest (`/nodes/{n}/{qemu|lxc}/{vmid}`), PVE's `current` left out.
+pub async fn snapshots(client: &atlas_pve::PveClient, path: &str) -> Vec<String> {
+    client
+        .get_value(&format!("{path}/snapshot"))
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["name"].as_str().map(String::from))
+        .filter(|n| n != "current")
+        .collect()
+}

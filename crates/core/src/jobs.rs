@@ -133,6 +133,22 @@ impl JobSpec {
         }
     }
 
+    /// The object acted on, to fill in (a provider's id).
+    pub fn target_mut(&mut self) -> &mut Target {
+        match self {
+            JobSpec::Power { target, .. }
+            | JobSpec::Snapshot { target, .. }
+            | JobSpec::DeleteSnapshot { target, .. }
+            | JobSpec::Restore { target, .. }
+            | JobSpec::Export { target, .. }
+            | JobSpec::Import { target, .. }
+            | JobSpec::Apply { target, .. }
+            | JobSpec::Vzdump { target, .. }
+            | JobSpec::RestoreArchive { target, .. }
+            | JobSpec::Command { target, .. } => target,
+        }
+    }
+
     /// The instances (project, name) the job may have changed, to be read again after it.
     pub fn touches(&self) -> Vec<(String, String)> {
         let t = self.target();

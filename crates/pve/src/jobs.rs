@@ -89,7 +89,7 @@ pub async fn prepare(client: &PveClient, job: &JobSpec) -> Result<JobSpec, Provi
         return Ok(job);
     }
     let g = find(client, job.target()).await?;
-    let t = job_target_mut(&mut job);
+    let t = job.target_mut();
     t.id = Some(if g.kind == "lxc" {
         format!("lxc/{}", g.vmid)
     } else {
@@ -100,21 +100,6 @@ pub async fn prepare(client: &PveClient, job: &JobSpec) -> Result<JobSpec, Provi
         t.name = g.name.clone();
     }
     Ok(job)
-}
-
-fn job_target_mut(job: &mut JobSpec) -> &mut Target {
-    match job {
-        JobSpec::Power { target, .. }
-        | JobSpec::Snapshot { target, .. }
-        | JobSpec::DeleteSnapshot { target, .. }
-        | JobSpec::Restore { target, .. }
-        | JobSpec::Export { target, .. }
-        | JobSpec::Import { target, .. }
-        | JobSpec::Apply { target, .. }
-        | JobSpec::Vzdump { target, .. }
-        | JobSpec::RestoreArchive { target, .. }
-        | JobSpec::Command { target, .. } => target,
-    }
 }
 
 /// The equivalent `qm` / `pct` lines of a job (the guest by VMID once the job is prepared).

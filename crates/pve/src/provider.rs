@@ -240,6 +240,13 @@ impl Session {
         }
     }
 
+    /// The guests by VMID.
+    fn by_vmid(&self) -> HashMap<u64, Resource> {
+        self.guests()
+            .filter_map(|r| Some((r.vmid?, r.clone())))
+            .collect()
+    }
+
     fn guests(&self) -> impl Iterator<Item = &Resource> {
         self.resources
             .iter()
@@ -428,26 +435,18 @@ impl Session {
 
     /// The vzdump archives of every backup storage (shared ones once), by guest.
     async fn backups(&mut self) {
-        // VMID → (name, pool).
-        let guests: HashMap<u64, (String, String)> = self
-            .guests()
-            .filter_map(|r| {
-                Some((
-                    r.vmid?,
-                    (
-                        r.name.clone().unwrap_or_default(),
-                        r.pool.clone().unwrap_or_default(),
-                    ),
-                ))
-            })
-            .collect();
+        let guests = self.by_vmid();
         let mut backups = Vec::new();
         for (node, storage, shared, items) in self.contents(&["backup"]).await {
             for c in &items {
-                let Some((name, pool)) = c.vmid.and_then(|v| guests.get(&v)) else {
+                let Some(g) = c.vmid.and_then(|v| guests.get(&v)) else {
                     // An archive of a guest that no longer exists.
                     continue;
                 };
+                let (name, pool) = (
+                    g.name.as_deref().unwrap_or(""),
+                    g.pool.as_deref().unwrap_or(""),
+                );
                 let location = if shared {
                     storage.clone()
                 } else {
@@ -505,28 +504,16 @@ impl Session {
 
     /// Guest disks of every storage (shared ones once), reported as volumes.
     async fn disks(&mut self) {
-        // VMID → (name, node).
-        let guests: HashMap<u64, (String, String)> = self
-            .guests()
-            .filter_map(|r| {
-                Some((
-                    r.vmid?,
-                    (
-                        r.name.clone().unwrap_or_default(),
-                        r.node.clone().unwrap_or_default(),
-                    ),
-                ))
-            })
-            .collect();
+        let guests = self.by_vmid();
         let mut volumes = Vec::new();
         for (node, storage, shared, items) in self.contents(&["images", "rootdir"]).await {
             for c in &items {
                 let owner = c.vmid.and_then(|v| guests.get(&v));
                 // A node's local storage holds the disks of the guests on that node.
-                if !shared && owner.is_some_and(|(_, n)| *n != node) {
+                if !shared && owner.is_some_and(|g| g.node.as_deref() != Some(node.as_str())) {
                     continue;
                 }
-                let owner = owner.map(|(name, _)| name.as_str());
+                let owner = owner.and_then(|g| g.name.as_deref());
                 let where_ = if shared { "" } else { node.as_str() };
                 volumes.push(convert::disk(&self.remote(), &storage, where_, c, owner));
             }
