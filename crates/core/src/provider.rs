@@ -176,6 +176,9 @@ pub struct Capabilities {
     pub operations: &'static [Operation],
     /// The provider's equivalent CLI lines of a job (for its log, the journal and the views).
     pub cli: fn(&JobSpec) -> Vec<String>,
+    /// Its objects live in projects (Incus: an empty one is `default`); otherwise a project is
+    /// a pool an object may be in, and none is shown as nothing.
+    pub projects: bool,
 }
 
 /// Every operation the console knows.
@@ -205,6 +208,7 @@ impl Capabilities {
             provider,
             operations: ALL_OPERATIONS,
             cli: no_cli,
+            projects: true,
         }
     }
 

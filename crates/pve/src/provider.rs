@@ -33,6 +33,7 @@ pub const CAPABILITIES: p::Capabilities = p::Capabilities {
         p::Operation::StorageBackup,
     ],
     cli: crate::jobs::cli,
+    projects: false,
 };
 
 /// Timing of a worker.

@@ -48,6 +48,10 @@ pub(super) fn gauge_style(used: u64, total: u64) -> &'static str {
 
 /// `remote/project`.
 pub(super) fn where_(r: &RemoteView, project: &str) -> String {
+    // Proxmox VE: a guest in no pool is just on its remote.
+    if project.is_empty() && !r.caps.projects {
+        return r.name.clone();
+    }
     format!(
         "{}/{}",
         r.name,
