@@ -309,8 +309,8 @@ fn a_read_only_remote_refuses_jobs_and_hides_write_keys() {
         "{last}"
     );
     key(&mut s, KeyCode::Char('n'));
-    // The form may open; the job is refused when it would start.
-    key(&mut s, KeyCode::Enter);
+    // Refused before any form opens.
+    assert!(s.action_form().is_none());
     assert!(s.work.jobs.is_empty());
     let m = s.messages.current.clone().unwrap().text;
     assert!(m.contains("local is read-only"), "{m}");

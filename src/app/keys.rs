@@ -138,6 +138,20 @@ impl AppState {
             self.say(Level::Warning, msg);
             return vec![];
         }
+        // A write on a row of a remote configured read-only: refused before any form opens.
+        if operation(action, self.pane).is_some()
+            && action.spec().write
+            && let Some(r) = self.selected_remote(now)
+            && r.readonly
+        {
+            let msg = format!(
+                "{} is read-only (readonly = true in its [[remotes]]): {} is disabled",
+                r.name,
+                action.spec().label
+            );
+            self.say(Level::Warning, msg);
+            return vec![];
+        }
         match action {
             Action::Quit => return vec![Effect::Quit],
             Action::Help => {
