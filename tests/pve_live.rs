@@ -667,6 +667,20 @@ async fn headless_snapshot_and_restore_take_pve_targets() {
         out.contains("$ vzdump 110 --storage nfs-backup --mode stop --compress zstd"),
         "{out}"
     );
+    // The token's secret is nowhere in what atlas-tui wrote (journal, job history, log).
+    let secret = sim.file("token");
+    let mut files = vec![dir.path().to_path_buf()];
+    let mut checked = 0;
+    while let Some(p) = files.pop() {
+        if p.is_dir() {
+            files.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            let text = String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned();
+            assert!(!text.contains(&secret), "the secret is in {}", p.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "journal, history and log written");
     // A remote configured read-only refuses every change.
     let text = std::fs::read_to_string(&config).unwrap() + "readonly = true\n";
     std::fs::write(&config, text).unwrap();

@@ -129,10 +129,15 @@ fn instance_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
     let i = &row.inst;
     out.push(format!("name: {}", i.name));
     out.push(format!("remote: {}", row.remote));
-    out.push(format!("project: {}", i.project));
+    // What a provider does not give (a PVE guest's project, architecture, creation) is left out.
+    if !i.project.is_empty() {
+        out.push(format!("project: {}", i.project));
+    }
     out.push(format!("status: {}", row.status()));
     out.push(format!("type: {}", i.kind));
-    out.push(format!("architecture: {}", i.architecture));
+    if !i.architecture.is_empty() {
+        out.push(format!("architecture: {}", i.architecture));
+    }
     out.push(format!(
         "location: {}",
         if i.location.is_empty() {
@@ -141,7 +146,9 @@ fn instance_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
             &i.location
         }
     ));
-    out.push(format!("created: {}", when(i.created_at, now)));
+    if i.created_at.is_some() {
+        out.push(format!("created: {}", when(i.created_at, now)));
+    }
     out.push(format!("ephemeral: {}", i.ephemeral));
     if !i.description.is_empty() {
         out.push(format!("description: {}", quote(&i.description)));
@@ -157,11 +164,15 @@ fn instance_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
             out.push(format!("  cpu: {c:.1}%"));
         }
         if let Some(m) = &st.memory {
-            out.push(format!(
-                "  memory: {} (peak {})",
-                human_bytes(m.usage),
-                human_bytes(m.usage_peak)
-            ));
+            out.push(if m.usage_peak > 0 {
+                format!(
+                    "  memory: {} (peak {})",
+                    human_bytes(m.usage),
+                    human_bytes(m.usage_peak)
+                )
+            } else {
+                format!("  memory: {}", human_bytes(m.usage))
+            });
         }
         if let Some(d) = st.disk_usage() {
             out.push(format!("  disk: {}", human_bytes(d)));

@@ -58,7 +58,12 @@ pub fn draw_detail(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
     let (title, lines) = detail_text(state, d, now);
     f.render_widget(Clear, area);
     let mut tabs = vec![Span::styled(format!(" {title} "), theme.style("ui.title"))];
-    if d.pane == crate::app::Pane::INSTANCES {
+    // The tabs, where the instance's provider has a console log to show.
+    let console = d
+        .key
+        .object()
+        .is_some_and(|o| state.supports(o.remote(), crate::backend::Operation::ConsoleLog));
+    if d.pane == crate::app::Pane::INSTANCES && console {
         for (t, name) in [
             (DetailTab::Config, "config"),
             (DetailTab::Log, "console log"),
