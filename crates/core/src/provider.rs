@@ -311,6 +311,38 @@ pub struct RestoreFacts {
 /// Where a provider reports its events.
 pub type Sink = Arc<dyn Fn(Event) + Send + Sync>;
 
+/// Waits `backoff` before a provider tries `remote` again, answering commands meanwhile: a
+/// console log is refused (the remote is offline), a new scope goes to `rescope`. Gives
+/// `Some(true)` when a refresh asked to retry at once, `Some(false)` when the wait ran out, and
+/// `None` when nobody sends commands any more (the worker ends).
+pub async fn wait_offline(
+    remote: &str,
+    backoff: std::time::Duration,
+    cmds: &mut tokio::sync::mpsc::UnboundedReceiver<Command>,
+    sink: &Sink,
+    mut rescope: impl FnMut(Scope),
+) -> Option<bool> {
+    let sleep = tokio::time::sleep(backoff);
+    tokio::pin!(sleep);
+    loop {
+        tokio::select! {
+            _ = &mut sleep => return Some(false),
+            cmd = cmds.recv() => match cmd {
+                None => return None,
+                Some(Command::Refresh) => return Some(true),
+                Some(Command::SetScope(s)) => rescope(s),
+                Some(Command::Reread(_)) => {}
+                Some(Command::ConsoleLog { project, name }) => sink(Event::ConsoleLog {
+                    remote: remote.to_string(),
+                    project,
+                    name,
+                    result: Err(format!("{remote} is offline")),
+                }),
+            }
+        }
+    }
+}
+
 /// What a provider can be asked to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {

@@ -95,21 +95,12 @@ async fn run(
                 }));
             }
         }
-        let sleep = tokio::time::sleep(backoff);
-        tokio::pin!(sleep);
-        loop {
-            tokio::select! {
-                _ = &mut sleep => break,
-                cmd = cmds.recv() => match cmd {
-                    None => return,
-                    Some(Command::Refresh) => { backoff = cfg.backoff_min; break; }
-                    Some(Command::ConsoleLog { project, name }) => tx(p::Event::ConsoleLog {
-                        remote: remote.clone(), project, name,
-                        result: Err(format!("{remote} is offline")),
-                    }),
-                    Some(_) => {}
-                }
-            }
+        // Wait before reconnecting; a refresh retries at once. PVE lists every guest: a
+        // scope changes nothing.
+        match p::wait_offline(&remote, backoff, &mut cmds, &tx, |_| {}).await {
+            None => return,
+            Some(true) => backoff = cfg.backoff_min,
+            Some(false) => {}
         }
         backoff = (backoff * 2).min(cfg.backoff_max);
     }

@@ -73,24 +73,10 @@ async fn run(
             }
         }
         // Wait before reconnecting; a refresh retries at once.
-        let sleep = tokio::time::sleep(backoff);
-        tokio::pin!(sleep);
-        loop {
-            tokio::select! {
-                _ = &mut sleep => break,
-                cmd = cmds.recv() => match cmd {
-                    None => return,
-                    Some(Command::Refresh) => { backoff = cfg.backoff_min; break; }
-                    Some(Command::SetScope(s)) => scope = s,
-                    Some(Command::Reread(_)) => {}
-                    Some(Command::ConsoleLog { project, name }) => {
-                        tx(p::Event::ConsoleLog {
-                            remote: remote.clone(), project, name,
-                            result: Err(format!("{remote} is offline")),
-                        });
-                    }
-                }
-            }
+        match p::wait_offline(&remote, backoff, &mut cmds, &tx, |s| scope = s).await {
+            None => return,
+            Some(true) => backoff = cfg.backoff_min,
+            Some(false) => {}
         }
         backoff = (backoff * 2).min(cfg.backoff_max);
     }
