@@ -45,6 +45,40 @@ macro_rules! registry {
     };
 }
 
+impl Action {
+    /// Whether the action only moves about (selection, pane, sort, filter, layers that show):
+    /// the rows stay as built.
+    pub fn view_only(self) -> bool {
+        matches!(
+            self,
+            Action::Up
+                | Action::Down
+                | Action::Top
+                | Action::Bottom
+                | Action::PageUp
+                | Action::PageDown
+                | Action::NextPane
+                | Action::PrevPane
+                | Action::PaneHosts
+                | Action::PaneInstances
+                | Action::PaneVolumes
+                | Action::PaneSnapshots
+                | Action::PaneAlerts
+                | Action::PaneSilences
+                | Action::PaneJobs
+                | Action::PaneJournal
+                | Action::PaneServices
+                | Action::PaneBackups
+                | Action::SortNext
+                | Action::SortReverse
+                | Action::Filter
+                | Action::ClearFilter
+                | Action::Zoom
+                | Action::Help
+        )
+    }
+}
+
 registry! {
     Quit = "quit", "quit", "quit atlas-tui", ["quit", "q", "exit"], false;
     Help = "help", "help", "show this help", ["help"], false;

@@ -115,7 +115,7 @@ impl Live {
         view_rows(&self.state, Pane::ALERTS, Utc::now())
             .iter()
             .find(|r| r.cells[1].text == alertname)
-            .cloned()
+            .map(|r| (**r).clone())
     }
 }
 

@@ -80,7 +80,7 @@ fn alerts_pane_dedups_sorts_and_joins() {
 fn badges_on_hosts_instances_and_volumes() {
     let mut s = state();
     let inst = view_rows(&s, Pane::INSTANCES, now());
-    let badge = |rows: &[atlas_tui::app::rows::Row], name: &str, col: usize| {
+    let badge = |rows: &[atlas_tui::app::rows::RowRef], name: &str, col: usize| {
         rows.iter()
             .find(|r| r.cells.iter().any(|c| c.text == name))
             .map(|r| r.cells[col].text.clone())

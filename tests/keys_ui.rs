@@ -220,17 +220,26 @@ fn derived_views_are_computed_once_per_change_and_idle_keys_change_nothing() {
     key(&mut s, KeyCode::Char('Q'));
     assert_eq!(s.derived.rev, rev);
     assert!(Arc::ptr_eq(&a, &view_rows(&s, Pane::INSTANCES, now())));
-    // A bound key, a filter typed in place, or the next second rebuild them.
+    // Moving the selection redraws, but the rows and the join stay as they were.
     key(&mut s, KeyCode::Char('j'));
     assert_ne!(s.derived.rev, rev);
-    let b = view_rows(&s, Pane::INSTANCES, now());
-    assert!(!Arc::ptr_eq(&a, &b));
-    assert!(!Arc::ptr_eq(&j, &s.join_alerts()));
+    assert!(Arc::ptr_eq(&a, &view_rows(&s, Pane::INSTANCES, now())));
+    assert!(Arc::ptr_eq(&j, &s.join_alerts()));
+    // A filter makes a new view of the same rows (shared, not built again).
     s.panes[Pane::INSTANCES.index()].filter = "grafana".into();
     let c = view_rows(&s, Pane::INSTANCES, now());
     assert_eq!(c.len(), 1);
+    assert!(a.iter().any(|r| Arc::ptr_eq(r, &c[0])));
+    // The next second rebuilds the panes that show ages, not the others.
     let later = now() + chrono::Duration::seconds(1);
-    assert!(!Arc::ptr_eq(&c, &view_rows(&s, Pane::INSTANCES, later)));
+    assert!(Arc::ptr_eq(&c, &view_rows(&s, Pane::INSTANCES, later)));
+    let snaps = view_rows(&s, Pane::SNAPSHOTS, now());
+    assert!(!Arc::ptr_eq(&snaps, &view_rows(&s, Pane::SNAPSHOTS, later)));
+    // A key that changes what rows show (a palette command) rebuilds them and the join.
+    s.run_command("theme light", now());
+    let d = view_rows(&s, Pane::INSTANCES, now());
+    assert!(!Arc::ptr_eq(&c, &d) && !Arc::ptr_eq(&c[0], &d[0]));
+    assert!(!Arc::ptr_eq(&j, &s.join_alerts()));
 }
 
 #[test]
@@ -380,4 +389,24 @@ fn pve_backups_go_to_a_storage_and_come_back_from_it() {
 
 fn atlas_tui_typ(s: &mut atlas_tui::app::state::AppState, text: &str) {
     common::typ(s, text);
+}
+
+#[test]
+fn panes_said_to_show_no_ages_do_not_change_with_the_clock() {
+    use atlas_tui::app::rows::{build_rows, shows_ages};
+    let s = with_alerts(loaded_state());
+    let later = now() + chrono::Duration::hours(5);
+    for (i, p) in atlas_tui::pane::PANES.iter().enumerate() {
+        let pane = atlas_tui::pane::Pane(i as u8);
+        if shows_ages(pane) {
+            continue;
+        }
+        let cells = |t| {
+            build_rows(&s, pane, t)
+                .into_iter()
+                .map(|r| r.cells)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(cells(now()), cells(later), "{}", p.title);
+    }
 }

@@ -99,7 +99,7 @@ impl AppState {
     pub fn join_alerts(&self) -> std::sync::Arc<(Index, Joined)> {
         self.derived
             .join
-            .get((), self.derived.rev, || self.compute_join())
+            .get((), self.derived.data, || self.compute_join())
     }
 
     fn compute_join(&self) -> (Index, Joined) {

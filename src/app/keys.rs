@@ -54,8 +54,13 @@ impl AppState {
             self.input(),
             InputMode::Normal | InputMode::Detail | InputMode::Help
         ) {
-            // The layers that take text change with (almost) every key.
-            self.derived.rev += 1;
+            // The layers that take text change with (almost) every key; what the filter
+            // changes is in the rows' key.
+            if self.input() == InputMode::Filter {
+                self.derived.rev += 1;
+            } else {
+                self.derived.data_changed();
+            }
         }
         let before = self.pane;
         let mut fx = self.on_key_inner(ev, now);
@@ -119,7 +124,11 @@ impl AppState {
 
     /// Applies an action.
     pub fn dispatch(&mut self, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
-        self.derived.rev += 1;
+        if action.view_only() {
+            self.derived.rev += 1;
+        } else {
+            self.derived.data_changed();
+        }
         match self.input() {
             InputMode::Help => return self.help_action(action),
             InputMode::Detail => return self.detail_action(action, now),
@@ -322,12 +331,16 @@ impl AppState {
     }
 
     /// The selected row's key in the current pane, resolving a stale index.
-    pub fn selected_index(&self, pane: Pane, rows: &[super::rows::Row]) -> usize {
+    pub fn selected_index(&self, pane: Pane, rows: &[super::rows::RowRef]) -> usize {
         let ps = &self.panes[pane.index()];
-        if let Some(k) = &ps.selected_key
-            && let Some(i) = rows.iter().position(|r| &r.key == k)
-        {
-            return i;
+        if let Some(k) = &ps.selected_key {
+            // Where it was, most of the time.
+            if rows.get(ps.selected).is_some_and(|r| &r.key == k) {
+                return ps.selected;
+            }
+            if let Some(i) = rows.iter().position(|r| &r.key == k) {
+                return i;
+            }
         }
         ps.selected.min(rows.len().saturating_sub(1))
     }

@@ -53,18 +53,24 @@ impl<S, K, V> std::fmt::Debug for Memo<S, K, V> {
     }
 }
 
-/// The rows a pane shows right now.
-/// What a pane's rows derive from besides the data (see `Derived::rev`).
+/// What a pane's built rows derive from (see `rows`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuiltKey {
+    /// [`Derived::data`](super::state::Derived::data).
+    pub data: u64,
+    /// Ages and "stale for" change with the clock (0 for panes that show none).
+    pub second: i64,
+    pub grouping: super::alert_view::Grouping,
+    pub remote_filter: Option<String>,
+}
+
+/// What the rows a pane shows derive from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowsKey {
-    pub rev: u64,
-    /// Ages and "stale for" change with the clock.
-    pub second: i64,
+    pub built: BuiltKey,
     pub filter: String,
     pub sort_col: usize,
     pub sort_desc: bool,
-    pub grouping: super::alert_view::Grouping,
-    pub remote_filter: Option<String>,
 }
 
 #[cfg(test)]

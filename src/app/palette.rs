@@ -167,7 +167,7 @@ impl AppState {
 
     /// Runs a palette command line (`instances`, `remote local`, `project lab`, `theme light`).
     pub fn run_command(&mut self, line: &str, now: DateTime<Utc>) -> Vec<Effect> {
-        self.derived.rev += 1;
+        self.derived.data_changed();
         let Some(cmd) = parse_command(line) else {
             self.say(Level::Error, format!("unknown command: {line}"));
             return vec![];

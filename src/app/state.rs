@@ -325,12 +325,29 @@ pub struct Work {
 /// Views derived from the state, kept while nothing changed.
 #[derive(Debug, Clone, Default)]
 pub struct Derived {
-    /// Bumped by every update, key and command: derived views are kept while it stays.
+    /// Bumped by every update, key and command: the screen is drawn again when it moved.
     pub rev: u64,
-    /// The rows of each pane (see `rows::view_rows`).
-    pub rows: Memo<Pane, super::memo::RowsKey, Vec<super::cells::Row>>,
+    /// Bumped by every update and by the keys and commands that may change what rows show
+    /// (not by moving, filtering or sorting): built rows and the join are kept while it stays.
+    pub data: u64,
+    /// The rows each pane shows (see `rows::view_rows`).
+    pub rows: Memo<Pane, super::memo::RowsKey, super::rows::View>,
+    /// The rows each pane's model built, unfiltered, unsorted.
+    pub built: Memo<Pane, super::memo::BuiltKey, Vec<super::rows::RowRef>>,
+    /// The order of the built rows by a sort column.
+    pub order: Memo<Pane, (super::memo::BuiltKey, usize, bool), Vec<u32>>,
+    /// Which built rows recent filters keep.
+    pub matched: super::rows::MatchedCache,
     /// The join of alerts with the inventory (see `join_alerts`).
     pub join: Memo<(), u64, (crate::alerts::join::Index, crate::alerts::join::Joined)>,
+}
+
+impl Derived {
+    /// Something rows may show changed (and so the screen).
+    pub fn data_changed(&mut self) {
+        self.rev += 1;
+        self.data += 1;
+    }
 }
 
 /// The whole UI state.

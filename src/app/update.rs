@@ -12,7 +12,7 @@ use crate::inventory::{InstanceRow, cpu_percent};
 impl AppState {
     /// Applies a backend update; some ask for more work (a survey after a job).
     pub fn apply(&mut self, update: Update, now: DateTime<Utc>) -> Vec<Effect> {
-        self.derived.rev += 1;
+        self.derived.data_changed();
         match update {
             Update::Services { seq, survey } => self.apply_survey(seq, *survey, now),
             Update::DefinitionText { file, result } => {

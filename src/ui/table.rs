@@ -11,25 +11,6 @@ use crate::app::rows::{Column, Pane, columns, view_rows};
 use crate::app::state::AppState;
 use crate::config::Theme;
 
-/// Width each column needs for these rows: its content, at least its header, at most twice
-/// its nominal width. The last column takes whatever is left when drawn, so it asks only for
-/// its nominal width (a long summary is truncated rather than dropped).
-pub fn content_widths(cols: &[Column], rows: &[crate::app::rows::Row]) -> Vec<u16> {
-    let last = cols.len().saturating_sub(1);
-    cols.iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let cap = if i == last { c.width } else { c.width * 2 };
-            let content = rows
-                .iter()
-                .map(|r| r.cells.get(i).map(|c| c.text.chars().count()).unwrap_or(0))
-                .max()
-                .unwrap_or(0) as u16;
-            content.max(c.name.len() as u16).min(cap)
-        })
-        .collect()
-}
-
 /// Picks the columns that fit `width`, dropping the least important first.
 pub fn fit_columns(cols: &[Column], widths: &[u16], width: u16) -> Vec<usize> {
     let mut keep: Vec<usize> = (0..cols.len()).collect();
@@ -157,12 +138,16 @@ pub fn draw_pane(
         return;
     }
 
-    let widths = content_widths(&cols, &rows);
-    let keep = fit_columns(&cols, &widths, inner.width);
+    let widths = &rows.widths;
+    let keep = fit_columns(&cols, widths, inner.width);
     let header =
         Row::new(keep.iter().map(|i| Cell::from(cols[*i].name))).style(theme.style("ui.header"));
     let stale_style = theme.style("remote.stale");
-    let body: Vec<Row> = rows
+    // Only the rows on screen are drawn: the selection at the bottom edge once it passes it.
+    let height = inner.height.saturating_sub(1).max(1) as usize;
+    let selected = state.selected_index(pane, &rows);
+    let first = (selected + 1).saturating_sub(height);
+    let body: Vec<Row> = rows[first..rows.len().min(first + height)]
         .iter()
         .map(|r| {
             Row::new(keep.iter().map(|i| {
@@ -196,7 +181,7 @@ pub fn draw_pane(
         .row_highlight_style(sel)
         .column_spacing(1);
     let mut ts = TableState::default();
-    ts.select(Some(state.selected_index(pane, &rows)));
+    ts.select(Some(selected - first));
     f.render_stateful_widget(table, inner, &mut ts);
 }
 
