@@ -117,7 +117,8 @@ pub async fn gather(settings: &Settings, specs: &[RemoteSpec], scope: &Scope) ->
     let mut errors = Vec::new();
     let c = &settings.config;
     type Answer = (String, SourceKind, Vec<String>, Result<SourceData, String>);
-    let sources: Vec<Answer> = {
+    // Alert sources and remotes are read at once.
+    let sources = {
         let futs = c.alert_sources().map(|(kind, s)| async move {
             let data = async {
                 let spec = s.spec()?;
@@ -141,10 +142,12 @@ pub async fn gather(settings: &Settings, specs: &[RemoteSpec], scope: &Scope) ->
             .await;
             (s.name.clone(), kind, s.remotes.clone(), data)
         });
-        futures_util::future::join_all(futs).await
+        futures_util::future::join_all(futs)
     };
-    let inventories =
-        futures_util::future::join_all(specs.iter().map(|s| load_inventory(s, scope))).await;
+    let (sources, inventories): (Vec<Answer>, _) = tokio::join!(
+        sources,
+        futures_util::future::join_all(specs.iter().map(|s| load_inventory(s, scope)))
+    );
     let mut inv = Vec::new();
     for (spec, r) in specs.iter().zip(inventories) {
         match r {

@@ -134,7 +134,7 @@ fn filter_takes_label_matchers_and_words() {
     s.panes[Pane::ALERTS.index()].filter = "instance=~\"step.*\"".into();
     let mut names: Vec<String> = view_rows(&s, Pane::ALERTS, now())
         .iter()
-        .map(|r| r.cells[1].text.clone())
+        .map(|r| r.cells[1].text.to_string())
         .collect();
     names.sort();
     assert_eq!(
@@ -147,7 +147,7 @@ fn filter_takes_label_matchers_and_words() {
     s.panes[Pane::ALERTS.index()].filter = "severity!=warning severity!=critical".into();
     let names: Vec<String> = view_rows(&s, Pane::ALERTS, now())
         .iter()
-        .map(|r| r.cells[1].text.clone())
+        .map(|r| r.cells[1].text.to_string())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }

@@ -2,7 +2,8 @@
 //! Prometheus (one of them while an instance was being created, with `config`, `devices`,
 //! `profiles` and `state` null), with fields randomly nulled, dropped and retyped. Decoding never
 //! panics, never loses an item that was left alone, and an item whose fields were only nulled or
-//! dropped (its identity left) still decodes: `null` is absent.
+//! dropped (its identity left) still decodes: `null` is absent. The streaming decoder the Incus
+//! client reads lists with keeps exactly the items the list decoder keeps.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
 
 use std::collections::BTreeSet;
@@ -150,10 +151,19 @@ fn by(field: &'static str) -> impl Fn(&Value) -> Option<String> {
 }
 
 fn cases() -> Vec<Case> {
+    /// The names the list decoder keeps, checked to be the ones the streaming decoder (the
+    /// one the Incus client reads answers with) keeps.
     fn names<T: serde::de::DeserializeOwned>(v: Value, id: fn(&T) -> String) -> Vec<String> {
-        decode::list::<T>("/p", v)
+        let text = serde_json::json!({"type": "sync", "metadata": v.clone()}).to_string();
+        let mut streamed = vec![];
+        let head = decode::envelope_list("/p", text.as_bytes(), |t: T| streamed.push(id(&t)))
+            .expect("a well-formed answer");
+        let listed: Vec<String> = decode::list::<T>("/p", v)
             .map(|(l, _)| l.iter().map(id).collect())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        assert_eq!(streamed, listed, "streamed and listed items differ");
+        assert!(head.not_a_list.is_none());
+        listed
     }
     vec![
         Case {

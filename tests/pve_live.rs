@@ -119,7 +119,7 @@ async fn the_panes_show_the_seeded_cluster() {
     assert_eq!(master.inst.location, "pve1");
     let truenas = inst(&s, "truenas").unwrap();
     assert_eq!(truenas.inst.status, "Stopped");
-    assert_eq!(truenas.inst.config["pve.vmid"], "9000");
+    assert_eq!(truenas.inst.config.get("pve.vmid"), Some("9000"));
     let pihole = inst(&s, "pihole").unwrap();
     assert_eq!(
         pihole.inst.kind,

@@ -905,12 +905,17 @@ impl AppState {
                 });
                 if let Some(i) = inst {
                     let mut changes = Vec::new();
-                    diff_map(&mut changes, "", &i.inst.config, &s.config);
-                    let flat = |d: &BTreeMap<String, BTreeMap<String, String>>| {
+                    diff_map(
+                        &mut changes,
+                        "",
+                        &i.inst.config.to_map(),
+                        &s.config.to_map(),
+                    );
+                    let flat = |d: &crate::inventory::Devices| {
                         d.iter()
                             .flat_map(|(dev, kv)| {
                                 kv.iter()
-                                    .map(move |(k, v)| (format!("{dev}.{k}"), v.clone()))
+                                    .map(move |(k, v)| (format!("{dev}.{k}"), v.to_string()))
                             })
                             .collect::<BTreeMap<String, String>>()
                     };
@@ -948,7 +953,7 @@ impl AppState {
                 });
                 if let Some(v) = vol {
                     let mut changes = Vec::new();
-                    diff_map(&mut changes, "", &v.vol.config, &s.config);
+                    diff_map(&mut changes, "", &v.vol.config, &s.config.to_map());
                     if !changes.is_empty() {
                         body.push("volume config (now → snapshot):".into());
                         body.extend(changes);

@@ -1,6 +1,8 @@
 //! What a pane's table is made of: its columns (header, width, priority, and the cell and sort
 //! key each shows, declared together), rows of styled cells and their sort keys.
 
+use compact_str::CompactString;
+
 use crate::inventory::ObjectKey;
 
 /// A column's header. Columns with a higher `priority` number are dropped first when narrow.
@@ -57,13 +59,14 @@ pub fn opt_num(v: Option<f64>) -> SortKey {
 #[derive(Debug, Clone, PartialEq, PartialOrd)]
 pub enum SortKey {
     Num(f64),
-    Text(String),
+    /// Short texts are kept inline (no allocation per cell of 10,000 rows).
+    Text(CompactString),
 }
 
 /// One cell: text and a semantic style name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
-    pub text: String,
+    pub text: CompactString,
     pub style: &'static str,
 }
 
@@ -140,14 +143,14 @@ pub struct Row {
     pub stale: bool,
 }
 
-pub fn cell(text: impl Into<String>) -> Cell {
+pub fn cell(text: impl Into<CompactString>) -> Cell {
     Cell {
         text: text.into(),
         style: "ui.text",
     }
 }
 
-pub fn styled(text: impl Into<String>, style: &'static str) -> Cell {
+pub fn styled(text: impl Into<CompactString>, style: &'static str) -> Cell {
     Cell {
         text: text.into(),
         style,
@@ -155,5 +158,5 @@ pub fn styled(text: impl Into<String>, style: &'static str) -> Cell {
 }
 
 pub fn text_key(s: &str) -> SortKey {
-    SortKey::Text(s.to_ascii_lowercase())
+    SortKey::Text(s.to_ascii_lowercase().into())
 }

@@ -9,8 +9,19 @@ use super::rows::Pane;
 use super::state::{AppState, DetailState, DetailTab, LogState};
 use crate::inventory::{ObjectKey, SnapshotKind, SnapshotRow, human_bytes, human_duration};
 
-fn push_map(out: &mut Vec<String>, title: &str, map: &BTreeMap<String, String>, indent: usize) {
+/// The entries of an ordinary map, as [`push_map`] takes them.
+fn pairs(m: &BTreeMap<String, String>) -> impl Iterator<Item = (&str, &str)> {
+    m.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+fn push_map<'a>(
+    out: &mut Vec<String>,
+    title: &str,
+    map: impl IntoIterator<Item = (&'a str, &'a str)>,
+    indent: usize,
+) {
     let pad = " ".repeat(indent);
+    let map: Vec<(&str, &str)> = map.into_iter().collect();
     if map.is_empty() {
         out.push(format!("{pad}{title}: {{}}"));
         return;
@@ -28,18 +39,19 @@ fn push_map(out: &mut Vec<String>, title: &str, map: &BTreeMap<String, String>, 
     }
 }
 
-fn push_devices(
+fn push_devices<'a>(
     out: &mut Vec<String>,
     title: &str,
-    devs: &BTreeMap<String, BTreeMap<String, String>>,
+    devs: impl IntoIterator<Item = (&'a str, &'a crate::inventory::Config)>,
 ) {
+    let devs: Vec<_> = devs.into_iter().collect();
     if devs.is_empty() {
         out.push(format!("{title}: {{}}"));
         return;
     }
     out.push(format!("{title}:"));
     for (name, d) in devs {
-        push_map(out, name, d, 2);
+        push_map(out, name, d.iter(), 2);
     }
 }
 
@@ -180,28 +192,29 @@ fn instance_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
         let ips = st.ipv4();
         out.push(format!("  ipv4: [{}]", ips.join(", ")));
     }
-    let (volatile, config): (BTreeMap<String, String>, BTreeMap<String, String>) = i
+    type Pairs<'a> = Vec<(&'a str, &'a str)>;
+    let (volatile, config): (Pairs, Pairs) = i
         .config
-        .clone()
-        .into_iter()
+        .iter()
         .partition(|(k, _)| k.starts_with("volatile."));
-    push_map(out, "config", &config, 0);
-    push_devices(out, "devices", &i.devices);
-    let expanded: BTreeMap<String, String> = i
-        .expanded_config
-        .iter()
-        .filter(|(k, _)| !i.config.contains_key(*k) && !k.starts_with("volatile."))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    push_map(out, "expanded_config (from profiles)", &expanded, 0);
-    let exp_devs: BTreeMap<_, _> = i
-        .expanded_devices
-        .iter()
-        .filter(|(k, _)| !i.devices.contains_key(*k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    push_devices(out, "expanded_devices (from profiles)", &exp_devs);
-    push_map(out, "volatile (set by Incus)", &volatile, 0);
+    push_map(out, "config", config, 0);
+    push_devices(out, "devices", i.devices.iter());
+    push_map(
+        out,
+        "expanded_config (from profiles)",
+        i.expanded_config
+            .iter()
+            .filter(|(k, _)| !i.config.contains_key(k) && !k.starts_with("volatile.")),
+        0,
+    );
+    push_devices(
+        out,
+        "expanded_devices (from profiles)",
+        i.expanded_devices
+            .iter()
+            .filter(|(k, _)| !i.devices.contains_key(k)),
+    );
+    push_map(out, "volatile (set by Incus)", volatile, 0);
     match &i.snapshots {
         Some(s) if !s.is_empty() => {
             out.push("snapshots:".into());
@@ -305,7 +318,7 @@ fn volume_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<
             out.push("usage: (not reported by this pool)".into());
         }
         out.push(format!("used_by: [{}]", v.used_by().join(", ")));
-        push_map(out, "config", &v.vol.config, 0);
+        push_map(out, "config", pairs(&v.vol.config), 0);
         out.push("snapshots:".into());
         for s in r.volume_snapshots.iter().filter(|s| {
             s.parent == v.vol.name
@@ -364,9 +377,9 @@ fn snapshot_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
                 .unwrap_or_else(|| "never".into())
         ));
         out.push(format!("stateful: {}", s.stateful));
-        push_map(out, "config", &s.config, 0);
+        push_map(out, "config", s.config.iter(), 0);
         if s.kind == SnapshotKind::Instance {
-            push_devices(out, "devices", &s.devices);
+            push_devices(out, "devices", s.devices.iter());
         }
         return true;
     }
@@ -589,8 +602,8 @@ fn alert_detail(state: &AppState, key: &RowKey, now: DateTime<Utc>, out: &mut Ve
     {
         out.push(format!("runbook: {r}"));
     }
-    push_map(out, "labels", &a.labels, 0);
-    push_map(out, "annotations", &a.annotations, 0);
+    push_map(out, "labels", pairs(&a.labels), 0);
+    push_map(out, "annotations", pairs(&a.annotations), 0);
     out.push("sources:".into());
     for v in &a.sources {
         let mut line = format!("  {}: {}", v.source, v.state);

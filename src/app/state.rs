@@ -43,6 +43,8 @@ pub struct RemoteView {
     pub caps: crate::backend::Capabilities,
     /// Configured read-only: no job runs on it.
     pub readonly: bool,
+    /// Every instance shown has its detail (state, snapshots): the detailed listing is in.
+    pub detailed: bool,
 }
 
 impl RemoteView {
@@ -62,6 +64,7 @@ impl RemoteView {
             cpu_samples: HashMap::new(),
             caps: crate::backend::Capabilities::all("the provider"),
             readonly: false,
+            detailed: false,
         }
     }
 }

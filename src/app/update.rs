@@ -147,6 +147,7 @@ impl AppState {
                     sample_cpu(&mut r.cpu_samples, &mut row, now);
                     r.instances.push(row);
                 }
+                r.detailed = with_state || r.instances.iter().all(|i| i.inst.state.is_some());
                 r.last_ok = Some(now);
             }
             InventoryEvent::InstanceStates { remote, states } => {

@@ -60,6 +60,16 @@ pub fn draw_pane(
             theme.style("ui.match"),
         ));
     }
+    if pane == Pane::INSTANCES
+        && state.visible_remotes().any(|r| {
+            !r.detailed
+                && !r.instances.is_empty()
+                && matches!(r.conn, crate::backend::ConnState::Online { .. })
+        })
+    {
+        // The cheap listing is shown; state and snapshots follow.
+        title.push(Span::styled("loading details… ", theme.style("ui.muted")));
+    }
     if pane == Pane::ALERTS && state.alerting.grouping != crate::app::alerts::Grouping::None {
         title.push(Span::styled(
             format!("group:{} ", state.alerting.grouping.label()),
@@ -157,7 +167,7 @@ pub fn draw_pane(
                 } else {
                     theme.style(c.style)
                 };
-                Cell::from(Span::styled(c.text.clone(), style))
+                Cell::from(Span::styled(c.text.as_str(), style))
             }))
         })
         .collect();

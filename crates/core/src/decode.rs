@@ -2,6 +2,7 @@
 //! is decoded item by item so one odd item is skipped (and named) instead of failing the list.
 
 use serde::de::DeserializeOwned;
+use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -180,5 +181,223 @@ mod tests {
     fn null_list_is_empty_and_an_object_is_an_error() {
         assert!(list::<Item>("/p", Value::Null).unwrap().0.is_empty());
         assert!(list::<Item>("/p", json!({"a": 1})).is_err());
+    }
+}
+
+/// What an answer's envelope said besides its list (Incus: `{"type", "error", "error_code",
+/// "metadata": [...]}`).
+#[derive(Debug, Default)]
+pub struct Head {
+    pub kind: String,
+    pub error: String,
+    pub error_code: u16,
+    /// The items left out.
+    pub skipped: Vec<Skipped>,
+    /// What `metadata` was when it was not a list (nor `null`).
+    pub not_a_list: Option<&'static str>,
+}
+
+/// Decodes an envelope from `reader` and its `metadata` list item by item as the bytes arrive,
+/// handing each decoded item to `each`: neither the answer nor its list is ever held whole.
+/// Items are treated as [`list`] treats them (`null` as absent, a bad item skipped and named).
+pub fn envelope_list<R, T, F>(path: &str, reader: R, each: F) -> Result<Head, serde_json::Error>
+where
+    R: std::io::Read,
+    T: DeserializeOwned,
+    F: FnMut(T),
+{
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let head = EnvelopeSeed {
+        path,
+        each,
+        _item: std::marker::PhantomData::<T>,
+    }
+    .deserialize(&mut de)?;
+    de.end()?;
+    Ok(head)
+}
+
+struct EnvelopeSeed<'p, T, F> {
+    path: &'p str,
+    each: F,
+    _item: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned, F: FnMut(T)> serde::de::DeserializeSeed<'de>
+    for EnvelopeSeed<'_, T, F>
+{
+    type Value = Head;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Head, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned, F: FnMut(T)> serde::de::Visitor<'de> for EnvelopeSeed<'_, T, F> {
+    type Value = Head;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an answer envelope")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<Head, A::Error> {
+        let mut head = Head::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "type" => head.kind = map.next_value::<Option<String>>()?.unwrap_or_default(),
+                "error" => head.error = map.next_value::<Option<String>>()?.unwrap_or_default(),
+                "error_code" => head.error_code = map.next_value::<Option<u16>>()?.unwrap_or(0),
+                "metadata" => map.next_value_seed(ListSeed {
+                    path: self.path,
+                    each: &mut self.each,
+                    head: &mut head,
+                    _item: std::marker::PhantomData::<T>,
+                })?,
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(head)
+    }
+}
+
+struct ListSeed<'a, T, F> {
+    path: &'a str,
+    each: &'a mut F,
+    head: &'a mut Head,
+    _item: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned, F: FnMut(T)> serde::de::DeserializeSeed<'de> for ListSeed<'_, T, F> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned, F: FnMut(T)> serde::de::Visitor<'de> for ListSeed<'_, T, F> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        // Each item's text on its own, decoded straight into `T`; only an item that fails so
+        // (a `null` where `T` wants a value, a bad field) goes the lenient way.
+        while let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? {
+            let text = raw.get();
+            if text != "null" {
+                match serde_json::from_str::<T>(text) {
+                    Ok(t) => (self.each)(t),
+                    Err(_) => {
+                        let mut item: Value =
+                            serde_json::from_str(text).map_err(A::Error::custom)?;
+                        strip_nulls(&mut item);
+                        let name = label(&item);
+                        match serde_json::from_value(item) {
+                            Ok(t) => (self.each)(t),
+                            Err(e) => {
+                                let s = Skipped {
+                                    path: self.path.to_string(),
+                                    item: name.unwrap_or_else(|| format!("#{i}")),
+                                    reason: e.to_string(),
+                                };
+                                tracing::warn!(skipped = %s, "list item skipped");
+                                self.head.skipped.push(s);
+                            }
+                        }
+                    }
+                }
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        self.head.not_a_list = Some("an object");
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        self.head.not_a_list = Some("a boolean");
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        self.head.not_a_list = Some("a number");
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        self.head.not_a_list = Some("a number");
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        self.head.not_a_list = Some("a number");
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        self.head.not_a_list = Some("a string");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Item {
+        name: String,
+        #[serde(default)]
+        n: u32,
+    }
+
+    fn decode(text: &str) -> (Result<Head, serde_json::Error>, Vec<Item>) {
+        let mut out = vec![];
+        let r = envelope_list("/x", text.as_bytes(), |i: Item| out.push(i));
+        (r, out)
+    }
+
+    #[test]
+    fn items_are_decoded_one_by_one_and_bad_ones_named() {
+        let (head, items) = decode(
+            r#"{"type":"sync","status":"Success","metadata":[{"name":"a","n":null},null,{"name":"b","n":"x"},{"name":"c","n":3}],"error":null}"#,
+        );
+        let head = head.unwrap();
+        assert_eq!(head.kind, "sync");
+        assert_eq!(
+            items,
+            [
+                Item {
+                    name: "a".into(),
+                    n: 0
+                },
+                Item {
+                    name: "c".into(),
+                    n: 3
+                }
+            ]
+        );
+        assert_eq!(head.skipped.len(), 1);
+        assert_eq!(head.skipped[0].item, "b");
+    }
+
+    #[test]
+    fn errors_and_odd_metadata_are_told() {
+        let (head, items) =
+            decode(r#"{"type":"error","error":"not found","error_code":404,"metadata":null}"#);
+        let head = head.unwrap();
+        assert!(items.is_empty());
+        assert_eq!((head.kind.as_str(), head.error_code), ("error", 404));
+        let (head, _) = decode(r#"{"metadata":{"a":[1,2]},"type":"sync"}"#);
+        assert_eq!(head.unwrap().not_a_list, Some("an object"));
+        assert!(decode(r#"{"metadata":[{"name":"a"}"#).0.is_err());
     }
 }

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+
+pub use crate::compact::{Config, Devices};
 use serde::Deserialize;
 
 /// Used and total amounts (bytes).
@@ -60,10 +62,12 @@ pub struct Instance {
     pub ephemeral: bool,
     pub stateful: bool,
     pub created_at: Option<DateTime<Utc>>,
-    pub config: BTreeMap<String, String>,
-    pub devices: BTreeMap<String, BTreeMap<String, String>>,
-    pub expanded_config: BTreeMap<String, String>,
-    pub expanded_devices: BTreeMap<String, BTreeMap<String, String>>,
+    pub config: Config,
+    pub devices: Devices,
+    /// What its profiles add to its own config (the expanded config beyond `config`).
+    pub expanded_config: Config,
+    /// The devices its profiles add (the expanded devices beyond `devices`).
+    pub expanded_devices: Devices,
     /// The runtime state, when read.
     pub state: Option<InstanceState>,
     /// The snapshots, when read.
@@ -116,8 +120,8 @@ pub struct InstanceSnapshot {
     pub expires_at: Option<DateTime<Utc>>,
     pub stateful: bool,
     pub size: i64,
-    pub config: BTreeMap<String, String>,
-    pub devices: BTreeMap<String, BTreeMap<String, String>>,
+    pub config: Config,
+    pub devices: Devices,
     pub profiles: Vec<String>,
 }
 
@@ -405,8 +409,8 @@ pub struct SnapshotRow {
     pub created_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
     pub stateful: bool,
-    pub config: std::collections::BTreeMap<String, String>,
-    pub devices: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    pub config: Config,
+    pub devices: Devices,
 }
 
 impl SnapshotRow {

@@ -2,6 +2,7 @@
 //! diagnostics with file and line, the alerts model. Nothing here talks to a server or draws.
 
 pub mod alerts;
+pub mod compact;
 pub mod decode;
 pub mod diagnostic;
 pub mod inventory;

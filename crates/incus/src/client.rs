@@ -191,11 +191,101 @@ impl IncusClient {
 
     /// GETs a list, decoded item by item: an item that cannot be decoded is left out, logged and
     /// kept for [`IncusClient::take_skipped`].
-    pub async fn get_list<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, IncusError> {
-        let (status, bytes) = self.fetch(path).await?;
-        let (items, skipped) = parse_list(path, status, &bytes)?;
-        self.skipped.record(skipped);
-        Ok(items)
+    pub async fn get_list<T>(&self, path: &str) -> Result<Vec<T>, IncusError>
+    where
+        T: DeserializeOwned + Send + 'static,
+    {
+        self.get_list_map(path, Some).await
+    }
+
+    /// GETs a list and decodes it as it arrives, each item turned by `map` into what is kept
+    /// (`None`: nothing) before the next is read: neither the answer nor the list of decoded
+    /// items is ever held whole. Bad items are left out as with [`IncusClient::get_list`].
+    pub async fn get_list_map<T, U, M>(&self, path: &str, map: M) -> Result<Vec<U>, IncusError>
+    where
+        T: DeserializeOwned + Send + 'static,
+        U: Send + 'static,
+        M: Fn(T) -> Option<U> + Send + 'static,
+    {
+        let mut resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .map_err(|e| self.connect_error(&e))?;
+        let status = resp.status().as_u16();
+        if status >= 400 {
+            // Small, and not always JSON.
+            let bytes = resp.bytes().await.map_err(|e| self.connect_error(&e))?;
+            let (items, skipped) = parse_list::<T>(path, status, &bytes)?;
+            self.skipped.record(skipped);
+            return Ok(items.into_iter().filter_map(map).collect());
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        let owned = path.to_string();
+        let parse = tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            let reader = std::io::BufReader::with_capacity(
+                64 * 1024,
+                ChunkReader {
+                    rx,
+                    cur: None,
+                    pos: 0,
+                },
+            );
+            let head = atlas_core::decode::envelope_list(&owned, reader, |t: T| {
+                if let Some(u) = map(t) {
+                    out.push(u);
+                }
+            });
+            (head, out)
+        });
+        let mut io_error = None;
+        loop {
+            match resp.chunk().await {
+                Ok(Some(c)) => {
+                    if tx.send(c).await.is_err() {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    io_error = Some(self.connect_error(&e));
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        let (head, out) = parse.await.map_err(|e| IncusError::Parse {
+            path: path.to_string(),
+            reason: e.to_string(),
+        })?;
+        if let Some(e) = io_error {
+            return Err(e);
+        }
+        let head = head.map_err(|e| IncusError::Parse {
+            path: path.to_string(),
+            reason: e.to_string(),
+        })?;
+        if head.kind == "error" {
+            return Err(IncusError::Api {
+                path: path.to_string(),
+                status: if head.error_code != 0 {
+                    head.error_code
+                } else {
+                    status
+                },
+                message: head.error,
+            });
+        }
+        if let Some(kind) = head.not_a_list {
+            return Err(IncusError::Parse {
+                path: path.to_string(),
+                reason: format!("expected a list, got {kind}"),
+            });
+        }
+        self.skipped.record(head.skipped);
+        Ok(out)
     }
 
     /// GETs a path and returns the answer's `metadata` with its `ETag` (empty when the server
@@ -240,6 +330,36 @@ impl IncusClient {
             path.push_str(&encode(f));
         }
         self.get_list(&path).await
+    }
+
+    /// Instances as [`IncusClient::instances`], each turned by `map` as it is decoded.
+    pub async fn instances_map<U, M>(
+        &self,
+        scope: &Scope,
+        recursion: u8,
+        map: M,
+    ) -> Result<Vec<U>, IncusError>
+    where
+        U: Send + 'static,
+        M: Fn(Instance) -> Option<U> + Send + 'static,
+    {
+        let path = format!(
+            "/1.0/instances?recursion={recursion}&{}",
+            scope_query(scope)
+        );
+        self.get_list_map(&path, map).await
+    }
+
+    /// (project, name, status) of every instance in scope: what a reconciliation compares.
+    pub async fn statuses(
+        &self,
+        scope: &Scope,
+    ) -> Result<Vec<(String, String, String)>, IncusError> {
+        let path = format!("/1.0/instances?recursion=1&{}", scope_query(scope));
+        self.get_list_map(&path, |l: crate::types::Listed| {
+            Some((l.project, l.name, l.status))
+        })
+        .await
     }
 
     /// One instance with its state and snapshots.
@@ -462,6 +582,36 @@ pub fn decode_envelope(
         });
     }
     Ok((env.kind, env.metadata.unwrap_or(serde_json::Value::Null)))
+}
+
+/// The chunks of an answer's body, as the blocking decoder reads them.
+struct ChunkReader<B> {
+    rx: tokio::sync::mpsc::Receiver<B>,
+    cur: Option<B>,
+    pos: usize,
+}
+
+impl<B: AsRef<[u8]>> std::io::Read for ChunkReader<B> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if let Some(c) = &self.cur {
+                let rest = &c.as_ref()[self.pos..];
+                if !rest.is_empty() {
+                    let n = rest.len().min(buf.len());
+                    buf[..n].copy_from_slice(&rest[..n]);
+                    self.pos += n;
+                    return Ok(n);
+                }
+            }
+            match self.rx.blocking_recv() {
+                Some(c) => {
+                    self.cur = Some(c);
+                    self.pos = 0;
+                }
+                None => return Ok(0),
+            }
+        }
+    }
 }
 
 #[cfg(test)]

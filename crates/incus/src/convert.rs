@@ -2,8 +2,8 @@
 //! Incus wire types meet the console's rows.
 
 use atlas_core::inventory::{
-    HostRow, Instance, InstanceKind, InstanceSnapshot, InstanceState, MemoryState, SnapshotKind,
-    SnapshotRow, SnapshotTimes, UsedTotal, Volume, VolumeRow,
+    Config, Devices, HostRow, Instance, InstanceKind, InstanceSnapshot, InstanceState, MemoryState,
+    SnapshotKind, SnapshotRow, SnapshotTimes, UsedTotal, Volume, VolumeRow,
 };
 
 use crate::types::{
@@ -13,6 +13,8 @@ use crate::types::{
 
 /// An instance from the API.
 pub fn instance(i: types::Instance) -> Instance {
+    let config = Config::from(i.config);
+    let devices = Devices::from(i.devices);
     Instance {
         aliases: vec![],
         kind: if i.kind == "virtual-machine" {
@@ -30,10 +32,10 @@ pub fn instance(i: types::Instance) -> Instance {
         ephemeral: i.ephemeral,
         stateful: i.stateful,
         created_at: i.created_at,
-        config: i.config,
-        devices: i.devices,
-        expanded_config: i.expanded_config,
-        expanded_devices: i.expanded_devices,
+        expanded_config: Config::from(i.expanded_config).beyond(&config),
+        expanded_devices: Devices::from(i.expanded_devices).beyond(&devices),
+        config,
+        devices,
         state: i.state.map(instance_state),
         snapshots: i
             .snapshots
@@ -71,8 +73,8 @@ pub fn instance_snapshot(s: types::InstanceSnapshot) -> InstanceSnapshot {
         expires_at: expiry(s.expires_at),
         stateful: s.stateful,
         size: s.size,
-        config: s.config,
-        devices: s.devices,
+        config: s.config.into(),
+        devices: s.devices.into(),
         profiles: s.profiles,
     }
 }
@@ -201,7 +203,7 @@ pub fn volume_listing_snapshot(remote: &str, pool: &str, v: &StorageVolume) -> O
         created_at: v.created_at,
         expires_at: None,
         stateful: false,
-        config: v.config.clone(),
+        config: v.config.clone().into(),
         devices: Default::default(),
     })
 }

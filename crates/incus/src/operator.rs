@@ -84,26 +84,27 @@ fn server(e: IncusError) -> ProviderError {
 /// instances from their own `/state`, beside hosts and volumes.
 async fn list(client: &IncusClient, scope: &Scope) -> Result<Listing, IncusError> {
     use crate::provider::{load_hosts, load_volumes, states_of};
-    let server = client.server().await?;
-    let instances = client.instances(scope, 1, None).await?;
+    // The cheap list (converted as it is decoded), hosts and volumes at once; then the state
+    // of what runs.
+    let (hosts, instances, volumes) = tokio::join!(
+        async {
+            let server = client.server().await?;
+            load_hosts(client, &server).await
+        },
+        client.instances_map(scope, 1, |i| Some(crate::convert::instance(i))),
+        load_volumes(client, scope)
+    );
+    let mut instances = instances?;
+    let (volumes, _) = volumes?;
     let running: Vec<(String, String)> = instances
         .iter()
         .filter(|i| i.status.eq_ignore_ascii_case("running"))
         .map(|i| (i.project.clone(), i.name.clone()))
         .collect();
-    let (states, hosts, volumes) = tokio::join!(
-        states_of(client, running),
-        load_hosts(client, &server),
-        load_volumes(client, scope)
-    );
-    let (volumes, _) = volumes?;
-    let mut by_key: std::collections::HashMap<(String, String), _> = states
+    let mut by_key: std::collections::HashMap<(String, String), _> = states_of(client, running)
+        .await
         .into_iter()
         .filter_map(|(p, n, st)| Some(((p, n), st.ok()?)))
-        .collect();
-    let mut instances: Vec<_> = instances
-        .into_iter()
-        .map(crate::convert::instance)
         .collect();
     for i in &mut instances {
         i.state = by_key.remove(&(i.project.clone(), i.name.clone()));

@@ -39,6 +39,17 @@ pub struct ServerEnvironment {
     pub server_clustered: bool,
 }
 
+/// What a reconciliation reads of each instance of a `recursion=1` list (the rest of each
+/// item is skipped unread).
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Listed {
+    pub name: String,
+    #[serde(default)]
+    pub project: String,
+    #[serde(default)]
+    pub status: String,
+}
+
 /// One instance as `recursion=1` (config only) or `recursion=2` (with state and snapshots) gives it.
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct Instance {

@@ -141,16 +141,18 @@ pub fn instance(r: &Resource, d: Details, now: DateTime<Utc>) -> Option<Instance
             .map(|mut snap| {
                 // The snapshot's config, with the guest's identity (which a rollback keeps).
                 if let Some(c) = snapshot_configs.and_then(|m| m.get(&snap.name)) {
-                    let description = snap.config.get("description").cloned();
-                    snap.config = c.clone();
-                    if let Some(d) = description {
-                        snap.config.entry("description".into()).or_insert(d);
+                    let mut merged = c.clone();
+                    if let Some(d) = snap.config.get("description") {
+                        merged
+                            .entry("description".into())
+                            .or_insert_with(|| d.to_string());
                     }
                     for k in [keys::VMID, keys::NODE, keys::TYPE] {
                         if let Some(v) = config.get(k) {
-                            snap.config.insert(k.into(), v.clone());
+                            merged.insert(k.into(), v.clone());
                         }
                     }
+                    snap.config = merged.into();
                 }
                 snap
             })
@@ -164,7 +166,7 @@ pub fn instance(r: &Resource, d: Details, now: DateTime<Utc>) -> Option<Instance
         location: node,
         profiles: tags,
         description: String::new(),
-        config,
+        config: config.into(),
         state: Some(state),
         snapshots,
         // pve-exporter's `id` label.
@@ -190,7 +192,7 @@ pub fn snapshot(s: &Snapshot) -> Option<InstanceSnapshot> {
         created_at: s.snaptime.and_then(time),
         expires_at: None,
         stateful: s.vmstate,
-        config,
+        config: config.into(),
         ..Default::default()
     })
 }
@@ -343,8 +345,8 @@ mod tests {
         assert_eq!(i.kind, InstanceKind::VirtualMachine);
         assert_eq!(i.status, "Running");
         assert_eq!(i.profiles, ["k8s", "gpu"]);
-        assert_eq!(i.config[keys::VMID], "106");
-        assert_eq!(i.config[keys::LOCK], "backup");
+        assert_eq!(&i.config[keys::VMID], "106");
+        assert_eq!(&i.config[keys::LOCK], "backup");
         assert_eq!(i.location, "pve3");
         let st = i.state.unwrap();
         assert_eq!(st.addresses, ["10.0.10.16"]);
@@ -372,6 +374,6 @@ mod tests {
         };
         let s = snapshot(&s).unwrap();
         assert!(s.stateful && s.created_at.is_some());
-        assert_eq!(s.config["parent"], "daily-1");
+        assert_eq!(&s.config["parent"], "daily-1");
     }
 }

@@ -29,6 +29,10 @@ use atlas_core::provider::{self as p, Command, ConnState, Scope, Sink, StateSamp
 /// How many fetches of the queue run at once.
 const QUEUE_CONCURRENCY: usize = 4;
 
+/// A reconciliation runs at most this share of the time (1/100): a fleet whose list takes
+/// the server 1.5 s is reconciled every 150 s rather than every 30 s.
+const RECONCILE_DUTY: u32 = 100;
+
 /// More differences than this in one reconciliation re-read the whole list instead.
 const RECONCILE_BULK: usize = 50;
 
@@ -64,10 +68,11 @@ impl Drop for EventFeed {
 /// What a fetch brought back for the session to act on (lists of volumes and hosts go to the
 /// console directly).
 enum Fetched {
-    Instances(Vec<Instance>),
+    Instances(Vec<atlas_core::inventory::Instance>),
     /// `None`: the instance is gone.
     Instance(Option<Box<Instance>>),
-    Reconcile(Vec<Instance>),
+    /// (project, name, status) of every instance.
+    Reconcile(Vec<(String, String, String)>),
     Usage(
         Vec<(
             String,
@@ -85,8 +90,11 @@ type Running = BoxFuture<'static, (Fetch, u64, Result<Fetched, IncusError>)>;
 /// whether it is a container (the metrics list every running container).
 type Known = HashMap<(String, String), (String, bool)>;
 
-fn known_of(i: &Instance) -> (String, bool) {
-    (i.status.clone(), i.kind == "container")
+fn known_of(i: &atlas_core::inventory::Instance) -> (String, bool) {
+    (
+        i.status.clone(),
+        i.kind == atlas_core::inventory::InstanceKind::Container,
+    )
 }
 
 pub(super) async fn session(
@@ -141,12 +149,17 @@ pub(super) async fn session(
     usage.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut addresses = tokio::time::interval_at(start + cfg.addresses_every, cfg.addresses_every);
     addresses.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut reconcile = tokio::time::interval_at(start + cfg.reconcile_every, cfg.reconcile_every);
+    let mut reconcile_every = cfg.reconcile_every;
+    let mut reconcile = tokio::time::interval_at(start + reconcile_every, reconcile_every);
     reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut reconcile_started = None;
 
     loop {
         let now = Instant::now();
         for (f, generation) in q.start(now) {
+            if f == Fetch::Reconcile {
+                reconcile_started = Some(now);
+            }
             let running_now = if matches!(f, Fetch::Usage | Fetch::Addresses) {
                 running_instances(&known)
             } else {
@@ -208,6 +221,18 @@ pub(super) async fn session(
                         if loading && f == Fetch::List {
                             loading = false;
                             q.mark_now(Fetch::FullList, now);
+                        }
+                        if f == Fetch::Reconcile
+                            && let Some(t0) = reconcile_started.take()
+                        {
+                            // What a reconciliation costs the server grows with the fleet.
+                            let every = cfg.reconcile_every.max((now - t0) * RECONCILE_DUTY);
+                            if every != reconcile_every {
+                                tracing::info!(remote = %remote, every = ?every, took = ?(now - t0), "reconciliation interval");
+                                reconcile_every = every;
+                                reconcile = tokio::time::interval_at(now + every, every);
+                                reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                            }
                         }
                         Done::Ok
                     }
@@ -367,18 +392,16 @@ fn fetch(
     async move {
         let remote = client.remote().to_string();
         let result = match &f {
+            // Converted as they are decoded: the API's form of 10,000 instances is never held.
             Fetch::List => client
-                .instances(&scope, 1, None)
+                .instances_map(&scope, 1, |i| Some(convert::instance(i)))
                 .await
                 .map(Fetched::Instances),
             Fetch::FullList => client
-                .instances(&scope, 2, None)
+                .instances_map(&scope, 2, |i| Some(convert::instance(i)))
                 .await
                 .map(Fetched::Instances),
-            Fetch::Reconcile => client
-                .instances(&scope, 1, None)
-                .await
-                .map(Fetched::Reconcile),
+            Fetch::Reconcile => client.statuses(&scope).await.map(Fetched::Reconcile),
             Fetch::Instance { project, name } => match client.instance(project, name).await {
                 Ok(i) => Ok(Fetched::Instance(Some(Box::new(i)))),
                 Err(e) if e.is_not_found() => Ok(Fetched::Instance(None)),
@@ -435,15 +458,16 @@ fn settle(
             }
             tx(p::Event::Instances {
                 remote: remote.to_string(),
-                instances: list.into_iter().map(convert::instance).collect(),
+                instances: list,
                 with_state: *f == Fetch::FullList,
             });
         }
         Fetched::Instance(Some(i)) => {
+            let i = convert::instance(*i);
             known.insert((i.project.clone(), i.name.clone()), known_of(&i));
             tx(p::Event::Instance {
                 remote: remote.to_string(),
-                instance: Box::new(convert::instance(*i)),
+                instance: Box::new(i),
             });
         }
         Fetched::Instance(None) => {
@@ -459,9 +483,9 @@ fn settle(
         Fetched::Reconcile(list) => {
             let mut stale = Vec::new();
             let mut seen = std::collections::HashSet::new();
-            for i in &list {
-                let key = (i.project.clone(), i.name.clone());
-                if known.get(&key).map(|k| &k.0) != Some(&i.status) {
+            for (project, name, status) in list {
+                let key = (project, name);
+                if known.get(&key).map(|k| &k.0) != Some(&status) {
                     stale.push(key.clone());
                 }
                 seen.insert(key);

@@ -1,0 +1,283 @@
+//! Benchmark at 10,000 instances, against a synthetic Incus server (`support/fake_incus.rs`:
+//! answers built from captured real ones, on a real unix socket): the real binary in tmux for
+//! first paint, memory and the idle cost, and the console's own update and render path for the
+//! time from a key to its frame (filtering, sorting, scrolling). Each figure is printed beside
+//! its goal. `ATLAS_BENCH_N` changes the fleet size.
+//!
+//! Run with `scripts/bench` or `cargo bench --bench scale` (needs tmux and curl, no sandbox).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // bench code: a panic is the bench failing
+
+#[path = "support/fake_incus.rs"]
+mod fake_incus;
+#[path = "support/measure.rs"]
+mod measure;
+
+use std::time::{Duration, Instant};
+
+use atlas_tui::app::state::{AppState, RemoteView};
+use atlas_tui::backend::{ConnState, InventoryEvent, Update};
+use atlas_tui::config::{Keymap, Theme};
+use atlas_tui::incus::client::IncusClient;
+use atlas_tui::incus::{CliConfig, Scope};
+use chrono::Utc;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use fake_incus::FakeIncus;
+
+/// The heap in use, counted by the allocator, for where memory goes.
+struct Counting;
+static HEAP: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+// SAFETY: every call goes to the system allocator unchanged; only sizes are counted.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: std::alloc::Layout) -> *mut u8 {
+        HEAP.fetch_add(l.size(), std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: as the caller promised for `l`.
+        unsafe { std::alloc::System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: std::alloc::Layout) {
+        HEAP.fetch_sub(l.size(), std::sync::atomic::Ordering::Relaxed);
+        // SAFETY: as the caller promised for `p` and `l`.
+        unsafe { std::alloc::System.dealloc(p, l) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn heap_mib() -> f64 {
+    HEAP.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1048576.0
+}
+use measure::{Tmux, curl_unix, median, percentile, proc_ticks, rss_kib};
+
+/// How long the idle console is watched (`ATLAS_BENCH_IDLE` seconds).
+fn idle_secs() -> u64 {
+    std::env::var("ATLAS_BENCH_IDLE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60)
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return; // `cargo test --all-targets` asks benches to list themselves
+    }
+    let n: usize = std::env::var("ATLAS_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeIncus::start(dir.path(), n);
+    let conf = fake.conf(dir.path());
+    println!(
+        "{n} instances, synthetic Incus server on a unix socket (answers built from captured ones: recursion=1 {:.1} MB, recursion=2 {:.1} MB)",
+        fake.r1_len as f64 / 1e6,
+        fake.r2_len as f64 / 1e6
+    );
+    let raw = |recursion: u8| {
+        median(
+            (0..5)
+                .map(|_| {
+                    curl_unix(
+                        &fake.socket,
+                        &format!("/1.0/instances?recursion={recursion}&project=default"),
+                    )
+                })
+                .collect(),
+        )
+    };
+    let raw1 = raw(1);
+    let raw2 = raw(2);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "  raw recursion=1 call (curl)                    {:>8.1} ms",
+        ms(raw1)
+    );
+    println!(
+        "  raw recursion=2 call (curl)                    {:>8.1} ms",
+        ms(raw2)
+    );
+
+    // The real binary in a real terminal.
+    let mut paints = vec![];
+    let mut idle = None;
+    for run in 0..3 {
+        let tmux = Tmux::start(
+            &format!(
+                "INCUS_CONF={} {} --remote scale",
+                conf.display(),
+                env!("CARGO_BIN_EXE_atlas-tui")
+            ),
+            120,
+            40,
+        );
+        let painted = tmux.wait_for(&format!("({n})"), Duration::from_secs(60));
+        paints.push(painted);
+        if run == 2 {
+            // Settled: the detailed listing is in (a 10k recursion=2 answer takes seconds).
+            std::thread::sleep(Duration::from_secs(20));
+            let pid = tmux.pid_of(env!("CARGO_BIN_EXE_atlas-tui"));
+            let (t0, r0, b0) = (proc_ticks(pid), fake.requests(), fake.bytes());
+            std::thread::sleep(Duration::from_secs(idle_secs()));
+            let cpu = (proc_ticks(pid) - t0) as f64 / 100.0 / idle_secs() as f64 * 100.0;
+            let (rss, peak) = rss_kib(pid);
+            idle = Some((cpu, rss, peak, fake.requests() - r0, fake.bytes() - b0));
+        }
+    }
+    let paint = median(paints);
+    println!(
+        "  first paint in tmux (start → \"Instances ({n})\") {:>7.1} ms   = {:.2}x the raw recursion=1 call (goal <= 1.3x)",
+        ms(paint),
+        paint.as_secs_f64() / raw1.as_secs_f64()
+    );
+    let (cpu, rss, peak, requests, bytes) = idle.unwrap();
+    println!(
+        "  idle atlas-tui CPU ({} s)                    {cpu:>8.2} %   (goal < 0.5 %)",
+        idle_secs()
+    );
+    println!(
+        "  atlas-tui RSS, settled                         {:>8.1} MiB (goal < 40 MiB; peak {:.1} MiB)",
+        rss as f64 / 1024.0,
+        peak as f64 / 1024.0
+    );
+    println!(
+        "  asked of the server while idle                 {:>8.1} requests/min, {:.2} MB/min",
+        requests as f64 * 60.0 / idle_secs() as f64,
+        bytes as f64 * 60.0 / idle_secs() as f64 / 1e6
+    );
+
+    keys(&conf, n);
+}
+
+fn key(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+/// The time from a key to its frame, in the console's update and render path (a 120x40
+/// terminal, the fleet loaded with its detail).
+fn keys(conf: &std::path::Path, n: usize) {
+    let spec = CliConfig::load_from(conf)
+        .unwrap()
+        .remotes
+        .into_iter()
+        .find(|r| r.name == "scale")
+        .unwrap();
+    let client = IncusClient::new(&spec).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let h0 = heap_mib();
+    let list: Vec<atlas_tui::inventory::Instance> = rt
+        .block_on(
+            client.instances_map(&Scope::Project("default".into()), 2, |i| {
+                Some(atlas_tui::incus::convert::instance(i))
+            }),
+        )
+        .unwrap();
+    let h_list = heap_mib() - h0;
+    let mut s = AppState::new(
+        vec![RemoteView::new("scale", "unix", false)],
+        Keymap::defaults(),
+        Scope::Project("default".into()),
+        "default".into(),
+    );
+    let now = Utc::now();
+    s.apply(
+        Update::Inventory(InventoryEvent::Status {
+            remote: "scale".into(),
+            state: ConnState::Online {
+                version: String::new(),
+                clustered: true,
+            },
+        }),
+        now,
+    );
+    s.apply(
+        Update::Inventory(InventoryEvent::Instances {
+            remote: "scale".into(),
+            instances: list,
+            with_state: true,
+        }),
+        now,
+    );
+    let h_state = heap_mib() - h0;
+    let theme = Theme::load(std::path::Path::new("/nonexistent"), "dark").0;
+    let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let mut frame = |s: &mut AppState, k: KeyEvent| -> Duration {
+        let t = Instant::now();
+        s.on_key(k, now);
+        term.draw(|f| atlas_tui::ui::draw(f, s, &theme, now))
+            .unwrap();
+        t.elapsed()
+    };
+    frame(&mut s, key(KeyCode::Null));
+    let h_rows = heap_mib() - h0;
+    println!(
+        "heap (counted): {n} instances decoded {h_list:.1} MiB, in the state {h_state:.1} MiB, with the pane's rows {h_rows:.1} MiB"
+    );
+    // Sorted by a column (the second sort column, descending).
+    frame(&mut s, key(KeyCode::Char('s')));
+    frame(&mut s, key(KeyCode::Char('S')));
+
+    // Typing filters, then taking them back, with the pane sorted.
+    let mut typing = vec![];
+    for f in [
+        "s01",
+        "s0 12",
+        "9 7",
+        "stop s2",
+        "s 55",
+        "00 !s0001",
+        "scale 123",
+    ] {
+        typing.push(frame(&mut s, key(KeyCode::Char('/'))));
+        for c in f.chars() {
+            typing.push(frame(&mut s, key(KeyCode::Char(c))));
+        }
+        for _ in 0..f.len() {
+            typing.push(frame(&mut s, key(KeyCode::Backspace)));
+        }
+        frame(&mut s, key(KeyCode::Esc));
+    }
+    // Sort changes with a filter active.
+    frame(&mut s, key(KeyCode::Char('/')));
+    for c in "s 5".chars() {
+        frame(&mut s, key(KeyCode::Char(c)));
+    }
+    frame(&mut s, key(KeyCode::Enter));
+    let filtered = atlas_tui::app::rows::view_rows(&s, atlas_tui::pane::Pane::INSTANCES, now).len();
+    let mut sorting = vec![];
+    for i in 0..60 {
+        let c = if i % 3 == 2 { 'S' } else { 's' };
+        sorting.push(frame(&mut s, key(KeyCode::Char(c))));
+    }
+    // Scrolling the whole fleet, no filter.
+    frame(&mut s, key(KeyCode::Char('/')));
+    frame(&mut s, key(KeyCode::Esc));
+    let mut scrolling = vec![];
+    for c in std::iter::repeat_n(KeyCode::Char('j'), 300)
+        .chain(std::iter::repeat_n(KeyCode::PageDown, 100))
+        .chain(std::iter::repeat_n(KeyCode::Char('k'), 100))
+        .chain(std::iter::repeat_n(KeyCode::PageUp, 50))
+    {
+        scrolling.push(frame(&mut s, key(c)));
+    }
+    let show = |what: &str, v: &[Duration], goal: f64| {
+        let us = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "  {what:<46} p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>6.2} ms  (goal p99 < {goal} ms; {} keys)",
+            us(percentile(v, 50.0)),
+            us(percentile(v, 99.0)),
+            us(*v.iter().max().unwrap()),
+            v.len()
+        );
+    };
+    println!("key → frame, {n} instances with detail, 120x40, update + render (in process)");
+    show("filter keystroke (fuzzy, sorted by a column)", &typing, 8.0);
+    show(
+        &format!("sort change (filter active, {filtered} rows)"),
+        &sorting,
+        16.0,
+    );
+    show("scrolling (j, k, PageDown, PageUp)", &scrolling, 4.0);
+}
