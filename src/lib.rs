@@ -22,6 +22,7 @@ pub mod headless_actions;
 pub mod headless_services;
 pub mod jobs;
 pub mod logging;
+pub mod memory;
 pub mod pane;
 pub mod remotes;
 pub mod run;

@@ -160,6 +160,8 @@ fn quiet_on_closed_pipe() {
 }
 
 fn main() -> Result<()> {
+    // Before any thread allocates.
+    atlas_tui::memory::few_arenas();
     tui::install_hooks()?;
     let mut cli = Cli::parse();
     if cli.command.is_some() {

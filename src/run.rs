@@ -170,6 +170,7 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut dirty = true;
+    let mut big_list = false;
     // The definitions are surveyed at once: E, p and a work from the instances pane too.
     let mut pending = state.services_refresh();
     let result: Result<()> = async {
@@ -186,6 +187,11 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                 let now = Utc::now();
                 term.draw(|f| ui::draw(f, &state, &settings.theme, now))?;
                 dirty = false;
+                if big_list {
+                    // The rows of the list before are gone now too.
+                    crate::memory::release();
+                    big_list = false;
+                }
                 // Fault injection for the end-to-end test of the panic hook.
                 if std::env::var_os("ATLAS_TUI_PANIC_AFTER_DRAW").is_some() {
                     panic!("ATLAS_TUI_PANIC_AFTER_DRAW is set");
@@ -215,12 +221,14 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                 },
                 Some(u) = urx.recv() => {
                     let now = Utc::now();
+                    big_list |= is_big_list(&u);
                     if let backend::Update::JobFinished { id, .. } = &u {
                         tasks.job_finished(*id);
                     }
                     effects.extend(state.apply(u, now));
                     // Apply whatever else is queued before drawing once.
                     while let Ok(u) = urx.try_recv() {
+                        big_list |= is_big_list(&u);
                         if let backend::Update::JobFinished { id, .. } = &u {
                             tasks.job_finished(*id);
                         }
@@ -407,4 +415,9 @@ fn shell_entry(
         seconds: None,
         user: user.into(),
     }
+}
+
+/// A listing big enough that what it replaces is worth giving back to the system.
+fn is_big_list(u: &backend::Update) -> bool {
+    matches!(u, backend::Update::Inventory(backend::InventoryEvent::Instances { instances, .. }) if instances.len() >= 1000)
 }

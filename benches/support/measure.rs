@@ -105,9 +105,19 @@ impl Tmux {
     /// The time from the command's start until `text` is on screen (polled as fast as tmux
     /// answers, a few ms).
     pub fn wait_for(&self, text: &str, timeout: Duration) -> Duration {
+        self.wait_until(text, |s| s.contains(text), timeout)
+    }
+
+    /// The time from the command's start until the screen is as `done` wants it.
+    pub fn wait_until(
+        &self,
+        what: &str,
+        done: impl Fn(&str) -> bool,
+        timeout: Duration,
+    ) -> Duration {
         let deadline = Instant::now() + timeout;
         loop {
-            if self.screen().contains(text) {
+            if done(&self.screen()) {
                 let seen = now_ns();
                 let start: u128 = std::fs::read_to_string(self.dir.path().join("start"))
                     .unwrap()
@@ -118,7 +128,7 @@ impl Tmux {
             }
             assert!(
                 Instant::now() < deadline,
-                "{text:?} not on screen:\n{}",
+                "{what} not on screen:\n{}",
                 self.screen()
             );
             std::thread::sleep(Duration::from_millis(1));

@@ -103,6 +103,10 @@ impl AppState {
     }
 
     fn compute_join(&self) -> (Index, Joined) {
+        if self.alerting.alerts.is_empty() {
+            // Nothing to join: no index of 10,000 instances kept for it.
+            return Default::default();
+        }
         let index = Index::build(self.visible_remotes().map(|r| RemoteInventory {
             remote: &r.name,
             hosts: &r.hosts,
