@@ -118,7 +118,10 @@ impl Answers {
             envelope(&fixture("member_state.json")),
         );
         fixed.insert("/1.0/resources", envelope(&fixture("resources.json")));
-        fixed.insert("/1.0/storage-pools", envelope(&fixture("pools.json")));
+        fixed.insert(
+            "/1.0/storage-pools",
+            envelope(&json!(["/1.0/storage-pools/default"])),
+        );
         fixed.insert(
             "/1.0/storage-pools/default/volumes/custom",
             envelope(&json!([])),

@@ -23,6 +23,18 @@ pub fn scope_query(scope: &Scope) -> String {
 
 pub use atlas_core::text::encode;
 
+/// The name an API URL ends in (`/1.0/projects/lab?x=y` → `lab`).
+fn last_segment(u: &str) -> String {
+    decode(
+        u.split('?')
+            .next()
+            .unwrap_or(u)
+            .rsplit('/')
+            .next()
+            .unwrap_or(u),
+    )
+}
+
 /// Decodes a percent-encoded path segment.
 pub fn decode(s: &str) -> String {
     let bytes = s.as_bytes();
@@ -426,19 +438,7 @@ impl IncusClient {
     /// The names of the projects (`GET /1.0/projects` lists their URLs).
     pub async fn projects(&self) -> Result<Vec<String>, IncusError> {
         let urls: Vec<String> = self.get_list("/1.0/projects").await?;
-        Ok(urls
-            .iter()
-            .map(|u| {
-                decode(
-                    u.split('?')
-                        .next()
-                        .unwrap_or(u)
-                        .rsplit('/')
-                        .next()
-                        .unwrap_or(u),
-                )
-            })
-            .collect())
+        Ok(urls.iter().map(|u| last_segment(u)).collect())
     }
 
     /// `GET /1.0/cluster`.
@@ -471,9 +471,11 @@ impl IncusClient {
         }
     }
 
-    /// Storage pools.
-    pub async fn storage_pools(&self) -> Result<Vec<StoragePool>, IncusError> {
-        self.get_list("/1.0/storage-pools?recursion=1").await
+    /// Storage pools by name (`recursion=0`: a pool's full form lists everything that uses
+    /// it, 10,000 instances' worth, for nothing the console shows).
+    pub async fn storage_pools(&self) -> Result<Vec<String>, IncusError> {
+        let urls: Vec<String> = self.get_list("/1.0/storage-pools").await?;
+        Ok(urls.iter().map(|u| last_segment(u)).collect())
     }
 
     /// A pool's space usage.

@@ -35,8 +35,8 @@ pub async fn load_hosts(client: &IncusClient, server: &Server) -> Result<Vec<Hos
     let pools = client.storage_pools().await?;
     let mut usage = Vec::new();
     for p in pools {
-        if let Ok(r) = client.pool_resources(&p.name).await {
-            usage.push((p.name, r.space));
+        if let Ok(r) = client.pool_resources(&p).await {
+            usage.push((p, r.space));
         }
     }
     Ok(vec![standalone_host(
@@ -56,8 +56,8 @@ pub async fn load_volumes(
     let mut vols = Vec::new();
     let mut snaps = Vec::new();
     for p in client.storage_pools().await? {
-        let listing = client.custom_volumes(&p.name, scope).await?;
-        let (v, s) = split_volume_listing(client.remote(), &p.name, listing);
+        let listing = client.custom_volumes(&p, scope).await?;
+        let (v, s) = split_volume_listing(client.remote(), &p, listing);
         vols.extend(v);
         snaps.extend(s);
     }

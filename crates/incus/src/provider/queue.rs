@@ -25,6 +25,8 @@ pub enum Fetch {
     Usage,
     /// The `/state` of the running instances (addresses), a few at a time.
     Addresses,
+    /// The remote's projects (read beside the first list, not before it).
+    Projects,
 }
 
 impl Fetch {

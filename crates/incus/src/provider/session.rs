@@ -33,6 +33,12 @@ const QUEUE_CONCURRENCY: usize = 4;
 /// the server 1.5 s is reconciled every 150 s rather than every 30 s.
 const RECONCILE_DUTY: u32 = 100;
 
+/// Per this many instances, the configured reconciliation interval once: what a reconciliation
+/// costs the server and the console grows with the fleet, and it is the safety net for a missed
+/// event (a dropped event stream reconciles at once), so 10,000 instances are reconciled every
+/// 300 s at the shipped 30 s.
+const RECONCILE_FLEET: usize = 1000;
+
 /// More differences than this in one reconciliation re-read the whole list instead.
 const RECONCILE_BULK: usize = 50;
 
@@ -81,6 +87,7 @@ enum Fetched {
         )>,
     ),
     Metrics(Vec<UsageSample>),
+    Projects(Vec<String>),
     Sent,
 }
 
@@ -114,20 +121,6 @@ pub(super) async fn session(
             server.auth
         )));
     }
-    // A project this remote does not have is shown as empty, not as an offline remote.
-    if let Ok(projects) = client.projects().await {
-        let missing = match &*scope {
-            Scope::Project(p) => !projects.contains(p),
-            Scope::All => false,
-        };
-        tx(p::Event::Projects {
-            remote: remote.clone(),
-            projects,
-        });
-        if missing {
-            return without_project(client, &server, tx, cmds, scope).await;
-        }
-    }
     // Subscribe before loading so nothing that happens in between is missed.
     let mut feed = EventFeed::subscribe(client, scope).await?;
     tx(p::Event::Status {
@@ -138,12 +131,17 @@ pub(super) async fn session(
 
     let mut q = Queue::new(QUEUE_CONCURRENCY);
     let mut known = Known::new();
-    let mut loading = true;
+    let mut loading = false;
     let mut last_skipped = Vec::new();
     let start = Instant::now();
-    for f in [Fetch::List, Fetch::Hosts, Fetch::Volumes] {
+    // The cheap instance list first (what is painted first) and the detailed one at once
+    // (its answer takes the server far longer to build: waiting for the first would only add
+    // to it), the projects beside them; hosts and volumes once the first is in (at 10,000
+    // instances their answers cost the server as much).
+    for f in [Fetch::List, Fetch::FullList, Fetch::Projects] {
         q.mark_now(f, start);
     }
+    let mut hosts_pending = true;
     let mut running: FuturesUnordered<Running> = FuturesUnordered::new();
     let mut usage = tokio::time::interval_at(start + cfg.usage_every, cfg.usage_every);
     usage.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -153,6 +151,7 @@ pub(super) async fn session(
     let mut reconcile = tokio::time::interval_at(start + reconcile_every, reconcile_every);
     reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut reconcile_started = None;
+    let mut reconcile_cost = Duration::ZERO;
 
     loop {
         let now = Instant::now();
@@ -215,20 +214,44 @@ pub(super) async fn session(
             }
             Some((f, generation, result)) = running.next(), if !running.is_empty() => {
                 let now = Instant::now();
+                if f == Fetch::List && std::mem::take(&mut hosts_pending) {
+                    q.mark_now(Fetch::Hosts, now);
+                    q.mark_now(Fetch::Volumes, now);
+                }
+                // A project this remote does not have is shown as empty, not as an offline
+                // remote.
+                if let Ok(Fetched::Projects(projects)) = &result {
+                    let missing = match &*scope {
+                        Scope::Project(p) => !projects.contains(p),
+                        Scope::All => false,
+                    };
+                    tx(p::Event::Projects {
+                        remote: remote.clone(),
+                        projects: projects.clone(),
+                    });
+                    if missing {
+                        return without_project(client, &server, tx, cmds, scope).await;
+                    }
+                }
                 let how = match result {
                     Ok(fetched) => {
                         settle(fetched, &f, generation, &mut q, &mut known, &remote, tx, now);
                         if loading && f == Fetch::List {
+                            // A refresh: the detail after the list.
                             loading = false;
                             q.mark_now(Fetch::FullList, now);
                         }
                         if f == Fetch::Reconcile
                             && let Some(t0) = reconcile_started.take()
                         {
-                            // What a reconciliation costs the server grows with the fleet.
-                            let every = cfg.reconcile_every.max((now - t0) * RECONCILE_DUTY);
+                            reconcile_cost = now - t0;
+                        }
+                        if matches!(f, Fetch::List | Fetch::FullList | Fetch::Reconcile) {
+                            let fleet = (known.len() / RECONCILE_FLEET).max(1) as u32;
+                            let every = (cfg.reconcile_every * fleet)
+                                .max(reconcile_cost * RECONCILE_DUTY);
                             if every != reconcile_every {
-                                tracing::info!(remote = %remote, every = ?every, took = ?(now - t0), "reconciliation interval");
+                                tracing::info!(remote = %remote, every = ?every, took = ?reconcile_cost, instances = known.len(), "reconciliation interval");
                                 reconcile_every = every;
                                 reconcile = tokio::time::interval_at(now + every, every);
                                 reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -416,6 +439,7 @@ fn fetch(
                 Err(e) => Err(e),
             },
             Fetch::Addresses => Ok(Fetched::Usage(states_of(&client, running).await)),
+            Fetch::Projects => client.projects().await.map(Fetched::Projects),
             Fetch::Hosts => load_hosts(&client, &server).await.map(|hosts| {
                 tx(p::Event::Hosts { remote, hosts });
                 Fetched::Sent
@@ -558,7 +582,7 @@ fn settle(
                 });
             }
         }
-        Fetched::Sent => {}
+        Fetched::Projects(_) | Fetched::Sent => {}
     }
 }
 
@@ -619,6 +643,7 @@ fn affected(lc: &LifecycleEvent, project: &str) -> Vec<Fetch> {
     } else if act.starts_with("project-") {
         out.push(Fetch::Reconcile);
         out.push(Fetch::Volumes);
+        out.push(Fetch::Projects);
     }
     out
 }
@@ -669,7 +694,7 @@ mod tests {
         );
         assert_eq!(
             affected(&lc("project-created", "/1.0/projects/p"), "default"),
-            [Fetch::Reconcile, Fetch::Volumes]
+            [Fetch::Reconcile, Fetch::Volumes, Fetch::Projects]
         );
         assert!(affected(&lc("config-updated", "/1.0"), "default").is_empty());
     }
