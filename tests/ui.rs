@@ -470,3 +470,55 @@ fn backups_pane_flags_instances_without_a_recent_backup() {
     let old = out.find("grafana-old").expect("older listed");
     assert!(new < old, "{out}");
 }
+
+#[test]
+fn the_title_says_details_are_loading_until_the_detailed_listing_is_in() {
+    use atlas_tui::backend::{InventoryEvent, Update};
+    let mut s = loaded_state();
+    let full: Vec<_> = s.remotes[0]
+        .instances
+        .iter()
+        .map(|i| i.inst.clone())
+        .collect();
+    let instances: Vec<_> = s.remotes[0]
+        .instances
+        .iter()
+        .map(|i| {
+            let mut inst = i.inst.clone();
+            inst.state = None;
+            inst.snapshots = None;
+            inst
+        })
+        .collect();
+    // A remote whose cheap listing is all the console has (as after a rescope).
+    let cheap = |with_state| {
+        Update::Inventory(InventoryEvent::Instances {
+            remote: "local".into(),
+            instances: instances.clone(),
+            with_state,
+        })
+    };
+    s.apply(
+        Update::Inventory(InventoryEvent::Instances {
+            remote: "local".into(),
+            instances: vec![],
+            with_state: true,
+        }),
+        now(),
+    );
+    s.apply(cheap(false), now());
+    assert!(render(&mut s, 120, 30).contains("loading details…"));
+    // The detailed listing clears it.
+    s.apply(
+        Update::Inventory(InventoryEvent::Instances {
+            remote: "local".into(),
+            instances: full,
+            with_state: true,
+        }),
+        now(),
+    );
+    assert!(!render(&mut s, 120, 30).contains("loading details…"));
+    // Another cheap listing keeps what the detailed one knew: still detailed.
+    s.apply(cheap(false), now());
+    assert!(!render(&mut s, 120, 30).contains("loading details…"));
+}

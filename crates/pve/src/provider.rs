@@ -172,11 +172,16 @@ impl Session {
             },
         });
         *backoff = cfg.backoff_min;
+        // The guests at once; their details (a few calls each) after.
+        self.report();
         self.details(None).await;
         self.report();
         let mut poll = tokio::time::interval(cfg.poll_every);
         poll.tick().await;
-        let mut details = tokio::time::interval(cfg.details_every);
+        // Every guest's details again as a safety net (ended tasks name the guests to read at
+        // once): less often for a bigger cluster, once per interval per 100 guests.
+        let every = cfg.details_every * (self.guests().count() / 100).max(1) as u32;
+        let mut details = tokio::time::interval(every);
         details.tick().await;
         loop {
             tokio::select! {
@@ -192,6 +197,8 @@ impl Session {
                     let (touched, backups) = self.ended_tasks().await;
                     new.extend(touched);
                     if !new.is_empty() {
+                        // New guests are shown before their details are read.
+                        self.report();
                         self.details(Some(&new)).await;
                     }
                     if backups {

@@ -142,6 +142,8 @@ pub(super) async fn session(
         q.mark_now(f, start);
     }
     let mut hosts_pending = true;
+    // The detailed list is asked for at once but read once the cheap one is in.
+    let (listed_tx, listed) = tokio::sync::watch::channel(false);
     let mut running: FuturesUnordered<Running> = FuturesUnordered::new();
     let mut usage = tokio::time::interval_at(start + cfg.usage_every, cfg.usage_every);
     usage.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -172,6 +174,7 @@ pub(super) async fn session(
                 f,
                 generation,
                 running_now,
+                listed.clone(),
             ));
         }
         let due = q.next_due();
@@ -214,9 +217,12 @@ pub(super) async fn session(
             }
             Some((f, generation, result)) = running.next(), if !running.is_empty() => {
                 let now = Instant::now();
-                if f == Fetch::List && std::mem::take(&mut hosts_pending) {
-                    q.mark_now(Fetch::Hosts, now);
-                    q.mark_now(Fetch::Volumes, now);
+                if f == Fetch::List {
+                    listed_tx.send_replace(true);
+                    if std::mem::take(&mut hosts_pending) {
+                        q.mark_now(Fetch::Hosts, now);
+                        q.mark_now(Fetch::Volumes, now);
+                    }
                 }
                 // A project this remote does not have is shown as empty, not as an offline
                 // remote.
@@ -402,7 +408,8 @@ fn running_instances(known: &Known) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Starts one fetch.
+/// Starts one fetch (`listed`: whether the cheap list is in, which the detailed one waits for).
+#[allow(clippy::too_many_arguments)]
 fn fetch(
     client: IncusClient,
     scope: Scope,
@@ -411,6 +418,7 @@ fn fetch(
     f: Fetch,
     generation: u64,
     running: Vec<(String, String)>,
+    mut listed: tokio::sync::watch::Receiver<bool>,
 ) -> Running {
     async move {
         let remote = client.remote().to_string();
@@ -421,7 +429,9 @@ fn fetch(
                 .await
                 .map(Fetched::Instances),
             Fetch::FullList => client
-                .instances_map(&scope, 2, |i| Some(convert::instance(i)))
+                .instances_map_after(&scope, 2, |i| Some(convert::instance(i)), async move {
+                    let _ = listed.wait_for(|l| *l).await;
+                })
                 .await
                 .map(Fetched::Instances),
             Fetch::Reconcile => client.statuses(&scope).await.map(Fetched::Reconcile),
