@@ -219,26 +219,12 @@ impl IncusClient {
         U: Send + 'static,
         M: Fn(T) -> Option<U> + Send + 'static,
     {
-        self.get_list_map_after(path, map, std::future::ready(()))
+        let mut resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
             .await
-    }
-
-    /// [`IncusClient::get_list_map`], the answer read only once `gate` is done: the server
-    /// builds it meanwhile, and the console's CPU goes to what it needs first.
-    pub async fn get_list_map_after<T, U, M>(
-        &self,
-        path: &str,
-        map: M,
-        gate: impl std::future::Future<Output = ()>,
-    ) -> Result<Vec<U>, IncusError>
-    where
-        T: DeserializeOwned + Send + 'static,
-        U: Send + 'static,
-        M: Fn(T) -> Option<U> + Send + 'static,
-    {
-        let send = self.http.get(format!("{}{path}", self.base)).send();
-        let (resp, ()) = tokio::join!(send, gate);
-        let mut resp = resp.map_err(|e| self.connect_error(&e))?;
+            .map_err(|e| self.connect_error(&e))?;
         let status = resp.status().as_u16();
         if status >= 400 {
             // Small, and not always JSON.
@@ -369,27 +355,11 @@ impl IncusClient {
         U: Send + 'static,
         M: Fn(Instance) -> Option<U> + Send + 'static,
     {
-        self.instances_map_after(scope, recursion, map, std::future::ready(()))
-            .await
-    }
-
-    /// [`IncusClient::instances_map`], the answer read once `gate` is done.
-    pub async fn instances_map_after<U, M>(
-        &self,
-        scope: &Scope,
-        recursion: u8,
-        map: M,
-        gate: impl std::future::Future<Output = ()>,
-    ) -> Result<Vec<U>, IncusError>
-    where
-        U: Send + 'static,
-        M: Fn(Instance) -> Option<U> + Send + 'static,
-    {
         let path = format!(
             "/1.0/instances?recursion={recursion}&{}",
             scope_query(scope)
         );
-        self.get_list_map_after(&path, map, gate).await
+        self.get_list_map(&path, map).await
     }
 
     /// (project, name, status) of every instance in scope: what a reconciliation compares.

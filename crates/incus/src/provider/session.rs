@@ -131,19 +131,17 @@ pub(super) async fn session(
 
     let mut q = Queue::new(QUEUE_CONCURRENCY);
     let mut known = Known::new();
-    let mut loading = false;
+    let mut loading = true;
     let mut last_skipped = Vec::new();
     let start = Instant::now();
-    // The cheap instance list first (what is painted first) and the detailed one at once
-    // (its answer takes the server far longer to build: waiting for the first would only add
-    // to it), the projects beside them; hosts and volumes once the first is in (at 10,000
-    // instances their answers cost the server as much).
-    for f in [Fetch::List, Fetch::FullList, Fetch::Projects] {
+    // The cheap instance list first (what is painted first) with the projects beside it; the
+    // detailed list, hosts and volumes once it is in (asked for at once, the detailed list
+    // kept the server's cores from the cheap one: first paint 490 ms instead of ~200 for
+    // 1000 instances; after it, the detail is on screen within 1.03x of its raw call).
+    for f in [Fetch::List, Fetch::Projects] {
         q.mark_now(f, start);
     }
     let mut hosts_pending = true;
-    // The detailed list is asked for at once but read once the cheap one is in.
-    let (listed_tx, listed) = tokio::sync::watch::channel(false);
     let mut running: FuturesUnordered<Running> = FuturesUnordered::new();
     let mut usage = tokio::time::interval_at(start + cfg.usage_every, cfg.usage_every);
     usage.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -174,7 +172,6 @@ pub(super) async fn session(
                 f,
                 generation,
                 running_now,
-                listed.clone(),
             ));
         }
         let due = q.next_due();
@@ -217,12 +214,9 @@ pub(super) async fn session(
             }
             Some((f, generation, result)) = running.next(), if !running.is_empty() => {
                 let now = Instant::now();
-                if f == Fetch::List {
-                    listed_tx.send_replace(true);
-                    if std::mem::take(&mut hosts_pending) {
-                        q.mark_now(Fetch::Hosts, now);
-                        q.mark_now(Fetch::Volumes, now);
-                    }
+                if f == Fetch::List && std::mem::take(&mut hosts_pending) {
+                    q.mark_now(Fetch::Hosts, now);
+                    q.mark_now(Fetch::Volumes, now);
                 }
                 // A project this remote does not have is shown as empty, not as an offline
                 // remote.
@@ -243,7 +237,7 @@ pub(super) async fn session(
                     Ok(fetched) => {
                         settle(fetched, &f, generation, &mut q, &mut known, &remote, tx, now);
                         if loading && f == Fetch::List {
-                            // A refresh: the detail after the list.
+                            // The detail after the list.
                             loading = false;
                             q.mark_now(Fetch::FullList, now);
                         }
@@ -408,8 +402,7 @@ fn running_instances(known: &Known) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Starts one fetch (`listed`: whether the cheap list is in, which the detailed one waits for).
-#[allow(clippy::too_many_arguments)]
+/// Starts one fetch.
 fn fetch(
     client: IncusClient,
     scope: Scope,
@@ -418,7 +411,6 @@ fn fetch(
     f: Fetch,
     generation: u64,
     running: Vec<(String, String)>,
-    mut listed: tokio::sync::watch::Receiver<bool>,
 ) -> Running {
     async move {
         let remote = client.remote().to_string();
@@ -429,9 +421,7 @@ fn fetch(
                 .await
                 .map(Fetched::Instances),
             Fetch::FullList => client
-                .instances_map_after(&scope, 2, |i| Some(convert::instance(i)), async move {
-                    let _ = listed.wait_for(|l| *l).await;
-                })
+                .instances_map(&scope, 2, |i| Some(convert::instance(i)))
                 .await
                 .map(Fetched::Instances),
             Fetch::Reconcile => client.statuses(&scope).await.map(Fetched::Reconcile),
