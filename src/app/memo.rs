@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
 
+use super::cells::Row;
+
 /// Values computed on demand per slot (a pane), each kept until its key changes.
 pub struct Memo<S, K, V> {
     slots: Mutex<HashMap<S, (K, Arc<V>)>>,
@@ -73,9 +75,116 @@ pub struct RowsKey {
     pub sort_desc: bool,
 }
 
+/// A row as panes share it.
+pub type RowRef = Arc<Row>;
+
+/// What a pane shows: its rows in order, and the width each column's content needs.
+#[derive(Debug, Default)]
+pub struct View {
+    pub rows: Vec<RowRef>,
+    /// Per column: the widest cell (at least the header, at most twice the nominal width).
+    pub widths: Vec<u16>,
+}
+
+impl std::ops::Deref for View {
+    type Target = [RowRef];
+    fn deref(&self) -> &[RowRef] {
+        &self.rows
+    }
+}
+
+/// Whether every row `new` keeps is one `old` keeps, so `new` need only look at those: `new`
+/// types more of `old` (more of its last word, unless that is an exclusion, or more words).
+fn refines(old: &str, new: &str) -> bool {
+    let Some(tail) = new.strip_prefix(old) else {
+        return false;
+    };
+    if old.trim().is_empty() {
+        return false;
+    }
+    let extends_word =
+        !old.ends_with(char::is_whitespace) && !tail.starts_with(char::is_whitespace);
+    !extends_word
+        || !old
+            .split_whitespace()
+            .last()
+            .is_some_and(|w| w.starts_with('!'))
+}
+
+/// The filters a pane matched lately against the same built rows, newest last.
+#[derive(Debug, Default)]
+struct Matched {
+    built: Option<BuiltKey>,
+    /// (filter, for each built row whether it matches).
+    recent: Vec<(String, Arc<Vec<bool>>)>,
+}
+
+/// How many filters of a pane are kept (typing a word and deleting it again finds them).
+const RECENT_FILTERS: usize = 32;
+
+/// Which built rows recent filters of every pane kept.
+#[derive(Debug, Default)]
+pub struct MatchedCache(Mutex<Vec<Matched>>);
+
+impl MatchedCache {
+    /// Which rows (built for `built`) `filter` keeps: kept, or `compute`d from the matches of
+    /// the longest recent filter it narrows (`None`: from all rows).
+    pub fn get(
+        &self,
+        pane: usize,
+        built: &BuiltKey,
+        filter: &str,
+        compute: impl FnOnce(Option<&[bool]>) -> Vec<bool>,
+    ) -> Arc<Vec<bool>> {
+        let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if all.len() <= pane {
+            all.resize_with(pane + 1, Matched::default);
+        }
+        let m = &mut all[pane];
+        if m.built.as_ref() != Some(built) {
+            m.built = Some(built.clone());
+            m.recent.clear();
+        }
+        if let Some((_, v)) = m.recent.iter().find(|(f, _)| f == filter) {
+            return v.clone();
+        }
+        let from = m
+            .recent
+            .iter()
+            .filter(|(old, _)| refines(old, filter))
+            .max_by_key(|(old, _)| old.len())
+            .map(|(_, v)| v.clone());
+        let v = Arc::new(compute(from.as_deref().map(Vec::as_slice)));
+        if m.recent.len() >= RECENT_FILTERS {
+            m.recent.remove(0);
+        }
+        m.recent.push((filter.to_string(), v.clone()));
+        v
+    }
+}
+
+/// A copy of the state starts with nothing kept.
+impl Clone for MatchedCache {
+    fn clone(&self) -> Self {
+        MatchedCache::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn longer_filters_refine_shorter_ones() {
+        assert!(refines("gra", "graf"));
+        assert!(refines("gra", "gra run"));
+        assert!(refines("gra ", "gra !run"));
+        assert!(refines("!run", "!run gra"));
+        // Excluding "runn" keeps rows that excluding "run" dropped.
+        assert!(!refines("!run", "!runn"));
+        assert!(!refines("", "a"));
+        assert!(!refines("graf", "gra"));
+    }
 
     #[test]
     fn computes_once_per_key() {

@@ -11,7 +11,7 @@
 //! The view is the order with the unmatched rows left out (rows are shared, not copied), and the
 //! width each column needs. Moving the selection touches none of this.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
@@ -20,27 +20,10 @@ use nucleo_matcher::{Config, Matcher, Utf32Str};
 use super::alert_view::split_alert_filter;
 pub use super::cells::{Cell, Column, Row, SortKey, cell, styled, text_key};
 use super::memo::{BuiltKey, RowsKey};
+pub use super::memo::{RowRef, View};
 pub use super::panes::{build_rows, columns, status_style};
 use super::state::AppState;
 pub use crate::pane::Pane;
-
-/// A row as panes share it.
-pub type RowRef = Arc<Row>;
-
-/// What a pane shows: its rows in order, and the width each column's content needs.
-#[derive(Debug, Default)]
-pub struct View {
-    pub rows: Vec<RowRef>,
-    /// Per column: the widest cell (at least the header, at most twice the nominal width).
-    pub widths: Vec<u16>,
-}
-
-impl std::ops::Deref for View {
-    type Target = [RowRef];
-    fn deref(&self) -> &[RowRef] {
-        &self.rows
-    }
-}
 
 /// The filter's words: fuzzy patterns every one of which must match some cell, and `!words`
 /// none of which may be in any cell (as fzf does, an exclusion is a plain case-insensitive
@@ -100,24 +83,6 @@ fn contains_ignore_case(hay: &str, needle: &str) -> bool {
     hay.to_lowercase().contains(needle)
 }
 
-/// Whether every row `new` keeps is one `old` keeps, so `new` need only look at those: `new`
-/// types more of `old` (more of its last word, unless that is an exclusion, or more words).
-fn refines(old: &str, new: &str) -> bool {
-    let Some(tail) = new.strip_prefix(old) else {
-        return false;
-    };
-    if old.trim().is_empty() {
-        return false;
-    }
-    let extends_word =
-        !old.ends_with(char::is_whitespace) && !tail.starts_with(char::is_whitespace);
-    !extends_word
-        || !old
-            .split_whitespace()
-            .last()
-            .is_some_and(|w| w.starts_with('!'))
-}
-
 /// Filters rows and sorts them by the pane's sort column, ties by key. Every word must
 /// fuzzy-match some cell on its own; a `!word` excludes the rows where some cell contains it.
 pub fn filter_and_sort(mut rows: Vec<Row>, filter: &str, sort_col: usize, desc: bool) -> Vec<Row> {
@@ -139,56 +104,6 @@ fn compare(a: &Row, b: &Row, sort_col: usize, desc: bool) -> std::cmp::Ordering 
         .unwrap_or(std::cmp::Ordering::Equal);
     let ord = if desc { ord.reverse() } else { ord };
     ord.then_with(|| a.key.cmp(&b.key))
-}
-
-/// The filters a pane matched lately against the same built rows, newest last.
-#[derive(Debug, Default)]
-pub struct Matched {
-    built: Option<BuiltKey>,
-    /// (filter, for each built row whether it matches).
-    recent: Vec<(String, Arc<Vec<bool>>)>,
-}
-
-/// How many filters of a pane are kept (typing a word and deleting it again finds them).
-const RECENT_FILTERS: usize = 32;
-
-impl Matched {
-    /// Which of `rows` (built for `built`) `filter` keeps.
-    fn get(&mut self, built: &BuiltKey, rows: &[RowRef], filter: &str) -> Arc<Vec<bool>> {
-        if self.built.as_ref() != Some(built) {
-            self.built = Some(built.clone());
-            self.recent.clear();
-        }
-        if let Some((_, m)) = self.recent.iter().find(|(f, _)| f == filter) {
-            return m.clone();
-        }
-        let f = Filter::parse(filter);
-        let m = if f.is_empty() {
-            vec![true; rows.len()]
-        } else {
-            // Only the rows a filter this one refines kept (the longest such filter).
-            let from = self
-                .recent
-                .iter()
-                .filter(|(old, _)| refines(old, filter))
-                .max_by_key(|(old, _)| old.len())
-                .map(|(_, m)| m.clone());
-            let mut matcher = Matcher::new(Config::DEFAULT);
-            let mut buf = Vec::new();
-            rows.iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    from.as_ref().is_none_or(|m| m[i]) && f.keeps(r, &mut matcher, &mut buf)
-                })
-                .collect()
-        };
-        let m = Arc::new(m);
-        if self.recent.len() >= RECENT_FILTERS {
-            self.recent.remove(0);
-        }
-        self.recent.push((filter.to_string(), m.clone()));
-        m
-    }
 }
 
 /// The rows a pane shows: built, ordered and filtered once per change, then shared.
@@ -225,7 +140,20 @@ pub fn view_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> Arc<View> 
                 });
                 order
             });
-        let matched = d.matched.get(pane, &key.built, &built, &ps.filter);
+        let matched = d.matched.get(pane.index(), &key.built, &ps.filter, |from| {
+            let f = Filter::parse(&ps.filter);
+            if f.is_empty() {
+                return vec![true; built.len()];
+            }
+            // Only the rows the filter this one narrows kept.
+            let mut matcher = Matcher::new(Config::DEFAULT);
+            let mut buf = Vec::new();
+            built
+                .iter()
+                .enumerate()
+                .map(|(i, r)| from.is_none_or(|m| m[i]) && f.keeps(r, &mut matcher, &mut buf))
+                .collect()
+        });
         let rows = order
             .iter()
             .filter(|i| matched[**i as usize])
@@ -233,27 +161,6 @@ pub fn view_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> Arc<View> 
             .collect();
         with_widths(pane, rows)
     })
-}
-
-/// The recent filters of every pane.
-#[derive(Debug, Default)]
-pub struct MatchedCache(Mutex<Vec<Matched>>);
-
-impl MatchedCache {
-    fn get(&self, pane: Pane, built: &BuiltKey, rows: &[RowRef], filter: &str) -> Arc<Vec<bool>> {
-        let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if all.len() <= pane.index() {
-            all.resize_with(pane.index() + 1, Matched::default);
-        }
-        all[pane.index()].get(built, rows, filter)
-    }
-}
-
-/// A copy of the state starts with nothing kept.
-impl Clone for MatchedCache {
-    fn clone(&self) -> Self {
-        MatchedCache::default()
-    }
 }
 
 /// What a pane's built rows derive from besides the data.
@@ -321,18 +228,6 @@ fn alert_rows(state: &AppState, now: DateTime<Utc>) -> Vec<RowRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn longer_filters_refine_shorter_ones() {
-        assert!(refines("gra", "graf"));
-        assert!(refines("gra", "gra run"));
-        assert!(refines("gra ", "gra !run"));
-        assert!(refines("!run", "!run gra"));
-        // Excluding "runn" keeps rows that excluding "run" dropped.
-        assert!(!refines("!run", "!runn"));
-        assert!(!refines("", "a"));
-        assert!(!refines("graf", "gra"));
-    }
 
     #[test]
     fn exclusions_ignore_case() {

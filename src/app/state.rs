@@ -334,13 +334,13 @@ pub struct Derived {
     /// (not by moving, filtering or sorting): built rows and the join are kept while it stays.
     pub data: u64,
     /// The rows each pane shows (see `rows::view_rows`).
-    pub rows: Memo<Pane, super::memo::RowsKey, super::rows::View>,
+    pub rows: Memo<Pane, super::memo::RowsKey, super::memo::View>,
     /// The rows each pane's model built, unfiltered, unsorted.
-    pub built: Memo<Pane, super::memo::BuiltKey, Vec<super::rows::RowRef>>,
+    pub built: Memo<Pane, super::memo::BuiltKey, Vec<super::memo::RowRef>>,
     /// The order of the built rows by a sort column.
     pub order: Memo<Pane, (super::memo::BuiltKey, usize, bool), Vec<u32>>,
     /// Which built rows recent filters keep.
-    pub matched: super::rows::MatchedCache,
+    pub matched: super::memo::MatchedCache,
     /// The join of alerts with the inventory (see `join_alerts`).
     pub join: Memo<(), u64, (crate::alerts::join::Index, crate::alerts::join::Joined)>,
 }
