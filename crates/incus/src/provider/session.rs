@@ -122,7 +122,24 @@ pub(super) async fn session(
         )));
     }
     // Subscribe before loading so nothing that happens in between is missed.
-    let mut feed = EventFeed::subscribe(client, scope).await?;
+    let mut feed = match EventFeed::subscribe(client, scope).await {
+        Ok(feed) => feed,
+        Err(e) => {
+            // A project this remote does not have is refused here already: shown as empty,
+            // not as an offline remote.
+            if let Scope::Project(project) = &*scope
+                && let Ok(projects) = client.projects().await
+                && !projects.contains(project)
+            {
+                tx(p::Event::Projects {
+                    remote: remote.clone(),
+                    projects,
+                });
+                return without_project(client, &server, tx, cmds, scope).await;
+            }
+            return Err(e);
+        }
+    };
     tx(p::Event::Status {
         remote: remote.clone(),
         state: online(&server),
