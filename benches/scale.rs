@@ -2,7 +2,8 @@
 //! answers built from captured real ones, on a real unix socket): the real binary in tmux for
 //! first paint, memory and the idle cost, and the console's own update and render path for the
 //! time from a key to its frame (filtering, sorting, scrolling). Each figure is printed beside
-//! its goal. `ATLAS_BENCH_N` changes the fleet size.
+//! its goal. `ATLAS_BENCH_N` changes the fleet size; `ATLAS_BENCH_SERVE=1` only serves the
+//! synthetic fleet (and prints how to point the console at it), for profiling by hand.
 //!
 //! Run with `scripts/bench` or `cargo bench --bench scale` (needs tmux and curl, no sandbox).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // bench code: a panic is the bench failing
@@ -71,6 +72,13 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let fake = FakeIncus::start(dir.path(), n);
     let conf = fake.conf(dir.path());
+    if std::env::var_os("ATLAS_BENCH_SERVE").is_some() {
+        // For profiling by hand: the synthetic server alone, until interrupted.
+        println!("INCUS_CONF={} atlas-tui --remote scale", conf.display());
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
     println!(
         "{n} instances, synthetic Incus server on a unix socket (answers built from captured ones: recursion=1 {:.1} MB, recursion=2 {:.1} MB)",
         fake.r1_len as f64 / 1e6,

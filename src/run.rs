@@ -171,6 +171,7 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
     let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut dirty = true;
     let mut big_list = false;
+    let mut released = None;
     // The definitions are surveyed at once: E, p and a work from the instances pane too.
     let mut pending = state.services_refresh();
     let result: Result<()> = async {
@@ -187,9 +188,14 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                 let now = Utc::now();
                 term.draw(|f| ui::draw(f, &state, &settings.theme, now))?;
                 dirty = false;
-                if big_list {
-                    // The rows of the list before are gone now too.
+                // The rows of the list before are gone now too. Not more than twice a minute:
+                // a poll that replaces the list every few seconds would fault the pages given
+                // back in again each time.
+                if big_list
+                    && released.is_none_or(|t: std::time::Instant| t.elapsed() >= RELEASE_EVERY)
+                {
                     crate::memory::release();
+                    released = Some(std::time::Instant::now());
                     big_list = false;
                 }
                 // Fault injection for the end-to-end test of the panic hook.
@@ -198,9 +204,15 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                 }
             }
             // Tick only while something shows a running age (a remote offline, a job); otherwise sleep.
+            // A release held back (see above) comes when it may.
+            let release_due = released
+                .filter(|_| big_list)
+                .map(|t: std::time::Instant| t + RELEASE_EVERY);
             let tick = async {
                 if state.any_offline() || state.running_jobs().next().is_some() {
                     tokio::time::sleep(Duration::from_secs(1)).await
+                } else if let Some(due) = release_due {
+                    tokio::time::sleep_until(due.into()).await
                 } else {
                     std::future::pending::<()>().await
                 }
@@ -416,6 +428,9 @@ fn shell_entry(
         user: user.into(),
     }
 }
+
+/// How often memory freed after big listings is given back at most.
+const RELEASE_EVERY: Duration = Duration::from_secs(30);
 
 /// A listing big enough that what it replaces is worth giving back to the system.
 fn is_big_list(u: &backend::Update) -> bool {

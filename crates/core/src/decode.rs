@@ -178,6 +178,25 @@ mod tests {
     }
 
     #[test]
+    fn a_list_under_another_key_is_read_from_text_as_from_a_reader() {
+        let text = br#"{"data": [{"name": "a", "n": null}, {"name": 5}, null, {"name": "c"}], "x": {"data": 1}}"#;
+        let mut from_text = Vec::new();
+        let head =
+            envelope_list_in::<Item, _>("data", "/p", text, |i| from_text.push(i.name)).unwrap();
+        assert_eq!(from_text, ["a", "c"]);
+        assert_eq!(head.skipped.len(), 1);
+        assert_eq!(head.skipped[0].item, "#1");
+        let mut from_reader = Vec::new();
+        envelope_list_at::<_, Item, _>("data", "/p", &text[..], |i| from_reader.push(i.name))
+            .unwrap();
+        assert_eq!(from_reader, from_text);
+        // The key is the one asked for: Incus's `metadata` is not PVE's `data`.
+        let mut none = 0;
+        envelope_list_in::<Item, _>("metadata", "/p", text, |_| none += 1).unwrap();
+        assert_eq!(none, 0);
+    }
+
+    #[test]
     fn null_list_is_empty_and_an_object_is_an_error() {
         assert!(list::<Item>("/p", Value::Null).unwrap().0.is_empty());
         assert!(list::<Item>("/p", json!({"a": 1})).is_err());
@@ -206,9 +225,52 @@ where
     T: DeserializeOwned,
     F: FnMut(T),
 {
+    envelope_list_at("metadata", path, reader, each)
+}
+
+/// [`envelope_list`] for an envelope whose list is under `key` (Proxmox VE: `{"data": [...]}`).
+pub fn envelope_list_at<R, T, F>(
+    key: &str,
+    path: &str,
+    reader: R,
+    each: F,
+) -> Result<Head, serde_json::Error>
+where
+    R: std::io::Read,
+    T: DeserializeOwned,
+    F: FnMut(T),
+{
+    envelope_from(serde_json::Deserializer::from_reader(reader), key, path, each)
+}
+
+/// [`envelope_list_at`] for an answer read whole already (faster than through a reader).
+pub fn envelope_list_in<T, F>(
+    key: &str,
+    path: &str,
+    text: &[u8],
+    each: F,
+) -> Result<Head, serde_json::Error>
+where
+    T: DeserializeOwned,
+    F: FnMut(T),
+{
+    envelope_from(serde_json::Deserializer::from_slice(text), key, path, each)
+}
+
+fn envelope_from<'de, R, T, F>(
+    mut de: serde_json::Deserializer<R>,
+    key: &str,
+    path: &str,
+    each: F,
+) -> Result<Head, serde_json::Error>
+where
+    R: serde_json::de::Read<'de>,
+    T: DeserializeOwned,
+    F: FnMut(T),
+{
     use serde::de::DeserializeSeed;
-    let mut de = serde_json::Deserializer::from_reader(reader);
     let head = EnvelopeSeed {
+        key,
         path,
         each,
         _item: std::marker::PhantomData::<T>,
@@ -219,6 +281,7 @@ where
 }
 
 struct EnvelopeSeed<'p, T, F> {
+    key: &'p str,
     path: &'p str,
     each: F,
     _item: std::marker::PhantomData<T>,
@@ -245,7 +308,7 @@ impl<'de, T: DeserializeOwned, F: FnMut(T)> serde::de::Visitor<'de> for Envelope
                 "type" => head.kind = map.next_value::<Option<String>>()?.unwrap_or_default(),
                 "error" => head.error = map.next_value::<Option<String>>()?.unwrap_or_default(),
                 "error_code" => head.error_code = map.next_value::<Option<u16>>()?.unwrap_or(0),
-                "metadata" => map.next_value_seed(ListSeed {
+                k if k == self.key => map.next_value_seed(ListSeed {
                     path: self.path,
                     each: &mut self.each,
                     head: &mut head,

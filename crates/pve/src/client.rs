@@ -165,13 +165,14 @@ impl PveClient {
         Ok(Some(t))
     }
 
-    async fn send_once(
+    /// One request: the status, the answer's text and the status's reason.
+    async fn send_text(
         &self,
         method: &Method,
         path: &str,
         form: &[(&str, String)],
         renew: bool,
-    ) -> Result<(u16, Value, String), PveError> {
+    ) -> Result<(u16, String, String), PveError> {
         let mut req = self
             .http
             .request(method.clone(), format!("{}{path}", self.base));
@@ -199,13 +200,40 @@ impl PveClient {
             .text()
             .await
             .map_err(|e| PveError::Transport(transport(&e)))?;
+        Ok((status.as_u16(), text, reason))
+    }
+
+    async fn send_once(
+        &self,
+        method: &Method,
+        path: &str,
+        form: &[(&str, String)],
+        renew: bool,
+    ) -> Result<(u16, Value, String), PveError> {
+        let (status, text, reason) = self.send_text(method, path, form, renew).await?;
         let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        let message = body["message"]
-            .as_str()
-            .map(|m| m.trim().to_string())
-            .filter(|m| !m.is_empty())
-            .unwrap_or(reason);
-        Ok((status.as_u16(), body, message))
+        let message = message(&body, reason);
+        Ok((status, body, message))
+    }
+
+    /// The error for a refused request.
+    fn refusal(&self, status: u16, body: &Value, message: String) -> PveError {
+        match status {
+            401 => PveError::Auth(match &*self.login {
+                Login::Token(_) => format!("the API token was refused ({message})"),
+                Login::Password { user, .. } => format!("{user}: {message}"),
+            }),
+            _ => {
+                let mut message = message;
+                // Parameter errors name the fields.
+                if let Some(errs) = body["errors"].as_object() {
+                    for (k, v) in errs {
+                        message.push_str(&format!("; {k}: {}", v.as_str().unwrap_or("").trim()));
+                    }
+                }
+                PveError::Api { status, message }
+            }
+        }
     }
 
     /// Sends a request and gives `data`; a refused ticket is renewed once.
@@ -221,22 +249,40 @@ impl PveClient {
             (status, body, message) = self.send_once(&method, path, form, true).await?;
         }
         match status {
-            200..=299 => Ok(body["data"].clone()),
-            401 => Err(PveError::Auth(match &*self.login {
-                Login::Token(_) => format!("the API token was refused ({message})"),
-                Login::Password { user, .. } => format!("{user}: {message}"),
-            })),
-            _ => {
-                let mut message = message;
-                // Parameter errors name the fields.
-                if let Some(errs) = body["errors"].as_object() {
-                    for (k, v) in errs {
-                        message.push_str(&format!("; {k}: {}", v.as_str().unwrap_or("").trim()));
-                    }
-                }
-                Err(PveError::Api { status, message })
-            }
+            200..=299 => Ok(body.get_mut("data").map(Value::take).unwrap_or_default()),
+            _ => Err(self.refusal(status, &body, message)),
         }
+    }
+
+    /// The list under `data`, decoded item by item from the answer's text (no tree of the
+    /// whole answer is built); bad items are left out and named.
+    pub async fn get_list<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<(Vec<T>, Vec<atlas_core::decode::Skipped>), PveError> {
+        let (mut status, mut text, mut reason) =
+            self.send_text(&Method::GET, path, &[], false).await?;
+        if status == 401 && matches!(&*self.login, Login::Password { .. }) {
+            (status, text, reason) = self.send_text(&Method::GET, path, &[], true).await?;
+        }
+        if !(200..=299).contains(&status) {
+            let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            return Err(self.refusal(status, &body, message(&body, reason)));
+        }
+        let mut out = Vec::new();
+        let head =
+            atlas_core::decode::envelope_list_in("data", path, text.as_bytes(), |t| out.push(t))
+                .map_err(|e| PveError::Decode {
+                    path: path.to_string(),
+                    message: e.to_string(),
+                })?;
+        if let Some(what) = head.not_a_list {
+            return Err(PveError::Decode {
+                path: path.to_string(),
+                message: format!("expected a list, got {what}"),
+            });
+        }
+        Ok((out, head.skipped))
     }
 
     pub async fn get_value(&self, path: &str) -> Result<Value, PveError> {
@@ -264,4 +310,13 @@ impl PveClient {
 /// Percent-encodes a path segment (a UPID, a volume id).
 pub fn encode(s: &str) -> String {
     atlas_core::text::encode(s)
+}
+
+/// The answer's own message, else the status's reason.
+fn message(body: &Value, reason: String) -> String {
+    body["message"]
+        .as_str()
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty())
+        .unwrap_or(reason)
 }

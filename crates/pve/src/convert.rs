@@ -79,23 +79,40 @@ pub struct Details<'a> {
     pub snapshot_configs: Option<&'a std::collections::HashMap<String, BTreeMap<String, String>>>,
 }
 
-/// A guest of `/cluster/resources` (`qemu` or `lxc`) with what else was read of it.
-pub fn instance(r: &Resource, d: Details, now: DateTime<Utc>) -> Option<Instance> {
-    let Details {
-        cpu_ns,
-        addresses,
-        snapshots,
-        config: guest_config,
-        snapshot_configs,
-    } = d;
-    let vmid = r.vmid?;
-    let kind = match r.kind.as_str() {
-        "qemu" => InstanceKind::VirtualMachine,
-        "lxc" => InstanceKind::Container,
-        _ => return None,
-    };
-    let name = r.name.clone().unwrap_or_else(|| vmid.to_string());
-    let node = r.node.clone().unwrap_or_default();
+/// What of a guest changes only when its details are read again or it moves, locks or is
+/// made a template: its config (with its PVE identity), tags and snapshots. Built once and
+/// kept by the worker between polls.
+#[derive(Clone)]
+pub struct Fixed {
+    pub config: atlas_core::compact::Config,
+    pub tags: Vec<String>,
+    pub snapshots: Option<Vec<InstanceSnapshot>>,
+}
+
+/// What of a guest's resource its [`Fixed`] part is built from.
+pub type FixedKey = (
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    bool,
+);
+
+/// The part of `r` that [`Fixed`] is built from, to know when to build it again.
+pub fn fixed_key(r: &Resource) -> FixedKey {
+    (
+        r.node.clone(),
+        r.kind.clone(),
+        r.tags.clone(),
+        r.lock.clone(),
+        r.hastate.clone(),
+        r.template,
+    )
+}
+
+/// The [`Fixed`] part of guest `r`.
+pub fn fixed(r: &Resource, d: &Details) -> Fixed {
     let tags: Vec<String> = r
         .tags
         .as_deref()
@@ -104,9 +121,9 @@ pub fn instance(r: &Resource, d: Details, now: DateTime<Utc>) -> Option<Instance
         .filter(|t| !t.is_empty())
         .map(String::from)
         .collect();
-    let mut config = guest_config.cloned().unwrap_or_default();
-    config.insert(keys::VMID.into(), vmid.to_string());
-    config.insert(keys::NODE.into(), node.clone());
+    let mut config = d.config.cloned().unwrap_or_default();
+    config.insert(keys::VMID.into(), r.vmid.unwrap_or_default().to_string());
+    config.insert(keys::NODE.into(), r.node.clone().unwrap_or_default());
     config.insert(keys::TYPE.into(), r.kind.clone());
     if let Some(l) = r.lock.as_ref().filter(|l| !l.is_empty()) {
         config.insert(keys::LOCK.into(), l.clone());
@@ -117,6 +134,57 @@ pub fn instance(r: &Resource, d: Details, now: DateTime<Utc>) -> Option<Instance
     if r.template {
         config.insert(keys::TEMPLATE.into(), "1".into());
     }
+    let snapshots = d.snapshots.map(|s| {
+        s.iter()
+            .filter_map(snapshot)
+            .map(|mut snap| {
+                // The snapshot's config, with the guest's identity (which a rollback keeps).
+                if let Some(c) = d.snapshot_configs.and_then(|m| m.get(&snap.name)) {
+                    let mut merged = c.clone();
+                    if let Some(desc) = snap.config.get("description") {
+                        merged
+                            .entry("description".into())
+                            .or_insert_with(|| desc.to_string());
+                    }
+                    for k in [keys::VMID, keys::NODE, keys::TYPE] {
+                        if let Some(v) = config.get(k) {
+                            merged.insert(k.into(), v.clone());
+                        }
+                    }
+                    snap.config = merged.into();
+                }
+                snap
+            })
+            .collect()
+    });
+    Fixed {
+        config: config.into(),
+        tags,
+        snapshots,
+    }
+}
+
+/// A guest of `/cluster/resources` (`qemu` or `lxc`) with what else was read of it.
+pub fn instance(r: &Resource, d: Details, now: DateTime<Utc>) -> Option<Instance> {
+    let f = fixed(r, &d);
+    instance_with(r, f, d.cpu_ns, d.addresses, now)
+}
+
+/// A guest of `/cluster/resources` with its [`Fixed`] part built already.
+pub fn instance_with(
+    r: &Resource,
+    f: Fixed,
+    cpu_ns: Option<u64>,
+    addresses: Vec<String>,
+    now: DateTime<Utc>,
+) -> Option<Instance> {
+    let vmid = r.vmid?;
+    let kind = match r.kind.as_str() {
+        "qemu" => InstanceKind::VirtualMachine,
+        "lxc" => InstanceKind::Container,
+        _ => return None,
+    };
+    let name = r.name.clone().unwrap_or_else(|| vmid.to_string());
     let st = status(r.status.as_deref().unwrap_or(""));
     let running = r.status.as_deref() == Some("running");
     let state = InstanceState {
@@ -135,40 +203,17 @@ pub fn instance(r: &Resource, d: Details, now: DateTime<Utc>) -> Option<Instance
             .filter(|u| running && *u > 0)
             .map(|u| now - chrono::Duration::seconds(u as i64)),
     };
-    let snapshots = snapshots.map(|s| {
-        s.iter()
-            .filter_map(snapshot)
-            .map(|mut snap| {
-                // The snapshot's config, with the guest's identity (which a rollback keeps).
-                if let Some(c) = snapshot_configs.and_then(|m| m.get(&snap.name)) {
-                    let mut merged = c.clone();
-                    if let Some(d) = snap.config.get("description") {
-                        merged
-                            .entry("description".into())
-                            .or_insert_with(|| d.to_string());
-                    }
-                    for k in [keys::VMID, keys::NODE, keys::TYPE] {
-                        if let Some(v) = config.get(k) {
-                            merged.insert(k.into(), v.clone());
-                        }
-                    }
-                    snap.config = merged.into();
-                }
-                snap
-            })
-            .collect()
-    });
     Some(Instance {
         name,
         project: r.pool.clone().unwrap_or_default(),
         status: st,
         kind,
-        location: node,
-        profiles: tags,
+        location: r.node.clone().unwrap_or_default(),
+        profiles: f.tags,
         description: String::new(),
-        config: config.into(),
+        config: f.config,
         state: Some(state),
-        snapshots,
+        snapshots: f.snapshots,
         // pve-exporter's `id` label.
         aliases: vec![r.id.clone()],
         ..Default::default()

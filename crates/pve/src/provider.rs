@@ -129,6 +129,9 @@ struct Session {
     node_status: HashMap<String, (Option<[f64; 3]>, String)>,
     /// Tasks of `/cluster/tasks` already seen to end (`None` before the first read).
     tasks_seen: Option<std::collections::HashSet<String>>,
+    /// VMID → what of its row changes only with its details, as last built (a poll then only
+    /// builds its state: 1000 guests every 5 s).
+    fixed: HashMap<u64, (convert::FixedKey, convert::Fixed)>,
 }
 
 impl Session {
@@ -148,6 +151,7 @@ impl Session {
             cpu: HashMap::new(),
             node_status: HashMap::new(),
             tasks_seen: None,
+            fixed: HashMap::new(),
         }
     }
 
@@ -263,16 +267,10 @@ impl Session {
     /// One poll: resources and cluster status. An error here is the remote being offline.
     async fn poll(&mut self) -> Result<(), PveError> {
         let (res, status) = tokio::join!(
-            self.client.get_value("/cluster/resources"),
+            self.client.get_list::<Resource>("/cluster/resources"),
             self.client.get_value("/cluster/status")
         );
-        let (resources, skipped) =
-            decode::list::<Resource>("/cluster/resources", res?).map_err(|message| {
-                PveError::Decode {
-                    path: "/cluster/resources".into(),
-                    message,
-                }
-            })?;
+        let (resources, skipped) = res?;
         self.skipped(skipped);
         // A cluster status that cannot be read (a single host without a cluster answers it
         // too) leaves quorum as it was.
@@ -369,12 +367,14 @@ impl Session {
                             }
                         }
                         self.snapshots.insert(vmid, snaps);
+                        self.fixed.remove(&vmid);
                     }
                 }
                 Err(e) => tracing::debug!(vmid, error = %e, "snapshots not read"),
             }
             if let Ok(c) = self.client.get_value(&format!("{base}/config")).await {
                 self.configs.insert(vmid, convert::config_map(&c));
+                self.fixed.remove(&vmid);
             }
             if g.kind == "qemu" && g.status.as_deref() == Some("running") {
                 let path = format!("{base}/agent/network-get-interfaces");
@@ -534,7 +534,7 @@ impl Session {
     }
 
     /// Hosts and instances as known now.
-    fn report(&self) {
+    fn report(&mut self) {
         let now = Utc::now();
         let storages: Vec<&Resource> = self
             .resources
@@ -576,20 +576,36 @@ impl Session {
             remote: self.remote(),
             hosts,
         });
+        let mut old = std::mem::take(&mut self.fixed);
+        let mut fixed = HashMap::with_capacity(old.len());
         let instances = self
             .guests()
             .filter_map(|r| {
                 let vmid = r.vmid?;
-                let details = convert::Details {
-                    cpu_ns: self.cpu.get(&vmid).map(|c| c.0),
-                    addresses: self.addresses.get(&vmid).cloned().unwrap_or_default(),
-                    snapshots: self.snapshots.get(&vmid).map(Vec::as_slice),
-                    config: self.configs.get(&vmid),
-                    snapshot_configs: self.snapshot_configs.get(&vmid),
+                let key = convert::fixed_key(r);
+                let f = match old.remove(&vmid) {
+                    Some((k, f)) if k == key => {
+                        fixed.insert(vmid, (k, f.clone()));
+                        f
+                    }
+                    _ => {
+                        let details = convert::Details {
+                            cpu_ns: None,
+                            addresses: vec![],
+                            snapshots: self.snapshots.get(&vmid).map(Vec::as_slice),
+                            config: self.configs.get(&vmid),
+                            snapshot_configs: self.snapshot_configs.get(&vmid),
+                        };
+                        let f = convert::fixed(r, &details);
+                        fixed.insert(vmid, (key, f.clone()));
+                        f
+                    }
                 };
-                convert::instance(r, details, now)
+                let addresses = self.addresses.get(&vmid).cloned().unwrap_or_default();
+                convert::instance_with(r, f, self.cpu.get(&vmid).map(|c| c.0), addresses, now)
             })
             .collect();
+        self.fixed = fixed;
         (self.tx)(p::Event::Instances {
             remote: self.remote(),
             instances,
