@@ -155,6 +155,8 @@ registry! {
     PageUp = "page_up", "page up", "page up", [], false;
     PageDown = "page_down", "page down", "page down", [], false;
     Details = "details", "details", "details of the selected row", [], false;
+    /// Copy what the selected row is best known by.
+    Copy = "copy", "copy", "copy to the clipboard: an alert's runbook URL (else its source link), a silence's id, an object's name", ["copy", "yank"], false;
     ConsoleLog = "console_log", "log", "console log of the selected instance", [], false;
     NextTab = "next_tab", "config/log", "switch config / console log", [], false;
     Close = "close", "close", "close", [], false;

@@ -112,6 +112,17 @@ pub enum Update {
     },
     /// A line was added to the incident journal.
     Journal(crate::jobs::journal::Entry),
+    /// When an alert fired over the last day, from one Prometheus.
+    AlertHistory {
+        source: String,
+        fingerprint: String,
+        result: Result<crate::alerts::history::History, String>,
+    },
+    /// What looking for an alert's runbook found.
+    Runbook {
+        fingerprint: String,
+        found: crate::alerts::runbooks::Found,
+    },
 }
 
 /// Starts the worker of one source, its reports sent on `tx`; dropping the returned sender
@@ -134,6 +145,15 @@ pub fn spawn_source(
             } => Update::SilenceWrite {
                 source,
                 what,
+                result,
+            },
+            atlas_alerts::worker::SourceEvent::History {
+                source,
+                fingerprint,
+                result,
+            } => Update::AlertHistory {
+                source,
+                fingerprint,
                 result,
             },
             atlas_alerts::worker::SourceEvent::Skipped { source, items } => Update::Skipped {

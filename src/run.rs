@@ -77,6 +77,7 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
     state.work.settings =
         crate::usecase::ActionSettings::from_config(&c.actions, &settings.paths.data_dir);
     state.services.dir = settings.services_dir();
+    state.alerting.runbooks_dir = settings.runbooks_dir();
     state.services.config_dir = settings.paths.config_dir.clone();
     state.services.commands = c.commands.clone();
     // Finished jobs and the journal from earlier sessions.
@@ -259,6 +260,11 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                 };
                 match e {
                     Effect::Quit => return Ok(()),
+                    Effect::Copy(text) => {
+                        if let Err(e) = tui::copy(&mut term, &text) {
+                            state.say(Level::Error, format!("cannot copy: {e}"));
+                        }
+                    }
                     Effect::Shell {
                         remote,
                         project,

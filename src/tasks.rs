@@ -138,6 +138,19 @@ impl Tasks {
                     });
                 });
             }
+            Effect::FindRunbook {
+                fingerprint,
+                dir,
+                alertname,
+                annotation,
+            } => {
+                let tx = self.updates.clone();
+                tokio::task::spawn_blocking(move || {
+                    let found =
+                        crate::alerts::runbooks::find(&dir, &alertname, annotation.as_deref());
+                    let _ = tx.send(backend::Update::Runbook { fingerprint, found });
+                });
+            }
             Effect::OpenDefinition { file } => {
                 let tx = self.updates.clone();
                 tokio::task::spawn_blocking(move || {

@@ -55,3 +55,14 @@ pub fn install_hooks() -> color_eyre::Result<()> {
     }));
     Ok(())
 }
+
+/// Puts `text` on the clipboard of the terminal the console runs in (OSC 52: works over SSH;
+/// inside tmux with `set -g set-clipboard on`, which also fills tmux's paste buffer).
+pub fn copy(t: &mut Term, text: &str) -> io::Result<()> {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+    let out = t.backend_mut();
+    write!(out, "\x1b]52;c;{b64}\x07")?;
+    out.flush()
+}

@@ -530,3 +530,76 @@ fn no_sources_configured_explains_how() {
     key(&mut s, KeyCode::Char('m'));
     assert!(s.form().is_none());
 }
+
+#[test]
+fn alert_detail_finds_and_renders_its_runbook_and_y_copies_the_url() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("high-memory-usage.md"),
+        "# High memory usage\nMemory above 90 %.\n\n## Check\n- `incus info grafana01`\n```sh\nfree -m\n```\n",
+    )
+    .unwrap();
+    let mut s = state();
+    s.alerting.runbooks_dir = dir.path().to_path_buf();
+    select_alert(&mut s, "HighMemoryUsage");
+    let fx = key(&mut s, KeyCode::Enter);
+    let Some(Effect::FindRunbook {
+        fingerprint,
+        dir: d,
+        alertname,
+        ..
+    }) = fx.first().cloned()
+    else {
+        panic!("no runbook asked for: {fx:?}");
+    };
+    assert_eq!(alertname, "HighMemoryUsage");
+    let out = render(&mut s, 120, 90);
+    assert!(out.contains("runbook_file: looking in"), "{out}");
+    // What the task finds (run here as the task runs it).
+    let found = atlas_tui::alerts::runbooks::find(&d, &alertname, None);
+    s.apply(Update::Runbook { fingerprint, found }, now());
+    let out = render(&mut s, 120, 90);
+    for want in [
+        "high-memory-usage.md",
+        "▌ HIGH MEMORY USAGE",
+        "Memory above 90 %.",
+        "▌ Check",
+        "• `incus info grafana01`",
+        "    free -m",
+    ] {
+        assert!(out.contains(want), "{want} missing:\n{out}");
+    }
+    assert!(!out.contains("```"), "{out}");
+    // y copies the runbook URL, from the detail and from the row.
+    let fx = key(&mut s, KeyCode::Char('y'));
+    assert_eq!(
+        fx,
+        [Effect::Copy(
+            "https://runbooks.atlas.lan/node#memory".into()
+        )]
+    );
+    key(&mut s, KeyCode::Esc);
+    let fx = key(&mut s, KeyCode::Char('y'));
+    assert_eq!(
+        fx,
+        [Effect::Copy(
+            "https://runbooks.atlas.lan/node#memory".into()
+        )]
+    );
+    // An alert without a runbook file says where it was looked for.
+    select_alert(&mut s, "Watchdog");
+    let fx = key(&mut s, KeyCode::Enter);
+    let Some(Effect::FindRunbook {
+        fingerprint,
+        dir: d,
+        alertname,
+        ..
+    }) = fx.first().cloned()
+    else {
+        panic!("no runbook asked for: {fx:?}");
+    };
+    let found = atlas_tui::alerts::runbooks::find(&d, &alertname, None);
+    s.apply(Update::Runbook { fingerprint, found }, now());
+    let out = render(&mut s, 120, 90);
+    assert!(out.contains("runbook_file: none in"), "{out}");
+}

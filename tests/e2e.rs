@@ -245,3 +245,54 @@ fn alert_fires_jump_to_instance_and_silence_it() {
     t.keys(&["q"]);
     t.expect_clean_exit(0);
 }
+
+#[test]
+fn an_alert_shows_its_runbook_and_y_copies_its_url() {
+    let name = format!("AtlasRunbook{}", std::process::id());
+    let url = format!("https://runbooks.atlas.lan/e2e#{}", std::process::id());
+    let t = Tmux::start("runbook", 110, 40, "--remote local", |dir| {
+        std::fs::write(
+            dir.join("config.toml"),
+            "[alerts]\nrefresh_secs = 1\njitter_secs = 0\n\n\
+             [[alertmanagers]]\nname = \"control\"\nurl = \"http://127.0.0.1:9093\"\nremotes = [\"local\"]\n",
+        )
+        .unwrap();
+        // Named as the stacks name them: `AtlasRunbook123` finds atlas-runbook-123.md.
+        std::fs::create_dir(dir.join("runbooks")).unwrap();
+        std::fs::write(
+            dir.join(format!("runbooks/atlas-runbook-{}.md", std::process::id())),
+            "# Broker down\n\n## Check\n- `incus exec mosquitto01 -- rc-service mosquitto status`\n",
+        )
+        .unwrap();
+    });
+    // Applications may set tmux's clipboard (OSC 52), as operators who copy over SSH set it.
+    t.tmux(&["set-option", "-g", "set-clipboard", "on"]);
+    t.wait_text(20, "grafana01");
+    t.keys(&["5"]);
+    let ends = (chrono::Utc::now() + chrono::Duration::minutes(3)).to_rfc3339();
+    let body = format!(
+        r#"[{{"labels":{{"alertname":"{name}","instance":"mosquitto01.incus:1883","severity":"warning"}},"annotations":{{"summary":"MQTT broker does not answer","runbook_url":"{url}"}},"endsAt":"{ends}"}}]"#
+    );
+    let st = std::process::Command::new("curl")
+        .args(["-fsS", "-XPOST", "-H", "Content-Type: application/json"])
+        .args(["http://127.0.0.1:9093/api/v2/alerts", "-d", &body])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    t.wait_text(20, &name);
+    t.keys(&["/"]);
+    t.text(&name);
+    t.keys(&["Enter", "Enter"]);
+    // The detail ends with the runbook; G shows the end.
+    t.keys(&["G"]);
+    let s = t.wait_text(10, "▌ BROKER DOWN");
+    assert!(s.contains("rc-service mosquitto status"), "{s}");
+    assert!(s.contains("runbooks/atlas-runbook-"), "{s}");
+    t.keys(&["y"]);
+    t.wait_text(10, "copied:");
+    t.wait(10, "the URL in tmux's paste buffer", |_| {
+        t.tmux(&["show-buffer"]) == url
+    });
+    t.keys(&["Escape", "q"]);
+    t.expect_clean_exit(0);
+}

@@ -600,7 +600,7 @@ fn alert_detail(state: &AppState, key: &RowKey, now: DateTime<Utc>, out: &mut Ve
         .get("runbook_url")
         .or(a.annotations.get("runbook"))
     {
-        out.push(format!("runbook: {r}"));
+        out.push(format!("runbook: {r}   (y copies it)"));
     }
     push_map(out, "labels", pairs(&a.labels), 0);
     push_map(out, "annotations", pairs(&a.annotations), 0);
@@ -639,7 +639,79 @@ fn alert_detail(state: &AppState, key: &RowKey, now: DateTime<Utc>, out: &mut Ve
             ));
         }
     }
+    push_history(state, key, out);
+    push_runbook(state, key, out);
     true
+}
+
+/// When the alert fired over the last day, from each Prometheus: one mark per half hour.
+fn push_history(state: &AppState, fingerprint: &str, out: &mut Vec<String>) {
+    let proms = state
+        .alerting
+        .sources
+        .iter()
+        .filter(|s| s.kind == crate::alerts::model::SourceKind::Prometheus)
+        .count();
+    if proms == 0 {
+        out.push("history: no Prometheus configured ([[prometheus]]) to read ALERTS from".into());
+        return;
+    }
+    let Some(got) = state.alerting.history.get(fingerprint) else {
+        out.push("history: reading ALERTS from Prometheus…".into());
+        return;
+    };
+    for h in got {
+        match h {
+            Err((source, e)) => out.push(format!("history ({source}): cannot read: {e}")),
+            Ok(h) => {
+                let half_hours: String = h
+                    .firing
+                    .chunks(2)
+                    .map(|c| if c.iter().any(|f| *f) { '█' } else { '·' })
+                    .collect();
+                out.push(format!(
+                    "history (last 24 h, from {}; one mark per 30 min):",
+                    h.source
+                ));
+                out.push(format!("  -24h {half_hours} now"));
+                let fired = h.fired_secs();
+                out.push(if fired == 0 {
+                    "  not firing in ALERTS over the last 24 h".into()
+                } else {
+                    format!(
+                        "  fired {} over {} episode{}",
+                        human_duration(fired),
+                        h.episodes(),
+                        if h.episodes() == 1 { "" } else { "s" }
+                    )
+                });
+            }
+        }
+    }
+}
+
+/// The alert's runbook from `runbooks_dir`, rendered, or where it was looked for.
+fn push_runbook(state: &AppState, fingerprint: &str, out: &mut Vec<String>) {
+    let dir = state.alerting.runbooks_dir.display();
+    match state.alerting.runbooks.get(fingerprint) {
+        None => out.push(format!("runbook_file: looking in {dir}…")),
+        Some(Ok(None)) => out.push(format!(
+            "runbook_file: none in {dir} (a Markdown file named after the alert, e.g. host-down.md for HostDown)"
+        )),
+        Some(Err(e)) => out.push(format!("runbook_file: cannot read: {e}")),
+        Some(Ok(Some(r))) => {
+            out.push(format!("runbook_file: {}", r.path.display()));
+            out.push("─".repeat(40));
+            out.extend(
+                crate::alerts::runbooks::lines(&r.text)
+                    .into_iter()
+                    .map(|l| format!("  {l}")),
+            );
+            if r.cut {
+                out.push("  … (cut: the file is bigger than 256 KiB)".into());
+            }
+        }
+    }
 }
 
 fn silence_detail(

@@ -51,5 +51,14 @@ pub enum Effect {
         project: String,
         name: String,
     },
+    /// Look for an alert's runbook (answered by `Update::Runbook`).
+    FindRunbook {
+        fingerprint: String,
+        dir: std::path::PathBuf,
+        alertname: String,
+        annotation: Option<String>,
+    },
+    /// Put text on the terminal's clipboard (OSC 52: also over SSH and in tmux).
+    Copy(String),
     Quit,
 }

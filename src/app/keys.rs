@@ -20,6 +20,11 @@ use crate::inventory::ObjectKey;
 use crate::jobs::PowerAction;
 use crate::pane::Pane;
 
+/// An alert's history covers the last day…
+pub const HISTORY_WINDOW_SECS: i64 = 24 * 3600;
+/// …in quarter hours.
+pub const HISTORY_BUCKETS: usize = 96;
+
 impl AppState {
     /// Keys while the messages are shown.
     pub(crate) fn messages_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
@@ -216,6 +221,7 @@ impl AppState {
             Action::Import => return self.action_import(None, now),
             Action::CancelJob => return self.action_cancel_job(now),
             Action::Jump => return self.jump(now),
+            Action::Copy => return self.copy(now),
             Action::Silence => return self.open_silence_form(now),
             Action::ExpireSilence => return self.ask_expire(now),
             Action::ExtendSilence => return self.open_extend_form(now),
@@ -371,14 +377,90 @@ impl AppState {
         }
         self.open(Layer::Detail(DetailState {
             pane: self.pane,
-            key,
+            key: key.clone(),
             tab,
             scroll: 0,
         }));
         if tab == DetailTab::Log {
             self.request_log()
         } else {
-            vec![]
+            self.find_runbook(&key)
+        }
+    }
+
+    /// Looks for the runbook of the alert `key` (again: the file may have been edited) and
+    /// asks every Prometheus when it fired over the last day.
+    pub(crate) fn find_runbook(&self, key: &crate::app::cells::RowKey) -> Vec<Effect> {
+        let crate::app::cells::RowKey::Alert(fp) = key else {
+            return vec![];
+        };
+        let Some(a) = self.alerting.alerts.iter().find(|a| a.fingerprint == *fp) else {
+            return vec![];
+        };
+        let mut fx = vec![Effect::FindRunbook {
+            fingerprint: fp.clone(),
+            dir: self.alerting.runbooks_dir.clone(),
+            alertname: a.name().to_string(),
+            annotation: a.annotations.get("runbook").cloned(),
+        }];
+        fx.extend(
+            self.alerting
+                .sources
+                .iter()
+                .filter(|s| s.kind == crate::alerts::model::SourceKind::Prometheus)
+                .map(|s| Effect::Alert {
+                    source: s.name.clone(),
+                    cmd: SourceCmd::History {
+                        fingerprint: fp.clone(),
+                        labels: a.labels.clone(),
+                        window_secs: HISTORY_WINDOW_SECS,
+                        buckets: HISTORY_BUCKETS,
+                    },
+                }),
+        );
+        fx
+    }
+
+    /// What the row `key` is best known by, to copy: an alert's runbook URL (else its source
+    /// link), a silence's id, an object's name, a job's command, a definition's file.
+    pub(crate) fn copy_text(&self, key: &crate::app::cells::RowKey) -> Option<String> {
+        use crate::app::cells::RowKey;
+        match key {
+            RowKey::Alert(fp) => {
+                let a = self.alerting.alerts.iter().find(|a| a.fingerprint == *fp)?;
+                a.annotations
+                    .get("runbook_url")
+                    .or(a.annotations.get("runbook"))
+                    .cloned()
+                    .or_else(|| Some(a.generator_url.clone()))
+                    .filter(|t| !t.is_empty())
+            }
+            RowKey::Silence { id, .. } => Some(id.clone()),
+            RowKey::Object(o) => Some(o.name().to_string()),
+            RowKey::Remote(r) => Some(r.clone()),
+            RowKey::Service(f) => Some(f.display().to_string()),
+            RowKey::AlertGroup(_) | RowKey::Job(_) | RowKey::Journal(_) => None,
+        }
+    }
+
+    /// Copies what the selected row (or the row of the open detail) is best known by.
+    pub(crate) fn copy(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        let key = match self.detail() {
+            Some(d) => Some(d.key.clone()),
+            None => {
+                let rows = view_rows(self, self.pane, now);
+                (!rows.is_empty()).then(|| rows[self.selected_index(self.pane, &rows)].key.clone())
+            }
+        };
+        match key.and_then(|k| self.copy_text(&k)) {
+            Some(text) => {
+                self.say(Level::Info, format!("copied: {text}"));
+                vec![Effect::Copy(text)]
+            }
+            None => {
+                self.say(Level::Warning, "nothing to copy here");
+                vec![]
+            }
         }
     }
 
@@ -443,8 +525,10 @@ impl AppState {
                 if d.tab == DetailTab::Log {
                     return self.request_log();
                 }
-                let _ = now;
+                let key = d.key.clone();
+                return self.find_runbook(&key);
             }
+            Action::Copy => return self.copy(now),
             Action::Down => d.scroll = d.scroll.saturating_add(1),
             Action::Up => d.scroll = d.scroll.saturating_sub(1),
             Action::PageDown => d.scroll = d.scroll.saturating_add(page),

@@ -312,6 +312,12 @@ pub struct Alerting {
     pub grouping: Grouping,
     pub silence_author: String,
     pub silence_durations: Vec<String>,
+    /// Where runbooks are looked for.
+    pub runbooks_dir: std::path::PathBuf,
+    /// Alert fingerprint → its runbook, as last looked for (when its detail was opened).
+    pub runbooks: HashMap<String, crate::alerts::runbooks::Found>,
+    /// Alert fingerprint → when it fired over the last day, by Prometheus source.
+    pub history: HashMap<String, Vec<Result<crate::alerts::history::History, (String, String)>>>,
 }
 
 /// Jobs, the journal, and the settings of the actions that start jobs.
@@ -425,6 +431,9 @@ impl AppState {
                 grouping: Grouping::None,
                 silence_author: "atlas-tui".into(),
                 silence_durations: vec!["2h".into()],
+                runbooks_dir: std::path::PathBuf::new(),
+                runbooks: HashMap::new(),
+                history: HashMap::new(),
             },
             work: Work {
                 jobs: vec![],

@@ -47,6 +47,21 @@ impl AppState {
             } => self.apply_silence_write(&source, &what, result),
             Update::Job { id, event } => self.apply_job_event(id, event),
             Update::Journal(e) => self.apply_journal(e),
+            Update::AlertHistory {
+                source,
+                fingerprint,
+                result,
+            } => {
+                let got = self.alerting.history.entry(fingerprint).or_default();
+                got.retain(|h| match h {
+                    Ok(h) => h.source != source,
+                    Err((s, _)) => *s != source,
+                });
+                got.push(result.map_err(|e| (source, e)));
+            }
+            Update::Runbook { fingerprint, found } => {
+                self.alerting.runbooks.insert(fingerprint, found);
+            }
             Update::Services { .. }
             | Update::DefinitionText { .. }
             | Update::DefinitionSaved { .. }

@@ -77,6 +77,9 @@ pub struct AppConfig {
     /// Where service definitions live (empty: `<config dir>/services`).
     #[serde(default)]
     pub services_dir: String,
+    /// Where runbooks live (empty: `<config dir>/runbooks`).
+    #[serde(default)]
+    pub runbooks_dir: String,
     /// Commands runnable as jobs.
     #[serde(default)]
     pub commands: Vec<CommandConfig>,
@@ -478,6 +481,16 @@ impl Settings {
         let d = self.config.services_dir.trim();
         if d.is_empty() {
             self.paths.config_dir.join("services")
+        } else {
+            expand_home(d)
+        }
+    }
+
+    /// The runbooks directory.
+    pub fn runbooks_dir(&self) -> PathBuf {
+        let d = self.config.runbooks_dir.trim();
+        if d.is_empty() {
+            self.paths.config_dir.join("runbooks")
         } else {
             expand_home(d)
         }

@@ -302,6 +302,16 @@ impl Tmux {
         }
     }
 
+    /// Runs a tmux command on this session's server (`show-buffer`, `set-option`…): its output.
+    pub fn tmux(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Types literal text.
     pub fn text(&self, s: &str) {
         let st = std::process::Command::new("tmux")

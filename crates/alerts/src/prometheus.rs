@@ -34,6 +34,21 @@ struct Envelope<T> {
 }
 
 #[derive(Deserialize)]
+struct MatrixData {
+    #[serde(default)]
+    result: serde_json::Value,
+}
+
+/// One series of a range query: `{"metric": {...}, "values": [[time, "value"], ...]}`.
+#[derive(Deserialize)]
+struct MatrixSeries {
+    #[serde(default)]
+    metric: BTreeMap<String, String>,
+    #[serde(default)]
+    values: Vec<(serde_json::Number, serde_json::Value)>,
+}
+
+#[derive(Deserialize)]
 struct AlertsData {
     #[serde(default)]
     alerts: serde_json::Value,
@@ -126,6 +141,47 @@ impl PrometheusClient {
         let list = env.data.map(|d| d.alerts).unwrap_or_default();
         let alerts: Vec<PromAlert> = self.0.list(path, list)?;
         Ok(alerts.into_iter().map(|a| a.into_alert(&url)).collect())
+    }
+
+    /// The series of a range query (`/api/v1/query_range`): each with its labels and the
+    /// times at which it had a value. A series that cannot be read is left out.
+    pub async fn query_range(
+        &self,
+        query: &str,
+        start: i64,
+        end: i64,
+        step_secs: i64,
+    ) -> Result<Vec<atlas_core::alerts::history::Series>, SourceError> {
+        let path = "/api/v1/query_range";
+        let req = self.0.request(reqwest::Method::GET, path).query(&[
+            ("query", query.to_string()),
+            ("start", start.to_string()),
+            ("end", end.to_string()),
+            ("step", step_secs.to_string()),
+        ]);
+        let env: Envelope<MatrixData> = self.0.send(path, req).await?;
+        if env.status != "success" {
+            return Err(SourceError::Api {
+                name: self.spec().name.clone(),
+                path: path.into(),
+                status: 200,
+                message: format!("status {:?}: {}", env.status, env.error),
+            });
+        }
+        let list = env.data.map(|d| d.result).unwrap_or_default();
+        let series: Vec<MatrixSeries> = self.0.list(path, list)?;
+        Ok(series
+            .into_iter()
+            .map(|s| atlas_core::alerts::history::Series {
+                labels: s.metric,
+                times: s
+                    .values
+                    .iter()
+                    .filter_map(|(t, _)| t.as_f64())
+                    .map(|t| t as i64)
+                    .collect(),
+            })
+            .collect())
     }
 
     /// The list items left out since the last call (see [`HttpSource::take_skipped`]).

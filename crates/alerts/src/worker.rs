@@ -24,6 +24,12 @@ pub enum SourceEvent {
         what: String,
         result: Result<String, String>,
     },
+    /// When an alert fired over the last day (asked for with [`SourceCmd::History`]).
+    History {
+        source: String,
+        fingerprint: String,
+        result: Result<atlas_core::alerts::history::History, String>,
+    },
     /// Alerts or silences that could not be decoded were left out.
     Skipped {
         source: String,
@@ -43,6 +49,13 @@ pub enum SourceCmd {
     PutSilence(SilenceRequest),
     /// Expire a silence.
     Expire(String),
+    /// Read when an alert fired over the last `window_secs` (Prometheus only), in `buckets`.
+    History {
+        fingerprint: String,
+        labels: std::collections::BTreeMap<String, String>,
+        window_secs: i64,
+        buckets: usize,
+    },
 }
 
 /// How often to poll.
@@ -54,6 +67,7 @@ pub struct PollConfig {
     pub jitter: Duration,
 }
 
+#[derive(Clone)]
 enum Client {
     Alertmanager(AlertmanagerClient),
     Prometheus(PrometheusClient),
@@ -137,6 +151,11 @@ async fn run(
                         source: name.clone(),
                         result: Err(err.clone()),
                     },
+                    SourceCmd::History { fingerprint, .. } => SourceEvent::History {
+                        source: name.clone(),
+                        fingerprint,
+                        result: Err(err.clone()),
+                    },
                     _ => SourceEvent::Written {
                         source: name.clone(),
                         what,
@@ -164,26 +183,71 @@ async fn run(
             });
         }
         // Sleep until the next poll; a refresh or a write (whose effect should show at once)
-        // polls now.
-        tokio::select! {
-            _ = tokio::time::sleep(cfg.every + jitter(cfg.jitter)) => {}
-            cmd = cmds.recv() => match cmd {
-                None => return,
-                Some(SourceCmd::Refresh) => {}
-                Some(cmd) => {
-                    let what = describe(&cmd);
-                    let result = write(&client, cmd).await;
-                    tracing::info!(source = %name, what = %what, ok = result.is_ok(), "silence write");
-                    tx(SourceEvent::Written { source: name.clone(), what, result });
+        // polls now. A history is read beside the polls.
+        let next = tokio::time::sleep(cfg.every + jitter(cfg.jitter));
+        tokio::pin!(next);
+        loop {
+            tokio::select! {
+                _ = &mut next => break,
+                cmd = cmds.recv() => match cmd {
+                    None => return,
+                    Some(SourceCmd::Refresh) => break,
+                    Some(SourceCmd::History { fingerprint, labels, window_secs, buckets }) => {
+                        let (client, tx, source) = (client.clone(), tx.clone(), name.clone());
+                        tokio::spawn(async move {
+                            let result = history(&client, &labels, window_secs, buckets, &source).await;
+                            tx(SourceEvent::History { source, fingerprint, result });
+                        });
+                    }
+                    Some(cmd) => {
+                        let what = describe(&cmd);
+                        let result = write(&client, cmd).await;
+                        tracing::info!(source = %name, what = %what, ok = result.is_ok(), "silence write");
+                        tx(SourceEvent::Written { source: name.clone(), what, result });
+                        break;
+                    }
                 }
             }
         }
     }
 }
 
+/// When the alert with `labels` fired over the last `window_secs`, from `ALERTS`.
+async fn history(
+    client: &Client,
+    labels: &std::collections::BTreeMap<String, String>,
+    window_secs: i64,
+    buckets: usize,
+    source: &str,
+) -> Result<atlas_core::alerts::history::History, String> {
+    use atlas_core::alerts::history;
+    let Client::Prometheus(p) = client else {
+        return Err("alert history comes from Prometheus".into());
+    };
+    let alertname = labels.get("alertname").map(String::as_str).unwrap_or("");
+    let buckets = buckets.max(1);
+    let step = (window_secs / buckets as i64).max(1);
+    let now = chrono::Utc::now().timestamp();
+    // Whole steps, so that one alert's strip does not shift with the second it was asked at.
+    let end = now - now.rem_euclid(step) + step;
+    let start = end - step * buckets as i64;
+    let series = p
+        .query_range(&history::query(alertname, step), start + step, end, step)
+        .await
+        .map_err(|e| e.to_string())?;
+    let start = chrono::DateTime::from_timestamp(start, 0).unwrap_or_default();
+    Ok(history::History {
+        source: source.to_string(),
+        start,
+        step_secs: step,
+        firing: history::strip(&series, labels, start, step, buckets),
+    })
+}
+
 fn describe(cmd: &SourceCmd) -> String {
     match cmd {
         SourceCmd::Refresh => "refresh".to_string(),
+        SourceCmd::History { .. } => "alert history".to_string(),
         SourceCmd::PutSilence(r) if r.id.is_some() => "update silence".to_string(),
         SourceCmd::PutSilence(_) => "create silence".to_string(),
         SourceCmd::Expire(id) => format!("expire silence {}", short_id(id)),
@@ -206,6 +270,6 @@ async fn write(client: &Client, cmd: SourceCmd) -> Result<String, String> {
             .await
             .map(|()| id)
             .map_err(|e| e.to_string()),
-        SourceCmd::Refresh => Ok(String::new()),
+        SourceCmd::Refresh | SourceCmd::History { .. } => Ok(String::new()),
     }
 }

@@ -240,7 +240,12 @@ where
     T: DeserializeOwned,
     F: FnMut(T),
 {
-    envelope_from(serde_json::Deserializer::from_reader(reader), key, path, each)
+    envelope_from(
+        serde_json::Deserializer::from_reader(reader),
+        key,
+        path,
+        each,
+    )
 }
 
 /// [`envelope_list_at`] for an answer read whole already (faster than through a reader).

@@ -1,5 +1,6 @@
 //! The alerts model: Alertmanager and Prometheus alerts and silences, merged across sources.
 
+pub mod history;
 pub mod join;
 pub mod model;
 pub mod types;
