@@ -299,6 +299,9 @@ pub struct ViewState {
     pub(crate) pending: Vec<Key>,
 }
 
+/// One Prometheus's history of an alert, or (source, why) it could not be read.
+pub type HistoryRead = Result<crate::alerts::history::History, (String, String)>;
+
 /// Alert sources, their alerts and silences, and how they are shown and written.
 #[derive(Debug, Clone)]
 pub struct Alerting {
@@ -317,7 +320,7 @@ pub struct Alerting {
     /// Alert fingerprint → its runbook, as last looked for (when its detail was opened).
     pub runbooks: HashMap<String, crate::alerts::runbooks::Found>,
     /// Alert fingerprint → when it fired over the last day, by Prometheus source.
-    pub history: HashMap<String, Vec<Result<crate::alerts::history::History, (String, String)>>>,
+    pub history: HashMap<String, Vec<HistoryRead>>,
 }
 
 /// Jobs, the journal, and the settings of the actions that start jobs.
