@@ -8,6 +8,10 @@ pub fn few_arenas() {
     // SAFETY: mallopt only changes a tuning parameter of glibc's allocator.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
+        // Big blocks (an answer's body, a list of 10,000 rows) always mapped on their own, and
+        // so given back when freed; left to itself glibc raises this bar to the size of the
+        // last big block freed, and later lists then fragment the heap.
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }
 }
 

@@ -461,3 +461,68 @@ fn headless_alerts_join_an_alert_of_two_alertmanagers_to_both_remotes() {
         .expect("ServiceDown firing");
     assert_eq!(sd["target"]["key"], "local/default/step-ca01", "{sd}");
 }
+
+/// Opens the detail of the alert named `name` (the alerts pane filtered down to it).
+fn open_alert_detail(live: &mut Live, name: &str) {
+    live.key(KeyCode::Char('5'));
+    live.key(KeyCode::Char('/'));
+    live.typ(name);
+    live.key(KeyCode::Enter);
+    live.key(KeyCode::Enter);
+    assert_eq!(live.state.input(), InputMode::Detail);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alert_detail_shows_when_it_fired_from_prometheus_alerts() {
+    let mut live = Live::new(&[("prometheus", SourceKind::Prometheus, 9090)]);
+    live.until(30, "Prometheus alerts", |s| {
+        has_alert("LokiIngestionSlow")(s) && has_alert("CertificateExpiresSoon")(s)
+    })
+    .await;
+    // Firing since Prometheus started: the last half hour of the strip is marked.
+    open_alert_detail(&mut live, "LokiIngestionSlow");
+    let fp = live
+        .state
+        .alerting
+        .alerts
+        .iter()
+        .find(|a| a.name() == "LokiIngestionSlow")
+        .unwrap()
+        .fingerprint
+        .clone();
+    live.until(20, "its history from Prometheus", |s| {
+        s.alerting.history.contains_key(&fp)
+    })
+    .await;
+    let h = live.state.alerting.history[&fp][0].clone().unwrap();
+    assert_eq!(h.source, "prometheus");
+    assert_eq!(h.firing.len(), 96);
+    assert!(h.firing[95], "{:?}", h.firing);
+    let out = common::render(&mut live.state, 120, 60);
+    assert!(out.contains("history (last 24 h, from prometheus"), "{out}");
+    let strip = out.lines().find(|l| l.contains("-24h ")).unwrap();
+    assert!(strip.contains("█ now"), "{strip}");
+    assert!(out.contains("  fired "), "{out}");
+    live.key(KeyCode::Esc);
+    live.key(KeyCode::Esc);
+    // Pending for a day before it fires: never firing in ALERTS.
+    open_alert_detail(&mut live, "CertificateExpiresSoon");
+    let fp = live
+        .state
+        .alerting
+        .alerts
+        .iter()
+        .find(|a| a.name() == "CertificateExpiresSoon")
+        .unwrap()
+        .fingerprint
+        .clone();
+    live.until(20, "its history from Prometheus", |s| {
+        s.alerting.history.contains_key(&fp)
+    })
+    .await;
+    let out = common::render(&mut live.state, 120, 60);
+    assert!(
+        out.contains("not firing in ALERTS over the last 24 h"),
+        "{out}"
+    );
+}

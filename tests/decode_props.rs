@@ -151,8 +151,8 @@ fn by(field: &'static str) -> impl Fn(&Value) -> Option<String> {
 }
 
 fn cases() -> Vec<Case> {
-    /// The names the list decoder keeps, checked to be the ones the streaming decoder (the
-    /// one the Incus client reads answers with) keeps.
+    /// The names the list decoder keeps, checked to be the ones the envelope decoder keeps,
+    /// from a reader and from the whole answer (as the Incus client reads answers).
     fn names<T: serde::de::DeserializeOwned>(v: Value, id: fn(&T) -> String) -> Vec<String> {
         let text = serde_json::json!({"type": "sync", "metadata": v.clone()}).to_string();
         let mut streamed = vec![];
@@ -162,6 +162,10 @@ fn cases() -> Vec<Case> {
             .map(|(l, _)| l.iter().map(id).collect())
             .unwrap_or_default();
         assert_eq!(streamed, listed, "streamed and listed items differ");
+        let mut sliced = vec![];
+        decode::envelope_list_in("metadata", "/p", text.as_bytes(), |t: T| sliced.push(id(&t)))
+            .expect("a well-formed answer");
+        assert_eq!(sliced, listed, "decoded from the slice and listed items differ");
         assert!(head.not_a_list.is_none());
         listed
     }

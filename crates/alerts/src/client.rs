@@ -93,7 +93,15 @@ impl HttpSource {
             .with_root_certificates(roots)
             .with_no_client_auth();
             b = b.tls_backend_preconfigured(cfg);
-        } else if !spec.url.starts_with("http://") {
+        } else if spec.url.starts_with("http://") {
+            // No TLS: an empty configuration instead of the default one, which reads every
+            // system root certificate first.
+            b = b.tls_backend_preconfigured(
+                rustls::ClientConfig::builder()
+                    .with_root_certificates(rustls::RootCertStore::empty())
+                    .with_no_client_auth(),
+            );
+        } else {
             return Err(cfg_err(format!(
                 "url {:?} must start with http:// or https://",
                 spec.url
