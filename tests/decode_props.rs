@@ -163,9 +163,14 @@ fn cases() -> Vec<Case> {
             .unwrap_or_default();
         assert_eq!(streamed, listed, "streamed and listed items differ");
         let mut sliced = vec![];
-        decode::envelope_list_in("metadata", "/p", text.as_bytes(), |t: T| sliced.push(id(&t)))
-            .expect("a well-formed answer");
-        assert_eq!(sliced, listed, "decoded from the slice and listed items differ");
+        decode::envelope_list_in("metadata", "/p", text.as_bytes(), |t: T| {
+            sliced.push(id(&t))
+        })
+        .expect("a well-formed answer");
+        assert_eq!(
+            sliced, listed,
+            "decoded from the slice and listed items differ"
+        );
         assert!(head.not_a_list.is_none());
         listed
     }
