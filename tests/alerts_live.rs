@@ -462,14 +462,28 @@ fn headless_alerts_join_an_alert_of_two_alertmanagers_to_both_remotes() {
     assert_eq!(sd["target"]["key"], "local/default/step-ca01", "{sd}");
 }
 
-/// Opens the detail of the alert named `name` (the alerts pane filtered down to it).
-fn open_alert_detail(live: &mut Live, name: &str) {
+/// Opens the detail of the alert named `name` (the alerts pane filtered down to it) and waits
+/// for its history from Prometheus.
+async fn open_alert_detail(live: &mut Live, name: &str) {
     live.key(KeyCode::Char('5'));
     live.key(KeyCode::Char('/'));
     live.typ(name);
     live.key(KeyCode::Enter);
     live.key(KeyCode::Enter);
     assert_eq!(live.state.input(), InputMode::Detail);
+    let fp = live
+        .state
+        .alerting
+        .alerts
+        .iter()
+        .find(|a| a.name() == name)
+        .unwrap()
+        .fingerprint
+        .clone();
+    live.until(20, "its history from Prometheus", |s| {
+        s.alerting.history.contains_key(&fp)
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -480,21 +494,10 @@ async fn alert_detail_shows_when_it_fired_from_prometheus_alerts() {
     })
     .await;
     // Firing since Prometheus started: the last half hour of the strip is marked.
-    open_alert_detail(&mut live, "LokiIngestionSlow");
-    let fp = live
-        .state
-        .alerting
-        .alerts
-        .iter()
-        .find(|a| a.name() == "LokiIngestionSlow")
-        .unwrap()
-        .fingerprint
-        .clone();
-    live.until(20, "its history from Prometheus", |s| {
-        s.alerting.history.contains_key(&fp)
-    })
-    .await;
-    let h = live.state.alerting.history[&fp][0].clone().unwrap();
+    open_alert_detail(&mut live, "LokiIngestionSlow").await;
+    let h = live.state.alerting.history.values().next().unwrap()[0]
+        .clone()
+        .unwrap();
     assert_eq!(h.source, "prometheus");
     assert_eq!(h.firing.len(), 96);
     assert!(h.firing[95], "{:?}", h.firing);
@@ -506,20 +509,7 @@ async fn alert_detail_shows_when_it_fired_from_prometheus_alerts() {
     live.key(KeyCode::Esc);
     live.key(KeyCode::Esc);
     // Pending for a day before it fires: never firing in ALERTS.
-    open_alert_detail(&mut live, "CertificateExpiresSoon");
-    let fp = live
-        .state
-        .alerting
-        .alerts
-        .iter()
-        .find(|a| a.name() == "CertificateExpiresSoon")
-        .unwrap()
-        .fingerprint
-        .clone();
-    live.until(20, "its history from Prometheus", |s| {
-        s.alerting.history.contains_key(&fp)
-    })
-    .await;
+    open_alert_detail(&mut live, "CertificateExpiresSoon").await;
     let out = common::render(&mut live.state, 120, 60);
     assert!(
         out.contains("not firing in ALERTS over the last 24 h"),

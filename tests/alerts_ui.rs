@@ -531,6 +531,23 @@ fn no_sources_configured_explains_how() {
     assert!(s.form().is_none());
 }
 
+/// Runs the runbook lookup the effects `fx` of opening an alert's detail ask for, as the task
+/// does, and applies what it found.
+fn find_runbook(s: &mut AppState, fx: &[Effect], alert: &str) {
+    let Some(Effect::FindRunbook {
+        fingerprint,
+        dir,
+        alertname,
+        annotation,
+    }) = fx.first().cloned()
+    else {
+        panic!("no runbook asked for: {fx:?}");
+    };
+    assert_eq!(alertname, alert);
+    let found = atlas_tui::alerts::runbooks::find(&dir, &alertname, annotation.as_deref());
+    s.apply(Update::Runbook { fingerprint, found }, now());
+}
+
 #[test]
 fn alert_detail_finds_and_renders_its_runbook_and_y_copies_the_url() {
     let dir = tempfile::tempdir().unwrap();
@@ -543,21 +560,9 @@ fn alert_detail_finds_and_renders_its_runbook_and_y_copies_the_url() {
     s.alerting.runbooks_dir = dir.path().to_path_buf();
     select_alert(&mut s, "HighMemoryUsage");
     let fx = key(&mut s, KeyCode::Enter);
-    let Some(Effect::FindRunbook {
-        fingerprint,
-        dir: d,
-        alertname,
-        ..
-    }) = fx.first().cloned()
-    else {
-        panic!("no runbook asked for: {fx:?}");
-    };
-    assert_eq!(alertname, "HighMemoryUsage");
     let out = render(&mut s, 120, 90);
     assert!(out.contains("runbook_file: looking in"), "{out}");
-    // What the task finds (run here as the task runs it).
-    let found = atlas_tui::alerts::runbooks::find(&d, &alertname, None);
-    s.apply(Update::Runbook { fingerprint, found }, now());
+    find_runbook(&mut s, &fx, "HighMemoryUsage");
     let out = render(&mut s, 120, 90);
     for want in [
         "high-memory-usage.md",
@@ -589,17 +594,7 @@ fn alert_detail_finds_and_renders_its_runbook_and_y_copies_the_url() {
     // An alert without a runbook file says where it was looked for.
     select_alert(&mut s, "Watchdog");
     let fx = key(&mut s, KeyCode::Enter);
-    let Some(Effect::FindRunbook {
-        fingerprint,
-        dir: d,
-        alertname,
-        ..
-    }) = fx.first().cloned()
-    else {
-        panic!("no runbook asked for: {fx:?}");
-    };
-    let found = atlas_tui::alerts::runbooks::find(&d, &alertname, None);
-    s.apply(Update::Runbook { fingerprint, found }, now());
+    find_runbook(&mut s, &fx, "Watchdog");
     let out = render(&mut s, 120, 90);
     assert!(out.contains("runbook_file: none in"), "{out}");
 }

@@ -122,6 +122,19 @@ impl PrometheusClient {
         self.0.spec()
     }
 
+    /// An answer whose `status` is not `success` as an error.
+    fn check<T>(&self, path: &str, env: &Envelope<T>) -> Result<(), SourceError> {
+        if env.status == "success" {
+            return Ok(());
+        }
+        Err(SourceError::Api {
+            name: self.spec().name.clone(),
+            path: path.into(),
+            status: 200,
+            message: format!("status {:?}: {}", env.status, env.error),
+        })
+    }
+
     /// Pending and firing alerts of every alerting rule.
     pub async fn alerts(&self) -> Result<Vec<Alert>, SourceError> {
         let path = "/api/v1/alerts";
@@ -129,14 +142,7 @@ impl PrometheusClient {
             .0
             .send(path, self.0.request(reqwest::Method::GET, path))
             .await?;
-        if env.status != "success" {
-            return Err(SourceError::Api {
-                name: self.spec().name.clone(),
-                path: path.into(),
-                status: 200,
-                message: format!("status {:?}: {}", env.status, env.error),
-            });
-        }
+        self.check(path, &env)?;
         let url = self.spec().url.clone();
         let list = env.data.map(|d| d.alerts).unwrap_or_default();
         let alerts: Vec<PromAlert> = self.0.list(path, list)?;
@@ -160,14 +166,7 @@ impl PrometheusClient {
             ("step", step_secs.to_string()),
         ]);
         let env: Envelope<MatrixData> = self.0.send(path, req).await?;
-        if env.status != "success" {
-            return Err(SourceError::Api {
-                name: self.spec().name.clone(),
-                path: path.into(),
-                status: 200,
-                message: format!("status {:?}: {}", env.status, env.error),
-            });
-        }
+        self.check(path, &env)?;
         let list = env.data.map(|d| d.result).unwrap_or_default();
         let series: Vec<MatrixSeries> = self.0.list(path, list)?;
         Ok(series

@@ -228,8 +228,9 @@ async fn history(
     let buckets = buckets.max(1);
     let step = (window_secs / buckets as i64).max(1);
     let now = chrono::Utc::now().timestamp();
-    // Whole steps, so that one alert's strip does not shift with the second it was asked at.
-    let end = now - now.rem_euclid(step) + step;
+    // Whole steps, so that one alert's strip does not shift with the second it was asked at;
+    // the last one ends now or just after.
+    let end = (now + step - 1).div_euclid(step) * step;
     let start = end - step * buckets as i64;
     let series = p
         .query_range(&history::query(alertname, step), start + step, end, step)
