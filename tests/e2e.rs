@@ -190,12 +190,7 @@ fn alert_fires_jump_to_instance_and_silence_it() {
     let body = format!(
         r#"[{{"labels":{{"alertname":"{name}","instance":"mosquitto01.incus:1883","severity":"critical"}},"annotations":{{"summary":"MQTT broker does not answer"}}}}]"#
     );
-    let st = std::process::Command::new("curl")
-        .args(["-fsS", "-XPOST", "-H", "Content-Type: application/json"])
-        .args(["http://127.0.0.1:9093/api/v2/alerts", "-d", &body])
-        .status()
-        .unwrap();
-    assert!(st.success());
+    post_alert(&body);
     let s = t.wait_text(20, &name);
     assert!(s.contains("mosquitto01"), "{s}");
     t.keys(&["/"]);
@@ -273,12 +268,7 @@ fn an_alert_shows_its_runbook_and_y_copies_its_url() {
     let body = format!(
         r#"[{{"labels":{{"alertname":"{name}","instance":"mosquitto01.incus:1883","severity":"warning"}},"annotations":{{"summary":"MQTT broker does not answer","runbook_url":"{url}"}},"endsAt":"{ends}"}}]"#
     );
-    let st = std::process::Command::new("curl")
-        .args(["-fsS", "-XPOST", "-H", "Content-Type: application/json"])
-        .args(["http://127.0.0.1:9093/api/v2/alerts", "-d", &body])
-        .status()
-        .unwrap();
-    assert!(st.success());
+    post_alert(&body);
     t.wait_text(20, &name);
     t.keys(&["/"]);
     t.text(&name);
@@ -295,4 +285,14 @@ fn an_alert_shows_its_runbook_and_y_copies_its_url() {
     });
     t.keys(&["Escape", "q"]);
     t.expect_clean_exit(0);
+}
+
+/// Posts alerts (a JSON list) to the sandbox's control Alertmanager.
+fn post_alert(body: &str) {
+    let st = std::process::Command::new("curl")
+        .args(["-fsS", "-XPOST", "-H", "Content-Type: application/json"])
+        .args(["http://127.0.0.1:9093/api/v2/alerts", "-d", body])
+        .status()
+        .unwrap();
+    assert!(st.success());
 }

@@ -93,14 +93,8 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alerts::test_labels as labels;
     use chrono::TimeZone;
-
-    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
 
     #[test]
     fn the_alerts_own_series_fill_its_buckets() {

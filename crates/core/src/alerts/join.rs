@@ -353,6 +353,7 @@ pub fn join(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alerts::test_labels as labels;
     use crate::inventory::{Instance, Volume as StorageVolume};
 
     fn inst(name: &str, project: &str, location: &str) -> InstanceRow {
@@ -366,13 +367,6 @@ mod tests {
             },
             cpu_pct: None,
         }
-    }
-
-    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
     }
 
     #[test]

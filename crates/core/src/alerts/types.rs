@@ -351,6 +351,7 @@ pub struct SilenceRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alerts::test_labels as labels;
 
     #[test]
     fn parses_matchers_like_amtool() {
@@ -372,13 +373,6 @@ mod tests {
         assert!(Matcher::parse("novalue").is_err());
         assert!(Matcher::parse("=x").is_err());
         assert!(Matcher::parse("bad name=x").is_err());
-    }
-
-    fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
     }
 
     #[test]
