@@ -156,6 +156,7 @@ registry! {
     PageDown = "page_down", "page down", "page down", [], false;
     Details = "details", "details", "details of the selected row", [], false;
     /// Copy what the selected row is best known by.
+    UsageWindow = "usage_window", "window", "usage charts: next window (15m, 1h, 6h)", ["window"], false;
     Copy = "copy", "copy", "copy to the clipboard: an alert's runbook URL (else its source link), a silence's id, an object's name", ["copy", "yank"], false;
     ConsoleLog = "console_log", "log", "console log of the selected instance", [], false;
     NextTab = "next_tab", "config/log", "switch config / console log", [], false;

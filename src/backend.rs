@@ -118,6 +118,14 @@ pub enum Update {
         fingerprint: String,
         result: Result<crate::alerts::history::History, String>,
     },
+    /// An instance's usage over a window, read from a Prometheus (`source`) or the remote's
+    /// own history; `key` is its row.
+    UsageHistory {
+        key: String,
+        source: String,
+        window: crate::trend::Window,
+        result: Result<Vec<(crate::trend::Metric, Vec<(i64, f64)>)>, String>,
+    },
     /// What looking for an alert's runbook found.
     Runbook {
         fingerprint: String,
@@ -154,6 +162,17 @@ pub fn spawn_source(
             } => Update::AlertHistory {
                 source,
                 fingerprint,
+                result,
+            },
+            atlas_alerts::worker::SourceEvent::Usage {
+                source,
+                key,
+                window,
+                result,
+            } => Update::UsageHistory {
+                key,
+                source,
+                window,
                 result,
             },
             atlas_alerts::worker::SourceEvent::Skipped { source, items } => Update::Skipped {

@@ -522,3 +522,101 @@ fn the_title_says_details_are_loading_until_the_detailed_listing_is_in() {
     s.apply(cheap(false), now());
     assert!(!render(&mut s, 120, 30).contains("loading details…"));
 }
+
+/// Usage readings of grafana01 every 15 s up to `now()`: CPU rising, network traffic steady.
+fn sample_grafana(s: &mut AppState, readings: i64) {
+    use atlas_tui::backend::{InventoryEvent, Update};
+    use atlas_tui::inventory::{InstanceKind, UsageSample};
+    // Only these readings count (the fixture's listing was read at `now()`).
+    s.remotes[0].samples = Default::default();
+    for i in 0..readings {
+        let at = now() - chrono::Duration::seconds((readings - 1 - i) * 15);
+        // Between readings i-1 and i: (i % 5) × 1.5 s of CPU over 15 s, i.e. 0–40 %.
+        let cpu_ns: u64 = (0..=i).map(|k| (k % 5) as u64 * 1_500_000_000).sum();
+        let sample = UsageSample {
+            project: "default".into(),
+            name: "grafana01".into(),
+            kind: InstanceKind::Container,
+            cpu_ns,
+            memory: 300 * 1024 * 1024,
+            processes: Some(3),
+            disk_io: None,
+            net_io: Some(i as u64 * 15 * 2048),
+        };
+        s.apply(
+            Update::Inventory(InventoryEvent::Usage {
+                remote: "local".into(),
+                samples: vec![sample],
+            }),
+            at,
+        );
+    }
+}
+
+#[test]
+fn usage_sparklines_in_the_pane_and_charts_in_the_detail() {
+    use atlas_tui::trend::{Metric, Window};
+    let mut s = loaded_state();
+    sample_grafana(&mut s, 20);
+    let ring = s.remotes[0]
+        .samples
+        .ring("local/default/grafana01")
+        .expect("sampled");
+    let cpu = ring.recent(Metric::Cpu, 100);
+    assert_eq!(cpu.len(), 19, "a sample per reading after the first");
+    assert_eq!(cpu.last(), Some(&Some(40.0)));
+    let out = render(&mut s, 120, 24);
+    let row = out.lines().find(|l| l.contains("grafana01")).unwrap();
+    assert!(
+        row.contains('█') && row.contains('▁'),
+        "sparkline in the row: {row}"
+    );
+    // Not sampled yet: a dash.
+    let row = out.lines().find(|l| l.contains("coredns01")).unwrap();
+    assert!(!row.contains('▁'), "{row}");
+
+    typ(&mut s, "/grafana01");
+    key(&mut s, KeyCode::Enter);
+    let fx = key(&mut s, KeyCode::Enter);
+    // A remote without a Prometheus or usage history of its own: the console's samples only.
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, atlas_tui::app::Effect::Alert { .. })),
+        "{fx:?}"
+    );
+    let out = render(&mut s, 100, 50);
+    assert!(
+        out.contains("usage, last 15m (sampled by the console"),
+        "{out}"
+    );
+    assert!(out.contains("cpu      now 40.0%  max 40.0%"), "{out}");
+    assert!(out.contains("memory   now 300.0MiB"), "{out}");
+    assert!(out.contains("network  now 2.0KiB/s"), "{out}");
+    assert!(out.contains("disk     -"), "{out}");
+    insta::assert_snapshot!(out);
+
+    // A Prometheus's answer wins over the console's own samples.
+    let t = now().timestamp();
+    s.apply(
+        atlas_tui::backend::Update::UsageHistory {
+            key: "local/default/grafana01".into(),
+            source: "prometheus".into(),
+            window: Window::Min15,
+            result: Ok(vec![(Metric::Cpu, vec![(t - 600, 1.0), (t - 30, 2.5)])]),
+        },
+        now(),
+    );
+    let out = render(&mut s, 100, 50);
+    assert!(out.contains("from prometheus, read 01:00:00"), "{out}");
+    assert!(out.contains("cpu      now 2.5%  max 2.5%"), "{out}");
+    assert!(out.contains("network  -"), "{out}");
+
+    // `w` moves to the next window; that window has no Prometheus answer yet.
+    key(&mut s, KeyCode::Char('w'));
+    assert_eq!(s.usage.window, Window::Hour1);
+    let out = render(&mut s, 100, 50);
+    assert!(
+        out.contains("usage, last 1h (sampled by the console"),
+        "{out}"
+    );
+}

@@ -99,7 +99,7 @@ pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (St
     let key = d.key.to_string();
     let found = match d.pane {
         Pane::INSTANCES => instance_detail(state, &key, now, &mut out),
-        Pane::HOSTS => host_detail(state, &key, &mut out),
+        Pane::HOSTS => host_detail(state, &key, now, &mut out),
         Pane::VOLUMES => volume_detail(state, &key, now, &mut out),
         Pane::SNAPSHOTS => snapshot_detail(state, &key, now, &mut out),
         Pane::ALERTS => alert_detail(state, &d.key, now, &mut out),
@@ -192,6 +192,9 @@ fn instance_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
         let ips = st.ipv4();
         out.push(format!("  ipv4: [{}]", ips.join(", ")));
     }
+    if let Some(r) = state.remotes.iter().find(|r| r.name == row.remote) {
+        state.push_usage(key, r.samples.ring(key), now, out);
+    }
     type Pairs<'a> = Vec<(&'a str, &'a str)>;
     let (volatile, config): (Pairs, Pairs) = i
         .config
@@ -239,7 +242,7 @@ fn instance_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
     true
 }
 
-fn host_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> bool {
+fn host_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     for r in &state.remotes {
         if key == format!("{}/", r.name) {
             out.push(format!("remote: {}", r.name));
@@ -289,6 +292,8 @@ fn host_detail(state: &AppState, key: &str, out: &mut Vec<String>) -> bool {
                     human_bytes(u.total)
                 ));
             }
+            // A host's "cpu" is its 1-minute load, in percent of one core.
+            state.push_usage(key, r.samples.ring(key), now, out);
             return true;
         }
     }

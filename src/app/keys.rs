@@ -222,6 +222,11 @@ impl AppState {
             Action::CancelJob => return self.action_cancel_job(now),
             Action::Jump => return self.jump(now),
             Action::Copy => return self.copy(now),
+            Action::UsageWindow => {
+                self.usage.window = self.usage.window.next();
+                let window = self.usage.window.label();
+                self.say(Level::Info, format!("usage charts: last {window}"));
+            }
             Action::Silence => return self.open_silence_form(now),
             Action::ExpireSilence => return self.ask_expire(now),
             Action::ExtendSilence => return self.open_extend_form(now),
@@ -384,7 +389,9 @@ impl AppState {
         if tab == DetailTab::Log {
             self.request_log()
         } else {
-            self.find_runbook(&key)
+            let mut fx = self.find_runbook(&key);
+            fx.extend(self.request_usage(&key));
+            fx
         }
     }
 
@@ -526,7 +533,16 @@ impl AppState {
                     return self.request_log();
                 }
                 let key = d.key.clone();
-                return self.find_runbook(&key);
+                let mut fx = self.find_runbook(&key);
+                fx.extend(self.request_usage(&key));
+                return fx;
+            }
+            Action::UsageWindow => {
+                let key = d.key.clone();
+                self.usage.window = self.usage.window.next();
+                let window = self.usage.window.label();
+                self.say(Level::Info, format!("usage charts: last {window}"));
+                return self.request_usage(&key);
             }
             Action::Copy => return self.copy(now),
             Action::Down => d.scroll = d.scroll.saturating_add(1),

@@ -37,8 +37,8 @@ pub struct RemoteView {
     pub backups: Vec<crate::inventory::BackupRow>,
     /// The remote's projects (empty until it answered).
     pub projects: Vec<String>,
-    /// Last CPU sample per instance key: (ns, when).
-    pub(crate) cpu_samples: HashMap<String, (u64, DateTime<Utc>)>,
+    /// Counters last read and usage over time, per row key.
+    pub samples: super::trends::Samples,
     /// What its provider can do (set by the loop from the provider's declaration).
     pub caps: crate::backend::Capabilities,
     /// Configured read-only: no job runs on it.
@@ -61,7 +61,7 @@ impl RemoteView {
             volume_snapshots: vec![],
             backups: vec![],
             projects: vec![],
-            cpu_samples: HashMap::new(),
+            samples: Default::default(),
             caps: crate::backend::Capabilities::all("the provider"),
             readonly: false,
             detailed: false,
@@ -384,6 +384,8 @@ pub struct AppState {
     /// Service definitions and their overlays.
     pub services: super::services_view::ServicesView,
     pub derived: Derived,
+    /// Usage over time read for the detail view's charts.
+    pub usage: super::trends::UsageView,
 }
 
 impl AppState {
@@ -446,6 +448,7 @@ impl AppState {
             },
             services: Default::default(),
             derived: Derived::default(),
+            usage: Default::default(),
         }
     }
 

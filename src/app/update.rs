@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::effect::Effect;
 use super::state::{AppState, Level, LogState};
 use crate::backend::{ConnState, InventoryEvent, Update};
-use crate::inventory::{InstanceRow, cpu_percent};
+use crate::inventory::InstanceRow;
 
 impl AppState {
     /// Applies a backend update; some ask for more work (a survey after a job).
@@ -58,6 +58,20 @@ impl AppState {
                     Err((s, _)) => *s != source,
                 });
                 got.push(result.map_err(|e| (source, e)));
+            }
+            Update::UsageHistory {
+                key,
+                source,
+                window,
+                result,
+            } => {
+                let read = super::trends::UsageRead {
+                    source,
+                    window,
+                    at: now,
+                    result,
+                };
+                self.usage.keep(key, read);
             }
             Update::Runbook { fingerprint, found } => {
                 self.alerting.runbooks.insert(fingerprint, found);
@@ -118,6 +132,9 @@ impl AppState {
             }
             InventoryEvent::Hosts { remote, hosts } => {
                 if let Some(r) = self.remote_mut(&remote) {
+                    for h in &hosts {
+                        r.samples.host(h, now);
+                    }
                     r.hosts = hosts;
                     r.last_ok = Some(now);
                 }
@@ -159,9 +176,16 @@ impl AppState {
                         }
                         row.cpu_pct = prev.cpu_pct;
                     }
-                    sample_cpu(&mut r.cpu_samples, &mut row, now);
+                    r.samples.instance(&mut row, now, with_state);
                     r.instances.push(row);
                 }
+                let keys: std::collections::HashSet<String> = r
+                    .instances
+                    .iter()
+                    .map(|i| i.key())
+                    .chain(r.hosts.iter().map(|h| h.key()))
+                    .collect();
+                r.samples.keep_only(|k| keys.contains(k));
                 r.detailed = with_state || r.instances.iter().all(|i| i.inst.state.is_some());
                 r.last_ok = Some(now);
             }
@@ -184,7 +208,7 @@ impl AppState {
                         row.inst.status = st.status.clone();
                     }
                     row.inst.state = Some((*st).clone());
-                    sample_cpu(&mut r.cpu_samples, row, now);
+                    r.samples.instance(row, now, true);
                 }
                 r.last_ok = Some(now);
             }
@@ -216,7 +240,13 @@ impl AppState {
                     if let Some(p) = s.processes {
                         st.processes = p;
                     }
-                    sample_cpu(&mut r.cpu_samples, row, now);
+                    if let Some(io) = s.disk_io {
+                        st.disk_io = Some(io);
+                    }
+                    if let Some(io) = s.net_io {
+                        st.net_io = Some(io);
+                    }
+                    r.samples.instance(row, now, true);
                 }
                 r.last_ok = Some(now);
             }
@@ -231,7 +261,7 @@ impl AppState {
                 {
                     Some(row) => {
                         row.inst = *instance;
-                        sample_cpu(&mut r.cpu_samples, row, now);
+                        r.samples.instance(row, now, false);
                     }
                     None => {
                         let mut row = InstanceRow {
@@ -239,7 +269,7 @@ impl AppState {
                             inst: *instance,
                             cpu_pct: None,
                         };
-                        sample_cpu(&mut r.cpu_samples, &mut row, now);
+                        r.samples.instance(&mut row, now, false);
                         r.instances.push(row);
                     }
                 }
@@ -252,6 +282,13 @@ impl AppState {
                 if let Some(r) = self.remote_mut(&remote) {
                     r.instances
                         .retain(|i| !(i.inst.project == project && i.inst.name == name));
+                    let key = crate::inventory::ObjectKey::Instance {
+                        remote: remote.clone(),
+                        project,
+                        name,
+                    }
+                    .key();
+                    r.samples.keep_only(|k| k != key);
                 }
             }
             InventoryEvent::Volumes {
@@ -349,35 +386,30 @@ impl AppState {
                     r.backups = backups;
                 }
             }
+            InventoryEvent::UsageHistory {
+                remote,
+                project,
+                name,
+                window,
+                result,
+            } => {
+                let key = crate::inventory::ObjectKey::Instance {
+                    remote,
+                    project,
+                    name,
+                }
+                .key();
+                let read = super::trends::UsageRead {
+                    source: "rrddata".into(),
+                    window,
+                    at: now,
+                    result,
+                };
+                self.usage.keep(key, read);
+            }
             InventoryEvent::Event { remote, summary } => {
                 self.listing.last_event = Some(format!("{remote}: {summary}"));
             }
         }
     }
-}
-
-fn sample_cpu(
-    samples: &mut HashMap<String, (u64, DateTime<Utc>)>,
-    row: &mut InstanceRow,
-    now: DateTime<Utc>,
-) {
-    let key = row.key();
-    let running = row.status().eq_ignore_ascii_case("running");
-    let Some(ns) = row.state().and_then(|s| s.cpu_ns) else {
-        if !running {
-            row.cpu_pct = None;
-        }
-        return;
-    };
-    if !running {
-        row.cpu_pct = None;
-        samples.remove(&key);
-        return;
-    }
-    if let Some((prev_ns, prev_at)) = samples.get(&key).copied()
-        && let Some(p) = cpu_percent(prev_ns, prev_at, ns, now)
-    {
-        row.cpu_pct = Some(p);
-    }
-    samples.insert(key, (ns, now));
 }

@@ -158,6 +158,26 @@ impl PrometheusClient {
         end: i64,
         step_secs: i64,
     ) -> Result<Vec<atlas_core::alerts::history::Series>, SourceError> {
+        Ok(self
+            .query_range_points(query, start, end, step_secs)
+            .await?
+            .into_iter()
+            .map(|(labels, points)| atlas_core::alerts::history::Series {
+                labels,
+                times: points.into_iter().map(|(t, _)| t).collect(),
+            })
+            .collect())
+    }
+
+    /// The series of a range query with their points (unix seconds, value); a point whose
+    /// value is not a number (`NaN`, `+Inf`) is left out.
+    pub async fn query_range_points(
+        &self,
+        query: &str,
+        start: i64,
+        end: i64,
+        step_secs: i64,
+    ) -> Result<Vec<(BTreeMap<String, String>, Vec<(i64, f64)>)>, SourceError> {
         let path = "/api/v1/query_range";
         let req = self.0.request(reqwest::Method::GET, path).query(&[
             ("query", query.to_string()),
@@ -171,14 +191,20 @@ impl PrometheusClient {
         let series: Vec<MatrixSeries> = self.0.list(path, list)?;
         Ok(series
             .into_iter()
-            .map(|s| atlas_core::alerts::history::Series {
-                labels: s.metric,
-                times: s
+            .map(|s| {
+                let points = s
                     .values
                     .iter()
-                    .filter_map(|(t, _)| t.as_f64())
-                    .map(|t| t as i64)
-                    .collect(),
+                    .filter_map(|(t, v)| {
+                        let v = match v {
+                            serde_json::Value::String(s) => s.parse::<f64>().ok(),
+                            v => v.as_f64(),
+                        }
+                        .filter(|v| v.is_finite())?;
+                        Some((t.as_f64()? as i64, v))
+                    })
+                    .collect();
+                (s.metric, points)
             })
             .collect())
     }

@@ -9,6 +9,7 @@ use crate::client::{AlertmanagerClient, SourceSpec};
 use crate::prometheus::PrometheusClient;
 use atlas_core::alerts::model::{SourceData, SourceKind};
 use atlas_core::alerts::types::SilenceRequest;
+use atlas_core::trend::{Metric, Window};
 
 /// What a source worker reports.
 #[derive(Debug, Clone)]
@@ -29,6 +30,13 @@ pub enum SourceEvent {
         source: String,
         fingerprint: String,
         result: Result<atlas_core::alerts::history::History, String>,
+    },
+    /// An instance's usage over a window (asked for with [`SourceCmd::Usage`]).
+    Usage {
+        source: String,
+        key: String,
+        window: Window,
+        result: Result<Vec<(Metric, Vec<(i64, f64)>)>, String>,
     },
     /// Alerts or silences that could not be decoded were left out.
     Skipped {
@@ -55,6 +63,14 @@ pub enum SourceCmd {
         labels: std::collections::BTreeMap<String, String>,
         window_secs: i64,
         buckets: usize,
+    },
+    /// Read an Incus instance's usage over `window` from the series Prometheus scraped from
+    /// incusd's `/1.0/metrics` (Prometheus only); `key` names the row it is for.
+    Usage {
+        key: String,
+        project: String,
+        name: String,
+        window: Window,
     },
 }
 
@@ -156,6 +172,12 @@ async fn run(
                         fingerprint,
                         result: Err(err.clone()),
                     },
+                    SourceCmd::Usage { key, window, .. } => SourceEvent::Usage {
+                        source: name.clone(),
+                        key,
+                        window,
+                        result: Err(err.clone()),
+                    },
                     _ => SourceEvent::Written {
                         source: name.clone(),
                         what,
@@ -197,6 +219,13 @@ async fn run(
                         tokio::spawn(async move {
                             let result = history(&client, &labels, window_secs, buckets, &source).await;
                             tx(SourceEvent::History { source, fingerprint, result });
+                        });
+                    }
+                    Some(SourceCmd::Usage { key, project, name: instance, window }) => {
+                        let (client, tx, source) = (client.clone(), tx.clone(), name.clone());
+                        tokio::spawn(async move {
+                            let result = usage(&client, &project, &instance, window).await;
+                            tx(SourceEvent::Usage { source, key, window, result });
                         });
                     }
                     Some(cmd) => {
@@ -245,10 +274,63 @@ async fn history(
     })
 }
 
+/// Points of a usage window: about 120 over the window, at least one per 15 s scrape.
+pub const USAGE_POINTS: i64 = 120;
+
+/// The PromQL of one metric of an Incus instance, from incusd's `/1.0/metrics` series;
+/// `range` is the rate window in seconds.
+pub fn usage_query(metric: Metric, project: &str, name: &str, range: i64) -> String {
+    let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    let sel = format!("name=\"{}\",project=\"{}\"", esc(name), esc(project));
+    let net = format!("{sel},device!=\"lo\"");
+    match metric {
+        Metric::Cpu => format!("sum(rate(incus_cpu_seconds_total{{{sel}}}[{range}s])) * 100"),
+        Metric::Memory => format!(
+            "sum(incus_memory_MemTotal_bytes{{{sel}}}) - sum(incus_memory_MemFree_bytes{{{sel}}})"
+        ),
+        Metric::Disk => format!(
+            "sum(rate(incus_disk_read_bytes_total{{{sel}}}[{range}s])) + sum(rate(incus_disk_written_bytes_total{{{sel}}}[{range}s]))"
+        ),
+        Metric::Network => format!(
+            "sum(rate(incus_network_receive_bytes_total{{{net}}}[{range}s])) + sum(rate(incus_network_transmit_bytes_total{{{net}}}[{range}s]))"
+        ),
+    }
+}
+
+/// An instance's usage over a window: one range query per metric; a metric Prometheus has no
+/// series for is left out.
+async fn usage(
+    client: &Client,
+    project: &str,
+    name: &str,
+    window: Window,
+) -> Result<Vec<(Metric, Vec<(i64, f64)>)>, String> {
+    let Client::Prometheus(p) = client else {
+        return Err("usage over time comes from Prometheus".into());
+    };
+    let step = (window.secs() / USAGE_POINTS).max(15);
+    // A rate over at least four scrapes, so one late scrape does not show as a gap.
+    let range = (step * 2).max(60);
+    let end = chrono::Utc::now().timestamp();
+    let start = end - window.secs();
+    let mut out = Vec::new();
+    for m in Metric::ALL {
+        let series = p
+            .query_range_points(&usage_query(m, project, name, range), start, end, step)
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some((_, points)) = series.into_iter().find(|(_, pts)| !pts.is_empty()) {
+            out.push((m, points));
+        }
+    }
+    Ok(out)
+}
+
 fn describe(cmd: &SourceCmd) -> String {
     match cmd {
         SourceCmd::Refresh => "refresh".to_string(),
         SourceCmd::History { .. } => "alert history".to_string(),
+        SourceCmd::Usage { .. } => "usage over time".to_string(),
         SourceCmd::PutSilence(r) if r.id.is_some() => "update silence".to_string(),
         SourceCmd::PutSilence(_) => "create silence".to_string(),
         SourceCmd::Expire(id) => format!("expire silence {}", short_id(id)),
@@ -271,6 +353,8 @@ async fn write(client: &Client, cmd: SourceCmd) -> Result<String, String> {
             .await
             .map(|()| id)
             .map_err(|e| e.to_string()),
-        SourceCmd::Refresh | SourceCmd::History { .. } => Ok(String::new()),
+        SourceCmd::Refresh | SourceCmd::History { .. } | SourceCmd::Usage { .. } => {
+            Ok(String::new())
+        }
     }
 }

@@ -89,6 +89,10 @@ pub struct InstanceState {
     pub addresses: Vec<String>,
     pub processes: i64,
     pub started_at: Option<DateTime<Utc>>,
+    /// Bytes read and written on disk so far, where the provider reports them.
+    pub disk_io: Option<u64>,
+    /// Bytes received and sent on the network so far (loopback left out).
+    pub net_io: Option<u64>,
 }
 
 /// Memory use in bytes.
@@ -136,6 +140,10 @@ pub struct UsageSample {
     /// Memory in use, in bytes.
     pub memory: u64,
     pub processes: Option<i64>,
+    /// Bytes read and written on disk so far (`None`: no disk metrics, e.g. a `dir` pool).
+    pub disk_io: Option<u64>,
+    /// Bytes received and sent so far, loopback left out.
+    pub net_io: Option<u64>,
 }
 
 /// When a volume snapshot was taken and when it expires (`None`: never).
@@ -297,6 +305,20 @@ pub struct HostRow {
     pub uptime_secs: Option<i64>,
     /// Other names alerts may give it: a Proxmox VE id (`node/pve1`).
     pub aliases: Vec<String>,
+}
+
+impl HostRow {
+    pub fn object(&self) -> ObjectKey {
+        ObjectKey::Host {
+            remote: self.remote.clone(),
+            name: self.name.clone(),
+        }
+    }
+
+    /// The key of its row (`remote/name`).
+    pub fn key(&self) -> String {
+        self.object().key()
+    }
 }
 
 /// An instance with what has been learned about it so far.

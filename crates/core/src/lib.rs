@@ -12,3 +12,4 @@ pub mod provider;
 pub mod services;
 pub mod survey;
 pub mod text;
+pub mod trend;

@@ -132,6 +132,15 @@ pub enum Event {
         origin: String,
         items: Vec<crate::decode::Skipped>,
     },
+    /// An instance's usage over a window, from the provider's own history (Proxmox VE's
+    /// `rrddata`); asked for with [`Command::UsageHistory`].
+    UsageHistory {
+        remote: String,
+        project: String,
+        name: String,
+        window: crate::trend::Window,
+        result: Result<Vec<(crate::trend::Metric, Vec<(i64, f64)>)>, String>,
+    },
     /// A lifecycle event was seen (for the status line).
     Event {
         remote: String,
@@ -166,6 +175,8 @@ pub enum Operation {
     Services,
     /// Snapshots that expire on their own.
     SnapshotExpiry,
+    /// Usage over time kept by the provider itself (Proxmox VE's `rrddata`).
+    UsageHistory,
 }
 
 /// What a provider can do: the console offers only these on its remotes.
@@ -194,6 +205,7 @@ pub const ALL_OPERATIONS: &[Operation] = &[
     Operation::Import,
     Operation::Services,
     Operation::SnapshotExpiry,
+    Operation::UsageHistory,
 ];
 
 /// No CLI lines (a provider without a CLI of its own).
@@ -338,6 +350,15 @@ pub async fn wait_offline(
                     name,
                     result: Err(format!("{remote} is offline")),
                 }),
+                Some(Command::UsageHistory { project, name, window }) => {
+                    sink(Event::UsageHistory {
+                        remote: remote.to_string(),
+                        project,
+                        name,
+                        window,
+                        result: Err(format!("{remote} is offline")),
+                    })
+                }
             }
         }
     }
@@ -352,6 +373,12 @@ pub enum Command {
     SetScope(Scope),
     /// Fetch an instance's console log.
     ConsoleLog { project: String, name: String },
+    /// Read an instance's usage over a window (a provider with [`Operation::UsageHistory`]).
+    UsageHistory {
+        project: String,
+        name: String,
+        window: crate::trend::Window,
+    },
     /// Read these instances (project, name) again, and reconcile the rest (after a job of the
     /// console's own: events cover most changes, not all).
     Reread(Vec<(String, String)>),

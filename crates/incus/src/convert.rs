@@ -53,6 +53,8 @@ pub fn instance_state(s: types::InstanceState) -> InstanceState {
             total: m.total,
         }),
         disk: s.disk_usage(),
+        net_io: s.net_io(),
+        disk_io: None,
         addresses: s.ipv4(),
         processes: s.processes,
         started_at: s.started_at,

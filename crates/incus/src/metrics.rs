@@ -20,6 +20,8 @@ pub fn parse_usage(text: &str) -> Vec<UsageSample> {
         total: Option<f64>,
         free: Option<f64>,
         procs: Option<f64>,
+        disk: Option<f64>,
+        net: Option<f64>,
     }
     let mut by: BTreeMap<(String, String), Acc> = BTreeMap::new();
     for s in scrape.samples {
@@ -46,6 +48,14 @@ pub fn parse_usage(text: &str) -> Vec<UsageSample> {
             "incus_memory_MemTotal_bytes" => acc.total = Some(v),
             "incus_memory_MemFree_bytes" => acc.free = Some(v),
             "incus_procs_total" => acc.procs = Some(v),
+            "incus_disk_read_bytes_total" | "incus_disk_written_bytes_total" => {
+                *acc.disk.get_or_insert(0.0) += v
+            }
+            "incus_network_receive_bytes_total" | "incus_network_transmit_bytes_total"
+                if s.labels.get("device") != Some("lo") =>
+            {
+                *acc.net.get_or_insert(0.0) += v
+            }
             _ => {}
         }
     }
@@ -64,6 +74,8 @@ pub fn parse_usage(text: &str) -> Vec<UsageSample> {
                 _ => 0,
             },
             processes: a.procs.map(|p| p as i64),
+            disk_io: a.disk.map(|d| d.max(0.0) as u64),
+            net_io: a.net.map(|n| n.max(0.0) as u64),
         })
         .collect()
 }
@@ -84,6 +96,11 @@ incus_memory_MemFree_bytes{name="r00",project="bench-run",type="container"} 2.46
 incus_memory_MemTotal_bytes{name="r00",project="bench-run",type="container"} 2.4683584e+10
 incus_procs_total{name="r00",project="bench-run",type="container"} 1
 incus_procs_total{name="vm1",project="default",type="virtual-machine"} 40
+incus_network_receive_bytes_total{device="eth0",name="r00",project="bench-run",type="container"} 1000
+incus_network_transmit_bytes_total{device="eth0",name="r00",project="bench-run",type="container"} 24
+incus_network_receive_bytes_total{device="lo",name="r00",project="bench-run",type="container"} 7777
+incus_disk_read_bytes_total{device="sda",name="vm1",project="default",type="virtual-machine"} 10
+incus_disk_written_bytes_total{device="sda",name="vm1",project="default",type="virtual-machine"} 5
 incus_warnings_total 3
 garbage line {
 "#;
@@ -94,7 +111,9 @@ garbage line {
         assert_eq!(r.cpu_ns, 508_000_000);
         assert_eq!(r.memory, 274_432);
         assert_eq!(r.processes, Some(1));
+        assert_eq!((r.net_io, r.disk_io), (Some(1024), None));
         assert_eq!(s[1].kind, InstanceKind::VirtualMachine);
+        assert_eq!((s[1].net_io, s[1].disk_io), (None, Some(15)));
         assert!(parse_usage("").is_empty());
     }
 }

@@ -134,6 +134,13 @@ pub struct NetworkState {
     pub addresses: Vec<NetworkAddress>,
     #[serde(rename = "type", default)]
     pub kind: String,
+    pub counters: Option<NetworkCounters>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct NetworkCounters {
+    pub bytes_received: Option<u64>,
+    pub bytes_sent: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -147,6 +154,23 @@ pub struct NetworkAddress {
 }
 
 impl InstanceState {
+    /// Bytes received and sent over every interface but loopback (`None`: no counters).
+    pub fn net_io(&self) -> Option<u64> {
+        let mut total = None;
+        for (ifname, net) in self.network.iter().flatten() {
+            if net.kind == "loopback" || ifname == "lo" {
+                continue;
+            }
+            if let Some(c) = &net.counters {
+                *total.get_or_insert(0u64) += c
+                    .bytes_received
+                    .unwrap_or(0)
+                    .saturating_add(c.bytes_sent.unwrap_or(0));
+            }
+        }
+        total
+    }
+
     /// Global IPv4 addresses, loopback and link-local left out.
     pub fn ipv4(&self) -> Vec<String> {
         let mut out = Vec::new();

@@ -170,6 +170,14 @@ pub fn instance(r: &Resource, d: Details, now: DateTime<Utc>) -> Option<Instance
     instance_with(r, f, d.cpu_ns, d.addresses, now)
 }
 
+/// The sum of two counters, when either is known.
+fn sum2(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
+    }
+}
+
 /// A guest of `/cluster/resources` with its [`Fixed`] part built already.
 pub fn instance_with(
     r: &Resource,
@@ -196,6 +204,8 @@ pub fn instance_with(
             total: r.maxmem.unwrap_or(0),
         }),
         disk: r.disk.filter(|d| *d > 0),
+        disk_io: sum2(r.diskread, r.diskwrite).filter(|_| running),
+        net_io: sum2(r.netin, r.netout).filter(|_| running),
         addresses,
         processes: 0,
         started_at: r

@@ -18,6 +18,7 @@ use crate::convert;
 use crate::error::PveError;
 use crate::spec::PveSpec;
 use crate::types::{ClusterStatus, Content, Resource, Snapshot};
+use atlas_core::trend::{Metric, Window};
 
 /// What PVE supports of what the console offers (no shell or console log over the API, no
 /// volume snapshots, no cloud-init service definitions, no expiring snapshots; backups are
@@ -31,6 +32,7 @@ pub const CAPABILITIES: p::Capabilities = p::Capabilities {
         p::Operation::Restore,
         p::Operation::Backup,
         p::Operation::StorageBackup,
+        p::Operation::UsageHistory,
     ],
     cli: crate::jobs::cli,
     projects: false,
@@ -229,6 +231,20 @@ impl Session {
                         name,
                         result: Err("Proxmox VE has no console log over its API".into()),
                     }),
+                    Some(Command::UsageHistory { project, name, window }) => {
+                        let guest = self
+                            .guests()
+                            .find(|r| r.name.as_deref() == Some(name.as_str()))
+                            .cloned();
+                        let (client, tx, remote) = (self.client.clone(), self.tx.clone(), self.remote());
+                        tokio::spawn(async move {
+                            let result = match guest {
+                                Some(g) => rrd_usage(&client, &g, window).await,
+                                None => Err(format!("{remote} has no guest {name}")),
+                            };
+                            tx(p::Event::UsageHistory { remote, project, name, window, result });
+                        });
+                    }
                     Some(Command::Reread(objects)) => {
                         self.poll().await?;
                         let vmids: Vec<u64> = objects
@@ -614,6 +630,64 @@ impl Session {
     }
 }
 
+/// A guest's usage over a window from `rrddata` (`hour`: one point a minute; `day`: one per
+/// 30 min), in the console's units: CPU in percent of one core, bytes, bytes per second.
+/// Points without a time are left out; a field a point lacks is a gap.
+async fn rrd_usage(
+    client: &crate::client::PveClient,
+    g: &Resource,
+    window: Window,
+) -> Result<Vec<(Metric, Vec<(i64, f64)>)>, String> {
+    let (Some(vmid), Some(node)) = (g.vmid, g.node.as_deref()) else {
+        return Err("the guest has no node or VMID yet".into());
+    };
+    let timeframe = if window.secs() <= 3600 { "hour" } else { "day" };
+    let path = format!(
+        "/nodes/{node}/{}/{vmid}/rrddata?timeframe={timeframe}&cf=AVERAGE",
+        g.kind
+    );
+    let v = client.get_value(&path).await.map_err(|e| e.to_string())?;
+    Ok(rrd_points(&v, window, chrono::Utc::now().timestamp()))
+}
+
+/// The points of an `rrddata` answer inside the window ending `now`.
+fn rrd_points(v: &Value, window: Window, now: i64) -> Vec<(Metric, Vec<(i64, f64)>)> {
+    let num = |p: &Value, k: &str| {
+        let x = &p[k];
+        x.as_f64()
+            .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
+            .filter(|f: &f64| f.is_finite())
+    };
+    let sum = |p: &Value, a: &str, b: &str| match (num(p, a), num(p, b)) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
+    };
+    let mut out: Vec<(Metric, Vec<(i64, f64)>)> =
+        Metric::ALL.iter().map(|m| (*m, Vec::new())).collect();
+    for p in v.as_array().into_iter().flatten() {
+        let Some(t) = num(p, "time").map(|t| t as i64) else {
+            continue;
+        };
+        if t < now - window.secs() || t > now + 60 {
+            continue;
+        }
+        let cpu = num(p, "cpu").map(|c| c * num(p, "maxcpu").unwrap_or(1.0) * 100.0);
+        let values = [
+            cpu,
+            num(p, "mem"),
+            sum(p, "diskread", "diskwrite"),
+            sum(p, "netin", "netout"),
+        ];
+        for ((_, pts), v) in out.iter_mut().zip(values) {
+            if let Some(v) = v {
+                pts.push((t, v));
+            }
+        }
+    }
+    out.retain(|(_, pts)| !pts.is_empty());
+    out
+}
+
 /// What the tasks of `/cluster/tasks` that ended and were not `seen` yet changed: the guests
 /// whose snapshots (or disks) a snapshot, rollback or restore task touched, and whether a backup
 /// or restore ended. With `first`, they are only noted as seen.
@@ -671,6 +745,31 @@ fn agent_ipv4(v: &Value) -> Vec<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn rrddata_points_in_the_consoles_units_with_gaps_and_odd_items() {
+        let now = 1_800_000_000;
+        let v = json!([
+            {"time": now - 120, "cpu": 0.25, "maxcpu": 4, "mem": 1024, "netin": 100.5, "netout": 50},
+            {"time": now - 60, "cpu": "0.5", "maxcpu": 2, "diskread": 10, "mem": null},
+            {"time": now - 7200, "cpu": 0.9, "maxcpu": 1},
+            {"cpu": 0.1},
+            {},
+            "garbage"
+        ]);
+        let got = rrd_points(&v, Window::Hour1, now);
+        let get = |m: Metric| got.iter().find(|(x, _)| *x == m).map(|(_, p)| p.clone());
+        assert_eq!(
+            get(Metric::Cpu),
+            Some(vec![(now - 120, 100.0), (now - 60, 100.0)])
+        );
+        assert_eq!(get(Metric::Memory), Some(vec![(now - 120, 1024.0)]));
+        assert_eq!(get(Metric::Disk), Some(vec![(now - 60, 10.0)]));
+        assert_eq!(get(Metric::Network), Some(vec![(now - 120, 150.5)]));
+        // The simulator's answer (`[{}]`): nothing to draw, not an error.
+        assert!(rrd_points(&json!([{}]), Window::Min15, now).is_empty());
+        assert!(rrd_points(&json!(null), Window::Min15, now).is_empty());
+    }
 
     #[test]
     fn ended_tasks_name_the_guests_to_read_again() {

@@ -57,6 +57,15 @@ pub struct Resource {
     pub maxdisk: Option<u64>,
     #[serde(default, deserialize_with = "opt_u64")]
     pub uptime: Option<u64>,
+    /// Bytes read and written, received and sent since the guest started.
+    #[serde(default, deserialize_with = "opt_u64")]
+    pub diskread: Option<u64>,
+    #[serde(default, deserialize_with = "opt_u64")]
+    pub diskwrite: Option<u64>,
+    #[serde(default, deserialize_with = "opt_u64")]
+    pub netin: Option<u64>,
+    #[serde(default, deserialize_with = "opt_u64")]
+    pub netout: Option<u64>,
     /// `k8s;gpu`.
     pub tags: Option<String>,
     /// `backup`, `snapshot`, `migrate`, `suspended`, ...

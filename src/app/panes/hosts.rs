@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::shared::{Badges, badge_value, gauge_style, remote_style, stale, status_style, usage};
+use super::shared::{
+    Badges, badge_value, gauge_style, remote_style, spark_value, stale, status_style, usage,
+};
+use crate::trend::Metric;
 use crate::alerts::join::Badge;
 use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled, text, text_key};
 use crate::app::state::{AppState, RemoteView};
@@ -48,6 +51,10 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
             cell(load.map(|l| format!("{:.2} {:.2} {:.2}", l[0], l[1], l[2])).unwrap_or_else(|| "-".into())),
             opt_num(load.map(|l| l[0])),
         )
+    };
+    "LOAD~", 8, 2 => |x| match x.h {
+        Some(h) => spark_value(x.r, &h.key(), Metric::Cpu, 100.0),
+        None => (cell("-"), opt_num(None)),
     };
     "MEMORY", 19, 0 => |x| {
         let mem = x.h.and_then(|h| h.memory);

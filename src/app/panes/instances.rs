@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::shared::{badge_value, object_rows, status_style, where_value};
+use super::shared::{badge_value, object_rows, spark_value, status_style, where_value};
+use crate::trend::Metric;
 use crate::alerts::join::Badge;
 use crate::app::cells::{Cell, Row, SortKey, cell, cols, opt_num, styled, text, text_key};
 use crate::app::state::{AppState, RemoteView};
@@ -36,6 +37,7 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
         cell(x.i.cpu_pct.map(|c| format!("{c:.1}")).unwrap_or_else(|| "-".into())),
         opt_num(x.i.cpu_pct),
     );
+    "CPU~", 8, 2 => |x| spark_value(x.r, &x.i.key(), Metric::Cpu, 5.0);
     "MEMORY", 9, 1 => |x| {
         let mem = x.i.state().and_then(|s| s.memory.as_ref()).filter(|m| m.usage > 0);
         (

@@ -3,7 +3,7 @@
 
 use crate::alerts::join::Badge;
 use crate::alerts::model::Severity;
-use crate::app::cells::{Cell, Row, RowKey, SortKey, styled};
+use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, opt_num, styled};
 use crate::app::state::{AppState, RemoteView};
 use crate::backend::ConnState;
 use crate::inventory::{ObjectKey, UsedTotal, human_bytes};
@@ -20,6 +20,33 @@ pub fn status_style(status: &str) -> &'static str {
         "error" | "offline" | "evacuated" | "blocked" => "status.error",
         _ => "status.busy",
     }
+}
+
+/// Samples a pane's sparkline shows (at the 15 s usage interval: two minutes).
+pub(super) const SPARK_SAMPLES: usize = 8;
+
+/// The sparkline of a metric from an object's samples (`-` before two samples), sorted by its
+/// last value.
+pub(super) fn spark_value(
+    r: &RemoteView,
+    key: &str,
+    metric: crate::trend::Metric,
+    floor: f64,
+) -> (Cell, SortKey) {
+    let values = r
+        .samples
+        .ring(key)
+        .map(|ring| ring.recent(metric, SPARK_SAMPLES))
+        .unwrap_or_default();
+    if values.iter().flatten().count() < 2 {
+        return (cell("-"), opt_num(None));
+    }
+    let top = crate::trend::scale(&values, floor);
+    let last = values.iter().rev().flatten().next().copied();
+    (
+        styled(crate::trend::sparkline(&values, top), "ui.spark"),
+        opt_num(last),
+    )
 }
 
 /// `used/total`, or `-`.

@@ -359,6 +359,15 @@ pub(super) async fn session(
                     *scope = s;
                     return Ok(End::Rescope);
                 }
+                Some(Command::UsageHistory { project, name, window }) => {
+                    tx(p::Event::UsageHistory {
+                        remote: client.remote().to_string(),
+                        project,
+                        name,
+                        window,
+                        result: Err(NO_HISTORY.into()),
+                    });
+                }
                 Some(Command::ConsoleLog { project, name }) => {
                     let client = client.clone();
                     let tx = tx.clone();
@@ -413,6 +422,17 @@ async fn without_project(
                 return Ok(End::Rescope);
             }
             Some(Command::Reread(_)) => {}
+            Some(Command::UsageHistory {
+                project,
+                name,
+                window,
+            }) => tx(p::Event::UsageHistory {
+                remote: remote.clone(),
+                project,
+                name,
+                window,
+                result: Err(NO_HISTORY.into()),
+            }),
             Some(Command::ConsoleLog { project, name }) => {
                 tx(p::Event::ConsoleLog {
                     remote: remote.clone(),
@@ -640,6 +660,11 @@ fn settle(
         Fetched::Projects(_) | Fetched::Sent => {}
     }
 }
+
+/// Incus keeps no usage history: it comes from a Prometheus that scrapes it, or the console's
+/// own samples.
+const NO_HISTORY: &str =
+    "Incus keeps no usage history (configure a Prometheus that scrapes its /1.0/metrics)";
 
 /// Queues what an event names.
 fn on_event(ev: &Event, scope: &Scope, q: &mut Queue, tx: &Sink, remote: &str, now: Instant) {

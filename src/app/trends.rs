@@ -1,0 +1,294 @@
+//! Usage over time as the console samples it: the counters last read per object (CPU time,
+//! disk and network bytes), the rates between two readings, and a bounded ring of samples per
+//! instance and host that the panes' sparklines and the detail charts draw.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::inventory::{HostRow, InstanceRow, cpu_percent};
+use crate::trend::{Metric, Ring, Sample};
+
+/// Counters of one instance at one reading.
+#[derive(Debug, Clone, Copy)]
+struct Counters {
+    cpu_ns: Option<u64>,
+    disk: Option<u64>,
+    net: Option<u64>,
+    at: DateTime<Utc>,
+}
+
+/// What a remote's usage readings left: the last counters and the rings, by row key.
+#[derive(Debug, Clone, Default)]
+pub struct Samples {
+    last: HashMap<String, Counters>,
+    pub rings: HashMap<String, Ring>,
+}
+
+/// Units per second between two readings of a counter (none when it went back, as after a
+/// restart, or when the readings are under half a second apart).
+fn rate(prev: u64, prev_at: DateTime<Utc>, now: u64, at: DateTime<Utc>) -> Option<f64> {
+    let secs = (at - prev_at).num_milliseconds() as f64 / 1000.0;
+    if secs < 0.5 || now < prev {
+        return None;
+    }
+    Some((now - prev) as f64 / secs)
+}
+
+impl Samples {
+    /// Takes a reading of an instance: sets its CPU %; with `record`, a sample goes into its
+    /// ring (a reading of usage, not an event that only changed its config).
+    pub fn instance(&mut self, row: &mut InstanceRow, now: DateTime<Utc>, record: bool) {
+        let key = row.key();
+        let running = row.status().eq_ignore_ascii_case("running");
+        let st = row.state();
+        let cur = Counters {
+            cpu_ns: st.and_then(|s| s.cpu_ns),
+            disk: st.and_then(|s| s.disk_io),
+            net: st.and_then(|s| s.net_io),
+            at: now,
+        };
+        let mem = st
+            .and_then(|s| s.memory.as_ref())
+            .map(|m| m.usage as f64)
+            .filter(|m| *m > 0.0);
+        if !running {
+            row.cpu_pct = None;
+            self.last.remove(&key);
+            return;
+        }
+        if cur.cpu_ns.is_none() {
+            return;
+        }
+        let prev = self.last.get(&key).copied();
+        let between = |f: fn(&Counters) -> Option<u64>| {
+            let p = prev?;
+            rate(f(&p)?, p.at, f(&cur)?, now)
+        };
+        if let Some(p) = prev
+            && let (Some(a), Some(b)) = (p.cpu_ns, cur.cpu_ns)
+            && let Some(pct) = cpu_percent(a, p.at, b, now)
+        {
+            row.cpu_pct = Some(pct);
+        }
+        if record && prev.is_some() {
+            let s = Sample::new(now.timestamp())
+                .with(Metric::Cpu, row.cpu_pct)
+                .with(Metric::Memory, mem)
+                .with(Metric::Disk, between(|c| c.disk))
+                .with(Metric::Network, between(|c| c.net));
+            self.rings.entry(key.clone()).or_default().push(s);
+        }
+        // An event between readings keeps the reading the next rate is taken from.
+        if record || prev.is_none() {
+            self.last.insert(key, cur);
+        }
+    }
+
+    /// A reading of a host: its 1-minute load (in percent of one core) and memory in use.
+    pub fn host(&mut self, h: &HostRow, now: DateTime<Utc>) {
+        if h.load.is_none() && h.memory.is_none() {
+            return;
+        }
+        let s = Sample::new(now.timestamp())
+            .with(Metric::Cpu, h.load.map(|l| l[0] * 100.0))
+            .with(Metric::Memory, h.memory.map(|m| m.used as f64));
+        self.rings.entry(h.key()).or_default().push(s);
+    }
+
+    /// Forgets what is not among `keys` any more (objects deleted or renamed).
+    pub fn keep_only(&mut self, keep: impl Fn(&str) -> bool) {
+        self.last.retain(|k, _| keep(k));
+        self.rings.retain(|k, _| keep(k));
+    }
+
+    /// The ring of a row key.
+    pub fn ring(&self, key: &str) -> Option<&Ring> {
+        self.rings.get(key)
+    }
+}
+
+/// Series of one read: each metric with its points (unix seconds, value).
+pub type Series = Vec<(Metric, Vec<(i64, f64)>)>;
+
+/// A usage history read for the detail view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsageRead {
+    /// Where it came from (a Prometheus source's name, or `rrddata`).
+    pub source: String,
+    pub window: crate::trend::Window,
+    pub at: DateTime<Utc>,
+    pub result: Result<Series, String>,
+}
+
+impl UsageRead {
+    /// Whether it has any point to draw.
+    pub fn has_points(&self) -> bool {
+        self.result
+            .as_ref()
+            .is_ok_and(|s| s.iter().any(|(_, p)| !p.is_empty()))
+    }
+}
+
+/// What the detail view's charts show: the window chosen, and the history reads by row key.
+#[derive(Debug, Clone, Default)]
+pub struct UsageView {
+    pub window: crate::trend::Window,
+    /// The reads of each row (one per source), the last answer of each.
+    pub reads: HashMap<String, Vec<UsageRead>>,
+}
+
+impl UsageView {
+    /// Keeps an answer (the last of each source and window).
+    pub fn keep(&mut self, key: String, read: UsageRead) {
+        let got = self.reads.entry(key).or_default();
+        got.retain(|r| r.source != read.source);
+        got.push(read);
+    }
+
+    /// The read to draw for a row in the current window: the first source with points.
+    pub fn best(&self, key: &str) -> Option<&UsageRead> {
+        let reads = self.reads.get(key)?;
+        reads
+            .iter()
+            .filter(|r| r.window == self.window)
+            .find(|r| r.has_points())
+            .or_else(|| reads.iter().find(|r| r.window == self.window))
+    }
+}
+
+/// Columns of a detail chart.
+pub const CHART_WIDTH: usize = 60;
+/// Lines of a detail chart (eight levels each).
+pub const CHART_ROWS: usize = 2;
+
+impl crate::app::AppState {
+    /// Asks for an instance's usage over the chosen window: from its provider's own history
+    /// (Proxmox VE), and from every Prometheus configured for its remote. Other rows chart the
+    /// console's own samples.
+    pub(crate) fn request_usage(&self, key: &crate::app::cells::RowKey) -> Vec<crate::app::Effect> {
+        use crate::alerts::model::SourceKind;
+        use crate::app::Effect;
+        use crate::inventory::ObjectKey;
+        let Some(ObjectKey::Instance {
+            remote,
+            project,
+            name,
+        }) = key.object()
+        else {
+            return vec![];
+        };
+        let window = self.usage.window;
+        let mut fx = Vec::new();
+        if self.supports(remote, crate::backend::Operation::UsageHistory) {
+            fx.push(Effect::Send {
+                remote: Some(remote.clone()),
+                cmd: crate::backend::Command::UsageHistory {
+                    project: project.clone(),
+                    name: name.clone(),
+                    window,
+                },
+            });
+        } else {
+            fx.extend(
+                self.alerting
+                    .sources
+                    .iter()
+                    .filter(|s| s.kind == SourceKind::Prometheus)
+                    .filter(|s| s.remotes.is_empty() || s.remotes.contains(remote))
+                    .map(|s| Effect::Alert {
+                        source: s.name.clone(),
+                        cmd: crate::alerts::worker::SourceCmd::Usage {
+                            key: key.to_string(),
+                            project: project.clone(),
+                            name: name.clone(),
+                            window,
+                        },
+                    }),
+            );
+        }
+        fx
+    }
+
+    /// The detail view's charts of a row: the best history read for the window, else the
+    /// console's own samples.
+    pub(crate) fn push_usage(
+        &self,
+        key: &str,
+        ring: Option<&Ring>,
+        now: DateTime<Utc>,
+        out: &mut Vec<String>,
+    ) {
+        use crate::trend::{bridge, buckets, chart, scale};
+        let window = self.usage.window;
+        let to = now.timestamp();
+        let from = to - window.secs();
+        let read = self.usage.best(key);
+        let (series, from_where): (Series, String) = match read {
+            Some(r) if r.has_points() => (
+                r.result.clone().unwrap_or_default(),
+                format!("from {}, read {}", r.source, r.at.format("%H:%M:%S")),
+            ),
+            _ => (
+                Metric::ALL
+                    .iter()
+                    .map(|m| (*m, ring.map(|r| r.points(*m, from)).unwrap_or_default()))
+                    .collect(),
+                "sampled by the console every 15 s while it runs".to_string(),
+            ),
+        };
+        let failed = match read.map(|r| (&r.source, &r.result)) {
+            Some((source, Err(e))) => format!(" ({source}: {e})"),
+            _ => String::new(),
+        };
+        if series.iter().all(|(_, p)| p.iter().all(|(t, _)| *t < from)) {
+            out.push(format!(
+                "usage ({}): no samples yet{failed}",
+                window.label()
+            ));
+            return;
+        }
+        out.push(format!(
+            "usage, last {} ({}; w: 15m/1h/6h):",
+            window.label(),
+            from_where
+        ));
+        if !failed.is_empty() {
+            out.push(format!(" {failed}"));
+        }
+        for m in Metric::ALL {
+            let points = series
+                .iter()
+                .find(|(sm, _)| *sm == m)
+                .map(|(_, p)| p.as_slice())
+                .unwrap_or(&[]);
+            let mut values = buckets(points, from, to + 1, CHART_WIDTH);
+            if values.iter().all(Option::is_none) {
+                out.push(format!("  {:<8} -", m.label()));
+                continue;
+            }
+            bridge(&mut values);
+            let floor = match m {
+                Metric::Cpu => 5.0,
+                _ => 1024.0,
+            };
+            let top = scale(&values, floor);
+            let last = values.iter().rev().flatten().next().copied().unwrap_or(0.0);
+            let max = values.iter().flatten().fold(0.0f64, |a, b| a.max(*b));
+            out.push(format!(
+                "  {:<8} now {}  max {}",
+                m.label(),
+                m.show(last),
+                m.show(max)
+            ));
+            for line in chart(&values, top, CHART_ROWS) {
+                out.push(format!("  │{line}"));
+            }
+        }
+        let start = format!("-{}", window.label());
+        out.push(format!(
+            "  └{start}{}now",
+            "─".repeat(CHART_WIDTH.saturating_sub(start.len() + 3))
+        ));
+    }
+}
