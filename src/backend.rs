@@ -124,7 +124,7 @@ pub enum Update {
         key: String,
         source: String,
         window: crate::trend::Window,
-        result: Result<Vec<(crate::trend::Metric, Vec<(i64, f64)>)>, String>,
+        result: Result<crate::trend::Series, String>,
     },
     /// What looking for an alert's runbook found.
     Runbook {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::inventory::{HostRow, InstanceRow, cpu_percent};
-use crate::trend::{Metric, Ring, Sample};
+use crate::trend::{Metric, Ring, Sample, Series};
 
 /// Counters of one instance at one reading.
 #[derive(Debug, Clone, Copy)]
@@ -107,9 +107,6 @@ impl Samples {
         self.rings.get(key)
     }
 }
-
-/// Series of one read: each metric with its points (unix seconds, value).
-pub type Series = Vec<(Metric, Vec<(i64, f64)>)>;
 
 /// A usage history read for the detail view.
 #[derive(Debug, Clone, PartialEq)]

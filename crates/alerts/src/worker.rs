@@ -9,7 +9,7 @@ use crate::client::{AlertmanagerClient, SourceSpec};
 use crate::prometheus::PrometheusClient;
 use atlas_core::alerts::model::{SourceData, SourceKind};
 use atlas_core::alerts::types::SilenceRequest;
-use atlas_core::trend::{Metric, Window};
+use atlas_core::trend::{Metric, Series, Window};
 
 /// What a source worker reports.
 #[derive(Debug, Clone)]
@@ -36,7 +36,7 @@ pub enum SourceEvent {
         source: String,
         key: String,
         window: Window,
-        result: Result<Vec<(Metric, Vec<(i64, f64)>)>, String>,
+        result: Result<Series, String>,
     },
     /// Alerts or silences that could not be decoded were left out.
     Skipped {
@@ -304,7 +304,7 @@ async fn usage(
     project: &str,
     name: &str,
     window: Window,
-) -> Result<Vec<(Metric, Vec<(i64, f64)>)>, String> {
+) -> Result<Series, String> {
     let Client::Prometheus(p) = client else {
         return Err("usage over time comes from Prometheus".into());
     };

@@ -139,7 +139,7 @@ pub enum Event {
         project: String,
         name: String,
         window: crate::trend::Window,
-        result: Result<Vec<(crate::trend::Metric, Vec<(i64, f64)>)>, String>,
+        result: Result<crate::trend::Series, String>,
     },
     /// A lifecycle event was seen (for the status line).
     Event {

@@ -18,7 +18,7 @@ use crate::convert;
 use crate::error::PveError;
 use crate::spec::PveSpec;
 use crate::types::{ClusterStatus, Content, Resource, Snapshot};
-use atlas_core::trend::{Metric, Window};
+use atlas_core::trend::{Metric, Series, Window};
 
 /// What PVE supports of what the console offers (no shell or console log over the API, no
 /// volume snapshots, no cloud-init service definitions, no expiring snapshots; backups are
@@ -637,7 +637,7 @@ async fn rrd_usage(
     client: &crate::client::PveClient,
     g: &Resource,
     window: Window,
-) -> Result<Vec<(Metric, Vec<(i64, f64)>)>, String> {
+) -> Result<Series, String> {
     let (Some(vmid), Some(node)) = (g.vmid, g.node.as_deref()) else {
         return Err("the guest has no node or VMID yet".into());
     };
@@ -651,7 +651,7 @@ async fn rrd_usage(
 }
 
 /// The points of an `rrddata` answer inside the window ending `now`.
-fn rrd_points(v: &Value, window: Window, now: i64) -> Vec<(Metric, Vec<(i64, f64)>)> {
+fn rrd_points(v: &Value, window: Window, now: i64) -> Series {
     let num = |p: &Value, k: &str| {
         let x = &p[k];
         x.as_f64()
