@@ -516,3 +516,107 @@ async fn alert_detail_shows_when_it_fired_from_prometheus_alerts() {
         "{out}"
     );
 }
+
+/// An alert about an address (`instance="<grafana01's DHCP address>:9100"`, as node_exporter
+/// targets are often named) joins to the instance that has that address on the sandbox's
+/// managed bridge.
+#[test]
+fn headless_alerts_join_an_alert_by_the_instances_address() {
+    let conf = common::sandbox_conf();
+    let ip = common::incus(&[
+        "list",
+        "grafana01",
+        "--project",
+        "default",
+        "-f",
+        "csv",
+        "-c",
+        "4",
+    ]);
+    let ip = ip.split_whitespace().next().unwrap_or_default().to_string();
+    assert!(
+        ip.starts_with("10.203.77."),
+        "grafana01 has a DHCP address: {ip:?}"
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(post_alert(
+        9093,
+        serde_json::json!({"alertname": "NodeFilesystemAlmostFull", "severity": "warning",
+                           "instance": format!("{ip}:9100"), "job": "node"}),
+    ));
+    let toml = conf.parent().unwrap().join("atlas-tui.toml");
+    let state = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
+        .args(["alerts", "--json", "--config"])
+        .arg(&toml)
+        .env("INCUS_CONF", &conf)
+        .env("ATLAS_TUI_STATE_DIR", state.path())
+        .env("ATLAS_TUI_CONFIG_DIR", state.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let alerts: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let a = alerts
+        .iter()
+        .find(|a| a["alertname"] == "NodeFilesystemAlmostFull")
+        .expect("the posted alert");
+    assert_eq!(a["target"]["key"], "local/default/grafana01", "{a}");
+}
+
+/// An instance's detail charts its usage from the series the sandbox's Prometheus scrapes
+/// from incusd's `/1.0/metrics` over mTLS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instance_detail_charts_usage_from_prometheus_scraping_incusd() {
+    use atlas_tui::trend::Metric;
+    let mut live = Live::new(&[("prometheus", SourceKind::Prometheus, 9090)]);
+    live.key(KeyCode::Char('2'));
+    live.key(KeyCode::Char('/'));
+    live.typ("grafana01");
+    live.key(KeyCode::Enter);
+    live.key(KeyCode::Enter);
+    assert_eq!(live.state.input(), InputMode::Detail);
+    let key = "local/default/grafana01";
+    // Prometheus needs two scrapes (15 s apart) of a freshly started sandbox for a rate: ask
+    // again (ctrl-r) until it has them.
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        live.until(20, "a usage answer", |s| s.usage.reads.contains_key(key))
+            .await;
+        let read = live.state.usage.best(key).unwrap().clone();
+        assert_eq!(read.source, "prometheus");
+        let series = read.result.clone().unwrap();
+        let has = |m: Metric| series.iter().any(|(x, p)| *x == m && !p.is_empty());
+        if has(Metric::Cpu) && has(Metric::Memory) && has(Metric::Network) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no series: {series:?}"
+        );
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        live.state.usage.reads.clear();
+        let fx = live.state.on_key(
+            KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL),
+            Utc::now(),
+        );
+        live.run(fx);
+    }
+    let out = common::render_at(&mut live.state, 100, 60, Utc::now());
+    assert!(
+        out.contains("usage, last 15m (from prometheus, read"),
+        "{out}"
+    );
+    assert!(out.contains("  cpu      now "), "{out}");
+    assert!(out.contains("  memory   now "), "{out}");
+    // A dir pool's containers have no block device: no disk series.
+    assert!(out.contains("  disk     -"), "{out}");
+    // `w`: the next window is asked for at once.
+    live.key(KeyCode::Char('w'));
+    live.until(20, "the 1h window", |s| {
+        s.usage.reads[key]
+            .iter()
+            .any(|r| r.window == atlas_tui::trend::Window::Hour1)
+    })
+    .await;
+}

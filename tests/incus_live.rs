@@ -120,6 +120,18 @@ async fn check_fleet(spec: RemoteSpec) {
     assert!(h.memory.unwrap().total > 0);
     assert!(h.load.is_some());
     assert!(h.pools.iter().any(|(n, u)| n == "default" && u.total > 0));
+    // The stacks' pools, each with a volume on it.
+    for (pool, vol) in [("nvme", "prometheus01-wal"), ("hdd", "loki01-chunks")] {
+        assert!(
+            h.pools.iter().any(|(n, _)| n == pool),
+            "{pool}: {:?}",
+            h.pools
+        );
+        assert!(
+            vols.iter().any(|v| v.pool == pool && v.vol.name == vol),
+            "{vol} on {pool}"
+        );
+    }
     // The console log endpoint answers (its content is consumed by each read; see the events test).
     client.console_log("default", "grafana01").await.unwrap();
 }
@@ -461,6 +473,8 @@ async fn periodic_usage_refresh_gives_cpu_samples() {
         .find(|s| s.project == "default" && s.name == "grafana01")
         .expect("grafana01 (running) in the metrics");
     assert!(g.cpu_ns > 0 && g.memory > 0, "{g:?}");
+    // Its NIC on the sandbox's managed bridge is counted; loopback is not.
+    assert!(g.net_io.is_some(), "{g:?}");
     assert!(
         !samples.iter().any(|s| s.name == "step-ca01"),
         "a stopped instance has no usage"
@@ -474,6 +488,17 @@ async fn periodic_usage_refresh_gives_cpu_samples() {
         unreachable!()
     };
     assert!(!states.is_empty());
+    // The fleet has DHCP addresses on the managed bridge (10.203.77.0/24) and NIC counters.
+    let g = states
+        .iter()
+        .find(|s| s.project == "default" && s.name == "grafana01")
+        .expect("grafana01's state");
+    assert!(
+        g.state.ipv4().iter().any(|a| a.starts_with("10.203.77.")),
+        "{:?}",
+        g.state.addresses
+    );
+    assert!(g.state.net_io.is_some(), "{:?}", g.state);
     assert!(
         states
             .iter()

@@ -834,3 +834,52 @@ async fn vzdump_backups_and_restores_from_a_storage() {
         "{o:?}"
     );
 }
+
+/// A guest's usage history comes from PVE's `rrddata` through the provider seam. The simulator
+/// answers `[{}]` (items without fields): nothing to chart, no error, and the detail falls back
+/// to the console's own samples.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_history_reads_rrddata_through_the_provider() {
+    use atlas_tui::backend::{Command, InventoryEvent, Update};
+    let sim = Sim::start(0.0);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let rspec = RemoteSpec::pve(sim.spec());
+    let cmds = backend::spawn_remote(rspec, Scope::All, backend::Timing::default(), tx);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let mut asked = false;
+    let mut answered = 0;
+    while answered < 2 {
+        let u = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("an rrddata answer in 30 s")
+            .unwrap();
+        match u {
+            Update::Inventory(InventoryEvent::Instances { instances, .. })
+                if !asked && instances.iter().any(|i| i.name == "k8s-master") =>
+            {
+                cmds.send(Command::UsageHistory {
+                    project: String::new(),
+                    name: "k8s-master".into(),
+                    window: atlas_tui::trend::Window::Hour1,
+                })
+                .unwrap();
+                cmds.send(Command::UsageHistory {
+                    project: String::new(),
+                    name: "no-such-guest".into(),
+                    window: atlas_tui::trend::Window::Hour1,
+                })
+                .unwrap();
+                asked = true;
+            }
+            Update::Inventory(InventoryEvent::UsageHistory { name, result, .. }) => {
+                if name == "k8s-master" {
+                    assert_eq!(result, Ok(vec![]), "the simulator's rrddata has no fields");
+                } else {
+                    assert_eq!(result, Err("pve has no guest no-such-guest".into()));
+                }
+                answered += 1;
+            }
+            _ => {}
+        }
+    }
+}

@@ -486,13 +486,18 @@ pub fn typ(s: &mut AppState, text: &str) {
 
 /// Renders the state at `w`x`h` with the dark theme into ratatui's `TestBackend`.
 pub fn render(s: &mut AppState, w: u16, h: u16) -> String {
+    render_at(s, w, h, now())
+}
+
+/// Renders the state as at `at` (live tests: the real time).
+pub fn render_at(s: &mut AppState, w: u16, h: u16, at: DateTime<Utc>) -> String {
     use atlas_tui::ui;
     let theme = atlas_tui::config::Theme::load(std::path::Path::new("/nonexistent"), "dark").0;
     let area = ratatui::layout::Rect::new(0, 0, w, h);
     s.view.grid = ui::wants_grid(area, 160, 40);
     s.view.page_size = ui::page_size(area, s.view.grid);
     let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
-    t.draw(|f| ui::draw(f, s, &theme, now())).unwrap();
+    t.draw(|f| ui::draw(f, s, &theme, at)).unwrap();
     t.backend().to_string()
 }
 

@@ -11,9 +11,23 @@ use atlas_core::provider::{self as p, Command, ConnState, Scope, Sink};
 use crate::cliconfig::RemoteSpec;
 use crate::client::IncusClient;
 
-/// Everything the console can do, Incus can.
+/// Everything the console can do, Incus can, but keep usage history (that comes from a
+/// Prometheus scraping its `/1.0/metrics`).
 pub const CAPABILITIES: p::Capabilities = p::Capabilities {
     cli: crate::jobs::cli,
+    operations: &[
+        p::Operation::Power,
+        p::Operation::Freeze,
+        p::Operation::Shell,
+        p::Operation::ConsoleLog,
+        p::Operation::InstanceSnapshots,
+        p::Operation::VolumeSnapshots,
+        p::Operation::Restore,
+        p::Operation::Backup,
+        p::Operation::Import,
+        p::Operation::Services,
+        p::Operation::SnapshotExpiry,
+    ],
     ..p::Capabilities::all("Incus")
 };
 
