@@ -92,6 +92,7 @@ pub enum Update {
     SilenceWrite {
         source: String,
         what: String,
+        cmd: atlas_alerts::worker::SourceCmd,
         result: Result<String, String>,
     },
     /// Alerts or silences that could not be decoded were left out (`origin`: the source).
@@ -149,10 +150,12 @@ pub fn spawn_source(
             atlas_alerts::worker::SourceEvent::Written {
                 source,
                 what,
+                cmd,
                 result,
             } => Update::SilenceWrite {
                 source,
                 what,
+                cmd,
                 result,
             },
             atlas_alerts::worker::SourceEvent::History {

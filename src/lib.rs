@@ -20,6 +20,7 @@ pub mod config;
 pub mod headless;
 pub mod headless_actions;
 pub mod headless_services;
+pub mod headless_timeline;
 pub mod jobs;
 pub mod logging;
 pub mod memory;
@@ -28,6 +29,7 @@ pub mod remotes;
 pub mod run;
 
 pub mod tasks;
+pub mod timeline;
 pub mod tui;
 pub mod ui;
 pub mod usecase;

@@ -140,6 +140,19 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Print the incident timeline: alerts firing and resolving (the journal's and Prometheus's
+    /// ALERTS), silences, jobs, Incus lifecycle events and Proxmox VE tasks.
+    Timeline {
+        /// How far back, e.g. 2h, 1d.
+        #[arg(long, default_value = "2h")]
+        since: String,
+        /// JSON lines.
+        #[arg(long, conflicts_with = "markdown")]
+        json: bool,
+        /// A Markdown table, for a postmortem.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Print the incident journal (actions taken, results, incus command lines, alerts).
     Journal {
         /// How far back, e.g. 2h, 1d.
@@ -386,6 +399,19 @@ fn headless(rt: &tokio::runtime::Runtime, cmd: Cmd, cli: &Cli, boot: &Boot) -> i
         }
         Cmd::Journal { since, json } => {
             return atlas_tui::headless_actions::journal(settings, &since, json);
+        }
+        Cmd::Timeline {
+            since,
+            json,
+            markdown,
+        } => {
+            use atlas_tui::headless_timeline::{Format, timeline};
+            let format = match (json, markdown) {
+                (true, _) => Format::Json,
+                (_, true) => Format::Markdown,
+                _ => Format::Text,
+            };
+            return rt.block_on(timeline(settings, &since, format));
         }
     };
     boot.warn();

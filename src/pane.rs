@@ -56,6 +56,7 @@ panes! {
     JOURNAL = "Journal", "Jrnl", ["journal", "jrnl", "history", "log"], true;
     SERVICES = "Services", "Svc", ["services", "service", "svc", "definitions"], false;
     BACKUPS = "Backups", "Bkp", ["backups", "backup", "bkp", "vzdump"], false;
+    TIMELINE = "Timeline", "Time", ["timeline", "tl", "incident", "events"], true;
 }
 
 impl Pane {

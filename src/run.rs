@@ -96,6 +96,15 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
         let skip = entries.len().saturating_sub(2000);
         state.work.journal = entries.split_off(skip);
     }
+    // What the remotes reported while earlier sessions ran, for the timeline.
+    if let Ok((events, _)) = crate::jobs::journal::read_lines::<crate::timeline::Event>(
+        &crate::timeline::events_file(state_dir),
+    ) {
+        let skip = events
+            .len()
+            .saturating_sub(crate::app::timeline::EVENTS_KEPT);
+        state.timeline.events = events.into_iter().skip(skip).collect();
+    }
     for (kind, src) in c.alert_sources() {
         let mut v = AlertSourceView::new(&src.name, kind, &src.url, src.readonly);
         v.remotes = src.remotes.clone();

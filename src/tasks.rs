@@ -22,6 +22,46 @@ pub struct Tasks {
     updates: mpsc::UnboundedSender<Update>,
     user: String,
     state_dir: PathBuf,
+    /// Writes journal lines and the remotes' events off the loop.
+    recorder: std::sync::mpsc::Sender<Record>,
+}
+
+/// A line for the state dir's files.
+enum Record {
+    Journal(Box<crate::jobs::journal::Entry>),
+    Events(Vec<crate::timeline::Event>),
+}
+
+/// Starts the thread that appends journal lines and events; events that arrive together
+/// (a burst of lifecycle events) are written in one append.
+fn recorder(state_dir: PathBuf) -> std::sync::mpsc::Sender<Record> {
+    let (tx, rx) = std::sync::mpsc::channel::<Record>();
+    let spawned = std::thread::Builder::new()
+        .name("recorder".into())
+        .spawn(move || {
+            let journal = crate::jobs::journal::journal_file(&state_dir);
+            let events = crate::timeline::events_file(&state_dir);
+            while let Ok(first) = rx.recv() {
+                let mut batch = vec![];
+                for r in std::iter::once(first).chain(rx.try_iter()) {
+                    match r {
+                        Record::Journal(e) => {
+                            if let Err(err) = crate::jobs::journal::append(&journal, &e) {
+                                tracing::warn!(error = %err, "cannot write the journal");
+                            }
+                        }
+                        Record::Events(mut e) => batch.append(&mut e),
+                    }
+                }
+                if let Err(err) = crate::timeline::record(&events, &batch) {
+                    tracing::warn!(error = %err, "cannot write the events file");
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot start the recorder: nothing is journaled");
+    }
+    tx
 }
 
 impl Tasks {
@@ -40,6 +80,7 @@ impl Tasks {
             cancels: HashMap::new(),
             updates,
             user,
+            recorder: recorder(state_dir.clone()),
             state_dir,
         }
     }
@@ -137,6 +178,12 @@ impl Tasks {
                         survey: Box::new(survey),
                     });
                 });
+            }
+            Effect::Journal(e) => {
+                let _ = self.recorder.send(Record::Journal(e));
+            }
+            Effect::Record(events) => {
+                let _ = self.recorder.send(Record::Events(events));
             }
             Effect::FindRunbook {
                 fingerprint,

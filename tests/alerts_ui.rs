@@ -598,3 +598,168 @@ fn alert_detail_finds_and_renders_its_runbook_and_y_copies_the_url() {
     let out = render(&mut s, 120, 90);
     assert!(out.contains("runbook_file: none in"), "{out}");
 }
+
+/// The control Alertmanager's alerts from the fixture, with `f` applied to the list.
+fn control_answer(
+    f: impl FnOnce(&mut Vec<atlas_tui::alerts::types::Alert>),
+) -> atlas_tui::backend::Update {
+    use atlas_tui::alerts::model::SourceData;
+    let text = std::fs::read(format!(
+        "{}/tests/fixtures/am_control_alerts.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut alerts = serde_json::from_slice(&text).unwrap();
+    f(&mut alerts);
+    atlas_tui::backend::Update::AlertSource {
+        source: "control".into(),
+        result: Ok(SourceData {
+            alerts,
+            silences: vec![],
+        }),
+    }
+}
+
+#[test]
+fn alert_transitions_and_silences_are_journaled_and_on_the_timeline() {
+    use atlas_tui::alerts::types::{Matcher, SilenceRequest};
+    use atlas_tui::app::Effect;
+    use atlas_tui::timeline::Kind;
+    let mut s = with_alerts(loaded_state());
+    // What the sources held when they first answered is where the console starts from.
+    assert!(s.work.journal.is_empty(), "{:?}", s.work.journal);
+    // ServiceDown resolves: one journal line, written by the loop.
+    let fx = s.apply(
+        control_answer(|a| {
+            a.retain(|a| a.labels.get("alertname").map(String::as_str) != Some("ServiceDown"))
+        }),
+        now(),
+    );
+    let resolved = s.work.journal.last().unwrap().clone();
+    assert_eq!(
+        (
+            resolved.action.as_str(),
+            resolved.status.as_str(),
+            resolved.target.as_str()
+        ),
+        ("alert", "resolved", "local/default/step-ca01")
+    );
+    assert!(
+        resolved
+            .detail
+            .starts_with("ServiceDown (critical): step-ca01 is down"),
+        "{resolved:?}"
+    );
+    assert!(
+        matches!(&fx[..], [Effect::Journal(e)] if **e == resolved),
+        "{fx:?}"
+    );
+    // It fires again: journaled at once, at the time it started (it is recent).
+    s.apply(control_answer(|_| {}), now());
+    let fired = s.work.journal.last().unwrap();
+    assert_eq!(
+        (fired.status.as_str(), fired.target.as_str()),
+        ("firing", "local/default/step-ca01")
+    );
+    // The same answer again changes nothing.
+    let n = s.work.journal.len();
+    assert!(s.apply(control_answer(|_| {}), now()).is_empty());
+    assert_eq!(s.work.journal.len(), n);
+
+    // A silence written to Alertmanager is journaled with what it silences and why.
+    let req = SilenceRequest {
+        id: None,
+        matchers: vec![Matcher {
+            name: "instance".into(),
+            value: "step-ca01.incus:9000".into(),
+            is_regex: false,
+            is_equal: true,
+        }],
+        starts_at: now(),
+        ends_at: now() + chrono::Duration::hours(2),
+        created_by: "oncall@atlas".into(),
+        comment: "maintenance: restart".into(),
+    };
+    s.apply(
+        atlas_tui::backend::Update::SilenceWrite {
+            source: "control".into(),
+            what: "create silence".into(),
+            cmd: atlas_tui::alerts::worker::SourceCmd::PutSilence(req),
+            result: Ok("4f1c2a9e-0000".into()),
+        },
+        now(),
+    );
+    let sil = s.work.journal.last().unwrap();
+    assert_eq!(
+        (
+            sil.action.as_str(),
+            sil.status.as_str(),
+            sil.target.as_str(),
+            sil.remote.as_str()
+        ),
+        (
+            "silence",
+            "created",
+            "instance=\"step-ca01.incus:9000\"",
+            "control"
+        )
+    );
+    assert!(
+        sil.detail.contains("maintenance: restart · id 4f1c2a9e"),
+        "{sil:?}"
+    );
+
+    // A lifecycle event goes on the timeline and to the events file.
+    let fx = s.apply(
+        atlas_tui::backend::Update::Inventory(atlas_tui::backend::InventoryEvent::Event {
+            remote: "local".into(),
+            summary: "instance-restarted step-ca01".into(),
+            action: "instance-restarted".into(),
+            object: Some(atlas_tui::inventory::ObjectKey::Instance {
+                remote: "local".into(),
+                project: "default".into(),
+                name: "step-ca01".into(),
+            }),
+            at: Some(now()),
+            by: "root via unix".into(),
+        }),
+        now(),
+    );
+    assert!(
+        matches!(&fx[..], [Effect::Record(e)] if e[0].what == "instance-restarted"),
+        "{fx:?}"
+    );
+    let tl = s.timeline_events();
+    let kinds: Vec<(Kind, &str)> = tl.iter().map(|e| (e.kind, e.what.as_str())).collect();
+    for want in [
+        (Kind::Alert, "resolved"),
+        (Kind::Alert, "firing"),
+        (Kind::Silence, "created"),
+        (Kind::Event, "instance-restarted"),
+    ] {
+        assert!(kinds.contains(&want), "{want:?} in {kinds:?}");
+    }
+    // Alerts that fired before the console watched are on it at the time they started.
+    assert!(
+        tl.iter()
+            .any(|e| e.what == "firing" && e.detail.starts_with("HighMemoryUsage")),
+        "{kinds:?}"
+    );
+
+    // `O` on step-ca01's row: the timeline of step-ca01 only.
+    key(&mut s, KeyCode::Char('2'));
+    typ(&mut s, "/step-ca01");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('O'));
+    assert_eq!(s.pane, Pane::TIMELINE);
+    assert_eq!(s.panes[Pane::TIMELINE.index()].filter, "step-ca01");
+    let out = render(&mut s, 120, 24);
+    assert!(!out.contains("HighMemoryUsage"), "{out}");
+    insta::assert_snapshot!(out);
+    // Its detail: the silence line, whole.
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Enter);
+    let out = render(&mut s, 120, 24);
+    assert!(out.contains("kind: silence"), "{out}");
+    assert!(out.contains("by: oncall@atlas"), "{out}");
+}

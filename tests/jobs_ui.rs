@@ -306,6 +306,10 @@ fn jobs_pane_streams_progress_notifies_once_and_cancels() {
         Update::Inventory(InventoryEvent::Event {
             remote: "local".into(),
             summary: "x".into(),
+            action: "x".into(),
+            object: None,
+            at: None,
+            by: String::new(),
         }),
         now(),
     );

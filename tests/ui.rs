@@ -26,10 +26,14 @@ fn latest_event_shows_in_the_header() {
         atlas_tui::backend::Update::Inventory(atlas_tui::backend::InventoryEvent::Event {
             remote: "local".into(),
             summary: "instance-started grafana01".into(),
+            action: "instance-started".into(),
+            object: None,
+            at: None,
+            by: String::new(),
         }),
         now(),
     );
-    let out = render(&mut s, 120, 24);
+    let out = render(&mut s, 180, 24);
     assert!(
         out.lines()
             .next()

@@ -67,6 +67,7 @@ impl AppState {
                     self.say(Level::Info, format!("{source}: alerts are back"));
                 }
                 self.remerge();
+                self.alert_transitions(source, now);
             }
             Err(e) => {
                 let was_up = !matches!(s.status, SourceStatus::Down(_));
@@ -78,13 +79,71 @@ impl AppState {
         }
     }
 
+    /// Journals a silence write: what it silences, until when and why, or why it failed.
+    fn journal_silence_write(
+        &mut self,
+        source: &str,
+        cmd: &SourceCmd,
+        result: &Result<String, String>,
+        now: DateTime<Utc>,
+    ) {
+        let join = |ms: &[Matcher]| {
+            ms.iter()
+                .map(|m| m.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let (status, matchers, mut detail) = match cmd {
+            SourceCmd::PutSilence(req) => (
+                if req.id.is_some() {
+                    "extended"
+                } else {
+                    "created"
+                },
+                join(&req.matchers),
+                format!(
+                    "until {} · {}",
+                    req.ends_at.format("%Y-%m-%d %H:%M UTC"),
+                    req.comment
+                ),
+            ),
+            SourceCmd::Expire(id) => {
+                let s = self
+                    .alerting
+                    .silences
+                    .iter()
+                    .find(|s| s.silence.id == *id)
+                    .map(|s| (join(&s.silence.matchers), s.silence.comment.clone()));
+                let (m, c) = s.unwrap_or_else(|| (String::new(), String::new()));
+                ("expired", m, c)
+            }
+            _ => return,
+        };
+        let status = match result {
+            Ok(id) => {
+                if !id.is_empty() {
+                    detail.push_str(&format!(" · id {}", short_id(id)));
+                }
+                status
+            }
+            Err(e) => {
+                detail = format!("{status} failed: {e}");
+                "failed"
+            }
+        };
+        self.journal_silence(source, status, matchers, detail, now);
+    }
+
     /// Reports a finished silence write.
     pub fn apply_silence_write(
         &mut self,
         source: &str,
         what: &str,
+        cmd: &SourceCmd,
         result: Result<String, String>,
+        now: DateTime<Utc>,
     ) {
+        self.journal_silence_write(source, cmd, &result, now);
         match result {
             Ok(id) if !id.is_empty() => self.say(
                 Level::Info,

@@ -91,6 +91,9 @@ pub enum RowKey {
     Journal(usize),
     /// A service definition, by file.
     Service(std::path::PathBuf),
+    /// A line of the timeline: its time (ms) and a hash of what it says (stable while the
+    /// lines around it come and go).
+    Timeline(i64, u64),
 }
 
 /// What a group of alerts shares.
@@ -127,6 +130,7 @@ impl std::fmt::Display for RowKey {
             RowKey::Job(id) => write!(f, "job/{id}"),
             RowKey::Journal(i) => write!(f, "journal/{i}"),
             RowKey::Service(file) => write!(f, "{}", file.display()),
+            RowKey::Timeline(at, h) => write!(f, "timeline/{at}/{h:x}"),
         }
     }
 }

@@ -108,6 +108,7 @@ pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (St
         Pane::JOURNAL => journal_detail(state, &d.key, &mut out),
         Pane::SERVICES => super::panes::services::service_detail(state, &d.key, &mut out),
         Pane::BACKUPS => backup_detail(state, &d.key, now, &mut out),
+        Pane::TIMELINE => super::panes::timeline::timeline_detail(state, &d.key, &mut out),
         _ => false,
     };
     if found && matches!(d.pane, Pane::INSTANCES | Pane::HOSTS | Pane::VOLUMES) {

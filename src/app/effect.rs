@@ -58,6 +58,10 @@ pub enum Effect {
         alertname: String,
         annotation: Option<String>,
     },
+    /// Append a line to the journal (the state has it already).
+    Journal(Box<crate::jobs::journal::Entry>),
+    /// Append what the remotes reported to the events file, for the timeline.
+    Record(Vec<crate::timeline::Event>),
     /// Put text on the terminal's clipboard (OSC 52: also over SSH and in tmux).
     Copy(String),
     Quit,

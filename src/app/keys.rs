@@ -190,6 +190,8 @@ impl AppState {
             Action::PaneJournal => self.pane = Pane::JOURNAL,
             Action::PaneServices => self.pane = Pane::SERVICES,
             Action::PaneBackups => self.pane = Pane::BACKUPS,
+            Action::PaneTimeline => self.pane = Pane::TIMELINE,
+            Action::TimelineOf => self.timeline_of(now),
             Action::EditDefinition => return self.action_edit(now),
             Action::EditExternal => return self.action_edit_external(now),
             Action::Preview => return self.action_preview(now),
@@ -446,7 +448,9 @@ impl AppState {
             RowKey::Object(o) => Some(o.name().to_string()),
             RowKey::Remote(r) => Some(r.clone()),
             RowKey::Service(f) => Some(f.display().to_string()),
-            RowKey::AlertGroup(_) | RowKey::Job(_) | RowKey::Journal(_) => None,
+            RowKey::AlertGroup(_) | RowKey::Job(_) | RowKey::Journal(_) | RowKey::Timeline(..) => {
+                None
+            }
         }
     }
 
@@ -509,7 +513,7 @@ impl AppState {
                 self.open(Layer::Help);
                 self.view.help_scroll = 0;
             }
-            Action::Jump | Action::Silence => {
+            Action::Jump | Action::Silence | Action::TimelineOf => {
                 self.close();
                 return self.dispatch(action, now);
             }

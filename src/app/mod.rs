@@ -22,6 +22,7 @@ pub mod rows;
 pub mod services;
 pub mod services_view;
 pub mod state;
+pub mod timeline;
 pub mod trends;
 pub mod update;
 

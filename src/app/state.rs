@@ -321,6 +321,11 @@ pub struct Alerting {
     pub runbooks: HashMap<String, crate::alerts::runbooks::Found>,
     /// Alert fingerprint → when it fired over the last day, by Prometheus source.
     pub history: HashMap<String, Vec<HistoryRead>>,
+    /// The alerts seen firing (fingerprint → journal line's target and text), to journal
+    /// transitions: what a source holds when it first answers is where it starts from.
+    pub seen: HashMap<String, (String, String)>,
+    /// Sources that have answered once.
+    pub answered: std::collections::HashSet<String>,
 }
 
 /// Jobs, the journal, and the settings of the actions that start jobs.
@@ -386,6 +391,11 @@ pub struct AppState {
     pub derived: Derived,
     /// Usage over time read for the detail view's charts.
     pub usage: super::trends::UsageView,
+    /// What the remotes reported (lifecycle events, tasks) for the timeline.
+    pub timeline: super::timeline::TimelineView,
+    /// Effects raised while applying an update (journal lines and timeline events to write);
+    /// [`AppState::apply`] returns them.
+    pub(crate) pending: Vec<Effect>,
 }
 
 impl AppState {
@@ -439,6 +449,8 @@ impl AppState {
                 runbooks_dir: std::path::PathBuf::new(),
                 runbooks: HashMap::new(),
                 history: HashMap::new(),
+                seen: HashMap::new(),
+                answered: Default::default(),
             },
             work: Work {
                 jobs: vec![],
@@ -449,6 +461,8 @@ impl AppState {
             services: Default::default(),
             derived: Derived::default(),
             usage: Default::default(),
+            timeline: Default::default(),
+            pending: vec![],
         }
     }
 

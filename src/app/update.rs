@@ -28,7 +28,7 @@ impl AppState {
             }
             other => {
                 self.apply_data(other, now);
-                vec![]
+                std::mem::take(&mut self.pending)
             }
         }
     }
@@ -43,8 +43,9 @@ impl AppState {
             Update::SilenceWrite {
                 source,
                 what,
+                cmd,
                 result,
-            } => self.apply_silence_write(&source, &what, result),
+            } => self.apply_silence_write(&source, &what, &cmd, result, now),
             Update::Job { id, event } => self.apply_job_event(id, event),
             Update::Journal(e) => self.apply_journal(e),
             Update::AlertHistory {
@@ -407,8 +408,28 @@ impl AppState {
                 };
                 self.usage.keep(key, read);
             }
-            InventoryEvent::Event { remote, summary } => {
+            InventoryEvent::Event {
+                remote,
+                summary,
+                action,
+                object,
+                at,
+                by,
+            } => {
                 self.listing.last_event = Some(format!("{remote}: {summary}"));
+                let detail = if by.is_empty() {
+                    summary
+                } else {
+                    format!("{summary} (by {by})")
+                };
+                self.note_event(crate::timeline::Event {
+                    at: at.unwrap_or(now),
+                    kind: crate::timeline::Kind::Event,
+                    what: action,
+                    object: object.map(|o| o.key()).unwrap_or_default(),
+                    detail,
+                    source: remote,
+                });
             }
         }
     }

@@ -134,8 +134,18 @@ fn header_spans(area: Rect, state: &AppState, theme: &Theme, tiny: bool) -> Vec<
         };
         let title = if narrow { p.short_title() } else { p.title() };
         spans.push(Span::raw(" "));
-        // Panes 1 to 9, then 0.
-        let n = (i + 1) % 10;
+        // Panes 1 to 9, then 0, then the key the timeline is bound to.
+        let n = if i < 10 {
+            ((i + 1) % 10).to_string()
+        } else {
+            state
+                .keymap
+                .hint(
+                    crate::config::keymap::Mode::Normal,
+                    crate::action::Action::PaneTimeline,
+                )
+                .unwrap_or_default()
+        };
         spans.push(Span::styled(
             if tiny && p != state.pane {
                 n.to_string()

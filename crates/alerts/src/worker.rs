@@ -23,6 +23,8 @@ pub enum SourceEvent {
     Written {
         source: String,
         what: String,
+        /// The write that was asked for.
+        cmd: SourceCmd,
         result: Result<String, String>,
     },
     /// When an alert fired over the last day (asked for with [`SourceCmd::History`]).
@@ -178,9 +180,10 @@ async fn run(
                         window,
                         result: Err(err.clone()),
                     },
-                    _ => SourceEvent::Written {
+                    cmd => SourceEvent::Written {
                         source: name.clone(),
                         what,
+                        cmd,
                         result: Err(err.clone()),
                     },
                 });
@@ -230,9 +233,9 @@ async fn run(
                     }
                     Some(cmd) => {
                         let what = describe(&cmd);
-                        let result = write(&client, cmd).await;
+                        let result = write(&client, cmd.clone()).await;
                         tracing::info!(source = %name, what = %what, ok = result.is_ok(), "silence write");
-                        tx(SourceEvent::Written { source: name.clone(), what, result });
+                        tx(SourceEvent::Written { source: name.clone(), what, cmd, result });
                         break;
                     }
                 }

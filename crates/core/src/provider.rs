@@ -141,10 +141,20 @@ pub enum Event {
         window: crate::trend::Window,
         result: Result<crate::trend::Series, String>,
     },
-    /// A lifecycle event was seen (for the status line).
+    /// A lifecycle event (Incus) or a task that ended (Proxmox VE): for the status line and
+    /// the timeline.
     Event {
         remote: String,
+        /// `instance-started grafana01`.
         summary: String,
+        /// `instance-started`, `qmsnapshot OK`.
+        action: String,
+        /// What it is about, when the console shows it as a row.
+        object: Option<crate::inventory::ObjectKey>,
+        /// When it happened (as the remote says).
+        at: Option<chrono::DateTime<chrono::Utc>>,
+        /// Who did it, where the remote says (`root via unix`).
+        by: String,
     },
 }
 

@@ -3,7 +3,7 @@
 
 use atlas_core::inventory::{
     Config, Devices, HostRow, Instance, InstanceKind, InstanceSnapshot, InstanceState, MemoryState,
-    SnapshotKind, SnapshotRow, SnapshotTimes, UsedTotal, Volume, VolumeRow,
+    ObjectKey, SnapshotKind, SnapshotRow, SnapshotTimes, UsedTotal, Volume, VolumeRow,
 };
 
 use crate::types::{
@@ -106,6 +106,50 @@ pub fn short_api_path(p: &str) -> String {
         [kind, name, ..] => format!("{} {name}", kind.trim_end_matches('s')),
         _ => path.to_string(),
     }
+}
+
+/// The object a lifecycle event's source names, as the console keys its rows: an instance (or
+/// the instance of a snapshot, backup or log), or a custom volume (or its snapshot's volume).
+pub fn lifecycle_object(remote: &str, project: &str, source: &str) -> Option<ObjectKey> {
+    let path = source.split('?').next().unwrap_or(source);
+    let parts: Vec<&str> = path.trim_start_matches("/1.0/").split('/').collect();
+    let dec = percent_decode;
+    match parts.as_slice() {
+        ["instances", name, ..] if !name.is_empty() => Some(ObjectKey::Instance {
+            remote: remote.into(),
+            project: project.into(),
+            name: dec(name),
+        }),
+        ["storage-pools", pool, "volumes", "custom", name, ..] if !name.is_empty() => {
+            Some(ObjectKey::Volume {
+                remote: remote.into(),
+                project: project.into(),
+                pool: dec(pool),
+                name: dec(name),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `%2F`-style escapes of an API path segment decoded (invalid ones kept as they are).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && let Some(hex) = s.get(i + 1..i + 3)
+            && let Ok(v) = u8::from_str_radix(hex, 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The row for a standalone server from `/1.0/resources` and its pools.
@@ -253,6 +297,26 @@ pub fn split_volume_listing(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lifecycle_sources_name_the_rows_they_are_about() {
+        let key = |src: &str| lifecycle_object("local", "lab", src).map(|o| o.key());
+        assert_eq!(
+            key("/1.0/instances/grafana01?project=lab").as_deref(),
+            Some("local/lab/grafana01")
+        );
+        assert_eq!(
+            key("/1.0/instances/grafana01/snapshots/pre-upgrade").as_deref(),
+            Some("local/lab/grafana01")
+        );
+        assert_eq!(
+            key("/1.0/storage-pools/nvme/volumes/custom/prom%2Dwal/snapshots/s1").as_deref(),
+            Some("local/lab/nvme/prom-wal")
+        );
+        assert_eq!(key("/1.0/profiles/default"), None);
+        assert_eq!(key("/1.0/instances/"), None);
+        assert_eq!(percent_decode("a%zz%e2%9c%93é%"), "a%zz✓é%");
+    }
+
     use super::*;
 
     #[test]

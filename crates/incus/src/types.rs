@@ -362,6 +362,8 @@ pub struct Event {
     #[serde(default)]
     pub location: String,
     #[serde(default)]
+    pub timestamp: Option<DateTime<Utc>>,
+    #[serde(default)]
     pub metadata: serde_json::Value,
 }
 
@@ -372,6 +374,14 @@ pub struct LifecycleEvent {
     pub action: String,
     #[serde(default)]
     pub source: String,
+    pub requestor: Option<Requestor>,
+}
+
+/// Who asked for what a lifecycle event reports.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct Requestor {
+    pub username: Option<String>,
+    pub protocol: Option<String>,
 }
 
 /// True for the zero time Incus uses for "never" (`0001-01-01T00:00:00Z`).

@@ -339,7 +339,40 @@ impl Session {
         };
         let first = self.tasks_seen.is_none();
         let seen = self.tasks_seen.get_or_insert_with(Default::default);
-        ended(items, seen, first)
+        let (touched, backups, done) = ended(items, seen, first);
+        for t in done {
+            self.task_event(t);
+        }
+        (touched, backups)
+    }
+
+    /// Reports a task that ended (for the status line and the timeline).
+    fn task_event(&self, t: EndedTask) {
+        let guest = t
+            .vmid
+            .and_then(|v| self.guests().find(|r| r.vmid == Some(v)));
+        let name = guest
+            .and_then(|g| g.name.clone())
+            .or(t.vmid.map(|v| v.to_string()))
+            .unwrap_or_default();
+        let object = guest.map(|g| atlas_core::inventory::ObjectKey::Instance {
+            remote: self.remote(),
+            project: g.pool.clone().unwrap_or_default(),
+            name: name.clone(),
+        });
+        let status = if t.status.is_empty() {
+            "ended"
+        } else {
+            &t.status
+        };
+        (self.tx)(p::Event::Event {
+            remote: self.remote(),
+            summary: format!("{} {name} {status}", t.kind).replace("  ", " "),
+            action: format!("{} {status}", t.kind),
+            object,
+            at: t.end.and_then(|e| chrono::DateTime::from_timestamp(e, 0)),
+            by: t.user,
+        });
     }
 
     fn node_online(&self, node: &str) -> bool {
@@ -695,9 +728,10 @@ fn ended(
     items: &[Value],
     seen: &mut std::collections::HashSet<String>,
     first: bool,
-) -> (Vec<u64>, bool) {
+) -> (Vec<u64>, bool, Vec<EndedTask>) {
     let mut touched = Vec::new();
     let mut backups = false;
+    let mut done = Vec::new();
     for t in items {
         let (Some(upid), Some(kind)) = (t["upid"].as_str(), t["type"].as_str()) else {
             continue;
@@ -712,6 +746,15 @@ fn ended(
         if matches!(kind, "vzdump" | "qmrestore" | "vzrestore") {
             backups = true;
         }
+        done.push(EndedTask {
+            kind: kind.to_string(),
+            vmid: t["id"]
+                .as_u64()
+                .or_else(|| t["id"].as_str().and_then(|s| s.parse().ok())),
+            status: t["status"].as_str().unwrap_or("").to_string(),
+            end: t["endtime"].as_i64(),
+            user: t["user"].as_str().unwrap_or("").to_string(),
+        });
         if kind.contains("snapshot") || kind.contains("rollback") || kind.ends_with("restore") {
             let id = t["id"]
                 .as_u64()
@@ -719,7 +762,17 @@ fn ended(
             touched.extend(id);
         }
     }
-    (touched, backups)
+    (touched, backups, done)
+}
+
+/// A task of `/cluster/tasks` seen to end, for the timeline.
+#[derive(Debug, Clone, PartialEq)]
+struct EndedTask {
+    kind: String,
+    vmid: Option<u64>,
+    status: String,
+    end: Option<i64>,
+    user: String,
 }
 
 /// Global IPv4 addresses from the guest agent's `network-get-interfaces` (loopback and
@@ -784,7 +837,8 @@ mod tests {
         let mut seen = Default::default();
         // The first read only learns what has ended.
         let old = [task("U1", "qmsnapshot", "100", true)];
-        assert_eq!(ended(&old, &mut seen, true), (vec![], false));
+        let two = |(a, b, _): (Vec<u64>, bool, Vec<EndedTask>)| (a, b);
+        assert_eq!(two(ended(&old, &mut seen, true)), (vec![], false));
         let now = [
             task("U1", "qmsnapshot", "100", true),
             task("U2", "vzrollback", "300", true),
@@ -792,13 +846,26 @@ mod tests {
             task("U4", "qmsnapshot", "101", false),
             task("U5", "qmstart", "102", true),
         ];
-        assert_eq!(ended(&now, &mut seen, false), (vec![300], true));
+        let (touched, backups, done) = ended(&now, &mut seen, false);
+        assert_eq!((touched, backups), (vec![300], true));
+        // Every task that ended is reported, with its guest and status.
+        assert_eq!(
+            done.iter()
+                .map(|t| (t.kind.as_str(), t.vmid))
+                .collect::<Vec<_>>(),
+            [
+                ("vzrollback", Some(300)),
+                ("vzdump", Some(110)),
+                ("qmstart", Some(102))
+            ]
+        );
+        assert_eq!((done[0].status.as_str(), done[0].end), ("OK", Some(1)));
         // Seen once, not again; the running one counts when it ends.
         let later = [
             task("U2", "vzrollback", "300", true),
             task("U4", "qmsnapshot", "101", true),
         ];
-        assert_eq!(ended(&later, &mut seen, false), (vec![101], false));
+        assert_eq!(two(ended(&later, &mut seen, false)), (vec![101], false));
     }
 
     #[test]

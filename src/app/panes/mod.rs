@@ -47,4 +47,5 @@ models! {
     JOURNAL => journal,
     SERVICES => services,
     BACKUPS => backups,
+    TIMELINE => timeline,
 }

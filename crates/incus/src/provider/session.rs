@@ -679,9 +679,24 @@ fn on_event(ev: &Event, scope: &Scope, q: &mut Queue, tx: &Sink, remote: &str, n
     } else {
         ev.project.as_str()
     };
+    let by = lc
+        .requestor
+        .as_ref()
+        .and_then(|r| {
+            let user = r.username.as_deref().filter(|u| !u.is_empty())?;
+            Some(match r.protocol.as_deref().filter(|p| !p.is_empty()) {
+                Some(p) => format!("{user} via {p}"),
+                None => user.to_string(),
+            })
+        })
+        .unwrap_or_default();
     tx(p::Event::Event {
         remote: remote.to_string(),
         summary: format!("{} {}", lc.action, convert::short_api_path(&lc.source)),
+        action: lc.action.clone(),
+        object: convert::lifecycle_object(remote, project, &lc.source),
+        at: ev.timestamp.filter(|t| t.timestamp() > 0),
+        by,
     });
     for f in affected(&lc, project) {
         if let (Fetch::Instance { project, .. }, Scope::Project(p)) = (&f, scope)
@@ -736,6 +751,7 @@ mod tests {
         LifecycleEvent {
             action: action.into(),
             source: source.into(),
+            requestor: None,
         }
     }
 

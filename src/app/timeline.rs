@@ -1,0 +1,248 @@
+//! The timeline as the console keeps it: what the remotes reported this session (and before,
+//! from the events file), alert transitions and silences journaled as they happen, and `O`,
+//! which shows the timeline of the selected row's object.
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Utc};
+
+use super::state::{AppState, Effect, Level};
+use crate::jobs::journal::Entry;
+use crate::pane::Pane;
+use crate::timeline::{Event, Kind};
+
+/// Events kept for the pane (the file keeps more).
+pub const EVENTS_KEPT: usize = 2000;
+
+/// The remotes' events the timeline pane shows.
+#[derive(Debug, Clone, Default)]
+pub struct TimelineView {
+    pub events: VecDeque<Event>,
+}
+
+impl TimelineView {
+    /// Adds an event (the oldest goes past [`EVENTS_KEPT`]).
+    pub fn push(&mut self, e: Event) {
+        if self.events.len() == EVENTS_KEPT {
+            self.events.pop_front();
+        }
+        self.events.push_back(e);
+    }
+}
+
+impl AppState {
+    /// A remote reported a lifecycle event or a task: shown, and recorded for the timeline.
+    pub(crate) fn note_event(&mut self, e: Event) {
+        self.timeline.push(e.clone());
+        self.pending.push(Effect::Record(vec![e]));
+    }
+
+    /// A journal line the state makes itself (alert transitions, silences): shown now and
+    /// written by the loop.
+    pub(crate) fn journal_now(&mut self, e: Entry) {
+        self.apply_journal(e.clone());
+        self.pending.push(Effect::Journal(Box::new(e)));
+    }
+
+    /// Journals the alerts that started or stopped firing since the last answer. A source's
+    /// first answer only says where it starts from (the console was not watching before).
+    pub(crate) fn alert_transitions(&mut self, source: &str, now: DateTime<Utc>) {
+        let first = self.alerting.answered.insert(source.to_string());
+        let joined = self.join_alerts();
+        let mut current = std::collections::HashMap::new();
+        for (i, a) in self.alerting.alerts.iter().enumerate() {
+            // Pending is not firing yet; silenced and inhibited alerts still fire.
+            if a.state() == crate::alerts::model::AlertState::Pending {
+                continue;
+            }
+            let target = joined
+                .1
+                .targets
+                .get(i)
+                .and_then(Option::as_ref)
+                .map(|t| t.key());
+            let what = a
+                .labels
+                .get("instance")
+                .or(a.labels.get("node"))
+                .cloned()
+                .unwrap_or_default();
+            let severity = a
+                .labels
+                .get("severity")
+                .map(String::as_str)
+                .unwrap_or("none");
+            let text = format!("{} ({severity}): {}", a.name(), a.summary());
+            current.insert(
+                a.fingerprint.clone(),
+                (target.unwrap_or(what), text, a.starts_at),
+            );
+        }
+        let mut lines = Vec::new();
+        if !first {
+            for (fp, (target, text, starts)) in &current {
+                if !self.alerting.seen.contains_key(fp) {
+                    let at = starts.filter(|s| *s <= now && (now - *s).num_minutes() < 10);
+                    lines.push(alert_entry("firing", target, text, at.unwrap_or(now)));
+                }
+            }
+            for (fp, (target, text)) in &self.alerting.seen {
+                if !current.contains_key(fp) {
+                    lines.push(alert_entry("resolved", target, text, now));
+                }
+            }
+        }
+        // A source that holds alerts the others do not: on its first answer they are noted.
+        self.alerting.seen = current
+            .into_iter()
+            .map(|(fp, (target, text, _))| (fp, (target, text)))
+            .collect();
+        lines.sort_by(|a, b| a.ts.cmp(&b.ts));
+        for l in lines {
+            self.journal_now(l);
+        }
+    }
+
+    /// Journals a silence written to Alertmanager.
+    pub(crate) fn journal_silence(
+        &mut self,
+        source: &str,
+        status: &str,
+        matchers: String,
+        detail: String,
+        now: DateTime<Utc>,
+    ) {
+        let e = Entry {
+            ts: now,
+            status: status.into(),
+            action: "silence".into(),
+            target: matchers,
+            remote: source.into(),
+            detail,
+            cli: vec![],
+            alerts: vec![],
+            job: None,
+            seconds: None,
+            user: self.alerting.silence_author.clone(),
+        };
+        self.journal_now(e);
+    }
+
+    /// `O`: the timeline of the selected row's object (an alert's: its object's, else its
+    /// name), as the timeline pane's filter.
+    pub(crate) fn timeline_of(&mut self, now: DateTime<Utc>) {
+        let rows = super::rows::view_rows(self, self.pane, now);
+        let name = if rows.is_empty() {
+            None
+        } else {
+            let key = rows[self.selected_index(self.pane, &rows)].key.clone();
+            self.timeline_subject(&key)
+        };
+        let Some(name) = name else {
+            self.say(
+                Level::Warning,
+                "this row has no object to show the timeline of",
+            );
+            return;
+        };
+        self.pane = Pane::TIMELINE;
+        let ps = &mut self.panes[Pane::TIMELINE.index()];
+        ps.filter = name.clone();
+        ps.selected = 0;
+        ps.selected_key = None;
+        self.say(Level::Info, format!("timeline of {name} (esc: all)"));
+    }
+
+    /// What the timeline of a row is filtered by: its object's name.
+    fn timeline_subject(&self, key: &super::cells::RowKey) -> Option<String> {
+        use super::cells::RowKey;
+        match key {
+            RowKey::Object(o) => Some(o.name().to_string()),
+            RowKey::Alert(fp) => {
+                let i = self
+                    .alerting
+                    .alerts
+                    .iter()
+                    .position(|a| a.fingerprint == *fp)?;
+                let joined = self.join_alerts();
+                Some(match joined.1.targets.get(i).and_then(Option::as_ref) {
+                    Some(t) => t.name().to_string(),
+                    None => self.alerting.alerts[i].name().to_string(),
+                })
+            }
+            RowKey::Timeline(..) | RowKey::AlertGroup(_) | RowKey::Remote(_) => None,
+            RowKey::Journal(i) => self.work.journal.get(*i).map(|e| subject(&e.target)),
+            RowKey::Job(id) => {
+                let j = self.work.jobs.iter().find(|j| j.id == *id)?;
+                Some(j.spec.target().name.clone())
+            }
+            other => self.copy_text(other),
+        }
+    }
+
+    /// Every line the timeline pane shows: the journal's, the remotes' events, and the alerts
+    /// firing now that the journal has no line for (they started before the console watched).
+    pub fn timeline_events(&self) -> Vec<Event> {
+        let mut out: Vec<Event> = self.work.journal.iter().map(Event::of_entry).collect();
+        out.extend(self.timeline.events.iter().cloned());
+        let joined = self.join_alerts();
+        for (i, a) in self.alerting.alerts.iter().enumerate() {
+            if a.state() == crate::alerts::model::AlertState::Pending {
+                continue;
+            }
+            let name = a.name();
+            let journaled = out
+                .iter()
+                .any(|e| e.kind == Kind::Alert && e.what == "firing" && e.detail.starts_with(name));
+            if journaled {
+                continue;
+            }
+            let object = match joined.1.targets.get(i).and_then(Option::as_ref) {
+                Some(t) => t.key(),
+                None => a.labels.get("instance").cloned().unwrap_or_default(),
+            };
+            let severity = a
+                .labels
+                .get("severity")
+                .map(String::as_str)
+                .unwrap_or("none");
+            out.push(Event {
+                at: a.starts_at.unwrap_or_default(),
+                kind: Kind::Alert,
+                what: "firing".into(),
+                object,
+                detail: format!("{name} ({severity}): {}", a.summary()),
+                source: a
+                    .sources
+                    .iter()
+                    .map(|s| s.source.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            });
+        }
+        crate::timeline::sort(&mut out);
+        out
+    }
+}
+
+fn alert_entry(status: &str, target: &str, text: &str, at: DateTime<Utc>) -> Entry {
+    Entry {
+        ts: at,
+        status: status.into(),
+        action: "alert".into(),
+        target: target.into(),
+        remote: String::new(),
+        detail: text.into(),
+        cli: vec![],
+        alerts: vec![],
+        job: None,
+        seconds: None,
+        user: String::new(),
+    }
+}
+
+/// The object's name in a journal target (`local:grafana01/pre-upgrade` → `grafana01`).
+fn subject(target: &str) -> String {
+    let t = target.split_once(':').map_or(target, |(_, t)| t);
+    t.split(['/', ' ']).next().unwrap_or(t).to_string()
+}
