@@ -139,14 +139,14 @@ pub fn read(state_dir: &Path, since: DateTime<Utc>) -> std::io::Result<(Vec<Even
 
 /// Oldest first; at the same time, the order they were given in.
 pub fn sort(events: &mut [Event]) {
-    events.sort_by(|a, b| a.at.cmp(&b.at));
+    events.sort_by_key(|e| e.at);
 }
 
 /// Alert transitions from Prometheus's `ALERTS` series (one point per `step_secs` while firing):
 /// each run of points is one firing, resolved where it ends unless it runs up to `end`.
 /// Transitions the journal already has (same alert and state within two steps) are left out.
 pub fn from_alerts_series(
-    series: &[(std::collections::BTreeMap<String, String>, Vec<(i64, f64)>)],
+    series: &[crate::trend::Labeled],
     step_secs: i64,
     end: i64,
     source: &str,

@@ -97,7 +97,7 @@ impl AppState {
             .into_iter()
             .map(|(fp, (target, text, _))| (fp, (target, text)))
             .collect();
-        lines.sort_by(|a, b| a.ts.cmp(&b.ts));
+        lines.sort_by_key(|l| l.ts);
         for l in lines {
             self.journal_now(l);
         }

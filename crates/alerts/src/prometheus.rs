@@ -177,7 +177,7 @@ impl PrometheusClient {
         start: i64,
         end: i64,
         step_secs: i64,
-    ) -> Result<Vec<(BTreeMap<String, String>, Vec<(i64, f64)>)>, SourceError> {
+    ) -> Result<Vec<atlas_core::trend::Labeled>, SourceError> {
         let path = "/api/v1/query_range";
         let req = self.0.request(reqwest::Method::GET, path).query(&[
             ("query", query.to_string()),

@@ -48,6 +48,9 @@ impl Metric {
 /// Series of one read: each metric with its points (unix seconds, value).
 pub type Series = Vec<(Metric, Vec<(i64, f64)>)>;
 
+/// One series of a range query: its labels and points (unix seconds, value).
+pub type Labeled = (std::collections::BTreeMap<String, String>, Vec<(i64, f64)>);
+
 /// The windows the detail view can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Window {
