@@ -106,6 +106,7 @@ async fn alerts_history(
             Ok(series) => out.extend(timeline::from_alerts_series(
                 &series,
                 step,
+                from.timestamp(),
                 now.timestamp(),
                 &src.name,
                 known,

@@ -143,11 +143,13 @@ pub fn sort(events: &mut [Event]) {
 }
 
 /// Alert transitions from Prometheus's `ALERTS` series (one point per `step_secs` while firing):
-/// each run of points is one firing, resolved where it ends unless it runs up to `end`.
+/// each run of points is one firing, resolved where it ends unless it runs up to `end`. A run
+/// from the window's `start` was firing before it, and says so.
 /// Transitions the journal already has (same alert and state within two steps) are left out.
 pub fn from_alerts_series(
     series: &[crate::trend::Labeled],
     step_secs: i64,
+    start: i64,
     end: i64,
     source: &str,
     known: &[Event],
@@ -169,6 +171,7 @@ pub fn from_alerts_series(
         let mut run_start: Option<i64> = None;
         let mut last = i64::MIN;
         let mut push = |at: i64, what: &str| {
+            let before = what == "firing" && at <= start + step_secs;
             let Some(at) = DateTime::from_timestamp(at, 0) else {
                 return;
             };
@@ -184,7 +187,11 @@ pub fn from_alerts_series(
                     kind: Kind::Alert,
                     what: what.into(),
                     object: object.clone(),
-                    detail: detail.clone(),
+                    detail: if before {
+                        format!("{detail} (already firing when the window starts)")
+                    } else {
+                        detail.clone()
+                    },
                     source: source.into(),
                 });
             }
@@ -310,7 +317,15 @@ mod tests {
             .map(|t| (*t + 1_800_000_000, 1.0))
             .collect();
         let end = 1_800_000_600;
-        let got = from_alerts_series(&[(labels.clone(), points.clone())], 60, end, "prom", &[]);
+        let start = 1_800_000_000 - 600;
+        let got = from_alerts_series(
+            &[(labels.clone(), points.clone())],
+            60,
+            start,
+            end,
+            "prom",
+            &[],
+        );
         let whats: Vec<(i64, &str)> = got
             .iter()
             .map(|e| (e.at.timestamp() - 1_800_000_000, e.what.as_str()))
@@ -325,9 +340,23 @@ mod tests {
             detail: "ServiceDown (critical): step-ca01 is down".into(),
             ..ev(1_800_000_030, "")
         }];
-        let got = from_alerts_series(&[(labels, points)], 60, end, "prom", &known);
+        let got = from_alerts_series(
+            &[(labels.clone(), points.clone())],
+            60,
+            start,
+            end,
+            "prom",
+            &known,
+        );
         assert_eq!(got.len(), 2);
         let md = markdown(&got, got[0].at, got[1].at);
         assert!(md.contains("| resolved | step-ca01.incus:9000 | ServiceDown (critical) | prom |"));
+        // Firing from the start of the window: it was firing before.
+        let got = from_alerts_series(&[(labels, points)], 60, 1_800_000_000, end, "prom", &[]);
+        assert!(
+            got[0]
+                .detail
+                .ends_with("(already firing when the window starts)")
+        );
     }
 }

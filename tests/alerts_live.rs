@@ -620,3 +620,83 @@ async fn instance_detail_charts_usage_from_prometheus_scraping_incusd() {
     })
     .await;
 }
+
+/// `atlas-tui timeline --since 2h` for a postmortem: the journal's and the events file's lines
+/// with the alert transitions of the sandbox Prometheus's `ALERTS`, as Markdown and as JSON.
+#[test]
+fn headless_timeline_merges_the_state_dir_with_prometheus_alerts() {
+    use atlas_tui::timeline::{Event, Kind};
+    let conf = common::sandbox_conf();
+    let toml = conf.parent().unwrap().join("atlas-tui.toml");
+    let state = tempfile::tempdir().unwrap();
+    let at = Utc::now() - chrono::Duration::minutes(5);
+    atlas_tui::timeline::record(
+        &atlas_tui::timeline::events_file(state.path()),
+        &[Event {
+            at,
+            kind: Kind::Event,
+            what: "instance-restarted".into(),
+            object: "local/default/loki01".into(),
+            detail: "instance-restarted loki01 (by root via unix)".into(),
+            source: "local".into(),
+        }],
+    )
+    .unwrap();
+    // An event older than the window is left out.
+    atlas_tui::timeline::record(
+        &atlas_tui::timeline::events_file(state.path()),
+        &[Event {
+            at: Utc::now() - chrono::Duration::hours(5),
+            kind: Kind::Event,
+            what: "instance-created".into(),
+            object: "local/default/old01".into(),
+            detail: String::new(),
+            source: "local".into(),
+        }],
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
+            .args(["timeline", "--since", "2h", "--config"])
+            .arg(&toml)
+            .args(args)
+            .env("INCUS_CONF", &conf)
+            .env("ATLAS_TUI_STATE_DIR", state.path())
+            .env("ATLAS_TUI_CONFIG_DIR", state.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    let md = run(&["--markdown"]);
+    assert!(md.starts_with("## Timeline "), "{md}");
+    assert!(
+        md.contains("| event | instance-restarted | local/default/loki01 |"),
+        "{md}"
+    );
+    assert!(!md.contains("old01"), "{md}");
+    // LokiIngestionSlow fires for as long as the sandbox Prometheus runs.
+    assert!(
+        md.lines().any(|l| l
+            .contains("| alert | firing | loki01.incus:3100 | LokiIngestionSlow (warning)")
+            && l.ends_with("| prometheus |")),
+        "{md}"
+    );
+    let json = run(&["--json"]);
+    let events: Vec<Event> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        events.windows(2).all(|w| w[0].at <= w[1].at),
+        "in time order"
+    );
+    assert!(events.iter().any(|e| e.what == "instance-restarted"));
+    let text = run(&[]);
+    assert!(text.contains("instance-restarted"), "{text}");
+}
