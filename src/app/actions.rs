@@ -162,6 +162,10 @@ impl AppState {
             crate::usecase::Confirmation::TypeName(name) => Some(name),
             _ => None,
         };
+        // A job on an object can run under a maintenance silence, where an Alertmanager
+        // takes silences.
+        let maintenance = (!self.writable_alertmanagers().0.is_empty())
+            .then_some(self.work.settings.maintenance_silence);
         self.open(Layer::Confirm(Confirm {
             prompt,
             body,
@@ -169,6 +173,7 @@ impl AppState {
             input: String::new(),
             job: Some(spec),
             effects: vec![],
+            maintenance,
         }));
         vec![]
     }

@@ -68,6 +68,7 @@ impl AppState {
                 }
                 self.remerge();
                 self.alert_transitions(source, now);
+                self.check_maintenance(now);
             }
             Err(e) => {
                 let was_up = !matches!(s.status, SourceStatus::Down(_));
@@ -144,6 +145,7 @@ impl AppState {
         now: DateTime<Utc>,
     ) {
         self.journal_silence_write(source, cmd, &result, now);
+        self.maintenance_write(source, cmd, &result, now);
         match result {
             Ok(id) if !id.is_empty() => self.say(
                 Level::Info,
@@ -377,7 +379,7 @@ impl AppState {
             .find(|s| s.source == *source && s.silence.id == *id)
     }
 
-    fn writable_alertmanagers(&self) -> (Vec<String>, Vec<String>) {
+    pub(crate) fn writable_alertmanagers(&self) -> (Vec<String>, Vec<String>) {
         let mut ok = Vec::new();
         let mut ro = Vec::new();
         for s in self
@@ -534,9 +536,32 @@ impl AppState {
     /// A matcher for every alert about an object: the label its current alerts use (or the
     /// first of the label map), matching the name with any domain or port after it.
     fn object_matchers(&self, key: &str) -> Vec<Matcher> {
+        self.object_matchers_of(key, self.pane == Pane::VOLUMES)
+    }
+
+    /// Matchers for the alerts about an object: its name, or for an instance one of its
+    /// addresses (`grafana01.incus:9100`, `10.0.0.5:9100`), in the label its alerts use.
+    pub(crate) fn object_matchers_of(&self, key: &str, volume: bool) -> Vec<Matcher> {
+        use crate::alerts::types::regex_escape;
         let joined = &self.join_alerts().1;
         let name = key.rsplit('/').next().unwrap_or(key).to_string();
-        let pane = self.pane;
+        let mut names = vec![regex_escape(&name)];
+        if !volume {
+            let ips = self
+                .remotes
+                .iter()
+                .flat_map(|r| r.instances.iter())
+                .find(|i| i.key() == key)
+                .and_then(|i| i.state())
+                .map(|s| s.ipv4())
+                .unwrap_or_default();
+            names.extend(ips.iter().map(|ip| regex_escape(ip)));
+        }
+        let pattern = if names.len() == 1 {
+            names.remove(0)
+        } else {
+            format!("({})", names.join("|"))
+        };
         let label = (0..joined.targets.len())
             .find(|i| joined.is_about(*i, key))
             .and_then(|i| {
@@ -548,11 +573,7 @@ impl AppState {
                     .cloned()
             })
             .unwrap_or_else(|| {
-                let want = if pane == Pane::VOLUMES {
-                    "volume"
-                } else {
-                    "instance"
-                };
+                let want = if volume { "volume" } else { "instance" };
                 self.alerting
                     .label_map
                     .object_labels
@@ -564,7 +585,7 @@ impl AppState {
             });
         vec![Matcher {
             name: label,
-            value: format!("{}([.:].*)?", crate::alerts::types::regex_escape(&name)),
+            value: format!("{pattern}([.:].*)?"),
             is_regex: true,
             is_equal: true,
         }]
@@ -672,6 +693,13 @@ impl AppState {
     /// name must be typed, letters are typed and confirm checks them.
     pub fn confirm_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
         let k = self.read_key(Mode::Confirm, &ev);
+        if let KeyIn::Action(Action::ToggleMaintenance, None) = k
+            && let Some(c) = self.confirm_mut()
+            && let Some(on) = c.maintenance.as_mut()
+        {
+            *on = !*on;
+            return vec![];
+        }
         if let Some(c) = self.confirm_mut().filter(|c| c.typed.is_some()) {
             match k {
                 KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
@@ -708,7 +736,11 @@ impl AppState {
                 };
                 let mut effects = c.effects;
                 if let Some(job) = c.job {
-                    effects.extend(self.start_job(job, now));
+                    if c.maintenance == Some(true) {
+                        effects.extend(self.start_with_maintenance(job, now));
+                    } else {
+                        effects.extend(self.start_job(job, now));
+                    }
                 }
                 effects
             }

@@ -17,6 +17,8 @@ pub struct Confirm {
     pub job: Option<crate::jobs::JobSpec>,
     /// Effects when confirmed.
     pub effects: Vec<Effect>,
+    /// Whether the job runs under a maintenance silence of its object (`None`: not offered).
+    pub maintenance: Option<bool>,
 }
 
 impl Confirm {
@@ -29,6 +31,7 @@ impl Confirm {
             input: String::new(),
             job: None,
             effects,
+            maintenance: None,
         }
     }
 }

@@ -301,6 +301,7 @@ impl AppState {
             | Action::Close
             | Action::Submit
             | Action::Cancel
+            | Action::ToggleMaintenance
             | Action::Confirm
             | Action::Complete
             | Action::NextField

@@ -15,6 +15,7 @@ pub mod job_view;
 pub mod jobs;
 pub mod keys;
 pub mod line;
+pub mod maintenance;
 pub mod memo;
 pub mod palette;
 pub mod panes;

@@ -337,6 +337,8 @@ pub struct Work {
     /// The incident journal as far as loaded.
     pub journal: Vec<crate::jobs::journal::Entry>,
     pub settings: super::action_forms::ActionSettings,
+    /// Jobs run under a maintenance silence, and the watch after them.
+    pub maintenance: Vec<super::maintenance::Maintenance>,
 }
 
 /// Views derived from the state, kept while nothing changed.
@@ -457,6 +459,7 @@ impl AppState {
                 next_job: 1,
                 journal: vec![],
                 settings: Default::default(),
+                maintenance: vec![],
             },
             services: Default::default(),
             derived: Derived::default(),

@@ -24,7 +24,9 @@ impl AppState {
             }
             Update::JobFinished { id, outcome, at } => {
                 self.apply_job_finished(id, outcome, at);
-                self.services_after_job(id)
+                let mut fx = self.maintenance_job_ended(id, now);
+                fx.extend(self.services_after_job(id));
+                fx
             }
             other => {
                 self.apply_data(other, now);

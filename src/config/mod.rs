@@ -111,6 +111,10 @@ pub struct ActionsSection {
     pub backup_stale_hours: u64,
     pub shell: Vec<String>,
     pub incus_bin: String,
+    /// Whether confirmations start with "silence this object's alerts during the action" on.
+    pub maintenance_silence: bool,
+    /// Seconds the object's alerts are watched after such an action.
+    pub maintenance_watch_secs: u64,
 }
 
 /// `[alerts]`: polling, the label map of the inventory join, silence defaults.

@@ -410,6 +410,23 @@ pub fn draw_silence_form(
 
 pub fn draw_confirm(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let Some(c) = state.confirm() else { return };
+    let mut body = c.body.clone();
+    if let (Some(on), Some(job)) = (c.maintenance, &c.job) {
+        let key = state
+            .keymap
+            .hint(
+                crate::config::keymap::Mode::Confirm,
+                crate::action::Action::ToggleMaintenance,
+            )
+            .unwrap_or_default();
+        let watch =
+            crate::inventory::human_duration(state.work.settings.maintenance_watch.num_seconds());
+        body.push(format!(
+            "[{}] silence {}'s alerts during the action, then watch them for {watch} ({key} toggles)",
+            if on { "x" } else { " " },
+            job.target().label()
+        ));
+    }
     dialog(
         f,
         area,
@@ -417,7 +434,7 @@ pub fn draw_confirm(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
         theme,
         &Dialog {
             prompt: &c.prompt,
-            body: &c.body,
+            body: &body,
             typed: c.typed.as_deref().map(|want| (want, c.input.as_str())),
         },
     );

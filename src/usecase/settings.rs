@@ -16,6 +16,10 @@ pub struct ActionSettings {
     pub stop_timeout: i64,
     /// A newest backup older than this is flagged stale in the backups pane.
     pub backup_stale: chrono::Duration,
+    /// Confirmations start with the maintenance silence on.
+    pub maintenance_silence: bool,
+    /// How long the object's alerts are watched after a maintenance action.
+    pub maintenance_watch: chrono::Duration,
 }
 
 impl Default for ActionSettings {
@@ -28,6 +32,8 @@ impl Default for ActionSettings {
             compression: String::new(),
             stop_timeout: 30,
             backup_stale: chrono::Duration::hours(36),
+            maintenance_silence: false,
+            maintenance_watch: chrono::Duration::minutes(5),
         }
     }
 }
@@ -54,6 +60,8 @@ impl ActionSettings {
             compression: c.compression.clone(),
             stop_timeout: c.stop_timeout_secs as i64,
             backup_stale: chrono::Duration::hours(c.backup_stale_hours.max(1) as i64),
+            maintenance_silence: c.maintenance_silence,
+            maintenance_watch: chrono::Duration::seconds(c.maintenance_watch_secs.max(1) as i64),
         }
     }
 }
