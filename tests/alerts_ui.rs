@@ -763,3 +763,196 @@ fn alert_transitions_and_silences_are_journaled_and_on_the_timeline() {
     assert!(out.contains("kind: silence"), "{out}");
     assert!(out.contains("by: oncall@atlas"), "{out}");
 }
+
+#[test]
+fn a_restart_under_a_maintenance_silence_then_watches_the_objects_alerts() {
+    use atlas_tui::jobs::Outcome;
+    let mut s = with_alerts(loaded_state());
+    s.work.settings.maintenance_watch = chrono::Duration::seconds(60);
+    key(&mut s, KeyCode::Char('2'));
+    typ(&mut s, "/grafana01");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('R'));
+    assert_eq!(
+        s.confirm().unwrap().maintenance,
+        Some(false),
+        "offered, off by default"
+    );
+    let out = render(&mut s, 120, 30);
+    assert!(out.contains("[ ] silence local:grafana01's alerts during the action, then watch them for 1m (tab toggles)"), "{out}");
+    key(&mut s, KeyCode::Tab);
+    let out = render(&mut s, 120, 30);
+    assert!(
+        out.contains("[x] silence local:grafana01's alerts"),
+        "{out}"
+    );
+    let fx = key(&mut s, KeyCode::Char('y'));
+    // The silences first, to every writable Alertmanager; the job waits for them.
+    let puts: Vec<(&str, &atlas_tui::alerts::types::SilenceRequest)> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Alert {
+                source,
+                cmd: SourceCmd::PutSilence(r),
+            } => Some((source.as_str(), r)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        puts.iter().map(|p| p.0).collect::<Vec<_>>(),
+        ["control", "cluster"]
+    );
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::StartJob { .. })),
+        "{fx:?}"
+    );
+    let req = puts[0].1.clone();
+    assert_eq!(req.comment, "atlas-tui maintenance: job 1, local:grafana01");
+    let m = &req.matchers[0];
+    assert_eq!((m.name.as_str(), m.is_regex), ("instance", true));
+    assert!(m.value.starts_with("grafana01"), "{m:?}");
+    assert_eq!(s.work.jobs[0].outcome, None, "listed, waiting");
+    let write = |s: &mut AppState, source: &str, cmd: SourceCmd, id: &str| {
+        s.apply(
+            Update::SilenceWrite {
+                source: source.into(),
+                what: "silence".into(),
+                cmd,
+                result: Ok(id.into()),
+            },
+            now(),
+        )
+    };
+    // Each write is journaled; the job starts when both are in.
+    let fx = write(
+        &mut s,
+        "control",
+        SourceCmd::PutSilence(req.clone()),
+        "aaaa-1",
+    );
+    assert!(matches!(&fx[..], [Effect::Journal(_)]), "{fx:?}");
+    let fx = write(
+        &mut s,
+        "cluster",
+        SourceCmd::PutSilence(req.clone()),
+        "bbbb-2",
+    );
+    assert!(
+        matches!(
+            &fx[..],
+            [Effect::Journal(_), Effect::StartJob { id: 1, .. }]
+        ),
+        "{fx:?}"
+    );
+    // The job ends: both silences are expired.
+    let fx = s.apply(
+        Update::JobFinished {
+            id: 1,
+            outcome: Outcome::Done("restarted".into()),
+            at: now(),
+        },
+        now(),
+    );
+    let mut expires: Vec<(String, String)> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Alert {
+                source,
+                cmd: SourceCmd::Expire(id),
+            } => Some((source.clone(), id.clone())),
+            _ => None,
+        })
+        .collect();
+    expires.sort();
+    assert_eq!(
+        expires,
+        [
+            ("cluster".to_string(), "bbbb-2".to_string()),
+            ("control".into(), "aaaa-1".into())
+        ]
+    );
+    write(
+        &mut s,
+        "control",
+        SourceCmd::Expire("aaaa-1".into()),
+        "aaaa-1",
+    );
+    write(
+        &mut s,
+        "cluster",
+        SourceCmd::Expire("bbbb-2".into()),
+        "bbbb-2",
+    );
+    assert!(
+        s.work.jobs[0]
+            .log
+            .iter()
+            .any(|l| l.starts_with("watching local:grafana01's alerts until"))
+    );
+    // HighMemoryUsage still fires on grafana01 when the watch runs out.
+    let answer = |s: &mut AppState, at| {
+        s.apply(
+            Update::AlertSource {
+                source: "control".into(),
+                result: Ok(s.alerting.sources[0].data.clone().unwrap()),
+            },
+            at,
+        )
+    };
+    answer(&mut s, now() + chrono::Duration::seconds(30));
+    assert_eq!(
+        s.work.jobs[0].outcome,
+        Some(Outcome::Done("restarted".into())),
+        "still watching"
+    );
+    answer(&mut s, now() + chrono::Duration::seconds(61));
+    assert_eq!(
+        s.work.jobs[0].outcome,
+        Some(Outcome::Done(
+            "restarted · maintenance still firing: HighMemoryUsage (warning)".into()
+        ))
+    );
+    let j = s.work.journal.last().unwrap();
+    assert_eq!(
+        (j.action.as_str(), j.status.as_str(), j.target.as_str()),
+        ("maintenance", "still firing", "local:grafana01")
+    );
+    assert_eq!(j.alerts, ["HighMemoryUsage (warning)"]);
+    // Reported once.
+    let n = s.work.journal.len();
+    answer(&mut s, now() + chrono::Duration::seconds(90));
+    assert_eq!(s.work.journal.len(), n);
+}
+
+#[test]
+fn the_snapshot_form_offers_the_maintenance_silence() {
+    let mut s = with_alerts(loaded_state());
+    key(&mut s, KeyCode::Char('2'));
+    typ(&mut s, "/grafana01");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('n'));
+    let form = s.action_form().unwrap().clone();
+    let field = form
+        .fields
+        .iter()
+        .position(|f| f.label == "silence alerts")
+        .expect("offered");
+    assert_eq!(form.fields[field].value, "no");
+    // Tab to it, space toggles it, enter submits.
+    for _ in 0..field {
+        key(&mut s, KeyCode::Tab);
+    }
+    key(&mut s, KeyCode::Char(' '));
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(
+        fx.iter().all(|e| matches!(
+            e,
+            Effect::Alert {
+                cmd: SourceCmd::PutSilence(_),
+                ..
+            }
+        )) && fx.len() == 2,
+        "{fx:?}"
+    );
+    assert_eq!(s.work.maintenance.len(), 1);
+}

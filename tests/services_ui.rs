@@ -631,3 +631,72 @@ fn configured_commands_run_as_jobs_with_the_selection() {
             .contains("no command")
     );
 }
+
+/// With an Alertmanager that takes silences, the apply's confirmation offers a maintenance
+/// silence of the instances it changes; on, the job waits for the silence.
+#[test]
+fn apply_under_a_maintenance_silence_of_the_instances_it_changes() {
+    use atlas_tui::alerts::worker::SourceCmd;
+    let dir = examples("plan");
+    let mut s = on_services(&dir);
+    s.alerting
+        .sources
+        .push(atlas_tui::app::alerts::AlertSourceView::new(
+            "control",
+            atlas_tui::alerts::model::SourceKind::Alertmanager,
+            "http://127.0.0.1:1",
+            false,
+        ));
+    select(&mut s, "prometheus01");
+    let seq = match key(&mut s, KeyCode::Char('a')).as_slice() {
+        [Effect::ServicesRefresh { seq }] => *seq,
+        e => panic!("{e:?}"),
+    };
+    s.apply(
+        Update::Services {
+            seq,
+            survey: Box::new(survey_of(&dir)),
+        },
+        now(),
+    );
+    key(&mut s, KeyCode::Char('a'));
+    let out = render(&mut s, 110, 24);
+    assert!(
+        out.contains("[ ] silence the alerts of the instances it changes during the action"),
+        "{out}"
+    );
+    key(&mut s, KeyCode::Tab);
+    assert!(render(&mut s, 110, 24).contains("[x] silence the alerts of the instances it changes"));
+    let fx = key(&mut s, KeyCode::Char('y'));
+    let req = match fx.as_slice() {
+        [
+            Effect::Alert {
+                source,
+                cmd: SourceCmd::PutSilence(r),
+            },
+        ] if source == "control" => r,
+        e => panic!("the silence first: {e:?}"),
+    };
+    assert_eq!(req.matchers[0].name, "instance");
+    assert!(req.matchers[0].value.starts_with("prometheus01"), "{req:?}");
+    assert!(req.comment.ends_with("local:prometheus01"), "{req:?}");
+    let fx = s.apply(
+        Update::SilenceWrite {
+            source: "control".into(),
+            what: "create silence".into(),
+            cmd: SourceCmd::PutSilence(req.clone()),
+            result: Ok("cccc-3".into()),
+        },
+        now(),
+    );
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::StartJob {
+                spec: JobSpec::Apply { .. },
+                ..
+            }
+        )),
+        "{fx:?}"
+    );
+}

@@ -26,6 +26,9 @@ use crate::jobs::{BackupOptions, PowerAction};
 use crate::jobs::{JobSpec, Target, backup_file_name, snapshot_name};
 use crate::pane::Pane;
 
+/// The action forms' field that runs the job under a maintenance silence.
+pub const MAINTENANCE_FIELD: &str = "silence alerts";
+
 impl AppState {
     /// Refuses a write in read-only mode, saying so.
     pub fn refuse_write(&mut self, what: &str) -> bool {
@@ -346,8 +349,20 @@ impl AppState {
         kind: FormKind,
         title: String,
         target: Target,
-        fields: Vec<FormInput>,
+        mut fields: Vec<FormInput>,
     ) -> Vec<Effect> {
+        // A job on an existing object can run under a maintenance silence.
+        let on_object = matches!(
+            kind,
+            FormKind::Snapshot | FormKind::Backup | FormKind::Vzdump
+        );
+        if on_object && !self.writable_alertmanagers().0.is_empty() {
+            fields.push(super::action_forms::toggle(
+                MAINTENANCE_FIELD,
+                self.work.settings.maintenance_silence,
+                "silence its alerts during the job, expire the silence after, then watch them",
+            ));
+        }
         self.open(Layer::ActionForm(ActionForm {
             kind,
             title,
@@ -719,7 +734,11 @@ impl AppState {
             }
         };
         self.close();
-        Ok(self.start_job(spec, now))
+        Ok(if form.on(MAINTENANCE_FIELD) {
+            self.start_with_maintenance(spec, now)
+        } else {
+            self.start_job(spec, now)
+        })
     }
 
     /// Keys while an action form is shown (the `[form]` keymap).

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::state::{AppState, Effect, Level};
-use crate::alerts::types::{Matcher, SilenceRequest};
+use crate::alerts::types::SilenceRequest;
 use crate::alerts::worker::SourceCmd;
 use crate::jobs::journal::Entry;
 use crate::jobs::{JobId, Outcome};
@@ -33,11 +33,10 @@ pub enum Phase {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Maintenance {
     pub job: JobId,
-    /// The row key of the object.
-    pub key: String,
-    /// `local:grafana01`.
+    /// The row keys of its objects (an apply's instances; one for other jobs).
+    pub keys: Vec<String>,
+    /// `local:grafana01`, `local:grafana01, local:loki01`.
     pub label: String,
-    pub matchers: Vec<Matcher>,
     /// The silences' comment; it names the job, and finds the answers to the writes.
     pub comment: String,
     /// Silences written: (Alertmanager, id).
@@ -59,8 +58,19 @@ impl AppState {
         job: crate::jobs::JobSpec,
         now: DateTime<Utc>,
     ) -> Vec<Effect> {
-        let key = job.target().row_key();
-        let label = job.target().label();
+        let targets: Vec<crate::jobs::Target> = match &job {
+            crate::jobs::JobSpec::Apply { target, plans } => plans
+                .iter()
+                .map(|p| crate::jobs::Target::instance(&target.remote, &p.project, &p.service))
+                .collect(),
+            other => vec![other.target().clone()],
+        };
+        let keys: Vec<String> = targets.iter().map(|t| t.row_key()).collect();
+        let label = targets
+            .iter()
+            .map(|t| t.label())
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut fx = self.start_job(job, now);
         let Some(pos) = fx.iter().position(|e| matches!(e, Effect::StartJob { .. })) else {
             return fx;
@@ -79,38 +89,40 @@ impl AppState {
             fx.push(start);
             return fx;
         }
-        let volume = job_is_volume(&key, self);
-        let matchers = self.object_matchers_of(&key, volume);
         let comment = format!("atlas-tui maintenance: job {id}, {label}");
-        let req = SilenceRequest {
-            id: None,
-            matchers: matchers.clone(),
-            starts_at: now,
-            ends_at: now + SILENCE_AT_MOST,
-            created_by: self.alerting.silence_author.clone(),
-            comment: comment.clone(),
-        };
-        let shown: Vec<String> = matchers.iter().map(|m| m.to_string()).collect();
-        self.job_log(
-            id,
-            format!(
-                "silencing {} on {} before the job",
-                shown.join(" "),
-                sources.join(", ")
-            ),
-        );
-        fx.extend(sources.iter().map(|s| Effect::Alert {
-            source: s.clone(),
-            cmd: SourceCmd::PutSilence(req.clone()),
-        }));
+        let mut waiting = 0;
+        for key in &keys {
+            let matchers = self.object_matchers_of(key, job_is_volume(key, self));
+            let req = SilenceRequest {
+                id: None,
+                matchers: matchers.clone(),
+                starts_at: now,
+                ends_at: now + SILENCE_AT_MOST,
+                created_by: self.alerting.silence_author.clone(),
+                comment: comment.clone(),
+            };
+            let shown: Vec<String> = matchers.iter().map(|m| m.to_string()).collect();
+            self.job_log(
+                id,
+                format!(
+                    "silencing {} on {} before the job",
+                    shown.join(" "),
+                    sources.join(", ")
+                ),
+            );
+            fx.extend(sources.iter().map(|s| Effect::Alert {
+                source: s.clone(),
+                cmd: SourceCmd::PutSilence(req.clone()),
+            }));
+            waiting += sources.len();
+        }
         self.work.maintenance.push(Maintenance {
             job: id,
-            key,
+            keys,
             label,
-            matchers,
             comment,
             silences: vec![],
-            waiting: sources.len(),
+            waiting,
             start: Some(start),
             phase: Phase::Silencing,
             fired: vec![],
@@ -208,16 +220,18 @@ impl AppState {
     /// After an alert source answered: what fires on watched objects is noted, and a watch
     /// that ran out is reported in its job's result and the journal.
     pub(crate) fn check_maintenance(&mut self, now: DateTime<Utc>) {
-        let watched: Vec<(usize, String)> = self
+        let watched: Vec<(usize, Vec<String>)> = self
             .work
             .maintenance
             .iter()
             .enumerate()
             .filter(|(_, m)| matches!(m.phase, Phase::Watching { .. }))
-            .map(|(i, m)| (i, m.key.clone()))
+            .map(|(i, m)| (i, m.keys.clone()))
             .collect();
-        for (i, key) in watched {
-            let firing = self.firing_on(&key);
+        for (i, keys) in watched {
+            let mut firing: Vec<String> = keys.iter().flat_map(|k| self.firing_on(k)).collect();
+            firing.sort();
+            firing.dedup();
             let m = &mut self.work.maintenance[i];
             for f in &firing {
                 if !m.fired.contains(f) {

@@ -243,6 +243,7 @@ impl AppState {
             waiting: true,
             confirm: None,
             jobs: vec![],
+            maintenance: None,
         }));
         self.services_refresh()
     }
@@ -414,8 +415,11 @@ impl AppState {
         if self.refuse_write("apply") {
             return vec![];
         }
+        let maintenance = (!self.writable_alertmanagers().0.is_empty())
+            .then_some(self.work.settings.maintenance_silence);
         if let Some(Overlay::Plan(p)) = self.service_overlay_mut() {
             p.confirm = Some(String::new());
+            p.maintenance = maintenance;
         }
         vec![]
     }
@@ -428,6 +432,12 @@ impl AppState {
         };
         let go = match k {
             KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
+            KeyIn::Action(Action::ToggleMaintenance, None) => {
+                if let Some(on) = p.maintenance.as_mut() {
+                    *on = !*on;
+                }
+                return vec![];
+            }
             // Where `apply` must be typed, letters (those bound to yes/no too) are typed.
             KeyIn::Action(a, t)
                 if needs_typed && (t.is_some() || a != Action::Cancel && a != Action::Confirm) =>
@@ -458,6 +468,7 @@ impl AppState {
             return vec![];
         }
         p.confirm = None;
+        let maintenance = p.maintenance == Some(true);
         let files = p.files.clone();
         // One job per remote, in the order of the definitions.
         let mut by_remote: BTreeMap<String, Vec<ServicePlan>> = BTreeMap::new();
@@ -473,7 +484,12 @@ impl AppState {
         let mut ids = Vec::new();
         for (remote, plans) in by_remote {
             let id = self.work.next_job;
-            fx.extend(self.start_job(JobSpec::apply(&remote, plans), now));
+            let job = JobSpec::apply(&remote, plans);
+            fx.extend(if maintenance {
+                self.start_with_maintenance(job, now)
+            } else {
+                self.start_job(job, now)
+            });
             if self.work.next_job > id {
                 ids.push(id);
             }

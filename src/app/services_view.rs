@@ -31,6 +31,9 @@ pub struct PlanView {
     pub confirm: Option<String>,
     /// Apply jobs started from this plan.
     pub jobs: Vec<JobId>,
+    /// Whether the apply runs under a maintenance silence of its instances (`None`: not
+    /// offered).
+    pub maintenance: Option<bool>,
 }
 
 /// An overlay of the services pane.

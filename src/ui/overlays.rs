@@ -412,19 +412,10 @@ pub fn draw_confirm(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
     let Some(c) = state.confirm() else { return };
     let mut body = c.body.clone();
     if let (Some(on), Some(job)) = (c.maintenance, &c.job) {
-        let key = state
-            .keymap
-            .hint(
-                crate::config::keymap::Mode::Confirm,
-                crate::action::Action::ToggleMaintenance,
-            )
-            .unwrap_or_default();
-        let watch =
-            crate::inventory::human_duration(state.work.settings.maintenance_watch.num_seconds());
-        body.push(format!(
-            "[{}] silence {}'s alerts during the action, then watch them for {watch} ({key} toggles)",
-            if on { "x" } else { " " },
-            job.target().label()
+        body.push(maintenance_line(
+            state,
+            on,
+            &format!("{}'s alerts", job.target().label()),
         ));
     }
     dialog(
@@ -438,6 +429,23 @@ pub fn draw_confirm(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
             typed: c.typed.as_deref().map(|want| (want, c.input.as_str())),
         },
     );
+}
+
+/// The maintenance choice of a confirmation: `[x] silence <what> during the action, …`.
+pub(super) fn maintenance_line(state: &AppState, on: bool, what: &str) -> String {
+    let key = state
+        .keymap
+        .hint(
+            crate::config::keymap::Mode::Confirm,
+            crate::action::Action::ToggleMaintenance,
+        )
+        .unwrap_or_default();
+    let watch =
+        crate::inventory::human_duration(state.work.settings.maintenance_watch.num_seconds());
+    format!(
+        "[{}] silence {what} during the action, then watch them for {watch} ({key} toggles)",
+        if on { "x" } else { " " },
+    )
 }
 
 /// A confirmation: a question, lines that show what will happen, and where a name must be typed,

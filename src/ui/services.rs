@@ -523,7 +523,14 @@ fn draw_plan(f: &mut Frame, area: Rect, state: &AppState, p: &PlanView, theme: &
                 key(A::Cancel)
             )
         };
-        let body = [format!("plan of {what}")];
+        let mut body = vec![format!("plan of {what}")];
+        if let Some(on) = p.maintenance {
+            body.push(super::overlays::maintenance_line(
+                state,
+                on,
+                "the alerts of the instances it changes",
+            ));
+        }
         super::overlays::dialog(
             f,
             area,
