@@ -296,3 +296,132 @@ fn post_alert(body: &str) {
         .unwrap();
     assert!(st.success());
 }
+
+/// The 3 a.m. path: an alert fires on an instance → the timeline shows it → restart it under a
+/// maintenance silence → the alert resolves during the watch → the timeline, the job's result,
+/// the journal and `atlas-tui timeline` record it all.
+#[test]
+fn an_alert_fires_a_maintenance_restart_and_the_timeline_records_it() {
+    let project = Project::new("e2e-maint");
+    // Named for this run, so that alerts a failed run left behind are about another instance.
+    let inst = format!("maint{}", std::process::id());
+    incus(&["launch", "busybox", &inst, "--project", &project.0]);
+    let name = format!("AtlasMaintenanceProbe{}", std::process::id());
+    let alert = |ends: chrono::DateTime<chrono::Utc>| {
+        format!(
+            r#"[{{"labels":{{"alertname":"{name}","instance":"{inst}.incus:9100","severity":"critical"}},"annotations":{{"summary":"{inst} does not answer its probe"}},"endsAt":"{}"}}]"#,
+            ends.to_rfc3339()
+        )
+    };
+    let t = Tmux::start(
+        "maint",
+        150,
+        40,
+        "--remote local --project e2e-maint",
+        |dir| {
+            std::fs::write(
+                dir.join("config.toml"),
+                "[alerts]\nrefresh_secs = 1\njitter_secs = 0\n\n\
+                 [actions]\nmaintenance_watch_secs = 10\n\n\
+                 [[alertmanagers]]\nname = \"control\"\nurl = \"http://127.0.0.1:9093\"\nremotes = [\"local\"]\n",
+            )
+            .unwrap();
+        },
+    );
+    t.wait_text(20, &inst);
+    // The Alertmanager has answered once (its alerts are counted) before this one fires, so
+    // the console sees it start.
+    t.wait(20, "the control Alertmanager's alerts", |s| {
+        s.contains("5 Alrt▲") || s.contains("5 Alerts▲")
+    });
+    post_alert(&alert(chrono::Utc::now() + chrono::Duration::minutes(3)));
+    t.wait(20, "the alert on the instance", |s| {
+        s.lines()
+            .any(|l| l.contains(&inst) && l.contains("▲1 crit"))
+    });
+    // The timeline shows it fire.
+    t.keys(&["-"]);
+    t.wait(10, "the firing line", |s| {
+        s.lines().any(|l| l.contains("firing") && l.contains(&name))
+    });
+    // Restart the instance from its row, under a maintenance silence.
+    t.keys(&["2", "/"]);
+    t.text(&inst);
+    t.keys(&["Enter", "R"]);
+    let label = format!("local:{inst} (e2e-maint)");
+    t.wait_text(
+        10,
+        &format!("[ ] silence {label}'s alerts during the action"),
+    );
+    t.keys(&["Tab"]);
+    t.wait_text(10, &format!("[x] silence {label}'s alerts"));
+    t.keys(&["y"]);
+    // The jobs pane: the silence goes in first, then the restart runs and ends.
+    t.keys(&["7"]);
+    t.wait(60, "the restart to end", |s| {
+        s.lines()
+            .any(|l| l.contains("restart") && l.contains(&label) && l.contains("done"))
+    });
+    // The probe answers again: Prometheus would resolve the alert now.
+    post_alert(&alert(chrono::Utc::now()));
+    // The job's result says how the watch ended.
+    let s = t.wait(40, "the watch's report", |s| {
+        s.contains("maintenance resolved")
+    });
+    assert!(
+        s.contains(&format!("maintenance resolved: no alert fires on {label}")),
+        "{s}"
+    );
+    // The timeline: fired, silenced, restarted, expired, resolved.
+    t.keys(&["-"]);
+    let s = t.wait(10, "the resolved line", |s| {
+        s.lines()
+            .any(|l| l.contains("resolved") && l.contains(&name))
+    });
+    for what in [
+        "silence created",
+        "restart done",
+        "expired",
+        "instance-restarted",
+        "maintenance",
+    ] {
+        let words: Vec<&str> = what.split(' ').collect();
+        assert!(
+            s.lines().any(|l| words.iter().all(|w| l.contains(w))),
+            "{what} missing:\n{s}"
+        );
+    }
+    t.keys(&["q"]);
+    t.expect_clean_exit(0);
+
+    // The same story for a postmortem, from the state dir.
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
+            .args(args)
+            .env("INCUS_CONF", sandbox_conf())
+            .env("ATLAS_TUI_CONFIG_DIR", t.config_dir.path())
+            .env("ATLAS_TUI_STATE_DIR", t.config_dir.path().join("state"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let md = run(&["timeline", "--since", "30m", "--markdown"]);
+    for want in [
+        format!("| alert | firing | local/e2e-maint/{inst} | {name} (critical)"),
+        "| silence | created | instance=~".to_string(),
+        format!("| job | restart done | {label}"),
+        format!("| event | instance-restarted | local/e2e-maint/{inst} |"),
+        "| silence | expired |".to_string(),
+        format!("| alert | resolved | local/e2e-maint/{inst} | {name} (critical)"),
+        format!("| job | maintenance resolved | {label}"),
+    ] {
+        assert!(md.contains(&want), "{want} missing:\n{md}");
+    }
+    let journal = run(&["journal", "--since", "30m"]);
+    assert!(journal.contains("resolved  maintenance"), "{journal}");
+}
