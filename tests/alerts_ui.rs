@@ -956,3 +956,52 @@ fn the_snapshot_form_offers_the_maintenance_silence() {
     );
     assert_eq!(s.work.maintenance.len(), 1);
 }
+
+/// Without a Prometheus, the alert detail's history is what the console journaled: an episode
+/// that fired and resolved hours ago, and the one firing now since it started.
+#[test]
+fn alert_history_without_prometheus_comes_from_the_journal() {
+    use atlas_tui::jobs::journal::Entry;
+    let mut s = with_alerts(loaded_state());
+    s.alerting
+        .sources
+        .retain(|x| x.kind != atlas_tui::alerts::model::SourceKind::Prometheus);
+    let line = |status: &str, hours: i64| Entry {
+        ts: now() - chrono::Duration::hours(hours),
+        status: status.into(),
+        action: "alert".into(),
+        target: "local/default/step-ca01".into(),
+        remote: String::new(),
+        detail: "ServiceDown (critical): step-ca01 is down".into(),
+        cli: vec![],
+        alerts: vec![],
+        job: None,
+        seconds: None,
+        user: String::new(),
+    };
+    s.apply(Update::Journal(line("firing", 5)), now());
+    s.apply(Update::Journal(line("resolved", 4)), now());
+    select_alert(&mut s, "ServiceDown");
+    key(&mut s, KeyCode::Enter);
+    let out = render(&mut s, 130, 90);
+    assert!(out.contains("history: no Prometheus configured"), "{out}");
+    assert!(
+        out.contains("history (last 24 h, from the console's journal; one mark per 30 min):"),
+        "{out}"
+    );
+    let strip = out.lines().find(|l| l.contains("-24h ")).unwrap();
+    // Marks 48 half hours wide: 5 h to 4 h ago, and the last 37 minutes.
+    let marks: String = strip
+        .split("-24h ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(48)
+        .collect();
+    assert_eq!(
+        marks,
+        format!("{}██{}██", "·".repeat(38), "·".repeat(6)),
+        "{strip}"
+    );
+    assert!(out.contains("over 2 episodes"), "{out}");
+}

@@ -645,26 +645,45 @@ fn alert_detail(state: &AppState, key: &RowKey, now: DateTime<Utc>, out: &mut Ve
             ));
         }
     }
-    push_history(state, key, out);
+    push_history(state, key, now, out);
     push_runbook(state, key, out);
     true
 }
 
 /// When the alert fired over the last day, from each Prometheus: one mark per half hour.
-fn push_history(state: &AppState, fingerprint: &str, out: &mut Vec<String>) {
+fn push_history(state: &AppState, fingerprint: &str, now: DateTime<Utc>, out: &mut Vec<String>) {
     let proms = state
         .alerting
         .sources
         .iter()
         .filter(|s| s.kind == crate::alerts::model::SourceKind::Prometheus)
         .count();
-    if proms == 0 {
-        out.push("history: no Prometheus configured ([[prometheus]]) to read ALERTS from".into());
-        return;
-    }
-    let Some(got) = state.alerting.history.get(fingerprint) else {
-        out.push("history: reading ALERTS from Prometheus…".into());
-        return;
+    let own: Vec<super::state::HistoryRead> = state
+        .own_history(fingerprint, now)
+        .into_iter()
+        .map(Ok)
+        .collect();
+    let got = match state.alerting.history.get(fingerprint) {
+        // No Prometheus, or none answered: what the console recorded.
+        _ if proms == 0 => {
+            out.push(
+                "history: no Prometheus configured ([[prometheus]]) to read ALERTS from".into(),
+            );
+            &own
+        }
+        Some(got) if got.iter().all(|h| h.is_err()) && got.len() >= proms => {
+            for h in got {
+                if let Err((source, e)) = h {
+                    out.push(format!("history ({source}): cannot read: {e}"));
+                }
+            }
+            &own
+        }
+        Some(got) => got,
+        None => {
+            out.push("history: reading ALERTS from Prometheus…".into());
+            return;
+        }
     };
     for h in got {
         match h {
@@ -682,7 +701,14 @@ fn push_history(state: &AppState, fingerprint: &str, out: &mut Vec<String>) {
                 out.push(format!("  -24h {half_hours} now"));
                 let fired = h.fired_secs();
                 out.push(if fired == 0 {
-                    "  not firing in ALERTS over the last 24 h".into()
+                    format!(
+                        "  not firing in {} over the last 24 h",
+                        if h.source.starts_with("the console") {
+                            "the journal"
+                        } else {
+                            "ALERTS"
+                        }
+                    )
                 } else {
                     format!(
                         "  fired {} over {} episode{}",

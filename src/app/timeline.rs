@@ -103,6 +103,74 @@ impl AppState {
         }
     }
 
+    /// When an alert fired over the last day as the console recorded it: the journal's firing
+    /// and resolved lines for it, and its current episode since it started.
+    pub fn own_history(
+        &self,
+        fingerprint: &str,
+        now: DateTime<Utc>,
+    ) -> Option<crate::alerts::history::History> {
+        let i = self
+            .alerting
+            .alerts
+            .iter()
+            .position(|a| a.fingerprint == fingerprint)?;
+        let a = &self.alerting.alerts[i];
+        let joined = self.join_alerts();
+        let target = match joined.1.targets.get(i).and_then(Option::as_ref) {
+            Some(t) => t.key(),
+            None => a
+                .labels
+                .get("instance")
+                .or(a.labels.get("node"))
+                .cloned()
+                .unwrap_or_default(),
+        };
+        let prefix = format!("{} (", a.name());
+        let step = crate::app::keys::HISTORY_WINDOW_SECS / crate::app::keys::HISTORY_BUCKETS as i64;
+        let end = (now.timestamp() + step - 1).div_euclid(step) * step;
+        let from = end - crate::app::keys::HISTORY_WINDOW_SECS;
+        let mut intervals = Vec::new();
+        let mut open: Option<i64> = None;
+        for e in
+            self.work.journal.iter().filter(|e| {
+                e.action == "alert" && e.target == target && e.detail.starts_with(&prefix)
+            })
+        {
+            let t = e.ts.timestamp();
+            match e.status.as_str() {
+                "firing" => {
+                    open.get_or_insert(t);
+                }
+                "resolved" => {
+                    intervals.push((open.take().unwrap_or(from), t));
+                }
+                _ => {}
+            }
+        }
+        // Firing now: since it started (or since the journal saw it start).
+        let started = a.starts_at.map(|s| s.timestamp());
+        let since = match (open, started) {
+            (Some(o), Some(s)) => o.min(s),
+            (o, s) => o.or(s).unwrap_or(now.timestamp()),
+        };
+        if a.state() != crate::alerts::model::AlertState::Pending {
+            intervals.push((since, now.timestamp() + 1));
+        }
+        let start = DateTime::from_timestamp(from, 0)?;
+        Some(crate::alerts::history::History {
+            source: "the console's journal".into(),
+            start,
+            step_secs: step,
+            firing: crate::alerts::history::strip_of_intervals(
+                &intervals,
+                start,
+                step,
+                crate::app::keys::HISTORY_BUCKETS,
+            ),
+        })
+    }
+
     /// Journals a silence written to Alertmanager.
     pub(crate) fn journal_silence(
         &mut self,

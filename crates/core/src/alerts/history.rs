@@ -60,6 +60,31 @@ pub fn strip(
     firing
 }
 
+/// The strip of `buckets` buckets of `step_secs` from `start` for firing intervals (unix
+/// seconds, end excluded): a bucket an interval overlaps fired.
+pub fn strip_of_intervals(
+    intervals: &[(i64, i64)],
+    start: DateTime<Utc>,
+    step_secs: i64,
+    buckets: usize,
+) -> Vec<bool> {
+    let from = start.timestamp();
+    let step = step_secs.max(1);
+    let mut firing = vec![false; buckets];
+    for &(a, b) in intervals {
+        let first = (a - from).div_euclid(step).max(0);
+        let last = (b - 1 - from).div_euclid(step);
+        for i in first..=last {
+            if let Ok(i) = usize::try_from(i)
+                && i < buckets
+            {
+                firing[i] = true;
+            }
+        }
+    }
+    firing
+}
+
 /// The PromQL of an alert's firing history, each point the whole step before it.
 pub fn query(alertname: &str, step_secs: i64) -> String {
     let name = alertname.replace('\\', "\\\\").replace('"', "\\\"");
@@ -95,6 +120,17 @@ mod tests {
     use super::*;
     use crate::alerts::test_labels as labels;
     use chrono::TimeZone;
+
+    #[test]
+    fn intervals_fill_the_buckets_they_overlap() {
+        let start = Utc.timestamp_opt(1_000, 0).unwrap();
+        let got = strip_of_intervals(&[(1_000, 1_100), (1_350, 1_401), (500, 900)], start, 100, 6);
+        assert_eq!(got, [true, false, false, true, true, false]);
+        assert_eq!(
+            strip_of_intervals(&[(5_000, 6_000)], start, 100, 6),
+            [false; 6]
+        );
+    }
 
     #[test]
     fn the_alerts_own_series_fill_its_buckets() {
