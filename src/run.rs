@@ -102,7 +102,7 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
     ) {
         let skip = events
             .len()
-            .saturating_sub(crate::app::timeline::EVENTS_KEPT);
+            .saturating_sub(crate::app::timeline_view::EVENTS_KEPT);
         state.timeline.events = events.into_iter().skip(skip).collect();
     }
     for (kind, src) in c.alert_sources() {

@@ -183,3 +183,8 @@ pub fn split_alert_filter(filter: &str) -> (Vec<Matcher>, Vec<String>, String) {
     }
     (matchers, objects, rest.join(" "))
 }
+
+/// An alert's history covers the last day…
+pub const HISTORY_WINDOW_SECS: i64 = 24 * 3600;
+/// …in quarter hours.
+pub const HISTORY_BUCKETS: usize = 96;

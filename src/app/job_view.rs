@@ -60,3 +60,43 @@ impl JobView {
         })
     }
 }
+
+/// How long a maintenance silence lasts at most: it is expired when the job ends, and ends on
+/// its own if the console is gone by then.
+pub const SILENCE_AT_MOST: chrono::Duration = chrono::Duration::hours(1);
+
+/// Where a maintenance is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    /// Silences being written; the job waits.
+    Silencing,
+    /// The job runs under the silences.
+    Running,
+    /// The job ended; the silences are being expired.
+    Expiring,
+    /// Silences gone: the object's alerts are watched until then.
+    Watching { until: DateTime<Utc> },
+    /// Reported.
+    Done,
+}
+
+/// One job's maintenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Maintenance {
+    pub job: JobId,
+    /// The row keys of its objects (an apply's instances; one for other jobs).
+    pub keys: Vec<String>,
+    /// `local:grafana01`, `local:grafana01, local:loki01`.
+    pub label: String,
+    /// The silences' comment; it names the job, and finds the answers to the writes.
+    pub comment: String,
+    /// Silences written: (Alertmanager, id).
+    pub silences: Vec<(String, String)>,
+    /// Writes not answered yet.
+    pub waiting: usize,
+    /// The job's start, held until the silences are in.
+    pub start: Option<super::effect::Effect>,
+    pub phase: Phase,
+    /// Alerts on the object that fired while it was watched.
+    pub fired: Vec<String>,
+}

@@ -20,10 +20,7 @@ use crate::inventory::ObjectKey;
 use crate::jobs::PowerAction;
 use crate::pane::Pane;
 
-/// An alert's history covers the last day…
-pub const HISTORY_WINDOW_SECS: i64 = 24 * 3600;
-/// …in quarter hours.
-pub const HISTORY_BUCKETS: usize = 96;
+pub use super::alert_view::{HISTORY_BUCKETS, HISTORY_WINDOW_SECS};
 
 impl AppState {
     /// Keys while the messages are shown.

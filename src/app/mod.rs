@@ -24,8 +24,10 @@ pub mod services;
 pub mod services_view;
 pub mod state;
 pub mod timeline;
+pub mod timeline_view;
 pub mod trends;
 pub mod update;
+pub mod usage;
 
 pub use rows::Pane;
 pub use state::{AppState, Effect, InputMode, RemoteView};

@@ -338,7 +338,7 @@ pub struct Work {
     pub journal: Vec<crate::jobs::journal::Entry>,
     pub settings: super::action_forms::ActionSettings,
     /// Jobs run under a maintenance silence, and the watch after them.
-    pub maintenance: Vec<super::maintenance::Maintenance>,
+    pub maintenance: Vec<super::job_view::Maintenance>,
 }
 
 /// Views derived from the state, kept while nothing changed.
@@ -394,7 +394,7 @@ pub struct AppState {
     /// Usage over time read for the detail view's charts.
     pub usage: super::trends::UsageView,
     /// What the remotes reported (lifecycle events, tasks) for the timeline.
-    pub timeline: super::timeline::TimelineView,
+    pub timeline: super::timeline_view::TimelineView,
     /// Effects raised while applying an update (journal lines and timeline events to write);
     /// [`AppState::apply`] returns them.
     pub(crate) pending: Vec<Effect>,

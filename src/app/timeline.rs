@@ -2,33 +2,12 @@
 //! from the events file), alert transitions and silences journaled as they happen, and `O`,
 //! which shows the timeline of the selected row's object.
 
-use std::collections::VecDeque;
-
 use chrono::{DateTime, Utc};
 
 use super::state::{AppState, Effect, Level};
 use crate::jobs::journal::Entry;
 use crate::pane::Pane;
 use crate::timeline::{Event, Kind};
-
-/// Events kept for the pane (the file keeps more).
-pub const EVENTS_KEPT: usize = 2000;
-
-/// The remotes' events the timeline pane shows.
-#[derive(Debug, Clone, Default)]
-pub struct TimelineView {
-    pub events: VecDeque<Event>,
-}
-
-impl TimelineView {
-    /// Adds an event (the oldest goes past [`EVENTS_KEPT`]).
-    pub fn push(&mut self, e: Event) {
-        if self.events.len() == EVENTS_KEPT {
-            self.events.pop_front();
-        }
-        self.events.push_back(e);
-    }
-}
 
 impl AppState {
     /// A remote reported a lifecycle event or a task: shown, and recorded for the timeline.
@@ -127,9 +106,10 @@ impl AppState {
                 .unwrap_or_default(),
         };
         let prefix = format!("{} (", a.name());
-        let step = crate::app::keys::HISTORY_WINDOW_SECS / crate::app::keys::HISTORY_BUCKETS as i64;
+        let step =
+            super::alert_view::HISTORY_WINDOW_SECS / super::alert_view::HISTORY_BUCKETS as i64;
         let end = (now.timestamp() + step - 1).div_euclid(step) * step;
-        let from = end - crate::app::keys::HISTORY_WINDOW_SECS;
+        let from = end - super::alert_view::HISTORY_WINDOW_SECS;
         let mut intervals = Vec::new();
         let mut open: Option<i64> = None;
         for e in
@@ -166,7 +146,7 @@ impl AppState {
                 &intervals,
                 start,
                 step,
-                crate::app::keys::HISTORY_BUCKETS,
+                super::alert_view::HISTORY_BUCKETS,
             ),
         })
     }
