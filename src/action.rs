@@ -140,7 +140,7 @@ registry! {
     /// Cancel the selected job.
     CancelJob = "cancel_job", "cancel", "cancel the selected job", ["cancel"], true;
     /// From an alert to its object; from an object to its alerts.
-    Jump = "jump", "jump", "jump: alert → its object, object → its alerts", ["jump"], false;
+    Jump = "jump", "jump", "jump: alert or timeline line → its object, object → its alerts", ["jump"], false;
     /// Silence the selected alert, or the alerts of the selected object.
     Silence = "silence", "silence", "silence the selected alert / the object's alerts", ["silence", "mute"], true;
     /// Expire the selected silence.

@@ -756,6 +756,19 @@ fn alert_transitions_and_silences_are_journaled_and_on_the_timeline() {
     let out = render(&mut s, 120, 24);
     assert!(!out.contains("HighMemoryUsage"), "{out}");
     insta::assert_snapshot!(out);
+    // `o` on a line about an instance goes to its row.
+    key(&mut s, KeyCode::Char('o'));
+    assert_eq!(s.pane, Pane::INSTANCES);
+    assert_eq!(
+        s.panes[Pane::INSTANCES.index()]
+            .selected_key
+            .as_ref()
+            .map(|k| k.to_string())
+            .as_deref(),
+        Some("local/default/step-ca01")
+    );
+    key(&mut s, KeyCode::Char('O'));
+    assert_eq!(s.pane, Pane::TIMELINE);
     // Its detail: the silence line, whole.
     key(&mut s, KeyCode::Char('j'));
     key(&mut s, KeyCode::Enter);

@@ -282,6 +282,50 @@ impl AppState {
                 ps.selected_key = Some(RowKey::Object(t));
                 vec![]
             }
+            Pane::TIMELINE => {
+                // A line about a row the console shows: to that row.
+                let object = self
+                    .timeline_events()
+                    .into_iter()
+                    .find(|e| {
+                        RowKey::Timeline(e.at.timestamp_millis(), super::panes::timeline::hash(e))
+                            == key
+                    })
+                    .map(|e| e.object);
+                let found = object.as_deref().and_then(|o| {
+                    self.remotes.iter().find_map(|r| {
+                        r.instances
+                            .iter()
+                            .find(|i| i.key() == o)
+                            .map(|i| (Pane::INSTANCES, i.object()))
+                            .or_else(|| {
+                                r.volumes
+                                    .iter()
+                                    .find(|v| v.key() == o)
+                                    .map(|v| (Pane::VOLUMES, v.object()))
+                            })
+                            .or_else(|| {
+                                r.hosts
+                                    .iter()
+                                    .find(|h| h.key() == o)
+                                    .map(|h| (Pane::HOSTS, h.object()))
+                            })
+                    })
+                });
+                let Some((pane, t)) = found else {
+                    self.say(
+                        Level::Warning,
+                        "this line is not about a row the console shows",
+                    );
+                    return vec![];
+                };
+                self.pane = pane;
+                self.say(Level::Info, format!("→ {}", t.describe()));
+                let ps = &mut self.panes[pane.index()];
+                ps.filter.clear();
+                ps.selected_key = Some(RowKey::Object(t));
+                vec![]
+            }
             Pane::HOSTS | Pane::INSTANCES | Pane::VOLUMES => {
                 self.pane = Pane::ALERTS;
                 let ps = &mut self.panes[Pane::ALERTS.index()];
