@@ -883,3 +883,69 @@ async fn usage_history_reads_rrddata_through_the_provider() {
         }
     }
 }
+
+/// A task that ends on the cluster (here a snapshot the console did not start) is reported as
+/// an event for the timeline, about its guest, with its status and who ran it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ended_tasks_are_reported_for_the_timeline() {
+    use atlas_tui::backend::{InventoryEvent, Update};
+    let sim = Sim::start(0.0);
+    let spec = sim.spec();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let timing = backend::Timing {
+        pve: atlas_pve::provider::WorkerConfig {
+            poll_every: Duration::from_millis(300),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let _worker = backend::spawn_remote(RemoteSpec::pve(spec.clone()), Scope::All, timing, tx);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    async fn next(
+        rx: &mut tokio::sync::mpsc::UnboundedReceiver<Update>,
+        deadline: tokio::time::Instant,
+    ) -> Update {
+        tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("in 30 s")
+            .unwrap()
+    }
+    // The second report of the guests comes after the worker learned which tasks have ended.
+    let mut polls = 0;
+    while polls < 2 {
+        if let Update::Inventory(InventoryEvent::Instances { .. }) = next(&mut rx, deadline).await {
+            polls += 1;
+        }
+    }
+    let (o, _) = run(
+        &spec,
+        JobSpec::Snapshot {
+            target: guest("pihole"),
+            name: "tl1".into(),
+            expires_at: None,
+            stateful: false,
+        },
+    )
+    .await;
+    assert!(o.is_done(), "{o:?}");
+    loop {
+        if let Update::Inventory(InventoryEvent::Event {
+            action,
+            object,
+            at,
+            summary,
+            ..
+        }) = next(&mut rx, deadline).await
+            && action.starts_with("vzsnapshot")
+        {
+            assert_eq!(
+                object.map(|o| o.key()).as_deref(),
+                Some("pve//pihole"),
+                "{summary}"
+            );
+            assert!(at.is_some(), "{summary}");
+            assert!(summary.contains("pihole"), "{summary}");
+            break;
+        }
+    }
+}

@@ -178,8 +178,10 @@ impl Session {
             },
         });
         *backoff = cfg.backoff_min;
-        // The guests at once; their details (a few calls each) after.
+        // The guests at once; their details (a few calls each) after. The tasks that have ended
+        // by now are learned before the details are read, so one that ends later is reported.
         self.report();
+        self.ended_tasks().await;
         self.details(None).await;
         self.report();
         let mut poll = tokio::time::interval(cfg.poll_every);
