@@ -1018,3 +1018,60 @@ fn alert_history_without_prometheus_comes_from_the_journal() {
     );
     assert!(out.contains("over 2 episodes"), "{out}");
 }
+
+/// A job cancelled while its maintenance silence goes in never starts, and its silence goes.
+#[test]
+fn a_job_cancelled_while_silencing_never_starts() {
+    use atlas_tui::jobs::Outcome;
+    let mut s = with_alerts(loaded_state());
+    key(&mut s, KeyCode::Char('2'));
+    typ(&mut s, "/grafana01");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('R'));
+    key(&mut s, KeyCode::Tab);
+    let fx = key(&mut s, KeyCode::Char('y'));
+    let Some(Effect::Alert {
+        cmd: SourceCmd::PutSilence(req),
+        ..
+    }) = fx.first()
+    else {
+        panic!("{fx:?}");
+    };
+    let req = req.clone();
+    key(&mut s, KeyCode::Char('7'));
+    assert_eq!(key(&mut s, KeyCode::Char('c')), [Effect::CancelJob(1)]);
+    for (source, id) in [("control", "aaaa-1"), ("cluster", "bbbb-2")] {
+        let fx = s.apply(
+            Update::SilenceWrite {
+                source: source.into(),
+                what: "create silence".into(),
+                cmd: SourceCmd::PutSilence(req.clone()),
+                result: Ok(id.into()),
+            },
+            now(),
+        );
+        assert!(
+            !fx.iter().any(|e| matches!(e, Effect::StartJob { .. })),
+            "{fx:?}"
+        );
+        if source == "cluster" {
+            let expired: Vec<&Effect> = fx
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e,
+                        Effect::Alert {
+                            cmd: SourceCmd::Expire(_),
+                            ..
+                        }
+                    )
+                })
+                .collect();
+            assert_eq!(expired.len(), 2, "{fx:?}");
+        }
+    }
+    assert_eq!(
+        s.work.jobs[0].outcome,
+        Some(Outcome::Cancelled("cancelled before it started".into()))
+    );
+}

@@ -134,7 +134,19 @@ impl AppState {
         match m.phase {
             Phase::Silencing => {
                 m.phase = Phase::Running;
-                if let Some(start) = m.start.take() {
+                let start = m.start.take();
+                let cancelled = self
+                    .work
+                    .jobs
+                    .iter()
+                    .any(|j| j.id == job && j.cancel_requested);
+                if cancelled {
+                    // Cancelled while its silences went in: it never starts, they go.
+                    let outcome = Outcome::Cancelled("cancelled before it started".into());
+                    self.apply_job_finished(job, outcome, now);
+                    let fx = self.maintenance_job_ended(job, now);
+                    self.pending.extend(fx);
+                } else if let Some(start) = start {
                     self.pending.push(start);
                 }
             }
