@@ -160,6 +160,7 @@ registry! {
     TimelineOf = "timeline_of", "timeline", "the timeline of the selected row's object (alerts, events, jobs, silences)", ["timeline-of"], false;
     PaneTimeline = "pane_timeline", "timeline", "timeline pane (alerts, silences, jobs and the remotes' events on one time axis)", [], false;
     ToggleMaintenance = "toggle_maintenance", "maintenance", "confirmations: silence the object's alerts during the action, or not", [], false;
+    TrendMetric = "trend_metric", "trend", "the panes' TREND sparklines: next metric (cpu, memory, disk, network)", ["trend"], false;
     UsageWindow = "usage_window", "window", "usage charts: next window (15m, 1h, 6h)", ["window"], false;
     Copy = "copy", "copy", "copy to the clipboard: an alert's runbook URL (else its source link), a silence's id, an object's name", ["copy", "yank"], false;
     ConsoleLog = "console_log", "log", "console log of the selected instance", [], false;

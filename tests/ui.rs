@@ -578,6 +578,21 @@ fn usage_sparklines_in_the_pane_and_charts_in_the_detail() {
     // Not sampled yet: a dash.
     let row = out.lines().find(|l| l.contains("coredns01")).unwrap();
     assert!(!row.contains('▁'), "{row}");
+    assert!(out.contains("trend:cpu"), "{out}");
+    // `W`: the column shows memory, then disk (not reported for a container on a dir pool),
+    // then network; sorting by it sorts by the last value.
+    key(&mut s, KeyCode::Char('W'));
+    let out = render(&mut s, 120, 24);
+    assert!(out.contains("trend:memory"), "{out}");
+    let row = out.lines().find(|l| l.contains("grafana01")).unwrap();
+    assert!(row.contains("████████"), "{row}");
+    key(&mut s, KeyCode::Char('W'));
+    let out = render(&mut s, 120, 24);
+    let row = out.lines().find(|l| l.contains("grafana01")).unwrap();
+    assert!(!row.contains('█'), "{row}");
+    key(&mut s, KeyCode::Char('W'));
+    key(&mut s, KeyCode::Char('W'));
+    assert!(render(&mut s, 120, 24).contains("trend:cpu"));
 
     typ(&mut s, "/grafana01");
     key(&mut s, KeyCode::Enter);

@@ -226,6 +226,12 @@ impl AppState {
                 let window = self.usage.window.label();
                 self.say(Level::Info, format!("usage charts: last {window}"));
             }
+            Action::TrendMetric => {
+                self.view.trend = self.view.trend.next();
+                self.derived.data_changed();
+                let m = self.view.trend.label();
+                self.say(Level::Info, format!("TREND column: {m}"));
+            }
             Action::Silence => return self.open_silence_form(now),
             Action::ExpireSilence => return self.ask_expire(now),
             Action::ExtendSilence => return self.open_extend_form(now),

@@ -297,6 +297,8 @@ pub struct ViewState {
     pub theme_name: String,
     /// Keys of a sequence read so far (`g` of `gg`).
     pub(crate) pending: Vec<Key>,
+    /// What the panes' TREND sparklines show (`W` cycles it).
+    pub trend: crate::trend::Metric,
 }
 
 /// One Prometheus's history of an alert, or (source, why) it could not be read.
@@ -435,6 +437,7 @@ impl AppState {
                 themes: vec!["dark".into(), "light".into()],
                 theme_name: "dark".into(),
                 pending: vec![],
+                trend: crate::trend::Metric::Cpu,
             },
             messages: Messages::default(),
             diagnostics: vec![],

@@ -112,11 +112,7 @@ impl AppState {
                 continue;
             }
             bridge(&mut values);
-            let floor = match m {
-                Metric::Cpu => 5.0,
-                _ => 1024.0,
-            };
-            let top = scale(&values, floor);
+            let top = scale(&values, m.floor());
             let last = values.iter().rev().flatten().next().copied().unwrap_or(0.0);
             let max = values.iter().flatten().fold(0.0f64, |a, b| a.max(*b));
             out.push(format!(

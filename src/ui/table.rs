@@ -54,6 +54,12 @@ pub fn draw_pane(
         format!("sort:{}{} ", sort, if ps.sort_desc { "↓" } else { "↑" }),
         theme.style("ui.muted"),
     ));
+    if cols.iter().any(|c| c.name == "TREND") {
+        title.push(Span::styled(
+            format!("trend:{} ", state.view.trend.label()),
+            theme.style("ui.muted"),
+        ));
+    }
     if !ps.filter.is_empty() {
         title.push(Span::styled(
             format!("/{} ", ps.filter),

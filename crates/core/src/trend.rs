@@ -29,6 +29,24 @@ impl Metric {
         }
     }
 
+    /// The next metric (`W` cycles the panes' sparklines: cpu → memory → disk → network).
+    pub fn next(self) -> Metric {
+        match self {
+            Metric::Cpu => Metric::Memory,
+            Metric::Memory => Metric::Disk,
+            Metric::Disk => Metric::Network,
+            Metric::Network => Metric::Cpu,
+        }
+    }
+
+    /// The least a chart's scale goes up to, so idle noise stays low (5 % of a core, 1 KiB).
+    pub fn floor(self) -> f64 {
+        match self {
+            Metric::Cpu => 5.0,
+            _ => 1024.0,
+        }
+    }
+
     fn slot(self) -> usize {
         self as usize
     }

@@ -19,6 +19,7 @@ pub struct Item<'a> {
     h: Option<&'a HostRow>,
     badge: Option<&'a Badge>,
     stale: bool,
+    trend: Metric,
 }
 
 type Value = for<'a, 'b> fn(&'b Item<'a>) -> (Cell, SortKey);
@@ -52,8 +53,13 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
             opt_num(load.map(|l| l[0])),
         )
     };
-    "LOAD~", 8, 2 => |x| match x.h {
-        Some(h) => spark_value(x.r, &h.key(), Metric::Cpu, 100.0),
+    // The metric `W` chose (a host's "cpu" is its 1-minute load), over the last readings.
+    "TREND", 8, 2 => |x| match x.h {
+        // A load is drawn against one core's worth (100 %).
+        Some(h) => {
+            let floor = if x.trend == Metric::Cpu { 100.0 } else { x.trend.floor() };
+            spark_value(x.r, &h.key(), x.trend, floor)
+        }
         None => (cell("-"), opt_num(None)),
     };
     "MEMORY", 19, 0 => |x| {
@@ -123,6 +129,7 @@ pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
                     h: None,
                     badge: None,
                     stale: st,
+                    trend: state.view.trend,
                 },
                 RowKey::Remote(r.name.clone()),
             ));
@@ -138,6 +145,7 @@ pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
                 h: Some(h),
                 badge: badges.get(&object.key()),
                 stale: st,
+                trend: state.view.trend,
             };
             rows.push(row(item, RowKey::Object(object)));
         }

@@ -15,6 +15,7 @@ pub struct Item<'a> {
     r: &'a RemoteView,
     i: &'a InstanceRow,
     badge: Option<&'a Badge>,
+    trend: Metric,
 }
 
 type Value = for<'a, 'b> fn(&'b Item<'a>) -> (Cell, SortKey);
@@ -37,7 +38,8 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
         cell(x.i.cpu_pct.map(|c| format!("{c:.1}")).unwrap_or_else(|| "-".into())),
         opt_num(x.i.cpu_pct),
     );
-    "CPU~", 8, 2 => |x| spark_value(x.r, &x.i.key(), Metric::Cpu, 5.0);
+    // The metric `W` chose, over the last eight readings.
+    "TREND", 8, 2 => |x| spark_value(x.r, &x.i.key(), x.trend, x.trend.floor());
     "MEMORY", 9, 1 => |x| {
         let mem = x.i.state().and_then(|s| s.memory.as_ref()).filter(|m| m.usage > 0);
         (
@@ -80,7 +82,12 @@ pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
         |r| &r.instances,
         |i| i.object(),
         |r, i, badge| {
-            let item = Item { r, i, badge };
+            let item = Item {
+                r,
+                i,
+                badge,
+                trend: state.view.trend,
+            };
             COLUMNS.iter().map(|c| (c.value)(&item)).unzip()
         },
     )
