@@ -13,11 +13,24 @@ fn browse_panes_filter_details_and_quit() {
         s.contains("● local") && s.contains("● atlas-https")
     });
     assert!(s.contains("Instances ("), "{s}");
+    // The fleet's DHCP addresses on the sandbox bridge, in the IPV4 column.
+    t.wait(30, "grafana01's IPv4 address", |s| {
+        s.lines()
+            .any(|l| l.contains("grafana01") && l.contains("10.203.77."))
+    });
     t.keys(&["1"]);
     let s = t.wait_text(10, "atlas01");
     assert!(s.contains("Hosts (") && s.contains("Online"), "{s}");
     t.keys(&["3"]);
-    t.wait_text(10, "grafana01-data");
+    let s = t.wait_text(10, "grafana01-data");
+    // The stacks' pools: the TSDB's WAL on nvme, Loki's chunks on hdd.
+    assert!(
+        s.lines()
+            .any(|l| l.contains("nvme") && l.contains("prometheus01-wal"))
+            && s.lines()
+                .any(|l| l.contains("hdd") && l.contains("loki01-chunks")),
+        "{s}"
+    );
     t.keys(&["/"]);
     t.text("graf");
     t.keys(&["Enter"]);
