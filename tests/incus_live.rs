@@ -116,6 +116,10 @@ async fn check_fleet(spec: RemoteSpec) {
     assert_eq!(h.name, "atlas01");
     assert_eq!(h.status, "Online");
     assert!(h.roles.iter().any(|r| r.starts_with("database")));
+    assert_eq!(
+        (h.failure_domain.as_str(), &h.groups[..]),
+        ("default", &["default".to_string()][..])
+    );
     assert!(h.cpus.unwrap() >= 1);
     assert!(h.memory.unwrap().total > 0);
     assert!(h.load.is_some());

@@ -639,3 +639,78 @@ fn usage_sparklines_in_the_pane_and_charts_in_the_detail() {
         "{out}"
     );
 }
+
+/// A three-member cluster's hosts pane shows each member's failure domain and groups, and
+/// `:member <name>` narrows the hosts and instances panes to one member.
+#[test]
+fn member_filter_and_failure_domains() {
+    use atlas_tui::backend::{InventoryEvent, Update};
+    let mut s = loaded_state();
+    let base = s.remotes[0].hosts[0].clone();
+    let member = |name: &str, domain: &str, groups: &[&str], status: &str| {
+        let mut h = base.clone();
+        h.name = name.into();
+        h.failure_domain = domain.into();
+        h.groups = groups.iter().map(|g| g.to_string()).collect();
+        h.status = status.into();
+        h
+    };
+    s.apply(
+        Update::Inventory(InventoryEvent::Hosts {
+            remote: "local".into(),
+            hosts: vec![
+                member("atlas01", "rack1", &["default"], "Online"),
+                member("atlas02", "rack2", &["default", "gpu"], "Online"),
+                member("atlas03", "rack2", &["default"], "Evacuated"),
+            ],
+        }),
+        now(),
+    );
+    for i in s.remotes[0].instances.iter_mut() {
+        if i.inst.name == "loki01" {
+            i.inst.location = "atlas02".into();
+        }
+    }
+    s.derived.data_changed();
+    key(&mut s, KeyCode::Char('1'));
+    let out = render(&mut s, 200, 30);
+    let row = out.lines().find(|l| l.contains("atlas02")).unwrap();
+    assert!(
+        row.contains("rack2") && row.contains("default,gpu"),
+        "{row}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("atlas03") && l.contains("Evacuated")),
+        "{out}"
+    );
+    s.run_command("member atlas02", now());
+    let out = render(&mut s, 200, 30);
+    assert!(out.contains("│ member atlas02"), "{out}");
+    assert!(
+        !out.contains("atlas01 ") && out.contains("atlas02"),
+        "{out}"
+    );
+    key(&mut s, KeyCode::Char('2'));
+    let out = render(&mut s, 200, 30);
+    assert!(
+        out.contains("Instances (1)") && out.contains("loki01"),
+        "{out}"
+    );
+    // An unknown member is refused, naming the members.
+    s.run_command("member nope", now());
+    let msg = s.messages.current.clone().unwrap().text;
+    assert!(msg.contains("members: atlas01, atlas02, atlas03"), "{msg}");
+    s.run_command("member all", now());
+    assert!(render(&mut s, 200, 30).contains("Instances (9)"));
+    // Its detail names the domain and groups.
+    key(&mut s, KeyCode::Char('1'));
+    typ(&mut s, "/atlas02");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Enter);
+    let out = render(&mut s, 120, 40);
+    assert!(
+        out.contains("failure_domain: rack2") && out.contains("groups: [default, gpu]"),
+        "{out}"
+    );
+}

@@ -268,6 +268,10 @@ fn host_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<St
                 out.push(format!("url: {}", h.url));
             }
             out.push(format!("roles: [{}]", h.roles.join(", ")));
+            if h.clustered {
+                out.push(format!("failure_domain: {}", h.failure_domain));
+                out.push(format!("groups: [{}]", h.groups.join(", ")));
+            }
             out.push(format!("server_version: {}", h.version));
             if let Some(c) = h.cpus {
                 out.push(format!("cpus: {c}"));

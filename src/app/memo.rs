@@ -64,6 +64,7 @@ pub struct BuiltKey {
     pub second: i64,
     pub grouping: super::alert_view::Grouping,
     pub remote_filter: Option<String>,
+    pub member_filter: Option<String>,
 }
 
 /// What the rows a pane shows derive from.

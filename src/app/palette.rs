@@ -68,6 +68,23 @@ impl AppState {
                 format!("show only {}", r.endpoint),
             );
         }
+        let mut members: Vec<&str> = self
+            .remotes
+            .iter()
+            .flat_map(|r| r.hosts.iter().filter(|h| h.clustered))
+            .map(|h| h.name.as_str())
+            .collect();
+        members.sort_unstable();
+        members.dedup();
+        if !members.is_empty() {
+            add("member all".into(), "every cluster member".into());
+        }
+        for m in members {
+            add(
+                format!("member {m}"),
+                "only this member and the instances it runs".into(),
+            );
+        }
         add("project all".into(), "all projects".into());
         let mut projects: Vec<String> = self
             .remotes
@@ -187,6 +204,33 @@ impl AppState {
                     self.say(Level::Error, format!("no remote named {r:?}"));
                 }
             }
+            PaletteCommand::Member(None) => {
+                self.listing.member_filter = None;
+                self.say(Level::Info, "showing every member");
+            }
+            PaletteCommand::Member(Some(m)) => {
+                let mut known: Vec<&str> = self
+                    .visible_remotes()
+                    .flat_map(|r| r.hosts.iter().filter(|h| h.clustered))
+                    .map(|h| h.name.as_str())
+                    .collect();
+                known.sort_unstable();
+                known.dedup();
+                if known.contains(&m.as_str()) {
+                    self.say(
+                        Level::Info,
+                        format!("member {m}: its host row and the instances it runs (:member all: every member)"),
+                    );
+                    self.listing.member_filter = Some(m);
+                } else {
+                    let list = if known.is_empty() {
+                        "no remote shown is a cluster".to_string()
+                    } else {
+                        format!("members: {}", known.join(", "))
+                    };
+                    self.say(Level::Error, format!("no member named {m:?} ({list})"));
+                }
+            }
             PaletteCommand::Project(None) => return self.set_scope(Scope::All),
             PaletteCommand::Project(Some(p)) => {
                 let mut known: Vec<&str> = self
@@ -242,6 +286,8 @@ pub enum PaletteCommand {
     Action(Action),
     Remote(Option<String>),
     Project(Option<String>),
+    /// `member <name>|all`: one cluster member and what runs on it.
+    Member(Option<String>),
     Theme(String),
     Sort(String),
     Filter(String),
@@ -277,6 +323,7 @@ pub fn parse_command(line: &str) -> Option<PaletteCommand> {
     Some(match head {
         "remote" | "remotes" | "r" => PaletteCommand::Remote(arg(rest)),
         "project" | "projects" | "p" => PaletteCommand::Project(arg(rest)),
+        "member" | "members" | "m" => PaletteCommand::Member(arg(rest)),
         "theme" if !rest.is_empty() => PaletteCommand::Theme(rest.to_string()),
         "sort" if !rest.is_empty() => PaletteCommand::Sort(rest.to_string()),
         "filter" => PaletteCommand::Filter(rest.to_string()),

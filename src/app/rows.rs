@@ -170,6 +170,7 @@ fn built_key(state: &AppState, pane: Pane, now: DateTime<Utc>) -> BuiltKey {
         second: if shows_ages(pane) { now.timestamp() } else { 0 },
         grouping: state.alerting.grouping,
         remote_filter: state.listing.remote_filter.clone(),
+        member_filter: state.listing.member_filter.clone(),
     }
 }
 

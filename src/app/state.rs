@@ -262,6 +262,8 @@ pub struct Listing {
     pub home_project: String,
     /// Show only this remote.
     pub remote_filter: Option<String>,
+    /// Show only this cluster member (hosts) and what runs on it (instances).
+    pub member_filter: Option<String>,
     pub last_event: Option<String>,
 }
 
@@ -424,6 +426,7 @@ impl AppState {
                 scope,
                 home_project,
                 remote_filter: None,
+                member_filter: None,
                 last_event: None,
             },
             consoles: Consoles::default(),

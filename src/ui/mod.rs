@@ -183,6 +183,12 @@ fn header_spans(area: Rect, state: &AppState, theme: &Theme, tiny: bool) -> Vec<
             theme.style("ui.text"),
         ));
     }
+    if let Some(m) = &state.listing.member_filter {
+        spans.push(Span::styled(
+            format!(" │ member {m}"),
+            theme.style("ui.text"),
+        ));
+    }
     if state.readonly {
         spans.push(Span::raw(" "));
         spans.push(Span::styled("[READONLY]", theme.style("ui.readonly")));

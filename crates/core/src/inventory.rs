@@ -305,6 +305,10 @@ pub struct HostRow {
     pub uptime_secs: Option<i64>,
     /// Other names alerts may give it: a Proxmox VE id (`node/pve1`).
     pub aliases: Vec<String>,
+    /// A cluster member's failure domain (`default` unless set).
+    pub failure_domain: String,
+    /// The cluster groups it is in.
+    pub groups: Vec<String>,
 }
 
 impl HostRow {

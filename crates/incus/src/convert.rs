@@ -172,6 +172,8 @@ pub fn standalone_host(
         status: "Online".into(),
         message: String::new(),
         roles: vec!["standalone".into()],
+        failure_domain: String::new(),
+        groups: vec![],
         url: String::new(),
         cpus: Some(res.cpu.total),
         load: res
@@ -219,6 +221,8 @@ pub fn member_host(
         status: m.status.clone(),
         message: m.message.clone(),
         roles: m.roles.clone(),
+        failure_domain: m.failure_domain.clone(),
+        groups: m.groups.clone(),
         url: m.url.clone(),
         cpus: res.map(|r| r.cpu.total),
         load,

@@ -280,6 +280,8 @@ pub fn host(
             "the cluster has lost quorum: configuration writes and guest actions fail".into()
         },
         roles: vec![],
+        failure_domain: String::new(),
+        groups: vec![],
         url: String::new(),
         cpus: node.maxcpu.map(|c| c as u64),
         load: None,

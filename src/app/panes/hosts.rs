@@ -39,6 +39,9 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
         Some(h) => text(h.roles.join(",")),
         None => (cell(x.r.endpoint.clone()), text_key("")),
     };
+    // A cluster member's failure domain and groups.
+    "DOMAIN", 9, 5 => |x| text(x.h.map(|h| h.failure_domain.as_str()).unwrap_or(""));
+    "GROUPS", 9, 6 => |x| text(x.h.map(|h| h.groups.join(",")).unwrap_or_default());
     "CPU", 4, 1 => |x| {
         let cpus = x.h.and_then(|h| h.cpus);
         (
@@ -135,7 +138,8 @@ pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
             ));
             continue;
         }
-        for h in &r.hosts {
+        let member = state.listing.member_filter.as_ref();
+        for h in r.hosts.iter().filter(|h| member.is_none_or(|m| h.name == *m)) {
             let object = ObjectKey::Host {
                 remote: r.name.clone(),
                 name: h.name.clone(),

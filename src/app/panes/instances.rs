@@ -77,9 +77,12 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
 
 /// The rows of the instances pane.
 pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
+    let member = state.listing.member_filter.as_ref();
     object_rows(
         state,
         |r| &r.instances,
+        // `:member m2`: only what runs there.
+        |i| member.is_none_or(|m| i.inst.location == *m),
         |i| i.object(),
         |r, i, badge| {
             let item = Item {

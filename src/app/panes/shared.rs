@@ -129,6 +129,7 @@ pub(super) fn badge_value(badge: Option<&Badge>) -> (Cell, SortKey) {
 pub(super) fn object_rows<T>(
     state: &AppState,
     objects: impl Fn(&RemoteView) -> &[T],
+    keep: impl Fn(&T) -> bool,
     object: impl Fn(&T) -> ObjectKey,
     values: impl Fn(&RemoteView, &T, Option<&Badge>) -> (Vec<Cell>, Vec<SortKey>),
 ) -> Vec<Row> {
@@ -137,7 +138,7 @@ pub(super) fn object_rows<T>(
     let mut rows = Vec::new();
     for r in state.visible_remotes() {
         let st = stale(r);
-        for o in objects(r) {
+        for o in objects(r).iter().filter(|o| keep(o)) {
             let key = object(o);
             let (cells, sort) = values(r, o, badges.get(&key.key()));
             rows.push(Row {

@@ -58,6 +58,7 @@ pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
     object_rows(
         state,
         |r| &r.volumes,
+        |_| true,
         |v| v.object(),
         |r, v, badge| {
             let item = Item { r, v, badge };
