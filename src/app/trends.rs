@@ -25,6 +25,9 @@ pub struct Samples {
     pub rings: HashMap<String, Ring>,
 }
 
+/// Seconds two readings are apart at least to make a sample.
+const MIN_STEP_SECS: i64 = 5;
+
 /// Units per second between two readings of a counter (none when it went back, as after a
 /// restart, or when the readings are under half a second apart).
 fn rate(prev: u64, prev_at: DateTime<Utc>, now: u64, at: DateTime<Utc>) -> Option<f64> {
@@ -71,6 +74,10 @@ impl Samples {
         {
             row.cpu_pct = Some(pct);
         }
+        // Two readings close together (the metrics and `/state` of the same moment) make no
+        // sample: the rate between them would be noise.
+        let spaced = prev.is_some_and(|p| (now - p.at).num_seconds() >= MIN_STEP_SECS);
+        let record = record && (spaced || prev.is_none());
         if record && prev.is_some() {
             let s = Sample::new(now.timestamp())
                 .with(Metric::Cpu, row.cpu_pct)
@@ -94,6 +101,11 @@ impl Samples {
             .with(Metric::Cpu, h.load.map(|l| l[0] * 100.0))
             .with(Metric::Memory, h.memory.map(|m| m.used as f64));
         self.rings.entry(h.key()).or_default().push(s);
+    }
+
+    /// Whether nothing was read yet.
+    pub fn is_empty(&self) -> bool {
+        self.last.is_empty() && self.rings.is_empty()
     }
 
     /// Forgets what is not among `keys` any more (objects deleted or renamed).

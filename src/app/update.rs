@@ -182,13 +182,16 @@ impl AppState {
                     r.samples.instance(&mut row, now, with_state);
                     r.instances.push(row);
                 }
-                let keys: std::collections::HashSet<String> = r
-                    .instances
-                    .iter()
-                    .map(|i| i.key())
-                    .chain(r.hosts.iter().map(|h| h.key()))
-                    .collect();
-                r.samples.keep_only(|k| keys.contains(k));
+                // What is gone from the list forgets its samples (nothing to do before any).
+                if !r.samples.is_empty() {
+                    let keys: std::collections::HashSet<String> = r
+                        .instances
+                        .iter()
+                        .map(|i| i.key())
+                        .chain(r.hosts.iter().map(|h| h.key()))
+                        .collect();
+                    r.samples.keep_only(|k| keys.contains(k));
+                }
                 r.detailed = with_state || r.instances.iter().all(|i| i.inst.state.is_some());
                 r.last_ok = Some(now);
             }
