@@ -662,6 +662,11 @@ fn member_filter_and_failure_domains() {
                 member("atlas01", "rack1", &["default"], "Online"),
                 member("atlas02", "rack2", &["default", "gpu"], "Online"),
                 member("atlas03", "rack2", &["default"], "Evacuated"),
+                {
+                    let mut h = member("atlas04", "rack3", &["default"], "Offline");
+                    h.message = "No heartbeat for 35s".into();
+                    h
+                },
             ],
         }),
         now(),
@@ -669,6 +674,9 @@ fn member_filter_and_failure_domains() {
     for i in s.remotes[0].instances.iter_mut() {
         if i.inst.name == "loki01" {
             i.inst.location = "atlas02".into();
+        }
+        if i.inst.name == "coredns01" {
+            i.inst.location = "atlas04".into();
         }
     }
     s.derived.data_changed();
@@ -702,7 +710,21 @@ fn member_filter_and_failure_domains() {
     let msg = s.messages.current.clone().unwrap().text;
     assert!(msg.contains("members: atlas01, atlas02, atlas03"), "{msg}");
     s.run_command("member all", now());
-    assert!(render(&mut s, 200, 30).contains("Instances (9)"));
+    let out = render(&mut s, 200, 30);
+    assert!(out.contains("Instances (9)"), "{out}");
+    // What runs on the offline member is unknown, not "Running".
+    let row = out.lines().find(|l| l.contains("coredns01")).unwrap();
+    assert!(row.contains("Unknown") && !row.contains("Running"), "{row}");
+    typ(&mut s, "/coredns01");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Enter);
+    let out = render(&mut s, 120, 40);
+    assert!(
+        out.contains("status: unknown — member atlas04 is offline: No heartbeat for 35s (last known: Running)"),
+        "{out}"
+    );
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Esc);
     // Its detail names the domain and groups.
     key(&mut s, KeyCode::Char('1'));
     typ(&mut s, "/atlas02");

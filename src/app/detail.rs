@@ -146,7 +146,29 @@ fn instance_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
     if !i.project.is_empty() {
         out.push(format!("project: {}", i.project));
     }
-    out.push(format!("status: {}", row.status()));
+    let offline = state
+        .remotes
+        .iter()
+        .find(|r| r.name == row.remote)
+        .and_then(|r| {
+            r.hosts.iter().find(|h| {
+                h.clustered && h.name == i.location && h.status.eq_ignore_ascii_case("offline")
+            })
+        });
+    match offline {
+        // Incus answers for it from its database only: the last state it knew.
+        Some(h) => out.push(format!(
+            "status: unknown — member {} is offline{} (last known: {})",
+            h.name,
+            if h.message.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", h.message)
+            },
+            row.status()
+        )),
+        None => out.push(format!("status: {}", row.status())),
+    }
     out.push(format!("type: {}", i.kind));
     if !i.architecture.is_empty() {
         out.push(format!("architecture: {}", i.architecture));

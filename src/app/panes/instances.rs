@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::shared::{badge_value, object_rows, spark_value, status_style, where_value};
+use super::shared::{
+    badge_value, object_rows, offline_member, spark_value, status_style, where_value,
+};
 use crate::trend::Metric;
 use crate::alerts::join::Badge;
 use crate::app::cells::{Cell, Row, SortKey, cell, cols, opt_num, styled, text, text_key};
@@ -29,6 +31,10 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
     "REMOTE/PROJECT", 18, 0 => |x| where_value(x.r, &x.i.inst.project);
     "NAME", 14, 0 => |x| text(&x.i.inst.name);
     "STATE", 8, 0 => |x| {
+        // What runs on a member that is offline is not known: not "Stopped", not "Running".
+        if offline_member(x.r, &x.i.inst.location).is_some() {
+            return (styled("Unknown", "remote.offline"), text_key("Unknown"));
+        }
         let status = x.i.status().to_string();
         (styled(&status, status_style(&status)), text_key(&status))
     };
@@ -83,6 +89,8 @@ pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
         |r| &r.instances,
         // `:member m2`: only what runs there.
         |i| member.is_none_or(|m| i.inst.location == *m),
+        // On a member that is offline: shown dimmed, its state unknown.
+        |r, i| offline_member(r, &i.inst.location).is_some(),
         |i| i.object(),
         |r, i, badge| {
             let item = Item {

@@ -6,7 +6,7 @@ use crate::alerts::model::Severity;
 use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, opt_num, styled};
 use crate::app::state::{AppState, RemoteView};
 use crate::backend::ConnState;
-use crate::inventory::{ObjectKey, UsedTotal, human_bytes};
+use crate::inventory::{HostRow, ObjectKey, UsedTotal, human_bytes};
 
 /// Alert badges of inventory objects, by row key.
 pub(super) type Badges = std::collections::HashMap<String, Badge>;
@@ -110,6 +110,14 @@ pub(super) fn stale(r: &RemoteView) -> bool {
     !matches!(r.conn, ConnState::Online { .. })
 }
 
+/// The cluster member an instance runs on, when that member is offline (what it runs is not
+/// known then: Incus answers for it from the database only).
+pub(super) fn offline_member<'a>(r: &'a RemoteView, location: &str) -> Option<&'a HostRow> {
+    r.hosts
+        .iter()
+        .find(|h| h.clustered && h.name == location && h.status.eq_ignore_ascii_case("offline"))
+}
+
 /// The ALERTS column of an inventory row.
 pub(super) fn badge_value(badge: Option<&Badge>) -> (Cell, SortKey) {
     match badge {
@@ -130,6 +138,7 @@ pub(super) fn object_rows<T>(
     state: &AppState,
     objects: impl Fn(&RemoteView) -> &[T],
     keep: impl Fn(&T) -> bool,
+    stale_of: impl Fn(&RemoteView, &T) -> bool,
     object: impl Fn(&T) -> ObjectKey,
     values: impl Fn(&RemoteView, &T, Option<&Badge>) -> (Vec<Cell>, Vec<SortKey>),
 ) -> Vec<Row> {
@@ -146,7 +155,7 @@ pub(super) fn object_rows<T>(
                 remote: r.name.clone(),
                 cells,
                 sort,
-                stale: st,
+                stale: st || stale_of(r, o),
             });
         }
     }

@@ -59,6 +59,7 @@ pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
         state,
         |r| &r.volumes,
         |_| true,
+        |_, _| false,
         |v| v.object(),
         |r, v, badge| {
             let item = Item { r, v, badge };
