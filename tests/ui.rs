@@ -692,6 +692,11 @@ fn member_filter_and_failure_domains() {
             .any(|l| l.contains("atlas03") && l.contains("Evacuated")),
         "{out}"
     );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("atlas04") && l.contains("No heartbeat for 35s")),
+        "{out}"
+    );
     s.run_command("member atlas02", now());
     let out = render(&mut s, 200, 30);
     assert!(out.contains("│ member atlas02"), "{out}");

@@ -97,6 +97,13 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
             opt_num(h.pools.first().map(|p| p.1.used as f64)),
         )
     };
+    // Incus's word on a member that is not fine (`No heartbeat for 35s`); last, it takes the rest.
+    "MESSAGE", 12, 4 => |x| match x.h {
+        Some(h) if !h.message.is_empty() && !h.status.eq_ignore_ascii_case("online") => {
+            (styled(&h.message, "status.error"), text_key(&h.message))
+        }
+        _ => (cell(""), text_key("")),
+    };
 ];
 
 impl Item<'_> {
