@@ -83,11 +83,6 @@ impl Event {
             source: e.remote.clone(),
         }
     }
-
-    /// Whether it is about the object `name` (a name or key, as `o`/`O` filters).
-    pub fn is_about(&self, name: &str) -> bool {
-        self.object.contains(name) || self.detail.contains(name)
-    }
 }
 
 /// The events file of a state dir.
