@@ -21,6 +21,27 @@ use chrono::Utc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokio::sync::mpsc;
 
+/// Runs a headless command with the sandbox's config and a state dir of its own; its stdout.
+fn headless(args: &[&str], state: &std::path::Path) -> String {
+    let conf = common::sandbox_conf();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
+        .args(args)
+        .arg("--config")
+        .arg(conf.parent().unwrap().join("atlas-tui.toml"))
+        .env("INCUS_CONF", &conf)
+        .env("ATLAS_TUI_STATE_DIR", state)
+        .env("ATLAS_TUI_CONFIG_DIR", state)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
 fn spec(name: &str, port: u16) -> SourceSpec {
     SourceSpec {
         name: name.into(),
@@ -423,23 +444,8 @@ async fn write_errors_reach_the_status_line() {
 /// grafana01 on each remote.
 #[test]
 fn headless_alerts_join_an_alert_of_two_alertmanagers_to_both_remotes() {
-    let conf = common::sandbox_conf();
-    let toml = conf.parent().unwrap().join("atlas-tui.toml");
     let state = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
-        .args(["alerts", "--json", "--config"])
-        .arg(&toml)
-        .env("INCUS_CONF", &conf)
-        .env("ATLAS_TUI_STATE_DIR", state.path())
-        .env("ATLAS_TUI_CONFIG_DIR", state.path())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = headless(&["alerts", "--json"], state.path());
     let alerts: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
     let hm = alerts
         .iter()
@@ -522,7 +528,6 @@ async fn alert_detail_shows_when_it_fired_from_prometheus_alerts() {
 /// managed bridge.
 #[test]
 fn headless_alerts_join_an_alert_by_the_instances_address() {
-    let conf = common::sandbox_conf();
     let ip = common::incus(&[
         "list",
         "grafana01",
@@ -544,18 +549,8 @@ fn headless_alerts_join_an_alert_by_the_instances_address() {
         serde_json::json!({"alertname": "NodeFilesystemAlmostFull", "severity": "warning",
                            "instance": format!("{ip}:9100"), "job": "node"}),
     ));
-    let toml = conf.parent().unwrap().join("atlas-tui.toml");
     let state = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
-        .args(["alerts", "--json", "--config"])
-        .arg(&toml)
-        .env("INCUS_CONF", &conf)
-        .env("ATLAS_TUI_STATE_DIR", state.path())
-        .env("ATLAS_TUI_CONFIG_DIR", state.path())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}");
+    let text = headless(&["alerts", "--json"], state.path());
     let alerts: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
     let a = alerts
         .iter()
@@ -626,8 +621,6 @@ async fn instance_detail_charts_usage_from_prometheus_scraping_incusd() {
 #[test]
 fn headless_timeline_merges_the_state_dir_with_prometheus_alerts() {
     use atlas_tui::timeline::{Event, Kind};
-    let conf = common::sandbox_conf();
-    let toml = conf.parent().unwrap().join("atlas-tui.toml");
     let state = tempfile::tempdir().unwrap();
     let at = Utc::now() - chrono::Duration::minutes(5);
     atlas_tui::timeline::record(
@@ -656,22 +649,9 @@ fn headless_timeline_merges_the_state_dir_with_prometheus_alerts() {
     )
     .unwrap();
     let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
-            .args(["timeline", "--since", "2h", "--config"])
-            .arg(&toml)
-            .args(args)
-            .env("INCUS_CONF", &conf)
-            .env("ATLAS_TUI_STATE_DIR", state.path())
-            .env("ATLAS_TUI_CONFIG_DIR", state.path())
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(
-            out.status.success(),
-            "{text}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        text
+        let mut all = vec!["timeline", "--since", "2h"];
+        all.extend_from_slice(args);
+        headless(&all, state.path())
     };
     let md = run(&["--markdown"]);
     assert!(md.starts_with("## Timeline "), "{md}");

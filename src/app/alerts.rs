@@ -247,6 +247,21 @@ impl AppState {
     }
 
     /// `o`: from an alert to its object, from an object to its alerts.
+    /// Shows an object's row in its pane, selected (the pane's filter cleared).
+    fn go_to(&mut self, t: Target) {
+        let pane = match t {
+            Target::Instance { .. } => Pane::INSTANCES,
+            Target::Host { .. } => Pane::HOSTS,
+            Target::Volume { .. } => Pane::VOLUMES,
+            Target::Snapshot { .. } => Pane::SNAPSHOTS,
+        };
+        self.pane = pane;
+        self.say(Level::Info, format!("→ {}", t.describe()));
+        let ps = &mut self.panes[pane.index()];
+        ps.filter.clear();
+        ps.selected_key = Some(RowKey::Object(t));
+    }
+
     pub fn jump(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
         let Some(key) = self.selected_key(self.pane, now) else {
             self.say(Level::Warning, "nothing selected");
@@ -269,17 +284,7 @@ impl AppState {
                     );
                     return vec![];
                 };
-                let pane = match t {
-                    Target::Instance { .. } => Pane::INSTANCES,
-                    Target::Host { .. } => Pane::HOSTS,
-                    Target::Volume { .. } => Pane::VOLUMES,
-                    Target::Snapshot { .. } => Pane::SNAPSHOTS,
-                };
-                self.pane = pane;
-                self.say(Level::Info, format!("→ {}", t.describe()));
-                let ps = &mut self.panes[pane.index()];
-                ps.filter.clear();
-                ps.selected_key = Some(RowKey::Object(t));
+                self.go_to(t);
                 vec![]
             }
             Pane::TIMELINE => {
@@ -297,33 +302,19 @@ impl AppState {
                         r.instances
                             .iter()
                             .find(|i| i.key() == o)
-                            .map(|i| (Pane::INSTANCES, i.object()))
-                            .or_else(|| {
-                                r.volumes
-                                    .iter()
-                                    .find(|v| v.key() == o)
-                                    .map(|v| (Pane::VOLUMES, v.object()))
-                            })
-                            .or_else(|| {
-                                r.hosts
-                                    .iter()
-                                    .find(|h| h.key() == o)
-                                    .map(|h| (Pane::HOSTS, h.object()))
-                            })
+                            .map(|i| i.object())
+                            .or_else(|| r.volumes.iter().find(|v| v.key() == o).map(|v| v.object()))
+                            .or_else(|| r.hosts.iter().find(|h| h.key() == o).map(|h| h.object()))
                     })
                 });
-                let Some((pane, t)) = found else {
+                let Some(t) = found else {
                     self.say(
                         Level::Warning,
                         "this line is not about a row the console shows",
                     );
                     return vec![];
                 };
-                self.pane = pane;
-                self.say(Level::Info, format!("→ {}", t.describe()));
-                let ps = &mut self.panes[pane.index()];
-                ps.filter.clear();
-                ps.selected_key = Some(RowKey::Object(t));
+                self.go_to(t);
                 vec![]
             }
             Pane::HOSTS | Pane::INSTANCES | Pane::VOLUMES => {

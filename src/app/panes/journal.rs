@@ -18,15 +18,7 @@ type Value = for<'a, 'b> fn(&'b Item<'a>) -> (Cell, SortKey);
 
 pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
     // The time of day, or the date for older lines.
-    "TIME", 8, 0 => |x| {
-        let local = x.e.ts.with_timezone(&chrono::Local);
-        let shown = if (x.now - x.e.ts).num_seconds() < 86400 {
-            local.format("%H:%M:%S").to_string()
-        } else {
-            local.format("%m-%d").to_string()
-        };
-        (cell(shown), SortKey::Num(x.e.ts.timestamp_millis() as f64 + x.i as f64 / 1e4))
-    };
+    "TIME", 8, 0 => |x| super::shared::time_value(x.e.ts, x.now, x.i);
     "STATUS", 9, 0 => |x| {
         let style = match x.e.status.as_str() {
             "done" => "status.running",

@@ -118,6 +118,25 @@ pub(super) fn offline_member<'a>(r: &'a RemoteView, location: &str) -> Option<&'
         .find(|h| h.clustered && h.name == location && h.status.eq_ignore_ascii_case("offline"))
 }
 
+/// A time of day, or the date for a time over a day ago, sorted by the time and then by the
+/// line's place `i` (lines of the same millisecond keep their order).
+pub(super) fn time_value(
+    at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+    i: usize,
+) -> (Cell, SortKey) {
+    let local = at.with_timezone(&chrono::Local);
+    let shown = if (now - at).num_seconds() < 86400 {
+        local.format("%H:%M:%S").to_string()
+    } else {
+        local.format("%m-%d").to_string()
+    };
+    (
+        cell(shown),
+        SortKey::Num(at.timestamp_millis() as f64 + i as f64 / 1e4),
+    )
+}
+
 /// The ALERTS column of an inventory row.
 pub(super) fn badge_value(badge: Option<&Badge>) -> (Cell, SortKey) {
     match badge {

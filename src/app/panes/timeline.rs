@@ -19,15 +19,7 @@ type Value = for<'a, 'b> fn(&'b Item<'a>) -> (Cell, SortKey);
 
 pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
     // The time of day, or the date for older lines.
-    "TIME", 8, 0 => |x| {
-        let local = x.e.at.with_timezone(&chrono::Local);
-        let shown = if (x.now - x.e.at).num_seconds() < 86400 {
-            local.format("%H:%M:%S").to_string()
-        } else {
-            local.format("%m-%d").to_string()
-        };
-        (cell(shown), SortKey::Num(x.e.at.timestamp_millis() as f64 + x.i as f64 / 1e4))
-    };
+    "TIME", 8, 0 => |x| super::shared::time_value(x.e.at, x.now, x.i);
     "KIND", 7, 0 => |x| {
         let style = match x.e.kind {
             Kind::Alert => "alert.warning",
