@@ -52,16 +52,21 @@ fn guest(name: &str) -> Target {
     Target::instance("pve", "", name)
 }
 
-/// A console state fed by the PVE worker until `done` holds (or 30 s pass).
-async fn watch(spec: &PveSpec, done: impl Fn(&AppState) -> bool) -> AppState {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let timing = backend::Timing {
+/// The PVE worker polling every 300 ms, so the tests see changes at once.
+fn fast_polls() -> backend::Timing {
+    backend::Timing {
         pve: atlas_pve::provider::WorkerConfig {
             poll_every: Duration::from_millis(300),
             ..Default::default()
         },
         ..Default::default()
-    };
+    }
+}
+
+/// A console state fed by the PVE worker until `done` holds (or 30 s pass).
+async fn watch(spec: &PveSpec, done: impl Fn(&AppState) -> bool) -> AppState {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let timing = fast_polls();
     let rspec = RemoteSpec::pve(spec.clone());
     let _worker = backend::spawn_remote(rspec.clone(), Scope::All, timing, tx);
     let mut r = RemoteView::new("pve", &rspec.describe(), false);
@@ -892,13 +897,7 @@ async fn ended_tasks_are_reported_for_the_timeline() {
     let sim = Sim::start(0.0);
     let spec = sim.spec();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let timing = backend::Timing {
-        pve: atlas_pve::provider::WorkerConfig {
-            poll_every: Duration::from_millis(300),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let timing = fast_polls();
     let _worker = backend::spawn_remote(RemoteSpec::pve(spec.clone()), Scope::All, timing, tx);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     async fn next(
