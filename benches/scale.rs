@@ -314,6 +314,7 @@ fn keys(conf: &std::path::Path, n: usize) {
         Update::Inventory(InventoryEvent::Status {
             remote: "scale".into(),
             state: ConnState::Online {
+                via: None,
                 version: String::new(),
                 clustered: true,
             },

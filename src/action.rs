@@ -129,14 +129,19 @@ registry! {
     Shell = "shell", "shell", "shell in the instance", ["shell", "exec"], true;
     /// Snapshot the selected instance or volume (or the parent of a selected snapshot).
     Snapshot = "snapshot", "snapshot", "snapshot the instance or volume", ["snapshot"], true;
-    /// Restore a snapshot: the selected one, or one picked from the selected instance's.
-    Restore = "restore", "restore", "restore a snapshot (preview, safety snapshot first)", ["restore"], true;
+    /// Restore a snapshot: the selected one, or one picked from the selected instance's; on the
+    /// hosts pane, restore an evacuated member.
+    Restore = "restore", "restore", "restore a snapshot (preview, safety snapshot first); hosts pane: restore the evacuated member", ["restore"], true;
     /// Delete the selected snapshot.
     Delete = "delete", "delete", "delete the snapshot", ["delete", "rm"], true;
     /// Back up the selected instance or volume to a file.
     Backup = "backup", "backup", "back up the instance or volume to a file", ["backup", "export"], true;
     /// Create an instance or volume from a backup file.
     Import = "import", "import", "import an instance or volume from a backup file", ["import"], true;
+    /// Evacuate the selected cluster member (its instances move away or stop).
+    Evacuate = "evacuate", "evacuate", "evacuate the cluster member (hosts pane; r restores it)", ["evacuate", "drain"], true;
+    /// Move the selected instance to another cluster member.
+    Move = "move", "move", "move the instance to another cluster member (:move <member>)", ["move", "migrate"], true;
     /// Cancel the selected job.
     CancelJob = "cancel_job", "cancel", "cancel the selected job", ["cancel"], true;
     /// From an alert to its object; from an object to its alerts.

@@ -391,6 +391,7 @@ fn offline_remote_shows_stale_age() {
         atlas_tui::backend::Update::Inventory(atlas_tui::backend::InventoryEvent::Status {
             remote: "local".into(),
             state: atlas_tui::backend::ConnState::Online {
+                via: None,
                 version: "6.0.4".into(),
                 clustered: true,
             },

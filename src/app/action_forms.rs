@@ -16,6 +16,8 @@ pub enum Selected {
     Instance(InstanceRow),
     Volume(VolumeRow),
     Snapshot(SnapshotRow),
+    /// A host: a cluster member or a standalone server.
+    Host(crate::inventory::HostRow),
     Job(crate::jobs::JobId),
     Other,
 }

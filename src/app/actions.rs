@@ -86,7 +86,12 @@ impl AppState {
                 .chain(r.volume_snapshots.iter().cloned())
                 .find(|s| s.object() == *object)
                 .map(Selected::Snapshot),
-            ObjectKey::Host { .. } => None,
+            ObjectKey::Host { .. } => r
+                .hosts
+                .iter()
+                .find(|h| h.object() == *object)
+                .cloned()
+                .map(Selected::Host),
         }
         .unwrap_or(Selected::Other)
     }

@@ -214,7 +214,10 @@ impl AppState {
             Action::Restore if self.pane == Pane::BACKUPS => {
                 return self.action_restore_archive(now);
             }
+            Action::Restore if self.pane == Pane::HOSTS => return self.action_restore_member(now),
             Action::Restore => return self.action_restore(now),
+            Action::Evacuate => return self.action_evacuate(now),
+            Action::Move => return self.action_move(None, now),
             Action::Delete => return self.action_delete(now),
             Action::Backup => return self.action_backup(now),
             Action::Import => return self.action_import(None, now),
@@ -631,6 +634,8 @@ pub fn operation(action: Action, pane: Pane) -> Option<Operation> {
         Action::ConsoleLog => Operation::ConsoleLog,
         Action::Snapshot if pane == Pane::VOLUMES => Operation::VolumeSnapshots,
         Action::Snapshot => Operation::InstanceSnapshots,
+        Action::Restore if pane == Pane::HOSTS => Operation::Cluster,
+        Action::Evacuate | Action::Move => Operation::Cluster,
         Action::Restore | Action::Delete => Operation::Restore,
         Action::Backup => Operation::Backup,
         Action::Import => Operation::Import,

@@ -7,6 +7,7 @@ pub mod actions;
 pub mod alert_view;
 pub mod alerts;
 pub mod cells;
+pub mod cluster;
 pub mod confirm;
 pub mod detail;
 pub mod editor;

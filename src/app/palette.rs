@@ -84,6 +84,12 @@ impl AppState {
                 format!("member {m}"),
                 "only this member and the instances it runs".into(),
             );
+            if !self.readonly {
+                add(
+                    format!("move {m}"),
+                    "move the selected instance to this member".into(),
+                );
+            }
         }
         add("project all".into(), "all projects".into());
         let mut projects: Vec<String> = self
@@ -204,6 +210,7 @@ impl AppState {
                     self.say(Level::Error, format!("no remote named {r:?}"));
                 }
             }
+            PaletteCommand::MoveTo(m) => return self.action_move(Some(m), now),
             PaletteCommand::Member(None) => {
                 self.listing.member_filter = None;
                 self.say(Level::Info, "showing every member");
@@ -288,6 +295,8 @@ pub enum PaletteCommand {
     Project(Option<String>),
     /// `member <name>|all`: one cluster member and what runs on it.
     Member(Option<String>),
+    /// `move <member>`: the selected instance to that member.
+    MoveTo(String),
     Theme(String),
     Sort(String),
     Filter(String),
@@ -324,6 +333,7 @@ pub fn parse_command(line: &str) -> Option<PaletteCommand> {
         "remote" | "remotes" | "r" => PaletteCommand::Remote(arg(rest)),
         "project" | "projects" | "p" => PaletteCommand::Project(arg(rest)),
         "member" | "members" | "m" => PaletteCommand::Member(arg(rest)),
+        "move" | "migrate" if !rest.is_empty() => PaletteCommand::MoveTo(rest.to_string()),
         "theme" if !rest.is_empty() => PaletteCommand::Theme(rest.to_string()),
         "sort" if !rest.is_empty() => PaletteCommand::Sort(rest.to_string()),
         "filter" => PaletteCommand::Filter(rest.to_string()),

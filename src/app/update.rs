@@ -122,10 +122,19 @@ impl AppState {
                         let text = format!("{remote}: {error}");
                         self.say(Level::Error, text);
                     }
-                } else if matches!(state, ConnState::Online { .. }) {
+                } else if let ConnState::Online { via, .. } = &state {
                     let was_offline = matches!(r.conn, ConnState::Offline { .. });
+                    let was_via = match &r.conn {
+                        ConnState::Online { via, .. } => via.clone(),
+                        _ => None,
+                    };
                     r.last_ok = Some(now);
-                    if was_offline {
+                    if let Some(v) = via.as_ref().filter(|v| was_via.as_ref() != Some(*v)) {
+                        self.say(
+                            Level::Warning,
+                            format!("{remote}: its member does not answer; failed over to {v}"),
+                        );
+                    } else if was_offline {
                         self.say(Level::Info, format!("{remote}: reconnected"));
                     }
                 }

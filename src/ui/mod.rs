@@ -217,6 +217,11 @@ fn remote_badges(state: &AppState, theme: &Theme, now: DateTime<Utc>) -> Vec<Spa
     let per_remote = &join.1.per_remote;
     for r in &state.remotes {
         let (dot, style, extra) = match &r.conn {
+            ConnState::Online { via: Some(via), .. } => (
+                "●",
+                theme.style("remote.online"),
+                format!(" via {}", via.trim_start_matches("https://")),
+            ),
             ConnState::Online { .. } => ("●", theme.style("remote.online"), String::new()),
             ConnState::Connecting => ("◌", theme.style("remote.connecting"), " connecting".into()),
             ConnState::Offline { .. } => (

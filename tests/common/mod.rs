@@ -51,6 +51,7 @@ pub fn loaded_state() -> AppState {
         Update::Inventory(InventoryEvent::Status {
             remote: "local".into(),
             state: ConnState::Online {
+                via: None,
                 version: "6.0.4".into(),
                 clustered: true,
             },

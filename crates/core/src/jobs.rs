@@ -81,11 +81,48 @@ pub enum JobSpec {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         new_id: Option<u64>,
     },
+    /// Evacuate a cluster member (its instances move to the others, or stop, as each one's
+    /// `cluster.evacuate` says, unless `mode` overrides it) or restore it (they come back).
+    /// The target is the member (`Target::host`).
+    Member {
+        target: Target,
+        action: MemberAction,
+        /// `auto` (each instance's own policy), `migrate`, `live-migrate` or `stop`; empty is
+        /// `auto`. Evacuation only.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        mode: String,
+    },
+    /// Move an instance to another cluster member. A running one (`restart`) is stopped,
+    /// moved and started again there.
+    Move {
+        target: Target,
+        to: String,
+        #[serde(default)]
+        restart: bool,
+    },
     /// Run a configured command (`[[commands]]`), its output streamed.
     Command {
         target: Target,
         command: CommandSpec,
     },
+}
+
+/// What a member job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberAction {
+    Evacuate,
+    Restore,
+}
+
+impl MemberAction {
+    /// The word Incus's API and CLI use (`evacuate`, `restore`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberAction::Evacuate => "evacuate",
+            MemberAction::Restore => "restore",
+        }
+    }
 }
 
 /// A configured command as it runs: the words, where, and the environment it gets.
@@ -129,6 +166,8 @@ impl JobSpec {
             | JobSpec::Apply { target, .. }
             | JobSpec::Vzdump { target, .. }
             | JobSpec::RestoreArchive { target, .. }
+            | JobSpec::Member { target, .. }
+            | JobSpec::Move { target, .. }
             | JobSpec::Command { target, .. } => target,
         }
     }
@@ -145,6 +184,8 @@ impl JobSpec {
             | JobSpec::Apply { target, .. }
             | JobSpec::Vzdump { target, .. }
             | JobSpec::RestoreArchive { target, .. }
+            | JobSpec::Member { target, .. }
+            | JobSpec::Move { target, .. }
             | JobSpec::Command { target, .. } => target,
         }
     }
@@ -153,7 +194,7 @@ impl JobSpec {
     pub fn touches(&self) -> Vec<(String, String)> {
         let t = self.target();
         let mut out = Vec::new();
-        if t.pool.is_none() {
+        if t.pool.is_none() && !t.host {
             out.push((t.project.clone(), t.name.clone()));
         }
         match self {
@@ -188,6 +229,15 @@ impl JobSpec {
             JobSpec::Apply { .. } => "apply".into(),
             JobSpec::Vzdump { .. } => "backup".into(),
             JobSpec::RestoreArchive { .. } => "restore-backup".into(),
+            JobSpec::Member {
+                action: MemberAction::Evacuate,
+                ..
+            } => "evacuate".into(),
+            JobSpec::Member {
+                action: MemberAction::Restore,
+                ..
+            } => "restore-member".into(),
+            JobSpec::Move { .. } => "move".into(),
             JobSpec::Command { command, .. } => command.name.clone(),
         }
     }
@@ -219,6 +269,7 @@ impl JobSpec {
                 Some(id) => format!("{archive} → {}:{id}", target.remote),
                 None => format!("{} ← {archive}", target.label()),
             },
+            JobSpec::Move { target, to, .. } => format!("{} → {to}", target.label()),
             JobSpec::Command { target, .. } if target.remote.is_empty() => target.name.clone(),
             j => j.target().label(),
         }
@@ -233,6 +284,8 @@ impl JobSpec {
                 | JobSpec::Import { replace: true, .. }
                 | JobSpec::RestoreArchive { new_id: None, .. }
                 | JobSpec::Command { .. }
+                | JobSpec::Member { .. }
+                | JobSpec::Move { .. }
                 | JobSpec::Power {
                     action: PowerAction::Stop | PowerAction::Restart | PowerAction::Freeze,
                     ..

@@ -8,7 +8,8 @@ use tokio::sync::{mpsc, watch};
 /// A job's number, unique within the state dir's history.
 pub type JobId = u64;
 
-/// The object a job acts on: an instance, or a custom volume when `pool` is set.
+/// The object a job acts on: an instance, a custom volume when `pool` is set, or a cluster
+/// member when `host` is set.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Target {
     pub remote: String,
@@ -20,6 +21,9 @@ pub struct Target {
     /// its CLI lines name the object by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// A host (a cluster member) named `name`; its project is empty.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub host: bool,
 }
 
 impl Target {
@@ -31,6 +35,15 @@ impl Target {
             pool: None,
             name: name.into(),
             id: None,
+            host: false,
+        }
+    }
+
+    /// A host: a cluster member (or a standalone server).
+    pub fn host(remote: &str, name: &str) -> Self {
+        Target {
+            host: true,
+            ..Target::instance(remote, "", name)
         }
     }
 
@@ -42,6 +55,7 @@ impl Target {
             pool: Some(pool.into()),
             name: name.into(),
             id: None,
+            host: false,
         }
     }
 
@@ -52,6 +66,12 @@ impl Target {
     /// The inventory object it is.
     pub fn object(&self) -> crate::inventory::ObjectKey {
         use crate::inventory::ObjectKey;
+        if self.host {
+            return ObjectKey::Host {
+                remote: self.remote.clone(),
+                name: self.name.clone(),
+            };
+        }
         match &self.pool {
             None => ObjectKey::Instance {
                 remote: self.remote.clone(),
@@ -70,6 +90,9 @@ impl Target {
     /// The key of the object's row (instances: remote/project/name; volumes:
     /// remote/project/pool/name).
     pub fn row_key(&self) -> String {
+        if self.host {
+            return self.object().key();
+        }
         match &self.pool {
             None => format!("{}/{}/{}", self.remote, self.project, self.name),
             Some(p) => format!("{}/{}/{}/{}", self.remote, self.project, p, self.name),
@@ -79,6 +102,9 @@ impl Target {
     /// For people: `local:grafana01`, `local:default/grafana01-data` (volume), with the project
     /// when it is not `default`.
     pub fn label(&self) -> String {
+        if self.host {
+            return format!("{}:{}", self.remote, self.name);
+        }
         let proj = if self.project == "default" || self.project.is_empty() {
             String::new()
         } else {

@@ -43,7 +43,13 @@ impl Scope {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConnState {
     Connecting,
-    Online { version: String, clustered: bool },
+    /// `via`: the address in use when it is not the configured one (failed over to another
+    /// cluster member's).
+    Online {
+        version: String,
+        clustered: bool,
+        via: Option<String>,
+    },
     Offline { error: String },
 }
 
@@ -187,6 +193,8 @@ pub enum Operation {
     SnapshotExpiry,
     /// Usage over time kept by the provider itself (Proxmox VE's `rrddata`).
     UsageHistory,
+    /// Cluster members evacuated and restored, instances moved between them.
+    Cluster,
 }
 
 /// What a provider can do: the console offers only these on its remotes.
@@ -216,6 +224,7 @@ pub const ALL_OPERATIONS: &[Operation] = &[
     Operation::Services,
     Operation::SnapshotExpiry,
     Operation::UsageHistory,
+    Operation::Cluster,
 ];
 
 /// No CLI lines (a provider without a CLI of its own).

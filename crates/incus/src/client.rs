@@ -67,7 +67,21 @@ pub struct IncusClient {
     tls: Option<Arc<rustls::ClientConfig>>,
     /// List items that could not be decoded since the last [`IncusClient::take_skipped`].
     skipped: atlas_core::decode::SkipLog,
+    /// The cluster's members as last read (shared by clones and kept across reconnects).
+    members: Members,
 }
+
+/// A cluster member as the worker last read it: its name, the address it answers on and
+/// whether the cluster saw it online.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub name: String,
+    pub url: String,
+    pub online: bool,
+}
+
+/// The members of a remote's cluster, shared between its clients.
+pub type Members = Arc<std::sync::Mutex<Vec<Member>>>;
 
 impl std::fmt::Debug for IncusClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -137,7 +151,26 @@ impl IncusClient {
             http,
             tls,
             skipped: Default::default(),
+            members: Default::default(),
         })
+    }
+
+    /// The same client sharing a list of members kept by its worker.
+    pub fn with_members(mut self, members: Members) -> Self {
+        self.members = members;
+        self
+    }
+
+    /// The cluster's members as last read (empty for a standalone server or before the
+    /// first read).
+    pub fn members(&self) -> Vec<Member> {
+        self.members.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    pub fn set_members(&self, members: Vec<Member>) {
+        if let Ok(mut m) = self.members.lock() {
+            *m = members;
+        }
     }
 
     /// The list items left out (undecodable) since the last call.
@@ -390,13 +423,20 @@ impl IncusClient {
     }
 
     /// `/1.0/metrics` (Prometheus text) of the instances in scope.
-    pub async fn metrics(&self, scope: &Scope) -> Result<String, IncusError> {
-        match scope {
-            Scope::All => self.get_text("/1.0/metrics").await,
-            Scope::Project(p) => {
-                self.get_text(&format!("/1.0/metrics?project={}", encode(p)))
-                    .await
-            }
+    /// `/1.0/metrics`: the instances of the member answering, or of `target` (in a cluster
+    /// each member reports its own).
+    pub async fn metrics(&self, scope: &Scope, target: Option<&str>) -> Result<String, IncusError> {
+        let mut q = Vec::new();
+        if let Scope::Project(p) = scope {
+            q.push(format!("project={}", encode(p)));
+        }
+        if let Some(t) = target {
+            q.push(format!("target={}", encode(t)));
+        }
+        if q.is_empty() {
+            self.get_text("/1.0/metrics").await
+        } else {
+            self.get_text(&format!("/1.0/metrics?{}", q.join("&"))).await
         }
     }
 

@@ -286,6 +286,43 @@ impl IncusClient {
         .await
     }
 
+    /// Evacuates or restores a cluster member (`POST /1.0/cluster/members/<m>/state`); `mode`
+    /// (evacuation only) overrides each instance's `cluster.evacuate`.
+    pub async fn set_member_state(
+        &self,
+        member: &str,
+        action: &str,
+        mode: &str,
+    ) -> Result<Operation, IncusError> {
+        let mut body = json!({"action": action});
+        if !mode.is_empty() {
+            body["mode"] = json!(mode);
+        }
+        self.send_op(
+            reqwest::Method::POST,
+            &format!("/1.0/cluster/members/{}/state", encode(member)),
+            Some(&body),
+        )
+        .await
+    }
+
+    /// Moves a stopped instance to another cluster member (`POST /1.0/instances/<n>?target=`
+    /// with `migration`; the data goes between the members, not through the console).
+    pub async fn move_instance(
+        &self,
+        project: &str,
+        name: &str,
+        member: &str,
+    ) -> Result<Operation, IncusError> {
+        let body = json!({"name": name, "migration": true, "live": false});
+        self.send_op(
+            reqwest::Method::POST,
+            &format!("{}&target={}", instance_path(project, name, ""), encode(member)),
+            Some(&body),
+        )
+        .await
+    }
+
     /// Renames an instance (it must be stopped).
     pub async fn rename_instance(
         &self,
@@ -518,6 +555,8 @@ impl IncusClient {
 /// (`create_backup_progress: "12.3MB (4.5MB/s)"`). Returns the text and a percent when known.
 pub fn operation_progress(metadata: &Value) -> Option<(String, Option<f64>)> {
     let obj = metadata.as_object()?;
+    // A step's own words (`evacuation_progress`: which instance is stopped, migrated, started).
+    let evacuation = obj.get("evacuation_progress").and_then(Value::as_str);
     if let Some(p) = obj.get("progress").and_then(Value::as_object) {
         let s = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
         let pct = s("percent").parse::<f64>().ok();
@@ -528,12 +567,16 @@ pub fn operation_progress(metadata: &Value) -> Option<(String, Option<f64>)> {
                 text.push_str(&format!(" {k} {v}"));
             }
         }
-        return Some((text.trim().to_string(), pct));
+        let text = text.trim().to_string();
+        return Some(match evacuation {
+            Some(words) => (format!("{words}: {text}"), pct),
+            None => (text, pct),
+        });
     }
     let (key, val) = obj
         .iter()
         .find(|(k, v)| k.ends_with("_progress") && v.is_string())?;
-    let text = val.as_str().unwrap_or("").to_string();
+    let text = val.as_str().unwrap_or("");
     let pct = text
         .split_whitespace()
         .find_map(|w| w.strip_suffix('%'))
@@ -549,6 +592,24 @@ pub fn operation_progress(metadata: &Value) -> Option<(String, Option<f64>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn evacuation_progress_names_the_instance_beside_the_transfer() {
+        let m = json!({
+            "evacuation_progress": "Migrating \"web\" in project \"default\" to \"atlas01\"",
+            "create_instance_from_image_unpack_progress": "Unpacking image: 16% (34.15MB/s)",
+            "progress": {"percent": "16", "speed": "34145931", "stage": "create_instance_from_image_unpack"}
+        });
+        let (t, p) = operation_progress(&m).unwrap();
+        assert_eq!(
+            t,
+            "Migrating \"web\" in project \"default\" to \"atlas01\": create_instance_from_image_unpack speed 34145931"
+        );
+        assert_eq!(p, Some(16.0));
+        let (t, p) = operation_progress(&json!({"evacuation_progress": "Stopping \"web\" in project \"default\""})).unwrap();
+        assert_eq!(t, "evacuation: Stopping \"web\" in project \"default\"");
+        assert_eq!(p, None);
+    }
 
     #[test]
     fn progress_from_operation_metadata() {

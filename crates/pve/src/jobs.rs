@@ -183,7 +183,11 @@ pub fn cli(job: &JobSpec) -> Vec<String> {
             }]
         }
         JobSpec::Command { .. } => job.command_line().into_iter().collect(),
-        JobSpec::Export { .. } | JobSpec::Import { .. } | JobSpec::Apply { .. } => vec![],
+        JobSpec::Export { .. }
+        | JobSpec::Import { .. }
+        | JobSpec::Apply { .. }
+        | JobSpec::Member { .. }
+        | JobSpec::Move { .. } => vec![],
     }
 }
 
@@ -236,6 +240,8 @@ pub async fn run(
         JobSpec::Export { .. }
         | JobSpec::Import { .. }
         | JobSpec::Apply { .. }
+        | JobSpec::Member { .. }
+        | JobSpec::Move { .. }
         | JobSpec::Command { .. } => Err(Stop::Failed(format!(
             "{}: Proxmox VE cannot {} here",
             t.remote,

@@ -173,6 +173,7 @@ impl Session {
         (self.tx)(p::Event::Status {
             remote: self.remote(),
             state: ConnState::Online {
+                via: None,
                 version: format!("Proxmox VE {}", self.version),
                 clustered: self.clustered,
             },

@@ -1,6 +1,6 @@
 //! The equivalent `incus` command lines of a job, for its log and the journal.
 
-use atlas_core::jobs::{JobSpec, PowerAction, Target, sh};
+use atlas_core::jobs::{JobSpec, MemberAction, PowerAction, Target, sh};
 use atlas_core::services::ServicePlan;
 
 /// The equivalent incus command lines of a job, in order.
@@ -155,6 +155,25 @@ pub fn cli(job: &JobSpec) -> Vec<String> {
             plans.iter().flat_map(|p| apply_cli(&t.remote, p)).collect()
         }
         JobSpec::Command { .. } => job.command_line().into_iter().collect(),
+        JobSpec::Member { action, mode, .. } => {
+            let mut s = format!("incus cluster {} {r}:{n} --force", action.as_str());
+            if *action == MemberAction::Evacuate && !mode.is_empty() && mode != "auto" {
+                s.push_str(&format!(" --action {}", sh(mode)));
+            }
+            vec![s]
+        }
+        JobSpec::Move { to, restart, .. } => {
+            let mv = format!("incus move {r}:{n} --target {}{pf}", sh(to));
+            if *restart {
+                vec![
+                    format!("incus stop {r}:{n}{pf}"),
+                    mv,
+                    format!("incus start {r}:{n}{pf}"),
+                ]
+            } else {
+                vec![mv]
+            }
+        }
         JobSpec::Vzdump { .. } | JobSpec::RestoreArchive { .. } => vec![],
     }
 }

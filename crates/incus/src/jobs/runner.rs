@@ -78,6 +78,16 @@ pub async fn run(
             "{} is a local command, not an Incus operation",
             command.name
         ))),
+        JobSpec::Member {
+            target,
+            action,
+            mode,
+        } => super::cluster::member(client, target, *action, mode, rep, &mut cancel).await,
+        JobSpec::Move {
+            target,
+            to,
+            restart,
+        } => super::cluster::move_to(client, target, to, *restart, rep, &mut cancel).await,
         JobSpec::Vzdump { .. } | JobSpec::RestoreArchive { .. } => Err(Stop::Failed(format!(
             "{}: Incus cannot {} here (that is Proxmox VE's)",
             spec.target().remote,
@@ -297,7 +307,7 @@ async fn restore(
 
 /// Stops an instance the user agreed to stop for a restore or a replace: cleanly, forced after
 /// [`STOP_SECS`] (its data is being replaced anyway).
-async fn stop_agreed(
+pub(super) async fn stop_agreed(
     client: &IncusClient,
     project: &str,
     name: &str,

@@ -18,6 +18,16 @@ pub async fn load_hosts(client: &IncusClient, server: &Server) -> Result<Vec<Hos
     let cluster = client.cluster().await?;
     if cluster.enabled {
         let members = client.cluster_members().await?;
+        client.set_members(
+            members
+                .iter()
+                .map(|m| crate::client::Member {
+                    name: m.server_name.clone(),
+                    url: m.url.clone(),
+                    online: !m.status.eq_ignore_ascii_case("offline"),
+                })
+                .collect(),
+        );
         let rows = stream::iter(members)
             .map(|m| async move {
                 let (state, res) = tokio::join!(

@@ -8,8 +8,8 @@ use tokio::sync::mpsc;
 
 use atlas_core::provider::{self as p, Command, ConnState, Scope, Sink};
 
-use crate::cliconfig::RemoteSpec;
-use crate::client::IncusClient;
+use crate::cliconfig::{Endpoint, RemoteSpec};
+use crate::client::{IncusClient, Members};
 
 /// Everything the console can do, Incus can, but keep usage history (that comes from a
 /// Prometheus scraping its `/1.0/metrics`).
@@ -27,6 +27,7 @@ pub const CAPABILITIES: p::Capabilities = p::Capabilities {
         p::Operation::Import,
         p::Operation::Services,
         p::Operation::SnapshotExpiry,
+        p::Operation::Cluster,
     ],
     ..p::Capabilities::all("Incus")
 };
@@ -68,11 +69,19 @@ async fn run(
         state,
     };
     let mut backoff = cfg.backoff_min;
+    // The cluster's members, learned while connected: where to go when the member this remote
+    // talks to goes away.
+    let members = Members::default();
+    let mut current = spec.clone();
     loop {
         tx(status(ConnState::Connecting));
-        let result = match IncusClient::new(&spec) {
+        let via = (current.endpoint != spec.endpoint).then(|| current.endpoint.describe());
+        let session_tx = with_via(&tx, via);
+        let result = match IncusClient::new(&current) {
             Ok(client) => {
-                session::session(&client, &mut scope, &cfg, &tx, &mut cmds, &mut backoff).await
+                let client = client.with_members(members.clone());
+                session::session(&client, &mut scope, &cfg, &session_tx, &mut cmds, &mut backoff)
+                    .await
             }
             Err(e) => Err(e),
         };
@@ -80,6 +89,21 @@ async fn run(
             Ok(End::Quit) => return,
             Ok(End::Rescope) => continue,
             Err(e) => {
+                if let Some(next) = fail_over(&spec, &current, &e, &members).await {
+                    let (from, to) = (current.endpoint.describe(), next.endpoint.describe());
+                    tracing::warn!(remote = %remote, error = %e, from = %from, to = %to, "failing over to another cluster member");
+                    tx(p::Event::Event {
+                        remote: remote.clone(),
+                        summary: format!("failover: {from} does not answer ({e}); now through {to}"),
+                        action: "failover".into(),
+                        object: None,
+                        at: Some(chrono::Utc::now()),
+                        by: String::new(),
+                    });
+                    current = next;
+                    backoff = cfg.backoff_min;
+                    continue;
+                }
                 tracing::warn!(remote = %remote, error = %e, "remote offline");
                 tx(status(ConnState::Offline {
                     error: e.to_string(),
@@ -94,4 +118,78 @@ async fn run(
         }
         backoff = (backoff * 2).min(cfg.backoff_max);
     }
+}
+
+/// The sink a session reports through: its `Online` says which address it uses when that is
+/// not the configured one.
+fn with_via(tx: &Sink, via: Option<String>) -> Sink {
+    let Some(via) = via else {
+        return tx.clone();
+    };
+    let tx = tx.clone();
+    std::sync::Arc::new(move |ev| {
+        tx(match ev {
+            p::Event::Status {
+                remote,
+                state: ConnState::Online {
+                    version, clustered, ..
+                },
+            } => p::Event::Status {
+                remote,
+                state: ConnState::Online {
+                    version,
+                    clustered,
+                    via: Some(via.clone()),
+                },
+            },
+            ev => ev,
+        })
+    })
+}
+
+/// How long a member that may take over is given to answer.
+const FAILOVER_PROBE: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Another address for an HTTPS remote whose member stopped answering: the configured address
+/// first (when it is not the one that failed), then every other member the cluster listed, each
+/// with the same client certificate and pinned server certificate (a cluster's members share
+/// it). `None` for a unix socket, for errors that are not about reaching the server, and when
+/// no other member answers.
+async fn fail_over(
+    spec: &RemoteSpec,
+    current: &RemoteSpec,
+    error: &crate::client::IncusError,
+    members: &Members,
+) -> Option<RemoteSpec> {
+    use crate::client::IncusError;
+    if !matches!(error, IncusError::Connect { .. } | IncusError::Events(_)) {
+        return None;
+    }
+    let Endpoint::Https { url: configured, .. } = &spec.endpoint else {
+        return None;
+    };
+    let failed = current.endpoint.describe();
+    let listed: Vec<String> = members
+        .lock()
+        .map(|m| m.iter().map(|m| m.url.clone()).collect())
+        .unwrap_or_default();
+    let mut candidates = vec![configured.clone()];
+    candidates.extend(listed);
+    candidates.dedup();
+    for url in candidates {
+        if url == failed || url.trim().is_empty() {
+            continue;
+        }
+        let mut next = spec.clone();
+        if let Endpoint::Https { url: u, .. } = &mut next.endpoint {
+            *u = url.clone();
+        }
+        let Ok(client) = IncusClient::new(&next) else {
+            continue;
+        };
+        if let Ok(Ok(_)) = tokio::time::timeout(FAILOVER_PROBE, client.server()).await {
+            return Some(next);
+        }
+    }
+    None
 }

@@ -98,21 +98,23 @@ enum Fetched {
             Result<atlas_core::inventory::InstanceState, IncusError>,
         )>,
     ),
-    Metrics(Vec<UsageSample>),
+    /// The samples, and the members they cover (`None`: the one answering, not clustered).
+    Metrics(Vec<UsageSample>, Option<Vec<String>>),
     Projects(Vec<String>),
     Sent,
 }
 
 type Running = BoxFuture<'static, (Fetch, u64, Result<Fetched, IncusError>)>;
 
-/// What the session knows the console shows: the status of every instance it reported, and
-/// whether it is a container (the metrics list every running container).
-type Known = HashMap<(String, String), (String, bool)>;
+/// What the session knows the console shows: the status of every instance it reported,
+/// whether it is a container (the metrics list every running container) and its member.
+type Known = HashMap<(String, String), (String, bool, String)>;
 
-fn known_of(i: &atlas_core::inventory::Instance) -> (String, bool) {
+fn known_of(i: &atlas_core::inventory::Instance) -> (String, bool, String) {
     (
         i.status.clone(),
         i.kind == atlas_core::inventory::InstanceKind::Container,
+        i.location.clone(),
     )
 }
 
@@ -449,6 +451,7 @@ fn online(server: &Server) -> ConnState {
     ConnState::Online {
         version: server.environment.server_version.clone(),
         clustered: server.environment.server_clustered,
+        via: None,
     }
 }
 
@@ -472,7 +475,7 @@ fn classify(e: &IncusError) -> Done {
 fn running_instances(known: &Known) -> Vec<(String, String)> {
     known
         .iter()
-        .filter(|(_, (s, _))| s.eq_ignore_ascii_case("running"))
+        .filter(|(_, (s, _, _))| s.eq_ignore_ascii_case("running"))
         .map(|(k, _)| k.clone())
         .collect()
 }
@@ -505,8 +508,8 @@ fn fetch(
                 Err(e) if e.is_not_found() => Ok(Fetched::Instance(None)),
                 Err(e) => Err(e),
             },
-            Fetch::Usage => match client.metrics(&scope).await {
-                Ok(text) => Ok(Fetched::Metrics(parse_usage(&text))),
+            Fetch::Usage => match usage_metrics(&client, &scope).await {
+                Ok((samples, covered)) => Ok(Fetched::Metrics(samples, covered)),
                 // Metrics refused (a restricted certificate): the state of each running one.
                 Err(IncusError::Api { .. }) => {
                     Ok(Fetched::Usage(states_of(&client, running).await))
@@ -632,14 +635,20 @@ fn settle(
                 });
             }
         }
-        Fetched::Metrics(samples) => {
-            // The metrics list every running (or frozen) container: one that is not where it
-            // should be, or is where it should not be, is read again.
+        Fetched::Metrics(samples, covered) => {
+            // The metrics list every running (or frozen) container of the members they cover:
+            // one that is not where it should be, or is where it should not be, is read again.
             let present: std::collections::HashSet<(&str, &str)> = samples
                 .iter()
                 .map(|s| (s.project.as_str(), s.name.as_str()))
                 .collect();
-            for ((project, name), (status, container)) in known.iter() {
+            for ((project, name), (status, container, location)) in known.iter() {
+                if covered
+                    .as_ref()
+                    .is_some_and(|c| !c.iter().any(|m| m == location))
+                {
+                    continue;
+                }
                 let live = matches!(status.to_ascii_lowercase().as_str(), "running" | "frozen");
                 let listed = present.contains(&(project.as_str(), name.as_str()));
                 if *container && live != listed {
@@ -658,6 +667,51 @@ fn settle(
             }
         }
         Fetched::Projects(_) | Fetched::Sent => {}
+    }
+}
+
+/// Usage of the running instances from `/1.0/metrics`: in a cluster each member reports only
+/// its own, so every online member is asked (`?target=`), at once. A member that does not
+/// answer is left out of what the samples cover.
+async fn usage_metrics(
+    client: &IncusClient,
+    scope: &Scope,
+) -> Result<(Vec<UsageSample>, Option<Vec<String>>), IncusError> {
+    let members: Vec<String> = client
+        .members()
+        .into_iter()
+        .filter(|m| m.online)
+        .map(|m| m.name)
+        .collect();
+    if members.is_empty() {
+        let text = client.metrics(scope, None).await?;
+        return Ok((parse_usage(&text), None));
+    }
+    let answers = futures_util::future::join_all(
+        members
+            .iter()
+            .map(|m| async move { (m.clone(), client.metrics(scope, Some(m)).await) }),
+    )
+    .await;
+    let mut samples = Vec::new();
+    let mut covered = Vec::new();
+    let mut first_error = None;
+    for (m, answer) in answers {
+        match answer {
+            Ok(text) => {
+                samples.extend(parse_usage(&text));
+                covered.push(m);
+            }
+            Err(e) => {
+                tracing::debug!(member = %m, error = %e, "member metrics unavailable");
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        // Refused everywhere (a restricted certificate): the caller reads states instead.
+        Some(e) if covered.is_empty() => Err(e),
+        _ => Ok((samples, Some(covered))),
     }
 }
 
