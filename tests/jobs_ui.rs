@@ -403,3 +403,129 @@ fn restore_on_an_instance_picks_one_of_its_snapshots() {
     assert_eq!(s.input(), InputMode::Normal);
     assert!(s.confirm().is_none());
 }
+
+/// A three-member cluster: atlas01 runs the fleet, loki01 is on atlas02, atlas03 is evacuated.
+fn cluster_state() -> AppState {
+    let mut s = loaded_state();
+    let base = s.remotes[0].hosts[0].clone();
+    let member = |name: &str, status: &str| {
+        let mut h = base.clone();
+        h.name = name.into();
+        h.status = status.into();
+        h.clustered = true;
+        h
+    };
+    s.apply(
+        Update::Inventory(InventoryEvent::Hosts {
+            remote: "local".into(),
+            hosts: vec![
+                member("atlas01", "Online"),
+                member("atlas02", "Online"),
+                member("atlas03", "Evacuated"),
+            ],
+        }),
+        now(),
+    );
+    for i in s.remotes[0].instances.iter_mut() {
+        i.inst.location = "atlas01".into();
+        if i.inst.name == "loki01" {
+            i.inst.location = "atlas02".into();
+            i.inst.config.insert("cluster.evacuate", "migrate");
+            i.inst.expanded_config.insert("cluster.evacuate", "migrate");
+        }
+        if i.inst.name == "grafana01" {
+            i.inst.config.insert("volatile.evacuate.origin", "atlas03");
+        }
+    }
+    s.derived.data_changed();
+    s
+}
+
+#[test]
+fn cluster_members_are_evacuated_and_restored_and_instances_moved_after_a_plan() {
+    let mut s = cluster_state();
+    // Evacuate: the plan names each instance of the member and what becomes of it.
+    select(&mut s, '1', 1, "atlas02");
+    assert!(ch(&mut s, 'v').is_empty());
+    assert_eq!(s.input(), InputMode::Confirm);
+    let out = render(&mut s, 120, 30);
+    assert!(out.contains("Evacuate local:atlas02?"), "{out}");
+    assert!(
+        out.contains("loki01 (Running): moved to another member (cluster.evacuate=migrate)"),
+        "{out}"
+    );
+    assert!(out.contains("Members that can take its instances: atlas01."), "{out}");
+    let (_, spec) = started(&ch(&mut s, 'y'));
+    assert_eq!(spec.kind(), "evacuate");
+    assert_eq!(spec.target().label(), "local:atlas02");
+    assert_eq!(
+        atlas_tui::incus::jobs::cli(&spec),
+        ["incus cluster evacuate local:atlas02 --force"]
+    );
+    // An evacuated member is not evacuated again; `r` restores it, naming what comes back.
+    select(&mut s, '1', 1, "atlas03");
+    assert!(ch(&mut s, 'v').is_empty());
+    assert!(s.messages.current.as_ref().unwrap().text.contains("already evacuated"));
+    assert!(ch(&mut s, 'r').is_empty());
+    let out = render(&mut s, 120, 30);
+    assert!(out.contains("Restore local:atlas03?"), "{out}");
+    assert!(out.contains("grafana01 (now on atlas01, Running)"), "{out}");
+    let (_, spec) = started(&ch(&mut s, 'y'));
+    assert_eq!(
+        atlas_tui::incus::jobs::cli(&spec),
+        ["incus cluster restore local:atlas03 --force"]
+    );
+    // Move: `C` offers the members in the palette; a running instance is stopped, moved and
+    // started, as the plan says first.
+    select(&mut s, '2', 1, "grafana01");
+    assert!(ch(&mut s, 'C').is_empty());
+    assert_eq!(s.input(), InputMode::Palette);
+    let out = render(&mut s, 120, 30);
+    assert!(out.contains("move atlas02"), "{out}");
+    typ(&mut s, "atlas03");
+    key(&mut s, KeyCode::Enter);
+    assert!(
+        s.messages.current.as_ref().unwrap().text.contains("atlas03 is Evacuated"),
+        "{:?}",
+        s.messages.current
+    );
+    s.run_command("move atlas01", now());
+    assert!(s.messages.current.as_ref().unwrap().text.contains("already runs on atlas01"));
+    s.run_command("move atlas02", now());
+    assert_eq!(s.input(), InputMode::Confirm);
+    let out = render(&mut s, 120, 30);
+    assert!(
+        out.contains("Move local:grafana01 to atlas02? It is running: it stops during the move."),
+        "{out}"
+    );
+    assert!(out.contains("1. stop grafana01"), "{out}");
+    assert!(out.contains("3. start it on atlas02 (again on atlas01 if the move fails)"), "{out}");
+    let (_, spec) = started(&ch(&mut s, 'y'));
+    assert_eq!(
+        spec,
+        JobSpec::Move {
+            target: atlas_tui::jobs::Target::instance("local", "default", "grafana01"),
+            to: "atlas02".into(),
+            restart: true,
+        }
+    );
+    assert_eq!(
+        atlas_tui::incus::jobs::cli(&spec),
+        [
+            "incus stop local:grafana01",
+            "incus move local:grafana01 --target atlas02",
+            "incus start local:grafana01"
+        ]
+    );
+    // A stopped one just moves.
+    select(&mut s, '2', 1, "step-ca01");
+    s.run_command("move atlas02", now());
+    let (_, spec) = started(&ch(&mut s, 'y'));
+    assert!(matches!(spec, JobSpec::Move { restart: false, .. }));
+    // Read-only: refused, saying so.
+    s.readonly = true;
+    select(&mut s, '1', 1, "atlas02");
+    assert!(ch(&mut s, 'v').is_empty());
+    assert_eq!(s.input(), InputMode::Normal);
+    assert!(s.messages.current.as_ref().unwrap().text.contains("read-only"));
+}

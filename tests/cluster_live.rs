@@ -1,0 +1,371 @@
+//! The real three-member cluster of the sandbox (atlas01 on the unix socket and 127.0.0.1:8443,
+//! atlas02 on 127.0.0.2:8443, atlas03 on 127.0.0.3:8443): evacuation and restore, moves with
+//! their progress, a member killed mid-session, and failover of an HTTPS remote whose member
+//! dies. Members are killed and evacuated, so every test holds the sandbox's exclusive lock and
+//! works on atlas03, where only the stopped `lab-db01` and each test's scratch instances live.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
+
+mod common;
+
+use std::time::Duration;
+
+use atlas_tui::app::rows::view_rows;
+use atlas_tui::app::state::{AppState, RemoteView};
+use atlas_tui::backend::{self, ConnState, Update, WorkerConfig};
+use atlas_tui::config::keymap::Keymap;
+use atlas_tui::incus::Scope;
+use atlas_tui::incus::client::IncusClient;
+use atlas_tui::incus::jobs as runner;
+use atlas_tui::jobs::{JobEvent, JobSpec, MemberAction, Outcome, Reporter, Target};
+use atlas_tui::pane::Pane;
+use common::*;
+use tokio::sync::{mpsc, watch};
+
+fn sandbox(args: &[&str]) {
+    let st = std::process::Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/sandbox"))
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(st.success(), "scripts/sandbox {args:?}");
+}
+
+/// Puts the cluster back as the other tests expect it, even when an assertion failed halfway:
+/// atlas03 running and not evacuated, the scratch instances gone.
+struct Cleanup(Vec<String>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        sandbox(&["start-member", "atlas03"]);
+        let state = incus(&["cluster", "list", "-f", "csv", "-c", "ns"]);
+        if state.contains("atlas03,EVACUATED") {
+            incus_quiet(&["cluster", "restore", "atlas03", "--force"]);
+        }
+        for n in &self.0 {
+            incus_quiet(&["delete", "-f", n]);
+        }
+    }
+}
+
+/// A scratch instance on `member`, running or not, that Incus may move when evacuating.
+fn scratch(name: &str, member: &str, running: bool) {
+    incus_quiet(&["delete", "-f", name]);
+    incus(&[
+        "init",
+        "busybox",
+        name,
+        "--target",
+        member,
+        "-c",
+        "cluster.evacuate=migrate",
+    ]);
+    if running {
+        incus(&["start", name]);
+    }
+}
+
+/// (member, status) of an instance, as `incus list` says.
+fn where_is(name: &str) -> (String, String) {
+    let out = incus(&["list", name, "-f", "csv", "-c", "Ls"]);
+    let line = out.lines().next().unwrap_or_default();
+    let (l, s) = line.split_once(',').unwrap_or((line, ""));
+    (l.to_string(), s.to_string())
+}
+
+struct Run {
+    outcome: Outcome,
+    events: Vec<JobEvent>,
+}
+
+impl Run {
+    fn stages(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                JobEvent::Progress(p) => Some(format!("{} {:?}", p.stage, p.percent)),
+                JobEvent::Log(l) => Some(l.clone()),
+            })
+            .collect()
+    }
+}
+
+async fn run(spec: JobSpec) -> Run {
+    let client = IncusClient::new(&sandbox_remote("local")).unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (_ctx, crx) = watch::channel(false);
+    let outcome = runner::run(&client, &spec, &Reporter::new(tx), crx).await;
+    let mut events = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        events.push(e);
+    }
+    Run { outcome, events }
+}
+
+fn member_job(action: MemberAction) -> JobSpec {
+    JobSpec::Member {
+        target: Target::host("local", "atlas03"),
+        action,
+        mode: String::new(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evacuate_moves_the_members_instances_and_restore_brings_them_back() {
+    let _lock = exclusive();
+    let _c = Cleanup(vec!["clu-evac01".into()]);
+    scratch("clu-evac01", "atlas03", true);
+
+    let r = run(member_job(MemberAction::Evacuate)).await;
+    let stages = r.stages().join("\n");
+    let Outcome::Done(text) = &r.outcome else {
+        panic!("{:?}\n{stages}", r.outcome)
+    };
+    let (member, status) = where_is("clu-evac01");
+    assert_ne!(member, "atlas03", "{text}");
+    assert_eq!(status, "RUNNING", "{text}");
+    assert!(
+        text.contains(&format!("clu-evac01 → {member} (Running)")),
+        "{text}"
+    );
+    // lab-db01 has a volume on atlas03's local pool: it stays, stopped.
+    assert!(text.contains("lab-db01 stays (Stopped)"), "{text}");
+    // Incus's own words about each instance came through as progress.
+    assert!(
+        stages.contains("Migrating \"clu-evac01\" in project \"default\""),
+        "{stages}"
+    );
+    assert!(
+        incus(&["cluster", "list", "-f", "csv", "-c", "ns"]).contains("atlas03,EVACUATED")
+    );
+
+    let r = run(member_job(MemberAction::Restore)).await;
+    let Outcome::Done(text) = &r.outcome else {
+        panic!("{:?}\n{}", r.outcome, r.stages().join("\n"))
+    };
+    assert_eq!(
+        where_is("clu-evac01"),
+        ("atlas03".to_string(), "RUNNING".to_string())
+    );
+    assert!(text.contains("clu-evac01 (Running)"), "{text}");
+    assert!(incus(&["cluster", "list", "-f", "csv", "-c", "ns"]).contains("atlas03,ONLINE"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_move_between_members_with_progress() {
+    let _lock = exclusive();
+    let _c = Cleanup(vec!["clu-move01".into(), "clu-move02".into()]);
+    scratch("clu-move01", "atlas02", false);
+    scratch("clu-move02", "atlas03", true);
+
+    // Stopped: moved as it is, the transfer's progress streamed.
+    let r = run(JobSpec::Move {
+        target: Target::instance("local", "default", "clu-move01"),
+        to: "atlas03".into(),
+        restart: false,
+    })
+    .await;
+    let stages = r.stages().join("\n");
+    assert_eq!(
+        r.outcome,
+        Outcome::Done("clu-move01 moved from atlas02 to atlas03".into()),
+        "{stages}"
+    );
+    assert!(stages.contains("move to atlas03"), "{stages}");
+    assert!(
+        r.events.iter().any(|e| matches!(e, JobEvent::Progress(p)
+            if p.stage.starts_with("move to atlas03: ") && p.percent.is_some())),
+        "no transfer progress: {stages}"
+    );
+    assert_eq!(
+        where_is("clu-move01"),
+        ("atlas03".to_string(), "STOPPED".to_string())
+    );
+
+    // Running: stopped, moved, started again there.
+    let r = run(JobSpec::Move {
+        target: Target::instance("local", "default", "clu-move02"),
+        to: "atlas02".into(),
+        restart: true,
+    })
+    .await;
+    let stages = r.stages().join("\n");
+    assert_eq!(
+        r.outcome,
+        Outcome::Done("clu-move02 moved from atlas03 to atlas02 and started".into()),
+        "{stages}"
+    );
+    assert!(stages.contains("stopping clu-move02"), "{stages}");
+    assert!(stages.contains("starting clu-move02 on atlas02"), "{stages}");
+    assert_eq!(
+        where_is("clu-move02"),
+        ("atlas02".to_string(), "RUNNING".to_string())
+    );
+
+    // Planned while stopped, running by the time it runs: refused, nothing changed.
+    let r = run(JobSpec::Move {
+        target: Target::instance("local", "default", "clu-move02"),
+        to: "atlas03".into(),
+        restart: false,
+    })
+    .await;
+    assert!(
+        matches!(&r.outcome, Outcome::Failed(e) if e.contains("is running now")),
+        "{:?}",
+        r.outcome
+    );
+    assert_eq!(where_is("clu-move02").0, "atlas02");
+}
+
+fn cfg() -> WorkerConfig {
+    WorkerConfig {
+        // The hosts are read with the usage: every 2 s here, 15 s in the console.
+        usage_every: Duration::from_secs(2),
+        backoff_min: Duration::from_millis(200),
+        backoff_max: Duration::from_secs(2),
+        ..WorkerConfig::default()
+    }
+}
+
+fn spawn(spec: atlas_tui::incus::RemoteSpec, tx: mpsc::UnboundedSender<Update>) -> mpsc::UnboundedSender<backend::Command> {
+    backend::spawn_remote(
+        backend::RemoteSpec::incus(spec),
+        Scope::All,
+        backend::Timing {
+            incus: cfg(),
+            ..Default::default()
+        },
+        tx,
+    )
+}
+
+/// Applies updates to `state` until `pred` holds.
+async fn until(
+    state: &mut AppState,
+    rx: &mut mpsc::UnboundedReceiver<Update>,
+    secs: u64,
+    what: &str,
+    pred: impl Fn(&mut AppState) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !pred(state) {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(u)) => {
+                state.apply(u, chrono::Utc::now());
+            }
+            Ok(None) => panic!("worker channel closed while waiting for {what}"),
+            Err(_) => panic!("timed out after {secs}s waiting for {what}"),
+        }
+    }
+}
+
+/// The STATUS cell of a row of `pane` whose NAME/HOST cell is `name`.
+fn status_of(state: &mut AppState, pane: Pane, name: &str) -> Option<String> {
+    state.derived.data_changed();
+    let rows = view_rows(state, pane, chrono::Utc::now());
+    rows.iter()
+        .find(|r| r.cells.get(1).is_some_and(|c| c.text == name))
+        .map(|r| r.cells[2].text.to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_member_is_shown_offline_its_instances_unknown_and_the_rest_stays_live() {
+    let _lock = exclusive();
+    let _c = Cleanup(vec!["clu-dead01".into(), "clu-live01".into()]);
+    scratch("clu-dead01", "atlas03", true);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let _w = spawn(sandbox_remote("local"), tx);
+    let mut state = AppState::new(
+        vec![RemoteView::new("local", "unix", false)],
+        Keymap::defaults(),
+        Scope::All,
+        "default".into(),
+    );
+    until(&mut state, &mut rx, 60, "the members and clu-dead01 running", |s| {
+        status_of(s, Pane::HOSTS, "atlas03").as_deref() == Some("Online")
+            && status_of(s, Pane::INSTANCES, "clu-dead01").as_deref() == Some("Running")
+    })
+    .await;
+
+    tokio::task::spawn_blocking(|| sandbox(&["kill-member", "atlas03"]))
+        .await
+        .unwrap();
+    // Incus calls a member offline after 20 s without a heartbeat; the hosts are read every 2 s.
+    until(&mut state, &mut rx, 60, "atlas03 offline", |s| {
+        status_of(s, Pane::HOSTS, "atlas03").as_deref() == Some("Offline")
+    })
+    .await;
+    assert_eq!(
+        status_of(&mut state, Pane::INSTANCES, "clu-dead01").as_deref(),
+        Some("Unknown"),
+        "an instance on a dead member is not shown with a state nobody knows"
+    );
+    assert!(
+        matches!(state.remotes[0].conn, ConnState::Online { .. }),
+        "the remote stays online: {:?}",
+        state.remotes[0].conn
+    );
+    // The rest of the console is live: an instance made on atlas01 now shows up.
+    incus(&["init", "busybox", "clu-live01", "--target", "atlas01"]);
+    until(&mut state, &mut rx, 30, "clu-live01 listed", |s| {
+        status_of(s, Pane::INSTANCES, "clu-live01").as_deref() == Some("Stopped")
+    })
+    .await;
+
+    tokio::task::spawn_blocking(|| sandbox(&["start-member", "atlas03"]))
+        .await
+        .unwrap();
+    until(&mut state, &mut rx, 60, "atlas03 back and clu-dead01 running", |s| {
+        status_of(s, Pane::HOSTS, "atlas03").as_deref() == Some("Online")
+            && status_of(s, Pane::INSTANCES, "clu-dead01").as_deref() == Some("Running")
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_remote_fails_over_when_its_member_dies_and_follows_events_again() {
+    let _lock = exclusive();
+    let _c = Cleanup(vec!["clu-fail01".into()]);
+    // The sandbox's HTTPS remote, pointed at atlas03's address (the cluster's certificate is
+    // the same on every member, so the pin holds).
+    let mut spec = sandbox_remote("atlas-https");
+    if let atlas_tui::incus::Endpoint::Https { url, .. } = &mut spec.endpoint {
+        *url = "https://127.0.0.3:8443".into();
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let _w = spawn(spec, tx);
+    let mut state = AppState::new(
+        vec![RemoteView::new("atlas-https", "https://127.0.0.3:8443", false)],
+        Keymap::defaults(),
+        Scope::All,
+        "default".into(),
+    );
+    until(&mut state, &mut rx, 60, "online through atlas03, members known", |s| {
+        matches!(s.remotes[0].conn, ConnState::Online { via: None, .. })
+            && status_of(s, Pane::HOSTS, "atlas01").as_deref() == Some("Online")
+    })
+    .await;
+
+    tokio::task::spawn_blocking(|| sandbox(&["kill-member", "atlas03"]))
+        .await
+        .unwrap();
+    until(&mut state, &mut rx, 60, "failed over to another member", |s| {
+        matches!(&s.remotes[0].conn, ConnState::Online { via: Some(v), .. }
+            if v == "https://127.0.0.1:8443" || v == "https://127.0.0.2:8443")
+    })
+    .await;
+    assert!(
+        state
+            .messages
+            .log
+            .iter()
+            .any(|m| m.text.contains("failed over to https://127.0.0.")),
+        "the status line says so"
+    );
+    // Events are followed again: an instance created now shows up at once (the reconciliation
+    // would take a minute).
+    incus(&["init", "busybox", "clu-fail01", "--target", "atlas01"]);
+    until(&mut state, &mut rx, 10, "clu-fail01 listed from its event", |s| {
+        status_of(s, Pane::INSTANCES, "clu-fail01").is_some()
+    })
+    .await;
+}
