@@ -36,7 +36,11 @@ struct Cleanup(Vec<String>);
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        sandbox(&["start-member", "atlas03"]);
+        // No panic here: a failed test is already unwinding.
+        let _ = std::process::Command::new("bash")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/sandbox"))
+            .args(["start-member", "atlas03"])
+            .status();
         let state = incus(&["cluster", "list", "-f", "csv", "-c", "ns"]);
         if state.contains("atlas03,EVACUATED") {
             incus_quiet(&["cluster", "restore", "atlas03", "--force"]);
@@ -368,4 +372,77 @@ async fn an_https_remote_fails_over_when_its_member_dies_and_follows_events_agai
         status_of(s, Pane::INSTANCES, "clu-fail01").is_some()
     })
     .await;
+}
+
+/// As an operator would: a member goes under maintenance — evacuated from the hosts pane, its
+/// instance runs on another member, the member restored, the instance back; the journal has the
+/// equivalent incus commands.
+#[test]
+fn e2e_a_member_under_maintenance_is_evacuated_and_restored_from_the_hosts_pane() {
+    let _lock = exclusive();
+    let _c = Cleanup(vec!["clu-e2e01".into()]);
+    scratch("clu-e2e01", "atlas03", true);
+    let t = Tmux::start("cluster", 160, 40, "--remote local", |_| {});
+    t.wait_text(30, "clu-e2e01");
+    // The hosts pane, atlas03 selected.
+    t.keys(&["1", "/"]);
+    t.text("atlas03");
+    t.keys(&["Enter"]);
+    t.wait(10, "atlas03 online", |s| {
+        s.lines().any(|l| l.contains("atlas03") && l.contains("Online"))
+    });
+    t.keys(&["v"]);
+    let s = t.wait_text(10, "Evacuate local:atlas03?");
+    assert!(
+        s.contains("clu-e2e01 (Running): moved to another member (cluster.evacuate=migrate)"),
+        "{s}"
+    );
+    t.keys(&["y"]);
+    t.wait(90, "atlas03 evacuated", |s| {
+        s.lines().any(|l| l.contains("atlas03") && l.contains("Evacuated"))
+    });
+    // Its instance runs elsewhere (the instances pane zoomed: its LOCATION column shows).
+    t.keys(&["Escape", "2", "Z", "/"]);
+    t.text("clu-e2e01");
+    t.keys(&["Enter"]);
+    let s = t.wait(30, "clu-e2e01 running on another member", |s| {
+        s.lines().any(|l| {
+            l.contains("clu-e2e01")
+                && l.contains("Running")
+                && (l.contains("atlas01") || l.contains("atlas02"))
+        })
+    });
+    assert!(!s.lines().any(|l| l.contains("clu-e2e01") && l.contains("atlas03")), "{s}");
+    // Maintenance over: restore.
+    t.keys(&["Escape", "Z", "1", "/"]);
+    t.text("atlas03");
+    t.keys(&["Enter", "r"]);
+    let s = t.wait_text(10, "Restore local:atlas03?");
+    assert!(s.contains("clu-e2e01 (now on atlas0"), "{s}");
+    t.keys(&["y"]);
+    t.wait(90, "atlas03 online again", |s| {
+        s.lines().any(|l| l.contains("atlas03") && l.contains("Online"))
+    });
+    t.keys(&["Escape", "2", "Z", "/"]);
+    t.text("clu-e2e01");
+    t.keys(&["Enter"]);
+    t.wait(30, "clu-e2e01 back on atlas03", |s| {
+        s.lines()
+            .any(|l| l.contains("clu-e2e01") && l.contains("Running") && l.contains("atlas03"))
+    });
+    // The journal: both jobs, done, with their incus commands.
+    t.keys(&["Escape", "Z", "8"]);
+    let s = t.wait(10, "journal", |s| {
+        s.contains("evacuate") && s.contains("restore-member")
+    });
+    assert!(s.contains("local:atlas03"), "{s}");
+    t.keys(&["q"]);
+    t.expect_clean_exit(0);
+    let journal = std::fs::read_to_string(t.config_dir.path().join("state/journal.jsonl"))
+        .unwrap_or_default();
+    assert!(
+        journal.contains("incus cluster evacuate local:atlas03 --force")
+            && journal.contains("incus cluster restore local:atlas03 --force"),
+        "{journal}"
+    );
 }
