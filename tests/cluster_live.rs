@@ -85,9 +85,9 @@ impl Run {
     fn stages(&self) -> Vec<String> {
         self.events
             .iter()
-            .filter_map(|e| match e {
-                JobEvent::Progress(p) => Some(format!("{} {:?}", p.stage, p.percent)),
-                JobEvent::Log(l) => Some(l.clone()),
+            .map(|e| match e {
+                JobEvent::Progress(p) => format!("{} {:?}", p.stage, p.percent),
+                JobEvent::Log(l) => l.clone(),
             })
             .collect()
     }
@@ -138,9 +138,7 @@ async fn evacuate_moves_the_members_instances_and_restore_brings_them_back() {
         stages.contains("Migrating \"clu-evac01\" in project \"default\""),
         "{stages}"
     );
-    assert!(
-        incus(&["cluster", "list", "-f", "csv", "-c", "ns"]).contains("atlas03,EVACUATED")
-    );
+    assert!(incus(&["cluster", "list", "-f", "csv", "-c", "ns"]).contains("atlas03,EVACUATED"));
 
     let r = run(member_job(MemberAction::Restore)).await;
     let Outcome::Done(text) = &r.outcome else {
@@ -199,7 +197,10 @@ async fn instances_move_between_members_with_progress() {
         "{stages}"
     );
     assert!(stages.contains("stopping clu-move02"), "{stages}");
-    assert!(stages.contains("starting clu-move02 on atlas02"), "{stages}");
+    assert!(
+        stages.contains("starting clu-move02 on atlas02"),
+        "{stages}"
+    );
     assert_eq!(
         where_is("clu-move02"),
         ("atlas02".to_string(), "RUNNING".to_string())
@@ -230,7 +231,10 @@ fn cfg() -> WorkerConfig {
     }
 }
 
-fn spawn(spec: atlas_tui::incus::RemoteSpec, tx: mpsc::UnboundedSender<Update>) -> mpsc::UnboundedSender<backend::Command> {
+fn spawn(
+    spec: atlas_tui::incus::RemoteSpec,
+    tx: mpsc::UnboundedSender<Update>,
+) -> mpsc::UnboundedSender<backend::Command> {
     backend::spawn_remote(
         backend::RemoteSpec::incus(spec),
         Scope::All,
@@ -284,10 +288,16 @@ async fn a_killed_member_is_shown_offline_its_instances_unknown_and_the_rest_sta
         Scope::All,
         "default".into(),
     );
-    until(&mut state, &mut rx, 60, "the members and clu-dead01 running", |s| {
-        status_of(s, Pane::HOSTS, "atlas03").as_deref() == Some("Online")
-            && status_of(s, Pane::INSTANCES, "clu-dead01").as_deref() == Some("Running")
-    })
+    until(
+        &mut state,
+        &mut rx,
+        60,
+        "the members and clu-dead01 running",
+        |s| {
+            status_of(s, Pane::HOSTS, "atlas03").as_deref() == Some("Online")
+                && status_of(s, Pane::INSTANCES, "clu-dead01").as_deref() == Some("Running")
+        },
+    )
     .await;
 
     tokio::task::spawn_blocking(|| sandbox(&["kill-member", "atlas03"]))
@@ -318,10 +328,16 @@ async fn a_killed_member_is_shown_offline_its_instances_unknown_and_the_rest_sta
     tokio::task::spawn_blocking(|| sandbox(&["start-member", "atlas03"]))
         .await
         .unwrap();
-    until(&mut state, &mut rx, 60, "atlas03 back and clu-dead01 running", |s| {
-        status_of(s, Pane::HOSTS, "atlas03").as_deref() == Some("Online")
-            && status_of(s, Pane::INSTANCES, "clu-dead01").as_deref() == Some("Running")
-    })
+    until(
+        &mut state,
+        &mut rx,
+        60,
+        "atlas03 back and clu-dead01 running",
+        |s| {
+            status_of(s, Pane::HOSTS, "atlas03").as_deref() == Some("Online")
+                && status_of(s, Pane::INSTANCES, "clu-dead01").as_deref() == Some("Running")
+        },
+    )
     .await;
 }
 
@@ -338,24 +354,40 @@ async fn an_https_remote_fails_over_when_its_member_dies_and_follows_events_agai
     let (tx, mut rx) = mpsc::unbounded_channel();
     let _w = spawn(spec, tx);
     let mut state = AppState::new(
-        vec![RemoteView::new("atlas-https", "https://127.0.0.3:8443", false)],
+        vec![RemoteView::new(
+            "atlas-https",
+            "https://127.0.0.3:8443",
+            false,
+        )],
         Keymap::defaults(),
         Scope::All,
         "default".into(),
     );
-    until(&mut state, &mut rx, 60, "online through atlas03, members known", |s| {
-        matches!(s.remotes[0].conn, ConnState::Online { via: None, .. })
-            && status_of(s, Pane::HOSTS, "atlas01").as_deref() == Some("Online")
-    })
+    until(
+        &mut state,
+        &mut rx,
+        60,
+        "online through atlas03, members known",
+        |s| {
+            matches!(s.remotes[0].conn, ConnState::Online { via: None, .. })
+                && status_of(s, Pane::HOSTS, "atlas01").as_deref() == Some("Online")
+        },
+    )
     .await;
 
     tokio::task::spawn_blocking(|| sandbox(&["kill-member", "atlas03"]))
         .await
         .unwrap();
-    until(&mut state, &mut rx, 60, "failed over to another member", |s| {
-        matches!(&s.remotes[0].conn, ConnState::Online { via: Some(v), .. }
+    until(
+        &mut state,
+        &mut rx,
+        60,
+        "failed over to another member",
+        |s| {
+            matches!(&s.remotes[0].conn, ConnState::Online { via: Some(v), .. }
             if v == "https://127.0.0.1:8443" || v == "https://127.0.0.2:8443")
-    })
+        },
+    )
     .await;
     assert!(
         state
@@ -368,9 +400,13 @@ async fn an_https_remote_fails_over_when_its_member_dies_and_follows_events_agai
     // Events are followed again: an instance created now shows up at once (the reconciliation
     // would take a minute).
     incus(&["init", "busybox", "clu-fail01", "--target", "atlas01"]);
-    until(&mut state, &mut rx, 10, "clu-fail01 listed from its event", |s| {
-        status_of(s, Pane::INSTANCES, "clu-fail01").is_some()
-    })
+    until(
+        &mut state,
+        &mut rx,
+        10,
+        "clu-fail01 listed from its event",
+        |s| status_of(s, Pane::INSTANCES, "clu-fail01").is_some(),
+    )
     .await;
 }
 
@@ -389,7 +425,8 @@ fn e2e_a_member_under_maintenance_is_evacuated_and_restored_from_the_hosts_pane(
     t.text("atlas03");
     t.keys(&["Enter"]);
     t.wait(10, "atlas03 online", |s| {
-        s.lines().any(|l| l.contains("atlas03") && l.contains("Online"))
+        s.lines()
+            .any(|l| l.contains("atlas03") && l.contains("Online"))
     });
     t.keys(&["v"]);
     let s = t.wait_text(10, "Evacuate local:atlas03?");
@@ -399,7 +436,8 @@ fn e2e_a_member_under_maintenance_is_evacuated_and_restored_from_the_hosts_pane(
     );
     t.keys(&["y"]);
     t.wait(90, "atlas03 evacuated", |s| {
-        s.lines().any(|l| l.contains("atlas03") && l.contains("Evacuated"))
+        s.lines()
+            .any(|l| l.contains("atlas03") && l.contains("Evacuated"))
     });
     // Its instance runs elsewhere (the instances pane zoomed: its LOCATION column shows).
     t.keys(&["Escape", "2", "Z", "/"]);
@@ -412,7 +450,11 @@ fn e2e_a_member_under_maintenance_is_evacuated_and_restored_from_the_hosts_pane(
                 && (l.contains("atlas01") || l.contains("atlas02"))
         })
     });
-    assert!(!s.lines().any(|l| l.contains("clu-e2e01") && l.contains("atlas03")), "{s}");
+    assert!(
+        !s.lines()
+            .any(|l| l.contains("clu-e2e01") && l.contains("atlas03")),
+        "{s}"
+    );
     // Maintenance over: restore.
     t.keys(&["Escape", "Z", "1", "/"]);
     t.text("atlas03");
@@ -421,7 +463,8 @@ fn e2e_a_member_under_maintenance_is_evacuated_and_restored_from_the_hosts_pane(
     assert!(s.contains("clu-e2e01 (now on atlas0"), "{s}");
     t.keys(&["y"]);
     t.wait(90, "atlas03 online again", |s| {
-        s.lines().any(|l| l.contains("atlas03") && l.contains("Online"))
+        s.lines()
+            .any(|l| l.contains("atlas03") && l.contains("Online"))
     });
     t.keys(&["Escape", "2", "Z", "/"]);
     t.text("clu-e2e01");
@@ -445,4 +488,37 @@ fn e2e_a_member_under_maintenance_is_evacuated_and_restored_from_the_hosts_pane(
             && journal.contains("incus cluster restore local:atlas03 --force"),
         "{journal}"
     );
+}
+
+/// Every member's lifecycle events come through the one member the console talks to: an
+/// instance started on atlas03 is reported by atlas01's stream, with its object.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_of_every_member_come_through_the_one_the_console_talks_to() {
+    let _lock = exclusive();
+    let _c = Cleanup(vec!["clu-ev01".into()]);
+    scratch("clu-ev01", "atlas03", false);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let _w = spawn(sandbox_remote("local"), tx);
+    wait_for(&mut rx, 60, "loaded", |u| {
+        matches!(
+            u,
+            Update::Inventory(backend::InventoryEvent::Instances {
+                with_state: true,
+                ..
+            })
+        )
+    })
+    .await;
+    incus_async(&["start", "clu-ev01"]).await;
+    wait_for(&mut rx, 20, "atlas03's instance-started", |u| {
+        matches!(u, Update::Inventory(backend::InventoryEvent::Event { action, object: Some(o), .. })
+            if action == "instance-started" && o.to_string() == "local/default/clu-ev01")
+    })
+    .await;
+    // And the row follows: running, on atlas03.
+    wait_for(&mut rx, 20, "clu-ev01 re-read", |u| {
+        matches!(u, Update::Inventory(backend::InventoryEvent::Instance { instance, .. })
+            if instance.name == "clu-ev01" && instance.status == "Running" && instance.location == "atlas03")
+    })
+    .await;
 }

@@ -454,7 +454,10 @@ fn cluster_members_are_evacuated_and_restored_and_instances_moved_after_a_plan()
         out.contains("loki01 (Running): moved to another member (cluster.evacuate=migrate)"),
         "{out}"
     );
-    assert!(out.contains("Members that can take its instances: atlas01."), "{out}");
+    assert!(
+        out.contains("Members that can take its instances: atlas01."),
+        "{out}"
+    );
     let (_, spec) = started(&ch(&mut s, 'y'));
     assert_eq!(spec.kind(), "evacuate");
     assert_eq!(spec.target().label(), "local:atlas02");
@@ -465,7 +468,14 @@ fn cluster_members_are_evacuated_and_restored_and_instances_moved_after_a_plan()
     // An evacuated member is not evacuated again; `r` restores it, naming what comes back.
     select(&mut s, '1', 1, "atlas03");
     assert!(ch(&mut s, 'v').is_empty());
-    assert!(s.messages.current.as_ref().unwrap().text.contains("already evacuated"));
+    assert!(
+        s.messages
+            .current
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("already evacuated")
+    );
     assert!(ch(&mut s, 'r').is_empty());
     let out = render(&mut s, 120, 30);
     assert!(out.contains("Restore local:atlas03?"), "{out}");
@@ -485,12 +495,24 @@ fn cluster_members_are_evacuated_and_restored_and_instances_moved_after_a_plan()
     typ(&mut s, "atlas03");
     key(&mut s, KeyCode::Enter);
     assert!(
-        s.messages.current.as_ref().unwrap().text.contains("atlas03 is Evacuated"),
+        s.messages
+            .current
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("atlas03 is Evacuated"),
         "{:?}",
         s.messages.current
     );
     s.run_command("move atlas01", now());
-    assert!(s.messages.current.as_ref().unwrap().text.contains("already runs on atlas01"));
+    assert!(
+        s.messages
+            .current
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("already runs on atlas01")
+    );
     s.run_command("move atlas02", now());
     assert_eq!(s.input(), InputMode::Confirm);
     let out = render(&mut s, 120, 30);
@@ -499,7 +521,10 @@ fn cluster_members_are_evacuated_and_restored_and_instances_moved_after_a_plan()
         "{out}"
     );
     assert!(out.contains("1. stop grafana01"), "{out}");
-    assert!(out.contains("3. start it on atlas02 (again on atlas01 if the move fails)"), "{out}");
+    assert!(
+        out.contains("3. start it on atlas02 (again on atlas01 if the move fails)"),
+        "{out}"
+    );
     let (_, spec) = started(&ch(&mut s, 'y'));
     assert_eq!(
         spec,
@@ -527,5 +552,12 @@ fn cluster_members_are_evacuated_and_restored_and_instances_moved_after_a_plan()
     select(&mut s, '1', 1, "atlas02");
     assert!(ch(&mut s, 'v').is_empty());
     assert_eq!(s.input(), InputMode::Normal);
-    assert!(s.messages.current.as_ref().unwrap().text.contains("read-only"));
+    assert!(
+        s.messages
+            .current
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("read-only")
+    );
 }

@@ -169,7 +169,10 @@ impl AppState {
         if !h.status.eq_ignore_ascii_case("evacuated") {
             self.say(
                 Level::Warning,
-                format!("{} is not evacuated ({}): nothing to restore", h.name, h.status),
+                format!(
+                    "{} is not evacuated ({}): nothing to restore",
+                    h.name, h.status
+                ),
             );
             return vec![];
         }
@@ -185,7 +188,14 @@ impl AppState {
                             || i.inst.expanded_config.get("volatile.evacuate.origin")
                                 == Some(h.name.as_str())
                     })
-                    .map(|i| format!("  {} (now on {}, {})", i.inst.name, i.inst.location, i.status()))
+                    .map(|i| {
+                        format!(
+                            "  {} (now on {}, {})",
+                            i.inst.name,
+                            i.inst.location,
+                            i.status()
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -194,9 +204,8 @@ impl AppState {
             action: MemberAction::Restore,
             mode: String::new(),
         };
-        let mut body = vec![
-            "It takes instances again; the ones it stopped start again.".to_string(),
-        ];
+        let mut body =
+            vec!["It takes instances again; the ones it stopped start again.".to_string()];
         if back.is_empty() {
             body.push("No instance was moved away from it.".into());
         } else {
@@ -269,10 +278,7 @@ impl AppState {
         let from = &i.inst.location;
         let mut body = Vec::new();
         if running {
-            body.push(format!(
-                "1. stop {} (clean; forced after 30s)",
-                i.inst.name
-            ));
+            body.push(format!("1. stop {} (clean; forced after 30s)", i.inst.name));
             body.push(format!(
                 "2. move it from {from} to {to} (its data copied between the members)"
             ));

@@ -50,7 +50,9 @@ pub enum ConnState {
         clustered: bool,
         via: Option<String>,
     },
-    Offline { error: String },
+    Offline {
+        error: String,
+    },
 }
 
 /// The state of one instance, as the provider read it.

@@ -436,7 +436,8 @@ impl IncusClient {
         if q.is_empty() {
             self.get_text("/1.0/metrics").await
         } else {
-            self.get_text(&format!("/1.0/metrics?{}", q.join("&"))).await
+            self.get_text(&format!("/1.0/metrics?{}", q.join("&")))
+                .await
         }
     }
 

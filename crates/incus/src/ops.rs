@@ -317,7 +317,11 @@ impl IncusClient {
         let body = json!({"name": name, "migration": true, "live": false});
         self.send_op(
             reqwest::Method::POST,
-            &format!("{}&target={}", instance_path(project, name, ""), encode(member)),
+            &format!(
+                "{}&target={}",
+                instance_path(project, name, ""),
+                encode(member)
+            ),
             Some(&body),
         )
         .await
@@ -606,7 +610,10 @@ mod tests {
             "Migrating \"web\" in project \"default\" to \"atlas01\": create_instance_from_image_unpack speed 34145931"
         );
         assert_eq!(p, Some(16.0));
-        let (t, p) = operation_progress(&json!({"evacuation_progress": "Stopping \"web\" in project \"default\""})).unwrap();
+        let (t, p) = operation_progress(
+            &json!({"evacuation_progress": "Stopping \"web\" in project \"default\""}),
+        )
+        .unwrap();
         assert_eq!(t, "evacuation: Stopping \"web\" in project \"default\"");
         assert_eq!(p, None);
     }

@@ -569,6 +569,68 @@ mod tests {
     }
 
     #[test]
+    fn in_a_cluster_alerts_land_on_their_member_and_roll_up_from_what_runs_there() {
+        use crate::alerts::model::{SourceData, SourceKind, merge};
+        use crate::alerts::types::{Alert, AlertStatus};
+        let member = |name: &str| HostRow {
+            remote: "local".into(),
+            name: name.into(),
+            clustered: true,
+            ..Default::default()
+        };
+        let hosts = vec![member("atlas01"), member("atlas02"), member("atlas03")];
+        let instances = vec![
+            inst("grafana01", "default", "atlas01"),
+            inst("coredns01", "default", "atlas02"),
+        ];
+        let ix = Index::build([RemoteInventory {
+            remote: "local",
+            hosts: &hosts,
+            instances: &instances,
+            volumes: &[],
+        }]);
+        let alert = |fp: &str, l: &[(&str, &str)]| Alert {
+            labels: labels(l),
+            fingerprint: fp.into(),
+            status: AlertStatus {
+                state: "active".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let data = SourceData {
+            alerts: vec![
+                // node-exporter on a member.
+                alert(
+                    "a",
+                    &[
+                        ("alertname", "NodeDiskFull"),
+                        ("node", "atlas03"),
+                        ("severity", "critical"),
+                    ],
+                ),
+                alert(
+                    "b",
+                    &[
+                        ("alertname", "DnsDown"),
+                        ("instance", "coredns01:9153"),
+                        ("severity", "warning"),
+                    ],
+                ),
+            ],
+            silences: vec![],
+        };
+        let merged = merge([("control", SourceKind::Alertmanager, &data)]);
+        let j = join(&merged, &ix, &LabelMap::default(), &HashMap::new());
+        let count = |k: &str| j.badges.get(k).map(|b| b.count).unwrap_or(0);
+        assert_eq!(count("local/atlas03"), 1);
+        // coredns01's alert shows on it and on the member it runs on, not on the others.
+        assert_eq!(count("local/default/coredns01"), 1);
+        assert_eq!(count("local/atlas02"), 1);
+        assert_eq!(count("local/atlas01"), 0);
+    }
+
+    #[test]
     fn strip_regex_is_configurable() {
         let map = LabelMap {
             strip: Regex::new(r"^node-(\w+)").unwrap(),

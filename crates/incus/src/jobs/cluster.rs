@@ -112,7 +112,10 @@ pub(super) async fn move_to(
         stop_agreed(client, &t.project, &t.name, rep, cancel).await?;
     }
     let moved = if requested(cancel) {
-        Err(Stop::Cancelled(format!("move cancelled before it started; {} stays on {from}", t.name)))
+        Err(Stop::Cancelled(format!(
+            "move cancelled before it started; {} stays on {from}",
+            t.name
+        )))
     } else {
         rep.stage(format!("moving to {to}"));
         match client.move_instance(&t.project, &t.name, to).await {
@@ -156,10 +159,9 @@ pub(super) async fn move_to(
             t.name,
             stays(running, start)
         ))),
-        (Err(Stop::Cancelled(e)), start) => Err(Stop::Cancelled(format!(
-            "{e}{}",
-            stays(running, start)
-        ))),
+        (Err(Stop::Cancelled(e)), start) => {
+            Err(Stop::Cancelled(format!("{e}{}", stays(running, start))))
+        }
     }
 }
 

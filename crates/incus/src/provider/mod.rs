@@ -80,8 +80,15 @@ async fn run(
         let result = match IncusClient::new(&current) {
             Ok(client) => {
                 let client = client.with_members(members.clone());
-                session::session(&client, &mut scope, &cfg, &session_tx, &mut cmds, &mut backoff)
-                    .await
+                session::session(
+                    &client,
+                    &mut scope,
+                    &cfg,
+                    &session_tx,
+                    &mut cmds,
+                    &mut backoff,
+                )
+                .await
             }
             Err(e) => Err(e),
         };
@@ -94,7 +101,9 @@ async fn run(
                     tracing::warn!(remote = %remote, error = %e, from = %from, to = %to, "failing over to another cluster member");
                     tx(p::Event::Event {
                         remote: remote.clone(),
-                        summary: format!("failover: {from} does not answer ({e}); now through {to}"),
+                        summary: format!(
+                            "failover: {from} does not answer ({e}); now through {to}"
+                        ),
                         action: "failover".into(),
                         object: None,
                         at: Some(chrono::Utc::now()),
@@ -131,9 +140,10 @@ fn with_via(tx: &Sink, via: Option<String>) -> Sink {
         tx(match ev {
             p::Event::Status {
                 remote,
-                state: ConnState::Online {
-                    version, clustered, ..
-                },
+                state:
+                    ConnState::Online {
+                        version, clustered, ..
+                    },
             } => p::Event::Status {
                 remote,
                 state: ConnState::Online {
@@ -165,7 +175,10 @@ async fn fail_over(
     if !matches!(error, IncusError::Connect { .. } | IncusError::Events(_)) {
         return None;
     }
-    let Endpoint::Https { url: configured, .. } = &spec.endpoint else {
+    let Endpoint::Https {
+        url: configured, ..
+    } = &spec.endpoint
+    else {
         return None;
     };
     let failed = current.endpoint.describe();
