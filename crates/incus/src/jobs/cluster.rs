@@ -3,8 +3,7 @@
 use atlas_core::jobs::{MemberAction, Target};
 use atlas_core::ops::{CancelRx, Reporter, Stop, requested};
 
-use super::runner::stop_agreed;
-use super::step::{follow, why_not_started};
+use super::step::{follow, stop_agreed, why_not_started};
 use crate::client::{IncusClient, Scope};
 use crate::ops::PowerAction;
 

@@ -17,16 +17,12 @@ use atlas_core::inventory::human_bytes;
 use atlas_core::jobs::{JobSpec, Outcome, Progress, Target};
 use atlas_core::ops::{CancelRx, Reporter, Stop, cancelled, outcome, requested};
 
-use super::step::{follow, settle, why_not_started};
+use super::step::{follow, settle, stop_agreed, why_not_started};
 use crate::client::{IncusClient, IncusError};
 use crate::ops::{Answer, PowerAction};
 
 /// How often transfer progress is reported.
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
-/// Seconds a clean stop around a restore may take before it is forced.
-const STOP_SECS: i64 = 30;
-/// How long an instance whose forced stop failed may take to show as stopped.
-const SETTLE: Duration = Duration::from_secs(10);
 
 /// Runs a job's steps to their end (its CLI lines are logged by the caller). Configured
 /// commands are not Incus's: they fail here.
@@ -303,53 +299,6 @@ async fn restore(
         ))),
         Ok(()) => Ok(format!("{} restored to {snap}{undo}", t.label())),
     }
-}
-
-/// Stops an instance the user agreed to stop for a restore or a replace: cleanly, forced after
-/// [`STOP_SECS`] (its data is being replaced anyway).
-pub(super) async fn stop_agreed(
-    client: &IncusClient,
-    project: &str,
-    name: &str,
-    rep: &Reporter,
-    cancel: &mut CancelRx,
-) -> Result<(), Stop> {
-    rep.stage(format!("stopping {name}"));
-    let op = client
-        .set_power(project, name, PowerAction::Stop, STOP_SECS, false)
-        .await?;
-    // Whether it shows as stopped within `wait`. After a forced stop that raced with the
-    // instance's own shutdown, Incus may still show it `Stopping` (or `Running` while its stop
-    // hook runs) for a moment.
-    let stopped = async |wait: Duration| {
-        let deadline = Instant::now() + wait;
-        loop {
-            if let Ok(i) = client.instance(project, name).await
-                && i.status.eq_ignore_ascii_case("stopped")
-            {
-                return true;
-            }
-            if Instant::now() >= deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-    };
-    if let Err(Stop::Failed(e)) = follow(client, op, &format!("stop {name}"), rep, cancel).await {
-        // It may have stopped just as the clean stop gave up.
-        if !stopped(Duration::ZERO).await {
-            rep.log(format!("{name} did not stop cleanly ({e}); forcing"));
-            let op = client
-                .set_power(project, name, PowerAction::Stop, STOP_SECS, true)
-                .await?;
-            let forced = follow(client, op, &format!("force-stop {name}"), rep, cancel).await;
-            if forced.is_err() && !stopped(SETTLE).await {
-                forced?;
-            }
-        }
-    }
-    rep.log(format!("{name} stopped"));
-    Ok(())
 }
 
 /// Removes a partial file; says so when it cannot.

@@ -1,17 +1,21 @@
 //! Following an Incus operation to its end (progress from operation events, the result from
 //! `/wait`), and why an instance did not start.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use atlas_core::ops::{CancelRx, Progress, Reporter, Stop, cancelled};
 use futures_util::StreamExt;
 
 use crate::client::{IncusClient, Scope};
 use crate::events::{self, EventStream};
-use crate::ops::{Answer, Operation, operation_progress};
+use crate::ops::{Answer, Operation, PowerAction, operation_progress};
 
 /// Seconds per `/wait` call (it is repeated until the operation ends).
 const WAIT_SECS: u64 = 15;
+/// Seconds a clean stop around a restore or a move may take before it is forced.
+const STOP_SECS: i64 = 30;
+/// How long an instance whose forced stop failed may take to show as stopped.
+const SETTLE: Duration = Duration::from_secs(10);
 
 // ----- operations ----------------------------------------------------------------------------
 
@@ -122,6 +126,53 @@ pub(super) async fn settle(
         Answer::Async(op) => follow(client, op, what, rep, cancel).await.map(|_| ()),
         Answer::Sync(_) => Ok(()),
     }
+}
+
+/// Stops an instance the user agreed to stop for a restore or a replace: cleanly, forced after
+/// [`STOP_SECS`] (its data is being replaced anyway).
+pub(super) async fn stop_agreed(
+    client: &IncusClient,
+    project: &str,
+    name: &str,
+    rep: &Reporter,
+    cancel: &mut CancelRx,
+) -> Result<(), Stop> {
+    rep.stage(format!("stopping {name}"));
+    let op = client
+        .set_power(project, name, PowerAction::Stop, STOP_SECS, false)
+        .await?;
+    // Whether it shows as stopped within `wait`. After a forced stop that raced with the
+    // instance's own shutdown, Incus may still show it `Stopping` (or `Running` while its stop
+    // hook runs) for a moment.
+    let stopped = async |wait: Duration| {
+        let deadline = Instant::now() + wait;
+        loop {
+            if let Ok(i) = client.instance(project, name).await
+                && i.status.eq_ignore_ascii_case("stopped")
+            {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    };
+    if let Err(Stop::Failed(e)) = follow(client, op, &format!("stop {name}"), rep, cancel).await {
+        // It may have stopped just as the clean stop gave up.
+        if !stopped(Duration::ZERO).await {
+            rep.log(format!("{name} did not stop cleanly ({e}); forcing"));
+            let op = client
+                .set_power(project, name, PowerAction::Stop, STOP_SECS, true)
+                .await?;
+            let forced = follow(client, op, &format!("force-stop {name}"), rep, cancel).await;
+            if forced.is_err() && !stopped(SETTLE).await {
+                forced?;
+            }
+        }
+    }
+    rep.log(format!("{name} stopped"));
+    Ok(())
 }
 
 /// Logs the errors LXC wrote while starting the instance (Incus's own answer is only
