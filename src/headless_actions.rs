@@ -50,6 +50,15 @@ pub enum Request {
         /// Stop and start instances using a volume without asking.
         yes: bool,
     },
+    /// Evacuate a cluster member (`[remote:]member`).
+    Evacuate {
+        member: String,
+        mode: Option<String>,
+    },
+    /// Restore an evacuated cluster member.
+    RestoreMember { member: String },
+    /// Move an instance to another member.
+    Move { target: String, to: String },
 }
 
 /// `[remote:]name` (instances) or `[remote:][pool/]name` (volumes, pool `default`).
@@ -128,8 +137,20 @@ pub async fn run(
         Request::Snapshot { target, volume, .. }
         | Request::Backup { target, volume, .. }
         | Request::Restore { target, volume, .. } => (target.clone(), *volume),
+        Request::Move { target, .. } => (target.clone(), false),
+        Request::Evacuate { member, .. } | Request::RestoreMember { member } => {
+            (member.clone(), false)
+        }
     };
     let target = match parse_target(&target_s, volume, project, default_remote) {
+        Ok(t)
+            if matches!(
+                req,
+                Request::Evacuate { .. } | Request::RestoreMember { .. }
+            ) =>
+        {
+            Target::host(&t.remote, &t.name)
+        }
         Ok(t) => t,
         Err(e) => return fail(e.to_string()),
     };
@@ -262,6 +283,12 @@ pub async fn run(
                 usecase::restore::restart_around(users),
             )
         }
+        Request::Evacuate { .. } | Request::RestoreMember { .. } | Request::Move { .. } => {
+            match cluster_job(rspec, op.as_ref(), &target, req).await {
+                Ok(spec) => spec,
+                Err(e) => return fail(e),
+            }
+        }
     };
     // Destructive jobs are confirmed: --yes, or an answer on the terminal (the name on
     // production remotes).
@@ -273,6 +300,9 @@ pub async fn run(
             && !restart.is_empty()
         {
             what.push_str(&format!(" (stops and restarts {})", restart.join(", ")));
+        }
+        if let JobSpec::Move { restart: true, .. } = &spec {
+            what.push_str(" (it is running: stopped, moved, started again)");
         }
         let ok = match &confirmation {
             Confirmation::TypeName(name) => ask(
@@ -307,6 +337,45 @@ pub async fn run(
         vec![]
     };
     run_job(settings, Ok(op), spec, alerts, json).await
+}
+
+/// Plans a cluster job from the remote's members and instances as they are now.
+async fn cluster_job(
+    rspec: &RemoteSpec,
+    op: &dyn crate::backend::Operator,
+    target: &Target,
+    req: Request,
+) -> Result<JobSpec, String> {
+    use crate::usecase::cluster as plan;
+    if !crate::backend::capabilities(rspec).supports(crate::backend::Operation::Cluster) {
+        return Err(format!(
+            "{}: {} has no cluster members to evacuate or move between",
+            rspec.name,
+            crate::backend::capabilities(rspec).provider
+        ));
+    }
+    let scope = if target.host {
+        Scope::All
+    } else {
+        Scope::Project(target.project.clone())
+    };
+    let listing = op.list(&scope).await.map_err(|e| e.to_string())?;
+    let (remote, name) = (target.remote.as_str(), target.name.as_str());
+    match req {
+        Request::Evacuate { mode, .. } => {
+            plan::evacuate(&listing.hosts, remote, name, mode.as_deref().unwrap_or("")).map(|p| p.0)
+        }
+        Request::RestoreMember { .. } => plan::restore(&listing.hosts, remote, name),
+        Request::Move { to, .. } => {
+            let inst = listing
+                .instances
+                .iter()
+                .find(|i| i.name == name && i.project == target.project)
+                .ok_or_else(|| format!("no instance {}", target.label()))?;
+            plan::move_to(&listing.hosts, remote, inst, &to)
+        }
+        _ => Err("not a cluster job".into()),
+    }
 }
 
 /// Runs a job with its journal and history, printing progress (text on a terminal, or JSON

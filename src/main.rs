@@ -114,6 +114,41 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Evacuate a cluster member, `[remote:]member`: its instances move to the other members or
+    /// stop, as each one's cluster.evacuate says (or --mode).
+    Evacuate {
+        member: String,
+        /// auto (each instance's cluster.evacuate), migrate, live-migrate or stop.
+        #[arg(long)]
+        mode: Option<String>,
+        /// Do not ask.
+        #[arg(long, short)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore an evacuated cluster member, `[remote:]member`: its instances come back.
+    RestoreMember {
+        member: String,
+        /// Do not ask.
+        #[arg(long, short)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move an instance, `[remote:]name`, to another cluster member (a running one is stopped,
+    /// moved and started again there).
+    Move {
+        target: String,
+        /// The member it goes to.
+        #[arg(long)]
+        to: String,
+        /// Do not ask.
+        #[arg(long, short)]
+        yes: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a service's rendered cloud-init user-data (secrets masked unless --reveal);
     /// findings go to stderr, exit 1 on an error.
     Render {
@@ -392,6 +427,19 @@ fn headless(rt: &tokio::runtime::Runtime, cmd: Cmd, cli: &Cli, boot: &Boot) -> i
             json,
             yes,
         ),
+        Cmd::Evacuate {
+            member,
+            mode,
+            yes,
+            json,
+        } => (Request::Evacuate { member, mode }, json, yes),
+        Cmd::RestoreMember { member, yes, json } => (Request::RestoreMember { member }, json, yes),
+        Cmd::Move {
+            target,
+            to,
+            yes,
+            json,
+        } => (Request::Move { target, to }, json, yes),
         // Read before the runtime starts (`main`); answered the same way here.
         Cmd::Info => {
             print_info(settings, cli, &boot.incus_cli, specs, &boot.diags);

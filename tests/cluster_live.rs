@@ -522,3 +522,75 @@ async fn events_of_every_member_come_through_the_one_the_console_talks_to() {
     })
     .await;
 }
+
+fn atlas(state: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
+        .args(args)
+        .env("ATLAS_TUI_STATE_DIR", state)
+        .env("ATLAS_TUI_CONFIG_DIR", state.join("config"))
+        .env("INCUS_CONF", sandbox_conf())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The same jobs from a script: checked against the cluster first, confirmed (`--yes`), run with
+/// their journal.
+#[test]
+fn headless_move_and_evacuate_are_checked_confirmed_and_journaled() {
+    let _lock = exclusive();
+    let _c = Cleanup(vec!["clu-cli01".into()]);
+    scratch("clu-cli01", "atlas03", false);
+    let state = tempfile::tempdir().unwrap();
+    let (code, out, err) = atlas(state.path(), &["evacuate", "nosuch", "--yes"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("no member named \"nosuch\" (members: atlas01, atlas02, atlas03)"),
+        "{err}"
+    );
+    let (code, _, err) = atlas(
+        state.path(),
+        &["evacuate", "atlas03", "--mode", "later", "--yes"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("auto, migrate, live-migrate or stop"), "{err}");
+    let (code, _, err) = atlas(
+        state.path(),
+        &["move", "clu-cli01", "--to", "atlas03", "--yes"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("clu-cli01 already runs on atlas03"), "{err}");
+    // Not confirmed without a terminal or --yes: nothing moves.
+    let (code, _, err) = atlas(state.path(), &["move", "clu-cli01", "--to", "atlas02"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not confirmed"), "{err}");
+    assert_eq!(where_is("clu-cli01").0, "atlas03");
+    let (code, out, err) = atlas(
+        state.path(),
+        &[
+            "move",
+            "local:clu-cli01",
+            "--to",
+            "atlas02",
+            "--yes",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.lines().any(|l| l.contains("\"result\":\"done\"")
+            && l.contains("clu-cli01 moved from atlas03 to atlas02")),
+        "{out}"
+    );
+    assert_eq!(where_is("clu-cli01").0, "atlas02");
+    let (_, journal, _) = atlas(state.path(), &["journal", "--since", "1h"]);
+    assert!(
+        journal.contains("incus move local:clu-cli01 --target atlas02"),
+        "{journal}"
+    );
+}

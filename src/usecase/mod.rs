@@ -2,6 +2,7 @@
 //! restore planning and the confirmation rules. Below `app` and the `headless` commands, above
 //! `config` and `jobs`.
 
+pub mod cluster;
 pub mod confirm;
 pub mod restore;
 pub mod settings;
