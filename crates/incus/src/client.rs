@@ -422,9 +422,8 @@ impl IncusClient {
         .await
     }
 
-    /// `/1.0/metrics` (Prometheus text) of the instances in scope.
-    /// `/1.0/metrics`: the instances of the member answering, or of `target` (in a cluster
-    /// each member reports its own).
+    /// `/1.0/metrics` (Prometheus text) of the instances in scope: those of the member
+    /// answering, or of `target` (in a cluster each member reports only its own).
     pub async fn metrics(&self, scope: &Scope, target: Option<&str>) -> Result<String, IncusError> {
         let mut q = Vec::new();
         if let Scope::Project(p) = scope {

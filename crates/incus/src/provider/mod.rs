@@ -186,13 +186,13 @@ async fn fail_over(
         .lock()
         .map(|m| m.iter().map(|m| m.url.clone()).collect())
         .unwrap_or_default();
-    let mut candidates = vec![configured.clone()];
-    candidates.extend(listed);
-    candidates.dedup();
-    for url in candidates {
-        if url == failed || url.trim().is_empty() {
-            continue;
+    let mut candidates: Vec<String> = Vec::new();
+    for url in std::iter::once(configured.clone()).chain(listed) {
+        if url != failed && !url.trim().is_empty() && !candidates.contains(&url) {
+            candidates.push(url);
         }
+    }
+    for url in candidates {
         let mut next = spec.clone();
         if let Endpoint::Https { url: u, .. } = &mut next.endpoint {
             *u = url.clone();
