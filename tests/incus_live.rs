@@ -50,10 +50,19 @@ async fn check_fleet(spec: RemoteSpec) {
             "{name} has its data volume attached"
         );
     }
-    assert!(
-        full.iter()
-            .any(|i| i.project == "lab" && i.name == "lab-web01")
-    );
+    // The fleet is spread over the members (its state read from each one's own daemon).
+    for (project, name, member) in [
+        ("default", "grafana01", "atlas01"),
+        ("default", "coredns01", "atlas02"),
+        ("lab", "lab-web01", "atlas02"),
+        ("lab", "lab-db01", "atlas03"),
+    ] {
+        let i = full
+            .iter()
+            .find(|i| i.project == project && i.name == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(i.location, member, "{name}");
+    }
     let g = full.iter().find(|i| i.name == "grafana01").unwrap();
     assert!(
         g.snapshots
@@ -110,12 +119,28 @@ async fn check_fleet(spec: RemoteSpec) {
     let hosts = atlas_tui::incus::provider::load_hosts(&client, &server)
         .await
         .unwrap();
-    assert_eq!(hosts.len(), 1, "the sandbox is a one-member cluster");
-    let h = &hosts[0];
-    assert!(h.clustered);
-    assert_eq!(h.name, "atlas01");
-    assert_eq!(h.status, "Online");
-    assert!(h.roles.iter().any(|r| r.starts_with("database")));
+    // The sandbox is a three-member cluster, each member with its own address.
+    let mut names: Vec<(&str, &str)> = hosts
+        .iter()
+        .map(|h| (h.name.as_str(), h.url.as_str()))
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            ("atlas01", "https://127.0.0.1:8443"),
+            ("atlas02", "https://127.0.0.2:8443"),
+            ("atlas03", "https://127.0.0.3:8443")
+        ]
+    );
+    assert!(hosts.iter().all(|h| h.clustered && h.status == "Online"));
+    assert!(
+        hosts
+            .iter()
+            .all(|h| h.roles.iter().any(|r| r.starts_with("database"))),
+        "three voters: {hosts:?}"
+    );
+    let h = hosts.iter().find(|h| h.name == "atlas01").unwrap();
     assert_eq!(
         (h.failure_domain.as_str(), &h.groups[..]),
         ("default", &["default".to_string()][..])
