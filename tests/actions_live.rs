@@ -467,23 +467,6 @@ async fn cancel_mid_export_leaves_no_file() {
     let _ = Path::new("/");
 }
 
-/// Headless `atlas-tui` against the sandbox, with its own state dir.
-fn atlas(state: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
-        .args(args)
-        .env("ATLAS_TUI_STATE_DIR", state)
-        .env("ATLAS_TUI_CONFIG_DIR", state.join("config"))
-        .env("INCUS_CONF", sandbox_conf())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_targets_are_checked_before_anything_is_done() {
     let _lock = common::exclusive();

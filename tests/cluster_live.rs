@@ -523,22 +523,6 @@ async fn events_of_every_member_come_through_the_one_the_console_talks_to() {
     .await;
 }
 
-fn atlas(state: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
-        .args(args)
-        .env("ATLAS_TUI_STATE_DIR", state)
-        .env("ATLAS_TUI_CONFIG_DIR", state.join("config"))
-        .env("INCUS_CONF", sandbox_conf())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// The same jobs from a script: checked against the cluster first, confirmed (`--yes`), run with
 /// their journal.
 #[test]

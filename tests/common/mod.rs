@@ -167,6 +167,24 @@ pub fn sandbox_remote(name: &str) -> RemoteSpec {
         .unwrap_or_else(|| panic!("no remote {name} in the sandbox"))
 }
 
+/// Runs the atlas-tui binary headless with its state and config in `state`, against the
+/// sandbox, without a terminal: (exit code, stdout, stderr).
+pub fn atlas(state: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
+        .args(args)
+        .env("ATLAS_TUI_STATE_DIR", state)
+        .env("ATLAS_TUI_CONFIG_DIR", state.join("config"))
+        .env("INCUS_CONF", sandbox_conf())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Runs the incus CLI against the sandbox; panics with its output on failure.
 pub fn incus(args: &[&str]) -> String {
     let out = std::process::Command::new("incus")
