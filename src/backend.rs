@@ -88,6 +88,11 @@ pub enum Update {
         source: String,
         result: Result<crate::alerts::model::SourceData, String>,
     },
+    /// An alert source answered just now and will be polled again `within` this.
+    SourceAlive {
+        source: String,
+        within: std::time::Duration,
+    },
     /// A silence write finished: the silence id, or the error.
     SilenceWrite {
         source: String,
@@ -146,6 +151,9 @@ pub fn spawn_source(
         let _ = tx.send(match e {
             atlas_alerts::worker::SourceEvent::Polled { source, result } => {
                 Update::AlertSource { source, result }
+            }
+            atlas_alerts::worker::SourceEvent::Alive { source, within } => {
+                Update::SourceAlive { source, within }
             }
             atlas_alerts::worker::SourceEvent::Written {
                 source,

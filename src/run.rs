@@ -218,11 +218,20 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
             let release_due = released
                 .filter(|_| big_list)
                 .map(|t: std::time::Instant| t + RELEASE_EVERY);
+            // A link believed live is checked when it would turn stale.
+            let liveness_due = state.next_liveness_check().map(|t| {
+                let wait = (t - Utc::now()).to_std().unwrap_or_default();
+                tokio::time::Instant::now() + wait + Duration::from_millis(50)
+            });
             let tick = async {
                 if state.any_offline() || state.running_jobs().next().is_some() {
                     tokio::time::sleep(Duration::from_secs(1)).await
-                } else if let Some(due) = release_due {
-                    tokio::time::sleep_until(due.into()).await
+                } else if let Some(due) = [release_due.map(Into::into), liveness_due]
+                    .into_iter()
+                    .flatten()
+                    .min()
+                {
+                    tokio::time::sleep_until(due).await
                 } else {
                     std::future::pending::<()>().await
                 }
@@ -243,6 +252,7 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                 },
                 Some(u) = urx.recv() => {
                     let now = Utc::now();
+                    let rev = state.derived.rev;
                     big_list |= is_big_list(&u);
                     if let backend::Update::JobFinished { id, .. } = &u {
                         tasks.job_finished(*id);
@@ -256,9 +266,13 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                         }
                         effects.extend(state.apply(u, now));
                     }
+                    // A link that proved alive changes nothing shown.
+                    dirty |= state.derived.rev != rev || !effects.is_empty();
+                }
+                _ = tick => {
+                    state.check_liveness(Utc::now());
                     dirty = true;
                 }
-                _ = tick => dirty = true,
                 _ = sigterm.recv() => return Ok(()),
                 _ = sighup.recv() => return Ok(()),
             }

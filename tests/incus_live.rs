@@ -259,7 +259,7 @@ async fn wrong_server_certificate_is_refused_clearly() {
         "{err}"
     );
     // The event websocket refuses it too.
-    let err = atlas_tui::incus::events::subscribe(&client, &Scope::All)
+    let err = atlas_tui::incus::events::subscribe_to(&client, &Scope::All, "lifecycle")
         .await
         .err()
         .unwrap()

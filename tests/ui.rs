@@ -6,9 +6,10 @@ mod common;
 
 use atlas_tui::app::Pane;
 use atlas_tui::app::state::{AppState, DetailTab, InputMode};
+use atlas_tui::backend::{InventoryEvent, Update};
 use atlas_tui::config::Theme;
 use atlas_tui::ui;
-use common::{key, loaded_state, now, render, typ};
+use common::{key, loaded_state, now, render, render_at, typ};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -741,4 +742,54 @@ fn member_filter_and_failure_domains() {
         out.contains("failure_domain: rack2") && out.contains("groups: [default, gpu]"),
         "{out}"
     );
+}
+
+/// A remote believed online that is not heard from within the deadline its worker gave is shown
+/// stale: the badge ages, its rows are dimmed, the status line says why; heard again, it is live.
+#[test]
+fn a_silent_remote_is_shown_stale_with_its_age_and_live_again_when_heard() {
+    let mut s = loaded_state();
+    let t = now();
+    s.apply(
+        Update::Inventory(InventoryEvent::Alive {
+            remote: "local".into(),
+            within: std::time::Duration::from_secs(12),
+        }),
+        t,
+    );
+    assert_eq!(
+        s.next_liveness_check(),
+        Some(t + chrono::Duration::seconds(12))
+    );
+    assert!(!s.check_liveness(t + chrono::Duration::seconds(12)));
+    let later = t + chrono::Duration::seconds(14);
+    assert!(s.check_liveness(later));
+    assert!(s.remotes[0].silent);
+    let screen = render_at(&mut s, 160, 24, later);
+    assert!(screen.contains("● local stale 14s"), "{screen}");
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, later);
+    assert!(
+        rows.iter().filter(|r| r.remote == "local").all(|r| r.stale),
+        "its rows are dimmed"
+    );
+    assert!(
+        s.messages
+            .current
+            .as_ref()
+            .is_some_and(|m| m.text.contains("local: not heard from for 14s")),
+        "{:?}",
+        s.messages.current
+    );
+    // Nothing more to wake for while it is stale; heard again, it is live at once.
+    assert_eq!(s.next_liveness_check(), None);
+    s.apply(
+        Update::Inventory(InventoryEvent::Alive {
+            remote: "local".into(),
+            within: std::time::Duration::from_secs(12),
+        }),
+        later,
+    );
+    assert!(!s.remotes[0].silent);
+    let screen = render_at(&mut s, 160, 24, later);
+    assert!(!screen.contains("stale"), "{screen}");
 }

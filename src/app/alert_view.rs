@@ -27,6 +27,10 @@ pub struct AlertSourceView {
     pub last_ok: Option<DateTime<Utc>>,
     /// The last good answer (kept while the source is down).
     pub data: Option<SourceData>,
+    /// When its poller last had an answer, and until when that holds.
+    pub live: crate::liveness::Liveness,
+    /// Not heard from within its deadline: what it said is stale.
+    pub silent: bool,
 }
 
 impl AlertSourceView {
@@ -40,6 +44,8 @@ impl AlertSourceView {
             status: SourceStatus::Loading,
             last_ok: None,
             data: None,
+            live: Default::default(),
+            silent: false,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod job_view;
 pub mod jobs;
 pub mod keys;
 pub mod line;
+pub mod liveness;
 pub mod maintenance;
 pub mod memo;
 pub mod palette;

@@ -45,6 +45,10 @@ pub struct RemoteView {
     pub readonly: bool,
     /// Every instance shown has its detail (state, snapshots): the detailed listing is in.
     pub detailed: bool,
+    /// When its worker last proved the link alive, and until when that holds.
+    pub live: crate::liveness::Liveness,
+    /// Online, but not heard from within its deadline: its rows are stale (dimmed, aged).
+    pub silent: bool,
 }
 
 impl RemoteView {
@@ -65,6 +69,8 @@ impl RemoteView {
             caps: crate::backend::Capabilities::all("the provider"),
             readonly: false,
             detailed: false,
+            live: Default::default(),
+            silent: false,
         }
     }
 }
@@ -520,11 +526,12 @@ impl AppState {
         self.messages.current = Some(Message { level, text });
     }
 
-    /// True while any remote is not online (the UI ticks to keep "stale for" ages current).
+    /// True while any remote is not online or silent (the UI ticks to keep "stale for" ages
+    /// current).
     pub fn any_offline(&self) -> bool {
         self.remotes
             .iter()
-            .any(|r| !matches!(r.conn, ConnState::Online { .. }))
+            .any(|r| r.silent || !matches!(r.conn, ConnState::Online { .. }))
             || self.any_source_down()
     }
 }

@@ -12,6 +12,18 @@ use crate::inventory::InstanceRow;
 impl AppState {
     /// Applies a backend update; some ask for more work (a survey after a job).
     pub fn apply(&mut self, update: Update, now: DateTime<Utc>) -> Vec<Effect> {
+        // A link that proved alive changes nothing shown unless it was stale.
+        match update {
+            Update::Inventory(InventoryEvent::Alive { remote, within }) => {
+                self.remote_heard(&remote, within, now);
+                return vec![];
+            }
+            Update::SourceAlive { source, within } => {
+                self.source_heard(&source, within, now);
+                return vec![];
+            }
+            _ => {}
+        }
         self.derived.data_changed();
         match update {
             Update::Services { seq, survey } => self.apply_survey(seq, *survey, now),
@@ -82,7 +94,8 @@ impl AppState {
             Update::Services { .. }
             | Update::DefinitionText { .. }
             | Update::DefinitionSaved { .. }
-            | Update::JobFinished { .. } => {}
+            | Update::JobFinished { .. }
+            | Update::SourceAlive { .. } => {}
         }
     }
 
@@ -107,6 +120,7 @@ impl AppState {
     pub(crate) fn apply_inventory(&mut self, event: InventoryEvent, now: DateTime<Utc>) {
         match event {
             InventoryEvent::Skipped { origin, items } => self.apply_skipped(&origin, &items),
+            InventoryEvent::Alive { remote, within } => self.remote_heard(&remote, within, now),
 
             InventoryEvent::Status { remote, state } => {
                 let Some(r) = self.remote_mut(&remote) else {

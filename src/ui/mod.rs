@@ -216,25 +216,29 @@ fn remote_badges(state: &AppState, theme: &Theme, now: DateTime<Utc>) -> Vec<Spa
     let join = state.join_alerts();
     let per_remote = &join.1.per_remote;
     for r in &state.remotes {
+        let heard = |what: &str| match r.live.last_heard().or(r.last_ok) {
+            Some(t) => format!(" {what}, stale {}", human_duration((now - t).num_seconds())),
+            None => format!(" {what}"),
+        };
         let (dot, style, extra) = match &r.conn {
+            // Believed online, but not heard from within its deadline.
+            ConnState::Online { .. } if r.silent => (
+                "●",
+                theme.style("remote.connecting"),
+                match r.live.last_heard() {
+                    Some(t) => format!(" stale {}", human_duration((now - t).num_seconds())),
+                    None => " stale".into(),
+                },
+            ),
             ConnState::Online { via: Some(via), .. } => (
                 "●",
                 theme.style("remote.online"),
                 format!(" via {}", via.trim_start_matches("https://")),
             ),
             ConnState::Online { .. } => ("●", theme.style("remote.online"), String::new()),
-            ConnState::Connecting => ("◌", theme.style("remote.connecting"), " connecting".into()),
-            ConnState::Offline { .. } => (
-                "✖",
-                theme.style("remote.offline"),
-                match r.last_ok {
-                    Some(t) => format!(
-                        " offline, stale {}",
-                        human_duration((now - t).num_seconds())
-                    ),
-                    None => " offline".into(),
-                },
-            ),
+            // A reconnect after the link went silent: what is shown is as old as the link.
+            ConnState::Connecting => ("◌", theme.style("remote.connecting"), heard("connecting")),
+            ConnState::Offline { .. } => ("✖", theme.style("remote.offline"), heard("offline")),
         };
         spans.push(Span::styled(format!("{dot} "), style));
         let name_style = if r.production {
@@ -259,9 +263,20 @@ fn remote_badges(state: &AppState, theme: &Theme, now: DateTime<Utc>) -> Vec<Spa
         .alerting
         .sources
         .iter()
-        .filter(|s| s.status == SourceStatus::Up)
+        .filter(|s| s.status == SourceStatus::Up && !s.silent)
         .count();
     for s in &state.alerting.sources {
+        if s.silent
+            && let Some(t) = s.live.last_heard()
+        {
+            spans.push(Span::styled("◆ ", theme.style("remote.connecting")));
+            spans.push(Span::styled(s.name.clone(), theme.style("ui.text")));
+            spans.push(Span::styled(
+                format!(" stale {}", human_duration((now - t).num_seconds())),
+                theme.style("remote.connecting"),
+            ));
+            spans.push(Span::raw("  "));
+        }
         if let SourceStatus::Down(_) = s.status {
             let since = s
                 .last_ok

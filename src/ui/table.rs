@@ -89,6 +89,15 @@ pub fn draw_pane(
                     format!("⚠ {} down ", s.name),
                     theme.style("ui.message.error"),
                 ));
+            } else if s.silent {
+                title.push(Span::styled(
+                    format!(
+                        "⚠ {} stale {} ",
+                        s.name,
+                        crate::app::liveness::age(s.live.last_heard(), now)
+                    ),
+                    theme.style("ui.message.warning"),
+                ));
             }
         }
     }

@@ -12,6 +12,7 @@ use atlas_tui::incus::types::*;
 use chrono::{DateTime, TimeZone, Utc};
 
 pub mod pve;
+pub mod relay;
 
 pub fn fixture<T: serde::de::DeserializeOwned>(name: &str) -> T {
     let bytes = std::fs::read(format!(

@@ -51,6 +51,10 @@ pub enum SourceError {
 }
 
 /// An HTTP(S) connection to one alert source, with its auth.
+/// How long one request to a source may take: a poll is a small answer, and a source that
+/// does not answer within this is reported down rather than waited for.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(8);
+
 #[derive(Debug, Clone)]
 pub struct HttpSource {
     spec: SourceSpec,
@@ -65,7 +69,7 @@ impl HttpSource {
         let cfg_err = |m: String| SourceError::Config(m, spec.name.clone());
         let mut b = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(20))
+            .timeout(REQUEST_DEADLINE)
             .user_agent(concat!("atlas-tui/", env!("CARGO_PKG_VERSION")));
         if spec.url.starts_with("https://") {
             let mut roots = rustls::RootCertStore::empty();

@@ -19,6 +19,9 @@ pub enum SourceEvent {
         source: String,
         result: Result<SourceData, String>,
     },
+    /// The source answered just now and will be polled again `within` this while its link
+    /// lives (see `atlas_core::liveness`).
+    Alive { source: String, within: Duration },
     /// A silence write finished: the silence id, or the error.
     Written {
         source: String,
@@ -75,6 +78,9 @@ pub enum SourceCmd {
         window: Window,
     },
 }
+
+/// No source is called stale sooner than this after its last answer.
+const LIVE_FLOOR: Duration = Duration::from_secs(15);
 
 /// How often to poll.
 #[derive(Debug, Clone, Copy)]
@@ -193,8 +199,16 @@ async fn run(
     };
     loop {
         let result = client.poll().await;
-        if let Err(e) = &result {
-            tracing::warn!(source = %name, error = %e, "alert source down");
+        match &result {
+            Err(e) => tracing::warn!(source = %name, error = %e, "alert source down"),
+            Ok(_) => tx(SourceEvent::Alive {
+                source: name.clone(),
+                within: atlas_core::liveness::deadline(
+                    cfg.every + cfg.jitter,
+                    crate::client::REQUEST_DEADLINE,
+                    LIVE_FLOOR,
+                ),
+            }),
         }
         tx(SourceEvent::Polled {
             source: name.clone(),

@@ -7,6 +7,7 @@ pub mod decode;
 pub mod diagnostic;
 pub mod inventory;
 pub mod jobs;
+pub mod liveness;
 pub mod ops;
 pub mod provider;
 pub mod services;

@@ -70,6 +70,13 @@ pub enum Event {
         remote: String,
         state: ConnState,
     },
+    /// The link proved alive just now (an answer, an event, a pong), and will be heard from
+    /// again `within` this while it stays alive: past it, what the remote reported is stale
+    /// (see [`crate::liveness`]).
+    Alive {
+        remote: String,
+        within: std::time::Duration,
+    },
     Hosts {
         remote: String,
         hosts: Vec<HostRow>,

@@ -92,6 +92,23 @@ impl std::fmt::Debug for IncusClient {
     }
 }
 
+/// How long a read may take: a cheap call (one object, a list without its details) is
+/// answered in well under a second even by a busy server, so a few seconds tell a silent link
+/// from a slow answer; a detailed listing (`recursion=2`) is given more. Writes and transfers
+/// set their own.
+pub fn deadline_for(path: &str) -> Duration {
+    if path.contains("recursion=2") {
+        DETAILED_READ
+    } else {
+        CHEAP_READ
+    }
+}
+
+/// See [`deadline_for`].
+pub const CHEAP_READ: Duration = Duration::from_secs(10);
+/// See [`deadline_for`].
+pub const DETAILED_READ: Duration = Duration::from_secs(30);
+
 impl IncusClient {
     /// Builds a client; reading certificates can fail, connecting happens on first use.
     pub fn new(spec: &RemoteSpec) -> Result<Self, IncusError> {
@@ -216,6 +233,7 @@ impl IncusClient {
         let resp = self
             .http
             .get(format!("{}{path}", self.base))
+            .timeout(deadline_for(path))
             .send()
             .await
             .map_err(|e| self.connect_error(&e))?;
@@ -262,6 +280,7 @@ impl IncusClient {
         let mut resp = self
             .http
             .get(format!("{}{path}", self.base))
+            .timeout(deadline_for(path))
             .send()
             .await
             .map_err(|e| self.connect_error(&e))?;

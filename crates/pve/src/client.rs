@@ -39,6 +39,8 @@ pub struct PveClient {
     base: String,
     remote: String,
     login: Arc<Login>,
+    /// Called on every answer: the link proved alive.
+    on_answer: Option<atlas_core::liveness::OnAlive>,
 }
 
 impl std::fmt::Debug for PveClient {
@@ -88,11 +90,16 @@ fn transport(e: &reqwest::Error) -> String {
     s
 }
 
+/// How long one request may take: PVE answers its lists and writes (a write starts a task and
+/// answers with its UPID) in well under a second; a link that answers nothing within this is
+/// not waited for.
+pub const REQUEST_DEADLINE: Duration = Duration::from_secs(15);
+
 impl PveClient {
     pub fn new(spec: &PveSpec) -> Result<Self, PveError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(30))
+            .timeout(REQUEST_DEADLINE)
             .pool_idle_timeout(Duration::from_secs(30))
             .user_agent(concat!("atlas-tui/", env!("CARGO_PKG_VERSION")))
             .tls_backend_preconfigured(tls_config(&spec.trust)?)
@@ -111,7 +118,14 @@ impl PveClient {
             base: format!("{}/api2/json", spec.url.trim_end_matches('/')),
             remote: spec.name.clone(),
             login: Arc::new(login),
+            on_answer: None,
         })
+    }
+
+    /// The same client, calling `on_answer` whenever the server answers.
+    pub fn with_on_answer(mut self, on_answer: atlas_core::liveness::OnAlive) -> Self {
+        self.on_answer = Some(on_answer);
+        self
     }
 
     pub fn remote(&self) -> &str {
@@ -194,6 +208,9 @@ impl PveClient {
             .send()
             .await
             .map_err(|e| PveError::Transport(transport(&e)))?;
+        if let Some(heard) = &self.on_answer {
+            heard();
+        }
         let status = resp.status();
         let reason = status.canonical_reason().unwrap_or("").to_string();
         let text = resp

@@ -38,6 +38,9 @@ pub const CAPABILITIES: p::Capabilities = p::Capabilities {
     projects: false,
 };
 
+/// No remote is called stale sooner than this after it last answered.
+const LIVE_FLOOR: Duration = Duration::from_secs(12);
+
 /// Timing of a worker.
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerConfig {
@@ -55,7 +58,7 @@ impl Default for WorkerConfig {
             poll_every: Duration::from_secs(5),
             details_every: Duration::from_secs(120),
             backoff_min: Duration::from_secs(1),
-            backoff_max: Duration::from_secs(30),
+            backoff_max: Duration::from_secs(8),
         }
     }
 }
@@ -83,6 +86,20 @@ async fn run(
         tx(status(ConnState::Connecting));
         let result = match PveClient::new(&spec) {
             Ok(client) => {
+                // A poll is answered in well under a second: two missed polls and a slow
+                // answer.
+                let within = atlas_core::liveness::deadline(
+                    cfg.poll_every,
+                    Duration::from_secs(5),
+                    LIVE_FLOOR,
+                );
+                let (remote, alive_tx) = (remote.clone(), tx.clone());
+                let client = client.with_on_answer(atlas_core::liveness::throttled(move || {
+                    alive_tx(p::Event::Alive {
+                        remote: remote.clone(),
+                        within,
+                    })
+                }));
                 let mut s = Session::new(client, tx.clone());
                 s.run(&cfg, &mut cmds, &mut backoff).await
             }

@@ -105,9 +105,10 @@ pub(super) fn remote_style(r: &RemoteView) -> &'static str {
     }
 }
 
-/// Whether a remote's rows are stale (it is not online).
+/// Whether a remote's rows are stale (it is not online, or not heard from within its
+/// deadline).
 pub(super) fn stale(r: &RemoteView) -> bool {
-    !matches!(r.conn, ConnState::Online { .. })
+    r.silent || !matches!(r.conn, ConnState::Online { .. })
 }
 
 /// The cluster member an instance runs on, when that member is offline (what it runs is not

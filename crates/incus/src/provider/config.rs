@@ -12,6 +12,8 @@ pub struct WorkerConfig {
     /// How often the cheap list is compared with what is shown.
     pub reconcile_every: Duration,
     pub backoff_min: Duration,
+    /// Reconnects are cheap (one `GET /1.0`); a remote whose link comes back is found again
+    /// within this.
     pub backoff_max: Duration,
 }
 
@@ -22,7 +24,7 @@ impl Default for WorkerConfig {
             addresses_every: Duration::from_secs(120),
             reconcile_every: Duration::from_secs(30),
             backoff_min: Duration::from_secs(1),
-            backoff_max: Duration::from_secs(30),
+            backoff_max: Duration::from_secs(8),
         }
     }
 }

@@ -49,9 +49,29 @@ struct EventFeed {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// How soon a remote whose link lives is heard from again: the event stream's pings are
+/// answered every few seconds.
+pub(super) fn alive_within() -> Duration {
+    atlas_core::liveness::deadline(events::PING_EVERY, Duration::from_secs(4), LIVE_FLOOR)
+}
+
+/// No remote is called stale sooner than this after it was last heard from.
+const LIVE_FLOOR: Duration = Duration::from_secs(12);
+
+/// Reports [`p::Event::Alive`] (at most once a second).
+fn alive_reporter(remote: String, tx: Sink) -> events::OnAlive {
+    atlas_core::liveness::throttled(move || {
+        tx(p::Event::Alive {
+            remote: remote.clone(),
+            within: alive_within(),
+        })
+    })
+}
+
 impl EventFeed {
-    async fn subscribe(client: &IncusClient, scope: &Scope) -> Result<Self, IncusError> {
-        let mut stream = events::subscribe(client, scope).await?;
+    async fn subscribe(client: &IncusClient, scope: &Scope, tx: &Sink) -> Result<Self, IncusError> {
+        let alive = alive_reporter(client.remote().to_string(), tx.clone());
+        let mut stream = events::subscribe(client, scope, alive).await?;
         let (tx, rx) = mpsc::unbounded_channel();
         let task = tokio::spawn(async move {
             while let Some(ev) = stream.next().await {
@@ -148,7 +168,7 @@ pub(super) async fn session(
         )));
     }
     // Subscribe before loading so nothing that happens in between is missed.
-    let mut feed = match EventFeed::subscribe(client, scope).await {
+    let mut feed = match EventFeed::subscribe(client, scope, tx).await {
         Ok(feed) => feed,
         Err(e) => {
             // A project this remote does not have is refused here already: shown as empty,
@@ -169,6 +189,10 @@ pub(super) async fn session(
     tx(p::Event::Status {
         remote: remote.clone(),
         state: online(&server),
+    });
+    tx(p::Event::Alive {
+        remote: remote.clone(),
+        within: alive_within(),
     });
     *backoff = cfg.backoff_min;
 
@@ -253,7 +277,7 @@ pub(super) async fn session(
                         match tokio::time::timeout(Duration::from_secs(10), client.server()).await {
                             Ok(Ok(_)) => {
                                 tracing::warn!(remote = %remote, error = %e, "event stream dropped; resubscribing");
-                                feed = EventFeed::subscribe(client, scope).await?;
+                                feed = EventFeed::subscribe(client, scope, tx).await?;
                                 let now = Instant::now();
                                 // What happened in between is found by reconciling.
                                 for f in [Fetch::Reconcile, Fetch::Volumes, Fetch::Hosts] {

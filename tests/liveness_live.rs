@@ -1,0 +1,262 @@
+//! Silent links: a fault relay between the console and a remote or source is frozen (no data, no
+//! RST), and the console must say within 15 s that what it shows is stale, never keep calling it
+//! live, and show the truth again within 15 s of the link coming back.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use atlas_tui::alerts::model::SourceKind;
+use atlas_tui::alerts::worker::PollConfig;
+use atlas_tui::app::Pane;
+use atlas_tui::app::alerts::{AlertSourceView, SourceStatus};
+use atlas_tui::app::rows::view_rows;
+use atlas_tui::app::state::{AppState, RemoteView};
+use atlas_tui::backend::{self, ConnState, RemoteSpec, Update};
+use atlas_tui::config::keymap::Keymap;
+use atlas_tui::incus::{Endpoint, Scope};
+use common::relay::{Mode, Relay};
+use common::*;
+use tokio::sync::mpsc;
+
+/// Applies updates to `state` (and checks liveness as the console's loop does, also while
+/// nothing comes) until `pred` holds; gives how long it took.
+async fn until(
+    state: &mut AppState,
+    rx: &mut mpsc::UnboundedReceiver<Update>,
+    secs: u64,
+    what: &str,
+    pred: impl Fn(&mut AppState) -> bool,
+) -> Duration {
+    let t0 = Instant::now();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        state.check_liveness(chrono::Utc::now());
+        if pred(state) {
+            return t0.elapsed();
+        }
+        let tick = tokio::time::Instant::now() + Duration::from_millis(200);
+        match tokio::time::timeout_at(tick.min(deadline), rx.recv()).await {
+            Ok(Some(u)) => {
+                state.apply(u, chrono::Utc::now());
+            }
+            Ok(None) => panic!("worker channel closed while waiting for {what}"),
+            Err(_) if tokio::time::Instant::now() >= deadline => {
+                panic!("timed out after {secs}s waiting for {what}")
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+/// The STATE cell of the instance row named `name`, and whether the row is dimmed as stale.
+fn row_of(state: &mut AppState, name: &str) -> Option<(String, bool)> {
+    state.derived.data_changed();
+    let rows = view_rows(state, Pane::INSTANCES, chrono::Utc::now());
+    rows.iter()
+        .find(|r| r.cells.get(1).is_some_and(|c| c.text == name))
+        .map(|r| (r.cells[2].text.to_string(), r.stale))
+}
+
+fn stale(r: &RemoteView) -> bool {
+    r.silent || !matches!(r.conn, ConnState::Online { .. })
+}
+
+fn state_with(remote: RemoteView) -> AppState {
+    AppState::new(
+        vec![remote],
+        Keymap::defaults(),
+        Scope::All,
+        "default".into(),
+    )
+}
+
+/// A running scratch instance on atlas01, deleted on drop.
+struct Scratch(&'static str);
+impl Scratch {
+    fn launch(name: &'static str) -> Self {
+        incus_quiet(&["delete", "-f", name]);
+        incus(&["launch", "busybox", name, "--target", "atlas01"]);
+        Scratch(name)
+    }
+}
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        incus_quiet(&["delete", "-f", self.0]);
+    }
+}
+
+/// The sandbox's HTTPS remote through a relay frozen mid-session: the remote is shown stale (its
+/// rows dimmed, the badge aged) within 15 s, an instance stopped meanwhile through the unix
+/// socket shows `Stopped` within 15 s of the thaw (or sooner, where the worker found another
+/// member of the cluster to talk to), and nothing says `Running` as a live fact meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_remote_is_shown_stale_then_true_after_the_thaw() {
+    let _lock = exclusive();
+    let _s = Scratch::launch("live-frz01");
+    let relay = Relay::start("127.0.0.1:8443");
+    let mut spec = sandbox_remote("atlas-https");
+    spec.name = "relayed".into();
+    if let Endpoint::Https { url, .. } = &mut spec.endpoint {
+        *url = relay.https_url();
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let _w = backend::spawn_remote(
+        RemoteSpec::incus(spec),
+        Scope::All,
+        backend::Timing::default(),
+        tx,
+    );
+    let mut state = state_with(RemoteView::new("relayed", &relay.https_url(), false));
+    until(&mut state, &mut rx, 60, "live-frz01 running, live", |s| {
+        !stale(&s.remotes[0])
+            && row_of(s, "live-frz01").is_some_and(|(st, dim)| st == "Running" && !dim)
+    })
+    .await;
+
+    relay.set(Mode::Freeze);
+    let took = until(&mut state, &mut rx, 15, "the remote shown stale", |s| {
+        stale(&s.remotes[0])
+    })
+    .await;
+    eprintln!("stale {took:?} after the freeze");
+    let screen = render(&mut state, 160, 30);
+    assert!(
+        screen.contains("relayed stale") || screen.contains("relayed connecting, stale"),
+        "the badge says stale with its age:\n{screen}"
+    );
+    let (st, dim) = row_of(&mut state, "live-frz01").unwrap();
+    assert!(dim, "its rows are dimmed ({st})");
+    assert!(
+        state
+            .messages
+            .log
+            .iter()
+            .any(|m| m.text.contains("relayed: not heard from")),
+        "the status line says why"
+    );
+
+    incus_async(&["stop", "-f", "live-frz01"]).await;
+    // Frozen for a while, as a stalled VPN would be.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    relay.set(Mode::Pass);
+    let took = until(&mut state, &mut rx, 15, "live-frz01 Stopped, live", |s| {
+        !stale(&s.remotes[0])
+            && row_of(s, "live-frz01").is_some_and(|(st, dim)| st == "Stopped" && !dim)
+    })
+    .await;
+    eprintln!("true {took:?} after the thaw");
+}
+
+/// Proxmox VE through a relay: no other address to go to, so the truth comes back with the link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_pve_remote_is_shown_stale_then_true_after_the_thaw() {
+    let sim = common::pve::Sim::start(0.0);
+    let relay = Relay::start(sim.url.trim_start_matches("https://"));
+    let mut spec = sim.spec();
+    spec.url = relay.https_url();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let _w = backend::spawn_remote(
+        RemoteSpec::pve(spec),
+        Scope::All,
+        backend::Timing {
+            pve: atlas_pve::provider::WorkerConfig {
+                poll_every: Duration::from_secs(1),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        tx,
+    );
+    let lock_of = |s: &AppState| {
+        s.remotes[0]
+            .instances
+            .iter()
+            .find(|i| i.inst.name == "k8s-node1")
+            .map(|i| i.inst.config.get("pve.lock").unwrap_or("").to_string())
+    };
+    let mut state = state_with(RemoteView::new("pve", &relay.https_url(), false));
+    until(&mut state, &mut rx, 30, "k8s-node1 listed, unlocked", |s| {
+        !stale(&s.remotes[0]) && lock_of(s).as_deref() == Some("")
+    })
+    .await;
+    relay.set(Mode::Freeze);
+    let took = until(&mut state, &mut rx, 15, "pve shown stale", |s| {
+        stale(&s.remotes[0])
+    })
+    .await;
+    eprintln!("stale {took:?} after the freeze");
+    sim.control("lock", &[("vmid", "101"), ("lock", "backup")])
+        .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(stale(&state.remotes[0]));
+    relay.set(Mode::Pass);
+    let took = until(&mut state, &mut rx, 15, "k8s-node1 locked, live", |s| {
+        !stale(&s.remotes[0]) && lock_of(s).as_deref() == Some("backup")
+    })
+    .await;
+    eprintln!("true {took:?} after the thaw");
+}
+
+/// An Alertmanager frozen behind a relay: the alerts pane says it is stale, the remotes stay
+/// live, and it is live again after the thaw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_alertmanager_is_shown_stale_and_the_rest_works() {
+    let relay = Relay::start("127.0.0.1:9093");
+    let spec = atlas_tui::alerts::SourceSpec {
+        name: "frozen-am".into(),
+        url: relay.http_url(),
+        ..Default::default()
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let _src = backend::spawn_source(
+        spec,
+        SourceKind::Alertmanager,
+        PollConfig {
+            every: Duration::from_secs(1),
+            jitter: Duration::ZERO,
+        },
+        tx.clone(),
+    );
+    let _w = backend::spawn_remote(
+        RemoteSpec::incus(sandbox_remote("local")),
+        Scope::All,
+        backend::Timing::default(),
+        tx,
+    );
+    let mut state = state_with(RemoteView::new("local", "unix", false));
+    state.alerting.sources = vec![AlertSourceView::new(
+        "frozen-am",
+        SourceKind::Alertmanager,
+        &relay.http_url(),
+        false,
+    )];
+    until(
+        &mut state,
+        &mut rx,
+        30,
+        "the source up, the remote live",
+        |s| s.alerting.sources[0].status == SourceStatus::Up && !stale(&s.remotes[0]),
+    )
+    .await;
+    relay.set(Mode::Freeze);
+    let took = until(&mut state, &mut rx, 20, "the source stale or down", |s| {
+        s.alerting.sources[0].silent
+            || matches!(s.alerting.sources[0].status, SourceStatus::Down(_))
+    })
+    .await;
+    eprintln!("stale {took:?} after the freeze");
+    state.pane = Pane::ALERTS;
+    let screen = render(&mut state, 160, 30);
+    assert!(
+        screen.contains("frozen-am stale") || screen.contains("frozen-am down"),
+        "the alerts pane says so:\n{screen}"
+    );
+    assert!(!stale(&state.remotes[0]), "the remote stays live");
+    relay.set(Mode::Pass);
+    until(&mut state, &mut rx, 15, "the source live again", |s| {
+        s.alerting.sources[0].status == SourceStatus::Up && !s.alerting.sources[0].silent
+    })
+    .await;
+}
