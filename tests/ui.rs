@@ -513,20 +513,58 @@ fn the_title_says_details_are_loading_until_the_detailed_listing_is_in() {
         now(),
     );
     s.apply(cheap(false), now());
-    assert!(render(&mut s, 120, 30).contains("loading details…"));
-    // The detailed listing clears it.
-    s.apply(
-        Update::Inventory(InventoryEvent::Instances {
-            remote: "local".into(),
-            instances: full,
-            with_state: true,
-        }),
-        now(),
-    );
-    assert!(!render(&mut s, 120, 30).contains("loading details…"));
-    // Another cheap listing keeps what the detailed one knew: still detailed.
+    let screen = render(&mut s, 160, 30);
+    assert!(screen.contains("loading details (9 left)…"), "{screen}");
+    // Nothing read is shown as a fact: no `0` snapshots, no `-` address for what runs.
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, now());
+    let grafana = rows
+        .iter()
+        .find(|r| r.cells[1].text == "grafana01")
+        .unwrap();
+    let col = |name: &str| {
+        atlas_tui::app::panes::instances::COLUMNS
+            .iter()
+            .position(|c| c.head.name == name)
+            .unwrap()
+    };
+    assert_eq!(grafana.cells[col("SNAPS")].text, "…");
+    assert_eq!(grafana.cells[col("IPV4")].text, "…");
+    // Restoring asks for its snapshots: not "none" while they load.
+    let is_grafana = |s: &AppState| {
+        matches!(s.selected_object(now()),
+            atlas_tui::app::actions::Selected::Instance(i) if i.inst.name == "grafana01")
+    };
+    while !is_grafana(&s) {
+        key(&mut s, KeyCode::Char('j'));
+    }
+    key(&mut s, KeyCode::Char('r'));
+    let said = s.messages.current.as_ref().unwrap().text.clone();
+    assert!(said.contains("still loading"), "{said}");
+    assert!(!said.contains("no snapshots"), "{said}");
+    // The details arrive an instance (or a project) at a time; the count follows.
+    for inst in full.iter().take(4) {
+        s.apply(
+            Update::Inventory(InventoryEvent::Instance {
+                remote: "local".into(),
+                instance: Box::new(inst.clone()),
+            }),
+            now(),
+        );
+    }
+    assert!(render(&mut s, 160, 30).contains("loading details (5 left)…"));
+    for inst in full.iter().skip(4) {
+        s.apply(
+            Update::Inventory(InventoryEvent::Instance {
+                remote: "local".into(),
+                instance: Box::new(inst.clone()),
+            }),
+            now(),
+        );
+    }
+    assert!(!render(&mut s, 160, 30).contains("loading details"));
+    // Another cheap listing keeps what the details said: still detailed.
     s.apply(cheap(false), now());
-    assert!(!render(&mut s, 120, 30).contains("loading details…"));
+    assert!(!render(&mut s, 160, 30).contains("loading details"));
 }
 
 /// Usage readings of grafana01 every 15 s up to `now()`: CPU rising, network traffic steady.

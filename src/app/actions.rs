@@ -807,10 +807,35 @@ impl AppState {
         let s = match self.selected_object(now) {
             Selected::Snapshot(s) => s,
             Selected::Instance(i) => {
+                // Not read yet is not "none".
+                if i.inst.snapshots.is_none() {
+                    self.say(
+                        Level::Warning,
+                        format!(
+                            "{}: its snapshots are still loading; try again in a moment",
+                            i.key()
+                        ),
+                    );
+                    return vec![];
+                }
                 let snaps = self.snapshots_of_instance(&i);
                 return self.open_picker(i.key(), snaps);
             }
             Selected::Volume(v) => {
+                if !self
+                    .remotes
+                    .iter()
+                    .any(|r| r.name == v.remote && r.volumes_listed)
+                {
+                    self.say(
+                        Level::Warning,
+                        format!(
+                            "{}: its snapshots are still loading; try again in a moment",
+                            v.key()
+                        ),
+                    );
+                    return vec![];
+                }
                 let snaps = self.snapshots_of_volume(&v);
                 return self.open_picker(v.key(), snaps);
             }

@@ -1,6 +1,7 @@
-//! Which remotes and alert sources have gone silent: each worker says when its link proved
-//! alive and how soon it will be heard from again; past that, its rows are stale (dimmed, with
-//! their age) and the status line says why. A link heard from again is live at once.
+//! What the console knows and since when: which remotes and alert sources have gone silent
+//! (each worker says when its link proved alive and how soon it will be heard from again; past
+//! that, its rows are stale — dimmed, with their age — and the status line says why; a link
+//! heard from again is live at once), and which panes still lack rows or details being read.
 
 use chrono::{DateTime, Utc};
 
@@ -100,6 +101,33 @@ impl AppState {
             .filter(|s| !s.silent && s.status == super::alert_view::SourceStatus::Up)
             .filter_map(|s| s.live.stale_at());
         remotes.chain(sources).min()
+    }
+}
+
+impl AppState {
+    /// What a pane's rows still lack while they are being read (`loading details (340 left)…`),
+    /// for its title; `None` when everything it shows was read.
+    pub fn loading(&self, pane: crate::app::Pane) -> Option<String> {
+        use crate::app::Pane;
+        let online: Vec<&super::state::RemoteView> = self
+            .visible_remotes()
+            .filter(|r| matches!(r.conn, ConnState::Online { .. }))
+            .collect();
+        let undetailed: usize = online.iter().map(|r| r.undetailed).sum();
+        let unlisted = online.iter().any(|r| !r.volumes_listed);
+        let details = || (undetailed > 0).then(|| format!("loading details ({undetailed} left)…"));
+        match pane {
+            Pane::INSTANCES => details(),
+            Pane::VOLUMES => unlisted.then(|| "loading volumes…".to_string()),
+            Pane::SNAPSHOTS => match (unlisted, details()) {
+                (true, _) => Some("loading volumes…".into()),
+                (false, Some(_)) => Some(format!(
+                    "loading instance snapshots ({undetailed} instances left)…"
+                )),
+                (false, None) => None,
+            },
+            _ => None,
+        }
     }
 }
 

@@ -43,8 +43,12 @@ pub struct RemoteView {
     pub caps: crate::backend::Capabilities,
     /// Configured read-only: no job runs on it.
     pub readonly: bool,
-    /// Every instance shown has its detail (state, snapshots): the detailed listing is in.
+    /// Every instance shown has its details (state, snapshots).
     pub detailed: bool,
+    /// How many instances shown still lack their details (their snapshots are not known).
+    pub undetailed: usize,
+    /// Its volumes were listed (until then the volumes and snapshots panes lack its rows).
+    pub volumes_listed: bool,
     /// When its worker last proved the link alive, and until when that holds.
     pub live: crate::liveness::Liveness,
     /// Online, but not heard from within its deadline: its rows are stale (dimmed, aged).
@@ -52,6 +56,16 @@ pub struct RemoteView {
 }
 
 impl RemoteView {
+    /// Counts the instances whose details were not read yet.
+    pub fn count_undetailed(&mut self) {
+        self.undetailed = self
+            .instances
+            .iter()
+            .filter(|i| i.inst.snapshots.is_none())
+            .count();
+        self.detailed = self.undetailed == 0;
+    }
+
     pub fn new(name: &str, endpoint: &str, production: bool) -> Self {
         Self {
             name: name.to_string(),
@@ -69,6 +83,8 @@ impl RemoteView {
             caps: crate::backend::Capabilities::all("the provider"),
             readonly: false,
             detailed: false,
+            undetailed: 0,
+            volumes_listed: false,
             live: Default::default(),
             silent: false,
         }

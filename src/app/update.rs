@@ -215,7 +215,7 @@ impl AppState {
                         .collect();
                     r.samples.keep_only(|k| keys.contains(k));
                 }
-                r.detailed = with_state || r.instances.iter().all(|i| i.inst.state.is_some());
+                r.count_undetailed();
                 r.last_ok = Some(now);
             }
             InventoryEvent::InstanceStates { remote, states } => {
@@ -302,6 +302,7 @@ impl AppState {
                         r.instances.push(row);
                     }
                 }
+                r.count_undetailed();
             }
             InventoryEvent::InstanceGone {
                 remote,
@@ -311,6 +312,7 @@ impl AppState {
                 if let Some(r) = self.remote_mut(&remote) {
                     r.instances
                         .retain(|i| !(i.inst.project == project && i.inst.name == name));
+                    r.count_undetailed();
                     let key = crate::inventory::ObjectKey::Instance {
                         remote: remote.clone(),
                         project,
@@ -328,6 +330,7 @@ impl AppState {
                 let Some(r) = self.remote_mut(&remote) else {
                     return;
                 };
+                r.volumes_listed = true;
                 // Keep what the detail calls learned (usage, expiry) until they answer again.
                 let usage: HashMap<String, _> =
                     r.volumes.iter().map(|v| (v.key(), v.usage)).collect();

@@ -66,15 +66,8 @@ pub fn draw_pane(
             theme.style("ui.match"),
         ));
     }
-    if pane == Pane::INSTANCES
-        && state.visible_remotes().any(|r| {
-            !r.detailed
-                && !r.instances.is_empty()
-                && matches!(r.conn, crate::backend::ConnState::Online { .. })
-        })
-    {
-        // The cheap listing is shown; state and snapshots follow.
-        title.push(Span::styled("loading details… ", theme.style("ui.muted")));
+    if let Some(note) = state.loading(pane) {
+        title.push(Span::styled(format!("{note} "), theme.style("ui.muted")));
     }
     if pane == Pane::ALERTS && state.alerting.grouping != crate::app::alerts::Grouping::None {
         title.push(Span::styled(

@@ -23,11 +23,12 @@ pub fn fixture<T: serde::de::DeserializeOwned>(name: &str) -> T {
     parse_envelope(name, 200, &bytes).unwrap()
 }
 
-/// An instance listing fixture, as the Incus provider hands it to the console.
+/// An instance listing fixture, as the Incus provider hands it to the console (a `recursion=2`
+/// capture with its details, a `recursion=1` one without).
 pub fn instances_fixture(name: &str) -> Vec<atlas_tui::inventory::Instance> {
     fixture::<Vec<Instance>>(name)
         .into_iter()
-        .map(atlas_tui::incus::convert::instance)
+        .map(atlas_tui::incus::convert::detailed)
         .collect()
 }
 

@@ -93,6 +93,9 @@ pub struct InstanceState {
     pub disk_io: Option<u64>,
     /// Bytes received and sent on the network so far (loopback left out).
     pub net_io: Option<u64>,
+    /// Read whole from the server (its addresses and disk are known), not built from usage
+    /// samples alone.
+    pub full: bool,
 }
 
 /// Memory use in bytes.

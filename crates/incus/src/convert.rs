@@ -59,7 +59,18 @@ pub fn instance_state(s: types::InstanceState) -> InstanceState {
         processes: s.processes,
         started_at: s.started_at,
         status: s.status,
+        full: true,
     }
+}
+
+/// An instance read with its details (`recursion=2`, or one instance): its snapshots are known
+/// from now on (the API says `null` for none). One still being created (no state yet) is not.
+pub fn detailed(i: types::Instance) -> Instance {
+    let mut i = instance(i);
+    if i.state.is_some() {
+        i.snapshots.get_or_insert_with(Vec::new);
+    }
+    i
 }
 
 /// A snapshot's expiry: the zero time Incus uses for "never" becomes `None`.

@@ -212,6 +212,8 @@ pub fn instance_with(
             .uptime
             .filter(|u| running && *u > 0)
             .map(|u| now - chrono::Duration::seconds(u as i64)),
+        // Addresses come from the guest agent with the details.
+        full: f.snapshots.is_some(),
     };
     Some(Instance {
         name,

@@ -27,6 +27,26 @@ fn or_dash(s: String) -> String {
     if s.is_empty() { "-".into() } else { s }
 }
 
+/// A value not read yet: a dim `…`, never `0` or `-`.
+fn unknown() -> (Cell, SortKey) {
+    (styled("…", "ui.muted"), opt_num(None))
+}
+
+impl Item<'_> {
+    /// It runs (or is frozen): it has usage and addresses to read.
+    fn live(&self) -> bool {
+        matches!(
+            self.i.status().to_ascii_lowercase().as_str(),
+            "running" | "frozen"
+        )
+    }
+
+    /// Its whole state was read (addresses, disk), not only usage samples.
+    fn state_read(&self) -> bool {
+        self.i.state().is_some_and(|s| s.full)
+    }
+}
+
 pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
     "REMOTE/PROJECT", 18, 0 => |x| where_value(x.r, &x.i.inst.project);
     "NAME", 14, 0 => |x| text(&x.i.inst.name);
@@ -40,28 +60,35 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
     };
     "ALERTS", 7, 1 => |x| badge_value(x.badge);
     "TYPE", 9, 3 => |x| text(x.i.inst.kind.label());
-    "CPU%", 6, 1 => |x| (
-        cell(x.i.cpu_pct.map(|c| format!("{c:.1}")).unwrap_or_else(|| "-".into())),
-        opt_num(x.i.cpu_pct),
-    );
+    "CPU%", 6, 1 => |x| match x.i.cpu_pct {
+        Some(c) => (cell(format!("{c:.1}")), opt_num(Some(c))),
+        // A rate needs two readings.
+        None if x.live() => unknown(),
+        None => (cell("-"), opt_num(None)),
+    };
     // The metric `W` chose, over the last eight readings.
     "TREND", 8, 2 => |x| spark_value(x.r, &x.i.key(), x.trend, x.trend.floor());
     "MEMORY", 9, 1 => |x| {
         let mem = x.i.state().and_then(|s| s.memory.as_ref()).filter(|m| m.usage > 0);
-        (
-            cell(mem.map(|m| human_bytes(m.usage)).unwrap_or_else(|| "-".into())),
-            opt_num(mem.map(|m| m.usage as f64)),
-        )
+        match mem {
+            Some(m) => (cell(human_bytes(m.usage)), opt_num(Some(m.usage as f64))),
+            None if x.live() && x.i.state().is_none() => unknown(),
+            None => (cell("-"), opt_num(None)),
+        }
     };
     "DISK", 8, 4 => |x| {
         let disk = x.i.state().and_then(|s| s.disk_usage());
-        (
-            cell(disk.map(human_bytes).unwrap_or_else(|| "-".into())),
-            opt_num(disk.map(|d| d as f64)),
-        )
+        match disk {
+            Some(d) => (cell(human_bytes(d)), opt_num(Some(d as f64))),
+            None if !x.state_read() => unknown(),
+            None => (cell("-"), opt_num(None)),
+        }
     };
     "IPV4", 15, 2 => |x| {
         let ipv4 = x.i.state().map(|s| s.ipv4().join(",")).unwrap_or_default();
+        if ipv4.is_empty() && x.live() && !x.state_read() {
+            return unknown();
+        }
         let key = text_key(&ipv4);
         (cell(or_dash(ipv4)), key)
     };
@@ -72,12 +99,11 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
     };
     "PROFILES", 12, 5 => |x| text(x.i.inst.profiles.join(","));
     "SNAPS", 5, 3 => |x| {
-        // A detailed listing says `null` for no snapshots.
-        let snaps = x.i.inst.snapshots.as_ref().map(|s| s.len()).or(x.i.state().map(|_| 0));
-        (
-            cell(snaps.map(|n| n.to_string()).unwrap_or_else(|| "-".into())),
-            opt_num(snaps.map(|n| n as f64)),
-        )
+        // Known once its details were read; until then not `0`.
+        match x.i.inst.snapshots.as_ref().map(|s| s.len()) {
+            Some(n) => (cell(n.to_string()), opt_num(Some(n as f64))),
+            None => unknown(),
+        }
     };
 ];
 

@@ -11,8 +11,6 @@ use tokio::time::Instant;
 pub enum Fetch {
     /// The cheap instance list (`recursion=1`), painted as it comes.
     List,
-    /// The instance list with state and snapshots (`recursion=2`).
-    FullList,
     /// One instance with its state and snapshots.
     Instance { project: String, name: String },
     /// Custom volumes with their snapshots, usage and expiry.
@@ -27,6 +25,13 @@ pub enum Fetch {
     Addresses,
     /// The remote's projects (read beside the first list, not before it).
     Projects,
+    /// The details (state, snapshots) of every instance of one project small enough to be read
+    /// in one answer (`recursion=2` of that project): part of the detail pass, after everything
+    /// else queued.
+    ProjectDetails { project: String },
+    /// One instance's details, read as part of the detail pass (a project too big for one
+    /// answer is read an instance at a time), after everything else queued.
+    Detail { project: String, name: String },
 }
 
 impl Fetch {
@@ -39,7 +44,7 @@ impl Fetch {
 
     /// Lists that replace the rows of every instance they cover.
     fn covers_instances(&self) -> bool {
-        matches!(self, Fetch::List | Fetch::FullList)
+        matches!(self, Fetch::List)
     }
 }
 
@@ -289,7 +294,7 @@ mod tests {
     fn a_list_answer_older_than_an_event_is_followed_by_a_re_read() {
         let t = Instant::now();
         let mut q = Queue::new(4);
-        q.mark_now(Fetch::FullList, t);
+        q.mark_now(Fetch::List, t);
         let (_, gen_list) = q.start(t).remove(0);
         // An event on `a` while the long list is read; `a` is fetched and answers first.
         q.mark_now(inst("a"), t);
@@ -298,7 +303,7 @@ mod tests {
         assert!(!q.touched_since(&inst("a"), gen_a));
         q.done(&inst("a"), Done::Ok, t);
         // The list answer is older than that event: `a` must be read once more.
-        q.done(&Fetch::FullList, Done::Ok, t);
+        q.done(&Fetch::List, Done::Ok, t);
         let again = q.start(t);
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].0, inst("a"));

@@ -107,6 +107,8 @@ impl Drop for EventFeed {
 /// console directly).
 enum Fetched {
     Instances(Vec<atlas_core::inventory::Instance>),
+    /// Every instance of one project with its details.
+    Details(Vec<atlas_core::inventory::Instance>),
     /// `None`: the instance is gone.
     Instance(Option<Box<Instance>>),
     /// (project, name, status) of every instance.
@@ -198,7 +200,8 @@ pub(super) async fn session(
 
     let mut q = Queue::new(QUEUE_CONCURRENCY);
     let mut known = Known::new();
-    let mut loading = true;
+    // Instances whose details (state, snapshots) have not been read since the last list.
+    let mut undetailed = Undetailed::default();
     let mut last_skipped = Vec::new();
     let start = Instant::now();
     // The cheap instance list first (what is painted first) with the projects beside it; the
@@ -316,18 +319,19 @@ pub(super) async fn session(
                 }
                 let how = match result {
                     Ok(fetched) => {
-                        settle(fetched, &f, generation, &mut q, &mut known, &remote, tx, now);
-                        if loading && f == Fetch::List {
-                            // The detail after the list.
-                            loading = false;
-                            q.mark_now(Fetch::FullList, now);
+                        let read = settle(fetched, &f, generation, &mut q, &mut known, &remote, tx, now);
+                        if f == Fetch::List {
+                            // The details after the list, in chunks that each answer well
+                            // within their deadline whatever the fleet's size.
+                            undetailed.plan(&known, &mut q, now);
                         }
+                        undetailed.read(read);
                         if f == Fetch::Reconcile
                             && let Some(t0) = reconcile_started.take()
                         {
                             reconcile_cost = now - t0;
                         }
-                        if matches!(f, Fetch::List | Fetch::FullList | Fetch::Reconcile) {
+                        if matches!(f, Fetch::List | Fetch::Reconcile) {
                             let fleet = (known.len() / RECONCILE_FLEET).max(1) as u32;
                             let every = (cfg.reconcile_every * fleet)
                                 .max(reconcile_cost * RECONCILE_DUTY);
@@ -363,12 +367,16 @@ pub(super) async fn session(
                 q.mark_now(Fetch::Hosts, now);
             }
             _ = addresses.tick() => q.mark_now(Fetch::Addresses, Instant::now()),
-            _ = reconcile.tick() => q.mark_now(Fetch::Reconcile, Instant::now()),
+            _ = reconcile.tick() => {
+                let now = Instant::now();
+                q.mark_now(Fetch::Reconcile, now);
+                // Details given up after their retries are asked for again.
+                undetailed.retry(&mut q, now);
+            }
             cmd = cmds.recv() => match cmd {
                 None => return Ok(End::Quit),
                 Some(Command::Refresh) => {
                     let now = Instant::now();
-                    loading = true;
                     for f in [Fetch::List, Fetch::Hosts, Fetch::Volumes] {
                         q.mark_now(f, now);
                     }
@@ -522,16 +530,20 @@ fn fetch(
                 .instances_map(&scope, 1, |i| Some(convert::instance(i)))
                 .await
                 .map(Fetched::Instances),
-            Fetch::FullList => client
-                .instances_map(&scope, 2, |i| Some(convert::instance(i)))
+            Fetch::ProjectDetails { project } => client
+                .instances_map(&Scope::Project(project.clone()), 2, |i| {
+                    Some(convert::detailed(i))
+                })
                 .await
-                .map(Fetched::Instances),
+                .map(Fetched::Details),
             Fetch::Reconcile => client.statuses(&scope).await.map(Fetched::Reconcile),
-            Fetch::Instance { project, name } => match client.instance(project, name).await {
-                Ok(i) => Ok(Fetched::Instance(Some(Box::new(i)))),
-                Err(e) if e.is_not_found() => Ok(Fetched::Instance(None)),
-                Err(e) => Err(e),
-            },
+            Fetch::Instance { project, name } | Fetch::Detail { project, name } => {
+                match client.instance(project, name).await {
+                    Ok(i) => Ok(Fetched::Instance(Some(Box::new(i)))),
+                    Err(e) if e.is_not_found() => Ok(Fetched::Instance(None)),
+                    Err(e) => Err(e),
+                }
+            }
             Fetch::Usage => match usage_metrics(&client, &scope).await {
                 Ok((samples, covered)) => Ok(Fetched::Metrics(samples, covered)),
                 // Metrics refused (a restricted certificate): the state of each running one.
@@ -564,7 +576,8 @@ fn fetch(
     .boxed()
 }
 
-/// Acts on what a fetch brought back: reports it and queues what it showed to be stale.
+/// Acts on what a fetch brought back: reports it and queues what it showed to be stale. Gives
+/// the instances whose details it read.
 #[allow(clippy::too_many_arguments)]
 fn settle(
     fetched: Fetched,
@@ -575,7 +588,8 @@ fn settle(
     remote: &str,
     tx: &Sink,
     now: Instant,
-) {
+) -> Vec<(String, String)> {
+    let mut read = Vec::new();
     match fetched {
         Fetched::Instances(list) => {
             known.clear();
@@ -585,19 +599,54 @@ fn settle(
             tx(p::Event::Instances {
                 remote: remote.to_string(),
                 instances: list,
-                with_state: *f == Fetch::FullList,
+                with_state: false,
             });
         }
+        Fetched::Details(list) => {
+            let Fetch::ProjectDetails { project } = f else {
+                return read;
+            };
+            let mut seen = std::collections::HashSet::new();
+            for i in list {
+                let key = (i.project.clone(), i.name.clone());
+                seen.insert(key.clone());
+                // An answer older than an event on the instance is left to its re-read.
+                if q.touched_since(&Fetch::instance(&key.0, &key.1), generation) {
+                    continue;
+                }
+                known.insert(key.clone(), known_of(&i));
+                read.push(key);
+                tx(p::Event::Instance {
+                    remote: remote.to_string(),
+                    instance: Box::new(i),
+                });
+            }
+            // Listed before and not in the project's answer: read it to know whether it is gone.
+            for (p, n) in known
+                .keys()
+                .filter(|k| k.0 == *project && !seen.contains(*k))
+            {
+                q.mark_now(Fetch::instance(p, n), now);
+            }
+        }
         Fetched::Instance(Some(i)) => {
-            let i = convert::instance(*i);
-            known.insert((i.project.clone(), i.name.clone()), known_of(&i));
+            let i = convert::detailed(*i);
+            let key = (i.project.clone(), i.name.clone());
+            if matches!(f, Fetch::Detail { .. })
+                && q.touched_since(&Fetch::instance(&key.0, &key.1), generation)
+            {
+                return read;
+            }
+            known.insert(key.clone(), known_of(&i));
+            read.push(key);
             tx(p::Event::Instance {
                 remote: remote.to_string(),
                 instance: Box::new(i),
             });
         }
         Fetched::Instance(None) => {
-            if let Fetch::Instance { project, name } = f {
+            if let Fetch::Instance { project, name } | Fetch::Detail { project, name } = f {
+                read.push((project.clone(), name.clone()));
                 known.remove(&(project.clone(), name.clone()));
                 tx(p::Event::InstanceGone {
                     remote: remote.to_string(),
@@ -621,7 +670,7 @@ fn settle(
                 tracing::info!(remote = %remote, differences = stale.len(), "reconciliation found rows to re-read");
             }
             if stale.len() > RECONCILE_BULK {
-                q.mark_now(Fetch::FullList, now);
+                q.mark_now(Fetch::List, now);
             } else {
                 for (project, name) in stale {
                     q.mark_now(Fetch::Instance { project, name }, now);
@@ -691,6 +740,83 @@ fn settle(
             }
         }
         Fetched::Projects(_) | Fetched::Sent => {}
+    }
+    read
+}
+
+/// A project with at most this many instances has its details read in one answer
+/// (`recursion=2` of the project: ~0.3 s of incusd for 100 here); a bigger one an instance at a
+/// time, so that no answer grows with the fleet and a timeout loses one chunk, not the pass.
+const DETAIL_CHUNK: usize = 100;
+
+/// The detail pass: which instances still lack their details since the last list.
+#[derive(Default)]
+struct Undetailed(std::collections::HashSet<(String, String)>);
+
+impl Undetailed {
+    /// Queues the details of every listed instance: whole small projects, single instances of
+    /// big ones.
+    fn plan(&mut self, known: &Known, q: &mut Queue, now: Instant) {
+        self.0 = known.keys().cloned().collect();
+        let mut per_project: HashMap<&str, usize> = HashMap::new();
+        for (p, _) in known.keys() {
+            *per_project.entry(p.as_str()).or_default() += 1;
+        }
+        for (project, count) in &per_project {
+            if *count <= DETAIL_CHUNK {
+                q.mark_now(
+                    Fetch::ProjectDetails {
+                        project: project.to_string(),
+                    },
+                    now,
+                );
+            }
+        }
+        for (p, n) in known.keys() {
+            if per_project
+                .get(p.as_str())
+                .is_some_and(|c| *c > DETAIL_CHUNK)
+            {
+                q.mark_now(
+                    Fetch::Detail {
+                        project: p.clone(),
+                        name: n.clone(),
+                    },
+                    now,
+                );
+            }
+        }
+    }
+
+    /// What a fetch read is no longer missing.
+    fn read(&mut self, read: Vec<(String, String)>) {
+        for k in read {
+            self.0.remove(&k);
+        }
+    }
+
+    /// Asks again, an instance at a time, for what is still missing and no longer queued (its
+    /// chunk was given up after its retries).
+    fn retry(&mut self, q: &mut Queue, now: Instant) {
+        let missing: Vec<(String, String)> = self
+            .0
+            .iter()
+            .filter(|(p, n)| {
+                !q.is_queued(&Fetch::ProjectDetails { project: p.clone() })
+                    && !q.is_queued(&Fetch::Detail {
+                        project: p.clone(),
+                        name: n.clone(),
+                    })
+                    && !q.is_queued(&Fetch::instance(p, n))
+            })
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            tracing::info!(count = missing.len(), "details asked for again");
+        }
+        for (project, name) in missing {
+            q.mark_now(Fetch::Detail { project, name }, now);
+        }
     }
 }
 
