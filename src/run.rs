@@ -130,6 +130,7 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
             addresses_every: Duration::from_secs(refresh.addresses_secs),
             backoff_min,
             backoff_max,
+            ..WorkerConfig::default()
         },
         pve: atlas_pve::provider::WorkerConfig {
             poll_every: Duration::from_secs(refresh.pve_poll_secs),

@@ -502,10 +502,7 @@ async fn events_of_every_member_come_through_the_one_the_console_talks_to() {
     wait_for(&mut rx, 60, "loaded", |u| {
         matches!(
             u,
-            Update::Inventory(backend::InventoryEvent::Instances {
-                with_state: true,
-                ..
-            })
+            Update::Inventory(backend::InventoryEvent::DetailsComplete { .. })
         )
     })
     .await;

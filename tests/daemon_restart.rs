@@ -62,13 +62,7 @@ async fn workers_go_offline_and_reconnect() {
     );
     let mut loaded = 0;
     wait_for(&mut rx, 30, "both loaded", |u| {
-        if matches!(
-            u,
-            Update::Inventory(InventoryEvent::Instances {
-                with_state: true,
-                ..
-            })
-        ) {
+        if matches!(u, Update::Inventory(InventoryEvent::DetailsComplete { .. })) {
             loaded += 1;
         }
         loaded == 2

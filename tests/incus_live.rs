@@ -201,13 +201,7 @@ async fn spawn_loaded(
         tx,
     );
     wait_for(&mut rx, 30, "first full load", |u| {
-        matches!(
-            u,
-            Update::Inventory(InventoryEvent::Instances {
-                with_state: true,
-                ..
-            })
-        )
+        matches!(u, Update::Inventory(InventoryEvent::DetailsComplete { .. }))
     })
     .await;
     (cmd, rx)
@@ -532,5 +526,70 @@ async fn periodic_usage_refresh_gives_cpu_samples() {
         states
             .iter()
             .all(|s| s.state.status == "Running" && s.state.cpu_ns.is_some())
+    );
+}
+
+/// The details (state, snapshots) come in bounded chunks after the cheap list: with a chunk of
+/// 3, the default project (the fleet) is read an instance at a time and `lab` (two) in one
+/// answer. Every instance ends with its snapshots known, the pass reports its end, and
+/// grafana01's count is the server's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn details_arrive_in_bounded_chunks_and_every_instance_ends_known() {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _cmd = backend::spawn_remote(
+        backend::RemoteSpec::incus(sandbox_remote("local")),
+        Scope::All,
+        backend::Timing {
+            incus: WorkerConfig {
+                usage_every: Duration::from_secs(3600),
+                detail_chunk: 3,
+                ..cfg()
+            },
+            ..Default::default()
+        },
+        tx,
+    );
+    let mut listed: Vec<(String, String)> = vec![];
+    let mut known: std::collections::HashMap<(String, String), usize> = Default::default();
+    wait_for(&mut rx, 60, "every detail read", |u| match u {
+        Update::Inventory(InventoryEvent::Instances { instances, .. }) => {
+            assert!(
+                instances.iter().all(|i| i.snapshots.is_none()),
+                "the cheap list says nothing of snapshots"
+            );
+            listed = instances
+                .iter()
+                .map(|i| (i.project.clone(), i.name.clone()))
+                .collect();
+            false
+        }
+        Update::Inventory(InventoryEvent::Instance { instance, .. }) => {
+            let n = instance.snapshots.as_ref().map(|s| s.len());
+            assert!(n.is_some(), "{} read without its snapshots", instance.name);
+            known.insert(
+                (instance.project.clone(), instance.name.clone()),
+                n.unwrap(),
+            );
+            false
+        }
+        // Other tests create and delete instances meanwhile: gone is an answer too.
+        Update::Inventory(InventoryEvent::InstanceGone { project, name, .. }) => {
+            known.insert((project.clone(), name.clone()), 0);
+            false
+        }
+        Update::Inventory(InventoryEvent::DetailsComplete { .. }) => true,
+        _ => false,
+    })
+    .await;
+    assert!(listed.len() >= 9, "{listed:?}");
+    for k in &listed {
+        assert!(known.contains_key(k), "{k:?} has no details");
+    }
+    let server = incus(&["snapshot", "list", "grafana01", "-f", "csv"])
+        .lines()
+        .count();
+    assert_eq!(
+        known[&("default".to_string(), "grafana01".to_string())],
+        server
     );
 }

@@ -304,6 +304,11 @@ impl AppState {
                 }
                 r.count_undetailed();
             }
+            InventoryEvent::DetailsComplete { remote } => {
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.count_undetailed();
+                }
+            }
             InventoryEvent::InstanceGone {
                 remote,
                 project,

@@ -572,7 +572,7 @@ mod tests {
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(c.theme, "light");
         assert_eq!(c.refresh.usage_secs, 3);
-        assert_eq!(c.refresh.reconnect_max_secs, 30);
+        assert_eq!(c.refresh.reconnect_max_secs, 8);
     }
 
     #[test]

@@ -106,6 +106,11 @@ pub enum Event {
         remote: String,
         instance: Box<Instance>,
     },
+    /// Every instance listed has had its details (state, snapshots) read since the list:
+    /// the end of a detail pass.
+    DetailsComplete {
+        remote: String,
+    },
     InstanceGone {
         remote: String,
         project: String,

@@ -320,12 +320,13 @@ pub(super) async fn session(
                 let how = match result {
                     Ok(fetched) => {
                         let read = settle(fetched, &f, generation, &mut q, &mut known, &remote, tx, now);
-                        if f == Fetch::List {
-                            // The details after the list, in chunks that each answer well
-                            // within their deadline whatever the fleet's size.
-                            undetailed.plan(&known, &mut q, now);
+                        // The details after the list, in chunks that each answer well within
+                        // their deadline whatever the fleet's size.
+                        let planned_none = f == Fetch::List && undetailed.plan(&known, cfg.detail_chunk, &mut q, now);
+                        if undetailed.read(read) || planned_none {
+                            tracing::info!(remote = %remote, took = ?start.elapsed(), "every instance's details read");
+                            tx(p::Event::DetailsComplete { remote: remote.clone() });
                         }
-                        undetailed.read(read);
                         if f == Fetch::Reconcile
                             && let Some(t0) = reconcile_started.take()
                         {
@@ -744,26 +745,21 @@ fn settle(
     read
 }
 
-/// A project with at most this many instances has its details read in one answer
-/// (`recursion=2` of the project: ~0.3 s of incusd for 100 here); a bigger one an instance at a
-/// time, so that no answer grows with the fleet and a timeout loses one chunk, not the pass.
-const DETAIL_CHUNK: usize = 100;
-
 /// The detail pass: which instances still lack their details since the last list.
 #[derive(Default)]
 struct Undetailed(std::collections::HashSet<(String, String)>);
 
 impl Undetailed {
     /// Queues the details of every listed instance: whole small projects, single instances of
-    /// big ones.
-    fn plan(&mut self, known: &Known, q: &mut Queue, now: Instant) {
+    /// big ones. True when there is nothing to read.
+    fn plan(&mut self, known: &Known, chunk: usize, q: &mut Queue, now: Instant) -> bool {
         self.0 = known.keys().cloned().collect();
         let mut per_project: HashMap<&str, usize> = HashMap::new();
         for (p, _) in known.keys() {
             *per_project.entry(p.as_str()).or_default() += 1;
         }
         for (project, count) in &per_project {
-            if *count <= DETAIL_CHUNK {
+            if *count <= chunk {
                 q.mark_now(
                     Fetch::ProjectDetails {
                         project: project.to_string(),
@@ -773,10 +769,7 @@ impl Undetailed {
             }
         }
         for (p, n) in known.keys() {
-            if per_project
-                .get(p.as_str())
-                .is_some_and(|c| *c > DETAIL_CHUNK)
-            {
+            if per_project.get(p.as_str()).is_some_and(|c| *c > chunk) {
                 q.mark_now(
                     Fetch::Detail {
                         project: p.clone(),
@@ -786,13 +779,16 @@ impl Undetailed {
                 );
             }
         }
+        self.0.is_empty()
     }
 
-    /// What a fetch read is no longer missing.
-    fn read(&mut self, read: Vec<(String, String)>) {
+    /// What a fetch read is no longer missing; true when that was the last of the pass.
+    fn read(&mut self, read: Vec<(String, String)>) -> bool {
+        let before = self.0.len();
         for k in read {
             self.0.remove(&k);
         }
+        before > 0 && self.0.is_empty()
     }
 
     /// Asks again, an instance at a time, for what is still missing and no longer queued (its
