@@ -13,7 +13,7 @@ use crate::alerts::types::parse_duration;
 use crate::backend::{RemoteSpec, Scope};
 use crate::config::Settings;
 use crate::jobs::BackupOptions;
-use crate::jobs::execute::{JobRun, Note, execute, next_id};
+use crate::jobs::execute::{JobIds, JobRun, Note, execute};
 use crate::jobs::{JobEvent, JobSpec, Outcome, Target, backup_file_name, snapshot_name};
 use crate::usecase::{self, ActionSettings, Confirmation};
 
@@ -387,7 +387,7 @@ pub async fn run_job(
     alerts: Vec<String>,
     json: bool,
 ) -> i32 {
-    let id = next_id(&settings.paths.state_dir);
+    let id = JobIds::StateDir(settings.paths.state_dir.clone()).take();
     let job = JobRun {
         id,
         spec,

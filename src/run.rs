@@ -89,7 +89,7 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
     .into_iter()
     .map(crate::app::jobs::JobView::from_record)
     .collect();
-    state.work.next_job = crate::jobs::execute::next_id(state_dir);
+    state.work.ids = crate::jobs::execute::JobIds::StateDir(state_dir.clone());
     if let Ok((mut entries, _)) = crate::jobs::journal::read_lines::<crate::jobs::journal::Entry>(
         &crate::jobs::journal::journal_file(&settings.paths.state_dir),
     ) {
@@ -185,7 +185,8 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
     let mut released = None;
     // The definitions are surveyed at once: E, p and a work from the instances pane too.
     let mut pending = state.services_refresh();
-    let result: Result<()> = async {
+    // Why the loop ended, for the jobs still running then.
+    let result: Result<&'static str> = async {
         loop {
             if dirty {
                 let size = term.size()?;
@@ -249,7 +250,7 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                     Some(Ok(Event::Resize(..))) => dirty = true,
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(e).wrap_err("reading the terminal"),
-                    None => return Ok(()),
+                    None => return Ok(ENDED_TERMINAL),
                 },
                 Some(u) = urx.recv() => {
                     let now = Utc::now();
@@ -274,8 +275,8 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                     state.check_liveness(Utc::now());
                     dirty = true;
                 }
-                _ = sigterm.recv() => return Ok(()),
-                _ = sighup.recv() => return Ok(()),
+                _ = sigterm.recv() => return Ok(ENDED_SIGTERM),
+                _ = sighup.recv() => return Ok(ENDED_SIGHUP),
             }
             for e in effects {
                 // What needs no terminal runs on the tasks; the rest is done here.
@@ -283,7 +284,8 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                     continue;
                 };
                 match e {
-                    Effect::Quit => return Ok(()),
+                    // With jobs running the user was asked first (see `app::quit`).
+                    Effect::Quit | Effect::QuitLeavingJobs => return Ok(ENDED_QUIT),
                     Effect::Copy(text) => {
                         if let Err(e) = tui::copy(&mut term, &text) {
                             state.say(Level::Error, format!("cannot copy: {e}"));
@@ -352,7 +354,39 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
     }
     .await;
     tui::restore();
-    result
+    let why = result?;
+    let left = tasks.abandon_all(why);
+    if left > 0 {
+        wind_down(&mut urx, left).await;
+    }
+    Ok(())
+}
+
+const ENDED_QUIT: &str = "abandoned by quit: the console stopped following it; its operation was left running on the server";
+const ENDED_SIGTERM: &str =
+    "abandoned: the console was terminated (SIGTERM); its operation was left running on the server";
+const ENDED_SIGHUP: &str =
+    "abandoned: the console's session ended (SIGHUP); its operation was left running on the server";
+const ENDED_TERMINAL: &str =
+    "abandoned: the console's terminal closed; its operation was left running on the server";
+
+/// Waits (a few seconds at most) until the `left` abandoned jobs have written their journal
+/// line and history record.
+async fn wind_down(
+    urx: &mut tokio::sync::mpsc::UnboundedReceiver<backend::Update>,
+    mut left: usize,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while left > 0 {
+        match tokio::time::timeout_at(deadline, urx.recv()).await {
+            Ok(Some(backend::Update::JobFinished { .. })) => left -= 1,
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => {
+                tracing::warn!(left, "jobs not recorded before exit");
+                return;
+            }
+        }
+    }
 }
 
 /// The user's editor: `$VISUAL`, `$EDITOR`, or `vi`.

@@ -18,7 +18,9 @@ pub struct Tasks {
     workers: HashMap<String, mpsc::UnboundedSender<Command>>,
     sources: HashMap<String, mpsc::UnboundedSender<SourceCmd>>,
     remote_specs: HashMap<String, RemoteSpec>,
-    cancels: HashMap<JobId, watch::Sender<bool>>,
+    /// Running jobs: how to cancel each, and how to stop following it (leaving its operation
+    /// to the server).
+    running: HashMap<JobId, (watch::Sender<bool>, watch::Sender<Option<String>>)>,
     updates: mpsc::UnboundedSender<Update>,
     user: String,
     state_dir: PathBuf,
@@ -77,7 +79,7 @@ impl Tasks {
             workers,
             sources,
             remote_specs: specs.iter().map(|s| (s.name.clone(), s.clone())).collect(),
-            cancels: HashMap::new(),
+            running: HashMap::new(),
             updates,
             user,
             recorder: recorder(state_dir.clone()),
@@ -87,7 +89,16 @@ impl Tasks {
 
     /// A job ended: it can no longer be cancelled.
     pub fn job_finished(&mut self, id: JobId) {
-        self.cancels.remove(&id);
+        self.running.remove(&id);
+    }
+
+    /// Stops following every running job, each ending `abandoned` (`why`) with its journal line
+    /// and history record written, its operation left to the server. Gives how many there were.
+    pub fn abandon_all(&mut self, why: &str) -> usize {
+        for (_, abandon) in self.running.values() {
+            abandon.send_replace(Some(why.to_string()));
+        }
+        self.running.len()
     }
 
     /// Runs an effect that needs no terminal; gives back the others.
@@ -117,7 +128,8 @@ impl Tasks {
             },
             Effect::StartJob { id, spec, alerts } => {
                 let (ctx, crx) = tokio::sync::watch::channel(false);
-                self.cancels.insert(id, ctx);
+                let (atx, arx) = tokio::sync::watch::channel(None);
+                self.running.insert(id, (ctx, atx));
                 let remote = spec.target().remote.clone();
                 let op = match self.remote_specs.get(&remote) {
                     Some(s) => backend::operator(s),
@@ -135,15 +147,18 @@ impl Tasks {
                 let reread = job.spec.touches();
                 tokio::spawn(async move {
                     let fwd = tx.clone();
-                    let rec = crate::jobs::execute::execute(op, &job, crx, move |n| {
-                        let _ = fwd.send(match n {
-                            crate::jobs::execute::Note::Event(event) => {
-                                backend::Update::Job { id, event }
-                            }
-                            crate::jobs::execute::Note::Journal(e) => backend::Update::Journal(e),
-                        });
-                    })
-                    .await;
+                    let rec =
+                        crate::jobs::execute::execute_abandonable(op, &job, crx, arx, move |n| {
+                            let _ = fwd.send(match n {
+                                crate::jobs::execute::Note::Event(event) => {
+                                    backend::Update::Job { id, event }
+                                }
+                                crate::jobs::execute::Note::Journal(e) => {
+                                    backend::Update::Journal(e)
+                                }
+                            });
+                        })
+                        .await;
                     let _ = tx.send(backend::Update::JobFinished {
                         id,
                         outcome: rec.outcome,
@@ -157,7 +172,7 @@ impl Tasks {
                 });
             }
             Effect::CancelJob(id) => {
-                if let Some(c) = self.cancels.get(&id) {
+                if let Some((c, _)) = self.running.get(&id) {
                     let _ = c.send(true);
                 }
             }

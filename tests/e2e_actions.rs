@@ -141,3 +141,82 @@ fn volume_snapshot_change_restore_by_keys() {
     );
     assert!(text.contains("shell"), "{text}");
 }
+
+/// A config with one long configured command (a job that runs until told otherwise).
+fn long_command(dir: &std::path::Path) {
+    std::fs::write(
+        dir.join("config.toml"),
+        "[[commands]]\nname = \"long\"\ncommand = \"sleep 120\"\n",
+    )
+    .unwrap();
+}
+
+/// Waits for a line of `file` holding every one of `needles`.
+fn line_with(file: &std::path::Path, needles: &[&str]) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        if let Some(l) = text.lines().find(|l| needles.iter().all(|n| l.contains(n))) {
+            return l.to_string();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no line with {needles:?} in {}:\n{text}",
+            file.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// A job is never lost: `q` while it runs asks; leaving it ends it `abandoned by quit` in the
+/// history and the journal (its `started` line gets its end); an SSH session that drops
+/// (SIGHUP) records it the same way; the job numbers of a later session do not repeat the
+/// earlier ones, though a headless command took one in between.
+#[test]
+fn jobs_running_at_quit_or_hangup_are_recorded_never_lost() {
+    let t = Tmux::start("quitjobs", 120, 30, "--remote local", long_command);
+    let state = t.config_dir.path().join("state");
+    t.wait_text(30, "grafana01");
+    t.keys(&[":"]);
+    t.text("run long");
+    t.keys(&["Enter"]);
+    t.wait_text(10, "⟳");
+    t.keys(&["q"]);
+    t.wait_text(10, "Quit? 1 job(s) still running");
+    t.keys(&["j", "j", "Enter"]);
+    t.expect_clean_exit(0);
+    let record = line_with(&state.join("jobs.jsonl"), &["abandoned by quit"]);
+    assert!(record.contains("\"id\":1"), "{record}");
+    line_with(
+        &state.join("journal.jsonl"),
+        &["\"status\":\"abandoned\"", "\"job\":1"],
+    );
+
+    // A headless command takes the next number meanwhile (it fails: no such instance).
+    let (code, _, _) = atlas(
+        &state,
+        &["snapshot", "local:no-such-instance-xyz", "--name", "x"],
+    );
+    assert_eq!(code, 1);
+    line_with(&state.join("jobs.jsonl"), &["\"id\":2"]);
+
+    // A second session on the same state dir; its job is number 3, and SIGHUP records it.
+    let dir = t.config_dir.path().to_path_buf();
+    let t2 = Tmux::start("quitjobs2", 120, 30, "--remote local", |d| {
+        std::fs::write(
+            d.join("config.toml"),
+            std::fs::read_to_string(dir.join("config.toml")).unwrap(),
+        )
+        .unwrap();
+        copy_dir(&dir.join("state"), &d.join("state"));
+    });
+    let state2 = t2.config_dir.path().join("state");
+    t2.wait_text(30, "grafana01");
+    t2.keys(&[":"]);
+    t2.text("run long");
+    t2.keys(&["Enter"]);
+    t2.wait_text(10, "job 3");
+    t2.tmux(&["kill-server"]);
+    let record = line_with(&state2.join("jobs.jsonl"), &["SIGHUP", "\"id\":3"]);
+    assert!(record.contains("abandoned"), "{record}");
+}

@@ -561,3 +561,112 @@ fn cluster_members_are_evacuated_and_restored_and_instances_moved_after_a_plan()
             .contains("read-only")
     );
 }
+
+/// Starts a snapshot of grafana01 (a job that runs until told otherwise).
+fn running_job(s: &mut AppState) -> u64 {
+    select(s, '2', 1, "grafana01");
+    let fx = s.start_job(
+        JobSpec::Power {
+            target: atlas_tui::jobs::Target::instance("local", "default", "grafana01"),
+            action: PowerAction::Restart,
+            force: false,
+            timeout: 30,
+        },
+        now(),
+    );
+    started(&fx).0
+}
+
+/// `q` while a job runs asks: wait, cancel, or leave it to the server; nothing quits on its own.
+#[test]
+fn quitting_while_jobs_run_asks_what_to_do_with_them() {
+    // Leave: quit now, the job abandoned (the loop records it).
+    let mut s = loaded_state();
+    let id = running_job(&mut s);
+    assert!(ch(&mut s, 'q').is_empty(), "q does not quit at once");
+    assert_eq!(s.input(), InputMode::Quit);
+    let screen = render(&mut s, 100, 30);
+    assert!(screen.contains("Quit? 1 job(s) still running"), "{screen}");
+    assert!(screen.contains(&format!("job {id} restart")), "{screen}");
+    assert!(
+        screen.contains("leave their operations running"),
+        "{screen}"
+    );
+    ch(&mut s, 'j');
+    ch(&mut s, 'j');
+    assert_eq!(key(&mut s, KeyCode::Enter), [Effect::QuitLeavingJobs]);
+
+    // Stay: esc closes the question, the job goes on.
+    let mut s = loaded_state();
+    running_job(&mut s);
+    ch(&mut s, 'q');
+    assert!(key(&mut s, KeyCode::Esc).is_empty());
+    assert_eq!(s.input(), InputMode::Normal);
+
+    // Wait: nothing quits until the job ends; then the console quits.
+    let mut s = loaded_state();
+    let id = running_job(&mut s);
+    ch(&mut s, 'q');
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert_eq!(s.input(), InputMode::Normal);
+    let fx = s.apply(
+        Update::JobFinished {
+            id,
+            outcome: Outcome::Done("restarted".into()),
+            at: now(),
+        },
+        now(),
+    );
+    assert!(fx.contains(&Effect::Quit), "{fx:?}");
+
+    // Cancel: the job is cancelled, and the console quits when it has ended.
+    let mut s = loaded_state();
+    let id = running_job(&mut s);
+    ch(&mut s, 'q');
+    ch(&mut s, 'j');
+    assert_eq!(key(&mut s, KeyCode::Enter), [Effect::CancelJob(id)]);
+    let fx = s.apply(
+        Update::JobFinished {
+            id,
+            outcome: Outcome::Cancelled("cancelled".into()),
+            at: now(),
+        },
+        now(),
+    );
+    assert!(fx.contains(&Effect::Quit), "{fx:?}");
+
+    // No job running: q quits at once.
+    let mut s = loaded_state();
+    assert_eq!(ch(&mut s, 'q'), [Effect::Quit]);
+}
+
+/// Job numbers come from one sequence per state dir: processes (here threads, each with its
+/// own open file and lock) taking numbers at once never get the same one, and a fresh
+/// sequence starts after what the history holds.
+#[test]
+fn job_numbers_are_unique_across_writers_of_a_state_dir() {
+    use atlas_tui::jobs::execute::JobIds;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("journal.jsonl"),
+        r#"{"ts":"2026-11-23T01:00:00Z","status":"started","action":"snapshot","target":"local:x","job":41}"#
+            .to_string()
+            + "\n",
+    )
+    .unwrap();
+    let takers: Vec<_> = (0..4)
+        .map(|_| {
+            let d = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                let mut ids = JobIds::StateDir(d);
+                (0..25).map(|_| ids.take()).collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut all: Vec<u64> = takers.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    all.sort();
+    let unique: std::collections::BTreeSet<u64> = all.iter().copied().collect();
+    assert_eq!(unique.len(), 100, "{all:?}");
+    assert_eq!(all.first(), Some(&42), "after the journal's job 41");
+    assert_eq!(all.last(), Some(&141));
+}

@@ -129,8 +129,7 @@ impl AppState {
         if self.refuse_write(&spec.kind()) || self.refuse_remote(&spec) {
             return vec![];
         }
-        let id = self.work.next_job;
-        self.work.next_job += 1;
+        let id = self.work.ids.take();
         let alerts = self.firing_on(&spec.target().row_key());
         self.work.jobs.push(super::job_view::JobView {
             cli: vec![],

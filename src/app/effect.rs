@@ -27,6 +27,9 @@ pub enum Effect {
     },
     /// Ask a running job to stop.
     CancelJob(crate::jobs::JobId),
+    /// Quit now, leaving the running jobs' operations to the server (each job ends
+    /// `abandoned`, journaled).
+    QuitLeavingJobs,
     /// Survey the service definitions (answered by `Update::Services`).
     ServicesRefresh {
         seq: u64,

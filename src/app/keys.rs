@@ -66,6 +66,8 @@ impl AppState {
         }
         let before = self.pane;
         let mut fx = self.on_key_inner(ev, now);
+        // Quitting while jobs run asks first.
+        self.hold_quit(&mut fx);
         // The services pane shows what is on disk and on the server now.
         if self.pane == Pane::SERVICES && before != Pane::SERVICES {
             fx.extend(self.services_refresh());
@@ -83,6 +85,7 @@ impl AppState {
             InputMode::ActionForm => return self.action_form_key(ev, now),
             InputMode::Messages => return self.messages_key(ev),
             InputMode::Picker => return self.picker_key(ev, now),
+            InputMode::Quit => return self.quit_key(ev),
             _ => {}
         }
         let mode = match self.input() {

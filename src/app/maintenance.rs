@@ -244,7 +244,10 @@ impl AppState {
             if let Some(j) = self.work.jobs.iter_mut().find(|j| j.id == job)
                 && let Some(o) = j.outcome.as_mut()
             {
-                let (Outcome::Done(d) | Outcome::Failed(d) | Outcome::Cancelled(d)) = o;
+                let (Outcome::Done(d)
+                | Outcome::Failed(d)
+                | Outcome::Cancelled(d)
+                | Outcome::Abandoned(d)) = o;
                 *d = if d.is_empty() {
                     format!("maintenance {text}")
                 } else {

@@ -21,6 +21,7 @@ pub mod maintenance;
 pub mod memo;
 pub mod palette;
 pub mod panes;
+pub mod quit;
 pub mod rows;
 pub mod services;
 pub mod services_view;

@@ -483,15 +483,17 @@ impl AppState {
         let mut fx = Vec::new();
         let mut ids = Vec::new();
         for (remote, plans) in by_remote {
-            let id = self.work.next_job;
+            let before = self.work.jobs.len();
             let job = JobSpec::apply(&remote, plans);
             fx.extend(if maintenance {
                 self.start_with_maintenance(job, now)
             } else {
                 self.start_job(job, now)
             });
-            if self.work.next_job > id {
-                ids.push(id);
+            if self.work.jobs.len() > before
+                && let Some(j) = self.work.jobs.last()
+            {
+                ids.push(j.id);
             }
         }
         if let Some(Overlay::Plan(p)) = self.service_overlay_mut() {

@@ -161,6 +161,8 @@ pub enum InputMode {
     Messages,
     /// The snapshot picker (restore from an instance or volume).
     Picker,
+    /// What to do with the running jobs before quitting.
+    Quit,
 }
 
 /// A layer over the lists, with its own state: only what is open exists.
@@ -179,6 +181,8 @@ pub enum Layer {
     Picker(super::action_forms::SnapshotPicker),
     /// The editor, the cloud-init preview or the plan.
     Service(super::services_view::Overlay),
+    /// Quitting while jobs run: wait, cancel them, or leave them to the server.
+    Quit(super::quit::QuitDialog),
 }
 
 impl Layer {
@@ -195,6 +199,7 @@ impl Layer {
             Layer::Confirm(_) => InputMode::Confirm,
             Layer::Picker(_) => InputMode::Picker,
             Layer::Service(_) => InputMode::Service,
+            Layer::Quit(_) => InputMode::Quit,
         }
     }
 }
@@ -230,6 +235,7 @@ layer_access! {
     confirm, confirm_mut, Confirm, Confirm;
     picker, picker_mut, Picker, super::action_forms::SnapshotPicker;
     service_overlay, service_overlay_mut, Service, super::services_view::Overlay;
+    quit_dialog, quit_dialog_mut, Quit, super::quit::QuitDialog;
 }
 
 impl AppState {
@@ -359,12 +365,15 @@ pub struct Alerting {
 pub struct Work {
     /// Running and finished jobs (history from the state dir first).
     pub jobs: Vec<super::job_view::JobView>,
-    pub next_job: crate::jobs::JobId,
+    /// Where job numbers come from (one sequence per state dir, shared with headless commands).
+    pub ids: crate::jobs::execute::JobIds,
     /// The incident journal as far as loaded.
     pub journal: Vec<crate::jobs::journal::Entry>,
     pub settings: super::action_forms::ActionSettings,
     /// Jobs run under a maintenance silence, and the watch after them.
     pub maintenance: Vec<super::job_view::Maintenance>,
+    /// The console quits once no job runs (asked to wait for them, or to cancel them).
+    pub quit_when_idle: bool,
 }
 
 /// Views derived from the state, kept while nothing changed.
@@ -484,10 +493,11 @@ impl AppState {
             },
             work: Work {
                 jobs: vec![],
-                next_job: 1,
+                ids: crate::jobs::execute::JobIds::Counter(1),
                 journal: vec![],
                 settings: Default::default(),
                 maintenance: vec![],
+                quit_when_idle: false,
             },
             services: Default::default(),
             derived: Derived::default(),

@@ -38,6 +38,7 @@ impl AppState {
                 self.apply_job_finished(id, outcome, at);
                 let mut fx = self.maintenance_job_ended(id, now);
                 fx.extend(self.services_after_job(id));
+                fx.extend(self.quit_if_idle());
                 fx
             }
             other => {

@@ -42,12 +42,29 @@ fn write<T: serde::Serialize>(file: Option<PathBuf>, v: &T) {
     }
 }
 
+/// Set (to the reason) when the console stops following a job and leaves its operation to the
+/// server: the job ends `abandoned` with its record written.
+pub type AbandonRx = tokio::sync::watch::Receiver<Option<String>>;
+
 /// Runs the job with its remote's provider (`op` is an error when the remote could not even be
 /// set up); a configured command runs here.
 pub async fn execute(
     op: Result<Arc<dyn Operator>, ProviderError>,
     job: &JobRun,
     cancel: CancelRx,
+    on: impl FnMut(Note),
+) -> JobRecord {
+    let (_keep, never) = tokio::sync::watch::channel(None);
+    execute_abandonable(op, job, cancel, never, on).await
+}
+
+/// [`execute`], ending `abandoned` when `abandon` is set: what runs on the server is left to
+/// run, and the journal and history say so.
+pub async fn execute_abandonable(
+    op: Result<Arc<dyn Operator>, ProviderError>,
+    job: &JobRun,
+    cancel: CancelRx,
+    mut abandon: AbandonRx,
     mut on: impl FnMut(Note),
 ) -> JobRecord {
     let started = Utc::now();
@@ -91,6 +108,9 @@ pub async fn execute(
                 tokio::select! {
                     o = &mut work => break o,
                     Some(e) = rx.recv() => note(e, &mut log, &mut progress),
+                    Ok(why) = abandon.wait_for(Option::is_some) => {
+                        break Outcome::Abandoned((*why).clone().unwrap_or_default());
+                    }
                 }
             };
             while let Ok(e) = rx.try_recv() {
@@ -130,6 +150,62 @@ async fn run(
         (_, Ok(op)) => op.run(spec, rep, cancel).await,
         (_, Err(e)) => Outcome::Failed(e.to_string()),
     }
+}
+
+/// Job numbers of one state dir: one sequence shared by every process that writes it (the
+/// console and headless commands at once), the next number taken under a lock on
+/// `jobs.seq`. Without a state dir (tests), a counter.
+#[derive(Debug, Clone)]
+pub enum JobIds {
+    Counter(JobId),
+    StateDir(PathBuf),
+}
+
+impl JobIds {
+    /// The next number, never given to another process of this state dir.
+    pub fn take(&mut self) -> JobId {
+        match self {
+            JobIds::Counter(n) => {
+                *n += 1;
+                *n - 1
+            }
+            JobIds::StateDir(dir) => match take_id(dir) {
+                Ok(id) => id,
+                Err(e) => {
+                    // A state dir that cannot be written: numbers stay unique in this process.
+                    tracing::warn!(dir = %dir.display(), error = %e, "no job sequence; numbering in this process only");
+                    let id = next_id(dir);
+                    *self = JobIds::Counter(id + 1);
+                    id
+                }
+            },
+        }
+    }
+}
+
+/// Takes the next number of the state dir's sequence under an exclusive lock; a sequence file
+/// that is missing or damaged starts after what the history and journal hold.
+fn take_id(dir: &std::path::Path) -> std::io::Result<JobId> {
+    use std::io::{Read, Seek, Write};
+    std::fs::create_dir_all(dir)?;
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(dir.join("jobs.seq"))?;
+    f.lock()?;
+    let mut text = String::new();
+    f.read_to_string(&mut text)?;
+    let id = match text.trim().parse::<JobId>() {
+        Ok(n) if n > 0 => n,
+        _ => next_id(dir),
+    };
+    f.set_len(0)?;
+    f.rewind()?;
+    f.write_all(format!("{}\n", id + 1).as_bytes())?;
+    f.sync_data()?;
+    Ok(id)
 }
 
 /// The next free job number after what the history and journal hold.

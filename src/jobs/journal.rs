@@ -86,7 +86,8 @@ pub fn jobs_file(state_dir: &Path) -> PathBuf {
     state_dir.join("jobs.jsonl")
 }
 
-/// Appends one JSON line (one `write` of a whole line, so concurrent writers do not interleave).
+/// Appends one JSON line: one `write` of a whole line under an exclusive lock of the file, so
+/// concurrent writers (the console and headless commands) never interleave.
 pub fn append<T: Serialize>(file: &Path, value: &T) -> std::io::Result<()> {
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir)?;
@@ -97,6 +98,7 @@ pub fn append<T: Serialize>(file: &Path, value: &T) -> std::io::Result<()> {
         .create(true)
         .append(true)
         .open(file)?;
+    f.lock()?;
     f.write_all(&line)
 }
 

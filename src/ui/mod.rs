@@ -98,6 +98,7 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
             Layer::Service(_) => services::draw(f, body, state, theme),
             Layer::Messages => overlays::draw_messages(f, body, state, theme),
             Layer::Picker(_) => overlays::draw_picker(f, body, state, theme, now),
+            Layer::Quit(_) => overlays::draw_quit(f, body, state, theme),
             // The filter is typed in the status line.
             Layer::Filter => {}
         }

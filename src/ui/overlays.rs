@@ -807,3 +807,76 @@ pub(super) fn keys_hint(
         .collect();
     format!(" {} ", parts.join(" · "))
 }
+
+/// The question when quitting while jobs run: the jobs, and what to do with them.
+pub fn draw_quit(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    use crate::app::quit::QuitChoice;
+    let Some(d) = state.quit_dialog() else { return };
+    let jobs: Vec<&crate::app::jobs::JobView> = state
+        .work
+        .jobs
+        .iter()
+        .filter(|j| d.jobs.contains(&j.id))
+        .collect();
+    let shown = jobs.len().min(5);
+    let h = (shown as u16 + QuitChoice::ALL.len() as u16 + 5).min(area.height);
+    let rect = centered(area, 84.min(area.width), h);
+    f.render_widget(Clear, rect);
+    let km = &state.keymap;
+    let key = |a| km.hint(Mode::Picker, a).unwrap_or_else(|| "-".into());
+    use crate::action::Action as A;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style("ui.border.focus"))
+        .title(Span::styled(
+            format!(" Quit? {} job(s) still running ", d.jobs.len()),
+            theme.style("ui.title"),
+        ))
+        .title_bottom(Line::from(Span::styled(
+            format!(
+                " {} choose · {}/{} move · {} stay ",
+                key(A::Submit),
+                key(A::Down),
+                key(A::Up),
+                key(A::Close)
+            ),
+            theme.style("ui.muted"),
+        )));
+    let inner = block.inner(rect);
+    f.render_widget(block, rect);
+    let mut lines: Vec<Line> = jobs
+        .iter()
+        .take(shown)
+        .map(|j| {
+            Line::from(Span::styled(
+                format!(
+                    " job {} {} {} — {}",
+                    j.id,
+                    j.spec.kind(),
+                    j.spec.target().label(),
+                    j.progress.stage
+                ),
+                theme.style("ui.text"),
+            ))
+        })
+        .collect();
+    if jobs.len() > shown {
+        lines.push(Line::from(Span::styled(
+            format!(" … and {} more", jobs.len() - shown),
+            theme.style("ui.muted"),
+        )));
+    }
+    lines.push(Line::from(""));
+    for (i, c) in QuitChoice::ALL.iter().enumerate() {
+        let st = if i == d.selected {
+            theme.style("ui.selected")
+        } else {
+            theme.style("ui.text")
+        };
+        lines.push(Line::from(Span::styled(
+            format!(" {} {}", i + 1, c.label()),
+            st,
+        )));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}

@@ -189,6 +189,9 @@ pub enum Outcome {
     Done(String),
     Failed(String),
     Cancelled(String),
+    /// The console stopped following it (it quit, or its session ended) with the operation
+    /// left to run on the server: what became of it is not known here.
+    Abandoned(String),
 }
 
 impl Outcome {
@@ -197,12 +200,16 @@ impl Outcome {
             Outcome::Done(_) => "done",
             Outcome::Failed(_) => "failed",
             Outcome::Cancelled(_) => "cancelled",
+            Outcome::Abandoned(_) => "abandoned",
         }
     }
 
     pub fn detail(&self) -> &str {
         match self {
-            Outcome::Done(s) | Outcome::Failed(s) | Outcome::Cancelled(s) => s,
+            Outcome::Done(s)
+            | Outcome::Failed(s)
+            | Outcome::Cancelled(s)
+            | Outcome::Abandoned(s) => s,
         }
     }
 
