@@ -260,3 +260,145 @@ async fn a_frozen_alertmanager_is_shown_stale_and_the_rest_works() {
     })
     .await;
 }
+
+/// A job whose link freezes mid-operation says "connection lost — outcome unknown", does not
+/// end by guess, and after the thaw learns the operation's real outcome from the server: here a
+/// clean stop that the instance ignores (its halt signal is one its init does not act on), so
+/// Incus fails it at its timeout and the instance keeps running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_whose_link_freezes_ends_with_the_server_outcome_never_a_guess() {
+    use atlas_tui::jobs::{JobEvent, JobSpec, Outcome, Reporter, Target};
+    let _lock = exclusive();
+    let name = "live-job01";
+    incus_quiet(&["delete", "-f", name]);
+    incus(&[
+        "launch",
+        "busybox",
+        name,
+        "--target",
+        "atlas01",
+        "-c",
+        "raw.lxc=lxc.signal.halt=SIGWINCH",
+    ]);
+    let _s = Scratch(name);
+    let relay = Relay::start("127.0.0.1:8443");
+    let mut spec = sandbox_remote("atlas-https");
+    if let Endpoint::Https { url, .. } = &mut spec.endpoint {
+        *url = relay.https_url();
+    }
+    let client = atlas_tui::incus::client::IncusClient::new(&spec).unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (_cancel, crx) = tokio::sync::watch::channel(false);
+    let job = JobSpec::Power {
+        target: Target::instance("atlas-https", "default", name),
+        action: atlas_tui::incus::ops::PowerAction::Stop,
+        force: false,
+        timeout: 30,
+    };
+    let run = tokio::spawn(async move {
+        atlas_tui::incus::jobs::run(&client, &job, &Reporter::new(tx), crx).await
+    });
+    let mut log = vec![];
+    // The operation is under way.
+    loop {
+        match tokio::time::timeout(Duration::from_secs(20), rx.recv()).await {
+            Ok(Some(JobEvent::Progress(p))) if p.stage.contains("stop") => break,
+            Ok(Some(JobEvent::Log(l))) => log.push(l),
+            Ok(Some(_)) => {}
+            other => panic!("no progress: {other:?}"),
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    relay.set(Mode::Freeze);
+    let frozen = Instant::now();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(20), rx.recv()).await {
+            Ok(Some(JobEvent::Log(l))) if l.contains("connection lost — outcome unknown") => {
+                break;
+            }
+            Ok(Some(_)) => {}
+            other => panic!("the lost link was not said: {other:?}"),
+        }
+    }
+    eprintln!("lost said {:?} after the freeze", frozen.elapsed());
+    assert!(
+        !run.is_finished(),
+        "no outcome by guess while the link is lost"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        !run.is_finished(),
+        "no outcome by guess while the link is lost"
+    );
+    relay.set(Mode::Pass);
+    let outcome = tokio::time::timeout(Duration::from_secs(60), run)
+        .await
+        .expect("the job ends once the link is back")
+        .unwrap();
+    while let Ok(e) = rx.try_recv() {
+        if let JobEvent::Log(l) = e {
+            log.push(l);
+        }
+    }
+    // The server's truth: the clean stop failed, the instance runs.
+    let status = incus(&["list", name, "-c", "s", "-f", "csv"]);
+    assert_eq!(status.trim(), "RUNNING");
+    assert!(
+        matches!(&outcome, Outcome::Failed(e) if !e.contains("unknown")),
+        "{outcome:?}\n{log:#?}"
+    );
+    assert!(
+        log.iter().any(|l| l.contains("link back after")),
+        "{log:#?}"
+    );
+}
+
+/// Headless commands against a frozen remote or source end within their deadlines, exit 1 and
+/// name what did not answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headless_commands_against_a_frozen_link_end_within_their_deadline() {
+    let remote = Relay::start("127.0.0.1:8443");
+    let am = Relay::start("127.0.0.1:9093");
+    remote.set(Mode::Freeze);
+    am.set(Mode::Freeze);
+    let state = tempfile::tempdir().unwrap();
+    let conf = sandbox_conf();
+    std::fs::create_dir_all(state.path().join("config")).unwrap();
+    std::fs::write(
+        state.path().join("config/config.toml"),
+        format!(
+            "[incus]\nremotes = [\"relayed\"]\n\n[[alertmanagers]]\nname = \"frozen-am\"\nurl = \"{}\"\n\n\
+             [[remotes]]\nname = \"relayed\"\naddr = \"{}\"\nclient_cert = \"{c}/client.crt\"\n\
+             client_key = \"{c}/client.key\"\nserver_cert = \"{c}/servercerts/atlas-https.crt\"\n",
+            am.http_url(),
+            remote.https_url(),
+            c = conf.display()
+        ),
+    )
+    .unwrap();
+    let path = state.path().to_path_buf();
+    for (args, names) in [
+        (
+            vec!["snapshot", "relayed:grafana01", "--name", "frozen"],
+            vec!["relayed"],
+        ),
+        (vec!["alerts"], vec!["relayed", "frozen-am"]),
+    ] {
+        let p = path.clone();
+        let a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let t0 = Instant::now();
+        let (code, out, err) = tokio::task::spawn_blocking(move || {
+            let a: Vec<&str> = a.iter().map(String::as_str).collect();
+            atlas(&p, &a)
+        })
+        .await
+        .unwrap();
+        let took = t0.elapsed();
+        eprintln!("{args:?}: exit {code} after {took:?}");
+        assert_eq!(code, 1, "{args:?}\n{out}\n{err}");
+        assert!(took < Duration::from_secs(25), "{args:?} took {took:?}");
+        for n in names {
+            assert!(err.contains(n), "{args:?} names {n}:\n{err}");
+        }
+    }
+}

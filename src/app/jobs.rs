@@ -53,7 +53,7 @@ impl AppState {
         );
         let level = match outcome {
             Outcome::Done(_) => Level::Info,
-            Outcome::Cancelled(_) | Outcome::Abandoned(_) => Level::Warning,
+            Outcome::Cancelled(_) | Outcome::Abandoned(_) | Outcome::Unknown(_) => Level::Warning,
             Outcome::Failed(_) => Level::Error,
         };
         self.say(level, text);

@@ -247,7 +247,8 @@ impl AppState {
                 let (Outcome::Done(d)
                 | Outcome::Failed(d)
                 | Outcome::Cancelled(d)
-                | Outcome::Abandoned(d)) = o;
+                | Outcome::Abandoned(d)
+                | Outcome::Unknown(d)) = o;
                 *d = if d.is_empty() {
                     format!("maintenance {text}")
                 } else {

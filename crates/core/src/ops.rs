@@ -192,6 +192,9 @@ pub enum Outcome {
     /// The console stopped following it (it quit, or its session ended) with the operation
     /// left to run on the server: what became of it is not known here.
     Abandoned(String),
+    /// The link was lost while it ran and its result could not be learned afterwards: never
+    /// called done or failed by guess.
+    Unknown(String),
 }
 
 impl Outcome {
@@ -201,6 +204,7 @@ impl Outcome {
             Outcome::Failed(_) => "failed",
             Outcome::Cancelled(_) => "cancelled",
             Outcome::Abandoned(_) => "abandoned",
+            Outcome::Unknown(_) => "unknown",
         }
     }
 
@@ -209,7 +213,8 @@ impl Outcome {
             Outcome::Done(s)
             | Outcome::Failed(s)
             | Outcome::Cancelled(s)
-            | Outcome::Abandoned(s) => s,
+            | Outcome::Abandoned(s)
+            | Outcome::Unknown(s) => s,
         }
     }
 
@@ -254,6 +259,8 @@ pub type CancelRx = watch::Receiver<bool>;
 pub enum Stop {
     Failed(String),
     Cancelled(String),
+    /// The link was lost and what happened on the server could not be learned.
+    Unknown(String),
 }
 
 pub fn requested(cancel: &CancelRx) -> bool {
@@ -278,5 +285,6 @@ pub fn outcome(r: Result<String, Stop>) -> Outcome {
         Ok(s) => Outcome::Done(s),
         Err(Stop::Failed(e)) => Outcome::Failed(e),
         Err(Stop::Cancelled(e)) => Outcome::Cancelled(e),
+        Err(Stop::Unknown(e)) => Outcome::Unknown(e),
     }
 }

@@ -221,9 +221,11 @@ impl IncusClient {
                 self.endpoint.describe()
             ));
         }
-        IncusError::Connect {
-            endpoint: self.endpoint.describe(),
-            reason,
+        let endpoint = self.endpoint.describe();
+        if e.is_connect() {
+            IncusError::Connect { endpoint, reason }
+        } else {
+            IncusError::NoAnswer { endpoint, reason }
         }
     }
 

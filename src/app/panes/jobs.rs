@@ -48,6 +48,7 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
             Some(Outcome::Failed(d)) => (format!("failed: {d}"), "status.error"),
             Some(Outcome::Cancelled(d)) => (format!("cancelled: {d}"), "gauge.mid"),
             Some(Outcome::Abandoned(d)) => (format!("abandoned: {d}"), "gauge.mid"),
+            Some(Outcome::Unknown(d)) => (format!("unknown: {d}"), "gauge.mid"),
         };
         (
             styled(result, style),

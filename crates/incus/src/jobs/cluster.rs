@@ -138,7 +138,7 @@ pub(super) async fn move_to(
                 .map(|_| ()),
             Err(e) => Err(e.into()),
         };
-        if let Err(Stop::Failed(e) | Stop::Cancelled(e)) = started {
+        if let Err(Stop::Failed(e) | Stop::Cancelled(e) | Stop::Unknown(e)) = started {
             why_not_started(client, &t.project, &t.name, rep).await;
             start_error = Some(e);
         }
@@ -161,6 +161,8 @@ pub(super) async fn move_to(
         (Err(Stop::Cancelled(e)), start) => {
             Err(Stop::Cancelled(format!("{e}{}", stays(running, start))))
         }
+        // Where it is now is not known: no "stays on" by guess.
+        (Err(Stop::Unknown(e)), _) => Err(Stop::Unknown(e)),
     }
 }
 

@@ -17,6 +17,12 @@ use crate::client::IncusError;
 
 impl From<IncusError> for Stop {
     fn from(e: IncusError) -> Self {
-        Stop::Failed(e.to_string())
+        match e {
+            // Sent, but no answer: it may have been done.
+            IncusError::NoAnswer { .. } => {
+                Stop::Unknown(format!("connection lost — outcome unknown: {e}"))
+            }
+            e => Stop::Failed(e.to_string()),
+        }
     }
 }

@@ -283,7 +283,9 @@ async fn restore(
         }
         match started {
             Ok(()) => rep.log(format!("{i} started")),
-            Err(Stop::Failed(e) | Stop::Cancelled(e)) => restart_errors.push(format!("{i}: {e}")),
+            Err(Stop::Failed(e) | Stop::Cancelled(e) | Stop::Unknown(e)) => {
+                restart_errors.push(format!("{i}: {e}"))
+            }
         }
     }
     let undo = safety
@@ -293,6 +295,7 @@ async fn restore(
     match result {
         Err(Stop::Failed(e)) => Err(Stop::Failed(format!("{e}{undo}"))),
         Err(Stop::Cancelled(e)) => Err(Stop::Cancelled(format!("{e}{undo}"))),
+        Err(Stop::Unknown(e)) => Err(Stop::Unknown(format!("{e}{undo}"))),
         Ok(()) if !restart_errors.is_empty() => Err(Stop::Failed(format!(
             "restored {snap}, but could not start again: {}",
             restart_errors.join("; ")
@@ -383,7 +386,9 @@ async fn export(
             let (_tx, mut never) = watch::channel(false);
             match follow(client, op, "delete the server backup", rep, &mut never).await {
                 Ok(_) => rep.log(format!("server backup {backup} deleted")),
-                Err(Stop::Failed(e) | Stop::Cancelled(e)) => rep.log(format!("warning: {e}")),
+                Err(Stop::Failed(e) | Stop::Cancelled(e) | Stop::Unknown(e)) => {
+                    rep.log(format!("warning: {e}"))
+                }
             }
         }
         Ok(Answer::Sync(_)) => rep.log(format!("server backup {backup} deleted")),
@@ -562,7 +567,9 @@ async fn import(
             Ok(op) => match follow(client, op, "move the old instance back", rep, &mut never).await
             {
                 Ok(_) => rep.log(format!("{aside} renamed back to {}", t.name)),
-                Err(Stop::Failed(e) | Stop::Cancelled(e)) => rep.log(format!("warning: {e}")),
+                Err(Stop::Failed(e) | Stop::Cancelled(e) | Stop::Unknown(e)) => {
+                    rep.log(format!("warning: {e}"))
+                }
             },
             Err(e) => rep.log(format!("warning: could not rename {aside} back: {e}")),
         }

@@ -19,16 +19,106 @@ const SETTLE: Duration = Duration::from_secs(10);
 
 // ----- operations ----------------------------------------------------------------------------
 
-async fn next_event(events: &mut Option<EventStream>) -> Option<crate::types::Event> {
+/// The next event; an error when the stream failed (it is dropped then: a stream that went
+/// silent says the link did).
+async fn next_event(
+    events: &mut Option<EventStream>,
+) -> Result<crate::types::Event, crate::client::IncusError> {
     match events {
         Some(s) => match s.next().await {
-            Some(Ok(e)) => Some(e),
-            _ => {
+            Some(Ok(e)) => Ok(e),
+            Some(Err(e)) => {
                 *events = None;
-                None
+                Err(e)
+            }
+            None => {
+                *events = None;
+                Err(crate::client::IncusError::Events(
+                    "event stream ended".into(),
+                ))
             }
         },
         None => std::future::pending().await,
+    }
+}
+
+/// Progress from operation events; a slow or failed subscription only costs the progress.
+async fn subscribe(client: &IncusClient, rep: &Reporter, op: &Operation) -> Option<EventStream> {
+    let subscribe = events::subscribe_to(client, &Scope::All, "operation");
+    match tokio::time::timeout(Duration::from_secs(3), subscribe).await {
+        Ok(Ok(s)) => Some(s),
+        Ok(Err(e)) => {
+            rep.log(format!(
+                "events unavailable ({e}); waiting on the operation"
+            ));
+            None
+        }
+        Err(_) => {
+            tracing::warn!("event subscription slow; following {} by waiting", op.id);
+            None
+        }
+    }
+}
+
+/// How long a job waits for a lost link to come back before it gives up (its outcome unknown).
+const LOST_FOR: Duration = Duration::from_secs(15 * 60);
+
+/// The link was lost while following `op`: says so, then asks for the operation until the
+/// server answers again — never a result by guess. Gives the operation as it is then.
+async fn regain(
+    client: &IncusClient,
+    op: &Operation,
+    what: &str,
+    why: &crate::client::IncusError,
+    rep: &Reporter,
+    cancel: &mut CancelRx,
+) -> Result<Operation, Stop> {
+    let lost =
+        format!("{what}: connection lost — outcome unknown; checking again when the link returns");
+    rep.progress(Progress {
+        stage: lost.clone(),
+        ..Default::default()
+    });
+    rep.log(format!("{lost} ({why})"));
+    let unknown = |why: String| {
+        Stop::Unknown(format!(
+            "{what}: {why}; its outcome on the server is unknown (check `incus operation show {}:{}` or the object)",
+            client.remote(),
+            op.id
+        ))
+    };
+    let t0 = Instant::now();
+    let mut delay = Duration::from_secs(1);
+    loop {
+        tokio::select! {
+            answer = client.operation(&op.id) => match answer {
+                Ok(o) => {
+                    rep.log(format!(
+                        "link back after {} s: the operation is {}",
+                        t0.elapsed().as_secs(),
+                        o.status
+                    ));
+                    rep.stage(what.to_string());
+                    return Ok(o);
+                }
+                Err(e) if e.is_not_found() => {
+                    return Err(unknown("the operation ended while the link was lost and Incus no longer has it".into()));
+                }
+                Err(e) if e.is_link() => {}
+                Err(e) => return Err(unknown(format!("the server answers, but not about the operation ({e})"))),
+            },
+            _ = cancelled(cancel) => {
+                return Err(unknown("given up (cancelled) while the link was lost".into()));
+            }
+        }
+        if t0.elapsed() >= LOST_FOR {
+            return Err(unknown(format!(
+                "no answer for {} min",
+                LOST_FOR.as_secs() / 60
+            )));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
     }
 }
 
@@ -42,21 +132,7 @@ pub(super) async fn follow(
     rep: &Reporter,
     cancel: &mut CancelRx,
 ) -> Result<Operation, Stop> {
-    // Progress comes from events; a slow or failed subscription only costs the progress.
-    let subscribe = events::subscribe_to(client, &Scope::All, "operation");
-    let mut events = match tokio::time::timeout(Duration::from_secs(3), subscribe).await {
-        Ok(Ok(s)) => Some(s),
-        Ok(Err(e)) => {
-            rep.log(format!(
-                "events unavailable ({e}); waiting on the operation"
-            ));
-            None
-        }
-        Err(_) => {
-            tracing::warn!("event subscription slow; following {} by waiting", op.id);
-            None
-        }
-    };
+    let mut events = subscribe(client, rep, &op).await;
     let mut may_cancel = op.may_cancel;
     let mut cancel_sent = false;
     rep.stage(what.to_string());
@@ -67,7 +143,13 @@ pub(super) async fn follow(
             tokio::select! {
                 r = &mut wait => break r,
                 ev = next_event(&mut events) => {
-                    let Some(ev) = ev else { continue };
+                    let ev = match ev {
+                        Ok(ev) => ev,
+                        // The stream went silent or broke: the link may be gone; the
+                        // operation is asked for at once instead of waiting out `/wait`.
+                        Err(e) if e.is_link() => break Err(e),
+                        Err(_) => continue,
+                    };
                     let Ok(o) = serde_json::from_value::<Operation>(ev.metadata) else { continue };
                     if o.id != op.id {
                         continue;
@@ -95,22 +177,30 @@ pub(super) async fn follow(
                 may_cancel = o.may_cancel;
                 continue;
             }
-            Ok(o) if o.succeeded() => return Ok(o),
-            Ok(o) if o.cancelled() => return Err(Stop::Cancelled(format!("{what} cancelled"))),
-            Ok(o) => {
-                let err = if o.err.is_empty() { o.status } else { o.err };
-                return Err(Stop::Failed(format!("{what}: {err}")));
+            Ok(o) => return ended(o, what),
+            Err(e) if e.is_link() => {
+                let o = regain(client, &op, what, &e, rep, cancel).await?;
+                if o.is_running() {
+                    may_cancel = o.may_cancel;
+                    events = subscribe(client, rep, &op).await;
+                    continue;
+                }
+                return ended(o, what);
             }
-            Err(e) => {
-                return Err(Stop::Failed(format!(
-                    "lost contact with {} while {what}: {e} (the outcome on the server is unknown; \
-                     check `incus operation show {}:{}`)",
-                    client.remote(),
-                    client.remote(),
-                    op.id
-                )));
-            }
+            Err(e) => return Err(Stop::Failed(format!("{what}: {e}"))),
         }
+    }
+}
+
+/// The result of an operation that has ended.
+fn ended(o: Operation, what: &str) -> Result<Operation, Stop> {
+    if o.succeeded() {
+        Ok(o)
+    } else if o.cancelled() {
+        Err(Stop::Cancelled(format!("{what} cancelled")))
+    } else {
+        let err = if o.err.is_empty() { o.status } else { o.err };
+        Err(Stop::Failed(format!("{what}: {err}")))
     }
 }
 
@@ -158,7 +248,11 @@ pub(super) async fn stop_agreed(
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
     };
-    if let Err(Stop::Failed(e)) = follow(client, op, &format!("stop {name}"), rep, cancel).await {
+    let clean = follow(client, op, &format!("stop {name}"), rep, cancel).await;
+    if let Err(Stop::Unknown(e)) = clean {
+        return Err(Stop::Unknown(e));
+    }
+    if let Err(Stop::Failed(e)) = clean {
         // It may have stopped just as the clean stop gave up.
         if !stopped(Duration::ZERO).await {
             rep.log(format!("{name} did not stop cleanly ({e}); forcing"));

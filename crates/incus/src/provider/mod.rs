@@ -171,8 +171,7 @@ async fn fail_over(
     error: &crate::client::IncusError,
     members: &Members,
 ) -> Option<RemoteSpec> {
-    use crate::client::IncusError;
-    if !matches!(error, IncusError::Connect { .. } | IncusError::Events(_)) {
+    if !error.is_link() {
         return None;
     }
     let Endpoint::Https {

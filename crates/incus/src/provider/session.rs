@@ -500,7 +500,7 @@ async fn sleep_until(due: Option<Instant>) {
 fn classify(e: &IncusError) -> Done {
     match e {
         IncusError::Api { status, .. } if *status >= 500 => Done::Transient,
-        IncusError::Connect { .. } | IncusError::Events(_) => Done::Transient,
+        e if e.is_link() => Done::Transient,
         _ => Done::Failed,
     }
 }
