@@ -221,7 +221,8 @@ async fn snapshot_delete_power_and_rollback_round_trip() {
         log[..2],
         [
             "$ pct snapshot 300 atlas-safety-1",
-            "$ pct rollback 300 before-upgrade"
+            // pihole runs: the rollback starts it again.
+            "$ pct rollback 300 before-upgrade --start 1"
         ]
     );
     assert!(
@@ -727,8 +728,42 @@ async fn the_rollback_preview_shows_the_config_the_snapshot_brings_back() {
     assert!(body.contains("512") && body.contains("256"), "{body}");
     assert!(!body.contains("pve.vmid"), "{body}");
     assert!(body.contains("Proxmox VE stops it"), "{body}");
+    assert!(body.contains("starts it again"), "{body}");
     // PVE snapshots do not expire: the safety snapshot is said to be kept.
     assert!(body.contains("kept until deleted"), "{body}");
+
+    // What the preview said is what the job does: a safety snapshot, the rollback, and the
+    // running guest started again.
+    let fx = s.on_key(
+        crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('y')),
+        now,
+    );
+    let job = fx
+        .into_iter()
+        .find_map(|e| match e {
+            atlas_tui::app::state::Effect::StartJob { spec, .. } => Some(spec),
+            _ => None,
+        })
+        .expect("the restore job");
+    let (o, log) = run(&sim.spec(), job).await;
+    assert!(
+        matches!(&o, Outcome::Done(d) if d.contains("started again")),
+        "{o:?} {log:?}"
+    );
+    assert!(
+        log[0].starts_with("$ pct snapshot 300 atlas-safety-"),
+        "{log:?}"
+    );
+    assert_eq!(
+        log[1], "$ pct rollback 300 before-upgrade --start 1",
+        "{log:?}"
+    );
+    let client = PveClient::new(&sim.spec()).unwrap();
+    let status = client
+        .get_value("/nodes/pve2/lxc/300/status/current")
+        .await
+        .unwrap();
+    assert_eq!(status["status"], "running", "{status}");
 }
 
 /// vzdump to a storage, with its archive visible afterwards; restores from a storage.

@@ -99,6 +99,15 @@ pub async fn prepare(client: &PveClient, job: &JobSpec) -> Result<JobSpec, Provi
     if t.name.parse::<u64>().is_ok() && !g.name.is_empty() {
         t.name = g.name.clone();
     }
+    // A rollback stops a running guest; as the preview says, it is started again after (the
+    // rollback's own `start`), and the job's lines say so.
+    if let JobSpec::Restore { restart, .. } = &mut job {
+        *restart = if g.status == "running" {
+            vec![g.name.clone()]
+        } else {
+            vec![]
+        };
+    }
     Ok(job)
 }
 
@@ -145,7 +154,10 @@ pub fn cli(job: &JobSpec) -> Vec<String> {
             )]
         }
         JobSpec::Restore {
-            snapshot, safety, ..
+            snapshot,
+            safety,
+            restart,
+            ..
         } => {
             let mut out = Vec::new();
             if let Some(s) = safety {
@@ -155,8 +167,9 @@ pub fn cli(job: &JobSpec) -> Vec<String> {
                 ));
             }
             out.push(format!(
-                "{tool} rollback {id} {}",
-                atlas_core::jobs::sh(snapshot)
+                "{tool} rollback {id} {}{}",
+                atlas_core::jobs::sh(snapshot),
+                if restart.is_empty() { "" } else { " --start 1" }
             ));
             out
         }
@@ -226,8 +239,12 @@ pub async fn run(
         JobSpec::Restore {
             snapshot: snap,
             safety,
+            restart,
             ..
-        } => restore(client, &g, snap, safety.as_ref(), rep, &mut cancel).await,
+        } => {
+            let start = !restart.is_empty();
+            restore(client, &g, snap, safety.as_ref(), start, rep, &mut cancel).await
+        }
         JobSpec::Vzdump {
             storage,
             mode,
@@ -444,6 +461,7 @@ async fn restore(
     g: &Guest,
     snap: &str,
     safety: Option<&atlas_core::ops::Safety>,
+    start: bool,
     rep: &Reporter,
     cancel: &mut CancelRx,
 ) -> Result<String, Stop> {
@@ -466,24 +484,27 @@ async fn restore(
     if requested(cancel) {
         return Err(Stop::Cancelled("cancelled before the rollback".into()));
     }
+    let form: Vec<(&str, String)> = if start {
+        vec![("start", "1".into())]
+    } else {
+        vec![]
+    };
     let upid = client
         .post(
             &format!("{}/snapshot/{}/rollback", g.path(), encode(snap)),
-            &[],
+            &form,
         )
         .await?;
-    follow(
-        client,
-        &g.node,
-        &upid,
-        &format!("roll back to {snap}"),
-        rep,
-        cancel,
-    )
-    .await?;
+    let what = if start {
+        format!("roll back to {snap} and start {} again", g.name)
+    } else {
+        format!("roll back to {snap}")
+    };
+    follow(client, &g.node, &upid, &what, rep, cancel).await?;
+    let then = if start { ", started again" } else { "" };
     Ok(match safety {
-        Some(s) => format!("rolled back to {snap} (safety snapshot {})", s.name),
-        None => format!("rolled back to {snap}"),
+        Some(s) => format!("rolled back to {snap}{then} (safety snapshot {})", s.name),
+        None => format!("rolled back to {snap}{then}"),
     })
 }
 
