@@ -232,7 +232,8 @@ pub async fn run(
                 Some(p) if p.is_dir() || p.as_os_str().to_string_lossy().ends_with('/') => {
                     p.join(backup_file_name(&target, now, &compression))
                 }
-                Some(p) => p,
+                // The name says what the file is: `.tar` for `none`.
+                Some(p) => crate::jobs::with_backup_extension(&p, &compression),
                 None => acts
                     .backup_dir
                     .join(backup_file_name(&target, now, &compression)),

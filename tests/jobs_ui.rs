@@ -670,3 +670,65 @@ fn job_numbers_are_unique_across_writers_of_a_state_dir() {
     assert_eq!(all.first(), Some(&42), "after the journal's job 41");
     assert_eq!(all.last(), Some(&141));
 }
+
+/// The snapshot form's expiry is what Incus would give: the volume's own `snapshots.expiry`
+/// (grafana01-data has 7d), named in the hint; the stateful toggle is offered only where Incus
+/// can take one (not for a container).
+#[test]
+fn snapshot_form_defaults_to_the_objects_own_expiry_and_offers_stateful_only_where_possible() {
+    let mut s = loaded_state();
+    select(&mut s, '3', 2, "grafana01-data");
+    ch(&mut s, 'n');
+    let form = s.action_form().unwrap();
+    let expiry = form.fields.iter().find(|f| f.label == "expiry").unwrap();
+    assert_eq!(expiry.value, "7d", "{form:?}");
+    assert!(
+        expiry.hint.contains("the volume's snapshots.expiry (7d)"),
+        "{}",
+        expiry.hint
+    );
+    let (_, spec) = started(&key(&mut s, KeyCode::Enter));
+    let JobSpec::Snapshot { expires_at, .. } = spec else {
+        panic!("{spec:?}")
+    };
+    assert_eq!(expires_at, Some(now() + chrono::Duration::days(7)));
+
+    // grafana01 is a container: no stateful toggle.
+    let mut s = loaded_state();
+    select(&mut s, '2', 1, "grafana01");
+    ch(&mut s, 'n');
+    let form = s.action_form().unwrap();
+    assert!(
+        form.fields.iter().all(|f| f.label != "stateful"),
+        "{form:?}"
+    );
+}
+
+/// A backup without compression is written to a `.tar`, not a `.tar.gz` that is a plain tar.
+#[test]
+fn a_backup_without_compression_is_named_tar() {
+    let mut s = loaded_state();
+    select(&mut s, '2', 1, "grafana01");
+    ch(&mut s, 'b');
+    let form = s.action_form().unwrap();
+    assert!(form.fields[0].value.ends_with(".tar.gz"), "{form:?}");
+    let at = form
+        .fields
+        .iter()
+        .position(|f| f.label == "compression")
+        .unwrap();
+    for _ in 0..at {
+        key(&mut s, KeyCode::Tab);
+    }
+    s.on_key(
+        KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
+        now(),
+    );
+    typ(&mut s, "none");
+    let (_, spec) = started(&key(&mut s, KeyCode::Enter));
+    let JobSpec::Export { path, options, .. } = spec else {
+        panic!("{spec:?}")
+    };
+    assert_eq!(options.compression, "none");
+    assert!(path.to_string_lossy().ends_with(".tar"), "{path:?}");
+}

@@ -29,6 +29,15 @@ use crate::pane::Pane;
 /// The action forms' field that runs the job under a maintenance silence.
 pub const MAINTENANCE_FIELD: &str = "silence alerts";
 
+/// What a snapshot is taken of, as the form needs it.
+struct SnapshotParent {
+    target: Target,
+    /// A running VM that may keep its state (`migration.stateful`).
+    stateful_possible: bool,
+    /// The object's own `snapshots.expiry`.
+    own_expiry: Option<String>,
+}
+
 impl AppState {
     /// Refuses a write in read-only mode, saying so.
     pub fn refuse_write(&mut self, what: &str) -> bool {
@@ -288,18 +297,35 @@ impl AppState {
     }
 
     /// The instance or volume a snapshot, instance or volume row stands for.
-    fn snapshot_parent(&mut self, now: DateTime<Utc>) -> Option<(Target, bool)> {
+    fn snapshot_parent(&mut self, now: DateTime<Utc>) -> Option<SnapshotParent> {
+        let own_expiry = |c: Option<&str>| c.filter(|e| !e.trim().is_empty()).map(String::from);
         match self.selected_object(now) {
-            Selected::Instance(i) => Some((
-                Target::instance(&i.remote, &i.inst.project, &i.inst.name),
-                i.status().eq_ignore_ascii_case("running")
-                    && i.inst.kind == crate::inventory::InstanceKind::VirtualMachine,
-            )),
-            Selected::Volume(v) => Some((
-                Target::volume(&v.remote, &v.vol.project, &v.pool, &v.vol.name),
-                false,
-            )),
-            Selected::Snapshot(s) => Some((snapshot_target(&s), false)),
+            Selected::Instance(i) => Some(SnapshotParent {
+                target: Target::instance(&i.remote, &i.inst.project, &i.inst.name),
+                // Incus refuses a stateful snapshot of anything but a running VM that may
+                // keep its state.
+                stateful_possible: i.status().eq_ignore_ascii_case("running")
+                    && i.inst.kind == crate::inventory::InstanceKind::VirtualMachine
+                    && [&i.inst.config, &i.inst.expanded_config]
+                        .iter()
+                        .any(|c| c.get("migration.stateful") == Some("true")),
+                own_expiry: own_expiry(
+                    i.inst
+                        .config
+                        .get("snapshots.expiry")
+                        .or(i.inst.expanded_config.get("snapshots.expiry")),
+                ),
+            }),
+            Selected::Volume(v) => Some(SnapshotParent {
+                target: Target::volume(&v.remote, &v.vol.project, &v.pool, &v.vol.name),
+                stateful_possible: false,
+                own_expiry: own_expiry(v.vol.config.get("snapshots.expiry").map(String::as_str)),
+            }),
+            Selected::Snapshot(s) => Some(SnapshotParent {
+                target: snapshot_target(&s),
+                stateful_possible: false,
+                own_expiry: None,
+            }),
             _ => {
                 self.say(Level::Warning, "select an instance, a volume or a snapshot");
                 None
@@ -312,14 +338,33 @@ impl AppState {
         if self.refuse_write("snapshot") {
             return vec![];
         }
-        let Some((target, stateful_possible)) = self.snapshot_parent(now) else {
+        let Some(parent) = self.snapshot_parent(now) else {
             return vec![];
         };
+        let target = parent.target;
         let s = &self.work.settings;
-        let expiry = s
-            .snapshot_expiry
-            .map(|d| human_duration(d.num_seconds()))
-            .unwrap_or_default();
+        // What Incus would do: the object's own `snapshots.expiry`, else the console's default.
+        let what = if target.is_volume() {
+            "volume"
+        } else {
+            "instance"
+        };
+        let (expiry, expiry_hint) = match parent
+            .own_expiry
+            .as_deref()
+            .and_then(|e| crate::inventory::incus_expiry(e).map(|d| (e, d)))
+        {
+            Some((e, d)) => (
+                human_duration(d.num_seconds()),
+                format!("the {what}'s snapshots.expiry ({e}); empty = never"),
+            ),
+            None => (
+                s.snapshot_expiry
+                    .map(|d| human_duration(d.num_seconds()))
+                    .unwrap_or_default(),
+                "e.g. 7d, 12h (actions.snapshot_expiry); empty = never".to_string(),
+            ),
+        };
         let mut fields = vec![text(
             "name",
             snapshot_name(&s.snapshot_pattern, now),
@@ -327,17 +372,14 @@ impl AppState {
         )];
         // Only where snapshots can expire on their own (not Proxmox VE's).
         if self.supports(&target.remote, crate::backend::Operation::SnapshotExpiry) {
-            fields.push(text("expiry", expiry, "e.g. 7d, 12h; empty = never"));
+            fields.push(text("expiry", expiry, expiry_hint));
         }
-        if !target.is_volume() {
+        // Offered only where it can be taken: a running VM that may keep its state.
+        if parent.stateful_possible {
             fields.push(toggle(
                 "stateful",
                 false,
-                if stateful_possible {
-                    "space toggles: include the running memory state"
-                } else {
-                    "only for running VMs with migration.stateful"
-                },
+                "space toggles: include the running memory state",
             ));
         }
         self.open_form(
@@ -680,7 +722,8 @@ impl AppState {
                 }
                 JobSpec::Export {
                     target: form.target.clone(),
-                    path,
+                    // The name says what the file is: `.tar` for `none`.
+                    path: crate::jobs::with_backup_extension(&path, &compression),
                     options: BackupOptions {
                         only: form.on("no snapshots"),
                         optimized: form.on("optimized"),

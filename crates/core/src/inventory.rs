@@ -513,6 +513,29 @@ pub fn human_bytes(b: u64) -> String {
     }
 }
 
+/// An Incus `snapshots.expiry` (`7d`, `2w 3d`, `12H`, `30M`, `1m` — `M` minutes, `H` hours,
+/// `d` days, `w` weeks, `m` months, `y` years) as a duration; months and years as 30 and 365
+/// days. `None` when it is empty or not of that form.
+pub fn incus_expiry(s: &str) -> Option<chrono::Duration> {
+    let mut total = chrono::Duration::zero();
+    let mut any = false;
+    for part in s.split_whitespace() {
+        let (n, unit) = part.split_at(part.len().checked_sub(1)?);
+        let n: i64 = n.parse().ok()?;
+        total += match unit {
+            "M" => chrono::Duration::minutes(n),
+            "H" => chrono::Duration::hours(n),
+            "d" => chrono::Duration::days(n),
+            "w" => chrono::Duration::weeks(n),
+            "m" => chrono::Duration::days(30 * n),
+            "y" => chrono::Duration::days(365 * n),
+            _ => return None,
+        };
+        any = true;
+    }
+    any.then_some(total)
+}
+
 /// A compact duration: `45s`, `12m`, `3h`, `5d`.
 pub fn human_duration(secs: i64) -> String {
     let s = secs.abs();
@@ -531,6 +554,23 @@ pub fn human_duration(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn incus_expiry_reads_what_incus_accepts() {
+        assert_eq!(incus_expiry("7d"), Some(chrono::Duration::days(7)));
+        assert_eq!(
+            incus_expiry("1w 2H 30M"),
+            Some(
+                chrono::Duration::weeks(1)
+                    + chrono::Duration::hours(2)
+                    + chrono::Duration::minutes(30)
+            )
+        );
+        assert_eq!(incus_expiry("1m"), Some(chrono::Duration::days(30)));
+        assert_eq!(incus_expiry(""), None);
+        assert_eq!(incus_expiry("7x"), None);
+        assert_eq!(incus_expiry("d"), None);
+    }
 
     #[test]
     fn formats() {

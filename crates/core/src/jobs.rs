@@ -340,18 +340,51 @@ pub struct JobRecord {
     pub progress: Progress,
 }
 
-/// A file name for a backup: `<remote>-<project>-<name>-<UTC time>.tar.gz`.
+/// A file name for a backup: `<remote>-<project>-<name>-<UTC time>.tar.gz` (the extension
+/// says the compression).
 pub fn backup_file_name(t: &Target, now: DateTime<Utc>, compression: &str) -> String {
-    let ext = match compression {
-        "none" => "tar",
-        "" | "gzip" => "tar.gz",
-        "zstd" => "tar.zst",
-        "bzip2" => "tar.bz2",
-        "xz" => "tar.xz",
-        "lzma" => "tar.lzma",
-        other => return format!("{}.{other}", backup_stem(t, now)),
+    format!("{}.{}", backup_stem(t, now), backup_extension(compression))
+}
+
+/// The extensions backup files are given, by compression (`""`: the server's default, gzip).
+const BACKUP_EXTENSIONS: &[(&str, &str)] = &[
+    ("none", "tar"),
+    ("gzip", "tar.gz"),
+    ("", "tar.gz"),
+    ("zstd", "tar.zst"),
+    ("bzip2", "tar.bz2"),
+    ("xz", "tar.xz"),
+    ("lzma", "tar.lzma"),
+];
+
+/// The file extension of a backup compressed with `compression`.
+pub fn backup_extension(compression: &str) -> String {
+    BACKUP_EXTENSIONS
+        .iter()
+        .find(|(c, _)| *c == compression)
+        .map(|(_, e)| e.to_string())
+        .unwrap_or_else(|| compression.to_string())
+}
+
+/// `path` with the extension `compression` gives, when it ends in another backup extension
+/// (`x.tar.gz` with `none` is `x.tar`: the name says what the file is); other names are kept.
+pub fn with_backup_extension(path: &std::path::Path, compression: &str) -> std::path::PathBuf {
+    let want = backup_extension(compression);
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return path.to_path_buf();
     };
-    format!("{}.{ext}", backup_stem(t, now))
+    // Longest first: `.tar.gz` before `.tar`.
+    let mut known: Vec<&str> = BACKUP_EXTENSIONS.iter().map(|(_, e)| *e).collect();
+    known.sort_by_key(|e| std::cmp::Reverse(e.len()));
+    for ext in known {
+        if let Some(stem) = name.strip_suffix(&format!(".{ext}")) {
+            if ext == want {
+                break;
+            }
+            return path.with_file_name(format!("{stem}.{want}"));
+        }
+    }
+    path.to_path_buf()
 }
 
 fn backup_stem(t: &Target, now: DateTime<Utc>) -> String {
@@ -372,4 +405,30 @@ fn backup_stem(t: &Target, now: DateTime<Utc>) -> String {
     }
     parts.push(clean(&t.name));
     format!("{}-{}", parts.join("-"), now.format("%Y%m%dT%H%M%SZ"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn a_backup_file_is_named_for_its_compression() {
+        assert_eq!(
+            with_backup_extension(Path::new("/b/x.tar.gz"), "none"),
+            Path::new("/b/x.tar")
+        );
+        assert_eq!(
+            with_backup_extension(Path::new("/b/x.tar"), "zstd"),
+            Path::new("/b/x.tar.zst")
+        );
+        assert_eq!(
+            with_backup_extension(Path::new("/b/x.tar.gz"), ""),
+            Path::new("/b/x.tar.gz")
+        );
+        assert_eq!(
+            with_backup_extension(Path::new("/b/my.backup"), "none"),
+            Path::new("/b/my.backup")
+        );
+    }
 }
