@@ -1075,3 +1075,45 @@ fn a_job_cancelled_while_silencing_never_starts() {
         Some(Outcome::Cancelled("cancelled before it started".into()))
     );
 }
+
+/// A volume's restore stops and starts the instances using it: its maintenance silence covers
+/// them too, not only the volume.
+#[test]
+fn a_volume_restore_silences_the_instances_it_restarts() {
+    let mut s = with_alerts(loaded_state());
+    key(&mut s, KeyCode::Char('4'));
+    typ(&mut s, "/nightly-0");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('r'));
+    let body = s.confirm().unwrap().body.join("\n");
+    assert!(body.contains("used by running grafana01"), "{body}");
+    assert_eq!(s.confirm().unwrap().maintenance, Some(false));
+    key(&mut s, KeyCode::Tab);
+    let fx = key(&mut s, KeyCode::Char('y'));
+    let values: Vec<String> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Alert {
+                source,
+                cmd: SourceCmd::PutSilence(r),
+            } if source == "control" => Some(
+                r.matchers
+                    .iter()
+                    .map(|m| format!("{}={}", m.name, m.value))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        values.iter().any(|v| v.contains("grafana01-data")),
+        "the volume: {values:?}"
+    );
+    assert!(
+        values
+            .iter()
+            .any(|v| v.starts_with("instance=grafana01") && !v.contains("-data")),
+        "the instance it restarts: {values:?}"
+    );
+}

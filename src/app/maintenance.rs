@@ -25,6 +25,14 @@ impl AppState {
                 .iter()
                 .map(|p| crate::jobs::Target::instance(&target.remote, &p.project, &p.service))
                 .collect(),
+            // A volume's restore stops and starts the instances using it: their alerts too.
+            crate::jobs::JobSpec::Restore {
+                target, restart, ..
+            } => std::iter::once(target.clone())
+                .chain(restart.iter().map(|i| {
+                    crate::jobs::Target::instance(&target.remote, &target.project, i)
+                }))
+                .collect(),
             other => vec![other.target().clone()],
         };
         let keys: Vec<String> = targets.iter().map(|t| t.row_key()).collect();
