@@ -66,6 +66,50 @@ fn recorder(state_dir: PathBuf) -> std::sync::mpsc::Sender<Record> {
     tx
 }
 
+/// How often the journal file is looked at for lines other processes added.
+const JOURNAL_FOLLOW: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Follows the journal file from its end: lines that headless commands (or another console)
+/// add are sent as they appear (one `stat` every [`JOURNAL_FOLLOW`]; the console's own lines
+/// come back too and are recognised by the state).
+fn follow_journal(state_dir: &std::path::Path, tx: mpsc::UnboundedSender<Update>) {
+    let file = crate::jobs::journal::journal_file(state_dir);
+    tokio::spawn(async move {
+        let mut offset = tokio::fs::metadata(&file)
+            .await
+            .map(|m| m.len())
+            .unwrap_or(0);
+        let mut tick = tokio::time::interval(JOURNAL_FOLLOW);
+        loop {
+            tick.tick().await;
+            let len = match tokio::fs::metadata(&file).await {
+                Ok(m) => m.len(),
+                Err(_) => continue,
+            };
+            if len < offset {
+                // Replaced or cut: from its start.
+                offset = 0;
+            }
+            if len == offset {
+                continue;
+            }
+            let (entries, read) = match crate::jobs::journal::read_from(&file, offset).await {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::debug!(error = %e, "journal not readable");
+                    continue;
+                }
+            };
+            offset += read;
+            for e in entries {
+                if tx.send(Update::Journal(e)).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+}
+
 impl Tasks {
     pub fn new(
         workers: HashMap<String, mpsc::UnboundedSender<Command>>,
@@ -75,6 +119,7 @@ impl Tasks {
         user: String,
         state_dir: PathBuf,
     ) -> Self {
+        follow_journal(&state_dir, updates.clone());
         Tasks {
             workers,
             sources,

@@ -177,30 +177,33 @@ fn jobs_running_at_quit_or_hangup_are_recorded_never_lost() {
     let t = Tmux::start("quitjobs", 120, 30, "--remote local", long_command);
     let state = t.config_dir.path().join("state");
     t.wait_text(30, "grafana01");
-    t.keys(&[":"]);
-    t.text("run long");
-    t.keys(&["Enter"]);
-    t.wait_text(10, "⟳");
-    t.keys(&["q"]);
-    t.wait_text(10, "Quit? 1 job(s) still running");
-    t.keys(&["j", "j", "Enter"]);
-    t.expect_clean_exit(0);
-    let record = line_with(&state.join("jobs.jsonl"), &["abandoned by quit"]);
-    assert!(record.contains("\"id\":1"), "{record}");
-    line_with(
-        &state.join("journal.jsonl"),
-        &["\"status\":\"abandoned\"", "\"job\":1"],
-    );
-
-    // A headless command takes the next number meanwhile (it fails: no such instance).
+    // The journal pane shows what a headless command adds while it is open (here a snapshot
+    // of an instance that is not there: job 1, failed).
+    t.keys(&["8"]);
     let (code, _, _) = atlas(
         &state,
         &["snapshot", "local:no-such-instance-xyz", "--name", "x"],
     );
     assert_eq!(code, 1);
-    line_with(&state.join("jobs.jsonl"), &["\"id\":2"]);
+    t.wait_text(10, "no-such-instance-xyz");
+    line_with(&state.join("jobs.jsonl"), &["\"id\":1"]);
+    t.keys(&[":"]);
+    t.text("run long");
+    t.keys(&["Enter"]);
+    t.wait_text(10, "job 2");
+    t.keys(&["q"]);
+    t.wait_text(10, "Quit? 1 job(s) still running");
+    t.keys(&["j", "j", "Enter"]);
+    t.expect_clean_exit(0);
+    let record = line_with(&state.join("jobs.jsonl"), &["abandoned by quit"]);
+    assert!(record.contains("\"id\":2"), "{record}");
+    line_with(
+        &state.join("journal.jsonl"),
+        &["\"status\":\"abandoned\"", "\"job\":2"],
+    );
 
-    // A second session on the same state dir; its job is number 3, and SIGHUP records it.
+    // A second session on the same state dir: its job is number 3, and SIGHUP (an SSH session
+    // that drops) records it.
     let dir = t.config_dir.path().to_path_buf();
     let t2 = Tmux::start("quitjobs2", 120, 30, "--remote local", |d| {
         std::fs::write(

@@ -5,6 +5,9 @@ use chrono::{DateTime, Utc};
 
 use super::cells::RowKey;
 use super::job_view::{JOURNAL_ROWS, LOG_LINES};
+
+/// How far back a journal line read from the file is looked for among those already shown.
+const JOURNAL_DUPLICATES: usize = 500;
 pub use super::job_view::{JobView, progress_text};
 use super::state::{AppState, Level};
 use crate::jobs::journal::Entry;
@@ -61,6 +64,18 @@ impl AppState {
 
     /// Adds a journal line (the file was written by the job).
     pub fn apply_journal(&mut self, e: Entry) {
+        // The journal file is followed too (lines of headless commands and other consoles):
+        // a line this console wrote comes back from it.
+        if self
+            .work
+            .journal
+            .iter()
+            .rev()
+            .take(JOURNAL_DUPLICATES)
+            .any(|x| *x == e)
+        {
+            return;
+        }
         if let Some(id) = e.job
             && let Some(j) = self.work.jobs.iter_mut().find(|j| j.id == id)
         {

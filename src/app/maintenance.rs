@@ -29,9 +29,11 @@ impl AppState {
             crate::jobs::JobSpec::Restore {
                 target, restart, ..
             } => std::iter::once(target.clone())
-                .chain(restart.iter().map(|i| {
-                    crate::jobs::Target::instance(&target.remote, &target.project, i)
-                }))
+                .chain(
+                    restart
+                        .iter()
+                        .map(|i| crate::jobs::Target::instance(&target.remote, &target.project, i)),
+                )
                 .collect(),
             other => vec![other.target().clone()],
         };

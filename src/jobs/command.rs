@@ -23,6 +23,9 @@ pub async fn run_command(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
+        // Its own process group: a signal to the console's terminal (an SSH session that
+        // drops) reaches the console, which records the job, not the command behind its back.
+        .process_group(0)
         .envs(c.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     if let Some(d) = &c.workdir {
         cmd.current_dir(d);

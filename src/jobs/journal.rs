@@ -124,6 +124,26 @@ pub fn read_lines<T: for<'de> Deserialize<'de>>(file: &Path) -> std::io::Result<
     Ok((out, bad))
 }
 
+/// The whole lines of `file` from byte `offset` that parse (a line still being written is left
+/// for the next read), and how many bytes they took.
+pub async fn read_from<T: for<'de> Deserialize<'de>>(
+    file: &Path,
+    offset: u64,
+) -> std::io::Result<(Vec<T>, u64)> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    let mut f = tokio::fs::File::open(file).await?;
+    f.seek(std::io::SeekFrom::Start(offset)).await?;
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes).await?;
+    let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let out = bytes[..whole]
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .filter_map(|l| serde_json::from_slice(l).ok())
+        .collect();
+    Ok((out, whole as u64))
+}
+
 /// Journal entries at or after `since`.
 pub fn since(file: &Path, since: DateTime<Utc>) -> std::io::Result<(Vec<Entry>, usize)> {
     let (all, bad) = read_lines::<Entry>(file)?;
