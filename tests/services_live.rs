@@ -191,6 +191,31 @@ fn shipped_examples_apply_then_plan_is_empty_and_one_limit_is_one_update() {
     assert_eq!(code, 0, "{out}\n{err}");
     assert_eq!(get(&p.0, "grafana01", "limits.memory"), "768MiB");
 
+    // A description edited: one update with that change, applied.
+    let t = std::fs::read_to_string(&f).unwrap().replace(
+        "description = \"Grafana dashboards\"",
+        "description = \"Grafana, on call\"",
+    );
+    std::fs::write(&f, t).unwrap();
+    let (code, out, err) = atlas(home.path(), &dir, &["plan", "--json"]);
+    assert_eq!(code, 3, "{out}\n{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let changes: Vec<&serde_json::Value> = v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["steps"].as_array().unwrap())
+        .flat_map(|s| s["changes"].as_array().unwrap())
+        .collect();
+    assert_eq!(changes.len(), 1, "{out}");
+    assert_eq!(changes[0]["key"], "description");
+    assert_eq!(changes[0]["old"], "Grafana dashboards");
+    assert_eq!(changes[0]["new"], "Grafana, on call");
+    let (code, out, err) = atlas(home.path(), &dir, &["apply", "--yes", "grafana01"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let show = incus(&["config", "show", "grafana01", "--project", &p.0]);
+    assert!(show.contains("description: Grafana, on call"), "{show}");
+
     // The journal has the apply, without the secret.
     let journal = std::fs::read_to_string(home.path().join("state/journal.jsonl")).unwrap();
     assert!(journal.contains("\"apply\""), "{journal}");

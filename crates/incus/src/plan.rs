@@ -310,6 +310,19 @@ pub fn diff(
                         .collect()
                 })
                 .unwrap_or_default();
+            let have_description = cur["description"].as_str().unwrap_or("");
+            if let Some(d) = def
+                .description
+                .as_deref()
+                .filter(|d| *d != have_description)
+            {
+                changes.push(Change {
+                    key: "description".into(),
+                    old: Some(have_description.to_string()).filter(|o| !o.is_empty()),
+                    new: Some(d.to_string()),
+                    restart: false,
+                });
+            }
             if have_profiles != def.profiles {
                 changes.push(Change {
                     key: "profiles".into(),
