@@ -200,9 +200,25 @@ fn preview_masks_secrets_reveals_on_a_key_and_diffs_against_the_instance() {
     let mut s = on_services(&dir);
     select(&mut s, "grafana01");
     let fx = key(&mut s, KeyCode::Char('p'));
-    assert!(matches!(fx.as_slice(), [Effect::ServicesRefresh { .. }]));
+    let [Effect::ServicesRefresh { seq }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
     assert_eq!(s.input(), InputMode::Service);
+    // Until the definitions are read again, the last result is shown as such.
     let out = render(&mut s, 100, 40);
+    assert!(
+        out.contains("⟳ re-checking (what follows is the previous result)"),
+        "{out}"
+    );
+    s.apply(
+        Update::Services {
+            seq: *seq,
+            survey: Box::new(survey_of(&dir)),
+        },
+        now(),
+    );
+    let out = render(&mut s, 100, 40);
+    assert!(!out.contains("re-checking"), "{out}");
     insta::assert_snapshot!("preview_masked", out);
     assert!(out.contains("#cloud-config"));
     assert!(out.contains(MASK) && !out.contains(SECRET), "{out}");
@@ -308,6 +324,15 @@ fn plan_shows_the_update_and_apply_starts_one_job_per_remote() {
         [Effect::ServicesRefresh { seq }] => *seq,
         e => panic!("a re-plan after the apply: {e:?}"),
     };
+    // Until it lands, the previous plan is shown as such, with no verdict, and not applied.
+    let out = render(&mut s, 100, 24);
+    assert!(out.contains("planning: reading the definitions"), "{out}");
+    assert!(
+        !out.contains("In sync") && !out.contains("a applies"),
+        "{out}"
+    );
+    assert!(key(&mut s, KeyCode::Char('a')).is_empty());
+    assert!(!render(&mut s, 100, 24).contains("Apply these changes?"));
     let mut after = survey_of(&dir);
     for sp in &mut after.plan.services {
         sp.steps.clear();
@@ -352,11 +377,17 @@ fn an_invalid_definition_is_not_applied_and_production_wants_apply_typed() {
     // On a production remote the word is typed.
     s.remotes[0].production = true;
     select(&mut s, "prometheus01");
-    key(&mut s, KeyCode::Char('a'));
-    let Some(Overlay::Plan(p)) = s.service_overlay_mut() else {
-        panic!()
+    let fx = key(&mut s, KeyCode::Char('a'));
+    let Effect::ServicesRefresh { seq } = fx[0] else {
+        panic!("{fx:?}")
     };
-    p.waiting = false;
+    s.apply(
+        Update::Services {
+            seq,
+            survey: Box::new(survey_of(&dir)),
+        },
+        now(),
+    );
     key(&mut s, KeyCode::Char('a'));
     assert!(render(&mut s, 100, 16).contains("PRODUCTION"));
     assert!(

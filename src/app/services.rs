@@ -387,7 +387,8 @@ impl AppState {
         let Some(Overlay::Plan(p)) = self.service_overlay() else {
             return vec![];
         };
-        if p.waiting {
+        // A plan being recomputed is not applied: what is shown may be the previous one.
+        if p.waiting || self.services.loading {
             self.say(Level::Warning, "planning: wait for the plan");
             return vec![];
         }

@@ -161,6 +161,20 @@ pub fn preview_lines<'a>(state: &AppState, p: &PreviewView, theme: &Theme) -> Ve
         out.push(say("reading the definitions…".into(), "ui.muted"));
         return out;
     }
+    // What follows is the previous result while the definitions are read again.
+    let stale = v.loading;
+    if stale {
+        out.push(say(
+            "⟳ re-checking (what follows is the previous result)…".into(),
+            "status.busy",
+        ));
+    }
+    let say = |s: String, style: &str| {
+        Line::from(Span::styled(
+            s,
+            theme.style(if stale { "ui.muted" } else { style }),
+        ))
+    };
     let def = v.definition(&p.file);
     let Some(def) = def else {
         let err = v
@@ -375,7 +389,20 @@ pub fn plan_lines<'a>(state: &AppState, p: &PlanView, theme: &Theme) -> Vec<Line
         if v.survey.is_none() {
             return out;
         }
+    } else if v.loading {
+        out.push(say(
+            "⟳ re-planning (what follows is the previous plan)…".into(),
+            "status.busy",
+        ));
     }
+    // The previous plan, dimmed, while it is recomputed; no verdict on it.
+    let stale = p.waiting || v.loading;
+    let prev = |s: String, style: &str| {
+        Line::from(Span::styled(
+            s,
+            theme.style(if stale { "ui.muted" } else { style }),
+        ))
+    };
     let plans = v.plans_for(&p.files);
     if plans.is_empty() {
         out.push(say(
@@ -405,19 +432,19 @@ pub fn plan_lines<'a>(state: &AppState, p: &PlanView, theme: &Theme) -> Vec<Line
             } else {
                 "ui.text"
             };
-            out.push(say(l.to_string(), style));
+            out.push(prev(l.to_string(), style));
         }
     }
     let subset = crate::services::Plan {
         services: plans.iter().map(|sp| (*sp).clone()).collect(),
     };
     out.push(Line::from(""));
-    out.push(say(subset.summary(), "ui.title"));
+    out.push(prev(subset.summary(), "ui.title"));
     let done = !p.jobs.is_empty()
         && p.jobs
             .iter()
             .all(|id| state.work.jobs.iter().any(|j| j.id == *id && !j.running()));
-    if !p.waiting && !subset.has_changes() && !subset.has_errors() {
+    if !stale && !subset.has_changes() && !subset.has_errors() {
         out.push(say(
             if done {
                 "✓ Re-plan after apply: no changes. In sync.".to_string()
@@ -429,7 +456,7 @@ pub fn plan_lines<'a>(state: &AppState, p: &PlanView, theme: &Theme) -> Vec<Line
     }
     if p.confirm.is_some() {
         // Asked in a dialog over the plan (see draw_plan).
-    } else if subset.has_changes() && !subset.has_errors() && p.jobs.is_empty() && !p.waiting {
+    } else if subset.has_changes() && !subset.has_errors() && p.jobs.is_empty() && !stale {
         out.push(say("a applies this plan".into(), "ui.muted"));
     }
     // The apply's progress, streamed.
