@@ -1117,3 +1117,41 @@ fn a_volume_restore_silences_the_instances_it_restarts() {
         "the instance it restarts: {values:?}"
     );
 }
+
+/// An alert already firing when the console starts — before the inventory was read, so known
+/// only by its label — that resolves later is journaled about its object's key (its timeline
+/// and project filters find it), with since when it had been firing.
+#[test]
+fn an_alert_firing_at_start_resolves_about_its_object_and_says_since_when() {
+    use atlas_tui::backend::{InventoryEvent, Update};
+    let mut empty = loaded_state();
+    // The alerts answer before the remote's instances are read.
+    let instances: Vec<_> = empty.remotes[0]
+        .instances
+        .drain(..)
+        .map(|i| i.inst)
+        .collect();
+    let mut s = with_alerts(empty);
+    s.apply(
+        Update::Inventory(InventoryEvent::Instances {
+            remote: "local".into(),
+            instances,
+            with_state: true,
+        }),
+        now(),
+    );
+    let later = now() + chrono::Duration::minutes(19);
+    s.apply(
+        control_answer(|a| {
+            a.retain(|a| a.labels.get("alertname").map(String::as_str) != Some("ServiceDown"))
+        }),
+        later,
+    );
+    let resolved = s.work.journal.last().unwrap().clone();
+    assert_eq!(
+        (resolved.status.as_str(), resolved.target.as_str()),
+        ("resolved", "local/default/step-ca01"),
+        "{resolved:?}"
+    );
+    assert!(resolved.detail.contains("· firing since "), "{resolved:?}");
+}

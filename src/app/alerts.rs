@@ -168,26 +168,34 @@ impl AppState {
             // Nothing to join: no index of 10,000 instances kept for it.
             return Default::default();
         }
-        let index = Index::build(self.visible_remotes().map(|r| RemoteInventory {
-            remote: &r.name,
-            hosts: &r.hosts,
-            instances: &r.instances,
-            volumes: &r.volumes,
-        }));
-        let prefer = self
-            .alerting
-            .sources
-            .iter()
-            .filter(|s| !s.remotes.is_empty())
-            .map(|s| (s.name.clone(), s.remotes.clone()))
-            .collect();
+        let index = self.inventory_index();
         let joined = join(
             &self.alerting.alerts,
             &index,
             &self.alerting.label_map,
-            &prefer,
+            &self.preferred_remotes(),
         );
         (index, joined)
+    }
+
+    /// What alerts are joined with: the objects of the remotes shown.
+    pub(crate) fn inventory_index(&self) -> Index {
+        Index::build(self.visible_remotes().map(|r| RemoteInventory {
+            remote: &r.name,
+            hosts: &r.hosts,
+            instances: &r.instances,
+            volumes: &r.volumes,
+        }))
+    }
+
+    /// The remotes each alert source's alerts are preferably about (config `remotes`).
+    pub(crate) fn preferred_remotes(&self) -> std::collections::HashMap<String, Vec<String>> {
+        self.alerting
+            .sources
+            .iter()
+            .filter(|s| !s.remotes.is_empty())
+            .map(|s| (s.name.clone(), s.remotes.clone()))
+            .collect()
     }
 
     /// True while an alert source is down (ages shown for it keep ticking).

@@ -353,9 +353,9 @@ pub struct Alerting {
     pub runbooks: HashMap<String, crate::alerts::runbooks::Found>,
     /// Alert fingerprint → when it fired over the last day, by Prometheus source.
     pub history: HashMap<String, Vec<HistoryRead>>,
-    /// The alerts seen firing (fingerprint → journal line's target and text), to journal
+    /// The alerts seen firing (fingerprint → what was last known of it), to journal
     /// transitions: what a source holds when it first answers is where it starts from.
-    pub seen: HashMap<String, (String, String)>,
+    pub seen: HashMap<String, super::timeline::Seen>,
     /// Sources that have answered once.
     pub answered: std::collections::HashSet<String>,
 }

@@ -54,28 +54,37 @@ impl AppState {
             let text = format!("{} ({severity}): {}", a.name(), a.summary());
             current.insert(
                 a.fingerprint.clone(),
-                (target.unwrap_or(what), text, a.starts_at),
+                Seen {
+                    target: target.unwrap_or(what),
+                    text,
+                    since: a.starts_at,
+                    alert: a.clone(),
+                },
             );
         }
         let mut lines = Vec::new();
         if !first {
-            for (fp, (target, text, starts)) in &current {
+            for (fp, seen) in &current {
                 if !self.alerting.seen.contains_key(fp) {
-                    let at = starts.filter(|s| *s <= now && (now - *s).num_minutes() < 10);
-                    lines.push(alert_entry("firing", target, text, at.unwrap_or(now)));
+                    let at = seen
+                        .since
+                        .filter(|s| *s <= now && (now - *s).num_minutes() < 10);
+                    lines.push(alert_entry(
+                        "firing",
+                        &seen.target,
+                        &seen.text,
+                        at.unwrap_or(now),
+                    ));
                 }
             }
-            for (fp, (target, text)) in &self.alerting.seen {
+            for (fp, seen) in &self.alerting.seen {
                 if !current.contains_key(fp) {
-                    lines.push(alert_entry("resolved", target, text, now));
+                    lines.push(self.resolved_entry(seen, now));
                 }
             }
         }
         // A source that holds alerts the others do not: on its first answer they are noted.
-        self.alerting.seen = current
-            .into_iter()
-            .map(|(fp, (target, text, _))| (fp, (target, text)))
-            .collect();
+        self.alerting.seen = current;
         lines.sort_by_key(|l| l.ts);
         for l in lines {
             self.journal_now(l);
@@ -286,6 +295,47 @@ fn alert_entry(status: &str, target: &str, text: &str, at: DateTime<Utc>) -> Ent
         job: None,
         seconds: None,
         user: String::new(),
+    }
+}
+
+/// What was last known of an alert seen firing.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// The object's key where it was joined to one, else its `instance`/`node` label.
+    pub target: String,
+    /// `HighCPU (warning): …`.
+    pub text: String,
+    /// When it started firing, as its source says.
+    pub since: Option<DateTime<Utc>>,
+    /// The alert itself, to join it again when it resolves.
+    pub alert: crate::alerts::model::MergedAlert,
+}
+
+impl AppState {
+    /// The journal line of an alert that resolved: about the object it is joined to now (an
+    /// alert seen at start, before the inventory was read, was only known by its label), and
+    /// since when it had been firing.
+    fn resolved_entry(&self, seen: &Seen, now: DateTime<Utc>) -> Entry {
+        let again = crate::alerts::join::join(
+            std::slice::from_ref(&seen.alert),
+            &self.inventory_index(),
+            &self.alerting.label_map,
+            &self.preferred_remotes(),
+        );
+        let target = match again.targets.first().and_then(Option::as_ref) {
+            Some(t) => t.key(),
+            None => seen.target.clone(),
+        };
+        let text = match seen.since.filter(|s| *s <= now) {
+            Some(s) => format!(
+                "{} · firing since {} ({})",
+                seen.text,
+                s.format("%Y-%m-%d %H:%M UTC"),
+                crate::inventory::human_duration((now - s).num_seconds())
+            ),
+            None => seen.text.clone(),
+        };
+        alert_entry("resolved", &target, &text, now)
     }
 }
 
