@@ -1017,6 +1017,8 @@ fn alert_history_without_prometheus_comes_from_the_journal() {
         "{strip}"
     );
     assert!(out.contains("over 2 episodes"), "{out}");
+    // Told to the minute: an hour, and the 37 minutes of the episode firing now.
+    assert!(out.contains("fired 1h37m over 2 episodes"), "{out}");
 }
 
 /// A job cancelled while its maintenance silence goes in never starts, and its silence goes.

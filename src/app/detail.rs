@@ -73,7 +73,7 @@ fn when(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
             let rel = if d >= 0 {
                 format!("{} ago", human_duration(d))
             } else {
-                format!("in {}", human_duration(-d))
+                format!("in {}", crate::inventory::precise_duration(-d))
             };
             format!("{} ({rel})", t.format("%Y-%m-%d %H:%M:%S UTC"))
         }
@@ -715,9 +715,14 @@ fn push_history(state: &AppState, fingerprint: &str, now: DateTime<Utc>, out: &m
         match h {
             Err((source, e)) => out.push(format!("history ({source}): cannot read: {e}")),
             Ok(h) => {
+                let per_mark = h
+                    .firing
+                    .len()
+                    .div_ceil(super::alert_view::HISTORY_MARKS)
+                    .max(1);
                 let half_hours: String = h
                     .firing
-                    .chunks(2)
+                    .chunks(per_mark)
                     .map(|c| if c.iter().any(|f| *f) { '█' } else { '·' })
                     .collect();
                 out.push(format!(
@@ -738,7 +743,7 @@ fn push_history(state: &AppState, fingerprint: &str, now: DateTime<Utc>, out: &m
                 } else {
                     format!(
                         "  fired {} over {} episode{}",
-                        human_duration(fired),
+                        crate::inventory::precise_duration(fired),
                         h.episodes(),
                         if h.episodes() == 1 { "" } else { "s" }
                     )

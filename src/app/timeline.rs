@@ -331,7 +331,7 @@ impl AppState {
                 "{} · firing since {} ({})",
                 seen.text,
                 s.format("%Y-%m-%d %H:%M UTC"),
-                crate::inventory::human_duration((now - s).num_seconds())
+                crate::inventory::precise_duration((now - s).num_seconds())
             ),
             None => seen.text.clone(),
         };

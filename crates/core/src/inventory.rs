@@ -536,6 +536,27 @@ pub fn incus_expiry(s: &str) -> Option<chrono::Duration> {
     any.then_some(total)
 }
 
+/// A duration in two units where the second matters: `45s`, `12m`, `1h59m`, `2d3h` — for
+/// what runs out (a silence ending in 1h59m is not "in 1h") and what was measured.
+pub fn precise_duration(secs: i64) -> String {
+    let s = secs.abs();
+    let two = |big: i64, bu: &str, small: i64, su: &str| {
+        if small == 0 {
+            format!("{big}{bu}")
+        } else {
+            format!("{big}{bu}{small}{su}")
+        }
+    };
+    let out = if s < 3600 {
+        human_duration(s)
+    } else if s < 86400 {
+        two(s / 3600, "h", s % 3600 / 60, "m")
+    } else {
+        two(s / 86400, "d", s % 86400 / 3600, "h")
+    };
+    if secs < 0 { format!("-{out}") } else { out }
+}
+
 /// A compact duration: `45s`, `12m`, `3h`, `5d`.
 pub fn human_duration(secs: i64) -> String {
     let s = secs.abs();
@@ -554,6 +575,15 @@ pub fn human_duration(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn precise_durations_keep_the_second_unit() {
+        assert_eq!(precise_duration(7140), "1h59m");
+        assert_eq!(precise_duration(3600), "1h");
+        assert_eq!(precise_duration(19 * 60), "19m");
+        assert_eq!(precise_duration(2 * 86400 + 3 * 3600 + 59), "2d3h");
+        assert_eq!(precise_duration(-90), "-1m");
+    }
 
     #[test]
     fn incus_expiry_reads_what_incus_accepts() {

@@ -7,7 +7,7 @@ use crate::alerts::model::SourcedSilence;
 use crate::alerts::worker::short_id;
 use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, styled, text, text_key};
 use crate::app::state::AppState;
-use crate::inventory::human_duration;
+use crate::inventory::{human_duration, precise_duration};
 
 /// What one row shows.
 pub struct Item<'a> {
@@ -51,9 +51,10 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
     "ENDS", 10, 0 => |x| {
         let si = &x.s.silence;
         let ends = match x.state() {
-            "pending" => format!("starts in {}", human_duration((si.starts_at - x.now).num_seconds())),
+            "pending" => format!("starts in {}", precise_duration((si.starts_at - x.now).num_seconds())),
             "expired" => format!("{} ago", human_duration((x.now - si.ends_at).num_seconds())),
-            _ => format!("in {}", human_duration((si.ends_at - x.now).num_seconds())),
+            // What runs out is told to the minute: 1h59m is not "in 1h".
+            _ => format!("in {}", precise_duration((si.ends_at - x.now).num_seconds())),
         };
         (cell(ends), SortKey::Num(si.ends_at.timestamp() as f64))
     };
