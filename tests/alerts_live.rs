@@ -505,8 +505,8 @@ async fn alert_detail_shows_when_it_fired_from_prometheus_alerts() {
         .clone()
         .unwrap();
     assert_eq!(h.source, "prometheus");
-    assert_eq!(h.firing.len(), 96);
-    assert!(h.firing[95], "{:?}", h.firing);
+    assert_eq!(h.firing.len(), 1440, "a minute per bucket");
+    assert!(h.firing[1439], "{:?}", h.firing);
     let out = common::render(&mut live.state, 120, 60);
     assert!(out.contains("history (last 24 h, from prometheus"), "{out}");
     let strip = out.lines().find(|l| l.contains("-24h ")).unwrap();
