@@ -21,13 +21,17 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
     "ID", 3, 0 => |x| (cell(x.j.id.to_string()), SortKey::Num(x.j.id as f64));
     "KIND", 8, 0 => |x| text(x.j.spec.kind());
     "TARGET", 18, 0 => |x| text(x.j.spec.subject());
-    "PROGRESS", 16, 0 => |x| (
-        styled(
-            progress_text(&x.j.progress, 24),
-            if x.j.running() { "status.busy" } else { "ui.muted" },
-        ),
-        SortKey::Num(x.j.progress.percent.unwrap_or(-1.0)),
-    );
+    "PROGRESS", 16, 0 => |x| {
+        let sort = SortKey::Num(x.j.progress.percent.unwrap_or(-1.0));
+        // An ended job is not "running …": where it got to, or that it completed.
+        let shown = match &x.j.outcome {
+            None => return (styled(progress_text(&x.j.progress, 24), "status.busy"), sort),
+            Some(o) if o.is_done() => "complete".to_string(),
+            Some(_) if x.j.progress.stage.is_empty() => "-".to_string(),
+            Some(_) => format!("stopped at {}", progress_text(&x.j.progress, 24)),
+        };
+        (styled(shown, "ui.muted"), sort)
+    };
     "RATE", 10, 3 => |x| (
         cell(
             x.j.progress
