@@ -739,3 +739,30 @@ fn a_backup_without_compression_is_named_tar() {
     assert_eq!(options.compression, "none");
     assert!(path.to_string_lossy().ends_with(".tar"), "{path:?}");
 }
+
+/// A name to type is not always about production: replacing a guest with a backup asks for its
+/// name on any remote, and the dialog says "PRODUCTION" only on a production remote.
+#[test]
+fn a_typed_confirmation_says_production_only_on_a_production_remote() {
+    use atlas_tui::app::confirm::Confirm;
+    use atlas_tui::app::state::Layer;
+    for production in [false, true] {
+        let mut s = loaded_state();
+        s.remotes[0].production = production;
+        let job = JobSpec::RestoreArchive {
+            target: atlas_tui::jobs::Target::instance("local", "default", "grafana01"),
+            archive: "nfs:backup/vzdump-lxc-300.tar.zst".into(),
+            new_id: None,
+        };
+        let mut c = Confirm::new("Replace grafana01 with the backup?".into(), vec![]);
+        c.typed = Some("grafana01".into());
+        c.job = Some(job);
+        s.open(Layer::Confirm(c));
+        let out = render(&mut s, 100, 24);
+        assert_eq!(out.contains("PRODUCTION"), production, "{out}");
+        assert!(
+            production || out.contains("Confirm — type the name"),
+            "{out}"
+        );
+    }
+}

@@ -105,7 +105,7 @@ impl AppState {
         .unwrap_or(Selected::Other)
     }
 
-    fn production(&self, remote: &str) -> bool {
+    pub(crate) fn production(&self, remote: &str) -> bool {
         self.remotes
             .iter()
             .any(|r| r.name == remote && r.production)

@@ -427,6 +427,10 @@ pub fn draw_confirm(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
             prompt: &c.prompt,
             body: &body,
             typed: c.typed.as_deref().map(|want| (want, c.input.as_str())),
+            production: c
+                .job
+                .as_ref()
+                .is_some_and(|j| state.production(&j.target().remote)),
         },
     );
 }
@@ -455,6 +459,8 @@ pub(super) struct Dialog<'a> {
     pub body: &'a [String],
     /// (the name to type, what was typed).
     pub typed: Option<(&'a str, &'a str)>,
+    /// On a production remote (the title says so; a name may be typed for other reasons).
+    pub production: bool,
 }
 
 /// Draws a modal confirmation dialog, its keys from the `[confirm]` keymap. Every confirmation
@@ -476,7 +482,11 @@ pub(super) fn dialog(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme,
     let (style, title, hint) = match &d.typed {
         Some(_) => (
             theme.style("ui.message.error"),
-            " PRODUCTION — confirm ",
+            if d.production {
+                " PRODUCTION — confirm "
+            } else {
+                " Confirm — type the name "
+            },
             format!(
                 " type the name, {} confirms · {} cancels ",
                 confirm_keys(state, A::Confirm, false),

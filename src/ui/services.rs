@@ -145,6 +145,7 @@ fn draw_editor(f: &mut Frame, area: Rect, state: &AppState, e: &EditorState, the
                 prompt,
                 body: &body,
                 typed: None,
+                production: false,
             },
         );
     }
@@ -567,6 +568,7 @@ fn draw_plan(f: &mut Frame, area: Rect, state: &AppState, p: &PlanView, theme: &
                 prompt: &prompt,
                 body: &body,
                 typed: production.then_some(("apply", typed.as_str())),
+                production,
             },
         );
     }
