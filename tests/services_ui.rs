@@ -7,7 +7,6 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use atlas_tui::app::services::Overlay;
 use atlas_tui::app::state::{AppState, Effect, InputMode};
 use atlas_tui::backend::Update;
 use atlas_tui::jobs::JobSpec;
