@@ -71,7 +71,13 @@ impl Tmux {
     /// Starts `cmd` (a shell line) in a `w`x`h` terminal; the time it starts is noted by the
     /// shell just before it runs the command.
     pub fn start(cmd: &str, w: u16, h: u16) -> Tmux {
+        Self::start_with(cmd, w, h, |_| {})
+    }
+
+    /// [`Tmux::start`], with files written into the config dir first (`config.toml`).
+    pub fn start_with(cmd: &str, w: u16, h: u16, prepare: impl FnOnce(&Path)) -> Tmux {
         let dir = tempfile::tempdir().unwrap();
+        prepare(dir.path());
         let socket = format!(
             "atlas-bench-{}-{}",
             std::process::id(),
