@@ -23,6 +23,7 @@ const PROJECT: &str = "soak";
 const CHURN: usize = 6;
 const FREEZE_EVERY: Duration = Duration::from_secs(300);
 const FREEZE_FOR: Duration = Duration::from_secs(20);
+/// How often incusd is restarted (`ATLAS_SOAK_RESTART_SECS` overrides it).
 const RESTART_EVERY: Duration = Duration::from_secs(1200);
 const SAMPLE_EVERY: Duration = Duration::from_secs(60);
 
@@ -89,7 +90,7 @@ fn churn(step: usize) {
         .map(str::to_string);
     let args: Vec<&str> = match state.as_deref() {
         None => vec!["init", "busybox", &name, "--target", "atlas01"],
-        Some("STOPPED") if step / CHURN % 2 == 0 => vec!["start", &name],
+        Some("STOPPED") if (step / CHURN).is_multiple_of(2) => vec!["start", &name],
         Some("STOPPED") => vec!["delete", &name],
         Some(_) => vec!["stop", "-f", &name],
     };
@@ -184,8 +185,12 @@ fn main() {
     t.send(&["2", "/", "soak", "Enter"]);
     let pid = t.pid_of(env!("CARGO_BIN_EXE_atlas-tui"));
     let start = Instant::now();
+    let restart_every = std::env::var("ATLAS_SOAK_RESTART_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(RESTART_EVERY, Duration::from_secs);
     let (mut next_freeze, mut next_restart, mut next_sample) =
-        (FREEZE_EVERY, RESTART_EVERY, Duration::ZERO);
+        (FREEZE_EVERY, restart_every, Duration::ZERO);
     let mut samples: Vec<(Duration, Sample)> = vec![];
     let (mut freezes, mut restarts, mut step) = (0, 0, 0usize);
     while start.elapsed() < run_for {
@@ -206,7 +211,7 @@ fn main() {
             std::thread::sleep(Duration::from_secs(5));
             sandbox("start-daemon");
             restarts += 1;
-            next_restart += RESTART_EVERY;
+            next_restart += restart_every;
         }
         churn(step);
         step += 1;
@@ -265,13 +270,7 @@ fn main() {
         last.fds
     );
     for n in 0..CHURN {
-        let _ = incus(&[
-            "delete",
-            "-f",
-            &format!("soak{n:02}"),
-            "--project",
-            PROJECT,
-        ]);
+        let _ = incus(&["delete", "-f", &format!("soak{n:02}"), "--project", PROJECT]);
     }
     let _ = incus(&["project", "delete", PROJECT]);
 }

@@ -1157,3 +1157,49 @@ fn an_alert_firing_at_start_resolves_about_its_object_and_says_since_when() {
     );
     assert!(resolved.detail.contains("· firing since "), "{resolved:?}");
 }
+
+/// An alert not joined to an object says "…" (not "-": about nothing) while the instances'
+/// details (the addresses alerts join by) are still being read.
+#[test]
+fn an_unjoined_alert_is_unknown_while_details_load() {
+    use atlas_tui::backend::{InventoryEvent, Update};
+    let mut s = with_alerts(loaded_state());
+    let target_of = |s: &AppState, name: &str| {
+        let rows = view_rows(s, Pane::ALERTS, now());
+        let col = atlas_tui::app::panes::alerts::COLUMNS
+            .iter()
+            .position(|c| c.head.name == "TARGET")
+            .unwrap();
+        rows.iter()
+            .find(|r| r.cells.iter().any(|c| c.text == name))
+            .map(|r| r.cells[col].text.to_string())
+            .unwrap()
+    };
+    assert_eq!(target_of(&s, "Watchdog"), "-");
+    // The cheap list again, as after a refresh: the details are being read.
+    let cheap: Vec<_> = s.remotes[0]
+        .instances
+        .iter()
+        .map(|i| {
+            let mut inst = i.inst.clone();
+            inst.state = None;
+            inst.snapshots = None;
+            inst
+        })
+        .collect();
+    s.remotes[0].instances.clear();
+    s.apply(
+        Update::Inventory(InventoryEvent::Instances {
+            remote: "local".into(),
+            instances: cheap,
+            with_state: false,
+        }),
+        now(),
+    );
+    assert_eq!(target_of(&s, "Watchdog"), "…");
+    assert_eq!(
+        target_of(&s, "ServiceDown"),
+        "step-ca01",
+        "joined by name still"
+    );
+}

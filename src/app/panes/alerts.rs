@@ -22,6 +22,8 @@ pub struct Item<'a> {
     /// `silenced <ids>`, `inhibited by <alerts>` or the state's label.
     state_text: String,
     target: Option<ObjectKey>,
+    /// Not joined, while what it may be about is still being read (addresses, lists).
+    joining: bool,
     /// Seconds since it started.
     age: Option<i64>,
 }
@@ -40,6 +42,8 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
     );
     "TARGET", 16, 0 => |x| match &x.target {
         Some(t) => text_in(t.short(), "ui.text"),
+        // Not "about nothing" while the addresses it may be joined by are still read.
+        None if x.joining => text_in("…", "ui.muted"),
         None => text_in("-", "ui.muted"),
     };
     "AGE", 5, 1 => |x| (
@@ -68,6 +72,12 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
     let (matchers, objects, _) = split_alert_filter(filter);
     let compiled = compile_all(&matchers);
     let joined = &state.join_alerts().1;
+    // Alerts join by name or address: until every remote shown has listed its instances with
+    // their details, one not joined yet may still be.
+    let joining = state.visible_remotes().any(|r| {
+        r.undetailed > 0
+            || (r.instances.is_empty() && r.conn == crate::backend::ConnState::Connecting)
+    });
     let mut rows = Vec::new();
     for (i, a) in state.alerting.alerts.iter().enumerate() {
         match &compiled {
@@ -116,6 +126,7 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
             st,
             state_text,
             age: a.starts_at.map(|t| (now - t).num_seconds().max(0)),
+            joining: joining && target.is_none(),
             target,
         };
         let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
