@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 #[path = "support/measure.rs"]
 mod measure;
 
-use measure::{Tmux, curl_unix, median, proc_ticks, rss_kib};
+use measure::{Tmux, conf, curl_unix, incus, median, proc_ticks, rss_kib};
 
 const N: usize = 1000;
 const PROJECT: &str = "bench";
@@ -33,20 +33,6 @@ const SCALE_PROJECT: &str = "scale";
 /// How long incusd's CPU is measured, without and with an idle console.
 const IDLE_SECS: u64 = 60;
 const RUNS: usize = 5;
-
-fn conf() -> String {
-    let dir =
-        std::env::var("ATLAS_SANDBOX_DIR").unwrap_or_else(|_| "/var/tmp/atlas-sandbox".into());
-    format!("{dir}/incus-conf")
-}
-
-fn incus(args: &[&str]) -> std::process::Output {
-    Command::new("incus")
-        .args(args)
-        .env("INCUS_CONF", conf())
-        .output()
-        .expect("incus CLI")
-}
 
 /// `count` stopped instances `{prefix}0000`… in `project` (created four at a time).
 fn seed(project: &str, prefix: &str, count: usize) {

@@ -15,7 +15,7 @@ mod measure;
 #[path = "../tests/common/relay.rs"]
 mod relay;
 
-use measure::{Tmux, rss_kib};
+use measure::{Tmux, conf, incus, rss_kib};
 use relay::{Mode, Relay};
 
 const PROJECT: &str = "soak";
@@ -26,22 +26,6 @@ const FREEZE_FOR: Duration = Duration::from_secs(20);
 /// How often incusd is restarted (`ATLAS_SOAK_RESTART_SECS` overrides it).
 const RESTART_EVERY: Duration = Duration::from_secs(1200);
 const SAMPLE_EVERY: Duration = Duration::from_secs(60);
-
-fn sandbox_dir() -> String {
-    std::env::var("ATLAS_SANDBOX_DIR").unwrap_or_else(|_| "/var/tmp/atlas-sandbox".into())
-}
-
-fn conf() -> String {
-    format!("{}/incus-conf", sandbox_dir())
-}
-
-fn incus(args: &[&str]) -> std::process::Output {
-    Command::new("incus")
-        .args(args)
-        .env("INCUS_CONF", conf())
-        .output()
-        .expect("incus CLI")
-}
 
 fn sandbox(cmd: &str) {
     let ok = Command::new("bash")

@@ -1177,16 +1177,7 @@ fn an_unjoined_alert_is_unknown_while_details_load() {
     };
     assert_eq!(target_of(&s, "Watchdog"), "-");
     // The cheap list again, as after a refresh: the details are being read.
-    let cheap: Vec<_> = s.remotes[0]
-        .instances
-        .iter()
-        .map(|i| {
-            let mut inst = i.inst.clone();
-            inst.state = None;
-            inst.snapshots = None;
-            inst
-        })
-        .collect();
+    let cheap = common::cheap_listing(&s, 0);
     s.remotes[0].instances.clear();
     s.apply(
         Update::Inventory(InventoryEvent::Instances {

@@ -486,16 +486,7 @@ fn the_title_says_details_are_loading_until_the_detailed_listing_is_in() {
         .iter()
         .map(|i| i.inst.clone())
         .collect();
-    let instances: Vec<_> = s.remotes[0]
-        .instances
-        .iter()
-        .map(|i| {
-            let mut inst = i.inst.clone();
-            inst.state = None;
-            inst.snapshots = None;
-            inst
-        })
-        .collect();
+    let instances = common::cheap_listing(&s, 0);
     // A remote whose cheap listing is all the console has (as after a rescope).
     let cheap = |with_state| {
         Update::Inventory(InventoryEvent::Instances {

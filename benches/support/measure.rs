@@ -61,6 +61,22 @@ fn now_ns() -> u128 {
         .as_nanos()
 }
 
+/// The sandbox's incus CLI configuration directory.
+pub fn conf() -> String {
+    let dir =
+        std::env::var("ATLAS_SANDBOX_DIR").unwrap_or_else(|_| "/var/tmp/atlas-sandbox".into());
+    format!("{dir}/incus-conf")
+}
+
+/// The incus CLI against the sandbox.
+pub fn incus(args: &[&str]) -> std::process::Output {
+    Command::new("incus")
+        .args(args)
+        .env("INCUS_CONF", conf())
+        .output()
+        .expect("incus CLI")
+}
+
 /// A command in its own tmux server, as a person would run it.
 pub struct Tmux {
     socket: String,

@@ -46,37 +46,32 @@ impl AppState {
     /// True when anything changed (the rows and the status line are to be drawn again).
     pub fn check_liveness(&mut self, now: DateTime<Utc>) -> bool {
         let mut news = Vec::new();
+        let before = self.silent_links();
         for r in &mut self.remotes {
             // An offline remote says so already (with its age); only a link believed live can
             // go silent.
             let silent = matches!(r.conn, ConnState::Online { .. }) && r.live.is_stale(now);
-            if silent != r.silent {
-                r.silent = silent;
-                if silent {
-                    news.push(format!(
-                        "{}: not heard from for {} — its rows are stale; reconnecting",
-                        r.name,
-                        age(r.live.last_heard(), now)
-                    ));
-                }
+            if turned_silent(&mut r.silent, silent) {
+                news.push(format!(
+                    "{}: not heard from for {} — its rows are stale; reconnecting",
+                    r.name,
+                    age(r.live.last_heard(), now)
+                ));
             }
         }
         for s in &mut self.alerting.sources {
             let silent = s.status == super::alert_view::SourceStatus::Up && s.live.is_stale(now);
-            if silent != s.silent {
-                s.silent = silent;
-                if silent {
-                    news.push(format!(
-                        "{}: no answer for {} — its alerts are stale",
-                        s.name,
-                        age(s.live.last_heard(), now)
-                    ));
-                }
+            if turned_silent(&mut s.silent, silent) {
+                news.push(format!(
+                    "{}: no answer for {} — its alerts are stale",
+                    s.name,
+                    age(s.live.last_heard(), now)
+                ));
             }
         }
-        let changed = !news.is_empty()
-            || self.remotes.iter().any(|r| r.silent)
-            || self.alerting.sources.iter().any(|s| s.silent);
+        // Ages of what is silent are shown: drawn again every time.
+        let after = self.silent_links();
+        let changed = before != after || after.contains(&true);
         if changed {
             self.derived.data_changed();
         }
@@ -84,6 +79,13 @@ impl AppState {
             self.say(Level::Warning, text);
         }
         changed
+    }
+
+    /// Which remotes, then sources, are shown stale now.
+    fn silent_links(&self) -> Vec<bool> {
+        let remotes = self.remotes.iter().map(|r| r.silent);
+        let sources = self.alerting.sources.iter().map(|s| s.silent);
+        remotes.chain(sources).collect()
     }
 
     /// When the next link believed live turns stale if nothing is heard before: the loop wakes
@@ -129,6 +131,13 @@ impl AppState {
             _ => None,
         }
     }
+}
+
+/// Sets `flag` to `silent`; true when the link just went silent.
+fn turned_silent(flag: &mut bool, silent: bool) -> bool {
+    let turned = silent && !*flag;
+    *flag = silent;
+    turned
 }
 
 /// `14s`, `3m`: how long ago something was last heard.

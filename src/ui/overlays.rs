@@ -732,26 +732,13 @@ pub fn draw_picker(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
     let h = (p.snapshots.len() as u16 + 3).min(area.height);
     let rect = centered(area, 72.min(area.width), h);
     f.render_widget(Clear, rect);
-    let km = &state.keymap;
-    let key = |a| km.hint(Mode::Picker, a).unwrap_or_else(|| "-".into());
-    use crate::action::Action as A;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.style("ui.border.focus"))
-        .title(Span::styled(
-            format!(" Restore {}: pick a snapshot ", p.parent),
-            theme.style("ui.title"),
-        ))
-        .title_bottom(Line::from(Span::styled(
-            format!(
-                " {} preview the restore · {}/{} move · {} close ",
-                key(A::Submit),
-                key(A::Down),
-                key(A::Up),
-                key(A::Close)
-            ),
-            theme.style("ui.muted"),
-        )));
+    let block = choice_block(
+        state,
+        theme,
+        format!(" Restore {}: pick a snapshot ", p.parent),
+        "preview the restore",
+        "close",
+    );
     let inner = block.inner(rect);
     f.render_widget(block, rect);
     let [head, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
@@ -818,6 +805,34 @@ pub(super) fn keys_hint(
     format!(" {} ", parts.join(" · "))
 }
 
+/// The frame of a list to choose from (the `[picker]` keymap): its title, and its keys at the
+/// bottom.
+fn choice_block(
+    state: &AppState,
+    theme: &Theme,
+    title: String,
+    submit: &str,
+    close: &str,
+) -> Block<'static> {
+    use crate::action::Action as A;
+    let km = &state.keymap;
+    let key = |a| km.hint(Mode::Picker, a).unwrap_or_else(|| "-".into());
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style("ui.border.focus"))
+        .title(Span::styled(title, theme.style("ui.title")))
+        .title_bottom(Line::from(Span::styled(
+            format!(
+                " {} {submit} · {}/{} move · {} {close} ",
+                key(A::Submit),
+                key(A::Down),
+                key(A::Up),
+                key(A::Close)
+            ),
+            theme.style("ui.muted"),
+        )))
+}
+
 /// The question when quitting while jobs run: the jobs, and what to do with them.
 pub fn draw_quit(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     use crate::app::quit::QuitChoice;
@@ -832,26 +847,13 @@ pub fn draw_quit(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let h = (shown as u16 + QuitChoice::ALL.len() as u16 + 5).min(area.height);
     let rect = centered(area, 84.min(area.width), h);
     f.render_widget(Clear, rect);
-    let km = &state.keymap;
-    let key = |a| km.hint(Mode::Picker, a).unwrap_or_else(|| "-".into());
-    use crate::action::Action as A;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.style("ui.border.focus"))
-        .title(Span::styled(
-            format!(" Quit? {} job(s) still running ", d.jobs.len()),
-            theme.style("ui.title"),
-        ))
-        .title_bottom(Line::from(Span::styled(
-            format!(
-                " {} choose · {}/{} move · {} stay ",
-                key(A::Submit),
-                key(A::Down),
-                key(A::Up),
-                key(A::Close)
-            ),
-            theme.style("ui.muted"),
-        )));
+    let block = choice_block(
+        state,
+        theme,
+        format!(" Quit? {} job(s) still running ", d.jobs.len()),
+        "choose",
+        "stay",
+    );
     let inner = block.inner(rect);
     f.render_widget(block, rect);
     let mut lines: Vec<Line> = jobs

@@ -32,6 +32,20 @@ pub fn instances_fixture(name: &str) -> Vec<atlas_tui::inventory::Instance> {
         .collect()
 }
 
+/// The instances of a remote as its cheap listing gives them: without state or snapshots.
+pub fn cheap_listing(s: &AppState, remote: usize) -> Vec<atlas_tui::inventory::Instance> {
+    s.remotes[remote]
+        .instances
+        .iter()
+        .map(|i| {
+            let mut inst = i.inst.clone();
+            inst.state = None;
+            inst.snapshots = None;
+            inst
+        })
+        .collect()
+}
+
 /// A fixed "now" shortly after the fixtures were captured.
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 1, 0, 0).unwrap()
