@@ -402,3 +402,90 @@ async fn headless_commands_against_a_frozen_link_end_within_their_deadline() {
         }
     }
 }
+
+/// Proxmox VE: a start task followed through a relay that freezes longer than a request's
+/// deadline. The job says the link is lost, does not end by guess, and after the thaw ends
+/// with the task's real result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pve_task_whose_link_freezes_ends_with_its_real_result() {
+    use atlas_tui::jobs::execute::{JobRun, Note, execute};
+    use atlas_tui::jobs::{JobEvent, JobSpec, Outcome, Target};
+    // 600 PVE seconds to start take 30 real seconds.
+    let sim = common::pve::Sim::start(0.05);
+    sim.control("guest", &[("vmid", "9000"), ("start_secs", "600")])
+        .await;
+    let relay = Relay::start(sim.url.trim_start_matches("https://"));
+    let mut spec = sim.spec();
+    spec.url = relay.https_url();
+    let op = backend::operator(&RemoteSpec::pve(spec)).unwrap();
+    let (_cancel, crx) = tokio::sync::watch::channel(false);
+    let (etx, mut erx) = mpsc::unbounded_channel();
+    let job = tokio::spawn(async move {
+        execute(
+            Ok(op),
+            &JobRun {
+                id: 1,
+                spec: JobSpec::Power {
+                    target: Target::instance("pve", "", "truenas"),
+                    action: atlas_tui::incus::ops::PowerAction::Start,
+                    force: false,
+                    timeout: 0,
+                },
+                alerts: vec![],
+                user: "test".into(),
+                state_dir: None,
+            },
+            crx,
+            move |n| {
+                let _ = etx.send(n);
+            },
+        )
+        .await
+    });
+    let log_line = |n: Note| match n {
+        Note::Event(JobEvent::Log(l)) => Some(l),
+        _ => None,
+    };
+    loop {
+        match tokio::time::timeout(Duration::from_secs(20), erx.recv()).await {
+            Ok(Some(n)) if log_line(n.clone()).is_some_and(|l| l.starts_with("task UPID:")) => {
+                break;
+            }
+            Ok(Some(_)) => {}
+            other => panic!("no task was started: {other:?}"),
+        }
+    }
+    relay.set(Mode::Freeze);
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), erx.recv()).await {
+            Ok(Some(n))
+                if log_line(n.clone())
+                    .is_some_and(|l| l.contains("connection lost — outcome unknown")) =>
+            {
+                break;
+            }
+            Ok(Some(_)) => {}
+            other => panic!("the lost link was not said: {other:?}"),
+        }
+    }
+    assert!(
+        !job.is_finished(),
+        "no outcome by guess while the link is lost"
+    );
+    relay.set(Mode::Pass);
+    let rec = tokio::time::timeout(Duration::from_secs(60), job)
+        .await
+        .expect("the job ends once the link is back")
+        .unwrap();
+    assert!(
+        matches!(&rec.outcome, Outcome::Done(_)),
+        "{:?} {:?}",
+        rec.outcome,
+        rec.log
+    );
+    assert!(
+        rec.log.iter().any(|l| l.contains("link back after")),
+        "{:?}",
+        rec.log
+    );
+}

@@ -95,6 +95,15 @@ fn transport(e: &reqwest::Error) -> String {
 /// not waited for.
 pub const REQUEST_DEADLINE: Duration = Duration::from_secs(15);
 
+/// A failed request: nothing sent (no connection), or sent without a (whole) answer.
+fn link_error(e: &reqwest::Error) -> PveError {
+    if e.is_connect() {
+        PveError::Transport(transport(e))
+    } else {
+        PveError::NoAnswer(transport(e))
+    }
+}
+
 impl PveClient {
     pub fn new(spec: &PveSpec) -> Result<Self, PveError> {
         let http = reqwest::Client::builder()
@@ -204,19 +213,13 @@ impl PveClient {
         if !form.is_empty() {
             req = req.form(form);
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| PveError::Transport(transport(&e)))?;
+        let resp = req.send().await.map_err(|e| link_error(&e))?;
         if let Some(heard) = &self.on_answer {
             heard();
         }
         let status = resp.status();
         let reason = status.canonical_reason().unwrap_or("").to_string();
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| PveError::Transport(transport(&e)))?;
+        let text = resp.text().await.map_err(|e| link_error(&e))?;
         Ok((status.as_u16(), text, reason))
     }
 

@@ -6,9 +6,12 @@ pub enum PveError {
     /// The TLS setup (a CA file that cannot be read, a bad fingerprint).
     #[error("TLS: {0}")]
     Tls(String),
-    /// The server could not be reached, or the connection broke.
+    /// The server could not be reached: nothing was sent.
     #[error("{0}")]
     Transport(String),
+    /// The request may have reached the server, but no (whole) answer came back in time.
+    #[error("no answer: {0}")]
+    NoAnswer(String),
     /// Refused credentials: a bad token or password.
     #[error("authentication failed: {0}")]
     Auth(String),

@@ -21,7 +21,13 @@ const SHUTDOWN_SECS: i64 = 60;
 
 impl From<PveError> for Stop {
     fn from(e: PveError) -> Self {
-        Stop::Failed(e.to_string())
+        match e {
+            // Sent, perhaps: what it did is not known.
+            PveError::NoAnswer(_) => {
+                Stop::Unknown(format!("connection lost — outcome unknown: {e}"))
+            }
+            e => Stop::Failed(e.to_string()),
+        }
     }
 }
 
@@ -509,6 +515,9 @@ async fn restore(
 }
 
 /// Follows a task to its end: its log streamed, a cancel request stops it.
+/// How long a task whose link is lost is asked for before its outcome is given up as unknown.
+const LOST_FOR: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 pub async fn follow(
     client: &PveClient,
     node: &str,
@@ -529,9 +538,35 @@ pub async fn follow(
     let base = format!("/nodes/{node}/tasks/{}", encode(upid));
     let mut logged = 0u64;
     let mut stop_sent = false;
+    let mut lost: Option<std::time::Instant> = None;
     loop {
         let status: TaskStatus = match client.get(&format!("{base}/status")).await {
-            Ok(s) => s,
+            Ok(s) => {
+                if let Some(t) = lost.take() {
+                    rep.log(format!("link back after {} s", t.elapsed().as_secs()));
+                    rep.stage(what.to_string());
+                }
+                s
+            }
+            // The link is gone: the task runs on (or not) without us; asked for again until
+            // PVE answers — never a result by guess.
+            Err(e @ (PveError::Transport(_) | PveError::NoAnswer(_))) => {
+                let since = *lost.get_or_insert_with(|| {
+                    let said = format!(
+                        "{what}: connection lost — outcome unknown; checking again when the link returns"
+                    );
+                    rep.stage(said.clone());
+                    rep.log(format!("{said} ({e})"));
+                    std::time::Instant::now()
+                });
+                if since.elapsed() >= LOST_FOR || crate::jobs::requested(cancel) {
+                    return Err(Stop::Unknown(format!(
+                        "{what}: the link was lost and the task's outcome is unknown (see `pvesh get {base}/status`)"
+                    )));
+                }
+                tokio::time::sleep(TASK_POLL).await;
+                continue;
+            }
             Err(e) => {
                 return Err(Stop::Failed(format!(
                     "lost track of {what}: {e} (the task may still run; see `pvesh get {base}/status`)"

@@ -323,6 +323,9 @@ pub fn part_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// A download from which nothing arrives for this long has stalled.
+const DOWNLOAD_STALL: Duration = Duration::from_secs(30);
+
 async fn export(
     client: &IncusClient,
     t: &Target,
@@ -438,12 +441,20 @@ async fn download(
         }
     };
     rep.progress(report(0, started));
+    let mut heard = tokio::time::Instant::now();
     let failure = loop {
         tokio::select! {
             biased;
             _ = cancelled(cancel) => break Some(Stop::Cancelled(format!("download cancelled after {}", human_bytes(done)))),
+            // A link that delivers nothing is not waited on for the whole transfer's time.
+            _ = tokio::time::sleep_until(heard + DOWNLOAD_STALL) => break Some(Stop::Failed(format!(
+                "download stalled: nothing arrived for {} s after {} (the file was not written)",
+                DOWNLOAD_STALL.as_secs(),
+                human_bytes(done)
+            ))),
             chunk = body.next() => match chunk {
                 Some(Ok(bytes)) => {
+                    heard = tokio::time::Instant::now();
                     if let Err(e) = out.write_all(&bytes).await {
                         break Some(Stop::Failed(format!("writing {}: {e}", part.display())));
                     }
