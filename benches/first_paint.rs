@@ -10,7 +10,8 @@
 //!   `scale`, 9000 by default): first paint, and an idle console's CPU and memory and the
 //!   incusd CPU it causes (incusd's own idle baseline, measured first, subtracted).
 //!
-//! Run with `scripts/bench` (or `cargo bench --bench first_paint` with the sandbox up). The first
+//! Run with `scripts/bench` (or `cargo bench --bench first_paint` with the sandbox up;
+//! `ATLAS_BENCH_ONLY=details` for the details under load alone). The first
 //! run seeds the instances (about 20 minutes for 10,000 on 2 cores); `ATLAS_BENCH_KEEP=1` keeps
 //! them for the next run.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is the test failing
@@ -237,6 +238,14 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(9000);
     seed(PROJECT, "b", N);
+    // `ATLAS_BENCH_ONLY=details`: only every detail under load (the 1000 and the fleet).
+    if std::env::var("ATLAS_BENCH_ONLY").as_deref() == Ok("details") {
+        details_under_load(&atlas_tui::incus::cliconfig::socket_path());
+        if std::env::var_os("ATLAS_BENCH_KEEP").is_none() {
+            cleanup();
+        }
+        return;
+    }
     seed_running();
     seed(SCALE_PROJECT, "s", real);
     let socket = atlas_tui::incus::cliconfig::socket_path();
