@@ -197,3 +197,16 @@ pub const HISTORY_WINDOW_SECS: i64 = 24 * 3600;
 pub const HISTORY_BUCKETS: usize = 1440;
 /// The strip drawn of it has one mark per half hour.
 pub const HISTORY_MARKS: usize = 48;
+
+/// What was last known of an alert seen firing.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// The object's key where it was joined to one, else its `instance`/`node` label.
+    pub target: String,
+    /// `HighCPU (warning): …`.
+    pub text: String,
+    /// When it started firing, as its source says.
+    pub since: Option<DateTime<Utc>>,
+    /// The alert itself, to join it again when it resolves.
+    pub alert: crate::alerts::model::MergedAlert,
+}

@@ -35,3 +35,32 @@ impl Confirm {
         }
     }
 }
+
+/// The question, with the jobs it is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuitDialog {
+    pub jobs: Vec<crate::jobs::JobId>,
+    pub selected: usize,
+}
+
+/// What can be done with the running jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuitChoice {
+    Wait,
+    Cancel,
+    Leave,
+}
+
+impl QuitChoice {
+    pub const ALL: [QuitChoice; 3] = [QuitChoice::Wait, QuitChoice::Cancel, QuitChoice::Leave];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            QuitChoice::Wait => "wait for them to end, then quit",
+            QuitChoice::Cancel => "cancel them, then quit",
+            QuitChoice::Leave => {
+                "quit now, leave their operations running on the server (local commands stop)"
+            }
+        }
+    }
+}

@@ -11,34 +11,7 @@ use crate::action::Action;
 use crate::config::keymap::Mode;
 use crate::jobs::JobId;
 
-/// The question, with the jobs it is about.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QuitDialog {
-    pub jobs: Vec<JobId>,
-    pub selected: usize,
-}
-
-/// What can be done with the running jobs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QuitChoice {
-    Wait,
-    Cancel,
-    Leave,
-}
-
-impl QuitChoice {
-    pub const ALL: [QuitChoice; 3] = [QuitChoice::Wait, QuitChoice::Cancel, QuitChoice::Leave];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            QuitChoice::Wait => "wait for them to end, then quit",
-            QuitChoice::Cancel => "cancel them, then quit",
-            QuitChoice::Leave => {
-                "quit now, leave their operations running on the server (local commands stop)"
-            }
-        }
-    }
-}
+pub use super::confirm::{QuitChoice, QuitDialog};
 
 impl AppState {
     /// A quit asked for while jobs run becomes the question (once quitting was decided on, the

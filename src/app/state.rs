@@ -182,7 +182,7 @@ pub enum Layer {
     /// The editor, the cloud-init preview or the plan.
     Service(super::services_view::Overlay),
     /// Quitting while jobs run: wait, cancel them, or leave them to the server.
-    Quit(super::quit::QuitDialog),
+    Quit(super::confirm::QuitDialog),
 }
 
 impl Layer {
@@ -235,7 +235,7 @@ layer_access! {
     confirm, confirm_mut, Confirm, Confirm;
     picker, picker_mut, Picker, super::action_forms::SnapshotPicker;
     service_overlay, service_overlay_mut, Service, super::services_view::Overlay;
-    quit_dialog, quit_dialog_mut, Quit, super::quit::QuitDialog;
+    quit_dialog, quit_dialog_mut, Quit, super::confirm::QuitDialog;
 }
 
 impl AppState {
@@ -355,7 +355,7 @@ pub struct Alerting {
     pub history: HashMap<String, Vec<HistoryRead>>,
     /// The alerts seen firing (fingerprint → what was last known of it), to journal
     /// transitions: what a source holds when it first answers is where it starts from.
-    pub seen: HashMap<String, super::timeline::Seen>,
+    pub seen: HashMap<String, super::alert_view::Seen>,
     /// Sources that have answered once.
     pub answered: std::collections::HashSet<String>,
 }

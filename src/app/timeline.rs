@@ -54,7 +54,7 @@ impl AppState {
             let text = format!("{} ({severity}): {}", a.name(), a.summary());
             current.insert(
                 a.fingerprint.clone(),
-                Seen {
+                super::alert_view::Seen {
                     target: target.unwrap_or(what),
                     text,
                     since: a.starts_at,
@@ -298,24 +298,11 @@ fn alert_entry(status: &str, target: &str, text: &str, at: DateTime<Utc>) -> Ent
     }
 }
 
-/// What was last known of an alert seen firing.
-#[derive(Debug, Clone)]
-pub struct Seen {
-    /// The object's key where it was joined to one, else its `instance`/`node` label.
-    pub target: String,
-    /// `HighCPU (warning): …`.
-    pub text: String,
-    /// When it started firing, as its source says.
-    pub since: Option<DateTime<Utc>>,
-    /// The alert itself, to join it again when it resolves.
-    pub alert: crate::alerts::model::MergedAlert,
-}
-
 impl AppState {
     /// The journal line of an alert that resolved: about the object it is joined to now (an
     /// alert seen at start, before the inventory was read, was only known by its label), and
     /// since when it had been firing.
-    fn resolved_entry(&self, seen: &Seen, now: DateTime<Utc>) -> Entry {
+    fn resolved_entry(&self, seen: &super::alert_view::Seen, now: DateTime<Utc>) -> Entry {
         let again = crate::alerts::join::join(
             std::slice::from_ref(&seen.alert),
             &self.inventory_index(),
