@@ -418,7 +418,13 @@ fn e2e_a_member_under_maintenance_is_evacuated_and_restored_from_the_hosts_pane(
     let _lock = exclusive();
     let _c = Cleanup(vec!["clu-e2e01".into()]);
     scratch("clu-e2e01", "atlas03", true);
-    let t = Tmux::start("cluster", 160, 40, "--remote local", |_| {});
+    let t = Tmux::start(
+        "cluster",
+        160,
+        40,
+        "--remote local --project default",
+        |_| {},
+    );
     t.wait_text(30, "clu-e2e01");
     // The hosts pane, atlas03 selected.
     t.keys(&["1", "/"]);

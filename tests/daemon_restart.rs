@@ -124,7 +124,13 @@ fn the_ui_shows_stale_data_and_recovers() {
     let _lock = common::exclusive();
     let _g = DAEMON.blocking_lock();
     let _restart = Restart;
-    let t = Tmux::start("restart", 100, 30, "--remote local", |_| {});
+    let t = Tmux::start(
+        "restart",
+        100,
+        30,
+        "--remote local --project default",
+        |_| {},
+    );
     t.wait_text(20, "grafana01");
     t.wait_text(20, "● local");
     sandbox("stop-daemon");

@@ -7,7 +7,7 @@ use common::*;
 
 #[test]
 fn browse_panes_filter_details_and_quit() {
-    let t = Tmux::start("browse", 100, 30, "", |_| {});
+    let t = Tmux::start("browse", 100, 30, "--project default", |_| {});
     t.wait_text(20, "grafana01");
     let s = t.wait(20, "both remotes online", |s| {
         s.contains("● local") && s.contains("● atlas-https")
@@ -61,8 +61,8 @@ fn browse_panes_filter_details_and_quit() {
 
 #[test]
 fn works_at_80x24_with_details_and_console_log() {
-    let t = Tmux::start("small", 80, 24, "--remote local", |_| {});
-    t.wait_text(20, "grafana01");
+    let t = Tmux::start("small", 80, 24, "--remote local --project lab", |_| {});
+    t.wait_text(20, "lab-web01");
     t.keys(&["/"]);
     t.text("lab-web");
     t.keys(&["Enter", "Enter"]);
@@ -81,7 +81,7 @@ fn cli_changes_show_up_without_a_keypress() {
     let name = "e2e-live";
     incus_quiet(&["delete", "-f", name]);
     incus(&["init", "busybox", name]);
-    let t = Tmux::start("live", 100, 30, "--remote local", |_| {});
+    let t = Tmux::start("live", 100, 30, "--remote local --project default", |_| {});
     t.wait_text(20, name);
     incus(&["start", name]);
     t.wait(20, "Running via events", |s| {
@@ -100,14 +100,20 @@ fn cli_changes_show_up_without_a_keypress() {
 
 #[test]
 fn broken_user_files_are_reported_and_defaults_used() {
-    let t = Tmux::start("broken", 100, 30, "--remote local", |dir| {
-        std::fs::write(
-            dir.join("config.toml"),
-            "theme = \"dark\"\n[refresh\nusage_secs = 2\n",
-        )
-        .unwrap();
-        std::fs::write(dir.join("keymap.toml"), "[normal]\n\"x\" = \"fly\"\n").unwrap();
-    });
+    let t = Tmux::start(
+        "broken",
+        100,
+        30,
+        "--remote local --project default",
+        |dir| {
+            std::fs::write(
+                dir.join("config.toml"),
+                "theme = \"dark\"\n[refresh\nusage_secs = 2\n",
+            )
+            .unwrap();
+            std::fs::write(dir.join("keymap.toml"), "[normal]\n\"x\" = \"fly\"\n").unwrap();
+        },
+    );
     let s = t.wait_text(20, "grafana01");
     assert!(s.contains("config.toml:2:"), "{s}");
     assert!(s.contains("using defaults"), "{s}");
@@ -118,7 +124,7 @@ fn broken_user_files_are_reported_and_defaults_used() {
 
 #[test]
 fn unreachable_and_mispinned_remotes_show_offline_while_others_work() {
-    let t = Tmux::start("offline", 120, 30, "", |dir| {
+    let t = Tmux::start("offline", 120, 30, "--project default", |dir| {
         std::fs::write(
             dir.join("config.toml"),
             "[[remotes]]\nname = \"edge\"\naddr = \"https://127.0.0.1:1\"\n\n[[remotes]]\nname = \"impostor\"\naddr = \"https://127.0.0.1:8443\"\nserver_cert = \"/etc/ssl/certs/ca-certificates.crt\"\n",
@@ -147,7 +153,7 @@ fn panic_restores_the_terminal() {
         100,
         30,
         "ATLAS_TUI_PANIC_AFTER_DRAW=1",
-        "--remote local",
+        "--remote local --project default",
     );
     let s = t.wait_text(20, "EXITED:");
     assert!(s.contains("panic"), "{s}");
@@ -188,14 +194,20 @@ fn info_prints_every_path_and_problem() {
 #[test]
 fn alert_fires_jump_to_instance_and_silence_it() {
     let name = format!("AtlasE2E{}", std::process::id());
-    let t = Tmux::start("alerts", 110, 32, "--remote local", |dir| {
-        std::fs::write(
+    let t = Tmux::start(
+        "alerts",
+        110,
+        32,
+        "--remote local --project default",
+        |dir| {
+            std::fs::write(
             dir.join("config.toml"),
             "[alerts]\nrefresh_secs = 1\njitter_secs = 0\nsilence_author = \"e2e@atlas\"\n\n\
              [[alertmanagers]]\nname = \"control\"\nurl = \"http://127.0.0.1:9093\"\nremotes = [\"local\"]\n",
         )
         .unwrap();
-    });
+        },
+    );
     t.wait_text(20, "grafana01");
     t.keys(&["5"]);
     t.wait_text(20, "ServiceDown");
@@ -258,21 +270,27 @@ fn alert_fires_jump_to_instance_and_silence_it() {
 fn an_alert_shows_its_runbook_and_y_copies_its_url() {
     let name = format!("AtlasRunbook{}", std::process::id());
     let url = format!("https://runbooks.atlas.lan/e2e#{}", std::process::id());
-    let t = Tmux::start("runbook", 110, 40, "--remote local", |dir| {
-        std::fs::write(
+    let t = Tmux::start(
+        "runbook",
+        110,
+        40,
+        "--remote local --project default",
+        |dir| {
+            std::fs::write(
             dir.join("config.toml"),
             "[alerts]\nrefresh_secs = 1\njitter_secs = 0\n\n\
              [[alertmanagers]]\nname = \"control\"\nurl = \"http://127.0.0.1:9093\"\nremotes = [\"local\"]\n",
         )
         .unwrap();
-        // Named as the stacks name them: `AtlasRunbook123` finds atlas-runbook-123.md.
-        std::fs::create_dir(dir.join("runbooks")).unwrap();
-        std::fs::write(
+            // Named as the stacks name them: `AtlasRunbook123` finds atlas-runbook-123.md.
+            std::fs::create_dir(dir.join("runbooks")).unwrap();
+            std::fs::write(
             dir.join(format!("runbooks/atlas-runbook-{}.md", std::process::id())),
             "# Broker down\n\n## Check\n- `incus exec mosquitto01 -- rc-service mosquitto status`\n",
         )
         .unwrap();
-    });
+        },
+    );
     // Applications may set tmux's clipboard (OSC 52), as operators who copy over SSH set it.
     t.tmux(&["set-option", "-g", "set-clipboard", "on"]);
     t.wait_text(20, "grafana01");

@@ -51,7 +51,13 @@ fn volume_snapshot_change_restore_by_keys() {
     let _lock = common::exclusive();
     let s = Scratch::new("e2e-vol01");
     incus(&["exec", s.0, "--", "sh", "-c", "echo before > /data/f"]);
-    let t = Tmux::start("actions", 120, 32, "--remote local", |_| {});
+    let t = Tmux::start(
+        "actions",
+        120,
+        32,
+        "--remote local --project default",
+        |_| {},
+    );
     t.wait_text(20, "grafana01");
 
     // Select the volume and snapshot it.
@@ -174,7 +180,13 @@ fn line_with(file: &std::path::Path, needles: &[&str]) -> String {
 /// earlier ones, though a headless command took one in between.
 #[test]
 fn jobs_running_at_quit_or_hangup_are_recorded_never_lost() {
-    let t = Tmux::start("quitjobs", 120, 30, "--remote local", long_command);
+    let t = Tmux::start(
+        "quitjobs",
+        120,
+        30,
+        "--remote local --project default",
+        long_command,
+    );
     let state = t.config_dir.path().join("state");
     t.wait_text(30, "grafana01");
     // The journal pane shows what a headless command adds while it is open (here a snapshot
@@ -205,14 +217,20 @@ fn jobs_running_at_quit_or_hangup_are_recorded_never_lost() {
     // A second session on the same state dir: its job is number 3, and SIGHUP (an SSH session
     // that drops) records it.
     let dir = t.config_dir.path().to_path_buf();
-    let t2 = Tmux::start("quitjobs2", 120, 30, "--remote local", |d| {
-        std::fs::write(
-            d.join("config.toml"),
-            std::fs::read_to_string(dir.join("config.toml")).unwrap(),
-        )
-        .unwrap();
-        copy_dir(&dir.join("state"), &d.join("state"));
-    });
+    let t2 = Tmux::start(
+        "quitjobs2",
+        120,
+        30,
+        "--remote local --project default",
+        |d| {
+            std::fs::write(
+                d.join("config.toml"),
+                std::fs::read_to_string(dir.join("config.toml")).unwrap(),
+            )
+            .unwrap();
+            copy_dir(&dir.join("state"), &d.join("state"));
+        },
+    );
     let state2 = t2.config_dir.path().join("state");
     t2.wait_text(30, "grafana01");
     t2.keys(&[":"]);

@@ -44,7 +44,7 @@ fn edit_preview_plan_apply_in_sync() {
         grafana01_in,
     );
     // Create it first from the console: plan all, apply.
-    t.wait_text(20, "grafana01");
+    t.wait_text(20, "Instances (");
     t.keys(&["9"]);
     t.wait(20, "grafana01 missing", |s| {
         s.lines()
