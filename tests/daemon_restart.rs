@@ -144,10 +144,11 @@ fn the_ui_shows_stale_data_and_recovers() {
     t.expect_clean_exit(0);
 }
 
-/// incusd dies (SIGKILL) while a backup is being created: the job ends "failed", never "done",
-/// and no backup file (whole or partial) is left behind.
+/// incusd dies (SIGKILL) while a backup is being created: the job says the link is lost, waits
+/// for the daemon, and when it is back without the operation ends "unknown" — never "done" or
+/// "failed" by guess — with no backup file (whole or partial) left behind.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn incusd_killed_mid_job_fails_the_job() {
+async fn incusd_killed_mid_job_ends_unknown_never_by_guess() {
     let _lock = common::exclusive();
     use atlas_tui::incus::client::IncusClient;
     use atlas_tui::incus::jobs::{self as runner, part_path};
@@ -205,16 +206,29 @@ async fn incusd_killed_mid_job_fails_the_job() {
     tokio::task::spawn_blocking(|| sandbox("kill-daemon"))
         .await
         .unwrap();
+    // The job says the link is lost and waits for the daemon, never ending by guess.
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), rx.recv()).await {
+            Ok(Some(JobEvent::Log(l))) if l.contains("connection lost — outcome unknown") => {
+                break;
+            }
+            Ok(Some(_)) => {}
+            other => panic!("the lost daemon was not said: {other:?}"),
+        }
+    }
+    assert!(!job.is_finished(), "no outcome while the daemon is gone");
+    // The daemon comes back without the operation (Incus keeps none across a restart): what
+    // became of it cannot be known, and the job says so.
+    tokio::task::spawn_blocking(|| sandbox("start-daemon"))
+        .await
+        .unwrap();
     let outcome = tokio::time::timeout(Duration::from_secs(120), job)
         .await
-        .expect("the job notices the daemon is gone")
+        .expect("the job ends once the daemon answers again")
         .unwrap();
     match &outcome {
-        Outcome::Failed(e) => assert!(
-            e.contains("lost contact") || e.contains("cannot reach"),
-            "{e}"
-        ),
-        other => panic!("expected failed, got {other:?}"),
+        Outcome::Unknown(e) => assert!(e.contains("no longer has it"), "{e}"),
+        other => panic!("expected unknown, got {other:?}"),
     }
     assert!(!file.exists(), "no backup file");
     assert!(!part_path(&file).exists(), "no partial file");
