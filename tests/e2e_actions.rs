@@ -64,7 +64,11 @@ fn volume_snapshot_change_restore_by_keys() {
     t.keys(&["3", "/"]);
     t.text("e2e-vol01-data");
     t.keys(&["Enter"]);
-    t.wait_text(10, "e2e-vol01-data");
+    // Its row, not the filter's text in the title: the volumes may still be loading.
+    t.wait(20, "the volume row", |scr| {
+        scr.lines()
+            .any(|l| l.contains("local/default") && l.contains("e2e-vol01-data"))
+    });
     t.keys(&["n"]);
     t.wait_text(10, "Snapshot local:default/e2e-vol01-data");
     t.keys(&["C-u"]);
@@ -113,7 +117,12 @@ fn volume_snapshot_change_restore_by_keys() {
     // A shell in the instance, and back.
     t.keys(&["2", "Escape", "/"]);
     t.text("e2e-vol01");
-    t.keys(&["Enter", "x"]);
+    t.keys(&["Enter"]);
+    t.wait(20, "the instance row", |scr| {
+        scr.lines()
+            .any(|l| l.contains("local/default") && l.contains("e2e-vol01 "))
+    });
+    t.keys(&["x"]);
     t.wait_text(20, "exit it to return");
     // The shell's prompt (busybox sh as root ends it with `#`) says it reads what is typed.
     t.wait(20, "the shell prompt", |s| {
