@@ -593,3 +593,41 @@ async fn details_arrive_in_bounded_chunks_and_every_instance_ends_known() {
         server
     );
 }
+
+/// A quiet remote is alive, not silent: incusd answers the event stream's pings, so a worker
+/// that sees no event for longer than the silence deadline (10 s) keeps its one session and
+/// reports the link alive every few seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_remote_answers_pings_and_keeps_its_session() {
+    // An empty project of its own: nothing happens in it.
+    let p = Project::new("quiet-pings");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _cmd = backend::spawn_remote(
+        backend::RemoteSpec::incus(sandbox_remote("atlas-https")),
+        Scope::Project(p.0.clone()),
+        backend::Timing {
+            incus: WorkerConfig {
+                usage_every: Duration::from_secs(3600),
+                reconcile_every: Duration::from_secs(3600),
+                ..cfg()
+            },
+            ..Default::default()
+        },
+        tx,
+    );
+    let t0 = tokio::time::Instant::now();
+    let (mut alive, mut sessions) = (0, 0);
+    while t0.elapsed() < Duration::from_secs(16) {
+        match tokio::time::timeout(Duration::from_millis(500), rx.recv()).await {
+            Ok(Some(Update::Inventory(InventoryEvent::Alive { .. }))) => alive += 1,
+            Ok(Some(Update::Inventory(InventoryEvent::Status {
+                state: ConnState::Online { .. },
+                ..
+            }))) => sessions += 1,
+            Ok(Some(_)) | Err(_) => {}
+            Ok(None) => panic!("worker ended"),
+        }
+    }
+    assert_eq!(sessions, 1, "one session, never dropped for silence");
+    assert!(alive >= 4, "pongs every few seconds: {alive} in 16 s");
+}
