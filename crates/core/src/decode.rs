@@ -69,11 +69,7 @@ pub fn value<T: DeserializeOwned>(mut v: Value) -> Result<T, serde_json::Error> 
 
 /// Decodes a list item by item. `null` (or an absent list) is the empty list; an item that
 /// cannot be decoded is left out and reported. Anything but a list is an error.
-pub fn list<T: DeserializeOwned>(
-    path: &str,
-    mut v: Value,
-) -> Result<(Vec<T>, Vec<Skipped>), String> {
-    strip_nulls(&mut v);
+pub fn list<T: DeserializeOwned>(path: &str, v: Value) -> Result<(Vec<T>, Vec<Skipped>), String> {
     let items = match v {
         Value::Null => return Ok((vec![], vec![])),
         Value::Array(a) => a,
@@ -81,7 +77,14 @@ pub fn list<T: DeserializeOwned>(
     };
     let mut out = Vec::with_capacity(items.len());
     let mut skipped = Vec::new();
-    for (i, item) in items.into_iter().enumerate() {
+    // As the streaming decoders do: a `null` item is absent; each item is decoded as it is,
+    // and only one that fails so goes the lenient way (`null` fields absent).
+    for (i, mut item) in items.into_iter().filter(|x| !x.is_null()).enumerate() {
+        if let Ok(t) = T::deserialize(&item) {
+            out.push(t);
+            continue;
+        }
+        strip_nulls(&mut item);
         let label = label(&item).unwrap_or_else(|| format!("#{i}"));
         match serde_json::from_value(item) {
             Ok(t) => out.push(t),
