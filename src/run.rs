@@ -354,12 +354,18 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
     }
     .await;
     tui::restore();
-    let why = result?;
+    // However the loop ended — a quit, a signal, or the terminal gone under it (an SSH session
+    // that drops may end the terminal's reads before its SIGHUP arrives) — every running job is
+    // recorded.
+    let why = match &result {
+        Ok(why) => why,
+        Err(_) => ENDED_TERMINAL,
+    };
     let left = tasks.abandon_all(why);
     if left > 0 {
         wind_down(&mut urx, left).await;
     }
-    Ok(())
+    result.map(|_| ())
 }
 
 const ENDED_QUIT: &str = "abandoned by quit: the console stopped following it; its operation was left running on the server";
