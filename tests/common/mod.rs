@@ -544,8 +544,26 @@ use std::process::Command;
 /// A scratch project (shared profiles and images, own volumes), emptied on start and drop.
 pub struct Project(pub String);
 
+/// Waits (up to 60 s) until the cluster sees atlas01 online: after a test restarted its daemon,
+/// a launch without `--target` finds no member until then (atlas02/03 take instances only when
+/// named).
+pub fn atlas01_online() {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        let out = Command::new("incus")
+            .args(["cluster", "list", "-f", "csv", "-c", "ns"])
+            .env("INCUS_CONF", sandbox_conf())
+            .output();
+        if out.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("atlas01,ONLINE")) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
 impl Project {
     pub fn new(name: &str) -> Self {
+        atlas01_online();
         Self::clean(name);
         if Command::new("incus")
             .args(["project", "show", name])
