@@ -374,7 +374,7 @@ fn keys(conf: &std::path::Path, n: usize) {
         frame(&mut s, key(KeyCode::Char(c)));
     }
     frame(&mut s, key(KeyCode::Enter));
-    let filtered = atlas_tui::app::rows::view_rows(&s, atlas_tui::pane::Pane::INSTANCES, now).len();
+    let filtered = atlas_tui::app::rows::view_rows(&s, atlas_tui::pane::Pane::Instances, now).len();
     let mut sorting = vec![];
     for i in 0..60 {
         let c = if i % 3 == 2 { 'S' } else { 's' };

@@ -7,6 +7,29 @@
 
 use serde::Deserialize;
 
+use crate::pane::Pane;
+
+/// Where an action is offered in the hint bar of the lists, and in which order (lower first).
+#[derive(Debug, Clone, Copy)]
+pub struct Hint {
+    pub rank: u8,
+    /// `None`: on every pane; else the panes, each with its own rank where it differs.
+    pub panes: Option<&'static [(Pane, Option<u8>)]>,
+}
+
+impl Hint {
+    /// The hint's rank on this pane, if it is offered there.
+    pub fn on(&self, pane: Pane) -> Option<u8> {
+        match self.panes {
+            None => Some(self.rank),
+            Some(ps) => ps
+                .iter()
+                .find(|(p, _)| *p == pane)
+                .map(|(_, r)| r.unwrap_or(self.rank)),
+        }
+    }
+}
+
 /// One entry of the registry.
 #[derive(Debug, Clone, Copy)]
 pub struct Spec {
@@ -21,11 +44,15 @@ pub struct Spec {
     pub words: &'static [&'static str],
     /// Changes something on a server or on disk.
     pub write: bool,
+    /// The pane the action goes to (its key is the pane's tab key).
+    pub goes_to: Option<Pane>,
+    /// Offered in the lists' hint bar.
+    pub hint: Option<Hint>,
 }
 
 macro_rules! registry {
     ($( $(#[$doc:meta])* $variant:ident = $name:literal, $label:literal, $help:literal,
-        [$($word:literal),*], $write:literal; )*) => {
+        [$($word:literal),*], $write:literal $(, goes_to $goes:ident)? $(, hint $rank:literal $scope:tt)?; )*) => {
         /// A user-level action, named in keymap files in snake_case.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Action { $( $(#[$doc])* $variant, )* }
@@ -38,10 +65,20 @@ macro_rules! registry {
             help: $help,
             words: &[$($word),*],
             write: $write,
+            goes_to: registry!(@some $(Pane::$goes)?),
+            hint: registry!(@some $(registry!(@hint $rank $scope))?),
         }, )* ];
 
         /// Every keymap name, for error messages.
         const NAMES: &[&str] = &[ $( $name, )* ];
+    };
+    (@some) => { None };
+    (@some $($e:tt)+) => { Some($($e)+) };
+    // An entry's optional hint: `hint rank *` (every pane) or `hint rank [Pane, ...]`, a pane
+    // followed by `= rank` where its rank differs.
+    (@hint $rank:literal *) => { Hint { rank: $rank, panes: None } };
+    (@hint $rank:literal [$($p:ident $(= $r:literal)?),*]) => {
+        Hint { rank: $rank, panes: Some(&[$((Pane::$p, registry!(@some $($r)?))),*]) }
     };
 }
 
@@ -81,43 +118,43 @@ impl Action {
 }
 
 registry! {
-    Quit = "quit", "quit", "quit atlas-tui", ["quit", "q", "exit"], false;
-    Help = "help", "help", "show this help", ["help"], false;
-    Palette = "palette", "palette", "command palette (panes, actions, remotes, projects, themes)", [], false;
-    Filter = "filter", "filter", "fuzzy filter the current pane", [], false;
+    Quit = "quit", "quit", "quit atlas-tui", ["quit", "q", "exit"], false, hint 95 *;
+    Help = "help", "help", "show this help", ["help"], false, hint 0 *;
+    Palette = "palette", "palette", "command palette (panes, actions, remotes, projects, themes)", [], false, hint 91 *;
+    Filter = "filter", "filter", "fuzzy filter the current pane", [], false, hint 90 *;
     ClearFilter = "clear_filter", "clear filter", "clear the filter", [], false;
     NextPane = "next_pane", "next pane", "next pane", [], false;
     PrevPane = "prev_pane", "prev pane", "previous pane", [], false;
-    PaneHosts = "pane_hosts", "hosts", "hosts pane", [], false;
-    PaneInstances = "pane_instances", "instances", "instances pane", [], false;
-    PaneVolumes = "pane_volumes", "volumes", "volumes pane", [], false;
-    PaneSnapshots = "pane_snapshots", "snapshots", "snapshots pane", [], false;
-    PaneAlerts = "pane_alerts", "alerts", "alerts pane", [], false;
-    PaneSilences = "pane_silences", "silences", "silences pane", [], false;
-    PaneJobs = "pane_jobs", "jobs", "jobs pane (running and finished actions)", [], false;
-    PaneJournal = "pane_journal", "journal", "incident journal pane", [], false;
-    PaneServices = "pane_services", "services", "services pane (definitions against the servers)", [], false;
-    PaneBackups = "pane_backups", "backups", "backups pane (the newest backup of every instance)", [], false;
+    PaneHosts = "pane_hosts", "hosts", "hosts pane", [], false, goes_to Hosts;
+    PaneInstances = "pane_instances", "instances", "instances pane", [], false, goes_to Instances;
+    PaneVolumes = "pane_volumes", "volumes", "volumes pane", [], false, goes_to Volumes;
+    PaneSnapshots = "pane_snapshots", "snapshots", "snapshots pane", [], false, goes_to Snapshots;
+    PaneAlerts = "pane_alerts", "alerts", "alerts pane", [], false, goes_to Alerts;
+    PaneSilences = "pane_silences", "silences", "silences pane", [], false, goes_to Silences;
+    PaneJobs = "pane_jobs", "jobs", "jobs pane (running and finished actions)", [], false, goes_to Jobs;
+    PaneJournal = "pane_journal", "journal", "incident journal pane", [], false, goes_to Journal;
+    PaneServices = "pane_services", "services", "services pane (definitions against the servers)", [], false, goes_to Services;
+    PaneBackups = "pane_backups", "backups", "backups pane (the newest backup of every instance)", [], false, goes_to Backups;
     /// Show the selected pane alone, at full size (again: back to the grid).
-    Zoom = "zoom", "zoom", "zoom the pane to the full screen (again: back)", ["zoom"], false;
+    Zoom = "zoom", "zoom", "zoom the pane to the full screen (again: back)", ["zoom"], false, hint 93 *;
     /// The messages shown in the status line, newest last.
-    Messages = "messages", "messages", "messages of this session, whole", ["messages", "log"], false;
+    Messages = "messages", "messages", "messages of this session, whole", ["messages", "log"], false, hint 94 *;
     /// Edit the selected service definition in the console.
-    EditDefinition = "edit_definition", "edit", "edit the service definition (instance: its definition)", ["edit"], false;
+    EditDefinition = "edit_definition", "edit", "edit the service definition (instance: its definition)", ["edit"], false, hint 30 [Services];
     /// Edit the selected service definition in `$VISUAL` / `$EDITOR`.
     EditExternal = "edit_external", "editor", "edit the service definition in $VISUAL / $EDITOR", ["editor", "vedit"], false;
     /// The rendered cloud-init of the selected service.
-    Preview = "preview", "preview", "preview the rendered cloud-init (diff, secrets)", ["preview", "render"], false;
+    Preview = "preview", "preview", "preview the rendered cloud-init (diff, secrets)", ["preview", "render"], false, hint 31 [Services];
     /// Plan (then apply) the selected service.
-    Plan = "plan", "plan", "plan the service, then apply it", ["plan"], true;
+    Plan = "plan", "plan", "plan the service, then apply it", ["plan"], true, hint 32 [Services];
     /// Plan (then apply) every service.
-    PlanAll = "plan_all", "plan all", "plan every service, then apply", ["plan all", "apply all", "apply"], true;
+    PlanAll = "plan_all", "plan all", "plan every service, then apply", ["plan all", "apply all", "apply"], true, hint 33 [Services];
     /// Run a configured command (`[[commands]]`).
-    RunCommand = "run_command", "run", "run a configured command ([[commands]])", [], true;
+    RunCommand = "run_command", "run", "run a configured command ([[commands]])", [], true, hint 34 [Services];
     /// Start the selected instance.
-    Start = "start", "start", "start the instance", ["start"], true;
+    Start = "start", "start", "start the instance", ["start"], true, hint 10 [Instances];
     /// Stop the selected instance (clean, with a timeout).
-    Stop = "stop", "stop", "stop the instance (clean, with a timeout)", ["stop"], true;
+    Stop = "stop", "stop", "stop the instance (clean, with a timeout)", ["stop"], true, hint 11 [Instances];
     /// Stop the selected instance at once.
     ForceStop = "force_stop", "force stop", "force-stop the instance", ["force-stop", "kill"], true;
     Restart = "restart", "restart", "restart the instance", ["restart"], true;
@@ -126,44 +163,44 @@ registry! {
     /// Unfreeze a frozen instance.
     Unfreeze = "unfreeze", "unfreeze", "unfreeze the instance", ["unfreeze", "resume"], true;
     /// Suspend the console and open a shell in the selected instance.
-    Shell = "shell", "shell", "shell in the instance", ["shell", "exec"], true;
+    Shell = "shell", "shell", "shell in the instance", ["shell", "exec"], true, hint 16 [Instances];
     /// Snapshot the selected instance or volume (or the parent of a selected snapshot).
-    Snapshot = "snapshot", "snapshot", "snapshot the instance or volume", ["snapshot"], true;
+    Snapshot = "snapshot", "snapshot", "snapshot the instance or volume", ["snapshot"], true, hint 12 [Instances, Volumes, Snapshots];
     /// Restore a snapshot: the selected one, or one picked from the selected instance's; on the
     /// hosts pane, restore an evacuated member.
-    Restore = "restore", "restore", "restore a snapshot (preview, safety snapshot first); hosts pane: restore the evacuated member", ["restore"], true;
+    Restore = "restore", "restore", "restore a snapshot (preview, safety snapshot first); hosts pane: restore the evacuated member", ["restore"], true, hint 13 [Instances, Volumes, Hosts, Snapshots = 11];
     /// Delete the selected snapshot.
-    Delete = "delete", "delete", "delete the snapshot", ["delete", "rm"], true;
+    Delete = "delete", "delete", "delete the snapshot", ["delete", "rm"], true, hint 14 [Snapshots];
     /// Back up the selected instance or volume to a file.
-    Backup = "backup", "backup", "back up the instance or volume to a file", ["backup", "export"], true;
+    Backup = "backup", "backup", "back up the instance or volume to a file", ["backup", "export"], true, hint 15 [Instances, Volumes];
     /// Create an instance or volume from a backup file.
     Import = "import", "import", "import an instance or volume from a backup file", ["import"], true;
     /// Evacuate the selected cluster member (its instances move away or stop).
-    Evacuate = "evacuate", "evacuate", "evacuate the cluster member (hosts pane; r restores it)", ["evacuate", "drain"], true;
+    Evacuate = "evacuate", "evacuate", "evacuate the cluster member (hosts pane; r restores it)", ["evacuate", "drain"], true, hint 9 [Hosts];
     /// Move the selected instance to another cluster member.
-    Move = "move", "move", "move the instance to another cluster member (:move <member>)", ["move", "migrate"], true;
+    Move = "move", "move", "move the instance to another cluster member (:move <member>)", ["move", "migrate"], true, hint 18 [Instances];
     /// Cancel the selected job.
-    CancelJob = "cancel_job", "cancel", "cancel the selected job", ["cancel"], true;
+    CancelJob = "cancel_job", "cancel", "cancel the selected job", ["cancel"], true, hint 8 [Jobs];
     /// From an alert to its object; from an object to its alerts.
-    Jump = "jump", "jump", "jump: alert or timeline line → its object, object → its alerts", ["jump"], false;
+    Jump = "jump", "jump", "jump: alert or timeline line → its object, object → its alerts", ["jump"], false, hint 17 [Alerts, Instances, Volumes, Hosts, Jobs];
     /// Silence the selected alert, or the alerts of the selected object.
-    Silence = "silence", "silence", "silence the selected alert / the object's alerts", ["silence", "mute"], true;
+    Silence = "silence", "silence", "silence the selected alert / the object's alerts", ["silence", "mute"], true, hint 19 [Alerts, Hosts];
     /// Expire the selected silence.
-    ExpireSilence = "expire_silence", "expire", "expire the selected silence", ["expire"], true;
+    ExpireSilence = "expire_silence", "expire", "expire the selected silence", ["expire"], true, hint 21 [Silences];
     /// Extend the selected silence.
-    ExtendSilence = "extend_silence", "extend", "extend the selected silence", ["extend"], true;
+    ExtendSilence = "extend_silence", "extend", "extend the selected silence", ["extend"], true, hint 22 [Silences];
     /// Group alerts by alert name, by object, or not at all.
-    GroupNext = "group_next", "group", "group alerts: by name, by object, none", [], false;
+    GroupNext = "group_next", "group", "group alerts: by name, by object, none", [], false, hint 20 [Alerts];
     Up = "up", "up", "move up", [], false;
     Down = "down", "down", "move down", [], false;
     Top = "top", "top", "go to the top", [], false;
     Bottom = "bottom", "bottom", "go to the bottom", [], false;
     PageUp = "page_up", "page up", "page up", [], false;
     PageDown = "page_down", "page down", "page down", [], false;
-    Details = "details", "details", "details of the selected row", [], false;
+    Details = "details", "details", "details of the selected row", [], false, hint 92 *;
     /// Copy what the selected row is best known by.
     TimelineOf = "timeline_of", "timeline", "the timeline of the selected row's object (alerts, events, jobs, silences)", ["timeline-of"], false;
-    PaneTimeline = "pane_timeline", "timeline", "timeline pane (alerts, silences, jobs and the remotes' events on one time axis)", [], false;
+    PaneTimeline = "pane_timeline", "timeline", "timeline pane (alerts, silences, jobs and the remotes' events on one time axis)", [], false, goes_to Timeline;
     ToggleMaintenance = "toggle_maintenance", "maintenance", "confirmations: silence the object's alerts during the action, or not", [], false;
     TrendMetric = "trend_metric", "trend", "the panes' TREND sparklines: next metric (cpu, memory, disk, network)", ["trend"], false;
     UsageWindow = "usage_window", "window", "usage charts: next window (15m, 1h, 6h)", ["window"], false;
@@ -229,6 +266,24 @@ impl Action {
         self.spec().name
     }
 
+    /// The action that goes to a pane (its tab key), if there is one.
+    pub fn going_to(pane: Pane) -> Option<Action> {
+        REGISTRY
+            .iter()
+            .find(|s| s.goes_to == Some(pane))
+            .map(|s| s.action)
+    }
+
+    /// The actions offered in the hint bar on a pane, in their order.
+    pub fn hinted_on(pane: Pane) -> Vec<Action> {
+        let mut v: Vec<(u8, Action)> = REGISTRY
+            .iter()
+            .filter_map(|s| s.hint.and_then(|h| h.on(pane)).map(|r| (r, s.action)))
+            .collect();
+        v.sort_unstable();
+        v.into_iter().map(|(_, a)| a).collect()
+    }
+
     /// Finds an action by its keymap name.
     pub fn from_name(name: &str) -> Option<Action> {
         REGISTRY.iter().find(|s| s.name == name).map(|s| s.action)
@@ -270,5 +325,38 @@ mod tests {
         assert_eq!(words.len(), n, "a palette word runs two actions");
         assert_eq!(Action::from_word("rm"), Some(Action::Delete));
         assert_eq!(Action::Quit.describe(), "quit atlas-tui");
+    }
+
+    #[test]
+    fn every_pane_has_one_action_going_to_it_and_hints_come_by_rank() {
+        for p in Pane::all() {
+            let n = REGISTRY.iter().filter(|s| s.goes_to == Some(p)).count();
+            assert_eq!(n, 1, "{p:?}");
+        }
+        use Action as A;
+        assert_eq!(
+            A::hinted_on(Pane::Snapshots),
+            [
+                A::Help,
+                A::Restore,
+                A::Snapshot,
+                A::Delete,
+                A::Filter,
+                A::Palette,
+                A::Details
+            ]
+            .into_iter()
+            .chain([A::Zoom, A::Messages, A::Quit])
+            .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            A::hinted_on(Pane::Instances)[1..4],
+            [A::Start, A::Stop, A::Snapshot]
+        );
+        assert_eq!(
+            A::hinted_on(Pane::Journal).len(),
+            7,
+            "help and the common ones"
+        );
     }
 }

@@ -1,11 +1,66 @@
-//! The panes of the console, declared once: each pane's name, title, the aliases the palette and
-//! the config accept, and its default sort order. What each shows (its columns, each with its
-//! header, cell and sort key) is its model in `app::panes`. Adding a pane is an entry in
-//! [`PANES`] and its model there.
+//! The panes of the console, declared once in [`pane_table!`]: each pane's name, title, the
+//! aliases the palette and the config accept, its default sort order, its place in the grid
+//! layout and the module of its model in `app::panes` (its columns, each with its header, cell
+//! and sort key). Adding a pane is one line in the table and its model's folder there; the tab
+//! bar, the palette, the grid, `ui.start_pane`, next/previous pane, filtering and sorting follow.
+//! The key that goes to a pane is the registry entry of its action (`action::Spec::goes_to`).
 
-/// A pane: an index into [`PANES`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Pane(pub u8);
+/// The table of panes, in tab order, handed to the macro `$then` (this file's `panes!` and the
+/// models' `models!`): `Variant = title, short title, [aliases], sorted descending, grid slot,
+/// model module;`.
+#[macro_export]
+macro_rules! pane_table {
+    ($then:path) => {
+        $then! {
+            Hosts = "Hosts", "Host", ["hosts", "host", "h", "nodes", "members", "cluster"], false, TopLeft, hosts;
+            Instances = "Instances", "Inst", ["instances", "instance", "inst", "i", "containers", "ct", "vms"], false, BottomLeft, instances;
+            Volumes = "Volumes", "Vol", ["volumes", "volume", "vol", "v", "storage"], false, RightUpper, volumes;
+            Snapshots = "Snapshots", "Snap", ["snapshots", "snapshot", "snap", "snaps", "s"], false, RightLower, snapshots;
+            Alerts = "Alerts", "Alrt", ["alerts", "alert", "a", "firing"], true, TopRight, alerts;
+            Silences = "Silences", "Sil", ["silences", "silence", "sil"], false, TopRight, silences;
+            Jobs = "Jobs", "Job", ["jobs", "job", "tasks"], true, TopRight, jobs;
+            Journal = "Journal", "Jrnl", ["journal", "jrnl", "history", "log"], true, TopRight, journal;
+            Services = "Services", "Svc", ["services", "service", "svc", "definitions"], false, TopRight, services;
+            Backups = "Backups", "Bkp", ["backups", "backup", "bkp", "vzdump"], false, TopRight, backups;
+            Timeline = "Timeline", "Time", ["timeline", "tl", "incident", "events"], true, TopRight, timeline;
+        }
+    };
+}
+
+/// Where a pane sits in the grid layout (wide terminals). A slot shows the focused pane when it
+/// is one of its panes, else its first pane in tab order: every pane a key reaches is drawn where
+/// the focus goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GridSlot {
+    /// Top row, left.
+    TopLeft,
+    /// Top row, right: shared by the panes that are not always on screen.
+    TopRight,
+    /// Bottom row, left (the biggest).
+    BottomLeft,
+    /// Bottom row, right, upper half.
+    RightUpper,
+    /// Bottom row, right, lower half.
+    RightLower,
+}
+
+impl GridSlot {
+    pub const ALL: [GridSlot; 5] = [
+        GridSlot::TopLeft,
+        GridSlot::TopRight,
+        GridSlot::BottomLeft,
+        GridSlot::RightUpper,
+        GridSlot::RightLower,
+    ];
+
+    /// The pane this slot shows while `focus` has the focus.
+    pub fn shows(self, focus: Pane) -> Pane {
+        if focus.grid_slot() == self {
+            return focus;
+        }
+        Pane::all().find(|p| p.grid_slot() == self).unwrap_or(focus)
+    }
+}
 
 /// One entry of the pane registry.
 #[derive(Debug, Clone, Copy)]
@@ -17,52 +72,35 @@ pub struct PaneSpec {
     pub aliases: &'static [&'static str],
     /// Sorted descending at start (worst alerts, newest jobs first).
     pub sort_desc: bool,
+    pub grid: GridSlot,
 }
 
 macro_rules! panes {
-    ($( $konst:ident = $title:literal, $short:literal, [$($alias:literal),*], $desc:literal; )*) => {
-        /// Every pane, in tab order.
+    ($( $variant:ident = $title:literal, $short:literal, [$($alias:literal),*], $desc:literal,
+        $slot:ident, $model:ident; )*) => {
+        /// A pane of the console.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Pane { $( $variant, )* }
+
+        /// Every pane, in tab order (indexed by [`Pane`]).
         pub const PANES: &[PaneSpec] = &[ $( PaneSpec {
             title: $title,
             short: $short,
             aliases: &[$($alias),*],
             sort_desc: $desc,
+            grid: GridSlot::$slot,
         }, )* ];
 
-        #[allow(non_upper_case_globals)]
-        mod index {
-            panes!(@consts 0u8; $($konst)*);
-        }
-
-        impl Pane {
-            $( pub const $konst: Pane = Pane(index::$konst); )*
-        }
+        const ALL: &[Pane] = &[ $( Pane::$variant, )* ];
     };
-    (@consts $n:expr; $first:ident $($rest:ident)*) => {
-        pub const $first: u8 = $n;
-        panes!(@consts $n + 1u8; $($rest)*);
-    };
-    (@consts $n:expr;) => {};
 }
 
-panes! {
-    HOSTS = "Hosts", "Host", ["hosts", "host", "h", "nodes", "members", "cluster"], false;
-    INSTANCES = "Instances", "Inst", ["instances", "instance", "inst", "i", "containers", "ct", "vms"], false;
-    VOLUMES = "Volumes", "Vol", ["volumes", "volume", "vol", "v", "storage"], false;
-    SNAPSHOTS = "Snapshots", "Snap", ["snapshots", "snapshot", "snap", "snaps", "s"], false;
-    ALERTS = "Alerts", "Alrt", ["alerts", "alert", "a", "firing"], true;
-    SILENCES = "Silences", "Sil", ["silences", "silence", "sil"], false;
-    JOBS = "Jobs", "Job", ["jobs", "job", "tasks"], true;
-    JOURNAL = "Journal", "Jrnl", ["journal", "jrnl", "history", "log"], true;
-    SERVICES = "Services", "Svc", ["services", "service", "svc", "definitions"], false;
-    BACKUPS = "Backups", "Bkp", ["backups", "backup", "bkp", "vzdump"], false;
-    TIMELINE = "Timeline", "Time", ["timeline", "tl", "incident", "events"], true;
-}
+pane_table!(panes);
 
 impl Pane {
     /// Every pane, in tab order.
     pub fn all() -> impl Iterator<Item = Pane> {
-        (0..PANES.len() as u8).map(Pane)
+        ALL.iter().copied()
     }
 
     /// How many panes there are.
@@ -71,11 +109,12 @@ impl Pane {
     }
 
     fn spec(self) -> &'static PaneSpec {
-        &PANES[(self.0 as usize).min(PANES.len() - 1)]
+        // The table is generated with the enum: every variant has an entry at its index.
+        &PANES[self as usize]
     }
 
     pub fn index(self) -> usize {
-        self.0 as usize
+        self as usize
     }
 
     pub fn title(self) -> &'static str {
@@ -92,15 +131,44 @@ impl Pane {
         self.spec().aliases.first().copied().unwrap_or("")
     }
 
+    /// Sorted descending at start.
+    pub fn sort_desc(self) -> bool {
+        self.spec().sort_desc
+    }
+
+    /// Where the pane sits in the grid layout.
+    pub fn grid_slot(self) -> GridSlot {
+        self.spec().grid
+    }
+
     /// The next pane in tab order (`delta` -1 for the previous one).
     pub fn cycle(self, delta: isize) -> Pane {
-        let n = PANES.len() as isize;
-        Pane(((self.0 as isize + delta).rem_euclid(n)) as u8)
+        let n = ALL.len() as isize;
+        ALL[((self as isize + delta).rem_euclid(n)) as usize]
     }
 
     /// Parses a pane name or alias (`:instances`, `:inst`, `:vol`, ...).
     pub fn parse(s: &str) -> Option<Pane> {
         let s = s.to_ascii_lowercase();
         Pane::all().find(|p| p.spec().aliases.contains(&s.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_grid_slot_has_a_pane_and_shows_the_focused_one() {
+        for slot in GridSlot::ALL {
+            assert!(Pane::all().any(|p| p.grid_slot() == slot), "{slot:?}");
+        }
+        for focus in Pane::all() {
+            let shown: Vec<Pane> = GridSlot::ALL.iter().map(|s| s.shows(focus)).collect();
+            assert!(shown.contains(&focus), "{focus:?} not drawn in the grid");
+        }
+        assert_eq!(GridSlot::TopRight.shows(Pane::Hosts), Pane::Alerts);
+        assert_eq!(Pane::Timeline.cycle(1), Pane::Hosts);
+        assert_eq!(Pane::Hosts.cycle(-1), Pane::Timeline);
     }
 }

@@ -46,7 +46,7 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
         opts.home_project.clone(),
     );
     state.readonly = opts.readonly;
-    state.pane = Pane::parse(&settings.config.ui.start_pane).unwrap_or(Pane::INSTANCES);
+    state.pane = Pane::parse(&settings.config.ui.start_pane).unwrap_or(Pane::Instances);
     state.view.themes = Theme::available(&settings.paths.themes_dir());
     state.view.theme_name = settings.theme.name.clone();
     state.diagnostics = settings.diagnostics.clone();

@@ -133,7 +133,7 @@ impl Live {
     }
 
     fn row_of(&self, alertname: &str) -> Option<atlas_tui::app::rows::Row> {
-        view_rows(&self.state, Pane::ALERTS, Utc::now())
+        view_rows(&self.state, Pane::Alerts, Utc::now())
             .iter()
             .find(|r| r.cells[1].text == alertname)
             .map(|r| (**r).clone())
@@ -198,7 +198,7 @@ async fn two_alertmanagers_and_prometheus_merge_into_one_list() {
         .unwrap();
     assert_eq!(cert.state(), AlertState::Pending);
     assert_eq!(cert.source_names(), ["prometheus"]);
-    let rows: Vec<_> = view_rows(&live.state, Pane::ALERTS, Utc::now())
+    let rows: Vec<_> = view_rows(&live.state, Pane::Alerts, Utc::now())
         .iter()
         .filter(|r| r.cells[1].text == name)
         .cloned()
@@ -207,7 +207,7 @@ async fn two_alertmanagers_and_prometheus_merge_into_one_list() {
     assert_eq!(rows[0].cells[2].text, "loki01");
     assert_eq!(rows[0].cells[6].text, "control,cluster");
     // The alert is on the loki01 row of the instances pane.
-    let inst = view_rows(&live.state, Pane::INSTANCES, Utc::now());
+    let inst = view_rows(&live.state, Pane::Instances, Utc::now());
     let loki = inst
         .iter()
         .find(|r| r.key.to_string() == "local/default/loki01")
@@ -293,7 +293,7 @@ async fn silence_from_the_ui_lands_in_alertmanager_then_expires() {
     // Expire it from the silences pane.
     live.key(KeyCode::Char('6'));
     let key = format!("control/{}", sil.id);
-    let pos = view_rows(&live.state, Pane::SILENCES, Utc::now())
+    let pos = view_rows(&live.state, Pane::Silences, Utc::now())
         .iter()
         .position(|r| r.key.to_string() == key)
         .expect("the new silence in the silences pane");
@@ -384,7 +384,7 @@ async fn a_stopped_alertmanager_shows_down_and_recovers() {
         "{msg}"
     );
     // The rest keeps working: the inventory is untouched, the pane says which source is down.
-    assert!(!view_rows(&live.state, Pane::INSTANCES, Utc::now()).is_empty());
+    assert!(!view_rows(&live.state, Pane::Instances, Utc::now()).is_empty());
     let am = OwnAlertmanager::start(port, dir);
     live.until(30, "the source back", |s| {
         s.alerting.sources[0].status == SourceStatus::Up

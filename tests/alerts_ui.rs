@@ -21,7 +21,7 @@ fn state() -> AppState {
 fn select_alert(s: &mut AppState, name: &str) {
     key(s, KeyCode::Char('5'));
     key(s, KeyCode::Esc);
-    let rows = view_rows(s, Pane::ALERTS, now());
+    let rows = view_rows(s, Pane::Alerts, now());
     let i = rows
         .iter()
         .position(|r| r.cells[1].text == name)
@@ -37,7 +37,7 @@ fn select_alert(s: &mut AppState, name: &str) {
 fn alerts_pane_dedups_sorts_and_joins() {
     let mut s = state();
     key(&mut s, KeyCode::Char('5'));
-    let rows = view_rows(&s, Pane::ALERTS, now());
+    let rows = view_rows(&s, Pane::Alerts, now());
     let names: Vec<&str> = rows.iter().map(|r| r.cells[1].text.as_str()).collect();
     // Worst first: critical, then warnings by age, then info/none.
     assert_eq!(names[0], "ServiceDown");
@@ -79,7 +79,7 @@ fn alerts_pane_dedups_sorts_and_joins() {
 #[test]
 fn badges_on_hosts_instances_and_volumes() {
     let mut s = state();
-    let inst = view_rows(&s, Pane::INSTANCES, now());
+    let inst = view_rows(&s, Pane::Instances, now());
     let badge = |rows: &[atlas_tui::app::rows::RowRef], name: &str, col: usize| {
         rows.iter()
             .find(|r| r.cells.iter().any(|c| c.text == name))
@@ -90,10 +90,10 @@ fn badges_on_hosts_instances_and_volumes() {
     // ServiceDown (critical); its inhibited probe and the pending certificate alert are noise.
     assert_eq!(badge(&inst, "step-ca01", 3), "▲1 crit");
     assert_eq!(badge(&inst, "coredns01", 3), "-");
-    let vols = view_rows(&s, Pane::VOLUMES, now());
+    let vols = view_rows(&s, Pane::Volumes, now());
     assert_eq!(badge(&vols, "prometheus01-data", 3), "▲1 warn");
     // The host sums up what runs on it, and its own NodeLoadHigh.
-    let hosts = view_rows(&s, Pane::HOSTS, now());
+    let hosts = view_rows(&s, Pane::Hosts, now());
     assert_eq!(badge(&hosts, "atlas01", 3), "▲5 crit");
     key(&mut s, KeyCode::Char('2'));
     let out = render(&mut s, 80, 24);
@@ -128,11 +128,11 @@ fn filter_takes_label_matchers_and_words() {
     key(&mut s, KeyCode::Char('/'));
     typ(&mut s, "severity=critical");
     key(&mut s, KeyCode::Enter);
-    let rows = view_rows(&s, Pane::ALERTS, now());
+    let rows = view_rows(&s, Pane::Alerts, now());
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].cells[1].text, "ServiceDown");
-    s.panes[Pane::ALERTS.index()].filter = "instance=~\"step.*\"".into();
-    let mut names: Vec<String> = view_rows(&s, Pane::ALERTS, now())
+    s.panes[Pane::Alerts.index()].filter = "instance=~\"step.*\"".into();
+    let mut names: Vec<String> = view_rows(&s, Pane::Alerts, now())
         .iter()
         .map(|r| r.cells[1].text.to_string())
         .collect();
@@ -142,10 +142,10 @@ fn filter_takes_label_matchers_and_words() {
         ["CertificateExpiresSoon", "ProbeFailed", "ServiceDown"]
     );
     // Matchers and fuzzy words combine.
-    s.panes[Pane::ALERTS.index()].filter = "instance=~\"step.*\" probe".into();
-    assert_eq!(view_rows(&s, Pane::ALERTS, now()).len(), 1);
-    s.panes[Pane::ALERTS.index()].filter = "severity!=warning severity!=critical".into();
-    let names: Vec<String> = view_rows(&s, Pane::ALERTS, now())
+    s.panes[Pane::Alerts.index()].filter = "instance=~\"step.*\" probe".into();
+    assert_eq!(view_rows(&s, Pane::Alerts, now()).len(), 1);
+    s.panes[Pane::Alerts.index()].filter = "severity!=warning severity!=critical".into();
+    let names: Vec<String> = view_rows(&s, Pane::Alerts, now())
         .iter()
         .map(|r| r.cells[1].text.to_string())
         .collect();
@@ -156,8 +156,8 @@ fn filter_takes_label_matchers_and_words() {
 fn group_by_alertname_and_object() {
     let mut s = state();
     key(&mut s, KeyCode::Char('z'));
-    assert_eq!(s.pane, Pane::ALERTS);
-    let rows = view_rows(&s, Pane::ALERTS, now());
+    assert_eq!(s.pane, Pane::Alerts);
+    let rows = view_rows(&s, Pane::Alerts, now());
     assert!(
         rows[0]
             .key
@@ -167,7 +167,7 @@ fn group_by_alertname_and_object() {
         rows[0].key
     );
     key(&mut s, KeyCode::Char('z'));
-    let rows = view_rows(&s, Pane::ALERTS, now());
+    let rows = view_rows(&s, Pane::Alerts, now());
     let step = rows
         .iter()
         .find(|r| r.key.to_string() == "group:object:local/default/step-ca01")
@@ -176,7 +176,7 @@ fn group_by_alertname_and_object() {
     insta::assert_snapshot!(render(&mut s, 100, 30));
     key(&mut s, KeyCode::Char('z'));
     assert!(
-        !view_rows(&s, Pane::ALERTS, now())[0]
+        !view_rows(&s, Pane::Alerts, now())[0]
             .key
             .to_string()
             .starts_with("group:")
@@ -188,9 +188,9 @@ fn jump_from_alert_to_object_and_back() {
     let mut s = state();
     select_alert(&mut s, "DiskSpaceWarning");
     key(&mut s, KeyCode::Char('o'));
-    assert_eq!(s.pane, Pane::VOLUMES);
+    assert_eq!(s.pane, Pane::Volumes);
     assert_eq!(
-        s.panes[Pane::VOLUMES.index()]
+        s.panes[Pane::Volumes.index()]
             .selected_key
             .as_ref()
             .map(|k| k.to_string())
@@ -199,23 +199,23 @@ fn jump_from_alert_to_object_and_back() {
     );
     select_alert(&mut s, "NodeLoadHigh");
     key(&mut s, KeyCode::Char('o'));
-    assert_eq!(s.pane, Pane::HOSTS);
+    assert_eq!(s.pane, Pane::Hosts);
     select_alert(&mut s, "HighMemoryUsage");
     key(&mut s, KeyCode::Char('o'));
-    assert_eq!(s.pane, Pane::INSTANCES);
-    let rows = view_rows(&s, Pane::INSTANCES, now());
-    let i = s.selected_index(Pane::INSTANCES, &rows);
+    assert_eq!(s.pane, Pane::Instances);
+    let rows = view_rows(&s, Pane::Instances, now());
+    let i = s.selected_index(Pane::Instances, &rows);
     assert_eq!(rows[i].key.to_string(), "local/default/grafana01");
     // And back: the object's alerts.
     key(&mut s, KeyCode::Char('o'));
-    assert_eq!(s.pane, Pane::ALERTS);
-    let rows = view_rows(&s, Pane::ALERTS, now());
+    assert_eq!(s.pane, Pane::Alerts);
+    let rows = view_rows(&s, Pane::Alerts, now());
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].cells[1].text, "HighMemoryUsage");
     // An alert about nothing known says so.
     select_alert(&mut s, "Watchdog");
     key(&mut s, KeyCode::Char('o'));
-    assert_eq!(s.pane, Pane::ALERTS);
+    assert_eq!(s.pane, Pane::Alerts);
     assert!(
         s.messages
             .current
@@ -357,7 +357,7 @@ fn silence_form_from_an_instance_and_editing_matchers() {
 fn silences_pane_expire_and_extend() {
     let mut s = state();
     key(&mut s, KeyCode::Char('6'));
-    let rows = view_rows(&s, Pane::SILENCES, now());
+    let rows = view_rows(&s, Pane::Silences, now());
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].cells[0].text, "active");
     assert_eq!(rows[0].cells[4].text, "1", "it silences the Watchdog");
@@ -482,7 +482,7 @@ fn a_source_that_goes_down_keeps_its_data_and_says_so() {
     key(&mut s, KeyCode::Char('5'));
     // Its last alerts stay (NodeLoadHigh came only from it).
     assert!(
-        view_rows(&s, Pane::ALERTS, now())
+        view_rows(&s, Pane::Alerts, now())
             .iter()
             .any(|r| r.cells[1].text == "NodeLoadHigh")
     );
@@ -502,7 +502,7 @@ fn a_source_that_goes_down_keeps_its_data_and_says_so() {
     );
     assert!(s.messages.current.as_ref().unwrap().text.contains("back"));
     assert!(
-        !view_rows(&s, Pane::ALERTS, now())
+        !view_rows(&s, Pane::Alerts, now())
             .iter()
             .any(|r| r.cells[1].text == "NodeLoadHigh")
     );
@@ -751,16 +751,16 @@ fn alert_transitions_and_silences_are_journaled_and_on_the_timeline() {
     typ(&mut s, "/step-ca01");
     key(&mut s, KeyCode::Enter);
     key(&mut s, KeyCode::Char('O'));
-    assert_eq!(s.pane, Pane::TIMELINE);
-    assert_eq!(s.panes[Pane::TIMELINE.index()].filter, "step-ca01");
+    assert_eq!(s.pane, Pane::Timeline);
+    assert_eq!(s.panes[Pane::Timeline.index()].filter, "step-ca01");
     let out = render(&mut s, 120, 24);
     assert!(!out.contains("HighMemoryUsage"), "{out}");
     insta::assert_snapshot!(out);
     // `o` on a line about an instance goes to its row.
     key(&mut s, KeyCode::Char('o'));
-    assert_eq!(s.pane, Pane::INSTANCES);
+    assert_eq!(s.pane, Pane::Instances);
     assert_eq!(
-        s.panes[Pane::INSTANCES.index()]
+        s.panes[Pane::Instances.index()]
             .selected_key
             .as_ref()
             .map(|k| k.to_string())
@@ -768,7 +768,7 @@ fn alert_transitions_and_silences_are_journaled_and_on_the_timeline() {
         Some("local/default/step-ca01")
     );
     key(&mut s, KeyCode::Char('O'));
-    assert_eq!(s.pane, Pane::TIMELINE);
+    assert_eq!(s.pane, Pane::Timeline);
     // Its detail: the silence line, whole.
     key(&mut s, KeyCode::Char('j'));
     key(&mut s, KeyCode::Enter);
@@ -1165,7 +1165,7 @@ fn an_unjoined_alert_is_unknown_while_details_load() {
     use atlas_tui::backend::{InventoryEvent, Update};
     let mut s = with_alerts(loaded_state());
     let target_of = |s: &AppState, name: &str| {
-        let rows = view_rows(s, Pane::ALERTS, now());
+        let rows = view_rows(s, Pane::Alerts, now());
         let col = atlas_tui::app::panes::alerts::COLUMNS
             .iter()
             .position(|c| c.head.name == "TARGET")

@@ -294,8 +294,8 @@ async fn a_killed_member_is_shown_offline_its_instances_unknown_and_the_rest_sta
         60,
         "the members and clu-dead01 running",
         |s| {
-            status_of(s, Pane::HOSTS, "atlas03").as_deref() == Some("Online")
-                && status_of(s, Pane::INSTANCES, "clu-dead01").as_deref() == Some("Running")
+            status_of(s, Pane::Hosts, "atlas03").as_deref() == Some("Online")
+                && status_of(s, Pane::Instances, "clu-dead01").as_deref() == Some("Running")
         },
     )
     .await;
@@ -305,11 +305,11 @@ async fn a_killed_member_is_shown_offline_its_instances_unknown_and_the_rest_sta
         .unwrap();
     // Incus calls a member offline after 20 s without a heartbeat; the hosts are read every 2 s.
     until(&mut state, &mut rx, 60, "atlas03 offline", |s| {
-        status_of(s, Pane::HOSTS, "atlas03").as_deref() == Some("Offline")
+        status_of(s, Pane::Hosts, "atlas03").as_deref() == Some("Offline")
     })
     .await;
     assert_eq!(
-        status_of(&mut state, Pane::INSTANCES, "clu-dead01").as_deref(),
+        status_of(&mut state, Pane::Instances, "clu-dead01").as_deref(),
         Some("Unknown"),
         "an instance on a dead member is not shown with a state nobody knows"
     );
@@ -321,7 +321,7 @@ async fn a_killed_member_is_shown_offline_its_instances_unknown_and_the_rest_sta
     // The rest of the console is live: an instance made on atlas01 now shows up.
     incus(&["init", "busybox", "clu-live01", "--target", "atlas01"]);
     until(&mut state, &mut rx, 30, "clu-live01 listed", |s| {
-        status_of(s, Pane::INSTANCES, "clu-live01").as_deref() == Some("Stopped")
+        status_of(s, Pane::Instances, "clu-live01").as_deref() == Some("Stopped")
     })
     .await;
 
@@ -334,8 +334,8 @@ async fn a_killed_member_is_shown_offline_its_instances_unknown_and_the_rest_sta
         60,
         "atlas03 back and clu-dead01 running",
         |s| {
-            status_of(s, Pane::HOSTS, "atlas03").as_deref() == Some("Online")
-                && status_of(s, Pane::INSTANCES, "clu-dead01").as_deref() == Some("Running")
+            status_of(s, Pane::Hosts, "atlas03").as_deref() == Some("Online")
+                && status_of(s, Pane::Instances, "clu-dead01").as_deref() == Some("Running")
         },
     )
     .await;
@@ -370,7 +370,7 @@ async fn an_https_remote_fails_over_when_its_member_dies_and_follows_events_agai
         "online through atlas03, members known",
         |s| {
             matches!(s.remotes[0].conn, ConnState::Online { via: None, .. })
-                && status_of(s, Pane::HOSTS, "atlas01").as_deref() == Some("Online")
+                && status_of(s, Pane::Hosts, "atlas01").as_deref() == Some("Online")
         },
     )
     .await;
@@ -405,7 +405,7 @@ async fn an_https_remote_fails_over_when_its_member_dies_and_follows_events_agai
         &mut rx,
         10,
         "clu-fail01 listed from its event",
-        |s| status_of(s, Pane::INSTANCES, "clu-fail01").is_some(),
+        |s| status_of(s, Pane::Instances, "clu-fail01").is_some(),
     )
     .await;
 }

@@ -301,7 +301,7 @@ fn jobs_pane_streams_progress_notifies_once_and_cancels() {
     assert!(msg.contains("cancelled"), "{msg}");
     assert!(s.jobs_indicator().is_none());
     // Its progress says where it stopped, not that it runs.
-    let rows = view_rows(&s, atlas_tui::app::Pane::JOBS, now());
+    let rows = view_rows(&s, atlas_tui::app::Pane::Jobs, now());
     let progress = rows[0].cells[3].text.to_string();
     assert!(
         progress.starts_with("stopped at") && progress.contains("42%"),

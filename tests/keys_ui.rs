@@ -42,13 +42,13 @@ fn every_layer_can_be_rebound() {
     assert_eq!(s.input(), InputMode::Palette);
     ctrl(&mut s, 'j');
     assert_eq!(s.input(), InputMode::Normal);
-    assert_eq!(s.pane, Pane::VOLUMES);
+    assert_eq!(s.pane, Pane::Volumes);
     // Prompt: ctrl-k cancels the filter (and clears it).
     key(&mut s, KeyCode::Char('/'));
     typ(&mut s, "zzz");
     ctrl(&mut s, 'k');
     assert_eq!(s.input(), InputMode::Normal);
-    assert_eq!(s.panes[Pane::VOLUMES.index()].filter, "");
+    assert_eq!(s.panes[Pane::Volumes.index()].filter, "");
     // Form: ctrl-o cancels the snapshot form.
     key(&mut s, KeyCode::Char('2'));
     key(&mut s, KeyCode::Char('n'));
@@ -211,33 +211,33 @@ fn derived_views_are_computed_once_per_change_and_idle_keys_change_nothing() {
     use std::sync::Arc;
     let mut s = with_alerts(loaded_state());
     // The same rows and join, shared, until something changes.
-    let a = view_rows(&s, Pane::INSTANCES, now());
-    assert!(Arc::ptr_eq(&a, &view_rows(&s, Pane::INSTANCES, now())));
+    let a = view_rows(&s, Pane::Instances, now());
+    assert!(Arc::ptr_eq(&a, &view_rows(&s, Pane::Instances, now())));
     let j = s.join_alerts();
     assert!(Arc::ptr_eq(&j, &s.join_alerts()));
     // A key bound to nothing: nothing changes, so nothing is redrawn or rebuilt.
     let rev = s.derived.rev;
     key(&mut s, KeyCode::Char('Q'));
     assert_eq!(s.derived.rev, rev);
-    assert!(Arc::ptr_eq(&a, &view_rows(&s, Pane::INSTANCES, now())));
+    assert!(Arc::ptr_eq(&a, &view_rows(&s, Pane::Instances, now())));
     // Moving the selection redraws, but the rows and the join stay as they were.
     key(&mut s, KeyCode::Char('j'));
     assert_ne!(s.derived.rev, rev);
-    assert!(Arc::ptr_eq(&a, &view_rows(&s, Pane::INSTANCES, now())));
+    assert!(Arc::ptr_eq(&a, &view_rows(&s, Pane::Instances, now())));
     assert!(Arc::ptr_eq(&j, &s.join_alerts()));
     // A filter makes a new view of the same rows (shared, not built again).
-    s.panes[Pane::INSTANCES.index()].filter = "grafana".into();
-    let c = view_rows(&s, Pane::INSTANCES, now());
+    s.panes[Pane::Instances.index()].filter = "grafana".into();
+    let c = view_rows(&s, Pane::Instances, now());
     assert_eq!(c.len(), 1);
     assert!(a.iter().any(|r| Arc::ptr_eq(r, &c[0])));
     // The next second rebuilds the panes that show ages, not the others.
     let later = now() + chrono::Duration::seconds(1);
-    assert!(Arc::ptr_eq(&c, &view_rows(&s, Pane::INSTANCES, later)));
-    let snaps = view_rows(&s, Pane::SNAPSHOTS, now());
-    assert!(!Arc::ptr_eq(&snaps, &view_rows(&s, Pane::SNAPSHOTS, later)));
+    assert!(Arc::ptr_eq(&c, &view_rows(&s, Pane::Instances, later)));
+    let snaps = view_rows(&s, Pane::Snapshots, now());
+    assert!(!Arc::ptr_eq(&snaps, &view_rows(&s, Pane::Snapshots, later)));
     // A key that changes what rows show (a palette command) rebuilds them and the join.
     s.run_command("theme light", now());
-    let d = view_rows(&s, Pane::INSTANCES, now());
+    let d = view_rows(&s, Pane::Instances, now());
     assert!(!Arc::ptr_eq(&c, &d) && !Arc::ptr_eq(&c[0], &d[0]));
     assert!(!Arc::ptr_eq(&j, &s.join_alerts()));
 }
@@ -396,8 +396,7 @@ fn panes_said_to_show_no_ages_do_not_change_with_the_clock() {
     use atlas_tui::app::rows::{build_rows, shows_ages};
     let s = with_alerts(loaded_state());
     let later = now() + chrono::Duration::hours(5);
-    for (i, p) in atlas_tui::pane::PANES.iter().enumerate() {
-        let pane = atlas_tui::pane::Pane(i as u8);
+    for pane in atlas_tui::pane::Pane::all() {
         if shows_ages(pane) {
             continue;
         }
@@ -407,6 +406,6 @@ fn panes_said_to_show_no_ages_do_not_change_with_the_clock() {
                 .map(|r| r.cells)
                 .collect::<Vec<_>>()
         };
-        assert_eq!(cells(now()), cells(later), "{}", p.title);
+        assert_eq!(cells(now()), cells(later), "{}", pane.title());
     }
 }

@@ -53,7 +53,7 @@ async fn until(
 /// The STATE cell of the instance row named `name`, and whether the row is dimmed as stale.
 fn row_of(state: &mut AppState, name: &str) -> Option<(String, bool)> {
     state.derived.data_changed();
-    let rows = view_rows(state, Pane::INSTANCES, chrono::Utc::now());
+    let rows = view_rows(state, Pane::Instances, chrono::Utc::now());
     rows.iter()
         .find(|r| r.cells.get(1).is_some_and(|c| c.text == name))
         .map(|r| (r.cells[2].text.to_string(), r.stale))
@@ -247,7 +247,7 @@ async fn a_frozen_alertmanager_is_shown_stale_and_the_rest_works() {
     })
     .await;
     eprintln!("stale {took:?} after the freeze");
-    state.pane = Pane::ALERTS;
+    state.pane = Pane::Alerts;
     let screen = render(&mut state, 160, 30);
     assert!(
         screen.contains("frozen-am stale") || screen.contains("frozen-am down"),

@@ -163,7 +163,7 @@ async fn the_panes_show_the_seeded_cluster() {
     assert!(of("pfsense")[0].location == "nfs-backup");
     // The backups pane: TrueNAS has none, pfSense's is ten days old.
     let rows =
-        atlas_tui::app::rows::view_rows(&s, atlas_tui::app::Pane::BACKUPS, chrono::Utc::now());
+        atlas_tui::app::rows::view_rows(&s, atlas_tui::app::Pane::Backups, chrono::Utc::now());
     let standing = |name: &str| {
         rows.iter()
             .find(|r| r.cells[1].text == name)
@@ -711,7 +711,7 @@ async fn the_rollback_preview_shows_the_config_the_snapshot_brings_back() {
     .await;
     let now = chrono::Utc::now();
     // The snapshots pane, pihole's before-upgrade selected, then r.
-    s.pane = atlas_tui::app::Pane::SNAPSHOTS;
+    s.pane = atlas_tui::app::Pane::Snapshots;
     let rows = atlas_tui::app::rows::view_rows(&s, s.pane, now);
     let i = rows
         .iter()

@@ -79,7 +79,7 @@ fn filter_then_details_opens_the_filtered_row() {
     typ(&mut s, "graf");
     key(&mut s, KeyCode::Enter);
     assert_eq!(s.input(), InputMode::Normal);
-    assert_eq!(s.panes[Pane::INSTANCES.index()].filter, "graf");
+    assert_eq!(s.panes[Pane::Instances.index()].filter, "graf");
     key(&mut s, KeyCode::Enter);
     let d = s.detail().cloned().expect("detail open");
     assert_eq!(d.key.to_string(), "local/default/grafana01");
@@ -97,7 +97,7 @@ fn inverted_filter_and_no_match() {
     let mut s = loaded_state();
     key(&mut s, KeyCode::Char('/'));
     typ(&mut s, "!lab");
-    let rows = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, now());
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
     assert_eq!(rows.len(), 7);
     assert!(rows.iter().all(|r| !r.key.to_string().contains("/lab/")));
     key(&mut s, KeyCode::Esc);
@@ -110,8 +110,8 @@ fn inverted_filter_and_no_match() {
 fn exclusions_work_beside_other_words_and_each_other() {
     let names = |filter: &str| {
         let mut s = loaded_state();
-        s.panes[Pane::INSTANCES.index()].filter = filter.into();
-        let mut v: Vec<String> = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, now())
+        s.panes[Pane::Instances.index()].filter = filter.into();
+        let mut v: Vec<String> = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now())
             .iter()
             .map(|r| {
                 r.key
@@ -171,7 +171,7 @@ fn skipped_list_items_are_named_and_counted_in_the_status_line() {
         "{msg}"
     );
     // The rows already shown stay.
-    let rows = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, now());
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
     assert_eq!(rows.len(), 9);
 }
 
@@ -208,28 +208,28 @@ fn project_typos_are_refused_like_remote_typos() {
 #[test]
 fn navigation_with_vim_keys_arrows_and_sequences() {
     let mut s = loaded_state();
-    let rows = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, now());
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
     key(&mut s, KeyCode::Char('j'));
     key(&mut s, KeyCode::Down);
-    assert_eq!(s.selected_index(Pane::INSTANCES, &rows), 2);
+    assert_eq!(s.selected_index(Pane::Instances, &rows), 2);
     key(&mut s, KeyCode::Char('G'));
-    assert_eq!(s.selected_index(Pane::INSTANCES, &rows), rows.len() - 1);
+    assert_eq!(s.selected_index(Pane::Instances, &rows), rows.len() - 1);
     key(&mut s, KeyCode::Char('g'));
     key(&mut s, KeyCode::Char('g'));
-    assert_eq!(s.selected_index(Pane::INSTANCES, &rows), 0);
+    assert_eq!(s.selected_index(Pane::Instances, &rows), 0);
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.pane, Pane::VOLUMES);
+    assert_eq!(s.pane, Pane::Volumes);
     key(&mut s, KeyCode::BackTab);
     key(&mut s, KeyCode::BackTab);
-    assert_eq!(s.pane, Pane::HOSTS);
+    assert_eq!(s.pane, Pane::Hosts);
 }
 
 #[test]
 fn selection_follows_the_row_when_rows_change() {
     let mut s = loaded_state();
     key(&mut s, KeyCode::Char('G'));
-    let rows = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, now());
-    let selected = rows[s.selected_index(Pane::INSTANCES, &rows)].key.clone();
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
+    let selected = rows[s.selected_index(Pane::Instances, &rows)].key.clone();
     // A new instance sorting first appears; the selection stays on the same instance.
     let mut inst = common::instances_fixture("instances_r1.json").remove(0);
     inst.name = "aaa-new".into();
@@ -240,15 +240,15 @@ fn selection_follows_the_row_when_rows_change() {
         }),
         now(),
     );
-    let rows = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, now());
-    assert_eq!(rows[s.selected_index(Pane::INSTANCES, &rows)].key, selected);
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
+    assert_eq!(rows[s.selected_index(Pane::Instances, &rows)].key, selected);
 }
 
 #[test]
 fn sort_by_column_and_reverse() {
     let mut s = loaded_state();
     let names = |s: &AppState| {
-        atlas_tui::app::rows::view_rows(s, Pane::INSTANCES, now())
+        atlas_tui::app::rows::view_rows(s, Pane::Instances, now())
             .iter()
             .map(|r| r.cells[1].text.clone())
             .collect::<Vec<_>>()
@@ -289,7 +289,7 @@ fn palette_jumps_to_panes_remotes_projects_and_themes() {
     typ(&mut s, "vol");
     insta::assert_snapshot!(render(&mut s, 80, 24));
     key(&mut s, KeyCode::Enter);
-    assert_eq!(s.pane, Pane::VOLUMES);
+    assert_eq!(s.pane, Pane::Volumes);
 
     let fx = s.run_command("project lab", now());
     assert_eq!(
@@ -331,7 +331,7 @@ fn palette_jumps_to_panes_remotes_projects_and_themes() {
     key(&mut s, KeyCode::Char(':'));
     typ(&mut s, "snpsht");
     key(&mut s, KeyCode::Enter);
-    assert_eq!(s.pane, Pane::SNAPSHOTS);
+    assert_eq!(s.pane, Pane::Snapshots);
 }
 
 #[test]
@@ -449,7 +449,7 @@ fn backups_pane_flags_instances_without_a_recent_backup() {
         now(),
     );
     key(&mut s, KeyCode::Char('0'));
-    assert_eq!(s.pane, Pane::BACKUPS);
+    assert_eq!(s.pane, Pane::Backups);
     // By BACKUP, worst first.
     key(&mut s, KeyCode::Char('s'));
     key(&mut s, KeyCode::Char('s'));
@@ -507,7 +507,7 @@ fn the_title_says_details_are_loading_until_the_detailed_listing_is_in() {
     let screen = render(&mut s, 160, 30);
     assert!(screen.contains("loading details (9 left)…"), "{screen}");
     // Nothing read is shown as a fact: no `0` snapshots, no `-` address for what runs.
-    let rows = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, now());
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
     let grafana = rows
         .iter()
         .find(|r| r.cells[1].text == "grafana01")
@@ -796,7 +796,7 @@ fn a_silent_remote_is_shown_stale_with_its_age_and_live_again_when_heard() {
     assert!(s.remotes[0].silent);
     let screen = render_at(&mut s, 160, 24, later);
     assert!(screen.contains("● local stale 14s"), "{screen}");
-    let rows = atlas_tui::app::rows::view_rows(&s, Pane::INSTANCES, later);
+    let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, later);
     assert!(
         rows.iter().filter(|r| r.remote == "local").all(|r| r.stale),
         "its rows are dimmed"
@@ -821,4 +821,49 @@ fn a_silent_remote_is_shown_stale_with_its_age_and_live_again_when_heard() {
     assert!(!s.remotes[0].silent);
     let screen = render_at(&mut s, 160, 24, later);
     assert!(!screen.contains("stale"), "{screen}");
+}
+
+/// Every pane a key goes to is drawn where the focus goes, in the grid of big terminals too (the
+/// grid once kept showing Alerts while `-` focused an undrawn Timeline), with its tab key in the
+/// header.
+#[test]
+fn every_pane_key_shows_its_pane_in_the_grid() {
+    use atlas_tui::action::Action;
+    use atlas_tui::config::keymap::Mode;
+    for (w, h) in [(200, 50), (160, 40), (80, 24)] {
+        let mut s = common::with_alerts(loaded_state());
+        for p in Pane::all() {
+            let action = Action::going_to(p).expect("every pane has an action going to it");
+            let k = s
+                .keymap
+                .hint(Mode::Normal, action)
+                .expect("bound by default");
+            let mut chars = k.chars();
+            let (Some(c), None) = (chars.next(), chars.next()) else {
+                panic!("{k}: a pane key is one character by default");
+            };
+            key(&mut s, KeyCode::Char(c));
+            assert_eq!(s.pane, p, "{k} at {w}x{h}");
+            let out = render(&mut s, w, h);
+            assert_eq!(s.view.grid, w >= 160, "{w}x{h}");
+            let title = format!(" {} ", p.title());
+            // The focused pane's block has the thick border, its title on the top edge.
+            let focused: Vec<&str> = out
+                .lines()
+                .skip(1)
+                .filter(|l| l.contains('┏') && l.contains(&title))
+                .collect();
+            assert_eq!(
+                focused.len(),
+                1,
+                "{} not drawn focused at {w}x{h}:\n{out}",
+                p.title()
+            );
+            let header = out.lines().next().unwrap();
+            assert!(
+                header.contains(&format!("{k} ")),
+                "tab key {k} missing: {header}"
+            );
+        }
+    }
 }

@@ -57,7 +57,7 @@ impl AppState {
         let Some(row) = rows.get(self.selected_index(self.pane, &rows)) else {
             return Selected::Other;
         };
-        if self.pane == Pane::JOBS {
+        if self.pane == Pane::Jobs {
             return self
                 .job_by_key(&row.key)
                 .map(|j| Selected::Job(j.id))

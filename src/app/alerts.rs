@@ -258,10 +258,10 @@ impl AppState {
     /// Shows an object's row in its pane, selected (the pane's filter cleared).
     fn go_to(&mut self, t: Target) {
         let pane = match t {
-            Target::Instance { .. } => Pane::INSTANCES,
-            Target::Host { .. } => Pane::HOSTS,
-            Target::Volume { .. } => Pane::VOLUMES,
-            Target::Snapshot { .. } => Pane::SNAPSHOTS,
+            Target::Instance { .. } => Pane::Instances,
+            Target::Host { .. } => Pane::Hosts,
+            Target::Volume { .. } => Pane::Volumes,
+            Target::Snapshot { .. } => Pane::Snapshots,
         };
         self.pane = pane;
         self.say(Level::Info, format!("→ {}", t.describe()));
@@ -276,7 +276,7 @@ impl AppState {
             return vec![];
         };
         match self.pane {
-            Pane::ALERTS => {
+            Pane::Alerts => {
                 let joined = &self.join_alerts().1;
                 let target = match &key {
                     RowKey::AlertGroup(AlertGroup::Object(Some(obj))) => Some(obj.clone()),
@@ -295,7 +295,7 @@ impl AppState {
                 self.go_to(t);
                 vec![]
             }
-            Pane::TIMELINE => {
+            Pane::Timeline => {
                 // A line about a row the console shows: to that row.
                 let object = self
                     .timeline_events()
@@ -325,42 +325,42 @@ impl AppState {
                 self.go_to(t);
                 vec![]
             }
-            Pane::HOSTS | Pane::INSTANCES | Pane::VOLUMES => {
-                self.pane = Pane::ALERTS;
-                let ps = &mut self.panes[Pane::ALERTS.index()];
+            Pane::Hosts | Pane::Instances | Pane::Volumes => {
+                self.pane = Pane::Alerts;
+                let ps = &mut self.panes[Pane::Alerts.index()];
                 ps.filter = format!("@{key}");
                 ps.selected = 0;
                 ps.selected_key = None;
-                let n = view_rows(self, Pane::ALERTS, now).len();
+                let n = view_rows(self, Pane::Alerts, now).len();
                 self.say(
                     Level::Info,
                     format!("alerts of {key}: {n} (esc clears the filter)"),
                 );
                 vec![]
             }
-            Pane::SILENCES => {
+            Pane::Silences => {
                 let Some(s) = self.silence_by_key(&key) else {
                     return vec![];
                 };
                 let ms: Vec<String> = s.silence.matchers.iter().map(|m| m.to_string()).collect();
-                self.pane = Pane::ALERTS;
-                let ps = &mut self.panes[Pane::ALERTS.index()];
+                self.pane = Pane::Alerts;
+                let ps = &mut self.panes[Pane::Alerts.index()];
                 ps.filter = ms.join(" ");
                 ps.selected_key = None;
                 vec![]
             }
-            Pane::SNAPSHOTS => {
+            Pane::Snapshots => {
                 self.say(Level::Warning, "snapshots have no alerts of their own");
                 vec![]
             }
-            Pane::JOBS => {
+            Pane::Jobs => {
                 let Some(t) = self.job_by_key(&key).map(|j| j.spec.target().clone()) else {
                     return vec![];
                 };
                 let pane = if t.is_volume() {
-                    Pane::VOLUMES
+                    Pane::Volumes
                 } else {
-                    Pane::INSTANCES
+                    Pane::Instances
                 };
                 self.pane = pane;
                 let ps = &mut self.panes[pane.index()];
@@ -368,11 +368,11 @@ impl AppState {
                 ps.selected_key = Some(RowKey::Object(t.object()));
                 vec![]
             }
-            Pane::JOURNAL => {
+            Pane::Journal => {
                 self.say(Level::Warning, "jump works from the jobs pane (7)");
                 vec![]
             }
-            Pane::SERVICES => {
+            Pane::Services => {
                 let RowKey::Service(file) = &key else {
                     return vec![];
                 };
@@ -385,13 +385,13 @@ impl AppState {
                     project: d.project.clone(),
                     name: d.name.clone(),
                 };
-                self.pane = Pane::INSTANCES;
+                self.pane = Pane::Instances;
                 let exists = self
                     .remotes
                     .iter()
                     .flat_map(|r| &r.instances)
                     .any(|i| i.object() == row);
-                let ps = &mut self.panes[Pane::INSTANCES.index()];
+                let ps = &mut self.panes[Pane::Instances.index()];
                 ps.filter.clear();
                 ps.selected_key = Some(RowKey::Object(row));
                 if !exists {
@@ -487,7 +487,7 @@ impl AppState {
         };
         let (writable, readonly) = self.writable_alertmanagers();
         let (matchers, sources): (Vec<Matcher>, Vec<String>) = match self.pane {
-            Pane::ALERTS => {
+            Pane::Alerts => {
                 let members = self.alerts_of_row(&key);
                 let Some(first) = members.first().map(|i| &self.alerting.alerts[*i]) else {
                     return vec![];
@@ -507,7 +507,7 @@ impl AppState {
                 srcs.dedup();
                 (ms, srcs)
             }
-            Pane::INSTANCES | Pane::HOSTS | Pane::VOLUMES => {
+            Pane::Instances | Pane::Hosts | Pane::Volumes => {
                 (self.object_matchers(&key.to_string()), writable.clone())
             }
             _ => {
@@ -579,7 +579,7 @@ impl AppState {
     /// A matcher for every alert about an object: the label its current alerts use (or the
     /// first of the label map), matching the name with any domain or port after it.
     fn object_matchers(&self, key: &str) -> Vec<Matcher> {
-        self.object_matchers_of(key, self.pane == Pane::VOLUMES)
+        self.object_matchers_of(key, self.pane == Pane::Volumes)
     }
 
     /// Matchers for the alerts about an object: its name, or for an instance one of its
@@ -652,7 +652,7 @@ impl AppState {
         if self.refuse_readonly() {
             return None;
         }
-        if self.pane != Pane::SILENCES {
+        if self.pane != Pane::Silences {
             self.say(
                 Level::Warning,
                 format!("select a silence in the silences pane (6) to {verb} it"),
@@ -660,7 +660,7 @@ impl AppState {
             return None;
         }
         let Some(s) = self
-            .selected_key(Pane::SILENCES, now)
+            .selected_key(Pane::Silences, now)
             .and_then(|k| self.silence_by_key(&k).cloned())
         else {
             self.say(Level::Warning, "nothing selected");

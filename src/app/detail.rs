@@ -98,20 +98,19 @@ pub fn detail_text(state: &AppState, d: &DetailState, now: DateTime<Utc>) -> (St
     let mut out = Vec::new();
     let key = d.key.to_string();
     let found = match d.pane {
-        Pane::INSTANCES => instance_detail(state, &key, now, &mut out),
-        Pane::HOSTS => host_detail(state, &key, now, &mut out),
-        Pane::VOLUMES => volume_detail(state, &key, now, &mut out),
-        Pane::SNAPSHOTS => snapshot_detail(state, &key, now, &mut out),
-        Pane::ALERTS => alert_detail(state, &d.key, now, &mut out),
-        Pane::SILENCES => silence_detail(state, &d.key, now, &mut out),
-        Pane::JOBS => job_detail(state, &d.key, now, &mut out),
-        Pane::JOURNAL => journal_detail(state, &d.key, &mut out),
-        Pane::SERVICES => super::panes::services::service_detail(state, &d.key, &mut out),
-        Pane::BACKUPS => backup_detail(state, &d.key, now, &mut out),
-        Pane::TIMELINE => super::panes::timeline::timeline_detail(state, &d.key, &mut out),
-        _ => false,
+        Pane::Instances => instance_detail(state, &key, now, &mut out),
+        Pane::Hosts => host_detail(state, &key, now, &mut out),
+        Pane::Volumes => volume_detail(state, &key, now, &mut out),
+        Pane::Snapshots => snapshot_detail(state, &key, now, &mut out),
+        Pane::Alerts => alert_detail(state, &d.key, now, &mut out),
+        Pane::Silences => silence_detail(state, &d.key, now, &mut out),
+        Pane::Jobs => job_detail(state, &d.key, now, &mut out),
+        Pane::Journal => journal_detail(state, &d.key, &mut out),
+        Pane::Services => super::panes::services::service_detail(state, &d.key, &mut out),
+        Pane::Backups => backup_detail(state, &d.key, now, &mut out),
+        Pane::Timeline => super::panes::timeline::timeline_detail(state, &d.key, &mut out),
     };
-    if found && matches!(d.pane, Pane::INSTANCES | Pane::HOSTS | Pane::VOLUMES) {
+    if found && matches!(d.pane, Pane::Instances | Pane::Hosts | Pane::Volumes) {
         object_alerts(state, &key, now, &mut out);
     }
     if !found {

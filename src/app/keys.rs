@@ -69,7 +69,7 @@ impl AppState {
         // Quitting while jobs run asks first.
         self.hold_quit(&mut fx);
         // The services pane shows what is on disk and on the server now.
-        if self.pane == Pane::SERVICES && before != Pane::SERVICES {
+        if self.pane == Pane::Services && before != Pane::Services {
             fx.extend(self.services_refresh());
         }
         fx
@@ -180,17 +180,22 @@ impl AppState {
             }
             Action::NextPane => self.pane = self.pane.cycle(1),
             Action::PrevPane => self.pane = self.pane.cycle(-1),
-            Action::PaneHosts => self.pane = Pane::HOSTS,
-            Action::PaneInstances => self.pane = Pane::INSTANCES,
-            Action::PaneVolumes => self.pane = Pane::VOLUMES,
-            Action::PaneSnapshots => self.pane = Pane::SNAPSHOTS,
-            Action::PaneAlerts => self.pane = Pane::ALERTS,
-            Action::PaneSilences => self.pane = Pane::SILENCES,
-            Action::PaneJobs => self.pane = Pane::JOBS,
-            Action::PaneJournal => self.pane = Pane::JOURNAL,
-            Action::PaneServices => self.pane = Pane::SERVICES,
-            Action::PaneBackups => self.pane = Pane::BACKUPS,
-            Action::PaneTimeline => self.pane = Pane::TIMELINE,
+            // Where each goes is its registry entry's `goes_to`.
+            Action::PaneHosts
+            | Action::PaneInstances
+            | Action::PaneVolumes
+            | Action::PaneSnapshots
+            | Action::PaneAlerts
+            | Action::PaneSilences
+            | Action::PaneJobs
+            | Action::PaneJournal
+            | Action::PaneServices
+            | Action::PaneBackups
+            | Action::PaneTimeline => {
+                if let Some(p) = action.spec().goes_to {
+                    self.pane = p;
+                }
+            }
             Action::TimelineOf => self.timeline_of(now),
             Action::EditDefinition => return self.action_edit(now),
             Action::EditExternal => return self.action_edit_external(now),
@@ -214,10 +219,10 @@ impl AppState {
             Action::Unfreeze => return self.action_power(PowerAction::Unfreeze, false, now),
             Action::Shell => return self.action_shell(now),
             Action::Snapshot => return self.action_snapshot(now),
-            Action::Restore if self.pane == Pane::BACKUPS => {
+            Action::Restore if self.pane == Pane::Backups => {
                 return self.action_restore_archive(now);
             }
-            Action::Restore if self.pane == Pane::HOSTS => return self.action_restore_member(now),
+            Action::Restore if self.pane == Pane::Hosts => return self.action_restore_member(now),
             Action::Restore => return self.action_restore(now),
             Action::Evacuate => return self.action_evacuate(now),
             Action::Move => return self.action_move(None, now),
@@ -247,7 +252,7 @@ impl AppState {
                     Grouping::AlertName => Grouping::Object,
                     Grouping::Object => Grouping::None,
                 };
-                self.pane = Pane::ALERTS;
+                self.pane = Pane::Alerts;
                 self.say(
                     Level::Info,
                     format!("alerts grouped by {}", self.alerting.grouping.label()),
@@ -388,7 +393,7 @@ impl AppState {
         }
         let idx = self.selected_index(self.pane, &rows);
         let key = rows[idx].key.clone();
-        if tab == DetailTab::Log && self.pane != Pane::INSTANCES {
+        if tab == DetailTab::Log && self.pane != Pane::Instances {
             self.say(Level::Warning, "the console log is shown for instances");
             return vec![];
         }
@@ -528,7 +533,7 @@ impl AppState {
                 return self.dispatch(action, now);
             }
             Action::NextTab | Action::ConsoleLog => {
-                if d.pane != Pane::INSTANCES {
+                if d.pane != Pane::Instances {
                     return vec![];
                 }
                 let to_log = action == Action::ConsoleLog || d.tab == DetailTab::Config;
@@ -635,9 +640,9 @@ pub fn operation(action: Action, pane: Pane) -> Option<Operation> {
         Action::Freeze | Action::Unfreeze => Operation::Freeze,
         Action::Shell => Operation::Shell,
         Action::ConsoleLog => Operation::ConsoleLog,
-        Action::Snapshot if pane == Pane::VOLUMES => Operation::VolumeSnapshots,
+        Action::Snapshot if pane == Pane::Volumes => Operation::VolumeSnapshots,
         Action::Snapshot => Operation::InstanceSnapshots,
-        Action::Restore if pane == Pane::HOSTS => Operation::Cluster,
+        Action::Restore if pane == Pane::Hosts => Operation::Cluster,
         Action::Evacuate | Action::Move => Operation::Cluster,
         Action::Restore | Action::Delete => Operation::Restore,
         Action::Backup => Operation::Backup,

@@ -119,16 +119,23 @@ impl AppState {
         let unlisted = online.iter().any(|r| !r.volumes_listed);
         let details = || (undetailed > 0).then(|| format!("loading details ({undetailed} left)…"));
         match pane {
-            Pane::INSTANCES => details(),
-            Pane::VOLUMES => unlisted.then(|| "loading volumes…".to_string()),
-            Pane::SNAPSHOTS => match (unlisted, details()) {
+            Pane::Instances => details(),
+            Pane::Volumes => unlisted.then(|| "loading volumes…".to_string()),
+            Pane::Snapshots => match (unlisted, details()) {
                 (true, _) => Some("loading volumes…".into()),
                 (false, Some(_)) => Some(format!(
                     "loading instance snapshots ({undetailed} instances left)…"
                 )),
                 (false, None) => None,
             },
-            _ => None,
+            Pane::Hosts
+            | Pane::Alerts
+            | Pane::Silences
+            | Pane::Jobs
+            | Pane::Journal
+            | Pane::Services
+            | Pane::Backups
+            | Pane::Timeline => None,
         }
     }
 }

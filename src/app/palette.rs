@@ -275,7 +275,7 @@ impl AppState {
             }
             PaletteCommand::Group(g) => {
                 self.alerting.grouping = g;
-                self.pane = Pane::ALERTS;
+                self.pane = Pane::Alerts;
             }
             PaletteCommand::Import(file) => return self.action_import(file, now),
             PaletteCommand::Run(name) => return self.run_config_command(&name, now),

@@ -117,7 +117,7 @@ pub fn view_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> Arc<View> 
     };
     let d = &state.derived;
     d.rows.get(pane, key.clone(), || {
-        if pane == Pane::ALERTS {
+        if pane == Pane::Alerts {
             return with_widths(pane, alert_rows(state, now));
         }
         let built = d.built.get(pane, key.built.clone(), || {
@@ -179,7 +179,7 @@ fn built_key(state: &AppState, pane: Pane, now: DateTime<Utc>) -> BuiltKey {
 pub fn shows_ages(pane: Pane) -> bool {
     !matches!(
         pane,
-        Pane::HOSTS | Pane::INSTANCES | Pane::VOLUMES | Pane::SERVICES
+        Pane::Hosts | Pane::Instances | Pane::Volumes | Pane::Services
     )
 }
 
@@ -212,10 +212,10 @@ pub fn content_widths(cols: &[Column], rows: &[RowRef]) -> Vec<u16> {
 
 /// The alerts pane: its filter also selects by labels and objects, and groups get header rows.
 fn alert_rows(state: &AppState, now: DateTime<Utc>) -> Vec<RowRef> {
-    let ps = &state.panes[Pane::ALERTS.index()];
+    let ps = &state.panes[Pane::Alerts.index()];
     let (_, _, fuzzy) = split_alert_filter(&ps.filter);
     let rows = filter_and_sort(
-        build_rows(state, Pane::ALERTS, now),
+        build_rows(state, Pane::Alerts, now),
         &fuzzy,
         ps.sort_col,
         ps.sort_desc,

@@ -90,18 +90,18 @@ impl AppState {
     /// selected instance.
     pub fn selected_service(&mut self, now: DateTime<Utc>, what: &str) -> Option<PathBuf> {
         match self.pane {
-            Pane::SERVICES => {
-                let rows = view_rows(self, Pane::SERVICES, now);
+            Pane::Services => {
+                let rows = view_rows(self, Pane::Services, now);
                 if rows.is_empty() {
                     self.say(Level::Warning, format!("{what}: no definition selected"));
                     return None;
                 }
-                match &rows[self.selected_index(Pane::SERVICES, &rows)].key {
+                match &rows[self.selected_index(Pane::Services, &rows)].key {
                     super::cells::RowKey::Service(file) => Some(file.clone()),
                     _ => None,
                 }
             }
-            Pane::INSTANCES => {
+            Pane::Instances => {
                 let super::action_forms::Selected::Instance(i) = self.selected_object(now) else {
                     self.say(Level::Warning, format!("{what}: select an instance"));
                     return None;

@@ -461,7 +461,7 @@ impl AppState {
                 last_event: None,
             },
             consoles: Consoles::default(),
-            pane: Pane::INSTANCES,
+            pane: Pane::Instances,
             panes,
             view: ViewState {
                 help_scroll: 0,

@@ -202,8 +202,8 @@ impl AppState {
             );
             return;
         };
-        self.pane = Pane::TIMELINE;
-        let ps = &mut self.panes[Pane::TIMELINE.index()];
+        self.pane = Pane::Timeline;
+        let ps = &mut self.panes[Pane::Timeline.index()];
         ps.filter = name.clone();
         ps.selected = 0;
         ps.selected_key = None;

@@ -18,6 +18,7 @@ use crate::backend::ConnState;
 use crate::backend::Scope;
 use crate::config::Theme;
 use crate::inventory::human_duration;
+use crate::pane::GridSlot;
 
 /// The smallest terminal the console draws in.
 pub const MIN_WIDTH: u16 = 60;
@@ -69,17 +70,16 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
                 .areas(bottom);
         let [d, e] =
             Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right);
-        let top_right = match state.pane {
-            Pane::SILENCES | Pane::JOBS | Pane::JOURNAL | Pane::SERVICES => state.pane,
-            _ => Pane::ALERTS,
-        };
-        for (pane, rect) in [
-            (Pane::HOSTS, a),
-            (top_right, b),
-            (Pane::INSTANCES, c),
-            (Pane::VOLUMES, d),
-            (Pane::SNAPSHOTS, e),
-        ] {
+        // Each slot shows the focused pane when it is one of its panes (pane registry).
+        for slot in GridSlot::ALL {
+            let rect = match slot {
+                GridSlot::TopLeft => a,
+                GridSlot::TopRight => b,
+                GridSlot::BottomLeft => c,
+                GridSlot::RightUpper => d,
+                GridSlot::RightLower => e,
+            };
+            let pane = slot.shows(state.pane);
             table::draw_pane(f, rect, state, theme, pane, pane == state.pane, now);
         }
     } else {
@@ -127,7 +127,7 @@ fn header_spans(area: Rect, state: &AppState, theme: &Theme, tiny: bool) -> Vec<
             Span::raw("│"),
         ]
     };
-    for (i, p) in Pane::all().enumerate() {
+    for p in Pane::all() {
         let style = if p == state.pane {
             theme.style("ui.tab.active")
         } else {
@@ -135,27 +135,19 @@ fn header_spans(area: Rect, state: &AppState, theme: &Theme, tiny: bool) -> Vec<
         };
         let title = if narrow { p.short_title() } else { p.title() };
         spans.push(Span::raw(" "));
-        // Panes 1 to 9, then 0, then the key the timeline is bound to.
-        let n = if i < 10 {
-            ((i + 1) % 10).to_string()
-        } else {
-            state
-                .keymap
-                .hint(
-                    crate::config::keymap::Mode::Normal,
-                    crate::action::Action::PaneTimeline,
-                )
-                .unwrap_or_default()
-        };
+        // The key of the action that goes to the pane, as the keymap binds it.
+        let n = crate::action::Action::going_to(p)
+            .and_then(|a| state.keymap.hint(crate::config::keymap::Mode::Normal, a))
+            .unwrap_or_default();
         spans.push(Span::styled(
-            if tiny && p != state.pane {
-                n.to_string()
-            } else {
-                format!("{n} {title}")
+            match (tiny && p != state.pane, n.is_empty()) {
+                (true, _) => n,
+                (false, true) => title.to_string(),
+                (false, false) => format!("{n} {title}"),
             },
             style,
         ));
-        if p == Pane::ALERTS {
+        if p == Pane::Alerts {
             let firing: Vec<_> = state
                 .alerting
                 .alerts
@@ -339,52 +331,15 @@ fn draw_footer(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: 
     let _ = Style::default();
 }
 
-/// The hint bar: keys of the active layer from the keymap, the pane's own actions first after
-/// help; without write actions in `--readonly`; only whole hints that fit the width.
+/// The hint bar: keys of the active layer from the keymap, in the lists the actions the registry
+/// offers on the pane (help, the pane's own, then the common ones); without write actions in `--readonly`; only whole hints that fit the width.
 fn hint_line(state: &AppState, width: u16, theme: &Theme, now: DateTime<Utc>) -> Line<'static> {
     use crate::action::Action as A;
     use crate::config::keymap::Mode;
     let (mode, actions): (Mode, Vec<A>) = match state.input() {
         InputMode::Detail => (Mode::Detail, vec![A::Close, A::NextTab, A::Jump, A::Help]),
-        _ => {
-            let mut v = vec![A::Help];
-            v.extend_from_slice(match state.pane {
-                Pane::ALERTS => &[A::Jump, A::Silence, A::GroupNext][..],
-                Pane::SILENCES => &[A::ExpireSilence, A::ExtendSilence],
-                Pane::INSTANCES => &[
-                    A::Start,
-                    A::Stop,
-                    A::Snapshot,
-                    A::Restore,
-                    A::Backup,
-                    A::Shell,
-                    A::Jump,
-                    A::Move,
-                ],
-                Pane::VOLUMES => &[A::Snapshot, A::Restore, A::Backup, A::Jump],
-                Pane::HOSTS => &[A::Evacuate, A::Restore, A::Jump, A::Silence],
-                Pane::SNAPSHOTS => &[A::Restore, A::Snapshot, A::Delete],
-                Pane::JOBS => &[A::CancelJob, A::Jump],
-                Pane::JOURNAL => &[],
-                Pane::SERVICES => &[
-                    A::EditDefinition,
-                    A::Preview,
-                    A::Plan,
-                    A::PlanAll,
-                    A::RunCommand,
-                ],
-                _ => &[],
-            });
-            v.extend([
-                A::Filter,
-                A::Palette,
-                A::Details,
-                A::Zoom,
-                A::Messages,
-                A::Quit,
-            ]);
-            (Mode::Normal, v)
-        }
+        // The actions whose registry entry offers them on this pane, by rank.
+        _ => (Mode::Normal, A::hinted_on(state.pane)),
     };
     let mut text = String::new();
     // Two columns stay free before the status indicators.

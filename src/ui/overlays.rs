@@ -63,7 +63,7 @@ pub fn draw_detail(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
         .key
         .object()
         .is_some_and(|o| state.supports(o.remote(), crate::backend::Operation::ConsoleLog));
-    if d.pane == crate::app::Pane::INSTANCES && console {
+    if d.pane == crate::app::Pane::Instances && console {
         for (t, name) in [
             (DetailTab::Config, "config"),
             (DetailTab::Log, "console log"),

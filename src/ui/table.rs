@@ -69,13 +69,13 @@ pub fn draw_pane(
     if let Some(note) = state.loading(pane) {
         title.push(Span::styled(format!("{note} "), theme.style("ui.muted")));
     }
-    if pane == Pane::ALERTS && state.alerting.grouping != crate::app::alerts::Grouping::None {
+    if pane == Pane::Alerts && state.alerting.grouping != crate::app::alerts::Grouping::None {
         title.push(Span::styled(
             format!("group:{} ", state.alerting.grouping.label()),
             theme.style("ui.muted"),
         ));
     }
-    if matches!(pane, Pane::ALERTS | Pane::SILENCES) {
+    if matches!(pane, Pane::Alerts | Pane::Silences) {
         for s in &state.alerting.sources {
             if let crate::app::alerts::SourceStatus::Down(_) = s.status {
                 title.push(Span::styled(
@@ -112,7 +112,7 @@ pub fn draw_pane(
     f.render_widget(block, area);
 
     if rows.is_empty() {
-        let alerts_pane = matches!(pane, Pane::ALERTS | Pane::SILENCES);
+        let alerts_pane = matches!(pane, Pane::Alerts | Pane::Silences);
         let text = if alerts_pane && state.alerting.sources.is_empty() {
             "no alert sources: add [[alertmanagers]] (and [[prometheus]]) to config.toml — see `atlas-tui info`".to_string()
         } else if alerts_pane && state.alerting.sources.iter().all(|s| s.last_ok.is_none()) {
@@ -142,7 +142,7 @@ pub fn draw_pane(
             .all(|r| !matches!(r.conn, crate::backend::ConnState::Online { .. }))
         {
             "waiting for remotes…".to_string()
-        } else if pane == Pane::ALERTS {
+        } else if pane == Pane::Alerts {
             "no alerts: all quiet".to_string()
         } else {
             format!("no {}", pane.title().to_ascii_lowercase())
@@ -209,7 +209,7 @@ mod tests {
 
     #[test]
     fn columns_drop_by_priority() {
-        let cols = columns(Pane::INSTANCES);
+        let cols = columns(Pane::Instances);
         let widths: Vec<u16> = cols.iter().map(|c| c.width).collect();
         let all = fit_columns(&cols, &widths, 500);
         assert_eq!(all.len(), cols.len());

@@ -68,7 +68,7 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
 
 /// The rows of the alerts pane that the filter's matchers and `@object` words select.
 pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
-    let filter = &state.panes[crate::pane::Pane::ALERTS.index()].filter;
+    let filter = &state.panes[crate::pane::Pane::Alerts.index()].filter;
     let (matchers, objects, _) = split_alert_filter(filter);
     let compiled = compile_all(&matchers);
     let joined = &state.join_alerts().1;

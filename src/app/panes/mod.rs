@@ -12,40 +12,28 @@ use crate::pane::Pane;
 
 pub use shared::status_style;
 
-/// The model of each pane: `PANE => module`; each module has `COLUMNS` and
-/// `rows(state, now)`.
+/// The model of each pane, from the pane table (`crate::pane_table!`): each module has
+/// `COLUMNS` and `rows(state, now)`. The matches are exhaustive: a pane without a model does not
+/// compile.
 macro_rules! models {
-    ($($pane:ident => $m:ident,)*) => {
+    ($( $variant:ident = $title:literal, $short:literal, [$($alias:literal),*], $desc:literal,
+        $slot:ident, $m:ident; )*) => {
         $(pub mod $m;)*
 
         /// The columns of a pane.
         pub fn columns(pane: Pane) -> Vec<Column> {
             match pane {
-                $(Pane::$pane => heads($m::COLUMNS),)*
-                _ => vec![],
+                $(Pane::$variant => heads($m::COLUMNS),)*
             }
         }
 
         /// All rows of a pane, unfiltered and unsorted.
         pub fn build_rows(state: &AppState, pane: Pane, now: DateTime<Utc>) -> Vec<Row> {
             match pane {
-                $(Pane::$pane => $m::rows(state, now),)*
-                _ => vec![],
+                $(Pane::$variant => $m::rows(state, now),)*
             }
         }
     };
 }
 
-models! {
-    HOSTS => hosts,
-    INSTANCES => instances,
-    VOLUMES => volumes,
-    SNAPSHOTS => snapshots,
-    ALERTS => alerts,
-    SILENCES => silences,
-    JOBS => jobs,
-    JOURNAL => journal,
-    SERVICES => services,
-    BACKUPS => backups,
-    TIMELINE => timeline,
-}
+crate::pane_table!(models);
