@@ -149,9 +149,10 @@ pub fn spawn_source(
 ) -> mpsc::UnboundedSender<atlas_alerts::worker::SourceCmd> {
     let sink = std::sync::Arc::new(move |e: atlas_alerts::worker::SourceEvent| {
         let _ = tx.send(match e {
-            atlas_alerts::worker::SourceEvent::Polled { source, result } => {
-                Update::AlertSource { source, result }
-            }
+            atlas_alerts::worker::SourceEvent::Polled { source, result } => Update::AlertSource {
+                source,
+                result: result.map_err(|e| e.to_string()),
+            },
             atlas_alerts::worker::SourceEvent::Alive { source, within } => {
                 Update::SourceAlive { source, within }
             }
@@ -164,7 +165,7 @@ pub fn spawn_source(
                 source,
                 what,
                 cmd,
-                result,
+                result: result.map_err(|e| e.to_string()),
             },
             atlas_alerts::worker::SourceEvent::History {
                 source,
@@ -173,7 +174,7 @@ pub fn spawn_source(
             } => Update::AlertHistory {
                 source,
                 fingerprint,
-                result,
+                result: result.map_err(|e| e.to_string()),
             },
             atlas_alerts::worker::SourceEvent::Usage {
                 source,
@@ -184,7 +185,7 @@ pub fn spawn_source(
                 key,
                 source,
                 window,
-                result,
+                result: result.map_err(|e| e.to_string()),
             },
             atlas_alerts::worker::SourceEvent::Skipped { source, items } => Update::Skipped {
                 origin: source,

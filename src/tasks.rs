@@ -262,6 +262,7 @@ impl Tasks {
                 let tx = self.updates.clone();
                 tokio::task::spawn_blocking(move || {
                     let result = crate::survey::read_for_edit(&file);
+                    let result = result.map_err(|e| e.to_string());
                     let _ = tx.send(backend::Update::DefinitionText { file, result });
                 });
             }

@@ -126,11 +126,11 @@ impl SilenceForm {
 
     /// The matchers as typed, or why they are wrong.
     pub fn parsed_matchers(&self) -> Result<Vec<Matcher>, String> {
-        let ms = parse_matchers(&self.matchers)?;
+        let ms = parse_matchers(&self.matchers).map_err(|e| e.to_string())?;
         if ms.is_empty() {
             return Err("at least one matcher is needed".into());
         }
-        compile_all(&ms)?;
+        compile_all(&ms).map_err(|e| e.to_string())?;
         if ms.iter().all(|m| {
             let c = crate::alerts::types::CompiledMatcher::new(m.clone());
             c.is_ok_and(|c| c.matches(&Default::default()))
@@ -147,7 +147,7 @@ impl SilenceForm {
         let matchers = self
             .parsed_matchers()
             .map_err(|e| (FormField::Matchers, e))?;
-        let d = parse_duration(&self.duration).map_err(|e| (FormField::Duration, e))?;
+        let d = parse_duration(&self.duration).map_err(|e| (FormField::Duration, e.to_string()))?;
         if self.author.trim().is_empty() {
             return Err((FormField::Author, "author is required".into()));
         }

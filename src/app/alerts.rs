@@ -636,7 +636,7 @@ impl AppState {
 
     /// Alerts (indices) the form's matchers select right now.
     pub fn affected_alerts(&self, form: &SilenceForm) -> Result<Vec<usize>, String> {
-        let ms = compile_all(&form.parsed_matchers()?)?;
+        let ms = compile_all(&form.parsed_matchers()?).map_err(|e| e.to_string())?;
         Ok((0..self.alerting.alerts.len())
             .filter(|i| all_match(&ms, &self.alerting.alerts[*i].labels))
             .collect())

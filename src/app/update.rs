@@ -415,7 +415,7 @@ impl AppState {
                         text.push_str(&t);
                         LogState::Loaded(text.clone())
                     }
-                    Err(e) => LogState::Failed(e),
+                    Err(e) => LogState::Failed(e.to_string()),
                 };
                 self.consoles.logs.insert(key, state);
             }
@@ -441,7 +441,7 @@ impl AppState {
                     source: "rrddata".into(),
                     window,
                     at: now,
-                    result,
+                    result: result.map_err(|e| e.to_string()),
                 };
                 self.usage.keep(key, read);
             }

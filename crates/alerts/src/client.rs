@@ -48,6 +48,9 @@ pub enum SourceError {
     Config(String, String),
     #[error("{0} is read-only: silences cannot be changed there")]
     ReadOnly(String),
+    /// Asked of the wrong kind of source (silences of a Prometheus, history of an Alertmanager).
+    #[error("{0}")]
+    WrongKind(&'static str),
 }
 
 /// An HTTP(S) connection to one alert source, with its auth.
@@ -138,7 +141,7 @@ impl HttpSource {
             atlas_core::decode::list(path, v).map_err(|reason| SourceError::Parse {
                 name: self.spec.name.clone(),
                 path: path.to_string(),
-                reason,
+                reason: reason.to_string(),
             })?;
         self.skipped.record(skipped);
         Ok(items)

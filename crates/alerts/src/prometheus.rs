@@ -54,16 +54,29 @@ struct AlertsData {
     alerts: serde_json::Value,
 }
 
+/// Why an `/api/v1/alerts` answer could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum AlertsAnswerError {
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    #[error("status {status:?}: {error}")]
+    Status { status: String, error: String },
+    #[error("{0}")]
+    NotAList(#[from] atlas_core::decode::NotAList),
+}
+
 /// Decodes `/api/v1/alerts` item by item: alerts that cannot be decoded are skipped and returned.
 fn decode_alerts(
     bytes: &[u8],
     source_url: &str,
-) -> Result<(Vec<Alert>, Vec<atlas_core::decode::Skipped>), String> {
-    let env: Envelope<AlertsData> = serde_json::from_slice(bytes)
-        .and_then(atlas_core::decode::value)
-        .map_err(|e| e.to_string())?;
+) -> Result<(Vec<Alert>, Vec<atlas_core::decode::Skipped>), AlertsAnswerError> {
+    let env: Envelope<AlertsData> =
+        serde_json::from_slice(bytes).and_then(atlas_core::decode::value)?;
     if env.status != "success" {
-        return Err(format!("status {:?}: {}", env.status, env.error));
+        return Err(AlertsAnswerError::Status {
+            status: env.status,
+            error: env.error,
+        });
     }
     let list = env.data.map(|d| d.alerts).unwrap_or_default();
     let (alerts, skipped) = atlas_core::decode::list::<PromAlert>("/api/v1/alerts", list)?;
@@ -105,7 +118,7 @@ impl PromAlert {
 
 /// Parses a `/api/v1/alerts` answer into Alertmanager-shaped alerts.
 /// Alerts that cannot be decoded are left out (and logged).
-pub fn parse_alerts(bytes: &[u8], source_url: &str) -> Result<Vec<Alert>, String> {
+pub fn parse_alerts(bytes: &[u8], source_url: &str) -> Result<Vec<Alert>, AlertsAnswerError> {
     decode_alerts(bytes, source_url).map(|(a, _)| a)
 }
 
@@ -230,7 +243,7 @@ mod tests {
             assert!(parse_alerts(bad, "http://p").is_err(), "{bad:?}");
         }
         let e = parse_alerts(br#"{"status":"error","error":"boom"}"#, "http://p").unwrap_err();
-        assert!(e.contains("boom"), "{e}");
+        assert!(e.to_string().contains("boom"), "{e}");
         assert!(
             parse_alerts(br#"{"status":"success","data":{}}"#, "http://p")
                 .unwrap()

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::client::{AlertmanagerClient, SourceSpec};
+use crate::client::{AlertmanagerClient, SourceError, SourceSpec};
 use crate::prometheus::PrometheusClient;
 use atlas_core::alerts::model::{SourceData, SourceKind};
 use atlas_core::alerts::types::SilenceRequest;
@@ -17,7 +17,7 @@ pub enum SourceEvent {
     /// What the source answered (alerts and silences), or why it did not.
     Polled {
         source: String,
-        result: Result<SourceData, String>,
+        result: Result<SourceData, SourceError>,
     },
     /// The source answered just now and will be polled again `within` this while its link
     /// lives (see `atlas_core::liveness`).
@@ -28,20 +28,20 @@ pub enum SourceEvent {
         what: String,
         /// The write that was asked for.
         cmd: SourceCmd,
-        result: Result<String, String>,
+        result: Result<String, SourceError>,
     },
     /// When an alert fired over the last day (asked for with [`SourceCmd::History`]).
     History {
         source: String,
         fingerprint: String,
-        result: Result<atlas_core::alerts::history::History, String>,
+        result: Result<atlas_core::alerts::history::History, SourceError>,
     },
     /// An instance's usage over a window (asked for with [`SourceCmd::Usage`]).
     Usage {
         source: String,
         key: String,
         window: Window,
-        result: Result<Series, String>,
+        result: Result<Series, SourceError>,
     },
     /// Alerts or silences that could not be decoded were left out.
     Skipped {
@@ -98,17 +98,17 @@ enum Client {
 }
 
 impl Client {
-    async fn poll(&self) -> Result<SourceData, String> {
+    async fn poll(&self) -> Result<SourceData, SourceError> {
         match self {
             Client::Alertmanager(c) => {
                 let (alerts, silences) = tokio::join!(c.alerts(), c.silences());
                 Ok(SourceData {
-                    alerts: alerts.map_err(|e| e.to_string())?,
-                    silences: silences.map_err(|e| e.to_string())?,
+                    alerts: alerts?,
+                    silences: silences?,
                 })
             }
             Client::Prometheus(c) => Ok(SourceData {
-                alerts: c.alerts().await.map_err(|e| e.to_string())?,
+                alerts: c.alerts().await?,
                 silences: vec![],
             }),
         }
@@ -163,7 +163,7 @@ async fn run(
         Ok(c) => c,
         Err(e) => {
             // A configuration error does not go away by polling: report it on every request.
-            let err = e.to_string();
+            let err = e;
             tx(SourceEvent::Polled {
                 source: name.clone(),
                 result: Err(err.clone()),
@@ -265,10 +265,12 @@ async fn history(
     window_secs: i64,
     buckets: usize,
     source: &str,
-) -> Result<atlas_core::alerts::history::History, String> {
+) -> Result<atlas_core::alerts::history::History, SourceError> {
     use atlas_core::alerts::history;
     let Client::Prometheus(p) = client else {
-        return Err("alert history comes from Prometheus".into());
+        return Err(SourceError::WrongKind(
+            "alert history comes from Prometheus",
+        ));
     };
     let alertname = labels.get("alertname").map(String::as_str).unwrap_or("");
     let buckets = buckets.max(1);
@@ -280,8 +282,7 @@ async fn history(
     let start = end - step * buckets as i64;
     let series = p
         .query_range(&history::query(alertname, step), start + step, end, step)
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     let start = chrono::DateTime::from_timestamp(start, 0).unwrap_or_default();
     Ok(history::History {
         source: source.to_string(),
@@ -321,9 +322,11 @@ async fn usage(
     project: &str,
     name: &str,
     window: Window,
-) -> Result<Series, String> {
+) -> Result<Series, SourceError> {
     let Client::Prometheus(p) = client else {
-        return Err("usage over time comes from Prometheus".into());
+        return Err(SourceError::WrongKind(
+            "usage over time comes from Prometheus",
+        ));
     };
     let step = (window.secs() / USAGE_POINTS).max(15);
     // A rate over at least four scrapes, so one late scrape does not show as a gap.
@@ -334,8 +337,7 @@ async fn usage(
     for m in Metric::ALL {
         let series = p
             .query_range_points(&usage_query(m, project, name, range), start, end, step)
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
         if let Some((_, points)) = series.into_iter().find(|(_, pts)| !pts.is_empty()) {
             out.push((m, points));
         }
@@ -359,17 +361,15 @@ pub fn short_id(id: &str) -> &str {
     id.split('-').next().unwrap_or(id)
 }
 
-async fn write(client: &Client, cmd: SourceCmd) -> Result<String, String> {
+async fn write(client: &Client, cmd: SourceCmd) -> Result<String, SourceError> {
     let Client::Alertmanager(am) = client else {
-        return Err("silences live in Alertmanager, not Prometheus".into());
+        return Err(SourceError::WrongKind(
+            "silences live in Alertmanager, not Prometheus",
+        ));
     };
     match cmd {
-        SourceCmd::PutSilence(req) => am.put_silence(&req).await.map_err(|e| e.to_string()),
-        SourceCmd::Expire(id) => am
-            .expire_silence(&id)
-            .await
-            .map(|()| id)
-            .map_err(|e| e.to_string()),
+        SourceCmd::PutSilence(req) => am.put_silence(&req).await,
+        SourceCmd::Expire(id) => am.expire_silence(&id).await.map(|()| id),
         SourceCmd::Refresh | SourceCmd::History { .. } | SourceCmd::Usage { .. } => {
             Ok(String::new())
         }

@@ -61,6 +61,11 @@ pub fn strip_nulls(v: &mut Value) {
     }
 }
 
+/// A list was expected; the answer was something else (its JSON kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("expected a list, got {0}")]
+pub struct NotAList(pub &'static str);
+
 /// Decodes one value with `null` treated as absent.
 pub fn value<T: DeserializeOwned>(mut v: Value) -> Result<T, serde_json::Error> {
     strip_nulls(&mut v);
@@ -69,11 +74,11 @@ pub fn value<T: DeserializeOwned>(mut v: Value) -> Result<T, serde_json::Error> 
 
 /// Decodes a list item by item. `null` (or an absent list) is the empty list; an item that
 /// cannot be decoded is left out and reported. Anything but a list is an error.
-pub fn list<T: DeserializeOwned>(path: &str, v: Value) -> Result<(Vec<T>, Vec<Skipped>), String> {
+pub fn list<T: DeserializeOwned>(path: &str, v: Value) -> Result<(Vec<T>, Vec<Skipped>), NotAList> {
     let items = match v {
         Value::Null => return Ok((vec![], vec![])),
         Value::Array(a) => a,
-        other => return Err(format!("expected a list, got {}", kind(&other))),
+        other => return Err(NotAList(kind(&other))),
     };
     let mut out = Vec::with_capacity(items.len());
     let mut skipped = Vec::new();

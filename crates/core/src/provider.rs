@@ -140,7 +140,7 @@ pub enum Event {
         remote: String,
         project: String,
         name: String,
-        result: Result<String, String>,
+        result: Result<String, ProviderError>,
     },
     /// Every backup archive the remote holds (a provider with backups in storage).
     Backups {
@@ -159,7 +159,7 @@ pub enum Event {
         project: String,
         name: String,
         window: crate::trend::Window,
-        result: Result<crate::trend::Series, String>,
+        result: Result<crate::trend::Series, ProviderError>,
     },
     /// A lifecycle event (Incus) or a task that ended (Proxmox VE): for the status line and
     /// the timeline.
@@ -286,6 +286,9 @@ pub enum ProviderError {
     /// What the operation needs is missing or differs (a pool, an image, a profile, a type).
     #[error("{0}")]
     Precondition(String),
+    /// The provider cannot do this at all (a console log over Proxmox VE's API).
+    #[error("{0}")]
+    Unsupported(&'static str),
 }
 
 /// A boxed future, for the [`Operator`] trait's methods.
@@ -381,7 +384,7 @@ pub async fn wait_offline(
                     remote: remote.to_string(),
                     project,
                     name,
-                    result: Err(format!("{remote} is offline")),
+                    result: Err(ProviderError::Server(format!("{remote} is offline"))),
                 }),
                 Some(Command::UsageHistory { project, name, window }) => {
                     sink(Event::UsageHistory {
@@ -389,7 +392,7 @@ pub async fn wait_offline(
                         project,
                         name,
                         window,
-                        result: Err(format!("{remote} is offline")),
+                        result: Err(ProviderError::Server(format!("{remote} is offline"))),
                     })
                 }
             }

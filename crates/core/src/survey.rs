@@ -260,7 +260,7 @@ pub fn save_checked(path: &Path, text: &str, expect: Expect) -> Result<(), SaveF
 
 /// Reads a definition for editing: its text and whether the file exists (a new one starts
 /// from [`crate::services::skeleton`]).
-pub fn read_for_edit(path: &Path) -> Result<(String, bool), String> {
+pub fn read_for_edit(path: &Path) -> Result<(String, bool), std::io::Error> {
     match std::fs::read_to_string(path) {
         Ok(t) => Ok((t, true)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -270,7 +270,7 @@ pub fn read_for_edit(path: &Path) -> Result<(String, bool), String> {
                 .unwrap_or_default();
             Ok((crate::services::skeleton(&name), false))
         }
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e),
     }
 }
 

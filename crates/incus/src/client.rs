@@ -605,7 +605,7 @@ pub fn parse_list<T: DeserializeOwned>(
     let (_, meta) = decode_envelope(path, status, bytes)?;
     atlas_core::decode::list(path, meta).map_err(|reason| IncusError::Parse {
         path: path.to_string(),
-        reason,
+        reason: reason.to_string(),
     })
 }
 

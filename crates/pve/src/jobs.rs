@@ -56,7 +56,7 @@ pub async fn find(client: &PveClient, t: &Target) -> Result<Guest, ProviderError
         .await
         .map_err(|e| ProviderError::Server(e.to_string()))?;
     let (items, _) = atlas_core::decode::list::<Resource>("/cluster/resources", v)
-        .map_err(ProviderError::Server)?;
+        .map_err(|e| ProviderError::Server(e.to_string()))?;
     let want_id: Option<u64> =
         t.id.as_deref()
             .map(|s| s.rsplit('/').next().unwrap_or(s))

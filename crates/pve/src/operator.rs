@@ -73,7 +73,7 @@ impl Operator for PveOperator {
                 .await
                 .map_err(server)?;
             let (items, _) = atlas_core::decode::list::<Resource>("/cluster/resources", v)
-                .map_err(ProviderError::Server)?;
+                .map_err(|e| ProviderError::Server(e.to_string()))?;
             let now = chrono::Utc::now();
             let instances = items
                 .iter()
@@ -110,8 +110,8 @@ impl Operator for PveOperator {
             let g = crate::jobs::find(&self.client, target).await?;
             let path = format!("/nodes/{}/{}/{}/snapshot", g.node, g.kind, g.vmid);
             let v = self.client.get_value(&path).await.map_err(server)?;
-            let (snaps, _) =
-                atlas_core::decode::list::<Snapshot>(&path, v).map_err(ProviderError::Server)?;
+            let (snaps, _) = atlas_core::decode::list::<Snapshot>(&path, v)
+                .map_err(|e| ProviderError::Server(e.to_string()))?;
             Ok(RestoreFacts {
                 snapshot_exists: snaps
                     .iter()

@@ -249,7 +249,9 @@ impl Session {
                         remote: self.remote(),
                         project,
                         name,
-                        result: Err("Proxmox VE has no console log over its API".into()),
+                        result: Err(p::ProviderError::Unsupported(
+                            "Proxmox VE has no console log over its API",
+                        )),
                     }),
                     Some(Command::UsageHistory { project, name, window }) => {
                         let guest = self
@@ -259,8 +261,12 @@ impl Session {
                         let (client, tx, remote) = (self.client.clone(), self.tx.clone(), self.remote());
                         tokio::spawn(async move {
                             let result = match guest {
-                                Some(g) => rrd_usage(&client, &g, window).await,
-                                None => Err(format!("{remote} has no guest {name}")),
+                                Some(g) => rrd_usage(&client, &g, window)
+                                    .await
+                                    .map_err(p::ProviderError::Server),
+                                None => Err(p::ProviderError::Precondition(format!(
+                                    "{remote} has no guest {name}"
+                                ))),
                             };
                             tx(p::Event::UsageHistory { remote, project, name, window, result });
                         });

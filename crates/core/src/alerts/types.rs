@@ -5,6 +5,36 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// A matcher or matcher line that does not parse, or a regex that does not compile.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MatcherError {
+    #[error("{0:?}: expected name=value, name!=value, name=~re or name!~re")]
+    NoOperator(String),
+    #[error("{text:?}: bad label name {name:?}")]
+    BadName { text: String, name: String },
+    #[error("{name}: bad regex: {error}")]
+    BadRegex { name: String, error: String },
+    #[error("unterminated quote")]
+    UnterminatedQuote,
+}
+
+/// A duration (`90m`, `1h30m`) that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("empty duration")]
+    Empty,
+    #[error("{text:?}: expected a number before {unit:?}")]
+    NoNumber { text: String, unit: char },
+    #[error("{text:?}: unknown unit {unit:?} (s, m, h, d, w, y)")]
+    UnknownUnit { text: String, unit: char },
+    #[error("{text:?}: missing unit after {number} (s, m, h, d, w)")]
+    NoUnit { text: String, number: String },
+    #[error("{0:?}: must be longer than zero")]
+    NotPositive(String),
+    #[error("{0:?}: too long")]
+    TooLong(String),
+}
+
 /// An alert from `GET /api/v2/alerts`.
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
 #[serde(rename_all = "camelCase")]
@@ -85,7 +115,7 @@ fn yes() -> bool {
 impl Matcher {
     /// Parses `name=value`, `name!=value`, `name=~regex`, `name!~regex` (value may be quoted), as
     /// amtool writes them.
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, MatcherError> {
         let s = s.trim();
         let ops = [
             ("!~", true, false),
@@ -97,12 +127,13 @@ impl Matcher {
             .iter()
             .filter_map(|(op, r, e)| s.find(op).map(|p| (p, *op, *r, *e)))
             .min_by_key(|(p, op, _, _)| (*p, usize::MAX - op.len()))
-            .ok_or_else(|| {
-                format!("{s:?}: expected name=value, name!=value, name=~re or name!~re")
-            })?;
+            .ok_or_else(|| MatcherError::NoOperator(s.to_string()))?;
         let name = s[..pos].trim();
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(format!("{s:?}: bad label name {name:?}"));
+            return Err(MatcherError::BadName {
+                text: s.to_string(),
+                name: name.to_string(),
+            });
         }
         let raw = s[pos + op.len()..].trim();
         let value = if raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') {
@@ -171,11 +202,15 @@ pub struct CompiledMatcher {
 }
 
 impl CompiledMatcher {
-    pub fn new(matcher: Matcher) -> Result<Self, String> {
+    pub fn new(matcher: Matcher) -> Result<Self, MatcherError> {
         let re = if matcher.is_regex {
             Some(
-                regex::Regex::new(&format!("^(?:{})$", matcher.value))
-                    .map_err(|e| format!("{}: bad regex: {e}", matcher.name))?,
+                regex::Regex::new(&format!("^(?:{})$", matcher.value)).map_err(|e| {
+                    MatcherError::BadRegex {
+                        name: matcher.name.clone(),
+                        error: e.to_string(),
+                    }
+                })?,
             )
         } else {
             None
@@ -198,7 +233,7 @@ impl CompiledMatcher {
 }
 
 /// Compiles matchers; all must match for a label set to be selected.
-pub fn compile_all(ms: &[Matcher]) -> Result<Vec<CompiledMatcher>, String> {
+pub fn compile_all(ms: &[Matcher]) -> Result<Vec<CompiledMatcher>, MatcherError> {
     ms.iter().cloned().map(CompiledMatcher::new).collect()
 }
 
@@ -209,7 +244,7 @@ pub fn all_match(ms: &[CompiledMatcher], labels: &BTreeMap<String, String>) -> b
 
 /// Splits a matcher line (`alertname="X" instance=~"graf.*"`, commas or spaces between, braces
 /// allowed) into matchers.
-pub fn parse_matchers(line: &str) -> Result<Vec<Matcher>, String> {
+pub fn parse_matchers(line: &str) -> Result<Vec<Matcher>, MatcherError> {
     let line = line.trim().trim_start_matches('{').trim_end_matches('}');
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -240,7 +275,7 @@ pub fn parse_matchers(line: &str) -> Result<Vec<Matcher>, String> {
         }
     }
     if quoted {
-        return Err("unterminated quote".into());
+        return Err(MatcherError::UnterminatedQuote);
     }
     if !cur.trim().is_empty() {
         out.push(Matcher::parse(&cur)?);
@@ -270,10 +305,10 @@ pub fn fingerprint(labels: &BTreeMap<String, String>) -> String {
 }
 
 /// Parses a duration like `90m`, `2h`, `1d`, `1w`, `1h30m` (Alertmanager/amtool units).
-pub fn parse_duration(s: &str) -> Result<chrono::Duration, String> {
+pub fn parse_duration(s: &str) -> Result<chrono::Duration, DurationError> {
     let t = s.trim();
     if t.is_empty() {
-        return Err("empty duration".into());
+        return Err(DurationError::Empty);
     }
     let mut total = 0i64;
     let mut num = String::new();
@@ -282,9 +317,10 @@ pub fn parse_duration(s: &str) -> Result<chrono::Duration, String> {
             num.push(c);
             continue;
         }
-        let n: i64 = num
-            .parse()
-            .map_err(|_| format!("{t:?}: expected a number before {c:?}"))?;
+        let n: i64 = num.parse().map_err(|_| DurationError::NoNumber {
+            text: t.to_string(),
+            unit: c,
+        })?;
         num.clear();
         let unit = match c {
             's' => 1,
@@ -293,20 +329,31 @@ pub fn parse_duration(s: &str) -> Result<chrono::Duration, String> {
             'd' => 86400,
             'w' => 7 * 86400,
             'y' => 365 * 86400,
-            _ => return Err(format!("{t:?}: unknown unit {c:?} (s, m, h, d, w, y)")),
+            _ => {
+                return Err(DurationError::UnknownUnit {
+                    text: t.to_string(),
+                    unit: c,
+                });
+            }
         };
         total = total
-            .checked_add(n.checked_mul(unit).ok_or("duration too long")?)
-            .ok_or("duration too long")?;
+            .checked_add(
+                n.checked_mul(unit)
+                    .ok_or_else(|| DurationError::TooLong(t.to_string()))?,
+            )
+            .ok_or_else(|| DurationError::TooLong(t.to_string()))?;
     }
     if !num.is_empty() {
-        return Err(format!("{t:?}: missing unit after {num} (s, m, h, d, w)"));
+        return Err(DurationError::NoUnit {
+            text: t.to_string(),
+            number: num,
+        });
     }
     if total <= 0 {
-        return Err(format!("{t:?}: must be longer than zero"));
+        return Err(DurationError::NotPositive(t.to_string()));
     }
     if total > 100 * 365 * 86400 {
-        return Err(format!("{t:?}: too long"));
+        return Err(DurationError::TooLong(t.to_string()));
     }
     Ok(chrono::Duration::seconds(total))
 }

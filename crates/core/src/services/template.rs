@@ -101,10 +101,10 @@ pub fn render(base: &Path, ci: &CloudInit) -> Result<Rendered, RenderError> {
         line: None,
         message: format!("cannot read the template: {e}"),
     })?;
-    let (vars, secrets) = resolve_vars(base, &ci.vars).map_err(|message| RenderError {
+    let (vars, secrets) = resolve_vars(base, &ci.vars).map_err(|e| RenderError {
         file: file.clone(),
         line: None,
-        message,
+        message: e.to_string(),
     })?;
     let text = if is_template(&file) {
         render_text(&source, &vars).map_err(|(line, message)| RenderError {
@@ -123,27 +123,60 @@ pub fn render(base: &Path, ci: &CloudInit) -> Result<Rendered, RenderError> {
     })
 }
 
+/// A variable whose value could not be had.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VarError {
+    #[error("variable {var}: environment variable {env} is not set")]
+    EnvUnset { var: String, env: String },
+    #[error("variable {var}: cannot read {}: {error}", path.display())]
+    File {
+        var: String,
+        path: std::path::PathBuf,
+        error: String,
+    },
+}
+
+/// A template function given arguments it cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum FuncError {
+    #[error("argument {0} must be a string, got {1}")]
+    NotAString(usize, String),
+    #[error("missing argument {0}")]
+    Missing(usize),
+    #[error("{0}")]
+    Encode(String),
+    #[error("{0}")]
+    BadArgument(&'static str),
+    #[error("length: cannot take the length of {0}")]
+    NoLength(String),
+}
+
 /// Variable values and the secrets among them. Secrets come from the environment or a file
 /// (relative to `base`); a missing one is an error naming it, never showing a value.
 pub fn resolve_vars(
     base: &Path,
     vars: &BTreeMap<String, Var>,
-) -> Result<(BTreeMap<String, Value>, Vec<String>), String> {
+) -> Result<(BTreeMap<String, Value>, Vec<String>), VarError> {
     let mut out = BTreeMap::new();
     let mut secrets = Vec::new();
     for (k, v) in vars {
         let value = match v {
             Var::Value(t) => toml_to_hcl(t),
             Var::Env { env } => {
-                let s = std::env::var(env)
-                    .map_err(|_| format!("variable {k}: environment variable {env} is not set"))?;
+                let s = std::env::var(env).map_err(|_| VarError::EnvUnset {
+                    var: k.clone(),
+                    env: env.clone(),
+                })?;
                 secrets.push(s.clone());
                 Value::String(s)
             }
             Var::File { file } => {
                 let p = base.join(file);
-                let s = std::fs::read_to_string(&p)
-                    .map_err(|e| format!("variable {k}: cannot read {}: {e}", p.display()))?;
+                let s = std::fs::read_to_string(&p).map_err(|e| VarError::File {
+                    var: k.clone(),
+                    path: p.clone(),
+                    error: e.to_string(),
+                })?;
                 let s = s.strip_suffix('\n').unwrap_or(&s).to_string();
                 secrets.push(s.clone());
                 // Multi-line secrets are often indented into YAML: mask each line too.
@@ -217,33 +250,38 @@ fn find_expr_line(source: &str, expr: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
-fn string_arg(args: &FuncArgs, i: usize) -> Result<String, String> {
+fn string_arg(args: &FuncArgs, i: usize) -> Result<String, FuncError> {
     match args.get(i) {
         Some(Value::String(s)) => Ok(s.clone()),
         Some(Value::Number(n)) => Ok(n.to_string()),
         Some(Value::Bool(b)) => Ok(b.to_string()),
-        Some(v) => Err(format!("argument {} must be a string, got {v}", i + 1)),
-        None => Err(format!("missing argument {}", i + 1)),
+        Some(v) => Err(FuncError::NotAString(i + 1, v.to_string())),
+        None => Err(FuncError::Missing(i + 1)),
     }
 }
 
+/// What a template function gives; hcl takes its error as text ([`hcl::eval::Func`]).
+type FuncResult = Result<Value, FuncError>;
+
 /// The `templatefile` functions these templates use.
 fn declare_functions(ctx: &mut Context) {
-    fn jsonencode(args: FuncArgs) -> Result<Value, String> {
+    fn jsonencode(args: FuncArgs) -> FuncResult {
         serde_json::to_string(&args[0])
             .map(Value::String)
-            .map_err(|e| e.to_string())
+            .map_err(|e| FuncError::Encode(e.to_string()))
     }
-    fn yamlencode(args: FuncArgs) -> Result<Value, String> {
+    fn yamlencode(args: FuncArgs) -> FuncResult {
         serde_norway::to_string(&args[0])
             .map(Value::String)
-            .map_err(|e| e.to_string())
+            .map_err(|e| FuncError::Encode(e.to_string()))
     }
-    fn join(args: FuncArgs) -> Result<Value, String> {
+    fn join(args: FuncArgs) -> FuncResult {
         let sep = string_arg(&args, 0)?;
         let items: Vec<String> = args[1]
             .as_array()
-            .ok_or("join: the second argument must be a list")?
+            .ok_or(FuncError::BadArgument(
+                "join: the second argument must be a list",
+            ))?
             .iter()
             .map(|v| match v {
                 Value::String(s) => s.clone(),
@@ -252,7 +290,7 @@ fn declare_functions(ctx: &mut Context) {
             .collect();
         Ok(Value::String(items.join(&sep)))
     }
-    fn split(args: FuncArgs) -> Result<Value, String> {
+    fn split(args: FuncArgs) -> FuncResult {
         let sep = string_arg(&args, 0)?;
         let s = string_arg(&args, 1)?;
         Ok(Value::Array(
@@ -261,10 +299,10 @@ fn declare_functions(ctx: &mut Context) {
                 .collect(),
         ))
     }
-    fn indent(args: FuncArgs) -> Result<Value, String> {
-        let n = args[0]
-            .as_u64()
-            .ok_or("indent: the first argument must be a number")? as usize;
+    fn indent(args: FuncArgs) -> FuncResult {
+        let n = args[0].as_u64().ok_or(FuncError::BadArgument(
+            "indent: the first argument must be a number",
+        ))? as usize;
         let s = string_arg(&args, 1)?;
         let pad = " ".repeat(n.min(256));
         let mut out = String::new();
@@ -279,30 +317,30 @@ fn declare_functions(ctx: &mut Context) {
         }
         Ok(Value::String(out))
     }
-    fn upper(args: FuncArgs) -> Result<Value, String> {
+    fn upper(args: FuncArgs) -> FuncResult {
         Ok(Value::String(string_arg(&args, 0)?.to_uppercase()))
     }
-    fn lower(args: FuncArgs) -> Result<Value, String> {
+    fn lower(args: FuncArgs) -> FuncResult {
         Ok(Value::String(string_arg(&args, 0)?.to_lowercase()))
     }
-    fn trimspace(args: FuncArgs) -> Result<Value, String> {
+    fn trimspace(args: FuncArgs) -> FuncResult {
         Ok(Value::String(string_arg(&args, 0)?.trim().to_string()))
     }
-    fn replace(args: FuncArgs) -> Result<Value, String> {
+    fn replace(args: FuncArgs) -> FuncResult {
         let s = string_arg(&args, 0)?;
         Ok(Value::String(
             s.replace(&string_arg(&args, 1)?, &string_arg(&args, 2)?),
         ))
     }
-    fn length(args: FuncArgs) -> Result<Value, String> {
+    fn length(args: FuncArgs) -> FuncResult {
         Ok(Value::from(match &args[0] {
             Value::Array(a) => a.len(),
             Value::Object(o) => o.len(),
             Value::String(s) => s.chars().count(),
-            other => return Err(format!("length: cannot take the length of {other}")),
+            other => return Err(FuncError::NoLength(other.to_string())),
         } as u64))
     }
-    fn base64encode(args: FuncArgs) -> Result<Value, String> {
+    fn base64encode(args: FuncArgs) -> FuncResult {
         use base64::Engine;
         Ok(Value::String(
             base64::engine::general_purpose::STANDARD.encode(string_arg(&args, 0)?),
@@ -312,22 +350,28 @@ fn declare_functions(ctx: &mut Context) {
     let any = ParamType::Any;
     let num = ParamType::Number;
     let list = ParamType::array_of(ParamType::Any);
+    // hcl's functions give their error as text: each is adapted by a closure capturing nothing.
+    macro_rules! func {
+        ($f:ident) => {
+            (|args| $f(args).map_err(|e| e.to_string())) as hcl::eval::Func
+        };
+    }
     for (name, f, params) in [
+        ("jsonencode", func!(jsonencode), vec![any.clone()]),
+        ("yamlencode", func!(yamlencode), vec![any.clone()]),
+        ("join", func!(join), vec![s.clone(), list]),
+        ("split", func!(split), vec![s.clone(), s.clone()]),
+        ("indent", func!(indent), vec![num, s.clone()]),
+        ("upper", func!(upper), vec![s.clone()]),
+        ("lower", func!(lower), vec![s.clone()]),
+        ("trimspace", func!(trimspace), vec![s.clone()]),
         (
-            "jsonencode",
-            jsonencode as hcl::eval::Func,
-            vec![any.clone()],
+            "replace",
+            func!(replace),
+            vec![s.clone(), s.clone(), s.clone()],
         ),
-        ("yamlencode", yamlencode, vec![any.clone()]),
-        ("join", join, vec![s.clone(), list]),
-        ("split", split, vec![s.clone(), s.clone()]),
-        ("indent", indent, vec![num, s.clone()]),
-        ("upper", upper, vec![s.clone()]),
-        ("lower", lower, vec![s.clone()]),
-        ("trimspace", trimspace, vec![s.clone()]),
-        ("replace", replace, vec![s.clone(), s.clone(), s.clone()]),
-        ("length", length, vec![any]),
-        ("base64encode", base64encode, vec![s]),
+        ("length", func!(length), vec![any]),
+        ("base64encode", func!(base64encode), vec![s]),
     ] {
         ctx.declare_func(name, FuncDef::new(f, params));
     }

@@ -400,14 +400,17 @@ pub(super) async fn session(
                         project,
                         name,
                         window,
-                        result: Err(NO_HISTORY.into()),
+                        result: Err(p::ProviderError::Unsupported(NO_HISTORY)),
                     });
                 }
                 Some(Command::ConsoleLog { project, name }) => {
                     let client = client.clone();
                     let tx = tx.clone();
                     tokio::spawn(async move {
-                        let result = client.console_log(&project, &name).await.map_err(|e| e.to_string());
+                        let result = client
+                            .console_log(&project, &name)
+                            .await
+                            .map_err(|e| p::ProviderError::Server(e.to_string()));
                         tx(p::Event::ConsoleLog { remote: client.remote().to_string(), project, name, result });
                     });
                 }
@@ -466,14 +469,16 @@ async fn without_project(
                 project,
                 name,
                 window,
-                result: Err(NO_HISTORY.into()),
+                result: Err(p::ProviderError::Unsupported(NO_HISTORY)),
             }),
             Some(Command::ConsoleLog { project, name }) => {
                 tx(p::Event::ConsoleLog {
                     remote: remote.clone(),
                     project: project.clone(),
                     name,
-                    result: Err(format!("{remote} has no project {project}")),
+                    result: Err(p::ProviderError::Precondition(format!(
+                        "{remote} has no project {project}"
+                    ))),
                 });
             }
         }
