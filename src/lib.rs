@@ -17,6 +17,7 @@ pub mod alerts;
 pub mod app;
 pub mod backend;
 pub mod config;
+pub mod docs;
 pub mod headless;
 pub mod headless_actions;
 pub mod headless_services;
