@@ -233,7 +233,7 @@ async fn silence_from_the_ui_lands_in_alertmanager_then_expires() {
     live.key(KeyCode::Enter);
     assert!(live.row_of(&name).is_some());
     live.key(KeyCode::Char('m'));
-    assert_eq!(live.state.input(), InputMode::Form);
+    assert_eq!(live.state.input(), InputMode::SilenceForm);
     live.typ("tests: silence from the console");
     live.key(KeyCode::Enter);
     assert_eq!(live.state.input(), InputMode::Normal);

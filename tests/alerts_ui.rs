@@ -261,7 +261,7 @@ fn silence_form_from_an_alert_previews_and_submits() {
     let mut s = state();
     select_alert(&mut s, "HighMemoryUsage");
     key(&mut s, KeyCode::Char('m'));
-    assert_eq!(s.input(), InputMode::Form);
+    assert_eq!(s.input(), InputMode::SilenceForm);
     let form = s.form().cloned().unwrap();
     assert_eq!(
         form.matchers,
@@ -380,7 +380,7 @@ fn silences_pane_expire_and_extend() {
     );
     // Extend: same silence id, the end moved by the duration.
     key(&mut s, KeyCode::Char('+'));
-    assert_eq!(s.input(), InputMode::Form);
+    assert_eq!(s.input(), InputMode::SilenceForm);
     let f = s.form().cloned().unwrap();
     assert_eq!(f.field, atlas_tui::app::alerts::FormField::Duration);
     s.on_key(

@@ -790,7 +790,7 @@ impl AppState {
 
     /// Keys while an action form is shown (the `[form]` keymap).
     pub fn action_form_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-        let k = self.read_key(Mode::Form, &ev);
+        let k = self.read_key(self.keys(), &ev);
         let Some(form) = self.action_form_mut() else {
             return vec![];
         };
@@ -944,7 +944,7 @@ impl AppState {
 
     /// Keys while the snapshot picker is open (the `[picker]` keymap).
     pub fn picker_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-        let k = self.read_key(Mode::Picker, &ev);
+        let k = self.read_key(self.keys(), &ev);
         let page = self.view.page_size;
         let Some(p) = self.picker_mut() else {
             return vec![];

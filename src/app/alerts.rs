@@ -19,7 +19,6 @@ use crate::alerts::join::{Index, Joined, RemoteInventory, Target, join};
 use crate::alerts::model::{MergedAlert, SourceData, SourceKind, SourcedSilence, merge};
 use crate::alerts::types::{Matcher, all_match, compile_all};
 use crate::alerts::worker::{SourceCmd, short_id};
-use crate::config::keymap::Mode;
 use crate::pane::Pane;
 
 impl AppState {
@@ -735,7 +734,7 @@ impl AppState {
     /// Keys while the confirmation is shown (the `[confirm]` keymap): confirm or cancel; where a
     /// name must be typed, letters are typed and confirm checks them.
     pub fn confirm_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-        let k = self.read_key(Mode::Confirm, &ev);
+        let k = self.read_key(self.keys(), &ev);
         if let KeyIn::Action(Action::ToggleMaintenance, None) = k
             && let Some(c) = self.confirm_mut()
             && let Some(on) = c.maintenance.as_mut()
@@ -800,7 +799,7 @@ impl AppState {
     /// Keys while the silence form is shown (the `[form]` keymap).
     pub fn form_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
         let presets = self.alerting.silence_durations.clone();
-        let k = self.read_key(Mode::Form, &ev);
+        let k = self.read_key(self.keys(), &ev);
         let Some(form) = self.form_mut() else {
             return vec![];
         };

@@ -24,11 +24,11 @@ pub use super::alert_view::{HISTORY_BUCKETS, HISTORY_WINDOW_SECS};
 
 impl AppState {
     /// Keys while the messages are shown.
-    pub(crate) fn messages_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+    pub(crate) fn messages_key(&mut self, ev: KeyEvent, _now: DateTime<Utc>) -> Vec<Effect> {
         let page = self.view.page_size as u16;
         let last = (self.messages.log.len() as u16).saturating_sub(1);
         let pos = self.messages.scroll.min(last);
-        match self.read_key(Mode::Overlay, &ev) {
+        match self.read_key(self.keys(), &ev) {
             KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
             KeyIn::Action(Action::Close | Action::Cancel | Action::Messages, _) => {
                 self.close();
@@ -76,24 +76,12 @@ impl AppState {
     }
 
     pub(crate) fn on_key_inner(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-        match self.input() {
-            InputMode::Service => return self.service_key(ev, now),
-            InputMode::Filter => return self.filter_key(ev),
-            InputMode::Palette => return self.palette_key(ev, now),
-            InputMode::Form => return self.form_key(ev, now),
-            InputMode::Confirm => return self.confirm_key(ev, now),
-            InputMode::ActionForm => return self.action_form_key(ev, now),
-            InputMode::Messages => return self.messages_key(ev),
-            InputMode::Picker => return self.picker_key(ev, now),
-            InputMode::Quit => return self.quit_key(ev),
-            _ => {}
-        }
-        let mode = match self.input() {
-            InputMode::Detail => Mode::Detail,
-            InputMode::Help => Mode::Help,
-            _ => Mode::Normal,
-        };
-        match self.read_key(mode, &ev) {
+        self.route_key(ev, now)
+    }
+
+    /// Keys of the lists, the detail view and the help: the bound action is dispatched.
+    pub(crate) fn dispatch_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+        match self.read_key(self.keys(), &ev) {
             KeyIn::Action(a, _) => self.dispatch(a, now),
             KeyIn::Pending | KeyIn::Text(_) | KeyIn::Unbound => vec![],
         }
@@ -603,8 +591,8 @@ impl AppState {
         vec![]
     }
 
-    pub(crate) fn filter_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
-        let k = self.read_key(Mode::Prompt, &ev);
+    pub(crate) fn filter_key(&mut self, ev: KeyEvent, _now: DateTime<Utc>) -> Vec<Effect> {
+        let k = self.read_key(self.keys(), &ev);
         let ps = &mut self.panes[self.pane.index()];
         match k {
             KeyIn::Action(Action::Cancel, _) => {

@@ -11,7 +11,6 @@ use super::state::{AppState, Level};
 use crate::action::Action;
 use crate::app::alerts::Grouping;
 use crate::backend::Scope;
-use crate::config::keymap::Mode;
 use crate::pane::Pane;
 
 impl AppState {
@@ -142,7 +141,7 @@ impl AppState {
     }
 
     pub(crate) fn palette_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-        let k = self.read_key(Mode::Palette, &ev);
+        let k = self.read_key(self.keys(), &ev);
         let Some(mut p) = self.palette().cloned() else {
             return vec![];
         };

@@ -8,7 +8,6 @@ use super::effect::Effect;
 use super::line::KeyIn;
 use super::state::{AppState, Layer, Level};
 use crate::action::Action;
-use crate::config::keymap::Mode;
 use crate::jobs::JobId;
 
 pub use super::confirm::{QuitChoice, QuitDialog};
@@ -29,12 +28,12 @@ impl AppState {
     }
 
     /// Keys while the question is open (the `[picker]` keymap: move, choose, close).
-    pub fn quit_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+    pub fn quit_key(&mut self, ev: KeyEvent, _now: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
         let Some(selected) = self.quit_dialog().map(|d| d.selected) else {
             return vec![];
         };
         let last = QuitChoice::ALL.len() - 1;
-        match self.read_key(Mode::Picker, &ev) {
+        match self.read_key(self.keys(), &ev) {
             KeyIn::Action(Action::Down, _) => {
                 if let Some(d) = self.quit_dialog_mut() {
                     d.selected = (d.selected + 1).min(last);

@@ -264,11 +264,10 @@ impl AppState {
             let typed = typed.clone();
             return self.plan_confirm_key(ev, typed, now);
         }
-        let mode = match self.service_overlay() {
-            Some(Overlay::Editor(e)) => e.key_mode(),
-            Some(_) => Mode::Overlay,
-            None => return vec![],
-        };
+        if self.service_overlay().is_none() {
+            return vec![];
+        }
+        let mode = self.keys();
         let k = self.read_key(mode, &ev);
         let action = match k {
             KeyIn::Action(a, _) => Some(a),
@@ -427,7 +426,7 @@ impl AppState {
 
     fn plan_confirm_key(&mut self, ev: KeyEvent, typed: String, now: DateTime<Utc>) -> Vec<Effect> {
         let needs_typed = self.plan_needs_typed();
-        let k = self.read_key(Mode::Confirm, &ev);
+        let k = self.read_key(self.keys(), &ev);
         let Some(Overlay::Plan(p)) = self.service_overlay_mut() else {
             return vec![];
         };

@@ -44,6 +44,21 @@ pub enum Overlay {
     Plan(PlanView),
 }
 
+impl Overlay {
+    /// The keymap layer that reads its next key: the editor's own (or its question's, its
+    /// search's), the plan's typed confirmation, else `[overlay]`.
+    pub fn keys(&self) -> crate::config::keymap::Mode {
+        use crate::config::keymap::Mode;
+        match self {
+            Overlay::Editor(e) => e.key_mode(),
+            Overlay::Plan(PlanView {
+                confirm: Some(_), ..
+            }) => Mode::Confirm,
+            Overlay::Plan(_) | Overlay::Preview(_) => Mode::Overlay,
+        }
+    }
+}
+
 /// The services pane's state.
 #[derive(Debug, Clone, Default)]
 pub struct ServicesView {

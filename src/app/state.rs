@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
 
 use super::alert_view::{AlertSourceView, Grouping, SilenceForm};
 use super::confirm::Confirm;
@@ -15,7 +16,7 @@ use crate::alerts::join::LabelMap;
 use crate::alerts::model::{MergedAlert, SourcedSilence};
 use crate::backend::ConnState;
 use crate::backend::Scope;
-use crate::config::keymap::Key;
+use crate::config::keymap::{Key, Mode};
 use crate::config::{Diagnostic, Keymap};
 use crate::inventory::{HostRow, InstanceRow, SnapshotRow, VolumeRow};
 use crate::pane::Pane;
@@ -141,66 +142,75 @@ pub struct Message {
     pub text: String,
 }
 
-/// What is reading keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputMode {
-    Normal,
-    Filter,
-    Palette,
-    Detail,
-    Help,
-    /// The silence form.
-    Form,
-    /// A yes/no question.
-    Confirm,
-    /// The snapshot, backup or import form.
-    ActionForm,
-    /// A services overlay: the editor, the cloud-init preview or the plan.
-    Service,
-    /// The messages of this session.
-    Messages,
-    /// The snapshot picker (restore from an instance or volume).
-    Picker,
-    /// What to do with the running jobs before quitting.
-    Quit,
-}
+/// Every layer over the lists, described once: its state, which keymap layer reads its keys
+/// (`config::keymap::Mode`, from the layer's state where it depends on it), and the method that
+/// handles a key in it. [`Layer`], [`InputMode`] (the kind of the top layer, `Normal` for none),
+/// the keymap layer of the top layer and the routing of a key are generated from this table.
+macro_rules! layers {
+    ($( $(#[$doc:meta])* $variant:ident $(($ty:ty) as $bind:pat)? => $keys:expr, $handler:ident; )*) => {
+        /// A layer over the lists, with its own state: only what is open exists.
+        #[derive(Debug, Clone)]
+        pub enum Layer { $( $(#[$doc])* $variant $(($ty))?, )* }
 
-/// A layer over the lists, with its own state: only what is open exists.
-#[derive(Debug, Clone)]
-pub enum Layer {
-    Filter,
-    Palette(PaletteState),
-    Detail(DetailState),
-    Help,
-    Messages,
-    /// The silence form.
-    SilenceForm(SilenceForm),
-    /// The snapshot, backup or import form.
-    ActionForm(super::action_forms::ActionForm),
-    Confirm(Confirm),
-    Picker(super::action_forms::SnapshotPicker),
-    /// The editor, the cloud-init preview or the plan.
-    Service(super::services_view::Overlay),
-    /// Quitting while jobs run: wait, cancel them, or leave them to the server.
-    Quit(super::confirm::QuitDialog),
-}
-
-impl Layer {
-    /// The input mode this layer reads keys in.
-    pub fn mode(&self) -> InputMode {
-        match self {
-            Layer::Filter => InputMode::Filter,
-            Layer::Palette(_) => InputMode::Palette,
-            Layer::Detail(_) => InputMode::Detail,
-            Layer::Help => InputMode::Help,
-            Layer::Messages => InputMode::Messages,
-            Layer::SilenceForm(_) => InputMode::Form,
-            Layer::ActionForm(_) => InputMode::ActionForm,
-            Layer::Confirm(_) => InputMode::Confirm,
-            Layer::Picker(_) => InputMode::Picker,
-            Layer::Service(_) => InputMode::Service,
-            Layer::Quit(_) => InputMode::Quit,
+        /// What is reading keys: the kind of the top layer.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum InputMode {
+            /// No layer: the lists.
+            Normal,
+            $( $(#[$doc])* $variant, )*
         }
+
+        impl Layer {
+            /// The input mode this layer reads keys in.
+            pub fn mode(&self) -> InputMode {
+                match self { $( Layer::$variant { .. } => InputMode::$variant, )* }
+            }
+
+            /// The keymap layer that reads the next key.
+            #[allow(clippy::match_single_binding, unused_variables)]
+            pub fn keys(&self) -> Mode {
+                match self { $( Layer::$variant $(($bind))? => $keys, )* }
+            }
+        }
+
+        impl AppState {
+            /// Hands a key to the top layer's handler (the lists' when none is open).
+            pub(crate) fn route_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+                match self.layers.last().map(Layer::mode) {
+                    None | Some(InputMode::Normal) => self.dispatch_key(ev, now),
+                    $( Some(InputMode::$variant) => self.$handler(ev, now), )*
+                }
+            }
+        }
+    };
+}
+
+layers! {
+    /// The filter, typed in the status line.
+    Filter => Mode::Prompt, filter_key;
+    Palette(PaletteState) as _ => Mode::Palette, palette_key;
+    Detail(DetailState) as _ => Mode::Detail, dispatch_key;
+    Help => Mode::Help, dispatch_key;
+    /// The messages of this session.
+    Messages => Mode::Overlay, messages_key;
+    /// The silence form.
+    SilenceForm(SilenceForm) as _ => Mode::Form, form_key;
+    /// The snapshot, backup or import form.
+    ActionForm(super::action_forms::ActionForm) as _ => Mode::Form, action_form_key;
+    /// A yes/no question.
+    Confirm(Confirm) as _ => Mode::Confirm, confirm_key;
+    /// The snapshot picker (restore from an instance or volume).
+    Picker(super::action_forms::SnapshotPicker) as _ => Mode::Picker, picker_key;
+    /// A services overlay: the editor, the cloud-init preview or the plan.
+    Service(super::services_view::Overlay) as o => o.keys(), service_key;
+    /// What to do with the running jobs before quitting.
+    Quit(super::confirm::QuitDialog) as _ => Mode::Picker, quit_key;
+}
+
+impl AppState {
+    /// The keymap layer that reads the next key: the top layer's, else the lists'.
+    pub fn keys(&self) -> Mode {
+        self.layers.last().map_or(Mode::Normal, Layer::keys)
     }
 }
 
