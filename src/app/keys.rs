@@ -127,33 +127,38 @@ impl AppState {
             InputMode::Detail => return self.detail_action(action, now),
             _ => {}
         }
-        if let Some(op) = operation(action, self.pane)
-            && let Some(r) = self.selected_remote(now)
-            && !r.caps.supports(op)
-        {
-            let msg = format!(
+        if let Some(why) = self.refusal(action, now) {
+            self.say(Level::Warning, why);
+            return vec![];
+        }
+        self.apply_action(action, now)
+    }
+
+    /// Why an action on the selected row is refused before anything opens: what the row's
+    /// provider cannot do, or a write on a remote configured read-only.
+    fn refusal(&self, action: Action, now: DateTime<Utc>) -> Option<String> {
+        let op = operation(action, self.pane)?;
+        let r = self.selected_remote(now)?;
+        if !r.caps.supports(op) {
+            return Some(format!(
                 "{}: {} cannot {} here",
                 r.name,
                 r.caps.provider,
                 action.spec().label
-            );
-            self.say(Level::Warning, msg);
-            return vec![];
+            ));
         }
-        // A write on a row of a remote configured read-only: refused before any form opens.
-        if operation(action, self.pane).is_some()
-            && action.spec().write
-            && let Some(r) = self.selected_remote(now)
-            && r.readonly
-        {
-            let msg = format!(
+        (action.spec().write && r.readonly).then(|| {
+            format!(
                 "{} is read-only (readonly = true in its [[remotes]]): {} is disabled",
                 r.name,
                 action.spec().label
-            );
-            self.say(Level::Warning, msg);
-            return vec![];
-        }
+            )
+        })
+    }
+
+    /// Applies an action of the lists (every action has an arm: those of other layers do
+    /// nothing here).
+    fn apply_action(&mut self, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         match action {
             Action::Quit => return vec![Effect::Quit],
             Action::Help => {
@@ -190,15 +195,7 @@ impl AppState {
             Action::Preview => return self.action_preview(now),
             Action::Plan => return self.action_plan(false, now),
             Action::PlanAll => return self.action_plan(true, now),
-            Action::RunCommand => {
-                self.open(Layer::Palette(PaletteState {
-                    input: "run ".into(),
-                    selected: 0,
-                }));
-                if self.services.commands.is_empty() {
-                    self.say(Level::Warning, "no [[commands]] in config.toml yet");
-                }
-            }
+            Action::RunCommand => self.open_run_prompt(),
             Action::Start => return self.action_power(PowerAction::Start, false, now),
             Action::Stop => return self.action_power(PowerAction::Stop, false, now),
             Action::ForceStop => return self.action_power(PowerAction::Stop, true, now),
@@ -220,32 +217,12 @@ impl AppState {
             Action::CancelJob => return self.action_cancel_job(now),
             Action::Jump => return self.jump(now),
             Action::Copy => return self.copy(now),
-            Action::UsageWindow => {
-                self.usage.window = self.usage.window.next();
-                let window = self.usage.window.label();
-                self.say(Level::Info, format!("usage charts: last {window}"));
-            }
-            Action::TrendMetric => {
-                self.view.trend = self.view.trend.next();
-                self.derived.data_changed();
-                let m = self.view.trend.label();
-                self.say(Level::Info, format!("TREND column: {m}"));
-            }
+            Action::UsageWindow => self.next_usage_window(),
+            Action::TrendMetric => self.next_trend_metric(),
             Action::Silence => return self.open_silence_form(now),
             Action::ExpireSilence => return self.ask_expire(now),
             Action::ExtendSilence => return self.open_extend_form(now),
-            Action::GroupNext => {
-                self.alerting.grouping = match self.alerting.grouping {
-                    Grouping::None => Grouping::AlertName,
-                    Grouping::AlertName => Grouping::Object,
-                    Grouping::Object => Grouping::None,
-                };
-                self.pane = Pane::Alerts;
-                self.say(
-                    Level::Info,
-                    format!("alerts grouped by {}", self.alerting.grouping.label()),
-                );
-            }
+            Action::GroupNext => self.next_grouping(),
             Action::Up => self.move_selection(-1, now),
             Action::Down => self.move_selection(1, now),
             Action::PageUp => self.move_selection(-(self.view.page_size as isize), now),
@@ -254,30 +231,12 @@ impl AppState {
             Action::Bottom => self.move_selection(isize::MAX / 2, now),
             Action::Details => return self.open_detail(DetailTab::Config, now),
             Action::ConsoleLog => return self.open_detail(DetailTab::Log, now),
-            Action::SortNext => {
-                let n = columns(self.pane).len();
-                let ps = &mut self.panes[self.pane.index()];
-                ps.sort_col = (ps.sort_col + 1) % n;
-                let name = columns(self.pane)[ps.sort_col].name;
-                self.say(Level::Info, format!("sorted by {name}"));
-            }
+            Action::SortNext => self.sort_next(),
             Action::SortReverse => {
                 let ps = &mut self.panes[self.pane.index()];
                 ps.sort_desc = !ps.sort_desc;
             }
-            Action::Refresh => {
-                self.say(Level::Info, "reloading from all remotes and alert sources");
-                let mut effects = vec![Effect::Send {
-                    remote: None,
-                    cmd: Command::Refresh,
-                }];
-                effects.extend(self.alerting.sources.iter().map(|s| Effect::Alert {
-                    source: s.name.clone(),
-                    cmd: SourceCmd::Refresh,
-                }));
-                effects.extend(self.services_refresh());
-                return effects;
-            }
+            Action::Refresh => return self.refresh_all(),
             Action::ToggleAllProjects => {
                 let scope = match &self.listing.scope {
                     Scope::All => Scope::Project(self.listing.home_project.clone()),
@@ -285,15 +244,7 @@ impl AppState {
                 };
                 return self.set_scope(scope);
             }
-            Action::Zoom => {
-                self.view.zoom = !self.view.zoom;
-                if self.view.zoom {
-                    self.say(
-                        Level::Info,
-                        format!("{} zoomed: Z again for all panes", self.pane.title()),
-                    );
-                }
-            }
+            Action::Zoom => self.toggle_zoom(),
             Action::Messages => {
                 self.open(Layer::Messages);
                 self.messages.scroll = u16::MAX;
@@ -325,6 +276,76 @@ impl AppState {
             | Action::None => {}
         }
         vec![]
+    }
+
+    /// The palette, with `run ` typed: the configured commands are offered.
+    fn open_run_prompt(&mut self) {
+        self.open(Layer::Palette(PaletteState {
+            input: "run ".into(),
+            selected: 0,
+        }));
+        if self.services.commands.is_empty() {
+            self.say(Level::Warning, "no [[commands]] in config.toml yet");
+        }
+    }
+
+    fn next_usage_window(&mut self) {
+        self.usage.window = self.usage.window.next();
+        let window = self.usage.window.label();
+        self.say(Level::Info, format!("usage charts: last {window}"));
+    }
+
+    fn next_trend_metric(&mut self) {
+        self.view.trend = self.view.trend.next();
+        self.derived.data_changed();
+        let m = self.view.trend.label();
+        self.say(Level::Info, format!("TREND column: {m}"));
+    }
+
+    fn next_grouping(&mut self) {
+        self.alerting.grouping = match self.alerting.grouping {
+            Grouping::None => Grouping::AlertName,
+            Grouping::AlertName => Grouping::Object,
+            Grouping::Object => Grouping::None,
+        };
+        self.pane = Pane::Alerts;
+        self.say(
+            Level::Info,
+            format!("alerts grouped by {}", self.alerting.grouping.label()),
+        );
+    }
+
+    fn sort_next(&mut self) {
+        let n = columns(self.pane).len();
+        let ps = &mut self.panes[self.pane.index()];
+        ps.sort_col = (ps.sort_col + 1) % n;
+        let name = columns(self.pane)[ps.sort_col].name;
+        self.say(Level::Info, format!("sorted by {name}"));
+    }
+
+    /// Reloads every remote, alert source and the definitions.
+    fn refresh_all(&mut self) -> Vec<Effect> {
+        self.say(Level::Info, "reloading from all remotes and alert sources");
+        let mut effects = vec![Effect::Send {
+            remote: None,
+            cmd: Command::Refresh,
+        }];
+        effects.extend(self.alerting.sources.iter().map(|s| Effect::Alert {
+            source: s.name.clone(),
+            cmd: SourceCmd::Refresh,
+        }));
+        effects.extend(self.services_refresh());
+        effects
+    }
+
+    fn toggle_zoom(&mut self) {
+        self.view.zoom = !self.view.zoom;
+        if self.view.zoom {
+            self.say(
+                Level::Info,
+                format!("{} zoomed: Z again for all panes", self.pane.title()),
+            );
+        }
     }
 
     /// The remote of the selected row, if the pane has one.

@@ -22,6 +22,7 @@ pub mod memo;
 pub mod palette;
 pub mod panes;
 pub mod quit;
+mod remote_update;
 pub mod rows;
 pub mod services;
 pub mod services_view;

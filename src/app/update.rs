@@ -1,13 +1,10 @@
 //! How provider, alert, job and service updates change the state.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 
 use super::effect::Effect;
 use super::state::{AppState, Level, LogState};
 use crate::backend::{ConnState, InventoryEvent, Update};
-use crate::inventory::InstanceRow;
 
 impl AppState {
     /// Applies a backend update; some ask for more work (a survey after a job).
@@ -117,46 +114,12 @@ impl AppState {
         }
     }
 
-    /// What a provider reported about its remote.
+    /// What a provider reported about its remote: each kind to the part it changes.
     pub(crate) fn apply_inventory(&mut self, event: InventoryEvent, now: DateTime<Utc>) {
         match event {
             InventoryEvent::Skipped { origin, items } => self.apply_skipped(&origin, &items),
             InventoryEvent::Alive { remote, within } => self.remote_heard(&remote, within, now),
-
-            InventoryEvent::Status { remote, state } => {
-                let Some(r) = self.remote_mut(&remote) else {
-                    return;
-                };
-                // A retry of a remote that is down keeps showing it as offline (with its age).
-                if state == ConnState::Connecting && matches!(r.conn, ConnState::Offline { .. }) {
-                    return;
-                }
-                if let ConnState::Offline { error } = &state {
-                    let was_online = matches!(r.conn, ConnState::Online { .. });
-                    if was_online || r.last_ok.is_none() {
-                        let text = format!("{remote}: {error}");
-                        self.say(Level::Error, text);
-                    }
-                } else if let ConnState::Online { via, .. } = &state {
-                    let was_offline = matches!(r.conn, ConnState::Offline { .. });
-                    let was_via = match &r.conn {
-                        ConnState::Online { via, .. } => via.clone(),
-                        _ => None,
-                    };
-                    r.last_ok = Some(now);
-                    if let Some(v) = via.as_ref().filter(|v| was_via.as_ref() != Some(*v)) {
-                        self.say(
-                            Level::Warning,
-                            format!("{remote}: its member does not answer; failed over to {v}"),
-                        );
-                    } else if was_offline {
-                        self.say(Level::Info, format!("{remote}: reconnected"));
-                    }
-                }
-                if let Some(r) = self.remote_mut(&remote) {
-                    r.conn = state;
-                }
-            }
+            InventoryEvent::Status { remote, state } => self.apply_status(&remote, state, now),
             InventoryEvent::Hosts { remote, hosts } => {
                 if let Some(r) = self.remote_mut(&remote) {
                     for h in &hosts {
@@ -176,134 +139,24 @@ impl AppState {
                 instances,
                 with_state,
             } => {
-                let Some(r) = self.remote_mut(&remote) else {
-                    return;
-                };
-                let mut old: HashMap<(String, String), InstanceRow> = r
-                    .instances
-                    .drain(..)
-                    .map(|i| ((i.inst.project.clone(), i.inst.name.clone()), i))
-                    .collect();
-                for inst in instances {
-                    let prev = old.remove(&(inst.project.clone(), inst.name.clone()));
-                    let mut row = InstanceRow {
-                        remote: remote.clone(),
-                        inst,
-                        cpu_pct: None,
-                    };
-                    if let Some(prev) = prev {
-                        if !with_state {
-                            // Keep what the detailed listing knew until it comes again; the
-                            // status is this answer's.
-                            row.inst.state = prev.inst.state;
-                            row.inst.snapshots = prev.inst.snapshots;
-                            if let Some(st) = row.inst.state.as_mut() {
-                                st.status = row.inst.status.clone();
-                            }
-                        }
-                        row.cpu_pct = prev.cpu_pct;
-                    }
-                    r.samples.instance(&mut row, now, with_state);
-                    r.instances.push(row);
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.replace_instances(instances, with_state, now);
                 }
-                // What is gone from the list forgets its samples (nothing to do before any).
-                if !r.samples.is_empty() {
-                    let keys: std::collections::HashSet<String> = r
-                        .instances
-                        .iter()
-                        .map(|i| i.key())
-                        .chain(r.hosts.iter().map(|h| h.key()))
-                        .collect();
-                    r.samples.keep_only(|k| keys.contains(k));
-                }
-                r.count_undetailed();
-                r.last_ok = Some(now);
             }
             InventoryEvent::InstanceStates { remote, states } => {
-                let Some(r) = self.remote_mut(&remote) else {
-                    return;
-                };
-                let mut by_key: HashMap<(&str, &str), &crate::inventory::InstanceState> =
-                    HashMap::with_capacity(states.len());
-                for s in &states {
-                    by_key.insert((s.project.as_str(), s.name.as_str()), &s.state);
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.apply_states(&states, now);
                 }
-                for row in r.instances.iter_mut() {
-                    let Some(st) = by_key.get(&(row.inst.project.as_str(), row.inst.name.as_str()))
-                    else {
-                        continue;
-                    };
-                    // Only the state is replaced; config and snapshots stay as last read.
-                    if !st.status.is_empty() {
-                        row.inst.status = st.status.clone();
-                    }
-                    row.inst.state = Some((*st).clone());
-                    r.samples.instance(row, now, true);
-                }
-                r.last_ok = Some(now);
             }
             InventoryEvent::Usage { remote, samples } => {
-                let Some(r) = self.remote_mut(&remote) else {
-                    return;
-                };
-                let by_key: HashMap<(&str, &str), &crate::inventory::UsageSample> = samples
-                    .iter()
-                    .map(|s| ((s.project.as_str(), s.name.as_str()), s))
-                    .collect();
-                for row in r.instances.iter_mut() {
-                    let Some(s) = by_key.get(&(row.inst.project.as_str(), row.inst.name.as_str()))
-                    else {
-                        continue;
-                    };
-                    // Only usage changes; status and addresses stay as last read.
-                    let status = row.inst.status.clone();
-                    let st =
-                        row.inst
-                            .state
-                            .get_or_insert_with(|| crate::inventory::InstanceState {
-                                status,
-                                ..Default::default()
-                            });
-                    st.cpu_ns = Some(s.cpu_ns);
-                    let mem = st.memory.get_or_insert_with(Default::default);
-                    mem.usage = s.memory;
-                    if let Some(p) = s.processes {
-                        st.processes = p;
-                    }
-                    if let Some(io) = s.disk_io {
-                        st.disk_io = Some(io);
-                    }
-                    if let Some(io) = s.net_io {
-                        st.net_io = Some(io);
-                    }
-                    r.samples.instance(row, now, true);
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.apply_usage(&samples, now);
                 }
-                r.last_ok = Some(now);
             }
             InventoryEvent::Instance { remote, instance } => {
-                let Some(r) = self.remote_mut(&remote) else {
-                    return;
-                };
-                match r
-                    .instances
-                    .iter_mut()
-                    .find(|i| i.inst.project == instance.project && i.inst.name == instance.name)
-                {
-                    Some(row) => {
-                        row.inst = *instance;
-                        r.samples.instance(row, now, false);
-                    }
-                    None => {
-                        let mut row = InstanceRow {
-                            remote: remote.clone(),
-                            inst: *instance,
-                            cpu_pct: None,
-                        };
-                        r.samples.instance(&mut row, now, false);
-                        r.instances.push(row);
-                    }
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.put_instance(*instance, now);
                 }
-                r.count_undetailed();
             }
             InventoryEvent::DetailsComplete { remote } => {
                 if let Some(r) = self.remote_mut(&remote) {
@@ -316,16 +169,7 @@ impl AppState {
                 name,
             } => {
                 if let Some(r) = self.remote_mut(&remote) {
-                    r.instances
-                        .retain(|i| !(i.inst.project == project && i.inst.name == name));
-                    r.count_undetailed();
-                    let key = crate::inventory::ObjectKey::Instance {
-                        remote: remote.clone(),
-                        project,
-                        name,
-                    }
-                    .key();
-                    r.samples.keep_only(|k| k != key);
+                    r.forget_instance(project, name);
                 }
             }
             InventoryEvent::Volumes {
@@ -333,32 +177,9 @@ impl AppState {
                 volumes,
                 snapshots,
             } => {
-                let Some(r) = self.remote_mut(&remote) else {
-                    return;
-                };
-                r.volumes_listed = true;
-                // Keep what the detail calls learned (usage, expiry) until they answer again.
-                let usage: HashMap<String, _> =
-                    r.volumes.iter().map(|v| (v.key(), v.usage)).collect();
-                let expiry: HashMap<String, _> = r
-                    .volume_snapshots
-                    .iter()
-                    .map(|s| (s.key(), s.expires_at))
-                    .collect();
-                let mut vols = volumes;
-                for v in &mut vols {
-                    if let Some(u) = usage.get(&v.key()) {
-                        v.usage = *u;
-                    }
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.replace_volumes(volumes, snapshots);
                 }
-                let mut snaps = snapshots;
-                for s in &mut snaps {
-                    if let Some(e) = expiry.get(&s.key()) {
-                        s.expires_at = *e;
-                    }
-                }
-                r.volumes = vols;
-                r.volume_snapshots = snaps;
             }
             InventoryEvent::VolumeSnapshots {
                 remote,
@@ -367,19 +188,8 @@ impl AppState {
                 volume,
                 snapshots,
             } => {
-                let Some(r) = self.remote_mut(&remote) else {
-                    return;
-                };
-                for s in &snapshots {
-                    let short = s.name.rsplit('/').next().unwrap_or(&s.name);
-                    if let Some(row) = r.volume_snapshots.iter_mut().find(|x| {
-                        x.pool.as_deref() == Some(pool.as_str())
-                            && x.project == project
-                            && x.parent == volume
-                            && x.name == short
-                    }) {
-                        row.update_from(s);
-                    }
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.apply_volume_snapshots(&pool, &project, &volume, &snapshots);
                 }
             }
             InventoryEvent::VolumeUsage {
@@ -389,15 +199,8 @@ impl AppState {
                 volume,
                 usage,
             } => {
-                let Some(r) = self.remote_mut(&remote) else {
-                    return;
-                };
-                if let Some(v) = r
-                    .volumes
-                    .iter_mut()
-                    .find(|v| v.pool == pool && v.vol.project == project && v.vol.name == volume)
-                {
-                    v.usage = Some(usage);
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.apply_volume_usage(&pool, &project, &volume, usage);
                 }
             }
             InventoryEvent::ConsoleLog {
@@ -405,20 +208,7 @@ impl AppState {
                 project,
                 name,
                 result,
-            } => {
-                let key = format!("{remote}/{project}/{name}");
-                // Incus hands out the console ring buffer and clears it: each answer is what
-                // came since the last read, so it is appended to what was read before.
-                let text = self.consoles.text.entry(key.clone()).or_default();
-                let state = match result {
-                    Ok(t) => {
-                        text.push_str(&t);
-                        LogState::Loaded(text.clone())
-                    }
-                    Err(e) => LogState::Failed(e.to_string()),
-                };
-                self.consoles.logs.insert(key, state);
-            }
+            } => self.apply_console_log(format!("{remote}/{project}/{name}"), result),
             InventoryEvent::Backups { remote, backups } => {
                 if let Some(r) = self.remote_mut(&remote) {
                     r.backups = backups;
@@ -469,5 +259,60 @@ impl AppState {
                 });
             }
         }
+    }
+
+    /// A remote's connection state: said in the status line when it changes for the worse, or
+    /// back, or over to another member.
+    fn apply_status(&mut self, remote: &str, state: ConnState, now: DateTime<Utc>) {
+        let Some(r) = self.remote_mut(remote) else {
+            return;
+        };
+        // A retry of a remote that is down keeps showing it as offline (with its age).
+        if state == ConnState::Connecting && matches!(r.conn, ConnState::Offline { .. }) {
+            return;
+        }
+        if let ConnState::Offline { error } = &state {
+            let was_online = matches!(r.conn, ConnState::Online { .. });
+            if was_online || r.last_ok.is_none() {
+                let text = format!("{remote}: {error}");
+                self.say(Level::Error, text);
+            }
+        } else if let ConnState::Online { via, .. } = &state {
+            let was_offline = matches!(r.conn, ConnState::Offline { .. });
+            let was_via = match &r.conn {
+                ConnState::Online { via, .. } => via.clone(),
+                _ => None,
+            };
+            r.last_ok = Some(now);
+            if let Some(v) = via.as_ref().filter(|v| was_via.as_ref() != Some(*v)) {
+                self.say(
+                    Level::Warning,
+                    format!("{remote}: its member does not answer; failed over to {v}"),
+                );
+            } else if was_offline {
+                self.say(Level::Info, format!("{remote}: reconnected"));
+            }
+        }
+        if let Some(r) = self.remote_mut(remote) {
+            r.conn = state;
+        }
+    }
+
+    /// A console log read: Incus hands out the ring buffer and clears it, so each answer is
+    /// appended to what was read before.
+    fn apply_console_log(
+        &mut self,
+        key: String,
+        result: Result<String, crate::backend::ProviderError>,
+    ) {
+        let text = self.consoles.text.entry(key.clone()).or_default();
+        let state = match result {
+            Ok(t) => {
+                text.push_str(&t);
+                LogState::Loaded(text.clone())
+            }
+            Err(e) => LogState::Failed(e.to_string()),
+        };
+        self.consoles.logs.insert(key, state);
     }
 }
