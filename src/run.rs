@@ -120,56 +120,12 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
 /// Runs the console until the user quits.
 pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOptions) -> Result<()> {
     let mut state = initial_state(&settings, &specs, &opts);
-    let refresh = &settings.config.refresh;
-    let backoff_min = Duration::from_secs(refresh.reconnect_min_secs);
-    let backoff_max = Duration::from_secs(refresh.reconnect_max_secs);
-    let cfg = backend::Timing {
-        incus: WorkerConfig {
-            usage_every: Duration::from_secs(refresh.usage_secs),
-            reconcile_every: Duration::from_secs(refresh.reconcile_secs),
-            addresses_every: Duration::from_secs(refresh.addresses_secs),
-            backoff_min,
-            backoff_max,
-            ..WorkerConfig::default()
-        },
-        pve: atlas_pve::provider::WorkerConfig {
-            poll_every: Duration::from_secs(refresh.pve_poll_secs),
-            details_every: Duration::from_secs(refresh.reconcile_secs.max(60)),
-            backoff_min,
-            backoff_max,
-        },
-    };
+    let cfg = timing(&settings.config.refresh);
     let (utx, mut urx) = mpsc::unbounded_channel();
-    let workers: HashMap<String, mpsc::UnboundedSender<Command>> = specs
-        .iter()
-        .map(|s| {
-            (
-                s.name.clone(),
-                backend::spawn_remote(s.clone(), opts.scope.clone(), cfg, utx.clone()),
-            )
-        })
-        .collect();
-    let poll = PollConfig {
-        every: Duration::from_secs(settings.config.alerts.refresh_secs),
-        jitter: Duration::from_secs(settings.config.alerts.jitter_secs),
-    };
-    let sources: HashMap<String, mpsc::UnboundedSender<SourceCmd>> = settings
-        .config
-        .alert_sources()
-        .filter_map(|(kind, src)| {
-            // A source whose spec is wrong was reported in the initial state.
-            let spec = src.spec().ok()?;
-            Some((
-                spec.name.clone(),
-                spawn_source(spec, kind, poll, utx.clone()),
-            ))
-        })
-        .collect();
-
     let user = state.alerting.silence_author.clone();
     let mut tasks = Tasks::new(
-        workers,
-        sources,
+        spawn_remotes(&specs, &opts.scope, cfg, &utx),
+        spawn_sources(&settings, &utx),
         &specs,
         utx.clone(),
         user.clone(),
@@ -181,63 +137,22 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut dirty = true;
-    let mut big_list = false;
-    let mut released = None;
+    let mut memory = Memory::default();
     // The definitions are surveyed at once: E, p and a work from the instances pane too.
     let mut pending = state.services_refresh();
     // Why the loop ended, for the jobs still running then.
     let result: Result<&'static str> = async {
         loop {
             if dirty {
-                let size = term.size()?;
-                let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
-                state.view.grid = ui::wants_grid(
-                    area,
-                    settings.config.ui.grid_min_width,
-                    settings.config.ui.grid_min_height,
-                );
-                state.view.page_size = ui::page_size(area, state.view.grid && !state.view.zoom);
-                let now = Utc::now();
-                term.draw(|f| ui::draw(f, &state, &settings.theme, now))?;
+                draw(&mut term, &mut state, &settings)?;
                 dirty = false;
-                // The rows of the list before are gone now too. Not more than twice a minute:
-                // a poll that replaces the list every few seconds would fault the pages given
-                // back in again each time.
-                if big_list
-                    && released.is_none_or(|t: std::time::Instant| t.elapsed() >= RELEASE_EVERY)
-                {
-                    crate::memory::release();
-                    released = Some(std::time::Instant::now());
-                    big_list = false;
-                }
+                memory.after_draw();
                 // Fault injection for the end-to-end test of the panic hook.
                 if std::env::var_os("ATLAS_TUI_PANIC_AFTER_DRAW").is_some() {
                     panic!("ATLAS_TUI_PANIC_AFTER_DRAW is set");
                 }
             }
-            // Tick only while something shows a running age (a remote offline, a job); otherwise sleep.
-            // A release held back (see above) comes when it may.
-            let release_due = released
-                .filter(|_| big_list)
-                .map(|t: std::time::Instant| t + RELEASE_EVERY);
-            // A link believed live is checked when it would turn stale.
-            let liveness_due = state.next_liveness_check().map(|t| {
-                let wait = (t - Utc::now()).to_std().unwrap_or_default();
-                tokio::time::Instant::now() + wait + Duration::from_millis(50)
-            });
-            let tick = async {
-                if state.any_offline() || state.running_jobs().next().is_some() {
-                    tokio::time::sleep(Duration::from_secs(1)).await
-                } else if let Some(due) = [release_due.map(Into::into), liveness_due]
-                    .into_iter()
-                    .flatten()
-                    .min()
-                {
-                    tokio::time::sleep_until(due).await
-                } else {
-                    std::future::pending::<()>().await
-                }
-            };
+            let tick = tick(&state, &memory);
             let mut effects = std::mem::take(&mut pending);
             tokio::select! {
                 ev = input.next() => match ev {
@@ -253,21 +168,8 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                     None => return Ok(ENDED_TERMINAL),
                 },
                 Some(u) = urx.recv() => {
-                    let now = Utc::now();
                     let rev = state.derived.rev;
-                    big_list |= is_big_list(&u);
-                    if let backend::Update::JobFinished { id, .. } = &u {
-                        tasks.job_finished(*id);
-                    }
-                    effects.extend(state.apply(u, now));
-                    // Apply whatever else is queued before drawing once.
-                    while let Ok(u) = urx.try_recv() {
-                        big_list |= is_big_list(&u);
-                        if let backend::Update::JobFinished { id, .. } = &u {
-                            tasks.job_finished(*id);
-                        }
-                        effects.extend(state.apply(u, now));
-                    }
+                    effects.extend(apply_updates(u, &mut urx, &mut state, &mut tasks, &mut memory));
                     // A link that proved alive changes nothing shown.
                     dirty |= state.derived.rev != rev || !effects.is_empty();
                 }
@@ -296,57 +198,25 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                         project,
                         name,
                     } => {
-                        let shell = &settings.config.actions;
                         drop(input);
-                        tui::restore();
-                        let outcome = run_shell(shell, &remote, &project, &name).await;
-                        tui::resume(&mut term).wrap_err("cannot set up the terminal again")?;
+                        shell(
+                            &mut term,
+                            &mut state,
+                            &settings,
+                            &user,
+                            (&remote, &project, &name),
+                        )
+                        .await?;
                         input = EventStream::new();
-                        let entry =
-                            shell_entry(shell, &remote, &project, &name, &outcome, &user, &state);
-                        if let Err(e) = crate::jobs::journal::append(
-                            &crate::jobs::journal::journal_file(&settings.paths.state_dir),
-                            &entry,
-                        ) {
-                            tracing::warn!(error = %e, "cannot write the journal");
-                        }
-                        state.apply_journal(entry);
-                        match outcome {
-                            Ok(code) => state.say(
-                                Level::Info,
-                                format!("back from the shell in {remote}:{name} (exit {code})"),
-                            ),
-                            Err(e) => state.say(Level::Error, e),
-                        }
                         dirty = true;
                     }
                     Effect::EditExternal { file } => {
                         drop(input);
-                        tui::restore();
-                        let outcome = run_editor(&file).await;
-                        tui::resume(&mut term).wrap_err("cannot set up the terminal again")?;
+                        pending.extend(edit_external(&mut term, &mut state, &file).await?);
                         input = EventStream::new();
-                        match outcome {
-                            Ok(editor) => state.say(
-                                Level::Info,
-                                format!("back from {editor}: {} (re-planning)", file.display()),
-                            ),
-                            Err(e) => state.say(Level::Error, e),
-                        }
-                        pending.extend(state.services_refresh());
                         dirty = true;
                     }
-                    Effect::LoadTheme(name) => {
-                        let (theme, diags) = Theme::load(&settings.paths.themes_dir(), &name);
-                        match diags.first() {
-                            Some(d) => state.say(Level::Error, d.to_string()),
-                            None => {
-                                state.say(Level::Info, format!("theme {name}"));
-                                state.view.theme_name = name;
-                                settings.theme = theme;
-                            }
-                        }
-                    }
+                    Effect::LoadTheme(name) => load_theme(&mut state, &mut settings, name),
                     _ => {}
                 }
             }
@@ -366,6 +236,213 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
         wind_down(&mut urx, left).await;
     }
     result.map(|_| ())
+}
+
+/// How the workers are timed, from `[refresh]`.
+fn timing(refresh: &crate::config::RefreshSection) -> backend::Timing {
+    let backoff_min = Duration::from_secs(refresh.reconnect_min_secs);
+    let backoff_max = Duration::from_secs(refresh.reconnect_max_secs);
+    backend::Timing {
+        incus: WorkerConfig {
+            usage_every: Duration::from_secs(refresh.usage_secs),
+            reconcile_every: Duration::from_secs(refresh.reconcile_secs),
+            addresses_every: Duration::from_secs(refresh.addresses_secs),
+            backoff_min,
+            backoff_max,
+            ..WorkerConfig::default()
+        },
+        pve: atlas_pve::provider::WorkerConfig {
+            poll_every: Duration::from_secs(refresh.pve_poll_secs),
+            details_every: Duration::from_secs(refresh.reconcile_secs.max(60)),
+            backoff_min,
+            backoff_max,
+        },
+    }
+}
+
+/// One worker per remote.
+fn spawn_remotes(
+    specs: &[RemoteSpec],
+    scope: &backend::Scope,
+    cfg: backend::Timing,
+    utx: &mpsc::UnboundedSender<backend::Update>,
+) -> HashMap<String, mpsc::UnboundedSender<Command>> {
+    specs
+        .iter()
+        .map(|s| {
+            let tx = backend::spawn_remote(s.clone(), scope.clone(), cfg, utx.clone());
+            (s.name.clone(), tx)
+        })
+        .collect()
+}
+
+/// One poller per alert source whose spec is right (a wrong one was reported in the initial
+/// state).
+fn spawn_sources(
+    settings: &Settings,
+    utx: &mpsc::UnboundedSender<backend::Update>,
+) -> HashMap<String, mpsc::UnboundedSender<SourceCmd>> {
+    let poll = PollConfig {
+        every: Duration::from_secs(settings.config.alerts.refresh_secs),
+        jitter: Duration::from_secs(settings.config.alerts.jitter_secs),
+    };
+    settings
+        .config
+        .alert_sources()
+        .filter_map(|(kind, src)| {
+            let spec = src.spec().ok()?;
+            Some((
+                spec.name.clone(),
+                spawn_source(spec, kind, poll, utx.clone()),
+            ))
+        })
+        .collect()
+}
+
+/// Draws one frame at the terminal's size.
+fn draw(term: &mut tui::Term, state: &mut AppState, settings: &Settings) -> Result<()> {
+    let size = term.size()?;
+    let area = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+    state.view.grid = ui::wants_grid(
+        area,
+        settings.config.ui.grid_min_width,
+        settings.config.ui.grid_min_height,
+    );
+    state.view.page_size = ui::page_size(area, state.view.grid && !state.view.zoom);
+    let now = Utc::now();
+    term.draw(|f| ui::draw(f, state, &settings.theme, now))?;
+    Ok(())
+}
+
+/// Memory given back to the system after a big list was replaced: once it is off the screen
+/// too, and not more than twice a minute (a poll that replaces the list every few seconds
+/// would fault the pages given back in again each time).
+#[derive(Default)]
+struct Memory {
+    big_list: bool,
+    released: Option<std::time::Instant>,
+}
+
+impl Memory {
+    fn after_draw(&mut self) {
+        if self.big_list && self.released.is_none_or(|t| t.elapsed() >= RELEASE_EVERY) {
+            crate::memory::release();
+            self.released = Some(std::time::Instant::now());
+            self.big_list = false;
+        }
+    }
+
+    /// When a release held back may come.
+    fn due(&self) -> Option<std::time::Instant> {
+        self.released
+            .filter(|_| self.big_list)
+            .map(|t| t + RELEASE_EVERY)
+    }
+}
+
+/// The loop's tick: every second while something shows a running age (a remote offline, a
+/// job); else when a link believed live would turn stale or a held-back release is due; else
+/// never.
+async fn tick(state: &AppState, memory: &Memory) {
+    let liveness_due = state.next_liveness_check().map(|t| {
+        let wait = (t - Utc::now()).to_std().unwrap_or_default();
+        tokio::time::Instant::now() + wait + Duration::from_millis(50)
+    });
+    if state.any_offline() || state.running_jobs().next().is_some() {
+        tokio::time::sleep(Duration::from_secs(1)).await
+    } else if let Some(due) = [memory.due().map(Into::into), liveness_due]
+        .into_iter()
+        .flatten()
+        .min()
+    {
+        tokio::time::sleep_until(due).await
+    } else {
+        std::future::pending::<()>().await
+    }
+}
+
+/// Applies an update and whatever else is queued behind it, before drawing once.
+fn apply_updates(
+    first: backend::Update,
+    urx: &mut mpsc::UnboundedReceiver<backend::Update>,
+    state: &mut AppState,
+    tasks: &mut Tasks,
+    memory: &mut Memory,
+) -> Vec<Effect> {
+    let now = Utc::now();
+    let mut effects = Vec::new();
+    let mut next = Some(first);
+    while let Some(u) = next {
+        memory.big_list |= is_big_list(&u);
+        if let backend::Update::JobFinished { id, .. } = &u {
+            tasks.job_finished(*id);
+        }
+        effects.extend(state.apply(u, now));
+        next = urx.try_recv().ok();
+    }
+    effects
+}
+
+/// The console steps aside for a shell in an instance, then journals the session.
+async fn shell(
+    term: &mut tui::Term,
+    state: &mut AppState,
+    settings: &Settings,
+    user: &str,
+    (remote, project, name): (&str, &str, &str),
+) -> Result<()> {
+    let shell = &settings.config.actions;
+    tui::restore();
+    let outcome = run_shell(shell, remote, project, name).await;
+    tui::resume(term).wrap_err("cannot set up the terminal again")?;
+    let entry = shell_entry(shell, remote, project, name, &outcome, user, state);
+    if let Err(e) = crate::jobs::journal::append(
+        &crate::jobs::journal::journal_file(&settings.paths.state_dir),
+        &entry,
+    ) {
+        tracing::warn!(error = %e, "cannot write the journal");
+    }
+    state.apply_journal(entry);
+    match outcome {
+        Ok(code) => state.say(
+            Level::Info,
+            format!("back from the shell in {remote}:{name} (exit {code})"),
+        ),
+        Err(e) => state.say(Level::Error, e),
+    }
+    Ok(())
+}
+
+/// The console steps aside for `$VISUAL`/`$EDITOR` on a definition, then plans again.
+async fn edit_external(
+    term: &mut tui::Term,
+    state: &mut AppState,
+    file: &std::path::Path,
+) -> Result<Vec<Effect>> {
+    tui::restore();
+    let outcome = run_editor(file).await;
+    tui::resume(term).wrap_err("cannot set up the terminal again")?;
+    match outcome {
+        Ok(editor) => state.say(
+            Level::Info,
+            format!("back from {editor}: {} (re-planning)", file.display()),
+        ),
+        Err(e) => state.say(Level::Error, e),
+    }
+    Ok(state.services_refresh())
+}
+
+/// `:theme <name>`: a theme file's problem is said and the theme in use kept.
+fn load_theme(state: &mut AppState, settings: &mut Settings, name: String) {
+    let (theme, diags) = Theme::load(&settings.paths.themes_dir(), &name);
+    match diags.first() {
+        Some(d) => state.say(Level::Error, d.to_string()),
+        None => {
+            state.say(Level::Info, format!("theme {name}"));
+            state.view.theme_name = name;
+            settings.theme = theme;
+        }
+    }
 }
 
 const ENDED_QUIT: &str = "abandoned by quit: the console stopped following it; its operation was left running on the server";

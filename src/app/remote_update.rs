@@ -6,9 +6,85 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::state::RemoteView;
+use crate::backend::InventoryEvent;
 use crate::inventory::InstanceRow;
 
+/// The remote an event that changes rows is about.
+pub(crate) fn remote_of(event: &InventoryEvent) -> &str {
+    match event {
+        InventoryEvent::Status { remote, .. }
+        | InventoryEvent::Alive { remote, .. }
+        | InventoryEvent::Hosts { remote, .. }
+        | InventoryEvent::Projects { remote, .. }
+        | InventoryEvent::Instances { remote, .. }
+        | InventoryEvent::Usage { remote, .. }
+        | InventoryEvent::InstanceStates { remote, .. }
+        | InventoryEvent::Instance { remote, .. }
+        | InventoryEvent::DetailsComplete { remote }
+        | InventoryEvent::InstanceGone { remote, .. }
+        | InventoryEvent::Volumes { remote, .. }
+        | InventoryEvent::VolumeSnapshots { remote, .. }
+        | InventoryEvent::VolumeUsage { remote, .. }
+        | InventoryEvent::ConsoleLog { remote, .. }
+        | InventoryEvent::Backups { remote, .. }
+        | InventoryEvent::UsageHistory { remote, .. }
+        | InventoryEvent::Event { remote, .. } => remote,
+        InventoryEvent::Skipped { origin, .. } => origin,
+    }
+}
+
 impl RemoteView {
+    /// What changes this remote's rows (the other events are the state's: `AppState::apply_inventory`).
+    pub(crate) fn apply_rows(&mut self, event: InventoryEvent, now: DateTime<Utc>) {
+        match event {
+            InventoryEvent::Hosts { hosts, .. } => {
+                for h in &hosts {
+                    self.samples.host(h, now);
+                }
+                self.hosts = hosts;
+                self.last_ok = Some(now);
+            }
+            InventoryEvent::Projects { projects, .. } => self.projects = projects,
+            InventoryEvent::Instances {
+                instances,
+                with_state,
+                ..
+            } => self.replace_instances(instances, with_state, now),
+            InventoryEvent::InstanceStates { states, .. } => self.apply_states(&states, now),
+            InventoryEvent::Usage { samples, .. } => self.apply_usage(&samples, now),
+            InventoryEvent::Instance { instance, .. } => self.put_instance(*instance, now),
+            InventoryEvent::DetailsComplete { .. } => self.count_undetailed(),
+            InventoryEvent::InstanceGone { project, name, .. } => {
+                self.forget_instance(project, name)
+            }
+            InventoryEvent::Volumes {
+                volumes, snapshots, ..
+            } => self.replace_volumes(volumes, snapshots),
+            InventoryEvent::VolumeSnapshots {
+                pool,
+                project,
+                volume,
+                snapshots,
+                ..
+            } => self.apply_volume_snapshots(&pool, &project, &volume, &snapshots),
+            InventoryEvent::VolumeUsage {
+                pool,
+                project,
+                volume,
+                usage,
+                ..
+            } => self.apply_volume_usage(&pool, &project, &volume, usage),
+            InventoryEvent::Backups { backups, .. } => self.backups = backups,
+            // The state's.
+            InventoryEvent::Status { .. }
+            | InventoryEvent::Alive { .. }
+            | InventoryEvent::ConsoleLog { .. }
+            | InventoryEvent::UsageHistory { .. }
+            | InventoryEvent::Event { .. }
+            | InventoryEvent::Skipped { .. } => {}
+        }
+    }
+
     /// A list of instances: rows replaced, what only a detailed read knows kept until it comes again (`with_state`: the answer carries states).
     pub(crate) fn replace_instances(
         &mut self,

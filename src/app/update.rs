@@ -114,106 +114,19 @@ impl AppState {
         }
     }
 
-    /// What a provider reported about its remote: each kind to the part it changes.
+    /// What a provider reported about its remote: what changes a remote's rows goes to that
+    /// remote ([`RemoteView::apply_rows`](super::state::RemoteView)), the rest is the state's.
     pub(crate) fn apply_inventory(&mut self, event: InventoryEvent, now: DateTime<Utc>) {
         match event {
             InventoryEvent::Skipped { origin, items } => self.apply_skipped(&origin, &items),
             InventoryEvent::Alive { remote, within } => self.remote_heard(&remote, within, now),
             InventoryEvent::Status { remote, state } => self.apply_status(&remote, state, now),
-            InventoryEvent::Hosts { remote, hosts } => {
-                if let Some(r) = self.remote_mut(&remote) {
-                    for h in &hosts {
-                        r.samples.host(h, now);
-                    }
-                    r.hosts = hosts;
-                    r.last_ok = Some(now);
-                }
-            }
-            InventoryEvent::Projects { remote, projects } => {
-                if let Some(r) = self.remote_mut(&remote) {
-                    r.projects = projects;
-                }
-            }
-            InventoryEvent::Instances {
-                remote,
-                instances,
-                with_state,
-            } => {
-                if let Some(r) = self.remote_mut(&remote) {
-                    r.replace_instances(instances, with_state, now);
-                }
-            }
-            InventoryEvent::InstanceStates { remote, states } => {
-                if let Some(r) = self.remote_mut(&remote) {
-                    r.apply_states(&states, now);
-                }
-            }
-            InventoryEvent::Usage { remote, samples } => {
-                if let Some(r) = self.remote_mut(&remote) {
-                    r.apply_usage(&samples, now);
-                }
-            }
-            InventoryEvent::Instance { remote, instance } => {
-                if let Some(r) = self.remote_mut(&remote) {
-                    r.put_instance(*instance, now);
-                }
-            }
-            InventoryEvent::DetailsComplete { remote } => {
-                if let Some(r) = self.remote_mut(&remote) {
-                    r.count_undetailed();
-                }
-            }
-            InventoryEvent::InstanceGone {
-                remote,
-                project,
-                name,
-            } => {
-                if let Some(r) = self.remote_mut(&remote) {
-                    r.forget_instance(project, name);
-                }
-            }
-            InventoryEvent::Volumes {
-                remote,
-                volumes,
-                snapshots,
-            } => {
-                if let Some(r) = self.remote_mut(&remote) {
-                    r.replace_volumes(volumes, snapshots);
-                }
-            }
-            InventoryEvent::VolumeSnapshots {
-                remote,
-                pool,
-                project,
-                volume,
-                snapshots,
-            } => {
-                if let Some(r) = self.remote_mut(&remote) {
-                    r.apply_volume_snapshots(&pool, &project, &volume, &snapshots);
-                }
-            }
-            InventoryEvent::VolumeUsage {
-                remote,
-                pool,
-                project,
-                volume,
-                usage,
-            } => {
-                if let Some(r) = self.remote_mut(&remote) {
-                    r.apply_volume_usage(&pool, &project, &volume, usage);
-                }
-            }
             InventoryEvent::ConsoleLog {
                 remote,
                 project,
                 name,
                 result,
             } => self.apply_console_log(format!("{remote}/{project}/{name}"), result),
-            InventoryEvent::Backups { remote, backups } => {
-                if let Some(r) = self.remote_mut(&remote) {
-                    r.backups = backups;
-                }
-            }
             InventoryEvent::UsageHistory {
                 remote,
                 project,
@@ -257,6 +170,12 @@ impl AppState {
                     detail,
                     source: remote,
                 });
+            }
+            rows => {
+                let remote = super::remote_update::remote_of(&rows).to_string();
+                if let Some(r) = self.remote_mut(&remote) {
+                    r.apply_rows(rows, now);
+                }
             }
         }
     }
