@@ -131,28 +131,9 @@ pub async fn run(
     if readonly {
         return fail("read-only mode (--readonly): no changes are made".into());
     }
-    let now = Utc::now();
-    let acts = ActionSettings::from_config(&settings.config.actions, &settings.paths.data_dir);
-    let (target_s, volume) = match &req {
-        Request::Snapshot { target, volume, .. }
-        | Request::Backup { target, volume, .. }
-        | Request::Restore { target, volume, .. } => (target.clone(), *volume),
-        Request::Move { target, .. } => (target.clone(), false),
-        Request::Evacuate { member, .. } | Request::RestoreMember { member } => {
-            (member.clone(), false)
-        }
-    };
-    let target = match parse_target(&target_s, volume, project, default_remote) {
-        Ok(t)
-            if matches!(
-                req,
-                Request::Evacuate { .. } | Request::RestoreMember { .. }
-            ) =>
-        {
-            Target::host(&t.remote, &t.name)
-        }
+    let target = match request_target(&req, project, default_remote) {
         Ok(t) => t,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(e),
     };
     let Some(rspec) = specs.iter().find(|s| s.name == target.remote) else {
         return fail(format!(
@@ -170,34 +151,55 @@ pub async fn run(
         Ok(o) => o,
         Err(e) => return fail(e.to_string()),
     };
-    let spec = match req {
+    let spec = match job_spec(settings, rspec, op.as_ref(), target, req).await {
+        Ok(spec) => spec,
+        Err(e) => return fail(e),
+    };
+    if let Err(e) = confirm(&spec, rspec, yes) {
+        return fail(e);
+    }
+    let alerts = firing_alerts(settings, rspec, project, &spec).await;
+    run_job(settings, Ok(op), spec, alerts, json).await
+}
+
+/// The object a request is about (a cluster member for evacuate and restore-member).
+fn request_target(req: &Request, project: &str, default_remote: &str) -> Result<Target, String> {
+    let (target_s, volume) = match req {
+        Request::Snapshot { target, volume, .. }
+        | Request::Backup { target, volume, .. }
+        | Request::Restore { target, volume, .. } => (target.clone(), *volume),
+        Request::Move { target, .. } => (target.clone(), false),
+        Request::Evacuate { member, .. } | Request::RestoreMember { member } => {
+            (member.clone(), false)
+        }
+    };
+    let t = parse_target(&target_s, volume, project, default_remote).map_err(|e| e.to_string())?;
+    Ok(match req {
+        Request::Evacuate { .. } | Request::RestoreMember { .. } => {
+            Target::host(&t.remote, &t.name)
+        }
+        _ => t,
+    })
+}
+
+/// The job a request asks for, or why it is refused (read from the server where it needs to
+/// be).
+async fn job_spec(
+    settings: &Settings,
+    rspec: &RemoteSpec,
+    op: &dyn crate::backend::Operator,
+    target: Target,
+    req: Request,
+) -> Result<JobSpec, String> {
+    let now = Utc::now();
+    let acts = ActionSettings::from_config(&settings.config.actions, &settings.paths.data_dir);
+    Ok(match req {
         Request::Snapshot {
             name,
             expiry,
             stateful,
             ..
-        } => {
-            let expiring = crate::backend::capabilities(rspec)
-                .supports(crate::backend::Operation::SnapshotExpiry);
-            let expires_at = match expiry.as_deref().map(parse_duration) {
-                Some(_) if !expiring => {
-                    return fail(format!(
-                        "--expiry: {} snapshots do not expire; nothing was done",
-                        crate::backend::capabilities(rspec).provider
-                    ));
-                }
-                Some(Ok(d)) => Some(now + d),
-                Some(Err(e)) => return fail(format!("--expiry: {e}")),
-                None if expiring => acts.snapshot_expiry.map(|d| now + d),
-                None => None,
-            };
-            JobSpec::Snapshot {
-                target,
-                name: name.unwrap_or_else(|| snapshot_name(&acts.snapshot_pattern, now)),
-                expires_at,
-                stateful,
-            }
-        }
+        } => snapshot_spec(rspec, &acts, target, name, expiry, stateful, now)?,
         Request::Backup {
             storage,
             mode,
@@ -207,7 +209,7 @@ pub async fn run(
             .supports(crate::backend::Operation::StorageBackup) =>
         {
             let Some(storage) = storage else {
-                return fail(format!(
+                return Err(format!(
                     "{}: Proxmox VE backs up to one of its storages: --storage NAME",
                     rspec.name
                 ));
@@ -225,119 +227,180 @@ pub async fn run(
             optimized,
             compression,
             ..
-        } => {
-            let compression = compression.unwrap_or(acts.compression.clone());
-            let path = match output {
-                // A directory (or what is written as one) gets the default file name.
-                Some(p) if p.is_dir() || p.as_os_str().to_string_lossy().ends_with('/') => {
-                    p.join(backup_file_name(&target, now, &compression))
-                }
-                // The name says what the file is: `.tar` for `none`.
-                Some(p) => crate::jobs::with_backup_extension(&p, &compression),
-                None => acts
-                    .backup_dir
-                    .join(backup_file_name(&target, now, &compression)),
-            };
-            // A directory given by the user must exist (the default one is created).
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-                && !path.starts_with(&acts.backup_dir)
-                && !dir.is_dir()
-            {
-                return fail(format!(
-                    "-o: the directory {} does not exist; nothing was done",
-                    dir.display()
-                ));
-            }
-            JobSpec::Export {
-                target,
-                path,
-                options: BackupOptions {
-                    only: !with_snapshots,
-                    optimized,
-                    compression,
-                },
-            }
-        }
+        } => export_spec(
+            &acts,
+            target,
+            output,
+            with_snapshots,
+            optimized,
+            compression,
+            now,
+        )?,
         Request::Restore {
             snapshot,
             no_safety,
             ..
         } => {
             // A snapshot that is not there is refused before anything is shown or asked.
-            let facts = match op.restore_facts(&target, &snapshot).await {
-                Ok(f) => f,
-                Err(e) => return fail(e.to_string()),
-            };
+            let facts = op
+                .restore_facts(&target, &snapshot)
+                .await
+                .map_err(|e| e.to_string())?;
             if !facts.snapshot_exists {
-                return fail(format!(
+                return Err(format!(
                     "{} has no snapshot {snapshot:?}; nothing was changed",
                     target.label()
                 ));
             }
             // Which running instances use the volume (they are stopped around the restore).
-            let users = facts.users;
             let safety = (!no_safety).then(|| usecase::restore::safety(&acts, now));
             usecase::restore::plan(
                 target,
                 snapshot,
                 safety,
-                usecase::restore::restart_around(users),
+                usecase::restore::restart_around(facts.users),
             )
         }
         Request::Evacuate { .. } | Request::RestoreMember { .. } | Request::Move { .. } => {
-            match cluster_job(rspec, op.as_ref(), &target, req).await {
-                Ok(spec) => spec,
-                Err(e) => return fail(e),
-            }
+            cluster_job(rspec, op, &target, req).await?
         }
-    };
-    // Destructive jobs are confirmed: --yes, or an answer on the terminal (the name on
-    // production remotes).
-    let confirmation = usecase::confirmation(&spec, rspec.production);
-    if confirmation != Confirmation::None && !yes {
-        let t = spec.target();
-        let mut what = format!("{} {}", spec.kind(), spec.subject());
-        if let JobSpec::Restore { restart, .. } = &spec
-            && !restart.is_empty()
-        {
-            what.push_str(&format!(" (stops and restarts {})", restart.join(", ")));
-        }
-        if let JobSpec::Move { restart: true, .. } = &spec {
-            what.push_str(" (it is running: stopped, moved, started again)");
-        }
-        let ok = match &confirmation {
-            Confirmation::TypeName(name) => ask(
-                &format!(
-                    "{what} on PRODUCTION remote {}: type {name} to confirm:",
-                    t.remote
-                ),
-                name,
-            ),
-            _ => ask(&format!("{what}? [yes/no]"), "yes"),
-        };
-        if !ok {
-            return fail(format!(
-                "{what}: not confirmed (pass --yes to skip the question)"
+    })
+}
+
+/// A snapshot job: its name from the pattern, its expiry from `--expiry` or the settings
+/// (refused where the provider's snapshots do not expire).
+fn snapshot_spec(
+    rspec: &RemoteSpec,
+    acts: &ActionSettings,
+    target: Target,
+    name: Option<String>,
+    expiry: Option<String>,
+    stateful: bool,
+    now: chrono::DateTime<Utc>,
+) -> Result<JobSpec, String> {
+    let caps = crate::backend::capabilities(rspec);
+    let expiring = caps.supports(crate::backend::Operation::SnapshotExpiry);
+    let expires_at = match expiry.as_deref().map(parse_duration) {
+        Some(_) if !expiring => {
+            return Err(format!(
+                "--expiry: {} snapshots do not expire; nothing was done",
+                caps.provider
             ));
         }
-    }
-    // Alerts firing on the object, for the journal (best effort, quick).
-    let alerts = if settings.config.alert_sources().next().is_some() {
-        let key = spec.target().row_key();
-        let only: Vec<RemoteSpec> = vec![rspec.clone()];
-        match tokio::time::timeout(
-            Duration::from_secs(10),
-            crate::headless::gather(settings, &only, &Scope::Project(project.to_string())),
-        )
-        .await
-        {
-            Ok(g) => g.firing_on(&key),
-            Err(_) => vec![],
-        }
-    } else {
-        vec![]
+        Some(Ok(d)) => Some(now + d),
+        Some(Err(e)) => return Err(format!("--expiry: {e}")),
+        None if expiring => acts.snapshot_expiry.map(|d| now + d),
+        None => None,
     };
-    run_job(settings, Ok(op), spec, alerts, json).await
+    Ok(JobSpec::Snapshot {
+        target,
+        name: name.unwrap_or_else(|| snapshot_name(&acts.snapshot_pattern, now)),
+        expires_at,
+        stateful,
+    })
+}
+
+/// A backup to a file: `-o` a file or a directory (which must exist), else the backup
+/// directory; the extension follows the compression.
+fn export_spec(
+    acts: &ActionSettings,
+    target: Target,
+    output: Option<std::path::PathBuf>,
+    with_snapshots: bool,
+    optimized: bool,
+    compression: Option<String>,
+    now: chrono::DateTime<Utc>,
+) -> Result<JobSpec, String> {
+    let compression = compression.unwrap_or(acts.compression.clone());
+    let path = match output {
+        // A directory (or what is written as one) gets the default file name.
+        Some(p) if p.is_dir() || p.as_os_str().to_string_lossy().ends_with('/') => {
+            p.join(backup_file_name(&target, now, &compression))
+        }
+        // The name says what the file is: `.tar` for `none`.
+        Some(p) => crate::jobs::with_backup_extension(&p, &compression),
+        None => acts
+            .backup_dir
+            .join(backup_file_name(&target, now, &compression)),
+    };
+    // A directory given by the user must exist (the default one is created).
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !path.starts_with(&acts.backup_dir)
+        && !dir.is_dir()
+    {
+        return Err(format!(
+            "-o: the directory {} does not exist; nothing was done",
+            dir.display()
+        ));
+    }
+    Ok(JobSpec::Export {
+        target,
+        path,
+        options: BackupOptions {
+            only: !with_snapshots,
+            optimized,
+            compression,
+        },
+    })
+}
+
+/// Destructive jobs are confirmed: `--yes`, or an answer on the terminal (the name on
+/// production remotes).
+fn confirm(spec: &JobSpec, rspec: &RemoteSpec, yes: bool) -> Result<(), String> {
+    let confirmation = usecase::confirmation(spec, rspec.production);
+    if confirmation == Confirmation::None || yes {
+        return Ok(());
+    }
+    let t = spec.target();
+    let mut what = format!("{} {}", spec.kind(), spec.subject());
+    if let JobSpec::Restore { restart, .. } = spec
+        && !restart.is_empty()
+    {
+        what.push_str(&format!(" (stops and restarts {})", restart.join(", ")));
+    }
+    if let JobSpec::Move { restart: true, .. } = spec {
+        what.push_str(" (it is running: stopped, moved, started again)");
+    }
+    let ok = match &confirmation {
+        Confirmation::TypeName(name) => ask(
+            &format!(
+                "{what} on PRODUCTION remote {}: type {name} to confirm:",
+                t.remote
+            ),
+            name,
+        ),
+        _ => ask(&format!("{what}? [yes/no]"), "yes"),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what}: not confirmed (pass --yes to skip the question)"
+        ))
+    }
+}
+
+/// Alerts firing on the job's object, for the journal (best effort, quick).
+async fn firing_alerts(
+    settings: &Settings,
+    rspec: &RemoteSpec,
+    project: &str,
+    spec: &JobSpec,
+) -> Vec<String> {
+    if settings.config.alert_sources().next().is_none() {
+        return vec![];
+    }
+    let key = spec.target().row_key();
+    let only: Vec<RemoteSpec> = vec![rspec.clone()];
+    match tokio::time::timeout(
+        Duration::from_secs(10),
+        crate::headless::gather(settings, &only, &Scope::Project(project.to_string())),
+    )
+    .await
+    {
+        Ok(g) => g.firing_on(&key),
+        Err(_) => vec![],
+    }
 }
 
 /// Plans a cluster job from the remote's members and instances as they are now.
