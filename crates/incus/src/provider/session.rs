@@ -161,31 +161,10 @@ pub(super) async fn session(
                 .map(Fetched::Instances)
         }
     })));
-    let server: Server = client.server().await?;
-    if server.auth != "trusted" && !server.auth.is_empty() {
-        return Err(IncusError::Tls(format!(
-            "{}: the server does not trust this client certificate (auth: {})",
-            client.endpoint().describe(),
-            server.auth
-        )));
-    }
-    // Subscribe before loading so nothing that happens in between is missed.
-    let mut feed = match EventFeed::subscribe(client, scope, tx).await {
-        Ok(feed) => feed,
-        Err(e) => {
-            // A project this remote does not have is refused here already: shown as empty,
-            // not as an offline remote.
-            if let Scope::Project(project) = &*scope
-                && let Ok(projects) = client.projects().await
-                && !projects.contains(project)
-            {
-                tx(p::Event::Projects {
-                    remote: remote.clone(),
-                    projects,
-                });
-                return without_project(client, &server, tx, cmds, scope).await;
-            }
-            return Err(e);
+    let (server, mut feed) = match connect(client, scope, tx).await? {
+        Connected::Feed(server, feed) => (server, feed),
+        Connected::WithoutProject(server) => {
+            return without_project(client, &server, tx, cmds, scope).await;
         }
     };
     tx(p::Event::Status {
@@ -213,27 +192,17 @@ pub(super) async fn session(
     }
     let mut hosts_pending = true;
     let mut running: FuturesUnordered<Running> = FuturesUnordered::new();
-    let mut usage = tokio::time::interval_at(start + cfg.usage_every, cfg.usage_every);
-    usage.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut addresses = tokio::time::interval_at(start + cfg.addresses_every, cfg.addresses_every);
-    addresses.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut reconcile_every = cfg.reconcile_every;
-    let mut reconcile = tokio::time::interval_at(start + reconcile_every, reconcile_every);
-    reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut reconcile_started = None;
-    let mut reconcile_cost = Duration::ZERO;
+    let mut usage = interval(start, cfg.usage_every);
+    let mut addresses = interval(start, cfg.addresses_every);
+    let mut reconciling = Reconciling::new(start, cfg.reconcile_every);
 
     loop {
         let now = Instant::now();
         for (f, generation) in q.start(now) {
             if f == Fetch::Reconcile {
-                reconcile_started = Some(now);
+                reconciling.started = Some(now);
             }
-            let running_now = if matches!(f, Fetch::Usage | Fetch::Addresses) {
-                running_instances(&known)
-            } else {
-                vec![]
-            };
+            // The first list was asked for before the session was set up.
             if f == Fetch::List
                 && let Some(early) = early.0.take()
             {
@@ -248,15 +217,13 @@ pub(super) async fn session(
                 );
                 continue;
             }
-            running.push(fetch(
-                client.clone(),
-                scope.clone(),
-                server.clone(),
-                tx.clone(),
-                f,
-                generation,
-                running_now,
-            ));
+            let running_now = if matches!(f, Fetch::Usage | Fetch::Addresses) {
+                running_instances(&known)
+            } else {
+                vec![]
+            };
+            let ctx = (client.clone(), scope.clone(), server.clone(), tx.clone());
+            running.push(fetch(ctx, f, generation, running_now));
         }
         let due = q.next_due();
         tokio::select! {
@@ -274,26 +241,7 @@ pub(super) async fn session(
                             on_event(&ev, scope, &mut q, tx, &remote, now);
                         }
                     }
-                    Err(e) => {
-                        // A dropped stream is not an offline server: ask the server, and
-                        // resubscribe if it answers.
-                        match tokio::time::timeout(Duration::from_secs(10), client.server()).await {
-                            Ok(Ok(_)) => {
-                                tracing::warn!(remote = %remote, error = %e, "event stream dropped; resubscribing");
-                                feed = EventFeed::subscribe(client, scope, tx).await?;
-                                let now = Instant::now();
-                                // What happened in between is found by reconciling.
-                                for f in [Fetch::Reconcile, Fetch::Volumes, Fetch::Hosts] {
-                                    q.mark_now(f, now);
-                                }
-                            }
-                            Ok(Err(down)) => {
-                                tracing::warn!(remote = %remote, error = %e, "event stream dropped and the server does not answer");
-                                return Err(down);
-                            }
-                            Err(_) => return Err(e),
-                        }
-                    }
+                    Err(e) => feed = resubscribe(e, client, scope, tx, &mut q).await?,
                 }
             }
             Some((f, generation, result)) = running.next(), if !running.is_empty() => {
@@ -304,18 +252,10 @@ pub(super) async fn session(
                 }
                 // A project this remote does not have is shown as empty, not as an offline
                 // remote.
-                if let Ok(Fetched::Projects(projects)) = &result {
-                    let missing = match &*scope {
-                        Scope::Project(p) => !projects.contains(p),
-                        Scope::All => false,
-                    };
-                    tx(p::Event::Projects {
-                        remote: remote.clone(),
-                        projects: projects.clone(),
-                    });
-                    if missing {
-                        return without_project(client, &server, tx, cmds, scope).await;
-                    }
+                if let Ok(Fetched::Projects(projects)) = &result
+                    && projects_lack_scope(projects, scope, &remote, tx)
+                {
+                    return without_project(client, &server, tx, cmds, scope).await;
                 }
                 let how = match result {
                     Ok(fetched) => {
@@ -327,21 +267,11 @@ pub(super) async fn session(
                             tracing::info!(remote = %remote, took = ?start.elapsed(), "every instance's details read");
                             tx(p::Event::DetailsComplete { remote: remote.clone() });
                         }
-                        if f == Fetch::Reconcile
-                            && let Some(t0) = reconcile_started.take()
-                        {
-                            reconcile_cost = now - t0;
+                        if f == Fetch::Reconcile {
+                            reconciling.read(now);
                         }
                         if matches!(f, Fetch::List | Fetch::Reconcile) {
-                            let fleet = (known.len() / RECONCILE_FLEET).max(1) as u32;
-                            let every = (cfg.reconcile_every * fleet)
-                                .max(reconcile_cost * RECONCILE_DUTY);
-                            if every != reconcile_every {
-                                tracing::info!(remote = %remote, every = ?every, took = ?reconcile_cost, instances = known.len(), "reconciliation interval");
-                                reconcile_every = every;
-                                reconcile = tokio::time::interval_at(now + every, every);
-                                reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                            }
+                            reconciling.adapt(cfg.reconcile_every, known.len(), &remote, now);
                         }
                         Done::Ok
                     }
@@ -352,14 +282,7 @@ pub(super) async fn session(
                     }
                 };
                 q.done(&f, how, now);
-                // Reported once, not again with every reconciliation that meets the same item.
-                let skipped = client.take_skipped();
-                if !skipped.is_empty() && skipped != last_skipped {
-                    tx(p::Event::Skipped { origin: remote.clone(), items: skipped.clone() });
-                }
-                if !skipped.is_empty() {
-                    last_skipped = skipped;
-                }
+                report_skipped(client, tx, &mut last_skipped);
             }
             _ = sleep_until(due), if due.is_some() => {}
             _ = usage.tick() => {
@@ -368,55 +291,217 @@ pub(super) async fn session(
                 q.mark_now(Fetch::Hosts, now);
             }
             _ = addresses.tick() => q.mark_now(Fetch::Addresses, Instant::now()),
-            _ = reconcile.tick() => {
+            _ = reconciling.tick.tick() => {
                 let now = Instant::now();
                 q.mark_now(Fetch::Reconcile, now);
                 // Details given up after their retries are asked for again.
                 undetailed.retry(&mut q, now);
             }
-            cmd = cmds.recv() => match cmd {
-                None => return Ok(End::Quit),
-                Some(Command::Refresh) => {
-                    let now = Instant::now();
-                    for f in [Fetch::List, Fetch::Hosts, Fetch::Volumes] {
-                        q.mark_now(f, now);
-                    }
-                }
-                Some(Command::Reread(objects)) => {
-                    let now = Instant::now();
-                    for (project, name) in objects {
-                        q.mark_now(Fetch::Instance { project, name }, now);
-                    }
-                    q.mark_now(Fetch::Reconcile, now);
-                    q.mark_now(Fetch::Volumes, now);
-                }
-                Some(Command::SetScope(s)) => {
-                    *scope = s;
-                    return Ok(End::Rescope);
-                }
-                Some(Command::UsageHistory { project, name, window }) => {
-                    tx(p::Event::UsageHistory {
-                        remote: client.remote().to_string(),
-                        project,
-                        name,
-                        window,
-                        result: Err(p::ProviderError::Unsupported(NO_HISTORY)),
-                    });
-                }
-                Some(Command::ConsoleLog { project, name }) => {
-                    let client = client.clone();
-                    let tx = tx.clone();
-                    tokio::spawn(async move {
-                        let result = client
-                            .console_log(&project, &name)
-                            .await
-                            .map_err(|e| p::ProviderError::Server(e.to_string()));
-                        tx(p::Event::ConsoleLog { remote: client.remote().to_string(), project, name, result });
-                    });
+            cmd = cmds.recv() => {
+                if let Some(end) = on_command(cmd, client, scope, tx, &mut q) {
+                    return Ok(end);
                 }
             }
         }
     }
+}
+
+/// A session's start: the server's info, then the events subscribed (before anything is loaded,
+/// so nothing that happens in between is missed).
+enum Connected {
+    Feed(Server, EventFeed),
+    /// The remote answers but lacks the project in scope.
+    WithoutProject(Server),
+}
+
+async fn connect(client: &IncusClient, scope: &Scope, tx: &Sink) -> Result<Connected, IncusError> {
+    let server: Server = client.server().await?;
+    if server.auth != "trusted" && !server.auth.is_empty() {
+        return Err(IncusError::Tls(format!(
+            "{}: the server does not trust this client certificate (auth: {})",
+            client.endpoint().describe(),
+            server.auth
+        )));
+    }
+    match EventFeed::subscribe(client, scope, tx).await {
+        Ok(feed) => Ok(Connected::Feed(server, feed)),
+        Err(e) => {
+            // A project this remote does not have is refused here already: shown as empty,
+            // not as an offline remote.
+            if let Scope::Project(project) = scope
+                && let Ok(projects) = client.projects().await
+                && !projects.contains(project)
+            {
+                tx(p::Event::Projects {
+                    remote: client.remote().to_string(),
+                    projects,
+                });
+                return Ok(Connected::WithoutProject(server));
+            }
+            Err(e)
+        }
+    }
+}
+
+/// An interval from `start`, its missed ticks delayed.
+fn interval(start: Instant, every: Duration) -> tokio::time::Interval {
+    let mut i = tokio::time::interval_at(start + every, every);
+    i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    i
+}
+
+/// How often the cheap list is compared with what is shown: `reconcile_every` per
+/// [`RECONCILE_FLEET`] instances, and at most [`RECONCILE_DUTY`]'s share of the time.
+struct Reconciling {
+    every: Duration,
+    tick: tokio::time::Interval,
+    started: Option<Instant>,
+    cost: Duration,
+}
+
+impl Reconciling {
+    fn new(start: Instant, every: Duration) -> Self {
+        Self {
+            every,
+            tick: interval(start, every),
+            started: None,
+            cost: Duration::ZERO,
+        }
+    }
+
+    /// A reconciliation's answer came: what it cost.
+    fn read(&mut self, now: Instant) {
+        if let Some(t0) = self.started.take() {
+            self.cost = now - t0;
+        }
+    }
+
+    /// The interval for a fleet of this size and the last cost.
+    fn adapt(&mut self, base: Duration, instances: usize, remote: &str, now: Instant) {
+        let fleet = (instances / RECONCILE_FLEET).max(1) as u32;
+        let every = (base * fleet).max(self.cost * RECONCILE_DUTY);
+        if every != self.every {
+            tracing::info!(remote = %remote, every = ?every, took = ?self.cost, instances, "reconciliation interval");
+            self.every = every;
+            self.tick = interval(now, every);
+        }
+    }
+}
+
+/// The projects the remote has, reported; whether the one in scope is missing.
+fn projects_lack_scope(projects: &[String], scope: &Scope, remote: &str, tx: &Sink) -> bool {
+    tx(p::Event::Projects {
+        remote: remote.to_string(),
+        projects: projects.to_vec(),
+    });
+    match scope {
+        Scope::Project(p) => !projects.contains(p),
+        Scope::All => false,
+    }
+}
+
+/// List items that could not be decoded, reported once, not again with every reconciliation
+/// that meets the same item.
+fn report_skipped(client: &IncusClient, tx: &Sink, last: &mut Vec<atlas_core::decode::Skipped>) {
+    let skipped = client.take_skipped();
+    if skipped.is_empty() {
+        return;
+    }
+    if skipped != *last {
+        tx(p::Event::Skipped {
+            origin: client.remote().to_string(),
+            items: skipped.clone(),
+        });
+    }
+    *last = skipped;
+}
+
+/// A dropped stream is not an offline server: the server is asked, and the events subscribed
+/// again if it answers (what happened in between is found by reconciling).
+async fn resubscribe(
+    e: IncusError,
+    client: &IncusClient,
+    scope: &Scope,
+    tx: &Sink,
+    q: &mut Queue,
+) -> Result<EventFeed, IncusError> {
+    let remote = client.remote();
+    match tokio::time::timeout(Duration::from_secs(10), client.server()).await {
+        Ok(Ok(_)) => {
+            tracing::warn!(remote = %remote, error = %e, "event stream dropped; resubscribing");
+            let feed = EventFeed::subscribe(client, scope, tx).await?;
+            let now = Instant::now();
+            for f in [Fetch::Reconcile, Fetch::Volumes, Fetch::Hosts] {
+                q.mark_now(f, now);
+            }
+            Ok(feed)
+        }
+        Ok(Err(down)) => {
+            tracing::warn!(remote = %remote, error = %e, "event stream dropped and the server does not answer");
+            Err(down)
+        }
+        Err(_) => Err(e),
+    }
+}
+
+/// A command from the console, while connected; `Some` ends the session.
+fn on_command(
+    cmd: Option<Command>,
+    client: &IncusClient,
+    scope: &mut Scope,
+    tx: &Sink,
+    q: &mut Queue,
+) -> Option<End> {
+    let now = Instant::now();
+    match cmd {
+        None => return Some(End::Quit),
+        Some(Command::Refresh) => {
+            for f in [Fetch::List, Fetch::Hosts, Fetch::Volumes] {
+                q.mark_now(f, now);
+            }
+        }
+        Some(Command::Reread(objects)) => {
+            for (project, name) in objects {
+                q.mark_now(Fetch::Instance { project, name }, now);
+            }
+            q.mark_now(Fetch::Reconcile, now);
+            q.mark_now(Fetch::Volumes, now);
+        }
+        Some(Command::SetScope(s)) => {
+            *scope = s;
+            return Some(End::Rescope);
+        }
+        Some(Command::UsageHistory {
+            project,
+            name,
+            window,
+        }) => {
+            tx(p::Event::UsageHistory {
+                remote: client.remote().to_string(),
+                project,
+                name,
+                window,
+                result: Err(p::ProviderError::Unsupported(NO_HISTORY)),
+            });
+        }
+        Some(Command::ConsoleLog { project, name }) => {
+            let client = client.clone();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let result = client
+                    .console_log(&project, &name)
+                    .await
+                    .map_err(|e| p::ProviderError::Server(e.to_string()));
+                tx(p::Event::ConsoleLog {
+                    remote: client.remote().to_string(),
+                    project,
+                    name,
+                    result,
+                });
+            });
+        }
+    }
+    None
 }
 
 /// The remote is up but lacks the project in scope: empty lists until the scope changes.
@@ -520,10 +605,7 @@ fn running_instances(known: &Known) -> Vec<(String, String)> {
 
 /// Starts one fetch.
 fn fetch(
-    client: IncusClient,
-    scope: Scope,
-    server: Server,
-    tx: Sink,
+    (client, scope, server, tx): (IncusClient, Scope, Server, Sink),
     f: Fetch,
     generation: u64,
     running: Vec<(String, String)>,
