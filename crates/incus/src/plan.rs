@@ -121,41 +121,71 @@ pub fn diff(
     rendered: Option<&Rendered>,
     now: Current,
 ) -> Result<Vec<Step>, ProviderError> {
-    let mut steps = Vec::new();
-    let p = &def.project;
-    let ipath = instance_path(p, &def.name, "");
     let Current {
         instance: inst,
         volumes,
         image,
     } = now;
     if def.ensure == Ensure::Removed {
-        if let Some((_, etag)) = inst {
-            steps.push(Step {
-                op: Op::Delete,
-                object: Object::Instance {
-                    name: def.name.clone(),
-                },
-                changes: vec![],
-                request: Some(Request {
-                    method: "DELETE".into(),
-                    path: ipath,
-                    body: Value::Null,
-                    etag,
-                }),
-            });
-        }
-        for (v, cur) in def.volumes.iter().zip(volumes) {
-            if v.ensure == Ensure::Removed
-                && let Some((_, etag)) = cur
-            {
-                steps.push(delete_volume(v, volume_path(&v.pool, p, &v.name, ""), etag));
-            }
-        }
-        return Ok(steps);
+        return Ok(removal_steps(def, inst, volumes));
     }
-
     // Volumes first: their pools must exist.
+    let (volume_steps, volume_deletes) = volume_steps(def, volumes);
+    let mut want_config = def.desired_config();
+    if let Some(r) = rendered {
+        want_config.insert(USER_DATA.into(), r.text.clone());
+    }
+    let want_devices = def.desired_devices();
+    let instance_steps = match inst {
+        None => creation_steps(def, &want_config, &want_devices, image),
+        Some((cur, etag)) => update_step(def, &cur, etag, &want_config, &want_devices)?
+            .into_iter()
+            .collect(),
+    };
+    let mut steps = volume_steps;
+    steps.extend(instance_steps);
+    // Volumes go after their devices are detached.
+    steps.extend(volume_deletes);
+    Ok(steps)
+}
+
+/// A definition with `ensure = "removed"`: the instance deleted, and its volumes that say so.
+fn removal_steps(
+    def: &Definition,
+    inst: Option<(Value, String)>,
+    volumes: Vec<Option<(Value, String)>>,
+) -> Vec<Step> {
+    let p = &def.project;
+    let ipath = instance_path(p, &def.name, "");
+    let mut steps = Vec::new();
+    if let Some((_, etag)) = inst {
+        steps.push(Step {
+            op: Op::Delete,
+            object: Object::Instance {
+                name: def.name.clone(),
+            },
+            changes: vec![],
+            request: Some(Request {
+                method: "DELETE".into(),
+                path: ipath,
+                body: Value::Null,
+                etag,
+            }),
+        });
+    }
+    for (v, cur) in def.volumes.iter().zip(volumes) {
+        if v.ensure == Ensure::Removed
+            && let Some((_, etag)) = cur
+        {
+            steps.push(delete_volume(v, volume_path(&v.pool, p, &v.name, ""), etag));
+        }
+    }
+    steps
+}
+
+/// The volumes' steps: creations and updates (before the instance), and deletions (after it).
+fn volume_steps(def: &Definition, volumes: Vec<Option<(Value, String)>>) -> (Vec<Step>, Vec<Step>) {
+    let p = &def.project;
     let mut volume_steps = Vec::new();
     let mut volume_deletes = Vec::new();
     for (v, cur) in def.volumes.iter().zip(volumes) {
@@ -207,192 +237,200 @@ pub fn diff(
             }
         }
     }
+    (volume_steps, volume_deletes)
+}
 
-    let mut want_config = def.desired_config();
-    if let Some(r) = rendered {
-        want_config.insert(USER_DATA.into(), r.text.clone());
-    }
-    let want_devices = def.desired_devices();
+/// A new instance: created with all of its config and devices, then started if it should run.
+fn creation_steps(
+    def: &Definition,
+    want_config: &BTreeMap<String, String>,
+    want_devices: &BTreeMap<String, BTreeMap<String, String>>,
+    image: Value,
+) -> Vec<Step> {
+    let p = &def.project;
     let vm = def.kind == Kind::Vm;
     let mut instance_steps = Vec::new();
-    match inst {
-        None => {
-            let mut changes = vec![Change {
-                key: "image".into(),
-                old: None,
-                new: Some(def.image.clone()),
+    let mut changes = vec![Change {
+        key: "image".into(),
+        old: None,
+        new: Some(def.image.clone()),
+        restart: false,
+    }];
+    changes.push(Change {
+        key: "profiles".into(),
+        old: None,
+        new: Some(def.profiles.join(", ")),
+        restart: false,
+    });
+    // A new instance starts with all of it: nothing waits for a restart.
+    changes.extend(
+        config_changes(&BTreeMap::new(), want_config, vm)
+            .into_iter()
+            .map(|c| Change {
                 restart: false,
-            }];
+                ..c
+            }),
+    );
+    for (n, d) in want_devices {
+        changes.push(Change {
+            key: format!("device {n}"),
+            old: None,
+            new: Some(device_text(d)),
+            restart: false,
+        });
+    }
+    let config: BTreeMap<&String, &String> =
+        want_config.iter().filter(|(_, v)| !v.is_empty()).collect();
+    let mut body = json!({
+        "name": def.name,
+        "type": def.kind.api(),
+        "source": image,
+        "profiles": def.profiles,
+        "config": config,
+        "devices": want_devices,
+        "start": false,
+    });
+    if let Some(d) = &def.description {
+        body["description"] = json!(d);
+    }
+    instance_steps.push(Step {
+        op: Op::Create,
+        object: Object::Instance {
+            name: def.name.clone(),
+        },
+        changes,
+        request: Some(Request {
+            method: "POST".into(),
+            path: format!("/1.0/instances?project={}", encode(p)),
+            body,
+            etag: String::new(),
+        }),
+    });
+    if def.start {
+        instance_steps.push(Step {
+            op: Op::Start,
+            object: Object::Instance {
+                name: def.name.clone(),
+            },
+            changes: vec![],
+            request: Some(Request {
+                method: "PUT".into(),
+                path: instance_path(p, &def.name, "/state"),
+                body: json!({"action": "start", "timeout": 30}),
+                etag: String::new(),
+            }),
+        });
+    }
+    instance_steps
+}
+
+/// An instance on the server: one ETag-guarded `PUT` with what differs, if anything does.
+fn update_step(
+    def: &Definition,
+    cur: &Value,
+    etag: String,
+    want_config: &BTreeMap<String, String>,
+    want_devices: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Result<Option<Step>, ProviderError> {
+    let ipath = instance_path(&def.project, &def.name, "");
+    let vm = def.kind == Kind::Vm;
+    let server_kind = cur["type"].as_str().unwrap_or("container");
+    if server_kind != def.kind.api() {
+        return Err(ProviderError::Precondition(format!(
+            "{} is a {server_kind} on the server but a {} in the definition; recreate it by hand",
+            def.name,
+            def.kind.api()
+        )));
+    }
+    let have = str_map(&cur["config"]);
+    let mut changes = config_changes(&have, want_config, vm);
+    let mut new_config = have.clone();
+    apply_changes(&mut new_config, &changes);
+    let have_profiles: Vec<String> = cur["profiles"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let have_description = cur["description"].as_str().unwrap_or("");
+    if let Some(d) = def
+        .description
+        .as_deref()
+        .filter(|d| *d != have_description)
+    {
+        changes.push(Change {
+            key: "description".into(),
+            old: Some(have_description.to_string()).filter(|o| !o.is_empty()),
+            new: Some(d.to_string()),
+            restart: false,
+        });
+    }
+    if have_profiles != def.profiles {
+        changes.push(Change {
+            key: "profiles".into(),
+            old: Some(have_profiles.join(", ")),
+            new: Some(def.profiles.join(", ")),
+            restart: false,
+        });
+    }
+    let mut devices: BTreeMap<String, BTreeMap<String, String>> = cur["devices"]
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), str_map(v))).collect())
+        .unwrap_or_default();
+    for (n, d) in want_devices {
+        let old = devices.get(n);
+        if old != Some(d) {
             changes.push(Change {
-                key: "profiles".into(),
-                old: None,
-                new: Some(def.profiles.join(", ")),
+                key: format!("device {n}"),
+                old: old.map(device_text),
+                new: Some(device_text(d)),
                 restart: false,
             });
-            // A new instance starts with all of it: nothing waits for a restart.
-            changes.extend(
-                config_changes(&BTreeMap::new(), &want_config, vm)
-                    .into_iter()
-                    .map(|c| Change {
-                        restart: false,
-                        ..c
-                    }),
-            );
-            for (n, d) in &want_devices {
-                changes.push(Change {
-                    key: format!("device {n}"),
-                    old: None,
-                    new: Some(device_text(d)),
-                    restart: false,
-                });
-            }
-            let config: BTreeMap<&String, &String> =
-                want_config.iter().filter(|(_, v)| !v.is_empty()).collect();
-            let mut body = json!({
-                "name": def.name,
-                "type": def.kind.api(),
-                "source": image,
-                "profiles": def.profiles,
-                "config": config,
-                "devices": want_devices,
-                "start": false,
-            });
-            if let Some(d) = &def.description {
-                body["description"] = json!(d);
-            }
-            instance_steps.push(Step {
-                op: Op::Create,
-                object: Object::Instance {
-                    name: def.name.clone(),
-                },
-                changes,
-                request: Some(Request {
-                    method: "POST".into(),
-                    path: format!("/1.0/instances?project={}", encode(p)),
-                    body,
-                    etag: String::new(),
-                }),
-            });
-            if def.start {
-                instance_steps.push(Step {
-                    op: Op::Start,
-                    object: Object::Instance {
-                        name: def.name.clone(),
-                    },
-                    changes: vec![],
-                    request: Some(Request {
-                        method: "PUT".into(),
-                        path: instance_path(p, &def.name, "/state"),
-                        body: json!({"action": "start", "timeout": 30}),
-                        etag: String::new(),
-                    }),
-                });
-            }
-        }
-        Some((cur, etag)) => {
-            let server_kind = cur["type"].as_str().unwrap_or("container");
-            if server_kind != def.kind.api() {
-                return Err(ProviderError::Precondition(format!(
-                    "{} is a {server_kind} on the server but a {} in the definition; recreate it by hand",
-                    def.name,
-                    def.kind.api()
-                )));
-            }
-            let have = str_map(&cur["config"]);
-            let mut changes = config_changes(&have, &want_config, vm);
-            let mut new_config = have.clone();
-            apply_changes(&mut new_config, &changes);
-            let have_profiles: Vec<String> = cur["profiles"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|p| p.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let have_description = cur["description"].as_str().unwrap_or("");
-            if let Some(d) = def
-                .description
-                .as_deref()
-                .filter(|d| *d != have_description)
-            {
-                changes.push(Change {
-                    key: "description".into(),
-                    old: Some(have_description.to_string()).filter(|o| !o.is_empty()),
-                    new: Some(d.to_string()),
-                    restart: false,
-                });
-            }
-            if have_profiles != def.profiles {
-                changes.push(Change {
-                    key: "profiles".into(),
-                    old: Some(have_profiles.join(", ")),
-                    new: Some(def.profiles.join(", ")),
-                    restart: false,
-                });
-            }
-            let mut devices: BTreeMap<String, BTreeMap<String, String>> = cur["devices"]
-                .as_object()
-                .map(|m| m.iter().map(|(k, v)| (k.clone(), str_map(v))).collect())
-                .unwrap_or_default();
-            for (n, d) in &want_devices {
-                let old = devices.get(n);
-                if old != Some(d) {
-                    changes.push(Change {
-                        key: format!("device {n}"),
-                        old: old.map(device_text),
-                        new: Some(device_text(d)),
-                        restart: false,
-                    });
-                    devices.insert(n.clone(), d.clone());
-                }
-            }
-            for v in def.volumes.iter().filter(|v| v.ensure == Ensure::Removed) {
-                let n = v.device_name();
-                if let Some(old) = devices.get(n).filter(|d| d.get("source") == Some(&v.name)) {
-                    changes.push(Change {
-                        key: format!("device {n}"),
-                        old: Some(device_text(old)),
-                        new: None,
-                        restart: false,
-                    });
-                    devices.remove(n);
-                }
-            }
-            if !changes.is_empty() {
-                let mut body = json!({
-                    "architecture": cur["architecture"],
-                    "config": new_config,
-                    "devices": devices,
-                    "ephemeral": cur["ephemeral"],
-                    "profiles": def.profiles,
-                    "stateful": cur["stateful"],
-                    "description": cur["description"],
-                });
-                if let Some(d) = &def.description {
-                    body["description"] = json!(d);
-                }
-                instance_steps.push(Step {
-                    op: Op::Update,
-                    object: Object::Instance {
-                        name: def.name.clone(),
-                    },
-                    changes,
-                    request: Some(Request {
-                        method: "PUT".into(),
-                        path: ipath,
-                        body,
-                        etag,
-                    }),
-                });
-            }
+            devices.insert(n.clone(), d.clone());
         }
     }
-    steps.extend(volume_steps);
-    steps.extend(instance_steps);
-    // Volumes go after their devices are detached.
-    steps.extend(volume_deletes);
-    Ok(steps)
+    for v in def.volumes.iter().filter(|v| v.ensure == Ensure::Removed) {
+        let n = v.device_name();
+        if let Some(old) = devices.get(n).filter(|d| d.get("source") == Some(&v.name)) {
+            changes.push(Change {
+                key: format!("device {n}"),
+                old: Some(device_text(old)),
+                new: None,
+                restart: false,
+            });
+            devices.remove(n);
+        }
+    }
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    let mut body = json!({
+        "architecture": cur["architecture"],
+        "config": new_config,
+        "devices": devices,
+        "ephemeral": cur["ephemeral"],
+        "profiles": def.profiles,
+        "stateful": cur["stateful"],
+        "description": cur["description"],
+    });
+    if let Some(d) = &def.description {
+        body["description"] = json!(d);
+    }
+    Ok(Some(Step {
+        op: Op::Update,
+        object: Object::Instance {
+            name: def.name.clone(),
+        },
+        changes,
+        request: Some(Request {
+            method: "PUT".into(),
+            path: ipath,
+            body,
+            etag,
+        }),
+    }))
 }
 
 fn delete_volume(v: &VolumeDef, path: String, etag: String) -> Step {
