@@ -106,6 +106,13 @@ impl Queue {
         self.mark_at(f, now);
     }
 
+    /// Marks each of these due now.
+    pub fn mark_all_now(&mut self, fs: impl IntoIterator<Item = Fetch>, now: Instant) {
+        for f in fs {
+            self.mark_at(f, now);
+        }
+    }
+
     fn mark_at(&mut self, f: Fetch, due: Instant) {
         self.generation += 1;
         if matches!(f, Fetch::Instance { .. }) {

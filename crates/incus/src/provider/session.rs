@@ -149,32 +149,14 @@ pub(super) async fn session(
     backoff: &mut Duration,
 ) -> Result<End, IncusError> {
     let remote = client.remote().to_string();
-    // The cheap list (what is painted first) is asked for at once, beside the server's info and
-    // the event subscription: one round trip instead of three before the first paint. What it
-    // may miss before the subscription is in, the detailed list read after it corrects.
-    let mut early = EarlyList(Some(tokio::spawn({
-        let (client, scope) = (client.clone(), scope.clone());
-        async move {
-            client
-                .instances_map(&scope, 1, |i| Some(convert::instance(i)))
-                .await
-                .map(Fetched::Instances)
-        }
-    })));
+    let mut early = early_list(client, scope);
     let (server, mut feed) = match connect(client, scope, tx).await? {
         Connected::Feed(server, feed) => (server, feed),
         Connected::WithoutProject(server) => {
             return without_project(client, &server, tx, cmds, scope).await;
         }
     };
-    tx(p::Event::Status {
-        remote: remote.clone(),
-        state: online(&server),
-    });
-    tx(p::Event::Alive {
-        remote: remote.clone(),
-        within: alive_within(),
-    });
+    announce_online(&remote, &server, tx);
     *backoff = cfg.backoff_min;
 
     let mut q = Queue::new(QUEUE_CONCURRENCY);
@@ -206,15 +188,7 @@ pub(super) async fn session(
             if f == Fetch::List
                 && let Some(early) = early.0.take()
             {
-                running.push(
-                    async move {
-                        let result = early.await.unwrap_or_else(|e| {
-                            Err(IncusError::Events(format!("the first list was lost: {e}")))
-                        });
-                        (f, generation, result)
-                    }
-                    .boxed(),
-                );
+                running.push(early_answer(early, generation));
                 continue;
             }
             let running_now = if matches!(f, Fetch::Usage | Fetch::Addresses) {
@@ -227,23 +201,20 @@ pub(super) async fn session(
         }
         let due = q.next_due();
         tokio::select! {
-            ev = feed.rx.recv() => {
-                let ev = match ev {
-                    Some(Ok(ev)) => Ok(ev),
-                    Some(Err(e)) => Err(e),
-                    None => Err(IncusError::Events("event stream ended".into())),
-                };
-                match ev {
-                    Ok(ev) => {
-                        let now = Instant::now();
+            ev = feed.rx.recv() => match ev {
+                Some(Ok(ev)) => {
+                    let now = Instant::now();
+                    on_event(&ev, scope, &mut q, tx, &remote, now);
+                    while let Ok(Ok(ev)) = feed.rx.try_recv() {
                         on_event(&ev, scope, &mut q, tx, &remote, now);
-                        while let Ok(Ok(ev)) = feed.rx.try_recv() {
-                            on_event(&ev, scope, &mut q, tx, &remote, now);
-                        }
                     }
-                    Err(e) => feed = resubscribe(e, client, scope, tx, &mut q).await?,
                 }
-            }
+                Some(Err(e)) => feed = resubscribe(e, client, scope, tx, &mut q).await?,
+                None => {
+                    let e = IncusError::Events("event stream ended".into());
+                    feed = resubscribe(e, client, scope, tx, &mut q).await?;
+                }
+            },
             Some((f, generation, result)) = running.next(), if !running.is_empty() => {
                 let now = Instant::now();
                 if f == Fetch::List && std::mem::take(&mut hosts_pending) {
@@ -260,36 +231,20 @@ pub(super) async fn session(
                 let how = match result {
                     Ok(fetched) => {
                         let read = settle(fetched, &f, generation, &mut q, &mut known, &remote, tx, now);
-                        // The details after the list, in chunks that each answer well within
-                        // their deadline whatever the fleet's size.
-                        let planned_none = f == Fetch::List && undetailed.plan(&known, cfg.detail_chunk, &mut q, now);
-                        if undetailed.read(read) || planned_none {
+                        if undetailed.after_read(&f, read, &known, cfg.detail_chunk, &mut q, now) {
                             tracing::info!(remote = %remote, took = ?start.elapsed(), "every instance's details read");
                             tx(p::Event::DetailsComplete { remote: remote.clone() });
                         }
-                        if f == Fetch::Reconcile {
-                            reconciling.read(now);
-                        }
-                        if matches!(f, Fetch::List | Fetch::Reconcile) {
-                            reconciling.adapt(cfg.reconcile_every, known.len(), &remote, now);
-                        }
+                        reconciling.after_read(&f, cfg.reconcile_every, known.len(), &remote, now);
                         Done::Ok
                     }
-                    Err(e) => {
-                        let how = classify(&e);
-                        tracing::warn!(remote = %remote, fetch = ?f, error = %e, retry = (how == Done::Transient), "fetch failed");
-                        how
-                    }
+                    Err(e) => failed(&e, &f, &remote),
                 };
                 q.done(&f, how, now);
                 report_skipped(client, tx, &mut last_skipped);
             }
             _ = sleep_until(due), if due.is_some() => {}
-            _ = usage.tick() => {
-                let now = Instant::now();
-                q.mark_now(Fetch::Usage, now);
-                q.mark_now(Fetch::Hosts, now);
-            }
+            _ = usage.tick() => q.mark_all_now([Fetch::Usage, Fetch::Hosts], Instant::now()),
             _ = addresses.tick() => q.mark_now(Fetch::Addresses, Instant::now()),
             _ = reconciling.tick.tick() => {
                 let now = Instant::now();
@@ -304,6 +259,52 @@ pub(super) async fn session(
             }
         }
     }
+}
+
+/// The cheap list (what is painted first), asked for at once, beside the server's info and the
+/// event subscription: one round trip instead of three before the first paint. What it may
+/// miss before the subscription is in, the detailed reads after it correct.
+fn early_list(client: &IncusClient, scope: &Scope) -> EarlyList {
+    let (client, scope) = (client.clone(), scope.clone());
+    EarlyList(Some(tokio::spawn(async move {
+        client
+            .instances_map(&scope, 1, |i| Some(convert::instance(i)))
+            .await
+            .map(Fetched::Instances)
+    })))
+}
+
+/// The early list's answer, as the session's first `List` fetch.
+fn early_answer(
+    early: tokio::task::JoinHandle<Result<Fetched, IncusError>>,
+    generation: u64,
+) -> Running {
+    async move {
+        let result = early
+            .await
+            .unwrap_or_else(|e| Err(IncusError::Events(format!("the first list was lost: {e}"))));
+        (Fetch::List, generation, result)
+    }
+    .boxed()
+}
+
+/// The remote is online, and alive until its next sign of life is due.
+fn announce_online(remote: &str, server: &Server, tx: &Sink) {
+    tx(p::Event::Status {
+        remote: remote.to_string(),
+        state: online(server),
+    });
+    tx(p::Event::Alive {
+        remote: remote.to_string(),
+        within: alive_within(),
+    });
+}
+
+/// A read that failed: logged, and whether it is tried again.
+fn failed(e: &IncusError, f: &Fetch, remote: &str) -> Done {
+    let how = classify(e);
+    tracing::warn!(remote = %remote, fetch = ?f, error = %e, retry = (how == Done::Transient), "fetch failed");
+    how
 }
 
 /// A session's start: the server's info, then the events subscribed (before anything is loaded,
@@ -369,10 +370,22 @@ impl Reconciling {
         }
     }
 
-    /// A reconciliation's answer came: what it cost.
-    fn read(&mut self, now: Instant) {
-        if let Some(t0) = self.started.take() {
+    /// A list or a reconciliation was read: what it cost, and the interval it calls for.
+    fn after_read(
+        &mut self,
+        f: &Fetch,
+        base: Duration,
+        instances: usize,
+        remote: &str,
+        now: Instant,
+    ) {
+        if *f == Fetch::Reconcile
+            && let Some(t0) = self.started.take()
+        {
             self.cost = now - t0;
+        }
+        if matches!(f, Fetch::List | Fetch::Reconcile) {
+            self.adapt(base, instances, remote, now);
         }
     }
 
@@ -839,6 +852,21 @@ struct Undetailed(std::collections::HashSet<(String, String)>);
 impl Undetailed {
     /// Queues the details of every listed instance: whole small projects, single instances of
     /// big ones. True when there is nothing to read.
+    /// After a read: the details planned after a list (in chunks that each answer well within
+    /// their deadline whatever the fleet's size), and whether every instance's are now read.
+    fn after_read(
+        &mut self,
+        f: &Fetch,
+        read: Vec<(String, String)>,
+        known: &Known,
+        chunk: usize,
+        q: &mut Queue,
+        now: Instant,
+    ) -> bool {
+        let planned_none = *f == Fetch::List && self.plan(known, chunk, q, now);
+        self.read(read) || planned_none
+    }
+
     fn plan(&mut self, known: &Known, chunk: usize, q: &mut Queue, now: Instant) -> bool {
         self.0 = known.keys().cloned().collect();
         let mut per_project: HashMap<&str, usize> = HashMap::new();
