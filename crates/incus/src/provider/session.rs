@@ -690,159 +690,210 @@ fn settle(
     tx: &Sink,
     now: Instant,
 ) -> Vec<(String, String)> {
-    let mut read = Vec::new();
+    let mut s = Settle {
+        q,
+        known,
+        remote,
+        tx,
+        generation,
+        now,
+        read: Vec::new(),
+    };
     match fetched {
         Fetched::Instances(list) => {
-            known.clear();
+            s.known.clear();
             for i in &list {
-                known.insert((i.project.clone(), i.name.clone()), known_of(i));
+                s.known
+                    .insert((i.project.clone(), i.name.clone()), known_of(i));
             }
-            tx(p::Event::Instances {
-                remote: remote.to_string(),
+            (s.tx)(p::Event::Instances {
+                remote: s.remote.to_string(),
                 instances: list,
                 with_state: false,
             });
         }
-        Fetched::Details(list) => {
-            let Fetch::ProjectDetails { project } = f else {
-                return read;
-            };
-            let mut seen = std::collections::HashSet::new();
-            for i in list {
-                let key = (i.project.clone(), i.name.clone());
-                seen.insert(key.clone());
-                // An answer older than an event on the instance is left to its re-read.
-                if q.touched_since(&Fetch::instance(&key.0, &key.1), generation) {
-                    continue;
-                }
-                known.insert(key.clone(), known_of(&i));
-                read.push(key);
-                tx(p::Event::Instance {
-                    remote: remote.to_string(),
-                    instance: Box::new(i),
-                });
-            }
-            // Listed before and not in the project's answer: read it to know whether it is gone.
-            for (p, n) in known
-                .keys()
-                .filter(|k| k.0 == *project && !seen.contains(*k))
-            {
-                q.mark_now(Fetch::instance(p, n), now);
-            }
-        }
+        Fetched::Details(list) => s.details(f, list),
         Fetched::Instance(Some(i)) => {
             let i = convert::detailed(*i);
             let key = (i.project.clone(), i.name.clone());
             if matches!(f, Fetch::Detail { .. })
-                && q.touched_since(&Fetch::instance(&key.0, &key.1), generation)
+                && s.q
+                    .touched_since(&Fetch::instance(&key.0, &key.1), s.generation)
             {
-                return read;
+                return s.read;
             }
-            known.insert(key.clone(), known_of(&i));
-            read.push(key);
-            tx(p::Event::Instance {
-                remote: remote.to_string(),
+            s.known.insert(key.clone(), known_of(&i));
+            s.read.push(key);
+            (s.tx)(p::Event::Instance {
+                remote: s.remote.to_string(),
                 instance: Box::new(i),
             });
         }
         Fetched::Instance(None) => {
             if let Fetch::Instance { project, name } | Fetch::Detail { project, name } = f {
-                read.push((project.clone(), name.clone()));
-                known.remove(&(project.clone(), name.clone()));
-                tx(p::Event::InstanceGone {
-                    remote: remote.to_string(),
+                s.read.push((project.clone(), name.clone()));
+                s.known.remove(&(project.clone(), name.clone()));
+                (s.tx)(p::Event::InstanceGone {
+                    remote: s.remote.to_string(),
                     project: project.clone(),
                     name: name.clone(),
                 });
             }
         }
-        Fetched::Reconcile(list) => {
-            let mut stale = Vec::new();
-            let mut seen = std::collections::HashSet::new();
-            for (project, name, status) in list {
-                let key = (project, name);
-                if known.get(&key).map(|k| &k.0) != Some(&status) {
-                    stale.push(key.clone());
-                }
-                seen.insert(key);
-            }
-            stale.extend(known.keys().filter(|k| !seen.contains(*k)).cloned());
-            if !stale.is_empty() {
-                tracing::info!(remote = %remote, differences = stale.len(), "reconciliation found rows to re-read");
-            }
-            if stale.len() > RECONCILE_BULK {
-                q.mark_now(Fetch::List, now);
-            } else {
-                for (project, name) in stale {
-                    q.mark_now(Fetch::Instance { project, name }, now);
-                }
-            }
-        }
-        Fetched::Usage(states) => {
-            let mut samples = Vec::new();
-            for (project, name, st) in states {
-                let key = Fetch::instance(&project, &name);
-                match st {
-                    // An answer older than an event on the instance is left to the re-read.
-                    Ok(_) if q.touched_since(&key, generation) => {}
-                    Ok(state) => {
-                        let k = (project.clone(), name.clone());
-                        if known.get(&k).is_some_and(|s| s.0 != state.status) {
-                            q.mark_now(key, now);
-                        }
-                        samples.push(StateSample {
-                            project,
-                            name,
-                            state,
-                        });
-                    }
-                    Err(e) if e.is_not_found() => q.mark_now(key, now),
-                    Err(e) => {
-                        tracing::debug!(remote = %remote, instance = %name, error = %e, "usage read failed");
-                    }
-                }
-            }
-            if !samples.is_empty() {
-                tx(p::Event::InstanceStates {
-                    remote: remote.to_string(),
-                    states: samples,
-                });
-            }
-        }
-        Fetched::Metrics(samples, covered) => {
-            // The metrics list every running (or frozen) container of the members they cover:
-            // one that is not where it should be, or is where it should not be, is read again.
-            let present: std::collections::HashSet<(&str, &str)> = samples
-                .iter()
-                .map(|s| (s.project.as_str(), s.name.as_str()))
-                .collect();
-            for ((project, name), (status, container, location)) in known.iter() {
-                if covered
-                    .as_ref()
-                    .is_some_and(|c| !c.iter().any(|m| m == location))
-                {
-                    continue;
-                }
-                let live = matches!(status.to_ascii_lowercase().as_str(), "running" | "frozen");
-                let listed = present.contains(&(project.as_str(), name.as_str()));
-                if *container && live != listed {
-                    q.mark_now(Fetch::instance(project, name), now);
-                }
-            }
-            let samples: Vec<UsageSample> = samples
-                .into_iter()
-                .filter(|s| !q.touched_since(&Fetch::instance(&s.project, &s.name), generation))
-                .collect();
-            if !samples.is_empty() {
-                tx(p::Event::Usage {
-                    remote: remote.to_string(),
-                    samples,
-                });
-            }
-        }
+        Fetched::Reconcile(list) => s.reconcile(list),
+        Fetched::Usage(states) => s.states(states),
+        Fetched::Metrics(samples, covered) => s.metrics(samples, covered),
         Fetched::Projects(_) | Fetched::Sent => {}
     }
-    read
+    s.read
+}
+
+/// What one answer's settling works on.
+struct Settle<'a> {
+    q: &'a mut Queue,
+    known: &'a mut Known,
+    remote: &'a str,
+    tx: &'a Sink,
+    generation: u64,
+    now: Instant,
+    /// The instances whose details this answer read.
+    read: Vec<(String, String)>,
+}
+
+impl Settle<'_> {
+    /// A project's detailed list.
+    fn details(&mut self, f: &Fetch, list: Vec<atlas_core::inventory::Instance>) {
+        let Fetch::ProjectDetails { project } = f else {
+            return;
+        };
+        let mut seen = std::collections::HashSet::new();
+        for i in list {
+            let key = (i.project.clone(), i.name.clone());
+            seen.insert(key.clone());
+            // An answer older than an event on the instance is left to its re-read.
+            if self
+                .q
+                .touched_since(&Fetch::instance(&key.0, &key.1), self.generation)
+            {
+                continue;
+            }
+            self.known.insert(key.clone(), known_of(&i));
+            self.read.push(key);
+            (self.tx)(p::Event::Instance {
+                remote: self.remote.to_string(),
+                instance: Box::new(i),
+            });
+        }
+        // Listed before and not in the project's answer: read it to know whether it is gone.
+        for (p, n) in self
+            .known
+            .keys()
+            .filter(|k| k.0 == *project && !seen.contains(*k))
+        {
+            self.q.mark_now(Fetch::instance(p, n), self.now);
+        }
+    }
+
+    /// The cheap list compared with what is shown: what differs is read again.
+    fn reconcile(&mut self, list: Vec<(String, String, String)>) {
+        let mut stale = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (project, name, status) in list {
+            let key = (project, name);
+            if self.known.get(&key).map(|k| &k.0) != Some(&status) {
+                stale.push(key.clone());
+            }
+            seen.insert(key);
+        }
+        stale.extend(self.known.keys().filter(|k| !seen.contains(*k)).cloned());
+        if !stale.is_empty() {
+            tracing::info!(remote = %self.remote, differences = stale.len(), "reconciliation found rows to re-read");
+        }
+        if stale.len() > RECONCILE_BULK {
+            self.q.mark_now(Fetch::List, self.now);
+        } else {
+            for (project, name) in stale {
+                self.q.mark_now(Fetch::Instance { project, name }, self.now);
+            }
+        }
+    }
+
+    /// States of running instances.
+    fn states(
+        &mut self,
+        states: Vec<(
+            String,
+            String,
+            Result<atlas_core::inventory::InstanceState, IncusError>,
+        )>,
+    ) {
+        let mut samples = Vec::new();
+        for (project, name, st) in states {
+            let key = Fetch::instance(&project, &name);
+            match st {
+                // An answer older than an event on the instance is left to the re-read.
+                Ok(_) if self.q.touched_since(&key, self.generation) => {}
+                Ok(state) => {
+                    let k = (project.clone(), name.clone());
+                    if self.known.get(&k).is_some_and(|s| s.0 != state.status) {
+                        self.q.mark_now(key, self.now);
+                    }
+                    samples.push(StateSample {
+                        project,
+                        name,
+                        state,
+                    });
+                }
+                Err(e) if e.is_not_found() => self.q.mark_now(key, self.now),
+                Err(e) => {
+                    tracing::debug!(remote = %self.remote, instance = %name, error = %e, "usage read failed");
+                }
+            }
+        }
+        if !samples.is_empty() {
+            (self.tx)(p::Event::InstanceStates {
+                remote: self.remote.to_string(),
+                states: samples,
+            });
+        }
+    }
+
+    /// Usage from the metrics.
+    fn metrics(&mut self, samples: Vec<UsageSample>, covered: Option<Vec<String>>) {
+        // The metrics list every running (or frozen) container of the members they cover:
+        // one that is not where it should be, or is where it should not be, is read again.
+        let present: std::collections::HashSet<(&str, &str)> = samples
+            .iter()
+            .map(|s| (s.project.as_str(), s.name.as_str()))
+            .collect();
+        for ((project, name), (status, container, location)) in self.known.iter() {
+            if covered
+                .as_ref()
+                .is_some_and(|c| !c.iter().any(|m| m == location))
+            {
+                continue;
+            }
+            let live = matches!(status.to_ascii_lowercase().as_str(), "running" | "frozen");
+            let listed = present.contains(&(project.as_str(), name.as_str()));
+            if *container && live != listed {
+                self.q.mark_now(Fetch::instance(project, name), self.now);
+            }
+        }
+        let samples: Vec<UsageSample> = samples
+            .into_iter()
+            .filter(|s| {
+                !self
+                    .q
+                    .touched_since(&Fetch::instance(&s.project, &s.name), self.generation)
+            })
+            .collect();
+        if !samples.is_empty() {
+            (self.tx)(p::Event::Usage {
+                remote: self.remote.to_string(),
+                samples,
+            });
+        }
+    }
 }
 
 /// The detail pass: which instances still lack their details since the last list.
