@@ -9,18 +9,6 @@ pub fn cli(job: &JobSpec) -> Vec<String> {
     let pf = project_flag(t);
     let r = sh(&t.remote);
     let n = sh(&t.name);
-    let query_expiry = |path: String, body: serde_json::Value| {
-        format!(
-            "incus query -X POST {r}:{}{} -d {}",
-            path,
-            if pf.is_empty() {
-                String::new()
-            } else {
-                format!("?project={}", t.project)
-            },
-            sh(&body.to_string())
-        )
-    };
     match job {
         JobSpec::Power {
             action,
@@ -43,29 +31,7 @@ pub fn cli(job: &JobSpec) -> Vec<String> {
             expires_at,
             stateful,
             ..
-        } => {
-            let ts = expires_at.map(|e| e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-            match (&t.pool, ts) {
-                (None, None) => vec![format!(
-                    "incus snapshot create {r}:{n} {}{}{pf}",
-                    sh(name),
-                    if *stateful { " --stateful" } else { "" }
-                )],
-                (None, Some(ts)) => vec![query_expiry(
-                    format!("/1.0/instances/{}/snapshots", t.name),
-                    serde_json::json!({"name": name, "stateful": stateful, "expires_at": ts}),
-                )],
-                (Some(p), None) => vec![format!(
-                    "incus storage volume snapshot create {r}:{} {n} {}{pf}",
-                    sh(p),
-                    sh(name)
-                )],
-                (Some(p), Some(ts)) => vec![query_expiry(
-                    format!("/1.0/storage-pools/{p}/volumes/custom/{}/snapshots", t.name),
-                    serde_json::json!({"name": name, "expires_at": ts}),
-                )],
-            }
-        }
+        } => snapshot_cli(t, name, *expires_at, *stateful),
         JobSpec::DeleteSnapshot { name, .. } => vec![match &t.pool {
             None => format!("incus snapshot delete {r}:{n} {}{pf}", sh(name)),
             Some(p) => format!(
@@ -79,78 +45,14 @@ pub fn cli(job: &JobSpec) -> Vec<String> {
             safety,
             restart,
             ..
-        } => {
-            let mut out = Vec::new();
-            if let Some(s) = safety {
-                out.extend(cli(&JobSpec::Snapshot {
-                    target: t.clone(),
-                    name: s.name.clone(),
-                    expires_at: s.expires_at,
-                    stateful: false,
-                }));
-            }
-            for i in restart {
-                out.push(format!("incus stop {r}:{}{pf}", sh(i)));
-            }
-            out.push(match &t.pool {
-                None => format!("incus snapshot restore {r}:{n} {}{pf}", sh(snapshot)),
-                Some(p) => format!(
-                    "incus storage volume snapshot restore {r}:{} {n} {}{pf}",
-                    sh(p),
-                    sh(snapshot)
-                ),
-            });
-            for i in restart {
-                out.push(format!("incus start {r}:{}{pf}", sh(i)));
-            }
-            out
-        }
-        JobSpec::Export { path, options, .. } => {
-            let mut s = match &t.pool {
-                None => format!("incus export {r}:{n} {}{pf}", sh(&path.to_string_lossy())),
-                Some(p) => format!(
-                    "incus storage volume export {r}:{} {n} {}{pf}",
-                    sh(p),
-                    sh(&path.to_string_lossy())
-                ),
-            };
-            if options.only {
-                s.push_str(if t.is_volume() {
-                    " --volume-only"
-                } else {
-                    " --instance-only"
-                });
-            }
-            if options.optimized {
-                s.push_str(" --optimized-storage");
-            }
-            if !options.compression.is_empty() {
-                s.push_str(&format!(" --compression {}", sh(&options.compression)));
-            }
-            vec![s]
-        }
+        } => restore_cli(t, snapshot, safety.as_ref(), restart),
+        JobSpec::Export { path, options, .. } => vec![export_cli(t, path, options)],
         JobSpec::Import {
             file,
             replace,
             pool,
             ..
-        } => {
-            let f = sh(&file.to_string_lossy());
-            let mut out = Vec::new();
-            if *replace && !t.is_volume() {
-                out.push(format!("incus move {r}:{n} {r}:{n}-replaced-<time>{pf}"));
-            }
-            out.push(match &t.pool {
-                None => format!(
-                    "incus import {r}: {f} {n}{pf}{}",
-                    pool.as_ref()
-                        .map(|p| format!(" --storage {}", sh(p)))
-                        .unwrap_or_default()
-                ),
-                Some(p) => format!("incus storage volume import {r}:{} {f} {n}{pf}", sh(p)),
-            });
-            out
-        }
+        } => import_cli(t, file, *replace, pool.as_deref()),
         JobSpec::Apply { plans, .. } => {
             plans.iter().flat_map(|p| apply_cli(&t.remote, p)).collect()
         }
@@ -176,6 +78,140 @@ pub fn cli(job: &JobSpec) -> Vec<String> {
         }
         JobSpec::Vzdump { .. } | JobSpec::RestoreArchive { .. } => vec![],
     }
+}
+
+/// The remote, the name and the `--project` flag of a target, quoted for a shell.
+fn parts(t: &Target) -> (String, String, String) {
+    (sh(&t.remote), sh(&t.name), project_flag(t))
+}
+
+fn snapshot_cli(
+    t: &Target,
+    name: &str,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    stateful: bool,
+) -> Vec<String> {
+    let (r, n, pf) = parts(t);
+    let query_expiry = |path: String, body: serde_json::Value| {
+        format!(
+            "incus query -X POST {r}:{}{} -d {}",
+            path,
+            if pf.is_empty() {
+                String::new()
+            } else {
+                format!("?project={}", t.project)
+            },
+            sh(&body.to_string())
+        )
+    };
+    let ts = expires_at.map(|e| e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    match (&t.pool, ts) {
+        (None, None) => vec![format!(
+            "incus snapshot create {r}:{n} {}{}{pf}",
+            sh(name),
+            if stateful { " --stateful" } else { "" }
+        )],
+        (None, Some(ts)) => vec![query_expiry(
+            format!("/1.0/instances/{}/snapshots", t.name),
+            serde_json::json!({"name": name, "stateful": stateful, "expires_at": ts}),
+        )],
+        (Some(p), None) => vec![format!(
+            "incus storage volume snapshot create {r}:{} {n} {}{pf}",
+            sh(p),
+            sh(name)
+        )],
+        (Some(p), Some(ts)) => vec![query_expiry(
+            format!("/1.0/storage-pools/{p}/volumes/custom/{}/snapshots", t.name),
+            serde_json::json!({"name": name, "expires_at": ts}),
+        )],
+    }
+}
+
+fn restore_cli(
+    t: &Target,
+    snapshot: &str,
+    safety: Option<&atlas_core::jobs::Safety>,
+    restart: &[String],
+) -> Vec<String> {
+    let (r, n, pf) = parts(t);
+    let mut out = Vec::new();
+    if let Some(s) = safety {
+        out.extend(cli(&JobSpec::Snapshot {
+            target: t.clone(),
+            name: s.name.clone(),
+            expires_at: s.expires_at,
+            stateful: false,
+        }));
+    }
+    for i in restart {
+        out.push(format!("incus stop {r}:{}{pf}", sh(i)));
+    }
+    out.push(match &t.pool {
+        None => format!("incus snapshot restore {r}:{n} {}{pf}", sh(snapshot)),
+        Some(p) => format!(
+            "incus storage volume snapshot restore {r}:{} {n} {}{pf}",
+            sh(p),
+            sh(snapshot)
+        ),
+    });
+    for i in restart {
+        out.push(format!("incus start {r}:{}{pf}", sh(i)));
+    }
+    out
+}
+
+fn export_cli(
+    t: &Target,
+    path: &std::path::Path,
+    options: &atlas_core::jobs::BackupOptions,
+) -> String {
+    let (r, n, pf) = parts(t);
+    let mut s = match &t.pool {
+        None => format!("incus export {r}:{n} {}{pf}", sh(&path.to_string_lossy())),
+        Some(p) => format!(
+            "incus storage volume export {r}:{} {n} {}{pf}",
+            sh(p),
+            sh(&path.to_string_lossy())
+        ),
+    };
+    if options.only {
+        s.push_str(if t.is_volume() {
+            " --volume-only"
+        } else {
+            " --instance-only"
+        });
+    }
+    if options.optimized {
+        s.push_str(" --optimized-storage");
+    }
+    if !options.compression.is_empty() {
+        s.push_str(&format!(" --compression {}", sh(&options.compression)));
+    }
+    s
+}
+
+fn import_cli(
+    t: &Target,
+    file: &std::path::Path,
+    replace: bool,
+    pool: Option<&str>,
+) -> Vec<String> {
+    let (r, n, pf) = parts(t);
+    let f = sh(&file.to_string_lossy());
+    let mut out = Vec::new();
+    if replace && !t.is_volume() {
+        out.push(format!("incus move {r}:{n} {r}:{n}-replaced-<time>{pf}"));
+    }
+    out.push(match &t.pool {
+        None => format!(
+            "incus import {r}: {f} {n}{pf}{}",
+            pool.as_ref()
+                .map(|p| format!(" --storage {}", sh(p)))
+                .unwrap_or_default()
+        ),
+        Some(p) => format!("incus storage volume import {r}:{} {f} {n}{pf}", sh(p)),
+    });
+    out
 }
 
 /// The incus commands that do what a service plan does (values masked, user-data by file).
