@@ -39,61 +39,8 @@ pub fn draw_pane(
     now: DateTime<Utc>,
 ) {
     let rows = view_rows(state, pane, now);
-    let ps = &state.panes[pane.index()];
     let cols = columns(pane);
-    let mut title = vec![Span::styled(
-        format!(" {} ", pane.title()),
-        theme.style("ui.title"),
-    )];
-    title.push(Span::styled(
-        format!("({}) ", rows.len()),
-        theme.style("ui.muted"),
-    ));
-    let sort = cols.get(ps.sort_col).map(|c| c.name).unwrap_or("");
-    title.push(Span::styled(
-        format!("sort:{}{} ", sort, if ps.sort_desc { "↓" } else { "↑" }),
-        theme.style("ui.muted"),
-    ));
-    if cols.iter().any(|c| c.name == "TREND") {
-        title.push(Span::styled(
-            format!("trend:{} ", state.view.trend.label()),
-            theme.style("ui.muted"),
-        ));
-    }
-    if !ps.filter.is_empty() {
-        title.push(Span::styled(
-            format!("/{} ", ps.filter),
-            theme.style("ui.match"),
-        ));
-    }
-    if let Some(note) = state.loading(pane) {
-        title.push(Span::styled(format!("{note} "), theme.style("ui.muted")));
-    }
-    if pane == Pane::Alerts && state.alerting.grouping != crate::app::alerts::Grouping::None {
-        title.push(Span::styled(
-            format!("group:{} ", state.alerting.grouping.label()),
-            theme.style("ui.muted"),
-        ));
-    }
-    if matches!(pane, Pane::Alerts | Pane::Silences) {
-        for s in &state.alerting.sources {
-            if let crate::app::alerts::SourceStatus::Down(_) = s.status {
-                title.push(Span::styled(
-                    format!("⚠ {} down ", s.name),
-                    theme.style("ui.message.error"),
-                ));
-            } else if s.silent {
-                title.push(Span::styled(
-                    format!(
-                        "⚠ {} stale {} ",
-                        s.name,
-                        crate::app::liveness::age(s.live.last_heard(), now)
-                    ),
-                    theme.style("ui.message.warning"),
-                ));
-            }
-        }
-    }
+    let title = title_spans(state, theme, pane, rows.len(), now);
     let border = if focused {
         theme.style("ui.border.focus")
     } else {
@@ -112,41 +59,7 @@ pub fn draw_pane(
     f.render_widget(block, area);
 
     if rows.is_empty() {
-        let alerts_pane = matches!(pane, Pane::Alerts | Pane::Silences);
-        let text = if alerts_pane && state.alerting.sources.is_empty() {
-            "no alert sources: add [[alertmanagers]] (and [[prometheus]]) to config.toml — see `atlas-tui info`".to_string()
-        } else if alerts_pane && state.alerting.sources.iter().all(|s| s.last_ok.is_none()) {
-            let errors: Vec<String> = state
-                .alerting
-                .sources
-                .iter()
-                .filter_map(|s| match &s.status {
-                    crate::app::alerts::SourceStatus::Down(e) => Some(e.clone()),
-                    _ => None,
-                })
-                .collect();
-            if errors.is_empty() {
-                "waiting for alert sources…".to_string()
-            } else {
-                errors.join("\n")
-            }
-        } else if !ps.filter.is_empty() {
-            format!(
-                "no {} match /{}",
-                pane.title().to_ascii_lowercase(),
-                ps.filter
-            )
-        } else if state
-            .remotes
-            .iter()
-            .all(|r| !matches!(r.conn, crate::backend::ConnState::Online { .. }))
-        {
-            "waiting for remotes…".to_string()
-        } else if pane == Pane::Alerts {
-            "no alerts: all quiet".to_string()
-        } else {
-            format!("no {}", pane.title().to_ascii_lowercase())
-        };
+        let text = empty_text(state, pane);
         f.render_widget(
             Paragraph::new(text)
                 .style(theme.style("ui.muted"))
@@ -201,6 +114,110 @@ pub fn draw_pane(
     let mut ts = TableState::default();
     ts.select(Some(selected - first));
     f.render_stateful_widget(table, inner, &mut ts);
+}
+
+/// A pane's title: its name, row count, sort, trend metric, filter, what is still loading, and
+/// (alerts, silences) the grouping and the sources that are down or stale.
+fn title_spans(
+    state: &AppState,
+    theme: &Theme,
+    pane: Pane,
+    count: usize,
+    now: DateTime<Utc>,
+) -> Vec<Span<'static>> {
+    let ps = &state.panes[pane.index()];
+    let cols = columns(pane);
+    let mut title = vec![Span::styled(
+        format!(" {} ", pane.title()),
+        theme.style("ui.title"),
+    )];
+    title.push(Span::styled(format!("({count}) "), theme.style("ui.muted")));
+    let sort = cols.get(ps.sort_col).map(|c| c.name).unwrap_or("");
+    title.push(Span::styled(
+        format!("sort:{}{} ", sort, if ps.sort_desc { "↓" } else { "↑" }),
+        theme.style("ui.muted"),
+    ));
+    if cols.iter().any(|c| c.name == "TREND") {
+        title.push(Span::styled(
+            format!("trend:{} ", state.view.trend.label()),
+            theme.style("ui.muted"),
+        ));
+    }
+    if !ps.filter.is_empty() {
+        title.push(Span::styled(
+            format!("/{} ", ps.filter),
+            theme.style("ui.match"),
+        ));
+    }
+    if let Some(note) = state.loading(pane) {
+        title.push(Span::styled(format!("{note} "), theme.style("ui.muted")));
+    }
+    if pane == Pane::Alerts && state.alerting.grouping != crate::app::alerts::Grouping::None {
+        title.push(Span::styled(
+            format!("group:{} ", state.alerting.grouping.label()),
+            theme.style("ui.muted"),
+        ));
+    }
+    if matches!(pane, Pane::Alerts | Pane::Silences) {
+        for s in &state.alerting.sources {
+            if let crate::app::alerts::SourceStatus::Down(_) = s.status {
+                title.push(Span::styled(
+                    format!("⚠ {} down ", s.name),
+                    theme.style("ui.message.error"),
+                ));
+            } else if s.silent {
+                title.push(Span::styled(
+                    format!(
+                        "⚠ {} stale {} ",
+                        s.name,
+                        crate::app::liveness::age(s.live.last_heard(), now)
+                    ),
+                    theme.style("ui.message.warning"),
+                ));
+            }
+        }
+    }
+    title
+}
+
+/// What an empty pane says: why it is empty, never "none" for what is not read yet.
+fn empty_text(state: &AppState, pane: Pane) -> String {
+    let ps = &state.panes[pane.index()];
+    let alerts_pane = matches!(pane, Pane::Alerts | Pane::Silences);
+    if alerts_pane && state.alerting.sources.is_empty() {
+        "no alert sources: add [[alertmanagers]] (and [[prometheus]]) to config.toml — see `atlas-tui info`".to_string()
+    } else if alerts_pane && state.alerting.sources.iter().all(|s| s.last_ok.is_none()) {
+        let errors: Vec<String> = state
+            .alerting
+            .sources
+            .iter()
+            .filter_map(|s| match &s.status {
+                crate::app::alerts::SourceStatus::Down(e) => Some(e.clone()),
+                _ => None,
+            })
+            .collect();
+        if errors.is_empty() {
+            "waiting for alert sources…".to_string()
+        } else {
+            errors.join("\n")
+        }
+    } else if !ps.filter.is_empty() {
+        format!(
+            "no {} match /{}",
+            pane.title().to_ascii_lowercase(),
+            ps.filter
+        )
+    } else if state
+        .remotes
+        .iter()
+        .all(|r| !matches!(r.conn, crate::backend::ConnState::Online { .. }))
+    {
+        "waiting for remotes…".to_string()
+    } else if pane == Pane::Alerts {
+        "no alerts: all quiet".to_string()
+    } else {
+        format!("no {}", pane.title().to_ascii_lowercase())
+    }
 }
 
 #[cfg(test)]
