@@ -283,9 +283,37 @@ pub fn preview_lines<'a>(state: &AppState, p: &PreviewView, theme: &Theme) -> Ve
         )),
     }
     out.push(Line::from(""));
-    match (&current, p.diff) {
-        (Some(c), true) if *c != rendered => {
-            let diff = similar::TextDiff::from_lines(c.as_str(), rendered.as_str());
+    out.extend(text_lines(
+        current.as_deref(),
+        &rendered,
+        p.diff,
+        &pv.findings,
+        theme,
+        stale,
+    ));
+    out
+}
+
+/// The rendered text with line numbers and YAML highlighting (a finding's line marked), or
+/// its diff against the instance's.
+fn text_lines<'a>(
+    current: Option<&str>,
+    rendered: &str,
+    diff: bool,
+    findings: &[crate::services::cloudinit::Finding],
+    theme: &Theme,
+    stale: bool,
+) -> Vec<Line<'a>> {
+    let say = |s: String, style: &str| {
+        Line::from(Span::styled(
+            s,
+            theme.style(if stale { "ui.muted" } else { style }),
+        ))
+    };
+    let mut out = Vec::new();
+    match (current, diff) {
+        (Some(c), true) if c != rendered => {
+            let diff = similar::TextDiff::from_lines(c, rendered);
             let text = diff
                 .unified_diff()
                 .context_radius(3)
@@ -310,7 +338,7 @@ pub fn preview_lines<'a>(state: &AppState, p: &PreviewView, theme: &Theme) -> Ve
             let width = rendered.lines().count().to_string().len();
             for (i, l) in rendered.lines().enumerate() {
                 let mut line = yaml_line(l, theme);
-                let style = if pv.findings.iter().any(|f| f.line == Some(i + 1)) {
+                let style = if findings.iter().any(|f| f.line == Some(i + 1)) {
                     theme.style("editor.error_line")
                 } else {
                     theme.style("editor.line_number")
