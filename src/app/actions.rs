@@ -645,29 +645,7 @@ impl AppState {
                     stateful: form.on("stateful"),
                 }
             }
-            FormKind::Vzdump => {
-                let storage = form.value("storage").to_string();
-                if storage.is_empty() {
-                    return Err("storage: a storage with backup content".into());
-                }
-                let mode = form.value("mode").to_string();
-                if !matches!(mode.as_str(), "snapshot" | "suspend" | "stop") {
-                    return Err("mode: snapshot, suspend or stop".into());
-                }
-                let compress = match form.value("compress") {
-                    "" => "zstd".to_string(),
-                    c => c.to_string(),
-                };
-                if !matches!(compress.as_str(), "zstd" | "lzo" | "gzip" | "0") {
-                    return Err("compress: zstd, lzo, gzip or 0".into());
-                }
-                JobSpec::Vzdump {
-                    target: form.target.clone(),
-                    storage,
-                    mode,
-                    compress,
-                }
-            }
+            FormKind::Vzdump => vzdump_spec(&form)?,
             FormKind::RestoreArchive => {
                 let archive = form.value("archive").to_string();
                 if !archive.contains(':') {
@@ -701,36 +679,7 @@ impl AppState {
                     Some(_) => self.start_job(spec, now),
                 });
             }
-            FormKind::Backup => {
-                let file = form.value("file");
-                if file.is_empty() {
-                    return Err("file: a path is needed".into());
-                }
-                let path = PathBuf::from(file);
-                if path.is_dir() || file.ends_with('/') {
-                    return Err("file: give a file name, not a directory".into());
-                }
-                let compression = form.value("compression").to_string();
-                if !compression.is_empty()
-                    && !compression
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-')
-                {
-                    return Err(format!(
-                        "compression: {compression:?} is not an algorithm name"
-                    ));
-                }
-                JobSpec::Export {
-                    target: form.target.clone(),
-                    // The name says what the file is: `.tar` for `none`.
-                    path: crate::jobs::with_backup_extension(&path, &compression),
-                    options: BackupOptions {
-                        only: form.on("no snapshots"),
-                        optimized: form.on("optimized"),
-                        compression,
-                    },
-                }
-            }
+            FormKind::Backup => export_spec(&form)?,
             FormKind::Import => {
                 let file = form.value("file");
                 if file.is_empty() || file.ends_with('/') {
@@ -1158,6 +1107,63 @@ pub fn snapshot_target(s: &SnapshotRow) -> Target {
             &s.parent,
         ),
     }
+}
+
+/// A vzdump job from its form, or what is wrong in it.
+fn vzdump_spec(form: &ActionForm) -> Result<JobSpec, String> {
+    let storage = form.value("storage").to_string();
+    if storage.is_empty() {
+        return Err("storage: a storage with backup content".into());
+    }
+    let mode = form.value("mode").to_string();
+    if !matches!(mode.as_str(), "snapshot" | "suspend" | "stop") {
+        return Err("mode: snapshot, suspend or stop".into());
+    }
+    let compress = match form.value("compress") {
+        "" => "zstd".to_string(),
+        c => c.to_string(),
+    };
+    if !matches!(compress.as_str(), "zstd" | "lzo" | "gzip" | "0") {
+        return Err("compress: zstd, lzo, gzip or 0".into());
+    }
+    Ok(JobSpec::Vzdump {
+        target: form.target.clone(),
+        storage,
+        mode,
+        compress,
+    })
+}
+
+/// A backup to a file from its form, or what is wrong in it.
+fn export_spec(form: &ActionForm) -> Result<JobSpec, String> {
+    let file = form.value("file");
+    if file.is_empty() {
+        return Err("file: a path is needed".into());
+    }
+    let path = PathBuf::from(file);
+    if path.is_dir() || file.ends_with('/') {
+        return Err("file: give a file name, not a directory".into());
+    }
+    let compression = form.value("compression").to_string();
+    if !compression.is_empty()
+        && !compression
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(format!(
+            "compression: {compression:?} is not an algorithm name"
+        ));
+    }
+    Ok(JobSpec::Export {
+        target: form.target.clone(),
+        // The name says what the file is: `.tar` for `none`.
+        path: crate::jobs::with_backup_extension(&path, &compression),
+        options: BackupOptions {
+            only: form.on("no snapshots"),
+            optimized: form.on("optimized"),
+            compression,
+        },
+    })
 }
 
 #[cfg(test)]
