@@ -289,7 +289,44 @@ pub fn draw_silence_form(
         )));
     let inner = block.inner(rect);
     f.render_widget(block, rect);
-    let mut lines: Vec<Line> = Vec::new();
+    let mut lines = silence_fields(form, theme, now);
+    if !state.alerting.silence_durations.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "            presets: {}",
+                state.alerting.silence_durations.join(" ")
+            ),
+            theme.style("ui.muted"),
+        )));
+    }
+    let mut to = format!("  To        {}", form.targets.join(", "));
+    if !form.skipped_readonly.is_empty() {
+        to.push_str(&format!(
+            "   (read-only, skipped: {})",
+            form.skipped_readonly.join(", ")
+        ));
+    }
+    lines.push(Line::from(Span::styled(to, theme.style("ui.text"))));
+    if let Some(e) = &form.error {
+        lines.push(Line::from(Span::styled(
+            format!("  ✖ {e}"),
+            theme.style("ui.form.error"),
+        )));
+    } else {
+        lines.push(Line::raw(""));
+    }
+    let room = (inner.height as usize).saturating_sub(lines.len() + 1);
+    lines.extend(affected_lines(state, form, theme, room));
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The silence form's fields, the focused one marked, the duration with when it ends.
+fn silence_fields(
+    form: &crate::app::alert_view::SilenceForm,
+    theme: &Theme,
+    now: DateTime<Utc>,
+) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line<'static>> = Vec::new();
     for field in FormField::ALL {
         let label = match field {
             FormField::Matchers => "Matchers",
@@ -332,31 +369,17 @@ pub fn draw_silence_form(
         }
         lines.push(Line::from(spans));
     }
-    if !state.alerting.silence_durations.is_empty() {
-        lines.push(Line::from(Span::styled(
-            format!(
-                "            presets: {}",
-                state.alerting.silence_durations.join(" ")
-            ),
-            theme.style("ui.muted"),
-        )));
-    }
-    let mut to = format!("  To        {}", form.targets.join(", "));
-    if !form.skipped_readonly.is_empty() {
-        to.push_str(&format!(
-            "   (read-only, skipped: {})",
-            form.skipped_readonly.join(", ")
-        ));
-    }
-    lines.push(Line::from(Span::styled(to, theme.style("ui.text"))));
-    if let Some(e) = &form.error {
-        lines.push(Line::from(Span::styled(
-            format!("  ✖ {e}"),
-            theme.style("ui.form.error"),
-        )));
-    } else {
-        lines.push(Line::raw(""));
-    }
+    lines
+}
+
+/// The alerts the form's matchers select right now, as many as there is `room` for.
+fn affected_lines(
+    state: &AppState,
+    form: &crate::app::alert_view::SilenceForm,
+    theme: &Theme,
+    room: usize,
+) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
     match state.affected_alerts(form) {
         Err(e) => lines.push(Line::from(Span::styled(
             format!("  matchers: {e}"),
@@ -376,7 +399,6 @@ pub fn draw_silence_form(
                 ),
                 theme.style("ui.header"),
             )));
-            let room = (inner.height as usize).saturating_sub(lines.len());
             let more = hits.len().saturating_sub(room);
             let show = if more > 0 {
                 room.saturating_sub(1)
@@ -405,7 +427,7 @@ pub fn draw_silence_form(
             }
         }
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    lines
 }
 
 pub fn draw_confirm(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
