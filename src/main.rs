@@ -391,15 +391,36 @@ impl Boot {
 /// Runs a headless command; gives its exit code.
 fn headless(rt: &tokio::runtime::Runtime, cmd: Cmd, cli: &Cli, boot: &Boot) -> i32 {
     let (settings, specs) = (&boot.settings, &boot.specs);
-    let (req, json, yes) = match cmd {
+    match cmd {
+        Cmd::Snapshot { .. }
+        | Cmd::Backup { .. }
+        | Cmd::Restore { .. }
+        | Cmd::Evacuate { .. }
+        | Cmd::RestoreMember { .. }
+        | Cmd::Move { .. } => match job_request(cmd) {
+            Some((req, json, yes)) => {
+                boot.warn();
+                rt.block_on(atlas_tui::headless_actions::run(
+                    settings,
+                    specs,
+                    &boot.default_remote(),
+                    &boot.home_project(cli),
+                    req,
+                    json,
+                    cli.readonly,
+                    yes,
+                ))
+            }
+            None => 2,
+        },
         Cmd::Render { service, reveal } => {
-            return atlas_tui::headless_services::render(settings, &service, reveal);
+            atlas_tui::headless_services::render(settings, &service, reveal)
         }
         Cmd::Plan { services, json } => {
             boot.warn();
-            return rt.block_on(atlas_tui::headless_services::plan(
+            rt.block_on(atlas_tui::headless_services::plan(
                 settings, specs, &services, json,
-            ));
+            ))
         }
         Cmd::Apply {
             services,
@@ -407,25 +428,53 @@ fn headless(rt: &tokio::runtime::Runtime, cmd: Cmd, cli: &Cli, boot: &Boot) -> i
             json,
         } => {
             boot.warn();
-            return rt.block_on(atlas_tui::headless_services::apply(
+            rt.block_on(atlas_tui::headless_services::apply(
                 settings,
                 specs,
                 &services,
                 yes,
                 json,
                 cli.readonly,
-            ));
+            ))
         }
         Cmd::Alerts { json, all } => {
             boot.warn();
-            return rt.block_on(atlas_tui::headless::alerts(
+            rt.block_on(atlas_tui::headless::alerts(
                 settings,
                 specs,
                 &boot.scope(cli),
                 json,
                 all,
-            ));
+            ))
         }
+        // Read before the runtime starts (`main`); answered the same way here.
+        Cmd::Info => {
+            print_info(settings, cli, &boot.incus_cli, specs, &boot.diags);
+            0
+        }
+        Cmd::Journal { since, json } => {
+            atlas_tui::headless_actions::journal(settings, &since, json)
+        }
+        Cmd::Docs { dir, check } => docs(&dir, check),
+        Cmd::Timeline {
+            since,
+            json,
+            markdown,
+        } => {
+            use atlas_tui::headless_timeline::{Format, timeline};
+            let format = match (json, markdown) {
+                (true, _) => Format::Json,
+                (_, true) => Format::Markdown,
+                _ => Format::Text,
+            };
+            rt.block_on(timeline(settings, &since, format))
+        }
+    }
+}
+
+/// The job a job command asks for: (the request, JSON lines, --yes); `None` for the others.
+fn job_request(cmd: Cmd) -> Option<(Request, bool, bool)> {
+    Some(match cmd {
         Cmd::Snapshot {
             target,
             volume,
@@ -499,40 +548,15 @@ fn headless(rt: &tokio::runtime::Runtime, cmd: Cmd, cli: &Cli, boot: &Boot) -> i
             yes,
             json,
         } => (Request::Move { target, to }, json, yes),
-        // Read before the runtime starts (`main`); answered the same way here.
-        Cmd::Info => {
-            print_info(settings, cli, &boot.incus_cli, specs, &boot.diags);
-            return 0;
-        }
-        Cmd::Journal { since, json } => {
-            return atlas_tui::headless_actions::journal(settings, &since, json);
-        }
-        Cmd::Docs { dir, check } => return docs(&dir, check),
-        Cmd::Timeline {
-            since,
-            json,
-            markdown,
-        } => {
-            use atlas_tui::headless_timeline::{Format, timeline};
-            let format = match (json, markdown) {
-                (true, _) => Format::Json,
-                (_, true) => Format::Markdown,
-                _ => Format::Text,
-            };
-            return rt.block_on(timeline(settings, &since, format));
-        }
-    };
-    boot.warn();
-    rt.block_on(atlas_tui::headless_actions::run(
-        settings,
-        specs,
-        &boot.default_remote(),
-        &boot.home_project(cli),
-        req,
-        json,
-        cli.readonly,
-        yes,
-    ))
+        Cmd::Info
+        | Cmd::Alerts { .. }
+        | Cmd::Render { .. }
+        | Cmd::Plan { .. }
+        | Cmd::Apply { .. }
+        | Cmd::Timeline { .. }
+        | Cmd::Journal { .. }
+        | Cmd::Docs { .. } => return None,
+    })
 }
 
 /// Runs the console until it is quit.
@@ -545,6 +569,81 @@ fn console(rt: &tokio::runtime::Runtime, cli: &Cli, boot: Boot) -> Result<()> {
     let mut settings = boot.settings;
     settings.diagnostics = boot.diags;
     rt.block_on(run(settings, boot.specs, opts))
+}
+
+/// `info`: the remotes, with their certificates and logins (never a secret), and those skipped.
+fn print_remotes(specs: &[RemoteSpec], incus_cli: &CliConfig) {
+    let mark = |e: bool| if e { "" } else { " (not present)" };
+    println!("\nRemotes:");
+    for r in specs {
+        println!(
+            "  {:<14} {}{}",
+            r.name,
+            r.describe(),
+            if r.production { " [production]" } else { "" }
+        );
+        if let atlas_tui::backend::ProviderSpec::Incus(atlas_tui::incus::RemoteSpec {
+            endpoint:
+                cliconfig::Endpoint::Https {
+                    client_cert,
+                    client_key,
+                    server_cert,
+                    ..
+                },
+            ..
+        }) = &r.provider
+        {
+            for (what, p) in [
+                ("client cert", client_cert),
+                ("client key", client_key),
+                ("pinned cert", server_cert),
+            ] {
+                println!("  {:<14}   {what}: {}{}", "", p.display(), mark(p.exists()));
+            }
+        }
+        if let atlas_tui::backend::ProviderSpec::Pve(p) = &r.provider {
+            // The login named, never its secret.
+            println!("  {:<14}   login: {:?}", "", p.auth);
+        }
+    }
+    for (name, why) in &incus_cli.skipped {
+        println!("  {name:<14} skipped: {why}");
+    }
+}
+
+/// `info`: the alert sources, with what is wrong in them.
+fn print_sources(settings: &Settings) {
+    let mark = |e: bool| if e { "" } else { " (not present)" };
+    println!("\nAlert sources:");
+    let c = &settings.config;
+    if c.alertmanagers.is_empty() && c.prometheus.is_empty() {
+        println!("  (none: add [[alertmanagers]] or [[prometheus]] to the config)");
+    }
+    for (kind, s) in c.alert_sources() {
+        let kind = match kind {
+            atlas_tui::alerts::model::SourceKind::Alertmanager => "alertmanager",
+            atlas_tui::alerts::model::SourceKind::Prometheus => "prometheus",
+        };
+        let mut extra = String::new();
+        if s.readonly {
+            extra.push_str(" [readonly]");
+        }
+        if !s.remotes.is_empty() {
+            extra.push_str(&format!(" about {}", s.remotes.join(",")));
+        }
+        if let Err(e) = s.spec() {
+            extra.push_str(&format!(" ERROR: {e}"));
+        }
+        println!("  {:<14} {kind} {}{extra}", s.name, s.url);
+        if let Some(ca) = &s.tls_ca {
+            println!(
+                "  {:<14}   tls_ca: {}{}",
+                "",
+                ca.display(),
+                mark(ca.exists())
+            );
+        }
+    }
 }
 
 fn print_info(
@@ -625,71 +724,8 @@ fn print_info(
         settings.theme.name,
         settings.theme.chain.join(" -> ")
     );
-    println!("\nRemotes:");
-    for r in specs {
-        println!(
-            "  {:<14} {}{}",
-            r.name,
-            r.describe(),
-            if r.production { " [production]" } else { "" }
-        );
-        if let atlas_tui::backend::ProviderSpec::Incus(atlas_tui::incus::RemoteSpec {
-            endpoint:
-                cliconfig::Endpoint::Https {
-                    client_cert,
-                    client_key,
-                    server_cert,
-                    ..
-                },
-            ..
-        }) = &r.provider
-        {
-            for (what, p) in [
-                ("client cert", client_cert),
-                ("client key", client_key),
-                ("pinned cert", server_cert),
-            ] {
-                println!("  {:<14}   {what}: {}{}", "", p.display(), mark(p.exists()));
-            }
-        }
-        if let atlas_tui::backend::ProviderSpec::Pve(p) = &r.provider {
-            // The login named, never its secret.
-            println!("  {:<14}   login: {:?}", "", p.auth);
-        }
-    }
-    for (name, why) in &incus_cli.skipped {
-        println!("  {name:<14} skipped: {why}");
-    }
-    println!("\nAlert sources:");
-    let c = &settings.config;
-    if c.alertmanagers.is_empty() && c.prometheus.is_empty() {
-        println!("  (none: add [[alertmanagers]] or [[prometheus]] to the config)");
-    }
-    for (kind, s) in c.alert_sources() {
-        let kind = match kind {
-            atlas_tui::alerts::model::SourceKind::Alertmanager => "alertmanager",
-            atlas_tui::alerts::model::SourceKind::Prometheus => "prometheus",
-        };
-        let mut extra = String::new();
-        if s.readonly {
-            extra.push_str(" [readonly]");
-        }
-        if !s.remotes.is_empty() {
-            extra.push_str(&format!(" about {}", s.remotes.join(",")));
-        }
-        if let Err(e) = s.spec() {
-            extra.push_str(&format!(" ERROR: {e}"));
-        }
-        println!("  {:<14} {kind} {}{extra}", s.name, s.url);
-        if let Some(ca) = &s.tls_ca {
-            println!(
-                "  {:<14}   tls_ca: {}{}",
-                "",
-                ca.display(),
-                mark(ca.exists())
-            );
-        }
-    }
+    print_remotes(specs, incus_cli);
+    print_sources(settings);
     if diags.is_empty() {
         println!("\nNo configuration problems.");
     } else {
