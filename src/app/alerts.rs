@@ -275,139 +275,142 @@ impl AppState {
             return vec![];
         };
         match self.pane {
-            Pane::Alerts => {
-                let joined = &self.join_alerts().1;
-                let target = match &key {
-                    RowKey::AlertGroup(AlertGroup::Object(Some(obj))) => Some(obj.clone()),
-                    _ => self
-                        .alerts_of_row(&key)
-                        .iter()
-                        .find_map(|i| joined.targets[*i].clone()),
-                };
-                let Some(t) = target else {
-                    self.say(
-                        Level::Warning,
-                        "this alert is not about a known Incus object (see alerts.object_labels)",
-                    );
-                    return vec![];
-                };
-                self.go_to(t);
-                vec![]
-            }
-            Pane::Timeline => {
-                // A line about a row the console shows: to that row.
-                let object = self
-                    .timeline_events()
-                    .into_iter()
-                    .find(|e| {
-                        RowKey::Timeline(e.at.timestamp_millis(), super::panes::timeline::hash(e))
-                            == key
-                    })
-                    .map(|e| e.object);
-                let found = object.as_deref().and_then(|o| {
-                    self.remotes.iter().find_map(|r| {
-                        r.instances
-                            .iter()
-                            .find(|i| i.key() == o)
-                            .map(|i| i.object())
-                            .or_else(|| r.volumes.iter().find(|v| v.key() == o).map(|v| v.object()))
-                            .or_else(|| r.hosts.iter().find(|h| h.key() == o).map(|h| h.object()))
-                    })
-                });
-                let Some(t) = found else {
-                    self.say(
-                        Level::Warning,
-                        "this line is not about a row the console shows",
-                    );
-                    return vec![];
-                };
-                self.go_to(t);
-                vec![]
-            }
-            Pane::Hosts | Pane::Instances | Pane::Volumes => {
-                self.pane = Pane::Alerts;
-                let ps = &mut self.panes[Pane::Alerts.index()];
-                ps.filter = format!("@{key}");
-                ps.selected = 0;
-                ps.selected_key = None;
-                let n = view_rows(self, Pane::Alerts, now).len();
-                self.say(
-                    Level::Info,
-                    format!("alerts of {key}: {n} (esc clears the filter)"),
-                );
-                vec![]
-            }
-            Pane::Silences => {
-                let Some(s) = self.silence_by_key(&key) else {
-                    return vec![];
-                };
-                let ms: Vec<String> = s.silence.matchers.iter().map(|m| m.to_string()).collect();
-                self.pane = Pane::Alerts;
-                let ps = &mut self.panes[Pane::Alerts.index()];
-                ps.filter = ms.join(" ");
-                ps.selected_key = None;
-                vec![]
-            }
-            Pane::Snapshots => {
-                self.say(Level::Warning, "snapshots have no alerts of their own");
-                vec![]
-            }
-            Pane::Jobs => {
-                let Some(t) = self.job_by_key(&key).map(|j| j.spec.target().clone()) else {
-                    return vec![];
-                };
-                let pane = if t.is_volume() {
-                    Pane::Volumes
-                } else {
-                    Pane::Instances
-                };
-                self.pane = pane;
-                let ps = &mut self.panes[pane.index()];
-                ps.filter.clear();
-                ps.selected_key = Some(RowKey::Object(t.object()));
-                vec![]
-            }
-            Pane::Journal => {
-                self.say(Level::Warning, "jump works from the jobs pane (7)");
-                vec![]
-            }
-            Pane::Services => {
-                let RowKey::Service(file) = &key else {
-                    return vec![];
-                };
-                let Some(d) = self.services.definition(file).cloned() else {
-                    self.say(Level::Warning, "the definition is invalid");
-                    return vec![];
-                };
-                let row = crate::inventory::ObjectKey::Instance {
-                    remote: d.remote.clone(),
-                    project: d.project.clone(),
-                    name: d.name.clone(),
-                };
-                self.pane = Pane::Instances;
-                let exists = self
-                    .remotes
+            Pane::Alerts => self.jump_from_alert(&key),
+            Pane::Timeline => self.jump_from_timeline(&key),
+            Pane::Hosts | Pane::Instances | Pane::Volumes => self.jump_to_alerts_of(&key, now),
+            Pane::Silences => self.jump_from_silence(&key),
+            Pane::Jobs => self.jump_from_job(&key),
+            Pane::Services => self.jump_from_service(&key),
+            Pane::Snapshots => self.say(Level::Warning, "snapshots have no alerts of their own"),
+            Pane::Journal => self.say(Level::Warning, "jump works from the jobs pane (7)"),
+            Pane::Backups => self.say(Level::Warning, "Backups rows have no jump"),
+        }
+        vec![]
+    }
+
+    /// From an alert (or a group by object) to its object.
+    fn jump_from_alert(&mut self, key: &RowKey) {
+        let joined = &self.join_alerts().1;
+        let target = match key {
+            RowKey::AlertGroup(AlertGroup::Object(Some(obj))) => Some(obj.clone()),
+            _ => self
+                .alerts_of_row(key)
+                .iter()
+                .find_map(|i| joined.targets[*i].clone()),
+        };
+        let Some(t) = target else {
+            self.say(
+                Level::Warning,
+                "this alert is not about a known Incus object (see alerts.object_labels)",
+            );
+            return;
+        };
+        self.go_to(t);
+    }
+
+    /// From a timeline line to the row it is about.
+    fn jump_from_timeline(&mut self, key: &RowKey) {
+        // A line about a row the console shows: to that row.
+        let object = self
+            .timeline_events()
+            .into_iter()
+            .find(|e| {
+                RowKey::Timeline(e.at.timestamp_millis(), super::panes::timeline::hash(e)) == *key
+            })
+            .map(|e| e.object);
+        let found = object.as_deref().and_then(|o| {
+            self.remotes.iter().find_map(|r| {
+                r.instances
                     .iter()
-                    .flat_map(|r| &r.instances)
-                    .any(|i| i.object() == row);
-                let ps = &mut self.panes[Pane::Instances.index()];
-                ps.filter.clear();
-                ps.selected_key = Some(RowKey::Object(row));
-                if !exists {
-                    self.say(
-                        Level::Warning,
-                        format!(
-                            "{}:{} does not exist yet (a plan creates it)",
-                            d.remote, d.name
-                        ),
-                    );
-                }
-                vec![]
-            }
-            p => {
-                self.say(Level::Warning, format!("{} rows have no jump", p.title()));
-                vec![]
-            }
+                    .find(|i| i.key() == o)
+                    .map(|i| i.object())
+                    .or_else(|| r.volumes.iter().find(|v| v.key() == o).map(|v| v.object()))
+                    .or_else(|| r.hosts.iter().find(|h| h.key() == o).map(|h| h.object()))
+            })
+        });
+        let Some(t) = found else {
+            self.say(
+                Level::Warning,
+                "this line is not about a row the console shows",
+            );
+            return;
+        };
+        self.go_to(t);
+    }
+
+    /// From an object to its alerts.
+    fn jump_to_alerts_of(&mut self, key: &RowKey, now: DateTime<Utc>) {
+        self.pane = Pane::Alerts;
+        let ps = &mut self.panes[Pane::Alerts.index()];
+        ps.filter = format!("@{key}");
+        ps.selected = 0;
+        ps.selected_key = None;
+        let n = view_rows(self, Pane::Alerts, now).len();
+        self.say(
+            Level::Info,
+            format!("alerts of {key}: {n} (esc clears the filter)"),
+        );
+    }
+
+    /// From a silence to the alerts its matchers select.
+    fn jump_from_silence(&mut self, key: &RowKey) {
+        let Some(s) = self.silence_by_key(key) else {
+            return;
+        };
+        let ms: Vec<String> = s.silence.matchers.iter().map(|m| m.to_string()).collect();
+        self.pane = Pane::Alerts;
+        let ps = &mut self.panes[Pane::Alerts.index()];
+        ps.filter = ms.join(" ");
+        ps.selected_key = None;
+    }
+
+    /// From a job to its object.
+    fn jump_from_job(&mut self, key: &RowKey) {
+        let Some(t) = self.job_by_key(key).map(|j| j.spec.target().clone()) else {
+            return;
+        };
+        let pane = if t.is_volume() {
+            Pane::Volumes
+        } else {
+            Pane::Instances
+        };
+        self.pane = pane;
+        let ps = &mut self.panes[pane.index()];
+        ps.filter.clear();
+        ps.selected_key = Some(RowKey::Object(t.object()));
+    }
+
+    /// From a definition to the instance it describes.
+    fn jump_from_service(&mut self, key: &RowKey) {
+        let RowKey::Service(file) = key else {
+            return;
+        };
+        let Some(d) = self.services.definition(file).cloned() else {
+            self.say(Level::Warning, "the definition is invalid");
+            return;
+        };
+        let row = crate::inventory::ObjectKey::Instance {
+            remote: d.remote.clone(),
+            project: d.project.clone(),
+            name: d.name.clone(),
+        };
+        self.pane = Pane::Instances;
+        let exists = self
+            .remotes
+            .iter()
+            .flat_map(|r| &r.instances)
+            .any(|i| i.object() == row);
+        let ps = &mut self.panes[Pane::Instances.index()];
+        ps.filter.clear();
+        ps.selected_key = Some(RowKey::Object(row));
+        if !exists {
+            self.say(
+                Level::Warning,
+                format!(
+                    "{}:{} does not exist yet (a plan creates it)",
+                    d.remote, d.name
+                ),
+            );
         }
     }
 
