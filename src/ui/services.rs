@@ -216,42 +216,7 @@ pub fn preview_lines<'a>(state: &AppState, p: &PreviewView, theme: &Theme) -> Ve
             return out;
         }
     };
-    let errors = pv
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    if pv.findings.is_empty() {
-        out.push(say(
-            format!("✓ valid #cloud-config ({} lines)", r.text.lines().count()),
-            "status.running",
-        ));
-    }
-    for fnd in &pv.findings {
-        let style = match fnd.severity {
-            Severity::Error => "ui.message.error",
-            Severity::Warning => "ui.message.warning",
-        };
-        out.push(say(
-            format!("{} {fnd}", if errors > 0 { "✖" } else { "⚠" }),
-            style,
-        ));
-    }
-    let secrets = r.secrets();
-    if !secrets.is_empty() {
-        out.push(say(
-            if p.reveal {
-                format!("{} secret(s) SHOWN — s masks them", secrets.len())
-            } else {
-                format!("{} secret(s) masked as {MASK} — s reveals", secrets.len())
-            },
-            if p.reveal {
-                "ui.message.warning"
-            } else {
-                "ui.muted"
-            },
-        ));
-    }
+    out.extend(check_lines(&pv.findings, r, p.reveal, &say));
     let show = |s: &str| {
         if p.reveal {
             s.to_string()
@@ -291,6 +256,52 @@ pub fn preview_lines<'a>(state: &AppState, p: &PreviewView, theme: &Theme) -> Ve
         theme,
         stale,
     ));
+    out
+}
+
+/// What the checks found (or that the text is valid), and whether secrets are masked.
+fn check_lines<'a>(
+    findings: &[crate::services::cloudinit::Finding],
+    r: &crate::services::template::Rendered,
+    reveal: bool,
+    say: &dyn Fn(String, &str) -> Line<'a>,
+) -> Vec<Line<'a>> {
+    let mut out = Vec::new();
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    if findings.is_empty() {
+        out.push(say(
+            format!("✓ valid #cloud-config ({} lines)", r.text.lines().count()),
+            "status.running",
+        ));
+    }
+    for fnd in findings {
+        let style = match fnd.severity {
+            Severity::Error => "ui.message.error",
+            Severity::Warning => "ui.message.warning",
+        };
+        out.push(say(
+            format!("{} {fnd}", if errors > 0 { "✖" } else { "⚠" }),
+            style,
+        ));
+    }
+    let secrets = r.secrets();
+    if !secrets.is_empty() {
+        out.push(say(
+            if reveal {
+                format!("{} secret(s) SHOWN — s masks them", secrets.len())
+            } else {
+                format!("{} secret(s) masked as {MASK} — s reveals", secrets.len())
+            },
+            if reveal {
+                "ui.message.warning"
+            } else {
+                "ui.muted"
+            },
+        ));
+    }
     out
 }
 
