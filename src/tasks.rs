@@ -171,74 +171,13 @@ impl Tasks {
                     format!("{source}: not usable, see `atlas-tui info`"),
                 ),
             },
-            Effect::StartJob { id, spec, alerts } => {
-                let (ctx, crx) = tokio::sync::watch::channel(false);
-                let (atx, arx) = tokio::sync::watch::channel(None);
-                self.running.insert(id, (ctx, atx));
-                let remote = spec.target().remote.clone();
-                let op = match self.remote_specs.get(&remote) {
-                    Some(s) => backend::operator(s),
-                    None => Err(backend::ProviderError::UnknownRemote(remote.clone())),
-                };
-                let job = crate::jobs::execute::JobRun {
-                    id,
-                    spec,
-                    alerts,
-                    user: self.user.clone(),
-                    state_dir: Some(self.state_dir.clone()),
-                };
-                let tx = self.updates.clone();
-                let worker = self.workers.get(&remote).cloned();
-                let reread = job.spec.touches();
-                tokio::spawn(async move {
-                    let fwd = tx.clone();
-                    let rec =
-                        crate::jobs::execute::execute_abandonable(op, &job, crx, arx, move |n| {
-                            let _ = fwd.send(match n {
-                                crate::jobs::execute::Note::Event(event) => {
-                                    backend::Update::Job { id, event }
-                                }
-                                crate::jobs::execute::Note::Journal(e) => {
-                                    backend::Update::Journal(e)
-                                }
-                            });
-                        })
-                        .await;
-                    let _ = tx.send(backend::Update::JobFinished {
-                        id,
-                        outcome: rec.outcome,
-                        at: rec.finished,
-                    });
-                    // The rows it touched are read again at once (events cover most,
-                    // not all, changes); the rest is reconciled.
-                    if let Some(w) = worker {
-                        let _ = w.send(Command::Reread(reread));
-                    }
-                });
-            }
+            Effect::StartJob { id, spec, alerts } => self.start_job(id, spec, alerts),
             Effect::CancelJob(id) => {
                 if let Some((c, _)) = self.running.get(&id) {
                     let _ = c.send(true);
                 }
             }
-            Effect::ServicesRefresh { seq } => {
-                let dir = state.services.dir.clone();
-                let specs = self.remote_specs.clone();
-                let tx = self.updates.clone();
-                tokio::spawn(async move {
-                    let survey = crate::survey::survey(&dir, |remote: &str| {
-                        let s = specs.get(remote).ok_or_else(|| {
-                            backend::ProviderError::UnknownRemote(remote.to_string())
-                        })?;
-                        backend::operator(s)
-                    })
-                    .await;
-                    let _ = tx.send(backend::Update::Services {
-                        seq,
-                        survey: Box::new(survey),
-                    });
-                });
-            }
+            Effect::ServicesRefresh { seq } => self.survey(state.services.dir.clone(), seq),
             Effect::Journal(e) => {
                 let _ = self.recorder.send(Record::Journal(e));
             }
@@ -279,8 +218,81 @@ impl Tasks {
                     let _ = tx.send(backend::Update::DefinitionSaved { file, text, result });
                 });
             }
-            other => return Some(other),
+            // What needs the terminal is the loop's.
+            other @ (Effect::Quit
+            | Effect::QuitLeavingJobs
+            | Effect::Copy(_)
+            | Effect::Shell { .. }
+            | Effect::EditExternal { .. }
+            | Effect::LoadTheme(_)) => return Some(other),
         }
         None
+    }
+
+    /// A job on a task of its own: its progress and journal lines reported, its end too, then
+    /// the rows it touched read again.
+    fn start_job(
+        &mut self,
+        id: crate::jobs::JobId,
+        spec: crate::jobs::JobSpec,
+        alerts: Vec<String>,
+    ) {
+        let (ctx, crx) = tokio::sync::watch::channel(false);
+        let (atx, arx) = tokio::sync::watch::channel(None);
+        self.running.insert(id, (ctx, atx));
+        let remote = spec.target().remote.clone();
+        let op = match self.remote_specs.get(&remote) {
+            Some(s) => backend::operator(s),
+            None => Err(backend::ProviderError::UnknownRemote(remote.clone())),
+        };
+        let job = crate::jobs::execute::JobRun {
+            id,
+            spec,
+            alerts,
+            user: self.user.clone(),
+            state_dir: Some(self.state_dir.clone()),
+        };
+        let tx = self.updates.clone();
+        let worker = self.workers.get(&remote).cloned();
+        let reread = job.spec.touches();
+        tokio::spawn(async move {
+            let fwd = tx.clone();
+            let rec = crate::jobs::execute::execute_abandonable(op, &job, crx, arx, move |n| {
+                let _ = fwd.send(match n {
+                    crate::jobs::execute::Note::Event(event) => backend::Update::Job { id, event },
+                    crate::jobs::execute::Note::Journal(e) => backend::Update::Journal(e),
+                });
+            })
+            .await;
+            let _ = tx.send(backend::Update::JobFinished {
+                id,
+                outcome: rec.outcome,
+                at: rec.finished,
+            });
+            // The rows it touched are read again at once (events cover most,
+            // not all, changes); the rest is reconciled.
+            if let Some(w) = worker {
+                let _ = w.send(Command::Reread(reread));
+            }
+        });
+    }
+
+    /// The definitions surveyed against the servers, on a task.
+    fn survey(&self, dir: std::path::PathBuf, seq: u64) {
+        let specs = self.remote_specs.clone();
+        let tx = self.updates.clone();
+        tokio::spawn(async move {
+            let survey = crate::survey::survey(&dir, |remote: &str| {
+                let s = specs
+                    .get(remote)
+                    .ok_or_else(|| backend::ProviderError::UnknownRemote(remote.to_string()))?;
+                backend::operator(s)
+            })
+            .await;
+            let _ = tx.send(backend::Update::Services {
+                seq,
+                survey: Box::new(survey),
+            });
+        });
     }
 }
