@@ -188,32 +188,7 @@ fn instance_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
         out.push(format!("description: {}", quote(&i.description)));
     }
     out.push(format!("profiles: [{}]", i.profiles.join(", ")));
-    if let Some(st) = &i.state {
-        out.push("state:".into());
-        if let Some(t) = st.started_at.filter(|t| t.timestamp() > 0) {
-            out.push(format!("  started: {}", when(Some(t), now)));
-        }
-        out.push(format!("  processes: {}", st.processes));
-        if let Some(c) = row.cpu_pct {
-            out.push(format!("  cpu: {c:.1}%"));
-        }
-        if let Some(m) = &st.memory {
-            out.push(if m.usage_peak > 0 {
-                format!(
-                    "  memory: {} (peak {})",
-                    human_bytes(m.usage),
-                    human_bytes(m.usage_peak)
-                )
-            } else {
-                format!("  memory: {}", human_bytes(m.usage))
-            });
-        }
-        if let Some(d) = st.disk_usage() {
-            out.push(format!("  disk: {}", human_bytes(d)));
-        }
-        let ips = st.ipv4();
-        out.push(format!("  ipv4: [{}]", ips.join(", ")));
-    }
+    push_state(row, now, out);
     if let Some(r) = state.remotes.iter().find(|r| r.name == row.remote) {
         state.push_usage(key, r.samples.ring(key), now, out);
     }
@@ -240,6 +215,44 @@ fn instance_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
             .filter(|(k, _)| !i.devices.contains_key(k)),
     );
     push_map(out, "volatile (set by Incus)", volatile, 0);
+    push_snapshots(row, now, out);
+    true
+}
+
+/// An instance's state, where it was read: started, processes, CPU, memory, disk, addresses.
+fn push_state(row: &crate::inventory::InstanceRow, now: DateTime<Utc>, out: &mut Vec<String>) {
+    let i = &row.inst;
+    if let Some(st) = &i.state {
+        out.push("state:".into());
+        if let Some(t) = st.started_at.filter(|t| t.timestamp() > 0) {
+            out.push(format!("  started: {}", when(Some(t), now)));
+        }
+        out.push(format!("  processes: {}", st.processes));
+        if let Some(c) = row.cpu_pct {
+            out.push(format!("  cpu: {c:.1}%"));
+        }
+        if let Some(m) = &st.memory {
+            out.push(if m.usage_peak > 0 {
+                format!(
+                    "  memory: {} (peak {})",
+                    human_bytes(m.usage),
+                    human_bytes(m.usage_peak)
+                )
+            } else {
+                format!("  memory: {}", human_bytes(m.usage))
+            });
+        }
+        if let Some(d) = st.disk_usage() {
+            out.push(format!("  disk: {}", human_bytes(d)));
+        }
+        let ips = st.ipv4();
+        out.push(format!("  ipv4: [{}]", ips.join(", ")));
+    }
+}
+
+/// An instance's snapshots, or that they are still loading.
+fn push_snapshots(row: &crate::inventory::InstanceRow, now: DateTime<Utc>, out: &mut Vec<String>) {
+    let i = &row.inst;
     match &i.snapshots {
         Some(s) if !s.is_empty() => {
             out.push("snapshots:".into());
@@ -261,7 +274,6 @@ fn instance_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Ve
         Some(_) => out.push("snapshots: []".into()),
         None => out.push("snapshots: (loading)".into()),
     }
-    true
 }
 
 fn host_detail(state: &AppState, key: &str, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
