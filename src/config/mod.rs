@@ -337,6 +337,32 @@ impl AppConfig {
         }
     }
 
+    /// Alert sources: each named once, with an http(s) URL.
+    fn validate_sources(&self, path: &Path, text: &str) -> Result<(), Diagnostic> {
+        let mut names = std::collections::HashSet::new();
+        for s in self.alertmanagers.iter().chain(&self.prometheus) {
+            let line = text
+                .lines()
+                .position(|l| l.contains(&format!("\"{}\"", s.name)))
+                .map(|i| i + 1);
+            let at = |message: String| Diagnostic {
+                file: path.to_path_buf(),
+                line,
+                message,
+            };
+            if !names.insert(s.name.as_str()) {
+                return Err(at(format!("alert source {:?} is defined twice", s.name)));
+            }
+            if !(s.url.starts_with("http://") || s.url.starts_with("https://")) {
+                return Err(at(format!(
+                    "alert source {:?}: url {:?} must start with http:// or https://",
+                    s.name, s.url
+                )));
+            }
+        }
+        Ok(())
+    }
+
     fn validate(&self, path: &Path, text: &str) -> Result<(), Diagnostic> {
         let bad = |key: &str, message: String| Diagnostic {
             file: path.to_path_buf(),
@@ -344,37 +370,28 @@ impl AppConfig {
             message,
         };
         if crate::pane::Pane::parse(&self.ui.start_pane).is_none() {
+            let names: Vec<&str> = crate::pane::Pane::all().map(|p| p.name()).collect();
             return Err(bad(
                 "start_pane",
                 format!(
-                    "ui.start_pane: unknown pane {:?} (hosts, instances, volumes, snapshots, alerts, silences)",
-                    self.ui.start_pane
+                    "ui.start_pane: unknown pane {:?} ({})",
+                    self.ui.start_pane,
+                    names.join(", ")
                 ),
             ));
         }
-        if self.refresh.addresses_secs == 0 {
-            return Err(bad(
-                "addresses_secs",
-                "refresh.addresses_secs must be at least 1".into(),
-            ));
-        }
-        if self.refresh.pve_poll_secs == 0 {
-            return Err(bad(
-                "pve_poll_secs",
-                "refresh.pve_poll_secs must be at least 1".into(),
-            ));
-        }
-        if self.refresh.reconcile_secs == 0 {
-            return Err(bad(
-                "reconcile_secs",
-                "refresh.reconcile_secs must be at least 1".into(),
-            ));
-        }
-        if self.refresh.usage_secs == 0 {
-            return Err(bad(
-                "usage_secs",
-                "refresh.usage_secs must be at least 1".into(),
-            ));
+        let r = &self.refresh;
+        for (key, secs) in [
+            ("refresh.addresses_secs", r.addresses_secs),
+            ("refresh.pve_poll_secs", r.pve_poll_secs),
+            ("refresh.reconcile_secs", r.reconcile_secs),
+            ("refresh.usage_secs", r.usage_secs),
+            ("alerts.refresh_secs", self.alerts.refresh_secs),
+        ] {
+            if secs == 0 {
+                let short = key.split_once('.').map_or(key, |(_, k)| k);
+                return Err(bad(short, format!("{key} must be at least 1")));
+            }
         }
         if self.refresh.reconnect_min_secs == 0
             || self.refresh.reconnect_max_secs < self.refresh.reconnect_min_secs
@@ -386,12 +403,6 @@ impl AppConfig {
         }
         if let Err(e) = regex::Regex::new(&self.alerts.strip) {
             return Err(bad("strip", format!("alerts.strip: bad regex: {e}")));
-        }
-        if self.alerts.refresh_secs == 0 {
-            return Err(bad(
-                "refresh_secs",
-                "alerts.refresh_secs must be at least 1".into(),
-            ));
         }
         for d in &self.alerts.silence_durations {
             if let Err(e) = crate::alerts::types::parse_duration(d) {
@@ -438,27 +449,7 @@ impl AppConfig {
         if a.shell.is_empty() {
             return Err(bad("shell", "actions.shell needs a command".into()));
         }
-        let mut names = std::collections::HashSet::new();
-        for s in self.alertmanagers.iter().chain(&self.prometheus) {
-            let line = text
-                .lines()
-                .position(|l| l.contains(&format!("\"{}\"", s.name)))
-                .map(|i| i + 1);
-            let at = |message: String| Diagnostic {
-                file: path.to_path_buf(),
-                line,
-                message,
-            };
-            if !names.insert(s.name.as_str()) {
-                return Err(at(format!("alert source {:?} is defined twice", s.name)));
-            }
-            if !(s.url.starts_with("http://") || s.url.starts_with("https://")) {
-                return Err(at(format!(
-                    "alert source {:?}: url {:?} must start with http:// or https://",
-                    s.name, s.url
-                )));
-            }
-        }
+        self.validate_sources(path, text)?;
         if !["error", "warn", "info", "debug", "trace"].contains(&self.log.level.as_str()) {
             return Err(bad(
                 "level",
