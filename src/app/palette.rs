@@ -117,27 +117,7 @@ impl AppState {
             );
         }
         let input = self.palette().map(|p| p.input.trim()).unwrap_or("");
-        if input.is_empty() {
-            return all;
-        }
-        use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
-        let pattern = Pattern::parse(input, CaseMatching::Ignore, Normalization::Smart);
-        let mut matcher = nucleo_matcher::Matcher::new(nucleo_matcher::Config::DEFAULT);
-        let lines: Vec<String> = all.iter().map(|s| s.line.clone()).collect();
-        let mut scored: Vec<(usize, u32)> = pattern
-            .match_list(
-                lines
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| (i, l.as_str()))
-                    .map(Indexed),
-                &mut matcher,
-            )
-            .into_iter()
-            .map(|(x, score)| (x.0.0, score))
-            .collect();
-        scored.sort_by_key(|(i, score)| (std::cmp::Reverse(*score), *i));
-        scored.into_iter().map(|(i, _)| all[i].clone()).collect()
+        best_first(all, input)
     }
 
     pub(crate) fn palette_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
@@ -380,4 +360,29 @@ impl AsRef<str> for Indexed<'_> {
     fn as_ref(&self) -> &str {
         self.0.1
     }
+}
+
+/// The suggestions matching the input, best first (all of them, as they are, for no input).
+fn best_first(all: Vec<Suggestion>, input: &str) -> Vec<Suggestion> {
+    if input.is_empty() {
+        return all;
+    }
+    use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+    let pattern = Pattern::parse(input, CaseMatching::Ignore, Normalization::Smart);
+    let mut matcher = nucleo_matcher::Matcher::new(nucleo_matcher::Config::DEFAULT);
+    let lines: Vec<String> = all.iter().map(|s| s.line.clone()).collect();
+    let mut scored: Vec<(usize, u32)> = pattern
+        .match_list(
+            lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (i, l.as_str()))
+                .map(Indexed),
+            &mut matcher,
+        )
+        .into_iter()
+        .map(|(x, score)| (x.0.0, score))
+        .collect();
+    scored.sort_by_key(|(i, score)| (std::cmp::Reverse(*score), *i));
+    scored.into_iter().map(|(i, _)| all[i].clone()).collect()
 }
