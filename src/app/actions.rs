@@ -942,89 +942,8 @@ impl AppState {
         let mut restart = Vec::new();
         let r = self.remotes.iter().find(|r| r.name == s.remote);
         match s.kind {
-            SnapshotKind::Instance => {
-                let inst = r.and_then(|r| {
-                    r.instances
-                        .iter()
-                        .find(|i| i.inst.project == s.project && i.inst.name == s.parent)
-                });
-                if let Some(i) = inst {
-                    let mut changes = Vec::new();
-                    diff_map(
-                        &mut changes,
-                        "",
-                        &i.inst.config.to_map(),
-                        &s.config.to_map(),
-                    );
-                    let flat = |d: &crate::inventory::Devices| {
-                        d.iter()
-                            .flat_map(|(dev, kv)| {
-                                kv.iter()
-                                    .map(move |(k, v)| (format!("{dev}.{k}"), v.to_string()))
-                            })
-                            .collect::<BTreeMap<String, String>>()
-                    };
-                    diff_map(
-                        &mut changes,
-                        "devices.",
-                        &flat(&i.inst.devices),
-                        &flat(&s.devices),
-                    );
-                    if changes.is_empty() {
-                        body.push("config and devices: no change".into());
-                    } else {
-                        body.push("config and devices (now → snapshot):".into());
-                        body.extend(changes);
-                    }
-                    if i.status().eq_ignore_ascii_case("running") {
-                        body.push(format!(
-                            "{} is running: {} stops it, restores and starts it again",
-                            i.inst.name,
-                            r.map(|r| r.caps.provider).unwrap_or("the provider")
-                        ));
-                    }
-                    body.push("the root filesystem goes back to the snapshot".into());
-                } else {
-                    body.push("the instance is not loaded; config changes unknown".into());
-                }
-            }
-            SnapshotKind::Volume => {
-                let vol = r.and_then(|r| {
-                    r.volumes.iter().find(|v| {
-                        v.vol.project == s.project
-                            && Some(&v.pool) == s.pool.as_ref()
-                            && v.vol.name == s.parent
-                    })
-                });
-                if let Some(v) = vol {
-                    let mut changes = Vec::new();
-                    diff_map(&mut changes, "", &v.vol.config, &s.config.to_map());
-                    if !changes.is_empty() {
-                        body.push("volume config (now → snapshot):".into());
-                        body.extend(changes);
-                    }
-                    restart = crate::usecase::restore::restart_around(v.used_by().into_iter().map(
-                        |user| {
-                            let running = r.is_some_and(|r| {
-                                r.instances.iter().any(|i| {
-                                    i.inst.name == user
-                                        && i.inst.project == s.project
-                                        && i.status().eq_ignore_ascii_case("running")
-                                })
-                            });
-                            (user, running)
-                        },
-                    ));
-                    if !restart.is_empty() {
-                        body.push(format!(
-                            "used by running {}: Incus refuses to restore a volume in use, so {} stopped first (forced after 30s) and started again after",
-                            restart.join(", "),
-                            if restart.len() == 1 { "it is" } else { "they are" }
-                        ));
-                    }
-                }
-                body.push("the volume's data goes back to the snapshot".into());
-            }
+            SnapshotKind::Instance => instance_restore_lines(r, &s, &mut body),
+            SnapshotKind::Volume => restart = volume_restore_lines(r, &s, &mut body),
         }
         let expires = self.supports(&target.remote, crate::backend::Operation::SnapshotExpiry);
         body.push(format!(
@@ -1164,6 +1083,101 @@ fn export_spec(form: &ActionForm) -> Result<JobSpec, String> {
             compression,
         },
     })
+}
+
+/// What restoring an instance snapshot changes: config and devices (now → snapshot), and a
+/// running instance stopped and started around it.
+fn instance_restore_lines(
+    r: Option<&super::state::RemoteView>,
+    s: &SnapshotRow,
+    body: &mut Vec<String>,
+) {
+    let inst = r.and_then(|r| {
+        r.instances
+            .iter()
+            .find(|i| i.inst.project == s.project && i.inst.name == s.parent)
+    });
+    if let Some(i) = inst {
+        let mut changes = Vec::new();
+        diff_map(
+            &mut changes,
+            "",
+            &i.inst.config.to_map(),
+            &s.config.to_map(),
+        );
+        let flat = |d: &crate::inventory::Devices| {
+            d.iter()
+                .flat_map(|(dev, kv)| {
+                    kv.iter()
+                        .map(move |(k, v)| (format!("{dev}.{k}"), v.to_string()))
+                })
+                .collect::<BTreeMap<String, String>>()
+        };
+        diff_map(
+            &mut changes,
+            "devices.",
+            &flat(&i.inst.devices),
+            &flat(&s.devices),
+        );
+        if changes.is_empty() {
+            body.push("config and devices: no change".into());
+        } else {
+            body.push("config and devices (now → snapshot):".into());
+            body.extend(changes);
+        }
+        if i.status().eq_ignore_ascii_case("running") {
+            body.push(format!(
+                "{} is running: {} stops it, restores and starts it again",
+                i.inst.name,
+                r.map(|r| r.caps.provider).unwrap_or("the provider")
+            ));
+        }
+        body.push("the root filesystem goes back to the snapshot".into());
+    } else {
+        body.push("the instance is not loaded; config changes unknown".into());
+    }
+}
+
+/// What restoring a volume snapshot changes, and the running instances that use the volume
+/// (stopped around the restore): given back.
+fn volume_restore_lines(
+    r: Option<&super::state::RemoteView>,
+    s: &SnapshotRow,
+    body: &mut Vec<String>,
+) -> Vec<String> {
+    let mut restart = Vec::new();
+    let vol = r.and_then(|r| {
+        r.volumes.iter().find(|v| {
+            v.vol.project == s.project && Some(&v.pool) == s.pool.as_ref() && v.vol.name == s.parent
+        })
+    });
+    if let Some(v) = vol {
+        let mut changes = Vec::new();
+        diff_map(&mut changes, "", &v.vol.config, &s.config.to_map());
+        if !changes.is_empty() {
+            body.push("volume config (now → snapshot):".into());
+            body.extend(changes);
+        }
+        restart = crate::usecase::restore::restart_around(v.used_by().into_iter().map(|user| {
+            let running = r.is_some_and(|r| {
+                r.instances.iter().any(|i| {
+                    i.inst.name == user
+                        && i.inst.project == s.project
+                        && i.status().eq_ignore_ascii_case("running")
+                })
+            });
+            (user, running)
+        }));
+        if !restart.is_empty() {
+            body.push(format!(
+                "used by running {}: Incus refuses to restore a volume in use, so {} stopped first (forced after 30s) and started again after",
+                restart.join(", "),
+                if restart.len() == 1 { "it is" } else { "they are" }
+            ));
+        }
+    }
+    body.push("the volume's data goes back to the snapshot".into());
+    restart
 }
 
 #[cfg(test)]
