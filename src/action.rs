@@ -86,34 +86,25 @@ impl Action {
     /// Whether the action only moves about (selection, pane, sort, filter, layers that show):
     /// the rows stay as built.
     pub fn view_only(self) -> bool {
-        matches!(
-            self,
-            Action::Up
-                | Action::Down
-                | Action::Top
-                | Action::Bottom
-                | Action::PageUp
-                | Action::PageDown
-                | Action::NextPane
-                | Action::PrevPane
-                | Action::PaneHosts
-                | Action::PaneInstances
-                | Action::PaneVolumes
-                | Action::PaneSnapshots
-                | Action::PaneAlerts
-                | Action::PaneSilences
-                | Action::PaneJobs
-                | Action::PaneJournal
-                | Action::PaneServices
-                | Action::PaneBackups
-                | Action::PaneTimeline
-                | Action::SortNext
-                | Action::SortReverse
-                | Action::Filter
-                | Action::ClearFilter
-                | Action::Zoom
-                | Action::Help
-        )
+        // The keys that go to a pane, from the registry.
+        self.spec().goes_to.is_some()
+            || matches!(
+                self,
+                Action::Up
+                    | Action::Down
+                    | Action::Top
+                    | Action::Bottom
+                    | Action::PageUp
+                    | Action::PageDown
+                    | Action::NextPane
+                    | Action::PrevPane
+                    | Action::SortNext
+                    | Action::SortReverse
+                    | Action::Filter
+                    | Action::ClearFilter
+                    | Action::Zoom
+                    | Action::Help
+            )
     }
 }
 
