@@ -13,6 +13,7 @@ use crate::app::cells::{
 };
 use crate::app::state::AppState;
 use crate::inventory::{ObjectKey, human_duration};
+use super::lines::{pairs, push_map, quote, when};
 
 /// What one row shows: the alert, with what is worked out of it once.
 pub struct Item<'a> {
@@ -219,3 +220,194 @@ pub fn group_rows(state: &AppState, rows: Vec<Row>) -> Vec<Row> {
     }
     out
 }
+
+pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    let key = row;
+    let key = match key {
+        RowKey::Alert(fp) => fp.as_str(),
+        RowKey::AlertGroup(_) => {
+            let text = key.to_string();
+            out.push(format!("group: {}", text.trim_start_matches("group:")));
+            out.push("(m silences the whole group; o jumps to its object)".into());
+            return true;
+        }
+        _ => return false,
+    };
+    let Some((i, a)) = state
+        .alerting
+        .alerts
+        .iter()
+        .enumerate()
+        .find(|(_, a)| a.fingerprint == key)
+    else {
+        return false;
+    };
+    let joined = &state.join_alerts().1;
+    out.push(format!("alertname: {}", a.name()));
+    out.push(format!(
+        "severity: {}",
+        quote(a.labels.get("severity").map(String::as_str).unwrap_or(""))
+    ));
+    out.push(format!("state: {}", a.state().label()));
+    out.push(format!(
+        "target: {}",
+        match &joined.targets[i] {
+            Some(t) => format!("{} on {} ({})", t.describe(), t.remote(), t.key()),
+            None => "none (no label of alerts.object_labels names a known object)".into(),
+        }
+    ));
+    out.push(format!("started: {}", when(a.starts_at, now)));
+    out.push(format!("fingerprint: {}", a.fingerprint));
+    out.push(format!("generator_url: {}", quote(&a.generator_url)));
+    if let Some(r) = a
+        .annotations
+        .get("runbook_url")
+        .or(a.annotations.get("runbook"))
+    {
+        out.push(format!("runbook: {r}   (y copies it)"));
+    }
+    push_map(out, "labels", pairs(&a.labels), 0);
+    push_map(out, "annotations", pairs(&a.annotations), 0);
+    out.push("sources:".into());
+    for v in &a.sources {
+        let mut line = format!("  {}: {}", v.source, v.state);
+        if !v.silenced_by.is_empty() {
+            line.push_str(&format!(" (silenced by {})", v.silenced_by.join(", ")));
+        }
+        if !v.inhibited_by.is_empty() {
+            line.push_str(&format!(" (inhibited by {})", v.inhibited_by.join(", ")));
+        }
+        out.push(line);
+    }
+    let matching: Vec<_> = state
+        .alerting
+        .silences
+        .iter()
+        .filter(|s| s.silence.status.state != "expired" && s.selects(&a.labels))
+        .collect();
+    if matching.is_empty() {
+        out.push("silences: []".into());
+    } else {
+        out.push("silences:".into());
+        for s in matching {
+            let ms: Vec<String> = s.silence.matchers.iter().map(|m| m.to_string()).collect();
+            out.push(format!(
+                "  - {} on {} ({}, ends {}): {} — {} by {}",
+                s.silence.id,
+                s.source,
+                s.silence.status.state,
+                when(Some(s.silence.ends_at), now),
+                ms.join(" "),
+                s.silence.comment,
+                s.silence.created_by
+            ));
+        }
+    }
+    push_history(state, key, now, out);
+    push_runbook(state, key, out);
+    true
+}
+
+
+/// When the alert fired over the last day, from each Prometheus: one mark per half hour.
+fn push_history(state: &AppState, fingerprint: &str, now: DateTime<Utc>, out: &mut Vec<String>) {
+    let proms = state
+        .alerting
+        .sources
+        .iter()
+        .filter(|s| s.kind == crate::alerts::model::SourceKind::Prometheus)
+        .count();
+    let own: Vec<crate::app::state::HistoryRead> = state
+        .own_history(fingerprint, now)
+        .into_iter()
+        .map(Ok)
+        .collect();
+    let got = match state.alerting.history.get(fingerprint) {
+        // No Prometheus, or none answered: what the console recorded.
+        _ if proms == 0 => {
+            out.push(
+                "history: no Prometheus configured ([[prometheus]]) to read ALERTS from".into(),
+            );
+            &own
+        }
+        Some(got) if got.iter().all(|h| h.is_err()) && got.len() >= proms => {
+            for h in got {
+                if let Err((source, e)) = h {
+                    out.push(format!("history ({source}): cannot read: {e}"));
+                }
+            }
+            &own
+        }
+        Some(got) => got,
+        None => {
+            out.push("history: reading ALERTS from Prometheus…".into());
+            return;
+        }
+    };
+    for h in got {
+        match h {
+            Err((source, e)) => out.push(format!("history ({source}): cannot read: {e}")),
+            Ok(h) => {
+                let per_mark = h
+                    .firing
+                    .len()
+                    .div_ceil(crate::app::alert_view::HISTORY_MARKS)
+                    .max(1);
+                let half_hours: String = h
+                    .firing
+                    .chunks(per_mark)
+                    .map(|c| if c.iter().any(|f| *f) { '█' } else { '·' })
+                    .collect();
+                out.push(format!(
+                    "history (last 24 h, from {}; one mark per 30 min):",
+                    h.source
+                ));
+                out.push(format!("  -24h {half_hours} now"));
+                let fired = h.fired_secs();
+                out.push(if fired == 0 {
+                    format!(
+                        "  not firing in {} over the last 24 h",
+                        if h.source.starts_with("the console") {
+                            "the journal"
+                        } else {
+                            "ALERTS"
+                        }
+                    )
+                } else {
+                    format!(
+                        "  fired {} over {} episode{}",
+                        crate::inventory::precise_duration(fired),
+                        h.episodes(),
+                        if h.episodes() == 1 { "" } else { "s" }
+                    )
+                });
+            }
+        }
+    }
+}
+
+
+/// The alert's runbook from `runbooks_dir`, rendered, or where it was looked for.
+fn push_runbook(state: &AppState, fingerprint: &str, out: &mut Vec<String>) {
+    let dir = state.alerting.runbooks_dir.display();
+    match state.alerting.runbooks.get(fingerprint) {
+        None => out.push(format!("runbook_file: looking in {dir}…")),
+        Some(Ok(None)) => out.push(format!(
+            "runbook_file: none in {dir} (a Markdown file named after the alert, e.g. host-down.md for HostDown)"
+        )),
+        Some(Err(e)) => out.push(format!("runbook_file: cannot read: {e}")),
+        Some(Ok(Some(r))) => {
+            out.push(format!("runbook_file: {}", r.path.display()));
+            out.push("─".repeat(40));
+            out.extend(
+                crate::alerts::runbooks::lines(&r.text)
+                    .into_iter()
+                    .map(|l| format!("  {l}")),
+            );
+            if r.cut {
+                out.push("  … (cut: the file is bigger than 256 KiB)".into());
+            }
+        }
+    }
+}
+

@@ -10,6 +10,8 @@ use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled,
 use crate::app::state::{AppState, RemoteView};
 use crate::inventory::{BackupRow, InstanceRow, human_bytes, human_duration};
 use crate::jobs::{JobSpec, Outcome};
+use super::lines::{quote, when};
+use crate::inventory::{ObjectKey};
 
 /// What one row shows: an instance and its backups, newest first.
 pub struct Item<'a> {
@@ -155,3 +157,54 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
     }
     rows
 }
+
+/// An instance's backups, newest first.
+pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    let key = row;
+    let Some(ObjectKey::Instance {
+        remote,
+        project,
+        name,
+    }) = key.object()
+    else {
+        return false;
+    };
+    let Some(r) = state.remotes.iter().find(|r| r.name == *remote) else {
+        return false;
+    };
+    let Some(i) = r
+        .instances
+        .iter()
+        .find(|i| i.inst.project == *project && i.inst.name == *name)
+    else {
+        return false;
+    };
+    let backups = super::backups::backups_of(state, r, i);
+    out.push(format!("instance: {name}"));
+    out.push(format!("remote: {remote}"));
+    out.push(format!(
+        "stale after: {}",
+        crate::inventory::human_duration(state.work.settings.backup_stale.num_seconds())
+    ));
+    if backups.is_empty() {
+        out.push("backups: none".into());
+        return true;
+    }
+    out.push(format!("backups: {}", backups.len()));
+    for b in &backups {
+        out.push(format!("  - name: {}", quote(&b.name)));
+        out.push(format!("    where: {}", quote(&b.location)));
+        out.push(format!("    created: {}", when(b.created_at, now)));
+        if let Some(s) = b.size {
+            out.push(format!("    size: {}", crate::inventory::human_bytes(s)));
+        }
+        if !b.notes.is_empty() {
+            out.push(format!("    notes: {}", quote(&b.notes)));
+        }
+        if b.protected {
+            out.push("    protected: true".into());
+        }
+    }
+    true
+}
+

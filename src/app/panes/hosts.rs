@@ -12,6 +12,7 @@ use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled,
 use crate::app::state::{AppState, RemoteView};
 use crate::backend::ConnState;
 use crate::inventory::{HostRow, ObjectKey};
+use crate::inventory::{human_bytes, human_duration};
 
 /// What one row shows: a host of a remote, or (`h` none) the remote before it has any.
 pub struct Item<'a> {
@@ -174,3 +175,68 @@ fn row(item: Item, key: RowKey) -> Row {
         stale: item.stale,
     }
 }
+
+pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    let key = row.to_string();
+    let key = key.as_str();
+    for r in &state.remotes {
+        if key == format!("{}/", r.name) {
+            out.push(format!("remote: {}", r.name));
+            out.push(format!("endpoint: {}", r.endpoint));
+            out.push(format!("connection: {:?}", r.conn));
+            return true;
+        }
+        if let Some(h) = r
+            .hosts
+            .iter()
+            .find(|h| format!("{}/{}", r.name, h.name) == key)
+        {
+            out.push(format!("remote: {}", r.name));
+            out.push(format!("endpoint: {}", r.endpoint));
+            out.push(format!("host: {}", h.name));
+            out.push(format!("clustered: {}", h.clustered));
+            out.push(format!("status: {}", h.status));
+            if !h.message.is_empty() {
+                out.push(format!("message: {}", h.message));
+            }
+            if !h.url.is_empty() {
+                out.push(format!("url: {}", h.url));
+            }
+            out.push(format!("roles: [{}]", h.roles.join(", ")));
+            if h.clustered {
+                out.push(format!("failure_domain: {}", h.failure_domain));
+                out.push(format!("groups: [{}]", h.groups.join(", ")));
+            }
+            out.push(format!("server_version: {}", h.version));
+            if let Some(c) = h.cpus {
+                out.push(format!("cpus: {c}"));
+            }
+            if let Some(l) = h.load {
+                out.push(format!("load: [{:.2}, {:.2}, {:.2}]", l[0], l[1], l[2]));
+            }
+            if let Some(m) = h.memory {
+                out.push(format!(
+                    "memory: {} used of {}",
+                    human_bytes(m.used),
+                    human_bytes(m.total)
+                ));
+            }
+            if let Some(u) = h.uptime_secs {
+                out.push(format!("uptime: {}", human_duration(u)));
+            }
+            out.push("storage_pools:".into());
+            for (n, u) in &h.pools {
+                out.push(format!(
+                    "  {n}: {} used of {}",
+                    human_bytes(u.used),
+                    human_bytes(u.total)
+                ));
+            }
+            // A host's "cpu" is its 1-minute load, in percent of one core.
+            state.push_usage(key, r.samples.ring(key), now, out);
+            return true;
+        }
+    }
+    false
+}
+

@@ -11,6 +11,9 @@ use crate::alerts::join::Badge;
 use crate::app::cells::{Cell, Row, SortKey, cell, cols, opt_num, styled, text, text_key};
 use crate::app::state::{AppState, RemoteView};
 use crate::inventory::{InstanceRow, human_bytes};
+use super::lines::{push_devices, push_map, quote, when};
+use crate::inventory::{SnapshotRow, human_duration};
+use crate::app::cells::RowKey;
 
 /// What one row shows.
 pub struct Item<'a> {
@@ -129,3 +132,155 @@ pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
         },
     )
 }
+
+pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    let key = row.to_string();
+    let key = key.as_str();
+    let Some(row) = state
+        .remotes
+        .iter()
+        .flat_map(|r| r.instances.iter())
+        .find(|i| i.key() == key)
+    else {
+        return false;
+    };
+    let i = &row.inst;
+    out.push(format!("name: {}", i.name));
+    out.push(format!("remote: {}", row.remote));
+    // What a provider does not give (a PVE guest's project, architecture, creation) is left out.
+    if !i.project.is_empty() {
+        out.push(format!("project: {}", i.project));
+    }
+    let offline = state
+        .remotes
+        .iter()
+        .find(|r| r.name == row.remote)
+        .and_then(|r| {
+            r.hosts.iter().find(|h| {
+                h.clustered && h.name == i.location && h.status.eq_ignore_ascii_case("offline")
+            })
+        });
+    match offline {
+        // Incus answers for it from its database only: the last state it knew.
+        Some(h) => out.push(format!(
+            "status: unknown — member {} is offline{} (last known: {})",
+            h.name,
+            if h.message.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", h.message)
+            },
+            row.status()
+        )),
+        None => out.push(format!("status: {}", row.status())),
+    }
+    out.push(format!("type: {}", i.kind));
+    if !i.architecture.is_empty() {
+        out.push(format!("architecture: {}", i.architecture));
+    }
+    out.push(format!(
+        "location: {}",
+        if i.location.is_empty() {
+            "none"
+        } else {
+            &i.location
+        }
+    ));
+    if i.created_at.is_some() {
+        out.push(format!("created: {}", when(i.created_at, now)));
+    }
+    out.push(format!("ephemeral: {}", i.ephemeral));
+    if !i.description.is_empty() {
+        out.push(format!("description: {}", quote(&i.description)));
+    }
+    out.push(format!("profiles: [{}]", i.profiles.join(", ")));
+    push_state(row, now, out);
+    if let Some(r) = state.remotes.iter().find(|r| r.name == row.remote) {
+        state.push_usage(key, r.samples.ring(key), now, out);
+    }
+    type Pairs<'a> = Vec<(&'a str, &'a str)>;
+    let (volatile, config): (Pairs, Pairs) = i
+        .config
+        .iter()
+        .partition(|(k, _)| k.starts_with("volatile."));
+    push_map(out, "config", config, 0);
+    push_devices(out, "devices", i.devices.iter());
+    push_map(
+        out,
+        "expanded_config (from profiles)",
+        i.expanded_config
+            .iter()
+            .filter(|(k, _)| !i.config.contains_key(k) && !k.starts_with("volatile.")),
+        0,
+    );
+    push_devices(
+        out,
+        "expanded_devices (from profiles)",
+        i.expanded_devices
+            .iter()
+            .filter(|(k, _)| !i.devices.contains_key(k)),
+    );
+    push_map(out, "volatile (set by Incus)", volatile, 0);
+    push_snapshots(row, now, out);
+    true
+}
+
+
+/// An instance's state, where it was read: started, processes, CPU, memory, disk, addresses.
+fn push_state(row: &crate::inventory::InstanceRow, now: DateTime<Utc>, out: &mut Vec<String>) {
+    let i = &row.inst;
+    if let Some(st) = &i.state {
+        out.push("state:".into());
+        if let Some(t) = st.started_at.filter(|t| t.timestamp() > 0) {
+            out.push(format!("  started: {}", when(Some(t), now)));
+        }
+        out.push(format!("  processes: {}", st.processes));
+        if let Some(c) = row.cpu_pct {
+            out.push(format!("  cpu: {c:.1}%"));
+        }
+        if let Some(m) = &st.memory {
+            out.push(if m.usage_peak > 0 {
+                format!(
+                    "  memory: {} (peak {})",
+                    human_bytes(m.usage),
+                    human_bytes(m.usage_peak)
+                )
+            } else {
+                format!("  memory: {}", human_bytes(m.usage))
+            });
+        }
+        if let Some(d) = st.disk_usage() {
+            out.push(format!("  disk: {}", human_bytes(d)));
+        }
+        let ips = st.ipv4();
+        out.push(format!("  ipv4: [{}]", ips.join(", ")));
+    }
+}
+
+
+/// An instance's snapshots, or that they are still loading.
+fn push_snapshots(row: &crate::inventory::InstanceRow, now: DateTime<Utc>, out: &mut Vec<String>) {
+    let i = &row.inst;
+    match &i.snapshots {
+        Some(s) if !s.is_empty() => {
+            out.push("snapshots:".into());
+            for s in s {
+                let row = SnapshotRow::of_instance(&row.remote, i, s);
+                out.push(format!(
+                    "  - {} (created {}, expires {}{})",
+                    row.name,
+                    row.created_at
+                        .map(|c| human_duration((now - c).num_seconds()) + " ago")
+                        .unwrap_or_default(),
+                    row.expires_at
+                        .map(|e| format!("in {}", human_duration((e - now).num_seconds())))
+                        .unwrap_or_else(|| "never".into()),
+                    if row.stateful { ", stateful" } else { "" }
+                ));
+            }
+        }
+        Some(_) => out.push("snapshots: []".into()),
+        None => out.push("snapshots: (loading)".into()),
+    }
+}
+

@@ -7,6 +7,7 @@ use crate::app::job_view::{JobView, progress_text};
 use crate::app::state::AppState;
 use crate::inventory::{human_bytes, human_duration};
 use crate::jobs::Outcome;
+use super::lines::{quote, when};
 
 /// What one row shows.
 pub struct Item<'a> {
@@ -83,3 +84,49 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
         })
         .collect()
 }
+
+pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    let key = row;
+    let Some(j) = state.job_by_key(key) else {
+        return false;
+    };
+    out.push(format!("job: {}", j.id));
+    out.push(format!("kind: {}", j.spec.kind()));
+    out.push(format!("target: {}", j.spec.subject()));
+    out.push(format!("started: {}", when(Some(j.started), now)));
+    match (&j.outcome, j.finished) {
+        (Some(o), Some(f)) => {
+            out.push(format!("finished: {}", when(Some(f), now)));
+            out.push(format!("result: {}", o.label()));
+            out.push(format!("detail: {}", quote(o.detail())));
+        }
+        _ => {
+            out.push("result: running".into());
+            out.push(format!(
+                "progress: {}",
+                quote(&crate::app::job_view::progress_text(&j.progress, 60))
+            ));
+        }
+    }
+    if !j.alerts.is_empty() {
+        out.push("alerts_at_start:".into());
+        for a in &j.alerts {
+            out.push(format!("  - {}", quote(a)));
+        }
+    }
+    out.push("cli:".into());
+    let cli = if j.cli.is_empty() {
+        state.cli_of(&j.spec)
+    } else {
+        j.cli.clone()
+    };
+    for c in cli {
+        out.push(format!("  - {}", quote(&c)));
+    }
+    out.push("output:".into());
+    for l in &j.log {
+        out.push(format!("  {l}"));
+    }
+    true
+}
+

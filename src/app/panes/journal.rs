@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, styled, text, text_key};
 use crate::app::state::AppState;
 use crate::jobs::journal::Entry;
+use super::lines::{quote};
 
 /// What one row shows.
 pub struct Item<'a> {
@@ -61,3 +62,41 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
         })
         .collect()
 }
+
+pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    let _ = now;
+    let key = row;
+    let Some(e) = state.journal_by_key(key) else {
+        return false;
+    };
+    out.push(format!(
+        "time: {}",
+        e.ts.with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M:%S %Z")
+    ));
+    out.push(format!("status: {}", e.status));
+    out.push(format!("action: {}", e.action));
+    out.push(format!("target: {}", quote(&e.target)));
+    if !e.user.is_empty() {
+        out.push(format!("user: {}", e.user));
+    }
+    if let Some(j) = e.job {
+        out.push(format!("job: {j}"));
+    }
+    if let Some(s) = e.seconds {
+        out.push(format!("seconds: {s:.1}"));
+    }
+    if !e.detail.is_empty() {
+        out.push(format!("detail: {}", quote(&e.detail)));
+    }
+    out.push("alerts:".into());
+    for a in &e.alerts {
+        out.push(format!("  - {}", quote(a)));
+    }
+    out.push("cli:".into());
+    for c in &e.cli {
+        out.push(format!("  - {}", quote(c)));
+    }
+    true
+}
+

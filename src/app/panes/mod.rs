@@ -2,6 +2,7 @@
 //! header, cell and sort key together (one file per pane). [`columns`] and [`build_rows`] are
 //! what the rest of the app reads; filtering, sorting and memoizing are in `rows`.
 
+pub(crate) mod lines;
 mod shared;
 
 use chrono::{DateTime, Utc};
@@ -24,6 +25,19 @@ macro_rules! models {
         pub fn columns(pane: Pane) -> Vec<Column> {
             match pane {
                 $(Pane::$variant => heads($m::COLUMNS),)*
+            }
+        }
+
+        /// The detail view's lines of a row (false: the row is gone).
+        pub fn detail(
+            state: &AppState,
+            pane: Pane,
+            key: &super::cells::RowKey,
+            now: DateTime<Utc>,
+            out: &mut Vec<String>,
+        ) -> bool {
+            match pane {
+                $(Pane::$variant => $m::detail(state, key, now, out),)*
             }
         }
 

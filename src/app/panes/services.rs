@@ -185,3 +185,8 @@ fn short_error(file: &Path, e: &str) -> String {
         _ => rest.trim_start().to_string(),
     }
 }
+
+/// The detail of a row of this pane.
+pub fn detail(state: &AppState, row: &RowKey, _now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    service_detail(state, row, out)
+}

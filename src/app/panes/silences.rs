@@ -8,6 +8,7 @@ use crate::alerts::worker::short_id;
 use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, styled, text, text_key};
 use crate::app::state::AppState;
 use crate::inventory::{human_duration, precise_duration};
+use super::lines::{quote, when};
 
 /// What one row shows.
 pub struct Item<'a> {
@@ -104,3 +105,43 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
     }
     rows
 }
+
+pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    let key = row;
+    let Some(s) = state.silence_by_key(key) else {
+        return false;
+    };
+    let si = &s.silence;
+    out.push(format!("id: {}", si.id));
+    out.push(format!("source: {}", s.source));
+    out.push(format!("state: {}", si.status.state));
+    out.push("matchers:".into());
+    for m in &si.matchers {
+        out.push(format!("  - {m}"));
+    }
+    out.push(format!("starts: {}", when(Some(si.starts_at), now)));
+    out.push(format!("ends: {}", when(Some(si.ends_at), now)));
+    out.push(format!("created_by: {}", quote(&si.created_by)));
+    out.push(format!("comment: {}", quote(&si.comment)));
+    let selected: Vec<&crate::alerts::model::MergedAlert> = state
+        .alerting
+        .alerts
+        .iter()
+        .filter(|a| s.selects(&a.labels))
+        .collect();
+    if selected.is_empty() {
+        out.push("alerts: []".into());
+    } else {
+        out.push("alerts:".into());
+        for a in selected {
+            out.push(format!(
+                "  - {} [{}] {}",
+                a.name(),
+                a.state().label(),
+                a.summary()
+            ));
+        }
+    }
+    true
+}
+

@@ -7,6 +7,7 @@ use super::shared::{stale, where_value};
 use crate::app::cells::{Cell, Row, RowKey, SortKey, cell, cols, opt_num, styled, text};
 use crate::app::state::{AppState, RemoteView};
 use crate::inventory::{SnapshotKind, SnapshotRow, human_duration};
+use super::lines::{push_devices, push_map, when};
 
 /// What one row shows.
 pub struct Item<'a> {
@@ -93,3 +94,53 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
     }
     rows
 }
+
+pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    let key = row.to_string();
+    let key = key.as_str();
+    for r in &state.remotes {
+        let inst = r.instances.iter().flat_map(|i| {
+            i.inst
+                .snapshots
+                .iter()
+                .flatten()
+                .map(move |s| SnapshotRow::of_instance(&r.name, &i.inst, s))
+        });
+        let Some(s) = inst
+            .chain(r.volume_snapshots.iter().cloned())
+            .find(|s| s.key() == key)
+        else {
+            continue;
+        };
+        out.push(format!("name: {}", s.name));
+        out.push(format!(
+            "kind: {}",
+            if s.kind == SnapshotKind::Instance {
+                "instance snapshot"
+            } else {
+                "volume snapshot"
+            }
+        ));
+        out.push(format!("parent: {}", s.parent));
+        if let Some(p) = &s.pool {
+            out.push(format!("pool: {p}"));
+        }
+        out.push(format!("remote: {}", r.name));
+        out.push(format!("project: {}", s.project));
+        out.push(format!("created: {}", when(s.created_at, now)));
+        out.push(format!(
+            "expires: {}",
+            s.expires_at
+                .map(|e| when(Some(e), now))
+                .unwrap_or_else(|| "never".into())
+        ));
+        out.push(format!("stateful: {}", s.stateful));
+        push_map(out, "config", s.config.iter(), 0);
+        if s.kind == SnapshotKind::Instance {
+            push_devices(out, "devices", s.devices.iter());
+        }
+        return true;
+    }
+    false
+}
+

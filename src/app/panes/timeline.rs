@@ -113,3 +113,8 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
         })
         .collect()
 }
+
+/// The detail of a row of this pane.
+pub fn detail(state: &AppState, row: &RowKey, _now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    timeline_detail(state, row, out)
+}

@@ -8,6 +8,9 @@ use crate::alerts::join::Badge;
 use crate::app::cells::{Cell, Row, SortKey, cell, cols, opt_num, styled, text, text_key};
 use crate::app::state::{AppState, RemoteView};
 use crate::inventory::VolumeRow;
+use super::lines::{pairs, push_map, when};
+use crate::inventory::{human_bytes};
+use crate::app::cells::RowKey;
 
 /// What one row shows.
 pub struct Item<'a> {
@@ -67,3 +70,50 @@ pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
         },
     )
 }
+
+pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
+    let key = row.to_string();
+    let key = key.as_str();
+    for r in &state.remotes {
+        let Some(v) = r.volumes.iter().find(|v| v.key() == key) else {
+            continue;
+        };
+        out.push(format!("name: {}", v.vol.name));
+        out.push(format!("remote: {}", r.name));
+        out.push(format!("project: {}", v.vol.project));
+        out.push(format!("pool: {}", v.pool));
+        out.push(format!("type: {}", v.vol.kind));
+        out.push(format!("content_type: {}", v.vol.content_type));
+        out.push(format!("location: {}", v.vol.location));
+        out.push(format!("created: {}", when(v.vol.created_at, now)));
+        if let Some(u) = v.usage {
+            out.push(format!(
+                "usage: {} of {}",
+                human_bytes(u.used),
+                human_bytes(u.total)
+            ));
+        } else {
+            out.push("usage: (not reported by this pool)".into());
+        }
+        out.push(format!("used_by: [{}]", v.used_by().join(", ")));
+        push_map(out, "config", pairs(&v.vol.config), 0);
+        out.push("snapshots:".into());
+        for s in r.volume_snapshots.iter().filter(|s| {
+            s.parent == v.vol.name
+                && s.project == v.vol.project
+                && s.pool.as_deref() == Some(&v.pool)
+        }) {
+            out.push(format!(
+                "  - {} (created {}, expires {})",
+                s.name,
+                when(s.created_at, now),
+                s.expires_at
+                    .map(|e| when(Some(e), now))
+                    .unwrap_or_else(|| "never".into())
+            ));
+        }
+        return true;
+    }
+    false
+}
+
