@@ -274,22 +274,13 @@ impl AppState {
             self.say(Level::Warning, "nothing selected");
             return vec![];
         };
-        match self.pane {
-            Pane::Alerts => self.jump_from_alert(&key),
-            Pane::Timeline => self.jump_from_timeline(&key),
-            Pane::Hosts | Pane::Instances | Pane::Volumes => self.jump_to_alerts_of(&key, now),
-            Pane::Silences => self.jump_from_silence(&key),
-            Pane::Jobs => self.jump_from_job(&key),
-            Pane::Services => self.jump_from_service(&key),
-            Pane::Snapshots => self.say(Level::Warning, "snapshots have no alerts of their own"),
-            Pane::Journal => self.say(Level::Warning, "jump works from the jobs pane (7)"),
-            Pane::Backups => self.say(Level::Warning, "Backups rows have no jump"),
-        }
+        // Where it goes is the pane's model's to say.
+        super::panes::jump(self, self.pane, &key, now);
         vec![]
     }
 
     /// From an alert (or a group by object) to its object.
-    fn jump_from_alert(&mut self, key: &RowKey) {
+    pub(crate) fn jump_from_alert(&mut self, key: &RowKey) {
         let joined = &self.join_alerts().1;
         let target = match key {
             RowKey::AlertGroup(AlertGroup::Object(Some(obj))) => Some(obj.clone()),
@@ -309,7 +300,7 @@ impl AppState {
     }
 
     /// From a timeline line to the row it is about.
-    fn jump_from_timeline(&mut self, key: &RowKey) {
+    pub(crate) fn jump_from_timeline(&mut self, key: &RowKey) {
         // A line about a row the console shows: to that row.
         let object = self
             .timeline_events()
@@ -339,7 +330,7 @@ impl AppState {
     }
 
     /// From an object to its alerts.
-    fn jump_to_alerts_of(&mut self, key: &RowKey, now: DateTime<Utc>) {
+    pub(crate) fn jump_to_alerts_of(&mut self, key: &RowKey, now: DateTime<Utc>) {
         self.pane = Pane::Alerts;
         let ps = &mut self.panes[Pane::Alerts.index()];
         ps.filter = format!("@{key}");
@@ -353,7 +344,7 @@ impl AppState {
     }
 
     /// From a silence to the alerts its matchers select.
-    fn jump_from_silence(&mut self, key: &RowKey) {
+    pub(crate) fn jump_from_silence(&mut self, key: &RowKey) {
         let Some(s) = self.silence_by_key(key) else {
             return;
         };
@@ -365,7 +356,7 @@ impl AppState {
     }
 
     /// From a job to its object.
-    fn jump_from_job(&mut self, key: &RowKey) {
+    pub(crate) fn jump_from_job(&mut self, key: &RowKey) {
         let Some(t) = self.job_by_key(key).map(|j| j.spec.target().clone()) else {
             return;
         };
@@ -381,7 +372,7 @@ impl AppState {
     }
 
     /// From a definition to the instance it describes.
-    fn jump_from_service(&mut self, key: &RowKey) {
+    pub(crate) fn jump_from_service(&mut self, key: &RowKey) {
         let RowKey::Service(file) = key else {
             return;
         };

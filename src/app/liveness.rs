@@ -108,35 +108,24 @@ impl AppState {
 
 impl AppState {
     /// What a pane's rows still lack while they are being read (`loading details (340 left)…`),
-    /// for its title; `None` when everything it shows was read.
+    /// for its title; `None` when everything it shows was read. Each pane's model says.
     pub fn loading(&self, pane: crate::app::Pane) -> Option<String> {
-        use crate::app::Pane;
-        let online: Vec<&super::state::RemoteView> = self
-            .visible_remotes()
+        super::panes::loading(self, pane)
+    }
+
+    /// How many instances of the online remotes shown still wait for their details.
+    pub fn details_left(&self) -> usize {
+        self.online_remotes().map(|r| r.undetailed).sum()
+    }
+
+    /// Whether an online remote shown has not listed its volumes yet.
+    pub fn volumes_unlisted(&self) -> bool {
+        self.online_remotes().any(|r| !r.volumes_listed)
+    }
+
+    fn online_remotes(&self) -> impl Iterator<Item = &super::state::RemoteView> {
+        self.visible_remotes()
             .filter(|r| matches!(r.conn, ConnState::Online { .. }))
-            .collect();
-        let undetailed: usize = online.iter().map(|r| r.undetailed).sum();
-        let unlisted = online.iter().any(|r| !r.volumes_listed);
-        let details = || (undetailed > 0).then(|| format!("loading details ({undetailed} left)…"));
-        match pane {
-            Pane::Instances => details(),
-            Pane::Volumes => unlisted.then(|| "loading volumes…".to_string()),
-            Pane::Snapshots => match (unlisted, details()) {
-                (true, _) => Some("loading volumes…".into()),
-                (false, Some(_)) => Some(format!(
-                    "loading instance snapshots ({undetailed} instances left)…"
-                )),
-                (false, None) => None,
-            },
-            Pane::Hosts
-            | Pane::Alerts
-            | Pane::Silences
-            | Pane::Jobs
-            | Pane::Journal
-            | Pane::Services
-            | Pane::Backups
-            | Pane::Timeline => None,
-        }
     }
 }
 

@@ -411,3 +411,12 @@ fn push_runbook(state: &AppState, fingerprint: &str, out: &mut Vec<String>) {
     }
 }
 
+/// Nothing it shows waits for a read of its own.
+pub fn loading(_state: &AppState) -> Option<String> {
+    None
+}
+
+/// `jump` from a row: From an alert to its object.
+pub fn jump(state: &mut AppState, key: &crate::app::cells::RowKey, _now: DateTime<Utc>) {
+    state.jump_from_alert(key);
+}

@@ -208,3 +208,12 @@ pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<
     true
 }
 
+/// Nothing it shows waits for a read of its own.
+pub fn loading(_state: &AppState) -> Option<String> {
+    None
+}
+
+/// `jump` from a row: A backup row has no jump: said.
+pub fn jump(state: &mut AppState, _key: &crate::app::cells::RowKey, _now: DateTime<Utc>) {
+    state.say(crate::app::state::Level::Warning, "Backups rows have no jump");
+}

@@ -284,3 +284,13 @@ fn push_snapshots(row: &crate::inventory::InstanceRow, now: DateTime<Utc>, out: 
     }
 }
 
+/// While details are read: how many instances are left.
+pub fn loading(state: &AppState) -> Option<String> {
+    let left = state.details_left();
+    (left > 0).then(|| format!("loading details ({left} left)…"))
+}
+
+/// `jump` from a row: To the alerts of the instance.
+pub fn jump(state: &mut AppState, key: &crate::app::cells::RowKey, now: DateTime<Utc>) {
+    state.jump_to_alerts_of(key, now);
+}

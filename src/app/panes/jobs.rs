@@ -130,3 +130,12 @@ pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<
     true
 }
 
+/// Nothing it shows waits for a read of its own.
+pub fn loading(_state: &AppState) -> Option<String> {
+    None
+}
+
+/// `jump` from a row: To the job's object.
+pub fn jump(state: &mut AppState, key: &crate::app::cells::RowKey, _now: DateTime<Utc>) {
+    state.jump_from_job(key);
+}

@@ -100,3 +100,12 @@ pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<
     true
 }
 
+/// Nothing it shows waits for a read of its own.
+pub fn loading(_state: &AppState) -> Option<String> {
+    None
+}
+
+/// `jump` from a row: A journal line has no object to go to: said.
+pub fn jump(state: &mut AppState, _key: &crate::app::cells::RowKey, _now: DateTime<Utc>) {
+    state.say(crate::app::state::Level::Warning, "jump works from the jobs pane (7)");
+}

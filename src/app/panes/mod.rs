@@ -28,6 +28,25 @@ macro_rules! models {
             }
         }
 
+        /// `jump` from a row of a pane.
+        pub fn jump(
+            state: &mut AppState,
+            pane: Pane,
+            key: &super::cells::RowKey,
+            now: DateTime<Utc>,
+        ) {
+            match pane {
+                $(Pane::$variant => $m::jump(state, key, now),)*
+            }
+        }
+
+        /// What a pane's rows still lack while they are read, for its title.
+        pub fn loading(state: &AppState, pane: Pane) -> Option<String> {
+            match pane {
+                $(Pane::$variant => $m::loading(state),)*
+            }
+        }
+
         /// The detail view's lines of a row (false: the row is gone).
         pub fn detail(
             state: &AppState,

@@ -190,3 +190,13 @@ fn short_error(file: &Path, e: &str) -> String {
 pub fn detail(state: &AppState, row: &RowKey, _now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     service_detail(state, row, out)
 }
+
+/// Nothing it shows waits for a read of its own.
+pub fn loading(_state: &AppState) -> Option<String> {
+    None
+}
+
+/// `jump` from a row: To the instance the definition describes.
+pub fn jump(state: &mut AppState, key: &crate::app::cells::RowKey, _now: DateTime<Utc>) {
+    state.jump_from_service(key);
+}

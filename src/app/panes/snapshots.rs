@@ -144,3 +144,17 @@ pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<
     false
 }
 
+/// Until the volumes are listed and every instance's snapshots read.
+pub fn loading(state: &AppState) -> Option<String> {
+    let left = state.details_left();
+    if state.volumes_unlisted() {
+        Some("loading volumes…".into())
+    } else {
+        (left > 0).then(|| format!("loading instance snapshots ({left} instances left)…"))
+    }
+}
+
+/// `jump` from a row: Snapshots have no alerts of their own: said.
+pub fn jump(state: &mut AppState, _key: &crate::app::cells::RowKey, _now: DateTime<Utc>) {
+    state.say(crate::app::state::Level::Warning, "snapshots have no alerts of their own");
+}

@@ -118,3 +118,13 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
 pub fn detail(state: &AppState, row: &RowKey, _now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     timeline_detail(state, row, out)
 }
+
+/// Nothing it shows waits for a read of its own.
+pub fn loading(_state: &AppState) -> Option<String> {
+    None
+}
+
+/// `jump` from a row: From a line to the row it is about.
+pub fn jump(state: &mut AppState, key: &crate::app::cells::RowKey, _now: DateTime<Utc>) {
+    state.jump_from_timeline(key);
+}

@@ -117,3 +117,14 @@ pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<
     false
 }
 
+/// Until the volumes are listed.
+pub fn loading(state: &AppState) -> Option<String> {
+    state
+        .volumes_unlisted()
+        .then(|| "loading volumes…".to_string())
+}
+
+/// `jump` from a row: To the alerts of the volume.
+pub fn jump(state: &mut AppState, key: &crate::app::cells::RowKey, now: DateTime<Utc>) {
+    state.jump_to_alerts_of(key, now);
+}
