@@ -221,6 +221,7 @@ pub fn group_rows(state: &AppState, rows: Vec<Row>) -> Vec<Row> {
     out
 }
 
+/// The detail view of a row.
 pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     let key = row;
     let key = match key {

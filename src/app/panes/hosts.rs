@@ -176,6 +176,7 @@ fn row(item: Item, key: RowKey) -> Row {
     }
 }
 
+/// The detail view of a row.
 pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     let key = row.to_string();
     let key = key.as_str();
@@ -245,7 +246,7 @@ pub fn loading(_state: &AppState) -> Option<String> {
     None
 }
 
-/// `jump` from a row: To the alerts of the host.
+/// `jump` from a row: to the alerts of the host.
 pub fn jump(state: &mut AppState, key: &crate::app::cells::RowKey, now: DateTime<Utc>) {
     state.jump_to_alerts_of(key, now);
 }

@@ -133,6 +133,7 @@ pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
     )
 }
 
+/// The detail view of a row.
 pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     let key = row.to_string();
     let key = key.as_str();
@@ -290,7 +291,7 @@ pub fn loading(state: &AppState) -> Option<String> {
     (left > 0).then(|| format!("loading details ({left} left)…"))
 }
 
-/// `jump` from a row: To the alerts of the instance.
+/// `jump` from a row: to the alerts of the instance.
 pub fn jump(state: &mut AppState, key: &crate::app::cells::RowKey, now: DateTime<Utc>) {
     state.jump_to_alerts_of(key, now);
 }

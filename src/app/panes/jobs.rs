@@ -85,6 +85,7 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
         .collect()
 }
 
+/// The detail view of a row.
 pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     let key = row;
     let Some(j) = state.job_by_key(key) else {
@@ -135,7 +136,7 @@ pub fn loading(_state: &AppState) -> Option<String> {
     None
 }
 
-/// `jump` from a row: To the job's object.
+/// `jump` from a row: to the job's object.
 pub fn jump(state: &mut AppState, key: &crate::app::cells::RowKey, _now: DateTime<Utc>) {
     state.jump_from_job(key);
 }

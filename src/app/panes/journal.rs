@@ -63,8 +63,8 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
         .collect()
 }
 
-pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
-    let _ = now;
+/// The detail view of a row.
+pub fn detail(state: &AppState, row: &RowKey, _now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     let key = row;
     let Some(e) = state.journal_by_key(key) else {
         return false;

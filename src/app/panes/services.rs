@@ -196,7 +196,7 @@ pub fn loading(_state: &AppState) -> Option<String> {
     None
 }
 
-/// `jump` from a row: To the instance the definition describes.
+/// `jump` from a row: to the instance the definition describes.
 pub fn jump(state: &mut AppState, key: &crate::app::cells::RowKey, _now: DateTime<Utc>) {
     state.jump_from_service(key);
 }

@@ -106,6 +106,7 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
     rows
 }
 
+/// The detail view of a row.
 pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     let key = row;
     let Some(s) = state.silence_by_key(key) else {
@@ -150,7 +151,7 @@ pub fn loading(_state: &AppState) -> Option<String> {
     None
 }
 
-/// `jump` from a row: To the alerts the silence selects.
+/// `jump` from a row: to the alerts the silence selects.
 pub fn jump(state: &mut AppState, key: &crate::app::cells::RowKey, _now: DateTime<Utc>) {
     state.jump_from_silence(key);
 }

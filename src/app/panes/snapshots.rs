@@ -95,6 +95,7 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
     rows
 }
 
+/// The detail view of a row.
 pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     let key = row.to_string();
     let key = key.as_str();

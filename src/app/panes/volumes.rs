@@ -71,6 +71,7 @@ pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
     )
 }
 
+/// The detail view of a row.
 pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     let key = row.to_string();
     let key = key.as_str();
@@ -124,7 +125,7 @@ pub fn loading(state: &AppState) -> Option<String> {
         .then(|| "loading volumes…".to_string())
 }
 
-/// `jump` from a row: To the alerts of the volume.
+/// `jump` from a row: to the alerts of the volume.
 pub fn jump(state: &mut AppState, key: &crate::app::cells::RowKey, now: DateTime<Utc>) {
     state.jump_to_alerts_of(key, now);
 }
