@@ -109,6 +109,10 @@ pub const CHEAP_READ: Duration = Duration::from_secs(10);
 /// See [`deadline_for`].
 pub const DETAILED_READ: Duration = Duration::from_secs(30);
 
+/// Lists answered in fewer bytes than this (a few hundred instances) are decoded on the task
+/// that read them; bigger ones on a blocking thread.
+const DECODE_INLINE_BELOW: usize = 256 * 1024;
+
 impl IncusClient {
     /// Builds a client; reading certificates can fail, connecting happens on first use.
     pub fn new(spec: &RemoteSpec) -> Result<Self, IncusError> {
@@ -305,8 +309,9 @@ impl IncusClient {
                 Err(e) => return Err(self.connect_error(&e)),
             }
         }
+        let body_len = body.len();
         let owned = path.to_string();
-        let (head, out) = tokio::task::spawn_blocking(move || {
+        let decode = move || {
             let mut out = Vec::new();
             let head = atlas_core::decode::envelope_list_in("metadata", &owned, &body, |t: T| {
                 if let Some(u) = map(t) {
@@ -314,12 +319,19 @@ impl IncusClient {
                 }
             });
             (head, out)
-        })
-        .await
-        .map_err(|e| IncusError::Parse {
-            path: path.to_string(),
-            reason: e.to_string(),
-        })?;
+        };
+        // A small answer is decoded here (a blocking thread would outlive it idle for 10 s); a
+        // big one on a blocking thread, so the runtime's workers stay free meanwhile.
+        let (head, out) = if body_len < DECODE_INLINE_BELOW {
+            decode()
+        } else {
+            tokio::task::spawn_blocking(decode)
+                .await
+                .map_err(|e| IncusError::Parse {
+                    path: path.to_string(),
+                    reason: e.to_string(),
+                })?
+        };
         let head = head.map_err(|e| IncusError::Parse {
             path: path.to_string(),
             reason: e.to_string(),
