@@ -222,8 +222,7 @@ pub fn group_rows(state: &AppState, rows: Vec<Row>) -> Vec<Row> {
 }
 
 /// The detail view of a row.
-pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
-    let key = row;
+pub fn detail(state: &AppState, key: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     let key = match key {
         RowKey::Alert(fp) => fp.as_str(),
         RowKey::AlertGroup(_) => {

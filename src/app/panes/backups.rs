@@ -159,8 +159,7 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
 }
 
 /// An instance's backups, newest first.
-pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
-    let key = row;
+pub fn detail(state: &AppState, key: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     let Some(ObjectKey::Instance {
         remote,
         project,

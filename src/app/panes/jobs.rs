@@ -86,8 +86,7 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
 }
 
 /// The detail view of a row.
-pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
-    let key = row;
+pub fn detail(state: &AppState, key: &RowKey, now: DateTime<Utc>, out: &mut Vec<String>) -> bool {
     let Some(j) = state.job_by_key(key) else {
         return false;
     };
