@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use atlas_tui::app::editor::EditorState;
+use atlas_tui::app::layers::services::editor::EditorState;
 use atlas_tui::services::{Definition, cloudinit, template};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proptest::prelude::*;

@@ -744,8 +744,7 @@ fn a_backup_without_compression_is_named_tar() {
 /// name on any remote, and the dialog says "PRODUCTION" only on a production remote.
 #[test]
 fn a_typed_confirmation_says_production_only_on_a_production_remote() {
-    use atlas_tui::app::confirm::Confirm;
-    use atlas_tui::app::state::Layer;
+    use atlas_tui::app::layers::confirm::Confirm;
     for production in [false, true] {
         let mut s = loaded_state();
         s.remotes[0].production = production;
@@ -757,7 +756,7 @@ fn a_typed_confirmation_says_production_only_on_a_production_remote() {
         let mut c = Confirm::new("Replace grafana01 with the backup?".into(), vec![]);
         c.typed = Some("grafana01".into());
         c.job = Some(job);
-        s.open(Layer::Confirm(c));
+        s.open(c);
         let out = render(&mut s, 100, 24);
         assert_eq!(out.contains("PRODUCTION"), production, "{out}");
         assert!(

@@ -5,7 +5,7 @@ mod common;
 
 use atlas_tui::action::{Action, REGISTRY};
 use atlas_tui::app::Pane;
-use atlas_tui::app::palette::parse_command;
+use atlas_tui::app::layers::palette::command::parse_command;
 use atlas_tui::app::state::{AppState, InputMode, Level};
 use atlas_tui::config::Keymap;
 use atlas_tui::config::keymap::Mode;
@@ -107,7 +107,7 @@ fn every_action_has_a_key_or_a_palette_word_and_help() {
         for w in spec.words {
             assert_eq!(
                 parse_command(w),
-                Some(atlas_tui::app::palette::PaletteCommand::Action(spec.action)),
+                Some(atlas_tui::app::layers::palette::command::PaletteCommand::Action(spec.action)),
                 "palette word {w}"
             );
         }
@@ -174,7 +174,11 @@ fn palette_lists_suggestions_with_their_help_as_it_opens() {
     let mut s = loaded_state();
     s.readonly = true;
     key(&mut s, KeyCode::Char(':'));
-    let lines: Vec<String> = s.palette_candidates().into_iter().map(|c| c.line).collect();
+    let lines: Vec<String> =
+        atlas_tui::app::layers::palette::suggestions::suggestions(&s, &s.palette().unwrap().input)
+            .into_iter()
+            .map(|c| c.line)
+            .collect();
     assert!(lines.contains(&"hosts".to_string()));
     assert!(!lines.contains(&"restore".to_string()), "{lines:?}");
 }
@@ -271,7 +275,6 @@ fn actions_a_provider_cannot_do_are_refused_and_not_hinted() {
 
 #[test]
 fn layers_stack_and_closing_uncovers_the_one_below() {
-    use atlas_tui::app::state::Layer;
     let mut s = loaded_state();
     key(&mut s, KeyCode::Char('2'));
     key(&mut s, KeyCode::Enter);
@@ -279,10 +282,8 @@ fn layers_stack_and_closing_uncovers_the_one_below() {
     // Help over the detail view; closing it shows the detail view again.
     key(&mut s, KeyCode::Char('?'));
     assert_eq!(s.input(), InputMode::Help);
-    assert!(matches!(
-        s.layers.as_slice(),
-        [Layer::Detail(_), Layer::Help]
-    ));
+    let modes: Vec<InputMode> = s.layers.iter().map(|l| l.mode()).collect();
+    assert_eq!(modes, [InputMode::Detail, InputMode::Help]);
     let out = render(&mut s, 120, 30);
     assert!(out.contains("Help"), "{out}");
     key(&mut s, KeyCode::Esc);
@@ -303,7 +304,8 @@ fn layers_stack_and_closing_uncovers_the_one_below() {
     key(&mut s, KeyCode::Char(':'));
     typ(&mut s, "snapshot");
     key(&mut s, KeyCode::Enter);
-    assert!(matches!(s.layers.as_slice(), [Layer::ActionForm(_)]));
+    let modes: Vec<InputMode> = s.layers.iter().map(|l| l.mode()).collect();
+    assert_eq!(modes, [InputMode::ActionForm]);
 }
 
 #[test]

@@ -138,3 +138,77 @@ fn domain_and_alert_crates_have_typed_errors() {
     }
     assert!(found.is_empty(), "typed errors here:\n{}", found.join("\n"));
 }
+
+/// The `app` modules a layer may read: the state and the types it holds, the pane models —
+/// never the router's behaviour (keys, actions, alerts, services, ...), which opens the
+/// layers and applies what they ask.
+const LAYER_MAY_USE: &[&str] = &[
+    "state",
+    "effect",
+    "line",
+    "cells",
+    "panes",
+    "alert_view",
+    "job_view",
+    "services_view",
+    "trends",
+    "layers",
+];
+
+/// Which `app` modules and which other layers a file names (`crate::app::x`, `super::x`).
+fn app_names(text: &str, prefix: &str) -> Vec<String> {
+    text.match_indices(prefix)
+        .map(|(i, _)| {
+            text[i + prefix.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+#[test]
+fn layers_never_call_each_other_nor_the_router() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app/layers");
+    let mut bad = Vec::new();
+    for path in sources(&["src/app/layers"]) {
+        let rel = path.strip_prefix(&base).unwrap();
+        // The layer a file belongs to: its file name, or its folder's.
+        let own = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .trim_end_matches(".rs")
+            .to_string();
+        if own == "mod" {
+            continue;
+        }
+        let text = non_test(&path);
+        for m in app_names(&text, "crate::app::") {
+            if !LAYER_MAY_USE.contains(&m.as_str()) {
+                bad.push(format!("{}: uses app::{m}", rel.display()));
+            }
+        }
+        for l in app_names(&text, "crate::app::layers::") {
+            if l != own && l != "kit" {
+                bad.push(format!("{}: uses the layer {l}", rel.display()));
+            }
+        }
+        // A layer's own folder may name its files with `super::`; a layer file may name
+        // `super::kit` only.
+        if rel.components().count() == 1 {
+            for l in app_names(&text, "super::") {
+                if l != "kit" {
+                    bad.push(format!("{}: uses super::{l}", rel.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "layers reaching past their folder: {bad:#?}"
+    );
+}

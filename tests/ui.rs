@@ -5,7 +5,8 @@
 mod common;
 
 use atlas_tui::app::Pane;
-use atlas_tui::app::state::{AppState, DetailTab, InputMode};
+use atlas_tui::app::layers::detail::DetailTab;
+use atlas_tui::app::state::{AppState, InputMode};
 use atlas_tui::backend::{InventoryEvent, Update};
 use atlas_tui::config::Theme;
 use atlas_tui::ui;

@@ -5,18 +5,15 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
-use crossterm::event::KeyEvent;
-
-pub use super::action_forms::{
-    ActionForm, ActionSettings, FormInput, FormKind, Selected, SnapshotPicker,
-};
-use super::action_forms::{check_name, diff_map, parse_expiry, text, toggle};
-use super::confirm::Confirm;
+pub use super::action_forms::{ActionSettings, Selected};
+use super::action_forms::{check_name, diff_map, parse_expiry};
 use super::effect::Effect;
-use super::line::{KeyIn, edit_line};
+pub use super::layers::action_form::{ActionForm, FormInput, FormKind};
+use super::layers::action_form::{text, toggle};
+use super::layers::confirm::Confirm;
+use super::layers::picker::SnapshotPicker;
 use super::rows::view_rows;
-use super::state::{AppState, Layer, Level};
+use super::state::{AppState, Level};
 use crate::action::Action;
 use crate::config::keymap::Mode;
 use crate::inventory::{
@@ -25,6 +22,7 @@ use crate::inventory::{
 use crate::jobs::{BackupOptions, PowerAction};
 use crate::jobs::{JobSpec, Target, backup_file_name, snapshot_name};
 use crate::pane::Pane;
+use chrono::{DateTime, Utc};
 
 /// The action forms' field that runs the job under a maintenance silence.
 pub const MAINTENANCE_FIELD: &str = "silence alerts";
@@ -182,7 +180,7 @@ impl AppState {
         // takes silences.
         let maintenance = (!self.writable_alertmanagers().0.is_empty())
             .then_some(self.work.settings.maintenance_silence);
-        self.open(Layer::Confirm(Confirm {
+        self.open(Confirm {
             prompt,
             body,
             typed,
@@ -190,7 +188,7 @@ impl AppState {
             job: Some(spec),
             effects: vec![],
             maintenance,
-        }));
+        });
         vec![]
     }
 
@@ -403,20 +401,20 @@ impl AppState {
             FormKind::Snapshot | FormKind::Backup | FormKind::Vzdump
         );
         if on_object && !self.writable_alertmanagers().0.is_empty() {
-            fields.push(super::action_forms::toggle(
+            fields.push(toggle(
                 MAINTENANCE_FIELD,
                 self.work.settings.maintenance_silence,
                 "silence its alerts during the job, expire the silence after, then watch them",
             ));
         }
-        self.open(Layer::ActionForm(ActionForm {
+        self.open(ActionForm {
             kind,
             title,
             target,
             fields,
             focus: 0,
             error: None,
-        }));
+        });
         vec![]
     }
 
@@ -630,7 +628,7 @@ impl AppState {
         self.open_form(FormKind::Import, "Import a backup".into(), target, fields)
     }
 
-    fn submit_form(&mut self, now: DateTime<Utc>) -> Result<Vec<Effect>, String> {
+    pub(crate) fn submit_form(&mut self, now: DateTime<Utc>) -> Result<Vec<Effect>, String> {
         let Some(form) = self.action_form().cloned() else {
             return Ok(vec![]);
         };
@@ -737,59 +735,6 @@ impl AppState {
         })
     }
 
-    /// Keys while an action form is shown (the `[form]` keymap).
-    pub fn action_form_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-        let k = self.read_key(self.keys(), &ev);
-        let Some(form) = self.action_form_mut() else {
-            return vec![];
-        };
-        let n = form.fields.len();
-        let toggle = form.fields[form.focus].toggle;
-        match k {
-            KeyIn::Action(Action::Cancel, _) => {
-                self.close();
-                self.say(Level::Info, "cancelled");
-                return vec![];
-            }
-            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
-            KeyIn::Action(Action::NextField, _) => form.focus = (form.focus + 1) % n,
-            KeyIn::Action(Action::PrevField, _) => form.focus = (form.focus + n - 1) % n,
-            KeyIn::Action(Action::Submit, _) => {
-                return match self.submit_form(now) {
-                    Ok(e) => e,
-                    Err(msg) => {
-                        if let Some(f) = self.action_form_mut() {
-                            f.error = Some(msg);
-                        }
-                        vec![]
-                    }
-                };
-            }
-            KeyIn::Action(Action::Toggle, _) if toggle => {
-                let f = &mut form.fields[form.focus];
-                f.value = if f.value == "yes" { "no" } else { "yes" }.into();
-            }
-            KeyIn::Action(a, t) if !toggle => {
-                edit_line(&mut form.fields[form.focus].value, a, t);
-            }
-            KeyIn::Action(_, Some(c)) | KeyIn::Text(c) => {
-                let f = &mut form.fields[form.focus];
-                if toggle {
-                    match c {
-                        'y' | 'Y' => f.value = "yes".into(),
-                        'n' | 'N' => f.value = "no".into(),
-                        _ => {}
-                    }
-                } else {
-                    f.value.push(c);
-                }
-            }
-            _ => {}
-        }
-        form.error = None;
-        vec![]
-    }
-
     /// The restore preview of the selected snapshot, then (after confirmation) the job.
     pub fn action_restore(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
         if self.refuse_write("restore") {
@@ -883,42 +828,11 @@ impl AppState {
             self.say(Level::Warning, format!("{parent} has no snapshots{hint}"));
             return vec![];
         }
-        self.open(Layer::Picker(SnapshotPicker {
+        self.open(SnapshotPicker {
             parent,
             snapshots,
             selected: 0,
-        }));
-        vec![]
-    }
-
-    /// Keys while the snapshot picker is open (the `[picker]` keymap).
-    pub fn picker_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-        let k = self.read_key(self.keys(), &ev);
-        let page = self.view.page_size;
-        let Some(p) = self.picker_mut() else {
-            return vec![];
-        };
-        let last = p.snapshots.len().saturating_sub(1);
-        match k {
-            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
-            KeyIn::Action(Action::Close | Action::Cancel, _) => {
-                self.close();
-            }
-            KeyIn::Action(Action::Down, _) => p.selected = (p.selected + 1).min(last),
-            KeyIn::Action(Action::Up, _) => p.selected = p.selected.saturating_sub(1),
-            KeyIn::Action(Action::PageDown, _) => p.selected = (p.selected + page).min(last),
-            KeyIn::Action(Action::PageUp, _) => p.selected = p.selected.saturating_sub(page),
-            KeyIn::Action(Action::Top, _) => p.selected = 0,
-            KeyIn::Action(Action::Bottom, _) => p.selected = last,
-            KeyIn::Action(Action::Submit | Action::Restore, _) => {
-                let chosen = p.snapshots.get(p.selected).cloned();
-                self.close();
-                if let Some(s) = chosen {
-                    return self.restore_snapshot(s, now);
-                }
-            }
-            _ => {}
-        }
+        });
         vec![]
     }
 

@@ -1,9 +1,9 @@
-//! Alert sources, grouping, the alert filter and the silence form as the state holds them.
+//! Alert sources, grouping and the alert filter as the state holds them.
 
 pub use crate::usecase::settings::default_author;
 
 use crate::alerts::model::{SourceData, SourceKind};
-use crate::alerts::types::{Matcher, SilenceRequest, compile_all, parse_duration, parse_matchers};
+use crate::alerts::types::Matcher;
 use chrono::{DateTime, Utc};
 
 /// How an alert source is doing.
@@ -66,106 +66,6 @@ impl Grouping {
             Grouping::AlertName => "alertname",
             Grouping::Object => "object",
         }
-    }
-}
-
-/// The fields of the silence form, in tab order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FormField {
-    Matchers,
-    Duration,
-    Author,
-    Comment,
-}
-
-impl FormField {
-    pub const ALL: [FormField; 4] = [
-        FormField::Matchers,
-        FormField::Duration,
-        FormField::Author,
-        FormField::Comment,
-    ];
-}
-
-/// The silence form (new silence, or extending one).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SilenceForm {
-    pub matchers: String,
-    pub duration: String,
-    pub author: String,
-    pub comment: String,
-    pub field: FormField,
-    /// Alertmanagers the silence is written to.
-    pub targets: Vec<String>,
-    /// Writable Alertmanagers left out because they are read-only.
-    pub skipped_readonly: Vec<String>,
-    /// Extending this silence (id, current end).
-    pub extend: Option<(String, DateTime<Utc>)>,
-    pub error: Option<String>,
-    pub preset: usize,
-}
-
-impl SilenceForm {
-    pub fn value(&self, f: FormField) -> &str {
-        match f {
-            FormField::Matchers => &self.matchers,
-            FormField::Duration => &self.duration,
-            FormField::Author => &self.author,
-            FormField::Comment => &self.comment,
-        }
-    }
-
-    pub(crate) fn value_mut(&mut self, f: FormField) -> &mut String {
-        match f {
-            FormField::Matchers => &mut self.matchers,
-            FormField::Duration => &mut self.duration,
-            FormField::Author => &mut self.author,
-            FormField::Comment => &mut self.comment,
-        }
-    }
-
-    /// The matchers as typed, or why they are wrong.
-    pub fn parsed_matchers(&self) -> Result<Vec<Matcher>, String> {
-        let ms = parse_matchers(&self.matchers).map_err(|e| e.to_string())?;
-        if ms.is_empty() {
-            return Err("at least one matcher is needed".into());
-        }
-        compile_all(&ms).map_err(|e| e.to_string())?;
-        if ms.iter().all(|m| {
-            let c = crate::alerts::types::CompiledMatcher::new(m.clone());
-            c.is_ok_and(|c| c.matches(&Default::default()))
-        }) {
-            return Err(
-                "these matchers would also match an empty label set: add one that selects".into(),
-            );
-        }
-        Ok(ms)
-    }
-
-    /// The request to send, or the first problem (with the field it is in).
-    pub fn request(&self, now: DateTime<Utc>) -> Result<SilenceRequest, (FormField, String)> {
-        let matchers = self
-            .parsed_matchers()
-            .map_err(|e| (FormField::Matchers, e))?;
-        let d = parse_duration(&self.duration).map_err(|e| (FormField::Duration, e.to_string()))?;
-        if self.author.trim().is_empty() {
-            return Err((FormField::Author, "author is required".into()));
-        }
-        if self.comment.trim().is_empty() {
-            return Err((FormField::Comment, "a comment is required: say why".into()));
-        }
-        let (id, starts_at, ends_at) = match &self.extend {
-            Some((id, end)) => (Some(id.clone()), now, (*end).max(now) + d),
-            None => (None, now, now + d),
-        };
-        Ok(SilenceRequest {
-            id,
-            matchers,
-            starts_at,
-            ends_at,
-            created_by: self.author.trim().to_string(),
-            comment: self.comment.trim().to_string(),
-        })
     }
 }
 

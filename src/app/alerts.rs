@@ -2,19 +2,16 @@
 //! between alerts and objects. Pure state changes; writes are returned as effects.
 
 use chrono::{DateTime, Utc};
-use crossterm::event::KeyEvent;
 
 pub use super::alert_view::{
-    AlertSourceView, FormField, Grouping, SilenceForm, SourceStatus, default_author,
-    split_alert_filter,
+    AlertSourceView, Grouping, SourceStatus, default_author, split_alert_filter,
 };
 use super::cells::{AlertGroup, RowKey};
-pub use super::confirm::Confirm;
 use super::effect::Effect;
-use super::line::{KeyIn, edit_line};
+use super::layers::confirm::Confirm;
+pub use super::layers::silence_form::{FormField, SilenceForm};
 use super::rows::view_rows;
-use super::state::{AppState, Layer, Level};
-use crate::action::Action;
+use super::state::{AppState, Level};
 use crate::alerts::join::{Index, Joined, RemoteInventory, Target, join};
 use crate::alerts::model::{MergedAlert, SourceData, SourceKind, SourcedSilence, merge};
 use crate::alerts::types::{Matcher, all_match, compile_all};
@@ -543,7 +540,7 @@ impl AppState {
             .map(|m| m.to_string())
             .collect::<Vec<_>>()
             .join(" ");
-        self.open(Layer::SilenceForm(self.new_form(line, targets, skipped)));
+        self.open(self.new_form(line, targets, skipped));
         vec![]
     }
 
@@ -696,7 +693,7 @@ impl AppState {
         } else {
             form.extend = Some((s.silence.id.clone(), s.silence.ends_at));
         }
-        self.open(Layer::SilenceForm(form));
+        self.open(form);
         vec![]
     }
 
@@ -710,7 +707,7 @@ impl AppState {
             return vec![];
         }
         let ms: Vec<String> = s.silence.matchers.iter().map(|m| m.to_string()).collect();
-        self.open(Layer::Confirm(Confirm::new(
+        self.open(Confirm::new(
             format!(
                 "Expire silence {} on {} ({})? The alerts it silences will notify again.",
                 short_id(&s.silence.id),
@@ -721,148 +718,8 @@ impl AppState {
                 source: s.source.clone(),
                 cmd: SourceCmd::Expire(s.silence.id.clone()),
             }],
-        )));
+        ));
         vec![]
-    }
-
-    /// Keys while the confirmation is shown (the `[confirm]` keymap): confirm or cancel; where a
-    /// name must be typed, letters are typed and confirm checks them.
-    pub fn confirm_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-        let k = self.read_key(self.keys(), &ev);
-        if let KeyIn::Action(Action::ToggleMaintenance, None) = k
-            && let Some(c) = self.confirm_mut()
-            && let Some(on) = c.maintenance.as_mut()
-        {
-            *on = !*on;
-            return vec![];
-        }
-        if let Some(c) = self.confirm_mut().filter(|c| c.typed.is_some()) {
-            match k {
-                KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
-                // A non-printing key bound to cancel (esc) cancels.
-                KeyIn::Action(Action::Cancel, None) => {}
-                // A non-printing key bound to confirm (enter) checks what was typed.
-                KeyIn::Action(Action::Confirm, None) => {
-                    if c.typed.as_deref() != Some(c.input.as_str()) {
-                        let want = c.typed.clone().unwrap_or_default();
-                        self.say(
-                            Level::Warning,
-                            format!("type {want} exactly to confirm, esc to cancel"),
-                        );
-                        return vec![];
-                    }
-                }
-                // Letters, also those bound to yes/no, are typed.
-                KeyIn::Action(a, t) => {
-                    let t = t.filter(|_| matches!(a, Action::Confirm | Action::Cancel));
-                    edit_line(&mut c.input, a, t);
-                    return vec![];
-                }
-                KeyIn::Text(ch) => {
-                    c.input.push(ch);
-                    return vec![];
-                }
-                KeyIn::Pending | KeyIn::Unbound => return vec![],
-            }
-        }
-        match k {
-            KeyIn::Action(Action::Confirm, _) => {
-                let Some(Layer::Confirm(c)) = self.close() else {
-                    return vec![];
-                };
-                let mut effects = c.effects;
-                if let Some(job) = c.job {
-                    if c.maintenance == Some(true) {
-                        effects.extend(self.start_with_maintenance(job, now));
-                    } else {
-                        effects.extend(self.start_job(job, now));
-                    }
-                }
-                effects
-            }
-            KeyIn::Action(Action::Cancel, _) => {
-                self.close();
-                self.say(Level::Info, "cancelled");
-                vec![]
-            }
-            KeyIn::Action(Action::Quit, _) => vec![Effect::Quit],
-            _ => vec![],
-        }
-    }
-
-    /// Keys while the silence form is shown (the `[form]` keymap).
-    pub fn form_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-        let presets = self.alerting.silence_durations.clone();
-        let k = self.read_key(self.keys(), &ev);
-        let Some(form) = self.form_mut() else {
-            return vec![];
-        };
-        let idx = FormField::ALL
-            .iter()
-            .position(|f| *f == form.field)
-            .unwrap_or(0);
-        let on_presets = form.field == FormField::Duration && !presets.is_empty();
-        match k {
-            KeyIn::Action(Action::Cancel, _) => {
-                self.close();
-                self.say(Level::Info, "silence not created");
-                return vec![];
-            }
-            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
-            KeyIn::Action(Action::NextField, _) => form.field = FormField::ALL[(idx + 1) % 4],
-            KeyIn::Action(Action::PrevField, _) => form.field = FormField::ALL[(idx + 3) % 4],
-            KeyIn::Action(a @ (Action::Increase | Action::Decrease), _) if on_presets => {
-                let n = presets.len();
-                form.preset = if a == Action::Increase {
-                    (form.preset + 1) % n
-                } else {
-                    (form.preset + n - 1) % n
-                };
-                form.duration = presets[form.preset].clone();
-            }
-            KeyIn::Action(Action::Submit, _) => return self.submit_silence(now),
-            KeyIn::Action(a, t) => {
-                edit_line(form.value_mut(form.field), a, t);
-            }
-            KeyIn::Text(c) => form.value_mut(form.field).push(c),
-            KeyIn::Pending | KeyIn::Unbound => return vec![],
-        }
-        form.error = None;
-        vec![]
-    }
-
-    /// Creates (or extends) the silence the form describes.
-    fn submit_silence(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
-        let Some(form) = self.form_mut() else {
-            return vec![];
-        };
-        match form.request(now) {
-            Ok(req) => {
-                let targets = form.targets.clone();
-                let what = if req.id.is_some() {
-                    "extending"
-                } else {
-                    "creating"
-                };
-                self.close();
-                self.say(
-                    Level::Info,
-                    format!("{what} silence on {}", targets.join(", ")),
-                );
-                targets
-                    .into_iter()
-                    .map(|source| Effect::Alert {
-                        source,
-                        cmd: SourceCmd::PutSilence(req.clone()),
-                    })
-                    .collect()
-            }
-            Err((field, e)) => {
-                form.field = field;
-                form.error = Some(e);
-                vec![]
-            }
-        }
     }
 }
 

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::action_forms::Selected;
 use super::effect::Effect;
-use super::state::{AppState, Layer, Level, PaletteState};
+use super::layers::palette::PaletteState;
+use super::state::{AppState, Level};
 use crate::inventory::{HostRow, InstanceRow};
 use crate::usecase::cluster as plan;
 
@@ -165,10 +166,10 @@ impl AppState {
                 );
                 return vec![];
             }
-            self.open(Layer::Palette(PaletteState {
+            self.open(PaletteState {
                 input: "move ".into(),
                 selected: 0,
-            }));
+            });
             return vec![];
         };
         let spec = match plan::move_to(self.hosts_of(&i.remote), &i.remote, &i.inst, &to) {

@@ -5,12 +5,15 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 use super::effect::Effect;
-use super::line::{KeyIn, edit_line, typed_char};
+use super::layers::detail::{DetailState, DetailTab};
+use super::layers::filter::FilterPrompt;
+use super::layers::help::Help;
+use super::layers::messages::MessagesView;
+use super::layers::palette::PaletteState;
+use super::line::{KeyIn, typed_char};
 use super::panes::columns;
 use super::rows::view_rows;
-use super::state::{
-    AppState, DetailState, DetailTab, InputMode, Layer, Level, LogState, PaletteState,
-};
+use super::state::{AppState, InputMode, Level, LogState};
 use crate::action::Action;
 use crate::alerts::worker::SourceCmd;
 use crate::app::alerts::Grouping;
@@ -23,31 +26,6 @@ use crate::pane::Pane;
 pub use super::alert_view::{HISTORY_BUCKETS, HISTORY_WINDOW_SECS};
 
 impl AppState {
-    /// Keys while the messages are shown.
-    pub(crate) fn messages_key(&mut self, ev: KeyEvent, _now: DateTime<Utc>) -> Vec<Effect> {
-        let page = self.view.page_size as u16;
-        let last = (self.messages.log.len() as u16).saturating_sub(1);
-        let pos = self.messages.scroll.min(last);
-        match self.read_key(self.keys(), &ev) {
-            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
-            KeyIn::Action(Action::Close | Action::Cancel | Action::Messages, _) => {
-                self.close();
-            }
-            KeyIn::Action(Action::Down, _) => {
-                self.messages.scroll = pos.saturating_add(1).min(last)
-            }
-            KeyIn::Action(Action::Up, _) => self.messages.scroll = pos.saturating_sub(1),
-            KeyIn::Action(Action::PageDown, _) => {
-                self.messages.scroll = pos.saturating_add(page).min(last)
-            }
-            KeyIn::Action(Action::PageUp, _) => self.messages.scroll = pos.saturating_sub(page),
-            KeyIn::Action(Action::Top, _) => self.messages.scroll = 0,
-            KeyIn::Action(Action::Bottom, _) => self.messages.scroll = last,
-            _ => {}
-        }
-        vec![]
-    }
-
     /// Handles a key press.
     /// [`rev`](super::state::Derived::rev) moves when the key changed something: a key bound to nothing in
     /// the lists leaves it (and the screen) as it was.
@@ -122,10 +100,8 @@ impl AppState {
         } else {
             self.derived.data_changed();
         }
-        match self.input() {
-            InputMode::Help => return self.help_action(action),
-            InputMode::Detail => return self.detail_action(action, now),
-            _ => {}
+        if self.input() == InputMode::Detail {
+            return self.detail_action(action, now);
         }
         if let Some(why) = self.refusal(action, now) {
             self.say(Level::Warning, why);
@@ -162,11 +138,10 @@ impl AppState {
         match action {
             Action::Quit => return vec![Effect::Quit],
             Action::Help => {
-                self.open(Layer::Help);
-                self.view.help_scroll = 0;
+                self.open(Help::default());
             }
-            Action::Palette => self.open(Layer::Palette(PaletteState::default())),
-            Action::Filter => self.open(Layer::Filter),
+            Action::Palette => self.open(PaletteState::default()),
+            Action::Filter => self.open(FilterPrompt),
             Action::ClearFilter => {
                 self.panes[self.pane.index()].filter.clear();
                 self.messages.current = None;
@@ -246,8 +221,7 @@ impl AppState {
             }
             Action::Zoom => self.toggle_zoom(),
             Action::Messages => {
-                self.open(Layer::Messages);
-                self.messages.scroll = u16::MAX;
+                self.open(MessagesView::default());
             }
             // Keys of other layers; nothing to do in the lists.
             Action::NextTab
@@ -280,10 +254,10 @@ impl AppState {
 
     /// The palette, with `run ` typed: the configured commands are offered.
     fn open_run_prompt(&mut self) {
-        self.open(Layer::Palette(PaletteState {
+        self.open(PaletteState {
             input: "run ".into(),
             selected: 0,
-        }));
+        });
         if self.services.commands.is_empty() {
             self.say(Level::Warning, "no [[commands]] in config.toml yet");
         }
@@ -406,12 +380,12 @@ impl AppState {
             self.say(Level::Warning, "the console log is shown for instances");
             return vec![];
         }
-        self.open(Layer::Detail(DetailState {
+        self.open(DetailState {
             pane: self.pane,
             key: key.clone(),
             tab,
             scroll: 0,
-        }));
+        });
         if tab == DetailTab::Log {
             self.request_log()
         } else {
@@ -523,20 +497,15 @@ impl AppState {
         vec![effect]
     }
 
+    /// The detail view's actions that need the rows or the servers (it scrolls and closes
+    /// itself).
     pub(crate) fn detail_action(&mut self, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
-        let page = self.view.page_size as u16;
         let Some(d) = self.detail_mut() else {
             return vec![];
         };
         match action {
-            Action::Close => {
-                self.close();
-            }
-            Action::Quit => return vec![Effect::Quit],
-            Action::Help => {
-                self.open(Layer::Help);
-                self.view.help_scroll = 0;
-            }
+            // Over the detail view, which shows again when it closes.
+            Action::Help => self.open(Help::default()),
             Action::Jump | Action::Silence | Action::TimelineOf => {
                 self.close();
                 return self.dispatch(action, now);
@@ -573,71 +542,8 @@ impl AppState {
                 return self.request_usage(&key);
             }
             Action::Copy => return self.copy(now),
-            Action::Down => d.scroll = d.scroll.saturating_add(1),
-            Action::Up => d.scroll = d.scroll.saturating_sub(1),
-            Action::PageDown => d.scroll = d.scroll.saturating_add(page),
-            Action::PageUp => d.scroll = d.scroll.saturating_sub(page),
-            Action::Top => d.scroll = 0,
-            Action::Bottom => d.scroll = u16::MAX,
             _ => {}
         }
-        vec![]
-    }
-
-    pub(crate) fn help_action(&mut self, action: Action) -> Vec<Effect> {
-        match action {
-            // The layer below (the lists, or the detail view) shows again.
-            Action::Close | Action::Help => {
-                self.close();
-            }
-            Action::Quit => return vec![Effect::Quit],
-            Action::Down => self.view.help_scroll = self.view.help_scroll.saturating_add(1),
-            Action::Up => self.view.help_scroll = self.view.help_scroll.saturating_sub(1),
-            Action::PageDown => {
-                self.view.help_scroll = self
-                    .view
-                    .help_scroll
-                    .saturating_add(self.view.page_size as u16)
-            }
-            Action::PageUp => {
-                self.view.help_scroll = self
-                    .view
-                    .help_scroll
-                    .saturating_sub(self.view.page_size as u16)
-            }
-            Action::Top => self.view.help_scroll = 0,
-            Action::Bottom => self.view.help_scroll = u16::MAX,
-            _ => {}
-        }
-        vec![]
-    }
-
-    pub(crate) fn filter_key(&mut self, ev: KeyEvent, _now: DateTime<Utc>) -> Vec<Effect> {
-        let k = self.read_key(self.keys(), &ev);
-        let ps = &mut self.panes[self.pane.index()];
-        match k {
-            KeyIn::Action(Action::Cancel, _) => {
-                ps.filter.clear();
-                self.layers.pop();
-                let ps = &mut self.panes[self.pane.index()];
-                ps.selected = 0;
-                ps.selected_key = None;
-                return vec![];
-            }
-            KeyIn::Action(Action::Submit, _) => {
-                self.layers.pop();
-                let ps = &mut self.panes[self.pane.index()];
-                ps.selected = 0;
-                ps.selected_key = None;
-                return vec![];
-            }
-            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
-            KeyIn::Action(a, _) if edit_line(&mut ps.filter, a, None) => {}
-            KeyIn::Action(_, Some(c)) | KeyIn::Text(c) => ps.filter.push(c),
-            _ => return vec![],
-        }
-        ps.selected = 0;
-        ps.selected_key = None;
         vec![]
     }
 }

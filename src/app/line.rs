@@ -6,7 +6,7 @@ use crate::action::Action;
 
 /// What a key means in a layer (see [`AppState::read_key`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum KeyIn {
+pub enum KeyIn {
     /// A bound action, with the character the key would type (for layers that take text).
     Action(Action, Option<char>),
     /// The keys so far begin a longer sequence.

@@ -2,15 +2,12 @@
 //! their operations to the server — never kills them silently. Every job then ends in the
 //! history with what happened (`abandoned` is an outcome too).
 
-use crossterm::event::KeyEvent;
-
 use super::effect::Effect;
-use super::line::KeyIn;
-use super::state::{AppState, Layer, Level};
-use crate::action::Action;
+use super::state::{AppState, Level};
 use crate::jobs::JobId;
 
-pub use super::confirm::{QuitChoice, QuitDialog};
+pub use super::layers::quit::QuitDialog;
+pub use super::state::QuitChoice;
 
 impl AppState {
     /// A quit asked for while jobs run becomes the question (once quitting was decided on, the
@@ -24,50 +21,10 @@ impl AppState {
             return;
         }
         fx.retain(|e| *e != Effect::Quit);
-        self.open(Layer::Quit(QuitDialog { jobs, selected: 0 }));
+        self.open(QuitDialog { jobs, selected: 0 });
     }
 
-    /// Keys while the question is open (the `[picker]` keymap: move, choose, close).
-    pub fn quit_key(&mut self, ev: KeyEvent, _now: chrono::DateTime<chrono::Utc>) -> Vec<Effect> {
-        let Some(selected) = self.quit_dialog().map(|d| d.selected) else {
-            return vec![];
-        };
-        let last = QuitChoice::ALL.len() - 1;
-        match self.read_key(self.keys(), &ev) {
-            KeyIn::Action(Action::Down, _) => {
-                if let Some(d) = self.quit_dialog_mut() {
-                    d.selected = (d.selected + 1).min(last);
-                }
-                vec![]
-            }
-            KeyIn::Action(Action::Up, _) => {
-                if let Some(d) = self.quit_dialog_mut() {
-                    d.selected = d.selected.saturating_sub(1);
-                }
-                vec![]
-            }
-            KeyIn::Action(Action::Submit, _) => {
-                let choice = QuitChoice::ALL[selected.min(last)];
-                self.close();
-                self.quit_with(choice)
-            }
-            // Asked again to quit: the jobs are left to the server.
-            KeyIn::Action(Action::Quit, _) => {
-                self.close();
-                self.quit_with(QuitChoice::Leave)
-            }
-            KeyIn::Action(Action::Close, _) => {
-                self.close();
-                if std::mem::take(&mut self.work.quit_when_idle) {
-                    self.say(Level::Info, "not quitting: the jobs go on");
-                }
-                vec![]
-            }
-            _ => vec![],
-        }
-    }
-
-    fn quit_with(&mut self, choice: QuitChoice) -> Vec<Effect> {
+    pub(crate) fn quit_with(&mut self, choice: QuitChoice) -> Vec<Effect> {
         let running: Vec<JobId> = self.running_jobs().map(|j| j.id).collect();
         if running.is_empty() {
             return vec![Effect::Quit];

@@ -6,24 +6,30 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use crossterm::event::KeyEvent;
 
-use super::editor::{EditorOutcome, EditorState};
 use super::effect::Effect;
-use super::line::{KeyIn, edit_line};
+use super::layers::services::editor::EditorState;
+pub use super::layers::services::{Overlay, PlanView, PreviewView};
 pub use super::panes::services::service_detail;
 use super::rows::view_rows;
-pub use super::services_view::{Overlay, PlanView, PreviewView, ServicesView};
+pub use super::services_view::ServicesView;
 use super::state::{AppState, Level};
-use crate::action::Action;
-use crate::config::keymap::Mode;
 use crate::config::{CommandScope, expand_home};
 use crate::jobs::{CommandSpec, JobId, JobSpec, Target};
 use crate::pane::Pane;
 use crate::services::ServicePlan;
-use crate::survey::{Expect, SaveFailure, Survey};
+use crate::survey::{SaveFailure, Survey};
 
 impl AppState {
+    /// Opens a services overlay; one already on top (the preview, when its plan opens) gives
+    /// way to it.
+    fn open_service(&mut self, overlay: Overlay) {
+        if self.top::<Overlay>().is_some() {
+            self.close();
+        }
+        self.open(overlay);
+    }
+
     /// Asks for a fresh survey of the definitions (unless one is out).
     pub fn services_refresh(&mut self) -> Vec<Effect> {
         if self.services.loading {
@@ -213,7 +219,7 @@ impl AppState {
         self.open_preview(file)
     }
 
-    fn open_preview(&mut self, file: PathBuf) -> Vec<Effect> {
+    pub(crate) fn open_preview(&mut self, file: PathBuf) -> Vec<Effect> {
         self.open_service(Overlay::Preview(PreviewView {
             file,
             reveal: false,
@@ -236,7 +242,7 @@ impl AppState {
         self.open_plan(files)
     }
 
-    fn open_plan(&mut self, files: Vec<PathBuf>) -> Vec<Effect> {
+    pub(crate) fn open_plan(&mut self, files: Vec<PathBuf>) -> Vec<Effect> {
         self.open_service(Overlay::Plan(PlanView {
             files,
             scroll: 0,
@@ -248,141 +254,7 @@ impl AppState {
         self.services_refresh()
     }
 
-    fn close_overlay(&mut self) {
-        self.close();
-    }
-
-    /// Keys while a services overlay is open: the editor reads its own layer (see
-    /// [`EditorState::key_mode`]); the preview and the plan read `[overlay]`.
-    pub fn service_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-        let page = self.view.page_size as u16;
-        if let Some(Overlay::Plan(PlanView {
-            confirm: Some(typed),
-            ..
-        })) = self.service_overlay()
-        {
-            let typed = typed.clone();
-            return self.plan_confirm_key(ev, typed, now);
-        }
-        if self.service_overlay().is_none() {
-            return vec![];
-        }
-        let mode = self.keys();
-        let k = self.read_key(mode, &ev);
-        let action = match k {
-            KeyIn::Action(a, _) => Some(a),
-            KeyIn::Pending => return vec![],
-            KeyIn::Text(_) | KeyIn::Unbound => None,
-        };
-        let readonly = self.readonly;
-        if action == Some(Action::Quit) && mode != Mode::Editor {
-            return vec![Effect::Quit];
-        }
-        let Some(overlay) = self.service_overlay_mut() else {
-            return vec![];
-        };
-        match overlay {
-            Overlay::Editor(e) => match e.on_key(ev, action) {
-                EditorOutcome::Stay => vec![],
-                EditorOutcome::Close => {
-                    let saved_once = e.note.as_deref().is_some_and(|n| n.starts_with("saved"));
-                    self.close_overlay();
-                    if !saved_once {
-                        self.say(Level::Info, "editor closed");
-                    }
-                    vec![]
-                }
-                EditorOutcome::Save { text, force } => {
-                    if readonly {
-                        e.note = Some("read-only mode (--readonly): saving is disabled".into());
-                        return vec![];
-                    }
-                    let expect = if force {
-                        Expect::Any
-                    } else if e.new_file {
-                        Expect::Absent
-                    } else {
-                        Expect::Hash(e.disk_hash)
-                    };
-                    vec![Effect::SaveDefinition {
-                        file: e.file.clone(),
-                        text,
-                        expect,
-                    }]
-                }
-            },
-            Overlay::Preview(p) => {
-                match action {
-                    Some(Action::Close | Action::Cancel) => self.close_overlay(),
-                    Some(Action::ToggleSecrets) => {
-                        p.reveal = !p.reveal;
-                        let t = if p.reveal {
-                            "secrets shown: s hides them"
-                        } else {
-                            "secrets masked"
-                        };
-                        self.say(Level::Info, t);
-                    }
-                    Some(Action::ToggleDiff) => {
-                        p.diff = !p.diff;
-                        p.scroll = 0;
-                    }
-                    Some(Action::Refresh) => return self.services_refresh(),
-                    Some(Action::EditDefinition) => {
-                        let file = p.file.clone();
-                        return vec![Effect::OpenDefinition { file }];
-                    }
-                    Some(Action::Plan) => {
-                        let file = p.file.clone();
-                        return self.open_plan(vec![file]);
-                    }
-                    Some(a) => scroll(&mut p.scroll, a, page),
-                    None => {}
-                }
-                vec![]
-            }
-            Overlay::Plan(p) => {
-                match action {
-                    Some(Action::Close | Action::Cancel) => self.close_overlay(),
-                    Some(Action::Refresh) => {
-                        p.waiting = true;
-                        return self.services_refresh();
-                    }
-                    Some(Action::Plan | Action::Confirm) => return self.ask_apply(),
-                    Some(Action::Preview) if p.files.len() == 1 => {
-                        let file = p.files[0].clone();
-                        return self.open_preview(file);
-                    }
-                    Some(Action::EditDefinition) if p.files.len() == 1 => {
-                        let file = p.files[0].clone();
-                        return vec![Effect::OpenDefinition { file }];
-                    }
-                    Some(a) => scroll(&mut p.scroll, a, page),
-                    None => {}
-                }
-                vec![]
-            }
-        }
-    }
-
-    /// Whether the plan overlay's apply must be confirmed by typing `apply`.
-    pub fn plan_needs_typed(&self) -> bool {
-        let Some(Overlay::Plan(p)) = self.service_overlay() else {
-            return false;
-        };
-        self.services
-            .plans_for(&p.files)
-            .iter()
-            .any(|sp| !sp.steps.is_empty() && self.remote_is_production(&sp.remote))
-    }
-
-    fn remote_is_production(&self, remote: &str) -> bool {
-        self.remotes
-            .iter()
-            .any(|r| r.name == remote && r.production)
-    }
-
-    fn ask_apply(&mut self) -> Vec<Effect> {
+    pub(crate) fn ask_apply(&mut self) -> Vec<Effect> {
         let Some(Overlay::Plan(p)) = self.service_overlay() else {
             return vec![];
         };
@@ -424,55 +296,17 @@ impl AppState {
         vec![]
     }
 
-    fn plan_confirm_key(&mut self, ev: KeyEvent, typed: String, now: DateTime<Utc>) -> Vec<Effect> {
-        let needs_typed = self.plan_needs_typed();
-        let k = self.read_key(self.keys(), &ev);
-        let Some(Overlay::Plan(p)) = self.service_overlay_mut() else {
-            return vec![];
-        };
-        let go = match k {
-            KeyIn::Action(Action::Quit, _) => return vec![Effect::Quit],
-            KeyIn::Action(Action::ToggleMaintenance, None) => {
-                if let Some(on) = p.maintenance.as_mut() {
-                    *on = !*on;
-                }
-                return vec![];
-            }
-            // Where `apply` must be typed, letters (those bound to yes/no too) are typed.
-            KeyIn::Action(a, t)
-                if needs_typed && (t.is_some() || a != Action::Cancel && a != Action::Confirm) =>
-            {
-                let mut input = typed;
-                let t = t.filter(|_| matches!(a, Action::Confirm | Action::Cancel));
-                edit_line(&mut input, a, t);
-                p.confirm = Some(input);
-                return vec![];
-            }
-            KeyIn::Text(c) if needs_typed => {
-                p.confirm = Some(format!("{typed}{c}"));
-                return vec![];
-            }
-            KeyIn::Action(Action::Cancel, _) => {
-                p.confirm = None;
-                self.say(Level::Info, "not applied");
-                return vec![];
-            }
-            KeyIn::Action(Action::Confirm, _) => !needs_typed || typed == "apply",
-            _ => return vec![],
-        };
-        if !go {
-            self.say(
-                Level::Warning,
-                "type apply exactly to confirm, esc to cancel",
-            );
-            return vec![];
-        }
-        p.confirm = None;
-        let maintenance = p.maintenance == Some(true);
-        let files = p.files.clone();
+    /// Applies the plan of `files` (confirmed): one job per remote, in the order of the
+    /// definitions; the plan overlay follows them.
+    pub(crate) fn apply_plan(
+        &mut self,
+        files: &[PathBuf],
+        maintenance: bool,
+        now: DateTime<Utc>,
+    ) -> Vec<Effect> {
         // One job per remote, in the order of the definitions.
         let mut by_remote: BTreeMap<String, Vec<ServicePlan>> = BTreeMap::new();
-        for sp in self.services.plans_for(&files) {
+        for sp in self.services.plans_for(files) {
             if !sp.steps.is_empty() {
                 by_remote
                     .entry(sp.remote.clone())
@@ -628,19 +462,5 @@ impl AppState {
             return self.ask_job(spec, format!("Run {}?", c.name), body);
         }
         self.start_job(spec, now)
-    }
-}
-
-/// Scroll keys of the preview and plan overlays.
-/// Scrolls an overlay by a movement action.
-fn scroll(pos: &mut u16, action: Action, page: u16) {
-    match action {
-        Action::Down => *pos = pos.saturating_add(1),
-        Action::Up => *pos = pos.saturating_sub(1),
-        Action::PageDown => *pos = pos.saturating_add(page),
-        Action::PageUp => *pos = pos.saturating_sub(page),
-        Action::Top => *pos = 0,
-        Action::Bottom => *pos = u16::MAX,
-        _ => {}
     }
 }

@@ -1,63 +1,10 @@
-//! The services pane as the state holds it: the survey, and the editor, preview and plan
-//! overlays.
+//! The services pane as the state holds it: the survey of the definitions and the commands.
 
-use super::editor::EditorState;
 use crate::config::CommandConfig;
-use crate::jobs::JobId;
 use crate::services::{Definition, ServicePlan};
 use crate::survey::Survey;
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
-
-/// The cloud-init preview of one definition.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PreviewView {
-    pub file: PathBuf,
-    /// Secrets shown in clear.
-    pub reveal: bool,
-    /// The diff against the instance's user-data instead of the whole text.
-    pub diff: bool,
-    pub scroll: u16,
-}
-
-/// The plan of some definitions (all when `files` is empty), and the apply that follows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanView {
-    pub files: Vec<PathBuf>,
-    pub scroll: u16,
-    /// A fresh survey was asked for and has not come yet.
-    pub waiting: bool,
-    /// Asking whether to apply: what was typed (production remotes want `apply`).
-    pub confirm: Option<String>,
-    /// Apply jobs started from this plan.
-    pub jobs: Vec<JobId>,
-    /// Whether the apply runs under a maintenance silence of its instances (`None`: not
-    /// offered).
-    pub maintenance: Option<bool>,
-}
-
-/// An overlay of the services pane.
-#[derive(Debug, Clone)]
-pub enum Overlay {
-    Editor(Box<EditorState>),
-    Preview(PreviewView),
-    Plan(PlanView),
-}
-
-impl Overlay {
-    /// The keymap layer that reads its next key: the editor's own (or its question's, its
-    /// search's), the plan's typed confirmation, else `[overlay]`.
-    pub fn keys(&self) -> crate::config::keymap::Mode {
-        use crate::config::keymap::Mode;
-        match self {
-            Overlay::Editor(e) => e.key_mode(),
-            Overlay::Plan(PlanView {
-                confirm: Some(_), ..
-            }) => Mode::Confirm,
-            Overlay::Plan(_) | Overlay::Preview(_) => Mode::Overlay,
-        }
-    }
-}
 
 /// The services pane's state.
 #[derive(Debug, Clone, Default)]

@@ -8,16 +8,19 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
-use super::alert_view::{AlertSourceView, Grouping, SilenceForm};
-use super::confirm::Confirm;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::alert_view::{AlertSourceView, Grouping};
 pub use super::effect::Effect;
+pub use super::line::KeyIn;
 use super::memo::Memo;
 use crate::alerts::join::LabelMap;
 use crate::alerts::model::{MergedAlert, SourcedSilence};
 use crate::backend::ConnState;
 use crate::backend::Scope;
 use crate::config::keymap::{Key, Mode};
-use crate::config::{Diagnostic, Keymap};
+use crate::config::{Diagnostic, Keymap, Theme};
 use crate::inventory::{HostRow, InstanceRow, SnapshotRow, VolumeRow};
 use crate::pane::Pane;
 
@@ -102,23 +105,6 @@ pub struct PaneState {
     pub sort_desc: bool,
 }
 
-/// Which tab of the detail view is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DetailTab {
-    Config,
-    Log,
-}
-
-/// The detail view of one row.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DetailState {
-    pub pane: Pane,
-    /// The row shown.
-    pub key: super::cells::RowKey,
-    pub tab: DetailTab,
-    pub scroll: u16,
-}
-
 /// The console log of an instance, as far as it is known.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogState {
@@ -142,134 +128,192 @@ pub struct Message {
     pub text: String,
 }
 
-/// Every layer over the lists, described once: its state, which keymap layer reads its keys
-/// (`config::keymap::Mode`, from the layer's state where it depends on it), and the method that
-/// handles a key in it. [`Layer`], [`InputMode`] (the kind of the top layer, `Normal` for none),
-/// the keymap layer of the top layer and the routing of a key are generated from this table.
-macro_rules! layers {
-    ($( $(#[$doc:meta])* $variant:ident $(($ty:ty) as $bind:pat)? => $keys:expr, $handler:ident; )*) => {
-        /// A layer over the lists, with its own state: only what is open exists.
-        #[derive(Debug, Clone)]
-        pub enum Layer { $( $(#[$doc])* $variant $(($ty))?, )* }
-
-        /// What is reading keys: the kind of the top layer.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum InputMode {
-            /// No layer: the lists.
-            Normal,
-            $( $(#[$doc])* $variant, )*
-        }
-
-        impl Layer {
-            /// The input mode this layer reads keys in.
-            pub fn mode(&self) -> InputMode {
-                match self { $( Layer::$variant { .. } => InputMode::$variant, )* }
-            }
-
-            /// The keymap layer that reads the next key.
-            #[allow(clippy::match_single_binding, unused_variables)]
-            pub fn keys(&self) -> Mode {
-                match self { $( Layer::$variant $(($bind))? => $keys, )* }
-            }
-        }
-
-        impl AppState {
-            /// Hands a key to the top layer's handler (the lists' when none is open).
-            pub(crate) fn route_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
-                match self.layers.last().map(Layer::mode) {
-                    None | Some(InputMode::Normal) => self.dispatch_key(ev, now),
-                    $( Some(InputMode::$variant) => self.$handler(ev, now), )*
-                }
-            }
-        }
-    };
+/// What is reading keys: the kind of the top layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputMode {
+    /// No layer: the lists.
+    Normal,
+    /// The filter, typed in the status line.
+    Filter,
+    Palette,
+    Detail,
+    Help,
+    /// The messages of this session.
+    Messages,
+    /// The silence form.
+    SilenceForm,
+    /// The snapshot, backup or import form.
+    ActionForm,
+    /// A yes/no question.
+    Confirm,
+    /// The snapshot picker (restore from an instance or volume).
+    Picker,
+    /// A services overlay: the editor, the cloud-init preview or the plan.
+    Service,
+    /// What to do with the running jobs before quitting.
+    Quit,
 }
 
-layers! {
-    /// The filter, typed in the status line.
-    Filter => Mode::Prompt, filter_key;
-    Palette(PaletteState) as _ => Mode::Palette, palette_key;
-    Detail(DetailState) as _ => Mode::Detail, dispatch_key;
-    Help => Mode::Help, dispatch_key;
-    /// The messages of this session.
-    Messages => Mode::Overlay, messages_key;
-    /// The silence form.
-    SilenceForm(SilenceForm) as _ => Mode::Form, form_key;
-    /// The snapshot, backup or import form.
-    ActionForm(super::action_forms::ActionForm) as _ => Mode::Form, action_form_key;
-    /// A yes/no question.
-    Confirm(Confirm) as _ => Mode::Confirm, confirm_key;
-    /// The snapshot picker (restore from an instance or volume).
-    Picker(super::action_forms::SnapshotPicker) as _ => Mode::Picker, picker_key;
-    /// A services overlay: the editor, the cloud-init preview or the plan.
-    Service(super::services_view::Overlay) as o => o.keys(), service_key;
-    /// What to do with the running jobs before quitting.
-    Quit(super::confirm::QuitDialog) as _ => Mode::Picker, quit_key;
+/// A layer over the lists (a dialog, a form, an overlay, the detail view): a component that
+/// owns its state, reads its own keys and draws itself, all in its folder under
+/// `app/layers/`. It never calls another feature: what it wants beyond its own state it returns
+/// as [`Msg`]s, which the router ([`AppState::apply_msgs`]) applies in order.
+pub trait Layer: std::any::Any + std::fmt::Debug + LayerClone {
+    /// Its kind.
+    fn mode(&self) -> InputMode;
+    /// The keymap layer that reads its next key.
+    fn keys(&self) -> Mode;
+    /// A key as read in [`Layer::keys`] (`ev` is the key itself, for the editor); `ctx` is the
+    /// state below it.
+    fn key(&mut self, key: KeyIn, ev: &KeyEvent, ctx: &AppState, now: DateTime<Utc>) -> Vec<Msg>;
+    /// Draws it over `area` (the body between the header and the status line).
+    fn draw(&self, f: &mut Frame, area: Rect, ctx: &AppState, theme: &Theme, now: DateTime<Utc>);
+}
+
+/// How a boxed layer is copied (the state is `Clone`).
+pub trait LayerClone {
+    fn clone_layer(&self) -> Box<dyn Layer>;
+}
+
+impl<T: Layer + Clone> LayerClone for T {
+    fn clone_layer(&self) -> Box<dyn Layer> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn Layer> {
+    fn clone(&self) -> Self {
+        self.clone_layer()
+    }
+}
+
+/// What a layer asks of the router after a key, in the order given.
+#[derive(Debug)]
+pub enum Msg {
+    /// Close this layer.
+    Close,
+    /// A status-line message.
+    Say(Level, String),
+    /// Effects for the loop (`Effect::Quit` among them).
+    Effects(Vec<Effect>),
+    /// Open a layer over this one.
+    Open(Box<dyn Layer>),
+    /// The lists' action (the detail view and the help read the lists' actions).
+    Dispatch(crate::action::Action),
+    /// Set the current pane's filter (and start its selection over).
+    Filter(String),
+    /// Run a palette command line.
+    Command(String),
+    /// Start a job, under a maintenance silence of its object when asked.
+    StartJob {
+        job: crate::jobs::JobSpec,
+        maintenance: bool,
+    },
+    /// Preview the restore of a snapshot and ask to confirm it.
+    Restore(crate::inventory::SnapshotRow),
+    /// Run the action form on top (its values are read there; an error is written back).
+    SubmitActionForm,
+    /// What to do with the running jobs when quitting.
+    Quit(QuitChoice),
+    /// The quit question was closed: do not quit when the jobs end.
+    StayAfterJobs,
+    /// Read the service definitions and the servers again.
+    RefreshServices,
+    /// Open the cloud-init preview of a definition.
+    Preview(std::path::PathBuf),
+    /// Open the plan of these definitions.
+    Plan(Vec<std::path::PathBuf>),
+    /// Ask whether to apply the plan on top.
+    AskApply,
+    /// Apply the plan of these definitions (confirmed).
+    Apply {
+        files: Vec<std::path::PathBuf>,
+        maintenance: bool,
+    },
+}
+
+/// What can be done with the running jobs when quitting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuitChoice {
+    Wait,
+    Cancel,
+    Leave,
+}
+
+impl QuitChoice {
+    pub const ALL: [QuitChoice; 3] = [QuitChoice::Wait, QuitChoice::Cancel, QuitChoice::Leave];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            QuitChoice::Wait => "wait for them to end, then quit",
+            QuitChoice::Cancel => "cancel them, then quit",
+            QuitChoice::Leave => {
+                "quit now, leave their operations running on the server (local commands stop)"
+            }
+        }
+    }
 }
 
 impl AppState {
     /// The keymap layer that reads the next key: the top layer's, else the lists'.
     pub fn keys(&self) -> Mode {
-        self.layers.last().map_or(Mode::Normal, Layer::keys)
+        self.layers.last().map_or(Mode::Normal, |l| l.keys())
     }
-}
 
-/// The top-most layer of a kind, read or changed.
-macro_rules! layer_access {
-    ($( $get:ident, $get_mut:ident, $variant:ident, $ty:ty; )*) => {
-        impl AppState {
-            $(
-                pub fn $get(&self) -> Option<&$ty> {
-                    self.layers.iter().rev().find_map(|l| match l {
-                        Layer::$variant(x) => Some(x),
-                        _ => None,
-                    })
-                }
-
-                pub fn $get_mut(&mut self) -> Option<&mut $ty> {
-                    self.layers.iter_mut().rev().find_map(|l| match l {
-                        Layer::$variant(x) => Some(x),
-                        _ => None,
-                    })
-                }
-            )*
+    /// Hands a key to the top layer (the lists' when none is open) and applies what it asks.
+    pub(crate) fn route_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+        if self.layers.is_empty() {
+            return self.dispatch_key(ev, now);
         }
-    };
-}
+        let k = self.read_key(self.keys(), &ev);
+        if k == KeyIn::Pending {
+            return vec![];
+        }
+        let Some(mut top) = self.layers.pop() else {
+            return vec![];
+        };
+        let msgs = top.key(k, &ev, self, now);
+        self.layers.push(top);
+        self.apply_msgs(msgs, now)
+    }
 
-layer_access! {
-    detail, detail_mut, Detail, DetailState;
-    palette, palette_mut, Palette, PaletteState;
-    form, form_mut, SilenceForm, SilenceForm;
-    action_form, action_form_mut, ActionForm, super::action_forms::ActionForm;
-    confirm, confirm_mut, Confirm, Confirm;
-    picker, picker_mut, Picker, super::action_forms::SnapshotPicker;
-    service_overlay, service_overlay_mut, Service, super::services_view::Overlay;
-    quit_dialog, quit_dialog_mut, Quit, super::confirm::QuitDialog;
+    /// The top-most layer of a type.
+    pub fn layer<T: Layer>(&self) -> Option<&T> {
+        self.layers
+            .iter()
+            .rev()
+            .find_map(|l| (l.as_ref() as &dyn std::any::Any).downcast_ref())
+    }
+
+    /// The top-most layer of a type, to change.
+    pub fn layer_mut<T: Layer>(&mut self) -> Option<&mut T> {
+        self.layers
+            .iter_mut()
+            .rev()
+            .find_map(|l| (l.as_mut() as &mut dyn std::any::Any).downcast_mut())
+    }
+
+    /// The top layer, when it is of this type.
+    pub fn top<T: Layer>(&self) -> Option<&T> {
+        self.layers
+            .last()
+            .and_then(|l| (l.as_ref() as &dyn std::any::Any).downcast_ref())
+    }
 }
 
 impl AppState {
     /// Where keys go: the top layer's mode, or the lists.
     pub fn input(&self) -> InputMode {
-        self.layers.last().map_or(InputMode::Normal, Layer::mode)
+        self.layers.last().map_or(InputMode::Normal, |l| l.mode())
     }
 
     /// Opens a layer on top.
-    pub fn open(&mut self, layer: Layer) {
-        self.layers.push(layer);
-    }
-
-    /// Opens a services overlay; one already on top (the preview, when its plan opens) gives
-    /// way to it.
-    pub fn open_service(&mut self, overlay: super::services_view::Overlay) {
-        if matches!(self.layers.last(), Some(Layer::Service(_))) {
-            self.layers.pop();
-        }
-        self.layers.push(Layer::Service(overlay));
+    pub fn open(&mut self, layer: impl Layer) {
+        self.layers.push(Box::new(layer));
     }
 
     /// Closes the top layer and gives it back.
-    pub fn close(&mut self) -> Option<Layer> {
+    pub fn close(&mut self) -> Option<Box<dyn Layer>> {
         self.layers.pop()
     }
 }
@@ -283,13 +327,6 @@ pub struct LoggedMessage {
     pub at: DateTime<Utc>,
     pub level: Level,
     pub text: String,
-}
-
-/// The palette's input and selection.
-#[derive(Debug, Clone, Default)]
-pub struct PaletteState {
-    pub input: String,
-    pub selected: usize,
 }
 
 /// What the lists show of the remotes: which projects, which remote, and the last event seen.
@@ -319,14 +356,11 @@ pub struct Messages {
     pub current: Option<Message>,
     /// Every message of this session, oldest first (the last [`MESSAGES_KEPT`]).
     pub log: std::collections::VecDeque<LoggedMessage>,
-    /// The messages view's scroll.
-    pub scroll: u16,
 }
 
 /// How the screen is laid out and read: sizes, zoom, themes, pending keys.
 #[derive(Debug, Clone)]
 pub struct ViewState {
-    pub help_scroll: u16,
     /// The selected pane alone at full size, instead of the grid.
     pub zoom: bool,
     /// Rows per page, set by the main loop from the terminal height.
@@ -419,7 +453,7 @@ impl Derived {
 pub struct AppState {
     /// The layers over the lists (detail, help, palette, forms, dialogs, overlays), bottom
     /// first: the top one reads the keys and is drawn last; closing it uncovers the one below.
-    pub layers: Vec<Layer>,
+    pub layers: Vec<Box<dyn Layer>>,
     pub remotes: Vec<RemoteView>,
     pub listing: Listing,
     pub consoles: Consoles,
@@ -474,7 +508,6 @@ impl AppState {
             pane: Pane::Instances,
             panes,
             view: ViewState {
-                help_scroll: 0,
                 zoom: false,
                 page_size: 10,
                 grid: false,

@@ -1,7 +1,5 @@
 //! Rendering: panes draw from [`AppState`] and never do I/O.
 
-mod overlays;
-mod services;
 mod table;
 
 use chrono::{DateTime, Utc};
@@ -13,7 +11,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::alerts::SourceStatus;
 use crate::app::rows::Pane;
-use crate::app::state::{AppState, InputMode, Layer, Level};
+use crate::app::state::{AppState, InputMode, Level};
 use crate::backend::ConnState;
 use crate::backend::Scope;
 use crate::config::Theme;
@@ -88,20 +86,7 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
     draw_footer(f, footer, state, theme, now);
     // The layers, bottom first: each is drawn over the ones below it.
     for layer in &state.layers {
-        match layer {
-            Layer::Detail(_) => overlays::draw_detail(f, body, state, theme, now),
-            Layer::Help => overlays::draw_help(f, body, state, theme),
-            Layer::Palette(_) => overlays::draw_palette(f, body, state, theme),
-            Layer::SilenceForm(_) => overlays::draw_silence_form(f, body, state, theme, now),
-            Layer::Confirm(_) => overlays::draw_confirm(f, body, state, theme),
-            Layer::ActionForm(_) => overlays::draw_action_form(f, body, state, theme),
-            Layer::Service(_) => services::draw(f, body, state, theme),
-            Layer::Messages => overlays::draw_messages(f, body, state, theme),
-            Layer::Picker(_) => overlays::draw_picker(f, body, state, theme, now),
-            Layer::Quit(_) => overlays::draw_quit(f, body, state, theme),
-            // The filter is typed in the status line.
-            Layer::Filter => {}
-        }
+        layer.draw(f, body, state, theme, now);
     }
 }
 

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use crossterm::event::KeyEvent;
 use ratatui_textarea::{CursorMove, TextArea};
 
-use super::line::{edit_line, typed_char};
 use crate::action::Action;
+use crate::app::line::{edit_line, typed_char};
 use crate::config::Diagnostic;
 use crate::config::keymap::Mode;
 use crate::services::Definition;

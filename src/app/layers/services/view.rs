@@ -7,26 +7,16 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
-use super::overlays::yaml_line;
+use super::editor::{Ask, EditorState};
+use super::{PlanView, PreviewView};
 use crate::action::Action as A;
-use crate::app::editor::{Ask, EditorState};
-use crate::app::jobs::progress_text;
-use crate::app::services::{Overlay, PlanView, PreviewView};
+use crate::app::layers::kit::yaml_line;
 use crate::app::state::AppState;
 use crate::config::Theme;
 use crate::config::keymap::Mode;
+use crate::jobs::progress_text;
 use crate::services::cloudinit::Severity;
 use crate::services::template::MASK;
-
-/// Draws the open services overlay over `area`.
-pub fn draw(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    match state.service_overlay() {
-        Some(Overlay::Editor(e)) => draw_editor(f, area, state, e, theme),
-        Some(Overlay::Preview(p)) => draw_preview(f, area, state, p, theme),
-        Some(Overlay::Plan(p)) => draw_plan(f, area, state, p, theme),
-        None => {}
-    }
-}
 
 fn frame<'a>(title: Vec<Span<'a>>, keys: String, theme: &Theme) -> Block<'a> {
     Block::default()
@@ -45,7 +35,13 @@ fn file_name(p: &std::path::Path) -> String {
 
 // ----- editor -------------------------------------------------------------------------------
 
-fn draw_editor(f: &mut Frame, area: Rect, state: &AppState, e: &EditorState, theme: &Theme) {
+pub(super) fn draw_editor(
+    f: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    e: &EditorState,
+    theme: &Theme,
+) {
     f.render_widget(Clear, area);
     let mut title = vec![Span::styled(
         format!(" Edit {} ", file_name(&e.file)),
@@ -64,7 +60,7 @@ fn draw_editor(f: &mut Frame, area: Rect, state: &AppState, e: &EditorState, the
     ));
     let block = frame(
         title,
-        super::overlays::keys_hint(
+        crate::app::layers::kit::keys_hint(
             state,
             Mode::Editor,
             &[
@@ -136,12 +132,12 @@ fn draw_editor(f: &mut Frame, area: Rect, state: &AppState, e: &EditorState, the
             Ask::Overwrite => "The file changed on disk since it was opened. Overwrite it?",
         };
         let body = [e.file.display().to_string()];
-        super::overlays::dialog(
+        crate::app::layers::kit::dialog(
             f,
             area,
             state,
             theme,
-            &super::overlays::Dialog {
+            &crate::app::layers::kit::Dialog {
                 prompt,
                 body: &body,
                 typed: None,
@@ -154,7 +150,7 @@ fn draw_editor(f: &mut Frame, area: Rect, state: &AppState, e: &EditorState, the
 // ----- preview ------------------------------------------------------------------------------
 
 /// The preview's lines: checks first, then the rendered text or its diff.
-pub fn preview_lines<'a>(state: &AppState, p: &PreviewView, theme: &Theme) -> Vec<Line<'a>> {
+fn preview_lines<'a>(state: &AppState, p: &PreviewView, theme: &Theme) -> Vec<Line<'a>> {
     let mut out: Vec<Line> = Vec::new();
     let say = |s: String, style: &str| Line::from(Span::styled(s, theme.style(style)));
     let v = &state.services;
@@ -372,7 +368,13 @@ fn owned(l: Line<'_>) -> Line<'static> {
     )
 }
 
-fn draw_preview(f: &mut Frame, area: Rect, state: &AppState, p: &PreviewView, theme: &Theme) {
+pub(super) fn draw_preview(
+    f: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    p: &PreviewView,
+    theme: &Theme,
+) {
     f.render_widget(Clear, area);
     let mut title = vec![Span::styled(
         format!(" cloud-init of {} ", file_name(&p.file)),
@@ -392,7 +394,7 @@ fn draw_preview(f: &mut Frame, area: Rect, state: &AppState, p: &PreviewView, th
     }
     let block = frame(
         title,
-        super::overlays::keys_hint(
+        crate::app::layers::kit::keys_hint(
             state,
             Mode::Overlay,
             &[
@@ -417,7 +419,7 @@ fn draw_preview(f: &mut Frame, area: Rect, state: &AppState, p: &PreviewView, th
 // ----- plan ---------------------------------------------------------------------------------
 
 /// The plan overlay's lines: the plan like `tofu plan`, the question, the apply's progress.
-pub fn plan_lines<'a>(state: &AppState, p: &PlanView, theme: &Theme) -> Vec<Line<'a>> {
+fn plan_lines<'a>(state: &AppState, p: &PlanView, theme: &Theme) -> Vec<Line<'a>> {
     let say = |s: String, style: &str| Line::from(Span::styled(s, theme.style(style)));
     let mut out = Vec::new();
     let v = &state.services;
@@ -527,7 +529,7 @@ pub fn plan_lines<'a>(state: &AppState, p: &PlanView, theme: &Theme) -> Vec<Line
         };
         out.push(say(head, style));
         for l in &j.log {
-            let mut line = super::overlays::ansi_line(l);
+            let mut line = crate::app::layers::kit::ansi_line(l);
             line.spans.insert(0, Span::raw("  "));
             out.push(line);
         }
@@ -535,7 +537,7 @@ pub fn plan_lines<'a>(state: &AppState, p: &PlanView, theme: &Theme) -> Vec<Line
     out
 }
 
-fn draw_plan(f: &mut Frame, area: Rect, state: &AppState, p: &PlanView, theme: &Theme) {
+pub(super) fn draw_plan(f: &mut Frame, area: Rect, state: &AppState, p: &PlanView, theme: &Theme) {
     f.render_widget(Clear, area);
     let what = match p.files.as_slice() {
         [] => "all services".to_string(),
@@ -548,7 +550,7 @@ fn draw_plan(f: &mut Frame, area: Rect, state: &AppState, p: &PlanView, theme: &
     )];
     let block = frame(
         title,
-        super::overlays::keys_hint(
+        crate::app::layers::kit::keys_hint(
             state,
             Mode::Overlay,
             &[
@@ -573,7 +575,7 @@ fn draw_plan(f: &mut Frame, area: Rect, state: &AppState, p: &PlanView, theme: &
         inner,
     );
     if let Some(typed) = &p.confirm {
-        let production = state.plan_needs_typed();
+        let production = p.needs_typed(state);
         let prompt = if production {
             "Apply to a PRODUCTION remote?".to_string()
         } else {
@@ -592,18 +594,18 @@ fn draw_plan(f: &mut Frame, area: Rect, state: &AppState, p: &PlanView, theme: &
         };
         let mut body = vec![format!("plan of {what}")];
         if let Some(on) = p.maintenance {
-            body.push(super::overlays::maintenance_line(
+            body.push(crate::app::layers::kit::maintenance_line(
                 state,
                 on,
                 "the alerts of the instances it changes",
             ));
         }
-        super::overlays::dialog(
+        crate::app::layers::kit::dialog(
             f,
             area,
             state,
             theme,
-            &super::overlays::Dialog {
+            &crate::app::layers::kit::Dialog {
                 prompt: &prompt,
                 body: &body,
                 typed: production.then_some(("apply", typed.as_str())),
