@@ -91,6 +91,10 @@ impl Action {
             || matches!(
                 self,
                 Action::Up
+                    | Action::Mark
+                    | Action::MarkRange
+                    | Action::MarkAll
+                    | Action::ClearMarks
                     | Action::Down
                     | Action::Top
                     | Action::Bottom
@@ -170,6 +174,15 @@ registry! {
     Evacuate = "evacuate", "evacuate", "evacuate the cluster member (hosts pane; r restores it)", ["evacuate", "drain"], true, hint 9 [Hosts];
     /// Move the selected instance to another cluster member.
     Move = "move", "move", "move the instance to another cluster member (:move <member>)", ["move", "migrate"], true, hint 18 [Instances];
+    /// Mark or unmark the selected row, then move down: actions on many objects act on the
+    /// marked rows.
+    Mark = "mark", "mark", "mark / unmark the row (actions then act on every marked row)", ["mark"], false, hint 96 [Instances, Volumes, Snapshots, Jobs];
+    /// Mark the rows from the last one marked to the selected one.
+    MarkRange = "mark_range", "mark range", "mark every row from the last marked one to this one", ["mark range"], false;
+    /// Mark every row the filter shows.
+    MarkAll = "mark_all", "mark all", "mark every row the filter shows", ["mark all"], false;
+    /// Clear the pane's marks.
+    ClearMarks = "clear_marks", "unmark", "clear the pane's marks", ["unmark", "clear marks"], false;
     /// Cancel the selected job.
     CancelJob = "cancel_job", "cancel", "cancel the selected job", ["cancel"], true, hint 8 [Jobs];
     /// From an alert to its object; from an object to its alerts.

@@ -458,6 +458,7 @@ pub async fn run_job(
         alerts,
         user: usecase::default_author(),
         state_dir: Some(settings.paths.state_dir.clone()),
+        queue: None,
     };
     let (ctx, crx) = tokio::sync::watch::channel(false);
     // Ctrl-C cancels the job (cleanly); a second one is not needed.

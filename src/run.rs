@@ -130,6 +130,7 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
         utx.clone(),
         user.clone(),
         settings.paths.state_dir.clone(),
+        crate::jobs::queue::Queue::new(state.work.settings.concurrency),
     );
 
     let mut term = tui::init().wrap_err("cannot set up the terminal")?;

@@ -26,6 +26,8 @@ pub struct Tasks {
     state_dir: PathBuf,
     /// Writes journal lines and the remotes' events off the loop.
     recorder: std::sync::mpsc::Sender<Record>,
+    /// The per-remote queue every job waits its turn in.
+    queue: crate::jobs::queue::Queue,
 }
 
 /// A line for the state dir's files.
@@ -118,6 +120,7 @@ impl Tasks {
         updates: mpsc::UnboundedSender<Update>,
         user: String,
         state_dir: PathBuf,
+        queue: crate::jobs::queue::Queue,
     ) -> Self {
         follow_journal(&state_dir, updates.clone());
         Tasks {
@@ -129,6 +132,7 @@ impl Tasks {
             user,
             recorder: recorder(state_dir.clone()),
             state_dir,
+            queue,
         }
     }
 
@@ -251,6 +255,7 @@ impl Tasks {
             alerts,
             user: self.user.clone(),
             state_dir: Some(self.state_dir.clone()),
+            queue: Some(self.queue.clone()),
         };
         let tx = self.updates.clone();
         let worker = self.workers.get(&remote).cloned();

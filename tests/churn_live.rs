@@ -276,6 +276,7 @@ async fn rows_converge_after_churn_under_load_and_the_remote_stays_online() {
         alerts: vec![],
         user: "test".into(),
         state_dir: None,
+        queue: None,
     };
     let (_cancel, crx) = tokio::sync::watch::channel(false);
     let op = atlas_tui::backend::operator(&atlas_tui::backend::RemoteSpec::incus(sandbox_remote(

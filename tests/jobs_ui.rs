@@ -765,3 +765,169 @@ fn a_typed_confirmation_says_production_only_on_a_production_remote() {
         );
     }
 }
+
+/// The StartJob effects among `effects`.
+fn starts(effects: &[Effect]) -> Vec<(u64, JobSpec)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::StartJob { id, spec, .. } => Some((*id, spec.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn marked_rows_survive_sorting_and_filtering_and_show_in_the_table() {
+    let mut s = loaded_state();
+    select(&mut s, '2', 1, "grafana01");
+    key(&mut s, KeyCode::Char(' '));
+    // Marked, and the selection moved down.
+    assert_eq!(s.marks(s.pane).len(), 1);
+    key(&mut s, KeyCode::Char(' '));
+    ch(&mut s, 's');
+    ch(&mut s, 'S');
+    typ(&mut s, "/graf");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.marks(s.pane).len(), 2, "filtering keeps the marks");
+    key(&mut s, KeyCode::Esc);
+    ch(&mut s, '3');
+    ch(&mut s, '2');
+    let screen = render(&mut s, 160, 30);
+    assert!(screen.contains("● 2 marked"), "{screen}");
+    let marked: Vec<&str> = screen.lines().filter(|l| l.contains("┃●")).collect();
+    assert_eq!(marked.len(), 2, "two rows carry the mark: {screen}");
+    assert!(marked.iter().any(|l| l.contains("grafana01")), "{screen}");
+    // `*` marks what the filter shows; `U` clears.
+    typ(&mut s, "/lab");
+    key(&mut s, KeyCode::Enter);
+    ch(&mut s, '*');
+    assert_eq!(s.marks(s.pane).len(), 4);
+    ch(&mut s, 'U');
+    assert!(s.marks(s.pane).is_empty());
+    assert!(!render(&mut s, 160, 30).contains("marked"));
+}
+
+#[test]
+fn an_action_on_marked_rows_confirms_every_target_and_runs_as_one_batch() {
+    let mut s = loaded_state();
+    ch(&mut s, '2');
+    ch(&mut s, '*');
+    assert_eq!(s.marks(s.pane).len(), 9);
+    // Stop: the running ones stop, the stopped ones are skipped with the reason.
+    assert!(ch(&mut s, 't').is_empty());
+    let c = s.confirm().expect("one confirmation for the batch");
+    let plan = c.batch.clone().expect("a batch");
+    assert_eq!(plan.jobs.len(), 6, "{plan:?}");
+    assert_eq!(plan.skipped.len(), 3, "{plan:?}");
+    assert!(
+        plan.skipped
+            .iter()
+            .all(|(_, why)| why == "is already stopped"),
+        "{plan:?}"
+    );
+    let screen = render(&mut s, 160, 40);
+    assert!(screen.contains("stop on 6 marked objects?"), "{screen}");
+    assert!(
+        screen.contains("local:step-ca01: skipped, is already stopped"),
+        "{screen}"
+    );
+    let fx = ch(&mut s, 'y');
+    let jobs = starts(&fx);
+    assert_eq!(jobs.len(), 6);
+    assert!(jobs.iter().all(|(_, j)| matches!(
+        j,
+        JobSpec::Power {
+            action: PowerAction::Stop,
+            ..
+        }
+    )));
+    let batch = s.work.batches[0].clone();
+    assert_eq!(batch.children.len(), 6);
+    assert!(batch.id > jobs.iter().map(|(id, _)| *id).max().unwrap());
+    // One journal line for the batch, with every job's command line.
+    let fx_journal: Vec<_> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Journal(e) => Some(e.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fx_journal.len(), 1, "{fx:?}");
+    assert_eq!(fx_journal[0].action, "batch stop");
+    assert_eq!(fx_journal[0].cli.len(), 6, "{:?}", fx_journal[0].cli);
+
+    // The jobs pane: the batch above its jobs.
+    ch(&mut s, '7');
+    let screen = render(&mut s, 160, 30);
+    let batch_line = screen
+        .lines()
+        .position(|l| l.contains("batch") && l.contains("stop · 6 objects"));
+    let child_line = screen.lines().position(|l| l.contains("↳ local:"));
+    assert!(
+        batch_line.is_some() && child_line.is_some() && batch_line < child_line,
+        "{screen}"
+    );
+    // Cancel the whole batch from its row (the top one).
+    ch(&mut s, 'g');
+    ch(&mut s, 'g');
+    let fx = ch(&mut s, 'c');
+    assert_eq!(fx.len(), 6, "every job of the batch is cancelled: {fx:?}");
+    // They end: one failed, one cancelled, the rest done.
+    for (n, (id, _)) in jobs.iter().enumerate() {
+        let outcome = match n {
+            0 => Outcome::Failed("boom".into()),
+            1 => Outcome::Cancelled("cancelled while queued: it never ran".into()),
+            _ => Outcome::Done("stopped".into()),
+        };
+        s.apply(
+            Update::JobFinished {
+                id: *id,
+                outcome,
+                at: now(),
+            },
+            now(),
+        );
+    }
+    let summary = s.work.batches[0].summary.clone().expect("summed up");
+    assert!(
+        summary.starts_with("4 done, 1 cancelled, 1 failed")
+            && summary.contains("— boom")
+            && summary.ends_with("3 skipped"),
+        "{summary}"
+    );
+    assert!(s.messages.current.clone().unwrap().text.contains(&summary));
+}
+
+#[test]
+fn a_snapshot_of_marked_rows_takes_one_name_for_all() {
+    let mut s = loaded_state();
+    select(&mut s, '2', 1, "grafana01");
+    key(&mut s, KeyCode::Char(' '));
+    key(&mut s, KeyCode::Char(' '));
+    ch(&mut s, 'n');
+    let form = s.action_form().expect("the snapshot form");
+    assert_eq!(form.title, "Snapshot 2 marked objects");
+    // Clear the name and type one.
+    key(&mut s, KeyCode::Char('u'));
+    for _ in 0..40 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typ(&mut s, "pre-upgrade");
+    key(&mut s, KeyCode::Enter);
+    let plan = s.confirm().and_then(|c| c.batch.clone()).expect("a batch");
+    assert_eq!(plan.what, "snapshot pre-upgrade");
+    let fx = ch(&mut s, 'y');
+    let names: Vec<String> = starts(&fx)
+        .into_iter()
+        .map(|(_, j)| match j {
+            JobSpec::Snapshot { name, target, .. } => format!("{}:{name}", target.name),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(names.len(), 2);
+    assert!(
+        names.iter().all(|n| n.ends_with(":pre-upgrade")),
+        "{names:?}"
+    );
+}

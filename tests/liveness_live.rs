@@ -434,6 +434,7 @@ async fn a_pve_task_whose_link_freezes_ends_with_its_real_result() {
                 alerts: vec![],
                 user: "test".into(),
                 state_dir: None,
+                queue: None,
             },
             crx,
             move |n| {

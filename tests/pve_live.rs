@@ -36,6 +36,7 @@ async fn run(spec: &PveSpec, job: JobSpec) -> (Outcome, Vec<String>) {
             alerts: vec![],
             user: "test".into(),
             state_dir: None,
+            queue: None,
         },
         crx,
         |n| {
@@ -365,6 +366,7 @@ async fn a_task_is_cancelled_and_a_failed_one_says_why() {
                 alerts: vec![],
                 user: "test".into(),
                 state_dir: None,
+                queue: None,
             },
             crx,
             move |n| {

@@ -21,7 +21,6 @@ use crate::inventory::{
 };
 use crate::jobs::{BackupOptions, PowerAction};
 use crate::jobs::{JobSpec, Target, backup_file_name, snapshot_name};
-use crate::pane::Pane;
 use chrono::{DateTime, Utc};
 
 /// The action forms' field that runs the job under a maintenance silence.
@@ -52,16 +51,23 @@ impl AppState {
     /// What the selected row of the current pane is.
     pub fn selected_object(&self, now: DateTime<Utc>) -> Selected {
         let rows = view_rows(self, self.pane, now);
-        let Some(row) = rows.get(self.selected_index(self.pane, &rows)) else {
-            return Selected::Other;
-        };
-        if self.pane == Pane::Jobs {
-            return self
-                .job_by_key(&row.key)
-                .map(|j| Selected::Job(j.id))
-                .unwrap_or(Selected::Other);
+        match rows.get(self.selected_index(self.pane, &rows)) {
+            Some(row) => self.object_of(&row.key),
+            None => Selected::Other,
         }
-        let Some(object) = row.key.object() else {
+    }
+
+    /// What a row is, by its key (`Other` when it is gone).
+    pub fn object_of(&self, key: &super::cells::RowKey) -> Selected {
+        if let Some(j) = self.job_by_key(key) {
+            return Selected::Job(j.id);
+        }
+        if let super::cells::RowKey::Job(id) = key
+            && self.work.batches.iter().any(|b| b.id == *id)
+        {
+            return Selected::Job(*id);
+        }
+        let Some(object) = key.object() else {
             return Selected::Other;
         };
         let Some(r) = self.remotes.iter().find(|r| r.name == object.remote()) else {
@@ -186,6 +192,7 @@ impl AppState {
             typed,
             input: String::new(),
             job: Some(spec),
+            batch: None,
             effects: vec![],
             maintenance,
         });
@@ -219,16 +226,7 @@ impl AppState {
         let Some(i) = self.need_instance(now, what) else {
             return vec![];
         };
-        let status = i.status().to_ascii_lowercase();
-        let refuse = match action {
-            PowerAction::Start if status == "running" => Some("is already running"),
-            PowerAction::Stop if status == "stopped" => Some("is already stopped"),
-            PowerAction::Restart if status != "running" => Some("is not running"),
-            PowerAction::Freeze if status != "running" => Some("is not running"),
-            PowerAction::Unfreeze if status != "frozen" => Some("is not frozen"),
-            _ => None,
-        };
-        if let Some(r) = refuse {
+        if let Some(r) = super::bulk::power_refusal(&i, action) {
             self.say(Level::Warning, format!("{} {r}", i.inst.name));
             return vec![];
         }
@@ -414,6 +412,7 @@ impl AppState {
             fields,
             focus: 0,
             error: None,
+            batch: None,
         });
         vec![]
     }
@@ -632,7 +631,12 @@ impl AppState {
         let Some(form) = self.action_form().cloned() else {
             return Ok(vec![]);
         };
+        if form.batch.is_some() {
+            return self.submit_batch_form(&form, now);
+        }
         let spec = match form.kind {
+            // Only on marked rows (above).
+            FormKind::RestoreNamed => return self.submit_batch_form(&form, now),
             FormKind::Snapshot => {
                 let name = form.value("name").to_string();
                 check_name("name", &name)?;
@@ -916,6 +920,9 @@ impl AppState {
             self.say(Level::Warning, "cancel: select a running job (7 jobs pane)");
             return vec![];
         };
+        if self.work.batches.iter().any(|b| b.id == id) {
+            return self.cancel_batch(id);
+        }
         let Some(j) = self.work.jobs.iter_mut().find(|j| j.id == id) else {
             return vec![];
         };

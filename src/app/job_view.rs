@@ -100,3 +100,29 @@ pub struct Maintenance {
     /// Alerts on the object that fired while it was watched.
     pub fired: Vec<String>,
 }
+
+/// What an action on marked rows will do: a job for each object it applies to, and the objects
+/// it skips with the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchPlan {
+    /// `snapshot pre-upgrade`, `stop`.
+    pub what: String,
+    pub jobs: Vec<JobSpec>,
+    /// (object, why it is skipped).
+    pub skipped: Vec<(String, String)>,
+}
+
+/// A batch started from marked rows: one parent over its jobs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub id: JobId,
+    pub what: String,
+    /// Its jobs, in the order they were started.
+    pub children: Vec<JobId>,
+    pub skipped: Vec<(String, String)>,
+    pub started: DateTime<Utc>,
+    /// When its last job ended.
+    pub finished: Option<DateTime<Utc>>,
+    /// `18 done, 1 failed: step-ca01 — …, 1 skipped`, once every job ended.
+    pub summary: Option<String>,
+}

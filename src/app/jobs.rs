@@ -60,6 +60,7 @@ impl AppState {
             Outcome::Failed(_) => Level::Error,
         };
         self.say(level, text);
+        self.batch_job_ended(id, at);
     }
 
     /// Adds a journal line (the file was written by the job).

@@ -103,6 +103,9 @@ impl AppState {
         if self.input() == InputMode::Detail {
             return self.detail_action(action, now);
         }
+        if let Some(fx) = self.bulk_action(action, now) {
+            return fx;
+        }
         if let Some(why) = self.refusal(action, now) {
             self.say(Level::Warning, why);
             return vec![];
@@ -190,6 +193,10 @@ impl AppState {
             Action::Backup => return self.action_backup(now),
             Action::Import => return self.action_import(None, now),
             Action::CancelJob => return self.action_cancel_job(now),
+            Action::Mark => self.toggle_mark(now),
+            Action::MarkRange => self.mark_range(now),
+            Action::MarkAll => self.mark_all(now),
+            Action::ClearMarks => self.clear_marks(),
             Action::Jump => return self.jump(now),
             Action::Copy => return self.copy(now),
             Action::UsageWindow => self.next_usage_window(),

@@ -37,6 +37,9 @@ impl AppState {
                 return self.start_with_maintenance(job, now);
             }
             Msg::StartJob { job, .. } => return self.start_job(job, now),
+            Msg::StartBatch { plan, maintenance } => {
+                return self.start_batch(plan, maintenance, now);
+            }
             Msg::Restore(snapshot) => return self.restore_snapshot(snapshot, now),
             Msg::SubmitActionForm => match self.submit_form(now) {
                 Ok(fx) => return fx,

@@ -103,6 +103,10 @@ pub struct PaneState {
     pub filter: String,
     pub sort_col: usize,
     pub sort_desc: bool,
+    /// The marked rows, by key: they survive sorting, filtering, refreshes and pane switches.
+    pub marks: std::collections::HashSet<super::cells::RowKey>,
+    /// The row marked last (where a range starts).
+    pub last_mark: Option<super::cells::RowKey>,
 }
 
 /// The console log of an instance, as far as it is known.
@@ -207,6 +211,11 @@ pub enum Msg {
     /// Start a job, under a maintenance silence of its object when asked.
     StartJob {
         job: crate::jobs::JobSpec,
+        maintenance: bool,
+    },
+    /// Start a batch of jobs (from marked rows), each under a maintenance silence when asked.
+    StartBatch {
+        plan: super::job_view::BatchPlan,
         maintenance: bool,
     },
     /// Preview the restore of a snapshot and ask to confirm it.
@@ -416,6 +425,8 @@ pub struct Work {
     pub settings: super::action_forms::ActionSettings,
     /// Jobs run under a maintenance silence, and the watch after them.
     pub maintenance: Vec<super::job_view::Maintenance>,
+    /// Batches started from marked rows.
+    pub batches: Vec<super::job_view::Batch>,
     /// The console quits once no job runs (asked to wait for them, or to cancel them).
     pub quit_when_idle: bool,
 }
@@ -540,6 +551,7 @@ impl AppState {
                 journal: vec![],
                 settings: Default::default(),
                 maintenance: vec![],
+                batches: vec![],
                 quit_when_idle: false,
             },
             services: Default::default(),

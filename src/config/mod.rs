@@ -115,6 +115,8 @@ pub struct ActionsSection {
     pub maintenance_silence: bool,
     /// Seconds the object's alerts are watched after such an action.
     pub maintenance_watch_secs: u64,
+    /// Jobs at once on one remote (the rest queue).
+    pub concurrency: usize,
 }
 
 /// `[alerts]`: polling, the label map of the inventory join, silence defaults.

@@ -32,6 +32,8 @@ pub struct JobRun {
     pub user: String,
     /// Where the journal and history live (`None`: nowhere, e.g. in tests).
     pub state_dir: Option<PathBuf>,
+    /// The queue it waits its turn in (`None`: it runs at once).
+    pub queue: Option<super::queue::Queue>,
 }
 
 fn write<T: serde::Serialize>(file: Option<PathBuf>, v: &T) {
@@ -67,15 +69,38 @@ pub async fn execute_abandonable(
     mut abandon: AbandonRx,
     mut on: impl FnMut(Note),
 ) -> JobRecord {
+    // Its turn in the queue first: cancelled or abandoned while waiting, it never runs.
+    let mut cancel = cancel;
+    let (turn, waited) = match &job.queue {
+        None => (None, None),
+        Some(q) => {
+            on(Note::Event(JobEvent::Progress(super::Progress {
+                stage: "queued".into(),
+                ..Default::default()
+            })));
+            tokio::select! {
+                t = q.turn(&job.spec.target().remote) => (t, None),
+                _ = atlas_core::ops::cancelled(&mut cancel) => {
+                    (None, Some(Outcome::Cancelled("cancelled while queued: it never ran".into())))
+                }
+                Ok(why) = abandon.wait_for(Option::is_some) => {
+                    (None, Some(Outcome::Abandoned(format!("{} (while queued: it never ran)", (*why).clone().unwrap_or_default()))))
+                }
+            }
+        }
+    };
+    let _turn = turn;
     let started = Utc::now();
     let jfile = job.state_dir.as_deref().map(journal::journal_file);
     let hfile = job.state_dir.as_deref().map(journal::jobs_file);
     // The provider fills in its own ids (a VMID) first: the CLI lines name the object so.
     let (spec, op) = match op {
-        Ok(o) if job.spec.command_line().is_none() => match o.prepare(&job.spec).await {
-            Ok(s) => (s, Ok(o)),
-            Err(e) => (job.spec.clone(), Err(e)),
-        },
+        Ok(o) if waited.is_none() && job.spec.command_line().is_none() => {
+            match o.prepare(&job.spec).await {
+                Ok(s) => (s, Ok(o)),
+                Err(e) => (job.spec.clone(), Err(e)),
+            }
+        }
         other => (job.spec.clone(), other),
     };
     let cli = match (&op, spec.command_line()) {
@@ -88,7 +113,9 @@ pub async fn execute_abandonable(
     on(Note::Journal(first.clone()));
     let mut log = Vec::new();
     let mut progress = super::Progress::default();
-    let outcome = {
+    let outcome = if let Some(o) = waited {
+        o
+    } else {
         {
             let (tx, mut rx) = mpsc::unbounded_channel();
             let rep = Reporter::new(tx);

@@ -6,6 +6,7 @@ mod command;
 pub mod execute;
 pub mod journal;
 mod patterns;
+pub mod queue;
 
 pub use atlas_core::jobs::*;
 pub use atlas_core::ops::{CancelRx, Reporter};

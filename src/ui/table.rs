@@ -71,9 +71,24 @@ pub fn draw_pane(
 
     let widths = &rows.widths;
     let keep = fit_columns(&cols, widths, inner.width);
-    let header =
-        Row::new(keep.iter().map(|i| Cell::from(cols[*i].name))).style(theme.style("ui.header"));
+    // A mark column, only while the pane has marks: `●` on the marked rows (seen without
+    // colour too).
+    let marks = &state.panes[pane.index()].marks;
+    let gutter = !marks.is_empty();
+    let keep = if gutter {
+        fit_columns(&cols, widths, inner.width.saturating_sub(2))
+    } else {
+        keep
+    };
+    let header = Row::new(
+        gutter
+            .then(|| Cell::from(""))
+            .into_iter()
+            .chain(keep.iter().map(|i| Cell::from(cols[*i].name))),
+    )
+    .style(theme.style("ui.header"));
     let stale_style = theme.style("remote.stale");
+    let marked_style = theme.style("ui.marked");
     // Only the rows on screen are drawn: the selection at the bottom edge once it passes it.
     let height = inner.height.saturating_sub(1).max(1) as usize;
     let selected = state.selected_index(pane, &rows);
@@ -81,27 +96,32 @@ pub fn draw_pane(
     let body: Vec<Row> = rows[first..rows.len().min(first + height)]
         .iter()
         .map(|r| {
-            Row::new(keep.iter().map(|i| {
+            let marked = gutter && marks.contains(&r.key);
+            let mark = gutter
+                .then(|| Cell::from(Span::styled(if marked { "●" } else { " " }, marked_style)));
+            Row::new(mark.into_iter().chain(keep.iter().map(|i| {
                 let c = &r.cells[*i];
                 let style = if r.stale {
                     stale_style
+                } else if marked {
+                    theme.style(c.style).patch(marked_style)
                 } else {
                     theme.style(c.style)
                 };
                 Cell::from(Span::styled(c.text.as_str(), style))
-            }))
+            })))
         })
         .collect();
-    let widths: Vec<Constraint> = keep
-        .iter()
-        .enumerate()
-        .map(|(n, i)| {
+    let widths: Vec<Constraint> = gutter
+        .then_some(Constraint::Length(1))
+        .into_iter()
+        .chain(keep.iter().enumerate().map(|(n, i)| {
             if n + 1 == keep.len() {
                 Constraint::Min(widths[*i])
             } else {
                 Constraint::Length(widths[*i])
             }
-        })
+        }))
         .collect();
     let mut sel = theme.style("ui.selection");
     if !focused {
@@ -132,6 +152,12 @@ fn title_spans(
         theme.style("ui.title"),
     )];
     title.push(Span::styled(format!("({count}) "), theme.style("ui.muted")));
+    if !ps.marks.is_empty() {
+        title.push(Span::styled(
+            format!("● {} marked ", ps.marks.len()),
+            theme.style("ui.marked"),
+        ));
+    }
     let sort = cols.get(ps.sort_col).map(|c| c.name).unwrap_or("");
     title.push(Span::styled(
         format!("sort:{}{} ", sort, if ps.sort_desc { "↓" } else { "↑" }),

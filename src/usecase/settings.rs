@@ -20,6 +20,8 @@ pub struct ActionSettings {
     pub maintenance_silence: bool,
     /// How long the object's alerts are watched after a maintenance action.
     pub maintenance_watch: chrono::Duration,
+    /// Jobs at once on one remote; the rest wait in the queue.
+    pub concurrency: usize,
 }
 
 impl Default for ActionSettings {
@@ -34,6 +36,7 @@ impl Default for ActionSettings {
             backup_stale: chrono::Duration::hours(36),
             maintenance_silence: false,
             maintenance_watch: chrono::Duration::minutes(5),
+            concurrency: crate::jobs::queue::DEFAULT_LIMIT,
         }
     }
 }
@@ -62,6 +65,7 @@ impl ActionSettings {
             backup_stale: chrono::Duration::hours(c.backup_stale_hours.max(1) as i64),
             maintenance_silence: c.maintenance_silence,
             maintenance_watch: chrono::Duration::seconds(c.maintenance_watch_secs.max(1) as i64),
+            concurrency: c.concurrency.max(1),
         }
     }
 }

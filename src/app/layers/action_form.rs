@@ -29,6 +29,8 @@ pub enum FormKind {
     Vzdump,
     /// A backup archive of a storage restored over the guest or as a new one.
     RestoreArchive,
+    /// Marked objects restored to a snapshot of one name (each its own).
+    RestoreNamed,
 }
 
 /// One field of an action form; toggles hold "yes"/"no".
@@ -71,6 +73,16 @@ pub struct ActionForm {
     pub fields: Vec<FormInput>,
     pub focus: usize,
     pub error: Option<String>,
+    /// On marked rows: every object it acts on (`target` is the first) and those skipped with
+    /// the reason.
+    pub batch: Option<FormBatch>,
+}
+
+/// The objects a form on marked rows acts on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormBatch {
+    pub targets: Vec<Target>,
+    pub skipped: Vec<(String, String)>,
 }
 
 impl ActionForm {

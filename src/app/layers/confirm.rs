@@ -28,6 +28,8 @@ pub struct Confirm {
     pub job: Option<crate::jobs::JobSpec>,
     /// Effects when confirmed.
     pub effects: Vec<Effect>,
+    /// The jobs on marked rows to start when confirmed (instead of `job`).
+    pub batch: Option<crate::app::job_view::BatchPlan>,
     /// Whether the job runs under a maintenance silence of its object (`None`: not offered).
     pub maintenance: Option<bool>,
 }
@@ -41,6 +43,7 @@ impl Confirm {
             typed: None,
             input: String::new(),
             job: None,
+            batch: None,
             effects,
             maintenance: None,
         }
@@ -98,11 +101,12 @@ impl Layer for Confirm {
         match k {
             KeyIn::Action(Action::Confirm, _) => {
                 let mut msgs = vec![Msg::Close, Msg::Effects(std::mem::take(&mut self.effects))];
+                let maintenance = self.maintenance == Some(true);
                 if let Some(job) = self.job.take() {
-                    msgs.push(Msg::StartJob {
-                        job,
-                        maintenance: self.maintenance == Some(true),
-                    });
+                    msgs.push(Msg::StartJob { job, maintenance });
+                }
+                if let Some(plan) = self.batch.take() {
+                    msgs.push(Msg::StartBatch { plan, maintenance });
                 }
                 msgs
             }
@@ -123,6 +127,13 @@ impl Layer for Confirm {
                 &format!("{}'s alerts", job.target().label()),
             ));
         }
+        if let (Some(on), Some(b)) = (self.maintenance, &self.batch) {
+            body.push(maintenance_line(
+                state,
+                on,
+                &format!("the alerts of these {} objects", b.jobs.len()),
+            ));
+        }
         dialog(
             f,
             area,
@@ -137,8 +148,9 @@ impl Layer for Confirm {
                     .map(|want| (want, self.input.as_str())),
                 production: self
                     .job
-                    .as_ref()
-                    .is_some_and(|j| state.production(&j.target().remote)),
+                    .iter()
+                    .chain(self.batch.iter().flat_map(|b| &b.jobs))
+                    .any(|j| state.production(&j.target().remote)),
             },
         );
     }
