@@ -350,7 +350,7 @@ mod tests {
                 A::Details
             ]
             .into_iter()
-            .chain([A::Zoom, A::Messages, A::Quit])
+            .chain([A::Zoom, A::Messages, A::Quit, A::Mark])
             .collect::<Vec<_>>()
         );
         assert_eq!(

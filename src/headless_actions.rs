@@ -61,7 +61,8 @@ pub enum Request {
     Move { target: String, to: String },
 }
 
-/// `[remote:]name` (instances) or `[remote:][pool/]name` (volumes, pool `default`).
+/// `[remote:][project/]name` (instances) or `[remote:][[project/]pool/]name` (volumes, pool
+/// `default`); the project defaults to `project`.
 pub fn parse_target(
     s: &str,
     volume: bool,
@@ -76,15 +77,19 @@ pub fn parse_target(
     if rest.is_empty() {
         return Err(format!("{s:?}: no name"));
     }
-    if volume {
-        let (pool, name) = rest.split_once('/').unwrap_or(("default", rest));
-        Ok(Target::volume(remote, project, pool, name))
-    } else if rest.contains('/') {
-        Err(format!(
-            "{s:?}: an instance name has no '/' (use --volume for pool/volume)"
-        ))
-    } else {
-        Ok(Target::instance(remote, project, rest))
+    let parts: Vec<&str> = rest.split('/').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return Err(format!("{s:?}: an empty part between '/'"));
+    }
+    match (volume, parts.as_slice()) {
+        (true, [name]) => Ok(Target::volume(remote, project, "default", name)),
+        (true, [pool, name]) => Ok(Target::volume(remote, project, pool, name)),
+        (true, [proj, pool, name]) => Ok(Target::volume(remote, proj, pool, name)),
+        (false, [name]) => Ok(Target::instance(remote, project, name)),
+        (false, [proj, name]) => Ok(Target::instance(remote, proj, name)),
+        _ => Err(format!(
+            "{s:?}: an instance is [remote:][project/]name, a volume [remote:][[project/]pool/]name"
+        )),
     }
 }
 
@@ -184,7 +189,7 @@ fn request_target(req: &Request, project: &str, default_remote: &str) -> Result<
 
 /// The job a request asks for, or why it is refused (read from the server where it needs to
 /// be).
-async fn job_spec(
+pub(crate) async fn job_spec(
     settings: &Settings,
     rspec: &RemoteSpec,
     op: &dyn crate::backend::Operator,
@@ -576,6 +581,15 @@ mod tests {
             Target::volume("local", "default", "default", "db-data")
         );
         assert!(parse_target("local:", false, "default", "local").is_err());
-        assert!(parse_target("a/b", false, "default", "local").is_err());
+        assert_eq!(
+            parse_target("local:lab/lab-db01", false, "default", "x").unwrap(),
+            Target::instance("local", "lab", "lab-db01")
+        );
+        assert_eq!(
+            parse_target("local:lab/fast/db", true, "default", "x").unwrap(),
+            Target::volume("local", "lab", "fast", "db")
+        );
+        assert!(parse_target("a/b/c", false, "default", "local").is_err());
+        assert!(parse_target("a//b", false, "default", "local").is_err());
     }
 }

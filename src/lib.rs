@@ -20,6 +20,7 @@ pub mod config;
 pub mod docs;
 pub mod headless;
 pub mod headless_actions;
+pub mod headless_batch;
 pub mod headless_services;
 pub mod headless_timeline;
 pub mod jobs;

@@ -51,9 +51,17 @@ enum Cmd {
         #[arg(long)]
         all: bool,
     },
-    /// Snapshot an instance (`[remote:]name`) or a custom volume (`--volume [remote:][pool/]name`).
+    /// Snapshot instances (`[remote:][project/]name`) or custom volumes (`--volume
+    /// [remote:][pool/]name`): one or several, and/or every one `--match` keeps.
     Snapshot {
-        target: String,
+        /// The objects (several run through the per-remote queue, one line each and a
+        /// summary).
+        #[arg(required_unless_present = "matching")]
+        targets: Vec<String>,
+        /// Also every instance (volume) of every remote this filter keeps — the console's
+        /// filter syntax (`/` in the console): words, !word, label=value, @remote.
+        #[arg(long = "match", value_name = "FILTER")]
+        matching: Option<String>,
         /// The target is a custom volume.
         #[arg(long)]
         volume: bool,
@@ -70,10 +78,17 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Back up an instance or custom volume to a file (created on the server, downloaded with
-    /// progress, size-checked, then deleted on the server).
+    /// Back up instances or custom volumes to files (created on the server, downloaded with
+    /// progress, size-checked, then deleted on the server): one or several, and/or every one
+    /// `--match` keeps.
     Backup {
-        target: String,
+        /// The objects (several: one file each in --output, a directory).
+        #[arg(required_unless_present = "matching")]
+        targets: Vec<String>,
+        /// Also every instance (volume) of every remote this filter keeps (the console's
+        /// filter syntax).
+        #[arg(long = "match", value_name = "FILTER")]
+        matching: Option<String>,
         #[arg(long)]
         volume: bool,
         /// File or directory (default: actions.backup_dir).
@@ -397,22 +412,38 @@ fn headless(rt: &tokio::runtime::Runtime, cmd: Cmd, cli: &Cli, boot: &Boot) -> i
         | Cmd::Restore { .. }
         | Cmd::Evacuate { .. }
         | Cmd::RestoreMember { .. }
-        | Cmd::Move { .. } => match job_request(cmd) {
-            Some((req, json, yes)) => {
-                boot.warn();
-                rt.block_on(atlas_tui::headless_actions::run(
-                    settings,
-                    specs,
-                    &boot.default_remote(),
-                    &boot.home_project(cli),
-                    req,
-                    json,
-                    cli.readonly,
-                    yes,
-                ))
+        | Cmd::Move { .. } => {
+            let many = many_targets(&cmd);
+            match job_request(cmd) {
+                Some((req, json, _)) if many.is_some() => {
+                    boot.warn();
+                    rt.block_on(atlas_tui::headless_batch::run_many(
+                        settings,
+                        specs,
+                        &boot.default_remote(),
+                        &boot.home_project(cli),
+                        req,
+                        many.unwrap_or_default(),
+                        json,
+                        cli.readonly,
+                    ))
+                }
+                Some((req, json, yes)) => {
+                    boot.warn();
+                    rt.block_on(atlas_tui::headless_actions::run(
+                        settings,
+                        specs,
+                        &boot.default_remote(),
+                        &boot.home_project(cli),
+                        req,
+                        json,
+                        cli.readonly,
+                        yes,
+                    ))
+                }
+                None => 2,
             }
-            None => 2,
-        },
+        }
         Cmd::Render { service, reveal } => {
             atlas_tui::headless_services::render(settings, &service, reveal)
         }
@@ -472,11 +503,30 @@ fn headless(rt: &tokio::runtime::Runtime, cmd: Cmd, cli: &Cli, boot: &Boot) -> i
     }
 }
 
+/// Several objects of a snapshot or backup (more than one target, or `--match`); `None` for one
+/// object and the other commands.
+fn many_targets(cmd: &Cmd) -> Option<atlas_tui::headless_batch::Many> {
+    let (Cmd::Snapshot {
+        targets, matching, ..
+    }
+    | Cmd::Backup {
+        targets, matching, ..
+    }) = cmd
+    else {
+        return None;
+    };
+    (targets.len() != 1 || matching.is_some()).then(|| atlas_tui::headless_batch::Many {
+        targets: targets.clone(),
+        filter: matching.clone(),
+    })
+}
+
 /// The job a job command asks for: (the request, JSON lines, --yes); `None` for the others.
 fn job_request(cmd: Cmd) -> Option<(Request, bool, bool)> {
     Some(match cmd {
         Cmd::Snapshot {
-            target,
+            targets,
+            matching: _,
             volume,
             name,
             expiry,
@@ -484,7 +534,7 @@ fn job_request(cmd: Cmd) -> Option<(Request, bool, bool)> {
             json,
         } => (
             Request::Snapshot {
-                target,
+                target: targets.into_iter().next().unwrap_or_default(),
                 volume,
                 name,
                 expiry,
@@ -494,7 +544,8 @@ fn job_request(cmd: Cmd) -> Option<(Request, bool, bool)> {
             false,
         ),
         Cmd::Backup {
-            target,
+            targets,
+            matching: _,
             volume,
             output,
             with_snapshots,
@@ -505,7 +556,7 @@ fn job_request(cmd: Cmd) -> Option<(Request, bool, bool)> {
             json,
         } => (
             Request::Backup {
-                target,
+                target: targets.into_iter().next().unwrap_or_default(),
                 volume,
                 output,
                 with_snapshots,

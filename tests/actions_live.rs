@@ -528,3 +528,74 @@ async fn bad_targets_are_checked_before_anything_is_done() {
         "{files:?}"
     );
 }
+
+/// `atlas-tui snapshot` on several objects and on what `--match` keeps: one job each through
+/// the queue, a line per item, a summary, exit 1 when one failed — the others done.
+#[test]
+fn headless_snapshot_of_several_objects_and_of_a_match() {
+    let a = Scratch::new("zqx-a");
+    let b = Scratch::new("zqx-b");
+    let state = tempfile::tempdir().unwrap();
+    let (code, out, err) = atlas(
+        state.path(),
+        &[
+            "snapshot",
+            "local:zqx-a",
+            "local:default/zqx-b",
+            "local:zqx-missing",
+            "--name",
+            "pre-upgrade",
+        ],
+    );
+    assert_eq!(code, 1, "one item failed: {out}\n{err}");
+    assert!(out.contains("snapshot local:zqx-a: done"), "{out}\n{err}");
+    assert!(out.contains("snapshot local:zqx-b: done"), "{out}\n{err}");
+    assert!(
+        out.contains("snapshot local:zqx-missing: failed"),
+        "{out}\n{err}"
+    );
+    assert!(
+        out.contains("summary: 2 done, 1 failed: local:zqx-missing — "),
+        "{out}\n{err}"
+    );
+    for s in [&a, &b] {
+        assert!(snapshots(&s.name).contains("pre-upgrade"), "{}", s.name);
+    }
+    // The journal: a line per item and one for the batch.
+    let journal = std::fs::read_to_string(state.path().join("journal.jsonl")).unwrap();
+    assert!(
+        journal.contains(r#""action":"batch snapshot""#),
+        "{journal}"
+    );
+    assert_eq!(
+        journal
+            .matches(r#""status":"started","action":"snapshot""#)
+            .count(),
+        3
+    );
+
+    // The console's filter over every remote's listing.
+    let (code, out, err) = atlas(
+        state.path(),
+        &[
+            "snapshot",
+            "--match",
+            "zqx- @local",
+            "--name",
+            "matched",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    let items: Vec<serde_json::Value> = out
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|v: &serde_json::Value| v["event"] == "item")
+        .collect();
+    let mut targets: Vec<&str> = items.iter().filter_map(|v| v["target"].as_str()).collect();
+    targets.sort();
+    assert_eq!(targets, ["local:zqx-a", "local:zqx-b"], "{out}\n{err}");
+    for s in [&a, &b] {
+        assert!(snapshots(&s.name).contains("matched"), "{}", s.name);
+    }
+}

@@ -411,3 +411,37 @@ fn panes_said_to_show_no_ages_do_not_change_with_the_clock() {
         assert_eq!(cells(now()), cells(later), "{}", pane.title());
     }
 }
+
+#[test]
+fn the_filter_tells_its_syntax_its_mistakes_and_takes_places() {
+    let mut s = loaded_state();
+    key(&mut s, KeyCode::Char('2'));
+    // `@remote/project`: that project's rows only.
+    typ(&mut s, "/@local/lab");
+    let rows = atlas_tui::app::rows::view_rows(&s, s.pane, now());
+    let names: Vec<&str> = rows.iter().map(|r| r.cells[1].text.as_str()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.iter().all(|n| n.starts_with("lab-")), "{names:?}");
+    // `?` shows the syntax while typing.
+    typ(&mut s, "?");
+    let out = render(&mut s, 120, 30);
+    assert!(
+        out.contains("filter (? syntax)") && out.contains("!word"),
+        "{out}"
+    );
+    assert_eq!(
+        s.panes[s.pane.index()].filter,
+        "@local/lab",
+        "? is not typed"
+    );
+    key(&mut s, KeyCode::Esc);
+    // A malformed label matcher on the alerts pane says what is wrong.
+    let mut s = with_alerts(s);
+    key(&mut s, KeyCode::Char('5'));
+    typ(&mut s, "/severity=~\"crit");
+    let out = render(&mut s, 140, 30);
+    assert!(out.contains("✖ severity=~\"crit:"), "{out}");
+    key(&mut s, KeyCode::Enter);
+    let out = render(&mut s, 140, 30);
+    assert!(out.contains("✖ bad matcher severity=~\"crit"), "{out}");
+}

@@ -144,7 +144,7 @@ impl AppState {
                 self.open(Help::default());
             }
             Action::Palette => self.open(PaletteState::default()),
-            Action::Filter => self.open(FilterPrompt),
+            Action::Filter => self.open(FilterPrompt::default()),
             Action::ClearFilter => {
                 self.panes[self.pane.index()].filter.clear();
                 self.messages.current = None;

@@ -6,7 +6,7 @@ pub mod action_forms;
 pub mod actions;
 pub mod alert_view;
 pub mod alerts;
-mod bulk;
+pub mod bulk;
 pub mod cells;
 pub mod cluster;
 pub mod effect;

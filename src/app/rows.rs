@@ -31,13 +31,25 @@ pub use crate::pane::Pane;
 struct Filter {
     atoms: Vec<Pattern>,
     exclude: Vec<String>,
+    /// `@remote` or `@remote/project`: rows of that place only (every word narrows: two
+    /// places keep nothing).
+    places: Vec<(String, Option<String>)>,
 }
 
 impl Filter {
     fn parse(filter: &str) -> Filter {
         let mut atoms = Vec::new();
         let mut exclude = Vec::new();
+        let mut places = Vec::new();
         for word in filter.split_whitespace() {
+            if let Some(place) = word.strip_prefix('@').filter(|p| !p.is_empty()) {
+                let (remote, project) = match place.split_once('/') {
+                    Some((r, p)) => (r, Some(p.to_string())),
+                    None => (place, None),
+                };
+                places.push((remote.to_string(), project));
+                continue;
+            }
             match word.strip_prefix('!') {
                 Some("") => {}
                 Some(w) => exclude.push(w.to_lowercase()),
@@ -50,11 +62,28 @@ impl Filter {
                 )),
             }
         }
-        Filter { atoms, exclude }
+        Filter {
+            atoms,
+            exclude,
+            places,
+        }
     }
 
     fn is_empty(&self) -> bool {
-        self.atoms.is_empty() && self.exclude.is_empty()
+        self.atoms.is_empty() && self.exclude.is_empty() && self.places.is_empty()
+    }
+
+    /// Whether the row is in the `@` places named.
+    fn in_place(&self, row: &Row) -> bool {
+        self.places.iter().all(|(remote, project)| {
+            row.remote == *remote
+                && project.as_ref().is_none_or(|p| {
+                    row.key
+                        .object()
+                        .and_then(|o| o.project())
+                        .is_some_and(|x| x == p || (x.is_empty() && p == "default"))
+                })
+        })
     }
 
     /// Whether a row passes; `matcher` and `buf` are reused between rows.
@@ -64,6 +93,7 @@ impl Filter {
             .iter()
             .any(|w| row.cells.iter().any(|c| contains_ignore_case(&c.text, w)));
         !excluded
+            && self.in_place(row)
             && self.atoms.iter().all(|atom| {
                 row.cells
                     .iter()

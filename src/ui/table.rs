@@ -185,6 +185,12 @@ fn title_spans(
         ));
     }
     if matches!(pane, Pane::Alerts | Pane::Silences) {
+        for (w, _) in crate::app::layers::filter::bad_matchers(&ps.filter) {
+            title.push(Span::styled(
+                format!("✖ bad matcher {w} "),
+                theme.style("ui.message.error"),
+            ));
+        }
         for s in &state.alerting.sources {
             if let crate::app::alerts::SourceStatus::Down(_) = s.status {
                 title.push(Span::styled(

@@ -70,7 +70,7 @@ impl Layer for Help {
             theme.style("ui.header"),
         )));
         lines.push(Line::raw(
-            "  fuzzy match over all columns; !text excludes; enter keeps, esc clears",
+            "  fuzzy match over all columns; !text excludes; @remote[/project] narrows; ? in it: the syntax",
         ));
         lines.push(Line::raw(
             "  alerts: label matchers too (severity=critical instance=~\"graf.*\"), @<object key>",

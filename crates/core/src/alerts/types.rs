@@ -136,6 +136,9 @@ impl Matcher {
             });
         }
         let raw = s[pos + op.len()..].trim();
+        if raw.starts_with('"') && (raw.len() < 2 || !raw.ends_with('"')) {
+            return Err(MatcherError::UnterminatedQuote);
+        }
         let value = if raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') {
             unquote(&raw[1..raw.len() - 1])
         } else {
