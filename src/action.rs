@@ -174,6 +174,8 @@ registry! {
     Evacuate = "evacuate", "evacuate", "evacuate the cluster member (hosts pane; r restores it)", ["evacuate", "drain"], true, hint 9 [Hosts];
     /// Move the selected instance to another cluster member.
     Move = "move", "move", "move the instance to another cluster member (:move <member>)", ["move", "migrate"], true, hint 18 [Instances];
+    /// Write the pane as shown to a CSV file (`:export csv|json|md [file]` for the others).
+    ExportTable = "export_table", "export", "write the pane as shown (filtered, sorted, every column) to a CSV file in the state dir; :export csv|json|md [file]", [], false;
     /// Mark or unmark the selected row, then move down: actions on many objects act on the
     /// marked rows.
     Mark = "mark", "mark", "mark / unmark the row (actions then act on every marked row)", ["mark"], false, hint 96 [Instances, Volumes, Snapshots, Jobs];

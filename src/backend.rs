@@ -118,6 +118,12 @@ pub enum Update {
     },
     /// A line was added to the incident journal.
     Journal(crate::jobs::journal::Entry),
+    /// A file written for the user (`Effect::WriteFile`), or why not.
+    Written {
+        what: String,
+        path: std::path::PathBuf,
+        result: Result<(), String>,
+    },
     /// When an alert fired over the last day, from one Prometheus.
     AlertHistory {
         source: String,

@@ -77,6 +77,16 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
     state.work.settings =
         crate::usecase::ActionSettings::from_config(&c.actions, &settings.paths.data_dir);
     state.services.dir = settings.services_dir();
+    state.work.state_dir = settings.paths.state_dir.clone();
+    state.view.palette_history =
+        std::fs::read_to_string(crate::app::palette::history_file(&settings.paths.state_dir))
+            .map(|t| {
+                t.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default();
     state.alerting.runbooks_dir = settings.runbooks_dir();
     state.services.config_dir = settings.paths.config_dir.clone();
     state.services.commands = c.commands.clone();

@@ -181,6 +181,14 @@ impl Tasks {
                     let _ = c.send(true);
                 }
             }
+            Effect::WriteFile { path, text, what } => {
+                let tx = self.updates.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result =
+                        crate::files::write_private(&path, &text).map_err(|e| e.to_string());
+                    let _ = tx.send(backend::Update::Written { what, path, result });
+                });
+            }
             Effect::ServicesRefresh { seq } => self.survey(state.services.dir.clone(), seq),
             Effect::Journal(e) => {
                 let _ = self.recorder.send(Record::Journal(e));

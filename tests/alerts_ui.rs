@@ -575,8 +575,15 @@ fn alert_detail_finds_and_renders_its_runbook_and_y_copies_the_url() {
         assert!(out.contains(want), "{want} missing:\n{out}");
     }
     assert!(!out.contains("```"), "{out}");
-    // y copies the runbook URL, from the detail and from the row.
-    let fx = key(&mut s, KeyCode::Char('y'));
+    // y offers what to copy, the runbook URL first, from the detail and from the row.
+    assert!(key(&mut s, KeyCode::Char('y')).is_empty());
+    assert_eq!(s.input(), InputMode::Copy);
+    let out = render(&mut s, 120, 40);
+    assert!(
+        out.contains("1 runbook") && out.contains("alert name") && out.contains("fingerprint"),
+        "{out}"
+    );
+    let fx = key(&mut s, KeyCode::Enter);
     assert_eq!(
         fx,
         [Effect::Copy(
@@ -584,7 +591,8 @@ fn alert_detail_finds_and_renders_its_runbook_and_y_copies_the_url() {
         )]
     );
     key(&mut s, KeyCode::Esc);
-    let fx = key(&mut s, KeyCode::Char('y'));
+    key(&mut s, KeyCode::Char('y'));
+    let fx = key(&mut s, KeyCode::Char('1'));
     assert_eq!(
         fx,
         [Effect::Copy(

@@ -445,3 +445,88 @@ fn the_filter_tells_its_syntax_its_mistakes_and_takes_places() {
     let out = render(&mut s, 140, 30);
     assert!(out.contains("✖ bad matcher severity=~\"crit"), "{out}");
 }
+
+#[test]
+fn export_writes_the_pane_as_shown_with_every_column() {
+    use atlas_tui::app::state::Effect;
+    let mut s = loaded_state();
+    key(&mut s, KeyCode::Char('2'));
+    typ(&mut s, "/lab");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('S'));
+    key(&mut s, KeyCode::Char(':'));
+    typ(&mut s, "export csv /tmp/atlas-export-test.csv");
+    let fx = key(&mut s, KeyCode::Enter);
+    let [Effect::WriteFile { path, text, what }] = fx.as_slice() else {
+        panic!("{fx:?}");
+    };
+    assert_eq!(path.to_str(), Some("/tmp/atlas-export-test.csv"));
+    assert_eq!(what, "2 rows of Instances");
+    // The rows as the pane shows them, in its order, every column (not only those on screen).
+    let rows = atlas_tui::app::rows::view_rows(&s, s.pane, now());
+    let cols = atlas_tui::app::rows::columns(s.pane);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    let header: Vec<&str> = cols.iter().map(|c| c.name).collect();
+    assert_eq!(lines[0], header.join(","));
+    for (line, row) in lines[1..].iter().zip(rows.iter()) {
+        let cells: Vec<&str> = row.cells.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(*line, cells.join(","));
+    }
+    // `X`: CSV into the state dir's exports/; the answer is said.
+    let fx = key(&mut s, KeyCode::Char('X'));
+    let [Effect::WriteFile { path, .. }] = fx.as_slice() else {
+        panic!("{fx:?}");
+    };
+    assert!(
+        path.starts_with(s.work.state_dir.join("exports")),
+        "{path:?}"
+    );
+    s.apply(
+        atlas_tui::backend::Update::Written {
+            what: "2 rows of Instances".into(),
+            path: path.clone(),
+            result: Ok(()),
+        },
+        now(),
+    );
+    let msg = s.messages.current.clone().unwrap().text;
+    assert!(msg.starts_with("2 rows of Instances written to "), "{msg}");
+}
+
+#[test]
+fn the_palette_remembers_what_was_run_and_offers_it_first() {
+    use atlas_tui::app::state::Effect;
+    let mut s = loaded_state();
+    for line in ["sort name", "project lab"] {
+        key(&mut s, KeyCode::Char(':'));
+        typ(&mut s, line);
+        let fx = key(&mut s, KeyCode::Enter);
+        let written = fx.iter().find_map(|e| match e {
+            Effect::WriteFile { path, text, .. } if path.ends_with("palette_history") => {
+                Some(text.clone())
+            }
+            _ => None,
+        });
+        assert!(
+            written.is_some_and(|t| t.ends_with(&format!("{line}\n"))),
+            "{fx:?}"
+        );
+    }
+    key(&mut s, KeyCode::Char(':'));
+    let first: Vec<String> = atlas_tui::app::layers::palette::suggestions::suggestions(&s, "")
+        .into_iter()
+        .take(2)
+        .map(|c| c.line)
+        .collect();
+    assert_eq!(first, ["project lab", "sort name"]);
+    let out = render(&mut s, 120, 30);
+    assert!(out.contains("recent"), "{out}");
+    // Down then enter runs the older one again.
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(
+        s.view.palette_history.last().map(String::as_str),
+        Some("sort name")
+    );
+}

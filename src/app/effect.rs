@@ -67,5 +67,12 @@ pub enum Effect {
     Record(Vec<crate::timeline::Event>),
     /// Put text on the terminal's clipboard (OSC 52: also over SSH and in tmux).
     Copy(String),
+    /// Write a file for the user, privately and atomically (answered by `Update::Written`);
+    /// `what` names it in the answer (`12 rows of Instances`).
+    WriteFile {
+        path: std::path::PathBuf,
+        text: String,
+        what: String,
+    },
     Quit,
 }

@@ -193,6 +193,9 @@ impl AppState {
             Action::Backup => return self.action_backup(now),
             Action::Import => return self.action_import(None, now),
             Action::CancelJob => return self.action_cancel_job(now),
+            Action::ExportTable => {
+                return self.export(super::export::Format::Csv, None, now);
+            }
             Action::Mark => self.toggle_mark(now),
             Action::MarkRange => self.mark_range(now),
             Action::MarkAll => self.mark_all(now),
@@ -437,49 +440,6 @@ impl AppState {
 
     /// What the row `key` is best known by, to copy: an alert's runbook URL (else its source
     /// link), a silence's id, an object's name, a job's command, a definition's file.
-    pub(crate) fn copy_text(&self, key: &crate::app::cells::RowKey) -> Option<String> {
-        use crate::app::cells::RowKey;
-        match key {
-            RowKey::Alert(fp) => {
-                let a = self.alerting.alerts.iter().find(|a| a.fingerprint == *fp)?;
-                a.annotations
-                    .get("runbook_url")
-                    .or(a.annotations.get("runbook"))
-                    .cloned()
-                    .or_else(|| Some(a.generator_url.clone()))
-                    .filter(|t| !t.is_empty())
-            }
-            RowKey::Silence { id, .. } => Some(id.clone()),
-            RowKey::Object(o) => Some(o.name().to_string()),
-            RowKey::Remote(r) => Some(r.clone()),
-            RowKey::Service(f) => Some(f.display().to_string()),
-            RowKey::AlertGroup(_) | RowKey::Job(_) | RowKey::Journal(_) | RowKey::Timeline(..) => {
-                None
-            }
-        }
-    }
-
-    /// Copies what the selected row (or the row of the open detail) is best known by.
-    pub(crate) fn copy(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
-        let key = match self.detail() {
-            Some(d) => Some(d.key.clone()),
-            None => {
-                let rows = view_rows(self, self.pane, now);
-                (!rows.is_empty()).then(|| rows[self.selected_index(self.pane, &rows)].key.clone())
-            }
-        };
-        match key.and_then(|k| self.copy_text(&k)) {
-            Some(text) => {
-                self.say(Level::Info, format!("copied: {text}"));
-                vec![Effect::Copy(text)]
-            }
-            None => {
-                self.say(Level::Warning, "nothing to copy here");
-                vec![]
-            }
-        }
-    }
-
     pub(crate) fn request_log(&mut self) -> Vec<Effect> {
         let Some(d) = self.detail() else {
             return vec![];

@@ -9,7 +9,37 @@ use super::state::{AppState, Level};
 use crate::backend::Scope;
 use crate::pane::Pane;
 
+/// How many palette lines are remembered.
+pub const HISTORY_KEPT: usize = 200;
+
+/// The file the palette's history is kept in.
+pub fn history_file(state_dir: &std::path::Path) -> std::path::PathBuf {
+    state_dir.join("palette_history")
+}
+
 impl AppState {
+    /// Remembers a command line run from the palette (once, as the most recent) and writes
+    /// the history.
+    pub(crate) fn remember_command(&mut self, line: &str) -> Vec<Effect> {
+        let line = line.trim();
+        if line.is_empty() {
+            return vec![];
+        }
+        let h = &mut self.view.palette_history;
+        h.retain(|l| l != line);
+        h.push(line.to_string());
+        if h.len() > HISTORY_KEPT {
+            h.drain(..h.len() - HISTORY_KEPT);
+        }
+        let mut text = h.join("\n");
+        text.push('\n');
+        vec![Effect::WriteFile {
+            path: history_file(&self.work.state_dir),
+            text,
+            what: String::new(),
+        }]
+    }
+
     /// Runs a palette command line (`instances`, `remote local`, `project lab`, `theme light`).
     pub fn run_command(&mut self, line: &str, now: DateTime<Utc>) -> Vec<Effect> {
         self.derived.data_changed();
@@ -103,6 +133,7 @@ impl AppState {
             PaletteCommand::Run(name) => return self.run_config_command(&name, now),
             PaletteCommand::NewService(name) => return self.action_new_service(&name),
             PaletteCommand::Service(verb, name) => return self.service_by_name(verb, &name),
+            PaletteCommand::Export(format, file) => return self.export(format, file, now),
         }
         vec![]
     }

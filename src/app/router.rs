@@ -32,7 +32,11 @@ impl AppState {
                 ps.selected = 0;
                 ps.selected_key = None;
             }
-            Msg::Command(line) => return self.run_command(&line, now),
+            Msg::Command(line) => {
+                let mut fx = self.remember_command(&line);
+                fx.extend(self.run_command(&line, now));
+                return fx;
+            }
             Msg::StartJob { job, maintenance } if maintenance => {
                 return self.start_with_maintenance(job, now);
             }

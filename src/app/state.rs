@@ -156,6 +156,8 @@ pub enum InputMode {
     Service,
     /// What to do with the running jobs before quitting.
     Quit,
+    /// Which cell of a row to copy.
+    Copy,
 }
 
 /// A layer over the lists (a dialog, a form, an overlay, the detail view): a component that
@@ -382,6 +384,8 @@ pub struct ViewState {
     pub(crate) pending: Vec<Key>,
     /// What the panes' TREND sparklines show (`W` cycles it).
     pub trend: crate::trend::Metric,
+    /// Command lines run from the palette, oldest first (kept in the state dir).
+    pub palette_history: Vec<String>,
 }
 
 /// One Prometheus's history of an alert, or (source, why) it could not be read.
@@ -429,6 +433,8 @@ pub struct Work {
     pub batches: Vec<super::job_view::Batch>,
     /// The console quits once no job runs (asked to wait for them, or to cancel them).
     pub quit_when_idle: bool,
+    /// Where the journal, the history and exports live.
+    pub state_dir: std::path::PathBuf,
 }
 
 /// Views derived from the state, kept while nothing changed.
@@ -526,6 +532,7 @@ impl AppState {
                 theme_name: "dark".into(),
                 pending: vec![],
                 trend: crate::trend::Metric::Cpu,
+                palette_history: vec![],
             },
             messages: Messages::default(),
             diagnostics: vec![],
@@ -553,6 +560,7 @@ impl AppState {
                 maintenance: vec![],
                 batches: vec![],
                 quit_when_idle: false,
+                state_dir: std::env::temp_dir().join("atlas-tui"),
             },
             services: Default::default(),
             derived: Derived::default(),

@@ -233,7 +233,7 @@ impl AppState {
                 let j = self.work.jobs.iter().find(|j| j.id == *id)?;
                 Some(j.spec.target().name.clone())
             }
-            other => self.copy_text(other),
+            other => self.copy_choices(other).into_iter().next().map(|(_, v)| v),
         }
     }
 

@@ -89,6 +89,15 @@ impl AppState {
             Update::Runbook { fingerprint, found } => {
                 self.alerting.runbooks.insert(fingerprint, found);
             }
+            Update::Written { what, path, result } => match result {
+                // The palette's history is written quietly.
+                Ok(()) if what.is_empty() => {}
+                Ok(()) => self.say(Level::Info, format!("{what} written to {}", path.display())),
+                Err(e) => self.say(
+                    Level::Error,
+                    format!("cannot write {}: {e}", path.display()),
+                ),
+            },
             Update::Services { .. }
             | Update::DefinitionText { .. }
             | Update::DefinitionSaved { .. }

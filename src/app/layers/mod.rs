@@ -6,6 +6,7 @@
 
 pub mod action_form;
 pub mod confirm;
+pub mod copy;
 pub mod detail;
 pub mod filter;
 pub mod help;

@@ -28,6 +28,8 @@ pub enum PaletteCommand {
     NewService(String),
     /// `edit|preview|plan <service>`.
     Service(Action, String),
+    /// `export csv|json|md [file]`: the pane as shown.
+    Export(crate::app::export::Format, Option<String>),
 }
 
 /// Parses a palette line: an action's palette word (from the registry), a pane's name or alias,
@@ -56,6 +58,13 @@ pub fn parse_command(line: &str) -> Option<PaletteCommand> {
         "theme" if !rest.is_empty() => PaletteCommand::Theme(rest.to_string()),
         "sort" if !rest.is_empty() => PaletteCommand::Sort(rest.to_string()),
         "filter" => PaletteCommand::Filter(rest.to_string()),
+        "export" if !rest.is_empty() => {
+            let (format, file) = match rest.split_once(char::is_whitespace) {
+                Some((f, file)) => (f, Some(file.trim().to_string())),
+                None => (rest, None),
+            };
+            PaletteCommand::Export(crate::app::export::Format::parse(format)?, file)
+        }
         "stop" if rest == "--force" || rest == "-f" => PaletteCommand::Action(Action::ForceStop),
         "import" => PaletteCommand::Import((!rest.is_empty()).then(|| rest.to_string())),
         "run" | "!" if !rest.is_empty() => PaletteCommand::Run(rest.to_string()),

@@ -24,6 +24,12 @@ pub fn suggestions(state: &AppState, input: &str) -> Vec<Suggestion> {
     {
         add(s.words[0].to_string(), s.help.to_string());
     }
+    for (f, what) in [("csv", "CSV"), ("json", "JSON"), ("md", "a Markdown table")] {
+        add(
+            format!("export {f}"),
+            format!("the pane as shown, every column, as {what} (a file name may follow)"),
+        );
+    }
     for (g, h) in [
         ("group alertname", "group the alerts by alert name"),
         ("group object", "group the alerts by object"),
@@ -108,7 +114,21 @@ pub fn suggestions(state: &AppState, input: &str) -> Vec<Suggestion> {
             format!("sort {} by this column", state.pane.title()),
         );
     }
-    best_first(all, input.trim())
+    // The palette's history first, most recent first.
+    let recent: Vec<&String> = state.view.palette_history.iter().rev().collect();
+    let mut ordered: Vec<Suggestion> = recent
+        .iter()
+        .map(|line| Suggestion {
+            line: (*line).clone(),
+            help: all
+                .iter()
+                .find(|s| s.line == **line)
+                .map(|s| format!("recent · {}", s.help))
+                .unwrap_or_else(|| "recent".into()),
+        })
+        .collect();
+    ordered.extend(all.into_iter().filter(|s| !recent.contains(&&s.line)));
+    best_first(ordered, input.trim())
 }
 
 /// A palette suggestion: the command line it runs and what it does.
