@@ -64,7 +64,7 @@ impl AppState {
     ) -> Vec<Effect> {
         let (n, text) = self.export_text(format, now);
         let path = match file {
-            Some(f) => PathBuf::from(crate::config::expand_home(&f)),
+            Some(f) => crate::config::expand_home(&f),
             None => self.work.state_dir.join("exports").join(format!(
                 "{}-{}.{}",
                 self.pane.name(),
