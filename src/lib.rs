@@ -18,6 +18,7 @@ pub mod app;
 pub mod backend;
 pub mod config;
 pub mod docs;
+pub mod export;
 pub mod files;
 pub mod headless;
 pub mod headless_actions;

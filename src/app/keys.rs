@@ -193,13 +193,10 @@ impl AppState {
             Action::Backup => return self.action_backup(now),
             Action::Import => return self.action_import(None, now),
             Action::CancelJob => return self.action_cancel_job(now),
-            Action::ExportTable => {
-                return self.export(super::export::Format::Csv, None, now);
+            Action::ExportTable => return self.export(crate::export::Format::Csv, None, now),
+            Action::Mark | Action::MarkRange | Action::MarkAll | Action::ClearMarks => {
+                self.apply_mark(action, now)
             }
-            Action::Mark => self.toggle_mark(now),
-            Action::MarkRange => self.mark_range(now),
-            Action::MarkAll => self.mark_all(now),
-            Action::ClearMarks => self.clear_marks(),
             Action::Jump => return self.jump(now),
             Action::Copy => return self.copy(now),
             Action::UsageWindow => self.next_usage_window(),

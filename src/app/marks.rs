@@ -20,6 +20,17 @@ impl AppState {
         &self.panes[pane.index()].marks
     }
 
+    /// A marking action.
+    pub(crate) fn apply_mark(&mut self, action: crate::action::Action, now: DateTime<Utc>) {
+        use crate::action::Action as A;
+        match action {
+            A::MarkRange => self.mark_range(now),
+            A::MarkAll => self.mark_all(now),
+            A::ClearMarks => self.clear_marks(),
+            _ => self.toggle_mark(now),
+        }
+    }
+
     /// `space`: marks or unmarks the selected row, then moves down.
     pub(crate) fn toggle_mark(&mut self, now: DateTime<Utc>) {
         let rows = view_rows(self, self.pane, now);

@@ -29,7 +29,7 @@ pub enum PaletteCommand {
     /// `edit|preview|plan <service>`.
     Service(Action, String),
     /// `export csv|json|md [file]`: the pane as shown.
-    Export(crate::app::export::Format, Option<String>),
+    Export(crate::export::Format, Option<String>),
 }
 
 /// Parses a palette line: an action's palette word (from the registry), a pane's name or alias,
@@ -63,7 +63,7 @@ pub fn parse_command(line: &str) -> Option<PaletteCommand> {
                 Some((f, file)) => (f, Some(file.trim().to_string())),
                 None => (rest, None),
             };
-            PaletteCommand::Export(crate::app::export::Format::parse(format)?, file)
+            PaletteCommand::Export(crate::export::Format::parse(format)?, file)
         }
         "stop" if rest == "--force" || rest == "-f" => PaletteCommand::Action(Action::ForceStop),
         "import" => PaletteCommand::Import((!rest.is_empty()).then(|| rest.to_string())),

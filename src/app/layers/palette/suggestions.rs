@@ -24,19 +24,7 @@ pub fn suggestions(state: &AppState, input: &str) -> Vec<Suggestion> {
     {
         add(s.words[0].to_string(), s.help.to_string());
     }
-    for (f, what) in [("csv", "CSV"), ("json", "JSON"), ("md", "a Markdown table")] {
-        add(
-            format!("export {f}"),
-            format!("the pane as shown, every column, as {what} (a file name may follow)"),
-        );
-    }
-    for (g, h) in [
-        ("group alertname", "group the alerts by alert name"),
-        ("group object", "group the alerts by object"),
-        ("group none", "do not group the alerts"),
-    ] {
-        add(g.into(), h.into());
-    }
+    fixed(&mut add);
     if !state.readonly {
         for c in &state.services.commands {
             add(
@@ -170,4 +158,21 @@ fn best_first(all: Vec<Suggestion>, input: &str) -> Vec<Suggestion> {
         .collect();
     scored.sort_by_key(|(i, score)| (std::cmp::Reverse(*score), *i));
     scored.into_iter().map(|(i, _)| all[i].clone()).collect()
+}
+
+/// What the palette always offers beyond the registry: exports and groupings.
+fn fixed(add: &mut impl FnMut(String, String)) {
+    for (f, what) in [("csv", "CSV"), ("json", "JSON"), ("md", "a Markdown table")] {
+        add(
+            format!("export {f}"),
+            format!("the pane as shown, every column, as {what} (a file name may follow)"),
+        );
+    }
+    for (g, h) in [
+        ("group alertname", "group the alerts by alert name"),
+        ("group object", "group the alerts by object"),
+        ("group none", "do not group the alerts"),
+    ] {
+        add(g.into(), h.into());
+    }
 }
