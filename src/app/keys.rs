@@ -140,9 +140,7 @@ impl AppState {
     fn apply_action(&mut self, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         match action {
             Action::Quit => return vec![Effect::Quit],
-            Action::Help => {
-                self.open(Help::default());
-            }
+            Action::Help => self.open(Help::default()),
             Action::Palette => self.open(PaletteState::default()),
             Action::Filter => self.open(FilterPrompt::default()),
             Action::ClearFilter => {
