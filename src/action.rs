@@ -145,7 +145,7 @@ registry! {
     /// Plan (then apply) every service.
     PlanAll = "plan_all", "plan all", "plan every service, then apply", ["plan all", "apply all", "apply"], true, hint 33 [Services];
     /// Run a configured command (`[[commands]]`).
-    RunCommand = "run_command", "run", "run a configured command ([[commands]])", [], true, hint 34 [Services];
+    RunCommand = "run_command", "run", "run a configured command ([[commands]])", [], false, hint 34 [Services];
     /// Start the selected instance.
     Start = "start", "start", "start the instance", ["start"], true, hint 10 [Instances];
     /// Stop the selected instance (clean, with a timeout).

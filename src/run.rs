@@ -221,6 +221,12 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                         input = EventStream::new();
                         dirty = true;
                     }
+                    Effect::Terminal(command) => {
+                        drop(input);
+                        in_terminal(&mut term, &mut state, &settings, &user, command).await?;
+                        input = EventStream::new();
+                        dirty = true;
+                    }
                     Effect::EditExternal { file } => {
                         drop(input);
                         pending.extend(edit_external(&mut term, &mut state, &file).await?);
@@ -421,6 +427,66 @@ async fn shell(
         ),
         Err(e) => state.say(Level::Error, e),
     }
+    Ok(())
+}
+
+/// The console steps aside for a configured command that needs the terminal (ssh, a
+/// console); it is journaled with its exit code.
+async fn in_terminal(
+    term: &mut tui::Term,
+    state: &mut AppState,
+    settings: &Settings,
+    user: &str,
+    c: crate::jobs::CommandSpec,
+) -> Result<()> {
+    tui::restore();
+    let started = chrono::Utc::now();
+    let line = c
+        .argv
+        .iter()
+        .map(|w| crate::jobs::sh(w))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut cmd =
+        tokio::process::Command::new(c.argv.first().map(String::as_str).unwrap_or("true"));
+    cmd.args(c.argv.iter().skip(1))
+        .envs(c.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    if let Some(d) = &c.workdir {
+        cmd.current_dir(d);
+    }
+    let outcome = cmd.status().await;
+    tui::resume(term).wrap_err("cannot set up the terminal again")?;
+    let (status, detail) = match &outcome {
+        Ok(s) if s.success() => ("done", "exit 0".to_string()),
+        Ok(s) => ("failed", format!("exit {}", s.code().unwrap_or(-1))),
+        Err(e) => ("failed", format!("cannot run it: {e}")),
+    };
+    let entry = crate::jobs::journal::Entry {
+        ts: started,
+        status: status.into(),
+        action: "run".into(),
+        target: c.name.clone(),
+        remote: String::new(),
+        detail: detail.clone(),
+        cli: vec![line],
+        alerts: vec![],
+        job: None,
+        seconds: Some((chrono::Utc::now() - started).num_milliseconds() as f64 / 1000.0),
+        user: user.to_string(),
+    };
+    if let Err(e) = crate::jobs::journal::append(
+        &crate::jobs::journal::journal_file(&settings.paths.state_dir),
+        &entry,
+    ) {
+        tracing::warn!(error = %e, "cannot write the journal");
+    }
+    state.apply_journal(entry);
+    let level = if status == "done" {
+        Level::Info
+    } else {
+        Level::Error
+    };
+    state.say(level, format!("back from {} ({detail})", c.name));
     Ok(())
 }
 

@@ -235,6 +235,7 @@ impl Tasks {
             | Effect::QuitLeavingJobs
             | Effect::Copy(_)
             | Effect::Shell { .. }
+            | Effect::Terminal(_)
             | Effect::EditExternal { .. }
             | Effect::LoadTheme(_)) => return Some(other),
         }

@@ -931,3 +931,97 @@ fn a_snapshot_of_marked_rows_takes_one_name_for_all() {
         "{names:?}"
     );
 }
+
+fn command(toml: &str) -> atlas_tui::config::CommandConfig {
+    toml::from_str(toml).unwrap()
+}
+
+#[test]
+fn a_custom_action_asks_its_input_and_runs_once_per_marked_row() {
+    let mut s = loaded_state();
+    s.services.commands = vec![
+        command(
+            r#"
+            name = "greet"
+            command = ["incus", "exec", "{remote}:{name}", "--project", "{project}", "--", "echo", "{greeting}"]
+            scope = "instance"
+            key = "ctrl-t"
+            label = "greet"
+            inputs = [{ name = "greeting", prompt = "what to say", default = "hi" }]
+            "#,
+        ),
+        command(
+            r#"
+            name = "qm"
+            command = ["qm", "terminal", "{vmid}"]
+            scope = "instance"
+            providers = ["pve"]
+            "#,
+        ),
+        command(
+            r#"
+            name = "wipe"
+            command = "echo {name}"
+            scope = "instance"
+            dangerous = true
+            "#,
+        ),
+    ];
+    select(&mut s, '2', 1, "grafana01");
+    // Its key and label are in the hint bar of the instances pane.
+    let screen = render(&mut s, 200, 40);
+    assert!(screen.contains("ctrl-t greet"), "{screen}");
+    key(&mut s, KeyCode::Char(' '));
+    key(&mut s, KeyCode::Char(' '));
+    let fx = s.on_key(
+        KeyEvent::new(KeyCode::Char('t'), KeyModifiers::CONTROL),
+        now(),
+    );
+    assert!(fx.is_empty());
+    let form = s.action_form().expect("the command's input form").clone();
+    assert_eq!(form.title, "Run greet");
+    assert_eq!(form.fields[0].value, "hi");
+    typ(&mut s, " there");
+    key(&mut s, KeyCode::Enter);
+    let plan = s
+        .confirm()
+        .and_then(|c| c.batch.clone())
+        .expect("one batch");
+    assert_eq!(plan.jobs.len(), 2, "{plan:?}");
+    let fx = ch(&mut s, 'y');
+    let argvs: Vec<Vec<String>> = starts(&fx)
+        .into_iter()
+        .map(|(_, j)| match j {
+            JobSpec::Command { command, .. } => command.argv,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(argvs.len(), 2);
+    for a in &argvs {
+        assert_eq!(a[0..2], ["incus", "exec"]);
+        assert!(a[2].starts_with("local:"), "{a:?}");
+        assert_eq!(a.last().map(String::as_str), Some("hi there"));
+    }
+    // A Proxmox VE command does not take an Incus instance: said, nothing run.
+    ch(&mut s, 'U');
+    key(&mut s, KeyCode::Char(':'));
+    typ(&mut s, "run qm");
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(starts(&fx).is_empty());
+    let msg = s.messages.current.clone().unwrap().text;
+    assert!(msg.contains("Incus is not among its providers"), "{msg}");
+    // A dangerous one is refused in read-only mode; the others are not.
+    s.readonly = true;
+    key(&mut s, KeyCode::Char(':'));
+    typ(&mut s, "run wipe");
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(starts(&fx).is_empty());
+    assert!(
+        s.messages
+            .current
+            .clone()
+            .unwrap()
+            .text
+            .contains("read-only mode")
+    );
+}

@@ -637,6 +637,7 @@ impl AppState {
         let spec = match form.kind {
             // Only on marked rows (above).
             FormKind::RestoreNamed => return self.submit_batch_form(&form, now),
+            FormKind::Command => return Ok(self.submit_command_form(&form, now)),
             FormKind::Snapshot => {
                 let name = form.value("name").to_string();
                 check_name("name", &name)?;

@@ -350,7 +350,7 @@ impl AppState {
                     self.plan_restore(&mut plan, t, &snap, now);
                 }
             }
-            FormKind::Import | FormKind::Vzdump | FormKind::RestoreArchive => {
+            FormKind::Import | FormKind::Vzdump | FormKind::RestoreArchive | FormKind::Command => {
                 return Err("this form does not act on marked rows".into());
             }
         }

@@ -48,6 +48,8 @@ pub enum Effect {
     EditExternal {
         file: std::path::PathBuf,
     },
+    /// Suspend the console and run a configured command in the terminal.
+    Terminal(crate::jobs::CommandSpec),
     /// Suspend the console and run `incus exec` in an instance.
     Shell {
         remote: String,

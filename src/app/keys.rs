@@ -61,7 +61,19 @@ impl AppState {
     pub(crate) fn dispatch_key(&mut self, ev: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
         match self.read_key(self.keys(), &ev) {
             KeyIn::Action(a, _) => self.dispatch(a, now),
-            KeyIn::Pending | KeyIn::Text(_) | KeyIn::Unbound => vec![],
+            KeyIn::Pending => vec![],
+            // A key bound to nothing in the lists may run a configured command.
+            KeyIn::Text(_) | KeyIn::Unbound if self.input() == InputMode::Normal => {
+                match self.command_for_key(&Key::from_event(&ev)) {
+                    Some(c) => {
+                        let name = c.name.clone();
+                        self.derived.data_changed();
+                        self.run_config_command(&name, now)
+                    }
+                    None => vec![],
+                }
+            }
+            KeyIn::Text(_) | KeyIn::Unbound => vec![],
         }
     }
 

@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod bulk;
 pub mod cells;
 pub mod cluster;
+pub mod commands;
 mod copy;
 pub mod effect;
 pub mod export;

@@ -14,8 +14,7 @@ pub use super::panes::services::service_detail;
 use super::rows::view_rows;
 pub use super::services_view::ServicesView;
 use super::state::{AppState, Level};
-use crate::config::{CommandScope, expand_home};
-use crate::jobs::{CommandSpec, JobId, JobSpec, Target};
+use crate::jobs::{JobId, JobSpec};
 use crate::pane::Pane;
 use crate::services::ServicePlan;
 use crate::survey::{SaveFailure, Survey};
@@ -361,106 +360,5 @@ impl AppState {
             Action::Preview => self.open_preview(file),
             _ => self.open_plan(vec![file]),
         }
-    }
-
-    // ----- configured commands ---------------------------------------------------------------
-
-    /// `run <name>`: a configured command as a job, with the selection in its environment.
-    pub fn run_config_command(&mut self, name: &str, now: DateTime<Utc>) -> Vec<Effect> {
-        let Some(c) = self
-            .services
-            .commands
-            .iter()
-            .find(|c| c.name == name)
-            .cloned()
-        else {
-            let have: Vec<&str> = self
-                .services
-                .commands
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect();
-            self.say(
-                Level::Error,
-                if have.is_empty() {
-                    format!("no command {name:?}: add [[commands]] to config.toml")
-                } else {
-                    format!("no command {name:?} (have: {})", have.join(", "))
-                },
-            );
-            return vec![];
-        };
-        let mut env: Vec<(String, String)> = vec![
-            (
-                "ATLAS_SERVICES_DIR".into(),
-                self.services.dir.display().to_string(),
-            ),
-            // Keep colour though the output goes to a pipe.
-            ("CLICOLOR_FORCE".into(), "1".into()),
-            ("FORCE_COLOR".into(), "1".into()),
-        ];
-        let target = match c.scope {
-            CommandScope::Global => Target::instance("", "", &c.name),
-            CommandScope::Instance => {
-                let super::action_forms::Selected::Instance(i) = self.selected_object(now) else {
-                    self.say(
-                        Level::Warning,
-                        format!("{}: select an instance (2 instances pane)", c.name),
-                    );
-                    return vec![];
-                };
-                let t = Target::instance(&i.remote, &i.inst.project, &i.inst.name);
-                if let Some(f) =
-                    self.services
-                        .file_of_instance(&i.remote, &i.inst.project, &i.inst.name)
-                {
-                    env.push(("ATLAS_SERVICE".into(), i.inst.name.clone()));
-                    env.push(("ATLAS_SERVICE_FILE".into(), f.display().to_string()));
-                }
-                t
-            }
-            CommandScope::Service => {
-                let Some(file) = self.selected_service(now, &c.name) else {
-                    return vec![];
-                };
-                let Some(d) = self.services.definition(&file).cloned() else {
-                    self.say(
-                        Level::Error,
-                        format!("{}: the definition is invalid", file.display()),
-                    );
-                    return vec![];
-                };
-                env.push(("ATLAS_SERVICE".into(), d.name.clone()));
-                env.push(("ATLAS_SERVICE_FILE".into(), file.display().to_string()));
-                Target::instance(&d.remote, &d.project, &d.name)
-            }
-        };
-        if !target.remote.is_empty() {
-            env.push(("ATLAS_REMOTE".into(), target.remote.clone()));
-            env.push(("ATLAS_PROJECT".into(), target.project.clone()));
-            env.push(("ATLAS_INSTANCE".into(), target.name.clone()));
-        }
-        let workdir = c.workdir.as_deref().map(|w| {
-            let p = expand_home(w);
-            if p.is_relative() {
-                self.services.config_dir.join(p)
-            } else {
-                p
-            }
-        });
-        let spec = JobSpec::Command {
-            target,
-            command: CommandSpec {
-                name: c.name.clone(),
-                argv: c.command.argv(),
-                workdir,
-                env,
-            },
-        };
-        if c.confirm {
-            let body = spec.command_line().into_iter().collect();
-            return self.ask_job(spec, format!("Run {}?", c.name), body);
-        }
-        self.start_job(spec, now)
     }
 }

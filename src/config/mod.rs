@@ -28,7 +28,26 @@ pub enum CommandScope {
     #[default]
     Global,
     Instance,
+    Volume,
+    Host,
     Service,
+    Alert,
+}
+
+/// A value a command asks for before it runs (`{name}` in its words).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CommandInput {
+    pub name: String,
+    /// The question (default: the name).
+    #[serde(default)]
+    pub prompt: Option<String>,
+    #[serde(default)]
+    pub default: String,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A command's words: a list, or a string for `sh -c`.
@@ -54,11 +73,66 @@ impl CommandLine {
 pub struct CommandConfig {
     pub name: String,
     pub command: CommandLine,
+    /// What must be selected (or marked): nothing, an instance, a volume, a host, a service
+    /// or an alert.
     #[serde(default)]
     pub scope: CommandScope,
+    /// The panes it is offered on (empty: the panes of its scope's rows).
+    #[serde(default)]
+    pub panes: Vec<String>,
+    /// The providers whose objects it takes, `incus` and/or `pve` (empty: both).
+    #[serde(default)]
+    pub providers: Vec<String>,
+    /// A key of the lists that runs it.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Its word in the hint bar (default: its name).
+    #[serde(default)]
+    pub label: Option<String>,
     #[serde(default)]
     pub confirm: bool,
+    /// It changes things: refused on read-only remotes and with `--readonly`.
+    #[serde(default)]
+    pub dangerous: bool,
+    /// Values asked for first, each a `{name}` placeholder.
+    #[serde(default)]
+    pub inputs: Vec<CommandInput>,
+    /// On marked rows: once per row (the default) or once with all of them.
+    #[serde(default = "yes")]
+    pub per_item: bool,
+    /// It needs the terminal (ssh, a console): the console steps aside while it runs.
+    #[serde(default)]
+    pub terminal: bool,
     pub workdir: Option<String>,
+}
+
+/// Keys of `[[commands]]` that cannot be read, or that the lists' keymap already binds (a
+/// command runs on a key bound to nothing).
+pub fn command_key_problems(
+    commands: &[CommandConfig],
+    keymap: &Keymap,
+    file: &Path,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for c in commands {
+        let Some(k) = &c.key else { continue };
+        let problem = match keymap::Key::parse(k) {
+            Err(e) => Some(format!("[[commands]] {:?}: key {k:?}: {e}", c.name)),
+            Ok(key) => match keymap.lookup(keymap::Mode::Normal, &[key]) {
+                keymap::Lookup::Unbound => None,
+                _ => Some(format!(
+                    "[[commands]] {:?}: key {k:?} is bound in the lists already; bind it to \"none\" in keymap.toml [normal] to use it here",
+                    c.name
+                )),
+            },
+        };
+        out.extend(problem.map(|message| Diagnostic {
+            file: file.to_path_buf(),
+            line: None,
+            message,
+        }));
+    }
+    out
 }
 
 /// `~/x` → `$HOME/x`.
@@ -504,6 +578,7 @@ impl Settings {
         diagnostics.extend(d);
         let (keymap, d) = Keymap::load(&paths.keymap_file());
         diagnostics.extend(d);
+        diagnostics.extend(command_key_problems(&config.commands, &keymap, &cfg_path));
         Self {
             paths,
             config,

@@ -329,8 +329,27 @@ fn hint_line(state: &AppState, width: u16, theme: &Theme, now: DateTime<Utc>) ->
     let mut text = String::new();
     // Two columns stay free before the status indicators.
     let room = (width as usize).saturating_sub(2);
+    // The configured commands with a key come after the pane's own actions (rank < 90).
+    let customs = state.command_hints(state.pane);
+    let mut customs_done = mode != Mode::Normal;
     for a in actions {
         let spec = a.spec();
+        if !customs_done
+            && spec
+                .hint
+                .and_then(|h| h.on(state.pane))
+                .is_some_and(|r| r >= 90)
+        {
+            customs_done = true;
+            for (key, label) in &customs {
+                let item = format!("{key} {label}");
+                let sep = if text.is_empty() { "" } else { "  " };
+                if text.chars().count() + sep.len() + item.chars().count() <= room {
+                    text.push_str(sep);
+                    text.push_str(&item);
+                }
+            }
+        }
         if spec.write && (state.readonly || state.selected_remote(now).is_some_and(|r| r.readonly))
         {
             continue;

@@ -31,6 +31,8 @@ pub enum FormKind {
     RestoreArchive,
     /// Marked objects restored to a snapshot of one name (each its own).
     RestoreNamed,
+    /// The values a configured command asks for (its name is the target's).
+    Command,
 }
 
 /// One field of an action form; toggles hold "yes"/"no".

@@ -25,13 +25,24 @@ pub fn suggestions(state: &AppState, input: &str) -> Vec<Suggestion> {
         add(s.words[0].to_string(), s.help.to_string());
     }
     fixed(&mut add);
-    if !state.readonly {
-        for c in &state.services.commands {
-            add(
-                format!("run {}", c.name),
-                "a configured command ([[commands]])".into(),
-            );
-        }
+    // Those that change things are left out in read-only mode.
+    for c in state
+        .services
+        .commands
+        .iter()
+        .filter(|c| !(state.readonly && c.dangerous))
+    {
+        add(
+            format!("run {}", c.name),
+            format!(
+                "{} ([[commands]]{})",
+                c.label.as_deref().unwrap_or("a configured command"),
+                c.key
+                    .as_deref()
+                    .map(|k| format!(", key {k}"))
+                    .unwrap_or_default()
+            ),
+        );
     }
     if let Some(s) = &state.services.survey {
         for l in &s.loaded {
