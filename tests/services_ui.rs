@@ -649,7 +649,7 @@ fn configured_commands_run_as_jobs_with_the_selection() {
             .clone()
             .unwrap()
             .text
-            .contains("select a service")
+            .contains("backup: nothing selected")
     );
     assert!(s.run_command("run nothing", now()).is_empty());
     assert!(
