@@ -263,7 +263,7 @@ async fn run_all(
             alerts: vec![],
             user: usecase::default_author(),
             state_dir: Some(settings.paths.state_dir.clone()),
-            queue: Some(queue.clone()),
+            queue: Some(queue.place(&rspec.name)),
         };
         let cancel = crx.clone();
         set.spawn(async move {

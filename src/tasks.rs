@@ -264,7 +264,7 @@ impl Tasks {
             alerts,
             user: self.user.clone(),
             state_dir: Some(self.state_dir.clone()),
-            queue: Some(self.queue.clone()),
+            queue: Some(self.queue.place(&remote)),
         };
         let tx = self.updates.clone();
         let worker = self.workers.get(&remote).cloned();

@@ -416,8 +416,12 @@ fn panes_said_to_show_no_ages_do_not_change_with_the_clock() {
 fn the_filter_tells_its_syntax_its_mistakes_and_takes_places() {
     let mut s = loaded_state();
     key(&mut s, KeyCode::Char('2'));
-    // `@remote/project`: that project's rows only.
-    typ(&mut s, "/@local/lab");
+    // `@remote/project`: that project's rows only — also when the rows are looked at after
+    // every key, as the screen does (`@l` keeps nothing; `@local` is not narrower than it).
+    for c in "/@local/lab".chars() {
+        key(&mut s, KeyCode::Char(c));
+        atlas_tui::app::rows::view_rows(&s, s.pane, now());
+    }
     let rows = atlas_tui::app::rows::view_rows(&s, s.pane, now());
     let names: Vec<&str> = rows.iter().map(|r| r.cells[1].text.as_str()).collect();
     assert_eq!(names.len(), 2, "{names:?}");

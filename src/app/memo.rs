@@ -95,7 +95,8 @@ impl std::ops::Deref for View {
 }
 
 /// Whether every row `new` keeps is one `old` keeps, so `new` need only look at those: `new`
-/// types more of `old` (more of its last word, unless that is an exclusion, or more words).
+/// types more of `old` (more of its last word, unless that is an exclusion or a place —
+/// `@loc` is another remote than `@local` —, or more words).
 fn refines(old: &str, new: &str) -> bool {
     let Some(tail) = new.strip_prefix(old) else {
         return false;
@@ -109,7 +110,7 @@ fn refines(old: &str, new: &str) -> bool {
         || !old
             .split_whitespace()
             .last()
-            .is_some_and(|w| w.starts_with('!'))
+            .is_some_and(|w| w.starts_with('!') || w.starts_with('@'))
 }
 
 /// The filters a pane matched lately against the same built rows, newest last.
@@ -183,6 +184,8 @@ mod tests {
         assert!(refines("!run", "!run gra"));
         // Excluding "runn" keeps rows that excluding "run" dropped.
         assert!(!refines("!run", "!runn"));
+        assert!(!refines("@loc", "@local"));
+        assert!(refines("@local", "@local graf"));
         assert!(!refines("", "a"));
         assert!(!refines("graf", "gra"));
     }

@@ -32,8 +32,9 @@ pub struct JobRun {
     pub user: String,
     /// Where the journal and history live (`None`: nowhere, e.g. in tests).
     pub state_dir: Option<PathBuf>,
-    /// The queue it waits its turn in (`None`: it runs at once).
-    pub queue: Option<super::queue::Queue>,
+    /// Its place in the queue (`None`: it runs at once). Taken when the job is queued, so jobs
+    /// run in the order they were started.
+    pub queue: Option<super::queue::Place>,
 }
 
 fn write<T: serde::Serialize>(file: Option<PathBuf>, v: &T) {
@@ -71,15 +72,22 @@ pub async fn execute_abandonable(
 ) -> JobRecord {
     // Its turn in the queue first: cancelled or abandoned while waiting, it never runs.
     let mut cancel = cancel;
-    let (turn, waited) = match &job.queue {
+    let ticket = job.queue.as_ref().and_then(super::queue::Place::take);
+    let (turn, waited) = match ticket {
         None => (None, None),
-        Some(q) => {
+        Some(ticket) => {
             on(Note::Event(JobEvent::Progress(super::Progress {
                 stage: "queued".into(),
                 ..Default::default()
             })));
             tokio::select! {
-                t = q.turn(&job.spec.target().remote) => (t, None),
+                t = ticket.turn() => {
+                    on(Note::Event(JobEvent::Progress(super::Progress {
+                        stage: "starting".into(),
+                        ..Default::default()
+                    })));
+                    (Some(t), None)
+                }
                 _ = atlas_core::ops::cancelled(&mut cancel) => {
                     (None, Some(Outcome::Cancelled("cancelled while queued: it never ran".into())))
                 }
