@@ -204,32 +204,13 @@ pub async fn run(mut settings: Settings, specs: Vec<RemoteSpec>, opts: RunOption
                             state.say(Level::Error, format!("cannot copy: {e}"));
                         }
                     }
-                    Effect::Shell {
-                        remote,
-                        project,
-                        name,
-                    } => {
+                    // The console steps aside for a shell, a command or an editor.
+                    e @ (Effect::Shell { .. }
+                    | Effect::Terminal(_)
+                    | Effect::EditExternal { .. }) => {
                         drop(input);
-                        shell(
-                            &mut term,
-                            &mut state,
-                            &settings,
-                            &user,
-                            (&remote, &project, &name),
-                        )
-                        .await?;
-                        input = EventStream::new();
-                        dirty = true;
-                    }
-                    Effect::Terminal(command) => {
-                        drop(input);
-                        in_terminal(&mut term, &mut state, &settings, &user, command).await?;
-                        input = EventStream::new();
-                        dirty = true;
-                    }
-                    Effect::EditExternal { file } => {
-                        drop(input);
-                        pending.extend(edit_external(&mut term, &mut state, &file).await?);
+                        pending
+                            .extend(step_aside(&mut term, &mut state, &settings, &user, e).await?);
                         input = EventStream::new();
                         dirty = true;
                     }
@@ -428,6 +409,27 @@ async fn shell(
         Err(e) => state.say(Level::Error, e),
     }
     Ok(())
+}
+
+/// Runs what needs the terminal (the console's screen put away, and back after).
+async fn step_aside(
+    term: &mut tui::Term,
+    state: &mut AppState,
+    settings: &Settings,
+    user: &str,
+    e: Effect,
+) -> Result<Vec<Effect>> {
+    match e {
+        Effect::Shell {
+            remote,
+            project,
+            name,
+        } => shell(term, state, settings, user, (&remote, &project, &name)).await?,
+        Effect::Terminal(command) => in_terminal(term, state, settings, user, command).await?,
+        Effect::EditExternal { file } => return edit_external(term, state, &file).await,
+        _ => {}
+    }
+    Ok(vec![])
 }
 
 /// The console steps aside for a configured command that needs the terminal (ssh, a

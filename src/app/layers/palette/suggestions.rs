@@ -25,25 +25,7 @@ pub fn suggestions(state: &AppState, input: &str) -> Vec<Suggestion> {
         add(s.words[0].to_string(), s.help.to_string());
     }
     fixed(&mut add);
-    // Those that change things are left out in read-only mode.
-    for c in state
-        .services
-        .commands
-        .iter()
-        .filter(|c| !(state.readonly && c.dangerous))
-    {
-        add(
-            format!("run {}", c.name),
-            format!(
-                "{} ([[commands]]{})",
-                c.label.as_deref().unwrap_or("a configured command"),
-                c.key
-                    .as_deref()
-                    .map(|k| format!(", key {k}"))
-                    .unwrap_or_default()
-            ),
-        );
-    }
+    commands(state, &mut add);
     if let Some(s) = &state.services.survey {
         for l in &s.loaded {
             add(format!("edit {}", l.name()), "edit this definition".into());
@@ -185,5 +167,28 @@ fn fixed(add: &mut impl FnMut(String, String)) {
         ("group none", "do not group the alerts"),
     ] {
         add(g.into(), h.into());
+    }
+}
+
+/// The configured commands (`run <name>`).
+fn commands(state: &AppState, add: &mut impl FnMut(String, String)) {
+    // Those that change things are left out in read-only mode.
+    for c in state
+        .services
+        .commands
+        .iter()
+        .filter(|c| !(state.readonly && c.dangerous))
+    {
+        add(
+            format!("run {}", c.name),
+            format!(
+                "{} ([[commands]]{})",
+                c.label.as_deref().unwrap_or("a configured command"),
+                c.key
+                    .as_deref()
+                    .map(|k| format!(", key {k}"))
+                    .unwrap_or_default()
+            ),
+        );
     }
 }
