@@ -208,7 +208,8 @@ fn project_typos_are_refused_like_remote_typos() {
         s.listing.scope,
         atlas_tui::incus::Scope::Project("lab".into())
     );
-    assert_eq!(fx.len(), 1, "{fx:?}");
+    // The scope sent, and the history written.
+    assert_eq!(fx.len(), 2, "{fx:?}");
 }
 
 #[test]
