@@ -186,7 +186,7 @@ registry! {
     /// Clear the pane's marks.
     ClearMarks = "clear_marks", "unmark", "clear the pane's marks", ["unmark", "clear marks"], false;
     /// Cancel the selected job.
-    CancelJob = "cancel_job", "cancel", "cancel the selected job", ["cancel"], true, hint 8 [Jobs];
+    CancelJob = "cancel_job", "cancel", "cancel the selected job (activity pane: the operation)", ["cancel"], true, hint 8 [Jobs, Activity = 7];
     /// From an alert to its object; from an object to its alerts.
     Jump = "jump", "jump", "jump: alert or timeline line → its object, object → its alerts", ["jump"], false, hint 17 [Alerts, Instances, Volumes, Hosts, Jobs];
     /// Silence the selected alert, or the alerts of the selected object.
@@ -206,6 +206,9 @@ registry! {
     Details = "details", "details", "details of the selected row", [], false, hint 92 *;
     /// Copy what the selected row is best known by.
     TimelineOf = "timeline_of", "timeline", "the timeline of the selected row's object (alerts, events, jobs, silences)", ["timeline-of"], false;
+    PaneActivity = "pane_activity", "activity", "activity pane (every client's operations and tasks on the remotes, the daemons' warnings)", [], false, goes_to Activity;
+    /// Acknowledge the selected daemon warning.
+    AckWarning = "ack_warning", "acknowledge", "acknowledge the selected daemon warning (activity pane)", ["acknowledge", "ack"], true, hint 8 [Activity];
     PaneTimeline = "pane_timeline", "timeline", "timeline pane (alerts, silences, jobs and the remotes' events on one time axis)", [], false, goes_to Timeline;
     ToggleMaintenance = "toggle_maintenance", "maintenance", "confirmations: silence the object's alerts during the action, or not", [], false;
     TrendMetric = "trend_metric", "trend", "the panes' TREND sparklines: next metric (cpu, memory, disk, network)", ["trend"], false;

@@ -9,7 +9,7 @@
 //! state machine, no I/O), [`ui`] (rendering), the headless commands and [`run`] (the loop). See
 //! `ARCHITECTURE.md`.
 
-pub use atlas_core::{decode, inventory, liveness, services, survey, trend};
+pub use atlas_core::{activity, decode, inventory, liveness, services, survey, trend};
 pub use atlas_incus as incus;
 
 pub mod action;

@@ -23,6 +23,7 @@ macro_rules! pane_table {
             Services = "Services", "Svc", ["services", "service", "svc", "definitions"], false, TopRight, services;
             Backups = "Backups", "Bkp", ["backups", "backup", "bkp", "vzdump"], false, TopRight, backups;
             Timeline = "Timeline", "Time", ["timeline", "tl", "incident", "events"], true, TopRight, timeline;
+            Activity = "Activity", "Act", ["activity", "operations", "ops", "warnings", "act"], true, TopRight, activity;
         }
     };
 }
@@ -168,7 +169,7 @@ mod tests {
             assert!(shown.contains(&focus), "{focus:?} not drawn in the grid");
         }
         assert_eq!(GridSlot::TopRight.shows(Pane::Hosts), Pane::Alerts);
-        assert_eq!(Pane::Timeline.cycle(1), Pane::Hosts);
-        assert_eq!(Pane::Hosts.cycle(-1), Pane::Timeline);
+        assert_eq!(Pane::Activity.cycle(1), Pane::Hosts);
+        assert_eq!(Pane::Hosts.cycle(-1), Pane::Activity);
     }
 }

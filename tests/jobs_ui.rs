@@ -1025,3 +1025,119 @@ fn a_custom_action_asks_its_input_and_runs_once_per_marked_row() {
             .contains("read-only mode")
     );
 }
+
+#[test]
+fn the_activity_pane_shows_every_clients_operations_and_the_daemons_warnings() {
+    use atlas_tui::activity::{DaemonWarning, RemoteOperation};
+    use atlas_tui::backend::Command;
+    let mut s = loaded_state();
+    let op = RemoteOperation {
+        id: "op-1".into(),
+        project: "default".into(),
+        description: "Migrating instance".into(),
+        status: "Running".into(),
+        running: true,
+        progress: Some("migrate 10%".into()),
+        created_at: Some(now() - chrono::Duration::seconds(30)),
+        updated_at: Some(now()),
+        by: "alice via tls".into(),
+        may_cancel: true,
+        location: "atlas01".into(),
+        objects: vec!["instances/grafana01".into()],
+        error: String::new(),
+    };
+    let warning = DaemonWarning {
+        id: "w-1".into(),
+        kind: "Couldn't find the CGroup blkio.weight".into(),
+        status: "new".into(),
+        severity: "low".into(),
+        location: "atlas01".into(),
+        project: String::new(),
+        count: 4,
+        message: "blkio.weight is not available".into(),
+        last_seen: Some(now()),
+        entity: String::new(),
+    };
+    // Before the warnings are read, the pane says so (not "none").
+    ch(&mut s, '=');
+    let screen = render(&mut s, 160, 30);
+    assert!(screen.contains("reading warnings"), "{screen}");
+    for ev in [
+        InventoryEvent::Operations {
+            remote: "local".into(),
+            operations: vec![op.clone()],
+        },
+        InventoryEvent::Warnings {
+            remote: "local".into(),
+            warnings: vec![warning],
+        },
+    ] {
+        s.apply(Update::Inventory(ev), now());
+    }
+    // Progress from an event.
+    let mut moved = op.clone();
+    moved.progress = Some("migrate 42%".into());
+    s.apply(
+        Update::Inventory(InventoryEvent::OperationChanged {
+            remote: "local".into(),
+            operation: moved,
+        }),
+        now(),
+    );
+    let screen = render(&mut s, 160, 30);
+    for want in [
+        "Migrating instance grafana01",
+        "migrate 42%",
+        "alice via tls",
+        "Couldn't find the CGroup blkio.weight (×4)",
+        "new low",
+    ] {
+        assert!(screen.contains(want), "{want}:\n{screen}");
+    }
+    // The host's status counts its new warnings.
+    ch(&mut s, '1');
+    assert!(render(&mut s, 160, 30).contains("Online ⚠1"));
+    // Newest first: acknowledge the warning (asked first), then cancel the operation.
+    ch(&mut s, '=');
+    ch(&mut s, 'g');
+    ch(&mut s, 'g');
+    ch(&mut s, 'K');
+    assert!(
+        s.confirm()
+            .is_some_and(|c| c.prompt.contains("Acknowledge"))
+    );
+    let fx = ch(&mut s, 'y');
+    assert!(
+        fx.contains(&Effect::Send {
+            remote: Some("local".into()),
+            cmd: Command::AcknowledgeWarning("w-1".into()),
+        }),
+        "{fx:?}"
+    );
+    ch(&mut s, 'j');
+    ch(&mut s, 'c');
+    let c = s.confirm().expect("asked first").clone();
+    assert!(
+        c.prompt.contains("Migrating instance") && c.prompt.contains("alice"),
+        "{}",
+        c.prompt
+    );
+    let fx = ch(&mut s, 'y');
+    assert!(
+        fx.contains(&Effect::Send {
+            remote: Some("local".into()),
+            cmd: Command::CancelOperation("op-1".into()),
+        }),
+        "{fx:?}"
+    );
+    // An operation that ended and left the remote's list stays a while, said as ended.
+    s.apply(
+        Update::Inventory(InventoryEvent::Operations {
+            remote: "local".into(),
+            operations: vec![],
+        }),
+        now(),
+    );
+    let screen = render(&mut s, 160, 30);
+    assert!(screen.contains("ended (outcome not seen)"), "{screen}");
+}

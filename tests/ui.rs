@@ -35,7 +35,7 @@ fn latest_event_shows_in_the_header() {
         }),
         now(),
     );
-    let out = render(&mut s, 180, 24);
+    let out = render(&mut s, 200, 24);
     assert!(
         out.lines()
             .next()

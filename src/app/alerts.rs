@@ -202,7 +202,8 @@ impl AppState {
             .any(|s| matches!(s.status, SourceStatus::Down(_)))
     }
 
-    fn selected_key(&self, pane: Pane, now: DateTime<Utc>) -> Option<RowKey> {
+    /// The selected row's key in a pane.
+    pub(crate) fn selected_key(&self, pane: Pane, now: DateTime<Utc>) -> Option<RowKey> {
         let rows = view_rows(self, pane, now);
         if rows.is_empty() {
             return None;
@@ -264,6 +265,20 @@ impl AppState {
         let ps = &mut self.panes[pane.index()];
         ps.filter.clear();
         ps.selected_key = Some(RowKey::Object(t));
+    }
+
+    /// To an instance of a remote, by name (an operation's object).
+    pub(crate) fn jump_to_instance(&mut self, remote: &str, name: &str) {
+        let key = self
+            .remotes
+            .iter()
+            .find(|r| r.name == remote)
+            .and_then(|r| r.instances.iter().find(|i| i.inst.name == name))
+            .map(|i| i.object());
+        match key {
+            Some(t) => self.go_to(t),
+            None => self.say(Level::Warning, format!("{remote}:{name} is not listed")),
+        }
     }
 
     pub fn jump(&mut self, now: DateTime<Utc>) -> Vec<Effect> {

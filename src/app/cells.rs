@@ -94,6 +94,11 @@ pub enum RowKey {
     /// A line of the timeline: its time (ms) and a hash of what it says (stable while the
     /// lines around it come and go).
     Timeline(i64, u64),
+    /// An operation (task) or a daemon warning of a remote, by its id.
+    Activity {
+        remote: String,
+        id: String,
+    },
 }
 
 /// What a group of alerts shares.
@@ -131,6 +136,7 @@ impl std::fmt::Display for RowKey {
             RowKey::Journal(i) => write!(f, "journal/{i}"),
             RowKey::Service(file) => write!(f, "{}", file.display()),
             RowKey::Timeline(at, h) => write!(f, "timeline/{at}/{h:x}"),
+            RowKey::Activity { remote, id } => write!(f, "activity/{remote}/{id}"),
         }
     }
 }

@@ -62,6 +62,16 @@ impl AppState {
                     add("target", e.target.clone());
                 }
             }
+            RowKey::Activity { .. } => {
+                if let Some((_, o)) = super::panes::activity::operation_of(self, key) {
+                    add("description", o.description.clone());
+                    add("id", o.id.clone());
+                }
+                if let Some((_, w)) = super::panes::activity::warning_of(self, key) {
+                    add("message", w.message.clone());
+                    add("id", w.id.clone());
+                }
+            }
             RowKey::AlertGroup(_) | RowKey::Timeline(..) => {}
         }
         out

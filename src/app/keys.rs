@@ -172,7 +172,8 @@ impl AppState {
             | Action::PaneJournal
             | Action::PaneServices
             | Action::PaneBackups
-            | Action::PaneTimeline => {
+            | Action::PaneTimeline
+            | Action::PaneActivity => {
                 if let Some(p) = action.spec().goes_to {
                     self.pane = p;
                 }
@@ -202,7 +203,9 @@ impl AppState {
             Action::Delete => return self.action_delete(now),
             Action::Backup => return self.action_backup(now),
             Action::Import => return self.action_import(None, now),
+            Action::CancelJob if self.pane == Pane::Activity => return self.cancel_operation(now),
             Action::CancelJob => return self.action_cancel_job(now),
+            Action::AckWarning => return self.ack_warning(now),
             Action::ExportTable => return self.export(crate::export::Format::Csv, None, now),
             Action::Mark | Action::MarkRange | Action::MarkAll | Action::ClearMarks => {
                 self.apply_mark(action, now)

@@ -4,6 +4,8 @@
 
 pub mod action_forms;
 pub mod actions;
+mod activity;
+pub mod activity_view;
 pub mod alert_view;
 pub mod alerts;
 pub mod bulk;

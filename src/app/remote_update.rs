@@ -28,7 +28,11 @@ pub(crate) fn remote_of(event: &InventoryEvent) -> &str {
         | InventoryEvent::ConsoleLog { remote, .. }
         | InventoryEvent::Backups { remote, .. }
         | InventoryEvent::UsageHistory { remote, .. }
-        | InventoryEvent::Event { remote, .. } => remote,
+        | InventoryEvent::Event { remote, .. }
+        | InventoryEvent::Operations { remote, .. }
+        | InventoryEvent::OperationChanged { remote, .. }
+        | InventoryEvent::Warnings { remote, .. }
+        | InventoryEvent::ActivityWriteFailed { remote, .. } => remote,
         InventoryEvent::Skipped { origin, .. } => origin,
     }
 }
@@ -75,12 +79,18 @@ impl RemoteView {
                 ..
             } => self.apply_volume_usage(&pool, &project, &volume, usage),
             InventoryEvent::Backups { backups, .. } => self.backups = backups,
+            InventoryEvent::Operations { operations, .. } => self.activity.replace(operations, now),
+            InventoryEvent::OperationChanged { operation, .. } => {
+                self.activity.update(operation, now)
+            }
+            InventoryEvent::Warnings { warnings, .. } => self.activity.warnings = Some(warnings),
             // The state's.
             InventoryEvent::Status { .. }
             | InventoryEvent::Alive { .. }
             | InventoryEvent::ConsoleLog { .. }
             | InventoryEvent::UsageHistory { .. }
             | InventoryEvent::Event { .. }
+            | InventoryEvent::ActivityWriteFailed { .. }
             | InventoryEvent::Skipped { .. } => {}
         }
     }

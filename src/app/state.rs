@@ -57,6 +57,8 @@ pub struct RemoteView {
     pub live: crate::liveness::Liveness,
     /// Online, but not heard from within its deadline: its rows are stale (dimmed, aged).
     pub silent: bool,
+    /// What every client runs there, and the daemon's warnings.
+    pub activity: super::activity_view::Activity,
 }
 
 impl RemoteView {
@@ -91,6 +93,7 @@ impl RemoteView {
             volumes_listed: false,
             live: Default::default(),
             silent: false,
+            activity: Default::default(),
         }
     }
 }

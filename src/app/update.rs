@@ -128,6 +128,11 @@ impl AppState {
     pub(crate) fn apply_inventory(&mut self, event: InventoryEvent, now: DateTime<Utc>) {
         match event {
             InventoryEvent::Skipped { origin, items } => self.apply_skipped(&origin, &items),
+            InventoryEvent::ActivityWriteFailed {
+                remote,
+                what,
+                error,
+            } => self.say(Level::Error, format!("{remote}: {what} failed: {error}")),
             InventoryEvent::Alive { remote, within } => self.remote_heard(&remote, within, now),
             InventoryEvent::Status { remote, state } => self.apply_status(&remote, state, now),
             InventoryEvent::ConsoleLog {

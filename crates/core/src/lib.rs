@@ -1,6 +1,7 @@
 //! atlas-core: the domain every layer shares. Decoding that keeps the good items of a list,
 //! diagnostics with file and line, the alerts model. Nothing here talks to a server or draws.
 
+pub mod activity;
 pub mod alerts;
 pub mod compact;
 pub mod decode;

@@ -147,6 +147,27 @@ pub enum Event {
         remote: String,
         backups: Vec<crate::inventory::BackupRow>,
     },
+    /// Every operation (task) the remote runs or ran lately, by any client.
+    Operations {
+        remote: String,
+        operations: Vec<crate::activity::RemoteOperation>,
+    },
+    /// One operation started, moved on or ended (from the remote's events).
+    OperationChanged {
+        remote: String,
+        operation: crate::activity::RemoteOperation,
+    },
+    /// The daemon's warnings.
+    Warnings {
+        remote: String,
+        warnings: Vec<crate::activity::DaemonWarning>,
+    },
+    /// A write of the console's on the remote's activity (a cancel, an acknowledgement) failed.
+    ActivityWriteFailed {
+        remote: String,
+        what: String,
+        error: ProviderError,
+    },
     /// List items that could not be decoded were left out.
     Skipped {
         origin: String,
@@ -380,6 +401,13 @@ pub async fn wait_offline(
                 Some(Command::Refresh) => return Some(true),
                 Some(Command::SetScope(s)) => rescope(s),
                 Some(Command::Reread(_)) => {}
+                Some(Command::CancelOperation(what) | Command::AcknowledgeWarning(what)) => {
+                    sink(Event::ActivityWriteFailed {
+                        remote: remote.to_string(),
+                        what,
+                        error: ProviderError::Server(format!("{remote} is offline")),
+                    })
+                }
                 Some(Command::ConsoleLog { project, name }) => sink(Event::ConsoleLog {
                     remote: remote.to_string(),
                     project,
@@ -418,4 +446,8 @@ pub enum Command {
     /// Read these instances (project, name) again, and reconcile the rest (after a job of the
     /// console's own: events cover most changes, not all).
     Reread(Vec<(String, String)>),
+    /// Cancel an operation (any client's) where the remote allows it.
+    CancelOperation(String),
+    /// Acknowledge a daemon warning.
+    AcknowledgeWarning(String),
 }

@@ -1,5 +1,6 @@
 //! Everything that talks to Incus: configuration discovery, TLS, the REST client and events.
 
+pub mod activity;
 pub mod cliconfig;
 pub mod client;
 pub mod convert;

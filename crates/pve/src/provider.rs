@@ -148,6 +148,8 @@ struct Session {
     node_status: HashMap<String, (Option<[f64; 3]>, String)>,
     /// Tasks of `/cluster/tasks` already seen to end (`None` before the first read).
     tasks_seen: Option<std::collections::HashSet<String>>,
+    /// The cluster's tasks as last reported (reported again only when they change).
+    tasks_shown: Vec<atlas_core::activity::RemoteOperation>,
     /// VMID → what of its row changes only with its details, as last built (a poll then only
     /// builds its state: 1000 guests every 5 s).
     fixed: HashMap<u64, (convert::FixedKey, convert::Fixed)>,
@@ -170,6 +172,7 @@ impl Session {
             cpu: HashMap::new(),
             node_status: HashMap::new(),
             tasks_seen: None,
+            tasks_shown: vec![],
             fixed: HashMap::new(),
         }
     }
@@ -245,6 +248,12 @@ impl Session {
                     }
                     // PVE lists every guest; pools are shown, not chosen.
                     Some(Command::SetScope(_)) => {}
+                    Some(Command::CancelOperation(upid)) => self.stop_task(upid),
+                    Some(Command::AcknowledgeWarning(id)) => (self.tx)(p::Event::ActivityWriteFailed {
+                        remote: self.remote(),
+                        what: format!("acknowledge warning {id}"),
+                        error: p::ProviderError::Unsupported("Proxmox VE has no daemon warnings"),
+                    }),
                     Some(Command::ConsoleLog { project, name }) => (self.tx)(p::Event::ConsoleLog {
                         remote: self.remote(),
                         project,
@@ -283,6 +292,27 @@ impl Session {
                 },
             }
         }
+    }
+
+    /// Stops a task (anyone's) on its node: `DELETE /nodes/{node}/tasks/{upid}`; a failure is
+    /// reported. Its end comes with the next poll of the tasks.
+    fn stop_task(&self, upid: String) {
+        let (client, tx, remote) = (self.client.clone(), self.tx.clone(), self.remote());
+        tokio::spawn(async move {
+            let node = upid.split(':').nth(1).unwrap_or_default().to_string();
+            let path = format!(
+                "/nodes/{}/tasks/{}",
+                atlas_core::text::encode(&node),
+                atlas_core::text::encode(&upid)
+            );
+            if let Err(e) = client.delete(&path).await {
+                tx(p::Event::ActivityWriteFailed {
+                    remote,
+                    what: format!("stop task {upid}"),
+                    error: p::ProviderError::Server(e.to_string()),
+                });
+            }
+        });
     }
 
     /// The guests by VMID.
@@ -363,6 +393,15 @@ impl Session {
         let Some(items) = v.as_array() else {
             return (vec![], false);
         };
+        let tasks: Vec<atlas_core::activity::RemoteOperation> =
+            items.iter().filter_map(task_activity).collect();
+        if tasks != self.tasks_shown {
+            self.tasks_shown = tasks.clone();
+            (self.tx)(p::Event::Operations {
+                remote: self.remote(),
+                operations: tasks,
+            });
+        }
         let first = self.tasks_seen.is_none();
         let seen = self.tasks_seen.get_or_insert_with(Default::default);
         let (touched, backups, done) = ended(items, seen, first);
@@ -789,6 +828,50 @@ fn ended(
         }
     }
     (touched, backups, done)
+}
+
+/// A task of `/cluster/tasks` as a row of the activity view: running ones and those that
+/// ended lately (PVE keeps the recent ones there).
+fn task_activity(t: &Value) -> Option<atlas_core::activity::RemoteOperation> {
+    let upid = t["upid"].as_str()?;
+    let kind = t["type"].as_str().unwrap_or("task");
+    let id = match &t["id"] {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    };
+    let running = t["endtime"].is_null() && t["status"].is_null();
+    let at = |k: &str| {
+        t[k].as_i64()
+            .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+    };
+    let status = t["status"].as_str().unwrap_or("").to_string();
+    Some(atlas_core::activity::RemoteOperation {
+        id: upid.to_string(),
+        project: String::new(),
+        description: format!("{kind} {id}").trim().to_string(),
+        status: if running {
+            "running".into()
+        } else {
+            status.clone()
+        },
+        running,
+        progress: None,
+        created_at: at("starttime"),
+        updated_at: at("endtime"),
+        by: t["user"].as_str().unwrap_or("").to_string(),
+        may_cancel: running,
+        location: t["node"].as_str().unwrap_or("").to_string(),
+        objects: (!id.is_empty())
+            .then(|| format!("{kind}/{id}"))
+            .into_iter()
+            .collect(),
+        error: if running || status == "OK" {
+            String::new()
+        } else {
+            status
+        },
+    })
 }
 
 /// A task of `/cluster/tasks` seen to end, for the timeline.

@@ -113,7 +113,11 @@ impl Item<'_> {
     fn status(&self) -> (String, &'static str) {
         match self.h {
             Some(_) if self.stale => ("Offline".into(), "remote.offline"),
-            Some(h) => (h.status.clone(), status_style(&h.status)),
+            // The daemon's new warnings about it, counted beside its status (`Online ⚠2`).
+            Some(h) => match self.r.activity.new_warnings_on(&h.name, h.clustered) {
+                Some(n) if n > 0 => (format!("{} ⚠{n}", h.status), "alert.warning"),
+                _ => (h.status.clone(), status_style(&h.status)),
+            },
             None => {
                 let (s, style) = match &self.r.conn {
                     ConnState::Connecting => ("Connecting", "remote.connecting"),
@@ -233,6 +237,7 @@ pub fn detail(state: &AppState, row: &RowKey, now: DateTime<Utc>, out: &mut Vec<
                     human_bytes(u.total)
                 ));
             }
+            host_warnings(r, h, now, out);
             // A host's "cpu" is its 1-minute load, in percent of one core.
             state.push_usage(key, r.samples.ring(key), now, out);
             return true;
@@ -249,4 +254,32 @@ pub fn loading(_state: &AppState) -> Option<String> {
 /// `jump` from a row: to the alerts of the host.
 pub fn jump(state: &mut AppState, key: &crate::app::cells::RowKey, now: DateTime<Utc>) {
     state.jump_to_alerts_of(key, now);
+}
+
+/// The daemon's warnings about a host (its new ones first), or that they were not read yet.
+fn host_warnings(r: &RemoteView, h: &crate::inventory::HostRow, now: DateTime<Utc>, out: &mut Vec<String>) {
+    let Some(all) = &r.activity.warnings else {
+        if r.caps.provider == "Incus" {
+            out.push("warnings: not read yet".into());
+        }
+        return;
+    };
+    let mut mine: Vec<&crate::activity::DaemonWarning> = all
+        .iter()
+        .filter(|w| w.status != "resolved")
+        .filter(|w| !h.clustered || w.location.is_empty() || w.location == h.name)
+        .collect();
+    mine.sort_by_key(|w| !w.is_new());
+    if mine.is_empty() {
+        out.push("warnings: []".into());
+        return;
+    }
+    out.push("warnings: # the activity pane (=) lists them; K there acknowledges one".into());
+    for w in mine {
+        let mut lines = Vec::new();
+        super::activity::warning_lines(&r.name, w, now, &mut lines);
+        for (i, l) in lines.iter().skip(1).enumerate() {
+            out.push(format!("  {}{l}", if i == 0 { "- " } else { "  " }));
+        }
+    }
 }

@@ -25,6 +25,9 @@ pub enum Fetch {
     Addresses,
     /// The remote's projects (read beside the first list, not before it).
     Projects,
+    /// Every client's operations and the daemon's warnings (after the first list, on the
+    /// reconcile and after the console's writes on them; operations move on by events).
+    Activity,
     /// The details (state, snapshots) of every instance of one project small enough to be read
     /// in one answer (`recursion=2` of that project): part of the detail pass, after everything
     /// else queued.

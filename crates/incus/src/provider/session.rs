@@ -220,6 +220,7 @@ pub(super) async fn session(
                 if f == Fetch::List && std::mem::take(&mut hosts_pending) {
                     q.mark_now(Fetch::Hosts, now);
                     q.mark_now(Fetch::Volumes, now);
+                    q.mark_now(Fetch::Activity, now);
                 }
                 // A project this remote does not have is shown as empty, not as an offline
                 // remote.
@@ -249,6 +250,7 @@ pub(super) async fn session(
             _ = reconciling.tick.tick() => {
                 let now = Instant::now();
                 q.mark_now(Fetch::Reconcile, now);
+                q.mark_now(Fetch::Activity, now);
                 // Details given up after their retries are asked for again.
                 undetailed.retry(&mut q, now);
             }
@@ -484,6 +486,9 @@ fn on_command(
             *scope = s;
             return Some(End::Rescope);
         }
+        Some(cmd @ (Command::CancelOperation(_) | Command::AcknowledgeWarning(_))) => {
+            activity_write(client, tx, cmd);
+        }
         Some(Command::UsageHistory {
             project,
             name,
@@ -558,6 +563,9 @@ async fn without_project(
                 return Ok(End::Rescope);
             }
             Some(Command::Reread(_)) => {}
+            Some(cmd @ (Command::CancelOperation(_) | Command::AcknowledgeWarning(_))) => {
+                activity_write(client, tx, cmd);
+            }
             Some(Command::UsageHistory {
                 project,
                 name,
@@ -581,6 +589,50 @@ async fn without_project(
             }
         }
     }
+}
+
+/// Reads every client's operations and the daemon's warnings, and reports them.
+async fn load_activity(client: &IncusClient, tx: &Sink) -> Result<(), IncusError> {
+    let remote = client.remote().to_string();
+    let operations = crate::activity::operations(client).await?;
+    tx(p::Event::Operations {
+        remote: remote.clone(),
+        operations,
+    });
+    let warnings = crate::activity::warnings(client).await?;
+    tx(p::Event::Warnings { remote, warnings });
+    Ok(())
+}
+
+/// Cancels an operation or acknowledges a warning, on a task; a failure is reported, and the
+/// activity read again after it (an operation's end also comes as its event).
+fn activity_write(client: &IncusClient, tx: &Sink, cmd: Command) {
+    let client = client.clone();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let remote = client.remote().to_string();
+        let (what, result) = match &cmd {
+            Command::CancelOperation(id) => (
+                format!("cancel operation {id}"),
+                client.cancel_operation(id).await,
+            ),
+            Command::AcknowledgeWarning(id) => (
+                format!("acknowledge warning {id}"),
+                crate::activity::acknowledge(&client, id).await,
+            ),
+            _ => return,
+        };
+        if let Err(e) = result {
+            tx(p::Event::ActivityWriteFailed {
+                remote,
+                what,
+                error: p::ProviderError::Server(e.to_string()),
+            });
+        }
+        if let Err(e) = load_activity(&client, &tx).await {
+            tracing::warn!(error = %e, "cannot read the activity again");
+        }
+    });
 }
 
 fn online(server: &Server) -> ConnState {
@@ -655,6 +707,7 @@ fn fetch(
             },
             Fetch::Addresses => Ok(Fetched::Usage(states_of(&client, running).await)),
             Fetch::Projects => client.projects().await.map(Fetched::Projects),
+            Fetch::Activity => load_activity(&client, &tx).await.map(|()| Fetched::Sent),
             Fetch::Hosts => load_hosts(&client, &server).await.map(|hosts| {
                 tx(p::Event::Hosts { remote, hosts });
                 Fetched::Sent
@@ -1034,6 +1087,15 @@ const NO_HISTORY: &str =
 
 /// Queues what an event names.
 fn on_event(ev: &Event, scope: &Scope, q: &mut Queue, tx: &Sink, remote: &str, now: Instant) {
+    if ev.kind == "operation" {
+        if let Some(operation) = crate::activity::from_event(&ev.metadata) {
+            tx(p::Event::OperationChanged {
+                remote: remote.to_string(),
+                operation,
+            });
+        }
+        return;
+    }
     if ev.kind != "lifecycle" {
         return;
     }
