@@ -741,7 +741,14 @@ impl AppState {
     }
 
     /// The restore preview of the selected snapshot, then (after confirmation) the job.
+    /// `r`: a snapshot restored (previewed first); on the backups pane an archive, on the
+    /// hosts pane an evacuated member.
     pub fn action_restore(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        match self.pane {
+            crate::pane::Pane::Backups => return self.action_restore_archive(now),
+            crate::pane::Pane::Hosts => return self.action_restore_member(now),
+            _ => {}
+        }
         if self.refuse_write("restore") {
             return vec![];
         }
@@ -917,6 +924,9 @@ impl AppState {
 
     /// Cancels the selected job.
     pub fn action_cancel_job(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        if self.pane == crate::pane::Pane::Activity {
+            return self.cancel_operation(now);
+        }
         let Selected::Job(id) = self.selected_object(now) else {
             self.say(Level::Warning, "cancel: select a running job (7 jobs pane)");
             return vec![];

@@ -193,17 +193,12 @@ impl AppState {
             Action::Unfreeze => return self.action_power(PowerAction::Unfreeze, false, now),
             Action::Shell => return self.action_shell(now),
             Action::Snapshot => return self.action_snapshot(now),
-            Action::Restore if self.pane == Pane::Backups => {
-                return self.action_restore_archive(now);
-            }
-            Action::Restore if self.pane == Pane::Hosts => return self.action_restore_member(now),
             Action::Restore => return self.action_restore(now),
             Action::Evacuate => return self.action_evacuate(now),
             Action::Move => return self.action_move(None, now),
             Action::Delete => return self.action_delete(now),
             Action::Backup => return self.action_backup(now),
             Action::Import => return self.action_import(None, now),
-            Action::CancelJob if self.pane == Pane::Activity => return self.cancel_operation(now),
             Action::CancelJob => return self.action_cancel_job(now),
             Action::AckWarning => return self.ack_warning(now),
             Action::ExportTable => return self.export(crate::export::Format::Csv, None, now),

@@ -218,9 +218,7 @@ pub(super) async fn session(
             Some((f, generation, result)) = running.next(), if !running.is_empty() => {
                 let now = Instant::now();
                 if f == Fetch::List && std::mem::take(&mut hosts_pending) {
-                    q.mark_now(Fetch::Hosts, now);
-                    q.mark_now(Fetch::Volumes, now);
-                    q.mark_now(Fetch::Activity, now);
+                    q.mark_all_now([Fetch::Hosts, Fetch::Volumes, Fetch::Activity], now);
                 }
                 // A project this remote does not have is shown as empty, not as an offline
                 // remote.
@@ -249,8 +247,7 @@ pub(super) async fn session(
             _ = addresses.tick() => q.mark_now(Fetch::Addresses, Instant::now()),
             _ = reconciling.tick.tick() => {
                 let now = Instant::now();
-                q.mark_now(Fetch::Reconcile, now);
-                q.mark_now(Fetch::Activity, now);
+                q.mark_all_now([Fetch::Reconcile, Fetch::Activity], now);
                 // Details given up after their retries are asked for again.
                 undetailed.retry(&mut q, now);
             }
