@@ -156,9 +156,18 @@ pub fn operation(o: WireOperation) -> RemoteOperation {
     }
 }
 
-/// `45%`, or `stage: 12MB (3MB/s)`, from an operation's metadata (`progress` or the older
-/// `*_progress` strings).
+/// What an operation's metadata says of its progress: the human `*_progress` string
+/// (`Unpacking image: 42% (25MB/s)`) where there is one, else `stage 45% (3MB/s)` from the
+/// generic `progress` object.
 fn progress(meta: &Value) -> Option<String> {
+    let text = meta.as_object().and_then(|m| {
+        m.iter()
+            .find(|(k, v)| k.ends_with("_progress") && v.is_string())
+            .and_then(|(_, v)| v.as_str().map(String::from))
+    });
+    if text.is_some() {
+        return text;
+    }
     if let Some(p) = meta.get("progress").filter(|p| p.is_object()) {
         let s = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
         let (stage, percent, processed, speed) =
@@ -174,10 +183,7 @@ fn progress(meta: &Value) -> Option<String> {
         }
         return (!out.is_empty()).then_some(out);
     }
-    meta.as_object()?
-        .iter()
-        .find(|(k, v)| k.ends_with("_progress") && v.is_string())
-        .and_then(|(_, v)| v.as_str().map(String::from))
+    None
 }
 
 /// The neutral row of a warning.
@@ -218,5 +224,15 @@ mod tests {
         assert_eq!(o.progress.as_deref(), Some("migrate 42% (10MB/s)"));
         assert_eq!(o.by, "root via unix");
         assert_eq!(o.location, "atlas02");
+        // The human form wins over the generic stage name.
+        let both = serde_json::json!({
+            "id": "x", "status_code": 103,
+            "metadata": {
+                "progress": {"stage": "create_instance_from_image_unpack", "percent": "42"},
+                "create_instance_from_image_unpack_progress": "Unpacking image: 42% (25MB/s)"
+            }
+        });
+        let o = from_event(&both).unwrap();
+        assert_eq!(o.progress.as_deref(), Some("Unpacking image: 42% (25MB/s)"));
     }
 }
