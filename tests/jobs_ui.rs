@@ -1141,3 +1141,23 @@ fn the_activity_pane_shows_every_clients_operations_and_the_daemons_warnings() {
     let screen = render(&mut s, 160, 30);
     assert!(screen.contains("ended (outcome not seen)"), "{screen}");
 }
+
+#[test]
+fn a_silence_of_marked_objects_covers_them_all() {
+    let mut s = with_alerts(loaded_state());
+    select(&mut s, '2', 1, "grafana01");
+    key(&mut s, KeyCode::Char(' '));
+    key(&mut s, KeyCode::Char(' '));
+    ch(&mut s, 'm');
+    let form = s.form().expect("the silence form").clone();
+    assert!(
+        form.matchers.contains("grafana01")
+            && form.matchers.contains("loki01")
+            && form.matchers.contains('|'),
+        "{}",
+        form.matchers
+    );
+    // The alerts it catches right now include those of both.
+    let hits = s.affected_alerts(&form).unwrap();
+    assert!(!hits.is_empty(), "{}", form.matchers);
+}

@@ -512,6 +512,15 @@ impl AppState {
                 srcs.dedup();
                 (ms, srcs)
             }
+            Pane::Instances | Pane::Hosts | Pane::Volumes if self.on_marks() => {
+                match self.marked_matchers() {
+                    Ok(ms) => (ms, writable.clone()),
+                    Err(why) => {
+                        self.say(Level::Warning, why);
+                        return vec![];
+                    }
+                }
+            }
             Pane::Instances | Pane::Hosts | Pane::Volumes => {
                 (self.object_matchers(&key.to_string()), writable.clone())
             }
@@ -589,6 +598,43 @@ impl AppState {
 
     /// Matchers for the alerts about an object: its name, or for an instance one of its
     /// addresses (`grafana01.incus:9100`, `10.0.0.5:9100`), in the label its alerts use.
+    /// One set of matchers for every marked object: their names (and addresses) as one
+    /// alternation on the label they are known by — a maintenance silence of them all.
+    fn marked_matchers(&self) -> Result<Vec<Matcher>, String> {
+        let volume = self.pane == Pane::Volumes;
+        let mut label: Option<String> = None;
+        let mut values: Vec<String> = Vec::new();
+        let mut keys: Vec<String> = self
+            .marks(self.pane)
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        keys.sort();
+        for key in keys {
+            for m in self.object_matchers_of(&key, volume) {
+                match &label {
+                    Some(l) if *l != m.name => {
+                        return Err(format!(
+                            "the marked objects are known by different labels ({l}, {}): silence them one by one",
+                            m.name
+                        ));
+                    }
+                    _ => label = Some(m.name.clone()),
+                }
+                values.push(m.value);
+            }
+        }
+        let Some(name) = label else {
+            return Err("nothing marked to silence".into());
+        };
+        Ok(vec![Matcher {
+            name,
+            value: format!("({})", values.join("|")),
+            is_regex: true,
+            is_equal: true,
+        }])
+    }
+
     pub(crate) fn object_matchers_of(&self, key: &str, volume: bool) -> Vec<Matcher> {
         use crate::alerts::types::regex_escape;
         let joined = &self.join_alerts().1;

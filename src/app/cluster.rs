@@ -140,10 +140,35 @@ impl AppState {
         self.ask_job(spec, prompt, body)
     }
 
-    /// Move the selected instance to member `to`; without one, the palette offers the members.
+    /// Every marked instance moved to one member (each checked as a single move is).
+    fn bulk_move(&mut self, to: &str, now: DateTime<Utc>) -> Vec<Effect> {
+        let mut plan = super::job_view::BatchPlan {
+            what: format!("move to {to}"),
+            jobs: vec![],
+            skipped: vec![],
+        };
+        for (key, obj) in self.marked_objects() {
+            let Selected::Instance(i) = obj else {
+                plan.skipped
+                    .push((key.to_string(), "not an instance".into()));
+                continue;
+            };
+            match plan::move_to(self.hosts_of(&i.remote), &i.remote, &i.inst, to) {
+                Ok(spec) => plan.jobs.push(spec),
+                Err(why) => plan.skipped.push((i.key(), why)),
+            }
+        }
+        self.ask_batch(plan, now)
+    }
+
+    /// Move the selected instance (or every marked one) to member `to`; without one, the
+    /// palette offers the members.
     pub fn action_move(&mut self, to: Option<String>, now: DateTime<Utc>) -> Vec<Effect> {
         if self.refuse_write("move") {
             return vec![];
+        }
+        if let (true, Some(to)) = (self.on_marks(), &to) {
+            return self.bulk_move(to, now);
         }
         let Selected::Instance(i) = self.selected_object(now) else {
             self.say(
@@ -153,12 +178,13 @@ impl AppState {
             return vec![];
         };
         let Some(to) = to else {
-            if self
-                .hosts_of(&i.remote)
-                .iter()
-                .filter(|h| h.clustered)
-                .count()
-                < 2
+            if !self.on_marks()
+                && self
+                    .hosts_of(&i.remote)
+                    .iter()
+                    .filter(|h| h.clustered)
+                    .count()
+                    < 2
             {
                 self.say(
                     Level::Warning,
