@@ -124,7 +124,7 @@ inputs = [{{ name = "greeting", default = "hello" }}]
     t.keys(&["Enter"]);
     let scr = t.wait_text(10, "snapshot e2e-bulk on 5 marked objects?");
     assert!(
-        scr.contains("homelab:k8s-node1: skipped, locked (backup)"),
+        scr.contains("- skipped, locked (backup) (1): homelab:k8s-node1"),
         "{scr}"
     );
     assert!(scr.contains("at most 1 at once per remote"), "{scr}");

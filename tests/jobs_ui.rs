@@ -829,7 +829,8 @@ fn an_action_on_marked_rows_confirms_every_target_and_runs_as_one_batch() {
     let screen = render(&mut s, 160, 40);
     assert!(screen.contains("stop on 6 marked objects?"), "{screen}");
     assert!(
-        screen.contains("local:step-ca01: skipped, is already stopped"),
+        screen.contains("- skipped, is already stopped (3): local:mosquitto01, local:step-ca01")
+            && screen.contains("+ stop (6): "),
         "{screen}"
     );
     let fx = ch(&mut s, 'y');

@@ -16,8 +16,34 @@ use crate::inventory::InstanceRow;
 use crate::jobs::journal::Entry;
 use crate::jobs::{BackupOptions, JobId, JobSpec, Outcome, PowerAction, Target};
 
-/// How many objects the confirmation lists one by one (the rest are counted).
-const LISTED: usize = 14;
+/// Every object of a plan, grouped by what happens to it: `+ stop (6): local:a, local:b, …`,
+/// `- skipped, is already stopped (3): local:c, …` — all of them named, however many.
+fn listing(plan: &BatchPlan) -> Vec<String> {
+    let mut by_kind: Vec<(String, Vec<String>)> = Vec::new();
+    for j in &plan.jobs {
+        let kind = j.kind();
+        match by_kind.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, v)) => v.push(j.target().label()),
+            None => by_kind.push((kind, vec![j.target().label()])),
+        }
+    }
+    let mut by_why: Vec<(String, Vec<String>)> = Vec::new();
+    for (o, why) in &plan.skipped {
+        match by_why.iter_mut().find(|(w, _)| w == why) {
+            Some((_, v)) => v.push(o.clone()),
+            None => by_why.push((why.clone(), vec![o.clone()])),
+        }
+    }
+    by_kind
+        .into_iter()
+        .map(|(k, v)| format!("+ {k} ({}): {}", v.len(), v.join(", ")))
+        .chain(
+            by_why
+                .into_iter()
+                .map(|(w, v)| format!("- skipped, {w} ({}): {}", v.len(), v.join(", "))),
+        )
+        .collect()
+}
 
 impl AppState {
     /// An action on the marked rows, where the pane has marks and the action acts on many
@@ -468,24 +494,7 @@ impl AppState {
             return vec![];
         }
         let n = plan.jobs.len();
-        let mut body: Vec<String> = plan
-            .jobs
-            .iter()
-            .take(LISTED)
-            .map(|j| format!("+ {}: {}", j.target().label(), j.kind()))
-            .collect();
-        if n > LISTED {
-            body.push(format!("+ … and {} more", n - LISTED));
-        }
-        for (o, why) in plan.skipped.iter().take(LISTED) {
-            body.push(format!("- {o}: skipped, {why}"));
-        }
-        if plan.skipped.len() > LISTED {
-            body.push(format!(
-                "- … and {} more skipped",
-                plan.skipped.len() - LISTED
-            ));
-        }
+        let mut body = listing(&plan);
         let remotes: std::collections::BTreeSet<&str> = plan
             .jobs
             .iter()
