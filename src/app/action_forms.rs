@@ -3,7 +3,8 @@
 pub use crate::usecase::settings::ActionSettings;
 
 use crate::alerts::types::parse_duration;
-use crate::inventory::{InstanceRow, SnapshotRow, VolumeRow};
+use crate::inventory::{InstanceRow, SnapshotKind, SnapshotRow, VolumeRow};
+use crate::jobs::{PowerAction, Target};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -70,4 +71,43 @@ pub(crate) fn diff_map(
             out.push(format!("  - {prefix}{k}: {v}"));
         }
     }
+}
+
+/// The instance or volume a snapshot belongs to.
+pub fn snapshot_target(s: &SnapshotRow) -> Target {
+    match s.kind {
+        SnapshotKind::Instance => Target::instance(&s.remote, &s.project, &s.parent),
+        SnapshotKind::Volume => Target::volume(
+            &s.remote,
+            &s.project,
+            s.pool.as_deref().unwrap_or("default"),
+            &s.parent,
+        ),
+    }
+}
+
+/// Why an instance is not powered so: already there, or not in a state for it.
+pub(crate) fn power_refusal(i: &InstanceRow, action: PowerAction) -> Option<String> {
+    if let Some(lock) = pve_lock(i) {
+        return Some(format!("locked ({lock})"));
+    }
+    let status = i.status().to_ascii_lowercase();
+    let why = match action {
+        PowerAction::Start if status == "running" => "is already running",
+        PowerAction::Stop if status == "stopped" => "is already stopped",
+        PowerAction::Restart if status != "running" => "is not running",
+        PowerAction::Freeze if status != "running" => "is not running",
+        PowerAction::Unfreeze if status != "frozen" => "is not frozen",
+        _ => return None,
+    };
+    Some(why.to_string())
+}
+
+/// A Proxmox VE guest's lock (`backup`, `migrate`, ...): no job is taken on it meanwhile.
+pub(crate) fn pve_lock(i: &InstanceRow) -> Option<String> {
+    i.inst
+        .config
+        .get("pve.lock")
+        .filter(|l| !l.is_empty())
+        .map(String::from)
 }

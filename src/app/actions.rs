@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use super::action_forms::{ActionSettings, Selected};
-use super::action_forms::{check_name, diff_map, parse_expiry};
+use super::action_forms::{check_name, diff_map, parse_expiry, snapshot_target};
 use super::effect::Effect;
 pub use super::layers::action_form::{ActionForm, FormInput, FormKind};
 use super::layers::action_form::{text, toggle};
@@ -226,7 +226,7 @@ impl AppState {
         let Some(i) = self.need_instance(now, what) else {
             return vec![];
         };
-        if let Some(r) = super::bulk::power_refusal(&i, action) {
+        if let Some(r) = super::action_forms::power_refusal(&i, action) {
             self.say(Level::Warning, format!("{} {r}", i.inst.name));
             return vec![];
         }
@@ -944,19 +944,6 @@ impl AppState {
         j.cancel_requested = true;
         self.say(Level::Info, format!("cancelling job {id}"));
         vec![Effect::CancelJob(id)]
-    }
-}
-
-/// The instance or volume a snapshot belongs to.
-pub fn snapshot_target(s: &SnapshotRow) -> Target {
-    match s.kind {
-        SnapshotKind::Instance => Target::instance(&s.remote, &s.project, &s.parent),
-        SnapshotKind::Volume => Target::volume(
-            &s.remote,
-            &s.project,
-            s.pool.as_deref().unwrap_or("default"),
-            &s.parent,
-        ),
     }
 }
 

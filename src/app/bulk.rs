@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::action_forms::Selected;
-use super::actions::snapshot_target;
+use super::action_forms::{power_refusal, pve_lock, snapshot_target};
 use super::cells::RowKey;
 use super::effect::Effect;
 use super::job_view::{Batch, BatchPlan};
@@ -687,32 +687,6 @@ pub fn summarize(outcomes: &[(String, Option<Outcome>)], skipped: usize) -> Stri
         s.push_str(&format!(", {skipped} skipped"));
     }
     s
-}
-
-/// Why an instance is not powered so: already there, or not in a state for it.
-pub(crate) fn power_refusal(i: &InstanceRow, action: PowerAction) -> Option<String> {
-    if let Some(lock) = pve_lock(i) {
-        return Some(format!("locked ({lock})"));
-    }
-    let status = i.status().to_ascii_lowercase();
-    let why = match action {
-        PowerAction::Start if status == "running" => "is already running",
-        PowerAction::Stop if status == "stopped" => "is already stopped",
-        PowerAction::Restart if status != "running" => "is not running",
-        PowerAction::Freeze if status != "running" => "is not running",
-        PowerAction::Unfreeze if status != "frozen" => "is not frozen",
-        _ => return None,
-    };
-    Some(why.to_string())
-}
-
-/// A Proxmox VE guest's lock (`backup`, `migrate`, ...): no job is taken on it meanwhile.
-fn pve_lock(i: &InstanceRow) -> Option<String> {
-    i.inst
-        .config
-        .get("pve.lock")
-        .filter(|l| !l.is_empty())
-        .map(String::from)
 }
 
 /// `reason`, or "gone" for a marked row no longer listed.
