@@ -1097,7 +1097,13 @@ fn the_activity_pane_shows_every_clients_operations_and_the_daemons_warnings() {
     }
     // The host's status counts its new warnings.
     ch(&mut s, '1');
-    assert!(render(&mut s, 160, 30).contains("Online ⚠1"));
+    let screen = render(&mut s, 200, 30);
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("atlas01") && l.contains("⚠1")),
+        "{screen}"
+    );
     // Newest first: acknowledge the warning (asked first), then cancel the operation.
     ch(&mut s, '=');
     ch(&mut s, 'g');

@@ -36,6 +36,8 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
         (styled(&status, style), text_key(&status))
     };
     "ALERTS", 7, 1 => |x| badge_value(x.badge);
+    // The daemon's new warnings about it (`…` until read; none where the provider has none).
+    "WARN", 4, 4 => |x| x.warnings();
     "ROLES", 16, 3 => |x| match x.h {
         Some(h) => text(h.roles.join(",")),
         None => (cell(x.r.endpoint.clone()), text_key("")),
@@ -110,14 +112,21 @@ pub const COLUMNS: &[crate::app::cells::Col<Value>] = cols![
 impl Item<'_> {
     /// The status shown and its style: the host's, `Offline` when the remote is, or where
     /// the remote is when it has no hosts yet.
+    fn warnings(&self) -> (Cell, SortKey) {
+        let Some(h) = self.h else {
+            return (styled("-", "ui.muted"), SortKey::Num(-1.0));
+        };
+        match self.r.activity.new_warnings_on(&h.name, h.clustered) {
+            None if self.r.caps.provider == "Incus" => (styled("…", "ui.muted"), SortKey::Num(-1.0)),
+            None | Some(0) => (styled("-", "ui.muted"), SortKey::Num(0.0)),
+            Some(n) => (styled(format!("⚠{n}"), "alert.warning"), SortKey::Num(n as f64)),
+        }
+    }
+
     fn status(&self) -> (String, &'static str) {
         match self.h {
             Some(_) if self.stale => ("Offline".into(), "remote.offline"),
-            // The daemon's new warnings about it, counted beside its status (`Online ⚠2`).
-            Some(h) => match self.r.activity.new_warnings_on(&h.name, h.clustered) {
-                Some(n) if n > 0 => (format!("{} ⚠{n}", h.status), "alert.warning"),
-                _ => (h.status.clone(), status_style(&h.status)),
-            },
+            Some(h) => (h.status.clone(), status_style(&h.status)),
             None => {
                 let (s, style) = match &self.r.conn {
                     ConnState::Connecting => ("Connecting", "remote.connecting"),
