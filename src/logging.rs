@@ -12,14 +12,7 @@ pub fn init(file: &Path, level: &str) -> Result<(), String> {
     let filter: LevelFilter = level
         .parse()
         .map_err(|_| format!("bad log level {level:?}"))?;
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(file)
-        .map_err(|e| format!("{}: {e}", file.display()))?;
+    let f = crate::files::append_private(file).map_err(|e| format!("{}: {e}", file.display()))?;
     tracing_subscriber::fmt()
         .with_writer(Mutex::new(f))
         .with_ansi(false)

@@ -697,6 +697,39 @@ fn print_sources(settings: &Settings) {
     }
 }
 
+/// Config and secret files others may read, said as ssh does for keys.
+fn print_exposed(settings: &Settings, cli: &Cli, incus_cli: &CliConfig) {
+    let c = &settings.config;
+    let secrets = c
+        .remotes
+        .iter()
+        .flat_map(|r| [&r.client_key, &r.token_secret_file, &r.password_file])
+        .chain(
+            c.alertmanagers
+                .iter()
+                .chain(c.prometheus.iter())
+                .flat_map(|a| [&a.password_file, &a.bearer_token_file]),
+        )
+        .flatten()
+        .cloned();
+    let files: Vec<std::path::PathBuf> = settings
+        .sources(cli.config.as_deref())
+        .into_iter()
+        .map(|(_, p, _)| p)
+        .chain(secrets)
+        .chain(std::iter::once(incus_cli.dir.join("client.key")))
+        .collect();
+    for f in files {
+        if let Some(mode) = atlas_tui::files::readable_by_others(&f) {
+            println!(
+                "\nwarning: {} is readable by others (mode {mode:o}): chmod 600 {}",
+                f.display(),
+                f.display()
+            );
+        }
+    }
+}
+
 fn print_info(
     settings: &Settings,
     cli: &Cli,
@@ -777,6 +810,7 @@ fn print_info(
     );
     print_remotes(specs, incus_cli);
     print_sources(settings);
+    print_exposed(settings, cli, incus_cli);
     if diags.is_empty() {
         println!("\nNo configuration problems.");
     } else {

@@ -98,9 +98,6 @@ pub fn record(file: &Path, events: &[Event]) -> std::io::Result<()> {
     if events.is_empty() {
         return Ok(());
     }
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
     if std::fs::metadata(file).is_ok_and(|m| m.len() >= ROTATE_AT) {
         std::fs::rename(file, file.with_extension("jsonl.1"))?;
     }
@@ -109,11 +106,7 @@ pub fn record(file: &Path, events: &[Event]) -> std::io::Result<()> {
         serde_json::to_writer(&mut buf, e).map_err(std::io::Error::other)?;
         buf.push(b'\n');
     }
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(file)?
-        .write_all(&buf)
+    crate::files::append_private(file)?.write_all(&buf)
 }
 
 /// The timeline a state dir holds from `since` on (journal and events, the rotated file too),

@@ -331,6 +331,17 @@ async fn backup_export_and_import_round_trip() {
     .await
     .done();
     let size = std::fs::metadata(&file).unwrap().len();
+    // A whole filesystem, secrets included: the owner's alone, whatever the umask.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&file), 0o600, "the backup file");
+        assert_eq!(
+            mode(file.parent().unwrap()),
+            0o700,
+            "the directory it created"
+        );
+    }
     assert!(size > 100_000, "backup has the data: {size}");
     assert!(!part_path(&file).exists());
     assert!(

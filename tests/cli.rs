@@ -56,3 +56,32 @@ fn commands_end_quietly_on_a_closed_pipe() {
         );
     }
 }
+
+/// `info` says which config and secret files others may read, as ssh does for keys.
+#[test]
+fn info_warns_of_config_files_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "theme = \"dark\"\n").unwrap();
+    let info = |mode: u32| {
+        std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
+            .arg("info")
+            .env("ATLAS_TUI_CONFIG_DIR", dir.path())
+            .env("ATLAS_TUI_STATE_DIR", dir.path().join("state"))
+            .env("INCUS_CONF", dir.path().join("no-incus"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let out = info(0o644);
+    assert!(
+        out.contains(&format!(
+            "warning: {} is readable by others (mode 644): chmod 600",
+            cfg.display()
+        )),
+        "{out}"
+    );
+    assert!(!info(0o600).contains("readable by others"));
+}

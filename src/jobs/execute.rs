@@ -222,12 +222,14 @@ impl JobIds {
 /// that is missing or damaged starts after what the history and journal hold.
 fn take_id(dir: &std::path::Path) -> std::io::Result<JobId> {
     use std::io::{Read, Seek, Write};
-    std::fs::create_dir_all(dir)?;
+    use std::os::unix::fs::OpenOptionsExt;
+    crate::files::private_dir(dir)?;
     let mut f = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
+        .mode(0o600)
         .open(dir.join("jobs.seq"))?;
     f.lock()?;
     let mut text = String::new();

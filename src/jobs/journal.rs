@@ -89,15 +89,10 @@ pub fn jobs_file(state_dir: &Path) -> PathBuf {
 /// Appends one JSON line: one `write` of a whole line under an exclusive lock of the file, so
 /// concurrent writers (the console and headless commands) never interleave.
 pub fn append<T: Serialize>(file: &Path, value: &T) -> std::io::Result<()> {
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
     let mut line = serde_json::to_vec(value).map_err(std::io::Error::other)?;
     line.push(b'\n');
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(file)?;
+    // The journal and the history say who did what: the owner's alone.
+    let mut f = crate::files::append_private(file)?;
     f.lock()?;
     f.write_all(&line)
 }

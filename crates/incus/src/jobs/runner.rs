@@ -337,8 +337,16 @@ async fn export(
     if tokio::fs::try_exists(path).await.unwrap_or(false) {
         return Err(Stop::Failed(format!("{} already exists", path.display())));
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        tokio::fs::create_dir_all(dir)
+    // A backup holds a whole filesystem, secrets included: its directory is created `0700`,
+    // the file `0600`, whatever the umask.
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+    {
+        tokio::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
             .await
             .map_err(|e| Stop::Failed(format!("cannot create {}: {e}", dir.display())))?;
     }
@@ -420,6 +428,7 @@ async fn download(
     let file = tokio::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
+        .mode(0o600)
         .open(&part)
         .await
         .map_err(|e| Stop::Failed(format!("cannot write {}: {e}", part.display())))?;
