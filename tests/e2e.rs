@@ -309,8 +309,11 @@ fn an_alert_shows_its_runbook_and_y_copies_its_url() {
     let s = t.wait_text(10, "▌ BROKER DOWN");
     assert!(s.contains("rc-service mosquitto status"), "{s}");
     assert!(s.contains("runbooks/atlas-runbook-"), "{s}");
+    // y offers what to copy, the runbook first.
     t.keys(&["y"]);
-    t.wait_text(10, "copied:");
+    t.wait_text(10, "Copy from");
+    t.keys(&["Enter"]);
+    t.wait_text(10, "copied runbook:");
     t.wait(10, "the URL in tmux's paste buffer", |_| {
         t.tmux(&["show-buffer"]) == url
     });

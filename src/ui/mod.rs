@@ -91,18 +91,25 @@ pub fn draw(f: &mut Frame, state: &AppState, theme: &Theme, now: DateTime<Utc>) 
 }
 
 fn draw_header(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let spans = header_spans(area, state, theme, false);
-    // When the short names do not fit, only the current tab is named; the others show their key.
-    let spans = if spans.iter().map(|s| s.width()).sum::<usize>() > area.width as usize {
-        header_spans(area, state, theme, true)
-    } else {
-        spans
-    };
+    // The panes' full names where they fit, else their short names; when those do not fit
+    // either, only the current tab is named and the others show their key.
+    let fits =
+        |spans: &Vec<Span>| spans.iter().map(|s| s.width()).sum::<usize>() <= area.width as usize;
+    let spans = [(area.width < 140, false), (true, false), (true, true)]
+        .into_iter()
+        .map(|(short, tiny)| header_spans(area, state, theme, short, tiny))
+        .find(fits)
+        .unwrap_or_else(|| header_spans(area, state, theme, true, true));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn header_spans(area: Rect, state: &AppState, theme: &Theme, tiny: bool) -> Vec<Span<'static>> {
-    let narrow = area.width < 140;
+fn header_spans(
+    area: Rect,
+    state: &AppState,
+    theme: &Theme,
+    narrow: bool,
+    tiny: bool,
+) -> Vec<Span<'static>> {
     // Below 130 columns the tabs, the scope and the latest event need the room of the name.
     let mut spans = if area.width < 130 {
         vec![Span::styled("◆", theme.style("ui.title"))]
