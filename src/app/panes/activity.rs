@@ -234,13 +234,13 @@ pub fn warning_lines(remote: &str, w: &DaemonWarning, now: DateTime<Utc>, out: &
     }
 }
 
-/// What it still lacks: the remotes whose warnings were not read yet.
+/// What it still lacks: the Incus remotes whose operations and warnings were not read yet.
 pub fn loading(state: &AppState) -> Option<String> {
     let n = state
         .visible_remotes()
         .filter(|r| r.caps.provider == "Incus" && r.activity.warnings.is_none())
         .count();
-    (n > 0).then(|| format!("reading warnings ({n} remotes)…"))
+    (n > 0).then(|| format!("reading operations and warnings ({n} remotes)…"))
 }
 
 /// `jump` from a row: an operation's first object, where the panes show it.
