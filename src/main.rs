@@ -11,9 +11,40 @@ use atlas_tui::{logging, remotes, tui};
 use clap::{Parser, Subcommand};
 use color_eyre::eyre::Result;
 
-/// A terminal operations console for Incus fleets.
+/// `0.1.0 (3f2a9c1d0b7e 2026-12-05)`: the version, the commit and the day it was built.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("ATLAS_BUILD_COMMIT"),
+    " ",
+    env!("ATLAS_BUILD_DATE"),
+    ")"
+);
+
+/// What `--help` says after the options: where things are, and the commands by task.
+const AFTER_HELP: &str = "\
+Remotes: every remote of the incus CLI's configuration ($INCUS_CONF or ~/.config/incus),
+and the [[remotes]] of config.toml — Incus over HTTPS or a unix socket, and Proxmox VE
+(kind = \"pve\", an API token). Alert sources: [[alertmanagers]] and [[prometheus]].
+
+Files: ~/.config/atlas-tui/config.toml, keymap.toml, themes/ (ATLAS_TUI_CONFIG_DIR moves
+them); the journal, job history and log in ~/.local/state/atlas-tui (ATLAS_TUI_STATE_DIR);
+backups in ~/.local/share/atlas-tui/backups (ATLAS_TUI_DATA_DIR). `atlas-tui info` prints
+every path, the remotes and any configuration problem.
+
+By task:
+  look and act (the console)     atlas-tui [--remote NAME] [--project P] [--readonly]
+  what fires, on what            atlas-tui alerts [--json]
+  snapshot / back up / restore   atlas-tui snapshot|backup TARGET... [--match FILTER]
+                                 atlas-tui restore TARGET SNAPSHOT
+  cluster members                atlas-tui evacuate|restore-member MEMBER, move NAME --to M
+  service definitions            atlas-tui render|plan|apply [SERVICE...]
+  after an incident              atlas-tui journal --since 2h, timeline --since 2h --markdown";
+
+/// A terminal operations console for Incus and Proxmox VE, with their Prometheus and
+/// Alertmanager monitoring.
 #[derive(Parser, Debug)]
-#[command(name = "atlas-tui", version, about)]
+#[command(name = "atlas-tui", version = VERSION, about, after_help = AFTER_HELP)]
 struct Cli {
     /// Disable every action that changes anything.
     #[arg(long, global = true)]
@@ -89,6 +120,7 @@ enum Cmd {
         /// filter syntax).
         #[arg(long = "match", value_name = "FILTER")]
         matching: Option<String>,
+        /// The target is a custom volume (`[remote:][[project/]pool/]name`).
         #[arg(long)]
         volume: bool,
         /// File or directory (default: actions.backup_dir).
@@ -110,14 +142,18 @@ enum Cmd {
         /// Proxmox VE: snapshot (live, the default), suspend or stop.
         #[arg(long)]
         mode: Option<String>,
+        /// JSON (lines) instead of text, for scripts.
         #[arg(long)]
         json: bool,
     },
     /// Restore a snapshot, after a safety snapshot (instances using a volume are stopped and
     /// started around the restore).
     Restore {
+        /// The instance, `[remote:][project/]name` (a volume with --volume).
         target: String,
+        /// The snapshot to restore (a safety snapshot is taken first).
         snapshot: String,
+        /// The target is a custom volume (`[remote:][[project/]pool/]name`).
         #[arg(long)]
         volume: bool,
         /// Skip the safety snapshot.
@@ -126,12 +162,14 @@ enum Cmd {
         /// Do not ask.
         #[arg(long, short)]
         yes: bool,
+        /// JSON (lines) instead of text, for scripts.
         #[arg(long)]
         json: bool,
     },
     /// Evacuate a cluster member, `[remote:]member`: its instances move to the other members or
     /// stop, as each one's cluster.evacuate says (or --mode).
     Evacuate {
+        /// The cluster member, `[remote:]member`.
         member: String,
         /// auto (each instance's cluster.evacuate), migrate, live-migrate or stop.
         #[arg(long)]
@@ -139,21 +177,25 @@ enum Cmd {
         /// Do not ask.
         #[arg(long, short)]
         yes: bool,
+        /// JSON (lines) instead of text, for scripts.
         #[arg(long)]
         json: bool,
     },
     /// Restore an evacuated cluster member, `[remote:]member`: its instances come back.
     RestoreMember {
+        /// The cluster member, `[remote:]member`.
         member: String,
         /// Do not ask.
         #[arg(long, short)]
         yes: bool,
+        /// JSON (lines) instead of text, for scripts.
         #[arg(long)]
         json: bool,
     },
     /// Move an instance, `[remote:]name`, to another cluster member (a running one is stopped,
     /// moved and started again there).
     Move {
+        /// The instance, `[remote:][project/]name` (a volume with --volume).
         target: String,
         /// The member it goes to.
         #[arg(long)]
@@ -161,13 +203,16 @@ enum Cmd {
         /// Do not ask.
         #[arg(long, short)]
         yes: bool,
+        /// JSON (lines) instead of text, for scripts.
         #[arg(long)]
         json: bool,
     },
     /// Print a service's rendered cloud-init user-data (secrets masked unless --reveal);
     /// findings go to stderr, exit 1 on an error.
     Render {
+        /// The service definition, by name.
         service: String,
+        /// Show the secrets in clear.
         #[arg(long)]
         reveal: bool,
     },
@@ -176,6 +221,7 @@ enum Cmd {
     Plan {
         /// Only these services.
         services: Vec<String>,
+        /// JSON (lines) instead of text, for scripts.
         #[arg(long)]
         json: bool,
     },
@@ -208,6 +254,7 @@ enum Cmd {
         /// How far back, e.g. 2h, 1d.
         #[arg(long, default_value = "24h")]
         since: String,
+        /// JSON (lines) instead of text, for scripts.
         #[arg(long)]
         json: bool,
     },
@@ -215,7 +262,9 @@ enum Cmd {
     /// (docs/reference); with --check, exit 1 when the ones there differ.
     #[command(hide = true)]
     Docs {
+        /// Where the references are written.
         dir: PathBuf,
+        /// Compare only: write nothing, exit 1 when they differ.
         #[arg(long)]
         check: bool,
     },
@@ -259,9 +308,11 @@ fn docs(dir: &std::path::Path, check: bool) -> i32 {
                 );
                 stale += 1;
             }
-        } else if let Err(e) = std::fs::create_dir_all(dir)
-            .and_then(|()| atlas_core::survey::save_atomic(&path, &text))
-        {
+        } else if let Err(e) = std::fs::create_dir_all(dir).and_then(|()| {
+            // Checked-in files: written whole (a temp file renamed over), no backup beside them.
+            let tmp = path.with_extension("md.tmp");
+            std::fs::write(&tmp, &text).and_then(|()| std::fs::rename(&tmp, &path))
+        }) {
             eprintln!("cannot write {}: {e}", path.display());
             return 1;
         }
@@ -818,5 +869,29 @@ fn print_info(
         for d in diags {
             println!("  {d}");
         }
+    }
+}
+
+#[cfg(test)]
+mod cli_tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_option_of_every_command_says_what_it_does() {
+        let mut bare = Vec::new();
+        let cmd = Cli::command();
+        for sub in std::iter::once(&cmd).chain(cmd.get_subcommands()) {
+            if sub.get_about().is_none() {
+                bare.push(format!("{} (the command)", sub.get_name()));
+            }
+            for a in sub.get_arguments() {
+                let builtin = matches!(a.get_id().as_str(), "help" | "version");
+                if !builtin && a.get_help().is_none() {
+                    bare.push(format!("{} {}", sub.get_name(), a.get_id()));
+                }
+            }
+        }
+        assert!(bare.is_empty(), "options without a help line: {bare:?}");
     }
 }

@@ -85,3 +85,36 @@ fn info_warns_of_config_files_others_can_read() {
     );
     assert!(!info(0o600).contains("readable by others"));
 }
+
+/// `--version` names the commit and the day of the build; `--help` where things are and the
+/// commands by task.
+#[test]
+fn version_and_help_say_what_a_newcomer_needs() {
+    let run = |arg: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
+            .arg(arg)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let v = run("--version");
+    let re_like = v
+        .trim()
+        .strip_prefix("atlas-tui 0.")
+        .map(|r| r.contains(" (") && r.ends_with(')'));
+    assert_eq!(re_like, Some(true), "{v}");
+    assert!(
+        v.chars().filter(|c| *c == '-').count() >= 2,
+        "a build date: {v}"
+    );
+    let h = run("--help");
+    for want in [
+        "Proxmox VE",
+        "ATLAS_TUI_CONFIG_DIR",
+        "ATLAS_TUI_STATE_DIR",
+        "~/.config/atlas-tui/config.toml",
+        "--match FILTER",
+    ] {
+        assert!(h.contains(want), "{want}:\n{h}");
+    }
+}

@@ -1062,7 +1062,10 @@ fn the_activity_pane_shows_every_clients_operations_and_the_daemons_warnings() {
     // Before the warnings are read, the pane says so (not "none").
     ch(&mut s, '=');
     let screen = render(&mut s, 160, 30);
-    assert!(screen.contains("reading operations and warnings"), "{screen}");
+    assert!(
+        screen.contains("reading operations and warnings"),
+        "{screen}"
+    );
     for ev in [
         InventoryEvent::Operations {
             remote: "local".into(),
