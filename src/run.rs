@@ -124,7 +124,54 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
         }
         state.alerting.sources.push(v);
     }
+    // A first run with no alert sources says, in one line, how to add them.
+    if state.alerting.sources.is_empty() && state.messages.current.is_none() {
+        state.say(
+            Level::Info,
+            "no alert sources yet: add [[alertmanagers]] (and [[prometheus]]) to config.toml — `atlas-tui info` says where it is",
+        );
+    }
     state
+}
+
+#[cfg(test)]
+mod first_run_tests {
+    use super::*;
+
+    fn settings(dir: &std::path::Path, config: &str) -> Settings {
+        std::fs::write(dir.join("config.toml"), config).unwrap();
+        let paths = crate::config::Paths {
+            config_dir: dir.to_path_buf(),
+            state_dir: dir.join("state"),
+            data_dir: dir.join("data"),
+        };
+        Settings::load(paths, None, None)
+    }
+
+    #[test]
+    fn a_first_run_without_alert_sources_says_how_to_add_them() {
+        let d = tempfile::tempdir().unwrap();
+        let opts = RunOptions {
+            readonly: false,
+            scope: Scope::All,
+            home_project: "default".into(),
+        };
+        let specs = vec![RemoteSpec::incus(crate::incus::RemoteSpec {
+            name: "local".into(),
+            endpoint: crate::incus::cliconfig::Endpoint::Unix("/nonexistent.socket".into()),
+            project: None,
+            production: false,
+        })];
+        let s = initial_state(&settings(d.path(), ""), &specs, &opts);
+        let msg = s.messages.current.clone().expect("a first line").text;
+        assert!(
+            msg.starts_with("no alert sources yet: add [[alertmanagers]]"),
+            "{msg}"
+        );
+        let with = "[[alertmanagers]]\nname = \"a\"\nurl = \"http://127.0.0.1:9093\"\n";
+        let s = initial_state(&settings(d.path(), with), &specs, &opts);
+        assert!(s.messages.current.is_none(), "{:?}", s.messages.current);
+    }
 }
 
 /// Runs the console until the user quits.
