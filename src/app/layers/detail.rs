@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph};
 
-use super::kit::{ansi_line, keys_hint, yaml_line};
+use super::kit::{ansi_line, keys_hint, scroll, yaml_line};
 use crate::action::Action as A;
 use crate::app::cells::RowKey;
 use crate::app::effect::Effect;
@@ -53,12 +53,7 @@ impl Layer for DetailState {
         match a {
             A::Close => return vec![Msg::Close],
             A::Quit => return vec![Msg::Effects(vec![Effect::Quit])],
-            A::Down => self.scroll = self.scroll.saturating_add(1),
-            A::Up => self.scroll = self.scroll.saturating_sub(1),
-            A::PageDown => self.scroll = self.scroll.saturating_add(page),
-            A::PageUp => self.scroll = self.scroll.saturating_sub(page),
-            A::Top => self.scroll = 0,
-            A::Bottom => self.scroll = u16::MAX,
+            a if scroll(&mut self.scroll, a, page) => {}
             a => return vec![Msg::Dispatch(a)],
         }
         vec![]

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-use super::kit::centered;
+use super::kit::{centered, scroll};
 use crate::action::Action as A;
 use crate::app::effect::Effect;
 use crate::app::state::{AppState, InputMode, KeyIn, Layer, Msg};
@@ -39,13 +39,9 @@ impl Layer for Help {
             // The layer below (the lists, or the detail view) shows again.
             A::Close | A::Help => return vec![Msg::Close],
             A::Quit => return vec![Msg::Effects(vec![Effect::Quit])],
-            A::Down => self.scroll = self.scroll.saturating_add(1),
-            A::Up => self.scroll = self.scroll.saturating_sub(1),
-            A::PageDown => self.scroll = self.scroll.saturating_add(page),
-            A::PageUp => self.scroll = self.scroll.saturating_sub(page),
-            A::Top => self.scroll = 0,
-            A::Bottom => self.scroll = u16::MAX,
-            _ => {}
+            a => {
+                scroll(&mut self.scroll, a, page);
+            }
         }
         vec![]
     }

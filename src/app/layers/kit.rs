@@ -232,3 +232,19 @@ pub(crate) fn choice_block(
             theme.style("ui.muted"),
         )))
 }
+
+/// Moves a scrolled view by a movement action (`page` lines a page); false when the action is
+/// no movement. Every scrolled layer (help, detail, preview, plan) reads its moves here.
+pub(crate) fn scroll(pos: &mut u16, action: crate::action::Action, page: u16) -> bool {
+    use crate::action::Action as A;
+    *pos = match action {
+        A::Down => pos.saturating_add(1),
+        A::Up => pos.saturating_sub(1),
+        A::PageDown => pos.saturating_add(page),
+        A::PageUp => pos.saturating_sub(page),
+        A::Top => 0,
+        A::Bottom => u16::MAX,
+        _ => return false,
+    };
+    true
+}

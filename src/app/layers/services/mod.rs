@@ -13,6 +13,7 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
+use super::kit::scroll;
 use crate::action::Action;
 use crate::app::effect::Effect;
 use crate::app::line::edit_line;
@@ -170,7 +171,9 @@ impl PreviewView {
                 return vec![Msg::Effects(vec![Effect::OpenDefinition { file }])];
             }
             Some(Action::Plan) => return vec![Msg::Plan(vec![self.file.clone()])],
-            Some(a) => scroll(&mut self.scroll, a, page),
+            Some(a) => {
+                scroll(&mut self.scroll, a, page);
+            }
             None => {}
         }
         vec![]
@@ -191,7 +194,9 @@ impl PlanView {
             (Some(Action::EditDefinition), Some(file)) => {
                 return vec![Msg::Effects(vec![Effect::OpenDefinition { file }])];
             }
-            (Some(a), _) => scroll(&mut self.scroll, a, page),
+            (Some(a), _) => {
+                scroll(&mut self.scroll, a, page);
+            }
             (None, _) => {}
         }
         vec![]
@@ -249,17 +254,5 @@ impl PlanView {
             files: self.files.clone(),
             maintenance: self.maintenance == Some(true),
         }]
-    }
-}
-
-fn scroll(pos: &mut u16, action: Action, page: u16) {
-    match action {
-        Action::Down => *pos = pos.saturating_add(1),
-        Action::Up => *pos = pos.saturating_sub(1),
-        Action::PageDown => *pos = pos.saturating_add(page),
-        Action::PageUp => *pos = pos.saturating_sub(page),
-        Action::Top => *pos = 0,
-        Action::Bottom => *pos = u16::MAX,
-        _ => {}
     }
 }
