@@ -134,6 +134,8 @@ registry! {
     Zoom = "zoom", "zoom", "zoom the pane to the full screen (again: back)", ["zoom"], false, hint 93 *;
     /// The messages shown in the status line, newest last.
     Messages = "messages", "messages", "messages of this session, whole", ["messages", "log"], false, hint 94 *;
+    /// The configuration problems found at start, whole, each with its place.
+    Problems = "problems", "config problems", "configuration problems, each with its file, line and column", ["problems", "config"], false, hint 1 *;
     /// Edit the selected service definition in the console.
     EditDefinition = "edit_definition", "edit", "edit the service definition (instance: its definition)", ["edit"], false, hint 30 [Services];
     /// Edit the selected service definition in `$VISUAL` / `$EDITOR`.
@@ -347,6 +349,7 @@ mod tests {
             A::hinted_on(Pane::Snapshots),
             [
                 A::Help,
+                A::Problems,
                 A::Restore,
                 A::Snapshot,
                 A::Delete,
@@ -359,12 +362,12 @@ mod tests {
             .collect::<Vec<_>>()
         );
         assert_eq!(
-            A::hinted_on(Pane::Instances)[1..4],
+            A::hinted_on(Pane::Instances)[2..5],
             [A::Start, A::Stop, A::Snapshot]
         );
         assert_eq!(
             A::hinted_on(Pane::Journal).len(),
-            7,
+            8,
             "help and the common ones"
         );
     }

@@ -251,3 +251,57 @@ pub fn operator_for(
         .ok_or_else(|| ProviderError::UnknownRemote(name.to_string()))?;
     operator(spec)
 }
+
+/// Whether a remote answers now, within `deadline`: what it says it is (`incus 6.0.4`,
+/// `Proxmox VE 8.2.4`), or why not. One cheap call: `/1.0` or `/version`.
+pub async fn probe(spec: &RemoteSpec, deadline: std::time::Duration) -> Result<String, String> {
+    let ask = async {
+        match &spec.provider {
+            ProviderSpec::Incus(s) => {
+                let c = atlas_incus::IncusClient::new(s).map_err(|e| e.to_string())?;
+                let server = c.server().await.map_err(|e| e.to_string())?;
+                let version = format!("incus {}", server.environment.server_version);
+                match server.auth.as_str() {
+                    "trusted" => Ok(version),
+                    other => Err(format!(
+                        "{version} answers but does not trust this client (auth: {other}): `incus remote add` with a trust token"
+                    )),
+                }
+            }
+            ProviderSpec::Pve(s) => {
+                let c = atlas_pve::PveClient::new(s).map_err(|e| e.to_string())?;
+                let v = c.get_value("/version").await.map_err(|e| e.to_string())?;
+                let version = v.get("version").and_then(|x| x.as_str()).unwrap_or("?");
+                Ok(format!("Proxmox VE {version}"))
+            }
+        }
+    };
+    tokio::time::timeout(deadline, ask)
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {}s", deadline.as_secs())))
+}
+
+/// Whether an alert source answers now, within `deadline`: how many alerts it has, or why not.
+pub async fn probe_source(
+    spec: atlas_alerts::SourceSpec,
+    kind: atlas_core::alerts::model::SourceKind,
+    deadline: std::time::Duration,
+) -> Result<String, String> {
+    use atlas_core::alerts::model::SourceKind;
+    let ask = async {
+        let n = match kind {
+            SourceKind::Alertmanager => {
+                let c = atlas_alerts::AlertmanagerClient::new(spec).map_err(|e| e.to_string())?;
+                c.alerts().await.map_err(|e| e.to_string())?.len()
+            }
+            SourceKind::Prometheus => {
+                let c = atlas_alerts::PrometheusClient::new(spec).map_err(|e| e.to_string())?;
+                c.alerts().await.map_err(|e| e.to_string())?.len()
+            }
+        };
+        Ok(format!("{n} alert(s)"))
+    };
+    tokio::time::timeout(deadline, ask)
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer within {}s", deadline.as_secs())))
+}

@@ -25,6 +25,7 @@ pub mod headless_actions;
 pub mod headless_batch;
 pub mod headless_services;
 pub mod headless_timeline;
+pub mod info;
 pub mod jobs;
 pub mod logging;
 pub mod memory;

@@ -342,16 +342,13 @@ fn main() -> Result<()> {
     }
     let boot = Boot::load(&cli);
     match cli.command.take() {
-        Some(Cmd::Info) => {
-            print_info(
-                &boot.settings,
-                &cli,
-                &boot.incus_cli,
-                &boot.specs,
-                &boot.diags,
-            );
-            Ok(())
-        }
+        Some(Cmd::Info) => std::process::exit(atlas_tui::info::print_info(
+            &boot.settings,
+            cli.config.as_deref(),
+            &boot.incus_cli,
+            &boot.specs,
+            &boot.diags,
+        )),
         Some(Cmd::Journal { since, json }) => std::process::exit(
             atlas_tui::headless_actions::journal(&boot.settings, &since, json),
         ),
@@ -398,6 +395,7 @@ impl Boot {
             Ok(c) => c,
             Err(e) => {
                 diags.push(atlas_tui::config::Diagnostic {
+                    column: None,
                     file: cliconfig::conf_dir().join("config.yml"),
                     line: None,
                     message: e,
@@ -530,10 +528,13 @@ fn headless(rt: &tokio::runtime::Runtime, cmd: Cmd, cli: &Cli, boot: &Boot) -> i
             ))
         }
         // Read before the runtime starts (`main`); answered the same way here.
-        Cmd::Info => {
-            print_info(settings, cli, &boot.incus_cli, specs, &boot.diags);
-            0
-        }
+        Cmd::Info => atlas_tui::info::print_info(
+            settings,
+            cli.config.as_deref(),
+            &boot.incus_cli,
+            specs,
+            &boot.diags,
+        ),
         Cmd::Journal { since, json } => {
             atlas_tui::headless_actions::journal(settings, &since, json)
         }
@@ -671,205 +672,6 @@ fn console(rt: &tokio::runtime::Runtime, cli: &Cli, boot: Boot) -> Result<()> {
     let mut settings = boot.settings;
     settings.diagnostics = boot.diags;
     rt.block_on(run(settings, boot.specs, opts))
-}
-
-/// `info`: the remotes, with their certificates and logins (never a secret), and those skipped.
-fn print_remotes(specs: &[RemoteSpec], incus_cli: &CliConfig) {
-    let mark = |e: bool| if e { "" } else { " (not present)" };
-    println!("\nRemotes:");
-    for r in specs {
-        println!(
-            "  {:<14} {}{}",
-            r.name,
-            r.describe(),
-            if r.production { " [production]" } else { "" }
-        );
-        if let atlas_tui::backend::ProviderSpec::Incus(atlas_tui::incus::RemoteSpec {
-            endpoint:
-                cliconfig::Endpoint::Https {
-                    client_cert,
-                    client_key,
-                    server_cert,
-                    ..
-                },
-            ..
-        }) = &r.provider
-        {
-            for (what, p) in [
-                ("client cert", client_cert),
-                ("client key", client_key),
-                ("pinned cert", server_cert),
-            ] {
-                println!("  {:<14}   {what}: {}{}", "", p.display(), mark(p.exists()));
-            }
-        }
-        if let atlas_tui::backend::ProviderSpec::Pve(p) = &r.provider {
-            // The login named, never its secret.
-            println!("  {:<14}   login: {:?}", "", p.auth);
-        }
-    }
-    for (name, why) in &incus_cli.skipped {
-        println!("  {name:<14} skipped: {why}");
-    }
-}
-
-/// `info`: the alert sources, with what is wrong in them.
-fn print_sources(settings: &Settings) {
-    let mark = |e: bool| if e { "" } else { " (not present)" };
-    println!("\nAlert sources:");
-    let c = &settings.config;
-    if c.alertmanagers.is_empty() && c.prometheus.is_empty() {
-        println!("  (none: add [[alertmanagers]] or [[prometheus]] to the config)");
-    }
-    for (kind, s) in c.alert_sources() {
-        let kind = match kind {
-            atlas_tui::alerts::model::SourceKind::Alertmanager => "alertmanager",
-            atlas_tui::alerts::model::SourceKind::Prometheus => "prometheus",
-        };
-        let mut extra = String::new();
-        if s.readonly {
-            extra.push_str(" [readonly]");
-        }
-        if !s.remotes.is_empty() {
-            extra.push_str(&format!(" about {}", s.remotes.join(",")));
-        }
-        if let Err(e) = s.spec() {
-            extra.push_str(&format!(" ERROR: {e}"));
-        }
-        println!("  {:<14} {kind} {}{extra}", s.name, s.url);
-        if let Some(ca) = &s.tls_ca {
-            println!(
-                "  {:<14}   tls_ca: {}{}",
-                "",
-                ca.display(),
-                mark(ca.exists())
-            );
-        }
-    }
-}
-
-/// Config and secret files others may read, said as ssh does for keys.
-fn print_exposed(settings: &Settings, cli: &Cli, incus_cli: &CliConfig) {
-    let c = &settings.config;
-    let secrets = c
-        .remotes
-        .iter()
-        .flat_map(|r| [&r.client_key, &r.token_secret_file, &r.password_file])
-        .chain(
-            c.alertmanagers
-                .iter()
-                .chain(c.prometheus.iter())
-                .flat_map(|a| [&a.password_file, &a.bearer_token_file]),
-        )
-        .flatten()
-        .cloned();
-    let files: Vec<std::path::PathBuf> = settings
-        .sources(cli.config.as_deref())
-        .into_iter()
-        .map(|(_, p, _)| p)
-        .chain(secrets)
-        .chain(std::iter::once(incus_cli.dir.join("client.key")))
-        .collect();
-    for f in files {
-        if let Some(mode) = atlas_tui::files::readable_by_others(&f) {
-            println!(
-                "\nwarning: {} is readable by others (mode {mode:o}): chmod 600 {}",
-                f.display(),
-                f.display()
-            );
-        }
-    }
-}
-
-fn print_info(
-    settings: &Settings,
-    cli: &Cli,
-    incus_cli: &CliConfig,
-    specs: &[RemoteSpec],
-    diags: &[atlas_tui::config::Diagnostic],
-) {
-    let mark = |e: bool| if e { "" } else { " (not present)" };
-    println!("atlas-tui {}", env!("CARGO_PKG_VERSION"));
-    println!("\nFiles read:");
-    for (what, path, exists) in settings.sources(cli.config.as_deref()) {
-        println!("  {what:<12} {}{}", path.display(), mark(exists));
-    }
-    println!(
-        "  {:<12} {}",
-        "state dir",
-        settings.paths.state_dir.display()
-    );
-    println!(
-        "  {:<12} {}",
-        "journal",
-        atlas_tui::jobs::journal::journal_file(&settings.paths.state_dir).display()
-    );
-    println!(
-        "  {:<12} {}",
-        "job history",
-        atlas_tui::jobs::journal::jobs_file(&settings.paths.state_dir).display()
-    );
-    let acts = atlas_tui::usecase::ActionSettings::from_config(
-        &settings.config.actions,
-        &settings.paths.data_dir,
-    );
-    println!("  {:<12} {}", "backups", acts.backup_dir.display());
-    let services = settings.services_dir();
-    match atlas_tui::services::load_dir(&services) {
-        Ok(l) => {
-            let bad = l.iter().filter(|d| d.def.is_err()).count();
-            println!(
-                "  {:<12} {} ({} definition(s){})",
-                "services",
-                services.display(),
-                l.len(),
-                if bad > 0 {
-                    format!(", {bad} invalid: see `atlas-tui plan`")
-                } else {
-                    String::new()
-                }
-            );
-        }
-        Err(e) => println!("  {:<12} {} ({e})", "services", services.display()),
-    }
-    if !settings.config.commands.is_empty() {
-        let names: Vec<&str> = settings
-            .config
-            .commands
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect();
-        println!("  {:<12} {}", "commands", names.join(", "));
-    }
-    println!("\nincus CLI configuration:");
-    println!("  {:<12} {}", "dir", incus_cli.dir.display());
-    let yml = incus_cli.dir.join("config.yml");
-    println!(
-        "  {:<12} {}{}",
-        "config.yml",
-        yml.display(),
-        mark(yml.exists())
-    );
-    println!("  {:<12} {}", "socket", cliconfig::socket_path().display());
-    println!(
-        "\nShipped defaults (compiled in): config/default.toml, keymaps/default.toml, themes/{{dark,light}}.toml"
-    );
-    println!(
-        "Theme: {} (chain: {})",
-        settings.theme.name,
-        settings.theme.chain.join(" -> ")
-    );
-    print_remotes(specs, incus_cli);
-    print_sources(settings);
-    print_exposed(settings, cli, incus_cli);
-    if diags.is_empty() {
-        println!("\nNo configuration problems.");
-    } else {
-        println!("\nProblems (defaults used instead):");
-        for d in diags {
-            println!("  {d}");
-        }
-    }
 }
 
 #[cfg(test)]

@@ -125,11 +125,11 @@ pub fn resolve(
                         None => all.push(spec),
                     }
                 }
-                Err(e) => diags.push(Diagnostic {
-                    file: "config.toml".into(),
-                    line: None,
-                    message: format!("remote {:?}: {e}", extra.name),
-                }),
+                Err(e) => diags.push(
+                    extra
+                        .place
+                        .say(format!("remote {:?}: {e} — it is left out", extra.name)),
+                ),
             }
             continue;
         }
@@ -147,11 +147,11 @@ pub fn resolve(
             },
             Ok(e) => e,
             Err(e) => {
-                diags.push(Diagnostic {
-                    file: "config.toml".into(),
-                    line: None,
-                    message: format!("remote {:?}: {e}", extra.name),
-                });
+                diags.push(
+                    extra
+                        .place
+                        .say(format!("remote {:?}: {e} — it is left out", extra.name)),
+                );
                 continue;
             }
         };
@@ -194,6 +194,7 @@ pub fn resolve(
                         "not in the incus CLI configuration nor in [[remotes]]".into()
                     });
                 diags.push(Diagnostic {
+                    column: None,
                     file: cli.dir.join("config.yml"),
                     line: None,
                     message: format!("remote {w:?}: {why}"),

@@ -51,15 +51,18 @@ pub fn initial_state(settings: &Settings, specs: &[RemoteSpec], opts: &RunOption
     state.view.theme_name = settings.theme.name.clone();
     state.diagnostics = settings.diagnostics.clone();
     if let Some(d) = settings.diagnostics.first() {
-        let more = if settings.diagnostics.len() > 1 {
-            format!(
-                " (+{} more, see `atlas-tui info`)",
-                settings.diagnostics.len() - 1
+        let key = settings
+            .keymap
+            .hint(
+                crate::config::keymap::Mode::Normal,
+                crate::action::Action::Problems,
             )
-        } else {
-            String::new()
+            .unwrap_or_else(|| ":problems".into());
+        let text = match settings.diagnostics.len() {
+            1 => format!("config problem ({key}: read it; the rest applies): {d}"),
+            n => format!("{n} config problems ({key}: read them; the rest applies); first: {d}"),
         };
-        state.say(Level::Warning, format!("{d}; using defaults{more}"));
+        state.say(Level::Warning, text);
     }
     if specs.is_empty() {
         state.say(Level::Error, "no remotes to show: check `atlas-tui info`");

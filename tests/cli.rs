@@ -118,3 +118,52 @@ fn version_and_help_say_what_a_newcomer_needs() {
         assert!(h.contains(want), "{want}:\n{h}");
     }
 }
+
+/// `info` with a config of three mistakes: each located (file:line:column), the rest applied
+/// (its remote listed with its kind and read-only flag, and whether it answers), exit 1.
+#[test]
+fn info_lists_every_problem_and_whether_each_remote_answers() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    let text = "[refresh]\nusage_secs = \"fast\"\n\n[[alertmanagers]]\nname = \"am\"\nurl = \"http://127.0.0.1:1\"\n\n[[remotes]]\nname = \"pve-lab\"\nkind = \"pve\"\nurl = \"https://127.0.0.1:1\"\ntoken_id = \"atlas@pve!tui\"\ntoken_secret_env = \"ATLAS_TEST_PVE_TOKEN\"\nfingerprint = \"AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99\"\nreadonly = true\ntheme = \"light\"\n\n[[remotes]]\nname = \"typo\"\nkind = \"pvee\"\n";
+    std::fs::write(&cfg, text).unwrap();
+    std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_atlas-tui"))
+        .arg("info")
+        .env("ATLAS_TUI_CONFIG_DIR", dir.path())
+        .env("ATLAS_TUI_STATE_DIR", dir.path().join("state"))
+        .env("INCUS_CONF", dir.path().join("no-incus"))
+        .env("ATLAS_TEST_PVE_TOKEN", "secret")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let at = |l: usize| format!("{}:{l}:1: ", cfg.display());
+    assert!(stdout.contains("3 configuration problem(s)"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{}refresh.usage_secs", at(2))),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "{}`theme` is not a key of [[remotes]]; did you mean to put it above the first [[remotes]]?",
+            at(16)
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{}remotes[1].kind", at(20))),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("pve-lab        pve   https://127.0.0.1:1 (Proxmox VE) [readonly]"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("DOES NOT ANSWER"), "{stdout}");
+    assert!(
+        stdout.contains("am             alertmanager http://127.0.0.1:1"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("secret\n"), "never a secret: {stdout}");
+}

@@ -874,3 +874,54 @@ fn every_pane_key_shows_its_pane_in_the_grid() {
         }
     }
 }
+
+/// A config with three mistakes: the status line says how many and the key that shows them
+/// (cut at 80 columns with the key that shows it whole); `F` lists each with its place; the
+/// rest of the file applies (its alert source is there).
+#[test]
+fn config_problems_are_said_and_read_whole() {
+    use atlas_tui::config::{AppConfig, Keymap, Paths, Settings};
+    let text = "theme = \"dark\"\n\n[refresh]\nusage_secs = \"fast\"\n\n[[alertmanagers]]\nname = \"control\"\nurl = \"http://127.0.0.1:9093\"\n\n[[remotes]]\nname = \"pve1\"\nkind = \"pvee\"\n\n[[remotes]]\nname = \"lab\"\naddr = \"unix:///run/incus.sock\"\nstart_pane = \"alerts\"\n";
+    let (config, diagnostics) = AppConfig::from_user_text(
+        std::path::Path::new("/home/op/.config/atlas-tui/config.toml"),
+        text,
+    );
+    assert_eq!(diagnostics.len(), 3, "{diagnostics:#?}");
+    assert_eq!(config.alertmanagers.len(), 1, "the rest applies");
+    let settings = Settings {
+        paths: Paths {
+            config_dir: "/home/op/.config/atlas-tui".into(),
+            state_dir: "/nonexistent/state".into(),
+            data_dir: "/nonexistent/data".into(),
+        },
+        config,
+        theme: Theme::load(std::path::Path::new("/nonexistent"), "dark").0,
+        keymap: Keymap::defaults(),
+        diagnostics,
+    };
+    let opts = atlas_tui::run::RunOptions {
+        readonly: false,
+        scope: atlas_tui::backend::Scope::All,
+        home_project: "default".into(),
+    };
+    let specs = [atlas_tui::backend::RemoteSpec::incus(
+        atlas_tui::incus::RemoteSpec {
+            name: "local".into(),
+            endpoint: atlas_tui::incus::cliconfig::Endpoint::Unix("/nonexistent.socket".into()),
+            project: None,
+            production: false,
+        },
+    )];
+    let mut s = atlas_tui::run::initial_state(&settings, &specs, &opts);
+    let screen = render(&mut s, 80, 24);
+    let status = screen.lines().last().unwrap();
+    assert!(
+        status.contains("3 config problems (F: read them") && status.contains("… M whole"),
+        "{status}"
+    );
+    key(&mut s, KeyCode::Char('F'));
+    assert_eq!(s.input(), InputMode::Problems);
+    insta::assert_snapshot!(render(&mut s, 100, 24));
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.input(), InputMode::Normal);
+}

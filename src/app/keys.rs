@@ -238,6 +238,9 @@ impl AppState {
             Action::Messages => {
                 self.open(MessagesView::default());
             }
+            Action::Problems => {
+                self.open(super::layers::problems::ProblemsView::default());
+            }
             // Keys of other layers; nothing to do in the lists.
             Action::NextTab
             | Action::Close

@@ -147,6 +147,8 @@ pub enum InputMode {
     Help,
     /// The messages of this session.
     Messages,
+    /// The configuration problems found at start.
+    Problems,
     /// The silence form.
     SilenceForm,
     /// The snapshot, backup or import form.

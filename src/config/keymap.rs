@@ -9,7 +9,8 @@ use std::path::Path;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::action::Action;
-use atlas_core::diagnostic::{Diagnostic, from_table, merge, parse_table, read_user_file};
+use atlas_core::diagnostic::{Diagnostic, parse_table, read_user_file};
+use atlas_core::tolerant;
 
 /// The shipped keymap.
 pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.toml");
@@ -268,72 +269,60 @@ impl Keymap {
         }
     }
 
-    /// Defaults merged with user text; on error the defaults alone.
+    /// Defaults merged with user text: a bad binding or section is located (file, line and
+    /// column), left out, and the rest of the file applies.
     #[allow(
         clippy::expect_used,
         reason = "the shipped defaults are compiled in; tests check they parse"
     )]
     pub fn from_user_text(path: &Path, text: &str) -> (Self, Vec<Diagnostic>) {
-        let default_path = Path::new("keymaps/default.toml");
-        let mut base = parse_table(default_path, DEFAULT_KEYMAP).expect("shipped keymap parses");
-        let fallback = || {
-            let t = parse_table(default_path, DEFAULT_KEYMAP).expect("shipped keymap parses");
-            Self::build(
-                from_table(t, default_path, DEFAULT_KEYMAP).expect("shipped keymap valid"),
-                default_path,
-                DEFAULT_KEYMAP,
-            )
-            .expect("shipped keymap keys valid")
-        };
-        let user = match parse_table(path, text) {
-            Ok(t) => t,
-            Err(d) => return (fallback(), vec![d]),
-        };
-        merge(&mut base, user);
-        let file = match from_table::<KeymapFile>(base, path, text) {
-            Ok(f) => f,
-            Err(d) => return (fallback(), vec![d]),
-        };
-        match Self::build(file, path, text) {
-            Ok(k) => (k, vec![]),
-            Err(d) => (fallback(), vec![d]),
-        }
+        let base = parse_table(Path::new("keymaps/default.toml"), DEFAULT_KEYMAP)
+            .expect("shipped keymap parses");
+        let (source, user, mut diags) = tolerant::Source::parse(path, text);
+        let (file, _, d) = tolerant::read::<KeymapFile>(&base, &source, user);
+        diags.extend(d);
+        let file = file.expect("shipped keymap is valid");
+        let (keymap, d) = Self::build(file, &source);
+        diags.extend(d);
+        (keymap, diags)
     }
 
-    fn build(file: KeymapFile, path: &Path, text: &str) -> Result<Self, Diagnostic> {
+    /// The keymap of a file read; a section or key that is not one is said and left out.
+    fn build(file: KeymapFile, source: &tolerant::Source) -> (Self, Vec<Diagnostic>) {
+        use tolerant::Seg;
         let mut modes = BTreeMap::new();
+        let mut diags = Vec::new();
         for (section, table) in file {
             let Some(mode) = Mode::ALL.into_iter().find(|m| m.section() == section) else {
                 let known: Vec<&str> = Mode::ALL.iter().map(|m| m.section()).collect();
-                return Err(Diagnostic {
-                    file: path.to_path_buf(),
-                    line: text
-                        .lines()
-                        .position(|l| l.trim() == format!("[{section}]"))
-                        .map(|i| i + 1),
-                    message: format!(
-                        "unknown section [{section}] (sections: {})",
+                let hint = tolerant::closest(&section, known.iter().copied())
+                    .map(|n| format!("; did you mean [{n}]?"))
+                    .unwrap_or_default();
+                diags.push(source.at(
+                    &[Seg::Key(section.clone())],
+                    format!(
+                        "unknown section [{section}] (sections: {}){hint} — it is left out",
                         known.join(", ")
                     ),
-                });
+                ));
+                continue;
             };
             let mut m = HashMap::new();
             for (k, a) in table {
-                let seq = parse_seq(&k).map_err(|message| Diagnostic {
-                    file: path.to_path_buf(),
-                    line: text
-                        .lines()
-                        .position(|l| l.trim_start().starts_with(&format!("\"{k}\"")))
-                        .map(|i| i + 1),
-                    message: format!("[{}] {message}", mode.section()),
-                })?;
-                if a != Action::None {
-                    m.insert(seq, a);
+                match parse_seq(&k) {
+                    Err(message) => diags.push(source.at(
+                        &[Seg::Key(section.clone()), Seg::Key(k.clone())],
+                        format!("[{}] {message} — the binding is left out", mode.section()),
+                    )),
+                    Ok(seq) if a != Action::None => {
+                        m.insert(seq, a);
+                    }
+                    Ok(_) => {}
                 }
             }
             modes.insert(mode, m);
         }
-        Ok(Self { modes })
+        (Self { modes }, diags)
     }
 
     /// Looks up a (possibly partial) key sequence.
@@ -505,9 +494,17 @@ mod tests {
 
     #[test]
     fn bad_user_keymaps_report_and_fall_back() {
-        let (km, d) =
-            Keymap::from_user_text(Path::new("/u/keymap.toml"), "[normal]\n\"x\" = \"fly\"\n");
+        let (km, d) = Keymap::from_user_text(
+            Path::new("/u/keymap.toml"),
+            "[normal]\n\"x\" = \"fly\"\n\"Q\" = \"quit\"\n",
+        );
         assert_eq!(d[0].line, Some(2), "{}", d[0]);
+        assert_eq!(d[0].column, Some(1), "{}", d[0]);
+        assert_eq!(
+            km.lookup(Mode::Normal, &[k("Q")]),
+            Lookup::Action(Action::Quit),
+            "the rest of the file applies"
+        );
         assert!(d[0].message.contains("fly"), "{}", d[0]);
         assert_eq!(
             km.lookup(Mode::Normal, &[k("q")]),

@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use atlas_core::diagnostic::{
-    Diagnostic, from_table, locate_error, merge, parse_table, read_user_file,
+    Diagnostic, Place, from_table, locate_error, merge, parse_table, read_user_file,
 };
+use atlas_core::tolerant;
 pub use keymap::Keymap;
 pub use paths::Paths;
 pub use theme::Theme;
@@ -104,6 +105,9 @@ pub struct CommandConfig {
     #[serde(default)]
     pub terminal: bool,
     pub workdir: Option<String>,
+    /// Where it is written (for the problems found later).
+    #[serde(skip)]
+    pub place: Place,
 }
 
 /// Keys of `[[commands]]` that cannot be read, or that the lists' keymap already binds (a
@@ -126,10 +130,12 @@ pub fn command_key_problems(
                 )),
             },
         };
-        out.extend(problem.map(|message| Diagnostic {
-            file: file.to_path_buf(),
-            line: None,
-            message,
+        out.extend(problem.map(|message| {
+            let mut d = c.place.say(format!("{message} (the key is not bound)"));
+            if d.file.as_os_str().is_empty() {
+                d.file = file.to_path_buf();
+            }
+            d
         }));
     }
     out
@@ -346,6 +352,9 @@ pub struct ExtraRemote {
     /// No job runs on this remote (it is still shown, live).
     #[serde(default)]
     pub readonly: bool,
+    /// Where it is written (for the problems found when it is resolved).
+    #[serde(skip)]
+    pub place: Place,
 }
 
 /// Which provider a configured remote is for.
@@ -391,148 +400,200 @@ impl AppConfig {
         Self::from_user_text(path, &text)
     }
 
-    /// Defaults merged with user text.
+    /// Defaults merged with user text: each problem is located and costs only its part (the
+    /// key's default applies, or the `[[...]]` entry is left out); the rest applies.
     #[allow(
         clippy::expect_used,
         reason = "the shipped defaults are compiled in; tests check they parse"
     )]
     pub fn from_user_text(path: &Path, text: &str) -> (Self, Vec<Diagnostic>) {
-        let mut base = parse_table(Path::new("config/default.toml"), DEFAULT_CONFIG)
+        let base = parse_table(Path::new("config/default.toml"), DEFAULT_CONFIG)
             .expect("shipped config parses");
-        let user = match parse_table(path, text) {
-            Ok(t) => t,
-            Err(d) => return (Self::defaults(), vec![d]),
-        };
-        merge(&mut base, user);
-        match from_table::<AppConfig>(base, path, text) {
-            Ok(c) => match c.validate(path, text) {
-                Ok(()) => (c, vec![]),
-                Err(d) => (Self::defaults(), vec![d]),
-            },
-            Err(d) => (Self::defaults(), vec![d]),
+        let (source, user, mut diags) = tolerant::Source::parse(path, text);
+        let (config, _, d) = tolerant::read::<AppConfig>(&base, &source, user);
+        diags.extend(d);
+        let mut config = config.unwrap_or_else(Self::defaults);
+        diags.extend(config.repair(&source));
+        for r in &mut config.remotes {
+            r.place = source.place_of_entry("remotes", &r.name);
         }
+        for c in &mut config.commands {
+            c.place = source.place_of_entry("commands", &c.name);
+        }
+        (config, diags)
     }
 
-    /// Alert sources: each named once, with an http(s) URL.
-    fn validate_sources(&self, path: &Path, text: &str) -> Result<(), Diagnostic> {
+    /// Alert sources: each named once, with an http(s) URL; the others are left out.
+    fn repair_sources(&mut self, source: &tolerant::Source) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
         let mut names = std::collections::HashSet::new();
-        for s in self.alertmanagers.iter().chain(&self.prometheus) {
-            let line = text
-                .lines()
-                .position(|l| l.contains(&format!("\"{}\"", s.name)))
-                .map(|i| i + 1);
-            let at = |message: String| Diagnostic {
-                file: path.to_path_buf(),
-                line,
-                message,
+        for key in ["alertmanagers", "prometheus"] {
+            let list = match key {
+                "alertmanagers" => &mut self.alertmanagers,
+                _ => &mut self.prometheus,
             };
-            if !names.insert(s.name.as_str()) {
-                return Err(at(format!("alert source {:?} is defined twice", s.name)));
-            }
-            if !(s.url.starts_with("http://") || s.url.starts_with("https://")) {
-                return Err(at(format!(
-                    "alert source {:?}: url {:?} must start with http:// or https://",
-                    s.name, s.url
-                )));
-            }
+            list.retain(|s| {
+                let place = source.place_of_entry(key, &s.name);
+                let problem = if !names.insert(s.name.clone()) {
+                    Some(format!("alert source {:?} is defined twice", s.name))
+                } else if !(s.url.starts_with("http://") || s.url.starts_with("https://")) {
+                    Some(format!(
+                        "alert source {:?}: url {:?} must start with http:// or https://",
+                        s.name, s.url
+                    ))
+                } else {
+                    None
+                };
+                if let Some(p) = &problem {
+                    out.push(place.say(format!("{p} — it is left out")));
+                }
+                problem.is_none()
+            });
         }
-        Ok(())
+        out
     }
 
-    fn validate(&self, path: &Path, text: &str) -> Result<(), Diagnostic> {
-        let bad = |key: &str, message: String| Diagnostic {
-            file: path.to_path_buf(),
-            line: locate_error(text, &format!("`{key}`")),
-            message,
+    /// The checks serde cannot make; a value that fails one is replaced by its default.
+    fn repair(&mut self, source: &tolerant::Source) -> Vec<Diagnostic> {
+        use tolerant::Seg;
+        let d = Self::defaults();
+        let mut out = Vec::new();
+        let mut bad = |section: &str, key: &str, message: String| {
+            let path = [Seg::Key(section.into()), Seg::Key(key.into())];
+            out.push(source.at(&path, format!("{message} (the default applies)")));
         };
         if crate::pane::Pane::parse(&self.ui.start_pane).is_none() {
             let names: Vec<&str> = crate::pane::Pane::all().map(|p| p.name()).collect();
-            return Err(bad(
+            bad(
+                "ui",
                 "start_pane",
                 format!(
                     "ui.start_pane: unknown pane {:?} ({})",
                     self.ui.start_pane,
                     names.join(", ")
                 ),
-            ));
+            );
+            self.ui.start_pane = d.ui.start_pane.clone();
         }
-        let r = &self.refresh;
-        for (key, secs) in [
-            ("refresh.addresses_secs", r.addresses_secs),
-            ("refresh.pve_poll_secs", r.pve_poll_secs),
-            ("refresh.reconcile_secs", r.reconcile_secs),
-            ("refresh.usage_secs", r.usage_secs),
-            ("alerts.refresh_secs", self.alerts.refresh_secs),
+        for (key, secs, default) in [
+            (
+                "addresses_secs",
+                &mut self.refresh.addresses_secs,
+                d.refresh.addresses_secs,
+            ),
+            (
+                "pve_poll_secs",
+                &mut self.refresh.pve_poll_secs,
+                d.refresh.pve_poll_secs,
+            ),
+            (
+                "reconcile_secs",
+                &mut self.refresh.reconcile_secs,
+                d.refresh.reconcile_secs,
+            ),
+            (
+                "usage_secs",
+                &mut self.refresh.usage_secs,
+                d.refresh.usage_secs,
+            ),
         ] {
-            if secs == 0 {
-                let short = key.split_once('.').map_or(key, |(_, k)| k);
-                return Err(bad(short, format!("{key} must be at least 1")));
+            if *secs == 0 {
+                bad("refresh", key, format!("refresh.{key} must be at least 1"));
+                *secs = default;
             }
+        }
+        if self.alerts.refresh_secs == 0 {
+            bad(
+                "alerts",
+                "refresh_secs",
+                "alerts.refresh_secs must be at least 1".into(),
+            );
+            self.alerts.refresh_secs = d.alerts.refresh_secs;
         }
         if self.refresh.reconnect_min_secs == 0
             || self.refresh.reconnect_max_secs < self.refresh.reconnect_min_secs
         {
-            return Err(bad(
+            bad(
+                "refresh",
                 "reconnect_max_secs",
                 "refresh: need 1 <= reconnect_min_secs <= reconnect_max_secs".into(),
-            ));
+            );
+            self.refresh.reconnect_min_secs = d.refresh.reconnect_min_secs;
+            self.refresh.reconnect_max_secs = d.refresh.reconnect_max_secs;
         }
         if let Err(e) = regex::Regex::new(&self.alerts.strip) {
-            return Err(bad("strip", format!("alerts.strip: bad regex: {e}")));
+            bad("alerts", "strip", format!("alerts.strip: bad regex: {e}"));
+            self.alerts.strip = d.alerts.strip.clone();
         }
-        for d in &self.alerts.silence_durations {
-            if let Err(e) = crate::alerts::types::parse_duration(d) {
-                return Err(bad(
-                    "silence_durations",
-                    format!("alerts.silence_durations: {e}"),
-                ));
-            }
+        let durations = &mut self.alerts.silence_durations;
+        if let Some(e) = durations
+            .iter()
+            .find_map(|x| crate::alerts::types::parse_duration(x).err())
+        {
+            bad(
+                "alerts",
+                "silence_durations",
+                format!("alerts.silence_durations: {e}"),
+            );
+            *durations = d.alerts.silence_durations.clone();
         }
-        let a = &self.actions;
-        for (key, v) in [
-            ("snapshot_expiry", &a.snapshot_expiry),
-            ("safety_expiry", &a.safety_expiry),
+        for (key, v, default) in [
+            (
+                "snapshot_expiry",
+                &mut self.actions.snapshot_expiry,
+                &d.actions.snapshot_expiry,
+            ),
+            (
+                "safety_expiry",
+                &mut self.actions.safety_expiry,
+                &d.actions.safety_expiry,
+            ),
         ] {
             if !v.trim().is_empty()
                 && let Err(e) = crate::alerts::types::parse_duration(v)
             {
-                return Err(bad(key, format!("actions.{key}: {e}")));
+                bad("actions", key, format!("actions.{key}: {e}"));
+                *v = default.clone();
             }
         }
+        let a = &mut self.actions;
         if crate::jobs::snapshot_name(&a.snapshot_pattern, chrono::Utc::now()).starts_with("snap-")
             && !a.snapshot_pattern.starts_with("snap-")
         {
-            return Err(bad(
+            bad(
+                "actions",
                 "snapshot_pattern",
                 format!(
                     "actions.snapshot_pattern: {:?} is not a valid time pattern",
                     a.snapshot_pattern
                 ),
-            ));
-        }
-        for c in &self.commands {
-            if c.command.argv().is_empty() || c.command.argv()[0].trim().is_empty() {
-                return Err(Diagnostic {
-                    file: path.to_path_buf(),
-                    line: text
-                        .lines()
-                        .position(|l| l.contains(&format!("\"{}\"", c.name)))
-                        .map(|i| i + 1),
-                    message: format!("commands: {:?} has an empty command", c.name),
-                });
-            }
+            );
+            a.snapshot_pattern = d.actions.snapshot_pattern.clone();
         }
         if a.shell.is_empty() {
-            return Err(bad("shell", "actions.shell needs a command".into()));
+            bad("actions", "shell", "actions.shell needs a command".into());
+            a.shell = d.actions.shell.clone();
         }
-        self.validate_sources(path, text)?;
         if !["error", "warn", "info", "debug", "trace"].contains(&self.log.level.as_str()) {
-            return Err(bad(
+            bad(
+                "log",
                 "level",
                 format!("log.level: unknown level {:?}", self.log.level),
-            ));
+            );
+            self.log.level = d.log.level.clone();
         }
-        Ok(())
+        self.commands.retain(|c| {
+            let empty = c.command.argv().first().is_none_or(|w| w.trim().is_empty());
+            if empty {
+                out.push(source.place_of_entry("commands", &c.name).say(format!(
+                    "commands: {:?} has an empty command — it is left out",
+                    c.name
+                )));
+            }
+            !empty
+        });
+        out.extend(self.repair_sources(source));
+        out
     }
 }
 
@@ -644,19 +705,46 @@ mod tests {
     }
 
     #[test]
-    fn syntax_error_reports_file_and_line_and_keeps_defaults() {
+    fn syntax_error_reports_file_line_and_column_and_keeps_the_rest() {
         let (c, d) = AppConfig::from_user_text(
             Path::new("/u/config.toml"),
             "theme = \"light\"\n[refresh\nusage_secs = 3\n",
         );
-        assert_eq!(c, AppConfig::defaults());
-        assert_eq!(d.len(), 1);
+        assert_eq!(c.theme, "light", "the lines before it still apply");
+        assert!(!d.is_empty());
         assert_eq!(d[0].line, Some(2), "{}", d[0]);
         assert!(
-            d[0].to_string().starts_with("/u/config.toml:2: "),
+            d[0].to_string().starts_with("/u/config.toml:2:"),
             "{}",
             d[0]
         );
+    }
+
+    #[test]
+    fn three_mistakes_cost_only_themselves() {
+        let text = "theme = \"light\"\n\n[refresh]\nusage_secs = \"fast\"\nreconcile_secs = 9\n\n[[alertmanagers]]\nname = \"am\"\nurl = \"http://127.0.0.1:9093\"\n\n[[remotes]]\nname = \"pve1\"\nkind = \"pvee\"\n\n[[remotes]]\nname = \"lab\"\naddr = \"unix:///run/incus.sock\"\nreadonly = true\nstart_pane = \"alerts\"\n";
+        let (c, d) = AppConfig::from_user_text(Path::new("/u/config.toml"), text);
+        let shown: Vec<String> = d.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 3, "{shown:#?}");
+        assert!(
+            shown[0].starts_with("/u/config.toml:4:1: refresh.usage_secs"),
+            "{}",
+            shown[0]
+        );
+        assert!(
+            shown[1].starts_with("/u/config.toml:13:1: "),
+            "{}",
+            shown[1]
+        );
+        assert!(shown[1].contains("\"pve1\" is left out"), "{}", shown[1]);
+        assert!(shown[2].starts_with("/u/config.toml:19:1: `start_pane` is not a key of [[remotes]]; did you mean to put it in [ui]?"), "{}", shown[2]);
+        assert_eq!(c.theme, "light");
+        assert_eq!(c.refresh.usage_secs, 15);
+        assert_eq!(c.refresh.reconcile_secs, 9);
+        assert_eq!(c.alertmanagers.len(), 1);
+        assert_eq!(c.remotes.len(), 1);
+        assert!(c.remotes[0].readonly);
+        assert_eq!(c.remotes[0].place.line, Some(15));
     }
 
     #[test]
@@ -709,7 +797,7 @@ mod tests {
             Path::new("c.toml"),
             "[[alertmanagers]]\nname = \"a\"\nurl = \"127.0.0.1:9093\"\n",
         );
-        assert_eq!(d[0].line, Some(2), "{}", d[0]);
+        assert_eq!(d[0].line, Some(1), "{}", d[0]);
         assert!(d[0].message.contains("http://"), "{}", d[0]);
         let (_, d) = AppConfig::from_user_text(
             Path::new("c.toml"),

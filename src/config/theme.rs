@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
-use atlas_core::diagnostic::{Diagnostic, from_table, parse_table, read_user_file};
+use atlas_core::diagnostic::{Diagnostic, read_user_file};
+use atlas_core::tolerant;
 
 /// The shipped themes, compiled in.
 pub const SHIPPED: &[(&str, &str)] = &[
@@ -79,91 +80,104 @@ impl Theme {
         names
     }
 
-    /// Loads a theme by name; on any problem the shipped dark theme is used and the problem returned.
+    /// Loads a theme by name. A theme that cannot be found (or inherits in a circle) gives the
+    /// shipped dark theme; a bad key or style in a file is located, left out (the parent's
+    /// style applies), and the rest of the theme is used.
     #[allow(
         clippy::expect_used,
         reason = "the shipped defaults are compiled in; tests check they parse"
     )]
     pub fn load(user_dir: &Path, name: &str) -> (Self, Vec<Diagnostic>) {
         match Self::resolve(user_dir, name) {
-            Ok(t) => (t, vec![]),
+            Ok(t) => t,
             Err(d) => {
-                let fallback =
+                let (fallback, _) =
                     Self::resolve(Path::new("/nonexistent"), "dark").expect("shipped dark theme");
                 (fallback, vec![d])
             }
         }
     }
 
-    fn resolve(user_dir: &Path, name: &str) -> Result<Self, Diagnostic> {
-        let mut chain: Vec<(String, PathBuf, ThemeFile)> = Vec::new();
+    fn resolve(user_dir: &Path, name: &str) -> Result<(Self, Vec<Diagnostic>), Diagnostic> {
+        let mut chain: Vec<(String, tolerant::Source, ThemeFile)> = Vec::new();
+        let mut diags = Vec::new();
         let mut next = Some(name.to_string());
         while let Some(n) = next.take() {
             if chain.iter().any(|(c, _, _)| *c == n) {
-                let path = chain.last().map(|(_, p, _)| p.clone()).unwrap_or_default();
-                return Err(Diagnostic {
-                    file: path,
-                    line: None,
-                    message: format!(
-                        "theme inheritance cycle: {} -> {n}",
-                        chain
-                            .iter()
-                            .map(|c| c.0.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" -> ")
-                    ),
-                });
+                let path = chain
+                    .last()
+                    .map(|(_, s, _)| s.file.clone())
+                    .unwrap_or_default();
+                let names: Vec<&str> = chain.iter().map(|c| c.0.as_str()).collect();
+                return Err(Diagnostic::new(
+                    path,
+                    None,
+                    format!("theme inheritance cycle: {} -> {n}", names.join(" -> ")),
+                ));
             }
-            let (path, file) = Self::read_one(user_dir, &n)?;
+            let (source, file, d) = Self::read_one(user_dir, &n)?;
+            diags.extend(d);
             next = file.inherits.clone();
-            chain.push((n, path, file));
+            chain.push((n, source, file));
         }
-        // Merge parent first, child over it.
+        // Merge parent first, child over it; a child's bad style leaves the parent's.
         let mut palette = BTreeMap::new();
-        let mut specs: BTreeMap<String, (StyleSpec, PathBuf)> = BTreeMap::new();
-        for (_, path, file) in chain.iter().rev() {
+        for (_, _, file) in chain.iter().rev() {
             palette.extend(file.palette.clone());
-            for (k, v) in &file.styles {
-                specs.insert(k.clone(), (v.clone(), path.clone()));
-            }
         }
         let mut styles = HashMap::new();
-        for (k, (spec, path)) in specs {
-            let style = to_style(&spec, &palette).map_err(|message| Diagnostic {
-                file: path.clone(),
-                line: None,
-                message: format!("style {k:?}: {message}"),
-            })?;
-            styles.insert(k, style);
+        for (_, source, file) in chain.iter().rev() {
+            for (k, spec) in &file.styles {
+                match to_style(spec, &palette) {
+                    Ok(style) => {
+                        styles.insert(k.clone(), style);
+                    }
+                    Err(message) => diags.push(source.at(
+                        &[
+                            tolerant::Seg::Key("styles".into()),
+                            tolerant::Seg::Key(k.clone()),
+                        ],
+                        format!("style {k:?}: {message} — it is left out"),
+                    )),
+                }
+            }
         }
-        Ok(Theme {
+        let theme = Theme {
             name: name.to_string(),
             chain: chain.into_iter().map(|c| c.0).collect(),
             styles,
-        })
+        };
+        Ok((theme, diags))
     }
 
-    fn read_one(user_dir: &Path, name: &str) -> Result<(PathBuf, ThemeFile), Diagnostic> {
+    /// One theme file, user's first then shipped: where it is, what could be read of it, and
+    /// its problems.
+    fn read_one(
+        user_dir: &Path,
+        name: &str,
+    ) -> Result<(tolerant::Source, ThemeFile, Vec<Diagnostic>), Diagnostic> {
         let user_path = user_dir.join(format!("{name}.toml"));
         let (path, text) = match read_user_file(&user_path)? {
             Some(t) => (user_path, t),
             None => match SHIPPED.iter().find(|(n, _)| *n == name) {
                 Some((_, t)) => (PathBuf::from(format!("themes/{name}.toml")), t.to_string()),
                 None => {
-                    return Err(Diagnostic {
-                        file: user_path,
-                        line: None,
-                        message: format!(
+                    return Err(Diagnostic::new(
+                        user_path,
+                        None,
+                        format!(
                             "theme {name:?} not found (shipped: {})",
                             SHIPPED.iter().map(|s| s.0).collect::<Vec<_>>().join(", ")
                         ),
-                    });
+                    ));
                 }
             },
         };
-        let table = parse_table(&path, &text)?;
-        let file = from_table::<ThemeFile>(table, &path, &text)?;
-        Ok((path, file))
+        let (source, user, mut diags) = tolerant::Source::parse(&path, &text);
+        let (file, _, d) = tolerant::read::<ThemeFile>(&toml::Table::new(), &source, user);
+        diags.extend(d);
+        let file = file.unwrap_or_default();
+        Ok((source, file, diags))
     }
 }
 
@@ -257,8 +271,31 @@ mod tests {
 
         std::fs::write(dir.path().join("bad.toml"), "[styles]\n\"x\" = { fg = 3\n").unwrap();
         let (t, d) = Theme::load(dir.path(), "bad");
-        assert_eq!(t.name, "dark");
-        assert!(d[0].to_string().contains("bad.toml:2"), "{}", d[0]);
+        assert_eq!(t.name, "bad");
+        assert!(d[0].to_string().contains("bad.toml:2:"), "{}", d[0]);
+
+        // A bad style costs only itself, said with its line and column; the parent's applies.
+        std::fs::write(
+            dir.path().join("half.toml"),
+            "inherits = \"dark\"\n[styles]\n\"status.running\" = \"lightmagenta\"\n  \"ui.title\" = \"nocolour\"\ncolour = 3\n",
+        )
+        .unwrap();
+        let (t, d) = Theme::load(dir.path(), "half");
+        let (dark, _) = Theme::load(Path::new("/nonexistent"), "dark");
+        let shown: Vec<String> = d.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 2, "{shown:?}");
+        assert!(
+            shown
+                .iter()
+                .any(|s| s.contains("half.toml:4:3: style \"ui.title\"")),
+            "{shown:?}"
+        );
+        assert!(
+            shown.iter().any(|s| s.contains("half.toml:5:1:")),
+            "{shown:?}"
+        );
+        assert_eq!(t.style("status.running").fg, Some(Color::LightMagenta));
+        assert_eq!(t.style("ui.title"), dark.style("ui.title"));
 
         std::fs::write(dir.path().join("a.toml"), "inherits = \"b\"\n").unwrap();
         std::fs::write(dir.path().join("b.toml"), "inherits = \"a\"\n").unwrap();

@@ -307,14 +307,7 @@ fn draw_footer(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: 
             ),
         ]),
         _ => match &state.messages.current {
-            Some(m) => Line::from(Span::styled(
-                m.text.clone(),
-                theme.style(match m.level {
-                    Level::Info => "ui.message.info",
-                    Level::Warning => "ui.message.warning",
-                    Level::Error => "ui.message.error",
-                }),
-            )),
+            Some(m) => status_message(state, m, left.width, theme),
             None => hint_line(state, left.width, theme, now),
         },
     };
@@ -323,9 +316,98 @@ fn draw_footer(f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: 
     let _ = Style::default();
 }
 
+/// The newest message in the status line; one too long for it is cut with the key that shows it
+/// whole (the messages view, where it is the newest).
+fn status_message(
+    state: &AppState,
+    m: &crate::app::state::Message,
+    width: u16,
+    theme: &Theme,
+) -> Line<'static> {
+    use crate::action::Action as A;
+    use crate::config::keymap::Mode;
+    let style = theme.style(match m.level {
+        Level::Info => "ui.message.info",
+        Level::Warning => "ui.message.warning",
+        Level::Error => "ui.message.error",
+    });
+    let room = width as usize;
+    if m.text.chars().count() <= room {
+        return Line::from(Span::styled(m.text.clone(), style));
+    }
+    let more = match state.keymap.hint(Mode::Normal, A::Messages) {
+        Some(k) => format!("… {k} whole"),
+        None => "…".to_string(),
+    };
+    // A column free before the status indicators.
+    let keep = room.saturating_sub(more.chars().count() + 1);
+    let cut: String = m.text.chars().take(keep).collect();
+    Line::from(vec![
+        Span::styled(cut, style),
+        Span::styled(more, theme.style("ui.hint.key")),
+    ])
+}
+
 /// The hint bar: keys of the active layer from the keymap, in the lists the actions the registry
-/// offers on the pane (help, the pane's own, then the common ones); without write actions in `--readonly`; only whole hints that fit the width.
+/// offers on the pane (help, the pane's own, then the common ones); without write actions in
+/// `--readonly`. When they do not all fit (80 columns), the most useful are kept — help, the
+/// pane's first three, the filter and the palette, then the rest by rank — shown in rank order,
+/// closer together; `?` lists everything.
 fn hint_line(state: &AppState, width: u16, theme: &Theme, now: DateTime<Utc>) -> Line<'static> {
+    // Two columns stay free before the status indicators.
+    let room = (width as usize).saturating_sub(2);
+    let items = hint_items(state, now);
+    let fits = |chosen: &[&(String, String)], sep: usize| {
+        chosen
+            .iter()
+            .map(|(k, l)| k.chars().count() + 1 + l.chars().count())
+            .sum::<usize>()
+            + sep * chosen.len().saturating_sub(1)
+            <= room
+    };
+    let all: Vec<&(String, String)> = items.iter().collect();
+    let (chosen, sep) = if fits(&all, 2) {
+        (all, 2)
+    } else {
+        // The most useful first: help, the pane's first three, filter, palette, then by rank.
+        let useful = |(k, l): &(String, String)| -> usize {
+            let lead = ["help", "config problems", "filter", "palette"];
+            match lead.iter().position(|x| x == l) {
+                Some(p) => [0, 0, 4, 5][p],
+                None => items
+                    .iter()
+                    .position(|i| i.0 == *k && i.1 == *l)
+                    .map_or(99, |i| if i <= 3 { i } else { 6 + i }),
+            }
+        };
+        let mut by_use: Vec<usize> = (0..items.len()).collect();
+        by_use.sort_by_key(|i| useful(&items[*i]));
+        let mut keep: Vec<usize> = Vec::new();
+        for i in by_use {
+            let mut trial = keep.clone();
+            trial.push(i);
+            trial.sort_unstable();
+            let t: Vec<&(String, String)> = trial.iter().map(|i| &items[*i]).collect();
+            if fits(&t, 1) {
+                keep = trial;
+            }
+        }
+        (keep.into_iter().map(|i| &items[i]).collect(), 1)
+    };
+    let mut spans = Vec::new();
+    for (n, (key, label)) in chosen.into_iter().enumerate() {
+        if n > 0 {
+            spans.push(Span::raw(" ".repeat(sep)));
+        }
+        spans.push(Span::styled(key.clone(), theme.style("ui.hint.key")));
+        spans.push(Span::styled(format!(" {label}"), theme.style("ui.muted")));
+    }
+    Line::from(spans)
+}
+
+/// Every hint of the active layer, (key, label), in rank order: the pane's actions, the
+/// configured commands with a key after the pane's own (rank < 90), then the common ones.
+fn hint_items(state: &AppState, now: DateTime<Utc>) -> Vec<(String, String)> {
     use crate::action::Action as A;
     use crate::config::keymap::Mode;
     let (mode, actions): (Mode, Vec<A>) = match state.input() {
@@ -333,10 +415,7 @@ fn hint_line(state: &AppState, width: u16, theme: &Theme, now: DateTime<Utc>) ->
         // The actions whose registry entry offers them on this pane, by rank.
         _ => (Mode::Normal, A::hinted_on(state.pane)),
     };
-    let mut text = String::new();
-    // Two columns stay free before the status indicators.
-    let room = (width as usize).saturating_sub(2);
-    // The configured commands with a key come after the pane's own actions (rank < 90).
+    let mut out = Vec::new();
     let customs = state.command_hints(state.pane);
     let mut customs_done = mode != Mode::Normal;
     for a in actions {
@@ -348,14 +427,7 @@ fn hint_line(state: &AppState, width: u16, theme: &Theme, now: DateTime<Utc>) ->
                 .is_some_and(|r| r >= 90)
         {
             customs_done = true;
-            for (key, label) in &customs {
-                let item = format!("{key} {label}");
-                let sep = if text.is_empty() { "" } else { "  " };
-                if text.chars().count() + sep.len() + item.chars().count() <= room {
-                    text.push_str(sep);
-                    text.push_str(&item);
-                }
-            }
+            out.extend(customs.iter().cloned());
         }
         if spec.write && (state.readonly || state.selected_remote(now).is_some_and(|r| r.readonly))
         {
@@ -368,16 +440,13 @@ fn hint_line(state: &AppState, width: u16, theme: &Theme, now: DateTime<Utc>) ->
         {
             continue;
         }
-        let Some(key) = state.keymap.hint(mode, a) else {
-            continue;
-        };
-        let item = format!("{key} {}", spec.label);
-        let sep = if text.is_empty() { "" } else { "  " };
-        if text.chars().count() + sep.len() + item.chars().count() > room {
+        // Said only when there is something to read.
+        if a == A::Problems && state.diagnostics.is_empty() {
             continue;
         }
-        text.push_str(sep);
-        text.push_str(&item);
+        if let Some(key) = state.keymap.hint(mode, a) {
+            out.push((key, spec.label.to_string()));
+        }
     }
-    Line::from(Span::styled(text, theme.style("ui.muted")))
+    out
 }

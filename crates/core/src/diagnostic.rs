@@ -11,14 +11,49 @@ use serde::Deserialize;
 pub struct Diagnostic {
     pub file: PathBuf,
     pub line: Option<usize>,
+    /// 1-based, in characters, when known.
+    pub column: Option<usize>,
     pub message: String,
+}
+
+impl Diagnostic {
+    /// A problem of `file` at `line` (column unknown).
+    pub fn new(file: impl Into<PathBuf>, line: Option<usize>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            file: file.into(),
+            line,
+            column: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// Where something is written in a user file, to say a problem found later about it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Place {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl Place {
+    /// A problem at this place.
+    pub fn say(&self, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            file: self.file.clone(),
+            line: self.line,
+            column: self.column,
+            message: message.into(),
+        }
+    }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(l) => write!(f, "{}:{l}: {}", self.file.display(), self.message),
-            None => write!(f, "{}: {}", self.file.display(), self.message),
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{}:{l}:{c}: {}", self.file.display(), self.message),
+            (Some(l), None) => write!(f, "{}:{l}: {}", self.file.display(), self.message),
+            _ => write!(f, "{}: {}", self.file.display(), self.message),
         }
     }
 }
@@ -31,6 +66,7 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// Parses TOML text into a table; a syntax error becomes a [`Diagnostic`] with its line.
 pub fn parse_table(file: &Path, text: &str) -> Result<toml::Table, Diagnostic> {
     text.parse::<toml::Table>().map_err(|e| Diagnostic {
+        column: None,
         file: file.to_path_buf(),
         line: e.span().map(|s| line_of(text, s.start)),
         message: e.message().trim().to_string(),
@@ -50,6 +86,7 @@ pub fn from_table<T: for<'de> Deserialize<'de>>(
         let message = inner.message().trim().to_string();
         let key = path;
         Diagnostic {
+            column: None,
             file: file.to_path_buf(),
             line: locate_key(text, &key),
             message: if key == "." {
@@ -128,6 +165,7 @@ pub fn read_user_file(path: &Path) -> Result<Option<String>, Diagnostic> {
         Ok(t) => Ok(Some(t)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Diagnostic {
+            column: None,
             file: path.to_path_buf(),
             line: None,
             message: e.to_string(),

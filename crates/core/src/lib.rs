@@ -14,4 +14,5 @@ pub mod provider;
 pub mod services;
 pub mod survey;
 pub mod text;
+pub mod tolerant;
 pub mod trend;

@@ -14,6 +14,7 @@ pub mod kit;
 pub mod messages;
 pub mod palette;
 pub mod picker;
+pub mod problems;
 pub mod quit;
 pub mod services;
 pub mod silence_form;

@@ -189,6 +189,7 @@ impl Definition {
 
     fn check(&self, file: &Path, text: &str) -> Result<(), Diagnostic> {
         let at = |needle: &str, message: String| Diagnostic {
+            column: None,
             file: file.to_path_buf(),
             line: text.lines().position(|l| l.contains(needle)).map(|i| i + 1),
             message,
@@ -365,6 +366,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Loaded>, Diagnostic> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
         Err(e) => {
             return Err(Diagnostic {
+                column: None,
                 file: dir.to_path_buf(),
                 line: None,
                 message: e.to_string(),
@@ -391,6 +393,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Loaded>, Diagnostic> {
             && seen[&format!("{}:{}/{}", d.remote, d.project, d.name)] > 1
         {
             l.def = Err(Diagnostic {
+                column: None,
                 file: l.file.clone(),
                 line: l
                     .text
@@ -416,6 +419,7 @@ pub fn load_file(file: &Path) -> Loaded {
             file: file.to_path_buf(),
             text: String::new(),
             def: Err(Diagnostic {
+                column: None,
                 file: file.to_path_buf(),
                 line: None,
                 message: e.to_string(),
