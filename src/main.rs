@@ -258,6 +258,14 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Print shell completions: `atlas-tui completions bash > ~/.local/share/bash-completion/completions/atlas-tui`
+    /// (zsh: a file `_atlas-tui` in $fpath; fish: ~/.config/fish/completions/atlas-tui.fish).
+    Completions {
+        /// The shell: bash, zsh, fish (also elvish, powershell).
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `atlas-tui man | man -l -`.
+    Man,
     /// Write the generated references (keys, configuration, commands) into a directory
     /// (docs/reference); with --check, exit 1 when the ones there differ.
     #[command(hide = true)]
@@ -268,6 +276,78 @@ enum Cmd {
         #[arg(long)]
         check: bool,
     },
+}
+
+/// `completions SHELL`: the shell's completion script, from the CLI definition.
+fn completions(shell: clap_complete::Shell) -> i32 {
+    use clap::CommandFactory;
+    clap_complete::generate(
+        shell,
+        &mut Cli::command(),
+        "atlas-tui",
+        &mut std::io::stdout(),
+    );
+    0
+}
+
+/// `man`: the manual page, from the CLI definition (every command and option, the files and
+/// the environment of `--help`).
+fn man_page() -> i32 {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let man = clap_mangen::Man::new(cmd.clone()).date(env!("ATLAS_BUILD_DATE"));
+    let mut out = Vec::new();
+    let written = man
+        .render_title(&mut out)
+        .and_then(|()| man.render_name_section(&mut out))
+        .and_then(|()| man.render_synopsis_section(&mut out))
+        .and_then(|()| man.render_description_section(&mut out))
+        .and_then(|()| man.render_options_section(&mut out))
+        .and_then(|()| render_man_commands(&cmd, &mut out))
+        .and_then(|()| {
+            use std::io::Write;
+            writeln!(out, ".SH \"FILES, REMOTES AND TASKS\"")?;
+            write_preformatted(&mut out, AFTER_HELP)
+        })
+        .and_then(|()| man.render_version_section(&mut out));
+    if let Err(e) = written {
+        eprintln!("atlas-tui man: {e}");
+        return 1;
+    }
+    use std::io::Write;
+    i32::from(std::io::stdout().write_all(&out).is_err())
+}
+
+/// Each command's own options in the manual page, as `atlas-tui CMD --help` gives them.
+fn render_man_commands(cmd: &clap::Command, out: &mut Vec<u8>) -> std::io::Result<()> {
+    use std::io::Write;
+    writeln!(out, ".SH COMMANDS")?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let mut help = Vec::new();
+        sub.clone()
+            .bin_name(format!("atlas-tui {}", sub.get_name()))
+            .write_long_help(&mut help)?;
+        writeln!(out, ".SS \"atlas-tui {}\"", sub.get_name())?;
+        write_preformatted(out, &String::from_utf8_lossy(&help))?;
+    }
+    Ok(())
+}
+
+/// Text as it is (no filling) in roff.
+fn write_preformatted(out: &mut Vec<u8>, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    writeln!(out, ".nf")?;
+    for line in text.lines() {
+        // roff: a leading dot or quote starts a request; a backslash escapes.
+        let line = line.replace('\\', "\\e");
+        let line = if line.starts_with('.') || line.starts_with('\'') {
+            format!("\\&{line}")
+        } else {
+            line
+        };
+        writeln!(out, "{line}")?;
+    }
+    writeln!(out, ".fi")
 }
 
 /// `commands.md`: the long help of atlas-tui and of each command, as clap prints it.
@@ -337,8 +417,11 @@ fn main() -> Result<()> {
     if cli.command.is_some() {
         quiet_on_closed_pipe();
     }
-    if let Some(Cmd::Docs { dir, check }) = &cli.command {
-        std::process::exit(docs(dir, *check));
+    match &cli.command {
+        Some(Cmd::Docs { dir, check }) => std::process::exit(docs(dir, *check)),
+        Some(Cmd::Completions { shell }) => std::process::exit(completions(*shell)),
+        Some(Cmd::Man) => std::process::exit(man_page()),
+        _ => {}
     }
     let boot = Boot::load(&cli);
     match cli.command.take() {
@@ -539,6 +622,8 @@ fn headless(rt: &tokio::runtime::Runtime, cmd: Cmd, cli: &Cli, boot: &Boot) -> i
             atlas_tui::headless_actions::journal(settings, &since, json)
         }
         Cmd::Docs { dir, check } => docs(&dir, check),
+        Cmd::Completions { shell } => completions(shell),
+        Cmd::Man => man_page(),
         Cmd::Timeline {
             since,
             json,
@@ -658,7 +743,9 @@ fn job_request(cmd: Cmd) -> Option<(Request, bool, bool)> {
         | Cmd::Apply { .. }
         | Cmd::Timeline { .. }
         | Cmd::Journal { .. }
-        | Cmd::Docs { .. } => return None,
+        | Cmd::Docs { .. }
+        | Cmd::Completions { .. }
+        | Cmd::Man => return None,
     })
 }
 
