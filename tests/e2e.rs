@@ -98,8 +98,12 @@ fn cli_changes_show_up_without_a_keypress() {
     t.expect_clean_exit(0);
 }
 
+/// A config with a syntax error and a keymap with a bad binding: the console starts, says how
+/// many problems and the key that lists them; `F` lists each with its file, line and column;
+/// the rest of both files applies (the user's `Q` quits, `[ui] start_pane` after the broken
+/// line is in force).
 #[test]
-fn broken_user_files_are_reported_and_defaults_used() {
+fn broken_user_files_are_located_and_the_rest_applies() {
     let t = Tmux::start(
         "broken",
         100,
@@ -108,17 +112,32 @@ fn broken_user_files_are_reported_and_defaults_used() {
         |dir| {
             std::fs::write(
                 dir.join("config.toml"),
-                "theme = \"dark\"\n[refresh\nusage_secs = 2\n",
+                "theme = \"dark\"\n[refresh\nusage_secs = 2\n\n[ui]\nstart_pane = \"volumes\"\n",
             )
             .unwrap();
-            std::fs::write(dir.join("keymap.toml"), "[normal]\n\"x\" = \"fly\"\n").unwrap();
+            std::fs::write(
+                dir.join("keymap.toml"),
+                "[normal]\n\"x\" = \"fly\"\n\"Q\" = \"quit\"\n",
+            )
+            .unwrap();
         },
     );
-    let s = t.wait_text(20, "grafana01");
-    assert!(s.contains("config.toml:2:"), "{s}");
-    assert!(s.contains("using defaults"), "{s}");
-    // The default keymap is in force.
-    t.keys(&["q"]);
+    let s = t.wait_text(20, "2 config problems (F: read them");
+    assert!(
+        s.contains("Volumes"),
+        "start_pane of the config applies: {s}"
+    );
+    t.keys(&["F"]);
+    let s = t.wait_text(10, "Configuration problems (2)");
+    assert!(s.contains("config.toml:2:9"), "{s}");
+    assert!(s.contains("keymap.toml:2:1"), "{s}");
+    assert!(s.contains("`fly` is not one of the"), "{s}");
+    t.keys(&["Escape"]);
+    t.wait(10, "the problems closed", |s| {
+        !s.contains("Configuration problems")
+    });
+    // The user's binding beside the bad one is in force.
+    t.keys(&["Q"]);
     t.expect_clean_exit(0);
 }
 

@@ -631,3 +631,47 @@ async fn a_quiet_remote_answers_pings_and_keeps_its_session() {
     assert_eq!(sessions, 1, "one session, never dropped for silence");
     assert!(alive >= 4, "pongs every few seconds: {alive} in 16 s");
 }
+
+/// CPU% shows within 15 s of the start with the shipped intervals (usage every 15 s): usage is
+/// read once the first list is in and again 6 s later (CPU% is the difference of two reads at least 5 s apart),
+/// then on the interval — not 30 to 45 s after the start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cpu_percent_shows_within_15_seconds_of_the_start() {
+    use atlas_tui::app::state::{AppState, RemoteView};
+    let t0 = tokio::time::Instant::now();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _cmd = backend::spawn_remote(
+        backend::RemoteSpec::incus(sandbox_remote("local")),
+        Scope::All,
+        backend::Timing {
+            incus: WorkerConfig::default(),
+            ..Default::default()
+        },
+        tx,
+    );
+    let mut view = RemoteView::new("local", "unix:/var/lib/incus/unix.socket", false);
+    view.caps = atlas_tui::incus::provider::CAPABILITIES;
+    let mut state = AppState::new(
+        vec![view],
+        atlas_tui::config::keymap::Keymap::defaults(),
+        Scope::All,
+        "default".into(),
+    );
+    let cpu = |s: &AppState| {
+        s.remotes[0]
+            .instances
+            .iter()
+            .find(|r| r.inst.project == "default" && r.inst.name == "grafana01")
+            .and_then(|r| r.cpu_pct)
+    };
+    let deadline = t0 + Duration::from_secs(15);
+    while cpu(&state).is_none() {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(u)) => {
+                state.apply(u, chrono::Utc::now());
+            }
+            _ => panic!("no CPU% for grafana01 (running) within 15 s of the start"),
+        }
+    }
+    eprintln!("CPU% of grafana01 after {:?}", t0.elapsed());
+}

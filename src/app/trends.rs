@@ -68,15 +68,16 @@ impl Samples {
             let p = prev?;
             rate(f(&p)?, p.at, f(&cur)?, now)
         };
+        // Two readings close together (the metrics and `/state` of the same moment) make no
+        // CPU % and no sample: the rate between them would be noise.
+        let spaced = prev.is_some_and(|p| (now - p.at).num_seconds() >= MIN_STEP_SECS);
         if let Some(p) = prev
+            && spaced
             && let (Some(a), Some(b)) = (p.cpu_ns, cur.cpu_ns)
             && let Some(pct) = cpu_percent(a, p.at, b, now)
         {
             row.cpu_pct = Some(pct);
         }
-        // Two readings close together (the metrics and `/state` of the same moment) make no
-        // sample: the rate between them would be noise.
-        let spaced = prev.is_some_and(|p| (now - p.at).num_seconds() >= MIN_STEP_SECS);
         let record = record && (spaced || prev.is_none());
         if record && prev.is_some() {
             let s = Sample::new(now.timestamp())

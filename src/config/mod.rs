@@ -453,28 +453,14 @@ impl AppConfig {
         out
     }
 
-    /// The checks serde cannot make; a value that fails one is replaced by its default.
-    fn repair(&mut self, source: &tolerant::Source) -> Vec<Diagnostic> {
+    /// Intervals of at least a second, reconnect bounds in order; a bad one gets its default.
+    fn repair_intervals(&mut self, source: &tolerant::Source, d: &AppConfig) -> Vec<Diagnostic> {
         use tolerant::Seg;
-        let d = Self::defaults();
         let mut out = Vec::new();
         let mut bad = |section: &str, key: &str, message: String| {
             let path = [Seg::Key(section.into()), Seg::Key(key.into())];
             out.push(source.at(&path, format!("{message} (the default applies)")));
         };
-        if crate::pane::Pane::parse(&self.ui.start_pane).is_none() {
-            let names: Vec<&str> = crate::pane::Pane::all().map(|p| p.name()).collect();
-            bad(
-                "ui",
-                "start_pane",
-                format!(
-                    "ui.start_pane: unknown pane {:?} ({})",
-                    self.ui.start_pane,
-                    names.join(", ")
-                ),
-            );
-            self.ui.start_pane = d.ui.start_pane.clone();
-        }
         for (key, secs, default) in [
             (
                 "addresses_secs",
@@ -520,6 +506,31 @@ impl AppConfig {
             );
             self.refresh.reconnect_min_secs = d.refresh.reconnect_min_secs;
             self.refresh.reconnect_max_secs = d.refresh.reconnect_max_secs;
+        }
+        out
+    }
+
+    /// The checks serde cannot make; a value that fails one is replaced by its default.
+    fn repair(&mut self, source: &tolerant::Source) -> Vec<Diagnostic> {
+        use tolerant::Seg;
+        let d = Self::defaults();
+        let mut out = self.repair_intervals(source, &d);
+        let mut bad = |section: &str, key: &str, message: String| {
+            let path = [Seg::Key(section.into()), Seg::Key(key.into())];
+            out.push(source.at(&path, format!("{message} (the default applies)")));
+        };
+        if crate::pane::Pane::parse(&self.ui.start_pane).is_none() {
+            let names: Vec<&str> = crate::pane::Pane::all().map(|p| p.name()).collect();
+            bad(
+                "ui",
+                "start_pane",
+                format!(
+                    "ui.start_pane: unknown pane {:?} ({})",
+                    self.ui.start_pane,
+                    names.join(", ")
+                ),
+            );
+            self.ui.start_pane = d.ui.start_pane.clone();
         }
         if let Err(e) = regex::Regex::new(&self.alerts.strip) {
             bad("alerts", "strip", format!("alerts.strip: bad regex: {e}"));

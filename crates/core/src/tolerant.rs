@@ -241,6 +241,24 @@ fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
     Some((key.to_string(), expected))
 }
 
+/// "unknown variant `fly`, expected one of `quit`, `help`, …" of a long list, said short: the
+/// value, how many are accepted, and the likely one.
+fn short_variant(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown variant `")?;
+    let (word, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    if expected.len() <= 8 {
+        return None;
+    }
+    let near = closest(word, expected.iter().copied())
+        .map(|n| format!("; did you mean `{n}`?"))
+        .unwrap_or_default();
+    Some(format!(
+        "`{word}` is not one of the {} accepted values{near}",
+        expected.len()
+    ))
+}
+
 /// The closest of `known` to `word`, when close enough to be a likely typo.
 pub fn closest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     known
@@ -363,8 +381,9 @@ fn explain(
         }
         None => {
             let here = path_text(path);
+            let message = short_variant(message).unwrap_or_else(|| message.to_string());
             if here.is_empty() {
-                message.to_string()
+                message
             } else {
                 format!("{here}: {message}")
             }
@@ -547,6 +566,19 @@ mod tests {
         assert_eq!(d[0].line, Some(2), "{}", d[0]);
         assert_eq!(d[1].line, Some(6), "{}", d[1]);
         assert_eq!(c.remotes.len(), 1);
+    }
+
+    #[test]
+    fn a_value_not_in_a_long_list_is_said_short_with_the_likely_one() {
+        let long = "unknown variant `qiut`, expected one of `quit`, `help`, `a`, `b`, `c`, `d`, `e`, `f`, `g`";
+        assert_eq!(
+            short_variant(long).as_deref(),
+            Some("`qiut` is not one of the 9 accepted values; did you mean `quit`?")
+        );
+        assert_eq!(
+            short_variant("unknown variant `x`, expected `a` or `b`"),
+            None
+        );
     }
 
     #[test]

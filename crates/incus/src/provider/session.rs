@@ -174,7 +174,7 @@ pub(super) async fn session(
     }
     let mut hosts_pending = true;
     let mut running: FuturesUnordered<Running> = FuturesUnordered::new();
-    let mut usage = interval(start, cfg.usage_every);
+    let mut usage = UsageClock::new(cfg.usage_every);
     let mut addresses = interval(start, cfg.addresses_every);
     let mut reconciling = Reconciling::new(start, cfg.reconcile_every);
 
@@ -218,7 +218,7 @@ pub(super) async fn session(
             Some((f, generation, result)) = running.next(), if !running.is_empty() => {
                 let now = Instant::now();
                 if f == Fetch::List && std::mem::take(&mut hosts_pending) {
-                    q.mark_all_now([Fetch::Hosts, Fetch::Volumes, Fetch::Activity], now);
+                    usage.first_read(&mut q, now);
                 }
                 // A project this remote does not have is shown as empty, not as an offline
                 // remote.
@@ -243,7 +243,7 @@ pub(super) async fn session(
                 report_skipped(client, tx, &mut last_skipped);
             }
             _ = sleep_until(due), if due.is_some() => {}
-            _ = usage.tick() => q.mark_all_now([Fetch::Usage, Fetch::Hosts], Instant::now()),
+            _ = sleep_until(usage.next), if usage.next.is_some() => usage.read(&mut q, Instant::now()),
             _ = addresses.tick() => q.mark_now(Fetch::Addresses, Instant::now()),
             _ = reconciling.tick.tick() => {
                 let now = Instant::now();
@@ -344,6 +344,40 @@ async fn connect(client: &IncusClient, scope: &Scope, tx: &Sink) -> Result<Conne
 }
 
 /// An interval from `start`, its missed ticks delayed.
+/// When usage (`/1.0/metrics`) is read: with the hosts once the first list is in (never before
+/// the first screen), again [`USAGE_SECOND_READ`] later — CPU% is the difference of two reads,
+/// so it shows within seconds of the start — then every `usage_every`.
+struct UsageClock {
+    every: Duration,
+    /// The next read; `None` until the first list is in.
+    next: Option<Instant>,
+}
+
+/// The gap between the first two usage reads.
+const USAGE_SECOND_READ: Duration = Duration::from_secs(6);
+
+impl UsageClock {
+    fn new(every: Duration) -> Self {
+        UsageClock { every, next: None }
+    }
+
+    /// The first list is in: hosts, volumes, the activity and usage are read now, and usage
+    /// again soon after.
+    fn first_read(&mut self, q: &mut Queue, now: Instant) {
+        q.mark_all_now(
+            [Fetch::Hosts, Fetch::Volumes, Fetch::Activity, Fetch::Usage],
+            now,
+        );
+        self.next = Some(now + USAGE_SECOND_READ.min(self.every));
+    }
+
+    /// Its time: usage and hosts are read, the next time on the normal interval.
+    fn read(&mut self, q: &mut Queue, now: Instant) {
+        q.mark_all_now([Fetch::Usage, Fetch::Hosts], now);
+        self.next = Some(now + self.every);
+    }
+}
+
 fn interval(start: Instant, every: Duration) -> tokio::time::Interval {
     let mut i = tokio::time::interval_at(start + every, every);
     i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
