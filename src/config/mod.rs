@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use atlas_core::diagnostic::{
-    Diagnostic, Place, from_table, locate_error, merge, parse_table, read_user_file,
+    Diagnostic, Place, from_table, merge, parse_table, read_user_file,
 };
 use atlas_core::tolerant;
 pub use keymap::Keymap;
@@ -420,6 +420,8 @@ impl AppConfig {
         for c in &mut config.commands {
             c.place = source.place_of_entry("commands", &c.name);
         }
+        // In the order of the file.
+        diags.sort_by_key(|d| (d.line.unwrap_or(usize::MAX), d.column));
         (config, diags)
     }
 
@@ -432,8 +434,11 @@ impl AppConfig {
                 "alertmanagers" => &mut self.alertmanagers,
                 _ => &mut self.prometheus,
             };
+            let mut seen: std::collections::HashMap<String, usize> = Default::default();
             list.retain(|s| {
-                let place = source.place_of_entry(key, &s.name);
+                let nth = seen.entry(s.name.clone()).or_default();
+                let place = source.place_of_nth_entry(key, &s.name, *nth);
+                *nth += 1;
                 let problem = if !names.insert(s.name.clone()) {
                     Some(format!("alert source {:?} is defined twice", s.name))
                 } else if !(s.url.starts_with("http://") || s.url.starts_with("https://")) {
@@ -815,5 +820,6 @@ mod tests {
             "[[alertmanagers]]\nname = \"a\"\nurl = \"http://x\"\n[[alertmanagers]]\nname = \"a\"\nurl = \"http://y\"\n",
         );
         assert!(d[0].message.contains("twice"), "{}", d[0]);
+        assert_eq!(d[0].line, Some(4), "the second one: {}", d[0]);
     }
 }

@@ -131,22 +131,6 @@ fn locate_key(text: &str, path: &str) -> Option<usize> {
     None
 }
 
-/// Best effort: finds the line of a key an error message quotes.
-pub fn locate_error(text: &str, message: &str) -> Option<usize> {
-    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
-    for q in quoted.iter().rev() {
-        let leaf = q.rsplit('.').next().unwrap_or(q);
-        for (i, line) in text.lines().enumerate() {
-            let t = line.trim_start();
-            let key = t.split('=').next().unwrap_or("").trim().trim_matches('"');
-            if t.contains('=') && key == leaf {
-                return Some(i + 1);
-            }
-        }
-    }
-    None
-}
-
 /// Merges `over` into `base`: tables recursively, everything else replaced.
 pub fn merge(base: &mut toml::Table, over: toml::Table) {
     for (k, v) in over {

@@ -173,7 +173,17 @@ pub fn save_atomic(path: &Path, text: &str) -> std::io::Result<()> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.atlas-tmp-{}", std::process::id()));
     let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
+        // A new file is the user's alone (a definition can hold secrets); an existing one keeps
+        // its permissions.
+        let mut f = {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&tmp)?
+        };
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
         if let Ok(meta) = std::fs::metadata(path) {
@@ -247,10 +257,15 @@ pub fn save_checked(path: &Path, text: &str, expect: Expect) -> Result<(), SaveF
         });
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| SaveFailure {
-            changed_on_disk: false,
-            why: format!("cannot create {}: {e}", dir.display()),
-        })?;
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| SaveFailure {
+                changed_on_disk: false,
+                why: format!("cannot create {}: {e}", dir.display()),
+            })?;
     }
     save_atomic(path, text).map_err(|e| SaveFailure {
         changed_on_disk: false,
@@ -325,5 +340,19 @@ mod tests {
         let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().collect();
         assert_eq!(left.len(), 2, "no temp file left");
         assert_ne!(fingerprint("a"), fingerprint("b"));
+    }
+
+    #[test]
+    fn a_new_definition_and_its_directory_are_private_an_existing_one_keeps_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("services/new01.toml");
+        save_checked(&f, "one", Expect::Absent).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&f), 0o600);
+        assert_eq!(mode(&d.path().join("services")), 0o700);
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).unwrap();
+        save_atomic(&f, "two").unwrap();
+        assert_eq!(mode(&f), 0o640, "an existing file keeps its permissions");
     }
 }

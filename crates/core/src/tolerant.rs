@@ -114,12 +114,19 @@ impl Source {
     /// Where the entry of the array `key` (`[[remotes]]`) whose `name` is `name` is written (the
     /// first one of that name).
     pub fn place_of_entry(&self, key: &str, name: &str) -> Place {
-        let place = self
+        self.place_of_nth_entry(key, name, 0)
+    }
+
+    /// Where the `n`th (from 0) entry of the array `key` named `name` is written.
+    pub fn place_of_nth_entry(&self, key: &str, name: &str, n: usize) -> Place {
+        let mut found: Vec<(usize, usize)> = self
             .names
             .iter()
-            .filter(|(p, n)| *n == name && p.strip_prefix(key).is_some_and(|r| r.starts_with('[')))
+            .filter(|(p, x)| *x == name && p.strip_prefix(key).is_some_and(|r| r.starts_with('[')))
             .filter_map(|(p, _)| self.places.get(p).copied())
-            .min();
+            .collect();
+        found.sort_unstable();
+        let place = found.get(n).copied();
         Place {
             file: self.file.clone(),
             line: place.map(|p| p.0),
