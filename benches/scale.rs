@@ -3,7 +3,8 @@
 //! first paint, memory and the idle cost, and the console's own update and render path for the
 //! time from a key to its frame (filtering, sorting, scrolling). Each figure is printed beside
 //! its goal. `ATLAS_BENCH_N` changes the fleet size; `ATLAS_BENCH_SERVE=1` only serves the
-//! synthetic fleet (and prints how to point the console at it), for profiling by hand.
+//! synthetic fleet (and prints how to point the console at it), for profiling by hand;
+//! `ATLAS_BENCH_ONLY=keys` (or `pve`) runs that part alone.
 //!
 //! Run with `scripts/bench` or `cargo bench --bench scale` (needs tmux and curl, no sandbox).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // bench code: a panic is the bench failing
@@ -69,9 +70,19 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
+    // `ATLAS_BENCH_ONLY=keys` or `=pve`: that part alone.
+    let only = std::env::var("ATLAS_BENCH_ONLY").unwrap_or_default();
+    if only == "pve" {
+        pve(1000);
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let fake = FakeIncus::start(dir.path(), n);
     let conf = fake.conf(dir.path());
+    if only == "keys" {
+        keys(&conf, n);
+        return;
+    }
     if std::env::var_os("ATLAS_BENCH_SERVE").is_some() {
         // For profiling by hand: the synthetic server alone, until interrupted.
         println!("INCUS_CONF={} atlas-tui --remote scale", conf.display());
@@ -332,12 +343,24 @@ fn keys(conf: &std::path::Path, n: usize) {
     let h_state = heap_mib() - h0;
     let theme = Theme::load(std::path::Path::new("/nonexistent"), "dark").0;
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let mut frame = |s: &mut AppState, k: KeyEvent| -> Duration {
-        let t = Instant::now();
+    let mut frame = |s: &mut AppState, k: KeyEvent| -> Frame {
+        let t0 = Instant::now();
         s.on_key(k, now);
+        let t1 = Instant::now();
+        // The rows the frame shows, computed (or taken from the memo) before drawing, so that
+        // a slow frame says whether it was the rows or the drawing.
+        let rows = atlas_tui::app::rows::view_rows(s, s.pane, now).len();
+        let t2 = Instant::now();
         term.draw(|f| atlas_tui::ui::draw(f, s, &theme, now))
             .unwrap();
-        t.elapsed()
+        Frame {
+            key: format!("{:?}", k.code),
+            filter: s.panes[s.pane.index()].filter.clone(),
+            rows,
+            update: t1 - t0,
+            rows_t: t2 - t1,
+            draw: t2.elapsed(),
+        }
     };
     frame(&mut s, key(KeyCode::Null));
     let h_rows = heap_mib() - h0;
@@ -348,18 +371,11 @@ fn keys(conf: &std::path::Path, n: usize) {
     frame(&mut s, key(KeyCode::Char('s')));
     frame(&mut s, key(KeyCode::Char('S')));
 
-    // Typing filters, then taking them back, with the pane sorted.
+    // Typing filters, then taking them back, with the pane sorted: at least 1000 keys of
+    // filters that differ (a filter typed again would be a cache hit).
     let mut typing = vec![];
-    for f in [
-        "s01",
-        "s0 12",
-        "9 7",
-        "stop s2",
-        "s 55",
-        "00 !s0001",
-        "scale 123",
-    ] {
-        typing.push(frame(&mut s, key(KeyCode::Char('/'))));
+    for f in filters(KEYS_PER_KIND) {
+        frame(&mut s, key(KeyCode::Char('/')));
         for c in f.chars() {
             typing.push(frame(&mut s, key(KeyCode::Char(c))));
         }
@@ -376,7 +392,7 @@ fn keys(conf: &std::path::Path, n: usize) {
     frame(&mut s, key(KeyCode::Enter));
     let filtered = atlas_tui::app::rows::view_rows(&s, atlas_tui::pane::Pane::Instances, now).len();
     let mut sorting = vec![];
-    for i in 0..60 {
+    for i in 0..KEYS_PER_KIND {
         let c = if i % 3 == 2 { 'S' } else { 's' };
         sorting.push(frame(&mut s, key(KeyCode::Char(c))));
     }
@@ -384,29 +400,108 @@ fn keys(conf: &std::path::Path, n: usize) {
     frame(&mut s, key(KeyCode::Char('/')));
     frame(&mut s, key(KeyCode::Esc));
     let mut scrolling = vec![];
-    for c in std::iter::repeat_n(KeyCode::Char('j'), 300)
-        .chain(std::iter::repeat_n(KeyCode::PageDown, 100))
-        .chain(std::iter::repeat_n(KeyCode::Char('k'), 100))
-        .chain(std::iter::repeat_n(KeyCode::PageUp, 50))
+    for c in std::iter::repeat_n(
+        std::iter::repeat_n(KeyCode::Char('j'), 300)
+            .chain(std::iter::repeat_n(KeyCode::PageDown, 100))
+            .chain(std::iter::repeat_n(KeyCode::Char('k'), 100))
+            .chain(std::iter::repeat_n(KeyCode::PageUp, 50)),
+        2,
+    )
+    .flatten()
     {
         scrolling.push(frame(&mut s, key(c)));
     }
-    let show = |what: &str, v: &[Duration], goal: f64| {
-        let us = |d: Duration| d.as_secs_f64() * 1000.0;
-        println!(
-            "  {what:<46} p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>6.2} ms  (goal p99 < {goal} ms; {} keys)",
-            us(percentile(v, 50.0)),
-            us(percentile(v, 99.0)),
-            us(*v.iter().max().unwrap()),
-            v.len()
-        );
-    };
-    println!("key → frame, {n} instances with detail, 120x40, update + render (in process)");
-    show("filter keystroke (fuzzy, sorted by a column)", &typing, 8.0);
+    println!("key → frame, {n} instances with detail, 120x40, update + rows + render (in process)");
+    show(
+        "filter keystroke (fuzzy, sorted by a column)",
+        &typing,
+        8.0,
+        16.0,
+    );
     show(
         &format!("sort change (filter active, {filtered} rows)"),
         &sorting,
         16.0,
+        16.0,
     );
-    show("scrolling (j, k, PageDown, PageUp)", &scrolling, 4.0);
+    show("scrolling (j, k, PageDown, PageUp)", &scrolling, 4.0, 16.0);
+}
+
+/// Keys measured of each kind (at least: the filters are typed whole).
+const KEYS_PER_KIND: usize = 1000;
+
+/// One key's frame: the key, the filter after it, the rows shown, and where the time went.
+struct Frame {
+    key: String,
+    filter: String,
+    rows: usize,
+    /// `on_key`: the state's update.
+    update: Duration,
+    /// The pane's rows: filtered and sorted (or taken from the memo).
+    rows_t: Duration,
+    /// Drawing the frame into the `TestBackend`.
+    draw: Duration,
+}
+
+impl Frame {
+    fn total(&self) -> Duration {
+        self.update + self.rows_t + self.draw
+    }
+}
+
+/// Filters that differ, as an operator types them (names, numbers, a status, an exclusion),
+/// typed and taken back, enough for `keys` keystrokes. Deterministic.
+fn filters(keys: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut typed = 0;
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |m: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % m
+    };
+    while typed < keys {
+        let f = match next(6) {
+            0 => format!("s{:02}", next(100)),
+            1 => format!("s0 {}", next(100)),
+            2 => format!("{} {}", next(10), next(10)),
+            3 => format!("stop s{}", next(10)),
+            4 => format!("{:02} !s0{:03}", next(100), next(1000)),
+            _ => format!("scale {}", next(1000)),
+        };
+        if !out.contains(&f) {
+            typed += 2 * f.len();
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// p50, p99 and max of one kind of key beside their goals, and its slowest frames with where
+/// their time went.
+fn show(what: &str, v: &[Frame], p99_goal: f64, max_goal: f64) {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let totals: Vec<Duration> = v.iter().map(Frame::total).collect();
+    println!(
+        "  {what:<46} p50 {:>6.2} ms  p99 {:>6.2} ms  max {:>6.2} ms  (goal p99 < {p99_goal} ms, max < {max_goal} ms; {} keys)",
+        ms(percentile(&totals, 50.0)),
+        ms(percentile(&totals, 99.0)),
+        ms(*totals.iter().max().unwrap()),
+        v.len()
+    );
+    let mut slow: Vec<&Frame> = v.iter().collect();
+    slow.sort_by_key(|f| std::cmp::Reverse(f.total()));
+    for f in slow.iter().take(3) {
+        println!(
+            "      slow: {:>6.2} ms = update {:>5.2} + rows {:>5.2} + draw {:>5.2}  ({} → filter {:?}, {} rows)",
+            ms(f.total()),
+            ms(f.update),
+            ms(f.rows_t),
+            ms(f.draw),
+            f.key,
+            f.filter,
+            f.rows
+        );
+    }
 }

@@ -179,6 +179,8 @@ fn panic_restores_the_terminal() {
     t.expect_clean_exit(101);
 }
 
+/// `info` against the sandbox: every path, each remote with whether it answers, the problem with
+/// its file, line and column, and exit 1 for it.
 #[test]
 fn info_prints_every_path_and_problem() {
     let dir = tempfile::tempdir().unwrap();
@@ -194,10 +196,12 @@ fn info_prints_every_path_and_problem() {
         .env("ATLAS_TUI_STATE_DIR", dir.path().join("state"))
         .output()
         .unwrap();
-    assert!(out.status.success());
     let s = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "a problem: exit 1\n{s}");
     for want in [
-        "config.toml:2: ui.start_pane: unknown pane",
+        "config.toml:2:1: ui.start_pane: unknown pane",
+        "(the default applies)",
+        "answers: incus 6.0",
         "keymap.toml (not present)",
         "atlas-https",
         "pinned cert:",

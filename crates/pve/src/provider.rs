@@ -187,9 +187,7 @@ impl Session {
         cmds: &mut mpsc::UnboundedReceiver<Command>,
         backoff: &mut Duration,
     ) -> Result<(), PveError> {
-        let v = self.client.get_value("/version").await?;
-        self.version = v["version"].as_str().unwrap_or("").to_string();
-        self.poll().await?;
+        self.first_poll().await?;
         (self.tx)(p::Event::Status {
             remote: self.remote(),
             state: ConnState::Online {
@@ -337,15 +335,47 @@ impl Session {
     }
 
     /// One poll: resources and cluster status. An error here is the remote being offline.
+    /// The first poll: the guests are reported as soon as `/cluster/resources` answers (the
+    /// first paint); `/version` and `/cluster/status` are read beside it, not before, and the
+    /// hosts (whose quorum and online state they give) are reported when they are in.
+    async fn first_poll(&mut self) -> Result<(), PveError> {
+        let (c1, c2) = (self.client.clone(), self.client.clone());
+        let version = tokio::spawn(async move { c1.get_value("/version").await });
+        let status = tokio::spawn(async move { c2.get_value("/cluster/status").await });
+        let resources = self.client.get_list::<Resource>("/cluster/resources").await;
+        let resources = match resources {
+            Ok(r) => r,
+            Err(e) => {
+                version.abort();
+                status.abort();
+                return Err(e);
+            }
+        };
+        self.take_resources(resources);
+        self.report_guests();
+        let joined = |r: Result<Result<Value, PveError>, tokio::task::JoinError>| {
+            r.unwrap_or_else(|e| Err(PveError::NoAnswer(e.to_string())))
+        };
+        let v = joined(version.await)?;
+        self.version = v["version"].as_str().unwrap_or("").to_string();
+        self.take_status(joined(status.await));
+        Ok(())
+    }
+
     async fn poll(&mut self) -> Result<(), PveError> {
         let (res, status) = tokio::join!(
             self.client.get_list::<Resource>("/cluster/resources"),
             self.client.get_value("/cluster/status")
         );
-        let (resources, skipped) = res?;
-        self.skipped(skipped);
-        // A cluster status that cannot be read (a single host without a cluster answers it
-        // too) leaves quorum as it was.
+        self.take_resources(res?);
+        self.take_status(status);
+        Ok(())
+    }
+
+    /// What `/cluster/status` says: quorum, which nodes are online, whether it is a cluster.
+    /// One that cannot be read (a single host without a cluster answers it too) leaves quorum
+    /// as it was.
+    fn take_status(&mut self, status: Result<Value, PveError>) {
         if let Ok(v) = status
             && let Ok((items, _)) = decode::list::<ClusterStatus>("/cluster/status", v)
         {
@@ -366,6 +396,11 @@ impl Session {
                 self.quorate = true;
             }
         }
+    }
+
+    /// What `/cluster/resources` says: nodes, guests and storages, and each guest's CPU time.
+    fn take_resources(&mut self, (resources, skipped): (Vec<Resource>, Vec<decode::Skipped>)) {
+        self.skipped(skipped);
         let now = Instant::now();
         for r in resources
             .iter()
@@ -381,7 +416,6 @@ impl Session {
             entry.1 = now;
         }
         self.resources = resources;
-        Ok(())
     }
 
     /// Guests whose snapshots or disks a task that ended since the last call changed, and
@@ -649,7 +683,11 @@ impl Session {
 
     /// Hosts and instances as known now.
     fn report(&mut self) {
-        let now = Utc::now();
+        self.report_hosts();
+        self.report_guests();
+    }
+
+    fn report_hosts(&mut self) {
         let storages: Vec<&Resource> = self
             .resources
             .iter()
@@ -690,6 +728,10 @@ impl Session {
             remote: self.remote(),
             hosts,
         });
+    }
+
+    fn report_guests(&mut self) {
+        let now = Utc::now();
         let mut old = std::mem::take(&mut self.fixed);
         let mut fixed = HashMap::with_capacity(old.len());
         let instances = self
