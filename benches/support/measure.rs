@@ -77,6 +77,18 @@ pub fn incus(args: &[&str]) -> std::process::Output {
         .expect("incus CLI")
 }
 
+/// The time from a shell line's start, in the same tmux harness as the console, until its
+/// output would be on screen: the raw call measured through the same lens as the console's
+/// first paint (process start, TLS, the answer, tmux showing it).
+pub fn raw_in_tmux(line: &str) -> Duration {
+    let t = Tmux::start(
+        &format!("sh -c '{line} > /dev/null && echo RAW-CALL-DONE; sleep 5'"),
+        120,
+        40,
+    );
+    t.wait_for("RAW-CALL-DONE", Duration::from_secs(30))
+}
+
 /// A command in its own tmux server, as a person would run it.
 pub struct Tmux {
     socket: String,

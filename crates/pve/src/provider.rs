@@ -335,30 +335,20 @@ impl Session {
     }
 
     /// One poll: resources and cluster status. An error here is the remote being offline.
-    /// The first poll: the guests are reported as soon as `/cluster/resources` answers (the
-    /// first paint); `/version` and `/cluster/status` are read beside it, not before, and the
-    /// hosts (whose quorum and online state they give) are reported when they are in.
+    /// The first poll: `/cluster/resources` alone, its guests reported as soon as it answers
+    /// (the first paint, on its own connection and with nothing else asked of the server
+    /// meanwhile); then `/version` and `/cluster/status` together on the connections already
+    /// open, and the hosts (whose quorum and online state they give) when they are in.
     async fn first_poll(&mut self) -> Result<(), PveError> {
-        let (c1, c2) = (self.client.clone(), self.client.clone());
-        let version = tokio::spawn(async move { c1.get_value("/version").await });
-        let status = tokio::spawn(async move { c2.get_value("/cluster/status").await });
-        let resources = self.client.get_list::<Resource>("/cluster/resources").await;
-        let resources = match resources {
-            Ok(r) => r,
-            Err(e) => {
-                version.abort();
-                status.abort();
-                return Err(e);
-            }
-        };
+        let resources = self.client.get_list::<Resource>("/cluster/resources").await?;
         self.take_resources(resources);
         self.report_guests();
-        let joined = |r: Result<Result<Value, PveError>, tokio::task::JoinError>| {
-            r.unwrap_or_else(|e| Err(PveError::NoAnswer(e.to_string())))
-        };
-        let v = joined(version.await)?;
-        self.version = v["version"].as_str().unwrap_or("").to_string();
-        self.take_status(joined(status.await));
+        let (version, status) = tokio::join!(
+            self.client.get_value("/version"),
+            self.client.get_value("/cluster/status")
+        );
+        self.version = version?["version"].as_str().unwrap_or("").to_string();
+        self.take_status(status);
         Ok(())
     }
 
