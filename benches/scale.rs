@@ -139,7 +139,20 @@ fn main() {
             std::thread::sleep(Duration::from_secs(20));
             let pid = tmux.pid_of(env!("CARGO_BIN_EXE_atlas-tui"));
             let (t0, r0, b0) = (proc_ticks(pid), fake.requests(), fake.bytes());
+            let paths0 = fake.counts.by_path.lock().unwrap().clone();
             std::thread::sleep(Duration::from_secs(idle_secs()));
+            let paths1 = fake.counts.by_path.lock().unwrap().clone();
+            let asked: Vec<String> = paths1
+                .iter()
+                .map(|(p, n)| (p, n - paths0.get(p).copied().unwrap_or(0)))
+                .filter(|(_, n)| *n > 0)
+                .map(|(p, n)| format!("{p} ×{n}"))
+                .collect();
+            println!(
+                "  asked while idle ({} s): {}",
+                idle_secs(),
+                asked.join(", ")
+            );
             let cpu = (proc_ticks(pid) - t0) as f64 / 100.0 / idle_secs() as f64 * 100.0;
             let (rss, peak) = rss_kib(pid);
             idle = Some((cpu, rss, peak, fake.requests() - r0, fake.bytes() - b0));

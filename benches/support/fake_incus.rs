@@ -267,8 +267,9 @@ fn serve(conn: UnixStream, answers: &Answers, counts: &Counts) {
                 conn,
                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
             );
-            // Quiet: read (pings, the close) until the client goes.
-            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+            // Quiet, as an idle incusd: no event, but every ping answered (the console takes a
+            // stream that answers nothing for a silent link and connects again).
+            answer_pings(&mut reader, &mut conn);
             return;
         }
         let (status, body) = answers.answer(&target);
@@ -283,6 +284,58 @@ fn serve(conn: UnixStream, answers: &Answers, counts: &Counts) {
         .is_err()
         {
             return;
+        }
+    }
+}
+
+/// Reads the client's websocket frames until it goes, answering each ping with a pong (its
+/// payload unmasked), as incusd does.
+fn answer_pings(reader: &mut impl std::io::Read, conn: &mut impl std::io::Write) {
+    let mut head = [0u8; 2];
+    while reader.read_exact(&mut head).is_ok() {
+        let opcode = head[0] & 0x0f;
+        let masked = head[1] & 0x80 != 0;
+        let len = match head[1] & 0x7f {
+            126 => {
+                let mut b = [0u8; 2];
+                if reader.read_exact(&mut b).is_err() {
+                    return;
+                }
+                u16::from_be_bytes(b) as usize
+            }
+            127 => {
+                let mut b = [0u8; 8];
+                if reader.read_exact(&mut b).is_err() {
+                    return;
+                }
+                u64::from_be_bytes(b) as usize
+            }
+            n => n as usize,
+        };
+        let mut mask = [0u8; 4];
+        if masked && reader.read_exact(&mut mask).is_err() {
+            return;
+        }
+        let mut payload = vec![0u8; len];
+        if reader.read_exact(&mut payload).is_err() {
+            return;
+        }
+        if masked {
+            for (i, b) in payload.iter_mut().enumerate() {
+                *b ^= mask[i % 4];
+            }
+        }
+        match opcode {
+            // A ping: a pong with its payload (control frames carry at most 125 bytes).
+            0x9 => {
+                let mut frame = vec![0x8a, payload.len().min(125) as u8];
+                frame.extend_from_slice(&payload[..payload.len().min(125)]);
+                if conn.write_all(&frame).and_then(|()| conn.flush()).is_err() {
+                    return;
+                }
+            }
+            0x8 => return,
+            _ => {}
         }
     }
 }

@@ -279,7 +279,7 @@ impl Keymap {
         let base = parse_table(Path::new("keymaps/default.toml"), DEFAULT_KEYMAP)
             .expect("shipped keymap parses");
         let (source, user, mut diags) = tolerant::Source::parse(path, text);
-        let (file, _, d) = tolerant::read::<KeymapFile>(&base, &source, user);
+        let (file, d) = tolerant::read::<KeymapFile>(&base, &source, user);
         diags.extend(d);
         let file = file.expect("shipped keymap is valid");
         let (keymap, d) = Self::build(file, &source);

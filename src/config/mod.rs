@@ -410,7 +410,7 @@ impl AppConfig {
         let base = parse_table(Path::new("config/default.toml"), DEFAULT_CONFIG)
             .expect("shipped config parses");
         let (source, user, mut diags) = tolerant::Source::parse(path, text);
-        let (config, _, d) = tolerant::read::<AppConfig>(&base, &source, user);
+        let (config, d) = tolerant::read::<AppConfig>(&base, &source, user);
         diags.extend(d);
         let mut config = config.unwrap_or_else(Self::defaults);
         diags.extend(config.repair(&source));

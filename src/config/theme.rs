@@ -174,7 +174,7 @@ impl Theme {
             },
         };
         let (source, user, mut diags) = tolerant::Source::parse(&path, &text);
-        let (file, _, d) = tolerant::read::<ThemeFile>(&toml::Table::new(), &source, user);
+        let (file, d) = tolerant::read::<ThemeFile>(&toml::Table::new(), &source, user);
         diags.extend(d);
         let file = file.unwrap_or_default();
         Ok((source, file, diags))

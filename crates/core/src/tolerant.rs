@@ -424,14 +424,13 @@ fn default_at<'a>(base: &'a toml::Table, path: &[Seg]) -> Option<&'a toml::Value
     v
 }
 
-/// Deserializes `user` merged over `base`, leaving out what cannot be read: the value, the
-/// table of the user's that was kept (for later checks), and a diagnostic per problem. `None`
-/// only when the defaults themselves cannot be read.
+/// Deserializes `user` merged over `base`, leaving out what cannot be read: the value and a
+/// diagnostic per problem. `None` only when the defaults themselves cannot be read.
 pub fn read<T: DeserializeOwned>(
     base: &toml::Table,
     source: &Source,
     mut user: toml::Table,
-) -> (Option<T>, toml::Table, Vec<Diagnostic>) {
+) -> (Option<T>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut removed: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     // Each round removes one thing from the user's table, so this ends.
@@ -439,7 +438,7 @@ pub fn read<T: DeserializeOwned>(
         let mut merged = base.clone();
         merge(&mut merged, user.clone());
         let err = match serde_path_to_error::deserialize::<_, T>(merged) {
-            Ok(v) => return (Some(v), user, diags),
+            Ok(v) => return (Some(v), diags),
             Err(e) => e,
         };
         let mut path = segments(err.path());
@@ -462,7 +461,7 @@ pub fn read<T: DeserializeOwned>(
         if !remove_at(&mut user, &dropped) {
             // Not the user's doing (or not removable): the defaults alone.
             let v = serde_path_to_error::deserialize::<_, T>(base.clone()).ok();
-            return (v, toml::Table::new(), diags);
+            return (v, diags);
         }
         if let (Some(Seg::Index(i)), Some(Seg::Index(_))) = (orig.last(), dropped.last()) {
             let list = removed
@@ -517,7 +516,7 @@ mod tests {
     fn load(text: &str) -> (Conf, Vec<Diagnostic>) {
         let base: toml::Table = BASE.parse().unwrap();
         let (src, user, mut diags) = Source::parse(Path::new("c.toml"), text);
-        let (v, _, d) = read::<Conf>(&base, &src, user);
+        let (v, d) = read::<Conf>(&base, &src, user);
         diags.extend(d);
         (v.unwrap(), diags)
     }

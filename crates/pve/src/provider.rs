@@ -340,7 +340,10 @@ impl Session {
     /// meanwhile); then `/version` and `/cluster/status` together on the connections already
     /// open, and the hosts (whose quorum and online state they give) when they are in.
     async fn first_poll(&mut self) -> Result<(), PveError> {
-        let resources = self.client.get_list::<Resource>("/cluster/resources").await?;
+        let resources = self
+            .client
+            .get_list::<Resource>("/cluster/resources")
+            .await?;
         self.take_resources(resources);
         self.report_guests();
         let (version, status) = tokio::join!(
