@@ -4,7 +4,8 @@
 //! time from a key to its frame (filtering, sorting, scrolling). Each figure is printed beside
 //! its goal. `ATLAS_BENCH_N` changes the fleet size; `ATLAS_BENCH_SERVE=1` only serves the
 //! synthetic fleet (and prints how to point the console at it), for profiling by hand;
-//! `ATLAS_BENCH_ONLY=keys` (or `pve`) runs that part alone.
+//! `ATLAS_BENCH_ONLY=keys` (or `pve`, or `console`: the real binary at 10,000) runs that part
+//! alone.
 //!
 //! Run with `scripts/bench` or `cargo bench --bench scale` (needs tmux and curl, no sandbox).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // bench code: a panic is the bench failing
@@ -180,6 +181,9 @@ fn main() {
         bytes as f64 * 60.0 / idle_secs() as f64 / 1e6
     );
 
+    if only == "console" {
+        return;
+    }
     keys(&conf, n);
     pve(1000);
 }
