@@ -43,6 +43,8 @@ fn commands_end_quietly_on_a_closed_pipe() {
         &["journal", "--since", "1h"][..],
         &["journal", "--since", "1h", "--json"],
         &["info"],
+        &["completions", "bash"],
+        &["man"],
     ] {
         let (code, err) = run_into_closed_pipe(args, dir.path());
         assert!(
