@@ -30,7 +30,7 @@ and the [[remotes]] of config.toml — Incus over HTTPS or a unix socket, and Pr
 Files: ~/.config/atlas-tui/config.toml, keymap.toml, themes/ (ATLAS_TUI_CONFIG_DIR moves
 them); the journal, job history and log in ~/.local/state/atlas-tui (ATLAS_TUI_STATE_DIR);
 backups in ~/.local/share/atlas-tui/backups (ATLAS_TUI_DATA_DIR). `atlas-tui info` prints
-every path, the remotes and any configuration problem.
+every path, whether each remote and source answers, and every configuration problem.
 
 By task:
   look and act (the console)     atlas-tui [--remote NAME] [--project P] [--readonly]
@@ -39,7 +39,8 @@ By task:
                                  atlas-tui restore TARGET SNAPSHOT
   cluster members                atlas-tui evacuate|restore-member MEMBER, move NAME --to M
   service definitions            atlas-tui render|plan|apply [SERVICE...]
-  after an incident              atlas-tui journal --since 2h, timeline --since 2h --markdown";
+  after an incident              atlas-tui journal --since 2h, timeline --since 2h --markdown
+  shell completions, manual      atlas-tui completions bash|zsh|fish, atlas-tui man";
 
 /// A terminal operations console for Incus and Proxmox VE, with their Prometheus and
 /// Alertmanager monitoring.
@@ -70,7 +71,9 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    /// Print every path atlas-tui reads, the remotes it would connect to and any config problems.
+    /// Print every path atlas-tui reads, each remote and alert source with whether it answers
+    /// now, and every config problem with its file:line:column (exit 1 when there is a problem
+    /// or something does not answer).
     Info,
     /// Print the firing alerts joined to the Incus objects they are about (exit 1 when a source
     /// or remote could not be read).
