@@ -680,3 +680,30 @@ fn headless_timeline_merges_the_state_dir_with_prometheus_alerts() {
     let text = run(&[]);
     assert!(text.contains("instance-restarted"), "{text}");
 }
+
+/// The history's last point is at the end of the current minute, a little ahead of now; asked
+/// a second after a whole minute, the part of it already past holds no `ALERTS` sample yet
+/// (the sandbox's rules are evaluated every 2 s, real ones often every minute). An alert firing
+/// now must still be firing in that bucket: the query also takes its state at the point.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_current_bucket_of_an_alert_firing_now_is_firing_whenever_it_is_asked() {
+    use atlas_tui::alerts::history;
+    let client = atlas_tui::alerts::PrometheusClient::new(spec("prometheus", 9090)).unwrap();
+    let now = Utc::now().timestamp();
+    // As if asked right at a whole minute: the bucket (now, now + 60], no sample in it yet.
+    let at = now + 60;
+    let series = client
+        .query_range(&history::query("LokiIngestionSlow", 60), at, at, 60)
+        .await
+        .unwrap();
+    assert!(
+        series.iter().any(|s| s.times.contains(&at)),
+        "the bucket ending at now + 60 s: {series:?}"
+    );
+    // Resolved or never fired: nothing, also with the state taken at the point.
+    let series = client
+        .query_range(&history::query("NoSuchAlertAtAll", 60), at, at, 60)
+        .await
+        .unwrap();
+    assert!(series.is_empty(), "{series:?}");
+}

@@ -85,10 +85,15 @@ pub fn strip_of_intervals(
     firing
 }
 
-/// The PromQL of an alert's firing history, each point the whole step before it.
+/// The PromQL of an alert's firing history, each point the whole step before it — or the state
+/// at the point: the last point is at the end of the current step, a little ahead, and the part
+/// of that step already past can be shorter than the rule's evaluation interval (a second after
+/// a whole minute, or a minute-long interval): an alert firing now is then still seen as firing
+/// now (its last sample, as an instant query finds it; a resolved alert's series is stale).
 pub fn query(alertname: &str, step_secs: i64) -> String {
     let name = alertname.replace('\\', "\\\\").replace('"', "\\\"");
-    format!("max_over_time(ALERTS{{alertname=\"{name}\",alertstate=\"firing\"}}[{step_secs}s])")
+    let series = format!("ALERTS{{alertname=\"{name}\",alertstate=\"firing\"}}");
+    format!("max_over_time({series}[{step_secs}s]) or {series}")
 }
 
 impl History {
@@ -171,7 +176,7 @@ mod tests {
     fn the_query_escapes_the_name() {
         assert_eq!(
             query(r#"A"b"#, 900),
-            r#"max_over_time(ALERTS{alertname="A\"b",alertstate="firing"}[900s])"#
+            r#"max_over_time(ALERTS{alertname="A\"b",alertstate="firing"}[900s]) or ALERTS{alertname="A\"b",alertstate="firing"}"#
         );
     }
 }
