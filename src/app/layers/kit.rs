@@ -233,6 +233,24 @@ pub(crate) fn choice_block(
         )))
 }
 
+/// The frame of a scrolled text to read over the lists (messages, config problems): its title,
+/// and the scroll and close keys of the `[overlay]` keymap at the bottom.
+pub(crate) fn reading_block(state: &AppState, theme: &Theme, title: String) -> Block<'static> {
+    use crate::action::Action as A;
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style("ui.border.focus"))
+        .title(Span::styled(title, theme.style("ui.title")))
+        .title_bottom(Line::from(Span::styled(
+            keys_hint(
+                state,
+                Mode::Overlay,
+                &[(&[A::Down, A::Up], "scroll"), (&[A::Close], "close")],
+            ),
+            theme.style("ui.muted"),
+        )))
+}
+
 /// Moves a scrolled view by a movement action (`page` lines a page); false when the action is
 /// no movement. Every scrolled layer (help, detail, preview, plan) reads its moves here.
 pub(crate) fn scroll(pos: &mut u16, action: crate::action::Action, page: u16) -> bool {

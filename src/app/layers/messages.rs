@@ -5,9 +5,9 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use super::kit::{centered, keys_hint};
+use super::kit::{centered, reading_block};
 use crate::action::Action as A;
 use crate::app::effect::Effect;
 use crate::app::state::{AppState, InputMode, KeyIn, Layer, Level, Msg};
@@ -60,21 +60,11 @@ impl Layer for MessagesView {
     fn draw(&self, f: &mut Frame, area: Rect, state: &AppState, theme: &Theme, _: DateTime<Utc>) {
         let rect = centered(area, area.width.saturating_sub(4).max(20), area.height);
         f.render_widget(Clear, rect);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.style("ui.border.focus"))
-            .title(Span::styled(
-                format!(" Messages ({}) ", state.messages.log.len()),
-                theme.style("ui.title"),
-            ))
-            .title_bottom(Line::from(Span::styled(
-                keys_hint(
-                    state,
-                    Mode::Overlay,
-                    &[(&[A::Down, A::Up], "scroll"), (&[A::Close], "close")],
-                ),
-                theme.style("ui.muted"),
-            )));
+        let block = reading_block(
+            state,
+            theme,
+            format!(" Messages ({}) ", state.messages.log.len()),
+        );
         let inner = block.inner(rect);
         f.render_widget(block, rect);
         if state.messages.log.is_empty() {

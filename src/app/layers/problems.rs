@@ -7,9 +7,9 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use super::kit::{centered, keys_hint, scroll};
+use super::kit::{centered, reading_block, scroll};
 use crate::action::Action as A;
 use crate::app::effect::Effect;
 use crate::app::state::{AppState, InputMode, KeyIn, Layer, Msg};
@@ -49,21 +49,7 @@ impl Layer for ProblemsView {
         let rect = centered(area, area.width.saturating_sub(4).max(20), area.height);
         f.render_widget(Clear, rect);
         let n = state.diagnostics.len();
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.style("ui.border.focus"))
-            .title(Span::styled(
-                format!(" Configuration problems ({n}) "),
-                theme.style("ui.title"),
-            ))
-            .title_bottom(Line::from(Span::styled(
-                keys_hint(
-                    state,
-                    Mode::Overlay,
-                    &[(&[A::Down, A::Up], "scroll"), (&[A::Close], "close")],
-                ),
-                theme.style("ui.muted"),
-            )));
+        let block = reading_block(state, theme, format!(" Configuration problems ({n}) "));
         let inner = block.inner(rect);
         f.render_widget(block, rect);
         let mut lines: Vec<Line> = Vec::new();
