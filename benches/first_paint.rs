@@ -127,6 +127,35 @@ fn seed_running() {
     }
 }
 
+/// The first `count` instances `{prefix}0000`… of `project` running (started four at a time).
+fn start_some(project: &str, prefix: &str, count: usize) {
+    let out = incus(&["list", "--project", project, "-f", "csv", "-c", "ns"]);
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stopped: Vec<String> = (0..count)
+        .map(|i| format!("{prefix}{i:04}"))
+        .filter(|n| !listed.contains(&format!("{n},RUNNING")))
+        .collect();
+    if stopped.is_empty() {
+        return;
+    }
+    eprintln!("starting {} instances in project {project} …", stopped.len());
+    let mut child = Command::new("xargs")
+        .args(["-P", "4", "-n", "10", "incus", "start", "--project", project])
+        .env("INCUS_CONF", conf())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("xargs");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        for n in &stopped {
+            writeln!(stdin, "{n}").unwrap();
+        }
+    }
+    let _ = child.wait();
+}
+
 /// Every incusd of the sandbox's cluster (atlas01, atlas02, atlas03): the console asks each
 /// member for its metrics, and what it asks atlas01 about the others' instances is forwarded.
 fn incusd_pids() -> Vec<u32> {
@@ -149,6 +178,115 @@ fn incusd_cpu(secs: u64) -> f64 {
     let t0 = ticks();
     std::thread::sleep(Duration::from_secs(secs));
     (ticks() - t0) as f64 / 100.0 / secs as f64 * 100.0
+}
+
+/// The cluster's incusd CPU time so far (every member's, summed), in seconds.
+fn incusd_secs() -> f64 {
+    incusd_pids().iter().map(|p| proc_ticks(*p)).sum::<u64>() as f64 / 100.0
+}
+
+/// incusd CPU seconds spent on `work` (its idle rate, `idle` CPU seconds a second, taken off),
+/// and how long it took.
+fn incusd_cost<T>(idle: f64, work: impl FnOnce() -> T) -> (f64, Duration, T) {
+    let (c0, t0) = (incusd_secs(), Instant::now());
+    let out = work();
+    let took = t0.elapsed();
+    let spent = incusd_secs() - c0 - idle * took.as_secs_f64();
+    (spent.max(0.0), took, out)
+}
+
+/// Waits until incusd is back to its idle rate (what one measurement asked for is over).
+fn settle_incusd(idle: f64) {
+    for _ in 0..30 {
+        if incusd_cpu(2) / 100.0 <= idle * 1.5 + 0.02 {
+            return;
+        }
+    }
+}
+
+/// `count` consoles started at once on every project, each until its first paint and until
+/// every row's details are in ("loading details" leaves the title): the time to the slowest
+/// first paint, to the slowest complete, and incusd's CPU seconds meanwhile.
+fn console_starts(count: usize, total: usize, idle: f64) -> (Duration, Duration, f64) {
+    let (cpu, _, (paint, complete)) = incusd_cost(idle, || {
+        let consoles: Vec<Tmux> = (0..count).map(|_| console("--all-projects")).collect();
+        let paint = consoles
+            .iter()
+            .map(|t| t.wait_for(&format!("({total})"), Duration::from_secs(120)))
+            .max()
+            .unwrap();
+        let complete = consoles
+            .iter()
+            .map(|t| {
+                t.wait_until(
+                    "every detail",
+                    |s| s.contains(&format!("({total})")) && !s.contains("loading details"),
+                    Duration::from_secs(600),
+                )
+            })
+            .max()
+            .unwrap();
+        (paint, complete)
+    });
+    (paint, complete, cpu)
+}
+
+/// What console starts cost the server at about 10,000 real instances (1 % running), against
+/// one cheap (`recursion=1`) and one detailed (`recursion=2`) listing of the same instances.
+fn start_cost() {
+    let all = incus(&["list", "--all-projects", "-f", "csv", "-c", "ns"]);
+    let listed = String::from_utf8_lossy(&all.stdout).into_owned();
+    let total = listed.lines().count();
+    let running = listed.lines().filter(|l| l.ends_with(",RUNNING")).count();
+    let socket = atlas_tui::incus::cliconfig::socket_path();
+    settle_incusd(1.0);
+    let idle = incusd_cpu(20) / 100.0;
+    let (r1_cpu, r1, _) = incusd_cost(idle, || {
+        curl_unix(&socket, "/1.0/instances?recursion=1&all-projects=true")
+    });
+    settle_incusd(idle);
+    let (r2_cpu, r2, _) = incusd_cost(idle, || {
+        curl_unix(&socket, "/1.0/instances?recursion=2&all-projects=true")
+    });
+    settle_incusd(idle);
+    let (paint, complete, cpu) = console_starts(1, total, idle);
+    settle_incusd(idle);
+    let (paint3, complete3, cpu3) = console_starts(3, total, idle);
+    println!(
+        "console start on every project: {total} real instances ({running} running), sandbox cluster (incusd CPU: the three members summed, their idle {:.2} s/s taken off)",
+        idle
+    );
+    println!(
+        "  raw recursion=1 listing (curl)                 {:>8.1} ms, incusd {r1_cpu:>6.2} CPU-s",
+        ms(r1)
+    );
+    println!(
+        "  raw recursion=2 listing (curl)                 {:>8.1} ms, incusd {r2_cpu:>6.2} CPU-s",
+        ms(r2)
+    );
+    println!(
+        "  one console: first paint                       {:>8.1} ms   = {:.2}x the raw recursion=1 call (goal <= 1.3x)",
+        ms(paint),
+        paint.as_secs_f64() / r1.as_secs_f64()
+    );
+    println!(
+        "  one console: every row's details in            {:>8.1} ms",
+        ms(complete)
+    );
+    println!(
+        "  one console: incusd CPU until then             {cpu:>8.2} CPU-s = {:.2}x one recursion=1 listing (goal <= 3x; {:.2}x one recursion=2)",
+        cpu / r1_cpu,
+        cpu / r2_cpu
+    );
+    println!(
+        "  three consoles at once: first paint / details  {:>8.1} ms / {:.1} ms",
+        ms(paint3),
+        ms(complete3)
+    );
+    println!(
+        "  three consoles at once: incusd CPU             {cpu3:>8.2} CPU-s = {:.2}x one console (goal <= 3x)",
+        cpu3 / cpu
+    );
 }
 
 fn ms(d: Duration) -> f64 {
@@ -237,6 +375,20 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(9000);
+    // `ATLAS_BENCH_ONLY=start`: what console starts cost the server at 10,000 real instances.
+    if std::env::var("ATLAS_BENCH_ONLY").as_deref() == Ok("start") {
+        let n = std::env::var("ATLAS_BENCH_START_N")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(10_000);
+        seed(SCALE_PROJECT, "s", n);
+        start_some(SCALE_PROJECT, "s", n / 100);
+        start_cost();
+        if std::env::var_os("ATLAS_BENCH_KEEP").is_none() {
+            cleanup();
+        }
+        return;
+    }
     seed(PROJECT, "b", N);
     // `ATLAS_BENCH_ONLY=details`: only every detail under load (the 1000 and the fleet).
     if std::env::var("ATLAS_BENCH_ONLY").as_deref() == Ok("details") {

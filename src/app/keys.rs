@@ -50,6 +50,7 @@ impl AppState {
         if self.pane == Pane::Services && before != Pane::Services {
             fx.extend(self.services_refresh());
         }
+        fx.extend(self.read_seen(now));
         fx
     }
 

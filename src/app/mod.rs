@@ -27,6 +27,7 @@ pub mod memo;
 pub mod palette;
 pub mod panes;
 pub mod quit;
+mod read_seen;
 mod remote_update;
 mod router;
 pub mod rows;

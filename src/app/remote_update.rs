@@ -20,6 +20,7 @@ pub(crate) fn remote_of(event: &InventoryEvent) -> &str {
         | InventoryEvent::Usage { remote, .. }
         | InventoryEvent::InstanceStates { remote, .. }
         | InventoryEvent::Instance { remote, .. }
+        | InventoryEvent::InstanceSnapshots { remote, .. }
         | InventoryEvent::DetailsComplete { remote }
         | InventoryEvent::InstanceGone { remote, .. }
         | InventoryEvent::Volumes { remote, .. }
@@ -57,6 +58,9 @@ impl RemoteView {
             InventoryEvent::InstanceStates { states, .. } => self.apply_states(&states, now),
             InventoryEvent::Usage { samples, .. } => self.apply_usage(&samples, now),
             InventoryEvent::Instance { instance, .. } => self.put_instance(*instance, now),
+            InventoryEvent::InstanceSnapshots {
+                project, snapshots, ..
+            } => self.put_snapshots(&project, snapshots),
             InventoryEvent::DetailsComplete { .. } => self.count_undetailed(),
             InventoryEvent::InstanceGone { project, name, .. } => {
                 self.forget_instance(project, name)
@@ -231,6 +235,26 @@ impl RemoteView {
                 };
                 self.samples.instance(&mut row, now, false);
                 self.instances.push(row);
+            }
+        }
+        self.count_undetailed();
+    }
+
+    /// The snapshots of instances of one project, read on their own (their state is the list's).
+    pub(crate) fn put_snapshots(
+        &mut self,
+        project: &str,
+        snapshots: Vec<(String, Vec<crate::inventory::InstanceSnapshot>)>,
+    ) {
+        let mut by_name: HashMap<String, Vec<crate::inventory::InstanceSnapshot>> =
+            snapshots.into_iter().collect();
+        for row in self
+            .instances
+            .iter_mut()
+            .filter(|i| i.inst.project == project)
+        {
+            if let Some(list) = by_name.remove(&row.inst.name) {
+                row.inst.snapshots = Some(list);
             }
         }
         self.count_undetailed();

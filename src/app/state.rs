@@ -3,7 +3,7 @@
 //! above (`keys`, `update`, ...); no I/O happens there either: what needs the outside world is
 //! returned as an [`Effect`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
@@ -356,6 +356,8 @@ pub struct Listing {
     /// Show only this cluster member (hosts) and what runs on it (instances).
     pub member_filter: Option<String>,
     pub last_event: Option<String>,
+    /// The instance rows on screen at the last look (their details asked for if missing).
+    pub on_screen: HashSet<super::cells::RowKey>,
 }
 
 /// Console logs of instances, as far as read.
@@ -525,6 +527,7 @@ impl AppState {
                 remote_filter: None,
                 member_filter: None,
                 last_event: None,
+                on_screen: HashSet::new(),
             },
             consoles: Consoles::default(),
             pane: Pane::Instances,

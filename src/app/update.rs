@@ -39,8 +39,14 @@ impl AppState {
                 fx
             }
             other => {
+                let listed = matches!(&other, Update::Inventory(InventoryEvent::Instances { .. }));
                 self.apply_data(other, now);
-                std::mem::take(&mut self.pending)
+                let mut fx = std::mem::take(&mut self.pending);
+                // A new list has rows on screen without their details.
+                if listed {
+                    fx.extend(self.read_seen(now));
+                }
+                fx
             }
         }
     }

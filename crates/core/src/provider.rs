@@ -16,7 +16,8 @@ use crate::services::plan::Step;
 use crate::services::template::Rendered;
 
 use crate::inventory::{
-    HostRow, Instance, InstanceState, SnapshotRow, SnapshotTimes, UsageSample, UsedTotal, VolumeRow,
+    HostRow, Instance, InstanceSnapshot, InstanceState, SnapshotRow, SnapshotTimes, UsageSample,
+    UsedTotal, VolumeRow,
 };
 
 /// Which projects (or pools/namespaces) a listing covers.
@@ -105,6 +106,13 @@ pub enum Event {
     Instance {
         remote: String,
         instance: Box<Instance>,
+    },
+    /// The snapshots of instances of one project (name, snapshots): read on their own, for
+    /// stopped instances, whose state the list already tells.
+    InstanceSnapshots {
+        remote: String,
+        project: String,
+        snapshots: Vec<(String, Vec<InstanceSnapshot>)>,
     },
     /// Every instance listed has had its details (state, snapshots) read since the list:
     /// the end of a detail pass.
@@ -400,7 +408,7 @@ pub async fn wait_offline(
                 None => return None,
                 Some(Command::Refresh) => return Some(true),
                 Some(Command::SetScope(s)) => rescope(s),
-                Some(Command::Reread(_)) => {}
+                Some(Command::Reread(_) | Command::Details(_)) => {}
                 Some(Command::CancelOperation(what) | Command::AcknowledgeWarning(what)) => {
                     sink(Event::ActivityWriteFailed {
                         remote: remote.to_string(),
@@ -443,6 +451,9 @@ pub enum Command {
         name: String,
         window: crate::trend::Window,
     },
+    /// Read these instances' details (project, name) first: what the operator has selected
+    /// before the detail pass reaches it (a big fleet's stopped instances are not read whole).
+    Details(Vec<(String, String)>),
     /// Read these instances (project, name) again, and reconcile the rest (after a job of the
     /// console's own: events cover most changes, not all).
     Reread(Vec<(String, String)>),

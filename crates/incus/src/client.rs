@@ -35,6 +35,16 @@ fn last_segment(u: &str) -> String {
     )
 }
 
+/// The instance a snapshot volume's URL belongs to
+/// (`/1.0/storage-pools/p/volumes/container/web/snapshots/s1?target=m` → `web`); `None` for an
+/// instance's own volume.
+fn snapshot_volume_owner(u: &str) -> Option<String> {
+    let path = u.split('?').next().unwrap_or(u);
+    let mut parts = path.rsplit('/');
+    let _snapshot = parts.next()?;
+    (parts.next()? == "snapshots").then(|| parts.next().map(decode))?
+}
+
 /// Decodes a percent-encoded path segment.
 pub fn decode(s: &str) -> String {
     let bytes = s.as_bytes();
@@ -562,6 +572,47 @@ impl IncusClient {
         .await
     }
 
+    /// How many snapshots each instance of `project` has in `pool`, from the names of its
+    /// instance volumes (`volumes/container` and `volumes/virtual-machine`, no recursion: the
+    /// database alone answers, whatever the instances' state). Instances without a snapshot
+    /// are absent.
+    pub async fn instance_snapshot_counts(
+        &self,
+        pool: &str,
+        project: &str,
+    ) -> Result<std::collections::HashMap<String, usize>, IncusError> {
+        let mut counts = std::collections::HashMap::new();
+        for kind in ["container", "virtual-machine"] {
+            let urls: Vec<String> = self
+                .get_list(&format!(
+                    "/1.0/storage-pools/{}/volumes/{kind}?project={}",
+                    encode(pool),
+                    encode(project)
+                ))
+                .await?;
+            for u in &urls {
+                if let Some(instance) = snapshot_volume_owner(u) {
+                    *counts.entry(instance).or_default() += 1;
+                }
+            }
+        }
+        Ok(counts)
+    }
+
+    /// One instance's snapshots (the database alone answers: no state is built).
+    pub async fn instance_snapshots(
+        &self,
+        project: &str,
+        name: &str,
+    ) -> Result<Vec<crate::types::InstanceSnapshot>, IncusError> {
+        self.get_list(&format!(
+            "/1.0/instances/{}/snapshots?recursion=1&project={}",
+            encode(name),
+            encode(project)
+        ))
+        .await
+    }
+
     /// The snapshots of one custom volume, with their expiry.
     pub async fn volume_snapshots(
         &self,
@@ -747,6 +798,32 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.to_string(), "/1.0: HTTP 403: not authorized");
+    }
+
+    #[test]
+    fn snapshot_volumes_name_their_instance() {
+        let o = |u| snapshot_volume_owner(u);
+        assert_eq!(
+            o(
+                "/1.0/storage-pools/default/volumes/container/grafana01/snapshots/pre-upgrade?target=atlas01"
+            ),
+            Some("grafana01".into())
+        );
+        assert_eq!(
+            o(
+                "/1.0/storage-pools/default/volumes/virtual-machine/k8s%2Dcp/snapshots/s%201?project=lab"
+            ),
+            Some("k8s-cp".into())
+        );
+        assert_eq!(
+            o("/1.0/storage-pools/default/volumes/container/grafana01?target=atlas01"),
+            None
+        );
+        // An instance called `snapshots` is an instance's own volume, not a snapshot.
+        assert_eq!(
+            o("/1.0/storage-pools/default/volumes/container/snapshots"),
+            None
+        );
     }
 
     #[test]

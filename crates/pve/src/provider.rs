@@ -278,6 +278,15 @@ impl Session {
                             tx(p::Event::UsageHistory { remote, project, name, window, result });
                         });
                     }
+                    // Every guest's details are read on each poll; the selected first.
+                    Some(Command::Details(objects)) => {
+                        let vmids: Vec<u64> = objects
+                            .iter()
+                            .filter_map(|(_, name)| self.vmid_of(name))
+                            .collect();
+                        self.details(Some(&vmids)).await;
+                        self.report();
+                    }
                     Some(Command::Reread(objects)) => {
                         self.poll().await?;
                         let vmids: Vec<u64> = objects

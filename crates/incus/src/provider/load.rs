@@ -74,6 +74,21 @@ pub async fn load_volumes(
     Ok((vols, snaps))
 }
 
+/// How many snapshots each instance of `project` has, over every pool (instances without
+/// are absent): one database-only call per pool and instance type.
+pub async fn snapshot_counts(
+    client: &IncusClient,
+    project: &str,
+) -> Result<std::collections::HashMap<String, usize>, IncusError> {
+    let mut counts = std::collections::HashMap::new();
+    for pool in client.storage_pools().await? {
+        for (name, n) in client.instance_snapshot_counts(&pool, project).await? {
+            *counts.entry(name).or_default() += n;
+        }
+    }
+    Ok(counts)
+}
+
 /// Fills snapshot expiry and usage of volumes in the background of the first paint.
 pub(super) async fn volume_details(client: &IncusClient, volumes: &[VolumeRow], tx: &Sink) {
     let remote = client.remote().to_string();

@@ -28,13 +28,20 @@ pub enum Fetch {
     /// Every client's operations and the daemon's warnings (after the first list, on the
     /// reconcile and after the console's writes on them; operations move on by events).
     Activity,
+    /// How many snapshots each instance of one project has, from the names of the pools'
+    /// instance volumes (the database alone answers): the detail pass of a big project, whose
+    /// stopped instances need nothing else.
+    SnapshotCounts { project: String },
     /// The details (state, snapshots) of every instance of one project small enough to be read
     /// in one answer (`recursion=2` of that project): part of the detail pass, after everything
     /// else queued.
     ProjectDetails { project: String },
-    /// One instance's details, read as part of the detail pass (a project too big for one
-    /// answer is read an instance at a time), after everything else queued.
+    /// One instance's details, read as part of the detail pass (the running instances of a big
+    /// project), after everything else queued.
     Detail { project: String, name: String },
+    /// One stopped instance's snapshots, in a big project's detail pass (the instances that
+    /// have some).
+    Snapshots { project: String, name: String },
 }
 
 impl Fetch {

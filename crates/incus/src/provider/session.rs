@@ -10,7 +10,7 @@ use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::load::{load_hosts, load_volumes, states_of, volume_details};
+use super::load::{load_hosts, load_volumes, snapshot_counts, states_of, volume_details};
 use super::queue::{Done, Fetch, Queue};
 
 /// Why a session ended without an error.
@@ -123,6 +123,10 @@ enum Fetched {
     /// The samples, and the members they cover (`None`: the one answering, not clustered).
     Metrics(Vec<UsageSample>, Option<Vec<String>>),
     Projects(Vec<String>),
+    /// How many snapshots each instance of a project has (those without are absent).
+    SnapshotCounts(HashMap<String, usize>),
+    /// One instance's snapshots; `None`: the instance is gone.
+    Snapshots(Option<Vec<atlas_core::inventory::InstanceSnapshot>>),
     Sent,
 }
 
@@ -249,10 +253,10 @@ pub(super) async fn session(
                 let now = Instant::now();
                 q.mark_all_now([Fetch::Reconcile, Fetch::Activity], now);
                 // Details given up after their retries are asked for again.
-                undetailed.retry(&mut q, now);
+                undetailed.retry(&known, cfg.detail_chunk, &mut q, now);
             }
             cmd = cmds.recv() => {
-                if let Some(end) = on_command(cmd, client, scope, tx, &mut q) {
+                if let Some(end) = on_command(cmd, client, scope, tx, &mut q, ProjectSizes::of(&known, cfg.detail_chunk)) {
                     return Ok(end);
                 }
             }
@@ -497,6 +501,7 @@ fn on_command(
     scope: &mut Scope,
     tx: &Sink,
     q: &mut Queue,
+    sizes: ProjectSizes,
 ) -> Option<End> {
     let now = Instant::now();
     match cmd {
@@ -504,6 +509,15 @@ fn on_command(
         Some(Command::Refresh) => {
             for f in [Fetch::List, Fetch::Hosts, Fetch::Volumes] {
                 q.mark_now(f, now);
+            }
+        }
+        // A small project's details come in its one answer; a big one's instances on screen
+        // are read whole.
+        Some(Command::Details(objects)) => {
+            for (project, name) in objects {
+                if !sizes.is_small(&project) {
+                    q.mark_now(Fetch::Instance { project, name }, now);
+                }
             }
         }
         Some(Command::Reread(objects)) => {
@@ -593,7 +607,7 @@ async fn without_project(
                 *scope = s;
                 return Ok(End::Rescope);
             }
-            Some(Command::Reread(_)) => {}
+            Some(Command::Reread(_) | Command::Details(_)) => {}
             Some(cmd @ (Command::CancelOperation(_) | Command::AcknowledgeWarning(_))) => {
                 activity_write(client, tx, cmd);
             }
@@ -721,6 +735,18 @@ fn fetch(
                 .await
                 .map(Fetched::Details),
             Fetch::Reconcile => client.statuses(&scope).await.map(Fetched::Reconcile),
+            Fetch::SnapshotCounts { project } => snapshot_counts(&client, project)
+                .await
+                .map(Fetched::SnapshotCounts),
+            Fetch::Snapshots { project, name } => {
+                match client.instance_snapshots(project, name).await {
+                    Ok(list) => Ok(Fetched::Snapshots(Some(
+                        list.into_iter().map(convert::instance_snapshot).collect(),
+                    ))),
+                    Err(e) if e.is_not_found() => Ok(Fetched::Snapshots(None)),
+                    Err(e) => Err(e),
+                }
+            }
             Fetch::Instance { project, name } | Fetch::Detail { project, name } => {
                 match client.instance(project, name).await {
                     Ok(i) => Ok(Fetched::Instance(Some(Box::new(i)))),
@@ -825,6 +851,8 @@ fn settle(
             }
         }
         Fetched::Reconcile(list) => s.reconcile(list),
+        Fetched::SnapshotCounts(counts) => s.snapshot_counts(f, &counts),
+        Fetched::Snapshots(list) => s.snapshots(f, list),
         Fetched::Usage(states) => s.states(states),
         Fetched::Metrics(samples, covered) => s.metrics(samples, covered),
         Fetched::Projects(_) | Fetched::Sent => {}
@@ -875,6 +903,63 @@ impl Settle<'_> {
             .filter(|k| k.0 == *project && !seen.contains(*k))
         {
             self.q.mark_now(Fetch::instance(p, n), self.now);
+        }
+    }
+
+    /// A big project's snapshot counts: a stopped instance without snapshots has its details
+    /// now (nothing else of it changes while it is stopped), one with some has them read; the
+    /// running ones are read whole (planned with the counts).
+    fn snapshot_counts(&mut self, f: &Fetch, counts: &HashMap<String, usize>) {
+        let Fetch::SnapshotCounts { project } = f else {
+            return;
+        };
+        let mut none = Vec::new();
+        for ((p, n), (status, _, _)) in self.known.iter() {
+            if p != project
+                || is_live(status)
+                // An answer older than an event on the instance is left to its re-read.
+                || self.q.touched_since(&Fetch::instance(p, n), self.generation)
+            {
+                continue;
+            }
+            if counts.contains_key(n) {
+                let f = Fetch::Snapshots {
+                    project: p.clone(),
+                    name: n.clone(),
+                };
+                self.q.mark_now(f, self.now);
+            } else {
+                none.push((n.clone(), vec![]));
+                self.read.push((p.clone(), n.clone()));
+            }
+        }
+        if !none.is_empty() {
+            (self.tx)(p::Event::InstanceSnapshots {
+                remote: self.remote.to_string(),
+                project: project.clone(),
+                snapshots: none,
+            });
+        }
+    }
+
+    /// One stopped instance's snapshots.
+    fn snapshots(&mut self, f: &Fetch, list: Option<Vec<atlas_core::inventory::InstanceSnapshot>>) {
+        let Fetch::Snapshots { project, name } = f else {
+            return;
+        };
+        let whole = Fetch::instance(project, name);
+        match list {
+            // Gone, or changed meanwhile: read whole.
+            None => self.q.mark_now(whole, self.now),
+            Some(_) if self.q.touched_since(&whole, self.generation) => {}
+            Some(list) => {
+                self.read.push((project.clone(), name.clone()));
+                (self.tx)(p::Event::InstanceSnapshots {
+                    remote: self.remote.to_string(),
+                    project: project.clone(),
+                    snapshots: vec![(name.clone(), list)],
+                });
+            }
         }
     }
 
@@ -1004,31 +1089,15 @@ impl Undetailed {
 
     fn plan(&mut self, known: &Known, chunk: usize, q: &mut Queue, now: Instant) -> bool {
         self.0 = known.keys().cloned().collect();
-        let mut per_project: HashMap<&str, usize> = HashMap::new();
-        for (p, _) in known.keys() {
-            *per_project.entry(p.as_str()).or_default() += 1;
+        let sizes = ProjectSizes::of(known, chunk);
+        let mut fetches: Vec<Fetch> = sizes
+            .small()
+            .map(|project| Fetch::ProjectDetails { project })
+            .collect();
+        for (k, (status, _, _)) in known {
+            fetches.push(sizes.detail_of(k, status));
         }
-        for (project, count) in &per_project {
-            if *count <= chunk {
-                q.mark_now(
-                    Fetch::ProjectDetails {
-                        project: project.to_string(),
-                    },
-                    now,
-                );
-            }
-        }
-        for (p, n) in known.keys() {
-            if per_project.get(p.as_str()).is_some_and(|c| *c > chunk) {
-                q.mark_now(
-                    Fetch::Detail {
-                        project: p.clone(),
-                        name: n.clone(),
-                    },
-                    now,
-                );
-            }
-        }
+        q.mark_all_now(fetches, now);
         self.0.is_empty()
     }
 
@@ -1041,29 +1110,103 @@ impl Undetailed {
         before > 0 && self.0.is_empty()
     }
 
-    /// Asks again, an instance at a time, for what is still missing and no longer queued (its
-    /// chunk was given up after its retries).
-    fn retry(&mut self, q: &mut Queue, now: Instant) {
-        let missing: Vec<(String, String)> = self
+    /// Asks again for what is still missing and no longer queued (its chunk was given up
+    /// after its retries): an instance at a time, or a big project's snapshot counts.
+    fn retry(&mut self, known: &Known, chunk: usize, q: &mut Queue, now: Instant) {
+        let sizes = ProjectSizes::of(known, chunk);
+        let queued = |q: &Queue, (p, n): &(String, String)| {
+            [
+                Fetch::ProjectDetails { project: p.clone() },
+                Fetch::SnapshotCounts { project: p.clone() },
+                Fetch::Detail {
+                    project: p.clone(),
+                    name: n.clone(),
+                },
+                Fetch::Snapshots {
+                    project: p.clone(),
+                    name: n.clone(),
+                },
+                Fetch::instance(p, n),
+            ]
+            .iter()
+            .any(|f| q.is_queued(f))
+        };
+        let missing: Vec<Fetch> = self
             .0
             .iter()
-            .filter(|(p, n)| {
-                !q.is_queued(&Fetch::ProjectDetails { project: p.clone() })
-                    && !q.is_queued(&Fetch::Detail {
-                        project: p.clone(),
-                        name: n.clone(),
-                    })
-                    && !q.is_queued(&Fetch::instance(p, n))
+            .filter(|k| !queued(q, k))
+            .map(|k| match known.get(k) {
+                Some((status, _, _)) if !sizes.is_small(&k.0) => sizes.detail_of(k, status),
+                _ => Fetch::Detail {
+                    project: k.0.clone(),
+                    name: k.1.clone(),
+                },
             })
-            .cloned()
             .collect();
         if !missing.is_empty() {
             tracing::info!(count = missing.len(), "details asked for again");
         }
-        for (project, name) in missing {
-            q.mark_now(Fetch::Detail { project, name }, now);
+        q.mark_all_now(missing, now);
+    }
+}
+
+/// How the detail pass reads each project: a small one in one answer (`recursion=2` of it), a
+/// big one — or any, in a big fleet — by its snapshot counts, with its running instances read
+/// whole, so that what a start costs the server grows with what runs, not with the fleet.
+struct ProjectSizes<'a> {
+    count: HashMap<&'a str, usize>,
+    total: usize,
+    chunk: usize,
+}
+
+impl<'a> ProjectSizes<'a> {
+    fn of(known: &'a Known, chunk: usize) -> Self {
+        let mut count: HashMap<&str, usize> = HashMap::new();
+        for (p, _) in known.keys() {
+            *count.entry(p.as_str()).or_default() += 1;
+        }
+        ProjectSizes {
+            count,
+            total: known.len(),
+            chunk,
         }
     }
+
+    fn is_small(&self, project: &str) -> bool {
+        self.total <= self.chunk * BIG_FLEET_CHUNKS
+            && self.count.get(project).is_some_and(|c| *c <= self.chunk)
+    }
+
+    /// The projects read whole.
+    fn small(&self) -> impl Iterator<Item = String> + '_ {
+        self.count
+            .keys()
+            .filter(|p| self.is_small(p))
+            .map(|p| p.to_string())
+    }
+
+    /// What reads one instance's details: its project's answer (small), or its own read
+    /// (running) or its project's snapshot counts (stopped).
+    fn detail_of(&self, (p, n): &(String, String), status: &str) -> Fetch {
+        if self.is_small(p) {
+            Fetch::ProjectDetails { project: p.clone() }
+        } else if is_live(status) {
+            Fetch::Detail {
+                project: p.clone(),
+                name: n.clone(),
+            }
+        } else {
+            Fetch::SnapshotCounts { project: p.clone() }
+        }
+    }
+}
+
+/// Past this many chunks of instances in all, every project is read by its snapshot counts.
+const BIG_FLEET_CHUNKS: usize = 10;
+
+/// Running or frozen: it has a state (usage, addresses) worth reading.
+fn is_live(status: &str) -> bool {
+    matches!(status.to_ascii_lowercase().as_str(), "running" | "frozen")
 }
 
 /// Usage of the running instances from `/1.0/metrics`: in a cluster each member reports only
@@ -1212,6 +1355,128 @@ mod tests {
             source: source.into(),
             requestor: None,
         }
+    }
+
+    fn fleet(projects: &[(&str, usize, usize)]) -> Known {
+        let mut known = Known::new();
+        for (project, stopped, running) in projects {
+            for i in 0..stopped + running {
+                let status = if i < *running { "Running" } else { "Stopped" };
+                known.insert(
+                    (project.to_string(), format!("i{i}")),
+                    (status.into(), true, String::new()),
+                );
+            }
+        }
+        known
+    }
+
+    fn planned(known: &Known) -> Vec<Fetch> {
+        let mut q = Queue::new(usize::MAX);
+        let now = Instant::now();
+        let mut u = Undetailed::default();
+        u.plan(known, 100, &mut q, now);
+        q.start(now).into_iter().map(|(f, _)| f).collect()
+    }
+
+    #[test]
+    fn a_small_fleet_reads_each_project_in_one_answer() {
+        let known = fleet(&[("default", 7, 5), ("lab", 2, 1)]);
+        let project = |p: &str| Fetch::ProjectDetails { project: p.into() };
+        assert_eq!(planned(&known), [project("default"), project("lab")]);
+    }
+
+    #[test]
+    fn a_big_project_reads_snapshot_counts_and_its_running_instances_only() {
+        let known = fleet(&[("scale", 890, 10), ("lab", 2, 1)]);
+        let fetches = planned(&known);
+        assert!(fetches.contains(&Fetch::ProjectDetails {
+            project: "lab".into()
+        }));
+        assert!(fetches.contains(&Fetch::SnapshotCounts {
+            project: "scale".into()
+        }));
+        let whole: Vec<_> = fetches
+            .iter()
+            .filter(|f| matches!(f, Fetch::Detail { .. }))
+            .collect();
+        assert_eq!(
+            whole.len(),
+            10,
+            "the running ones, not the fleet: {whole:?}"
+        );
+        assert_eq!(fetches.len(), 12);
+    }
+
+    #[test]
+    fn in_a_big_fleet_even_small_projects_are_read_by_their_counts() {
+        let projects: Vec<(String, usize, usize)> =
+            (0..11).map(|i| (format!("p{i}"), 99, 1)).collect();
+        let refs: Vec<(&str, usize, usize)> = projects
+            .iter()
+            .map(|(p, s, r)| (p.as_str(), *s, *r))
+            .collect();
+        let fetches = planned(&fleet(&refs));
+        assert!(
+            !fetches
+                .iter()
+                .any(|f| matches!(f, Fetch::ProjectDetails { .. }))
+        );
+        assert_eq!(fetches.len(), 22, "11 counts and 11 running instances");
+    }
+
+    #[test]
+    fn a_stopped_instance_without_snapshots_is_detailed_by_the_counts() {
+        let mut known = fleet(&[("scale", 3, 1)]);
+        known.insert(
+            ("other".into(), "x".into()),
+            ("Stopped".into(), true, String::new()),
+        );
+        let mut q = Queue::new(usize::MAX);
+        let now = Instant::now();
+        let sent = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let tx: Sink = {
+            let sent = sent.clone();
+            std::sync::Arc::new(move |e| sent.lock().unwrap().push(e))
+        };
+        let counts: HashMap<String, usize> = [("i2".to_string(), 3)].into();
+        let f = Fetch::SnapshotCounts {
+            project: "scale".into(),
+        };
+        let read = settle(
+            Fetched::SnapshotCounts(counts),
+            &f,
+            0,
+            &mut q,
+            &mut known,
+            "r",
+            &tx,
+            now,
+        );
+        // i0 runs (read whole elsewhere), i2 has snapshots (read on their own), i1 and i3 have
+        // none: known now.
+        let mut read = read;
+        read.sort();
+        assert_eq!(
+            read,
+            [
+                ("scale".to_string(), "i1".to_string()),
+                ("scale".into(), "i3".into())
+            ]
+        );
+        let started: Vec<Fetch> = q.start(now).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(
+            started,
+            [Fetch::Snapshots {
+                project: "scale".into(),
+                name: "i2".into()
+            }]
+        );
+        let sent = sent.lock().unwrap();
+        let [p::Event::InstanceSnapshots { snapshots, .. }] = sent.as_slice() else {
+            panic!("{sent:?}");
+        };
+        assert!(snapshots.iter().all(|(_, s)| s.is_empty()) && snapshots.len() == 2);
     }
 
     #[test]
