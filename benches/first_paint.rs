@@ -138,9 +138,21 @@ fn start_some(project: &str, prefix: &str, count: usize) {
     if stopped.is_empty() {
         return;
     }
-    eprintln!("starting {} instances in project {project} …", stopped.len());
+    eprintln!(
+        "starting {} instances in project {project} …",
+        stopped.len()
+    );
     let mut child = Command::new("xargs")
-        .args(["-P", "4", "-n", "10", "incus", "start", "--project", project])
+        .args([
+            "-P",
+            "4",
+            "-n",
+            "10",
+            "incus",
+            "start",
+            "--project",
+            project,
+        ])
         .env("INCUS_CONF", conf())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())

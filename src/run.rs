@@ -297,6 +297,8 @@ fn timing(refresh: &crate::config::RefreshSection) -> backend::Timing {
             addresses_every: Duration::from_secs(refresh.addresses_secs),
             backoff_min,
             backoff_max,
+            // Read once the console says volumes are shown (`Command::ShowVolumes`).
+            volumes_shown: false,
             ..WorkerConfig::default()
         },
         pve: atlas_pve::provider::WorkerConfig {

@@ -135,7 +135,7 @@ impl Live {
     fn row_of(&self, alertname: &str) -> Option<atlas_tui::app::rows::Row> {
         view_rows(&self.state, Pane::Alerts, Utc::now())
             .iter()
-            .find(|r| r.cells[1].text == alertname)
+            .find(|r| r.cell(1).text == alertname)
             .map(|r| (**r).clone())
     }
 }
@@ -200,19 +200,19 @@ async fn two_alertmanagers_and_prometheus_merge_into_one_list() {
     assert_eq!(cert.source_names(), ["prometheus"]);
     let rows: Vec<_> = view_rows(&live.state, Pane::Alerts, Utc::now())
         .iter()
-        .filter(|r| r.cells[1].text == name)
+        .filter(|r| r.cell(1).text == name)
         .cloned()
         .collect();
     assert_eq!(rows.len(), 1, "deduplicated by fingerprint");
-    assert_eq!(rows[0].cells[2].text, "loki01");
-    assert_eq!(rows[0].cells[6].text, "control,cluster");
+    assert_eq!(rows[0].cell(2).text, "loki01");
+    assert_eq!(rows[0].cell(6).text, "control,cluster");
     // The alert is on the loki01 row of the instances pane.
     let inst = view_rows(&live.state, Pane::Instances, Utc::now());
     let loki = inst
         .iter()
         .find(|r| r.key.to_string() == "local/default/loki01")
         .unwrap();
-    assert!(loki.cells[3].text.contains("crit"), "{:?}", loki.cells[3]);
+    assert!(loki.cell(3).text.contains("crit"), "{:?}", loki.cell(3));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -285,9 +285,9 @@ async fn silence_from_the_ui_lands_in_alertmanager_then_expires() {
     .await;
     let row = live.row_of(&name).unwrap();
     assert!(
-        row.cells[4].text.starts_with("silenced"),
+        row.cell(4).text.starts_with("silenced"),
         "{:?}",
-        row.cells[4]
+        row.cell(4)
     );
 
     // Expire it from the silences pane.

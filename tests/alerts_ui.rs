@@ -24,7 +24,7 @@ fn select_alert(s: &mut AppState, name: &str) {
     let rows = view_rows(s, Pane::Alerts, now());
     let i = rows
         .iter()
-        .position(|r| r.cells[1].text == name)
+        .position(|r| r.cell(1).text == name)
         .unwrap_or_else(|| panic!("{name} not in the alerts pane"));
     key(s, KeyCode::Char('g'));
     key(s, KeyCode::Char('g'));
@@ -38,7 +38,7 @@ fn alerts_pane_dedups_sorts_and_joins() {
     let mut s = state();
     key(&mut s, KeyCode::Char('5'));
     let rows = view_rows(&s, Pane::Alerts, now());
-    let names: Vec<&str> = rows.iter().map(|r| r.cells[1].text.as_str()).collect();
+    let names: Vec<&str> = rows.iter().map(|r| r.cell(1).text).collect();
     // Worst first: critical, then warnings by age, then info/none.
     assert_eq!(names[0], "ServiceDown");
     // HighMemoryUsage is in both Alertmanagers, LokiIngestionSlow in Prometheus and control:
@@ -51,28 +51,28 @@ fn alerts_pane_dedups_sorts_and_joins() {
     assert_eq!(rows.len(), 8, "{names:?}");
     let hm = rows
         .iter()
-        .find(|r| r.cells[1].text == "HighMemoryUsage")
+        .find(|r| r.cell(1).text == "HighMemoryUsage")
         .unwrap();
-    assert_eq!(hm.cells[2].text, "grafana01");
-    assert_eq!(hm.cells[5].text, "local");
-    assert_eq!(hm.cells[6].text, "control,cluster");
+    assert_eq!(hm.cell(2).text, "grafana01");
+    assert_eq!(hm.cell(5).text, "local");
+    assert_eq!(hm.cell(6).text, "control,cluster");
     let probe = rows
         .iter()
-        .find(|r| r.cells[1].text == "ProbeFailed")
+        .find(|r| r.cell(1).text == "ProbeFailed")
         .unwrap();
-    assert_eq!(probe.cells[4].text, "inhibited by ServiceDown");
-    let wd = rows.iter().find(|r| r.cells[1].text == "Watchdog").unwrap();
+    assert_eq!(probe.cell(4).text, "inhibited by ServiceDown");
+    let wd = rows.iter().find(|r| r.cell(1).text == "Watchdog").unwrap();
     assert!(
-        wd.cells[4].text.starts_with("silenced bfcf2e06"),
+        wd.cell(4).text.starts_with("silenced bfcf2e06"),
         "{}",
-        wd.cells[4].text
+        wd.cell(4).text
     );
-    assert_eq!(wd.cells[2].text, "-");
+    assert_eq!(wd.cell(2).text, "-");
     let cert = rows
         .iter()
-        .find(|r| r.cells[1].text == "CertificateExpiresSoon")
+        .find(|r| r.cell(1).text == "CertificateExpiresSoon")
         .unwrap();
-    assert_eq!(cert.cells[4].text, "pending");
+    assert_eq!(cert.cell(4).text, "pending");
     insta::assert_snapshot!(render(&mut s, 80, 24));
 }
 
@@ -82,8 +82,8 @@ fn badges_on_hosts_instances_and_volumes() {
     let inst = view_rows(&s, Pane::Instances, now());
     let badge = |rows: &[atlas_tui::app::rows::RowRef], name: &str, col: usize| {
         rows.iter()
-            .find(|r| r.cells.iter().any(|c| c.text == name))
-            .map(|r| r.cells[col].text.clone())
+            .find(|r| r.cells().any(|c| c.text == name))
+            .map(|r| r.cell(col).text.to_string())
             .unwrap()
     };
     assert_eq!(badge(&inst, "grafana01", 3), "▲1 warn");
@@ -130,11 +130,11 @@ fn filter_takes_label_matchers_and_words() {
     key(&mut s, KeyCode::Enter);
     let rows = view_rows(&s, Pane::Alerts, now());
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].cells[1].text, "ServiceDown");
+    assert_eq!(rows[0].cell(1).text, "ServiceDown");
     s.panes[Pane::Alerts.index()].filter = "instance=~\"step.*\"".into();
     let mut names: Vec<String> = view_rows(&s, Pane::Alerts, now())
         .iter()
-        .map(|r| r.cells[1].text.to_string())
+        .map(|r| r.cell(1).text.to_string())
         .collect();
     names.sort();
     assert_eq!(
@@ -147,7 +147,7 @@ fn filter_takes_label_matchers_and_words() {
     s.panes[Pane::Alerts.index()].filter = "severity!=warning severity!=critical".into();
     let names: Vec<String> = view_rows(&s, Pane::Alerts, now())
         .iter()
-        .map(|r| r.cells[1].text.to_string())
+        .map(|r| r.cell(1).text.to_string())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
@@ -172,7 +172,7 @@ fn group_by_alertname_and_object() {
         .iter()
         .find(|r| r.key.to_string() == "group:object:local/default/step-ca01")
         .expect("a group for step-ca01");
-    assert_eq!(step.cells[2].text, "3 alerts");
+    assert_eq!(step.cell(2).text, "3 alerts");
     insta::assert_snapshot!(render(&mut s, 100, 30));
     key(&mut s, KeyCode::Char('z'));
     assert!(
@@ -211,7 +211,7 @@ fn jump_from_alert_to_object_and_back() {
     assert_eq!(s.pane, Pane::Alerts);
     let rows = view_rows(&s, Pane::Alerts, now());
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].cells[1].text, "HighMemoryUsage");
+    assert_eq!(rows[0].cell(1).text, "HighMemoryUsage");
     // An alert about nothing known says so.
     select_alert(&mut s, "Watchdog");
     key(&mut s, KeyCode::Char('o'));
@@ -359,8 +359,8 @@ fn silences_pane_expire_and_extend() {
     key(&mut s, KeyCode::Char('6'));
     let rows = view_rows(&s, Pane::Silences, now());
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].cells[0].text, "active");
-    assert_eq!(rows[0].cells[4].text, "1", "it silences the Watchdog");
+    assert_eq!(rows[0].cell(0).text, "active");
+    assert_eq!(rows[0].cell(4).text, "1", "it silences the Watchdog");
     insta::assert_snapshot!(render(&mut s, 80, 24));
     assert!(key(&mut s, KeyCode::Char('e')).is_empty());
     assert_eq!(s.input(), InputMode::Confirm);
@@ -484,7 +484,7 @@ fn a_source_that_goes_down_keeps_its_data_and_says_so() {
     assert!(
         view_rows(&s, Pane::Alerts, now())
             .iter()
-            .any(|r| r.cells[1].text == "NodeLoadHigh")
+            .any(|r| r.cell(1).text == "NodeLoadHigh")
     );
     let out = render(&mut s, 140, 24);
     assert!(out.contains("⚠ cluster down"), "{out}");
@@ -504,7 +504,7 @@ fn a_source_that_goes_down_keeps_its_data_and_says_so() {
     assert!(
         !view_rows(&s, Pane::Alerts, now())
             .iter()
-            .any(|r| r.cells[1].text == "NodeLoadHigh")
+            .any(|r| r.cell(1).text == "NodeLoadHigh")
     );
     // The state of an alert is known for all sources.
     assert_eq!(
@@ -1179,8 +1179,8 @@ fn an_unjoined_alert_is_unknown_while_details_load() {
             .position(|c| c.head.name == "TARGET")
             .unwrap();
         rows.iter()
-            .find(|r| r.cells.iter().any(|c| c.text == name))
-            .map(|r| r.cells[col].text.to_string())
+            .find(|r| r.cells().any(|c| c.text == name))
+            .map(|r| r.cell(col).text.to_string())
             .unwrap()
     };
     assert_eq!(target_of(&s, "Watchdog"), "-");

@@ -271,8 +271,8 @@ fn status_of(state: &mut AppState, pane: Pane, name: &str) -> Option<String> {
     state.derived.data_changed();
     let rows = view_rows(state, pane, chrono::Utc::now());
     rows.iter()
-        .find(|r| r.cells.get(1).is_some_and(|c| c.text == name))
-        .map(|r| r.cells[2].text.to_string())
+        .find(|r| r.get(1).is_some_and(|c| c.text == name))
+        .map(|r| r.cell(2).text.to_string())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

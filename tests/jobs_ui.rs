@@ -23,7 +23,7 @@ fn select(s: &mut AppState, pane_key: char, col: usize, text: &str) {
     let rows = view_rows(s, s.pane, now());
     let i = rows
         .iter()
-        .position(|r| r.cells[col].text == text)
+        .position(|r| r.cell(col).text == text)
         .unwrap_or_else(|| panic!("{text} not in {:?}", s.pane));
     ch(s, 'g');
     ch(s, 'g');
@@ -302,7 +302,7 @@ fn jobs_pane_streams_progress_notifies_once_and_cancels() {
     assert!(s.jobs_indicator().is_none());
     // Its progress says where it stopped, not that it runs.
     let rows = view_rows(&s, atlas_tui::app::Pane::Jobs, now());
-    let progress = rows[0].cells[3].text.to_string();
+    let progress = rows[0].cell(3).text.to_string();
     assert!(
         progress.starts_with("stopped at") && progress.contains("42%"),
         "{progress}"

@@ -405,7 +405,11 @@ fn panes_said_to_show_no_ages_do_not_change_with_the_clock() {
         let cells = |t| {
             build_rows(&s, pane, t)
                 .into_iter()
-                .map(|r| r.cells)
+                .map(|r| {
+                    r.cells()
+                        .map(|c| (c.text.to_string(), c.style))
+                        .collect::<Vec<_>>()
+                })
                 .collect::<Vec<_>>()
         };
         assert_eq!(cells(now()), cells(later), "{}", pane.title());
@@ -423,7 +427,7 @@ fn the_filter_tells_its_syntax_its_mistakes_and_takes_places() {
         atlas_tui::app::rows::view_rows(&s, s.pane, now());
     }
     let rows = atlas_tui::app::rows::view_rows(&s, s.pane, now());
-    let names: Vec<&str> = rows.iter().map(|r| r.cells[1].text.as_str()).collect();
+    let names: Vec<&str> = rows.iter().map(|r| r.cell(1).text).collect();
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.iter().all(|n| n.starts_with("lab-")), "{names:?}");
     // `?` shows the syntax while typing.
@@ -475,7 +479,7 @@ fn export_writes_the_pane_as_shown_with_every_column() {
     let header: Vec<&str> = cols.iter().map(|c| c.name).collect();
     assert_eq!(lines[0], header.join(","));
     for (line, row) in lines[1..].iter().zip(rows.iter()) {
-        let cells: Vec<&str> = row.cells.iter().map(|c| c.text.as_str()).collect();
+        let cells: Vec<&str> = row.cells().map(|c| c.text).collect();
         assert_eq!(*line, cells.join(","));
     }
     // `X`: CSV into the state dir's exports/; the answer is said.

@@ -55,8 +55,8 @@ fn row_of(state: &mut AppState, name: &str) -> Option<(String, bool)> {
     state.derived.data_changed();
     let rows = view_rows(state, Pane::Instances, chrono::Utc::now());
     rows.iter()
-        .find(|r| r.cells.get(1).is_some_and(|c| c.text == name))
-        .map(|r| (r.cells[2].text.to_string(), r.stale))
+        .find(|r| r.get(1).is_some_and(|c| c.text == name))
+        .map(|r| (r.cell(2).text.to_string(), r.stale))
 }
 
 fn stale(r: &RemoteView) -> bool {

@@ -167,8 +167,8 @@ async fn the_panes_show_the_seeded_cluster() {
         atlas_tui::app::rows::view_rows(&s, atlas_tui::app::Pane::Backups, chrono::Utc::now());
     let standing = |name: &str| {
         rows.iter()
-            .find(|r| r.cells[1].text == name)
-            .map(|r| r.cells[2].text.clone())
+            .find(|r| r.cell(1).text == name)
+            .map(|r| r.cell(2).text.to_string())
             .unwrap()
     };
     assert_eq!(standing("truenas"), "none");

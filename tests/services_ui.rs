@@ -151,7 +151,7 @@ fn select(s: &mut AppState, name: &str) {
     let rows = atlas_tui::app::rows::view_rows(s, s.pane, now());
     let i = rows
         .iter()
-        .position(|r| r.cells[0].text == name)
+        .position(|r| r.cell(0).text == name)
         .unwrap_or_else(|| panic!("{name} not listed"));
     key(s, KeyCode::Home);
     for _ in 0..i {

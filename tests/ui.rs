@@ -257,7 +257,7 @@ fn sort_by_column_and_reverse() {
     let names = |s: &AppState| {
         atlas_tui::app::rows::view_rows(s, Pane::Instances, now())
             .iter()
-            .map(|r| r.cells[1].text.clone())
+            .map(|r| r.cell(1).text.to_string())
             .collect::<Vec<_>>()
     };
     key(&mut s, KeyCode::Char('s')); // NAME
@@ -515,18 +515,15 @@ fn the_title_says_details_are_loading_until_the_detailed_listing_is_in() {
     assert!(screen.contains("loading details (9 left)…"), "{screen}");
     // Nothing read is shown as a fact: no `0` snapshots, no `-` address for what runs.
     let rows = atlas_tui::app::rows::view_rows(&s, Pane::Instances, now());
-    let grafana = rows
-        .iter()
-        .find(|r| r.cells[1].text == "grafana01")
-        .unwrap();
+    let grafana = rows.iter().find(|r| r.cell(1).text == "grafana01").unwrap();
     let col = |name: &str| {
         atlas_tui::app::panes::instances::COLUMNS
             .iter()
             .position(|c| c.head.name == name)
             .unwrap()
     };
-    assert_eq!(grafana.cells[col("SNAPS")].text, "…");
-    assert_eq!(grafana.cells[col("IPV4")].text, "…");
+    assert_eq!(grafana.cell(col("SNAPS")).text, "…");
+    assert_eq!(grafana.cell(col("IPV4")).text, "…");
     // Restoring asks for its snapshots: not "none" while they load.
     let is_grafana = |s: &AppState| {
         matches!(s.selected_object(now()),

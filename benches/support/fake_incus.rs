@@ -126,6 +126,18 @@ impl Answers {
             "/1.0/storage-pools/default/volumes/custom",
             envelope(&json!([])),
         );
+        // Each instance's own volume (the captured one has no snapshots).
+        let volumes: Vec<String> = (0..n)
+            .map(|i| format!("/1.0/storage-pools/default/volumes/container/{}", name(i)))
+            .collect();
+        fixed.insert(
+            "/1.0/storage-pools/default/volumes/container",
+            envelope(&json!(volumes)),
+        );
+        fixed.insert(
+            "/1.0/storage-pools/default/volumes/virtual-machine",
+            envelope(&json!([])),
+        );
         Answers {
             n,
             r1: list_body(n, &r1t),

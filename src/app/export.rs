@@ -16,7 +16,7 @@ impl AppState {
         let names: Vec<&str> = columns(self.pane).iter().map(|c| c.name).collect();
         let cells: Vec<Vec<&str>> = rows
             .iter()
-            .map(|r| r.cells.iter().map(|c| c.text.as_str()).collect())
+            .map(|r| r.cells().map(|c| c.text).collect())
             .collect();
         let text = match format {
             Format::Csv => csv(&names, &cells),

@@ -1,4 +1,5 @@
-//! What is on screen is read first. In a big fleet the detail pass reads a stopped instance's
+//! What is on screen is read first. Volumes are read only while shown (Incus works out each
+//! volume's users over every instance: costly in a big fleet). In a big fleet the detail pass reads a stopped instance's
 //! snapshots only (its state is the list's), and the whole details of the instances the
 //! operator sees — state, disk, snapshots — are asked for as they come into view, before the
 //! pass reaches them. Each row is asked about once while it stays on screen.
@@ -18,6 +19,26 @@ impl AppState {
     /// Asks each remote for the details of the instances on screen that lack them (the worker
     /// reads those its detail pass would not read whole soon).
     pub(crate) fn read_seen(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
+        let mut fx: Vec<Effect> = self.volumes_seen().into_iter().collect();
+        fx.extend(self.instances_seen(now));
+        fx
+    }
+
+    /// Tells the remotes when volumes come into view or leave it: their listing is read only
+    /// while they are shown (its pane, the snapshots pane, the grid).
+    fn volumes_seen(&mut self) -> Option<Effect> {
+        let shown = matches!(self.pane, Pane::Volumes | Pane::Snapshots)
+            || (self.view.grid && !self.view.zoom);
+        (self.listing.volumes_shown != Some(shown)).then(|| {
+            self.listing.volumes_shown = Some(shown);
+            Effect::Send {
+                remote: None,
+                cmd: Command::ShowVolumes(shown),
+            }
+        })
+    }
+
+    fn instances_seen(&mut self, now: DateTime<Utc>) -> Vec<Effect> {
         if self.pane != Pane::Instances {
             self.listing.on_screen.clear();
             return vec![];

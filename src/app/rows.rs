@@ -91,13 +91,12 @@ impl Filter {
         let excluded = self
             .exclude
             .iter()
-            .any(|w| row.cells.iter().any(|c| contains_ignore_case(&c.text, w)));
+            .any(|w| row.cells().any(|c| contains_ignore_case(c.text, w)));
         !excluded
             && self.in_place(row)
             && self.atoms.iter().all(|atom| {
-                row.cells
-                    .iter()
-                    .any(|c| atom.score(Utf32Str::new(&c.text, buf), matcher).is_some())
+                row.cells()
+                    .any(|c| atom.score(Utf32Str::new(c.text, buf), matcher).is_some())
             })
     }
 }
@@ -127,11 +126,7 @@ pub fn filter_and_sort(mut rows: Vec<Row>, filter: &str, sort_col: usize, desc: 
 }
 
 fn compare(a: &Row, b: &Row, sort_col: usize, desc: bool) -> std::cmp::Ordering {
-    let ord = a
-        .sort
-        .get(sort_col)
-        .partial_cmp(&b.sort.get(sort_col))
-        .unwrap_or(std::cmp::Ordering::Equal);
+    let ord = a.cmp_by(b, sort_col);
     let ord = if desc { ord.reverse() } else { ord };
     ord.then_with(|| a.key.cmp(&b.key))
 }
@@ -232,7 +227,7 @@ pub fn content_widths(cols: &[Column], rows: &[RowRef]) -> Vec<u16> {
                 if widest >= cap {
                     break;
                 }
-                let n = r.cells.get(i).map(|c| c.text.chars().count()).unwrap_or(0) as u16;
+                let n = r.get(i).map(|c| c.text.chars().count()).unwrap_or(0) as u16;
                 widest = widest.max(n);
             }
             widest.min(cap)

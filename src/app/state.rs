@@ -358,6 +358,8 @@ pub struct Listing {
     pub last_event: Option<String>,
     /// The instance rows on screen at the last look (their details asked for if missing).
     pub on_screen: HashSet<super::cells::RowKey>,
+    /// Whether the remotes were last told volumes are shown (`None`: not told yet).
+    pub volumes_shown: Option<bool>,
 }
 
 /// Console logs of instances, as far as read.
@@ -528,6 +530,7 @@ impl AppState {
                 member_filter: None,
                 last_event: None,
                 on_screen: HashSet::new(),
+                volumes_shown: None,
             },
             consoles: Consoles::default(),
             pane: Pane::Instances,

@@ -39,7 +39,7 @@ impl AppState {
                 fx
             }
             other => {
-                let listed = matches!(&other, Update::Inventory(InventoryEvent::Instances { .. }));
+                let listed = matches!(&other, Update::Inventory(_));
                 self.apply_data(other, now);
                 let mut fx = std::mem::take(&mut self.pending);
                 // A new list has rows on screen without their details.

@@ -100,7 +100,7 @@ pub fn draw_pane(
             let mark = gutter
                 .then(|| Cell::from(Span::styled(if marked { "●" } else { " " }, marked_style)));
             Row::new(mark.into_iter().chain(keep.iter().map(|i| {
-                let c = &r.cells[*i];
+                let c = r.cell(*i);
                 let style = if r.stale {
                     stale_style
                 } else if marked {
@@ -108,7 +108,7 @@ pub fn draw_pane(
                 } else {
                     theme.style(c.style)
                 };
-                Cell::from(Span::styled(c.text.as_str(), style))
+                Cell::from(Span::styled(c.text, style))
             })))
         })
         .collect();

@@ -389,7 +389,8 @@ pub struct RestoreFacts {
 pub type Sink = Arc<dyn Fn(Event) + Send + Sync>;
 
 /// Waits `backoff` before a provider tries `remote` again, answering commands meanwhile: a
-/// console log is refused (the remote is offline), a new scope goes to `rescope`. Gives
+/// console log is refused (the remote is offline), a new scope or whether volumes are shown
+/// goes to `keep` (the worker's settings, for when it is back). Gives
 /// `Some(true)` when a refresh asked to retry at once, `Some(false)` when the wait ran out, and
 /// `None` when nobody sends commands any more (the worker ends).
 pub async fn wait_offline(
@@ -397,7 +398,7 @@ pub async fn wait_offline(
     backoff: std::time::Duration,
     cmds: &mut tokio::sync::mpsc::UnboundedReceiver<Command>,
     sink: &Sink,
-    mut rescope: impl FnMut(Scope),
+    mut keep: impl FnMut(Command),
 ) -> Option<bool> {
     let sleep = tokio::time::sleep(backoff);
     tokio::pin!(sleep);
@@ -407,7 +408,7 @@ pub async fn wait_offline(
             cmd = cmds.recv() => match cmd {
                 None => return None,
                 Some(Command::Refresh) => return Some(true),
-                Some(Command::SetScope(s)) => rescope(s),
+                Some(cmd @ (Command::SetScope(_) | Command::ShowVolumes(_))) => keep(cmd),
                 Some(Command::Reread(_) | Command::Details(_)) => {}
                 Some(Command::CancelOperation(what) | Command::AcknowledgeWarning(what)) => {
                     sink(Event::ActivityWriteFailed {
@@ -451,6 +452,11 @@ pub enum Command {
         name: String,
         window: crate::trend::Window,
     },
+    /// Whether the console shows volumes now (their pane, the snapshots pane, the grid). A
+    /// remote whose volume listing costs the server much — Incus works out each volume's users
+    /// over every instance — reads it only while they are shown; shown again, it reads what
+    /// changed while hidden.
+    ShowVolumes(bool),
     /// Read these instances' details (project, name) first: what the operator has selected
     /// before the detail pass reaches it (a big fleet's stopped instances are not read whole).
     Details(Vec<(String, String)>),

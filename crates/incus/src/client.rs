@@ -246,6 +246,7 @@ impl IncusClient {
     /// GETs a path and returns the HTTP status, the `ETag` (empty when the server sends none)
     /// and the body.
     async fn fetch_tagged(&self, path: &str) -> Result<(u16, String, Vec<u8>), IncusError> {
+        let started = std::time::Instant::now();
         let resp = self
             .http
             .get(format!("{}{path}", self.base))
@@ -261,6 +262,7 @@ impl IncusClient {
             .unwrap_or("")
             .to_string();
         let bytes = resp.bytes().await.map_err(|e| self.connect_error(&e))?;
+        tracing::debug!(remote = %self.remote, path, status, took = ?started.elapsed(), "asked");
         Ok((status, etag, bytes.to_vec()))
     }
 
@@ -293,6 +295,7 @@ impl IncusClient {
         U: Send + 'static,
         M: Fn(T) -> Option<U> + Send + 'static,
     {
+        let started = std::time::Instant::now();
         let mut resp = self
             .http
             .get(format!("{}{path}", self.base))
@@ -301,6 +304,7 @@ impl IncusClient {
             .await
             .map_err(|e| self.connect_error(&e))?;
         let status = resp.status().as_u16();
+        tracing::debug!(remote = %self.remote, path, status, took = ?started.elapsed(), "asked for a list");
         if status >= 400 {
             // Small, and not always JSON.
             let bytes = resp.bytes().await.map_err(|e| self.connect_error(&e))?;

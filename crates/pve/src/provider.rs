@@ -245,7 +245,8 @@ impl Session {
                         self.report();
                     }
                     // PVE lists every guest; pools are shown, not chosen.
-                    Some(Command::SetScope(_)) => {}
+                    // Guests and storage come in the same cheap poll: nothing to put off.
+                    Some(Command::SetScope(_) | Command::ShowVolumes(_)) => {}
                     Some(Command::CancelOperation(upid)) => self.stop_task(upid),
                     Some(Command::AcknowledgeWarning(id)) => (self.tx)(p::Event::ActivityWriteFailed {
                         remote: self.remote(),

@@ -147,17 +147,16 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
                 Item::Operation { o, .. } => o.id.clone(),
                 Item::Warning { w, .. } => w.id.clone(),
             };
-            let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
-            out.push(Row {
-                key: RowKey::Activity {
+            let values = COLUMNS.iter().map(|c| (c.value)(&item));
+            out.push(Row::new(
+                RowKey::Activity {
                     remote: r.name.clone(),
                     id,
                 },
-                remote: r.name.clone(),
-                cells,
-                sort,
-                stale: r.silent,
-            });
+                r.name.clone(),
+                values,
+                r.silent,
+            ));
         }
     }
     out

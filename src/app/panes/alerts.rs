@@ -130,18 +130,17 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
             joining: joining && target.is_none(),
             target,
         };
-        let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
-        rows.push(Row {
-            key: RowKey::Alert(a.fingerprint.clone()),
-            remote: item
+        let values = COLUMNS.iter().map(|c| (c.value)(&item));
+        rows.push(Row::new(
+            RowKey::Alert(a.fingerprint.clone()),
+            item
                 .target
                 .as_ref()
                 .map(|t| t.remote().to_string())
                 .unwrap_or_default(),
-            cells,
-            sort,
-            stale: false,
-        });
+            values,
+            false,
+        ));
     }
     rows
 }
@@ -209,13 +208,7 @@ pub fn group_rows(state: &AppState, rows: Vec<Row>) -> Vec<Row> {
             ),
         ];
         cells.resize(COLUMNS.len(), cell(""));
-        out.push(Row {
-            key: RowKey::AlertGroup(key),
-            remote: String::new(),
-            cells,
-            sort: vec![],
-            stale: false,
-        });
+        out.push(Row::header(RowKey::AlertGroup(key), cells));
         out.extend(rows);
     }
     out

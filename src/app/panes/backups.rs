@@ -145,14 +145,13 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
                 now,
                 stale_after,
             };
-            let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
-            rows.push(Row {
-                key: RowKey::Object(i.object()),
-                remote: r.name.clone(),
-                cells,
-                sort,
-                stale: st,
-            });
+            let values = COLUMNS.iter().map(|c| (c.value)(&item));
+            rows.push(Row::new(
+                RowKey::Object(i.object()),
+                r.name.clone(),
+                values,
+                st,
+            ));
         }
     }
     rows

@@ -179,14 +179,13 @@ pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
 }
 
 fn row(item: Item, key: RowKey) -> Row {
-    let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
-    Row {
+    let values = COLUMNS.iter().map(|c| (c.value)(&item));
+    Row::new(
         key,
-        remote: item.r.name.clone(),
-        cells,
-        sort,
-        stale: item.stale,
-    }
+        item.r.name.clone(),
+        values,
+        item.stale,
+    )
 }
 
 /// The detail view of a row.

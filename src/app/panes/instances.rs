@@ -128,7 +128,7 @@ pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
                 badge,
                 trend: state.view.trend,
             };
-            COLUMNS.iter().map(|c| (c.value)(&item)).unzip()
+            COLUMNS.iter().map(|c| (c.value)(&item)).collect()
         },
     )
 }

@@ -171,14 +171,13 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
                 Item::Job { j, .. } => j.spec.target().remote.clone(),
                 Item::Batch { .. } => String::new(),
             };
-            let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
-            Row {
-                key: RowKey::Job(item.id()),
+            let values = COLUMNS.iter().map(|c| (c.value)(&item));
+            Row::new(
+                RowKey::Job(item.id()),
                 remote,
-                cells,
-                sort,
-                stale: false,
-            }
+                values,
+                false,
+            )
         })
         .collect()
 }

@@ -51,14 +51,13 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
         .enumerate()
         .map(|(i, e)| {
             let item = Item { e, i, now };
-            let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
-            Row {
-                key: RowKey::Journal(i),
-                remote: e.remote.clone(),
-                cells,
-                sort,
-                stale: false,
-            }
+            let values = COLUMNS.iter().map(|c| (c.value)(&item));
+            Row::new(
+                RowKey::Journal(i),
+                e.remote.clone(),
+                values,
+                false,
+            )
         })
         .collect()
 }

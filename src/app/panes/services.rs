@@ -161,14 +161,13 @@ pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
             status,
             target,
         };
-        let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
-        rows.push(Row {
-            key: RowKey::Service(l.file.clone()),
+        let values = COLUMNS.iter().map(|c| (c.value)(&item));
+        rows.push(Row::new(
+            RowKey::Service(l.file.clone()),
             remote,
-            cells,
-            sort,
+            values,
             stale,
-        });
+        ));
     }
     rows
 }

@@ -160,7 +160,7 @@ pub(super) fn object_rows<T>(
     keep: impl Fn(&T) -> bool,
     stale_of: impl Fn(&RemoteView, &T) -> bool,
     object: impl Fn(&T) -> ObjectKey,
-    values: impl Fn(&RemoteView, &T, Option<&Badge>) -> (Vec<Cell>, Vec<SortKey>),
+    values: impl Fn(&RemoteView, &T, Option<&Badge>) -> Vec<(Cell, SortKey)>,
 ) -> Vec<Row> {
     let join = state.join_alerts();
     let badges: &Badges = &join.1.badges;
@@ -169,14 +169,13 @@ pub(super) fn object_rows<T>(
         let st = stale(r);
         for o in objects(r).iter().filter(|o| keep(o)) {
             let key = object(o);
-            let (cells, sort) = values(r, o, badges.get(&key.key()));
-            rows.push(Row {
-                key: RowKey::Object(key),
-                remote: r.name.clone(),
-                cells,
-                sort,
-                stale: st || stale_of(r, o),
-            });
+            let values = values(r, o, badges.get(&key.key()));
+            rows.push(Row::new(
+                RowKey::Object(key),
+                r.name.clone(),
+                values,
+                st || stale_of(r, o),
+            ));
         }
     }
     rows

@@ -91,17 +91,16 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
             })
             .count();
         let item = Item { s, silenced, now };
-        let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
-        rows.push(Row {
-            key: RowKey::Silence {
+        let values = COLUMNS.iter().map(|c| (c.value)(&item));
+        rows.push(Row::new(
+            RowKey::Silence {
                 source: s.source.clone(),
                 id: si.id.clone(),
             },
-            remote: String::new(),
-            cells,
-            sort,
-            stale: false,
-        });
+            String::new(),
+            values,
+            false,
+        ));
     }
     rows
 }

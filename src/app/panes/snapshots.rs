@@ -82,14 +82,13 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
         for s in inst_snaps.chain(r.volume_snapshots.iter().cloned()) {
             let key = RowKey::Object(s.object());
             let item = Item { r, s, now };
-            let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
-            rows.push(Row {
+            let values = COLUMNS.iter().map(|c| (c.value)(&item));
+            rows.push(Row::new(
                 key,
-                remote: r.name.clone(),
-                cells,
-                sort,
-                stale: st,
-            });
+                r.name.clone(),
+                values,
+                st,
+            ));
         }
     }
     rows

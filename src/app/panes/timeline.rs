@@ -102,14 +102,13 @@ pub fn rows(state: &AppState, now: DateTime<Utc>) -> Vec<Row> {
         .enumerate()
         .map(|(i, e)| {
             let item = Item { e, i, now };
-            let (cells, sort) = COLUMNS.iter().map(|c| (c.value)(&item)).unzip();
-            Row {
-                key: RowKey::Timeline(e.at.timestamp_millis(), hash(e)),
-                remote: e.source.clone(),
-                cells,
-                sort,
-                stale: false,
-            }
+            let values = COLUMNS.iter().map(|c| (c.value)(&item));
+            Row::new(
+                RowKey::Timeline(e.at.timestamp_millis(), hash(e)),
+                e.source.clone(),
+                values,
+                false,
+            )
         })
         .collect()
 }

@@ -66,7 +66,7 @@ pub fn rows(state: &AppState, _now: DateTime<Utc>) -> Vec<Row> {
         |v| v.object(),
         |r, v, badge| {
             let item = Item { r, v, badge };
-            COLUMNS.iter().map(|c| (c.value)(&item)).unzip()
+            COLUMNS.iter().map(|c| (c.value)(&item)).collect()
         },
     )
 }

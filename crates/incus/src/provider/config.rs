@@ -20,6 +20,11 @@ pub struct WorkerConfig {
     /// at a time, so that no answer grows with the fleet and a timeout loses one chunk, not the
     /// pass.
     pub detail_chunk: usize,
+    /// Whether volumes are read before the console says it shows them ([`Command::ShowVolumes`]):
+    /// the console starts with `false`, a caller that only listens keeps `true`.
+    ///
+    /// [`Command::ShowVolumes`]: atlas_core::provider::Command::ShowVolumes
+    pub volumes_shown: bool,
 }
 
 impl Default for WorkerConfig {
@@ -31,6 +36,7 @@ impl Default for WorkerConfig {
             backoff_min: Duration::from_secs(1),
             backoff_max: Duration::from_secs(8),
             detail_chunk: 100,
+            volumes_shown: true,
         }
     }
 }

@@ -73,6 +73,8 @@ async fn run(
     // talks to goes away.
     let members = Members::default();
     let mut current = spec.clone();
+    // Whether the console shows volumes: kept from one session to the next.
+    let mut volumes_shown = cfg.volumes_shown;
     loop {
         tx(status(ConnState::Connecting));
         let via = (current.endpoint != spec.endpoint).then(|| current.endpoint.describe());
@@ -87,6 +89,7 @@ async fn run(
                     &session_tx,
                     &mut cmds,
                     &mut backoff,
+                    &mut volumes_shown,
                 )
                 .await
             }
@@ -120,7 +123,12 @@ async fn run(
             }
         }
         // Wait before reconnecting; a refresh retries at once.
-        match p::wait_offline(&remote, backoff, &mut cmds, &tx, |s| scope = s).await {
+        let keep = |cmd| match cmd {
+            Command::SetScope(s) => scope = s,
+            Command::ShowVolumes(v) => volumes_shown = v,
+            _ => {}
+        };
+        match p::wait_offline(&remote, backoff, &mut cmds, &tx, keep).await {
             None => return,
             Some(true) => backoff = cfg.backoff_min,
             Some(false) => {}

@@ -151,19 +151,24 @@ pub(super) async fn session(
     tx: &Sink,
     cmds: &mut mpsc::UnboundedReceiver<Command>,
     backoff: &mut Duration,
+    volumes_shown: &mut bool,
 ) -> Result<End, IncusError> {
     let remote = client.remote().to_string();
     let mut early = early_list(client, scope);
     let (server, mut feed) = match connect(client, scope, tx).await? {
         Connected::Feed(server, feed) => (server, feed),
         Connected::WithoutProject(server) => {
-            return without_project(client, &server, tx, cmds, scope).await;
+            return without_project(client, &server, tx, cmds, (scope, volumes_shown)).await;
         }
     };
     announce_online(&remote, &server, tx);
     *backoff = cfg.backoff_min;
 
     let mut q = Queue::new(QUEUE_CONCURRENCY);
+    let mut volumes = VolumesShown {
+        shown: volumes_shown,
+        owed: false,
+    };
     let mut known = Known::new();
     // Instances whose details (state, snapshots) have not been read since the last list.
     let mut undetailed = Undetailed::default();
@@ -188,6 +193,9 @@ pub(super) async fn session(
             if f == Fetch::Reconcile {
                 reconciling.started = Some(now);
             }
+            if volumes.put_off(&f, &mut q, now) {
+                continue;
+            }
             // The first list was asked for before the session was set up.
             if f == Fetch::List
                 && let Some(early) = early.0.take()
@@ -205,20 +213,7 @@ pub(super) async fn session(
         }
         let due = q.next_due();
         tokio::select! {
-            ev = feed.rx.recv() => match ev {
-                Some(Ok(ev)) => {
-                    let now = Instant::now();
-                    on_event(&ev, scope, &mut q, tx, &remote, now);
-                    while let Ok(Ok(ev)) = feed.rx.try_recv() {
-                        on_event(&ev, scope, &mut q, tx, &remote, now);
-                    }
-                }
-                Some(Err(e)) => feed = resubscribe(e, client, scope, tx, &mut q).await?,
-                None => {
-                    let e = IncusError::Events("event stream ended".into());
-                    feed = resubscribe(e, client, scope, tx, &mut q).await?;
-                }
-            },
+            ev = feed.rx.recv() => on_feed(ev, &mut feed, (client, scope, tx), &mut q).await?,
             Some((f, generation, result)) = running.next(), if !running.is_empty() => {
                 let now = Instant::now();
                 if f == Fetch::List && std::mem::take(&mut hosts_pending) {
@@ -229,7 +224,7 @@ pub(super) async fn session(
                 if let Ok(Fetched::Projects(projects)) = &result
                     && projects_lack_scope(projects, scope, &remote, tx)
                 {
-                    return without_project(client, &server, tx, cmds, scope).await;
+                    return without_project(client, &server, tx, cmds, (scope, volumes_shown)).await;
                 }
                 let how = match result {
                     Ok(fetched) => {
@@ -256,6 +251,9 @@ pub(super) async fn session(
                 undetailed.retry(&known, cfg.detail_chunk, &mut q, now);
             }
             cmd = cmds.recv() => {
+                let Some(cmd) = volumes.take_command(cmd, &mut q) else {
+                    continue;
+                };
                 if let Some(end) = on_command(cmd, client, scope, tx, &mut q, ProjectSizes::of(&known, cfg.detail_chunk)) {
                     return Ok(end);
                 }
@@ -468,6 +466,32 @@ fn report_skipped(client: &IncusClient, tx: &Sink, last: &mut Vec<atlas_core::de
 
 /// A dropped stream is not an offline server: the server is asked, and the events subscribed
 /// again if it answers (what happened in between is found by reconciling).
+/// Events mark what they name (the whole burst at hand at once); a feed that broke or ended
+/// is subscribed to again.
+async fn on_feed(
+    ev: Option<Result<Event, IncusError>>,
+    feed: &mut EventFeed,
+    (client, scope, tx): (&IncusClient, &Scope, &Sink),
+    q: &mut Queue,
+) -> Result<(), IncusError> {
+    let remote = client.remote();
+    match ev {
+        Some(Ok(ev)) => {
+            let now = Instant::now();
+            on_event(&ev, scope, q, tx, remote, now);
+            while let Ok(Ok(ev)) = feed.rx.try_recv() {
+                on_event(&ev, scope, q, tx, remote, now);
+            }
+        }
+        Some(Err(e)) => *feed = resubscribe(e, client, scope, tx, q).await?,
+        None => {
+            let e = IncusError::Events("event stream ended".into());
+            *feed = resubscribe(e, client, scope, tx, q).await?;
+        }
+    }
+    Ok(())
+}
+
 async fn resubscribe(
     e: IncusError,
     client: &IncusClient,
@@ -531,6 +555,8 @@ fn on_command(
             *scope = s;
             return Some(End::Rescope);
         }
+        // Taken by the session before (`VolumesShown`).
+        Some(Command::ShowVolumes(_)) => {}
         Some(cmd @ (Command::CancelOperation(_) | Command::AcknowledgeWarning(_))) => {
             activity_write(client, tx, cmd);
         }
@@ -573,7 +599,7 @@ async fn without_project(
     server: &Server,
     tx: &Sink,
     cmds: &mut mpsc::UnboundedReceiver<Command>,
-    scope: &mut Scope,
+    (scope, volumes_shown): (&mut Scope, &mut bool),
 ) -> Result<End, IncusError> {
     let remote = client.remote().to_string();
     tracing::info!(remote = %remote, scope = %scope.label(), "remote has no such project");
@@ -608,6 +634,7 @@ async fn without_project(
                 return Ok(End::Rescope);
             }
             Some(Command::Reread(_) | Command::Details(_)) => {}
+            Some(Command::ShowVolumes(v)) => *volumes_shown = v,
             Some(cmd @ (Command::CancelOperation(_) | Command::AcknowledgeWarning(_))) => {
                 activity_write(client, tx, cmd);
             }
@@ -632,6 +659,40 @@ async fn without_project(
                     ))),
                 });
             }
+        }
+    }
+}
+
+/// Whether the console shows volumes, and whether a listing was put off while it did not.
+struct VolumesShown<'a> {
+    shown: &'a mut bool,
+    owed: bool,
+}
+
+impl VolumesShown<'_> {
+    /// True when `f` is the volume listing and nothing shows volumes: it is put off (marked
+    /// done) until they are shown.
+    fn put_off(&mut self, f: &Fetch, q: &mut Queue, now: Instant) -> bool {
+        if *f != Fetch::Volumes || *self.shown {
+            return false;
+        }
+        self.owed = true;
+        q.done(f, Done::Ok, now);
+        true
+    }
+
+    /// Takes [`Command::ShowVolumes`] (reading what was put off when they are shown again);
+    /// every other command is given back. `None` from the channel is given back as `Some(None)`.
+    fn take_command(&mut self, cmd: Option<Command>, q: &mut Queue) -> Option<Option<Command>> {
+        match cmd {
+            Some(Command::ShowVolumes(v)) => {
+                *self.shown = v;
+                if v && std::mem::take(&mut self.owed) {
+                    q.mark_now(Fetch::Volumes, Instant::now());
+                }
+                None
+            }
+            other => Some(other),
         }
     }
 }
