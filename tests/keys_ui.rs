@@ -539,3 +539,69 @@ fn the_palette_remembers_what_was_run_and_offers_it_first() {
         Some("sort name")
     );
 }
+
+/// What the console asks the remotes for because of what is on screen: volumes only while
+/// shown, and the whole details of the instances in view that lack them.
+#[test]
+fn what_is_on_screen_is_read_first() {
+    use atlas_tui::app::state::Effect;
+    use atlas_tui::backend::{Command, InventoryEvent, Update};
+    let sends = |fx: &[Effect]| -> Vec<(Option<String>, Command)> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Send { remote, cmd } => Some((remote.clone(), cmd.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut s = loaded_state();
+    // A new list with new instances: their rows on screen lack their details (the others keep
+    // theirs), and volumes are not shown.
+    let mut cheap = common::cheap_listing(&s, 0);
+    for i in &mut cheap {
+        i.name = format!("a-{}", i.name);
+    }
+    let names: Vec<(String, String)> = cheap
+        .iter()
+        .map(|i| (i.project.clone(), i.name.clone()))
+        .collect();
+    let fx = s.apply(
+        Update::Inventory(InventoryEvent::Instances {
+            remote: "local".into(),
+            instances: cheap,
+            with_state: false,
+        }),
+        now(),
+    );
+    let sent = sends(&fx);
+    // The remotes were told volumes are not shown when the first list came in.
+    assert_eq!(s.listing.volumes_shown, Some(false));
+    let Some((Some(remote), Command::Details(asked))) =
+        sent.iter().find(|(_, c)| matches!(c, Command::Details(_)))
+    else {
+        panic!("no details asked for: {sent:?}");
+    };
+    assert_eq!(remote, "local");
+    let mut asked = asked.clone();
+    asked.sort();
+    let mut expected = names.clone();
+    expected.sort();
+    assert_eq!(
+        asked, expected,
+        "every row on screen (the fixture's fleet fits)"
+    );
+    // Asked once while they stay on screen: moving the selection asks nothing more.
+    let fx = key(&mut s, KeyCode::Char('j'));
+    assert!(sends(&fx).is_empty(), "{:?}", sends(&fx));
+    // The volumes pane shows volumes: they are asked for; leaving it says so too.
+    let fx = key(&mut s, KeyCode::Char('3'));
+    assert_eq!(s.pane, Pane::Volumes);
+    assert_eq!(sends(&fx), [(None, Command::ShowVolumes(true))]);
+    let fx = key(&mut s, KeyCode::Char('4'));
+    assert!(
+        sends(&fx).is_empty(),
+        "the snapshots pane shows volumes' snapshots too"
+    );
+    let fx = key(&mut s, KeyCode::Char('2'));
+    assert!(sends(&fx).contains(&(None, Command::ShowVolumes(false))));
+}

@@ -166,7 +166,7 @@ impl RemoteView {
             if !st.status.is_empty() {
                 row.inst.status = st.status.clone();
             }
-            row.inst.state = Some((*st).clone());
+            row.inst.state = Some(Box::new((*st).clone()));
             self.samples.instance(row, now, true);
         }
         self.last_ok = Some(now);
@@ -188,13 +188,12 @@ impl RemoteView {
             };
             // Only usage changes; status and addresses stay as last read.
             let status = row.inst.status.clone();
-            let st = row
-                .inst
-                .state
-                .get_or_insert_with(|| crate::inventory::InstanceState {
+            let st = row.inst.state.get_or_insert_with(|| {
+                Box::new(crate::inventory::InstanceState {
                     status,
                     ..Default::default()
-                });
+                })
+            });
             st.cpu_ns = Some(s.cpu_ns);
             let mem = st.memory.get_or_insert_with(Default::default);
             mem.usage = s.memory;

@@ -40,6 +40,10 @@ impl AppState {
             }
             other => {
                 let listed = matches!(&other, Update::Inventory(_));
+                // A whole list replaces the rows: those on screen are looked at anew.
+                if matches!(&other, Update::Inventory(InventoryEvent::Instances { .. })) {
+                    self.listing.on_screen.clear();
+                }
                 self.apply_data(other, now);
                 let mut fx = std::mem::take(&mut self.pending);
                 // A new list has rows on screen without their details.

@@ -68,8 +68,9 @@ pub struct Instance {
     pub expanded_config: Config,
     /// The devices its profiles add (the expanded devices beyond `devices`).
     pub expanded_devices: Devices,
-    /// The runtime state, when read.
-    pub state: Option<InstanceState>,
+    /// The runtime state, when read (boxed: most instances of a big fleet are stopped and
+    /// never have theirs read).
+    pub state: Option<Box<InstanceState>>,
     /// The snapshots, when read.
     pub snapshots: Option<Vec<InstanceSnapshot>>,
     /// Other names alerts may give it: a Proxmox VE id (`qemu/100`).
@@ -353,7 +354,7 @@ impl InstanceRow {
     }
 
     pub fn state(&self) -> Option<&InstanceState> {
-        self.inst.state.as_ref()
+        self.inst.state.as_deref()
     }
 
     /// The status: the instance's own (every answer carries it, and the console keeps it in

@@ -36,7 +36,7 @@ pub fn instance(i: types::Instance) -> Instance {
         expanded_devices: Devices::from(i.expanded_devices).beyond(&devices),
         config,
         devices,
-        state: i.state.map(instance_state),
+        state: i.state.map(|s| Box::new(instance_state(s))),
         snapshots: i
             .snapshots
             .map(|v| v.into_iter().map(instance_snapshot).collect()),

@@ -107,7 +107,9 @@ async fn list(client: &IncusClient, scope: &Scope) -> Result<Listing, IncusError
         .filter_map(|(p, n, st)| Some(((p, n), st.ok()?)))
         .collect();
     for i in &mut instances {
-        i.state = by_key.remove(&(i.project.clone(), i.name.clone()));
+        i.state = by_key
+            .remove(&(i.project.clone(), i.name.clone()))
+            .map(Box::new);
     }
     Ok(Listing {
         hosts: hosts?,

@@ -224,7 +224,7 @@ pub fn instance_with(
         profiles: f.tags,
         description: String::new(),
         config: f.config,
-        state: Some(state),
+        state: Some(Box::new(state)),
         snapshots: f.snapshots,
         // pve-exporter's `id` label.
         aliases: vec![r.id.clone()],

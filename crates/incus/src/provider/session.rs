@@ -1168,6 +1168,10 @@ impl Undetailed {
         for k in read {
             self.0.remove(&k);
         }
+        if self.0.is_empty() {
+            // A big fleet's set is given back, not kept empty.
+            self.0.shrink_to_fit();
+        }
         before > 0 && self.0.is_empty()
     }
 
@@ -1538,6 +1542,38 @@ mod tests {
             panic!("{sent:?}");
         };
         assert!(snapshots.iter().all(|(_, s)| s.is_empty()) && snapshots.len() == 2);
+    }
+
+    #[test]
+    fn volumes_hidden_are_put_off_and_read_when_shown() {
+        let now = Instant::now();
+        let mut q = Queue::new(4);
+        let mut shown = false;
+        let mut v = VolumesShown {
+            shown: &mut shown,
+            owed: false,
+        };
+        q.mark_now(Fetch::Volumes, now);
+        let (f, _) = q.start(now).remove(0);
+        assert!(v.put_off(&f, &mut q, now), "not shown: put off");
+        assert!(q.is_idle());
+        assert!(!v.put_off(&Fetch::Hosts, &mut q, now));
+        // Other commands go through; showing them reads what was put off, once.
+        assert!(matches!(
+            v.take_command(Some(Command::Refresh), &mut q),
+            Some(Some(Command::Refresh))
+        ));
+        assert!(
+            v.take_command(Some(Command::ShowVolumes(true)), &mut q)
+                .is_none()
+        );
+        assert_eq!(q.start(Instant::now()).len(), 1, "the listing put off");
+        assert!(
+            v.take_command(Some(Command::ShowVolumes(true)), &mut q)
+                .is_none()
+        );
+        assert!(q.start(Instant::now()).is_empty(), "nothing owed any more");
+        assert!(matches!(v.take_command(None, &mut q), Some(None)));
     }
 
     #[test]
