@@ -10,6 +10,11 @@
 //!   `scale`, 9000 by default): first paint, and an idle console's CPU and memory and the
 //!   incusd CPU it causes (incusd's own idle baseline, measured first, subtracted).
 //!
+//! - `ATLAS_BENCH_ONLY=start`: what console starts cost the server at 10,000 real instances
+//!   (`ATLAS_BENCH_START_N` in project `scale`, 1 % running): incusd CPU seconds of one console
+//!   and of three at once until every row's details are in, beside one `recursion=1` and one
+//!   `recursion=2` listing, and their times to first paint and to complete.
+//!
 //! Run with `scripts/bench` (or `cargo bench --bench first_paint` with the sandbox up;
 //! `ATLAS_BENCH_ONLY=details` for the details under load alone). The first
 //! run seeds the instances (about 20 minutes for 10,000 on 2 cores); `ATLAS_BENCH_KEEP=1` keeps

@@ -157,11 +157,24 @@ pub struct Row {
     pub stale: bool,
 }
 
-/// Where a cell's text ends in the row's buffer, and its style.
+/// Where a cell's text ends in the row's buffer, and its style (by [`style_id`]): 8 bytes.
 #[derive(Debug, Clone, Copy)]
 struct Packed {
     end: u32,
-    style: &'static str,
+    style: u16,
+}
+
+/// The style names cells have used, by id (appended to, never reordered).
+static STYLES: std::sync::RwLock<Vec<&'static str>> = std::sync::RwLock::new(Vec::new());
+
+/// The style name of an id.
+fn style_name(id: u16) -> &'static str {
+    STYLES
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(id as usize)
+        .copied()
+        .unwrap_or("ui.text")
 }
 
 /// A column's sort key as kept: a number, the cell's own text, or a text of its own in the
@@ -192,11 +205,12 @@ impl Row {
         let len = values.iter().map(|(c, _)| c.text.len()).sum();
         let mut text = String::with_capacity(len);
         let mut cells = Vec::with_capacity(values.len());
-        for (c, _) in &values {
+        let styles = style_ids_of(values.iter().map(|(c, _)| c.style));
+        for ((c, _), style) in values.iter().zip(styles) {
             text.push_str(&c.text);
             cells.push(Packed {
                 end: text.len() as u32,
-                style: c.style,
+                style,
             });
         }
         let sort = values
@@ -247,12 +261,22 @@ impl Row {
 
     /// The cell of column `i`, if the row has one.
     pub fn get(&self, i: usize) -> Option<CellRef<'_>> {
-        let end = self.cells.get(i)?;
-        let start = if i == 0 { 0 } else { self.cells[i - 1].end };
         Some(CellRef {
-            text: &self.text[start as usize..end.end as usize],
-            style: end.style,
+            text: self.text_of(i)?,
+            style: style_name(self.cells[i].style),
         })
+    }
+
+    /// The text of column `i`'s cell, if the row has one.
+    pub fn text_of(&self, i: usize) -> Option<&str> {
+        let end = self.cells.get(i)?.end;
+        let start = if i == 0 { 0 } else { self.cells[i - 1].end };
+        Some(&self.text[start as usize..end as usize])
+    }
+
+    /// Every cell's text, in column order (what filters read).
+    pub fn texts(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.cells.len()).filter_map(|i| self.text_of(i))
     }
 
     /// The cell of column `i` (an empty one past the last).
@@ -290,10 +314,37 @@ impl Row {
     fn sort_value(&self, col: usize) -> Option<Result<f64, &str>> {
         Some(match self.sort.get(col)? {
             Sort::Num(n) => Ok(*n),
-            Sort::Cell => Err(self.cell(col).text),
+            Sort::Cell => Err(self.text_of(col).unwrap_or("")),
             Sort::Text { start, end } => Err(&self.text[*start as usize..*end as usize]),
         })
     }
+}
+
+/// The ids of a row's style names, looked up under one lock (new names are added).
+fn style_ids_of(names: impl Iterator<Item = &'static str>) -> Vec<u16> {
+    let names: Vec<&'static str> = names.collect();
+    let find = |table: &[&'static str], name: &str| {
+        table
+            .iter()
+            .position(|s| std::ptr::eq(*s, name) || *s == name)
+            .map(|i| i as u16)
+    };
+    {
+        let table = STYLES.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(ids) = names.iter().map(|n| find(&table, n)).collect() {
+            return ids;
+        }
+    }
+    let mut table = STYLES.write().unwrap_or_else(|e| e.into_inner());
+    names
+        .iter()
+        .map(|n| {
+            find(&table, n).unwrap_or_else(|| {
+                table.push(n);
+                (table.len() - 1) as u16
+            })
+        })
+        .collect()
 }
 
 /// Whether `key` is `text` with its ASCII letters lowercased (the cell then is its own key).

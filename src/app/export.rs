@@ -14,10 +14,7 @@ impl AppState {
     pub fn export_text(&self, format: Format, now: DateTime<Utc>) -> (usize, String) {
         let rows = view_rows(self, self.pane, now);
         let names: Vec<&str> = columns(self.pane).iter().map(|c| c.name).collect();
-        let cells: Vec<Vec<&str>> = rows
-            .iter()
-            .map(|r| r.cells().map(|c| c.text).collect())
-            .collect();
+        let cells: Vec<Vec<&str>> = rows.iter().map(|r| r.texts().collect()).collect();
         let text = match format {
             Format::Csv => csv(&names, &cells),
             Format::Json => json(&names, &cells),

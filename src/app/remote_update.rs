@@ -106,11 +106,12 @@ impl RemoteView {
         with_state: bool,
         now: DateTime<Utc>,
     ) {
-        let mut old: HashMap<(String, String), InstanceRow> = self
-            .instances
-            .drain(..)
+        let mut old: HashMap<(String, String), InstanceRow> = std::mem::take(&mut self.instances)
+            .into_iter()
             .map(|i| ((i.inst.project.clone(), i.inst.name.clone()), i))
             .collect();
+        // Exactly as long as the list (10,000 rows grown by doubling kept room for 16,384).
+        self.instances = Vec::with_capacity(instances.len());
         for inst in instances {
             let prev = old.remove(&(inst.project.clone(), inst.name.clone()));
             let mut row = InstanceRow {

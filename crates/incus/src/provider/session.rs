@@ -10,6 +10,8 @@ use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use atlas_core::compact::{Str, intern};
+
 use super::load::{load_hosts, load_volumes, snapshot_counts, states_of, volume_details};
 use super::queue::{Done, Fetch, Queue};
 
@@ -134,13 +136,14 @@ type Running = BoxFuture<'static, (Fetch, u64, Result<Fetched, IncusError>)>;
 
 /// What the session knows the console shows: the status of every instance it reported,
 /// whether it is a container (the metrics list every running container) and its member.
-type Known = HashMap<(String, String), (String, bool, String)>;
+/// Status and member are interned: 10,000 instances share a handful of each.
+type Known = HashMap<(String, String), (Str, bool, Str)>;
 
-fn known_of(i: &atlas_core::inventory::Instance) -> (String, bool, String) {
+fn known_of(i: &atlas_core::inventory::Instance) -> (Str, bool, Str) {
     (
-        i.status.clone(),
+        intern(&i.status),
         i.kind == atlas_core::inventory::InstanceKind::Container,
-        i.location.clone(),
+        intern(&i.location),
     )
 }
 
@@ -1030,7 +1033,7 @@ impl Settle<'_> {
         let mut seen = std::collections::HashSet::new();
         for (project, name, status) in list {
             let key = (project, name);
-            if self.known.get(&key).map(|k| &k.0) != Some(&status) {
+            if self.known.get(&key).map(|k| &*k.0) != Some(status.as_str()) {
                 stale.push(key.clone());
             }
             seen.insert(key);
@@ -1065,7 +1068,7 @@ impl Settle<'_> {
                 Ok(_) if self.q.touched_since(&key, self.generation) => {}
                 Ok(state) => {
                     let k = (project.clone(), name.clone());
-                    if self.known.get(&k).is_some_and(|s| s.0 != state.status) {
+                    if self.known.get(&k).is_some_and(|s| *s.0 != *state.status) {
                         self.q.mark_now(key, self.now);
                     }
                     samples.push(StateSample {
@@ -1099,7 +1102,7 @@ impl Settle<'_> {
         for ((project, name), (status, container, location)) in self.known.iter() {
             if covered
                 .as_ref()
-                .is_some_and(|c| !c.iter().any(|m| m == location))
+                .is_some_and(|c| !c.iter().any(|m| **m == **location))
             {
                 continue;
             }
@@ -1429,7 +1432,7 @@ mod tests {
                 let status = if i < *running { "Running" } else { "Stopped" };
                 known.insert(
                     (project.to_string(), format!("i{i}")),
-                    (status.into(), true, String::new()),
+                    (intern(status), true, intern("")),
                 );
             }
         }
@@ -1495,7 +1498,7 @@ mod tests {
         let mut known = fleet(&[("scale", 3, 1)]);
         known.insert(
             ("other".into(), "x".into()),
-            ("Stopped".into(), true, String::new()),
+            (intern("Stopped"), true, intern("")),
         );
         let mut q = Queue::new(usize::MAX);
         let now = Instant::now();
