@@ -368,6 +368,8 @@ fn keys(conf: &std::path::Path, n: usize) {
         }),
         now,
     );
+    // Applying the list also builds the rows on screen (the console looks at them to read
+    // their details first).
     let h_state = heap_mib() - h0;
     let theme = Theme::load(std::path::Path::new("/nonexistent"), "dark").0;
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
@@ -393,7 +395,7 @@ fn keys(conf: &std::path::Path, n: usize) {
     frame(&mut s, key(KeyCode::Null));
     let h_rows = heap_mib() - h0;
     println!(
-        "heap (counted): {n} instances decoded {h_list:.1} MiB, in the state {h_state:.1} MiB, with the pane's rows {h_rows:.1} MiB"
+        "heap (counted): {n} instances decoded {h_list:.1} MiB; in the state with the pane's rows {h_state:.1} MiB, after the first frame {h_rows:.1} MiB"
     );
     // Sorted by a column (the second sort column, descending).
     frame(&mut s, key(KeyCode::Char('s')));

@@ -45,9 +45,11 @@ pub fn spawn_remote(
 }
 
 mod config;
+mod details;
 mod load;
 mod queue;
 mod session;
+mod volumes_shown;
 
 pub use config::WorkerConfig;
 use session::End;

@@ -12,6 +12,9 @@ use tokio::time::Instant;
 
 use atlas_core::compact::{Str, intern};
 
+use super::details::{ProjectSizes, Undetailed, is_live};
+use super::volumes_shown::VolumesShown;
+
 use super::load::{load_hosts, load_volumes, snapshot_counts, states_of, volume_details};
 use super::queue::{Done, Fetch, Queue};
 
@@ -137,7 +140,7 @@ type Running = BoxFuture<'static, (Fetch, u64, Result<Fetched, IncusError>)>;
 /// What the session knows the console shows: the status of every instance it reported,
 /// whether it is a container (the metrics list every running container) and its member.
 /// Status and member are interned: 10,000 instances share a handful of each.
-type Known = HashMap<(String, String), (Str, bool, Str)>;
+pub(super) type Known = HashMap<(String, String), (Str, bool, Str)>;
 
 fn known_of(i: &atlas_core::inventory::Instance) -> (Str, bool, Str) {
     (
@@ -666,40 +669,6 @@ async fn without_project(
     }
 }
 
-/// Whether the console shows volumes, and whether a listing was put off while it did not.
-struct VolumesShown<'a> {
-    shown: &'a mut bool,
-    owed: bool,
-}
-
-impl VolumesShown<'_> {
-    /// True when `f` is the volume listing and nothing shows volumes: it is put off (marked
-    /// done) until they are shown.
-    fn put_off(&mut self, f: &Fetch, q: &mut Queue, now: Instant) -> bool {
-        if *f != Fetch::Volumes || *self.shown {
-            return false;
-        }
-        self.owed = true;
-        q.done(f, Done::Ok, now);
-        true
-    }
-
-    /// Takes [`Command::ShowVolumes`] (reading what was put off when they are shown again);
-    /// every other command is given back. `None` from the channel is given back as `Some(None)`.
-    fn take_command(&mut self, cmd: Option<Command>, q: &mut Queue) -> Option<Option<Command>> {
-        match cmd {
-            Some(Command::ShowVolumes(v)) => {
-                *self.shown = v;
-                if v && std::mem::take(&mut self.owed) {
-                    q.mark_now(Fetch::Volumes, Instant::now());
-                }
-                None
-            }
-            other => Some(other),
-        }
-    }
-}
-
 /// Reads every client's operations and the daemon's warnings, and reports them.
 async fn load_activity(client: &IncusClient, tx: &Sink) -> Result<(), IncusError> {
     let remote = client.remote().to_string();
@@ -1127,154 +1096,6 @@ impl Settle<'_> {
             });
         }
     }
-}
-
-/// The detail pass: which instances still lack their details since the last list.
-#[derive(Default)]
-struct Undetailed(std::collections::HashSet<(String, String)>);
-
-impl Undetailed {
-    /// Queues the details of every listed instance: whole small projects, single instances of
-    /// big ones. True when there is nothing to read.
-    /// After a read: the details planned after a list (in chunks that each answer well within
-    /// their deadline whatever the fleet's size), and whether every instance's are now read.
-    fn after_read(
-        &mut self,
-        f: &Fetch,
-        read: Vec<(String, String)>,
-        known: &Known,
-        chunk: usize,
-        q: &mut Queue,
-        now: Instant,
-    ) -> bool {
-        let planned_none = *f == Fetch::List && self.plan(known, chunk, q, now);
-        self.read(read) || planned_none
-    }
-
-    fn plan(&mut self, known: &Known, chunk: usize, q: &mut Queue, now: Instant) -> bool {
-        self.0 = known.keys().cloned().collect();
-        let sizes = ProjectSizes::of(known, chunk);
-        let mut fetches: Vec<Fetch> = sizes
-            .small()
-            .map(|project| Fetch::ProjectDetails { project })
-            .collect();
-        for (k, (status, _, _)) in known {
-            fetches.push(sizes.detail_of(k, status));
-        }
-        q.mark_all_now(fetches, now);
-        self.0.is_empty()
-    }
-
-    /// What a fetch read is no longer missing; true when that was the last of the pass.
-    fn read(&mut self, read: Vec<(String, String)>) -> bool {
-        let before = self.0.len();
-        for k in read {
-            self.0.remove(&k);
-        }
-        if self.0.is_empty() {
-            // A big fleet's set is given back, not kept empty.
-            self.0.shrink_to_fit();
-        }
-        before > 0 && self.0.is_empty()
-    }
-
-    /// Asks again for what is still missing and no longer queued (its chunk was given up
-    /// after its retries): an instance at a time, or a big project's snapshot counts.
-    fn retry(&mut self, known: &Known, chunk: usize, q: &mut Queue, now: Instant) {
-        let sizes = ProjectSizes::of(known, chunk);
-        let queued = |q: &Queue, (p, n): &(String, String)| {
-            [
-                Fetch::ProjectDetails { project: p.clone() },
-                Fetch::SnapshotCounts { project: p.clone() },
-                Fetch::Detail {
-                    project: p.clone(),
-                    name: n.clone(),
-                },
-                Fetch::Snapshots {
-                    project: p.clone(),
-                    name: n.clone(),
-                },
-                Fetch::instance(p, n),
-            ]
-            .iter()
-            .any(|f| q.is_queued(f))
-        };
-        let missing: Vec<Fetch> = self
-            .0
-            .iter()
-            .filter(|k| !queued(q, k))
-            .map(|k| match known.get(k) {
-                Some((status, _, _)) if !sizes.is_small(&k.0) => sizes.detail_of(k, status),
-                _ => Fetch::Detail {
-                    project: k.0.clone(),
-                    name: k.1.clone(),
-                },
-            })
-            .collect();
-        if !missing.is_empty() {
-            tracing::info!(count = missing.len(), "details asked for again");
-        }
-        q.mark_all_now(missing, now);
-    }
-}
-
-/// How the detail pass reads each project: a small one in one answer (`recursion=2` of it), a
-/// big one — or any, in a big fleet — by its snapshot counts, with its running instances read
-/// whole, so that what a start costs the server grows with what runs, not with the fleet.
-struct ProjectSizes<'a> {
-    count: HashMap<&'a str, usize>,
-    total: usize,
-    chunk: usize,
-}
-
-impl<'a> ProjectSizes<'a> {
-    fn of(known: &'a Known, chunk: usize) -> Self {
-        let mut count: HashMap<&str, usize> = HashMap::new();
-        for (p, _) in known.keys() {
-            *count.entry(p.as_str()).or_default() += 1;
-        }
-        ProjectSizes {
-            count,
-            total: known.len(),
-            chunk,
-        }
-    }
-
-    fn is_small(&self, project: &str) -> bool {
-        self.total <= self.chunk * BIG_FLEET_CHUNKS
-            && self.count.get(project).is_some_and(|c| *c <= self.chunk)
-    }
-
-    /// The projects read whole.
-    fn small(&self) -> impl Iterator<Item = String> + '_ {
-        self.count
-            .keys()
-            .filter(|p| self.is_small(p))
-            .map(|p| p.to_string())
-    }
-
-    /// What reads one instance's details: its project's answer (small), or its own read
-    /// (running) or its project's snapshot counts (stopped).
-    fn detail_of(&self, (p, n): &(String, String), status: &str) -> Fetch {
-        if self.is_small(p) {
-            Fetch::ProjectDetails { project: p.clone() }
-        } else if is_live(status) {
-            Fetch::Detail {
-                project: p.clone(),
-                name: n.clone(),
-            }
-        } else {
-            Fetch::SnapshotCounts { project: p.clone() }
-        }
-    }
-}
-
-/// Past this many chunks of instances in all, every project is read by its snapshot counts.
-const BIG_FLEET_CHUNKS: usize = 10;
-
-/// Running or frozen: it has a state (usage, addresses) worth reading.
-fn is_live(status: &str) -> bool {
-    matches!(status.to_ascii_lowercase().as_str(), "running" | "frozen")
 }
 
 /// Usage of the running instances from `/1.0/metrics`: in a cluster each member reports only
