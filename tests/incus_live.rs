@@ -530,9 +530,11 @@ async fn periodic_usage_refresh_gives_cpu_samples() {
 }
 
 /// The details (state, snapshots) come in bounded chunks after the cheap list: with a chunk of
-/// 3, the default project (the fleet) is read an instance at a time and `lab` (two) in one
-/// answer. Every instance ends with its snapshots known, the pass reports its end, and
-/// grafana01's count is the server's.
+/// 1 every project is big, so the running instances are read one at a time, the stopped ones
+/// without snapshots are known from the pools' instance volumes (one call per pool and type),
+/// and lab-db01 (stopped, with a snapshot) has its snapshots read on their own. Every instance
+/// ends with its snapshots known, the pass reports its end, and grafana01's and lab-db01's
+/// counts are the server's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn details_arrive_in_bounded_chunks_and_every_instance_ends_known() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -542,7 +544,7 @@ async fn details_arrive_in_bounded_chunks_and_every_instance_ends_known() {
         backend::Timing {
             incus: WorkerConfig {
                 usage_every: Duration::from_secs(3600),
-                detail_chunk: 3,
+                detail_chunk: 1,
                 ..cfg()
             },
             ..Default::default()
@@ -550,6 +552,7 @@ async fn details_arrive_in_bounded_chunks_and_every_instance_ends_known() {
         tx,
     );
     let mut listed: Vec<(String, String)> = vec![];
+    let mut whole: Vec<String> = vec![];
     let mut known: std::collections::HashMap<(String, String), usize> = Default::default();
     wait_for(&mut rx, 60, "every detail read", |u| match u {
         Update::Inventory(InventoryEvent::Instances { instances, .. }) => {
@@ -570,6 +573,15 @@ async fn details_arrive_in_bounded_chunks_and_every_instance_ends_known() {
                 (instance.project.clone(), instance.name.clone()),
                 n.unwrap(),
             );
+            whole.push(instance.name.clone());
+            false
+        }
+        Update::Inventory(InventoryEvent::InstanceSnapshots {
+            project, snapshots, ..
+        }) => {
+            for (name, list) in snapshots {
+                known.insert((project.clone(), name.clone()), list.len());
+            }
             false
         }
         // Other tests create and delete instances meanwhile: gone is an answer too.
@@ -585,13 +597,23 @@ async fn details_arrive_in_bounded_chunks_and_every_instance_ends_known() {
     for k in &listed {
         assert!(known.contains_key(k), "{k:?} has no details");
     }
-    let server = incus(&["snapshot", "list", "grafana01", "-f", "csv"])
-        .lines()
-        .count();
+    let count = |project: &str, name: &str| {
+        incus(&["snapshot", "list", name, "--project", project, "-f", "csv"])
+            .lines()
+            .count()
+    };
     assert_eq!(
         known[&("default".to_string(), "grafana01".to_string())],
-        server
+        count("default", "grafana01")
     );
+    assert_eq!(
+        known[&("lab".to_string(), "lab-db01".to_string())],
+        count("lab", "lab-db01")
+    );
+    // The stopped ones were not read whole.
+    for stopped in ["mosquitto01", "step-ca01", "lab-db01"] {
+        assert!(!whole.iter().any(|n| n == stopped), "{stopped} read whole");
+    }
 }
 
 /// A quiet remote is alive, not silent: incusd answers the event stream's pings, so a worker

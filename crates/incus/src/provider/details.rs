@@ -15,8 +15,6 @@ use super::session::Known;
 pub(super) struct Undetailed(std::collections::HashSet<(String, String)>);
 
 impl Undetailed {
-    /// Queues the details of every listed instance: whole small projects, single instances of
-    /// big ones. True when there is nothing to read.
     /// After a read: the details planned after a list (in chunks that each answer well within
     /// their deadline whatever the fleet's size), and whether every instance's are now read.
     pub(super) fn after_read(
@@ -32,6 +30,9 @@ impl Undetailed {
         self.read(read) || planned_none
     }
 
+    /// Queues the details of every listed instance: each small project in one answer, each
+    /// big one's snapshot counts and its running instances one by one. True when there is
+    /// nothing to read.
     pub(super) fn plan(
         &mut self,
         known: &Known,
@@ -41,13 +42,13 @@ impl Undetailed {
     ) -> bool {
         self.0 = known.keys().cloned().collect();
         let sizes = ProjectSizes::of(known, chunk);
-        let mut fetches: Vec<Fetch> = sizes
-            .small()
-            .map(|project| Fetch::ProjectDetails { project })
-            .collect();
-        for (k, (status, _, _)) in known {
-            fetches.push(sizes.detail_of(k, status));
-        }
+        let mut fetches: Vec<Fetch> = sizes.projects().map(|p| sizes.project_read(p)).collect();
+        fetches.extend(
+            known
+                .iter()
+                .filter(|((p, _), (status, _, _))| !sizes.is_small(p) && is_live(status))
+                .map(|(k, (status, _, _))| sizes.detail_of(k, status)),
+        );
         q.mark_all_now(fetches, now);
         self.0.is_empty()
     }
@@ -132,12 +133,19 @@ impl<'a> ProjectSizes<'a> {
             && self.count.get(project).is_some_and(|c| *c <= self.chunk)
     }
 
-    /// The projects read whole.
-    fn small(&self) -> impl Iterator<Item = String> + '_ {
-        self.count
-            .keys()
-            .filter(|p| self.is_small(p))
-            .map(|p| p.to_string())
+    /// Every project listed.
+    fn projects(&self) -> impl Iterator<Item = &str> + '_ {
+        self.count.keys().copied()
+    }
+
+    /// What reads a project's details: its one answer (small), or its snapshot counts.
+    fn project_read(&self, project: &str) -> Fetch {
+        let project = project.to_string();
+        if self.is_small(&project) {
+            Fetch::ProjectDetails { project }
+        } else {
+            Fetch::SnapshotCounts { project }
+        }
     }
 
     /// What reads one instance's details: its project's answer (small), or its own read
