@@ -68,10 +68,8 @@ fn seed(project: &str, prefix: &str, count: usize) {
     }
     eprintln!("seeding {} instances in project {project} …", missing.len());
     let t = Instant::now();
-    let mut child = Command::new("xargs")
-        .args([
-            "-P",
-            "4",
+    xargs_incus(
+        &[
             "-I{}",
             "incus",
             "init",
@@ -80,21 +78,9 @@ fn seed(project: &str, prefix: &str, count: usize) {
             "--project",
             project,
             "-q",
-        ])
-        .env("INCUS_CONF", conf())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("xargs");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        for n in &missing {
-            writeln!(stdin, "{n}").unwrap();
-        }
-    }
-    let _ = child.wait();
+        ],
+        &missing,
+    );
     let out = incus(&["list", "--project", project, "-f", "csv", "-c", "n"]);
     let have = String::from_utf8_lossy(&out.stdout).lines().count();
     assert!(
@@ -147,26 +133,28 @@ fn start_some(project: &str, prefix: &str, count: usize) {
         "starting {} instances in project {project} …",
         stopped.len()
     );
+    xargs_incus(
+        &["-n", "10", "incus", "start", "--project", project],
+        &stopped,
+    );
+}
+
+/// Runs `xargs -P 4 ARGS` with the sandbox's client config, one of `names` per input line,
+/// until every run ended (what failed is seen by the caller's next listing).
+fn xargs_incus(args: &[&str], names: &[String]) {
     let mut child = Command::new("xargs")
-        .args([
-            "-P",
-            "4",
-            "-n",
-            "10",
-            "incus",
-            "start",
-            "--project",
-            project,
-        ])
+        .args(["-P", "4"])
+        .args(args)
         .env("INCUS_CONF", conf())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .expect("xargs");
     {
         use std::io::Write;
         let mut stdin = child.stdin.take().unwrap();
-        for n in &stopped {
+        for n in names {
             writeln!(stdin, "{n}").unwrap();
         }
     }
@@ -602,33 +590,11 @@ fn cleanup() {
         eprintln!("removing the {project} project …");
         let out = incus(&["list", "--project", project, "-f", "csv", "-c", "n"]);
         let names = String::from_utf8_lossy(&out.stdout).into_owned();
-        let mut child = Command::new("xargs")
-            .args([
-                "-P",
-                "4",
-                "-n",
-                "50",
-                "incus",
-                "delete",
-                "-f",
-                "--project",
-                project,
-            ])
-            .env("INCUS_CONF", conf())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("xargs");
-        {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(names.as_bytes())
-                .unwrap();
-        }
-        let _ = child.wait();
+        let names: Vec<String> = names.lines().map(str::to_string).collect();
+        xargs_incus(
+            &["-n", "50", "incus", "delete", "-f", "--project", project],
+            &names,
+        );
         let _ = incus(&["project", "delete", project]);
     }
 }

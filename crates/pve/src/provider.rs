@@ -280,22 +280,10 @@ impl Session {
                         });
                     }
                     // Every guest's details are read on each poll; the selected first.
-                    Some(Command::Details(objects)) => {
-                        let vmids: Vec<u64> = objects
-                            .iter()
-                            .filter_map(|(_, name)| self.vmid_of(name))
-                            .collect();
-                        self.details(Some(&vmids)).await;
-                        self.report();
-                    }
+                    Some(Command::Details(objects)) => self.details_of(&objects).await,
                     Some(Command::Reread(objects)) => {
                         self.poll().await?;
-                        let vmids: Vec<u64> = objects
-                            .iter()
-                            .filter_map(|(_, name)| self.vmid_of(name))
-                            .collect();
-                        self.details(Some(&vmids)).await;
-                        self.report();
+                        self.details_of(&objects).await;
                     }
                 },
             }
@@ -334,6 +322,16 @@ impl Session {
         self.resources
             .iter()
             .filter(|r| matches!(r.kind.as_str(), "qemu" | "lxc"))
+    }
+
+    /// Reads the details of these guests (project, name) now, and reports.
+    async fn details_of(&mut self, objects: &[(String, String)]) {
+        let vmids: Vec<u64> = objects
+            .iter()
+            .filter_map(|(_, name)| self.vmid_of(name))
+            .collect();
+        self.details(Some(&vmids)).await;
+        self.report();
     }
 
     /// The VMID of a guest named `name` (or whose VMID `name` is).
